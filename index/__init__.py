@@ -1,0 +1,41 @@
+"""Loading, chunking, embedding and storing documents: everything that writes the index."""
+
+from __future__ import annotations
+
+from index.embedder import Embedder
+from index.keywords import KeywordHit, KeywordIndex
+from index.loader import LoadError, SUPPORTED_SUFFIXES
+from index.settings import IndexSettings
+from index.store import IndexMismatchError, Store, StoredDocument, open_store
+from index.sync import FileError, Indexer, SyncReport, effective_chunk_tokens
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Embedder",
+    "FileError",
+    "IndexMismatchError",
+    "IndexSettings",
+    "Indexer",
+    "KeywordHit",
+    "KeywordIndex",
+    "LoadError",
+    "Store",
+    "StoredDocument",
+    "SyncReport",
+    "build_indexer",
+]
+
+
+def build_indexer(settings: IndexSettings, embedder: Embedder | None = None) -> Indexer:
+    """Open the configured store and keyword index, ready to sync; loads the model unless given one."""
+    embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
+    store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens))
+    keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
+    return Indexer(
+        store,
+        keywords,
+        embedder,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_sentences=settings.chunk_overlap_sentences,
+        lock_path=settings.data_dir / f"{settings.collection}.lock",
+    )

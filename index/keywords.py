@@ -1,0 +1,107 @@
+"""A persisted BM25 keyword index (SQLite FTS5), updated by sync alongside the vectors."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Words too common to help a keyword match; the dense retriever handles phrasing.
+_STOPWORDS = frozenset(
+    """a about an and are as at be been by can could did do does for from had has have how i if in into is
+    it its me my of on or our so than that the their them then there these they this to was we were what
+    when where which who whom why will with would you your""".split()
+)
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    """A chunk matched by keywords, with its BM25 score (higher is better)."""
+
+    chunk_id: str
+    source: str
+    score: float
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct content words of ``text``, in order."""
+    seen: dict[str, None] = {}
+    for token in _TOKEN.findall(text.lower()):
+        if token not in _STOPWORDS and token not in seen:
+            seen[token] = None
+    return list(seen)
+
+
+class KeywordIndex:
+    """BM25 over chunk texts; one row per chunk, keyed like the vector store's ids."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The app answers from worker threads; every statement runs under SQLite's own locking.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
+            "chunk_id UNINDEXED, source UNINDEXED, doc_hash UNINDEXED, text, tokenize='porter unicode61')"
+        )
+
+    def add(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Insert (chunk_id, source, doc_hash, text) rows in one transaction."""
+        with self._transaction():
+            self._db.executemany("INSERT INTO chunks(chunk_id, source, doc_hash, text) VALUES (?, ?, ?, ?)", rows)
+
+    def delete(self, source: str, keep_hash: str | None = None) -> None:
+        """Remove a document's rows, or only those of versions other than ``keep_hash``."""
+        with self._transaction():
+            if keep_hash is None:
+                self._db.execute("DELETE FROM chunks WHERE source = ?", (source,))
+            else:
+                self._db.execute("DELETE FROM chunks WHERE source = ? AND doc_hash != ?", (source, keep_hash))
+
+    def delete_version(self, source: str, content_hash: str) -> None:
+        """Remove the rows of one version of a document."""
+        with self._transaction():
+            self._db.execute("DELETE FROM chunks WHERE source = ? AND doc_hash = ?", (source, content_hash))
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Rows per (source, doc_hash)."""
+        rows = self._db.execute("SELECT source, doc_hash, count(*) FROM chunks GROUP BY source, doc_hash")
+        return {(source, doc_hash): n for source, doc_hash, n in rows}
+
+    def reset(self) -> None:
+        """Remove every row."""
+        with self._transaction():
+            self._db.execute("DELETE FROM chunks")
+
+    def search(self, query: str, limit: int, sources: Sequence[str] = ()) -> list[KeywordHit]:
+        """The best ``limit`` chunks for the content words of ``query``, optionally within ``sources``."""
+        terms = query_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join('"' + term.replace('"', "") + '"' for term in terms)
+        sql = "SELECT chunk_id, source, -bm25(chunks) AS score FROM chunks WHERE chunks MATCH ?"
+        params: list[object] = [match]
+        if sources:
+            sql += f" AND source IN ({','.join('?' * len(sources))})"
+            params.extend(sources)
+        sql += " ORDER BY bm25(chunks) LIMIT ?"
+        params.append(limit)
+        return [KeywordHit(chunk_id, source, float(score)) for chunk_id, source, score in self._db.execute(sql, params)]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

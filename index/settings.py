@@ -1,0 +1,27 @@
+"""Settings the index needs; the assistant's settings extend this section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class IndexSettings(BaseSettings):
+    """Where the index lives, which documents feed it and how they are chunked and embedded."""
+
+    model_config = SettingsConfigDict(env_prefix="CITEWISE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    docs_dir: Path = Path("seeds")
+    embed_model: str = DEFAULT_EMBED_MODEL
+    embed_batch_size: int = 64
+    # Chunks must fit the embedding model's window, which is read from the model;
+    # this caps it further (tokens).
+    chunk_tokens: int = 200
+    chunk_overlap_sentences: int = 1
+    collection: str = "citewise"
+    # Empty: embedded PersistentClient under data_dir. Set: a Chroma server (`chroma run`).
+    chroma_url: str = ""

@@ -1,0 +1,171 @@
+"""The Chroma collection that holds chunk vectors, reached through llama-index's Chroma store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.schema import TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.settings import IndexSettings
+
+logger = logging.getLogger(__name__)
+
+_PAGE = 5000  # rows per request when listing the collection
+
+
+class IndexMismatchError(RuntimeError):
+    """The collection was built with other embedding or chunking settings than the current ones."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the store holds for one source file, summed over its chunks."""
+
+    source: str
+    title: str
+    hashes: frozenset[str]
+    chunk_count: int  # chunks the document should have, as recorded by the last write
+    stored_chunks: int  # chunks actually present
+    pages: int
+
+    def is_complete(self, content_hash: str) -> bool:
+        """True when exactly one full version, with this content hash, is stored."""
+        return self.hashes == {content_hash} and self.stored_chunks == self.chunk_count
+
+
+def build_signature(settings: IndexSettings, max_tokens: int) -> dict[str, str | int]:
+    """The settings a collection's vectors depend on; reading with others would be wrong."""
+    return {
+        "embedding_model": settings.embed_model,
+        "chunk_tokens": max_tokens,
+        "chunk_overlap_sentences": settings.chunk_overlap_sentences,
+    }
+
+
+def connect(settings: IndexSettings) -> Any:
+    """A Chroma client: the embedded PersistentClient, or a server when ``chroma_url`` is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
+
+
+class Store:
+    """Chunks of every indexed document in one Chroma collection.
+
+    Each chunk's metadata records its ``source`` (path relative to the documents folder),
+    the ``doc_hash`` of the file content it came from and the document's ``chunk_count``,
+    so a sync can tell complete documents from ones a crash left half-written.
+    """
+
+    def __init__(self, client: Any, name: str, signature: dict[str, str | int]) -> None:
+        self._client = client
+        self._name = name
+        self.signature = signature
+        self.collection = client.get_or_create_collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, metadata=dict(signature), embedding_function=None
+        )
+        self._check_signature()
+        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        self.max_batch = int(client.get_max_batch_size())
+
+    def _check_signature(self) -> None:
+        stored = self.collection.metadata or {}
+        different = {k: (stored.get(k), v) for k, v in self.signature.items() if stored.get(k) != v}
+        if different:
+            details = ", ".join(f"{k}: index has {old!r}, settings say {new!r}" for k, (old, new) in different.items())
+            raise IndexMismatchError(
+                f"The index in collection {self._name!r} was built with other settings ({details}). "
+                "Run `python -m index rebuild` to re-index with the current settings."
+            )
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self.collection.count())
+
+    def metadata(self) -> dict[str, Any]:
+        """The collection's metadata: its build signature plus ``last_sync``."""
+        return dict(self.collection.metadata or {})
+
+    def set_metadata(self, **values: Any) -> None:
+        """Record extra collection-level values such as the time of the last sync."""
+        self.collection.modify(metadata={**self.metadata(), **values})
+
+    def iter_metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every chunk id with its metadata, paged so large collections stay cheap."""
+        offset = 0
+        while True:
+            page = self.collection.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                yield chunk_id, dict(meta or {})
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def documents(self) -> dict[str, StoredDocument]:
+        """Per source file: its stored hashes and chunk counts."""
+        sums: dict[str, dict[str, Any]] = {}
+        for _, meta in self.iter_metadatas():
+            source = str(meta.get("source", ""))
+            entry = sums.setdefault(source, {"title": meta.get("title", ""), "hashes": set(), "count": 0, "stored": 0, "pages": set()})
+            entry["hashes"].add(str(meta.get("doc_hash", "")))
+            entry["count"] = max(entry["count"], int(meta.get("chunk_count", 0)))
+            entry["stored"] += 1
+            if meta.get("page"):
+                entry["pages"].add(meta["page"])
+        return {
+            source: StoredDocument(
+                source=source,
+                title=str(e["title"]),
+                hashes=frozenset(e["hashes"]),
+                chunk_count=e["count"],
+                stored_chunks=e["stored"],
+                pages=len(e["pages"]),
+            )
+            for source, e in sums.items()
+        }
+
+    def add(self, nodes: Sequence[TextNode]) -> None:
+        """Write nodes that already carry embeddings, in batches Chroma accepts."""
+        for start in range(0, len(nodes), self.max_batch):
+            self.vector_store.add(list(nodes[start : start + self.max_batch]))
+
+    def delete(self, source: str, keep_hash: str | None = None) -> None:
+        """Remove a document's chunks, or only those of versions other than ``keep_hash``."""
+        where: dict[str, Any] = {"source": source}
+        if keep_hash is not None:
+            where = {"$and": [{"source": source}, {"doc_hash": {"$ne": keep_hash}}]}
+        self.collection.delete(where=where)
+
+    def delete_version(self, source: str, content_hash: str) -> None:
+        """Remove the chunks of one version of a document."""
+        self.collection.delete(where={"$and": [{"source": source}, {"doc_hash": content_hash}]})
+
+    def reset(self) -> None:
+        """Drop every chunk and the build signature, keeping the collection's name."""
+        self._client.delete_collection(self._name)
+        self.collection = self._client.get_or_create_collection(
+            self._name, configuration={"hnsw": {"space": "cosine"}}, metadata=dict(self.signature), embedding_function=None
+        )
+        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+
+
+def open_store(settings: IndexSettings, max_tokens: int) -> Store:
+    """Open (or create) the configured collection, refusing one built with other settings."""
+    return Store(connect(settings), settings.collection, build_signature(settings, max_tokens))
