@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex
-from index.loader import LoadError, SUPPORTED_SUFFIXES
+from index.loader import SUPPORTED_SUFFIXES, LoadError
 from index.settings import IndexSettings
 from index.store import IndexMismatchError, Store, StoredDocument, open_store
 from index.sync import FileError, Indexer, SyncReport, effective_chunk_tokens

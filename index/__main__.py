@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from index import IndexMismatchError, IndexSettings, build_indexer
+from index import IndexMismatchError, Indexer, IndexSettings, build_indexer
 from index.sync import Progress, SyncReport
 
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
 
-def _force_open(settings: IndexSettings) -> object:
+def _force_open(settings: IndexSettings) -> Indexer:
     """Open an index built with other settings, for rebuild only, by dropping the old collection."""
     from index.store import connect
 

@@ -44,13 +44,15 @@ def resolve_model(name_or_path: str) -> str:
 class Embedder(BaseEmbedding):
     """Batch embedding with a sentence-transformers model, normalised for cosine similarity."""
 
-    batch_size: int = 64
     _model: SentenceTransformer = PrivateAttr()
 
     def __init__(self, model_name: str, batch_size: int = 64, **kwargs: Any) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
-        super().__init__(model_name=model_name, batch_size=batch_size, embed_batch_size=batch_size, **kwargs)
+        # Weight-loading progress bars would interleave with CLI output and JSON lines.
+        transformers_logging.disable_progress_bar()
+        super().__init__(model_name=model_name, embed_batch_size=batch_size, **kwargs)
         location = resolve_model(model_name)
         try:
             self._model = SentenceTransformer(location, device="cpu")
@@ -68,12 +70,13 @@ class Embedder(BaseEmbedding):
     @property
     def max_tokens(self) -> int:
         """The longest input, in model tokens, that the model reads without truncating."""
-        return int(self._model.max_seq_length)
+        # Models without a declared limit get BERT's usual 512.
+        return int(self._model.max_seq_length or 512)
 
     @property
     def dimensions(self) -> int:
         """Length of each embedding vector."""
-        return int(self._model.get_embedding_dimension())
+        return int(self._model.get_embedding_dimension() or 0)
 
     def count_tokens(self, text: str) -> int:
         """Number of model tokens in ``text``, special tokens excluded."""
@@ -84,7 +87,7 @@ class Embedder(BaseEmbedding):
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         vectors = self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts, batch_size=self.embed_batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
 

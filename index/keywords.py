@@ -30,9 +30,11 @@ class KeywordHit:
 def query_terms(text: str) -> list[str]:
     """The distinct content words of ``text``, in order."""
     seen: dict[str, None] = {}
-    for token in _TOKEN.findall(text.lower()):
-        if token not in _STOPWORDS and token not in seen:
-            seen[token] = None
+    for token in _TOKEN.findall(text):
+        # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
+        word = token.lower()
+        if (word not in _STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
+            seen[word] = None
     return list(seen)
 
 

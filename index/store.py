@@ -123,7 +123,9 @@ class Store:
         sums: dict[str, dict[str, Any]] = {}
         for _, meta in self.iter_metadatas():
             source = str(meta.get("source", ""))
-            entry = sums.setdefault(source, {"title": meta.get("title", ""), "hashes": set(), "count": 0, "stored": 0, "pages": set()})
+            entry = sums.setdefault(
+                source, {"title": meta.get("title", ""), "hashes": set(), "count": 0, "stored": 0, "pages": set()}
+            )
             entry["hashes"].add(str(meta.get("doc_hash", "")))
             entry["count"] = max(entry["count"], int(meta.get("chunk_count", 0)))
             entry["stored"] += 1

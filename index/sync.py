@@ -133,7 +133,11 @@ class Indexer:
                     continue
                 seen.add(source)
                 doc = stored.get(source)
-                if doc is not None and doc.is_complete(content_hash) and keyword_counts.get((source, content_hash)) == doc.chunk_count:
+                if (
+                    doc is not None
+                    and doc.is_complete(content_hash)
+                    and keyword_counts.get((source, content_hash)) == doc.chunk_count
+                ):
                     report.unchanged.append(source)
                     continue
                 (report.updated if doc is not None else report.added).append(source)

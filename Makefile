@@ -1,0 +1,46 @@
+# `make run` serves the chat on http://127.0.0.1:7860; `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DOCS ?= $(or $(CITEWISE_DOCS_DIR),seeds)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_VERBOSITY := error
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test lint typecheck bench setup browser clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, so nothing below can pull a CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests (never a browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "install Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+run: setup
+	$(PY) -m index sync "$(DOCS)"
+	$(PY) app.py
+
+lint: setup
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+
+typecheck: setup
+	$(PY) -m mypy
+
+test: setup browser lint typecheck
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/answer_latency.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,100 @@
+"""Command line: ``python -m assistant ask "QUESTION" [--json]`` and ``search "QUERY" [--json]``.
+
+With ``-`` as the question, one question per line is read from standard input and one
+JSON object per line is printed, with the models loaded once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.settings import Settings
+from assistant.wiring import Citewise, build_assistant
+from index import IndexMismatchError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one assistant command; returns the process exit code."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="Ask the Citewise index questions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer a question with cited sources")
+    ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
+    search = commands.add_parser("search", help="show the ranked passages for a query")
+    search.add_argument("question", metavar="query", help='the query, or "-" to read one per line from stdin')
+    search.add_argument("--top-k", type=int, default=10, help="passages to print")
+    for command in (ask, search):
+        command.add_argument("--json", action="store_true", help="print JSON (one object per line with -)")
+        command.add_argument("--doc", action="append", default=[], metavar="PATH", help="only search this document (repeatable)")
+    args = parser.parse_args(argv)
+
+    try:
+        citewise = build_assistant(Settings())
+    except IndexMismatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if citewise.indexer.store.count() == 0:
+        print("warning: the index is empty; run `python -m index sync DIR` first", file=sys.stderr)
+    for question in _questions(args.question):
+        result = (
+            _ask(citewise, question, args.doc) if args.command == "ask" else _search(citewise, question, args.doc, args.top_k)
+        )
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
+            _print_human(result)
+    return 0
+
+
+def _questions(argument: str) -> Iterator[str]:
+    if argument != "-":
+        yield argument
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def _ask(citewise: Citewise, question: str, docs: list[str]) -> dict[str, Any]:
+    return citewise.assistant.ask(question, sources=docs).complete().to_json()
+
+
+def _search(citewise: Citewise, query: str, docs: list[str], top_k: int) -> dict[str, Any]:
+    retrieval = citewise.assistant.search(query, docs)
+    return {
+        "query": retrieval.query,
+        "results": [
+            {
+                "rank": rank,
+                "source": p.source,
+                "title": p.title,
+                "page": p.page,
+                "text": p.text,
+                "score": round(p.score, 4),
+                "relevant": p in retrieval.relevant,
+                "scores": {k: (round(v, 4) if v is not None else None) for k, v in p.scores.items()},
+            }
+            for rank, p in enumerate(retrieval.passages[:top_k], start=1)
+        ],
+        "timings": {k: round(v, 4) for k, v in retrieval.timings.items()},
+    }
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    if "answer" in result:
+        print(result["answer"])
+        for c in result["citations"]:
+            page = f", page {c['page']}" if c["page"] else ""
+            print(f"  [{c['n']}] {c['source']}{page} (score {c['score']}): {c['quote']}")
+        return
+    for r in result["results"]:
+        print(f"{r['rank']:>2}. {r['source']} score={r['score']} {r['scores']}\n    {r['text'][:200]!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Citations as data: numbered sources, the quoted sentences, and where they sit in the chunk."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.retrieval import Passage
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+@dataclass
+class Citation:
+    """Source ``n`` of an answer: the chunk, and the sentences of it that support the answer."""
+
+    n: int
+    source: str
+    title: str
+    text: str
+    quote: str
+    score: float
+    page: int | None = None
+    chunk_id: str = ""
+    # [start, end) offsets of each supporting sentence inside ``text``, for highlighting.
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ask --json`` shape of one citation."""
+        data = asdict(self)
+        data["highlights"] = [list(h) for h in self.highlights]
+        return data
+
+
+class CitationBook:
+    """Hands out citation numbers in order of first use, one number per passage."""
+
+    def __init__(self) -> None:
+        self._by_chunk: dict[str, Citation] = {}
+
+    def cite(self, passage: Passage, highlight: tuple[int, int] | None = None) -> int:
+        """The number for ``passage``; records ``highlight`` (offsets into its text) as supporting."""
+        citation = self._by_chunk.get(passage.chunk_id)
+        if citation is None:
+            citation = Citation(
+                n=len(self._by_chunk) + 1,
+                source=passage.source,
+                title=passage.title,
+                text=passage.text,
+                quote="",
+                score=round(passage.score, 4),
+                page=passage.page,
+                chunk_id=passage.chunk_id,
+            )
+            self._by_chunk[passage.chunk_id] = citation
+        if highlight is not None and highlight not in citation.highlights:
+            citation.highlights.append(highlight)
+            citation.highlights.sort()
+            citation.quote = " ".join(citation.text[s:e] for s, e in citation.highlights)
+        return citation.n
+
+    def citations(self) -> list[Citation]:
+        """Every citation handed out, by number."""
+        return sorted(self._by_chunk.values(), key=lambda c: c.n)
+
+
+def markers(text: str) -> list[int]:
+    """The citation numbers ``[n]`` that appear in ``text``, in order."""
+    return [int(m) for m in _MARKER.findall(text)]

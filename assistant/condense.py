@@ -1,0 +1,42 @@
+"""Turning a follow-up question into a standalone search query, without an LLM."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.history import Turn
+from index.keywords import query_terms
+
+# Words that lean on an earlier turn for their meaning.
+_ANAPHORA = re.compile(
+    r"\b(it|its|they|them|their|theirs|this|that|these|those|there|he|she|him|her|his|hers|the same|such)\b", re.I
+)
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|then|or)\b", re.I)
+_SHORT = 3  # content words at most for a question to count as elliptical ("and Italy?")
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether ``question`` probably depends on the conversation before it."""
+    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question)) or len(query_terms(question)) <= _SHORT
+
+
+def condense(question: str, history: Sequence[Turn]) -> str:
+    """A standalone query: the question plus the subject words of the last user turn it leans on.
+
+    Example:
+        >>> condense("And how many did it send to Italy?", [Turn("user", "Which countries did China send medical teams to?")])
+        'And how many did it send to Italy? countries china medical teams'
+    """
+    previous = [turn.content for turn in history if turn.role == "user"]
+    if not previous or not is_follow_up(question):
+        return question
+    asked = set(query_terms(question))
+    carried = [term for term in query_terms(previous[-1]) if term not in asked and term not in _GENERIC]
+    if not carried:
+        return question
+    return f"{question} {' '.join(carried)}"
+
+
+# Question words that carry no subject of their own.
+_GENERIC = frozenset("send sent many much tell give say said does did done make made get got know".split())

@@ -1,0 +1,127 @@
+"""The default answerer: no LLM, only sentences copied from the retrieved passages, each cited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.citations import CitationBook
+from assistant.rerank import Reranker
+from assistant.retrieval import Passage
+from index import Embedder
+from index.keywords import query_terms
+from index.sentences import split_sentences
+
+_MIN_WORDS = 4
+_NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+")
+# Question openings that ask for a number or date, and those that ask for a name.
+_WANTS_NUMBER = re.compile(r"^\s*(how (much|many|long|old|often|far)|when|what (year|date|day|time|percentage|number))\b", re.I)
+_WANTS_NAME = re.compile(r"^\s*(who|whom|whose|which (country|countries|person|people|organi[sz]ation|city|cities))\b", re.I)
+
+
+@dataclass
+class Candidate:
+    """A sentence of a passage, scored against the question."""
+
+    passage: Passage
+    start: int
+    end: int
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        """The sentence itself."""
+        return self.passage.text[self.start : self.end]
+
+
+@dataclass
+class Extract:
+    """A composed extractive answer: cited sentences in reading order."""
+
+    sentences: list[tuple[str, int]]  # (sentence, citation number)
+    book: CitationBook
+
+    @property
+    def text(self) -> str:
+        """The answer with a ``[n]`` marker after every sentence."""
+        return " ".join(f"{sentence} [{n}]" for sentence, n in self.sentences)
+
+
+class ExtractiveAnswerer:
+    """Picks the sentences that best answer the question and cites each one.
+
+    It never writes a word of its own: every sentence of the answer is copied verbatim
+    from a passage that passed the relevance cut-off, and carries that passage's marker.
+
+    Args:
+        embedder: scores sentences when there is no reranker (cosine similarity).
+        reranker: scores sentences as (question, sentence) pairs when available.
+        max_sentences: the answer's length at most.
+    """
+
+    def __init__(self, embedder: Embedder, reranker: Reranker | None, max_sentences: int = 3) -> None:
+        self.embedder = embedder
+        self.reranker = reranker
+        self.max_sentences = max_sentences
+        # Cross-encoder logits spread wider than cosines, so the bars follow the scorer: a further
+        # sentence must score within ``margin`` of the best one and above ``floor`` on its own.
+        self.margin, self.floor = (2.5, 0.0) if reranker is not None else (0.1, 0.45)
+
+    def answer(self, question: str, passages: list[Passage]) -> Extract:
+        """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
+        candidates = self._candidates(passages)
+        if not candidates:
+            return Extract([], CitationBook())
+        self._score(question, candidates)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        best = ranked[0]
+        chosen = [best]
+        for candidate in ranked[1:]:
+            if len(chosen) >= self.max_sentences or candidate.score < max(best.score - self.margin, self.floor):
+                break
+            chosen.append(candidate)
+        # The best sentence leads; the rest follow in document order, grouped by passage.
+        rank_of = {p.chunk_id: i for i, p in enumerate(passages)}
+        rest = sorted(chosen[1:], key=lambda c: (rank_of[c.passage.chunk_id], c.start))
+        book = CitationBook()
+        sentences = [(c.text, book.cite(c.passage, (c.start, c.end))) for c in [best, *rest]]
+        return Extract(sentences, book)
+
+    def _candidates(self, passages: list[Passage]) -> list[Candidate]:
+        seen: set[str] = set()
+        candidates = []
+        for passage in passages:
+            for span in split_sentences(passage.text):
+                sentence = passage.text[span.start : span.end]
+                key = " ".join(sentence.lower().split())
+                # Overlapping chunks repeat sentences; quote each only once.
+                if len(sentence.split()) < _MIN_WORDS or key in seen:
+                    continue
+                seen.add(key)
+                candidates.append(Candidate(passage, span.start, span.end))
+        return candidates
+
+    def _score(self, question: str, candidates: list[Candidate]) -> None:
+        texts = [c.text for c in candidates]
+        if self.reranker is not None:
+            scores = np.array(self.reranker.score(question, texts))
+            boost = 2.0
+        else:
+            vectors = self.embedder.encode([question, *texts])
+            scores = vectors[1:] @ vectors[0]
+            boost = 0.08
+        terms = set(query_terms(question))
+        for candidate, score in zip(candidates, scores, strict=True):
+            bonus = 0.0
+            if _WANTS_NUMBER.search(question) and _NUMBER.search(candidate.text):
+                bonus += boost
+            elif _WANTS_NAME.search(question) and _NAME.search(candidate.text):
+                bonus += boost / 2
+            # A sentence that repeats the question's rare words is more likely on topic.
+            words = set(query_terms(candidate.text))
+            if terms:
+                bonus += boost / 2 * len(terms & words) / len(terms)
+            candidate.score = float(score) + bonus

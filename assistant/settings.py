@@ -1,0 +1,42 @@
+"""The one settings object, read from ``CITEWISE_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from assistant.rerank import PACKAGED_RERANKER
+from index.settings import IndexSettings
+
+
+class Settings(IndexSettings):
+    """Everything configurable, flat under the ``CITEWISE_`` prefix (the index section is inherited)."""
+
+    model_config = SettingsConfigDict(env_prefix="CITEWISE_", env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = Field(7860, validation_alias=AliasChoices("CITEWISE_PORT", "GRADIO_SERVER_PORT", "port"))
+    auth: str = ""  # "user:password" switches on Gradio's login
+
+    # Retrieval
+    retrieval: Literal["hybrid", "dense", "keyword"] = "hybrid"
+    candidates: int = 10  # taken from each retriever before fusion
+    top_k: int = 5  # passages kept at most after the relevance cut-off
+    reranker: str = PACKAGED_RERANKER  # "none" switches reranking off
+    min_rerank_score: float = -1.0  # cross-encoder logit a passage needs to count as relevant
+    min_similarity: float = 0.45  # cosine a passage needs when reranking is off
+
+    # Answering
+    llm: Literal["extractive", "ollama", "openai"] = "extractive"
+    answer_sentences: int = 3
+    ollama_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "llama3.2"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = ""
+    openai_model: str = "gpt-4o-mini"
+    temperature: float = 0.0
+    request_timeout: float = 120.0
+    history_tokens: int = 1500

@@ -1,0 +1,46 @@
+"""The composition root: settings in, a ready Assistant (and the Indexer behind it) out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.chat import Assistant
+from assistant.extractive import ExtractiveAnswerer
+from assistant.prompts import render
+from assistant.rerank import load_reranker
+from assistant.retrieval import Retriever
+from assistant.settings import Settings
+from index import Embedder, Indexer, build_indexer
+
+
+@dataclass
+class Citewise:
+    """The assistant and the indexer, sharing one embedding model and one store."""
+
+    settings: Settings
+    assistant: Assistant
+    indexer: Indexer
+
+
+def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Citewise:
+    """Choose and build every component named by ``settings``; the only place that does."""
+    indexer = build_indexer(settings, embedder)
+    reranker = load_reranker(settings.reranker)
+    retriever = Retriever(
+        indexer.store,
+        indexer.keywords,
+        indexer.embedder,
+        reranker,
+        mode=settings.retrieval,
+        candidates=settings.candidates,
+        top_k=settings.top_k,
+        min_rerank_score=settings.min_rerank_score,
+        min_similarity=settings.min_similarity,
+    )
+    match settings.llm:
+        case "extractive":
+            answerer = ExtractiveAnswerer(indexer.embedder, reranker, max_sentences=settings.answer_sentences)
+        case other:
+            raise ValueError(f"CITEWISE_LLM={other} is not available yet; use CITEWISE_LLM=extractive")
+    assistant = Assistant(retriever, answerer, refusal=render("refusal"), history_tokens=settings.history_tokens)
+    return Citewise(settings=settings, assistant=assistant, indexer=indexer)
