@@ -106,7 +106,9 @@ class Assistant:
         retrieval = self.retriever.search(query, sources)
         if not retrieval.relevant:
             return self._refuse(question, query, retrieval, began)
-        extract = self.answerer.answer(query, retrieval.relevant)
+        # Passages were found with the conversation's context; sentences are judged against the
+        # question as asked, which the cross-encoder reads better than a keyword-extended query.
+        extract = self.answerer.answer(question, retrieval.relevant)
         if not extract.sentences:
             return self._refuse(question, query, retrieval, began)
         answer = Answer(

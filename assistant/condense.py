@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.history import Turn
-from index.keywords import query_terms
+from index.keywords import content_words, query_terms
 
 # Words that lean on an earlier turn for their meaning.
 _ANAPHORA = re.compile(
@@ -26,13 +26,13 @@ def condense(question: str, history: Sequence[Turn]) -> str:
 
     Example:
         >>> condense("And how many did it send to Italy?", [Turn("user", "Which countries did China send medical teams to?")])
-        'And how many did it send to Italy? countries china medical teams'
+        'And how many did it send to Italy? countries China medical teams'
     """
     previous = [turn.content for turn in history if turn.role == "user"]
     if not previous or not is_follow_up(question):
         return question
     asked = set(query_terms(question))
-    carried = [term for term in query_terms(previous[-1]) if term not in asked and term not in _GENERIC]
+    carried = [word for word in content_words(previous[-1]) if word.lower() not in asked and word.lower() not in _GENERIC]
     if not carried:
         return question
     return f"{question} {' '.join(carried)}"

@@ -15,7 +15,15 @@ from index.keywords import query_terms
 from index.sentences import split_sentences
 
 _MIN_WORDS = 4
-_NUMBER = re.compile(r"\d")
+# A quantity: digits not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg"),
+# or a number word.
+_NUMBER = re.compile(
+    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-]|\.\w)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    re.I,
+)
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+((?:\w+\s+){0,3}\w+)", re.I)
+_NEAR = 4  # words between a number and the thing it counts
 _NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+")
 # Question openings that ask for a number or date, and those that ask for a name.
 _WANTS_NUMBER = re.compile(r"^\s*(how (much|many|long|old|often|far)|when|what (year|date|day|time|percentage|number))\b", re.I)
@@ -69,6 +77,7 @@ class ExtractiveAnswerer:
         # Cross-encoder logits spread wider than cosines, so the bars follow the scorer: a further
         # sentence must score within ``margin`` of the best one and above ``floor`` on its own.
         self.margin, self.floor = (2.5, 0.0) if reranker is not None else (0.1, 0.45)
+        self.context_weight = 0.3
 
     def answer(self, question: str, passages: list[Passage]) -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
@@ -114,14 +123,38 @@ class ExtractiveAnswerer:
             scores = vectors[1:] @ vectors[0]
             boost = 0.08
         terms = set(query_terms(question))
+        counted = _counted_things(question)
         for candidate, score in zip(candidates, scores, strict=True):
             bonus = 0.0
             if _WANTS_NUMBER.search(question) and _NUMBER.search(candidate.text):
                 bonus += boost
+                if counted and _counts(candidate.text, counted):
+                    # "how many specialists" -> "10 specialists": the answer's own shape.
+                    bonus += 2 * boost
             elif _WANTS_NAME.search(question) and _NAME.search(candidate.text):
                 bonus += boost / 2
             # A sentence that repeats the question's rare words is more likely on topic.
             words = set(query_terms(candidate.text))
             if terms:
                 bonus += boost / 2 * len(terms & words) / len(terms)
-            candidate.score = float(score) + bonus
+            # The passage score carries the context a lone sentence lacks (who "they" are, which country).
+            candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:5]
+
+
+def _counted_things(question: str) -> set[str]:
+    """The content words right after "how many" / "how much": what the question counts."""
+    match = _HOW_MANY.search(question)
+    return {_stem(w) for w in query_terms(match.group(1))} if match else set()
+
+
+def _counts(sentence: str, things: set[str]) -> bool:
+    """Whether a number in ``sentence`` is followed closely by one of the counted ``things``."""
+    for match in _NUMBER.finditer(sentence):
+        following = sentence[match.end() :].split()[:_NEAR]
+        if any(_stem(word.strip(".,;:()")) in things for word in following):
+            return True
+    return False

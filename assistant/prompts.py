@@ -18,12 +18,12 @@ def placeholders(template: str) -> set[str]:
     return set(_PLACEHOLDER.findall(template))
 
 
-def render(name: str, directory: Path = PROMPTS_DIR, **values: str) -> str:
+def render(template_name: str, directory: Path = PROMPTS_DIR, /, **values: str) -> str:
     """Load ``prompts/<name>.txt`` and fill it; any missing or unknown variable raises PromptError."""
-    template = (directory / f"{name}.txt").read_text(encoding="utf-8")
+    template = (directory / f"{template_name}.txt").read_text(encoding="utf-8")
     expected = placeholders(template)
     missing, unknown = expected - values.keys(), values.keys() - expected
     if missing or unknown:
-        raise PromptError(f"prompt {name!r}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+        raise PromptError(f"prompt {template_name!r}: missing {sorted(missing)}, unknown {sorted(unknown)}")
     # Substitute in one pass so braces inside the values are never read as placeholders.
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template).strip()

@@ -58,6 +58,7 @@ class Retriever:
         candidates: passages taken from each retriever before fusion.
         top_k: at most this many relevant passages are returned.
         min_rerank_score: cross-encoder logit a passage needs (with a reranker).
+        rerank_margin: and it must score within this much of the best passage.
         min_similarity: cosine a passage needs (without one).
     """
 
@@ -72,6 +73,7 @@ class Retriever:
         candidates: int = 10,
         top_k: int = 5,
         min_rerank_score: float = -1.0,
+        rerank_margin: float = 5.0,
         min_similarity: float = 0.45,
     ) -> None:
         self.store = store
@@ -82,6 +84,7 @@ class Retriever:
         self.candidates = candidates
         self.top_k = top_k
         self.min_rerank_score = min_rerank_score
+        self.rerank_margin = rerank_margin
         self.min_similarity = min_similarity
         self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
 
@@ -110,7 +113,8 @@ class Retriever:
             timings["rerank"] = time.perf_counter() - began
         for passage in passages:
             passage.score = self._relevance(passage)
-        relevant = [p for p in passages if self._is_relevant(p)][: self.top_k]
+        best = max((p.score for p in passages), default=0.0)
+        relevant = [p for p in passages if self._is_relevant(p, best)][: self.top_k]
         return Retrieval(query=query, passages=passages, relevant=relevant, timings=timings)
 
     def _relevance(self, passage: Passage) -> float:
@@ -120,9 +124,11 @@ class Retriever:
                 return float(value)
         return 0.0
 
-    def _is_relevant(self, passage: Passage) -> bool:
+    def _is_relevant(self, passage: Passage, best: float) -> bool:
+        """Above the absolute bar, and (with a reranker) not far below the best passage."""
         if self.reranker is not None:
-            return (passage.scores.get("rerank") or -math.inf) >= self.min_rerank_score
+            score = passage.scores.get("rerank")
+            return score is not None and score >= max(self.min_rerank_score, best - self.rerank_margin)
         dense = passage.scores.get("dense")
         if dense is None:
             # Keyword-only without a reranker: a keyword match is all the evidence there is.

@@ -27,6 +27,7 @@ class Settings(IndexSettings):
     top_k: int = 5  # passages kept at most after the relevance cut-off
     reranker: str = PACKAGED_RERANKER  # "none" switches reranking off
     min_rerank_score: float = -1.0  # cross-encoder logit a passage needs to count as relevant
+    rerank_margin: float = 5.0  # ... and it must be within this much of the best passage
     min_similarity: float = 0.45  # cosine a passage needs when reranking is off
 
     # Answering

@@ -35,6 +35,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
         candidates=settings.candidates,
         top_k=settings.top_k,
         min_rerank_score=settings.min_rerank_score,
+        rerank_margin=settings.rerank_margin,
         min_similarity=settings.min_similarity,
     )
     match settings.llm:

@@ -6,7 +6,7 @@ from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex
 from index.loader import SUPPORTED_SUFFIXES, LoadError
 from index.settings import IndexSettings
-from index.store import IndexMismatchError, Store, StoredDocument, open_store
+from index.store import IndexMismatchError, Store, StoredDocument, drop_collection, open_store
 from index.sync import FileError, Indexer, SyncReport, effective_chunk_tokens
 
 __all__ = [
@@ -26,11 +26,17 @@ __all__ = [
 ]
 
 
-def build_indexer(settings: IndexSettings, embedder: Embedder | None = None) -> Indexer:
-    """Open the configured store and keyword index, ready to sync; loads the model unless given one."""
+def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, rebuild: bool = False) -> Indexer:
+    """Open the configured store and keyword index, ready to sync; loads the model unless given one.
+
+    With ``rebuild``, an existing index is dropped first, even one built with other settings.
+    """
     embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
-    store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens))
     keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
+    if rebuild:
+        drop_collection(settings)
+        keywords.reset()
+    store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens))
     return Indexer(
         store,
         keywords,

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from index import IndexMismatchError, Indexer, IndexSettings, build_indexer
+from index import IndexMismatchError, IndexSettings, build_indexer
 from index.sync import Progress, SyncReport
 
 
@@ -30,12 +30,10 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = IndexSettings()
     try:
-        indexer = build_indexer(settings)
+        indexer = build_indexer(settings, rebuild=args.command == "rebuild")
     except IndexMismatchError as error:
-        if args.command != "rebuild":
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        indexer = _force_open(settings)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     match args.command:
         case "sync":
             docs = args.dir or settings.docs_dir
@@ -47,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             _print_report(report, as_json=args.json)
             return 1 if report.failed else 0
         case "rebuild":
-            report = indexer.rebuild(args.dir or settings.docs_dir, progress=_progress_bar(args.json))
+            report = indexer.sync(args.dir or settings.docs_dir, progress=_progress_bar(args.json))
             _print_report(report, as_json=args.json)
             return 1 if report.failed else 0
         case _:
@@ -66,15 +64,6 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in info.items():
                     print(f"{key}: {value}")
             return 0
-
-
-def _force_open(settings: IndexSettings) -> Indexer:
-    """Open an index built with other settings, for rebuild only, by dropping the old collection."""
-    from index.store import connect
-
-    client = connect(settings)
-    client.delete_collection(settings.collection)
-    return build_indexer(settings)
 
 
 def _progress_bar(quiet: bool) -> Progress | None:

@@ -27,15 +27,20 @@ class KeywordHit:
     score: float
 
 
-def query_terms(text: str) -> list[str]:
-    """The distinct content words of ``text``, in order."""
-    seen: dict[str, None] = {}
+def content_words(text: str) -> list[str]:
+    """The distinct content words of ``text`` in order, as written (case kept)."""
+    seen: dict[str, str] = {}
     for token in _TOKEN.findall(text):
-        # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
         word = token.lower()
+        # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
         if (word not in _STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
-            seen[word] = None
-    return list(seen)
+            seen[word] = token
+    return list(seen.values())
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct content words of ``text``, lower-cased, in order."""
+    return [word.lower() for word in content_words(text)]
 
 
 class KeywordIndex:

@@ -139,10 +139,11 @@ def _load_docx(path: Path) -> LoadedDocument:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
     text = "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
     title = document.core_properties.title or _first_line(text)

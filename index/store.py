@@ -171,3 +171,10 @@ class Store:
 def open_store(settings: IndexSettings, max_tokens: int) -> Store:
     """Open (or create) the configured collection, refusing one built with other settings."""
     return Store(connect(settings), settings.collection, build_signature(settings, max_tokens))
+
+
+def drop_collection(settings: IndexSettings) -> None:
+    """Delete the configured collection if it exists."""
+    client = connect(settings)
+    if settings.collection in {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}:
+        client.delete_collection(settings.collection)

@@ -1,0 +1,105 @@
+"""End to end over the seeds with the real model: grounded, cited answers and honest refusals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant import Turn
+from assistant.citations import CitationBook, markers
+from assistant.condense import condense
+from assistant.retrieval import Passage
+
+
+def check_grounded(answer) -> None:  # type: ignore[no-untyped-def]
+    """Every sentence is verbatim in the passage its marker points to, and every marker resolves."""
+    numbers = {c.n for c in answer.citations}
+    assert numbers == set(range(1, len(numbers) + 1))
+    for sentence in answer.sentences:
+        assert sentence.citations and set(sentence.citations) <= numbers
+        for n in sentence.citations:
+            citation = answer.citations[n - 1]
+            assert sentence.text in citation.text
+            assert sentence.text in citation.quote
+            assert any(citation.text[s:e] == sentence.text for s, e in citation.highlights)
+    assert set(markers(answer.text)) == numbers
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "source"),
+    [
+        ("How much did China donate to the WHO?", "20 million dollars", "003_8cf9f7c4be1979b2.txt"),
+        ("How many medical aid workers has China sent abroad since its first team?", "30,000", "002_f01b8babd5e16a0d.txt"),
+        ("How many specialists were in the Chinese group sent to Kyrgyzstan?", "10 specialists", "000_1431dd1dd5b40ef7.txt"),
+        ("How many vaccine doses has China provided to other countries?", "2.2 billion", "002_f01b8babd5e16a0d.txt"),
+    ],
+)
+def test_answers_a_real_question_with_the_right_citation(seeded, question: str, expected: str, source: str) -> None:  # type: ignore[no-untyped-def]
+    answer = seeded.assistant.ask(question)
+    assert answer.citations, "citations are known before the first token"
+    streamed = list(answer.tokens())
+    assert len(streamed) > 3 and "".join(streamed) == answer.text
+    assert not answer.refused
+    assert expected in answer.text
+    assert answer.citations[0].source == source
+    # The sentence with the answer comes first, and its marker is [1].
+    first_sentence = answer.sentences[0]
+    assert expected in first_sentence.text and first_sentence.citations == [1]
+    check_grounded(answer)
+
+
+@pytest.mark.parametrize(
+    "question", ["Who won the 2018 World Cup?", "What is the capital of France?", "How do I bake sourdough bread?"]
+)
+def test_refuses_what_the_documents_do_not_cover(seeded, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = seeded.assistant.ask(question).complete()
+    assert answer.refused
+    assert answer.text.startswith("Not found in your documents")
+    assert answer.citations == [] and answer.sentences == []
+
+
+def test_follow_up_question_searches_with_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
+    history = [
+        Turn("user", "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"),
+        Turn("assistant", "According to Geng Shuang, the group included 10 specialists. [1]"),
+    ]
+    answer = seeded.assistant.ask("How many people did they train?", history).complete()
+    assert answer.query != answer.question and "Kyrgyzstan" in answer.query
+    assert not answer.refused
+    assert "15,000" in answer.sentences[0].text
+    check_grounded(answer)
+
+
+def test_condense_leaves_standalone_questions_alone() -> None:
+    history = [Turn("user", "How much did China donate to the WHO?")]
+    standalone = "Which countries received expert teams from the National Health Commission?"
+    assert condense(standalone, history) == standalone
+    assert condense("And to Italy?", history) == "And to Italy? China donate WHO"
+
+
+def test_scope_restricts_to_selected_documents(seeded) -> None:  # type: ignore[no-untyped-def]
+    answer = seeded.assistant.ask("How many medical aid workers has China sent abroad?", sources=["003_8cf9f7c4be1979b2.txt"])
+    answer.complete()
+    assert all(c.source == "003_8cf9f7c4be1979b2.txt" for c in answer.citations)
+    assert "30,000" not in answer.text
+
+
+def test_citation_numbers_follow_first_use() -> None:
+    def passage(chunk_id: str) -> Passage:
+        return Passage(chunk_id, f"{chunk_id}.txt", chunk_id, "Alpha one. Beta two.", None, 0, 20, score=1.0)
+
+    book = CitationBook()
+    b, a = passage("b"), passage("a")
+    assert [book.cite(b, (0, 10)), book.cite(a, (11, 20)), book.cite(b, (11, 20))] == [1, 2, 1]
+    first = book.citations()[0]
+    assert (first.source, first.highlights, first.quote) == ("b.txt", [(0, 10), (11, 20)], "Alpha one. Beta two.")
+
+
+def test_answer_never_contains_words_outside_its_citations(seeded) -> None:  # type: ignore[no-untyped-def]
+    for question in ["What did Wang Yi say about solidarity?", "What did Ma Xiaowei announce on March 31?"]:
+        answer = seeded.assistant.ask(question).complete()
+        assert not answer.refused
+        check_grounded(answer)
+        stripped = re.sub(r"\s*\[\d+\]", "", answer.text)
+        assert stripped == " ".join(s.text for s in answer.sentences)

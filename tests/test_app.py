@@ -1,0 +1,49 @@
+"""The Gradio chat handler, driven directly: streaming, sources as data, escaping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app import create_app, highlight, make_respond, render_sources
+
+
+def test_respond_streams_an_answer_with_its_sources(seeded) -> None:  # type: ignore[no-untyped-def]
+    respond = make_respond(seeded)
+    updates = list(respond("How much did China donate to the WHO?", []))
+    assert len(updates) > 1, "the answer streams in several updates"
+    textbox, messages, sources, searched = updates[-1]
+    assert textbox == "" and searched == ""
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert "20 million dollars" in messages[1]["content"] and "\\[1\\]" in messages[1]["content"]
+    assert "003_8cf9f7c4be1979b2.txt" in sources
+    assert "<mark>In addition, the country has donated 20 million dollars" in sources
+    # Sources are there from the first update on, not parsed back out of the text.
+    assert updates[0][2] == sources
+
+
+def test_respond_refuses_without_sources(seeded) -> None:  # type: ignore[no-untyped-def]
+    *_, (_, messages, sources, _) = make_respond(seeded)("Who won the 2018 World Cup?", [])
+    assert messages[-1]["content"].startswith("Not found in your documents")
+    assert "cw-source" not in sources
+
+
+def test_follow_up_shows_the_searched_query(seeded) -> None:  # type: ignore[no-untyped-def]
+    history = [
+        {"role": "user", "content": "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"},
+        {"role": "assistant", "content": "The group included 10 specialists. [1]"},
+    ]
+    *_, (_, messages, _, searched) = make_respond(seeded)("How many people did they train?", history)
+    assert len(messages) == 4
+    assert searched.startswith("Searched for:") and "Kyrgyzstan" in searched
+
+
+def test_document_markup_is_shown_as_text(tmp_path: Path) -> None:
+    text = "Before <script>alert(1)</script> after."
+    assert highlight(text, [(7, 32)]) == "Before <mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark> after."
+    assert "<script>" not in render_sources(None)
+
+
+def test_the_interface_builds(seeded) -> None:  # type: ignore[no-untyped-def]
+    demo = create_app(seeded)
+    ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
+    assert {"cw-chat", "cw-question", "cw-sources", "cw-new-chat"} <= ids

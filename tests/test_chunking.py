@@ -1,0 +1,70 @@
+"""Sentence splitting and chunking: whole sentences, exact offsets, the model's window respected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.chunker import chunk_text
+from index.sentences import split_sentences
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "001_8ca9ff445ec2607f.txt"
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_sentences_have_exact_offsets() -> None:
+    text = "  Dr. Smith arrived on Apr. 2. He met J. Doe at No. 1 Hospital!  Then he left?\n\nA heading\nNext line."
+    spans = split_sentences(text)
+    sentences = [text[s:e] for s, e in spans]
+    assert sentences == [
+        "Dr. Smith arrived on Apr. 2.",
+        "He met J. Doe at No. 1 Hospital!",
+        "Then he left?",
+        "A heading\nNext line.",
+    ]
+
+
+def test_paragraph_break_ends_a_sentence_without_punctuation() -> None:
+    text = "Title without a stop\n\nBody sentence one. Body sentence two."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["Title without a stop", "Body sentence one.", "Body sentence two."]
+
+
+def test_quotes_and_numbers_stay_inside_sentences() -> None:
+    text = 'He said "it costs 2.5 million." Then "we left." The end.'
+    assert [text[s:e] for s, e in split_sentences(text)] == ['He said "it costs 2.5 million."', 'Then "we left."', "The end."]
+
+
+def test_chunks_keep_sentences_whole_and_map_back_to_the_text() -> None:
+    sentences = [f"Sentence number {i} talks about topic {i % 7} in some detail." for i in range(60)]
+    text = " ".join(sentences)
+    chunks = chunk_text(text, words, max_tokens=40, overlap_sentences=1)
+    assert len(chunks) > 5
+    for i, chunk in enumerate(chunks):
+        assert chunk.index == i
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert words(chunk.text) <= 40
+        assert chunk.text.startswith("Sentence number") and chunk.text.endswith("detail.")
+    # Every sentence is in some chunk; consecutive chunks share one sentence.
+    joined = " ".join(c.text for c in chunks)
+    assert all(s in joined for s in sentences)
+    assert chunks[1].text.split(". ")[0] + "." == chunks[0].text.split(". ")[-1]
+
+
+def test_overlong_sentence_is_split_not_truncated() -> None:
+    text = "Short one. " + " ".join(f"w{i}" for i in range(100)) + ". Another short one."
+    chunks = chunk_text(text, words, max_tokens=30, overlap_sentences=0)
+    assert all(words(c.text) <= 30 for c in chunks)
+    covered = " ".join(c.text for c in chunks)
+    assert all(f"w{i}" in covered.split() or f"w{i}." in covered.split() for i in range(100))
+
+
+def test_chunks_fit_the_real_model_window(embedder) -> None:  # type: ignore[no-untyped-def]
+    from index.sync import effective_chunk_tokens
+
+    limit = effective_chunk_tokens(embedder, 10_000)
+    assert limit == embedder.max_tokens - 2  # capped by the model, not by configuration
+    text = (SEED.read_text(encoding="utf-8") + "\n\n") * 3
+    chunks = chunk_text(text, embedder.count_tokens, limit)
+    assert all(embedder.count_tokens(c.text) <= limit for c in chunks)

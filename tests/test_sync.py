@@ -1,0 +1,131 @@
+"""Incremental, idempotent sync against a real Chroma and the real embedding model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import IndexMismatchError, IndexSettings, build_indexer
+
+
+@pytest.fixture
+def indexer(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+    return build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+
+
+def chunk_sources(indexer) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(meta["source"] for _, meta in indexer.store.iter_metadatas())
+
+
+def test_first_sync_indexes_everything_and_second_embeds_nothing(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    first = indexer.sync(docs)
+    assert sorted(first.added) == sorted(p.name for p in docs.iterdir())
+    assert first.failed == [] and first.embedded == first.chunks > 5
+    # Every chunk is complete and carries the metadata citations need.
+    for chunk_id, meta in indexer.store.iter_metadatas():
+        assert chunk_id.startswith(meta["source"] + "@")
+        assert {"title", "doc_hash", "chunk_index", "chunk_count", "start_char", "end_char"} <= meta.keys()
+    second = indexer.sync(docs)
+    assert second.summary() | {"seconds": 0} == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "deleted": 0,
+        "failed": [],
+        "warnings": [],
+        "chunks": first.chunks,
+        "embedded": 0,
+        "seconds": 0,
+        "dry_run": False,
+    }
+
+
+def test_chunk_offsets_point_into_the_source_file(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    found = indexer.store.collection.get(include=["documents", "metadatas"])
+    for text, meta in zip(found["documents"], found["metadatas"], strict=True):
+        source_text = (docs / meta["source"]).read_text(encoding="utf-8")
+        assert source_text[meta["start_char"] : meta["end_char"]] == text
+
+
+def test_edit_replaces_every_old_chunk(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    target = docs / "003_8cf9f7c4be1979b2.txt"
+    target.write_text("The lighthouse keeper counted 41 gulls on Tuesday.\n", encoding="utf-8")
+    report = indexer.sync(docs)
+    assert report.updated == [target.name] and report.added == [] and report.embedded == 1
+    found = indexer.store.collection.get(where={"source": target.name}, include=["documents"])
+    assert found["documents"] == ["The lighthouse keeper counted 41 gulls on Tuesday."]
+    assert not indexer.keywords.search("donated WHO million", 10, [target.name])
+    assert [h.source for h in indexer.keywords.search("lighthouse gulls", 10)] == [target.name]
+
+
+def test_delete_and_rename(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    (docs / "000_1431dd1dd5b40ef7.txt").unlink()
+    (docs / "002_f01b8babd5e16a0d.txt").rename(docs / "renamed.txt")
+    report = indexer.sync(docs)
+    assert sorted(report.deleted) == ["000_1431dd1dd5b40ef7.txt", "002_f01b8babd5e16a0d.txt"]
+    assert report.added == ["renamed.txt"]
+    sources = set(chunk_sources(indexer))
+    assert "000_1431dd1dd5b40ef7.txt" not in sources and "002_f01b8babd5e16a0d.txt" not in sources
+    assert "renamed.txt" in sources
+    assert {s for (s, _) in indexer.keywords.counts()} == sources
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    (docs / "empty.txt").write_text("")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    (docs / "latin1.md").write_bytes("d\xe9j\xe0 vu".encode("latin-1"))
+    (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (docs / "sub").mkdir()
+    (docs / "sub" / "good.md").write_text("# Nested\n\nThe nested file mentions zebras.", encoding="utf-8")
+    report = indexer.sync(docs)
+    failed = {f.path: f.error for f in report.failed}
+    assert failed == {
+        "empty.txt": "file is empty",
+        "binary.txt": "binary content, not text",
+        "latin1.md": "not valid UTF-8 text (invalid byte at offset 1)",
+        "photo.jpg": "unsupported file type .jpg",
+    }
+    assert sorted(report.added) == sorted([*(p.name for p in docs.glob("0*.txt")), "sub/good.md"])
+    assert "sub/good.md" in chunk_sources(indexer)
+
+
+def test_a_file_that_breaks_loses_its_stale_chunks(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    (docs / "001_8ca9ff445ec2607f.txt").write_bytes(b"\x00binary now")
+    report = indexer.sync(docs)
+    assert [f.path for f in report.failed] == ["001_8ca9ff445ec2607f.txt"]
+    assert "001_8ca9ff445ec2607f.txt" not in chunk_sources(indexer)
+
+
+def test_dry_run_changes_nothing(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    before = indexer.store.count()
+    (docs / "new.md").write_text("A brand new note about otters.", encoding="utf-8")
+    (docs / "000_1431dd1dd5b40ef7.txt").unlink()
+    plan = indexer.sync(docs, dry_run=True)
+    assert (plan.added, plan.deleted, plan.embedded) == (["new.md"], ["000_1431dd1dd5b40ef7.txt"], 0)
+    assert indexer.store.count() == before
+    assert indexer.sync(docs).added == ["new.md"]
+
+
+def test_half_written_document_is_repaired(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    clean = indexer.sync(docs).chunks
+    # Simulate a crash mid-write: drop some chunks of one document from both stores.
+    ids = [i for i, m in indexer.store.iter_metadatas() if m["source"] == "001_8ca9ff445ec2607f.txt"]
+    assert len(ids) > 1
+    indexer.store.collection.delete(ids=ids[:1])
+    report = indexer.sync(docs)
+    assert report.updated == ["001_8ca9ff445ec2607f.txt"]
+    assert report.chunks == clean == len(set(chunk_id for chunk_id, _ in indexer.store.iter_metadatas()))
+
+
+def test_opening_with_another_model_or_chunk_size_refuses(tmp_path: Path, embedder, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder).sync(docs)
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        build_indexer(IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100), embedder=embedder)
+    rebuilt = build_indexer(IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100), embedder=embedder, rebuild=True)
+    assert rebuilt.rebuild(docs).chunks > 0
