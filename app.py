@@ -7,12 +7,15 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant import Answer, Citation, Citewise, Settings, build_assistant
 from assistant.history import turns_from_messages
+from assistant.library import Library, UploadError
+from index import SUPPORTED_SUFFIXES, SyncReport
 
 logger = logging.getLogger("citewise.app")
 
@@ -66,7 +69,7 @@ def make_respond(citewise: Citewise) -> Any:
             yield "", history, render_sources(None), ""
             return
         turns = turns_from_messages(history)
-        history = [*history, {"role": "user", "content": message}]
+        history = [*history, {"role": "user", "content": _escape_markdown(message)}]
         try:
             answer = citewise.assistant.ask(message, turns)
         except Exception as error:  # the chat shows the failure instead of a stack trace
@@ -88,7 +91,7 @@ def make_respond(citewise: Citewise) -> Any:
 
 def _escape_markdown(text: str) -> str:
     """Show answer text literally: escape HTML and the Markdown characters that could restyle it."""
-    escaped = html.escape(text)
+    escaped = html.escape(text, quote=False)
     for char in "\\`*_{}#|~":
         escaped = escaped.replace(char, "\\" + char)
     return escaped.replace("[", "\\[").replace("]", "\\]")
@@ -109,20 +112,109 @@ def create_app(citewise: Citewise) -> gr.Blocks:
     respond = make_respond(citewise)
     with gr.Blocks(title="Citewise") as demo:
         gr.Markdown("## Citewise — ask your documents")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=520, buttons=["copy"], elem_id="cw-chat")
-                searched = gr.Markdown(elem_id="cw-searched")
-                question = gr.Textbox(
-                    placeholder="Ask a question about your documents", show_label=False, submit_btn=True, elem_id="cw-question"
-                )
-                new_chat = gr.Button("New chat", size="sm", elem_id="cw-new-chat")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(render_sources(None), elem_id="cw-sources")
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Chat", height=520, buttons=["copy"], elem_id="cw-chat")
+                    searched = gr.Markdown(elem_id="cw-searched")
+                    question = gr.Textbox(
+                        placeholder="Ask a question about your documents",
+                        show_label=False,
+                        submit_btn=True,
+                        elem_id="cw-question",
+                    )
+                    new_chat = gr.Button("New chat", size="sm", elem_id="cw-new-chat")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(render_sources(None), elem_id="cw-sources")
         question.submit(respond, [question, chatbot], [question, chatbot, sources, searched])
-        new_chat.click(lambda: ([], render_sources(None), ""), None, [chatbot, sources, searched])
+
+        def reset() -> tuple[Messages, str, str]:
+            return [], render_sources(None), ""
+
+        new_chat.click(reset, None, [chatbot, sources, searched])
+        chatbot.clear(reset, None, [chatbot, sources, searched])
+        with gr.Tab("Documents"):
+            documents_tab(citewise)
     return demo
+
+
+def documents_tab(citewise: Citewise) -> None:
+    """Upload, list, delete and re-index documents, with progress and per-file errors."""
+    library = citewise.library
+    with gr.Row():
+        upload = gr.File(
+            label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))})",
+            file_count="multiple",
+            file_types=sorted(SUPPORTED_SUFFIXES),
+            elem_id="cw-upload",
+        )
+        with gr.Column():
+            reindex = gr.Button("Re-index the documents folder", elem_id="cw-reindex")
+            choice = gr.Dropdown(label="Document", choices=_sources(library), elem_id="cw-doc-choice")
+            delete = gr.Button("Delete document", variant="stop", elem_id="cw-delete")
+    status = gr.Markdown(elem_id="cw-sync-status")
+    table = gr.Dataframe(
+        headers=["Document", "Title", "Chunks", "Pages", "Status"],
+        value=_rows(library),
+        interactive=False,
+        elem_id="cw-documents",
+    )
+
+    def sync_with_progress(progress: gr.Progress) -> SyncReport:
+        def update(done: int, total: int, chunks: int) -> None:
+            progress((done, max(total, 1)), desc=f"indexing: {chunks} chunks embedded", unit="files")
+
+        return library.sync(update)
+
+    def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        saved, refused = [], []
+        for file in files or []:
+            path = Path(file)
+            try:
+                saved.append(library.save_upload(path.name, path))
+            except UploadError as error:
+                refused.append(str(error))
+        report = sync_with_progress(progress)
+        lines = [f"Saved {', '.join(saved)}." if saved else "", *(f"Refused: {r}" for r in refused)]
+        return None, _report_markdown(report, "\n\n".join(line for line in lines if line)), _rows(library), _choices(library)
+
+    def on_reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        report = sync_with_progress(progress)
+        return _report_markdown(report), _rows(library), _choices(library)
+
+    def on_delete(source: str | None) -> tuple[Any, ...]:
+        if not source:
+            return "Choose a document to delete.", _rows(library), _choices(library)
+        library.delete(source)
+        return f"Deleted {html.escape(source)}.", _rows(library), _choices(library)
+
+    upload.upload(on_upload, upload, [upload, status, table, choice])
+    reindex.click(on_reindex, None, [status, table, choice])
+    delete.click(on_delete, choice, [status, table, choice])
+
+
+def _sources(library: Library) -> list[str]:
+    return sorted(library.indexer.store.documents())
+
+
+def _choices(library: Library) -> Any:
+    return gr.Dropdown(choices=_sources(library), value=None)
+
+
+def _rows(library: Library) -> list[list[Any]]:
+    return [[r.source, r.title, r.chunks, r.pages, r.status] for r in library.rows()]
+
+
+def _report_markdown(report: SyncReport, prefix: str = "") -> str:
+    summary = report.summary()
+    text = (
+        f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
+        f"{summary['deleted']} deleted, {len(report.failed)} failed — {report.chunks} chunks in the index "
+        f"({report.embedded} embedded in {report.seconds:.1f} s)."
+    )
+    problems = [f"- {_escape_markdown(f.path)}: {_escape_markdown(f.error)}" for f in [*report.failed, *report.warnings]]
+    return "\n\n".join(part for part in (prefix, text, "\n".join(problems)) if part)
 
 
 def launch(settings: Settings) -> None:
@@ -137,7 +229,12 @@ def launch(settings: Settings) -> None:
     if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         logger.warning("serving on %s without a login: set CITEWISE_AUTH=user:password", settings.host)
     create_app(citewise).queue().launch(
-        server_name=settings.host, server_port=settings.port, auth=auth, css=_CSS, show_error=False
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        css=_CSS,
+        show_error=False,
+        max_file_size=f"{settings.max_upload_mb}mb",
     )
 
 

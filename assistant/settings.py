@@ -20,6 +20,7 @@ class Settings(IndexSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, validation_alias=AliasChoices("CITEWISE_PORT", "GRADIO_SERVER_PORT", "port"))
     auth: str = ""  # "user:password" switches on Gradio's login
+    max_upload_mb: int = 50
 
     # Retrieval
     retrieval: Literal["hybrid", "dense", "keyword"] = "hybrid"

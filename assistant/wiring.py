@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assistant.chat import Assistant
 from assistant.extractive import ExtractiveAnswerer
+from assistant.library import Library
 from assistant.prompts import render
 from assistant.rerank import load_reranker
 from assistant.retrieval import Retriever
@@ -15,11 +16,12 @@ from index import Embedder, Indexer, build_indexer
 
 @dataclass
 class Citewise:
-    """The assistant and the indexer, sharing one embedding model and one store."""
+    """The assistant, the indexer and the documents library, sharing one model and one store."""
 
     settings: Settings
     assistant: Assistant
     indexer: Indexer
+    library: Library
 
 
 def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Citewise:
@@ -44,4 +46,5 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
         case other:
             raise ValueError(f"CITEWISE_LLM={other} is not available yet; use CITEWISE_LLM=extractive")
     assistant = Assistant(retriever, answerer, refusal=render("refusal"), history_tokens=settings.history_tokens)
-    return Citewise(settings=settings, assistant=assistant, indexer=indexer)
+    library = Library(settings.docs_dir, indexer, max_upload_bytes=settings.max_upload_mb * 1_000_000)
+    return Citewise(settings=settings, assistant=assistant, indexer=indexer, library=library)

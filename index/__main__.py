@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 
-from index import IndexMismatchError, IndexSettings, build_indexer
+from index import Indexer, IndexMismatchError, IndexSettings, build_indexer
 from index.sync import Progress, SyncReport
 
 
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("dir", type=Path, nargs="?", help="documents folder (default: CITEWISE_DOCS_DIR)")
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    sync.add_argument("--watch", action="store_true", help="keep syncing as files change (Ctrl-C stops)")
+    sync.add_argument("--debounce", type=float, default=1.0, help="seconds of quiet before a watched change syncs")
     status = commands.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     rebuild = commands.add_parser("rebuild", help="start over with the current settings")
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     match args.command:
         case "sync":
             docs = args.dir or settings.docs_dir
+            if args.watch:
+                return _watch(indexer, docs, args)
             try:
                 report = indexer.sync(docs, dry_run=args.dry_run, progress=_progress_bar(args.json))
             except FileNotFoundError as error:
@@ -64,6 +69,18 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in info.items():
                     print(f"{key}: {value}")
             return 0
+
+
+def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
+    from index.watch import watch
+
+    if not docs.is_dir():
+        print(f"error: documents folder {docs} does not exist", file=sys.stderr)
+        return 2
+    print(f"watching {docs} (Ctrl-C to stop)", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(indexer, docs, debounce=args.debounce, on_sync=lambda report: _print_report(report, as_json=args.json))
+    return 0
 
 
 def _progress_bar(quiet: bool) -> Progress | None:

@@ -1,0 +1,145 @@
+"""End-to-end: the real app (`python app.py`) over an index of the seeds, driven in headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import (
+    BOT_MESSAGES,
+    NEW_CHAT,
+    QUESTION,
+    SEARCHED,
+    SOURCES,
+    USER_MESSAGES,
+    AppStartError,
+    RunningApp,
+    ask,
+    chromium_problem,
+    copy_seeds,
+    launch_chromium,
+    open_chat,
+    run_app,
+)
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+WHO_QUESTION = "How much did China donate to the WHO?"
+WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
+WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
+
+# A document whose text is markup: the app must show it, never run it.
+MARKUP_DOCUMENT = """Zorbulon harbour log
+
+The Zorbulon lighthouse keeper wrote <script>window.__pwned = 1</script> in the logbook every stormy night.
+
+Her apprentice drew <img src=x onerror="window.__pwned=2"> beside the Zorbulon tide table.
+"""
+MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """`python app.py` on a free port, over a fresh index of the seeds plus the markup document."""
+    root = tmp_path_factory.mktemp("browser-app")
+    docs = copy_seeds(root / "docs")
+    (docs / "zorbulon_markup.txt").write_text(MARKUP_DOCUMENT, encoding="utf-8")
+    try:
+        with run_app(root, docs) as running:
+            yield running
+    except AppStartError as error:
+        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium: a missing browser fails the tests (`make test` installs it), it never skips them."""
+    problem = chromium_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    with launch_chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser, app: RunningApp) -> Iterator[Page]:
+    """A fresh page showing the chat."""
+    opened = open_chat(browser, app.url)
+    yield opened
+    opened.context.close()
+
+
+def test_chromium_is_installed() -> None:
+    assert chromium_problem() is None, chromium_problem()
+
+
+def test_cited_answer_with_highlighted_source(page: Page, tmp_path: Path) -> None:
+    asked = ask(page, WHO_QUESTION)
+
+    assert "20 million" in asked.answer
+    assert "[1]" in asked.answer
+    sources = page.locator(SOURCES)
+    expect(sources).to_contain_text(WHO_SOURCE)
+    card = sources.locator(".cw-source", has=page.locator(".cw-text mark", has_text="20 million dollars")).first
+    mark = card.locator(".cw-text mark", has_text="20 million dollars").first
+    expect(card.locator(".cw-n")).to_have_text("[1]")
+    expect(card.locator(".cw-quote")).to_contain_text("20 million dollars")
+    expect(mark).to_be_hidden()  # the whole passage starts folded
+
+    card.locator("details.cw-chunk > summary", has_text="Show the whole passage").click()
+
+    expect(card.locator("details.cw-chunk")).to_have_attribute("open", "")
+    mark.scroll_into_view_if_needed()
+    expect(mark).to_be_visible()
+    expect(mark).to_be_in_viewport()
+    page.screenshot(path=str(tmp_path / "who_answer.png"), full_page=True)
+
+
+def test_refusal_has_no_sources(page: Page) -> None:
+    asked = ask(page, WORLD_CUP_QUESTION)
+
+    assert asked.answer.startswith("Not found in your documents"), asked.answer
+    assert "[1]" not in asked.answer
+    expect(page.locator(f"{SOURCES} .cw-source")).to_have_count(0)
+    expect(page.locator(SOURCES)).to_contain_text("No source")
+
+
+def test_markup_in_documents_is_shown_not_run(page: Page) -> None:
+    asked = ask(page, MARKUP_QUESTION)
+
+    sources = page.locator(SOURCES)
+    expect(sources).to_contain_text("zorbulon_markup.txt")
+    for chunk in sources.locator("details.cw-chunk > summary").all():
+        chunk.click()  # unfold every passage, so an injected <img> would load and fire its onerror
+    page.wait_for_timeout(500)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    expect(sources.locator("script")).to_have_count(0)
+    expect(sources.locator("img")).to_have_count(0)
+    expect(page.locator(f"{BOT_MESSAGES} img")).to_have_count(0)
+    expect(sources).to_contain_text("<script>window.__pwned = 1</script>")
+    expect(sources).to_contain_text('<img src=x onerror="window.__pwned=2">')
+    if "logbook" in asked.answer:  # the cited sentence, quoted in the chat, shows its markup too
+        assert "<script>window.__pwned = 1</script>" in asked.answer, asked.answer
+
+
+def test_new_chat_clears_the_conversation(page: Page) -> None:
+    ask(page, WHO_QUESTION)
+    expect(page.locator(f"{SOURCES} .cw-source")).not_to_have_count(0)
+
+    page.locator(NEW_CHAT).click()
+
+    expect(page.locator(BOT_MESSAGES)).to_have_count(0)
+    expect(page.locator(USER_MESSAGES)).to_have_count(0)
+    expect(page.locator(f"{SOURCES} .cw-source")).to_have_count(0)
+    expect(page.locator(SOURCES)).to_contain_text("Sources of the answer appear here.")
+    expect(page.locator(SEARCHED)).to_have_text("")
+    expect(page.locator(QUESTION)).to_have_value("")
+
+
+def test_answer_shows_apostrophes_not_entities(page: Page) -> None:
+    asked = ask(page, WHO_QUESTION)
+
+    assert "organization's" in asked.answer, asked.answer
+    assert "&#x27;" not in asked.answer
