@@ -44,4 +44,5 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
         chunk_tokens=settings.chunk_tokens,
         overlap_sentences=settings.chunk_overlap_sentences,
         lock_path=settings.data_dir / f"{settings.collection}.lock",
+        write_batch=settings.write_batch,
     )

@@ -18,6 +18,8 @@ class IndexSettings(BaseSettings):
     docs_dir: Path = Path("seeds")
     embed_model: str = DEFAULT_EMBED_MODEL
     embed_batch_size: int = 64
+    # Chunks embedded and written together: bigger is a little faster, smaller loses less to a crash.
+    write_batch: int = 256
     # Chunks must fit the embedding model's window, which is read from the model;
     # this caps it further (tokens).
     chunk_tokens: int = 200

@@ -27,8 +27,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, int], None]
 """Called with (files done, files to index, chunks embedded so far)."""
 
-_WRITE_GROUP = 512  # chunks embedded and written together
-
 
 @dataclass
 class FileError:
@@ -86,6 +84,7 @@ class Indexer:
         chunk_tokens: the configured chunk size cap, in model tokens.
         overlap_sentences: sentences shared by consecutive chunks.
         lock_path: file locked for the whole sync, so only one writer runs at a time.
+        write_batch: chunks embedded and written together.
     """
 
     def __init__(
@@ -96,6 +95,7 @@ class Indexer:
         chunk_tokens: int,
         overlap_sentences: int,
         lock_path: Path,
+        write_batch: int = 256,
     ) -> None:
         self.store = store
         self.keywords = keywords
@@ -103,6 +103,7 @@ class Indexer:
         self.max_tokens = effective_chunk_tokens(embedder, chunk_tokens)
         self.overlap_sentences = overlap_sentences
         self.lock_path = lock_path
+        self.write_batch = write_batch
 
     def sync(self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None) -> SyncReport:
         """Make the index hold exactly the supported files under ``docs_dir``.
@@ -187,7 +188,7 @@ class Indexer:
                 continue
             pending.append(_Pending(source, content_hash, nodes))
             buffered += len(nodes)
-            if buffered >= _WRITE_GROUP:
+            if buffered >= self.write_batch:
                 report.embedded += self._write(pending)
                 pending, buffered = [], 0
             if progress:

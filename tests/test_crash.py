@@ -1,0 +1,109 @@
+"""kill -9 during a sync, at several points: the next sync converges to exactly a clean build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from index import IndexSettings, build_indexer
+
+REPO = Path(__file__).resolve().parent.parent
+WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
+
+
+def make_corpus(folder: Path, count: int) -> Path:
+    """``count`` small documents of distinct sentences, plus the seeds."""
+    shutil.copytree(REPO / "seeds", folder)
+    rng = random.Random(7)
+    for i in range(count):
+        sentences = [
+            f"Record {i}-{j} notes {rng.choice(WORDS)} {rng.choice(WORDS)} near site {rng.randint(1, 999)}." for j in range(12)
+        ]
+        (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences), encoding="utf-8")
+    return folder
+
+
+def state(settings: IndexSettings, embedder) -> tuple[list[str], dict[tuple[str, str], int]]:  # type: ignore[no-untyped-def]
+    indexer = build_indexer(settings, embedder=embedder)
+    ids = sorted(chunk_id for chunk_id, _ in indexer.store.iter_metadatas())
+    return ids, indexer.keywords.counts()
+
+
+def keyword_rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    docs = make_corpus(tmp_path / "docs", 40)
+    clean = IndexSettings(data_dir=tmp_path / "clean")
+    clean_report = build_indexer(clean, embedder=embedder).sync(docs)
+    expected = state(clean, embedder)
+    assert len(expected[0]) == clean_report.chunks > 40
+
+    crashed = IndexSettings(data_dir=tmp_path / "crashed")
+    environment = {**os.environ, "CITEWISE_DATA_DIR": str(crashed.data_dir), "CITEWISE_WRITE_BATCH": "8", "HF_HUB_OFFLINE": "1"}
+    keywords = crashed.data_dir / f"{crashed.collection}.keywords.sqlite"
+    kills = 0
+    # Kill at growing depths into the write path; each run resumes from what the last one left.
+    for target in (1, 25, 60):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "index", "sync", str(docs), "--json"],
+            cwd=REPO,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while process.poll() is None and keyword_rows(keywords) < target and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=30)
+    assert kills >= 2, "the syncs finished before they could be killed; the corpus is too small"
+
+    report = build_indexer(crashed, embedder=embedder).sync(docs)
+    assert report.failed == []
+    ids, counts = state(crashed, embedder)
+    assert ids == expected[0], "same chunks, none missing, none duplicated"
+    assert counts == expected[1]
+    # And a further sync finds nothing to do.
+    again = build_indexer(crashed, embedder=embedder).sync(docs)
+    assert again.embedded == 0 and len(again.unchanged) == 45
+
+
+def test_half_written_new_version_is_completed_and_the_old_one_removed(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """An edit whose new chunks were half written when the process died: the next sync finishes the job."""
+    victim = "000_1431dd1dd5b40ef7.txt"
+    docs = make_corpus(tmp_path / "docs", 0)
+    settings = IndexSettings(data_dir=tmp_path / "data")
+    indexer = build_indexer(settings, embedder=embedder)
+    indexer.sync(docs)
+    old_ids = {i for i, m in indexer.store.iter_metadatas() if m["source"] == victim}
+    (docs / victim).write_text((docs / victim).read_text(encoding="utf-8") + "\n\nA new closing paragraph.", encoding="utf-8")
+    new_hash = hashlib.sha256((docs / victim).read_bytes()).hexdigest()
+    new_nodes = indexer._nodes(victim, docs / victim, new_hash, indexer.sync(docs, dry_run=True))
+    # Half of the new version reaches the store, then the process "dies".
+    for node in new_nodes[: len(new_nodes) // 2]:
+        node.embedding = embedder.get_text_embedding(node.get_content())
+    indexer.store.add(new_nodes[: len(new_nodes) // 2])
+    report = build_indexer(settings, embedder=embedder).sync(docs)
+    assert report.updated == [victim]
+    current = {i for i, m in indexer.store.iter_metadatas() if m["source"] == victim}
+    assert current == {node.node_id for node in new_nodes} and current.isdisjoint(old_ids)
+    counts = {m["chunk_count"] for i, m in indexer.store.iter_metadatas() if m["source"] == victim}
+    assert counts == {len(current)}
