@@ -83,10 +83,21 @@ def make_respond(citewise: Citewise) -> Any:
             if count % _STREAM_EVERY == 0:
                 reply["content"] = _escape_markdown(answer.text)
                 yield "", [*history, reply], sources, searched
-        reply["content"] = _escape_markdown(answer.text)
-        yield "", [*history, reply], sources, searched
+        # A generated answer is verified once complete: show the checked text and only the cited sources.
+        reply["content"] = render_answer(answer)
+        yield "", [*history, reply], render_sources(answer), searched
 
     return respond
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer as chat Markdown, with sentences no cited source supports flagged."""
+    shown = _escape_markdown(answer.text)
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            claim = _escape_markdown(sentence.text.rstrip(".!?"))
+            shown = shown.replace(claim, f"{claim} ⚠️ *(unverified)*", 1)
+    return shown
 
 
 def _escape_markdown(text: str) -> str:

@@ -1,7 +1,7 @@
 """The Citewise core: settings, retrieval, answering and citations, wired in one place."""
 
-from assistant.chat import Answer, Assistant, SentenceCheck
-from assistant.citations import Citation
+from assistant.chat import Answer, Assistant
+from assistant.citations import Citation, SentenceCheck
 from assistant.history import Turn
 from assistant.settings import Settings
 from assistant.wiring import Citewise, build_assistant

@@ -5,28 +5,21 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.citations import Citation
-from assistant.condense import condense
+from assistant.citations import Citation, CitationBook, SentenceCheck
+from assistant.condense import condense, is_follow_up
 from assistant.extractive import ExtractiveAnswerer
+from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever
+from assistant.verify import Verifier, renumber_markers
 
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\S+\s*")
-
-
-@dataclass
-class SentenceCheck:
-    """One sentence of an answer, the sources it cites, and whether they support it."""
-
-    text: str
-    citations: list[int]
-    supported: bool
 
 
 @dataclass
@@ -45,13 +38,22 @@ class Answer:
     sentences: list[SentenceCheck] = field(default_factory=list)
     text: str = ""
     seconds: float = 0.0
+    error: str = ""
     _pieces: Iterator[str] = field(default_factory=lambda: iter(()), repr=False)
+    _finish: Callable[[Answer], None] | None = field(default=None, repr=False)
 
     def tokens(self) -> Iterator[str]:
-        """Stream the answer; each piece is also appended to ``text``."""
+        """Stream the answer; each piece is also appended to ``text``.
+
+        When the stream ends, a generated answer is verified: ``text``, ``sentences`` and
+        ``citations`` then hold the checked version (markers corrected, uncited sources dropped).
+        """
         for piece in self._pieces:
             self.text += piece
             yield piece
+        if self._finish is not None:
+            finish, self._finish = self._finish, None
+            finish(self)
 
     def complete(self) -> Answer:
         """Consume the whole stream and return self."""
@@ -69,6 +71,7 @@ class Answer:
             "backend": self.backend,
             "citations": [c.to_json() for c in self.citations],
             "sentences": [vars(s) for s in self.sentences],
+            "error": self.error or None,
         }
 
 
@@ -77,21 +80,40 @@ class Assistant:
 
     Args:
         retriever: finds and ranks passages.
-        answerer: composes an answer from relevant passages.
+        extractive: composes answers from passage sentences (the default, no LLM).
         refusal: the fixed reply when no passage is relevant.
-        history_tokens: how much of the conversation is used to understand a follow-up.
+        llm: when set, writes the answer instead; its sentences are then verified.
+        verifier: checks generated sentences against the sources they cite.
+        history_tokens: how much of the conversation is used for follow-ups and the LLM prompt.
     """
 
-    def __init__(self, retriever: Retriever, answerer: ExtractiveAnswerer, refusal: str, history_tokens: int = 1500) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        extractive: ExtractiveAnswerer,
+        refusal: str,
+        *,
+        llm: LLMAnswerer | None = None,
+        verifier: Verifier | None = None,
+        history_tokens: int = 1500,
+    ) -> None:
         self.retriever = retriever
-        self.answerer = answerer
+        self.extractive = extractive
         self.refusal = refusal
+        self.llm = llm
+        self.verifier = verifier
         self.history_tokens = history_tokens
+
+    @property
+    def backend(self) -> str:
+        """Which answerer is in use: "extractive", "ollama" or "openai"."""
+        return self.llm.backend if self.llm is not None else "extractive"
 
     def ask(self, question: str, history: Sequence[Turn] = (), sources: Sequence[str] = ()) -> Answer:
         """Answer ``question`` in the context of ``history``, optionally only from ``sources``.
 
-        Returns an Answer whose citations are final; iterate ``answer.tokens()`` to stream it.
+        Returns an Answer whose citations are known before its first token; iterate
+        ``answer.tokens()`` to stream it.
 
         Example:
             >>> answer = assistant.ask("How much did China donate to the WHO?")
@@ -102,13 +124,17 @@ class Assistant:
         """
         began = time.perf_counter()
         question = question.strip()
-        query = condense(question, within_budget(history, self.history_tokens))
+        recent = within_budget(history, self.history_tokens)
+        query = self._condense(question, recent)
         retrieval = self.retriever.search(query, sources)
         if not retrieval.relevant:
+            # Nothing relevant: refuse without spending an LLM call on it.
             return self._refuse(question, query, retrieval, began)
+        if self.llm is not None:
+            return self._generate(self.llm, question, query, retrieval, recent, began)
         # Passages were found with the conversation's context; sentences are judged against the
         # question as asked, which the cross-encoder reads better than a keyword-extended query.
-        extract = self.answerer.answer(question, retrieval.relevant)
+        extract = self.extractive.answer(question, retrieval.relevant)
         if not extract.sentences:
             return self._refuse(question, query, retrieval, began)
         answer = Answer(
@@ -130,12 +156,73 @@ class Assistant:
         """The ranked passages for ``query`` (the retrieval inspector's view)."""
         return self.retriever.search(query, sources)
 
+    def _condense(self, question: str, history: Sequence[Turn]) -> str:
+        if self.llm is None or not history or not is_follow_up(question):
+            return condense(question, history)
+        try:
+            return self.llm.condense(question, history) or condense(question, history)
+        except LLMError as error:
+            logger.warning("condensing with the LLM failed, falling back to keywords: %s", error)
+            return condense(question, history)
+
+    def _generate(
+        self, llm: LLMAnswerer, question: str, query: str, retrieval: Retrieval, history: Sequence[Turn], began: float
+    ) -> Answer:
+        book = CitationBook()
+        for passage in retrieval.relevant:
+            book.cite(passage)
+        answer = Answer(
+            question=question,
+            query=query,
+            refused=False,
+            backend=llm.backend,
+            citations=book.citations(),
+            retrieval=retrieval,
+            seconds=time.perf_counter() - began,
+        )
+        answer._pieces = self._stream(answer, llm.stream(question, retrieval.relevant, history))
+        answer._finish = self._verify
+        return answer
+
+    def _stream(self, answer: Answer, pieces: Iterator[str]) -> Iterator[str]:
+        try:
+            yield from pieces
+        except LLMError as error:
+            answer.error = str(error)
+            yield ("\n\n" if answer.text else "") + str(error)
+
+    def _verify(self, answer: Answer) -> None:
+        """Check the finished text: fix or drop markers, flag unsupported sentences, keep only cited sources."""
+        if answer.error:
+            answer.citations, answer.sentences = [], []
+            return
+        if NO_ANSWER in answer.text or self.verifier is None:
+            answer.refused = NO_ANSWER in answer.text
+            answer.citations = [] if answer.refused else answer.citations
+            return
+        answer.text, answer.sentences = self.verifier.check(answer.text, answer.citations)
+        used = sorted({n for sentence in answer.sentences for n in sentence.citations})
+        renumber = {old: new for new, old in enumerate(used, start=1)}
+        kept = []
+        for citation in answer.citations:
+            if citation.n not in renumber:
+                continue
+            claims = [sentence.text for sentence in answer.sentences if citation.n in sentence.citations]
+            citation.highlights = self.verifier.highlights(claims, citation.text)
+            citation.quote = " ".join(citation.text[start:end] for start, end in citation.highlights)
+            citation.n = renumber[citation.n]
+            kept.append(citation)
+        for sentence in answer.sentences:
+            sentence.citations = [renumber[n] for n in sentence.citations]
+        answer.text = renumber_markers(answer.text, renumber)
+        answer.citations = kept
+
     def _refuse(self, question: str, query: str, retrieval: Retrieval, began: float) -> Answer:
         return Answer(
             question=question,
             query=query,
             refused=True,
-            backend="extractive",
+            backend=self.backend,
             citations=[],
             retrieval=retrieval,
             seconds=time.perf_counter() - began,

@@ -33,6 +33,15 @@ class Citation:
         return data
 
 
+@dataclass
+class SentenceCheck:
+    """One sentence of an answer, the sources it cites, and whether they support it."""
+
+    text: str
+    citations: list[int]
+    supported: bool
+
+
 class CitationBook:
     """Hands out citation numbers in order of first use, one number per passage."""
 

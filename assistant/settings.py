@@ -41,4 +41,5 @@ class Settings(IndexSettings):
     openai_model: str = "gpt-4o-mini"
     temperature: float = 0.0
     request_timeout: float = 120.0
+    llm_context_window: int = 8192
     history_tokens: int = 1500

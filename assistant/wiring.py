@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from assistant.chat import Assistant
 from assistant.extractive import ExtractiveAnswerer
+from assistant.generate import LLMAnswerer, build_llm
 from assistant.library import Library
 from assistant.prompts import render
 from assistant.rerank import load_reranker
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
+from assistant.verify import Verifier
 from index import Embedder, Indexer, build_indexer
 
 
@@ -40,11 +42,22 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
         rerank_margin=settings.rerank_margin,
         min_similarity=settings.min_similarity,
     )
+    extractive = ExtractiveAnswerer(indexer.embedder, reranker, max_sentences=settings.answer_sentences)
+    llm = None
     match settings.llm:
         case "extractive":
-            answerer = ExtractiveAnswerer(indexer.embedder, reranker, max_sentences=settings.answer_sentences)
-        case other:
-            raise ValueError(f"CITEWISE_LLM={other} is not available yet; use CITEWISE_LLM=extractive")
-    assistant = Assistant(retriever, answerer, refusal=render("refusal"), history_tokens=settings.history_tokens)
+            pass
+        case "ollama":
+            llm = LLMAnswerer(build_llm("ollama", settings), "ollama", settings.ollama_url, settings.ollama_model)
+        case "openai":
+            llm = LLMAnswerer(build_llm("openai", settings), "openai", settings.openai_base_url, settings.openai_model)
+    assistant = Assistant(
+        retriever,
+        extractive,
+        refusal=render("refusal"),
+        llm=llm,
+        verifier=Verifier(indexer.embedder, reranker),
+        history_tokens=settings.history_tokens,
+    )
     library = Library(settings.docs_dir, indexer, max_upload_bytes=settings.max_upload_mb * 1_000_000)
     return Citewise(settings=settings, assistant=assistant, indexer=indexer, library=library)

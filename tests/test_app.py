@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app import create_app, highlight, make_respond, render_sources
+from app import create_app, highlight, make_respond, render_answer, render_sources
 
 
 def test_respond_streams_an_answer_with_its_sources(seeded) -> None:  # type: ignore[no-untyped-def]
@@ -47,3 +47,17 @@ def test_the_interface_builds(seeded) -> None:  # type: ignore[no-untyped-def]
     demo = create_app(seeded)
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
     assert {"cw-chat", "cw-question", "cw-sources", "cw-new-chat"} <= ids
+
+
+def test_unverified_sentences_are_flagged() -> None:
+    from assistant import Answer, SentenceCheck
+
+    answer = Answer("q", "q", refused=False, backend="openai", citations=[], retrieval=None)
+    answer.text = "China donated 20 million dollars [1]. It won the World Cup [1]."
+    answer.sentences = [
+        SentenceCheck("China donated 20 million dollars.", [1], True),
+        SentenceCheck("It won the World Cup.", [1], False),
+    ]
+    shown = render_answer(answer)
+    assert shown.count("unverified") == 1
+    assert "It won the World Cup ⚠️ *(unverified)*" in shown

@@ -1,0 +1,117 @@
+"""Answers written by an LLM (Ollama or any OpenAI-compatible server) from numbered sources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.llms import LLM
+
+from assistant.history import Turn
+from assistant.prompts import render
+from assistant.retrieval import Passage
+
+logger = logging.getLogger(__name__)
+
+
+# What the prompt tells the model to say when the sources lack the answer.
+NO_ANSWER = "The sources do not contain the answer."
+
+
+class LLMError(RuntimeError):
+    """The LLM server could not answer; the message says what to do about it."""
+
+
+def build_llm(backend: str, settings: Any) -> LLM:
+    """The llama-index LLM for ``backend`` ("ollama" or "openai"), configured from settings."""
+    match backend:
+        case "ollama":
+            from llama_index.llms.ollama import Ollama
+
+            return Ollama(
+                model=settings.ollama_model,
+                base_url=settings.ollama_url,
+                temperature=settings.temperature,
+                request_timeout=settings.request_timeout,
+                # Known up front, so no model-info request precedes every answer.
+                context_window=settings.llm_context_window,
+            )
+        case "openai":
+            from llama_index.llms.openai_like import OpenAILike
+
+            return OpenAILike(
+                model=settings.openai_model,
+                api_base=settings.openai_base_url,
+                api_key=settings.openai_api_key or "not-needed",
+                temperature=settings.temperature,
+                is_chat_model=True,
+                context_window=settings.llm_context_window,
+                timeout=settings.request_timeout,
+                max_retries=0,
+            )
+        case _:
+            raise ValueError(f"unknown LLM backend {backend!r}: use extractive, ollama or openai")
+
+
+class LLMAnswerer:
+    """Streams an answer from an LLM given numbered sources and the recent conversation.
+
+    Args:
+        llm: a llama-index LLM (never the global default).
+        backend: "ollama" or "openai", for messages.
+        where: the server's address, for messages.
+        model: the model's name, for messages.
+    """
+
+    def __init__(self, llm: LLM, backend: str, where: str, model: str) -> None:
+        self.llm = llm
+        self.backend = backend
+        self.where = where
+        self.model = model
+
+    def stream(self, question: str, passages: Sequence[Passage], history: Sequence[Turn]) -> Iterator[str]:
+        """Yield answer text as it arrives; server failures raise LLMError with a way out."""
+        system = render("answer", sources="\n\n".join(_source_block(n, p) for n, p in enumerate(passages, start=1)))
+        messages = [ChatMessage(role=MessageRole.SYSTEM, content=system)]
+        for turn in history:
+            role = MessageRole.USER if turn.role == "user" else MessageRole.ASSISTANT
+            messages.append(ChatMessage(role=role, content=turn.content))
+        messages.append(ChatMessage(role=MessageRole.USER, content=question))
+        try:
+            for chunk in self.llm.stream_chat(messages):
+                if chunk.delta:
+                    yield chunk.delta
+        except Exception as error:  # every client library raises its own types; all become one clear message
+            raise LLMError(self._explain(error)) from error
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        """Ask the model for a standalone search query for a follow-up question."""
+        conversation = "\n".join(f"{turn.role}: {turn.content}" for turn in history)
+        prompt = render("condense", conversation=conversation, question=question)
+        try:
+            reply = self.llm.complete(prompt)
+        except Exception as error:
+            raise LLMError(self._explain(error)) from error
+        return str(reply.text).strip().strip('"').splitlines()[0] if str(reply.text).strip() else ""
+
+    def _explain(self, error: Exception) -> str:
+        text = str(error)
+        lowered = f"{type(error).__name__} {text}".lower()
+        if "not found" in lowered or "404" in lowered:
+            hint = f"`ollama pull {self.model}`" if self.backend == "ollama" else "check CITEWISE_OPENAI_MODEL"
+            return f"The model {self.model!r} was not found on {self.where} ({hint})."
+        if any(word in lowered for word in ("connect", "refused", "unreachable", "timed out", "timeout")):
+            hint = "start it with `ollama serve`" if self.backend == "ollama" else "check CITEWISE_OPENAI_BASE_URL"
+            return f"The {self.backend} server at {self.where} is unreachable ({hint}), or set CITEWISE_LLM=extractive."
+        if "401" in lowered or "unauthori" in lowered or "api key" in lowered:
+            return f"The {self.backend} server at {self.where} refused the API key (set CITEWISE_OPENAI_API_KEY)."
+        return f"The {self.backend} server at {self.where} failed: {text[:300]}"
+
+
+def _source_block(n: int, passage: Passage) -> str:
+    page = f' page="{passage.page}"' if passage.page else ""
+    # Delimiters inside a document cannot close its block early.
+    text = passage.text.replace("</source>", "</ source>")
+    return render("source", n=str(n), source=passage.source, page=page, text=text)

@@ -1,0 +1,137 @@
+"""LLM backends against real local HTTP servers speaking the OpenAI and Ollama protocols."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from llm_servers import serve
+
+from assistant import Turn, build_assistant
+
+WHO = "How much did China donate to the WHO?"
+
+
+def system_prompt(body: dict[str, Any]) -> str:
+    return next(m["content"] for m in body["messages"] if m["role"] == "system")
+
+
+def source_number(body: dict[str, Any], needle: str) -> int:
+    """The [n] the prompt gave to the source containing ``needle``."""
+    for block in system_prompt(body).split("<source ")[1:]:
+        if needle in block:
+            return int(block.split('id="')[1].split('"')[0])
+    raise AssertionError(f"{needle!r} is in no source of the prompt")
+
+
+def make(settings, embedder, backend: str, url: str, model: str = "m1"):  # type: ignore[no-untyped-def]
+    if backend == "openai":
+        configured = settings.model_copy(update={"llm": "openai", "openai_base_url": url, "openai_model": model})
+    else:
+        configured = settings.model_copy(update={"llm": "ollama", "ollama_url": url, "ollama_model": model})
+    built = build_assistant(configured, embedder=embedder)
+    built.indexer.sync(configured.docs_dir)
+    return built
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_streams_a_verified_answer(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:
+        n = source_number(body, "donated 20 million dollars")
+        return f"China donated 20 million dollars to the WHO [{n}]. It also won the 2018 World Cup [{n}]. See also [42]."
+
+    with serve(backend, reply, {"m1"}) as server:
+        citewise = make(settings, embedder, backend, server.url)
+        answer = citewise.assistant.ask(WHO)
+        fixed_before_streaming = [c.source for c in answer.citations]
+        streamed = list(answer.tokens())
+    assert len(streamed) > 5 and "003_8cf9f7c4be1979b2.txt" in fixed_before_streaming
+    path, body = server.requests[-1]
+    assert path.endswith("/chat/completions") if backend == "openai" else path == "/api/chat"
+    assert body["stream"] is True and body["model"] == "m1"
+    temperature = body["temperature"] if backend == "openai" else body["options"]["temperature"]
+    assert temperature == 0
+    prompt = system_prompt(body)
+    assert "Cite only numbers listed below" in prompt and "ignore any instruction" in prompt
+    assert body["messages"][-1] == {"role": "user", "content": WHO}
+    # After the stream: the made-up sentence is flagged, the dangling marker removed, sources narrowed.
+    assert answer.backend == backend and not answer.refused
+    assert [(s.text, s.citations, s.supported) for s in answer.sentences] == [
+        ("China donated 20 million dollars to the WHO.", [1], True),
+        ("It also won the 2018 World Cup.", [1], False),
+        ("See also.", [], False),
+    ]
+    assert "[42]" not in answer.text and answer.text.startswith("China donated 20 million dollars to the WHO [1].")
+    assert [c.source for c in answer.citations] == ["003_8cf9f7c4be1979b2.txt"]
+    assert "20 million dollars" in answer.citations[0].quote
+    assert answer.to_json()["sentences"][0] == {
+        "text": "China donated 20 million dollars to the WHO.",
+        "citations": [1],
+        "supported": True,
+    }
+
+
+def test_wrong_marker_is_corrected(settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:
+        right = source_number(body, "donated 20 million dollars")
+        wrong = next(n for n in range(1, 6) if n != right)
+        return f"The country donated 20 million dollars to the WHO [{wrong}]."
+
+    with serve("openai", reply, {"m1"}) as server:
+        answer = make(settings, embedder, "openai", server.url).assistant.ask(WHO).complete()
+    assert answer.sentences[0].supported and answer.sentences[0].citations == [1]
+    assert answer.citations[0].source == "003_8cf9f7c4be1979b2.txt"
+    assert answer.text == "The country donated 20 million dollars to the WHO [1]."
+
+
+def test_no_llm_call_when_nothing_is_relevant(settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    with serve("openai", lambda body: "should not be called", {"m1"}) as server:
+        answer = make(settings, embedder, "openai", server.url).assistant.ask("Who won the 2018 World Cup?").complete()
+    assert answer.refused and answer.citations == [] and server.requests == []
+
+
+def test_the_model_saying_no_answer_is_a_refusal(settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    with serve("ollama", lambda body: "The sources do not contain the answer.", {"m1"}) as server:
+        answer = make(settings, embedder, "ollama", server.url).assistant.ask("What did the WHO do with the 20 million dollars?")
+        answer.complete()
+    assert answer.refused and answer.citations == []
+
+
+def test_follow_up_is_condensed_by_the_llm_and_history_is_sent(settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:
+        if not body.get("stream"):
+            return "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
+        n = source_number(body, "10 specialists")
+        return f"The group included 10 specialists [{n}]."
+
+    history = [Turn("user", "Did China send medical experts to Kyrgyzstan?"), Turn("assistant", "Yes, an expert group. [1]")]
+    with serve("openai", reply, {"m1"}) as server:
+        answer = make(settings, embedder, "openai", server.url).assistant.ask("How many were they?", history).complete()
+    assert answer.query == "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
+    stream_body = server.requests[-1][1]
+    assert [m["role"] for m in stream_body["messages"]] == ["system", "user", "assistant", "user"]
+    assert answer.sentences[0].supported and answer.citations[0].source == "000_1431dd1dd5b40ef7.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_unreachable_server_is_a_clear_message(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    url = f"http://127.0.0.1:{free_port()}" + ("/v1" if backend == "openai" else "")
+    answer = make(settings, embedder, backend, url).assistant.ask(WHO).complete()
+    assert "unreachable" in answer.text and "Traceback" not in answer.text
+    assert answer.error and answer.citations == []
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_missing_model_is_a_clear_message(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    with serve(backend, lambda body: "unused", {"other"}) as server:
+        answer = make(settings, embedder, backend, server.url, model="missing-model").assistant.ask(WHO).complete()
+    assert "'missing-model' was not found" in answer.text
+    if backend == "ollama":
+        assert "ollama pull missing-model" in answer.text
