@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.citations import Citation, CitationBook, SentenceCheck
@@ -14,7 +14,7 @@ from assistant.condense import condense, is_follow_up
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
-from assistant.retrieval import Retrieval, Retriever
+from assistant.retrieval import Retrieval, Retriever, SearchOptions
 from assistant.verify import Verifier, renumber_markers
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ class Assistant:
         retriever: finds and ranks passages.
         extractive: composes answers from passage sentences (the default, no LLM).
         refusal: the fixed reply when no passage is relevant.
-        llm: when set, writes the answer instead; its sentences are then verified.
+        llms: LLM answerers by backend name ("ollama", "openai"); their sentences are verified.
+        backend: the default backend: "extractive" or a key of ``llms``.
         verifier: checks generated sentences against the sources they cite.
         history_tokens: how much of the conversation is used for follow-ups and the LLM prompt.
     """
@@ -93,24 +94,39 @@ class Assistant:
         extractive: ExtractiveAnswerer,
         refusal: str,
         *,
-        llm: LLMAnswerer | None = None,
+        llms: Mapping[str, LLMAnswerer] | None = None,
+        backend: str = "extractive",
         verifier: Verifier | None = None,
         history_tokens: int = 1500,
     ) -> None:
         self.retriever = retriever
         self.extractive = extractive
         self.refusal = refusal
-        self.llm = llm
+        self.llms = dict(llms or {})
+        self.backend = backend
         self.verifier = verifier
         self.history_tokens = history_tokens
+        if backend != "extractive" and backend not in self.llms:
+            raise ValueError(f"unknown answer backend {backend!r}: use extractive, {', '.join(self.llms)}")
 
     @property
-    def backend(self) -> str:
-        """Which answerer is in use: "extractive", "ollama" or "openai"."""
-        return self.llm.backend if self.llm is not None else "extractive"
+    def backends(self) -> list[str]:
+        """Every answerer a question can be sent to."""
+        return ["extractive", *self.llms]
 
-    def ask(self, question: str, history: Sequence[Turn] = (), sources: Sequence[str] = ()) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        sources: Sequence[str] = (),
+        *,
+        options: SearchOptions | None = None,
+        backend: str | None = None,
+    ) -> Answer:
         """Answer ``question`` in the context of ``history``, optionally only from ``sources``.
+
+        ``options`` and ``backend`` override the configured retrieval settings and answerer for
+        this call only (the UI's per-session settings).
 
         Returns an Answer whose citations are known before its first token; iterate
         ``answer.tokens()`` to stream it.
@@ -124,19 +140,23 @@ class Assistant:
         """
         began = time.perf_counter()
         question = question.strip()
+        options = options or self.retriever.defaults
+        if sources:
+            options = replace(options, sources=tuple(sources))
+        llm = self.llms.get(backend or self.backend)
         recent = within_budget(history, self.history_tokens)
-        query = self._condense(question, recent)
-        retrieval = self.retriever.search(query, sources)
+        query = self._condense(llm, question, recent)
+        retrieval = self.retriever.search(query, options)
         if not retrieval.relevant:
             # Nothing relevant: refuse without spending an LLM call on it.
-            return self._refuse(question, query, retrieval, began)
-        if self.llm is not None:
-            return self._generate(self.llm, question, query, retrieval, recent, began)
+            return self._refuse(question, query, retrieval, began, llm)
+        if llm is not None:
+            return self._generate(llm, question, query, retrieval, recent, began)
         # Passages were found with the conversation's context; sentences are judged against the
         # question as asked, which the cross-encoder reads better than a keyword-extended query.
         extract = self.extractive.answer(question, retrieval.relevant)
         if not extract.sentences:
-            return self._refuse(question, query, retrieval, began)
+            return self._refuse(question, query, retrieval, began, llm)
         answer = Answer(
             question=question,
             query=query,
@@ -152,15 +172,16 @@ class Assistant:
         logger.info("answered %r from %d passages in %.3fs", query, len(retrieval.relevant), answer.seconds)
         return answer
 
-    def search(self, query: str, sources: Sequence[str] = ()) -> Retrieval:
+    def search(self, query: str, sources: Sequence[str] = (), options: SearchOptions | None = None) -> Retrieval:
         """The ranked passages for ``query`` (the retrieval inspector's view)."""
-        return self.retriever.search(query, sources)
+        options = options or self.retriever.defaults
+        return self.retriever.search(query, replace(options, sources=tuple(sources)) if sources else options)
 
-    def _condense(self, question: str, history: Sequence[Turn]) -> str:
-        if self.llm is None or not history or not is_follow_up(question):
+    def _condense(self, llm: LLMAnswerer | None, question: str, history: Sequence[Turn]) -> str:
+        if llm is None or not history or not is_follow_up(question):
             return condense(question, history)
         try:
-            return self.llm.condense(question, history) or condense(question, history)
+            return llm.condense(question, history) or condense(question, history)
         except LLMError as error:
             logger.warning("condensing with the LLM failed, falling back to keywords: %s", error)
             return condense(question, history)
@@ -217,12 +238,12 @@ class Assistant:
         answer.text = renumber_markers(answer.text, renumber)
         answer.citations = kept
 
-    def _refuse(self, question: str, query: str, retrieval: Retrieval, began: float) -> Answer:
+    def _refuse(self, question: str, query: str, retrieval: Retrieval, began: float, llm: LLMAnswerer | None) -> Answer:
         return Answer(
             question=question,
             query=query,
             refused=True,
-            backend=self.backend,
+            backend=llm.backend if llm is not None else "extractive",
             citations=[],
             retrieval=retrieval,
             seconds=time.perf_counter() - began,

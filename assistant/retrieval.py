@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +45,31 @@ class Retrieval:
     timings: dict[str, float]
 
 
+@dataclass(frozen=True)
+class SearchOptions:
+    """How one search runs; the settings give the defaults and a session may override them.
+
+    Attributes:
+        mode: "hybrid" (BM25 + dense, fused), "dense" or "keyword".
+        candidates: passages taken from each retriever before fusion.
+        top_k: at most this many relevant passages are kept.
+        rerank: score candidates with the cross-encoder (when one is loaded).
+        min_rerank_score: cross-encoder logit a passage needs to count as relevant.
+        rerank_margin: and it must score within this much of the best passage.
+        min_similarity: cosine a passage needs when not reranking.
+        sources: only search these documents (empty: all).
+    """
+
+    mode: Mode = "hybrid"
+    candidates: int = 10
+    top_k: int = 5
+    rerank: bool = True
+    min_rerank_score: float = -1.0
+    rerank_margin: float = 5.0
+    min_similarity: float = 0.45
+    sources: tuple[str, ...] = ()
+
+
 class Retriever:
     """Hybrid retrieval over the store (through llama-index) and the keyword index.
 
@@ -54,12 +78,7 @@ class Retriever:
         keywords: the BM25 index over the same chunks.
         embedder: embeds the query; the same model that built the store.
         reranker: cross-encoder, or None to rank by fusion and cut off by cosine.
-        mode: "hybrid", "dense" or "keyword".
-        candidates: passages taken from each retriever before fusion.
-        top_k: at most this many relevant passages are returned.
-        min_rerank_score: cross-encoder logit a passage needs (with a reranker).
-        rerank_margin: and it must score within this much of the best passage.
-        min_similarity: cosine a passage needs (without one).
+        defaults: the options a search uses unless it is given others.
     """
 
     def __init__(
@@ -68,78 +87,58 @@ class Retriever:
         keywords: KeywordIndex,
         embedder: Embedder,
         reranker: Reranker | None,
-        *,
-        mode: Mode = "hybrid",
-        candidates: int = 10,
-        top_k: int = 5,
-        min_rerank_score: float = -1.0,
-        rerank_margin: float = 5.0,
-        min_similarity: float = 0.45,
+        defaults: SearchOptions | None = None,
     ) -> None:
         self.store = store
         self.keywords = keywords
         self.embedder = embedder
         self.reranker = reranker
-        self.mode: Mode = mode
-        self.candidates = candidates
-        self.top_k = top_k
-        self.min_rerank_score = min_rerank_score
-        self.rerank_margin = rerank_margin
-        self.min_similarity = min_similarity
+        self.defaults = defaults or SearchOptions()
         self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
 
-    def search(self, query: str, sources: Sequence[str] = ()) -> Retrieval:
-        """Rank passages for ``query``, optionally only within the documents ``sources``."""
+    def search(self, query: str, options: SearchOptions | None = None) -> Retrieval:
+        """Rank passages for ``query`` and keep the relevant ones.
+
+        Example:
+            >>> retrieval = retriever.search("WHO donation", SearchOptions(sources=("003.txt",)))
+            >>> [(p.source, p.scores["bm25"] is not None) for p in retrieval.relevant]
+            [('003.txt', True)]
+        """
+        options = options or self.defaults
         timings: dict[str, float] = {}
         by_id: dict[str, Passage] = {}
         rankings: list[list[str]] = []
-        if self.mode in ("hybrid", "dense"):
+        if options.mode in ("hybrid", "dense"):
             began = time.perf_counter()
-            rankings.append(self._dense(query, sources, by_id))
+            rankings.append(self._dense(query, options, by_id))
             timings["dense"] = time.perf_counter() - began
-        if self.mode in ("hybrid", "keyword"):
+        if options.mode in ("hybrid", "keyword"):
             began = time.perf_counter()
-            rankings.append(self._keyword(query, sources, by_id))
+            rankings.append(self._keyword(query, options, by_id))
             timings["bm25"] = time.perf_counter() - began
         fused = _fuse(rankings)
         passages = [by_id[chunk_id] for chunk_id in fused]
         for chunk_id, passage in zip(fused, passages, strict=True):
             passage.scores["fused"] = fused[chunk_id]
-        if self.reranker is not None and passages:
+        reranker = self.reranker if options.rerank else None
+        if reranker is not None and passages:
             began = time.perf_counter()
-            for passage, score in zip(passages, self.reranker.score(query, [p.text for p in passages]), strict=True):
+            for passage, score in zip(passages, reranker.score(query, [p.text for p in passages]), strict=True):
                 passage.scores["rerank"] = score
             passages.sort(key=lambda p: p.scores["rerank"] or 0.0, reverse=True)
             timings["rerank"] = time.perf_counter() - began
         for passage in passages:
-            passage.score = self._relevance(passage)
+            passage.score = _relevance(passage)
         best = max((p.score for p in passages), default=0.0)
-        relevant = [p for p in passages if self._is_relevant(p, best)][: self.top_k]
-        return Retrieval(query=query, passages=passages, relevant=relevant, timings=timings)
+        relevant = [p for p in passages if _is_relevant(p, best, options, reranked=reranker is not None)]
+        return Retrieval(query=query, passages=passages, relevant=relevant[: options.top_k], timings=timings)
 
-    def _relevance(self, passage: Passage) -> float:
-        for stage in ("rerank", "dense", "fused"):
-            value = passage.scores.get(stage)
-            if value is not None:
-                return float(value)
-        return 0.0
-
-    def _is_relevant(self, passage: Passage, best: float) -> bool:
-        """Above the absolute bar, and (with a reranker) not far below the best passage."""
-        if self.reranker is not None:
-            score = passage.scores.get("rerank")
-            return score is not None and score >= max(self.min_rerank_score, best - self.rerank_margin)
-        dense = passage.scores.get("dense")
-        if dense is None:
-            # Keyword-only without a reranker: a keyword match is all the evidence there is.
-            return (passage.scores.get("bm25") or 0.0) > 0.0
-        return dense >= self.min_similarity
-
-    def _dense(self, query: str, sources: Sequence[str], by_id: dict[str, Passage]) -> list[str]:
+    def _dense(self, query: str, options: SearchOptions, by_id: dict[str, Passage]) -> list[str]:
         filters = None
-        if sources:
-            filters = MetadataFilters(filters=[MetadataFilter(key="source", value=list(sources), operator=FilterOperator.IN)])
-        retriever = self._index.as_retriever(similarity_top_k=self.candidates, filters=filters)
+        if options.sources:
+            source_filter = MetadataFilter(key="source", value=list(options.sources), operator=FilterOperator.IN)
+            filters = MetadataFilters(filters=[source_filter])
+        retriever = self._index.as_retriever(similarity_top_k=options.candidates, filters=filters)
         ranking = []
         for hit in retriever.retrieve(query):
             passage = by_id.setdefault(hit.node.node_id, _passage(hit.node.node_id, hit.node.get_content(), hit.node.metadata))
@@ -148,8 +147,8 @@ class Retriever:
             ranking.append(hit.node.node_id)
         return ranking
 
-    def _keyword(self, query: str, sources: Sequence[str], by_id: dict[str, Passage]) -> list[str]:
-        hits = self.keywords.search(query, self.candidates, sources)
+    def _keyword(self, query: str, options: SearchOptions, by_id: dict[str, Passage]) -> list[str]:
+        hits = self.keywords.search(query, options.candidates, options.sources)
         missing = [h.chunk_id for h in hits if h.chunk_id not in by_id]
         if missing:
             found = self.store.collection.get(ids=missing, include=["documents", "metadatas"])
@@ -161,6 +160,27 @@ class Retriever:
                 by_id[hit.chunk_id].scores["bm25"] = hit.score
                 ranking.append(hit.chunk_id)
         return ranking
+
+
+def _relevance(passage: Passage) -> float:
+    """The score the cut-off reads: rerank if run, else the dense cosine, else the fused rank score."""
+    for stage in ("rerank", "dense", "fused"):
+        value = passage.scores.get(stage)
+        if value is not None:
+            return float(value)
+    return 0.0
+
+
+def _is_relevant(passage: Passage, best: float, options: SearchOptions, *, reranked: bool) -> bool:
+    """Above the absolute bar, and (when reranked) not far below the best passage."""
+    if reranked:
+        score = passage.scores.get("rerank")
+        return score is not None and score >= max(options.min_rerank_score, best - options.rerank_margin)
+    dense = passage.scores.get("dense")
+    if dense is None:
+        # Keyword-only without a reranker: a keyword match is all the evidence there is.
+        return (passage.scores.get("bm25") or 0.0) > 0.0
+    return dense >= options.min_similarity
 
 
 def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:

@@ -10,7 +10,7 @@ from assistant.generate import LLMAnswerer, build_llm
 from assistant.library import Library
 from assistant.prompts import render
 from assistant.rerank import load_reranker
-from assistant.retrieval import Retriever
+from assistant.retrieval import Retriever, SearchOptions
 from assistant.settings import Settings
 from assistant.verify import Verifier
 from index import Embedder, Indexer, build_indexer
@@ -30,32 +30,28 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
     """Choose and build every component named by ``settings``; the only place that does."""
     indexer = build_indexer(settings, embedder)
     reranker = load_reranker(settings.reranker)
-    retriever = Retriever(
-        indexer.store,
-        indexer.keywords,
-        indexer.embedder,
-        reranker,
+    defaults = SearchOptions(
         mode=settings.retrieval,
         candidates=settings.candidates,
         top_k=settings.top_k,
+        rerank=reranker is not None,
         min_rerank_score=settings.min_rerank_score,
         rerank_margin=settings.rerank_margin,
         min_similarity=settings.min_similarity,
     )
+    retriever = Retriever(indexer.store, indexer.keywords, indexer.embedder, reranker, defaults)
     extractive = ExtractiveAnswerer(indexer.embedder, reranker, max_sentences=settings.answer_sentences)
-    llm = None
-    match settings.llm:
-        case "extractive":
-            pass
-        case "ollama":
-            llm = LLMAnswerer(build_llm("ollama", settings), "ollama", settings.ollama_url, settings.ollama_model)
-        case "openai":
-            llm = LLMAnswerer(build_llm("openai", settings), "openai", settings.openai_base_url, settings.openai_model)
+    # Building a client connects to nothing, so every backend is ready for a per-session switch.
+    llms = {
+        "ollama": LLMAnswerer(build_llm("ollama", settings), "ollama", settings.ollama_url, settings.ollama_model),
+        "openai": LLMAnswerer(build_llm("openai", settings), "openai", settings.openai_base_url, settings.openai_model),
+    }
     assistant = Assistant(
         retriever,
         extractive,
         refusal=render("refusal"),
-        llm=llm,
+        llms=llms,
+        backend=settings.llm,
         verifier=Verifier(indexer.embedder, reranker),
         history_tokens=settings.history_tokens,
     )

@@ -7,6 +7,7 @@ the repository: the app gets its index and documents folder from the caller (a t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 START_TIMEOUT_S = 120.0
+_HIDDEN = re.compile(r"\bhide\b")  # Gradio's status tracker, once its event is done
 
 # Element ids set in app.py.
 CHAT = "#cw-chat"
@@ -48,6 +50,14 @@ SEARCHED = "#cw-searched"
 NEW_CHAT = "#cw-new-chat"
 BOT_MESSAGES = f"{CHAT} [data-testid='bot']"
 USER_MESSAGES = f"{CHAT} [data-testid='user']"
+# The Documents tab.
+UPLOAD = "#cw-upload"
+UPLOAD_INPUT = f"{UPLOAD} input[type='file']"
+REINDEX = "#cw-reindex"
+DOC_CHOICE = "#cw-doc-choice"
+DELETE = "#cw-delete"
+SYNC_STATUS = "#cw-sync-status"
+DOCUMENTS = "#cw-documents"
 
 
 class AppStartError(RuntimeError):
@@ -147,8 +157,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def run_app(root: Path, docs_dir: Path, timeout: float = START_TIMEOUT_S, attempts: int = 2) -> Iterator[RunningApp]:
+def run_app(
+    root: Path,
+    docs_dir: Path,
+    timeout: float = START_TIMEOUT_S,
+    attempts: int = 2,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[RunningApp]:
     """Serve ``python app.py`` over a fresh index under ``root`` (it indexes ``docs_dir`` first); stop it on exit.
+
+    ``extra_env`` is added to the app's environment last (say, ``GRADIO_TEMP_DIR`` for its uploads).
 
     Raises AppStartError, with the app's log, when it does not answer HTTP within ``timeout``
     seconds. An app that exits early (say, the free port was taken meanwhile) is retried on
@@ -163,7 +181,7 @@ def run_app(root: Path, docs_dir: Path, timeout: float = START_TIMEOUT_S, attemp
             process = subprocess.Popen(
                 [sys.executable, "app.py"],
                 cwd=REPO,
-                env=app_env(data_dir, docs_dir, port),
+                env={**app_env(data_dir, docs_dir, port), **(extra_env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -287,3 +305,65 @@ def ask(page: Page, question: str, timeout_ms: float = 60_000) -> Asked:
     state = page.evaluate("() => window.__cwWatch")
     answer = page.locator(BOT_MESSAGES).last.inner_text()
     return Asked(question, answer, state["first"] - state["start"], state["done"] - state["start"])
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Show the app's tab called ``name`` ("Chat" or "Documents")."""
+    from playwright.sync_api import expect
+
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
+# The Dataframe draws its rows as role=row divs (virtualised: only the rows in view exist).
+_ROWS_JS = """
+(selector) => Array.from(document.querySelectorAll(selector + " [role='row']"))
+  .map((row) => Array.from(row.querySelectorAll("[role='gridcell']")).map((cell) => cell.innerText.trim()))
+  .filter((cells) => cells.length > 0)
+"""
+
+
+def document_rows(page: Page) -> dict[str, list[str]]:
+    """The documents table as shown: source -> [source, title, chunks, pages, status]."""
+    rows: list[list[str]] = page.evaluate(_ROWS_JS, DOCUMENTS)
+    return {cells[0]: cells for cells in rows}
+
+
+def document_row(page: Page, source: str) -> Locator:
+    """The documents table's row (a Locator) whose first cell is exactly ``source``."""
+    first_cell = page.locator("[role='gridcell'][data-col='0']", has_text=re.compile(rf"^\s*{re.escape(source)}\s*$"))
+    return page.locator(f"{DOCUMENTS} [role='row']", has=first_cell)
+
+
+def upload_files(page: Page, files: list[Path] | list[tuple[str, bytes]]) -> None:
+    """Choose ``files`` in the Documents tab's upload box: paths on disk, or ``(name, content)`` pairs.
+
+    A pair's name reaches the page exactly as given (path separators included), as a hostile
+    client could send it; the upload and its re-index then start on their own.
+    """
+    payloads = [
+        item if isinstance(item, Path) else {"name": item[0], "mimeType": "application/octet-stream", "buffer": item[1]}
+        for item in files
+    ]
+    page.locator(UPLOAD_INPUT).set_input_files(payloads)  # type: ignore[arg-type]
+
+
+def wait_for_status(page: Page, text: str, timeout_ms: float = 30_000) -> str:
+    """Wait until the Documents tab's status shows ``text`` and its event has finished; returns the status text."""
+    from playwright.sync_api import expect
+
+    status = page.locator(SYNC_STATUS)
+    expect(status).to_contain_text(text, timeout=timeout_ms)
+    expect(status.locator("[data-testid='status-tracker']")).to_have_class(_HIDDEN, timeout=timeout_ms)
+    return status.inner_text()
+
+
+def choose_document(page: Page, source: str) -> None:
+    """Pick ``source`` in the Documents tab's dropdown."""
+    from playwright.sync_api import expect
+
+    box = page.locator(f"{DOC_CHOICE} input")
+    box.click()
+    page.get_by_role("option", name=source, exact=True).click()
+    expect(box).to_have_value(source)

@@ -61,3 +61,28 @@ def test_unverified_sentences_are_flagged() -> None:
     shown = render_answer(answer)
     assert shown.count("unverified") == 1
     assert "It won the World Cup ⚠️ *(unverified)*" in shown
+
+
+def test_session_preferences_change_retrieval_and_scope(seeded) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ui import Preferences
+    from ui.render import render_retrieval
+
+    defaults = Preferences.defaults(seeded)
+    scoped = Preferences(defaults.backend, replace(defaults.options, sources=("003_8cf9f7c4be1979b2.txt",)))
+    *_, (_, messages, sources, _) = make_respond(seeded)("How many medical aid workers has China sent abroad?", [], scoped)
+    assert "30,000" not in messages[-1]["content"]
+    assert "002_f01b8babd5e16a0d.txt" not in sources
+    keyword_only = replace(defaults.options, mode="keyword", rerank=False)
+    retrieval = seeded.assistant.search("WHO donation 20 million", options=keyword_only)
+    assert all(p.scores["dense"] is None and p.scores["rerank"] is None for p in retrieval.passages)
+    table = render_retrieval(retrieval)
+    assert "003_8cf9f7c4be1979b2.txt" in table and "bm25" in table and "<script" not in table
+
+
+def test_answer_markers_link_to_their_sources(seeded) -> None:  # type: ignore[no-untyped-def]
+    answer = seeded.assistant.ask("How much did China donate to the WHO?").complete()
+    shown = render_answer(answer)
+    assert '[\\[1\\]](#cw-source-1 "003_8cf9f7c4be1979b2.txt: In addition, the country has donated 20 million' in shown
+    assert "id='cw-source-1'" in render_sources(answer)

@@ -1,0 +1,254 @@
+"""End-to-end: the Documents tab of the real app (upload, re-index, delete), driven in headless Chromium.
+
+One app serves the whole module over a private copy of the seeds; every test opens its own page
+and leaves behind only documents that the other tests do not look for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from browser_support import (
+    DELETE,
+    DOC_CHOICE,
+    DOCUMENTS,
+    REINDEX,
+    SOURCES,
+    SYNC_STATUS,
+    AppStartError,
+    RunningApp,
+    ask,
+    choose_document,
+    chromium_problem,
+    copy_seeds,
+    document_row,
+    document_rows,
+    launch_chromium,
+    open_chat,
+    open_tab,
+    run_app,
+    upload_files,
+    wait_for_status,
+)
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+SEED_NAMES = sorted(path.name for path in (Path(__file__).resolve().parent.parent / "seeds").iterdir())
+
+QUILLMARK_NAME = "quillmark_observatory.md"
+QUILLMARK_DOCUMENT = """# Quillmark observatory log
+
+The Quillmark observatory recorded 318 meteors in August 2023.
+
+Its volunteers counted them from the north ridge on clear nights.
+"""
+QUILLMARK_QUESTION = "How many meteors did the Quillmark observatory record?"
+REFUSAL = "Not found in your documents"
+
+
+@dataclass
+class Served:
+    """The running app and the folders it was given."""
+
+    app: RunningApp
+    docs: Path
+    uploads: Path  # Gradio's own upload cache (GRADIO_TEMP_DIR)
+    root: Path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`python app.py` on a free port over a fresh index of a copy of the seeds."""
+    root = tmp_path_factory.mktemp("documents-app")
+    docs = copy_seeds(root / "docs")
+    uploads = root / "gradio-uploads"
+    try:
+        with run_app(root, docs, extra_env={"GRADIO_TEMP_DIR": str(uploads)}) as running:
+            yield Served(running, docs, uploads, root)
+    except AppStartError as error:
+        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium: a missing browser fails the tests, it never skips them."""
+    problem = chromium_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    with launch_chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser, served: Served) -> Iterator[Page]:
+    """A fresh page showing the Documents tab."""
+    opened = open_chat(browser, served.app.url)
+    open_tab(opened, "Documents")
+    expect(opened.locator(f"{DOCUMENTS} [role='row']").first).to_be_visible()
+    yield opened
+    opened.context.close()
+
+
+def on_disk(docs: Path) -> list[str]:
+    """The names in the documents folder, hidden ones included (a leftover upload would be one)."""
+    return sorted(path.name for path in docs.iterdir())
+
+
+def chunks(page: Page, source: str) -> int:
+    """The Chunks column of ``source``'s row."""
+    return int(document_row(page, source).locator("[role='gridcell'][data-col='2']").inner_text())
+
+
+def expect_seeds_listed(page: Page) -> None:
+    for name in SEED_NAMES:
+        expect(document_row(page, name)).to_have_count(1)
+        assert chunks(page, name) > 0, document_rows(page)[name]
+
+
+def test_documents_tab_lists_the_seeds_with_chunks(page: Page) -> None:
+    assert len(SEED_NAMES) == 5
+    expect_seeds_listed(page)
+    rows = document_rows(page)
+    for name in SEED_NAMES:
+        assert rows[name][4] == "indexed", rows[name]
+    headers = page.locator(f"{DOCUMENTS} [role='columnheader'] .header-content")
+    expect(headers).to_have_text(["Document", "Title", "Chunks", "Pages", "Status"])
+
+
+def test_uploaded_document_is_answered_then_deleted(page: Page, served: Served, tmp_path: Path) -> None:
+    document = tmp_path / QUILLMARK_NAME
+    document.write_text(QUILLMARK_DOCUMENT, encoding="utf-8")
+
+    upload_files(page, [document])
+
+    status = wait_for_status(page, f"Saved {QUILLMARK_NAME}.")
+    assert "1 added, 0 updated, 5 unchanged" in status, status
+    expect(document_row(page, QUILLMARK_NAME)).to_have_count(1)
+    assert chunks(page, QUILLMARK_NAME) > 0
+    assert document_rows(page)[QUILLMARK_NAME][1] == "Quillmark observatory log"
+    assert (served.docs / QUILLMARK_NAME).read_text(encoding="utf-8") == QUILLMARK_DOCUMENT
+    assert not [name for name in on_disk(served.docs) if name.startswith(".")], on_disk(served.docs)
+
+    open_tab(page, "Chat")
+    asked = ask(page, QUILLMARK_QUESTION)
+    assert "318" in asked.answer, asked.answer
+    expect(page.locator(SOURCES)).to_contain_text(QUILLMARK_NAME)
+
+    open_tab(page, "Documents")
+    choose_document(page, QUILLMARK_NAME)
+    page.locator(DELETE).click()
+
+    wait_for_status(page, f"Deleted {QUILLMARK_NAME}.")
+    expect(document_row(page, QUILLMARK_NAME)).to_have_count(0)
+    expect_seeds_listed(page)
+    assert QUILLMARK_NAME not in on_disk(served.docs)
+    expect(page.locator(f"{DOC_CHOICE} input")).to_have_value("")
+    page.locator(f"{DOC_CHOICE} input").click()
+    expect(page.get_by_role("option", name=SEED_NAMES[0], exact=True)).to_be_visible()
+    expect(page.get_by_role("option", name=QUILLMARK_NAME, exact=True)).to_have_count(0)
+    page.keyboard.press("Escape")
+
+    open_tab(page, "Chat")
+    asked = ask(page, QUILLMARK_QUESTION)
+    assert asked.answer.startswith(REFUSAL), asked.answer
+    assert "318" not in asked.answer, asked.answer
+    expect(page.locator(SOURCES)).not_to_contain_text(QUILLMARK_NAME)
+
+
+def test_unsafe_upload_names_stay_inside_the_documents_folder(page: Page, served: Served) -> None:
+    outside = {
+        (base / "../../evil.txt").resolve()
+        for base in (served.docs, served.root, served.uploads, Path.cwd(), Path(__file__).parent)
+    }
+
+    # Playwright hands the name to the page as it is, separators and all.
+    upload_files(page, [("../../evil.txt", b"The Brackwater ferry carries 42 bicycles on each crossing.\n")])
+    wait_for_status(page, "Saved evil.txt.")
+    upload_files(page, [("we ird;name$.txt", b"The Ostrel bakery sells 57 rye loaves every morning.\n")])
+    expect(page.locator(SYNC_STATUS)).not_to_contain_text("Saved evil.txt.")
+    status = wait_for_status(page, "1 added")
+
+    # Gradio drops "$" from the name; the app turns ";" into "_".
+    assert "Saved we ird_name.txt." in status, status
+    names = on_disk(served.docs)
+    assert "evil.txt" in names and "we ird_name.txt" in names, names
+    assert (served.docs / "evil.txt").read_bytes().startswith(b"The Brackwater ferry")
+    assert not [name for name in names if name.startswith(".")], names
+    for path in outside:
+        assert not path.exists(), f"an upload escaped the documents folder: {path}"
+    strays = [
+        path
+        for path in served.root.parent.rglob("*")
+        if path.is_file()
+        and path.name in ("evil.txt", "we ird_name.txt", "we ird;name.txt")
+        and not path.is_relative_to(served.docs)
+        and not path.is_relative_to(served.uploads)  # Gradio's own copy of the upload
+    ]
+    assert strays == [], strays
+    expect(document_row(page, "evil.txt")).to_have_count(1)
+    expect(document_row(page, "we ird_name.txt")).to_have_count(1)
+
+
+def test_unsupported_and_empty_uploads_are_refused(page: Page, served: Served) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40)
+
+    upload_files(page, [("photo.png", png)])
+
+    # The page itself refuses a file type that the upload box does not accept.
+    expect(page.get_by_text(re.compile(r"Invalid file type: photo\.png"))).to_be_visible(timeout=10_000)
+    assert "photo.png" not in on_disk(served.docs)
+
+    upload_files(page, [("empty.txt", b"")])
+
+    status = wait_for_status(page, "Saved empty.txt.")
+    assert re.search(r"\b1 failed\b", status), status
+    assert "empty.txt: file is empty" in status, status
+    expect(page.locator(f"{SYNC_STATUS} li", has_text="empty.txt")).to_have_count(1)
+    expect(document_row(page, "empty.txt")).to_have_count(1)
+    assert document_rows(page)["empty.txt"][2:] == ["0", "0", "failed: file is empty"]
+    expect_seeds_listed(page)
+    assert "photo.png" not in document_rows(page)
+
+
+def test_reindex_picks_up_a_file_added_on_disk(page: Page, served: Served) -> None:
+    name = "harbour_notes.md"
+    (served.docs / name).write_text(
+        "# Harbour notes\n\nThe Velmont harbour crane lifts 64 containers an hour.\n", encoding="utf-8"
+    )
+
+    page.locator(REINDEX).click()
+
+    status = wait_for_status(page, "chunks in the index")
+    assert re.search(r"^1 added, 0 updated, \d+ unchanged, 0 deleted", status, re.MULTILINE), status
+    expect(document_row(page, name)).to_have_count(1)
+    assert chunks(page, name) > 0
+    expect_seeds_listed(page)
+
+
+def test_a_new_page_lists_the_documents_as_they_are_now(page: Page, browser: Browser, served: Served) -> None:
+    name = "lantern_fair.md"
+    upload_files(page, [(name, b"# Lantern fair\n\nThe Dunmere lantern fair hung 905 lanterns.\n")])
+    wait_for_status(page, f"Saved {name}.")
+    expect(document_row(page, name)).to_have_count(1)
+
+    later = open_chat(browser, served.app.url)
+    try:
+        open_tab(later, "Documents")
+        expect(document_row(later, name)).to_have_count(1, timeout=5_000)
+        later.locator(f"{DOC_CHOICE} input").click()
+        expect(later.get_by_role("option", name=name, exact=True)).to_be_visible(timeout=5_000)
+    finally:
+        later.context.close()
+
+
+def test_status_shows_file_names_literally(page: Page) -> None:
+    name = "_draft_.md"
+    upload_files(page, [(name, b"# Draft\n\nThe Pellow draft counted 12 herons.\n")])
+
+    wait_for_status(page, "1 added")
+    expect(page.locator(SYNC_STATUS)).to_contain_text(f"Saved {name}.", timeout=2_000)

@@ -1,0 +1,33 @@
+"""The Gradio interface: chat, documents, retrieval inspector and settings tabs."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from assistant import Citewise
+from ui.chat import chat_tab, make_respond
+from ui.documents import documents_tab, refresh
+from ui.inspector import inspector_tab
+from ui.preferences import Preferences, settings_tab
+from ui.render import CSS, highlight, render_answer, render_sources
+
+__all__ = ["CSS", "Preferences", "create_app", "highlight", "make_respond", "render_answer", "render_sources"]
+
+
+def create_app(citewise: Citewise) -> gr.Blocks:
+    """Build the whole interface around a ready Citewise."""
+    with gr.Blocks(title="Citewise") as demo:
+        preferences = gr.State(Preferences.defaults(citewise))
+        gr.Markdown("## Citewise — ask your documents")
+        with gr.Tab("Chat"):
+            chat_tab(citewise, preferences)
+        with gr.Tab("Documents") as documents:
+            table, choice = documents_tab(citewise)
+        with gr.Tab("Retrieval inspector"):
+            inspector_tab(citewise, preferences)
+        with gr.Tab("Settings"):
+            settings_tab(citewise, preferences)
+        # The list can change behind a page's back (other sessions, the CLI): refresh on load and on opening the tab.
+        demo.load(lambda: refresh(citewise), None, [table, choice])
+        documents.select(lambda: refresh(citewise), None, [table, choice])
+    return demo

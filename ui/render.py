@@ -1,0 +1,112 @@
+"""HTML and Markdown for the UI, built from answer data; every document string is escaped."""
+
+from __future__ import annotations
+
+import html
+import math
+
+from assistant import Answer, Citation
+from assistant.retrieval import Retrieval
+
+CSS = """
+.cw-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
+.cw-source:target { outline: 2px solid var(--color-accent); }
+.cw-n { font-weight: 700; color: var(--color-accent); }
+.cw-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent); }
+.cw-text { white-space: pre-wrap; font-size: 0.9em; }
+.cw-text mark, .cw-quote mark { background: #ffe58a; color: inherit; }
+.cw-empty { color: var(--body-text-color-subdued); }
+.cw-table { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+.cw-table td, .cw-table th { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top; }
+"""
+
+
+def escape_markdown(text: str) -> str:
+    """Show ``text`` literally in Markdown: escape HTML and the characters that could restyle it."""
+    escaped = html.escape(text, quote=False)
+    for char in "\\`*_{}#|~":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped.replace("[", "\\[").replace("]", "\\]")
+
+
+def relevance(score: float) -> str:
+    """A cross-encoder logit as a 0-100 % relevance (cosines already lie in 0..1)."""
+    value = 1 / (1 + math.exp(-score)) if not 0.0 <= score <= 1.0 else score
+    return f"{100 * value:.0f}%"
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer as chat Markdown: ``[n]`` markers link to their source card and show its quote on hover,
+    and sentences no cited source supports are flagged."""
+    shown = escape_markdown(answer.text)
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            claim = escape_markdown(sentence.text.rstrip(".!?"))
+            shown = shown.replace(claim, f"{claim} ⚠️ *(unverified)*", 1)
+    for citation in answer.citations:
+        tooltip = f"{citation.source}{_page(citation)}: {citation.quote}".replace('"', "'").replace("\\", "/")
+        tooltip = html.escape(tooltip, quote=False)[:300]
+        shown = shown.replace(f"\\[{citation.n}\\]", f'[\\[{citation.n}\\]](#cw-source-{citation.n} "{tooltip}")')
+    return shown
+
+
+def render_sources(answer: Answer | None) -> str:
+    """The sources panel: one card per citation, supporting sentences highlighted."""
+    if answer is None:
+        return "<p class='cw-empty'>Sources of the answer appear here.</p>"
+    if answer.refused or not answer.citations:
+        return "<p class='cw-empty'>No source: the documents do not answer this question.</p>"
+    return "\n".join(_render_citation(c) for c in answer.citations)
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` escaped, with each [start, end) span wrapped in ``<mark>``."""
+    parts, position = [], 0
+    for start, end in sorted(spans):
+        parts.append(html.escape(text[position:start]))
+        parts.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        position = end
+    parts.append(html.escape(text[position:]))
+    return "".join(parts)
+
+
+def render_retrieval(retrieval: Retrieval, limit: int = 20) -> str:
+    """The inspector's table: each ranked passage with every stage's score, and stage timings."""
+    timings = " · ".join(f"{stage} {1000 * seconds:.0f} ms" for stage, seconds in retrieval.timings.items())
+    rows = []
+    relevant = {p.chunk_id for p in retrieval.relevant}
+    for rank, passage in enumerate(retrieval.passages[:limit], start=1):
+        scores = "".join(f"<td>{_score(passage.scores.get(stage))}</td>" for stage in ("bm25", "dense", "fused", "rerank"))
+        kept = "✓" if passage.chunk_id in relevant else ""
+        snippet = html.escape(passage.text[:240] + ("…" if len(passage.text) > 240 else ""))
+        rows.append(
+            f"<tr><td>{rank}</td><td>{kept}</td><td><b>{html.escape(passage.source)}</b>{_page(passage)}<br>"
+            f"<small>{snippet}</small></td>{scores}</tr>"
+        )
+    header = "<tr><th>#</th><th>kept</th><th>passage</th><th>BM25</th><th>dense</th><th>fused</th><th>rerank</th></tr>"
+    return (
+        f"<p>Searched: <b>{html.escape(retrieval.query)}</b> — {len(retrieval.relevant)} of {len(retrieval.passages)} "
+        f"passages kept. Timings: {html.escape(timings)}</p><table class='cw-table'>{header}{''.join(rows)}</table>"
+    )
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _page(item: Citation | object) -> str:
+    page = getattr(item, "page", None)
+    return f", page {page}" if page else ""
+
+
+def _render_citation(citation: Citation) -> str:
+    title = html.escape(citation.title or citation.source)
+    return (
+        f"<details class='cw-source' id='cw-source-{citation.n}' open>"
+        f"<summary><span class='cw-n'>[{citation.n}]</span> <b>{title}</b>"
+        f"<br><small>{html.escape(citation.source)}{_page(citation)} · relevance {relevance(citation.score)}</small></summary>"
+        f"<blockquote class='cw-quote'>{html.escape(citation.quote)}</blockquote>"
+        f"<details class='cw-chunk'><summary>Show the whole passage</summary>"
+        f"<div class='cw-text'>{highlight(citation.text, citation.highlights)}</div></details>"
+        "</details>"
+    )
