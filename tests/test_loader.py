@@ -71,3 +71,19 @@ def test_docx(tmp_path: Path) -> None:
 def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, data: str | bytes, reason: str) -> None:
     with pytest.raises(LoadError, match=reason):
         load(write(tmp_path / name, data))
+
+
+def test_encrypted_pdf_is_refused_with_a_reason(tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(pdf_with_pages(["Secret budget figures."]))).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="hunter2", algorithm="AES-128")
+    path = tmp_path / "locked.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(LoadError, match="encrypted PDF"):
+        load(path)
