@@ -105,7 +105,7 @@ def _load_html(markup: str) -> LoadedDocument:
 
 def _load_pdf(path: Path) -> LoadedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(path)
@@ -115,7 +115,7 @@ def _load_pdf(path: Path) -> LoadedDocument:
         title = str(reader.metadata.title) if reader.metadata and reader.metadata.title else ""
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+    except (PdfReadError, DependencyError, ValueError, KeyError, TypeError, OSError) as error:
         raise LoadError(f"unreadable PDF: {error}") from None
     parts: list[str] = []
     pages: list[Page] = []
