@@ -39,21 +39,25 @@ class OnnxCrossEncoder:
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
-        self._tokenizer.enable_padding()
+        self._tokenizer.enable_padding()  # to the longest pair of each batch
         self._batch_size = batch_size
 
     def score(self, query: str, texts: list[str]) -> list[float]:
         """Raw logits: about +4 for a passage that answers, below -5 for unrelated ones."""
-        scores: list[float] = []
-        for start in range(0, len(texts), self._batch_size):
-            batch = self._tokenizer.encode_batch([(query, text) for text in texts[start : start + self._batch_size]])
+        # Batches of similar length waste less work on padding; scores go back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        scores = [0.0] * len(texts)
+        for start in range(0, len(order), self._batch_size):
+            indices = order[start : start + self._batch_size]
+            batch = self._tokenizer.encode_batch([(query, texts[i]) for i in indices])
             feed = {
                 "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
             }
             (logits,) = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
-            scores.extend(float(x) for x in np.asarray(logits).reshape(-1))
+            for i, value in zip(indices, np.asarray(logits).reshape(-1), strict=True):
+                scores[i] = float(value)
         return scores
 
 

@@ -45,4 +45,5 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
         overlap_sentences=settings.chunk_overlap_sentences,
         lock_path=settings.data_dir / f"{settings.collection}.lock",
         write_batch=settings.write_batch,
+        max_file_bytes=int(settings.max_file_mb * 1_000_000),
     )

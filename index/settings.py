@@ -24,6 +24,8 @@ class IndexSettings(BaseSettings):
     # this caps it further (tokens).
     chunk_tokens: int = 200
     chunk_overlap_sentences: int = 1
+    # Larger files are reported and skipped: embedding 50 MB of text would take hours on a laptop CPU.
+    max_file_mb: float = 20.0
     collection: str = "citewise"
     # Empty: embedded PersistentClient under data_dir. Set: a Chroma server (`chroma run`).
     chroma_url: str = ""

@@ -85,6 +85,7 @@ class Indexer:
         overlap_sentences: sentences shared by consecutive chunks.
         lock_path: file locked for the whole sync, so only one writer runs at a time.
         write_batch: chunks embedded and written together.
+        max_file_bytes: larger files are reported as failed instead of indexed.
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class Indexer:
         overlap_sentences: int,
         lock_path: Path,
         write_batch: int = 256,
+        max_file_bytes: int = 20_000_000,
     ) -> None:
         self.store = store
         self.keywords = keywords
@@ -104,6 +106,7 @@ class Indexer:
         self.overlap_sentences = overlap_sentences
         self.lock_path = lock_path
         self.write_batch = write_batch
+        self.max_file_bytes = max_file_bytes
 
     def sync(self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None) -> SyncReport:
         """Make the index hold exactly the supported files under ``docs_dir``.
@@ -126,11 +129,18 @@ class Indexer:
             keyword_counts = self.keywords.counts()
             to_index: list[tuple[str, Path, str]] = []
             seen: set[str] = set()
+            unreadable: set[str] = set()
             for source, path in walk(docs_dir, report):
                 try:
+                    size = path.stat().st_size
+                    if size > self.max_file_bytes:
+                        limit = f"{_size(size)}, over the {_size(self.max_file_bytes)} limit (CITEWISE_MAX_FILE_MB)"
+                        report.failed.append(FileError(source, f"file is {limit}"))
+                        continue
                     content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
                 except OSError as error:
                     report.failed.append(FileError(source, f"cannot read: {error.strerror or error}"))
+                    unreadable.add(source)
                     continue
                 seen.add(source)
                 doc = stored.get(source)
@@ -144,8 +154,8 @@ class Indexer:
                 (report.updated if doc is not None else report.added).append(source)
                 to_index.append((source, path, content_hash))
             # A file that could not be read this time (mid-write, permissions) keeps its chunks;
-            # one whose new content fails to load loses them in _index, as they are stale.
-            gone = sorted(set(stored) - seen - {f.path for f in report.failed})
+            # one now too large, or whose new content fails to load, loses them as they are stale.
+            gone = sorted(set(stored) - seen - unreadable)
             report.deleted.extend(gone)
             if not dry_run:
                 for source in gone:
@@ -255,6 +265,10 @@ class Indexer:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
 
 
 def effective_chunk_tokens(embedder: Embedder, configured: int) -> int:

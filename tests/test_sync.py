@@ -171,3 +171,15 @@ def test_watch_follows_adds_edits_and_deletes(indexer, docs: Path) -> None:  # t
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert all(r.failed == [] for r in reports)
+
+
+def test_oversized_file_is_reported_and_its_old_chunks_dropped(tmp_path: Path, embedder, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data", max_file_mb=0.01), embedder=embedder)
+    indexer.sync(docs)
+    big = docs / "001_8ca9ff445ec2607f.txt"
+    big.write_text("A long line about harbours. " * 500, encoding="utf-8")  # about 14 kB
+    report = indexer.sync(docs)
+    assert [(f.path, f.error) for f in report.failed] == [
+        (big.name, "file is 14 kB, over the 10 kB limit (CITEWISE_MAX_FILE_MB)")
+    ]
+    assert big.name not in chunk_sources(indexer) and len(set(chunk_sources(indexer))) == 4
