@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -110,8 +112,11 @@ class LLMAnswerer:
         return f"The {self.backend} server at {self.where} failed: {text[:300]}"
 
 
+_SOURCE_TAG = re.compile(r"<(\s*/?\s*source)", re.IGNORECASE)
+
+
 def _source_block(n: int, passage: Passage) -> str:
     page = f' page="{passage.page}"' if passage.page else ""
     # Delimiters inside a document cannot close its block early.
-    text = passage.text.replace("</source>", "</ source>")
-    return render("source", n=str(n), source=passage.source, page=page, text=text)
+    text = _SOURCE_TAG.sub(r"&lt;\1", passage.text)
+    return render("source", n=str(n), source=html.escape(passage.source, quote=True), page=page, text=text)

@@ -88,8 +88,9 @@ class Library:
 
     def delete(self, source: str) -> None:
         """Remove a document from the folder and from the index."""
-        path = (self.docs_dir / source).resolve()
-        if not path.is_relative_to(self.docs_dir.resolve()):
+        path = self.docs_dir / source
+        # Resolve the folder part only: a linked document is removed as a link, never through it.
+        if path.name in ("", ".", "..") or not (path.parent.resolve() / path.name).is_relative_to(self.docs_dir.resolve()):
             raise UploadError(f"{source!r} is not inside the documents folder")
         path.unlink(missing_ok=True)
         self.indexer.delete(source)

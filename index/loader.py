@@ -115,7 +115,7 @@ def _load_pdf(path: Path) -> LoadedDocument:
         title = str(reader.metadata.title) if reader.metadata and reader.metadata.title else ""
     except LoadError:
         raise
-    except (PdfReadError, DependencyError, ValueError, KeyError, TypeError, OSError) as error:
+    except (PdfReadError, DependencyError, NotImplementedError, ValueError, KeyError, TypeError, OSError) as error:
         raise LoadError(f"unreadable PDF: {error}") from None
     parts: list[str] = []
     pages: list[Page] = []
@@ -140,11 +140,12 @@ def _load_docx(path: Path) -> LoadedDocument:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
+        text = "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
+        title = document.core_properties.title or _first_line(text)
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
-    text = "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
-    title = document.core_properties.title or _first_line(text)
     return LoadedDocument(text=text, title=title[:_TITLE_CHARS])

@@ -189,7 +189,10 @@ class Indexer:
         for done, (source, path, content_hash) in enumerate(files, start=1):
             try:
                 nodes = self._nodes(source, path, content_hash, report)
-            except (LoadError, OSError) as error:
+            except Exception as error:  # a parser's own bug must cost this file, never the whole sync
+                if not isinstance(error, LoadError | OSError):
+                    logger.exception("loading %s failed", source)
+                    error = LoadError(f"cannot be read: {type(error).__name__}: {error}")
                 report.failed.append(FileError(source, str(error)))
                 for outcome in (report.added, report.updated):
                     if source in outcome:
@@ -289,6 +292,12 @@ def walk(docs_dir: Path, report: SyncReport) -> Iterator[tuple[str, Path]]:
                 continue
             path = Path(root) / name
             source = path.relative_to(docs_dir).as_posix()
+            try:
+                source.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                report.failed.append(FileError(shown, "file name is not valid UTF-8; rename the file"))
+                continue
             if not path.is_file():
                 report.failed.append(FileError(source, "not a regular file (broken link?)"))
             elif not is_supported(path):

@@ -1,0 +1,194 @@
+"""kill -9 of the real app in the middle of a re-index, and of an upload in the middle of its copy.
+
+After the crash the app restarts over the same index and a re-index must land on exactly what a
+clean build of the same folder holds: no chunk lost, none duplicated. A killed upload may leave its
+hidden ``.upload-*`` temporary file behind, and that must never be indexed or listed as a document.
+(tests/test_crash.py covers kill -9 of ``python -m index sync`` on its own.)
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import REPO, AppStartError, RunningApp, run_app
+
+from index import IndexSettings, build_indexer
+
+WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
+LEFTOVER = ".upload-k3j4h2"  # what a killed Library.save_upload leaves: tempfile.mkstemp(prefix=".upload-")
+PARTIAL = "The partial upload says the Quillmark harbour has 999 cranes. " * 40
+
+
+def add_generated(folder: Path, count: int) -> None:
+    rng = random.Random(11)
+    for i in range(count):
+        sentences = [
+            f"Record {i}-{j} notes {rng.choice(WORDS)} {rng.choice(WORDS)} near site {rng.randint(1, 999)}." for j in range(12)
+        ]
+        (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences), encoding="utf-8")
+
+
+def keyword_rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def data_dir(root: Path, app: RunningApp) -> Path:
+    """The index folder run_app gave this app (data-1 unless the first port was taken)."""
+    return root / app.log_path.name.replace("app-", "data-").removesuffix(".log")
+
+
+def client(url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=False, analytics_enabled=False)
+
+
+def state(settings: IndexSettings, embedder) -> tuple[list[str], dict[tuple[str, str], int]]:  # type: ignore[no-untyped-def]
+    indexer = build_indexer(settings, embedder=embedder)
+    ids = sorted(chunk_id for chunk_id, _ in indexer.store.iter_metadatas())
+    return ids, indexer.keywords.counts()
+
+
+def test_kill_9_mid_reindex_then_restart_converges_to_a_clean_build(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "docs"
+    shutil.copytree(REPO / "seeds", docs)
+    root = tmp_path / "app"
+    root.mkdir()
+    # Small write batches, as in production a crash then finds several batches already written.
+    env = {"CITEWISE_WRITE_BATCH": "4", "GRADIO_TEMP_DIR": str(tmp_path / "gradio")}
+    try:
+        with run_app(root, docs, extra_env=env) as app:
+            keywords = data_dir(root, app) / "citewise.keywords.sqlite"
+            seeded = keyword_rows(keywords)  # the app indexed the seeds at start-up
+            assert seeded > 0
+            add_generated(docs, 40)
+            api = client(app.url)
+            job = api.submit(api_name="/on_reindex")
+            deadline = time.monotonic() + 120
+            while keyword_rows(keywords) <= seeded and not job.done() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not job.done(), "the re-index ended before it could be killed; make the corpus bigger"
+            app.process.send_signal(signal.SIGKILL)
+            assert app.process.wait(timeout=30) == -signal.SIGKILL
+            api.close()
+            crashed_rows = keyword_rows(keywords)
+            first_log = app.log_path.name
+    except AppStartError as error:
+        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+
+    # A killed upload's temporary file, half written; it must stay invisible.
+    (docs / LEFTOVER).write_text(PARTIAL[: len(PARTIAL) // 2], encoding="utf-8")
+
+    with run_app(root, docs, extra_env=env) as app:
+        assert app.log_path.name == first_log, "the restarted app must reopen the crashed index"
+        assert "index is empty" not in app.log_tail(), "the restarted app started over instead of reopening"
+        api = client(app.url)
+        try:
+            status, table, _ = api.predict(api_name="/on_reindex")
+        finally:
+            api.close()
+    assert "0 failed" in status and "0 deleted" in status, status
+    listed = {row[0]: row[4] for row in table["data"]}
+    assert set(listed) == {path.name for path in docs.iterdir() if not path.name.startswith(".")}
+    assert set(listed.values()) == {"indexed"}, listed
+
+    clean = IndexSettings(data_dir=tmp_path / "clean")
+    clean_report = build_indexer(clean, embedder=embedder).sync(docs)
+    assert clean_report.failed == [] and len(clean_report.added) == 45
+    assert seeded < crashed_rows < clean_report.chunks, "the kill did not land mid-re-index"
+    crashed = IndexSettings(data_dir=data_dir(root, app))
+    ids, counts = state(crashed, embedder)
+    expected_ids, expected_counts = state(clean, embedder)
+    assert ids == expected_ids, "same chunks as a clean build: none missing, none duplicated"
+    assert counts == expected_counts
+    again = build_indexer(crashed, embedder=embedder).sync(docs)
+    assert again.embedded == 0 and len(again.unchanged) == 45 and again.failed == []
+
+
+# Library.save_upload in a process of its own, copying from a FIFO the test feeds, so it can be killed mid-copy.
+UPLOADER = """
+import sys
+from pathlib import Path
+from assistant.library import Library
+print(Library(Path(sys.argv[1]), None, max_upload_bytes=10**9).save_upload("report.txt", Path(sys.argv[2])))
+"""
+
+
+def open_fifo_for_writing(fifo: Path, process: subprocess.Popen[bytes], timeout: float = 120) -> int:
+    """The FIFO's write end, once the uploader has opened it for reading (it first has to import the app)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        time.sleep(0.05)
+    raise AssertionError(f"the uploader never opened the upload (exit code {process.poll()})")
+
+
+def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("The lighthouse keeper counted 41 gulls on Tuesday.", encoding="utf-8")
+    fifo = tmp_path / "incoming.txt"
+    os.mkfifo(fifo)
+    uploader = subprocess.Popen(
+        [sys.executable, "-c", UPLOADER, str(docs), str(fifo)],
+        cwd=REPO,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    sent = PARTIAL.encode() * 80  # about 5 MB; the uploader gets a part of it, then dies
+    try:
+        handle = open_fifo_for_writing(fifo, uploader)
+        try:
+            os.set_blocking(handle, True)
+            os.write(handle, sent[:300_000])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                temporary = list(docs.glob(".upload-*"))
+                if temporary and temporary[0].stat().st_size >= 131_072:
+                    break
+                time.sleep(0.02)
+            uploader.send_signal(signal.SIGKILL)  # the write end is still open: the copy is mid-way
+            assert uploader.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            os.close(handle)
+    finally:
+        if uploader.poll() is None:
+            uploader.kill()
+            uploader.wait(timeout=30)
+        assert uploader.stderr is not None
+        uploader.stderr.close()
+
+    (leftover,) = docs.glob(".upload-*")
+    written = leftover.read_bytes()
+    assert 131_072 <= len(written) < len(sent) and sent.startswith(written)
+    assert sorted(path.name for path in docs.iterdir()) == sorted([leftover.name, "good.txt"])
+
+    from assistant.library import Library
+
+    library = Library(docs, build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder), 10**7)
+    report = library.sync()
+    assert (report.added, report.failed, report.warnings) == (["good.txt"], [], [])
+    assert [row.source for row in library.rows()] == ["good.txt"]
+    assert library.indexer.keywords.search("partial upload Quillmark cranes", 5) == []
