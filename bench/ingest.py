@@ -1,0 +1,651 @@
+"""Ingestion throughput: Citewise's ``Indexer.sync`` against the bare model and a plain llama-index pipeline.
+
+Usage:
+    .venv/bin/python bench/ingest.py [--min-chunks 2000] [--reps 3] [--small-docs 1000] [--resyncs 5] [--adds 5]
+
+Everything runs in one process, with one loaded embedding model, in a temporary folder:
+
+(a) ``Indexer.sync`` from an empty index over a deterministic subset of Debian's Python docs
+    (``/usr/share/doc/python3.11/html/_sources``: files ordered by the SHA-256 of their path,
+    taken until Citewise's chunker yields at least ``--min-chunks`` chunks), with a breakdown of
+    where the time goes (loading and chunking, embedding, Chroma, SQLite keyword index);
+(b) the same chunk texts, read back from the built index in indexing order, encoded by the bare
+    SentenceTransformer with the same batch size: our/bare throughput ratio (target >= 0.90);
+(c) llama-index's defaults over the same files (SimpleDirectoryReader, default SentenceSplitter,
+    ``VectorStoreIndex.from_documents`` into Chroma on a fresh PersistentClient), with the same
+    embedding model passed as ``embed_model``;
+(d) a corpus of ``--small-docs`` small generated documents: its first sync, then a sync with
+    nothing changed (median of ``--resyncs``; target < 3 s);
+(e) adding one document to that corpus: the sync, and the time to embed that document's chunks
+    alone (target: sync < 2 s + that embedding time).
+
+(a), (b) and (c) are interleaved, ``--reps`` rounds of each (ours and bare swap places every
+other round), and medians are reported. The our/bare ratio is taken per round, from wall time and
+from this process's CPU time, as the speed of a shared machine drifts; a token-padding count
+(deterministic) and the sync's own profile separate real overhead from noise. The Markdown table
+goes to stdout and bench/results/ingest.md; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    Profile,
+    machine_line,
+    markdown_table,
+    median,
+    say,
+    spread,
+    stopwatch,
+    write_result,
+)
+from index import Embedder, Indexer, IndexSettings, KeywordIndex, Store, build_indexer
+from index.chunker import chunk_text
+from index.loader import load
+from index.sync import SyncReport, effective_chunk_tokens, walk
+
+PYDOCS = Path("/usr/share/doc/python3.11/html/_sources")
+
+# Where a sync spends its time; the wrapped methods nest, so the table derives the exclusive parts.
+SYNC_PROFILE: dict[str, tuple[type, str]] = {
+    "scan": (Store, "documents"),
+    "nodes": (Indexer, "_nodes"),
+    "write": (Indexer, "_write"),
+    "encode": (Embedder, "encode"),
+    "chroma_add": (Store, "add"),
+    "chroma_delete": (Store, "delete"),
+    "chroma_delete_version": (Store, "delete_version"),
+    "kw_add": (KeywordIndex, "add"),
+    "kw_delete": (KeywordIndex, "delete"),
+    "kw_delete_version": (KeywordIndex, "delete_version"),
+    "kw_counts": (KeywordIndex, "counts"),
+}
+
+
+@dataclass
+class Timed:
+    """Wall seconds and this process's CPU seconds (all threads)."""
+
+    wall: float
+    cpu: float
+
+
+@dataclass
+class SyncRun:
+    """One timed sync: its times, chunks embedded, and the profile of where the wall time went."""
+
+    time: Timed
+    embedded: int
+    chunks: int
+    profile: dict[str, float]
+    calls: dict[str, int]
+    report: SyncReport
+
+    @property
+    def seconds(self) -> float:
+        return self.time.wall
+
+    @property
+    def outside_model(self) -> float:
+        """Wall seconds not spent in ``Embedder.encode``."""
+        return self.time.wall - self.profile["encode"]
+
+
+@dataclass
+class Round:
+    """One interleaved round of (a), (b) and (c)."""
+
+    ours: SyncRun
+    bare: Timed
+    llama: Timed
+    llama_chunks: int
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def python_docs_subset(embedder: Embedder, settings: IndexSettings, min_chunks: int, dest: Path) -> tuple[int, int, int]:
+    """Copy Python doc sources into ``dest`` until they make ``min_chunks`` chunks; (files, chunks, bytes)."""
+    if not PYDOCS.is_dir():
+        raise SystemExit(f"{PYDOCS} is missing: install Debian's python3.11-doc")
+    max_tokens = effective_chunk_tokens(embedder, settings.chunk_tokens)
+    paths = sorted(PYDOCS.rglob("*.rst.txt"), key=lambda p: hashlib.sha256(p.relative_to(PYDOCS).as_posix().encode()).digest())
+    chunks = size = 0
+    for files, path in enumerate(paths, start=1):
+        text = load(path).text
+        chunks += len(chunk_text(text, embedder.count_tokens, max_tokens, settings.chunk_overlap_sentences))
+        target = dest / path.relative_to(PYDOCS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        size += path.stat().st_size
+        if chunks >= min_chunks:
+            return files, chunks, size
+    raise SystemExit(f"the Python docs make only {chunks} chunks, fewer than {min_chunks}")
+
+
+_SUBJECTS = "billing service|search cluster|mobile app|payments gateway|data warehouse|support desk|build farm|mail relay".split(
+    "|"
+)
+_VERBS = "handled|rejected|queued|migrated|archived|reviewed|replayed|audited".split("|")
+_OBJECTS = "requests|invoices|tickets|records|messages|jobs|reports|uploads".split("|")
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday".split("|")
+_PEOPLE = "Ada|Grace|Linus|Barbara|Ken|Margaret|Dennis|Frances".split("|")
+
+
+def small_documents(dest: Path, count: int, seed: int = 1234) -> int:
+    """Write ``count`` short deterministic notes (one or two chunks each) into ``dest``; returns total bytes."""
+    rng = random.Random(seed)
+    total = 0
+    for i in range(count):
+        subject = rng.choice(_SUBJECTS)
+        lines = [f"Note {i:04d}: weekly report of the {subject}", ""]
+        for _ in range(rng.randint(3, 7)):
+            lines.append(
+                f"On {rng.choice(_DAYS)} the {subject} {rng.choice(_VERBS)} {rng.randint(10, 99_999):,} "
+                f"{rng.choice(_OBJECTS)}, {rng.randint(1, 60)} of them flagged by {rng.choice(_PEOPLE)} "
+                f"for a follow-up within {rng.randint(2, 14)} days."
+            )
+        text = "\n".join(lines) + "\n"
+        path = dest / f"notes/{i // 100:02d}/note_{i:04d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        total += len(text.encode())
+    return total
+
+
+def documents_to_add(count: int, low: int = 6_000, high: int = 12_000) -> list[Path]:
+    """``count`` mid-sized Python doc sources (a few to a dozen chunks each), chosen deterministically."""
+    paths = sorted(PYDOCS.rglob("*.rst.txt"), key=lambda p: hashlib.sha256(b"add:" + p.name.encode()).digest())
+    return [p for p in paths if low <= p.stat().st_size <= high][:count]
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def settings_for(data_dir: Path, docs: Path) -> IndexSettings:
+    return IndexSettings(data_dir=data_dir, docs_dir=docs, chroma_url="")
+
+
+def timed_sync(indexer: Indexer, docs: Path) -> SyncRun:
+    """``indexer.sync(docs)`` under the profile."""
+    gc.collect()
+    with Profile(SYNC_PROFILE) as profile, stopwatch() as took:
+        report = indexer.sync(docs)
+    if report.failed:
+        raise SystemExit(f"sync failed for {len(report.failed)} files: {report.failed[:3]}")
+    return SyncRun(Timed(*took), report.embedded, report.chunks, dict(profile.seconds), dict(profile.calls), report)
+
+
+def indexed_chunks(indexer: Indexer, docs: Path) -> tuple[list[str], list[int]]:
+    """Every chunk text in the index, in the order the sync embedded them (walk order, then chunk index),
+    and the sizes of the write batches the sync embedded them in."""
+    order = {source: i for i, (source, _) in enumerate(walk(docs, SyncReport()))}
+    got = indexer.store.collection.get(include=["documents", "metadatas"])
+    rows = sorted(
+        zip(got["documents"], got["metadatas"], strict=True),
+        key=lambda row: (order[str(row[1]["source"])], int(row[1]["chunk_index"])),
+    )
+    # Indexer._index flushes once the buffered documents hold at least write_batch chunks.
+    per_source = Counter(str(meta["source"]) for _, meta in rows)
+    batches, buffered = [], 0
+    for source in sorted(per_source, key=order.__getitem__):
+        buffered += per_source[source]
+        if buffered >= indexer.write_batch:
+            batches.append(buffered)
+            buffered = 0
+    if buffered:
+        batches.append(buffered)
+    return [str(text) for text, _ in rows], batches
+
+
+def bare_encode(embedder: Embedder, texts: list[str]) -> Timed:
+    """Times for the bare SentenceTransformer to encode ``texts`` as Embedder.encode would (same batch size)."""
+    model = embedder._model
+    gc.collect()
+    with stopwatch() as took:
+        model.encode(
+            texts,
+            batch_size=embedder.embed_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    return Timed(*took)
+
+
+def llama_index_pipeline(embedder: Embedder, docs: Path, work: Path) -> tuple[Timed, int]:
+    """llama-index's defaults over ``docs`` into a fresh Chroma; (times, chunks stored)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    client = chromadb.PersistentClient(path=str(work / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.create_collection("baseline", embedding_function=None)
+    store = ChromaVectorStore(chroma_collection=collection)
+    gc.collect()
+    with stopwatch() as took:
+        documents = SimpleDirectoryReader(str(docs), recursive=True, required_exts=[".txt"]).load_data()
+        VectorStoreIndex.from_documents(
+            documents, storage_context=StorageContext.from_defaults(vector_store=store), embed_model=embedder
+        )
+    return Timed(*took), int(collection.count())
+
+
+def llama_index_tokens(embedder: Embedder, docs: Path) -> tuple[int, int, int, int]:
+    """For llama-index's default chunking of ``docs``: (chunks, tokens the model reads, tokens of chunk
+    text, tokens the model computes over including padding)."""
+    from llama_index.core import SimpleDirectoryReader
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.core.schema import MetadataMode
+
+    documents = SimpleDirectoryReader(str(docs), recursive=True, required_exts=[".txt"]).load_data()
+    nodes = SentenceSplitter().get_nodes_from_documents(documents)
+    window = embedder.max_tokens - 2
+    embedded = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+    read = sum(min(embedder.count_tokens(t), window) for t in embedded)
+    text = sum(embedder.count_tokens(n.get_content(metadata_mode=MetadataMode.NONE)) for n in nodes)
+    return len(nodes), read, text, padded_tokens(embedder, embedded, [len(embedded)], by_tokens=False)
+
+
+def padded_tokens(embedder: Embedder, texts: list[str], calls: list[int], *, by_tokens: bool) -> int:
+    """Tokens the model computes over when ``texts`` are encoded in calls of the given sizes.
+
+    SentenceTransformer.encode sorts each call's texts by character length and pads each batch to
+    its longest member; ``by_tokens`` models sorting by token count instead.
+    """
+    tokenizer = embedder._model.tokenizer
+    limit = embedder.max_tokens
+    total, start = 0, 0
+    for size in calls:
+        call = texts[start : start + size]
+        start += size
+        lengths = [(len(t), min(len(tokenizer.encode(t)), limit)) for t in call]
+        lengths.sort(key=lambda pair: -(pair[1] if by_tokens else pair[0]))
+        for first in range(0, len(lengths), embedder.embed_batch_size):
+            batch = lengths[first : first + embedder.embed_batch_size]
+            total += len(batch) * max(tokens for _, tokens in batch)
+    return total
+
+
+def scaling_probe(embedder: Embedder, work: Path, chunks: int, per_doc: int = 20) -> dict[str, float]:
+    """Costs that grow with the index, on ``chunks`` synthetic chunks stored exactly as Indexer._nodes builds them.
+
+    Random unit vectors stand in for embeddings (the model is not involved). Returns seconds for
+    Store.documents() (the sync's scan), an ids-only listing, KeywordIndex.counts(), and the four
+    deletes Indexer._write runs for a document that is not in the index yet (Chroma and FTS apart).
+    """
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    indexer = build_indexer(settings_for(work / "scale-index", work), embedder)
+    rng = np.random.default_rng(0)
+    words = "index chunk vector store keyword python module function class return value error".split()
+    digest = hashlib.sha256(b"scale").hexdigest()
+    for start in range(0, chunks, 5000):
+        nodes = []
+        for i in range(start, min(start + 5000, chunks)):
+            source = f"scale/doc_{i // per_doc:06d}.txt"
+            text = " ".join(rng.choice(words, 140))
+            node = TextNode(
+                id_=f"{source}@{digest[:16]}#{i % per_doc}",
+                text=text,
+                start_char_idx=0,
+                end_char_idx=len(text),
+                metadata={
+                    "source": source,
+                    "title": f"Document {i // per_doc}",
+                    "doc_hash": digest,
+                    "chunk_index": i % per_doc,
+                    "chunk_count": per_doc,
+                    "start_char": 0,
+                    "end_char": len(text),
+                    "page": 0,
+                },
+            )
+            node.excluded_embed_metadata_keys = list(node.metadata)
+            node.excluded_llm_metadata_keys = list(node.metadata)
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=source)
+            vector = rng.normal(size=embedder.dimensions)
+            node.embedding = (vector / np.linalg.norm(vector)).tolist()
+            nodes.append(node)
+        indexer.store.add(nodes)
+        indexer.keywords.add((n.node_id, str(n.metadata["source"]), digest, n.get_content()) for n in nodes)
+        say(f"  scaling probe: {min(start + 5000, chunks)}/{chunks} chunks stored")
+
+    def best_of(function: Callable[[], object], times: int = 3) -> float:
+        seconds = []
+        for _ in range(times):
+            with stopwatch() as took:
+                function()
+            seconds.append(took[0])
+        return median(seconds)
+
+    result = {
+        "documents": best_of(indexer.store.documents),
+        "ids_only": best_of(lambda: indexer.store.collection.get(include=[])),
+        "kw_counts": best_of(indexer.keywords.counts),
+    }
+    with stopwatch() as chroma:
+        for k in range(20):
+            indexer.store.delete_version(f"new/{k}.txt", digest)
+            indexer.store.delete(f"new/{k}.txt", keep_hash=digest)
+    with stopwatch() as fts:
+        for k in range(20):
+            indexer.keywords.delete_version(f"new/{k}.txt", digest)
+            indexer.keywords.delete(f"new/{k}.txt", keep_hash=digest)
+    result["chroma_deletes"] = chroma[0] / 20
+    result["fts_deletes"] = fts[0] / 20
+    indexer.keywords.close()
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def breakdown(run: SyncRun) -> str:
+    """Exclusive wall seconds per part of one sync."""
+    p = run.profile
+    chroma_del = p["chroma_delete"] + p["chroma_delete_version"]
+    kw_del = p["kw_delete"] + p["kw_delete_version"]
+    write_other = p["write"] - p["encode"] - p["chroma_add"] - chroma_del - p["kw_add"] - kw_del
+    other = run.seconds - p["scan"] - p["kw_counts"] - p["nodes"] - p["write"]
+    parts = [
+        ("encode", p["encode"]),
+        ("load+chunk", p["nodes"]),
+        ("Chroma add", p["chroma_add"]),
+        (f"Chroma deletes ({run.calls['chroma_delete'] + run.calls['chroma_delete_version']} calls)", chroma_del),
+        ("FTS add", p["kw_add"]),
+        (f"FTS deletes ({run.calls['kw_delete'] + run.calls['kw_delete_version']} calls)", kw_del),
+        ("store scan", p["scan"] + p["kw_counts"]),
+        ("rest of _write", write_other),
+        ("walk+hash+rest", other),
+    ]
+    return ", ".join(f"{name} {seconds:.2f}" for name, seconds in parts)
+
+
+def median_run(runs: list[SyncRun]) -> SyncRun:
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def ratios(values: list[float], digits: int = 3) -> str:
+    return ", ".join(f"{x:.{digits}f}" for x in values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--min-chunks", type=int, default=2000, help="chunks the Python-docs corpus must make")
+    parser.add_argument("--reps", type=int, default=3, help="interleaved rounds of (a), (b), (c)")
+    parser.add_argument("--small-docs", type=int, default=1000, help="documents in the re-sync corpus")
+    parser.add_argument("--resyncs", type=int, default=5, help="timed no-change syncs")
+    parser.add_argument("--adds", type=int, default=5, help="timed one-document additions")
+    parser.add_argument("--scale-chunks", type=int, default=20_000, help="synthetic chunks for the scaling probe (0: skip)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
+    args = parser.parse_args(argv)
+
+    began = time.perf_counter()
+    header = machine_line()
+    say(header)
+    work = Path(tempfile.mkdtemp(prefix="citewise-ingest-"))
+    try:
+        base = settings_for(work / "unused", work / "unused")
+        with stopwatch() as load_took:
+            embedder = Embedder(base.embed_model, batch_size=base.embed_batch_size)
+        say(f"model {base.embed_model} loaded in {load_took[0]:.1f} s; batch size {embedder.embed_batch_size}")
+        embedder.encode(["warm-up sentence"] * 8)
+
+        docs = work / "pydocs"
+        files, expected_chunks, size = python_docs_subset(embedder, base, args.min_chunks, docs)
+        say(f"corpus: {files} Python doc files, {size / 1e6:.2f} MB, {expected_chunks} chunks expected")
+
+        rounds: list[Round] = []
+        texts: list[str] = []
+        batches: list[int] = []
+        for rep in range(args.reps):
+            tag = f"[round {rep + 1}/{args.reps}]"
+            indexer = build_indexer(settings_for(work / f"ours-{rep}", docs), embedder)
+            bare_first = rep % 2 == 1 and bool(texts)
+            if bare_first:
+                say(f"{tag} (b) bare SentenceTransformer.encode of the {len(texts)} indexed texts ...")
+                bare = bare_encode(embedder, texts)
+                say(f"  {bare.wall:.1f} s wall, {bare.cpu:.1f} s CPU")
+            say(f"{tag} (a) Indexer.sync from empty ...")
+            run = timed_sync(indexer, docs)
+            say(
+                f"  {run.embedded} chunks in {run.seconds:.1f} s ({run.embedded / run.seconds:.1f}/s), "
+                f"{run.time.cpu:.1f} s CPU; {breakdown(run)}"
+            )
+            if not texts:
+                texts, batches = indexed_chunks(indexer, docs)
+            if not bare_first:
+                say(f"{tag} (b) bare SentenceTransformer.encode of the same {len(texts)} texts ...")
+                bare = bare_encode(embedder, texts)
+                say(f"  {bare.wall:.1f} s wall, {bare.cpu:.1f} s CPU")
+            say(f"  ours/bare: wall {bare.wall / run.seconds:.3f}, CPU {bare.cpu / run.time.cpu:.3f}")
+            say(f"{tag} (c) llama-index from_documents ...")
+            llama, llama_chunks = llama_index_pipeline(embedder, docs, work / f"llama-{rep}")
+            say(f"  {llama_chunks} chunks in {llama.wall:.1f} s, {llama.cpu:.1f} s CPU")
+            rounds.append(Round(run, bare, llama, llama_chunks))
+            indexer.keywords.close()
+            shutil.rmtree(work / f"llama-{rep}", ignore_errors=True)
+
+        say("counting tokens and padding ...")
+        tokenizer = embedder._model.tokenizer
+        our_tokens = sum(embedder.count_tokens(t) for t in texts)
+        real = sum(min(len(tokenizer.encode(t)), embedder.max_tokens) for t in texts)
+        pad_bare = padded_tokens(embedder, texts, [len(texts)], by_tokens=False)
+        pad_ours = padded_tokens(embedder, texts, batches, by_tokens=False)
+        pad_sorted = padded_tokens(embedder, texts, batches, by_tokens=True)
+        corpus_tokens = sum(embedder.count_tokens(load(p).text) for p in sorted(docs.rglob("*.txt")))
+        llama_nodes, llama_read, llama_text, llama_padded = llama_index_tokens(embedder, docs)
+
+        # (d) and (e): many small documents.
+        small = work / "small"
+        small_bytes = small_documents(small, args.small_docs)
+        small_indexer = build_indexer(settings_for(work / "small-index", small), embedder)
+        say(f"(d) first sync of {args.small_docs} small documents ...")
+        first = timed_sync(small_indexer, small)
+        say(f"  {first.embedded} chunks in {first.seconds:.1f} s, {first.time.cpu:.1f} s CPU; {breakdown(first)}")
+        small_texts, _ = indexed_chunks(small_indexer, small)
+        small_bare = bare_encode(embedder, small_texts)
+        say(f"  bare encode of the same texts: {small_bare.wall:.1f} s, {small_bare.cpu:.1f} s CPU")
+        resyncs: list[SyncRun] = []
+        for i in range(args.resyncs):
+            run = timed_sync(small_indexer, small)
+            if run.embedded or len(run.report.unchanged) != args.small_docs:
+                raise SystemExit(f"no-change sync changed something: {run.report.summary()}")
+            resyncs.append(run)
+            say(f"(d) no-change re-sync {i + 1}/{args.resyncs}: {run.seconds:.3f} s")
+
+        add_embed: list[float] = []
+        add_chunks: list[int] = []
+        add_runs: list[SyncRun] = []
+        for path in documents_to_add(args.adds):
+            source = f"added/{path.name}"
+            target = small / source
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            run = timed_sync(small_indexer, small)
+            if run.report.added != [source]:
+                raise SystemExit(f"adding {source} did not add exactly it: {run.report.summary()}")
+            got = small_indexer.store.collection.get(where={"source": source}, include=["documents", "metadatas"])
+            rows = sorted(zip(got["documents"], got["metadatas"], strict=True), key=lambda r: int(r[1]["chunk_index"]))
+            doc_texts = [str(text) for text, _ in rows]
+            encodes = []
+            for _ in range(3):
+                with stopwatch() as took:
+                    embedder.encode(doc_texts)
+                encodes.append(took[0])
+            add_embed.append(median(encodes))
+            add_chunks.append(len(doc_texts))
+            add_runs.append(run)
+            say(
+                f"(e) add {source} ({len(doc_texts)} chunks): sync {run.seconds:.3f} s "
+                f"(outside the model {run.outside_model:.3f} s), its embedding alone {median(encodes):.3f} s"
+            )
+            target.unlink()
+            small_indexer.sync(small)
+        small_indexer.keywords.close()
+
+        scale: dict[str, float] = {}
+        if args.scale_chunks:
+            say(f"(f) scaling probe with {args.scale_chunks} synthetic chunks ...")
+            scale = scaling_probe(embedder, work, args.scale_chunks)
+            say(f"  {scale}")
+
+        # ------------------------------------------------------------------ table
+        ours = [r.ours.seconds for r in rounds]
+        bare_wall = [r.bare.wall for r in rounds]
+        wall_ratio = [r.bare.wall / r.ours.seconds for r in rounds]
+        cpu_ratio = [r.bare.cpu / r.ours.time.cpu for r in rounds]
+        outside = [r.ours.outside_model for r in rounds]
+        share = median([r.ours.outside_model / r.ours.seconds for r in rounds])
+        llama = [r.llama.wall for r in rounds]
+        speedups = [r.llama.wall / r.ours.seconds for r in rounds]
+        chunks = rounds[0].ours.embedded
+        add_sync = [r.seconds for r in add_runs]
+        add_outside = [r.outside_model for r in add_runs]
+        add_minus = [s - e for s, e in zip(add_sync, add_embed, strict=True)]
+        resync = [r.seconds for r in resyncs]
+
+        def pct(tokens: int) -> str:
+            return f"{tokens:,} (+{tokens / real - 1:.1%})"
+
+        rows = [
+            [
+                "Corpus (a)-(c)",
+                f"{files} files from {PYDOCS} ({size / 1e6:.2f} MB, {corpus_tokens:,} model tokens)",
+                f"{chunks} chunks (Citewise chunker, {effective_chunk_tokens(embedder, base.chunk_tokens)} tokens max, "
+                f"{len(batches)} write batches)",
+                "",
+            ],
+            ["(a) `Indexer.sync` from empty", spread(ours), f"{median([chunks / s for s in ours]):.1f} chunks/s", ""],
+            ["(a) where the median sync's wall time went (s)", breakdown(median_run([r.ours for r in rounds])), "", ""],
+            [
+                "(a) sync time outside the model (sync - `Embedder.encode`)",
+                spread(outside),
+                f"{share:.1%} of the sync",
+                "",
+            ],
+            [
+                "(b) bare `SentenceTransformer.encode`, same texts in index order, batch 64",
+                spread(bare_wall),
+                f"{median([chunks / s for s in bare_wall]):.1f} chunks/s",
+                "",
+            ],
+            [
+                "(b) ours/bare throughput, wall time, per round",
+                ratios(wall_ratio),
+                f"median **{median(wall_ratio):.3f}**",
+                f">= 0.90: {verdict(median(wall_ratio) >= 0.90)}",
+            ],
+            ["(b) ours/bare throughput, CPU time, per round", ratios(cpu_ratio), f"median {median(cpu_ratio):.3f}", ""],
+            [
+                "(b) tokens the model computes over (incl. padding)",
+                f"bare: {pct(pad_bare)}; ours (write batches): {pct(pad_ours)}",
+                f"ours if each write batch were sorted by token count: {pct(pad_sorted)}",
+                f"ours/bare expected from padding and profile: {pad_bare / pad_ours * (1 - share):.3f}",
+            ],
+            [
+                "(c) llama-index defaults (SimpleDirectoryReader + from_documents, Chroma)",
+                spread(llama),
+                f"{rounds[0].llama_chunks} chunks, {median([rounds[0].llama_chunks / s for s in llama]):.1f} chunks/s",
+                "",
+            ],
+            [
+                "(c) llama-index wall / ours wall, per round",
+                ratios(speedups, 2),
+                f"median {median(speedups):.2f}x",
+                "ours is faster" if median(speedups) > 1 else "llama-index is faster",
+            ],
+            [
+                "(c) model tokens embedded",
+                f"ours {our_tokens:,} in {chunks} chunks",
+                f"llama-index {llama_read:,} of its {llama_text:,} chunk-text tokens in {llama_nodes} chunks "
+                f"({llama_read / llama_text:.0%}; the rest lies beyond the model's {embedder.max_tokens}-token window); "
+                f"{llama_padded:,} incl. padding",
+                f"tokens/s: ours {our_tokens / median(ours):.0f}, llama-index {llama_read / median(llama):.0f}",
+            ],
+            [
+                f"(d) first sync of {args.small_docs} small docs",
+                f"{first.seconds:.2f} s ({first.time.cpu:.1f} s CPU)",
+                f"{first.embedded} chunks, {first.embedded / first.seconds:.1f} chunks/s; bare encode "
+                f"{small_bare.wall:.2f} s ({small_bare.cpu:.1f} s CPU); ours/bare wall "
+                f"{small_bare.wall / first.seconds:.3f}, CPU {small_bare.cpu / first.time.cpu:.3f}",
+                f"outside the model {first.outside_model:.2f} s ({first.outside_model / first.seconds:.1%})",
+            ],
+            ["(d) where that sync's wall time went (s)", breakdown(first), "", ""],
+            [
+                f"(d) no-change re-sync of {args.small_docs} docs",
+                spread(resync, digits=3),
+                breakdown(median_run(resyncs)),
+                f"< 3 s: {verdict(median(resync) < 3)}",
+            ],
+            [
+                "(e) add one document: sync",
+                spread(add_sync, digits=3),
+                f"{min(add_chunks)}-{max(add_chunks)} chunks per document; {breakdown(median_run(add_runs))}",
+                "",
+            ],
+            ["(e) add one document: embedding its chunks alone (`Embedder.encode`)", spread(add_embed, digits=3), "", ""],
+            [
+                "(e) add one document: sync minus that embedding",
+                spread(add_minus, digits=3),
+                f"from the profile (sync - encode inside it): {spread(add_outside, digits=3)}",
+                f"< 2 s: {verdict(max(median(add_minus), median(add_outside)) < 2)}",
+            ],
+        ]
+        if scale:
+            rows.append(
+                [
+                    f"(f) scaling probe: {args.scale_chunks:,} stored chunks ({args.scale_chunks // 20:,} docs of 20)",
+                    f"`Store.documents()` (the sync's scan) {scale['documents']:.2f} s; ids only {scale['ids_only']:.2f} s; "
+                    f"`KeywordIndex.counts()` {scale['kw_counts']:.3f} s",
+                    f"per new document, the deletes `_write` runs before and after adding it: "
+                    f"Chroma {scale['chroma_deletes'] * 1000:.1f} ms, FTS {scale['fts_deletes'] * 1000:.1f} ms",
+                    "grows with the index size",
+                ]
+            )
+        elapsed = time.perf_counter() - began
+        table = markdown_table(["Measurement", "Time", "Throughput / detail", "Target / note"], rows)
+        text = "\n\n".join(
+            [
+                "# Ingestion benchmark",
+                header,
+                f"Model {base.embed_model} (loaded in {load_took[0]:.1f} s), embed batch {embedder.embed_batch_size}, "
+                f"write batch {base.write_batch}; {args.reps} interleaved rounds of (a)-(c); "
+                f"small corpus {args.small_docs} docs ({small_bytes / 1e3:.0f} kB); script ran {elapsed / 60:.1f} min.",
+                table,
+            ]
+        )
+        print(text)
+        say(f"written to {write_result('ingest.md', text)}")
+    finally:
+        if args.keep:
+            say(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
