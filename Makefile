@@ -39,8 +39,10 @@ typecheck: setup
 test: setup browser lint typecheck
 	$(PY) -m pytest
 
+# Quick benchmarks (minutes); see the README for the longer ones (ingest, scale, Python FAQ, browser).
 bench: setup
-	$(PY) bench/answer_latency.py
+	$(PY) bench/startup.py --reps 3 --passes 3
+	$(PY) bench/eval.py --dataset seeds
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
