@@ -84,11 +84,19 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
+        if not _names_covered(question, passages):
+            # A question about a name no relevant passage mentions is not answered by them.
+            return Extract([], CitationBook())
         passages = passages[: self.max_passages]
         candidates = self._candidates(passages)
         if not candidates:
             return Extract([], CitationBook())
         self._score(question, candidates)
+        if _WANTS_NUMBER.search(question):
+            # A number or date question is answered only by a sentence that states one.
+            candidates = [c for c in candidates if _NUMBER.search(c.text)]
+            if not candidates:
+                return Extract([], CitationBook())
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
         chosen = [best]
@@ -143,6 +151,18 @@ class ExtractiveAnswerer:
                 bonus += boost / 2 * len(terms & words) / len(terms)
             # The passage score carries the context a lone sentence lacks (who "they" are, which country).
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
+
+
+_PROPER = re.compile(r"(?<=\s)([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*)")
+
+
+def _names_covered(question: str, passages: list[Passage]) -> bool:
+    """Every name inside the question (a run of capitalised words, not the first word) has a word in some passage.
+
+    "Wang Yi" is covered by a passage that says "Wang"; "Nigeria" is not covered by passages that never name it.
+    """
+    words = set(re.findall(r"\w+", " ".join(p.text for p in passages).lower()))
+    return all(any(word.lower() in words for word in name.split()) for name in _PROPER.findall(question))
 
 
 def _stem(word: str) -> str:

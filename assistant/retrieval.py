@@ -182,8 +182,9 @@ def _is_relevant(passage: Passage, best: float, options: SearchOptions, *, reran
         return score is not None and score >= max(options.min_rerank_score, best - options.rerank_margin)
     dense = passage.scores.get("dense")
     if dense is None:
-        # Keyword-only without a reranker: a keyword match is all the evidence there is.
-        return (passage.scores.get("bm25") or 0.0) > 0.0
+        # Keyword-only search has no other evidence; in hybrid search a passage the dense
+        # retriever did not find must not slip past the similarity bar on keywords alone.
+        return options.mode == "keyword" and (passage.scores.get("bm25") or 0.0) > 0.0
     return dense >= options.min_similarity
 
 
