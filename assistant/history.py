@@ -20,6 +20,11 @@ def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
     turns = []
     for message in messages:
         content = message.get("content")
+        if isinstance(content, list):
+            # Gradio 6 hands history back as content parts: [{"type": "text", "text": ...}, ...].
+            content = " ".join(
+                str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
+            )
         if isinstance(content, str) and content.strip() and message.get("role") in ("user", "assistant"):
             turns.append(Turn(str(message["role"]), content))
     return turns

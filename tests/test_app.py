@@ -86,3 +86,15 @@ def test_answer_markers_link_to_their_sources(seeded) -> None:  # type: ignore[n
     shown = render_answer(answer)
     assert '[\\[1\\]](#cw-source-1 "003_8cf9f7c4be1979b2.txt: In addition, the country has donated 20 million' in shown
     assert "id='cw-source-1'" in render_sources(answer)
+
+
+def test_history_in_gradio_content_parts_is_understood(seeded) -> None:  # type: ignore[no-untyped-def]
+    history = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"}],
+        },
+        {"role": "assistant", "content": [{"type": "text", "text": "The group included 10 specialists. [1]"}]},
+    ]
+    *_, (_, _, _, searched) = make_respond(seeded)("How many people did they train?", history)
+    assert "Kyrgyzstan" in searched
