@@ -686,8 +686,7 @@ def main(argv: list[str] | None = None) -> int:
                 builds[r["size"]] = {**json.loads(marker.read_text()), "cached": True}
         text = report(saved["results"], builds, args, saved["header"], saved.get("argv", ["bench/scale.py"]))
         print(text)
-        if args.tag:
-            say(f"wrote {write_result(f'scale-{args.tag}.md', text)}")
+        say(f"wrote {write_result(f'scale-{args.tag}.md' if args.tag else 'scale.md', text)}")
         return 0
     header = machine_line()
     sizes = [int(s) for s in args.sizes.split(",")]
