@@ -10,24 +10,13 @@ import numpy as np
 from assistant.citations import CitationBook
 from assistant.rerank import Reranker
 from assistant.retrieval import Passage
+from assistant.shapes import shape_of
 from index import Embedder
 from index.keywords import query_terms
 from index.sentences import split_sentences
 
 _MIN_WORDS = 4
-# A quantity: digits not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg"),
-# or a number word.
-_NUMBER = re.compile(
-    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-]|\.\w)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"dozens?|hundreds?|thousands?|millions?|billions?)\b",
-    re.I,
-)
-_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+((?:\w+\s+){0,3}\w+)", re.I)
-_NEAR = 4  # words between a number and the thing it counts
-_NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+")
-# Question openings that ask for a number or date, and those that ask for a name.
-_WANTS_NUMBER = re.compile(r"^\s*(how (much|many|long|old|often|far)|when|what (year|date|day|time|percentage|number))\b", re.I)
-_WANTS_NAME = re.compile(r"^\s*(who|whom|whose|which (country|countries|person|people|organi[sz]ation|city|cities))\b", re.I)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+")
 
 
 @dataclass
@@ -84,19 +73,21 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
-        if not _names_covered(question, passages):
+        names = _names(question)
+        if not any(_mentions(p, names) for p in passages):
             # A question about a name no relevant passage mentions is not answered by them.
             return Extract([], CitationBook())
+        shape = shape_of(question)
         passages = passages[: self.max_passages]
-        candidates = self._candidates(passages)
+        if shape.wants_number:
+            # A number is quoted only from a passage about what the question names: the count of
+            # experts sent to Italy is not the count of workers sent everywhere.
+            passages = [p for p in passages if _mentions(p, names)]
+        # A number, date or money question is answered only by a sentence that states one.
+        candidates = [c for c in self._candidates(passages) if shape.states(c.text)]
         if not candidates:
             return Extract([], CitationBook())
         self._score(question, candidates)
-        if _WANTS_NUMBER.search(question):
-            # A number or date question is answered only by a sentence that states one.
-            candidates = [c for c in candidates if _NUMBER.search(c.text)]
-            if not candidates:
-                return Extract([], CitationBook())
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
         chosen = [best]
@@ -135,15 +126,11 @@ class ExtractiveAnswerer:
             scores = vectors[1:] @ vectors[0]
             boost = 0.08
         terms = set(query_terms(question))
-        counted = _counted_things(question)
+        shape = shape_of(question)
         for candidate, score in zip(candidates, scores, strict=True):
             bonus = 0.0
-            if _WANTS_NUMBER.search(question) and _NUMBER.search(candidate.text):
-                bonus += boost
-                if counted and _counts(candidate.text, counted):
-                    # "how many specialists" -> "10 specialists": the answer's own shape.
-                    bonus += 2 * boost
-            elif _WANTS_NAME.search(question) and _NAME.search(candidate.text):
+            if shape.kind == "name" and _CAPITALISED.search(candidate.text):
+                # A "who" or "which country" question wants a sentence that names someone or somewhere.
                 bonus += boost / 2
             # A sentence that repeats the question's rare words is more likely on topic.
             words = set(query_terms(candidate.text))
@@ -156,29 +143,12 @@ class ExtractiveAnswerer:
 _PROPER = re.compile(r"(?<=\s)([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*)")
 
 
-def _names_covered(question: str, passages: list[Passage]) -> bool:
-    """Every name inside the question (a run of capitalised words, not the first word) has a word in some passage.
-
-    "Wang Yi" is covered by a passage that says "Wang"; "Nigeria" is not covered by passages that never name it.
-    """
-    words = set(re.findall(r"\w+", " ".join(p.text for p in passages).lower()))
-    return all(any(word.lower() in words for word in name.split()) for name in _PROPER.findall(question))
+def _names(question: str) -> list[str]:
+    """The names inside the question: runs of capitalised words, not the first word."""
+    return _PROPER.findall(question)
 
 
-def _stem(word: str) -> str:
-    return word.lower()[:5]
-
-
-def _counted_things(question: str) -> set[str]:
-    """The content words right after "how many" / "how much": what the question counts."""
-    match = _HOW_MANY.search(question)
-    return {_stem(w) for w in query_terms(match.group(1))} if match else set()
-
-
-def _counts(sentence: str, things: set[str]) -> bool:
-    """Whether a number in ``sentence`` is followed closely by one of the counted ``things``."""
-    for match in _NUMBER.finditer(sentence):
-        following = sentence[match.end() :].split()[:_NEAR]
-        if any(_stem(word.strip(".,;:()")) in things for word in following):
-            return True
-    return False
+def _mentions(passage: Passage, names: list[str]) -> bool:
+    """Every name has a word in the passage: "Wang Yi" is mentioned by a passage that says "Wang"."""
+    words = set(re.findall(r"\w+", passage.text.lower()))
+    return all(any(word.lower() in words for word in name.split()) for name in names)

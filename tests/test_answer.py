@@ -59,6 +59,32 @@ def test_refuses_what_the_documents_do_not_cover(seeded, question: str) -> None:
     assert answer.citations == [] and answer.sentences == []
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The topic is in the documents, the asked-for fact is not: a number about something else must not stand in.
+        "How many ventilators did China send to Italy?",
+        "How many Chinese doctors went to Pakistan?",
+        "How much did the new hospital in Bishkek cost?",
+        "In what year was the National Health Commission founded?",
+    ],
+)
+def test_refuses_close_questions_whose_fact_is_missing(seeded, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = seeded.assistant.ask(question).complete()
+    assert answer.refused, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("How many employees were trained in Kyrgyzstan?", "15,000"), ("How many countries got Chinese vaccines?", "120 countries")],
+)
+def test_count_questions_are_answered_in_other_words(seeded, question: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    answer = seeded.assistant.ask(question).complete()
+    assert not answer.refused
+    assert expected in answer.sentences[0].text
+    check_grounded(answer)
+
+
 def test_follow_up_question_searches_with_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
     history = [
         Turn("user", "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"),

@@ -1,0 +1,153 @@
+"""What a question asks for (a count, a sum of money, a year, a date, a name) and whether a sentence states it.
+
+The extractive answerer copies sentences; it cannot reword an answer into shape. So a question
+that asks for a number is answered only by a sentence that states that kind of number, about
+the thing the question counts: "How many masks did China send to Serbia?" is not answered by
+"... held over 40 virtual technical conferences".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
+
+# A quantity: digits not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg"),
+# or a number word.
+NUMBER = re.compile(
+    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-]|\.\w)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    re.I,
+)
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?![\w,]|\.\d)")
+# A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
+_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{_YEAR.pattern}|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b|"
+    r"\b(?:last|next|this)\s+(?:week|month|year)\b|\bago\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d.,]*\s*(?:(?:thousand|million|billion|trillion)\s+)?(?:(?:us|u\.s\.)\s+)?"
+    r"(?:dollars?|usd|yuan|rmb|euros?|pounds?|yen|rupees?)\b|\b(?:usd|rmb|cny|eur|gbp)\s?\d",
+    re.I,
+)
+_MONEY_WORDS = re.compile(
+    r"\b(?:money|cost|costs|spend|spent|pay|paid|price|worth|donat\w*|fund\w*|budget|invest\w*|dollars?|yuan|euros?)\b", re.I
+)
+# An opening preposition does not change what is asked: "In what year ...", "To how many countries ...".
+_LEAD = r"^\s*(?:(?:in|at|on|for|to|by|from|since|until|during|within|of|according to [^,]+,)\s+)?"
+_HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
+_HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
+_YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
+_WHEN_Q = re.compile(_LEAD + r"(?:when\b|what (?:date|day|month|time)\b)", re.I)
+_NUMBER_Q = re.compile(_LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I)
+_NAME_Q = re.compile(
+    _LEAD + r"(?:who|whom|whose|which (?:country|countries|person|people|organi[sz]ations?|city|cities|company|companies))\b", re.I
+)
+# Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
+_PHRASE_END = frozenset(
+    """a an the did do does were was is are has have had will would can could should may might must been be being
+    of in to for from on at with by that which who whom there per each during since after before about while when
+    where if""".split()
+)
+# Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees".
+_GENERIC_COUNTED = frozenset({"peopl", "perso", "times", "thing", "items", "ones", "units", "total"})
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_NEAR = 6  # words between a number and the thing it counts
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What kind of answer a question wants; ``counted``: stems of the thing a "how many" question counts."""
+
+    kind: Kind
+    counted: frozenset[str] = frozenset()
+    question_numbers: frozenset[str] = frozenset()
+
+    @property
+    def wants_number(self) -> bool:
+        """Whether only a sentence that states a number (or date) can answer."""
+        return self.kind in ("count", "money", "year", "date", "number")
+
+    def states(self, sentence: str) -> bool:
+        """Whether ``sentence`` states the kind of thing asked for (any sentence does for names and other questions)."""
+        match self.kind:
+            case "count":
+                return self._counts(sentence)
+            case "money":
+                return bool(_MONEY.search(sentence))
+            case "year":
+                return any(m.group() not in self.question_numbers for m in _YEAR.finditer(sentence))
+            case "date":
+                return bool(_DATE.search(sentence))
+            case "number":
+                return any(self._is_quantity(sentence, m) for m in NUMBER.finditer(sentence))
+        return True
+
+    def _is_quantity(self, sentence: str, match: re.Match[str]) -> bool:
+        """A number that is not part of a date and not one the question itself states."""
+        if match.group().lower() in self.question_numbers:
+            return False
+        return not any(d.start() <= match.start() < d.end() for d in _DATE.finditer(sentence))
+
+    def _counts(self, sentence: str) -> bool:
+        """A quantity with the counted thing within a few words of it (either side)."""
+        for match in NUMBER.finditer(sentence):
+            if not self._is_quantity(sentence, match):
+                continue
+            if not self.counted:
+                return True
+            before = _WORD.findall(sentence[: match.start()])[-_NEAR:]
+            after = _WORD.findall(sentence[match.end() :])[:_NEAR]
+            if any(stem(word) in self.counted for word in (*before, *after)):
+                return True
+        return False
+
+
+def stem(word: str) -> str:
+    """A crude stem that folds plurals and most inflections: the first five letters, lower-cased."""
+    return word.lower()[:5]
+
+
+def shape_of(question: str) -> Shape:
+    """Classify ``question`` by the kind of answer it asks for.
+
+    Example:
+        >>> shape_of("To how many countries has China supplied vaccines?")
+        Shape(kind='count', counted=frozenset({'count'}), question_numbers=frozenset())
+    """
+    numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
+    if match := _HOW_MANY.search(question):
+        return Shape("count", _heads(match.group(1)), numbers)
+    if _HOW_MUCH.search(question):
+        return Shape("money" if _MONEY_WORDS.search(question) else "number", question_numbers=numbers)
+    if _YEAR_Q.search(question):
+        return Shape("year", question_numbers=numbers)
+    if _WHEN_Q.search(question):
+        return Shape("date", question_numbers=numbers)
+    if _NUMBER_Q.search(question):
+        return Shape("number", question_numbers=numbers)
+    if _NAME_Q.search(question):
+        return Shape("name")
+    return Shape("other")
+
+
+def _heads(phrase: str) -> frozenset[str]:
+    """The nouns a "how many" phrase counts: its last word, and each word before "and"/"or".
+
+    "Kyrgyz hospital and clinic employees were trained" -> {"hospi", "emplo"}.
+    """
+    words: list[str] = []
+    for word in _WORD.findall(phrase):
+        # The phrase ends at a preposition or auxiliary, or at a past-tense verb ("workers | died").
+        if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
+            break
+        words.append(word)
+    heads = {words[-1]} if words else set()
+    heads.update(words[i - 1] for i, word in enumerate(words) if word.lower() in ("and", "or") and i > 0)
+    stems = {stem(word) for word in heads}
+    return frozenset() if stems & _GENERIC_COUNTED else frozenset(stems)

@@ -1,0 +1,61 @@
+"""What a question asks for, and which sentences state it: the extractive answerer's guard against off-target quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.shapes import shape_of
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "counted"),
+    [
+        ("How many specialists were in the group?", "count", {"speci"}),
+        ("To how many countries and regions has China sent aid?", "count", {"count", "regio"}),
+        ("How many teams of medical experts did China dispatch?", "count", {"teams"}),
+        ("How many Chinese medical workers died while abroad?", "count", {"worke"}),
+        ("How many people did they train?", "count", set()),
+        ("How much money did China donate to the WHO?", "money", set()),
+        ("How much will the railroad cost?", "money", set()),
+        ("How much aid did China give?", "number", set()),
+        ("In what year did the first team leave?", "year", set()),
+        ("When did the team return?", "date", set()),
+        ("For how long has China sent teams?", "number", set()),
+        ("Who is the minister of health?", "name", set()),
+        ("Which countries received expert teams?", "name", set()),
+        ("What principle does the aid follow?", "other", set()),
+    ],
+)
+def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: set[str]) -> None:
+    shape = shape_of(question)
+    assert shape.kind == kind
+    assert shape.counted == counted
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "states"),
+    [
+        # A count is a number next to the counted thing, on either side, never a date.
+        ("How many specialists were in the group?", "The group of 10 specialists returned.", True),
+        ("How many specialists were in the group?", "The number of specialists in the group was 10.", True),
+        ("How many specialists were in the group?", "The group held 40 conferences.", False),
+        ("How many specialists were in the group?", "On April 27 the specialists returned.", False),
+        ("How many cases did Kyrgyzstan have in 2020?", "In 2020 Kyrgyzstan reported cases.", False),
+        ("How many cases did Kyrgyzstan have in 2020?", "Kyrgyzstan had 300 cases in 2020.", True),
+        ("How many groups were honoured?", "Thirty outstanding groups were honored.", True),
+        ("How many cases were there?", "COVID-19 cases rose.", False),
+        # Money needs a currency.
+        ("How much money did China donate?", "China donated 20 million dollars to the WHO.", True),
+        ("How much money did China donate?", "China donated $5m.", True),
+        ("How much money did China donate?", "The two countries agreed to cooperate.", False),
+        # A year question needs a year the question does not already state.
+        ("In what year did the first team leave?", "The first team left in 1963.", True),
+        ("In what year did the first team leave?", "It marks the 60th anniversary of the first team.", False),
+        ("When did the team return?", "The team returned on April 27.", True),
+        ("When did the team return?", "The team returned to China.", False),
+        # Other questions take any sentence.
+        ("What principle does the aid follow?", "Aid follows the principle of doing our best.", True),
+    ],
+)
+def test_a_sentence_states_the_answer_only_in_its_shape(question: str, sentence: str, states: bool) -> None:
+    assert shape_of(question).states(sentence) is states
