@@ -8,8 +8,9 @@ import sys
 
 from assistant import Settings, build_assistant
 from ui import CSS, create_app, highlight, make_respond, render_answer, render_sources
+from ui.viewer import document_routes
 
-__all__ = ["create_app", "highlight", "launch", "make_respond", "render_answer", "render_sources"]
+__all__ = ["create_app", "highlight", "launch", "make_respond", "render_answer", "render_sources", "warn_if_exposed"]
 
 logger = logging.getLogger("citewise.app")
 
@@ -23,11 +24,7 @@ def launch(settings: Settings) -> None:
         for failure in report.failed:
             logger.warning("skipped %s: %s", failure.path, failure.error)
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        logger.warning(
-            "serving on %s without a login: anyone who can reach it can read your documents; set CITEWISE_AUTH=user:password",
-            settings.host,
-        )
+    warn_if_exposed(settings)
     create_app(citewise).queue(default_concurrency_limit=4).launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -35,7 +32,18 @@ def launch(settings: Settings) -> None:
         css=CSS,
         show_error=False,
         max_file_size=f"{settings.max_upload_mb}mb",
+        # The document viewer the source cards link to, served before Gradio's own routes.
+        app_kwargs={"routes": document_routes(citewise)},
     )
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    """Log a warning when the app listens beyond this machine with no login."""
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+        logger.warning(
+            "serving on %s without a login: anyone who can reach it can read your documents; set CITEWISE_AUTH=user:password",
+            settings.host,
+        )
 
 
 if __name__ == "__main__":

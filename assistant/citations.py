@@ -23,6 +23,7 @@ class Citation:
     score: float
     page: int | None = None
     chunk_id: str = ""
+    start_char: int = 0  # where the chunk starts in its document's text
     # [start, end) offsets of each supporting sentence inside ``text``, for highlighting.
     highlights: list[tuple[int, int]] = field(default_factory=list)
 
@@ -61,6 +62,7 @@ class CitationBook:
                 score=round(passage.score, 4),
                 page=passage.page,
                 chunk_id=passage.chunk_id,
+                start_char=passage.start_char,
             )
             self._by_chunk[passage.chunk_id] = citation
         if highlight is not None and highlight not in citation.highlights:

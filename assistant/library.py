@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index import SUPPORTED_SUFFIXES, Indexer, SyncReport
+from index.loader import LoadedDocument, load
 from index.sync import Progress
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -19,6 +21,16 @@ _MAX_NAME = 120
 
 class UploadError(ValueError):
     """An upload that was refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class OpenedDocument:
+    """An indexed document read back for viewing; ``current`` is False when the file changed since it was indexed."""
+
+    source: str
+    path: Path
+    loaded: LoadedDocument
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,21 @@ class Library:
             raise UploadError(f"{source!r} is not inside the documents folder")
         path.unlink(missing_ok=True)
         self.indexer.delete(source)
+
+    def open(self, source: str) -> OpenedDocument:
+        """Read an indexed document for the viewer; only documents in the index, and only inside the folder.
+
+        Raises:
+            KeyError: ``source`` is not an indexed document (or the file is gone).
+            LoadError: the file can no longer be read.
+        """
+        stored = self.indexer.store.documents().get(source)
+        path = self.docs_dir / source
+        if stored is None or not path.resolve().is_relative_to(self.docs_dir.resolve()) or not path.is_file():
+            raise KeyError(source)
+        # The viewer's offsets are the index's: they hold only while the file is the one that was indexed.
+        current = hashlib.sha256(path.read_bytes()).hexdigest() in stored.hashes
+        return OpenedDocument(source, path, load(path), current)
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Re-index the documents folder; one sync at a time from this process."""

@@ -21,7 +21,10 @@ NUMBER = re.compile(
     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?)\b",
     re.I,
 )
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?![\w,]|\.\d)")
 # A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
 _DATE = re.compile(
@@ -44,9 +47,12 @@ _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
 _WHEN_Q = re.compile(_LEAD + r"(?:when\b|what (?:date|day|month|time)\b)", re.I)
-_NUMBER_Q = re.compile(_LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I)
+_NUMBER_Q = re.compile(
+    _LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I
+)
 _NAME_Q = re.compile(
-    _LEAD + r"(?:who|whom|whose|which (?:country|countries|person|people|organi[sz]ations?|city|cities|company|companies))\b", re.I
+    _LEAD + r"(?:who|whom|whose|which (?:country|countries|person|people|organi[sz]ations?|city|cities|company|companies))\b",
+    re.I,
 )
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 _PHRASE_END = frozenset(

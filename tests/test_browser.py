@@ -20,6 +20,7 @@ from browser_support import (
     copy_seeds,
     launch_chromium,
     open_chat,
+    open_tab,
     run_app,
 )
 from playwright.sync_api import Browser, Page, expect
@@ -143,3 +144,84 @@ def test_answer_shows_apostrophes_not_entities(page: Page) -> None:
 
     assert "organization's" in asked.answer, asked.answer
     assert "&#x27;" not in asked.answer
+
+
+def test_source_card_opens_its_document_at_the_cited_sentence(page: Page, tmp_path: Path) -> None:
+    ask(page, WHO_QUESTION)
+    card = page.locator(f"{SOURCES} .cw-source", has=page.locator(".cw-quote", has_text="20 million dollars")).first
+    link = card.locator("a.cw-open")
+    expect(link).to_have_text("open in the document")
+
+    with page.context.expect_page() as opened:
+        link.click()
+    document = opened.value
+    document.wait_for_load_state("domcontentloaded")
+
+    assert f"/documents/{WHO_SOURCE}" in document.url
+    expect(document.locator("h1")).to_have_text("China shares experience, resources in global novel coronavirus battle")
+    cited = document.locator("mark#cited")
+    expect(cited).to_contain_text("20 million dollars")
+    expect(cited).to_be_in_viewport()  # the link's #cited fragment scrolls to the sentence
+    # The whole document is there, the cited chunk shaded around the sentence.
+    expect(document.locator(".text")).to_contain_text("China shares experience")
+    expect(document.locator(".chunk mark")).to_have_count(1)
+    document.screenshot(path=str(tmp_path / "document_view.png"))
+
+
+def test_document_view_shows_markup_as_text(browser: Browser, app: RunningApp) -> None:
+    context = browser.new_context()
+    document = context.new_page()
+    document.goto(f"{app.url}documents/zorbulon_markup.txt", wait_until="domcontentloaded")
+
+    expect(document.locator(".text")).to_contain_text("<script>window.__pwned = 1</script>")
+    assert document.evaluate("typeof window.__pwned") == "undefined"
+    expect(document.locator(".text script")).to_have_count(0)
+    expect(document.locator(".text img")).to_have_count(0)
+    missing = document.goto(f"{app.url}documents/not_indexed.txt", wait_until="domcontentloaded")
+    assert missing is not None and missing.status == 404
+    context.close()
+
+
+def test_inspector_shows_every_stage_with_timings(page: Page) -> None:
+    open_tab(page, "Retrieval inspector")
+    page.fill("#cw-inspect-query textarea", "WHO donation 20 million dollars")
+    page.locator("#cw-inspect-run").click()
+
+    result = page.locator("#cw-inspect-result")
+    expect(result.locator("table.cw-table")).to_be_visible(timeout=60_000)
+    expect(result).to_contain_text("Searched: WHO donation 20 million dollars")
+    for stage in ("dense", "bm25", "rerank"):
+        expect(result).to_contain_text(f"{stage} ")
+    expect(result).to_contain_text(" ms")
+    headers = result.locator("th").all_inner_texts()
+    assert headers == ["#", "kept", "passage", "BM25", "dense", "fused", "rerank"], headers
+    first = result.locator("tr").nth(1)
+    expect(first).to_contain_text(WHO_SOURCE)
+    expect(first.locator("td").nth(1)).to_have_text("✓")
+    # The best passage has a score from every stage.
+    assert all(cell != "–" for cell in first.locator("td").all_inner_texts()[3:]), first.inner_text()
+
+
+def test_settings_scope_applies_to_the_next_question_without_restart(page: Page) -> None:
+    open_tab(page, "Settings")
+    scope = page.locator("#cw-pref-scope input")
+    scope.click()
+    scope.fill("000_")
+    page.get_by_role("option", name="000_1431dd1dd5b40ef7.txt").click()
+    scope.press("Escape")  # a multiselect stays open over the controls below it
+    summary = page.locator("#cw-pref-summary")
+    expect(summary).to_contain_text("searching 1 selected document(s)")
+    page.locator("#cw-pref-rerank input").uncheck()
+    expect(summary).to_contain_text("reranking off")
+
+    open_tab(page, "Chat")
+    asked = ask(page, WHO_QUESTION)
+
+    # The WHO donation is only in 003, which is now out of scope.
+    assert "20 million" not in asked.answer, asked.answer
+    expect(page.locator(SOURCES)).not_to_contain_text(WHO_SOURCE)
+
+    # A new page is a new session: back to the defaults.
+    fresh = open_chat(page.context.browser, page.url)  # type: ignore[arg-type]
+    assert "20 million" in ask(fresh, WHO_QUESTION).answer
+    fresh.context.close()

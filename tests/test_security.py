@@ -130,6 +130,12 @@ def probes(served: Served, uploaded: Path) -> dict[str, tuple[str, bytes]]:
         "app-source": (f"/gradio_api/file={REPO / 'app.py'}", b"def launch"),
         "app-source-relative": ("/gradio_api/file=app.py", b"def launch"),
         "settings-relative": ("/gradio_api/file=assistant/settings.py", b"openai_api_key"),
+        # The document viewer serves indexed documents only, from inside the documents folder.
+        "viewer-passwd-relative": (f"/documents/{climb}etc/passwd", passwd),
+        "viewer-passwd-encoded": (f"/documents/{quote(climb + 'etc/passwd', safe='')}", passwd),
+        "viewer-passwd-absolute": ("/documents//etc/passwd?download", passwd),
+        "viewer-keyword-index": (f"/documents/../{served.data.name}/citewise.keywords.sqlite?download", canary),
+        "viewer-app-source": (f"/documents/{quote(str(REPO / 'app.py'), safe='')}?download", b"def launch"),
     }
 
 
@@ -154,6 +160,11 @@ PROBES = [
     "app-source",
     "app-source-relative",
     "settings-relative",
+    "viewer-passwd-relative",
+    "viewer-passwd-encoded",
+    "viewer-passwd-absolute",
+    "viewer-keyword-index",
+    "viewer-app-source",
 ]
 
 
@@ -167,6 +178,19 @@ def test_file_routes_serve_nothing_outside_the_upload_cache(served: Served, uplo
     status, body = get(served, path)
     assert status != 200 or secret not in body, f"{path} answered {status} with {body[:200]!r}"
     assert secret not in body
+
+
+def test_the_viewer_serves_an_indexed_document_as_inert_text(served: Served) -> None:
+    """The control for the viewer probes: an indexed document is served, under a policy that runs nothing."""
+    import httpx
+
+    response = httpx.get(f"{served.app.url}documents/{CANARY_NAME}", timeout=30)
+    assert response.status_code == 200 and CANARY in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    download = httpx.get(f"{served.app.url}documents/{CANARY_NAME}?download", timeout=30)
+    assert download.status_code == 200 and download.content == f"{CANARY}.\n".encode()
+    assert download.headers["content-disposition"].startswith("attachment")
 
 
 def test_an_upload_over_the_limit_is_refused_by_the_server(served: Served) -> None:

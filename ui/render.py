@@ -7,6 +7,7 @@ import math
 
 from assistant import Answer, Citation
 from assistant.retrieval import Retrieval
+from ui.viewer import document_link
 
 CSS = """
 .cw-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
@@ -104,7 +105,10 @@ def _render_citation(citation: Citation) -> str:
     return (
         f"<details class='cw-source' id='cw-source-{citation.n}' open>"
         f"<summary><span class='cw-n'>[{citation.n}]</span> <b>{title}</b>"
-        f"<br><small>{html.escape(citation.source)}{_page(citation)} · relevance {relevance(citation.score)}</small></summary>"
+        f"<br><small>{html.escape(citation.source)}{_page(citation)} · relevance {relevance(citation.score)} · "
+        f"<a class='cw-open' href='{html.escape(document_link(citation))}' target='_blank' rel='noopener'>"
+        "open in the document</a>"
+        "</small></summary>"
         f"<blockquote class='cw-quote'>{html.escape(citation.quote)}</blockquote>"
         f"<details class='cw-chunk'><summary>Show the whole passage</summary>"
         f"<div class='cw-text'>{highlight(citation.text, citation.highlights)}</div></details>"

@@ -1,0 +1,134 @@
+"""The document viewer: an indexed document as plain text, the cited passage highlighted, at ``/documents/<source>``.
+
+A source card links here, so a reader can check a citation in its context, not only in its chunk.
+Documents are shown as escaped text under a policy that lets nothing run; the original file is
+offered only as a download, never rendered, so an HTML document cannot execute on this origin.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from assistant import Citation, Citewise
+from assistant.library import OpenedDocument
+from index.loader import LoadError
+
+ROUTE = "documents"
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_CSS = """
+body { font: 16px/1.55 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+.meta { color: #666; font-size: .9em; }
+.text { white-space: pre-wrap; }
+.chunk { background: #eef4ff; }
+mark { background: #ffe58a; }
+.page { display: block; margin: 1.5em 0 .5em; color: #666; font-size: .85em; border-top: 1px solid #ddd; padding-top: .3em; }
+.stale { background: #fff3cd; padding: .5em .8em; border-radius: 6px; }
+"""
+
+
+def document_link(citation: Citation) -> str:
+    """The viewer's URL for a citation: its chunk shaded, its supporting sentences marked, scrolled into view.
+
+    Relative, so it works wherever the app is mounted.
+    """
+    start = citation.start_char
+    params = [f"from={start}", f"to={start + len(citation.text)}"]
+    params += [f"mark={start + s}-{start + e}" for s, e in citation.highlights]
+    return f"{ROUTE}/{quote(citation.source)}?{'&'.join(params)}#cited"
+
+
+def document_routes(citewise: Citewise) -> list[BaseRoute]:
+    """The viewer's route, for the app to serve next to the Gradio interface."""
+    library = citewise.library
+
+    async def view(request: Request) -> Response:
+        if not _signed_in(request):
+            return PlainTextResponse("Sign in to the app first.", status_code=401, headers=_HEADERS)
+        source = request.path_params["source"]
+        try:
+            opened = await run_in_threadpool(library.open, source)
+        except KeyError:
+            return PlainTextResponse(f"No indexed document named {source!r}.", status_code=404, headers=_HEADERS)
+        except LoadError as error:
+            return PlainTextResponse(f"{source} cannot be read: {error}", status_code=422, headers=_HEADERS)
+        if "download" in request.query_params:
+            return FileResponse(opened.path, filename=Path(source).name, content_disposition_type="attachment", headers=_HEADERS)
+        return HTMLResponse(render_document(opened, _spans(request)), headers=_HEADERS)
+
+    return [Route(f"/{ROUTE}/{{source:path}}", view, methods=["GET"])]
+
+
+def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int]]]) -> str:
+    """The viewer page: the document's text with page headings, the chunk shaded and the marks highlighted."""
+    document = opened.loaded
+    text = document.text
+    if not opened.current:
+        spans = {}  # the offsets belong to the indexed version, not to this one
+    chunk = spans.get("chunk", [])
+    marks = spans.get("mark", [])
+    page_starts = {page.start: page.number for page in document.pages}
+    cuts = sorted({0, len(text), *page_starts, *(x for span in chunk + marks for x in span if 0 < x < len(text))})
+    parts, first_mark = [], True
+    for start, end in itertools.pairwise(cuts):
+        if start in page_starts:
+            parts.append(f"<span class='page' id='page-{page_starts[start]}'>Page {page_starts[start]}</span>")
+        piece = html.escape(text[start:end])
+        if any(s <= start < e for s, e in marks):
+            piece = f"<mark{' id=cited' if first_mark else ''}>{piece}</mark>"
+            first_mark = False
+        if any(s <= start < e for s, e in chunk):
+            piece = f"<span class='chunk'{' id=cited' if first_mark and not marks else ''}>{piece}</span>"
+            first_mark = first_mark and bool(marks)
+        parts.append(piece)
+    title = html.escape(document.title or opened.source)
+    stale = (
+        ""
+        if opened.current
+        else "<p class='stale'>This file changed after it was indexed: re-index to cite the current version.</p>"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{title}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{title}</h1><p class='meta'>{html.escape(opened.source)} · "
+        f"<a href='{quote(Path(opened.source).name)}?download'>download the original</a></p>{stale}"
+        f"<div class='text'>{''.join(parts)}</div></body></html>"
+    )
+
+
+def _spans(request: Request) -> dict[str, list[tuple[int, int]]]:
+    """The chunk (``from``/``to``) and marked sentences (``mark=s-e``, repeated) asked for; malformed ones are ignored."""
+    spans: dict[str, list[tuple[int, int]]] = {"chunk": [], "mark": []}
+    query = request.query_params
+    try:
+        start, end = int(query.get("from", "")), int(query.get("to", ""))
+        if 0 <= start < end:
+            spans["chunk"].append((start, end))
+    except ValueError:
+        pass
+    for value in query.getlist("mark"):
+        first, _, last = value.partition("-")
+        if first.isdigit() and last.isdigit() and int(first) < int(last):
+            spans["mark"].append((int(first), int(last)))
+    return spans
+
+
+def _signed_in(request: Request) -> bool:
+    """Whether the request may read documents: always without a login, else with Gradio's session cookie."""
+    app = request.app
+    if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
+        return True
+    cookie_id = getattr(app, "cookie_id", "")
+    token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(f"access-token-unsecure-{cookie_id}")
+    return token is not None and app.tokens.get(token) is not None
