@@ -5,19 +5,23 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from assistant.rerank import Reranker
 from index import Embedder, KeywordIndex, Store
+from index.keywords import KeywordHit
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "keyword"]
 _RRF_K = 60  # the constant from the reciprocal rank fusion paper
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -97,6 +101,7 @@ class Retriever:
         self.reranker = reranker
         self.defaults = defaults or SearchOptions()
         self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="citewise-bm25")
 
     def search(self, query: str, options: SearchOptions | None = None) -> Retrieval:
         """Rank passages for ``query`` and keep the relevant ones.
@@ -110,14 +115,19 @@ class Retriever:
         timings: dict[str, float] = {}
         by_id: dict[str, Passage] = {}
         rankings: list[list[str]] = []
+        keyword_hits: Future[tuple[list[KeywordHit], float]] | None = None
+        if options.mode in ("hybrid", "keyword"):
+            # BM25 runs in SQLite while the query is embedded and Chroma searched: both release the GIL.
+            keyword_hits = self._pool.submit(_timed, self.keywords.search, query, options.candidates, options.sources)
         if options.mode in ("hybrid", "dense"):
             began = time.perf_counter()
             rankings.append(self._dense(query, options, by_id))
             timings["dense"] = time.perf_counter() - began
-        if options.mode in ("hybrid", "keyword"):
+        if keyword_hits is not None:
+            hits, timings["bm25"] = keyword_hits.result()
             began = time.perf_counter()
-            rankings.append(self._keyword(query, options, by_id))
-            timings["bm25"] = time.perf_counter() - began
+            rankings.append(self._keyword(hits, by_id))
+            timings["bm25 fetch"] = time.perf_counter() - began
         fused = _fuse(rankings)
         passages = [by_id[chunk_id] for chunk_id in fused]
         for chunk_id, passage in zip(fused, passages, strict=True):
@@ -151,8 +161,8 @@ class Retriever:
             ranking.append(hit.node.node_id)
         return ranking
 
-    def _keyword(self, query: str, options: SearchOptions, by_id: dict[str, Passage]) -> list[str]:
-        hits = self.keywords.search(query, options.candidates, options.sources)
+    def _keyword(self, hits: list[KeywordHit], by_id: dict[str, Passage]) -> list[str]:
+        """Rank the BM25 hits, fetching from Chroma the passages the dense search did not bring."""
         missing = [h.chunk_id for h in hits if h.chunk_id not in by_id]
         if missing:
             found = self.store.collection.get(ids=missing, include=["documents", "metadatas"])
@@ -164,6 +174,12 @@ class Retriever:
                 by_id[hit.chunk_id].scores["bm25"] = hit.score
                 ranking.append(hit.chunk_id)
         return ranking
+
+
+def _timed(function: Callable[..., _T], *args: Any) -> tuple[_T, float]:
+    """``function(*args)`` and the seconds it took."""
+    began = time.perf_counter()
+    return function(*args), time.perf_counter() - began
 
 
 def _relevance(passage: Passage) -> float:

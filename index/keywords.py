@@ -46,7 +46,8 @@ def query_terms(text: str) -> list[str]:
 class KeywordIndex:
     """BM25 over chunk texts; one row per chunk, keyed like the vector store's ids."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, budget: int = 5_000) -> None:
+        self.budget = budget  # rows a query scores, about; see ``search``
         path.parent.mkdir(parents=True, exist_ok=True)
         # The app answers from worker threads; every statement runs under SQLite's own locking.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -85,19 +86,55 @@ class KeywordIndex:
             self._db.execute("DELETE FROM chunks")
 
     def search(self, query: str, limit: int, sources: Sequence[str] = ()) -> list[KeywordHit]:
-        """The best ``limit`` chunks for the content words of ``query``, optionally within ``sources``."""
-        terms = query_terms(query)
-        if not terms:
+        """The best ``limit`` chunks by BM25 for the content words of ``query``, optionally within ``sources``.
+
+        BM25 over an OR of common words scores a large share of the index (a word in 40 % of the
+        chunks makes every query over 100k chunks score 40k rows). So, as Lucene's common-terms
+        query does, the rarer words pick the rows and every word scores them: rows are those with
+        at least one of the rarest words whose matches fit in ``budget`` rows (or fill ``limit``),
+        and their scores are exactly the BM25 of the whole query. Rows with only the commonest words, which BM25 ranks
+        low anyway, are left out. A query whose words all fit the budget is a plain OR.
+        """
+        phrases = ['"' + term.replace('"', "") + '"' for term in query_terms(query)]
+        if not phrases:
             return []
-        match = " OR ".join('"' + term.replace('"', "") + '"' for term in terms)
-        sql = "SELECT chunk_id, source, -bm25(chunks) AS score FROM chunks WHERE chunks MATCH ?"
+        matches = {phrase: self._matches(phrase, sources, self.budget + 1) for phrase in phrases}
+        rare: list[str] = []
+        total = 0
+        for phrase in sorted(phrases, key=matches.__getitem__):
+            if total >= limit and total + matches[phrase] > self.budget:
+                break
+            rare.append(phrase)
+            total += matches[phrase]
+        common = [phrase for phrase in phrases if phrase not in rare]
+        if not common:
+            return self._ranked(" OR ".join(rare), limit, sources)
+        any_rare, any_common = f"({' OR '.join(rare)})", f"({' OR '.join(common)})"
+        # Both queries hold every phrase, so bm25() scores each row as the whole OR query would.
+        hits = self._ranked(f"{any_rare} AND {any_common}", limit, sources)
+        hits += self._ranked(f"{any_rare} NOT {any_common}", limit, sources)
+        return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
+
+    def _matches(self, match: str, sources: Sequence[str], cap: int) -> int:
+        """How many rows ``match`` selects, counting at most ``cap`` (cheap: no scoring)."""
+        sql, params = self._where(match, sources)
+        return int(self._db.execute(f"SELECT count(*) FROM (SELECT 1 FROM chunks {sql} LIMIT ?)", [*params, cap]).fetchone()[0])
+
+    def _ranked(self, match: str, limit: int, sources: Sequence[str]) -> list[KeywordHit]:
+        sql, params = self._where(match, sources)
+        rows = self._db.execute(
+            f"SELECT chunk_id, source, -bm25(chunks) FROM chunks {sql} ORDER BY bm25(chunks) LIMIT ?", [*params, limit]
+        )
+        return [KeywordHit(chunk_id, source, float(score)) for chunk_id, source, score in rows]
+
+    @staticmethod
+    def _where(match: str, sources: Sequence[str]) -> tuple[str, list[object]]:
+        sql = "WHERE chunks MATCH ?"
         params: list[object] = [match]
         if sources:
             sql += f" AND source IN ({','.join('?' * len(sources))})"
             params.extend(sources)
-        sql += " ORDER BY bm25(chunks) LIMIT ?"
-        params.append(limit)
-        return [KeywordHit(chunk_id, source, float(score)) for chunk_id, source, score in self._db.execute(sql, params)]
+        return sql, params
 
     def close(self) -> None:
         """Close the database connection."""

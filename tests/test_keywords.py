@@ -1,0 +1,59 @@
+"""The BM25 keyword index: rare words pick the rows, every word scores them, exactly as a plain OR query would."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from index import KeywordIndex
+
+COMMON = ["object", "function", "value", "module", "return"]
+RARE = ["zeppelin", "quokka", "marzipan"]
+
+
+@pytest.fixture
+def rows(tmp_path: Path) -> list[tuple[str, str, str, str]]:
+    """600 chunks of common words; a few also hold rare ones."""
+    rng = random.Random(3)
+    made = []
+    for i in range(600):
+        words = rng.choices(COMMON, k=12) + [f"filler{rng.randrange(40)}" for _ in range(6)]
+        if i % 50 == 0:
+            words.append(RARE[(i // 50) % len(RARE)])
+        rng.shuffle(words)
+        made.append((f"doc{i // 10}.txt@h#{i % 10}", f"doc{i // 10}.txt", "h", " ".join(words)))
+    return made
+
+
+def index(tmp_path: Path, rows: list[tuple[str, str, str, str]], budget: int) -> KeywordIndex:
+    keywords = KeywordIndex(tmp_path / f"k{budget}.sqlite", budget=budget)
+    keywords.add(rows)
+    return keywords
+
+
+@pytest.mark.parametrize("query", ["quokka object function", "zeppelin marzipan value module return", "object value"])
+def test_pruned_search_scores_rows_as_the_full_query_does(tmp_path: Path, rows: list[tuple[str, str, str, str]], query: str) -> None:
+    full = {hit.chunk_id: hit.score for hit in index(tmp_path, rows, budget=10**9).search(query, 600)}
+    pruned = index(tmp_path, rows, budget=30).search(query, 10)
+
+    assert len(pruned) == 10
+    for hit in pruned:
+        assert hit.score == pytest.approx(full[hit.chunk_id])
+    if any(word in query for word in RARE):
+        # Rows with a rare word lead the full ranking; the pruned search finds each of them.
+        rare_rows = {r[0] for r in rows if any(word in r[3].split() and word in query for word in RARE)}
+        assert rare_rows <= {hit.chunk_id for hit in pruned}
+        assert [h.chunk_id for h in pruned][: len(rare_rows)] == sorted(full, key=full.__getitem__, reverse=True)[: len(rare_rows)]
+
+
+def test_a_query_within_the_budget_is_a_plain_or(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    full = index(tmp_path, rows, budget=10**9).search("quokka zeppelin filler7", 20)
+    within = index(tmp_path, rows, budget=10_000).search("quokka zeppelin filler7", 20)
+    assert [(h.chunk_id, round(h.score, 9)) for h in within] == [(h.chunk_id, round(h.score, 9)) for h in full]
+
+
+def test_scope_to_sources_applies_to_every_part(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    hits = index(tmp_path, rows, budget=30).search("quokka object function", 10, sources=["doc5.txt", "doc7.txt"])
+    assert hits and {hit.source for hit in hits} <= {"doc5.txt", "doc7.txt"}
