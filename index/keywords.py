@@ -43,6 +43,15 @@ def query_terms(text: str) -> list[str]:
     return [word.lower() for word in content_words(text)]
 
 
+@dataclass(frozen=True)
+class QueryPlan:
+    """A BM25 query's words: the ``rare`` ones pick the rows (about ``rows`` of them), all of them score."""
+
+    rare: list[str]
+    common: list[str]
+    rows: int
+
+
 class KeywordIndex:
     """BM25 over chunk texts; one row per chunk, keyed like the vector store's ids."""
 
@@ -95,25 +104,29 @@ class KeywordIndex:
         and their scores are exactly the BM25 of the whole query. Rows with only the commonest words, which BM25 ranks
         low anyway, are left out. A query whose words all fit the budget is a plain OR.
         """
-        phrases = ['"' + term.replace('"', "") + '"' for term in query_terms(query)]
-        if not phrases:
+        plan = self.plan(query, limit, sources)
+        if not plan.rare:
             return []
-        matches = {phrase: self._matches(phrase, sources, self.budget + 1) for phrase in phrases}
-        rare: list[str] = []
-        total = 0
-        for phrase in sorted(phrases, key=matches.__getitem__):
-            if total >= limit and total + matches[phrase] > self.budget:
-                break
-            rare.append(phrase)
-            total += matches[phrase]
-        common = [phrase for phrase in phrases if phrase not in rare]
-        if not common:
-            return self._ranked(" OR ".join(rare), limit, sources)
-        any_rare, any_common = f"({' OR '.join(rare)})", f"({' OR '.join(common)})"
+        if not plan.common:
+            return self._ranked(" OR ".join(plan.rare), limit, sources)
+        any_rare, any_common = f"({' OR '.join(plan.rare)})", f"({' OR '.join(plan.common)})"
         # Both queries hold every phrase, so bm25() scores each row as the whole OR query would.
         hits = self._ranked(f"{any_rare} AND {any_common}", limit, sources)
         hits += self._ranked(f"{any_rare} NOT {any_common}", limit, sources)
         return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
+
+    def plan(self, query: str, limit: int, sources: Sequence[str] = ()) -> QueryPlan:
+        """Which words of ``query`` pick the rows to score (rarest first) and how many rows that is."""
+        phrases = ['"' + term.replace('"', "") + '"' for term in query_terms(query)]
+        matches = {phrase: self._matches(phrase, sources, self.budget + 1) for phrase in phrases}
+        rare: list[str] = []
+        rows = 0
+        for phrase in sorted(phrases, key=matches.__getitem__):
+            if rows >= limit and rows + matches[phrase] > self.budget:
+                break
+            rare.append(phrase)
+            rows += matches[phrase]
+        return QueryPlan(rare, [phrase for phrase in phrases if phrase not in rare], rows)
 
     def _matches(self, match: str, sources: Sequence[str], cap: int) -> int:
         """How many rows ``match`` selects, counting at most ``cap`` (cheap: no scoring)."""

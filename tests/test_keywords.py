@@ -34,7 +34,9 @@ def index(tmp_path: Path, rows: list[tuple[str, str, str, str]], budget: int) ->
 
 
 @pytest.mark.parametrize("query", ["quokka object function", "zeppelin marzipan value module return", "object value"])
-def test_pruned_search_scores_rows_as_the_full_query_does(tmp_path: Path, rows: list[tuple[str, str, str, str]], query: str) -> None:
+def test_pruned_search_scores_rows_as_the_full_query_does(
+    tmp_path: Path, rows: list[tuple[str, str, str, str]], query: str
+) -> None:
     full = {hit.chunk_id: hit.score for hit in index(tmp_path, rows, budget=10**9).search(query, 600)}
     pruned = index(tmp_path, rows, budget=30).search(query, 10)
 
@@ -45,7 +47,9 @@ def test_pruned_search_scores_rows_as_the_full_query_does(tmp_path: Path, rows: 
         # Rows with a rare word lead the full ranking; the pruned search finds each of them.
         rare_rows = {r[0] for r in rows if any(word in r[3].split() and word in query for word in RARE)}
         assert rare_rows <= {hit.chunk_id for hit in pruned}
-        assert [h.chunk_id for h in pruned][: len(rare_rows)] == sorted(full, key=full.__getitem__, reverse=True)[: len(rare_rows)]
+        assert [h.chunk_id for h in pruned][: len(rare_rows)] == sorted(full, key=full.__getitem__, reverse=True)[
+            : len(rare_rows)
+        ]
 
 
 def test_a_query_within_the_budget_is_a_plain_or(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
