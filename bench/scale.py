@@ -555,7 +555,7 @@ def report(
                 "Chroma get by id",
                 "fusion etc.",
                 "rows matching any word, median (max)",
-                "rows BM25 scored, median (max)",
+                "matches of the words that pick the rows (summed), median (max)",
                 "keyword-only hits",
             ],
             rows,
