@@ -16,7 +16,6 @@ from index.keywords import query_terms
 from index.sentences import split_sentences
 
 _MIN_WORDS = 4
-_CAPITALISED = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+")
 
 
 @dataclass
@@ -83,7 +82,8 @@ class ExtractiveAnswerer:
             # A number is quoted only from a passage about what the question names: the count of
             # experts sent to Italy is not the count of workers sent everywhere.
             passages = [p for p in passages if _mentions(p, names)]
-        # A number, date or money question is answered only by a sentence that states one.
+        # A number, date or money question is answered only by a sentence that states one; a "who"
+        # or "which" question only by one that names someone or something the question does not.
         candidates = [c for c in self._candidates(passages) if shape.states(c.text)]
         if not candidates:
             return Extract([], CitationBook())
@@ -126,16 +126,10 @@ class ExtractiveAnswerer:
             scores = vectors[1:] @ vectors[0]
             boost = 0.08
         terms = set(query_terms(question))
-        shape = shape_of(question)
         for candidate, score in zip(candidates, scores, strict=True):
-            bonus = 0.0
-            if shape.kind == "name" and _CAPITALISED.search(candidate.text):
-                # A "who" or "which country" question wants a sentence that names someone or somewhere.
-                bonus += boost / 2
             # A sentence that repeats the question's rare words is more likely on topic.
             words = set(query_terms(candidate.text))
-            if terms:
-                bonus += boost / 2 * len(terms & words) / len(terms)
+            bonus = boost / 2 * len(terms & words) / len(terms) if terms else 0.0
             # The passage score carries the context a lone sentence lacks (who "they" are, which country).
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
 

@@ -50,10 +50,12 @@ _WHEN_Q = re.compile(_LEAD + r"(?:when\b|what (?:date|day|month|time)\b)", re.I)
 _NUMBER_Q = re.compile(
     _LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I
 )
-_NAME_Q = re.compile(
-    _LEAD + r"(?:who|whom|whose|which (?:country|countries|person|people|organi[sz]ations?|city|cities|company|companies))\b",
-    re.I,
+_NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
+# "Which <class>" questions whose answer is a name that need not repeat the class word.
+_NAME_CLASSES = frozenset(
+    "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
 )
+_TOKEN = re.compile(r"[\w'.-]*\w")
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 _PHRASE_END = frozenset(
     """a an the did do does were was is are has have had will would can could should may might must been be being
@@ -73,6 +75,7 @@ class Shape:
     kind: Kind
     counted: frozenset[str] = frozenset()
     question_numbers: frozenset[str] = frozenset()
+    question_words: frozenset[str] = frozenset()  # short stems of the question's words
 
     @property
     def wants_number(self) -> bool:
@@ -80,7 +83,7 @@ class Shape:
         return self.kind in ("count", "money", "year", "date", "number")
 
     def states(self, sentence: str) -> bool:
-        """Whether ``sentence`` states the kind of thing asked for (any sentence does for names and other questions)."""
+        """Whether ``sentence`` states the kind of thing asked for (any sentence does for other questions)."""
         match self.kind:
             case "count":
                 return self._counts(sentence)
@@ -92,7 +95,23 @@ class Shape:
                 return bool(_DATE.search(sentence))
             case "number":
                 return any(self._is_quantity(sentence, m) for m in NUMBER.finditer(sentence))
+            case "name":
+                return self._names(sentence)
         return True
+
+    def _names(self, sentence: str) -> bool:
+        """A name the question does not already hold ("Who ..."); for "which X", one within a few words of an X.
+
+        "Which vaccine did China deliver?" is not answered by "China and Kyrgyzstan will overcome the
+        pandemic, the Embassy said", nor by "vaccine research ..., said Jeenbekov"; it would be by
+        "the Sinovac vaccine".
+        """
+        words = _TOKEN.findall(sentence)
+        new = [i for i, word in enumerate(words) if _is_specific(word, i) and word.lower()[:4] not in self.question_words]
+        if not self.counted:
+            return bool(new)
+        mentions = [i for i, word in enumerate(words) if word.lower()[:4] in self.counted]
+        return any(abs(i - j) <= _NEAR for i in mentions for j in new)
 
     def _is_quantity(self, sentence: str, match: re.Match[str]) -> bool:
         """A number that is not part of a date and not one the question itself states."""
@@ -137,9 +156,31 @@ def shape_of(question: str) -> Shape:
         return Shape("date", question_numbers=numbers)
     if _NUMBER_Q.search(question):
         return Shape("number", question_numbers=numbers)
-    if _NAME_Q.search(question):
-        return Shape("name")
+    if match := _NAME_Q.search(question):
+        # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
+        kinds = _which_words(match.group(1) or "")
+        wanted = frozenset() if kinds & _NAME_CLASSES else kinds
+        return Shape("name", wanted, question_words=frozenset(word.lower()[:4] for word in _TOKEN.findall(question)))
     return Shape("other")
+
+
+def _is_specific(word: str, position: int) -> bool:
+    """A name or acronym ("Geng", "G20") past the sentence's first word, or a token with a digit or code in it ("24.kg")."""
+    return (position > 0 and word[0].isupper()) or any(c.isdigit() for c in word) or "." in word.strip(".")
+
+
+def _which_words(phrase: str) -> frozenset[str]:
+    """Four-letter stems of the lower-case words that say what a "which" question asks for.
+
+    "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"}.
+    """
+    words: set[str] = set()
+    for word in _WORD.findall(phrase):
+        if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
+            break
+        if word.islower():
+            words.add(word[:4])
+    return frozenset(words)
 
 
 def _heads(phrase: str) -> frozenset[str]:

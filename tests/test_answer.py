@@ -67,6 +67,7 @@ def test_refuses_what_the_documents_do_not_cover(seeded, question: str) -> None:
         "How many Chinese doctors went to Pakistan?",
         "How much did the new hospital in Bishkek cost?",
         "In what year was the National Health Commission founded?",
+        "Which vaccine brand did China send to Kyrgyzstan?",
     ],
 )
 def test_refuses_close_questions_whose_fact_is_missing(seeded, question: str) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from assistant.shapes import shape_of
         ("For how long has China sent teams?", "number", set()),
         ("Who is the minister of health?", "name", set()),
         ("Which countries received expert teams?", "name", set()),
+        ("In which city were the experts?", "name", set()),
         ("What principle does the aid follow?", "other", set()),
     ],
 )
@@ -53,6 +54,21 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("In what year did the first team leave?", "It marks the 60th anniversary of the first team.", False),
         ("When did the team return?", "The team returned on April 27.", True),
         ("When did the team return?", "The team returned to China.", False),
+        # "Who" and "which" want a name, acronym or code the question does not already hold.
+        ("Who is the minister of health?", "The minister, Ma Xiaowei, spoke.", True),
+        ("Which upcoming meeting is China getting ready for?", "China prepares for the meeting of G20 health ministers.", True),
+        ("Which news agency did the embassy tell?", "The embassy told 24.kg news agency.", True),
+        ("Which vaccine did China deliver to Kyrgyzstan?", "China and Kyrgyzstan will overcome the pandemic.", False),
+        # "Which X" wants a name next to an X: not a name elsewhere in the sentence.
+        ("Which vaccine did China deliver?", "China delivered the Sinovac vaccine.", True),
+        (
+            "Which vaccine did China deliver?",
+            "China leads in vaccine research and development, and will help, said Jeenbekov.",
+            False,
+        ),
+        ("Which railway does Kyrgyzstan want?", "It wants the railroad between China, Kyrgyzstan and Uzbekistan.", True),
+        ("Which city hosted the experts?", "The experts worked in Bishkek.", True),
+        ("Who spoke at the event?", "Speakers praised the teams.", False),
         # Other questions take any sentence.
         ("What principle does the aid follow?", "Aid follows the principle of doing our best.", True),
     ],
