@@ -46,7 +46,8 @@ _LEAD = r"^\s*(?:(?:in|at|on|for|to|by|from|since|until|during|within|of|accordi
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
-_WHEN_Q = re.compile(_LEAD + r"(?:when\b|what (?:date|day|month|time)\b)", re.I)
+# "When did ..." asks for a time; "When can I rely on ..." and "When I edit ..." ask for conditions.
+_WHEN_Q = re.compile(_LEAD + r"(?:when (?:did|was|were|will|has|have|had)\b|what (?:date|day|month|time)\b)", re.I)
 _NUMBER_Q = re.compile(
     _LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I
 )

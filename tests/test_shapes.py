@@ -20,6 +20,8 @@ from assistant.shapes import shape_of
         ("How much aid did China give?", "number", set()),
         ("In what year did the first team leave?", "year", set()),
         ("When did the team return?", "date", set()),
+        ("When can I rely on identity tests?", "other", set()),
+        ("When I edit a module, why does nothing change?", "other", set()),
         ("For how long has China sent teams?", "number", set()),
         ("Who is the minister of health?", "name", set()),
         ("Which countries received expert teams?", "name", set()),
