@@ -94,6 +94,10 @@ class ExtractiveAnswerer:
         for candidate in ranked[1:]:
             if len(chosen) >= self.max_sentences or candidate.score < max(best.score - self.margin, self.floor):
                 break
+            if shape.kind != "other" and candidate.passage.source != best.passage.source:
+                # A question after one fact (a count, a date, a name) has one answer: a second document's
+                # number or name beside it would only compete with it.
+                continue
             chosen.append(candidate)
         # The best sentence leads; the rest follow in document order, grouped by passage.
         rank_of = {p.chunk_id: i for i, p in enumerate(passages)}
