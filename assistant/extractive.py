@@ -73,7 +73,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: list[Passage]) -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
         names = _names(question)
-        if not any(_mentions(p, names) for p in passages):
+        if not _mentions(" ".join(p.text for p in passages), names):
             # A question about a name no relevant passage mentions is not answered by them.
             return Extract([], CitationBook())
         shape = shape_of(question)
@@ -81,7 +81,7 @@ class ExtractiveAnswerer:
         if shape.wants_number:
             # A number is quoted only from a passage about what the question names: the count of
             # experts sent to Italy is not the count of workers sent everywhere.
-            passages = [p for p in passages if _mentions(p, names)]
+            passages = [p for p in passages if _mentions(p.text, names)]
         # A number, date or money question is answered only by a sentence that states one; a "who"
         # or "which" question only by one that names someone or something the question does not.
         candidates = [c for c in self._candidates(passages) if shape.states(c.text)]
@@ -138,15 +138,16 @@ class ExtractiveAnswerer:
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
 
 
-_PROPER = re.compile(r"(?<=\s)([A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*)")
+# A run of capitalised words inside the question: not its first word nor a sentence's ("... up. Why does").
+_PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 
 
 def _names(question: str) -> list[str]:
-    """The names inside the question: runs of capitalised words, not the first word."""
+    """The names inside the question: runs of capitalised words, not the first word of a sentence."""
     return _PROPER.findall(question)
 
 
-def _mentions(passage: Passage, names: list[str]) -> bool:
-    """Every name has a word in the passage: "Wang Yi" is mentioned by a passage that says "Wang"."""
-    words = set(re.findall(r"\w+", passage.text.lower()))
+def _mentions(text: str, names: list[str]) -> bool:
+    """Every name has a word in ``text``: "Wang Yi" is mentioned by a passage that says "Wang"."""
+    words = set(re.findall(r"\w+", text.lower()))
     return all(any(word.lower() in words for word in name.split()) for name in names)
