@@ -25,9 +25,9 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "install Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
+# The app syncs the documents folder at start (incremental: only new and changed files are embedded).
 run: setup
-	$(PY) -m index sync "$(DOCS)"
-	$(PY) app.py
+	CITEWISE_DOCS_DIR="$(DOCS)" $(PY) app.py
 
 lint: setup
 	$(PY) -m ruff format --check .

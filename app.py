@@ -16,13 +16,15 @@ logger = logging.getLogger("citewise.app")
 
 
 def launch(settings: Settings) -> None:
-    """Open the index (indexing the documents folder first if it is empty) and serve the chat."""
+    """Open the index, bring it up to date with the documents folder, and serve the chat."""
     citewise = build_assistant(settings)
-    if citewise.indexer.store.count() == 0:
-        logger.info("index is empty: indexing %s", settings.docs_dir)
-        report = citewise.library.sync()
-        for failure in report.failed:
-            logger.warning("skipped %s: %s", failure.path, failure.error)
+    # An incremental sync costs a hash per file when nothing changed; it indexes a new folder,
+    # picks up documents added while the app was down, and repairs a sync that was killed.
+    logger.info("syncing %s", settings.docs_dir)
+    report = citewise.library.sync()
+    for failure in report.failed:
+        logger.warning("skipped %s: %s", failure.path, failure.error)
+    logger.info("index ready: %s", {k: v for k, v in report.summary().items() if k != "failed"})
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     warn_if_exposed(settings)
     create_app(citewise).queue(default_concurrency_limit=4).launch(
