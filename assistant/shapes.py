@@ -57,6 +57,7 @@ _NAME_CLASSES = frozenset(
     "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
 )
 _TOKEN = re.compile(r"[\w'.-]*\w")
+_LIST = re.compile(r"\w+, \w+(?: \w+)?, (?:\w+(?: \w+)?, )*(?:and |or )?\w+")  # "a, b, c" or "a, b and c"
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 _PHRASE_END = frozenset(
     """a an the did do does were was is are has have had will would can could should may might must been be being
@@ -77,6 +78,7 @@ class Shape:
     counted: frozenset[str] = frozenset()
     question_numbers: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()  # short stems of the question's words
+    plural: bool = False  # "which areas ...": a list of things answers as well as a name
 
     @property
     def wants_number(self) -> bool:
@@ -112,6 +114,8 @@ class Shape:
         if not self.counted:
             return bool(new)
         mentions = [i for i, word in enumerate(words) if word.lower()[:4] in self.counted]
+        if mentions and self.plural and _LIST.search(sentence):
+            return True  # "which areas" -> "in investment, energy, transportation and agriculture"
         return any(abs(i - j) <= _NEAR for i in mentions for j in new)
 
     def _is_quantity(self, sentence: str, match: re.Match[str]) -> bool:
@@ -159,9 +163,10 @@ def shape_of(question: str) -> Shape:
         return Shape("number", question_numbers=numbers)
     if match := _NAME_Q.search(question):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
-        kinds = _which_words(match.group(1) or "")
+        kinds, plural = _which_words(match.group(1) or "")
         wanted = frozenset() if kinds & _NAME_CLASSES else kinds
-        return Shape("name", wanted, question_words=frozenset(word.lower()[:4] for word in _TOKEN.findall(question)))
+        asked = frozenset(word.lower()[:4] for word in _TOKEN.findall(question))
+        return Shape("name", wanted, question_words=asked, plural=plural)
     return Shape("other")
 
 
@@ -170,18 +175,19 @@ def _is_specific(word: str, position: int) -> bool:
     return (position > 0 and word[0].isupper()) or any(c.isdigit() for c in word) or "." in word.strip(".")
 
 
-def _which_words(phrase: str) -> frozenset[str]:
-    """Four-letter stems of the lower-case words that say what a "which" question asks for.
+def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
+    """Four-letter stems of the lower-case words that say what a "which" question asks for, and whether it is plural.
 
     "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"}.
     """
-    words: set[str] = set()
+    words: list[str] = []
     for word in _WORD.findall(phrase):
         if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
             break
         if word.islower():
-            words.add(word[:4])
-    return frozenset(words)
+            words.append(word)
+    plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
+    return frozenset(word[:4] for word in words), plural
 
 
 def _heads(phrase: str) -> frozenset[str]:

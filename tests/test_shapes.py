@@ -70,6 +70,12 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ),
         ("Which railway does Kyrgyzstan want?", "It wants the railroad between China, Kyrgyzstan and Uzbekistan.", True),
         ("Which city hosted the experts?", "The experts worked in Bishkek.", True),
+        (
+            "In which areas does Kyrgyzstan want to expand cooperation?",
+            "Kyrgyzstan wants cooperation in investment, energy, transport and medicine, and to explore new areas.",
+            True,
+        ),
+        ("Which area does Kyrgyzstan want to expand?", "It wants to explore new areas, he said, and more.", False),
         ("Who spoke at the event?", "Speakers praised the teams.", False),
         # Other questions take any sentence.
         ("What principle does the aid follow?", "Aid follows the principle of doing our best.", True),
