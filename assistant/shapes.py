@@ -164,6 +164,8 @@ def shape_of(question: str) -> Shape:
     if match := _NAME_Q.search(question):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
         kinds, plural = _which_words(match.group(1) or "")
+        if match.group(1) is not None and not kinds:
+            return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & _NAME_CLASSES else kinds
         asked = frozenset(word.lower()[:4] for word in _TOKEN.findall(question))
         return Shape("name", wanted, question_words=asked, plural=plural)

@@ -26,6 +26,7 @@ from assistant.shapes import shape_of
         ("Who is the minister of health?", "name", set()),
         ("Which countries received expert teams?", "name", set()),
         ("In which city were the experts?", "name", set()),
+        ("Which is faster, lists or tuples?", "other", set()),
         ("What principle does the aid follow?", "other", set()),
     ],
 )
