@@ -72,6 +72,7 @@ class _Pending:
     source: str
     content_hash: str
     nodes: list[TextNode]
+    fresh: bool = False  # neither store holds any row of this source: nothing to clean up around the write
 
 
 class Indexer:
@@ -127,7 +128,8 @@ class Indexer:
         with self._writer_lock():
             stored = self.store.documents()
             keyword_counts = self.keywords.counts()
-            to_index: list[tuple[str, Path, str]] = []
+            to_index: list[tuple[str, Path, str, bool]] = []
+            keyword_sources = {source for source, _ in keyword_counts}
             seen: set[str] = set()
             unreadable: set[str] = set()
             for source, path in walk(docs_dir, report):
@@ -152,7 +154,8 @@ class Indexer:
                     report.unchanged.append(source)
                     continue
                 (report.updated if doc is not None else report.added).append(source)
-                to_index.append((source, path, content_hash))
+                fresh = doc is None and source not in keyword_sources
+                to_index.append((source, path, content_hash, fresh))
             # A file that could not be read this time (mid-write, permissions) keeps its chunks;
             # one now too large, or whose new content fails to load, loses them as they are stale.
             gone = sorted(set(stored) - seen - unreadable)
@@ -183,10 +186,10 @@ class Indexer:
         self.store.delete(source)
         self.keywords.delete(source)
 
-    def _index(self, files: list[tuple[str, Path, str]], report: SyncReport, progress: Progress | None) -> None:
+    def _index(self, files: list[tuple[str, Path, str, bool]], report: SyncReport, progress: Progress | None) -> None:
         pending: list[_Pending] = []
         buffered = 0
-        for done, (source, path, content_hash) in enumerate(files, start=1):
+        for done, (source, path, content_hash, fresh) in enumerate(files, start=1):
             try:
                 nodes = self._nodes(source, path, content_hash, report)
             except Exception as error:  # a parser's own bug must cost this file, never the whole sync
@@ -199,7 +202,7 @@ class Indexer:
                         outcome.remove(source)
                 self._delete(source)
                 continue
-            pending.append(_Pending(source, content_hash, nodes))
+            pending.append(_Pending(source, content_hash, nodes, fresh))
             buffered += len(nodes)
             if buffered >= self.write_batch:
                 report.embedded += self._write(pending)
@@ -246,7 +249,10 @@ class Indexer:
         vectors = self.embedder.encode([node.get_content() for node in nodes])
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector.tolist()
-        for item in pending:
+        # A document the stores already hold rows of (an old version, a half-written copy) is cleaned
+        # around the write; a new one, under the writer lock, has nothing to clean.
+        existing = [item for item in pending if not item.fresh]
+        for item in existing:
             # Clear any half-written copy of this same version first, so a retry never duplicates.
             self.store.delete_version(item.source, item.content_hash)
             self.keywords.delete_version(item.source, item.content_hash)
@@ -254,7 +260,7 @@ class Indexer:
         self.keywords.add(
             (node.node_id, item.source, item.content_hash, node.get_content()) for item in pending for node in item.nodes
         )
-        for item in pending:
+        for item in existing:
             self.store.delete(item.source, keep_hash=item.content_hash)
             self.keywords.delete(item.source, keep_hash=item.content_hash)
         return len(nodes)
