@@ -48,6 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import percentile
 from bench.corpus import BENCH, CACHE, Dataset, Question, build_faq, load_seeds, normalise
 
 COLLECTION = "bench"
@@ -311,15 +312,6 @@ def evaluate_retrieval(name: str, search: Search, questions: list[Question], jud
         if number % 25 == 0:
             say(f"[{label}] {name}: {number}/{len(questions)} questions, {clock(time.perf_counter() - began)}")
     return results
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def retrieval_row(results: list[Ranked]) -> dict[str, float]:
