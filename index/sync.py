@@ -158,7 +158,8 @@ class Indexer:
                 to_index.append((source, path, content_hash, fresh))
             # A file that could not be read this time (mid-write, permissions) keeps its chunks;
             # one now too large, or whose new content fails to load, loses them as they are stale.
-            gone = sorted(set(stored) - seen - unreadable)
+            # Keyword rows count too: a kill between the two stores' deletes can leave rows in one only.
+            gone = sorted((set(stored) | keyword_sources) - seen - unreadable)
             report.deleted.extend(gone)
             if not dry_run:
                 for source in gone:

@@ -125,6 +125,28 @@ def test_half_written_document_is_repaired(indexer, docs: Path) -> None:  # type
     assert report.chunks == clean == len(set(chunk_id for chunk_id, _ in indexer.store.iter_metadatas()))
 
 
+@pytest.mark.parametrize("file_kept", [False, True])
+def test_keyword_rows_left_by_a_kill_between_the_two_deletes_are_cleaned(indexer, docs: Path, file_kept: bool) -> None:  # type: ignore[no-untyped-def]
+    clean = indexer.sync(docs).chunks
+    source = "001_8ca9ff445ec2607f.txt"
+    # A kill after the vectors were deleted but before the keyword rows were: rows in FTS only.
+    indexer.store.delete(source)
+    assert any(s == source for s, _ in indexer.keywords.counts())
+    if not file_kept:
+        (docs / source).unlink()
+
+    report = indexer.sync(docs)
+
+    counts = indexer.keywords.counts()
+    if file_kept:
+        assert report.added == [source] and report.chunks == clean
+        assert sum(n for (s, _), n in counts.items() if s == source) == indexer.store.documents()[source].stored_chunks
+    else:
+        assert report.deleted == [source]
+        assert not any(s == source for s, _ in counts)
+    assert sum(counts.values()) == indexer.store.count()
+
+
 def test_opening_with_another_model_or_chunk_size_refuses(tmp_path: Path, embedder, docs: Path) -> None:  # type: ignore[no-untyped-def]
     build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder).sync(docs)
     with pytest.raises(IndexMismatchError, match="rebuild"):
