@@ -114,7 +114,7 @@ class Library:
             KeyError: ``source`` is not an indexed document (or the file is gone).
             LoadError: the file can no longer be read.
         """
-        stored = self.indexer.store.documents().get(source)
+        stored = self.indexer.store.documents(source).get(source)
         path = self.docs_dir / source
         if stored is None or not path.resolve().is_relative_to(self.docs_dir.resolve()) or not path.is_file():
             raise KeyError(source)

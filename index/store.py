@@ -118,10 +118,10 @@ class Store:
                 return
             offset += _PAGE
 
-    def documents(self) -> dict[str, StoredDocument]:
-        """Per source file: its stored hashes and chunk counts."""
+    def documents(self, source: str | None = None) -> dict[str, StoredDocument]:
+        """Per source file (or only ``source``): its stored hashes and chunk counts."""
         sums: dict[str, dict[str, Any]] = {}
-        for _, meta in self.iter_metadatas():
+        for _, meta in self.iter_metadatas({"source": source} if source is not None else None):
             source = str(meta.get("source", ""))
             entry = sums.setdefault(
                 source, {"title": meta.get("title", ""), "hashes": set(), "count": 0, "stored": 0, "pages": set()}
