@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_VERBOSITY := error
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint typecheck bench setup browser clean
+.PHONY: run test lint typecheck bench setup browser manuals clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "install Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
+# Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests.
+MANUALS := debian-handbook debian-reference-en bash-doc python3.11-doc
+manuals:
+	@missing=$$(for p in $(MANUALS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "install the manuals for the fidelity tests: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
+
 # The app syncs the documents folder at start (incremental: only new and changed files are embedded).
 run: setup
 	CITEWISE_DOCS_DIR="$(DOCS)" $(PY) app.py
@@ -36,7 +44,7 @@ lint: setup
 typecheck: setup
 	$(PY) -m mypy
 
-test: setup browser lint typecheck
+test: setup browser manuals lint typecheck
 	$(PY) -m pytest
 
 # Quick benchmarks (minutes); see the README for the longer ones (ingest, scale, Python FAQ, browser).

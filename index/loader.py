@@ -1,12 +1,22 @@
-"""Reading supported files into plain text, with page spans where a format has pages."""
+"""Reading supported files into plain text, with page spans and heading sections where a format has them.
+
+Each format has its reader in ``index.formats``; all of them emit blocks (paragraphs, list items,
+table rows, code, headings) separated by a blank line, so that a sentence never spans two blocks
+and inline markup never splits one.
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+# Must change whenever the text any file loads to changes (new rules, another extraction library,
+# a fixed bug), so that an index built by an older loader is re-chunked rather than mixing texts.
+LOADER_VERSION = "2"
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#+\s*")
 
@@ -24,14 +34,24 @@ class Page:
     end: int
 
 
+@dataclass(frozen=True)
+class Section:
+    """Characters [start, end) of the document text sit under heading ``path``, outermost heading first."""
+
+    start: int
+    end: int
+    path: tuple[str, ...]
+
+
 @dataclass
 class LoadedDocument:
-    """The text of one file, its title, and its pages if the format has them."""
+    """The text of one file, its title, its pages if the format has them, and its heading sections."""
 
     text: str
     title: str
     pages: list[Page] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The page number holding character ``offset``, or None for formats without pages."""
@@ -40,10 +60,23 @@ class LoadedDocument:
                 return page.number
         return self.pages[-1].number if self.pages else None
 
+    def heading_path_at(self, offset: int) -> tuple[str, ...]:
+        """The headings (outermost first) that character ``offset`` sits under; () outside every section."""
+        index = bisect.bisect_right(self.sections, offset, key=lambda section: section.start) - 1
+        if index >= 0 and offset < self.sections[index].end:
+            return self.sections[index].path
+        return ()
+
 
 def is_supported(path: Path) -> bool:
     """Whether ``path`` has a suffix the loader reads."""
     return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def is_restructured_text(path: Path) -> bool:
+    """Whether ``path`` is reStructuredText: ``.rst``, or a ``.txt`` copy of a source in a Sphinx ``_sources`` tree."""
+    suffix = path.suffix.lower()
+    return suffix == ".rst" or (suffix == ".txt" and "_sources" in path.parts)
 
 
 def load(path: Path) -> LoadedDocument:
@@ -54,17 +87,33 @@ def load(path: Path) -> LoadedDocument:
     data = path.read_bytes()
     if not data.strip():
         raise LoadError("file is empty")
+    # Readers are imported here, not at the top: each pulls in its own parsing library.
     match suffix:
         case ".pdf":
-            document = _load_pdf(path)
+            from index.formats.pdf import read_pdf
+
+            document = read_pdf(path)
         case ".docx":
-            document = _load_docx(path)
+            from index.formats.docx import read_docx
+
+            document = read_docx(path)
         case ".html" | ".htm":
-            document = _load_html(_decode(data))
+            from index.formats.html import read_html
+
+            document = read_html(_decode(data))
+        case ".md" | ".markdown":
+            from index.formats.markdown import read_markdown
+
+            document = read_markdown(_decode(data))
+        case _ if is_restructured_text(path):
+            from index.formats.rst import read_rst
+
+            document = read_rst(_decode(data))
         case _:
             document = _plain(_decode(data))
     if not document.text.strip():
         raise LoadError("no text could be extracted")
+    document.title = (document.title or _first_line(document.text))[:_TITLE_CHARS]
     return document
 
 
@@ -88,64 +137,3 @@ def _first_line(text: str) -> str:
         if line:
             return line[:_TITLE_CHARS]
     return ""
-
-
-def _load_html(markup: str) -> LoadedDocument:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    # Only visible text: scripts, styles and the head never reach the index.
-    for element in soup(["script", "style", "noscript", "template", "head"]):
-        element.decompose()
-    lines = (line.strip() for line in soup.get_text("\n").splitlines())
-    text = "\n\n".join(line for line in lines if line)
-    return LoadedDocument(text=text, title=(title or _first_line(text))[:_TITLE_CHARS])
-
-
-def _load_pdf(path: Path) -> LoadedDocument:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
-
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise LoadError("encrypted PDF; decrypt it first")
-        texts = [page.extract_text() or "" for page in reader.pages]
-        title = str(reader.metadata.title) if reader.metadata and reader.metadata.title else ""
-    except LoadError:
-        raise
-    except (PdfReadError, DependencyError, NotImplementedError, ValueError, KeyError, TypeError, OSError) as error:
-        raise LoadError(f"unreadable PDF: {error}") from None
-    parts: list[str] = []
-    pages: list[Page] = []
-    warnings: list[str] = []
-    offset = 0
-    for number, page_text in enumerate(texts, start=1):
-        page_text = page_text.strip()
-        if not page_text:
-            warnings.append(f"page {number} has no extractable text (scanned image?)")
-            continue
-        if parts:
-            offset += 2
-        pages.append(Page(number, offset, offset + len(page_text)))
-        parts.append(page_text)
-        offset += len(page_text)
-    text = "\n\n".join(parts)
-    return LoadedDocument(text=text, title=(title or _first_line(text))[:_TITLE_CHARS], pages=pages, warnings=warnings)
-
-
-def _load_docx(path: Path) -> LoadedDocument:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import XMLSyntaxError
-
-    try:
-        document = docx.Document(str(path))
-        text = "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
-        title = document.core_properties.title or _first_line(text)
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
-        raise LoadError(f"unreadable DOCX: {error}") from None
-    return LoadedDocument(text=text, title=title[:_TITLE_CHARS])

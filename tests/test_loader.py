@@ -1,13 +1,19 @@
-"""Reading each supported format, and clear errors for files that cannot be indexed."""
+"""Reading each supported format, and clear errors for files that cannot be indexed.
+
+Each format must keep sentences whole (inline markup never splits one, a block always ends one),
+keep code verbatim, drop page furniture, and report its headings as sections.
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from pdfs import pdf_with_pages
 
-from index.loader import LoadError, load
+from index.loader import LOADER_VERSION, LoadedDocument, LoadError, Section, is_supported, load
+from index.sentences import split_sentences
 
 
 def write(path: Path, data: str | bytes) -> Path:
@@ -18,10 +24,15 @@ def write(path: Path, data: str | bytes) -> Path:
     return path
 
 
-def test_text_and_markdown_titles(tmp_path: Path) -> None:
-    doc = load(write(tmp_path / "a.md", "\n# Field notes\n\nThe river rose by 3 metres."))
-    assert doc.title == "Field notes"
-    assert "3 metres" in doc.text and doc.pages == []
+def sentences(doc: LoadedDocument) -> list[str]:
+    return [doc.text[span.start : span.end] for span in split_sentences(doc.text)]
+
+
+def blocks(doc: LoadedDocument) -> list[str]:
+    return doc.text.split("\n\n")
+
+
+# --------------------------------------------------------------------------- HTML
 
 
 def test_html_keeps_only_visible_text(tmp_path: Path) -> None:
@@ -35,12 +46,265 @@ def test_html_keeps_only_visible_text(tmp_path: Path) -> None:
     assert "alert" not in doc.text and "color" not in doc.text
 
 
-def test_pdf_pages_are_kept_and_empty_pages_reported(tmp_path: Path) -> None:
-    doc = load(write(tmp_path / "p.pdf", pdf_with_pages(["First page text.", "", "Third page text."])))
-    assert [p.number for p in doc.pages] == [1, 3]
-    assert doc.page_at(doc.text.index("Third")) == 3
-    assert doc.page_at(0) == 1
-    assert doc.warnings == ["page 2 has no extractable text (scanned image?)"]
+def test_html_inline_elements_stay_inside_their_sentence(tmp_path: Path) -> None:
+    markup = """<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><body>
+    <div class="para">
+        For <code class="command">at</code> tasks, it is almost as easy: run
+        <code class="command">atrm <em class="replaceable">task-number</em></code>. The task number is shown by
+        <a href="at.html"><span>at</span></a>&nbsp;itself.
+    </div></body></html>"""
+    doc = load(write(tmp_path / "at.html", markup))
+    assert sentences(doc) == [
+        "For at tasks, it is almost as easy: run atrm task-number.",
+        "The task number is shown by at itself.",
+    ]
+
+
+def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
+    markup = """<body><h2>Setup</h2><p>First paragraph</p><ul><li>one item</li><li>two <b>bold</b> item
+    <ul><li>nested</li></ul></li></ul><dl><dt>term</dt><dd>its definition</dd></dl>
+    <blockquote>quoted</blockquote><div>a div<p>inner</p>tail</div><p>line one<br>line two</p></body>"""
+    doc = load(write(tmp_path / "b.html", markup))
+    assert blocks(doc) == [
+        "Setup",
+        "First paragraph",
+        "one item",
+        "two bold item",
+        "nested",
+        "term",
+        "its definition",
+        "quoted",
+        "a div",
+        "inner",
+        "tail",
+        "line one\nline two",
+    ]
+
+
+def test_html_code_blocks_stay_intact(tmp_path: Path) -> None:
+    markup = (
+        "<body><p>Equivalent to:</p><pre>def all(iterable):\n    for element in iterable:\n"
+        "        if not <b>element</b>:\n\n            return False\n    return True\n</pre><p>After.</p></body>"
+    )
+    doc = load(write(tmp_path / "c.html", markup))
+    code = (
+        "def all(iterable):\n    for element in iterable:\n        if not element:\n\n            return False\n    return True"
+    )
+    assert doc.text == f"Equivalent to:\n\n{code}\n\nAfter."
+
+
+def test_html_tables_become_rows_of_cells_and_layout_tables_blocks(tmp_path: Path) -> None:
+    markup = """<body><table><tr><th>package</th><th>size</th></tr><tr><td>dpkg</td><td><p>5989</p></td></tr>
+    <tr><td></td><td>only cell</td></tr></table>
+    <table class="note"><tr><td><img alt="Note"/></td><th>Note</th></tr><tr><td></td><td><p>First.</p><p>Second.</p></td></tr>
+    </table></body>"""
+    doc = load(write(tmp_path / "t.html", markup))
+    assert blocks(doc) == ["package | size", "dpkg | 5989", "only cell", "Note", "First.", "Second."]
+
+
+def test_html_page_furniture_is_dropped(tmp_path: Path) -> None:
+    markup = """<html><head><title>9.7. Scheduling</title></head><body>
+    <div id="banner"><a href="http://x"><span>Download the ebook</span></a></div>
+    <header><a href="/">Site name</a></header><nav><a href="/">Home</a></nav>
+    <div class="navheader"><table><tr><th>Chapter 9</th></tr><tr><td><a accesskey="p" href="a.html">Prev</a></td>
+    <td><a accesskey="n" href="b.html">Next</a></td></tr></table></div>
+    <div class="related" role="navigation"><h3>Navigation</h3><ul><li><a href="i.html">index</a></li></ul></div>
+    <div class="sphinxsidebar"><h3>Table of Contents</h3></div>
+    <ul class="menu"><li><a accesskey="p" href="a.html"><strong>Prev</strong>9.6. Inetd</a></li>
+    <li><a accesskey="u" href="#"><strong>Up</strong></a></li><li><a accesskey="h" href="index.html">Home</a></li></ul>
+    <div class="header"><p>Next: <a rel="next" href="#n">Intro</a>, Up: <a rel="up" href="#t">Top</a> [<a rel="contents"
+    href="#c">Contents</a>]</p></div>
+    <section><h1>Cron<a class="headerlink" href="#cron">¶</a></h1><p>Cron runs jobs.<span hidden>secret</span></p>
+    <header><p>Section header kept.</p></header>
+    <aside class="footnote"><p>A footnote inside the section is content.</p></aside>
+    <p style="display: none">invisible</p><p aria-hidden="true">also invisible</p></section>
+    <aside><p>Sidebar ad</p></aside><div role="contentinfo">Copyright</div><footer>Page footer</footer>
+    <ul class="docnav"><li class="previous"><a accesskey="p" href="a.html">Prev</a></li>
+    <li class="home">The Handbook</li></ul></body></html>"""
+    doc = load(write(tmp_path / "f.html", markup))
+    assert blocks(doc) == ["Cron", "Cron runs jobs.", "Section header kept.", "A footnote inside the section is content."]
+    assert doc.title == "9.7. Scheduling"
+
+
+def test_html_a_page_of_nothing_but_navigation_is_still_indexed(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "toc.html", "<body><nav><ul><li><a href='a'>Chapter 1</a></li></ul></nav></body>"))
+    assert doc.text == "Chapter 1"
+
+
+def test_html_headings_become_sections(tmp_path: Path) -> None:
+    markup = """<html><head><title>Guide</title></head><body><p>Preamble.</p><h1>Intro</h1><p>A.</p>
+    <h2>Install <code>pkg</code></h2><p>B.</p><h3>Debian</h3><p>C.</p><h2>Use</h2><p>D.</p>
+    <h1>Next part</h1><p>E.</p></body></html>"""
+    doc = load(write(tmp_path / "s.html", markup))
+    assert doc.heading_path_at(doc.text.index("Preamble")) == ("Guide",)
+    assert doc.heading_path_at(doc.text.index("A.")) == ("Intro",)
+    assert doc.heading_path_at(doc.text.index("C.")) == ("Intro", "Install pkg", "Debian")
+    assert doc.heading_path_at(doc.text.index("D.")) == ("Intro", "Use")
+    assert doc.heading_path_at(doc.text.index("E.")) == ("Next part",)
+    assert doc.heading_path_at(doc.text.index("Install")) == ("Intro", "Install pkg")
+    assert [s.start for s in doc.sections] == sorted(s.start for s in doc.sections)
+    assert doc.sections[-1].end == len(doc.text)
+
+
+def test_html_without_visible_text_is_an_error(tmp_path: Path) -> None:
+    for name, markup in [("comment.html", "<!-- nothing -->"), ("script.html", "<script>x()</script>")]:
+        with pytest.raises(LoadError, match="no text could be extracted"):
+            load(write(tmp_path / name, markup))
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def test_text_and_markdown_titles(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "a.md", "\n# Field notes\n\nThe river rose by 3 metres."))
+    assert doc.title == "Field notes"
+    assert "3 metres" in doc.text and doc.pages == []
+
+
+def test_markdown_markup_is_reduced_to_text(tmp_path: Path) -> None:
+    source = """---
+title: Harbour guide
+tags: [x]
+---
+# Cranes
+
+The *harbour* has **twelve** [cranes](http://example.com) and runs `crane --lift`
+every morning.  \nSecond line.
+
+- first item
+- second *item*
+  continued
+
+```python
+def lift():
+
+    return 12
+```
+
+| crane | tons |
+|---|---|
+| north | `40` |
+
+## Tugs <br>
+
+<div><p>Raw <b>HTML</b> block.</p></div>
+"""
+    doc = load(write(tmp_path / "h.md", source))
+    assert blocks(doc) == [
+        "Cranes",
+        "The harbour has twelve cranes and runs crane --lift every morning.\nSecond line.",
+        "first item",
+        "second item continued",
+        "def lift():",
+        "    return 12",
+        "crane | tons",
+        "north | 40",
+        "Tugs",
+        "Raw HTML block.",
+    ]
+    assert "def lift():\n\n    return 12" in doc.text  # the fence is one block, its blank line kept
+    assert doc.title == "Harbour guide"
+    assert doc.heading_path_at(doc.text.index("north")) == ("Cranes",)
+    assert doc.heading_path_at(doc.text.index("Raw")) == ("Cranes", "Tugs")
+
+
+# --------------------------------------------------------------------------- reStructuredText
+
+
+RST = """:tocdepth: 2
+
+.. _intro:
+
+=========
+ Library
+=========
+
+Use :func:`open` or :meth:`~io.TextIOBase.read`, see :ref:`the guide <guide>` and ``os.path``.
+*Emphasis* and **strong** go; `Python <https://python.org>`_ keeps its text [#]_.
+
+.. index:: single: open
+
+.. note::
+   Files must be closed,
+   even on errors.
+
+.. versionadded:: 3.2
+   The *mode* argument.
+
+Section
+-------
+
+Example::
+
+    with open("f") as f:
+
+        f.read()
+
+.. code-block:: python
+   :linenos:
+
+   print("hi")
+
+.. function:: open(file, mode='r')
+              open(fd)
+
+   Open *file*.
+
+- item one
+- item
+  two
+
+.. This is a comment
+   spanning lines.
+
+Sub
+~~~
+
++------+-------+
+| name | value |
++======+=======+
+| a    | 1     |
++------+-------+
+"""
+
+
+def test_restructured_text_is_reduced_to_what_the_built_page_shows(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "lib.rst", RST))
+    assert blocks(doc) == [
+        "Library",
+        "Use open() or read(), see the guide and os.path. Emphasis and strong go; Python keeps its text.",
+        "Files must be closed, even on errors.",
+        "New in version 3.2. The mode argument.",
+        "Section",
+        "Example:",
+        'with open("f") as f:',
+        "    f.read()",
+        'print("hi")',
+        "open(file, mode='r')",
+        "open(fd)",
+        "Open file.",
+        "item one",
+        "item two",
+        "Sub",
+        "name | value",
+        "a | 1",
+    ]
+    assert 'with open("f") as f:\n\n    f.read()' in doc.text
+    assert doc.title == "Library"
+    assert doc.heading_path_at(doc.text.index("Open file")) == ("Library", "Section")
+    assert doc.heading_path_at(doc.text.index("a | 1")) == ("Library", "Section", "Sub")
+
+
+def test_sphinx_sources_are_restructured_text_and_other_txt_is_plain(tmp_path: Path) -> None:
+    source = "Title\n=====\n\nCall :func:`len`.\n"
+    (tmp_path / "_sources").mkdir()
+    assert load(write(tmp_path / "_sources" / "f.rst.txt", source)).text == "Title\n\nCall len()."
+    assert load(write(tmp_path / "plain.txt", source)).text == source
+    assert load(write(tmp_path / "f.rst.txt", source)).text == source  # outside _sources it is only text
+    assert is_supported(Path("x.rst"))
+
+
+# --------------------------------------------------------------------------- DOCX
 
 
 def test_docx(tmp_path: Path) -> None:
@@ -55,6 +319,199 @@ def test_docx(tmp_path: Path) -> None:
     assert "12 percent" in doc.text
 
 
+def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Annual report", 0)
+    document.add_heading("Revenue", 1)
+    document.add_paragraph("Revenue grew   by 12 percent.")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate([["Region", "2023", "2024"], ["North", "10", "12"], ["Total", "", ""]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    table.cell(2, 1).merge(table.cell(2, 2)).text = "22"
+    document.add_heading("Costs", 2)
+    document.add_paragraph("Costs fell.")
+    document.save(str(tmp_path / "r.docx"))
+    doc = load(tmp_path / "r.docx")
+    assert blocks(doc) == [
+        "Annual report",
+        "Revenue",
+        "Revenue grew by 12 percent.",
+        "Region | 2023 | 2024",
+        "North | 10 | 12",
+        "Total | 22",
+        "Costs",
+        "Costs fell.",
+    ]
+    assert doc.heading_path_at(doc.text.index("North")) == ("Annual report", "Revenue")
+    assert doc.heading_path_at(doc.text.index("fell")) == ("Annual report", "Revenue", "Costs")
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def layout_pdf(pages: list[list[tuple[float, float, float, str, str]]]) -> bytes:
+    """A PDF whose pages hold lines (x, y, size, font, text); fonts: H Helvetica, B Helvetica-Bold, C Courier."""
+    fonts = {"H": "Helvetica", "B": "Helvetica-Bold", "C": "Courier"}
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    font_ids = {key: 3 + i for i, key in enumerate(fonts)}
+    objects += [f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} >>".encode() for name in fonts.values()]
+    kids = []
+    resources = " ".join(f"/{key} {number} 0 R" for key, number in font_ids.items())
+    for lines in pages:
+        ops = []
+        for x, y, size, font, text in lines:
+            escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"BT /{font} {size} Tf {x} {y} Td ({escaped}) Tj ET")
+        stream = "\n".join(ops).encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
+            f"/Resources << /Font << {resources} >> >> >>".encode()
+        )
+        kids.append(len(objects))
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def furnished(number: int, lines: list[tuple[float, float, float, str, str]]) -> list[tuple[float, float, float, str, str]]:
+    """A page with a running header and a page-number footer around ``lines``."""
+    return [(72, 760, 9, "H", "Harbour Survey 2024"), *lines, (300, 40, 9, "H", str(number))]
+
+
+HARBOUR = [
+    furnished(
+        1,
+        [
+            (72, 700, 18, "B", "Cranes and tugs"),
+            (72, 670, 11, "H", "The harbour at Quillmark has twelve cranes that lift the containers"),
+            (72, 656, 11, "H", "from the ships. We need more informa-"),
+            (72, 642, 11, "H", "tion about the tugs."),
+            (72, 614, 11, "H", "Each tug sails at dawn and returns before the evening tide turns, as"),
+            (72, 600, 11, "H", "the harbour master requires. The ferry timetable lists four departures on"),
+        ],
+    ),
+    furnished(
+        2,
+        [
+            (72, 700, 11, "H", "weekdays and two on Sundays."),
+            (72, 660, 14, "B", "Timetable"),
+            (72, 630, 10, "C", "def departures(day):"),
+            (96, 618, 10, "C", "return 4 if day < 5 else 2"),
+            (72, 590, 11, "H", "The code above is the whole rule."),
+        ],
+    ),
+    furnished(3, [(72, 700, 11, "H", "Tugs are inspected every spring by the port authority.")]),
+]
+
+
+def test_pdf_lines_are_reflowed_into_paragraphs_without_page_furniture(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "harbour.pdf", layout_pdf(HARBOUR)))
+    assert "Harbour Survey" not in doc.text
+    assert not any(block.strip().isdigit() for block in blocks(doc))
+    found = sentences(doc)
+    assert "The harbour at Quillmark has twelve cranes that lift the containers from the ships." in found
+    assert "We need more information about the tugs." in found  # hyphenated line end joined
+    assert "Each tug sails at dawn and returns before the evening tide turns, as the harbour master requires." in found
+    # A sentence running over a page break is one sentence, and the page spans still say where each page starts.
+    crossing = "The ferry timetable lists four departures on weekdays and two on Sundays."
+    assert crossing in found
+    start = doc.text.index(crossing)
+    assert doc.page_at(start) == 1 and doc.page_at(start + len(crossing) - 1) == 2
+    assert "def departures(day):\n    return 4 if day < 5 else 2" in blocks(doc)
+    assert [page.number for page in doc.pages] == [1, 2, 3]
+    assert doc.pages[0].start == 0 and doc.pages[-1].end == len(doc.text)
+    assert all(a.end <= b.start for a, b in zip(doc.pages, doc.pages[1:], strict=False))
+    assert "inspected every spring" in doc.text[doc.pages[2].start : doc.pages[2].end]
+
+
+def test_pdf_sections_come_from_the_outline_or_else_from_type_size(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    plain = load(write(tmp_path / "plain.pdf", layout_pdf(HARBOUR)))
+    assert plain.heading_path_at(plain.text.index("We need")) == ("Cranes and tugs",)
+    assert plain.heading_path_at(plain.text.index("def departures")) == ("Cranes and tugs", "Timetable")
+
+    writer = PdfWriter(clone_from=io.BytesIO(layout_pdf(HARBOUR)))
+    chapter = writer.add_outline_item("Cranes and tugs", 0)
+    writer.add_outline_item("Timetable", 1, parent=chapter)
+    writer.add_outline_item("Inspections", 2)
+    outlined = io.BytesIO()
+    writer.write(outlined)
+    doc = load(write(tmp_path / "outlined.pdf", outlined.getvalue()))
+    assert doc.heading_path_at(doc.text.index("def departures")) == ("Cranes and tugs", "Timetable")
+    assert doc.text[doc.sections[1].start :].startswith("Timetable")
+    assert doc.heading_path_at(doc.text.index("Tugs are inspected")) == ("Inspections",)
+
+
+def test_running_headers_are_recognised_by_repetition_or_by_the_page_number_they_carry() -> None:
+    from index.formats.pdflayout import Line, running_furniture
+
+    def line(text: str, baseline: float) -> Line:
+        return Line(text, 72, 500, baseline, baseline, 10, False, 792)
+
+    chapters = ["Introduction", "Shell Syntax", "Builtins"]
+    pages = [
+        [
+            # Odd pages name their chapter (text that changes), even pages the book; both carry the printed number.
+            line(f"Chapter {n // 4 + 1}: {chapters[n // 4]} {n + 5}" if n % 2 else f"{n + 5} Bash Reference Manual", 740),
+            line(f"Body text of page {n} that mentions {n + 5} apples.", 600),
+            line("Closing line of the body.", 300),
+        ]
+        for n in range(12)
+    ]
+    pages.append([line("A one-line page keeps its line: 17", 740)])
+    furniture = running_furniture(pages)
+    assert furniture == {(n, 0) for n in range(12)}
+
+
+def test_pdf_loads_from_many_threads_at_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # PDFium is not thread-safe; the viewer and a sync may load at the same moment.
+    path = write(tmp_path / "harbour.pdf", layout_pdf(HARBOUR))
+    expected = load(path).text
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert set(pool.map(lambda _: load(path).text, range(12))) == {expected}
+
+
+def test_pdf_pages_are_kept_and_empty_pages_reported(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "p.pdf", pdf_with_pages(["First page text.", "", "Third page text."])))
+    assert [p.number for p in doc.pages] == [1, 3]
+    assert doc.page_at(doc.text.index("Third")) == 3
+    assert doc.page_at(0) == 1
+    assert doc.warnings == ["page 2 has no extractable text (scanned image?)"]
+
+
+# --------------------------------------------------------------------------- the document model and errors
+
+
+def test_heading_path_outside_every_section_is_empty() -> None:
+    doc = LoadedDocument(text="x" * 30, title="t", sections=[Section(5, 10, ("A",)), Section(10, 20, ("A", "B"))])
+    assert [doc.heading_path_at(offset) for offset in (0, 5, 9, 10, 19, 20, 29)] == [
+        (),
+        ("A",),
+        ("A",),
+        ("A", "B"),
+        ("A", "B"),
+        (),
+        (),
+    ]
+    assert LoadedDocument(text="x", title="").heading_path_at(0) == ()
+    assert isinstance(LOADER_VERSION, str) and LOADER_VERSION
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
@@ -62,10 +519,12 @@ def test_docx(tmp_path: Path) -> None:
         ("blank.md", "  \n\t\n", "file is empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary content"),
         ("latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "not valid UTF-8"),
+        ("latin1.html", "<p>caf\xe9</p>".encode("latin-1"), "not valid UTF-8"),
         ("image.png", b"\x89PNG", "unsupported file type .png"),
         ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "unreadable PDF"),
         ("broken.docx", b"PK not a zip", "unreadable DOCX"),
         ("pages.pdf", pdf_with_pages(["", ""]), "no text could be extracted"),
+        ("markup.md", "<!-- only a comment -->\n", "no text could be extracted"),
     ],
 )
 def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, data: str | bytes, reason: str) -> None:
@@ -74,8 +533,6 @@ def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, data: str | by
 
 
 def test_encrypted_pdf_is_refused_with_a_reason(tmp_path: Path) -> None:
-    import io
-
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
@@ -87,3 +544,8 @@ def test_encrypted_pdf_is_refused_with_a_reason(tmp_path: Path) -> None:
         writer.write(handle)
     with pytest.raises(LoadError, match="encrypted PDF"):
         load(path)
+    # A certificate (public-key) security handler is refused the same way.
+    trailer = b"/Root 1 0 R"
+    sealed = pdf_with_pages(["Board minutes."]).replace(trailer, trailer + b" /Encrypt << /Filter /Adobe.PubSec /V 4 >>")
+    with pytest.raises(LoadError, match="encrypted PDF; decrypt it first"):
+        load(write(tmp_path / "sealed.pdf", sealed))

@@ -1,0 +1,80 @@
+"""Word (.docx) to text with python-docx: paragraphs, headings and tables in document order."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from lxml.etree import XMLSyntaxError
+
+from index.formats.blocks import TextBuilder, collapse
+from index.loader import LoadedDocument, LoadError
+
+_HEADING_STYLE = re.compile(r"(?i)^heading\s*(\d)$")
+_OUTLINE_LEVEL = "./w:pPr/w:outlineLvl/@w:val"
+
+
+def read_docx(path: Path) -> LoadedDocument:
+    """A Word document's body as blocks: headings (by style or outline level), paragraphs, table rows."""
+    try:
+        document = docx.Document(str(path))
+        builder = TextBuilder()
+        _read(document.iter_inner_content(), builder)
+        title = collapse(document.core_properties.title or "")
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
+        raise LoadError(f"unreadable DOCX: {error}") from None
+    return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title))
+
+
+def _read(content: Iterator[Paragraph | Table], builder: TextBuilder) -> None:
+    for item in content:
+        if isinstance(item, Paragraph):
+            # A manual line break stays a line; runs of spaces and tabs are collapsed within it.
+            lines = (collapse(line) for line in item.text.split("\n"))
+            builder.add("\n".join(line for line in lines if line), heading=_heading_level(item))
+        else:
+            _read_table(item, builder)
+
+
+def _read_table(table: Table, builder: TextBuilder) -> None:
+    for row in table.rows:
+        cells = _distinct(row.cells)
+        filled = [cell for cell in cells if cell.text.strip()]
+        if len(filled) == 1:
+            _read(filled[0].iter_inner_content(), builder)  # a one-cell row is layout: read it as the page
+        elif filled:
+            builder.add(" | ".join(collapse(" ".join(p.text for p in cell.paragraphs)) for cell in filled))
+
+
+def _distinct(cells: list[_Cell]) -> list[_Cell]:
+    # A merged cell is returned once for every grid column it spans.
+    seen: set[int] = set()
+    distinct = []
+    for cell in cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            distinct.append(cell)
+    return distinct
+
+
+def _heading_level(paragraph: Paragraph) -> int:
+    """1 for the Title style, 2-10 for Heading 1-9 or outline levels 0-8, 0 for body text."""
+    style = paragraph.style
+    while style is not None:
+        name = style.name or ""
+        if name.lower() == "title":
+            return 1
+        if match := _HEADING_STYLE.match(name):
+            return int(match.group(1)) + 1
+        # Localised or custom heading styles still carry the outline level Word's navigation pane uses.
+        levels = paragraph._p.xpath(_OUTLINE_LEVEL) or style.element.xpath(_OUTLINE_LEVEL)
+        if levels and int(levels[0]) < 9:
+            return int(levels[0]) + 2
+        style = style.base_style
+    return 0

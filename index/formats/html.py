@@ -1,0 +1,182 @@
+"""HTML to text with a browser's inline/block model, minus the page furniture.
+
+Parsing is lxml's (libxml2); this module only decides, per element, what a reader would see as a
+separate block. Inline elements (code, em, a, span, ...) stay inside their sentence; block
+elements end one; ``pre`` is kept verbatim as its own block; a table row with several filled cells
+becomes one line of cells joined by " | ", while a row with a single filled cell (layout tables,
+DocBook admonitions) is read as ordinary blocks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+from index.formats.blocks import TextBuilder, collapse
+from index.loader import LoadedDocument
+
+_BLOCK = frozenset(
+    """address article aside blockquote body caption center dd details dialog dir div dl dt fieldset figcaption
+    figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li listing main menu nav ol p plaintext pre
+    section summary table tbody tfoot thead tr ul xmp""".split()
+)
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
+# Never visible as text; removed (keeping what follows them) before anything is read.
+_INVISIBLE = tuple(
+    """script style noscript template head svg canvas iframe object embed select button input textarea datalist
+    map audio video""".split()
+)
+# Page furniture. ARIA landmarks that are not content, and the navigation blocks of the documentation
+# generators these manuals come from: DocBook (navheader/navfooter/toc), Publican (docnav, #banner),
+# Sphinx (related, sphinxsidebar, headerlink pilcrows, footer), Texinfo (copiable-anchor pilcrows).
+_FURNITURE_TAGS = frozenset({"nav"})
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
+_FURNITURE_CLASSES = frozenset(
+    """navheader navfooter docnav toc list-of-tables list-of-figures list-of-examples related sphinxsidebar
+    sphinxsidebarwrapper headerlink copiable-anchor copiable-link footer mobile-nav menu-wrapper breadcrumbs skip-link""".split()
+)
+_FURNITURE_IDS = frozenset({"banner"})
+# Landmarks only outside sectioning content (HTML-AAM): a footnote <aside> inside a <section> is content.
+_SECTIONING = frozenset({"article", "aside", "nav", "section"})
+_SCOPED = {"aside": _SECTIONING, "header": _SECTIONING | {"main"}, "footer": _SECTIONING | {"main"}}
+# A "Prev | Up | Home | Next" row: links, most of them navigational, and no words but these outside them.
+_NAV_WORD = re.compile(r"(?i)\b(?:prev|previous|next|up|home|top|contents|index)\b")
+_NAV_LEAD = re.compile(r"(?i)^\s*(?:prev|previous|next|up|home)(?![a-z])")
+_NAV_RELS = frozenset({"prev", "previous", "next", "up", "home", "start", "first", "last", "contents", "index", "toc"})
+_NAV_KEYS = frozenset({"p", "n", "u", "h"})
+_NAV_LINKS = 2
+_NAV_ROW_CHARS = 400
+_LETTER = re.compile(r"[^\W\d_]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
+
+
+def read_html(markup: str) -> LoadedDocument:
+    """The visible text of an HTML page as blocks, with its <title> and h1-h6 sections."""
+    try:
+        # lxml refuses a str that still carries an XML encoding declaration (XHTML pages do).
+        root = html.document_fromstring(_XML_DECLARATION.sub("", markup, count=1))
+    except (etree.ParserError, ValueError):  # "Document is empty": only comments or whitespace
+        return LoadedDocument(text="", title="")
+    title_element = root.find(".//title")
+    title = collapse(title_element.text_content()) if title_element is not None else ""
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_INVISIBLE, with_tail=False)
+    for element in _hidden(root):
+        element.drop_tree()
+    furniture = {element for element in root.iter() if isinstance(element.tag, str) and _is_furniture(element)}
+    builder = _Walker(furniture).read(root)
+    if not builder.text():
+        # A page that is all navigation (a table of contents) is better indexed whole than not at all.
+        builder = _Walker(set()).read(root)
+    return LoadedDocument(text=builder.text(), title=title or builder.first_heading, sections=builder.sections(title))
+
+
+def _hidden(root: html.HtmlElement) -> list[html.HtmlElement]:
+    return [
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        and (
+            "hidden" in element.attrib
+            or element.get("aria-hidden") == "true"
+            or "display:none" in element.get("style", "").replace(" ", "")
+        )
+    ]
+
+
+def _is_furniture(element: html.HtmlElement) -> bool:
+    tag = element.tag
+    if tag in _FURNITURE_TAGS or element.get("role") in _FURNITURE_ROLES or element.get("id") in _FURNITURE_IDS:
+        return True
+    if _FURNITURE_CLASSES.intersection(element.get("class", "").split()):
+        return True
+    if tag in _SCOPED:
+        return not any(ancestor.tag in _SCOPED[tag] for ancestor in element.iterancestors())
+    return tag in ("p", "div", "ul", "ol", "table", "tr") and _is_nav_row(element)
+
+
+def _is_nav_row(element: html.HtmlElement) -> bool:
+    text = element.text_content()
+    if len(text) > _NAV_ROW_CHARS:
+        return False
+    links = list(element.iter("a"))
+    navigational = sum(1 for link in links if _is_nav_link(link))
+    if navigational < _NAV_LINKS or 2 * navigational < len(links):
+        return False
+    outside = text
+    for link in links:
+        outside = outside.replace(link.text_content(), " ", 1)
+    return not _LETTER.search(_NAV_WORD.sub(" ", outside))  # any other word outside the links is content
+
+
+def _is_nav_link(link: html.HtmlElement) -> bool:
+    rels = set(link.get("rel", "").lower().split())
+    return bool(rels & _NAV_RELS) or link.get("accesskey") in _NAV_KEYS or bool(_NAV_LEAD.match(link.text_content()))
+
+
+class _Walker:
+    """One pass over the tree: inline text accumulates until a block boundary flushes it."""
+
+    def __init__(self, skip: set[html.HtmlElement]) -> None:
+        self.skip = skip
+        self.builder = TextBuilder()
+        self.inline: list[str] = []
+        self.heading = 0  # level of the heading being read, 0 outside headings
+
+    def read(self, root: html.HtmlElement) -> TextBuilder:
+        body = root.find(".//body")
+        walker = etree.iterwalk(body if body is not None else root, events=("start", "end"))
+        for event, element in walker:
+            tag = element.tag
+            if not isinstance(tag, str):
+                continue
+            if event == "start":
+                if element in self.skip:
+                    walker.skip_subtree()  # its tail is still read, at its end event
+                    continue
+                if tag in _VERBATIM:
+                    self._flush()
+                    self.builder.add(_verbatim(element))
+                    walker.skip_subtree()
+                elif tag == "tr" and _is_data_row(element):
+                    self._flush()
+                    self.builder.add(" | ".join(text for cell in _cells(element) if (text := collapse(cell.text_content()))))
+                    walker.skip_subtree()
+                elif tag == "br":
+                    self.inline.append(_BREAK)
+                elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
+                    self._flush()
+                    self.heading = _HEADINGS.get(tag, 0)
+                if element.text and tag not in _VERBATIM:
+                    self.inline.append(element.text)
+            else:
+                if tag in _BLOCK and self.heading in (0, _HEADINGS.get(tag)):
+                    self._flush()
+                if element.tail:
+                    self.inline.append(element.tail)
+        self._flush()
+        return self.builder
+
+    def _flush(self) -> None:
+        if self.inline:
+            lines = (collapse(line) for line in "".join(self.inline).split(_BREAK))
+            self.builder.add("\n".join(line for line in lines if line), heading=self.heading)
+            self.inline.clear()
+        self.heading = 0
+
+
+def _cells(row: html.HtmlElement) -> list[html.HtmlElement]:
+    return [cell for cell in row if cell.tag in ("td", "th")]
+
+
+def _is_data_row(row: html.HtmlElement) -> bool:
+    return sum(1 for cell in _cells(row) if cell.text_content().strip()) > 1
+
+
+def _verbatim(element: html.HtmlElement) -> str:
+    for line_break in element.iter("br"):
+        line_break.tail = "\n" + (line_break.tail or "")
+    text = "".join(element.itertext()).replace("\r\n", "\n").expandtabs()
+    return "\n".join(line.rstrip() for line in text.split("\n"))

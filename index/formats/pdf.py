@@ -1,0 +1,209 @@
+"""PDF to text with PDFium: lines joined into paragraphs, running headers and footers dropped.
+
+PDFium (pypdfium2) gives each line of a page with its position, size and font, which is what it
+takes to tell a paragraph from a wrapped line, a code block from prose, and a running header
+from content. Headings come from the PDF outline when it has one, else from larger type.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from index.formats.blocks import TextBuilder, collapse
+from index.formats.pdflayout import Block, Line, join_lines, page_blocks, running_furniture
+from index.loader import LoadedDocument, LoadError, Page
+
+# PDFium is not thread-safe, not even across documents, and the viewer can load while a sync does.
+_PDFIUM = threading.Lock()
+_FIXED_PITCH = 1  # font descriptor flag
+_MONOSPACE = re.compile(r"(?i)mono|courier|typewriter|cmtt|consol|menlo|fixed|code|lmtt")
+_FONT_SAMPLES = 8
+_LINE = re.compile(r"[^\r\n]+")
+_SOFT_HYPHEN = re.compile("[\ufffe\x02]")  # PDFium's mark for a hyphen it removed at a line end
+_BLANK = " \t\ufffe\x02"
+
+
+@dataclass
+class _Bookmark:
+    level: int
+    title: str
+    page: int  # 0-based page index
+
+
+def read_pdf(path: Path) -> LoadedDocument:
+    """The text of a PDF as paragraphs, with page spans, outline sections and a warning per textless page."""
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as error:
+            # A password, or a certificate (public-key) security handler PDFium does not implement.
+            if error.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+                raise LoadError("encrypted PDF; decrypt it first") from None
+            raise LoadError(f"unreadable PDF: {error}") from None
+        try:
+            pages = [_read_page(document, index) for index in range(len(document))]
+            bookmarks = _bookmarks(document)
+            title = collapse(document.get_metadata_dict().get("Title", ""))
+        except pdfium.PdfiumError as error:
+            raise LoadError(f"unreadable PDF: {error}") from None
+        finally:
+            document.close()
+    return _assemble(pages, bookmarks, title)
+
+
+@dataclass
+class _Placed:
+    """A block on its way into the text, with the pages that start inside it (page number, offset in the block)."""
+
+    block: Block
+    text: str
+    starts: list[tuple[int, int]]
+
+
+def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -> LoadedDocument:
+    furniture = running_furniture(pages)
+    lines = [[line for n, line in enumerate(page) if (index, n) not in furniture] for index, page in enumerate(pages)]
+    body_size = _body_size(lines)
+    warnings: list[str] = []
+    placed: list[_Placed] = []
+    last_block: dict[int, int] = {}  # page number -> index in placed of its last block
+    for number, page in enumerate(lines, start=1):
+        blocks = page_blocks(page, body_size)
+        if not blocks:
+            warnings.append(f"page {number} has no extractable text (scanned image?)")
+            continue
+        first = blocks[0]
+        if placed and placed[-1].block.continues_into(first):
+            # A paragraph running on from the previous page stays one paragraph.
+            joined = join_lines(placed[-1].text, first.text)
+            placed[-1].starts.append((number, len(joined) - len(first.text)))
+            placed[-1].text = joined
+            placed[-1].block = first
+        else:
+            placed.append(_Placed(first, first.text, [(number, 0)]))
+        placed.extend(_Placed(block, block.text, []) for block in blocks[1:])
+        last_block[number] = len(placed) - 1
+    builder = TextBuilder()
+    levels = _heading_levels(placed) if not bookmarks else {}
+    starts: dict[int, int] = {}
+    ends: list[int] = []
+    for item in placed:
+        level = levels.get(round(item.block.size * 2) / 2, 0) if item.block.kind == "heading" else 0
+        offset = builder.add(item.text, heading=level)
+        ends.append(builder.length)
+        for number, within in item.starts:
+            starts[number] = (offset or 0) + within
+    numbers = sorted(starts)
+    spans = []
+    for number, following in itertools.zip_longest(numbers, numbers[1:]):
+        end = ends[last_block[number]]
+        if following is not None and starts[following] < end:
+            end = starts[following]  # the next page starts inside this page's last paragraph
+        spans.append(Page(number, starts[number], end))
+    text = builder.text()
+    for bookmark in bookmarks:
+        offset = _bookmark_offset(text, spans, bookmark)
+        if offset is not None:
+            builder.mark_heading(offset, bookmark.level + 1, bookmark.title)
+    return LoadedDocument(text=text, title=title, pages=spans, warnings=warnings, sections=builder.sections(title))
+
+
+def _heading_levels(placed: list[_Placed]) -> dict[float, int]:
+    """Without an outline, headings are ranked by type size: the largest is level 1."""
+    sizes = sorted({round(item.block.size * 2) / 2 for item in placed if item.block.kind == "heading"}, reverse=True)
+    return {size: min(6, rank) for rank, size in enumerate(sizes, start=1)}
+
+
+def _read_page(document: pdfium.PdfDocument, index: int) -> list[Line]:
+    page = document[index]
+    textpage = page.get_textpage()
+    try:
+        height = page.get_height()
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count > 0 else ""
+        if len(text) != count:
+            # Characters outside the BMP come back as one str character for two UTF-16 units: read
+            # them one by one so that string positions stay PDFium's character indices.
+            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+        return [line for match in _LINE.finditer(text) if (line := _line(textpage, text, match, height))]
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height: float) -> Line | None:
+    # "\ufffe" marks a line-end hyphen PDFium removed when it joined the word: keep the word whole.
+    content = collapse(_SOFT_HYPHEN.sub("", match.group()))
+    if not content:
+        return None
+    raw = match.group()
+    first = match.start() + len(raw) - len(raw.lstrip(_BLANK))
+    last = match.end() - 1 - (len(raw) - len(raw.rstrip(_BLANK)))
+    # A few characters spread over the line decide its size and whether it is set in a monospace font.
+    step = max(1, (last - first) // (_FONT_SAMPLES - 1))
+    samples = sorted({_next_inked(text, i, last) for i in range(first, last + 1, step)})
+    left, _, _, _ = textpage.get_charbox(first)
+    _, _, right, _ = textpage.get_charbox(last)
+    baselines = []
+    for index in (first, last):
+        x, y = ctypes.c_double(), ctypes.c_double()
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(x), ctypes.byref(y))
+        baselines.append(y.value)
+    # The commonest size of the samples: small caps or a superscript in a line do not make it a new block.
+    size = Counter(round(pdfium_c.FPDFText_GetFontSize(textpage.raw, i), 1) for i in samples).most_common(1)[0][0]
+    mono = all(_is_monospace(textpage, i) for i in samples)
+    return Line(content, left, right, baselines[0], baselines[1], size, mono, height)
+
+
+def _next_inked(text: str, index: int, last: int) -> int:
+    while index < last and text[index] in _BLANK:
+        index += 1
+    return index
+
+
+def _is_monospace(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, name, len(name), ctypes.byref(flags))
+    return bool(flags.value & _FIXED_PITCH) or bool(_MONOSPACE.search(name.value.decode("latin-1")))
+
+
+def _body_size(pages: list[list[Line]]) -> float:
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page:
+            sizes[round(line.size * 2) / 2] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _bookmarks(document: pdfium.PdfDocument) -> list[_Bookmark]:
+    found = []
+    for bookmark in document.get_toc():
+        destination = bookmark.get_dest()
+        title = collapse(bookmark.get_title() or "")
+        if destination is not None and title and destination.get_index() is not None:
+            found.append(_Bookmark(bookmark.level, title, destination.get_index()))
+    return found
+
+
+def _bookmark_offset(text: str, spans: list[Page], bookmark: _Bookmark) -> int | None:
+    """Where a bookmark's heading starts: its title at a block start on its page, else anywhere there, else the page."""
+    span = next((page for page in spans if page.number > bookmark.page), None)  # its page, or the next with text
+    if span is None:
+        return None
+    if span.number != bookmark.page + 1:
+        return span.start
+    title = r"\s+".join(map(re.escape, bookmark.title.split()))
+    # At a block start the match takes in any numbering before the title ("3.1.2 Quoting").
+    at_block = re.compile(rf"(?:\A|(?<=\n\n))[^\n]{{0,12}}?{title}", re.IGNORECASE)
+    match = at_block.search(text, span.start, span.end) or re.compile(title, re.IGNORECASE).search(text, span.start, span.end)
+    return match.start() if match else span.start

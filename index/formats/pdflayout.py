@@ -1,0 +1,152 @@
+"""Layout rules that turn positioned PDF lines into paragraphs, code blocks and headings.
+
+Kept apart from the PDFium calls so that the rules can be read, and tested, on plain data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+# Running headers and footers live in the outer band of a page ...
+_MARGIN_BAND = 0.12
+_EDGE_LINES = 2
+# ... and repeat on many pages (digits aside), or carry the page's own number.
+_REPEATED_SHARE = 0.3
+_REPEATED_MIN_PAGES = 3
+_ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+_PAGE_NUMBER = re.compile(rf"(?i)^\W*(?:page\s*)?(?:\d{{1,4}}|{_ROMAN})(?:\s*(?:/|of)\s*\d{{1,4}})?\W*$")
+_NUMBER = re.compile(r"\d{1,4}")
+_HEADER_CHARS = 120
+_DIGITS = re.compile(r"\d+")
+# Larger type than the body makes a heading; a gap this many times the usual line pitch a new paragraph.
+_HEADING_RATIO = 1.15
+_GAP_RATIO = 1.4
+_SHORT_LINE = 0.1  # a line ending this far (share of the column width) before the right edge ends its paragraph
+_BULLET = re.compile(r"^(?:[•◦▪‣∙●○■□➢►–—]\s|[-*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+@dataclass
+class Line:
+    """One line of a page: its text, where its ink starts and ends, its baselines, type size and font.
+
+    ``last_baseline`` is the baseline of its last character: PDFium returns a line it re-joined at
+    a hyphen as one line that spans two printed lines.
+    """
+
+    text: str
+    left: float
+    right: float
+    baseline: float
+    last_baseline: float
+    size: float
+    mono: bool
+    page_height: float
+
+
+@dataclass
+class Block:
+    """Consecutive lines read as one unit: "prose" (lines joined by spaces), "code" (kept as lines) or "heading"."""
+
+    kind: str
+    text: str
+    size: float
+    lines: list[Line] = field(default_factory=list)
+
+    def append(self, line: Line) -> None:
+        """Add the next line: prose and headings re-flow, code keeps its lines and indentation."""
+        if self.kind == "code":
+            first = self.lines[0]
+            width = (first.right - first.left) / max(1, len(first.text))
+            indent = round((line.left - first.left) / width) if width > 0 else 0
+            self.text += "\n" + " " * max(0, indent) + line.text
+        else:
+            self.text = join_lines(self.text, line.text)
+        self.lines.append(line)
+
+    def continues_into(self, following: Block) -> bool:
+        """Whether ``following`` (the first block of the next page) carries on this paragraph."""
+        return (
+            self.kind == following.kind == "prose"
+            and not _ENDS_SENTENCE.search(self.text)
+            and following.text[:1].islower()
+            and not _BULLET.match(following.text)
+        )
+
+
+def join_lines(text: str, line: str) -> str:
+    """Re-flow a wrapped line: a hyphen splitting a lower-case word is removed, otherwise a space joins."""
+    if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[:1].islower():
+        return text[:-1] + line
+    return text + line if text.endswith(("-", "/")) else f"{text} {line}"
+
+
+def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
+    """(page index, line index) of running headers, footers and page numbers."""
+    candidates: dict[tuple[int, int], Line] = {}
+    for index, lines in enumerate(pages):
+        if len(lines) < 2:
+            continue  # a page's only line is its content, whatever it looks like
+        order = sorted(range(len(lines)), key=lambda n: lines[n].baseline)
+        for n in order[:_EDGE_LINES] + order[-_EDGE_LINES:]:
+            line = lines[n]
+            band = line.page_height * _MARGIN_BAND
+            if line.baseline < band or line.baseline > line.page_height - band:
+                candidates[(index, n)] = line
+    shapes: defaultdict[str, set[int]] = defaultdict(set)
+    shifts: Counter[int] = Counter()
+    for (index, _), line in candidates.items():
+        shapes[_DIGITS.sub("#", line.text.lower())].add(index)
+        shifts.update({int(number) - index for number in set(_NUMBER.findall(line.text))})
+    enough = max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
+    # The printed page number minus the page index is constant over a run of pages.
+    numbering = {shift for shift, count in shifts.items() if count >= enough}
+    furniture = set()
+    for (index, n), line in candidates.items():
+        numbers = {int(number) - index for number in _NUMBER.findall(line.text)}
+        if (
+            _PAGE_NUMBER.match(line.text)
+            or len(shapes[_DIGITS.sub("#", line.text.lower())]) >= enough
+            or (len(line.text) <= _HEADER_CHARS and numbers & numbering)
+        ):
+            furniture.add((index, n))
+    return furniture
+
+
+def page_blocks(lines: list[Line], body_size: float) -> list[Block]:
+    """The lines of one page (furniture removed) grouped into blocks."""
+    if not lines:
+        return []
+    pitches = [
+        a.last_baseline - b.baseline for a, b in itertools.pairwise(lines) if 0 < a.last_baseline - b.baseline < 3 * a.size
+    ]
+    pitch = statistics.median(pitches) if pitches else body_size * 1.2
+    prose = [line for line in lines if not line.mono] or lines
+    rights = sorted(line.right for line in prose)
+    right = rights[int(0.9 * (len(rights) - 1))]
+    width = right - min(line.left for line in prose)
+    blocks: list[Block] = []
+    for line in lines:
+        kind = "code" if line.mono else "heading" if body_size and line.size > body_size * _HEADING_RATIO else "prose"
+        if not blocks or _breaks(blocks[-1], line, kind, pitch, right - _SHORT_LINE * width):
+            blocks.append(Block(kind, line.text, line.size, [line]))
+        else:
+            blocks[-1].append(line)
+    return blocks
+
+
+def _breaks(block: Block, line: Line, kind: str, pitch: float, short: float) -> bool:
+    previous = block.lines[-1]
+    gap = previous.last_baseline - line.baseline
+    if kind != block.kind or abs(line.size - previous.size) > 0.5 or gap <= 0 or gap > pitch * _GAP_RATIO:
+        return True
+    if kind != "prose":
+        return False
+    if _BULLET.match(line.text):
+        return True
+    # Indentation alone proves nothing (definition lists hang their text under a term); a short last line does.
+    return bool(_ENDS_SENTENCE.search(previous.text)) and previous.right < short

@@ -1,0 +1,100 @@
+"""The chunk node format: what each chunk stores (text, offsets, metadata) and what is embedded and keyword-indexed for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
+
+from index import loader
+from index.chunker import Chunk
+
+SECTION_SEPARATOR = " > "
+# A section path is shown on source cards and embedded before the chunk text, so it is kept short:
+# the innermost headings that fit. In the Debian Handbook's HTML (1,029 sections) a whole path is 24
+# all-MiniLM tokens at the median and 36 at p90; 32 keeps 84 % of them whole, and the rest lose only
+# outer headings ("9. Unix Services > 9.7. Scheduling Tasks with cron and atd > 9.7.1. Format of a
+# crontab File" is 31). Under the default 200-token chunks it costs the chunk text nothing (see Indexer._nodes).
+SECTION_TOKENS = 32
+SECTION_CHARS = 200
+# What embedding the section costs the chunk text: its tokens, and one for the line break a
+# tokenizer other than WordPiece may count.
+SECTION_RESERVE = SECTION_TOKENS + 1
+
+
+def section_label(path: Sequence[str], count_tokens: Callable[[str], int]) -> str:
+    """``path`` joined by " > ", as many innermost headings as fit SECTION_TOKENS and SECTION_CHARS; "" for none.
+
+    An innermost heading too long on its own is cut, with "…", to fit.
+    """
+    kept: list[str] = []
+    for heading in reversed(path):
+        label = SECTION_SEPARATOR.join([heading, *kept])
+        if len(label) > SECTION_CHARS or count_tokens(label) > SECTION_TOKENS:
+            break
+        kept.insert(0, heading)
+    if kept or not path:
+        return SECTION_SEPARATOR.join(kept)
+    heading = path[-1][:SECTION_CHARS]
+    # The longest beginning that fits: a bisection over its length, a few counts of short text.
+    short, long = 0, len(heading)
+    while long - short > 1:
+        middle = (short + long) // 2
+        if count_tokens(heading[:middle].rstrip() + "…") <= SECTION_TOKENS:
+            short = middle
+        else:
+            long = middle
+    return heading[:short].rstrip() + "…"
+
+
+def make_node(
+    source: str,
+    content_hash: str,
+    title: str,
+    chunk: Chunk,
+    chunk_count: int,
+    *,
+    page: int | None = None,
+    section: str = "",
+) -> TextNode:
+    """The node of one chunk, as the index stores it: its text, offsets, metadata and the loader version that read it.
+
+    Its embedded text (``embedded_text``) is the section, a line break and the chunk text; the stored
+    text, which quotes and highlights read, is the chunk text alone.
+    """
+    node = TextNode(
+        id_=f"{source}@{content_hash[:16]}#{chunk.index}",
+        text=chunk.text,
+        start_char_idx=chunk.start,
+        end_char_idx=chunk.end,
+        metadata={
+            "source": source,
+            "title": title,
+            "doc_hash": content_hash,
+            "loader": loader.LOADER_VERSION,
+            "chunk_index": chunk.index,
+            "chunk_count": chunk_count,
+            "start_char": chunk.start,
+            "end_char": chunk.end,
+            "page": page if page is not None else 0,
+            "section": section,
+        },
+        # llama-index's own templates put the section (the one metadata value embedded) before the text.
+        metadata_template="{value}",
+        text_template="{metadata_str}\n{content}",
+    )
+    node.excluded_embed_metadata_keys = [key for key in node.metadata if key != "section"]
+    node.excluded_llm_metadata_keys = list(node.metadata)
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=source)
+    return node
+
+
+def embedded_text(node: TextNode) -> str:
+    """What the embedding model reads for ``node``: its section, if any, then its text."""
+    return node.get_content(MetadataMode.EMBED)
+
+
+def keyword_row(node: TextNode) -> tuple[str, str, str, str, str]:
+    """The ``KeywordIndex`` row of ``node``: (chunk_id, source, doc_hash, text, section)."""
+    meta = node.metadata
+    return (node.node_id, str(meta["source"]), str(meta["doc_hash"]), node.text, str(meta.get("section", "")))

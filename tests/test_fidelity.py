@@ -1,0 +1,231 @@
+"""The loader on real manuals: sentences come out whole, furniture does not come out, code stays code.
+
+The documents are Debian's documentation packages, installed by `make test`:
+``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc``. Each test skips,
+naming the package, only when that package is not installed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from index.loader import LoadedDocument, load
+from index.sentences import split_sentences
+
+HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
+REFERENCE = Path("/usr/share/debian-reference")
+PYDOCS = Path("/usr/share/doc/python3.11/html")
+BASH = Path("/usr/share/doc/bash")
+PACKAGES = {HANDBOOK: "debian-handbook", REFERENCE: "debian-reference-en", PYDOCS: "python3.11-doc", BASH: "bash-doc"}
+
+
+@cache
+def loaded(path: Path) -> LoadedDocument:
+    """A manual page, loaded once per test session; skips when its Debian package is missing."""
+    root = next(root for root in PACKAGES if path.is_relative_to(root))
+    if not path.is_file():
+        pytest.skip(f"Debian package {PACKAGES[root]} is not installed ({path} missing): apt-get install -y {PACKAGES[root]}")
+    return load(path)
+
+
+def sentences(doc: LoadedDocument) -> list[str]:
+    return [doc.text[span.start : span.end] for span in split_sentences(doc.text)]
+
+
+def blocks(doc: LoadedDocument) -> list[str]:
+    return doc.text.split("\n\n")
+
+
+# Sentences with inline markup (<code>, <em>, <a>, reST roles, hyphenated or wrapped PDF lines) that the
+# old loader cut into pieces, each with the headings it sits under.
+WHOLE = [
+    (
+        HANDBOOK / "sect.task-scheduling-cron-atd.html",
+        "For at tasks, it is almost as easy: run atrm task-number.",
+        ("9.7. Scheduling Tasks with cron and atd", "9.7.2. Using the at Command"),
+    ),
+    (
+        HANDBOOK / "sect.task-scheduling-cron-atd.html",
+        "It can be edited by running crontab -e (its content is stored in the /var/spool/cron/crontabs/user file).",
+        ("9.7. Scheduling Tasks with cron and atd",),
+    ),
+    (
+        HANDBOOK / "sect.task-scheduling-cron-atd.html",
+        "An alternative syntax postpones the execution for a given duration: at now + number period.",
+        ("9.7. Scheduling Tasks with cron and atd", "9.7.2. Using the at Command"),
+    ),
+    (
+        HANDBOOK / "sect.apt-get.html",
+        "For any work with APT, the list of available packages needs to be updated; this can be done simply through apt update.",
+        ("6.2. aptitude, apt-get, and apt Commands", "6.2.1. Initialization"),
+    ),
+    (
+        HANDBOOK / "sect.apt-get.html",
+        "The aim of the apt update command is to download for each package source the corresponding Packages (or Sources) file.",
+        ("6.2. aptitude, apt-get, and apt Commands", "6.2.1. Initialization"),
+    ),
+    (
+        REFERENCE / "ch03.en.html",
+        'You can enable to see kerrnel boot log messages by removing quiet in "/boot/grub/grub.cfg".',
+        ("Chapter 3. The system initialization", "3.1. An overview of the boot strap process", "3.1.2. Stage 2: the boot loader"),
+    ),
+    (
+        PYDOCS / "library/os.html",
+        "If you just want to read or write a file see open(), if you want to manipulate paths, see the os.path module, "
+        "and if you want to read all the lines in all the files on the command line see the fileinput module.",
+        ("os — Miscellaneous operating system interfaces",),
+    ),
+    (
+        PYDOCS / "library/os.html",
+        "Python uses the filesystem encoding and error handler to perform this conversion (see sys.getfilesystemencoding()).",
+        ("os — Miscellaneous operating system interfaces", "File Names, Command Line Arguments, and Environment Variables"),
+    ),
+    (
+        PYDOCS / "tutorial/controlflow.html",
+        "To iterate over the indices of a sequence, you can combine range() and len() as follows:",
+        ("4. More Control Flow Tools", "4.3. The range() Function"),
+    ),
+    (
+        PYDOCS / "tutorial/controlflow.html",
+        "In most such cases, however, it is convenient to use the enumerate() function, see Looping Techniques.",
+        ("4. More Control Flow Tools", "4.3. The range() Function"),
+    ),
+    (
+        BASH / "bashref.html",
+        "Bash is largely compatible with sh and incorporates useful features from the Korn shell ksh and the C shell csh.",
+        ("Bash Features", "1 Introduction", "1.1 What is Bash?"),
+    ),
+    (
+        BASH / "bashref.html",
+        "Some of the shells that Bash has borrowed concepts from are the Bourne Shell (sh), the Korn Shell (ksh), "
+        "and the C-shell (csh and its successor, tcsh).",
+        ("Bash Features",),
+    ),
+    (
+        PYDOCS / "_sources/library/functions.rst.txt",
+        "This calls the __anext__() method of async_iterator, returning an awaitable.",
+        ("Built-in Functions",),
+    ),
+    (
+        PYDOCS / "_sources/tutorial/controlflow.rst.txt",
+        "To iterate over the indices of a sequence, you can combine range() and len() as follows:",
+        ("More Control Flow Tools", "The range() Function"),
+    ),
+    (
+        BASH / "bashref.pdf",
+        "When you use ‘=~’, the string to the right of the operator is considered a posix extended regular expression "
+        "pattern and matched accordingly (using the posix regcomp and regexec interfaces usually described in regex (3)).",
+        ("Basic Shell Features", "Shell Commands", "Compound Commands", "Conditional Constructs"),
+    ),
+    (
+        REFERENCE / "debian-reference.en.pdf",
+        "The symlink always has nominal file access permissions of ”rwxrwxrwx”, as shown in the above example, with the "
+        "effective access permissions dictated by permissions of the file that it points to.",
+        ("GNU/Linux tutorials", "Unix-like filesystem", "Links"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "sentence", "headings"), WHOLE, ids=[f"{p.name}:{s[:30]}" for p, s, _ in WHOLE])
+def test_sentences_with_inline_markup_come_out_whole(path: Path, sentence: str, headings: tuple[str, ...]) -> None:
+    doc = loaded(path)
+    spans = {doc.text[span.start : span.end]: span for span in split_sentences(doc.text)}
+    assert sentence in spans, f"not one sentence of {path.name}"
+    assert doc.heading_path_at(spans[sentence].start)[-len(headings) :] == headings
+
+
+def test_a_sentence_across_a_page_break_is_one_sentence_with_both_pages() -> None:
+    doc = loaded(BASH / "bashref.pdf")
+    sentence = (
+        "If the nocasematch shell option (see the description of shopt in Section 4.3.2 [The Shopt Builtin], page 71) "
+        "is enabled, the match is performed without regard to the case of alphabetic characters."
+    )
+    starts = [span.start for span in split_sentences(doc.text) if doc.text[span.start : span.end] == sentence]
+    assert any(doc.page_at(start) == 20 and doc.page_at(start + len(sentence) - 1) == 21 for start in starts)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [HANDBOOK / "sect.task-scheduling-cron-atd.html", HANDBOOK / "sect.apt-get.html", REFERENCE / "ch02.en.html"],
+    ids=lambda path: path.name,
+)
+def test_docbook_navigation_is_dropped(path: Path) -> None:
+    doc = loaded(path)
+    assert not {"Prev", "Next", "Up", "Home", "Table of Contents"} & set(blocks(doc))
+    assert "Download the ebook" not in doc.text
+    assert not re.search(r"(?m)^(Prev|Next)\S", doc.text)  # "Prev9.6. The inetd Super-Server"
+
+
+def test_every_handbook_page_loses_its_navigation() -> None:
+    loaded(HANDBOOK / "index.html")  # skips without the package
+    for path in sorted(HANDBOOK.glob("*.html")):
+        doc = load(path)
+        assert not {"Prev", "Next", "Up", "Home", "Download the ebook"} & set(blocks(doc)), path.name
+
+
+def test_sphinx_furniture_is_dropped() -> None:
+    doc = loaded(PYDOCS / "library/os.html")
+    for furniture in ("Previous topic", "Next topic", "This Page", "Show Source", "Quick search", "¶", "Please donate"):
+        assert furniture not in doc.text
+    assert "Navigation" not in blocks(doc)
+
+
+def test_texinfo_navigation_rows_are_dropped() -> None:
+    doc = loaded(BASH / "bashref.html")
+    assert not re.search(r"(?m)^(Next|Previous|Up): ", doc.text)
+    assert "[Contents][Index]" not in doc.text
+    assert "¶" not in doc.text
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_dropped() -> None:
+    bash = loaded(BASH / "bashref.pdf")
+    assert not re.search(r"(?m)^Chapter \d+: [^\n]* \d+$", bash.text)  # odd pages: "Chapter 3: Basic Shell Features 15"
+    assert bash.text.count("Bash Reference Manual") < 5  # even pages carried it ~100 times
+    assert sum(1 for block in blocks(bash) if re.fullmatch(r"[ivxl\d]+", block)) < 5  # 196 pages carried a number
+    reference = loaded(REFERENCE / "debian-reference.en.pdf")
+    assert not re.search(r"Debian Reference \d+ / \d+", reference.text)
+    assert [page.number for page in bash.pages] == list(range(1, len(bash.pages) + 1))
+    assert all(a.end <= b.start for a, b in zip(bash.pages, bash.pages[1:], strict=False))
+
+
+def test_html_code_blocks_stay_intact() -> None:
+    import lxml.html
+
+    for path in (HANDBOOK / "sect.task-scheduling-cron-atd.html", PYDOCS / "library/functions.html"):
+        doc = loaded(path)
+        markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", path.read_text("utf-8"))
+        pres = lxml.html.document_fromstring(markup).iter("pre")
+        verbatim = ["\n".join(line.rstrip() for line in "".join(pre.itertext()).strip("\n").split("\n")) for pre in pres]
+        assert verbatim, path.name
+        for code in verbatim:
+            assert f"\n\n{code.rstrip()}\n\n" in f"\n\n{doc.text}\n\n", f"{path.name}: {code[:40]!r}"
+
+
+def test_pdf_and_rest_code_blocks_keep_their_lines() -> None:
+    bash = loaded(BASH / "bashref.pdf")
+    example = next(block for block in blocks(bash) if block.startswith('echo -n "Enter the name of an animal: "'))
+    assert [line.strip() for line in example.split("\n")] == [
+        'echo -n "Enter the name of an animal: "',
+        "read ANIMAL",
+        'echo -n "The $ANIMAL has "',
+        "case $ANIMAL in",
+        'horse | dog | cat) echo -n "four";;',
+        'man | kangaroo ) echo -n "two";;',
+        '*) echo -n "an unknown number of";;',
+        "esac",
+        'echo " legs."',
+    ]
+    functions = loaded(PYDOCS / "_sources/library/functions.rst.txt")
+    code = "def all(iterable):\n    for element in iterable:\n        if not element:\n            return False\n    return True"
+    assert code in blocks(functions)
+
+
+def test_rest_sources_lose_their_markup() -> None:
+    doc = loaded(PYDOCS / "_sources/library/functions.rst.txt")
+    prose = "\n\n".join(block for block in blocks(doc) if not block.startswith((">>>", "def ", "class ")) and "\n" not in block)
+    assert not re.search(r":[a-z]+:`|``|^\.\. |\|func-", prose, re.MULTILINE)
+    assert "abs(x)" in blocks(doc) and "New in version 3.10." in blocks(doc)
