@@ -6,11 +6,21 @@ import logging
 import os
 import sys
 
-from assistant import Settings, build_assistant
+from assistant import Citewise, Settings, build_assistant
+from index import IndexBusyError, IndexMismatchError, SyncReport, UnsafeSyncError
 from ui import CSS, create_app, highlight, make_respond, render_answer, render_sources
 from ui.viewer import document_routes
 
-__all__ = ["create_app", "highlight", "launch", "make_respond", "render_answer", "render_sources", "warn_if_exposed"]
+__all__ = [
+    "create_app",
+    "highlight",
+    "launch",
+    "make_respond",
+    "render_answer",
+    "render_sources",
+    "startup_sync",
+    "warn_if_exposed",
+]
 
 logger = logging.getLogger("citewise.app")
 
@@ -18,13 +28,7 @@ logger = logging.getLogger("citewise.app")
 def launch(settings: Settings) -> None:
     """Open the index, bring it up to date with the documents folder, and serve the chat."""
     citewise = build_assistant(settings)
-    # An incremental sync costs a hash per file when nothing changed; it indexes a new folder,
-    # picks up documents added while the app was down, and repairs a sync that was killed.
-    logger.info("syncing %s", settings.docs_dir)
-    report = citewise.library.sync()
-    for failure in report.failed:
-        logger.warning("skipped %s: %s", failure.path, failure.error)
-    logger.info("index ready: %s", {k: v for k, v in report.summary().items() if k != "failed"})
+    startup_sync(citewise)
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     warn_if_exposed(settings)
     create_app(citewise).queue(default_concurrency_limit=4).launch(
@@ -33,10 +37,29 @@ def launch(settings: Settings) -> None:
         auth=auth,
         css=CSS,
         show_error=False,
-        max_file_size=f"{settings.max_upload_mb}mb",
+        # Gradio refuses larger uploads before they arrive; the limit is never above what sync indexes.
+        max_file_size=citewise.library.upload_limit()[0],
         # The document viewer the source cards link to, served before Gradio's own routes.
         app_kwargs={"routes": document_routes(citewise)},
     )
+
+
+def startup_sync(citewise: Citewise) -> SyncReport | None:
+    """Bring the index up to date with the documents folder; never wipes it, never stops the app starting."""
+    # An incremental sync costs a hash per file when nothing changed; it indexes a new folder,
+    # picks up documents added while the app was down, and repairs a sync that was killed.
+    logger.info("syncing %s", citewise.library.docs_dir)
+    try:
+        report = citewise.library.sync()
+    except (UnsafeSyncError, IndexBusyError) as error:
+        # A folder that lost its documents (an unmounted drive) or a writer that will not finish:
+        # the index as it stands still answers, so serve it and say why it was not synced.
+        logger.warning("serving the existing index without syncing it: %s", error)
+        return None
+    for failure in report.failed:
+        logger.warning("skipped %s: %s", failure.path, failure.error)
+    logger.info("index ready: %s", {k: v for k, v in report.summary().items() if k != "failed"})
+    return report
 
 
 def warn_if_exposed(settings: Settings) -> None:
@@ -50,5 +73,10 @@ def warn_if_exposed(settings: Settings) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    launch(Settings())
+    try:
+        launch(Settings())
+    except (IndexMismatchError, ValueError) as error:  # the index or the configuration needs the user's attention
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)

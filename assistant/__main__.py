@@ -1,21 +1,26 @@
 """Command line: ``python -m assistant ask "QUESTION" [--json]`` and ``search "QUERY" [--json]``.
 
 With ``-`` as the question, one question per line is read from standard input and one
-JSON object per line is printed, with the models loaded once.
+JSON object per line is printed, with the models loaded once. A question that fails (too long,
+a failing LLM server, any error) gets its own line with ``"error"`` set; the rest still run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.chat import QuestionError
 from assistant.settings import Settings
 from assistant.wiring import Citewise, build_assistant
 from index import IndexMismatchError
+
+logger = logging.getLogger("citewise.cli")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,20 +40,30 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         citewise = build_assistant(Settings())
-    except IndexMismatchError as error:
+    except (IndexMismatchError, ValueError) as error:  # the index or the configuration needs the user's attention
         print(f"error: {error}", file=sys.stderr)
         return 2
     if citewise.indexer.store.count() == 0:
         print("warning: the index is empty; run `python -m index sync DIR` first", file=sys.stderr)
+    failures = 0
     for question in _questions(args.question):
-        result = (
-            _ask(citewise, question, args.doc) if args.command == "ask" else _search(citewise, question, args.doc, args.top_k)
-        )
+        try:
+            result = (
+                _ask(citewise, question, args.doc) if args.command == "ask" else _search(citewise, question, args.doc, args.top_k)
+            )
+        except Exception as error:  # one bad question must never cost the ones after it
+            if not isinstance(error, QuestionError):
+                logger.exception("%s failed for %r", args.command, question[:200])
+            failures += 1
+            result = _failure(args.command, question, citewise.settings.llm, error)
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
+        elif result.get("error"):
+            print(f"error: {result['error']}", file=sys.stderr, flush=True)
         else:
             _print_human(result)
-    return 0
+    # In batch mode every failure is on its own line; a single question's failure is the exit code.
+    return 1 if failures and args.question != "-" else 0
 
 
 def _questions(argument: str) -> Iterator[str]:
@@ -62,6 +77,23 @@ def _questions(argument: str) -> Iterator[str]:
 
 def _ask(citewise: Citewise, question: str, docs: list[str]) -> dict[str, Any]:
     return citewise.assistant.ask(question, sources=docs).complete().to_json()
+
+
+def _failure(command: str, question: str, backend: str, error: Exception) -> dict[str, Any]:
+    """The line a failed question gets: the command's usual keys, empty, with ``error`` saying why."""
+    message = str(error) if isinstance(error, QuestionError) else f"{type(error).__name__}: {error}"
+    if command == "search":
+        return {"query": question, "results": [], "timings": {}, "error": message}
+    return {
+        "question": question,
+        "query": question,
+        "answer": "",
+        "refused": True,
+        "backend": backend,
+        "citations": [],
+        "sentences": [],
+        "error": message,
+    }
 
 
 def _search(citewise: Citewise, query: str, docs: list[str], top_k: int) -> dict[str, Any]:

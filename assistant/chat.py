@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.citations import Citation, CitationBook, SentenceCheck
-from assistant.condense import condense, is_follow_up
+from assistant.condense import condense, is_follow_up, refers_back
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
@@ -20,6 +20,10 @@ from assistant.verify import Verifier, renumber_markers
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\S+\s*")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as written (empty, or over the length limit); the message says why."""
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Assistant:
         backend: the default backend: "extractive" or a key of ``llms``.
         verifier: checks generated sentences against the sources they cite.
         history_tokens: how much of the conversation is used for follow-ups and the LLM prompt.
+        max_question_chars: longer questions are refused with a QuestionError before any model runs.
     """
 
     def __init__(
@@ -98,6 +103,7 @@ class Assistant:
         backend: str = "extractive",
         verifier: Verifier | None = None,
         history_tokens: int = 1500,
+        max_question_chars: int = 2000,
     ) -> None:
         self.retriever = retriever
         self.extractive = extractive
@@ -106,6 +112,7 @@ class Assistant:
         self.backend = backend
         self.verifier = verifier
         self.history_tokens = history_tokens
+        self.max_question_chars = max_question_chars
         if backend != "extractive" and backend not in self.llms:
             raise ValueError(f"unknown answer backend {backend!r}: use extractive, {', '.join(self.llms)}")
 
@@ -131,6 +138,9 @@ class Assistant:
         Returns an Answer whose citations are known before its first token; iterate
         ``answer.tokens()`` to stream it.
 
+        Raises:
+            QuestionError: the question is empty or longer than ``max_question_chars``.
+
         Example:
             >>> answer = assistant.ask("How much did China donate to the WHO?")
             >>> "".join(answer.tokens())
@@ -139,22 +149,22 @@ class Assistant:
             '003_8cf9f7c4be1979b2.txt'
         """
         began = time.perf_counter()
-        question = question.strip()
+        question = self.checked(question)
         options = options or self.retriever.defaults
         if sources:
             options = replace(options, sources=tuple(sources))
         llm = self.llms.get(backend or self.backend)
         recent = within_budget(history, self.history_tokens)
-        query = self._condense(llm, question, recent)
-        retrieval = self.retriever.search(query, options)
+        query, retrieval = self._search(question, self._condense(llm, question, recent), options)
         if not retrieval.relevant:
             # Nothing relevant: refuse without spending an LLM call on it.
             return self._refuse(question, query, retrieval, began, llm)
         if llm is not None:
             return self._generate(llm, question, query, retrieval, recent, began)
-        # Passages were found with the conversation's context; sentences are judged against the
-        # question as asked, which the cross-encoder reads better than a keyword-extended query.
-        extract = self.extractive.answer(question, retrieval.relevant)
+        # Sentences are judged against the question as asked, which the cross-encoder reads better than a
+        # keyword-extended query, and for a follow-up also against the query with the conversation's words:
+        # "To how many countries?" alone fits every count of countries equally.
+        extract = self.extractive.answer(question, retrieval.relevant, context=query if query != question else "")
         if not extract.sentences:
             return self._refuse(question, query, retrieval, began, llm)
         answer = Answer(
@@ -173,9 +183,41 @@ class Assistant:
         return answer
 
     def search(self, query: str, sources: Sequence[str] = (), options: SearchOptions | None = None) -> Retrieval:
-        """The ranked passages for ``query`` (the retrieval inspector's view)."""
+        """The ranked passages for ``query`` (the retrieval inspector's view); raises QuestionError as ``ask`` does."""
+        query = self.checked(query)
         options = options or self.retriever.defaults
         return self.retriever.search(query, replace(options, sources=tuple(sources)) if sources else options)
+
+    def checked(self, question: str) -> str:
+        """``question`` stripped, or a QuestionError saying why it cannot be asked."""
+        question = question.strip()
+        if not question:
+            raise QuestionError("The question is empty.")
+        if len(question) > self.max_question_chars:
+            # Every stage's cost grows with the question (embedding, BM25 terms, reranking, sentence
+            # scoring), and no model reads more than a few hundred tokens of it anyway.
+            raise QuestionError(
+                f"The question is {len(question):,} characters long; the limit is {self.max_question_chars:,} "
+                "(CITEWISE_MAX_QUESTION_CHARS). Ask it in fewer words."
+            )
+        return question
+
+    def _search(self, question: str, query: str, options: SearchOptions) -> tuple[str, Retrieval]:
+        """Search ``query``; for a condensed follow-up, also the question as asked, and keep what found better evidence.
+
+        Condensing must never make a standalone question worse: "What is the capital of France?" is
+        short, not a follow-up, and the previous question's words would only pull in its passages. A
+        question that points back ("how many did they train?") keeps the conversation's words unless
+        its own find clearly better passages; any other keeps its own words unless the conversation's
+        find clearly better ones.
+        """
+        retrieval = self.retriever.search(query, options)
+        if query == question:
+            return query, retrieval
+        plain = self.retriever.search(question, options)
+        if refers_back(question):
+            return (question, plain) if _clearly_better(plain, retrieval) else (query, retrieval)
+        return (query, retrieval) if _clearly_better(retrieval, plain) else (question, plain)
 
     def _condense(self, llm: LLMAnswerer | None, question: str, history: Sequence[Turn]) -> str:
         if llm is None or not history or not is_follow_up(question):
@@ -249,3 +291,20 @@ class Assistant:
             seconds=time.perf_counter() - began,
             _pieces=iter(_TOKEN.findall(self.refusal)),
         )
+
+
+def _clearly_better(first: Retrieval, second: Retrieval) -> bool:
+    """Whether ``first``'s best relevant passage beats ``second``'s by a clear margin (any beats none)."""
+    if not first.relevant:
+        return False
+    if not second.relevant:
+        return True
+    best, other = first.relevant[0], second.relevant[0]
+    # Cross-encoder logits of an answering passage sit several points above a near miss; cosines
+    # (reranking off) are packed within a few hundredths.
+    margin = _RERANK_MARGIN if best.scores.get("rerank") is not None else _COSINE_MARGIN
+    return best.score > other.score + margin
+
+
+_RERANK_MARGIN = 1.0
+_COSINE_MARGIN = 0.05

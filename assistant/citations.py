@@ -24,6 +24,7 @@ class Citation:
     page: int | None = None
     chunk_id: str = ""
     start_char: int = 0  # where the chunk starts in its document's text
+    section: str = ""  # the headings the chunk sits under, joined by " > "; "" for none
     # [start, end) offsets of each supporting sentence inside ``text``, for highlighting.
     highlights: list[tuple[int, int]] = field(default_factory=list)
 
@@ -63,6 +64,7 @@ class CitationBook:
                 page=passage.page,
                 chunk_id=passage.chunk_id,
                 start_char=passage.start_char,
+                section=passage.section,
             )
             self._by_chunk[passage.chunk_id] = citation
         if highlight is not None and highlight not in citation.highlights:

@@ -18,7 +18,12 @@ _SHORT = 3  # content words at most for a question to count as elliptical ("and 
 
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` probably depends on the conversation before it."""
-    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question)) or len(query_terms(question)) <= _SHORT
+    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question)) or len(query_terms(question, _SHORT + 1)) <= _SHORT
+
+
+def refers_back(question: str) -> bool:
+    """Whether ``question`` points at something said before ("they", "that", "and Italy?"), not only short."""
+    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question))
 
 
 def condense(question: str, history: Sequence[Turn]) -> str:

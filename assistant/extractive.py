@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,7 +25,8 @@ class Candidate:
     passage: Passage
     start: int
     end: int
-    score: float = 0.0
+    score: float = 0.0  # what ranks the sentences: fit, plus shared rare words and the passage's relevance
+    fit: float = 0.0  # the scorer's own judgement of the (question, sentence) pair alone
 
     @property
     def text(self) -> str:
@@ -39,6 +40,7 @@ class Extract:
 
     sentences: list[tuple[str, int]]  # (sentence, citation number)
     book: CitationBook
+    considered: list[Candidate] = field(default_factory=list)  # the sentences that fit the question's shape, best first
 
     @property
     def text(self) -> str:
@@ -57,9 +59,18 @@ class ExtractiveAnswerer:
         reranker: scores sentences as (question, sentence) pairs when available.
         max_sentences: the answer's length at most.
         max_passages: sentences are taken from this many of the best passages.
+        min_fit: the best sentence's own score (cross-encoder logit, or cosine without a reranker) must reach
+            this, or the answer is a refusal: a passage can be on topic while none of its sentences answers.
     """
 
-    def __init__(self, embedder: Embedder, reranker: Reranker | None, max_sentences: int = 3, max_passages: int = 3) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        reranker: Reranker | None,
+        max_sentences: int = 3,
+        max_passages: int = 3,
+        min_fit: float | None = None,
+    ) -> None:
         self.embedder = embedder
         self.reranker = reranker
         self.max_sentences = max_sentences
@@ -69,9 +80,14 @@ class ExtractiveAnswerer:
         # sentence must score within ``margin`` of the best one and above ``floor`` on its own.
         self.margin, self.floor = (2.5, 0.0) if reranker is not None else (0.1, 0.45)
         self.context_weight = 0.3
+        self.min_fit = min_fit if min_fit is not None else float("-inf")
 
-    def answer(self, question: str, passages: list[Passage]) -> Extract:
-        """Compose a short answer from ``passages`` (already judged relevant), best sentence first."""
+    def answer(self, question: str, passages: list[Passage], context: str = "") -> Extract:
+        """Compose a short answer from ``passages`` (already judged relevant), best sentence first.
+
+        ``context``: for a follow-up, the query with the conversation's words; a sentence scores the
+        better of its match with the question and with it.
+        """
         names = _names(question)
         if not _mentions(" ".join(p.text for p in passages), names):
             # A question about a name no relevant passage mentions is not answered by them.
@@ -87,9 +103,11 @@ class ExtractiveAnswerer:
         candidates = [c for c in self._candidates(passages) if shape.states(c.text)]
         if not candidates:
             return Extract([], CitationBook())
-        self._score(question, candidates)
+        self._score(question, candidates, context)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
+        if best.fit < self.min_fit:
+            return Extract([], CitationBook(), ranked)
         chosen = [best]
         for candidate in ranked[1:]:
             if len(chosen) >= self.max_sentences or candidate.score < max(best.score - self.margin, self.floor):
@@ -104,7 +122,7 @@ class ExtractiveAnswerer:
         rest = sorted(chosen[1:], key=lambda c: (rank_of[c.passage.chunk_id], c.start))
         book = CitationBook()
         sentences = [(c.text, book.cite(c.passage, (c.start, c.end))) for c in [best, *rest]]
-        return Extract(sentences, book)
+        return Extract(sentences, book, ranked)
 
     def _candidates(self, passages: list[Passage]) -> list[Candidate]:
         seen: set[str] = set()
@@ -120,14 +138,16 @@ class ExtractiveAnswerer:
                 candidates.append(Candidate(passage, span.start, span.end))
         return candidates
 
-    def _score(self, question: str, candidates: list[Candidate]) -> None:
+    def _score(self, question: str, candidates: list[Candidate], context: str = "") -> None:
         texts = [c.text for c in candidates]
         if self.reranker is not None:
             scores = np.array(self.reranker.score(question, texts))
+            if context:
+                scores = np.maximum(scores, self.reranker.score(context, texts))
             boost = 2.0
         else:
-            vectors = self.embedder.encode([question, *texts])
-            scores = vectors[1:] @ vectors[0]
+            vectors = self.embedder.encode([question, context or question, *texts])
+            scores = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
             boost = 0.08
         terms = set(query_terms(question))
         for candidate, score in zip(candidates, scores, strict=True):
@@ -135,6 +155,7 @@ class ExtractiveAnswerer:
             words = set(query_terms(candidate.text))
             bonus = boost / 2 * len(terms & words) / len(terms) if terms else 0.0
             # The passage score carries the context a lone sentence lacks (who "they" are, which country).
+            candidate.fit = float(score)
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -26,15 +27,15 @@ class LLMError(RuntimeError):
     """The LLM server could not answer; the message says what to do about it."""
 
 
-def build_llm(backend: str, settings: Any) -> LLM:
-    """The llama-index LLM for ``backend`` ("ollama" or "openai"), configured from settings."""
+def build_llm(backend: str, settings: Any, url: str) -> LLM:
+    """The llama-index LLM for ``backend`` ("ollama" or "openai") at ``url``, configured from settings."""
     match backend:
         case "ollama":
             from llama_index.llms.ollama import Ollama
 
             return Ollama(
                 model=settings.ollama_model,
-                base_url=settings.ollama_url,
+                base_url=url,
                 temperature=settings.temperature,
                 request_timeout=settings.request_timeout,
                 # Known up front, so no model-info request precedes every answer.
@@ -45,7 +46,7 @@ def build_llm(backend: str, settings: Any) -> LLM:
 
             return OpenAILike(
                 model=settings.openai_model,
-                api_base=settings.openai_base_url,
+                api_base=url,
                 api_key=settings.openai_api_key or "not-needed",
                 temperature=settings.temperature,
                 is_chat_model=True,
@@ -112,11 +113,39 @@ class LLMAnswerer:
         return f"The {self.backend} server at {self.where} failed: {text[:300]}"
 
 
-_SOURCE_TAG = re.compile(r"<(\s*/?\s*source)", re.IGNORECASE)
+# What a document could use to write a <source> or </source> tag of its own: any angle bracket
+# (fullwidth, small, single guillemet, CJK), any slash, and letters that look like Latin ones.
+_TAG = re.compile(r"[<‹〈⟨](?:[/∕⁄⧸])?source", re.IGNORECASE)
+_LOOK_ALIKES = str.maketrans({"ѕ": "s", "ο": "o", "о": "o", "օ": "o", "ս": "u", "υ": "u", "г": "r", "с": "c", "ϲ": "c", "е": "e"})
 
 
 def _source_block(n: int, passage: Passage) -> str:
     page = f' page="{passage.page}"' if passage.page else ""
-    # Delimiters inside a document cannot close its block early.
-    text = _SOURCE_TAG.sub(r"&lt;\1", passage.text)
-    return render("source", n=str(n), source=html.escape(passage.source, quote=True), page=page, text=text)
+    return render("source", n=str(n), source=html.escape(passage.source, quote=True), page=page, text=defang(passage.text))
+
+
+def defang(text: str) -> str:
+    """``text`` with every would-be ``<source>`` or ``</source>`` tag opened by ``&lt;`` instead of a bracket.
+
+    A delimiter inside a document must not close its block early, however it is disguised:
+    invisible characters between the letters (``<\u200b/source>``), fullwidth or look-alike
+    brackets, slashes and letters. Tags are looked for in a folded copy of the text (format
+    characters and spaces dropped, NFKC, case-folded, look-alikes mapped) and escaped in the
+    original, so ordinary text passes through unchanged. Linear in the text's length.
+
+    Example:
+        >>> defang("ok </source> <\u200b/source> 1 < 2")
+        'ok &lt;/source> &lt;\u200b/source> 1 < 2'
+    """
+    folded: list[str] = []
+    origin: list[int] = []  # the index in ``text`` each folded character came from
+    for index, char in enumerate(text):
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            continue
+        for piece in unicodedata.normalize("NFKC", char).casefold().translate(_LOOK_ALIKES):
+            folded.append(piece)
+            origin.append(index)
+    brackets = {origin[match.start()] for match in _TAG.finditer("".join(folded))}
+    if not brackets:
+        return text
+    return "".join("&lt;" if index in brackets else char for index, char in enumerate(text))

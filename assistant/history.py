@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+# Scripts written without spaces between words (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar): a
+# tokenizer spends about one token per character there, so counting them by spaces would call a
+# whole paragraph one word.
+_UNSPACED = re.compile(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+_WORD = re.compile(
+    r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+)
+_CHARS_PER_TOKEN = 4  # a long run with no spaces (a URL, base64, a hash) costs about a token per 4 characters
 
 
 @dataclass(frozen=True)
@@ -31,13 +43,25 @@ def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
 
 
 def within_budget(turns: Sequence[Turn], max_tokens: int) -> list[Turn]:
-    """The most recent turns whose rough token count (words * 4/3) fits ``max_tokens``, oldest first."""
+    """The most recent turns whose rough token count (see ``estimate_tokens``) fits ``max_tokens``, oldest first."""
     kept: list[Turn] = []
     used = 0
     for turn in reversed(turns):
-        cost = len(turn.content.split()) * 4 // 3 + 4
+        cost = estimate_tokens(turn.content) + 4
         if used + cost > max_tokens:
             break
         kept.append(turn)
         used += cost
     return kept[::-1]
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count that holds for any script: words * 4/3, one per CJK or Thai character, long runs by length.
+
+    Example:
+        >>> estimate_tokens("How many masks were sent?"), estimate_tokens("中国向世界卫生组织捐款")
+        (6, 11)
+    """
+    unspaced = len(_UNSPACED.findall(text))
+    words = sum(max(1, len(word) // _CHARS_PER_TOKEN) for word in _WORD.findall(text))
+    return unspaced + words * 4 // 3

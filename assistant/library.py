@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 import threading
+import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +18,39 @@ from index import SUPPORTED_SUFFIXES, Indexer, SyncReport
 from index.loader import LoadedDocument, load
 from index.sync import Progress
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
-_MAX_NAME = 120
+# Punctuation kept as it is, beside letters, digits and marks: harmless on every file system and in a
+# shell word (parentheses too: they number a second copy, "report (2).pdf").
+_KEPT = frozenset(" ._-(),+")
+# Reserved on Windows (and so on SMB and exFAT mounts) whatever the extension.
+_DEVICE_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))})
+# ext4 and most file systems allow 255 bytes per name; this leaves room for " (12)" and for
+# file systems that store names longer than they show them (encrypted home folders).
+_MAX_NAME_BYTES = 200
+_MAX_SUFFIX_BYTES = 16  # a longer "extension" is just part of the name
+_NUMBERED = re.compile(r"^(?P<stem>.*) \((?P<n>\d+)\)$")
 
 
 class UploadError(ValueError):
-    """An upload that was refused; the message says why."""
+    """An upload that was refused or could not be saved; the message says why."""
+
+
+@dataclass(frozen=True)
+class SavedUpload:
+    """Where an upload went: ``name`` in the documents folder, from ``original`` as the browser named it.
+
+    ``existing`` is the document that already had the name, if one did: it was replaced when
+    ``replaced``, otherwise the upload got the next free name (``renamed``).
+    """
+
+    name: str
+    original: str
+    existing: str | None = None
+    replaced: bool = False
+
+    @property
+    def renamed(self) -> bool:
+        """True when another document kept the name and this upload got a numbered one."""
+        return self.existing is not None and not self.replaced
 
 
 @dataclass(frozen=True)
@@ -45,18 +75,68 @@ class DocumentRow:
 
 
 def safe_name(name: str) -> str:
-    """A file name that cannot leave the documents folder or hide itself.
+    """A file name that cannot leave the documents folder or hide itself, and keeps its letters in any script.
+
+    NFC-normalised; letters, digits and marks of every script are kept; invisible format characters
+    (bidi overrides, zero-width) are dropped; separators, control characters and the characters
+    Windows or a shell reserve become ``_``; at most 200 UTF-8 bytes, never cut inside a character.
 
     Example:
         >>> safe_name("../../etc/passwd.txt")
         'passwd.txt'
+        >>> safe_name("Übersicht 2024?.PDF")
+        'Übersicht 2024_.pdf'
     """
-    base = Path(name.replace("\\", "/")).name
-    cleaned = _UNSAFE.sub("_", base).strip(" .")
+    base = Path(unicodedata.normalize("NFC", name).replace("\\", "/")).name
+    kept = []
+    for char in base:
+        category = unicodedata.category(char)
+        if category[0] in "LNM" or char in _KEPT:
+            kept.append(char)
+        elif category == "Zs":  # no-break and ideographic spaces
+            kept.append(" ")
+        elif category != "Cf":
+            kept.append("\0")
+    # Leading dots would hide the file from sync, trailing ones and spaces vanish on Windows, a leading
+    # "-" reads as an option to command-line tools.
+    cleaned = re.sub("\0+", "_", "".join(kept)).lstrip(" .-").rstrip(" .")
     stem, suffix = os.path.splitext(cleaned)
+    if len(suffix.encode()) > _MAX_SUFFIX_BYTES:
+        stem, suffix = cleaned, ""
+    stem = stem.rstrip(" .")
     if not stem:
         raise UploadError(f"{name!r} has no usable file name")
-    return stem[: _MAX_NAME - len(suffix)] + suffix.lower()
+    if stem.split(".")[0].upper() in _DEVICE_NAMES:
+        stem += "_"
+    return _fit(stem, suffix.lower())
+
+
+def _fit(stem: str, suffix: str) -> str:
+    """``stem + suffix`` within _MAX_NAME_BYTES, shortening the stem at a character boundary."""
+    room = _MAX_NAME_BYTES - len(suffix.encode())
+    cut = stem.encode()[:room].decode("utf-8", "ignore")
+    # A letter cut off from the marks that follow it (an accent, a vowel sign) would be another letter.
+    while cut and len(cut) < len(stem) and unicodedata.category(stem[len(cut)])[0] == "M":
+        cut = cut[:-1]
+    if len(cut) < len(stem):
+        cut = cut.rstrip(" .")  # what Windows would drop, and "report .pdf" looks like a typo
+    return cut + suffix
+
+
+def _fold(name: str) -> str:
+    """How a case-insensitive file system (macOS, Windows, SMB, exFAT) compares names."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _numbered(name: str, n: int) -> str:
+    """``report (n).pdf`` for ``report.pdf``, and for ``report (2).pdf`` too."""
+    stem, suffix = os.path.splitext(name)
+    match = _NUMBERED.match(stem)
+    return _fit(match["stem"] if match else stem, f" ({n}){suffix}")
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 class Library:
@@ -65,7 +145,7 @@ class Library:
     Args:
         docs_dir: the folder that sync mirrors.
         indexer: the write path into the index.
-        max_upload_bytes: larger uploads are refused.
+        max_upload_bytes: larger uploads are refused; so are files larger than the indexer indexes.
     """
 
     def __init__(self, docs_dir: Path, indexer: Indexer, max_upload_bytes: int) -> None:
@@ -74,29 +154,95 @@ class Library:
         self.max_upload_bytes = max_upload_bytes
         self.last_report: SyncReport | None = None
         self._lock = threading.Lock()
+        self._naming = threading.Lock()  # two sessions uploading one name get two names
 
-    def save_upload(self, original_name: str, uploaded: Path) -> str:
-        """Copy an uploaded file into the documents folder; returns its source name.
+    def upload_limit(self) -> tuple[int, str]:
+        """The largest upload accepted and the setting that sets it: never more than sync will index."""
+        # A file sync would skip as too large must not be "Saved" first; fakes in tests carry no limit.
+        indexed = getattr(self.indexer, "max_file_bytes", None)
+        if indexed is not None and indexed < self.max_upload_bytes:
+            return int(indexed), "CITEWISE_MAX_FILE_MB"
+        return self.max_upload_bytes, "CITEWISE_MAX_UPLOAD_MB"
+
+    def save_upload(self, original_name: str, uploaded: Path, *, replace: bool = False) -> SavedUpload:
+        """Copy an uploaded file into the documents folder under a safe name.
 
         The copy is written to a hidden temporary file and renamed into place, so a crash
-        mid-upload never leaves a half-written document for sync to index.
+        mid-upload never leaves a half-written document for sync to index. A document with the
+        same name (compared without case, as on case-insensitive mounts) is never overwritten
+        silently: the upload gets the next free name, ``report (2).pdf``, unless ``replace``.
+
+        Raises:
+            UploadError: unsupported type, too large, no usable name, or the disk refused the write
+                (full, read-only, no permission); nothing is left behind then.
         """
         name = safe_name(original_name)
         if Path(name).suffix not in SUPPORTED_SUFFIXES:
             raise UploadError(f"{name}: unsupported file type; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
-        size = uploaded.stat().st_size
-        if size > self.max_upload_bytes:
-            raise UploadError(f"{name}: {size / 1e6:.1f} MB is over the {self.max_upload_bytes / 1e6:.0f} MB upload limit")
-        self.docs_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".upload-", dir=self.docs_dir)
         try:
+            size = uploaded.stat().st_size
+        except OSError as error:
+            raise UploadError(f"{name} could not be read: {_reason(error)}") from error
+        limit, variable = self.upload_limit()
+        if size > limit:
+            raise UploadError(f"{name}: {size / 1e6:.1f} MB is over the {limit / 1e6:g} MB upload limit (set by {variable})")
+        temporary: Path | None = None
+        try:
+            self.docs_dir.mkdir(parents=True, exist_ok=True)
+            handle, path = tempfile.mkstemp(prefix=".upload-", dir=self.docs_dir)
+            temporary = Path(path)
             with os.fdopen(handle, "wb") as target, uploaded.open("rb") as source:
                 shutil.copyfileobj(source, target)
-            os.replace(temporary, self.docs_dir / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return name
+                target.flush()
+                # On disk before it gets its name: a power cut never leaves an empty document in place.
+                os.fsync(target.fileno())
+            with self._naming:
+                saved = self._place(temporary, name, original_name, replace)
+            temporary = None
+            return saved
+        except OSError as error:  # disk full, read-only or no permission: this file fails, not the upload
+            raise UploadError(f"{name} could not be saved: {_reason(error)}") from error
+        finally:
+            if temporary is not None:
+                with suppress(OSError):
+                    temporary.unlink(missing_ok=True)
+
+    def _place(self, temporary: Path, name: str, original: str, replace: bool) -> SavedUpload:
+        """Give the written upload its name, never taking one another document has (unless replacing it)."""
+        taken = {_fold(other): other for other in os.listdir(self.docs_dir)}
+        existing = taken.get(_fold(name))
+        if existing is not None and replace:
+            # The old document's own spelling, so its id (and citations to it) stay the same.
+            os.replace(temporary, self.docs_dir / existing)
+            return SavedUpload(existing, original, existing=existing, replaced=True)
+        if existing is None and self._link(temporary, name):
+            return SavedUpload(name, original)
+        for n in range(2, 10_000):
+            candidate = _numbered(name, n)
+            if _fold(candidate) not in taken and self._link(temporary, candidate):
+                return SavedUpload(candidate, original, existing=existing or name)
+        raise UploadError(f"{name}: too many documents with this name")
+
+    def _link(self, temporary: Path, name: str) -> bool:
+        """Move ``temporary`` to ``name`` unless that name exists; False when it does."""
+        target = self.docs_dir / name
+        try:
+            # A hard link never replaces an existing file, so a document another process just
+            # saved under this name is safe too; the temporary name is dropped afterwards.
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV):
+                raise
+            # No hard links here (exFAT, some network mounts): check, then rename, under this process's lock.
+            if target.exists():
+                return False
+            os.replace(temporary, target)
+            return True
+        with suppress(OSError):  # a leftover hidden temporary is never indexed; the document is saved
+            temporary.unlink()
+        return True
 
     def delete(self, source: str) -> None:
         """Remove a document from the folder and from the index."""
@@ -122,10 +268,15 @@ class Library:
         current = hashlib.sha256(path.read_bytes()).hexdigest() in stored.hashes
         return OpenedDocument(source, path, load(path), current)
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
-        """Re-index the documents folder; one sync at a time from this process."""
+    def sync(self, progress: Progress | None = None, *, allow_mass_delete: bool = False) -> SyncReport:
+        """Re-index the documents folder; one sync at a time from this process.
+
+        Raises:
+            UnsafeSyncError: the folder lacks all or most indexed documents (unmounted?); nothing changed.
+            IndexBusyError: another writer held the index's lock for too long.
+        """
         with self._lock:
-            self.last_report = self.indexer.sync(self.docs_dir, progress=progress)
+            self.last_report = self.indexer.sync(self.docs_dir, progress=progress, allow_mass_delete=allow_mass_delete)
         return self.last_report
 
     def rows(self) -> list[DocumentRow]:

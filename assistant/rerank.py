@@ -38,7 +38,10 @@ class OnnxCrossEncoder:
         self._session = onnxruntime.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
+        # Longest first: a short question keeps every token and the passage is cut to fit, exactly as
+        # "only_second" would; a question too long to leave room for the passage is cut too, instead of
+        # the tokenizer raising "Sequence to truncate too short".
+        self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self._tokenizer.enable_padding()  # to the longest pair of each batch
         self._batch_size = batch_size
 

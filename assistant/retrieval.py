@@ -35,6 +35,7 @@ class Passage:
     page: int | None
     start_char: int
     end_char: int
+    section: str = ""  # the headings the chunk sits under, innermost last, joined by " > "; "" for none
     score: float = 0.0  # the score the relevance cut-off uses (rerank, else dense cosine, else fused)
     scores: dict[str, float | None] = field(default_factory=dict)
 
@@ -214,6 +215,7 @@ def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
         page=page or None,
         start_char=int(meta.get("start_char") or 0),
         end_char=int(meta.get("end_char") or 0),
+        section=str(meta.get("section") or ""),
         scores={"dense": None, "bm25": None, "rerank": None},
     )
 

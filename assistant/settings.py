@@ -10,6 +10,9 @@ from pydantic_settings import SettingsConfigDict
 from assistant.rerank import PACKAGED_RERANKER
 from index.settings import IndexSettings
 
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+OPENAI_URL = "https://api.openai.com/v1"
+
 
 class Settings(IndexSettings):
     """Everything configurable, flat under the ``CITEWISE_`` prefix (the index section is inherited)."""
@@ -32,14 +35,35 @@ class Settings(IndexSettings):
     min_similarity: float = 0.45  # cosine a passage needs when reranking is off
 
     # Answering
+    max_question_chars: int = Field(2000, ge=1)  # longer questions get a clear refusal, not a slow or failed answer
     llm: Literal["extractive", "ollama", "openai"] = "extractive"
     answer_sentences: int = 3
-    ollama_url: str = "http://127.0.0.1:11434"
+    # An LLM backend is offered only when configured: its URL (or, for OpenAI itself, a key) is set,
+    # or it is the chosen answerer. Nothing is sent anywhere otherwise.
+    ollama_url: str = ""  # empty: http://127.0.0.1:11434 when CITEWISE_LLM=ollama
     ollama_model: str = "llama3.2"
-    openai_base_url: str = "https://api.openai.com/v1"
+    openai_base_url: str = ""  # empty: https://api.openai.com/v1 only when an API key is set
     openai_api_key: str = ""
     openai_model: str = "gpt-4o-mini"
     temperature: float = 0.0
     request_timeout: float = 120.0
     llm_context_window: int = 8192
     history_tokens: int = 1500
+
+    def llm_endpoints(self) -> dict[str, str]:
+        """The LLM backends this configuration switches on, with the URL each one talks to.
+
+        Raises:
+            ValueError: ``llm`` names a backend that has nowhere to send questions.
+        """
+        endpoints = {}
+        if self.ollama_url or self.llm == "ollama":
+            endpoints["ollama"] = self.ollama_url or DEFAULT_OLLAMA_URL
+        if self.openai_base_url or self.openai_api_key:
+            endpoints["openai"] = self.openai_base_url or OPENAI_URL
+        elif self.llm == "openai":
+            raise ValueError(
+                "CITEWISE_LLM=openai needs CITEWISE_OPENAI_BASE_URL (a local server: vLLM, llama.cpp, LM Studio) "
+                "or CITEWISE_OPENAI_API_KEY (OpenAI itself, which receives your questions and the passages found)"
+            )
+        return endpoints

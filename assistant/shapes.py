@@ -9,15 +9,24 @@ the thing the question counts: "How many masks did China send to Serbia?" is not
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 
-# A quantity: digits not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg"),
-# or a number word.
+# Where a run of digits "1.2,3" may begin a quantity: at its first group when nothing glues that to a
+# word, else at its second ("COVID-19.5" -> "5"; kept as it always was). Starting anywhere further in
+# could never match and made a long run cost n squared. Python's look-behinds have a fixed width, hence
+# one per length of a glued first group (a longer one, never seen in text, starts nothing).
+_GLUED_FIRST_GROUP = "|".join(rf"(?<=(?:[^\W\d]|-)\d{{{n}}}[.,])" for n in range(1, 21))
+# A quantity in digits: not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg").
+# The leading look-ahead fails every other character at once, before any look-behind is tried.
+DIGITS = re.compile(rf"(?=\d)(?:(?<![\w-])(?<!\d[.,])|(?<=\d[.,])(?:{_GLUED_FIRST_GROUP}))\d+(?:[.,]\d+)*(?![\w-]|\.\w)")
+# A quantity: digits, or a number word.
 NUMBER = re.compile(
-    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-]|\.\w)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    DIGITS.pattern + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?)\b",
     re.I,
 )
@@ -33,8 +42,10 @@ _DATE = re.compile(
     r"\b(?:last|next|this)\s+(?:week|month|year)\b|\bago\b",
     re.I,
 )
+# Only ever searched, so a figure is tried once, from its first digit after a word boundary; trying
+# each digit of "1.1.1..." again re-read the rest of it, n squared.
 _MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d.,]*\s*(?:(?:thousand|million|billion|trillion)\s+)?(?:(?:us|u\.s\.)\s+)?"
+    r"[$€£¥]\s?\d|(?<![\d.,])(?>[\d.,]*?\b\d)[\d.,]*+\s*(?:(?:thousand|million|billion|trillion)\s+)?(?:(?:us|u\.s\.)\s+)?"
     r"(?:dollars?|usd|yuan|rmb|euros?|pounds?|yen|rupees?)\b|\b(?:usd|rmb|cny|eur|gbp)\s?\d",
     re.I,
 )
@@ -56,8 +67,12 @@ _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 _NAME_CLASSES = frozenset(
     "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
 )
-_TOKEN = re.compile(r"[\w'.-]*\w")
-_LIST = re.compile(r"\w+, \w+(?: \w+)?, (?:\w+(?: \w+)?, )*(?:and |or )?\w+")  # "a, b, c" or "a, b and c"
+# A word with its inner stops, hyphens and apostrophes ("24.kg", "Xi's"). It starts only where such a run
+# starts: a run with no word character in it ("-----") was otherwise re-read from each of its characters.
+_TOKEN = re.compile(r"(?<![\w'.-])[\w'.-]*\w")
+# "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
+# words whole: tried from inside a long word, it re-read the rest of the word each time.
+_LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 _PHRASE_END = frozenset(
     """a an the did do does were was is are has have had will would can could should may might must been be being
@@ -67,6 +82,7 @@ _PHRASE_END = frozenset(
 # Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees".
 _GENERIC_COUNTED = frozenset({"peopl", "perso", "times", "thing", "items", "ones", "units", "total"})
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_LETTER = re.compile(r"[A-Za-z]")
 _NEAR = 6  # words between a number and the thing it counts
 
 
@@ -97,7 +113,7 @@ class Shape:
             case "date":
                 return bool(_DATE.search(sentence))
             case "number":
-                return any(self._is_quantity(sentence, m) for m in NUMBER.finditer(sentence))
+                return next(self._quantities(sentence), None) is not None
             case "name":
                 return self._names(sentence)
         return True
@@ -116,26 +132,75 @@ class Shape:
         mentions = [i for i, word in enumerate(words) if word.lower()[:4] in self.counted]
         if mentions and self.plural and _LIST.search(sentence):
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
-        return any(abs(i - j) <= _NEAR for i in mentions for j in new)
+        # ``new`` is in order, so the nearest new word to each mention is found by bisection.
+        return any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions)
 
-    def _is_quantity(self, sentence: str, match: re.Match[str]) -> bool:
-        """A number that is not part of a date and not one the question itself states."""
-        if match.group().lower() in self.question_numbers:
-            return False
-        return not any(d.start() <= match.start() < d.end() for d in _DATE.finditer(sentence))
+    def _quantities(self, sentence: str) -> Iterator[re.Match[str]]:
+        """The numbers of ``sentence`` that are not part of a date and not ones the question itself states."""
+        dates: list[tuple[int, int]] | None = None
+        for match in NUMBER.finditer(sentence):
+            if match.group().lower() in self.question_numbers:
+                continue
+            # The dates are found once per sentence, not once per number: many numbers made it n squared.
+            dates = dates if dates is not None else [(d.start(), d.end()) for d in _DATE.finditer(sentence)]
+            # Dates do not overlap, so only the last one starting at or before the number can hold it.
+            i = bisect_right(dates, match.start(), key=lambda date: date[0]) - 1
+            if i < 0 or match.start() >= dates[i][1]:
+                yield match
 
     def _counts(self, sentence: str) -> bool:
         """A quantity with the counted thing within a few words of it (either side)."""
-        for match in NUMBER.finditer(sentence):
-            if not self._is_quantity(sentence, match):
-                continue
+        words: _Words | None = None
+        for match in self._quantities(sentence):
             if not self.counted:
                 return True
-            before = _WORD.findall(sentence[: match.start()])[-_NEAR:]
-            after = _WORD.findall(sentence[match.end() :])[:_NEAR]
-            if any(stem(word) in self.counted for word in (*before, *after)):
+            words = words or _Words(sentence)
+            if any(stem(word) in self.counted for word in (*words.before(match.start()), *words.after(match.end()))):
                 return True
         return False
+
+
+class _Words:
+    """The words (``_WORD``) of a sentence, read once, and the few either side of a position.
+
+    ``before(p)`` and ``after(p)`` are the last and first ``_NEAR`` of ``_WORD.findall(sentence[:p])`` and
+    ``_WORD.findall(sentence[p:])``, without re-reading the sentence for each of its numbers.
+    """
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        self.spans = [(m.start(), m.end()) for m in _WORD.finditer(sentence)]
+        self.starts = [start for start, _ in self.spans]
+        self.ends = [end for _, end in self.spans]
+        self._letters: list[int] | None = None
+
+    def before(self, position: int) -> list[str]:
+        """The last ``_NEAR`` words of the text before ``position``."""
+        i = bisect_right(self.ends, position)
+        words = [self.sentence[start:end] for start, end in self.spans[max(0, i - _NEAR) : i]]
+        if i < len(self.spans) and self.starts[i] < position:
+            words.append(self.sentence[self.starts[i] : position])  # a word cut short by ``position``
+        return words[-_NEAR:]
+
+    def after(self, position: int) -> list[str]:
+        """The first ``_NEAR`` words of the text from ``position``."""
+        j = bisect_left(self.starts, position)
+        words = []
+        if j > 0 and self.ends[j - 1] > position:
+            # ``position`` falls inside a word ("twenty|-one"): the rest of it counts from its next letter.
+            if self._letters is None:
+                self._letters = [m.start() for m in _LETTER.finditer(self.sentence)]
+            k = bisect_left(self._letters, position)
+            if k < len(self._letters) and self._letters[k] < self.ends[j - 1]:
+                words.append(self.sentence[self._letters[k] : self.ends[j - 1]])
+        words += [self.sentence[start:end] for start, end in self.spans[j : j + _NEAR]]
+        return words[:_NEAR]
+
+
+def _holds_between(ordered: list[int], low: int, high: int) -> bool:
+    """Whether the sorted list ``ordered`` holds a value in [low, high]."""
+    k = bisect_left(ordered, low)
+    return k < len(ordered) and ordered[k] <= high
 
 
 def stem(word: str) -> str:

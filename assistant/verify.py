@@ -9,14 +9,18 @@ import numpy as np
 
 from assistant.citations import Citation, SentenceCheck
 from assistant.rerank import Reranker
+from assistant.shapes import DIGITS
 from index import Embedder
 from index.sentences import split_sentences
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-]|\.\w)")
+# A marker with the whitespace before it. Matches start where whitespace starts: tried from each space of
+# a long run of them, the run was re-read to its end each time.
+_MARKER = re.compile(r"(?<!\s)\s*+\[(\d+)\]")
+_NUMBER = DIGITS
 # Capitalised words inside a sentence (not its first word) are names the source must contain.
 _NAME = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
-_TRAILING = re.compile(r"[.!?:;]+[\"'”’)]*$")
+# Closing punctuation, tried only from the start of a run of it (from inside, the run was re-read: n squared).
+_TRAILING = re.compile(r"(?<![.!?:;])[.!?:;]++[\"'”’)]*+$")
 
 
 class Verifier:
@@ -68,12 +72,14 @@ class Verifier:
     def highlights(self, claims: list[str], text: str) -> list[tuple[int, int]]:
         """For each claim, the span of the sentence of ``text`` that shares the most words with it."""
         spans = split_sentences(text)
+        # Each sentence's words are read once, not once per claim.
+        vocabularies = [set(text[s.start : s.end].lower().split()) for s in spans]
         found: set[tuple[int, int]] = set()
         for claim in claims:
             words = set(claim.lower().split())
-            best = max(spans, key=lambda s: len(words & set(text[s.start : s.end].lower().split())), default=None)
+            best = max(zip(spans, vocabularies, strict=True), key=lambda pair: len(words & pair[1]), default=None)
             if best is not None:
-                found.add((best.start, best.end))
+                found.add((best[0].start, best[0].end))
         return sorted(found)
 
     def _supporting(self, claim: str, citations: list[Citation]) -> dict[int, float]:

@@ -41,10 +41,12 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
     )
     retriever = Retriever(indexer.store, indexer.keywords, indexer.embedder, reranker, defaults)
     extractive = ExtractiveAnswerer(indexer.embedder, reranker, max_sentences=settings.answer_sentences)
-    # Building a client connects to nothing, so every backend is ready for a per-session switch.
+    # Only configured backends are built, so no session can send documents to a server nobody chose.
+    # Building a client connects to nothing; each is ready for a per-session switch.
+    models = {"ollama": settings.ollama_model, "openai": settings.openai_model}
     llms = {
-        "ollama": LLMAnswerer(build_llm("ollama", settings), "ollama", settings.ollama_url, settings.ollama_model),
-        "openai": LLMAnswerer(build_llm("openai", settings), "openai", settings.openai_base_url, settings.openai_model),
+        backend: LLMAnswerer(build_llm(backend, settings, url), backend, url, models[backend])
+        for backend, url in settings.llm_endpoints().items()
     }
     assistant = Assistant(
         retriever,
@@ -54,6 +56,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
         backend=settings.llm,
         verifier=Verifier(indexer.embedder, reranker),
         history_tokens=settings.history_tokens,
+        max_question_chars=settings.max_question_chars,
     )
     library = Library(settings.docs_dir, indexer, max_upload_bytes=settings.max_upload_mb * 1_000_000)
     return Citewise(settings=settings, assistant=assistant, indexer=indexer, library=library)

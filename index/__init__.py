@@ -6,13 +6,14 @@ from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex
 from index.loader import SUPPORTED_SUFFIXES, LoadError
 from index.settings import IndexSettings
-from index.store import IndexMismatchError, Store, StoredDocument, drop_collection, open_store
-from index.sync import FileError, Indexer, SyncReport, effective_chunk_tokens
+from index.store import IndexMismatchError, Store, StoredDocument, open_store
+from index.sync import FileError, IndexBusyError, Indexer, SyncReport, UnsafeSyncError, effective_chunk_tokens
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "Embedder",
     "FileError",
+    "IndexBusyError",
     "IndexMismatchError",
     "IndexSettings",
     "Indexer",
@@ -22,6 +23,7 @@ __all__ = [
     "Store",
     "StoredDocument",
     "SyncReport",
+    "UnsafeSyncError",
     "build_indexer",
 ]
 
@@ -29,14 +31,12 @@ __all__ = [
 def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, rebuild: bool = False) -> Indexer:
     """Open the configured store and keyword index, ready to sync; loads the model unless given one.
 
-    With ``rebuild``, an existing index is dropped first, even one built with other settings.
+    With ``rebuild``, an index built with other settings is opened anyway, for ``Indexer.rebuild``
+    to replace (``sync`` refuses it until then); nothing is dropped here, outside the writer lock.
     """
     embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
     keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
-    if rebuild:
-        drop_collection(settings)
-        keywords.reset()
-    store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens))
+    store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens), check_signature=not rebuild)
     return Indexer(
         store,
         keywords,
@@ -46,4 +46,5 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
         lock_path=settings.data_dir / f"{settings.collection}.lock",
         write_batch=settings.write_batch,
         max_file_bytes=int(settings.max_file_mb * 1_000_000),
+        lock_timeout=settings.lock_timeout,
     )

@@ -7,10 +7,17 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from index import Indexer, IndexMismatchError, IndexSettings, build_indexer
-from index.sync import Progress, SyncReport
+from index import IndexBusyError, Indexer, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
+from index.sync import FREE_DELETES, Progress, SyncReport
+
+ALLOW_DELETE_HELP = (
+    "delete the index's documents even when all of them, or more than half (and more than "
+    f"{FREE_DELETES}), are missing from the folder; without it such a sync is refused, since an "
+    "unmounted drive or a mistyped path looks exactly like that"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,11 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     sync.add_argument("--watch", action="store_true", help="keep syncing as files change (Ctrl-C stops)")
     sync.add_argument("--debounce", type=float, default=1.0, help="seconds of quiet before a watched change syncs")
+    sync.add_argument("--allow-delete", action="store_true", help=ALLOW_DELETE_HELP)
     status = commands.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     rebuild = commands.add_parser("rebuild", help="start over with the current settings")
     rebuild.add_argument("dir", type=Path, nargs="?")
     rebuild.add_argument("--json", action="store_true")
+    rebuild.add_argument("--allow-delete", action="store_true", help=ALLOW_DELETE_HELP)
     args = parser.parse_args(argv)
 
     settings = IndexSettings()
@@ -37,20 +46,29 @@ def main(argv: list[str] | None = None) -> int:
     except IndexMismatchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    indexer.on_lock_wait = _say_waiting(indexer)
     match args.command:
         case "sync":
             docs = args.dir or settings.docs_dir
             if args.watch:
                 return _watch(indexer, docs, args)
             try:
-                report = indexer.sync(docs, dry_run=args.dry_run, progress=_progress_bar(args.json))
-            except FileNotFoundError as error:
+                report = indexer.sync(
+                    docs, dry_run=args.dry_run, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
+                )
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)
             return 1 if report.failed else 0
         case "rebuild":
-            report = indexer.sync(args.dir or settings.docs_dir, progress=_progress_bar(args.json))
+            try:
+                report = indexer.rebuild(
+                    args.dir or settings.docs_dir, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
+                )
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError) as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
             _print_report(report, as_json=args.json)
             return 1 if report.failed else 0
         case _:
@@ -71,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
 
+def _say_waiting(indexer: Indexer) -> Callable[[Path], None]:
+    def say(lock: Path) -> None:
+        print(
+            f"waiting for another sync to finish (lock file {lock}); giving up after {indexer.lock_timeout:g} s",
+            file=sys.stderr,
+        )
+
+    return say
+
+
 def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
     from index.watch import watch
 
@@ -79,7 +107,13 @@ def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
         return 2
     print(f"watching {docs} (Ctrl-C to stop)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
-        watch(indexer, docs, debounce=args.debounce, on_sync=lambda report: _print_report(report, as_json=args.json))
+        watch(
+            indexer,
+            docs,
+            debounce=args.debounce,
+            on_sync=lambda report: _print_report(report, as_json=args.json),
+            allow_mass_delete=args.allow_delete,
+        )
     return 0
 
 
@@ -115,6 +149,8 @@ def _print_report(report: SyncReport, *, as_json: bool) -> None:
         print(f"failed: {failure.path}: {failure.error}")
     for warning in report.warnings:
         print(f"warning: {warning.path}: {warning.error}")
+    if report.dry_run and report.needs_confirmation:
+        print(f"note: a real sync would refuse to delete these {len(report.deleted)} documents without --allow-delete")
     print(
         f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
         f"{summary['deleted']} deleted, {len(report.failed)} failed; {report.chunks} chunks in the index "

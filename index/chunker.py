@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.sentences import Span, split_sentences
+
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -23,55 +27,146 @@ def chunk_text(
     count_tokens: Callable[[str], int],
     max_tokens: int,
     overlap_sentences: int = 1,
+    breaks: Sequence[int] = (),
 ) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``max_tokens`` tokens.
 
-    A sentence longer than the limit is split at word boundaries rather than truncated,
-    so no text is silently lost to the embedding model's window. Consecutive chunks share
-    ``overlap_sentences`` sentences so an answer spanning a boundary stays retrievable.
+    A sentence longer than the limit is split at word boundaries rather than truncated, and a
+    word longer than the limit between characters, so no text is silently lost to the embedding
+    model's window. Consecutive chunks share ``overlap_sentences`` sentences so an answer spanning
+    a boundary stays retrievable. No chunk runs across an offset in ``breaks`` (where a section
+    starts or ends): the chunk before it ends there and the next one starts there, sharing nothing.
     """
-    pieces = [piece for span in split_sentences(text) for piece in _fit(text, span, count_tokens, max_tokens)]
-    costs = [count_tokens(text[p.start : p.end]) for p in pieces]
+    spans = _cut(text, split_sentences(text), sorted(set(breaks)))
+    fitted = [(piece, part) for span, part in spans for piece in _fit(text, span, count_tokens, max_tokens)]
+    pieces = [span for (span, _), _ in fitted]
+    costs = [cost for (_, cost), _ in fitted]
+    parts = [part for _, part in fitted]
     chunks: list[Chunk] = []
     first = 0
     while first < len(pieces):
         last, total = first, costs[first]
-        while last + 1 < len(pieces) and total + costs[last + 1] <= max_tokens:
+        # Parts of one split word touch; they are never packed together, since a tokenizer may count
+        # the joined word as more tokens than its parts.
+        while (
+            last + 1 < len(pieces)
+            and total + costs[last + 1] <= max_tokens
+            and pieces[last].end < pieces[last + 1].start
+            and parts[last + 1] == parts[first]
+        ):
             last += 1
             total += costs[last]
         start, end = pieces[first].start, pieces[last].end
         chunks.append(Chunk(index=len(chunks), start=start, end=end, text=text[start:end]))
         if last + 1 >= len(pieces):
             break
-        # Step forward, keeping some overlap, but always make progress.
-        first = max(first + 1, last + 1 - overlap_sentences)
+        # Step forward, keeping some overlap, but always make progress; a new part starts afresh, since
+        # a sentence carried over would put the previous section's text under the next heading.
+        first = last + 1 if parts[last + 1] != parts[last] else max(first + 1, last + 1 - overlap_sentences)
     return chunks
 
 
-def _fit(text: str, span: Span, count_tokens: Callable[[str], int], max_tokens: int) -> list[Span]:
-    """Split one over-long sentence into word-aligned pieces of at most ``max_tokens``."""
-    if count_tokens(text[span.start : span.end]) <= max_tokens:
-        return [span]
+def _cut(text: str, spans: list[Span], breaks: list[int]) -> list[tuple[Span, int]]:
+    """The sentence spans cut at each break (sorted), each with the number of breaks before it: its part of the text.
+
+    Section starts are block starts in most formats, but a PDF outline may point into a paragraph;
+    cutting there keeps every piece under one heading. One pass over both lists, so it stays linear.
+    """
+    cut: list[tuple[Span, int]] = []
+    part = 0
+    for span in spans:
+        start = span.start
+        while part < len(breaks) and breaks[part] <= start:
+            part += 1
+        while part < len(breaks) and breaks[part] < span.end:
+            cut.extend((piece, part) for piece in _trimmed(text, start, breaks[part]))
+            start = breaks[part]
+            part += 1
+        cut.extend((piece, part) for piece in _trimmed(text, start, span.end))
+    return cut
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    """``[start, end)`` without the whitespace at its ends, or nothing when that is all it holds."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Span(start, end)] if start < end else []
+
+
+def _fit(text: str, span: Span, count_tokens: Callable[[str], int], max_tokens: int) -> list[tuple[Span, int]]:
+    """Split one over-long sentence into word-aligned pieces of at most ``max_tokens``, each with its token count.
+
+    Each piece is the longest run of words that fits. A word that does not fit alone is cut between
+    characters instead (a log line, a run of "!!!", Chinese text without spaces).
+    """
+    cost = count_tokens(text[span.start : span.end])
+    if cost <= max_tokens:
+        return [(span, cost)]
     ends = _word_ends(text, span)
-    pieces: list[Span] = []
-    start, i = span.start, 0
+    pieces: list[tuple[Span, int]] = []
+    start, i, length = span.start, 0, 0
     while i < len(ends):
-        # The furthest word end that still fits; at least one word, however long.
-        lo, hi, best = i + 1, len(ends) - 1, i
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            if count_tokens(text[start : ends[mid]]) <= max_tokens:
-                best, lo = mid, mid + 1
-            else:
-                hi = mid - 1
         while text[start].isspace():
             start += 1
-        pieces.append(Span(start, ends[best]))
-        start, i = ends[best], best + 1
+        # The previous piece's length is the first guess: pieces of one text are alike. A sentence of one
+        # word is already known not to fit.
+        guess = bisect_right(ends, start + length) - 1
+        found = _longest_fit(text, start, ends, i, count_tokens, max_tokens, guess) if len(ends) > 1 else None
+        if found is not None:
+            k, cost = found
+            pieces.append((Span(start, ends[k]), cost))
+            length, start, i = ends[k] - start, ends[k], k + 1
+            continue
+        # The word does not fit alone: cut all of it between characters, never re-counting its rest.
+        while start < ends[i]:
+            cuts = range(start + 1, ends[i] + 1)
+            found = _longest_fit(text, start, cuts, 0, count_tokens, max_tokens, length - 1)
+            # At least one character, however many tokens it counts, so the loop always moves on.
+            end, cost = (cuts[found[0]], found[1]) if found is not None else (start + 1, count_tokens(text[start]))
+            pieces.append((Span(start, end), cost))
+            length, start = end - start, end
+        i += 1
     return pieces
 
 
+def _longest_fit(
+    text: str,
+    start: int,
+    ends: Sequence[int],
+    lo: int,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+    guess: int,
+) -> tuple[int, int] | None:
+    """The largest ``k >= lo`` with ``text[start:ends[k]]`` within ``max_tokens``, and its count; None if none fits.
+
+    Assumes counts grow with ``k``. The search starts at ``guess`` and doubles its steps away from it
+    before bisecting, so it counts a few texts about as long as the answer, never the rest of the
+    sentence (a binary search over the whole rest made a long unpunctuated text cost n squared).
+    """
+    hi = len(ends) - 1
+    good, bad, good_cost = lo - 1, hi + 1, 0
+    k, step = min(max(guess, lo), hi), 1
+    while bad - good > 1:
+        cost = count_tokens(text[start : ends[k]])
+        if cost <= max_tokens:
+            good, good_cost = k, cost
+        else:
+            bad = k
+        if bad > hi:
+            k = min(good + step, hi)
+        elif good < lo:
+            k = max(bad - step, lo)
+        else:
+            k = (good + bad) // 2
+        step *= 2
+    return (good, good_cost) if good >= lo else None
+
+
 def _word_ends(text: str, span: Span) -> list[int]:
-    ends = [i for i in range(span.start + 1, span.end) if text[i].isspace() and not text[i - 1].isspace()]
+    """Where each word of the span ends: at the whitespace after it, and at the span's end."""
+    ends = [match.start() for match in _SPACE.finditer(text, span.start, span.end)]
     ends.append(span.end)
     return ends

@@ -16,6 +16,17 @@ _STOPWORDS = frozenset(
     it its me my of on or our so than that the their them then there these they this to was we were what
     when where which who whom why will with would you your""".split()
 )
+# One row per chunk. The section (its heading path) is a column of its own, so the text column stays the
+# chunk's text; with both columns weighted alike, FTS5's bm25() scores a row exactly as it would score the
+# section and the text written as one (term counts, row length and IDF all sum over the indexed columns).
+_SCHEMA = (
+    "CREATE VIRTUAL TABLE {exists}{table} USING fts5("
+    "chunk_id UNINDEXED, source UNINDEXED, doc_hash UNINDEXED, text, section, tokenize='porter unicode61')"
+)
+# Words of a query that BM25 looks up: each costs a count query when the query is planned. A typed question
+# has well under 20 content words and a condensed follow-up about twice that, so 64 keeps every real
+# question whole, while a pasted page is cut to its first 64 (which words are rare is not known unqueried).
+MAX_QUERY_TERMS = 64
 
 
 @dataclass(frozen=True)
@@ -27,10 +38,13 @@ class KeywordHit:
     score: float
 
 
-def content_words(text: str) -> list[str]:
-    """The distinct content words of ``text`` in order, as written (case kept)."""
+def content_words(text: str, limit: int | None = None) -> list[str]:
+    """The distinct content words of ``text`` in order, as written (case kept); the first ``limit`` if given."""
     seen: dict[str, str] = {}
-    for token in _TOKEN.findall(text):
+    for match in _TOKEN.finditer(text):
+        if len(seen) == limit:
+            break  # the rest of a long text is not even read
+        token = match.group()
         word = token.lower()
         # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
         if (word not in _STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
@@ -38,9 +52,9 @@ def content_words(text: str) -> list[str]:
     return list(seen.values())
 
 
-def query_terms(text: str) -> list[str]:
-    """The distinct content words of ``text``, lower-cased, in order."""
-    return [word.lower() for word in content_words(text)]
+def query_terms(text: str, limit: int | None = None) -> list[str]:
+    """The distinct content words of ``text``, lower-cased, in order; the first ``limit`` if given."""
+    return [word.lower() for word in content_words(text, limit)]
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class QueryPlan:
 
 
 class KeywordIndex:
-    """BM25 over chunk texts; one row per chunk, keyed like the vector store's ids."""
+    """BM25 over chunk texts and their section headings; one row per chunk, keyed like the vector store's ids."""
 
     def __init__(self, path: Path, budget: int = 5_000) -> None:
         self.budget = budget  # rows a query scores, about; see ``search``
@@ -61,15 +75,17 @@ class KeywordIndex:
         # The app answers from worker threads; every statement runs under SQLite's own locking.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
-            "chunk_id UNINDEXED, source UNINDEXED, doc_hash UNINDEXED, text, tokenize='porter unicode61')"
-        )
+        self._db.execute(_SCHEMA.format(table="chunks", exists="IF NOT EXISTS "))
+        if "section" not in self._columns():
+            self._add_section_column()
 
-    def add(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
-        """Insert (chunk_id, source, doc_hash, text) rows in one transaction."""
+    def add(self, rows: Iterable[tuple[str, str, str, str] | tuple[str, str, str, str, str]]) -> None:
+        """Insert (chunk_id, source, doc_hash, text[, section]) rows in one transaction; a missing section is ""."""
         with self._transaction():
-            self._db.executemany("INSERT INTO chunks(chunk_id, source, doc_hash, text) VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT INTO chunks(chunk_id, source, doc_hash, text, section) VALUES (?, ?, ?, ?, ?)",
+                (row if len(row) == 5 else (*row, "") for row in rows),
+            )
 
     def delete(self, source: str, keep_hash: str | None = None) -> None:
         """Remove a document's rows, or only those of versions other than ``keep_hash``."""
@@ -116,8 +132,11 @@ class KeywordIndex:
         return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
 
     def plan(self, query: str, limit: int, sources: Sequence[str] = ()) -> QueryPlan:
-        """Which words of ``query`` pick the rows to score (rarest first) and how many rows that is."""
-        phrases = ['"' + term.replace('"', "") + '"' for term in query_terms(query)]
+        """Which words of ``query`` pick the rows to score (rarest first) and how many rows that is.
+
+        Only the first ``MAX_QUERY_TERMS`` distinct content words count: each costs one count query here.
+        """
+        phrases = ['"' + term.replace('"', "") + '"' for term in query_terms(query, MAX_QUERY_TERMS)]
         matches = {phrase: self._matches(phrase, sources, self.budget + 1) for phrase in phrases}
         rare: list[str] = []
         rows = 0
@@ -148,6 +167,27 @@ class KeywordIndex:
             sql += f" AND source IN ({','.join('?' * len(sources))})"
             params.extend(sources)
         return sql, params
+
+    def _columns(self) -> list[str]:
+        return [str(row[1]) for row in self._db.execute("PRAGMA table_info(chunks)")]
+
+    def _add_section_column(self) -> None:
+        """Move the rows of an index written before sections into a table that has the column (FTS5 cannot add one).
+
+        The rows are kept, with no section words, so keyword search keeps working until the next sync
+        re-indexes their documents (their chunks carry no loader version, so it does).
+        """
+        with self._transaction():
+            if "section" in self._columns():  # another process migrated it while this one waited for the lock
+                return
+            self._db.execute("DROP TABLE IF EXISTS chunks_migrating")
+            self._db.execute(_SCHEMA.format(table="chunks_migrating", exists=""))
+            self._db.execute(
+                "INSERT INTO chunks_migrating(chunk_id, source, doc_hash, text, section) "
+                "SELECT chunk_id, source, doc_hash, text, '' FROM chunks"
+            )
+            self._db.execute("DROP TABLE chunks")
+            self._db.execute("ALTER TABLE chunks_migrating RENAME TO chunks")
 
     def close(self) -> None:
         """Close the database connection."""

@@ -13,9 +13,12 @@ _ABBREVIATIONS = frozenset(
 )
 
 # A terminator (plus closing quotes/brackets), then whitespace, then something that can start a sentence.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*\s+(?=["'“‘«(\[]?[A-Z0-9])""")
+# A match starts only at the first terminator of a run, and gives nothing back (possessive quantifiers):
+# giving back never helps, and retrying inside a run of "!!!!" made a run of n terminators cost n squared.
+_BOUNDARY = re.compile(r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+\s++(?=["'“‘«(\[]?[A-Z0-9])""")
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•<>|#])")
-_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# What an abbreviation's last word can be made of ("e.g", "U.S"): ASCII letters and full stops.
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 
 
 class Span(NamedTuple):
@@ -35,7 +38,7 @@ def split_sentences(text: str) -> list[Span]:
         start = block.start
         for match in _BOUNDARY.finditer(text, block.start, block.end):
             cut = match.start() + len(match.group().rstrip())
-            if _ends_in_abbreviation(text[start:cut]):
+            if _ends_in_abbreviation(text, start, cut):
                 continue
             spans.extend(_trimmed(text, start, cut))
             start = match.end()
@@ -52,11 +55,16 @@ def _blocks(text: str) -> list[Span]:
     return blocks
 
 
-def _ends_in_abbreviation(sentence: str) -> bool:
-    match = _LAST_WORD.search(sentence)
-    if match is None:
+def _ends_in_abbreviation(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends with a full stop after an abbreviation or an initial."""
+    if end - start < 2 or text[end - 1] != ".":
         return False
-    word = match.group(1).lower()
+    # The last word is the run of letters and stops before the final one, from its first letter; read
+    # backwards from ``end`` so that a sentence many abbreviations long is not re-read at each of them.
+    first = end - 1
+    while first > start and text[first - 1] in _WORD_CHARS:
+        first -= 1
+    word = text[first : end - 1].lstrip(".").lower()
     # Single capitals ("J. Smith") and known abbreviations do not end a sentence.
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 

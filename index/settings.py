@@ -26,6 +26,9 @@ class IndexSettings(BaseSettings):
     chunk_overlap_sentences: int = 1
     # Larger files are reported and skipped: embedding 50 MB of text would take hours on a laptop CPU.
     max_file_mb: float = 20.0
+    # Seconds a sync waits for another writer (the app, a CLI sync or rebuild) before giving up with a
+    # message: long enough for a big first sync to finish, short enough that a stuck one is noticed.
+    lock_timeout: float = 600.0
     collection: str = "citewise"
     # Empty: embedded PersistentClient under data_dir. Set: a Chroma server (`chroma run`).
     chroma_url: str = ""

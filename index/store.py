@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from chromadb.errors import NotFoundError
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -31,10 +33,17 @@ class StoredDocument:
     chunk_count: int  # chunks the document should have, as recorded by the last write
     stored_chunks: int  # chunks actually present
     pages: int
+    # The loader versions (``index.loader.LOADER_VERSION``) that read the stored chunks; "" for chunks written
+    # before versions were recorded.
+    loaders: frozenset[str] = frozenset()
 
     def is_complete(self, content_hash: str) -> bool:
         """True when exactly one full version, with this content hash, is stored."""
         return self.hashes == {content_hash} and self.stored_chunks == self.chunk_count
+
+    def is_current(self, content_hash: str, loader_version: str) -> bool:
+        """True when exactly one full version, with this content hash and read by this loader version, is stored."""
+        return self.is_complete(content_hash) and self.loaders == {loader_version}
 
 
 def build_signature(settings: IndexSettings, max_tokens: int) -> dict[str, str | int]:
@@ -66,34 +75,127 @@ def connect(settings: IndexSettings) -> Any:
     return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
 
 
+class ReopeningCollection:
+    """A Chroma collection handle that follows the collection's name, not its id.
+
+    ``python -m index rebuild`` in another process drops the collection and creates it again
+    under a new id; every call through the old handle then raises ``NotFoundError``. This handle
+    reopens the collection by name and runs the call once more, so a running app keeps answering
+    from the rebuilt index. Everything reaches Chroma through it: the store's own calls, llama-index's
+    ``ChromaVectorStore`` and the retriever's fetches by id.
+    """
+
+    def __init__(self, collection: Any, reopen: Callable[[], Any]) -> None:
+        self.current = collection
+        self._reopen = reopen
+
+    @property
+    def id(self) -> Any:
+        """The id of the collection currently open."""
+        return self.current.id
+
+    @property
+    def name(self) -> str:
+        """The collection's name."""
+        return str(self.current.name)
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The collection's metadata as of when it was opened or last modified here."""
+        return self.current.metadata
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.add``, reopening a rebuilt collection once."""
+        return self._call("add", args, kwargs)
+
+    def count(self) -> int:
+        """``Collection.count``, reopening a rebuilt collection once."""
+        return int(self._call("count", (), {}))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.delete``, reopening a rebuilt collection once."""
+        return self._call("delete", args, kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.get``, reopening a rebuilt collection once."""
+        return self._call("get", args, kwargs)
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.query``, reopening a rebuilt collection once."""
+        return self._call("query", args, kwargs)
+
+    def upsert(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.upsert``, reopening a rebuilt collection once."""
+        return self._call("upsert", args, kwargs)
+
+    def modify(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.modify`` (Chroma 1.5 accepts it silently on a dropped collection, so callers read first)."""
+        return self._call("modify", args, kwargs)
+
+    def _call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        stale = self.current
+        try:
+            return getattr(stale, method)(*args, **kwargs)
+        except NotFoundError:
+            fresh = self._reopen()  # raises NotFoundError itself while the collection is missing (mid-rebuild)
+            if fresh.id == stale.id:
+                raise
+            logger.info("collection %r was rebuilt by another process; reopened it", fresh.name)
+            self.current = fresh
+            return getattr(fresh, method)(*args, **kwargs)
+
+
 class Store:
     """Chunks of every indexed document in one Chroma collection.
 
     Each chunk's metadata records its ``source`` (path relative to the documents folder),
-    the ``doc_hash`` of the file content it came from and the document's ``chunk_count``,
-    so a sync can tell complete documents from ones a crash left half-written.
+    the ``doc_hash`` of the file content it came from, the ``loader`` version that read it and
+    the document's ``chunk_count``, so a sync can tell complete, current documents from ones a
+    crash left half-written or an older loader read; ``section`` is its heading path (see ``index.nodes``).
+
+    Args:
+        client: a Chroma client.
+        name: the collection's name.
+        signature: the settings its vectors depend on (see ``build_signature``).
+        check_signature: refuse a collection built with another signature; False only to rebuild it
+            (``mismatch`` then says what differs, and ``Indexer.sync`` refuses until ``reset``).
     """
 
-    def __init__(self, client: Any, name: str, signature: dict[str, str | int]) -> None:
+    def __init__(self, client: Any, name: str, signature: dict[str, str | int], *, check_signature: bool = True) -> None:
         self._client = client
         self._name = name
         self.signature = signature
-        self.collection = client.get_or_create_collection(
-            name, configuration={"hnsw": {"space": "cosine"}}, metadata=dict(signature), embedding_function=None
-        )
-        self._check_signature()
+        self.collection = ReopeningCollection(self._create(), self._reopen)
+        self.mismatch = self._mismatch(self.collection.metadata)
+        if self.mismatch is not None and check_signature:
+            raise IndexMismatchError(self.mismatch)
+        # One vector store for the store's lifetime: it reads through ``collection``, so a reset or a
+        # reopen here reaches every llama-index object built on it.
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
         self.max_batch = int(client.get_max_batch_size())
 
-    def _check_signature(self) -> None:
-        stored = self.collection.metadata or {}
+    def _create(self) -> Any:
+        return self._client.get_or_create_collection(
+            self._name, configuration={"hnsw": {"space": "cosine"}}, metadata=dict(self.signature), embedding_function=None
+        )
+
+    def _reopen(self) -> Any:
+        collection = self._client.get_collection(self._name, embedding_function=None)
+        mismatch = self._mismatch(collection.metadata)
+        if mismatch is not None:  # rebuilt by a process with other settings: these vectors would be wrong here
+            raise IndexMismatchError(mismatch)
+        return collection
+
+    def _mismatch(self, stored: dict[str, Any] | None) -> str | None:
+        stored = stored or {}
         different = {k: (stored.get(k), v) for k, v in self.signature.items() if stored.get(k) != v}
-        if different:
-            details = ", ".join(f"{k}: index has {old!r}, settings say {new!r}" for k, (old, new) in different.items())
-            raise IndexMismatchError(
-                f"The index in collection {self._name!r} was built with other settings ({details}). "
-                "Run `python -m index rebuild` to re-index with the current settings."
-            )
+        if not different:
+            return None
+        details = ", ".join(f"{k}: index has {old!r}, settings say {new!r}" for k, (old, new) in different.items())
+        return (
+            f"The index in collection {self._name!r} was built with other settings ({details}). "
+            "Run `python -m index rebuild` to re-index with the current settings."
+        )
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -124,9 +226,11 @@ class Store:
         for _, meta in self.iter_metadatas({"source": source} if source is not None else None):
             source = str(meta.get("source", ""))
             entry = sums.setdefault(
-                source, {"title": meta.get("title", ""), "hashes": set(), "count": 0, "stored": 0, "pages": set()}
+                source,
+                {"title": meta.get("title", ""), "hashes": set(), "loaders": set(), "count": 0, "stored": 0, "pages": set()},
             )
             entry["hashes"].add(str(meta.get("doc_hash", "")))
+            entry["loaders"].add(str(meta.get("loader", "")))
             entry["count"] = max(entry["count"], int(meta.get("chunk_count", 0)))
             entry["stored"] += 1
             if meta.get("page"):
@@ -139,6 +243,7 @@ class Store:
                 chunk_count=e["count"],
                 stored_chunks=e["stored"],
                 pages=len(e["pages"]),
+                loaders=frozenset(e["loaders"]),
             )
             for source, e in sums.items()
         }
@@ -160,21 +265,13 @@ class Store:
         self.collection.delete(where={"$and": [{"source": source}, {"doc_hash": content_hash}]})
 
     def reset(self) -> None:
-        """Drop every chunk and the build signature, keeping the collection's name."""
-        self._client.delete_collection(self._name)
-        self.collection = self._client.get_or_create_collection(
-            self._name, configuration={"hnsw": {"space": "cosine"}}, metadata=dict(self.signature), embedding_function=None
-        )
-        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        """Drop the collection and create it again, empty, with the current build signature."""
+        with suppress(NotFoundError):
+            self._client.delete_collection(self._name)
+        self.collection.current = self._create()
+        self.mismatch = None
 
 
-def open_store(settings: IndexSettings, max_tokens: int) -> Store:
-    """Open (or create) the configured collection, refusing one built with other settings."""
-    return Store(connect(settings), settings.collection, build_signature(settings, max_tokens))
-
-
-def drop_collection(settings: IndexSettings) -> None:
-    """Delete the configured collection if it exists."""
-    client = connect(settings)
-    if settings.collection in {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}:
-        client.delete_collection(settings.collection)
+def open_store(settings: IndexSettings, max_tokens: int, *, check_signature: bool = True) -> Store:
+    """Open (or create) the configured collection, refusing one built with other settings unless told not to check."""
+    return Store(connect(settings), settings.collection, build_signature(settings, max_tokens), check_signature=check_signature)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from index.sync import Indexer, SyncReport
+from index.sync import Indexer, SyncReport, UnsafeSyncError
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,7 @@ def watch(
     debounce: float = 1.0,
     on_sync: Callable[[SyncReport], None] | None = None,
     stop: threading.Event | None = None,
+    allow_mass_delete: bool = False,
 ) -> None:
     """Sync once, then again whenever files under ``docs_dir`` change, until ``stop`` is set.
 
@@ -27,6 +28,8 @@ def watch(
     file still being written is read once it has settled. A file caught mid-write is at worst
     indexed in its partial state and re-indexed on the next event; a read error keeps its old
     chunks. The sync itself holds the writer lock, so the app and other CLIs stay consistent.
+    A sync refused for deleting most documents (``UnsafeSyncError``, say the folder's drive went
+    away) or for a lock held too long is logged, and the watch carries on with the next change.
     """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
@@ -48,7 +51,7 @@ def watch(
     observer.schedule(Handler(), str(docs_dir), recursive=True)
     observer.start()
     try:
-        _sync(indexer, docs_dir, on_sync)
+        _sync(indexer, docs_dir, on_sync, allow_mass_delete)
         while not stop.is_set():
             if not changed.wait(timeout=0.2):
                 continue
@@ -56,16 +59,19 @@ def watch(
                 stop.wait(0.1)
                 continue
             changed.clear()
-            _sync(indexer, docs_dir, on_sync)
+            _sync(indexer, docs_dir, on_sync, allow_mass_delete)
     finally:
         observer.stop()
         observer.join(timeout=5)
 
 
-def _sync(indexer: Indexer, docs_dir: Path, on_sync: Callable[[SyncReport], None] | None) -> None:
+def _sync(indexer: Indexer, docs_dir: Path, on_sync: Callable[[SyncReport], None] | None, allow_mass_delete: bool) -> None:
     try:
-        report = indexer.sync(docs_dir)
-    except OSError as error:  # e.g. the folder vanished for a moment: try again on the next event
+        report = indexer.sync(docs_dir, allow_mass_delete=allow_mass_delete)
+    except UnsafeSyncError as error:  # the index stays as it is until the folder is back or the user confirms
+        logger.warning("sync of %s refused: %s", docs_dir, error)
+        return
+    except OSError as error:  # e.g. the folder vanished for a moment, or another writer held the lock too long
         logger.warning("sync of %s failed: %s", docs_dir, error)
         return
     if on_sync is not None:

@@ -98,6 +98,22 @@ def test_follow_up_question_searches_with_the_conversation(seeded) -> None:  # t
     check_grounded(answer)
 
 
+def test_a_follow_up_is_judged_with_its_context(seeded) -> None:  # type: ignore[no-untyped-def]
+    # "To how many countries?" alone fits every count of countries in the passage about equally.
+    first = "How many vaccine doses has China given to other countries?"
+    history = [Turn("user", first), Turn("assistant", seeded.assistant.ask(first).complete().text)]
+    answer = seeded.assistant.ask("To how many countries?", history).complete()
+    assert "vaccine" in answer.query and "120 countries" in answer.sentences[0].text
+    check_grounded(answer)
+
+
+def test_a_standalone_question_is_not_bent_by_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
+    history = [Turn("user", "How much did China donate to the WHO?"), Turn("assistant", "20 million dollars [1]")]
+    # Short enough to look elliptical, but complete: the WHO words would only drag the WHO passage in.
+    answer = seeded.assistant.ask("What is the capital of France?", history).complete()
+    assert answer.query == answer.question and answer.refused and answer.citations == []
+
+
 def test_condense_leaves_standalone_questions_alone() -> None:
     history = [Turn("user", "How much did China donate to the WHO?")]
     standalone = "Which countries received expert teams from the National Health Commission?"

@@ -23,7 +23,7 @@ from browser_support import (
     open_tab,
     run_app,
 )
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 pytestmark = pytest.mark.browser
 
@@ -225,3 +225,25 @@ def test_settings_scope_applies_to_the_next_question_without_restart(page: Page)
     fresh = open_chat(page.context.browser, page.url)  # type: ignore[arg-type]
     assert "20 million" in ask(fresh, WHO_QUESTION).answer
     fresh.context.close()
+
+
+def test_the_page_sends_nothing_to_other_hosts(browser: Browser, app: RunningApp) -> None:
+    # Fonts, analytics and update checks would all be requests beyond the app's own origin.
+    context = browser.new_context()
+    elsewhere: list[str] = []
+
+    def refuse(route: Route) -> None:
+        elsewhere.append(route.request.url)
+        route.abort()
+
+    context.route(lambda address: not address.startswith(app.url), refuse)
+    page = context.new_page()
+    try:
+        page.goto(app.url, wait_until="domcontentloaded")
+        page.wait_for_selector(QUESTION)
+        assert "20 million" in ask(page, WHO_QUESTION).answer
+        open_tab(page, "Settings")
+        page.wait_for_timeout(500)
+    finally:
+        context.close()
+    assert elsewhere == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path) -> None:
     citation = answer["citations"][0]
     assert citation["n"] == 1 and citation["source"] == "003_8cf9f7c4be1979b2.txt"
     assert citation["quote"] in citation["text"] and isinstance(citation["score"], float) and citation["title"]
+    assert citation["section"] == ""  # the seeds are plain text, with no headings
 
 
 def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -89,3 +92,92 @@ def test_search_status_and_dry_run(env: Path, docs: Path, capsys) -> None:  # ty
 def test_missing_folder_is_a_clear_error(env: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_sync_of_an_empty_folder_is_refused_unless_confirmed(env: Path, docs: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert index_cli.main(["sync", str(docs), "--json"]) == 0
+    capsys.readouterr()
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    assert index_cli.main(["sync", str(empty), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "refused to delete 5 of the 5 indexed documents" in err and "--allow-delete" in err
+    assert index_cli.main(["rebuild", str(empty), "--json"]) == 2
+    assert "refused to delete 5 of the 5" in capsys.readouterr().err
+    assert index_cli.main(["sync", str(empty), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("would be deleted: ") == 5
+    assert "note: a real sync would refuse to delete these 5 documents without --allow-delete" in out
+    assert index_cli.main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 5
+    assert index_cli.main(["sync", str(empty), "--allow-delete", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["deleted"] == 5
+    with pytest.raises(SystemExit):
+        index_cli.main(["sync", "--help"])
+    assert "--allow-delete" in capsys.readouterr().out
+
+
+def test_rebuild_of_a_missing_folder_keeps_the_index(env: Path, docs: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert index_cli.main(["sync", str(docs), "--json"]) == 0
+    capsys.readouterr()
+    assert index_cli.main(["rebuild", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert index_cli.main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 5
+
+
+def test_a_sync_waiting_for_the_lock_says_so_and_gives_up(env: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CITEWISE_LOCK_TIMEOUT", "0.5")
+    lock = env / "citewise.lock"
+    env.mkdir()
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        assert index_cli.main(["sync", str(docs), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"waiting for another sync to finish (lock file {lock}); giving up after 0.5 s" in err
+    assert f"error: another sync has been writing the index for over 0.5 s (it holds the lock file {lock})" in err
+
+
+def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(tmp_path: Path, docs: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.retrieval import Retriever, SearchOptions
+    from index import IndexSettings, build_indexer
+
+    data = tmp_path / "data"
+    app = build_indexer(IndexSettings(data_dir=data), embedder=embedder)  # the running app's side
+    app.sync(docs)
+    retriever = Retriever(app.store, app.keywords, embedder, None)
+    fact = "The Quillmark observatory recorded 318 meteors in August."
+    (docs / "003_8cf9f7c4be1979b2.txt").write_text(fact, encoding="utf-8")
+    environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+    with app.lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # another writer is busy
+        rebuild = subprocess.Popen(
+            [sys.executable, "-m", "index", "rebuild", str(docs), "--json"],
+            cwd=REPO,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            inode = f":{app.lock_path.stat().st_ino} "
+            deadline = time.monotonic() + 120
+            while rebuild.poll() is None and time.monotonic() < deadline:
+                with open("/proc/locks", encoding="ascii") as locks:
+                    if any("->" in line and f" {rebuild.pid} " in line and inode in line for line in locks):
+                        break
+                time.sleep(0.1)
+            assert rebuild.poll() is None, rebuild.communicate()
+            assert len(app.store.documents()) == 5, "the rebuild dropped the index while another writer held the lock"
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        out, err = rebuild.communicate(timeout=300)
+    assert rebuild.returncode == 0, err
+    assert json.loads(out)["added"] == 5
+    assert err.count("waiting for another sync to finish") == 1, err
+    assert f"waiting for another sync to finish (lock file {app.lock_path}); giving up after 600 s" in err
+    # The app's store still holds the old collection's handle; it reopens the rebuilt one by itself.
+    found = retriever.search("How many meteors did the Quillmark observatory record?", SearchOptions(rerank=False))
+    assert found.relevant[0].text == fact
+    assert app.sync(docs).embedded == 0

@@ -16,7 +16,8 @@ __all__ = ["CSS", "Preferences", "create_app", "highlight", "make_respond", "ren
 
 def create_app(citewise: Citewise) -> gr.Blocks:
     """Build the whole interface around a ready Citewise."""
-    with gr.Blocks(title="Citewise") as demo:
+    # No analytics: Gradio would otherwise report usage and check for updates over the network.
+    with gr.Blocks(title="Citewise", analytics_enabled=False) as demo:
         preferences = gr.State(Preferences.defaults(citewise))
         gr.Markdown("## Citewise — ask your documents")
         with gr.Tab("Chat"):

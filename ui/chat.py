@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import Citewise
+from assistant import Citewise, QuestionError
 from assistant.history import turns_from_messages
 from ui.preferences import Preferences
 from ui.render import escape_markdown, render_answer, render_sources
@@ -33,10 +33,17 @@ def make_respond(citewise: Citewise) -> Callable[..., Iterator[Update]]:
             yield "", history, render_sources(None), ""
             return
         turns = turns_from_messages(history)
-        history = [*history, {"role": "user", "content": escape_markdown(message)}]
+        limit = citewise.assistant.max_question_chars
+        # An over-long question is refused below; its bubble shows only the start of it.
+        shown = message if len(message) <= limit else message[:limit] + " …"
+        history = [*history, {"role": "user", "content": escape_markdown(shown)}]
         prefs = preferences or Preferences.defaults(citewise)
         try:
             answer = citewise.assistant.ask(message, turns, options=prefs.options, backend=prefs.backend)
+        except QuestionError as error:
+            # The user's own input is at fault: say what to change; the question stays in the box to edit.
+            yield message, [*history, {"role": "assistant", "content": escape_markdown(str(error))}], render_sources(None), ""
+            return
         except Exception as error:  # the chat shows the failure instead of a stack trace
             logger.exception("answering %r failed", message)
             failure = f"Sorry, answering failed: {escape_markdown(str(error))}"

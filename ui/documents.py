@@ -9,7 +9,8 @@ import gradio as gr
 
 from assistant import Citewise
 from assistant.library import Library, UploadError
-from index import SUPPORTED_SUFFIXES, SyncReport
+from index import SUPPORTED_SUFFIXES, IndexBusyError, SyncReport, UnsafeSyncError
+from index.sync import Progress
 from ui.render import escape_markdown
 
 HEADERS = ["Document", "Title", "Chunks", "Pages", "Status"]
@@ -19,12 +20,14 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     """Build the tab; returns the table and the document picker so the page can refresh them on load."""
     library = citewise.library
     with gr.Row():
-        upload = gr.File(
-            label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))})",
-            file_count="multiple",
-            file_types=sorted(SUPPORTED_SUFFIXES),
-            elem_id="cw-upload",
-        )
+        with gr.Column():
+            upload = gr.File(
+                label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))})",
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_SUFFIXES),
+                elem_id="cw-upload",
+            )
+            replace_box = gr.Checkbox(label="Replace documents with the same name", value=False, elem_id="cw-replace")
         with gr.Column():
             reindex = gr.Button("Re-index the documents folder", elem_id="cw-reindex")
             choice = gr.Dropdown(label="Document", choices=sources(library), elem_id="cw-doc-choice")
@@ -32,38 +35,67 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     status = gr.Markdown(elem_id="cw-sync-status")
     table = gr.Dataframe(headers=HEADERS, value=rows(library), interactive=False, elem_id="cw-documents")
 
-    def sync_with_progress(progress: gr.Progress) -> SyncReport:
+    def progress_of(progress: gr.Progress) -> Progress:
         def update(done: int, total: int, chunks: int) -> None:
             progress((done, max(total, 1)), desc=f"indexing: {chunks} chunks embedded", unit="files")
 
-        return library.sync(update)
+        return update
 
-    def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        saved, refused = [], []
-        for file in files or []:
-            path = Path(file)
-            try:
-                saved.append(library.save_upload(path.name, path))
-            except UploadError as error:
-                refused.append(str(error))
-        report = sync_with_progress(progress)
-        lines = [f"Saved {escape_markdown(', '.join(saved))}." if saved else ""]
-        lines += [f"Refused: {escape_markdown(reason)}" for reason in refused]
-        return None, report_markdown(report, "\n\n".join(line for line in lines if line)), rows(library), picker(library)
+    def on_upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        lines = save_uploads(library, [Path(file) for file in files or []], replace=replace)
+        text = sync_markdown(library, progress_of(progress), "\n\n".join(lines))
+        return None, text, rows(library), picker(library)
 
     def on_reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return report_markdown(sync_with_progress(progress)), rows(library), picker(library)
+        return sync_markdown(library, progress_of(progress)), rows(library), picker(library)
 
     def on_delete(source: str | None) -> tuple[Any, ...]:
         if not source:
             return "Choose a document to delete.", rows(library), picker(library)
-        library.delete(source)
+        try:
+            library.delete(source)
+        except (UploadError, IndexBusyError) as error:
+            return f"Not deleted: {escape_markdown(str(error))}", rows(library), picker(library)
         return f"Deleted {escape_markdown(source)}.", rows(library), picker(library)
 
-    upload.upload(on_upload, upload, [upload, status, table, choice])
+    upload.upload(on_upload, [upload, replace_box], [upload, status, table, choice])
     reindex.click(on_reindex, None, [status, table, choice])
     delete.click(on_delete, choice, [status, table, choice])
     return table, choice
+
+
+def save_uploads(library: Library, files: list[Path], *, replace: bool) -> list[str]:
+    """Save each uploaded file, a refused or failed one never stopping the rest; returns the status lines.
+
+    Example:
+        >>> save_uploads(library, [Path("/tmp/gradio/1/report.pdf")], replace=False)
+        ['Saved report (2).pdf (a document named report.pdf already exists).']
+    """
+    saved, notes, refused = [], [], []
+    for path in files:
+        try:
+            result = library.save_upload(path.name, path, replace=replace)
+        except UploadError as error:
+            refused.append(f"Refused: {escape_markdown(str(error))}")
+            continue
+        name = escape_markdown(result.name)
+        if result.renamed:
+            notes.append(f"Saved {name} (a document named {escape_markdown(result.existing or '')} already exists).")
+        elif result.replaced:
+            notes.append(f"Replaced {name}.")
+        else:
+            saved.append(name)
+    return ([f"Saved {', '.join(saved)}."] if saved else []) + notes + refused
+
+
+def sync_markdown(library: Library, progress: Progress | None = None, prefix: str = "") -> str:
+    """Sync the folder and describe the outcome; a refused or timed-out sync is explained, not raised."""
+    try:
+        report = library.sync(progress)
+    except (UnsafeSyncError, IndexBusyError) as error:
+        # The index is unchanged; say why, so a missing folder is noticed before anything is lost.
+        return "\n\n".join(part for part in (prefix, f"**Index not changed:** {escape_markdown(str(error))}") if part)
+    return report_markdown(report, prefix)
 
 
 def refresh(citewise: Citewise) -> tuple[list[list[Any]], Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import gradio as gr
 
-from assistant import Citewise
+from assistant import Citewise, QuestionError
 from ui.preferences import Preferences
 from ui.render import render_retrieval
 
@@ -20,7 +22,10 @@ def inspector_tab(citewise: Citewise, preferences: gr.State) -> None:
         if not text.strip():
             return "<p class='cw-empty'>Type a query.</p>"
         options = (prefs or Preferences.defaults(citewise)).options
-        return render_retrieval(citewise.assistant.search(text.strip(), options=options))
+        try:
+            return render_retrieval(citewise.assistant.search(text.strip(), options=options))
+        except QuestionError as error:
+            return f"<p class='cw-empty'>{html.escape(str(error))}</p>"
 
     run.click(inspect, [query, preferences], result)
     query.submit(inspect, [query, preferences], result)

@@ -34,7 +34,7 @@ def settings_tab(citewise: Citewise, preferences: gr.State) -> None:
             value=start.backend,
             label="Answerer",
             elem_id="cw-pref-backend",
-            info="extractive quotes the documents (no LLM); ollama/openai need a running server",
+            info="extractive quotes the documents (no LLM); an LLM server is listed only when it was configured",
         )
         mode = gr.Radio(["hybrid", "dense", "keyword"], value=start.options.mode, label="Retrieval", elem_id="cw-pref-mode")
     with gr.Row():

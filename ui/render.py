@@ -81,7 +81,7 @@ def render_retrieval(retrieval: Retrieval, limit: int = 20) -> str:
         kept = "✓" if passage.chunk_id in relevant else ""
         snippet = html.escape(passage.text[:240] + ("…" if len(passage.text) > 240 else ""))
         rows.append(
-            f"<tr><td>{rank}</td><td>{kept}</td><td><b>{html.escape(passage.source)}</b>{_page(passage)}<br>"
+            f"<tr><td>{rank}</td><td>{kept}</td><td><b>{html.escape(passage.source)}</b>{_page(passage)}{_section(passage)}<br>"
             f"<small>{snippet}</small></td>{scores}</tr>"
         )
     header = "<tr><th>#</th><th>kept</th><th>passage</th><th>BM25</th><th>dense</th><th>fused</th><th>rerank</th></tr>"
@@ -100,12 +100,19 @@ def _page(item: Citation | object) -> str:
     return f", page {page}" if page else ""
 
 
+def _section(item: Citation | object) -> str:
+    """`` · `` and the escaped heading path, or nothing when the chunk sits under no heading."""
+    section = getattr(item, "section", "")
+    return f" · <span class='cw-section'>{html.escape(section)}</span>" if section else ""
+
+
 def _render_citation(citation: Citation) -> str:
     title = html.escape(citation.title or citation.source)
     return (
         f"<details class='cw-source' id='cw-source-{citation.n}' open>"
         f"<summary><span class='cw-n'>[{citation.n}]</span> <b>{title}</b>"
-        f"<br><small>{html.escape(citation.source)}{_page(citation)} · relevance {relevance(citation.score)} · "
+        f"<br><small>{html.escape(citation.source)}{_page(citation)}{_section(citation)} · "
+        f"relevance {relevance(citation.score)} · "
         f"<a class='cw-open' href='{html.escape(document_link(citation))}' target='_blank' rel='noopener'>"
         "open in the document</a>"
         "</small></summary>"

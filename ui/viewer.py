@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from assistant import Citation, Citewise
 from assistant.library import OpenedDocument
-from index.loader import LoadError
+from index.loader import LoadedDocument, LoadError
 
 ROUTE = "documents"
 _HEADERS = {
@@ -35,7 +36,13 @@ body { font: 16px/1.55 system-ui, sans-serif; max-width: 52rem; margin: 2rem aut
 mark { background: #ffe58a; }
 .page { display: block; margin: 1.5em 0 .5em; color: #666; font-size: .85em; border-top: 1px solid #ddd; padding-top: .3em; }
 .stale { background: #fff3cd; padding: .5em .8em; border-radius: 6px; }
+.heading { font-weight: 700; }
+.l1 { font-size: 1.4em; } .l2 { font-size: 1.25em; } .l3 { font-size: 1.1em; }
 """
+
+
+_OFFSET = re.compile(r"[0-9]{1,12}")
+_MAX_MARKS = 100  # a link carries a few marks; more is not a citation, only work
 
 
 def document_link(citation: Citation) -> str:
@@ -71,7 +78,7 @@ def document_routes(citewise: Citewise) -> list[BaseRoute]:
 
 
 def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int]]]) -> str:
-    """The viewer page: the document's text with page headings, the chunk shaded and the marks highlighted."""
+    """The viewer page: the document's text with its headings and page starts, the chunk shaded and the marks highlighted."""
     document = opened.loaded
     text = document.text
     if not opened.current:
@@ -79,9 +86,12 @@ def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int
     chunk = spans.get("chunk", [])
     marks = spans.get("mark", [])
     page_starts = {page.start: page.number for page in document.pages}
-    cuts = sorted({0, len(text), *page_starts, *(x for span in chunk + marks for x in span if 0 < x < len(text))})
+    headings = _headings(document)
+    cuts = {0, len(text), *page_starts, *(x for span in chunk + marks for x in span if 0 < x < len(text))}
+    cuts.update(x for start, (end, _) in headings.items() for x in (start, end))
     parts, first_mark = [], True
-    for start, end in itertools.pairwise(cuts):
+    heading_end, level = 0, 0
+    for start, end in itertools.pairwise(sorted(cuts)):
         if start in page_starts:
             parts.append(f"<span class='page' id='page-{page_starts[start]}'>Page {page_starts[start]}</span>")
         piece = html.escape(text[start:end])
@@ -91,6 +101,11 @@ def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int
         if any(s <= start < e for s, e in chunk):
             piece = f"<span class='chunk'{' id=cited' if first_mark and not marks else ''}>{piece}</span>"
             first_mark = first_mark and bool(marks)
+        # Headings never overlap and the pieces come in order, so one look-up per piece finds its heading.
+        if start in headings:
+            heading_end, level = headings[start]
+        if level and start < heading_end:
+            piece = f"<span class='heading l{min(level, 3)}' role='heading' aria-level='{min(level, 6)}'>{piece}</span>"
         parts.append(piece)
     title = html.escape(document.title or opened.source)
     stale = (
@@ -98,30 +113,52 @@ def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int
         if opened.current
         else "<p class='stale'>This file changed after it was indexed: re-index to cite the current version.</p>"
     )
+    # Where the cited passage sits, read from the document itself (a link carries offsets only).
+    path = document.heading_path_at(chunk[0][0]) if chunk else ()
+    section = f"<p class='meta'>Cited passage under: {html.escape(' > '.join(path))}</p>" if path else ""
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{title}</title><style>{_CSS}</style></head><body>"
         f"<h1>{title}</h1><p class='meta'>{html.escape(opened.source)} · "
-        f"<a href='{quote(Path(opened.source).name)}?download'>download the original</a></p>{stale}"
+        f"<a href='{quote(Path(opened.source).name)}?download'>download the original</a></p>{stale}{section}"
         f"<div class='text'>{''.join(parts)}</div></body></html>"
     )
+
+
+def _headings(document: LoadedDocument) -> dict[int, tuple[int, int]]:
+    """Each heading's start, end and level: the block a section starts with, when it reads as the section's heading.
+
+    Most formats start a section with its heading's block; a PDF outline entry may point elsewhere, and
+    the text before a document's first heading sits under its title, so a block that does not read as
+    the heading is left as text.
+    """
+    headings = {}
+    for section in document.sections:
+        end = document.text.find("\n\n", section.start, section.end)
+        end = section.end if end < 0 else end
+        if section.path and " ".join(document.text[section.start : end].split()) == section.path[-1]:
+            headings[section.start] = (end, len(section.path))
+    return headings
 
 
 def _spans(request: Request) -> dict[str, list[tuple[int, int]]]:
     """The chunk (``from``/``to``) and marked sentences (``mark=s-e``, repeated) asked for; malformed ones are ignored."""
     spans: dict[str, list[tuple[int, int]]] = {"chunk": [], "mark": []}
     query = request.query_params
-    try:
-        start, end = int(query.get("from", "")), int(query.get("to", ""))
-        if 0 <= start < end:
-            spans["chunk"].append((start, end))
-    except ValueError:
-        pass
-    for value in query.getlist("mark"):
+    start, end = _offset(query.get("from", "")), _offset(query.get("to", ""))
+    if start is not None and end is not None and start < end:
+        spans["chunk"].append((start, end))
+    for value in query.getlist("mark")[:_MAX_MARKS]:
         first, _, last = value.partition("-")
-        if first.isdigit() and last.isdigit() and int(first) < int(last):
-            spans["mark"].append((int(first), int(last)))
+        start, end = _offset(first), _offset(last)
+        if start is not None and end is not None and start < end:
+            spans["mark"].append((start, end))
     return spans
+
+
+def _offset(value: str) -> int | None:
+    """A character offset written in ASCII digits, or None ("²", "١٢", "1_0" and 5,000-digit numbers are not offsets)."""
+    return int(value) if _OFFSET.fullmatch(value) else None
 
 
 def _signed_in(request: Request) -> bool:

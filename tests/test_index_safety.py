@@ -1,0 +1,335 @@
+"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.library import Library
+from assistant.retrieval import Retriever, SearchOptions
+from index import IndexBusyError, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
+from index.sync import is_mass_delete
+
+QUILLMARK = "The Quillmark observatory recorded 318 meteors in August."
+
+
+@pytest.fixture
+def index_settings(tmp_path: Path) -> IndexSettings:
+    return IndexSettings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def indexer(index_settings: IndexSettings, embedder, docs: Path):  # type: ignore[no-untyped-def]
+    """An index of the five seed documents."""
+    built = build_indexer(index_settings, embedder=embedder)
+    assert len(built.sync(docs).added) == 5
+    return built
+
+
+def snapshot(indexer) -> tuple[int, dict[str, frozenset[str]], int]:  # type: ignore[no-untyped-def]
+    """Chunks, each document's hashes and keyword rows: what a refused write must leave as it was."""
+    documents = {source: doc.hashes for source, doc in indexer.store.documents().items()}
+    return indexer.store.count(), documents, sum(indexer.keywords.counts().values())
+
+
+@pytest.fixture
+def held_lock(indexer) -> Iterator[threading.Event]:  # type: ignore[no-untyped-def]
+    """Another writer's lock on the index (a second open file, as another process has); set the event to release it."""
+    release = threading.Event()
+    with indexer.lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        releaser = threading.Thread(target=lambda: (release.wait(), fcntl.flock(handle, fcntl.LOCK_UN)))
+        releaser.start()
+        try:
+            yield release
+        finally:
+            release.set()
+            releaser.join()
+
+
+def lock_is_free(lock_path: Path) -> bool:
+    with lock_path.open("a") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return True
+
+
+def eventually(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# --- Mass deletes ----------------------------------------------------------------------------------
+
+
+def test_an_empty_folder_never_wipes_the_index(indexer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = snapshot(indexer)
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    with pytest.raises(UnsafeSyncError, match=r"refused to delete 5 of the 5 indexed documents") as refused:
+        indexer.sync(empty)
+    assert "--allow-delete" in str(refused.value) and str(empty) in str(refused.value)
+    assert len(refused.value.doomed) == 5 and refused.value.indexed == 5
+    assert snapshot(indexer) == before
+
+    plan = indexer.sync(empty, dry_run=True)  # a dry run reports, it does not refuse
+    assert len(plan.deleted) == 5 and plan.needs_confirmation
+    assert snapshot(indexer) == before
+
+    confirmed = indexer.sync(empty, allow_mass_delete=True)
+    assert len(confirmed.deleted) == 5 and confirmed.chunks == 0 and indexer.keywords.counts() == {}
+
+
+def test_a_mistyped_subfolder_is_refused(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    (docs / "sub").mkdir()
+    (docs / "sub" / "notes.txt").write_text("The nested notes mention 8 otters.", encoding="utf-8")
+    assert indexer.sync(docs).added == ["sub/notes.txt"]
+    before = snapshot(indexer)
+    # Ids are paths relative to the folder: every document looks deleted, "notes.txt" looks new.
+    with pytest.raises(UnsafeSyncError, match="6 of the 6"):
+        indexer.sync(docs / "sub")
+    assert snapshot(indexer) == before
+
+
+def test_most_documents_missing_is_refused_a_few_are_deleted(indexer, docs: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    names = sorted(p.name for p in docs.iterdir())
+    for name in names[:4]:
+        shutil.move(docs / name, aside / name)
+    before = snapshot(indexer)
+    with pytest.raises(UnsafeSyncError, match="4 of the 5"):
+        indexer.sync(docs)
+    assert snapshot(indexer) == before
+    shutil.move(aside / names[0], docs / names[0])
+    assert sorted(indexer.sync(docs).deleted) == names[1:4]  # 3 of 5: an everyday clean-up
+
+
+@pytest.mark.parametrize(
+    ("deleting", "indexed", "refused"),
+    [
+        (0, 0, False),
+        (0, 5, False),
+        (1, 1, True),  # every document: always confirmed
+        (2, 2, True),
+        (1, 5, False),
+        (3, 5, False),  # up to FREE_DELETES: everyday clean-up
+        (3, 4, False),
+        (4, 5, True),  # more than 3 and more than half
+        (4, 7, True),
+        (4, 8, False),  # exactly half is not "most"
+        (50, 100, False),
+        (51, 100, True),
+    ],
+)
+def test_mass_delete_rule(deleting: int, indexed: int, refused: bool) -> None:
+    assert is_mass_delete(deleting, indexed) is refused
+
+
+def test_deleting_documents_one_by_one_is_unaffected(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    library = Library(docs, indexer, max_upload_bytes=1_000_000)
+    for name in sorted(p.name for p in docs.iterdir()):
+        library.delete(name)
+    assert indexer.store.count() == 0 and list(docs.iterdir()) == []
+    assert library.sync().chunks == 0
+
+
+def test_the_watcher_logs_a_refused_sync_and_carries_on(indexer, docs: Path, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    from index.watch import watch
+
+    reports: list = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(indexer, docs), kwargs={"debounce": 0.5, "on_sync": reports.append, "stop": stop}
+    )
+    aside = tmp_path / "aside"
+    with caplog.at_level(logging.WARNING, logger="index.watch"):
+        thread.start()
+        try:
+            assert eventually(lambda: len(reports) == 1)
+            aside.mkdir()
+            for path in list(docs.iterdir()):  # the folder's drive goes away, leaving its empty mount point
+                shutil.move(path, aside / path.name)
+            assert eventually(lambda: any("refused to delete 5 of the 5" in r.message for r in caplog.records))
+            assert thread.is_alive() and len(reports) == 1 and len(indexer.store.documents()) == 5
+            for path in aside.iterdir():  # the drive is back, with one new document
+                shutil.move(path, docs / path.name)
+            (docs / "note.txt").write_text("The harbour master logged 87 ships in March.", encoding="utf-8")
+            assert eventually(lambda: any(r.added == ["note.txt"] for r in reports))
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert [len(r.deleted) for r in reports] == [0] * len(reports)
+
+
+def test_the_app_starts_on_its_existing_index_when_the_folder_is_empty(citewise, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    from app import startup_sync
+    from ui.documents import rows, sync_markdown
+
+    docs = citewise.library.docs_dir
+    shutil.move(docs, tmp_path / "aside")
+    docs.mkdir()
+    with caplog.at_level(logging.WARNING, logger="citewise.app"):
+        assert startup_sync(citewise) is None
+    assert any("serving the existing index" in r.message and "5 of the 5" in r.message for r in caplog.records)
+    assert len(citewise.indexer.store.documents()) == 5
+    answer = citewise.assistant.ask("How much did China donate to the WHO?").complete()
+    assert not answer.refused and "20 million" in answer.text
+    # The Documents tab's Re-index shows the refusal and keeps listing every document.
+    status = sync_markdown(citewise.library)
+    assert status.startswith("**Index not changed:** refused to delete 5 of the 5 indexed documents"), status
+    assert len(rows(citewise.library)) == 5
+
+
+# --- Rebuild and the lock ------------------------------------------------------------------------------
+
+
+def test_rebuild_holds_the_writer_lock_from_the_drop_to_the_end(
+    indexer, index_settings: IndexSettings, embedder, docs: Path, held_lock
+) -> None:  # type: ignore[no-untyped-def]
+    before = snapshot(indexer)
+    rebuilder = build_indexer(index_settings, embedder=embedder, rebuild=True)
+    rebuilder.lock_timeout = 0.3
+    with pytest.raises(IndexBusyError):
+        rebuilder.rebuild(docs)
+    assert snapshot(indexer) == before, "the rebuild dropped the index without the writer lock"
+    held_lock.set()
+
+    held_during_sync: list[bool] = []
+    rebuilder.lock_timeout = 30
+    report = rebuilder.rebuild(docs, lambda *_: held_during_sync.append(not lock_is_free(rebuilder.lock_path)))
+    assert len(report.added) == 5 and report.chunks == before[0]
+    assert held_during_sync and all(held_during_sync)
+    assert lock_is_free(rebuilder.lock_path)
+
+
+def test_rebuild_refuses_a_missing_or_empty_folder_before_dropping_anything(
+    indexer, index_settings: IndexSettings, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    before = snapshot(indexer)
+    rebuilder = build_indexer(index_settings, embedder=embedder, rebuild=True)
+    with pytest.raises(FileNotFoundError):
+        rebuilder.rebuild(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UnsafeSyncError, match="5 of the 5"):
+        rebuilder.rebuild(tmp_path / "empty")
+    assert snapshot(indexer) == before
+    assert rebuilder.rebuild(tmp_path / "empty", allow_mass_delete=True).chunks == 0
+
+
+def test_an_index_opened_for_rebuild_with_other_settings_is_not_synced_into(
+    indexer, tmp_path: Path, embedder, docs: Path
+) -> None:  # type: ignore[no-untyped-def]
+    other = IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100)
+    rebuilder = build_indexer(other, embedder=embedder, rebuild=True)
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        rebuilder.sync(docs)
+    rebuilder.rebuild(docs)
+    assert rebuilder.sync(docs).embedded == 0
+    # The first indexer, opened with the old settings, now holds a handle to a collection that
+    # was rebuilt with other ones: it says so instead of mixing vectors.
+    with pytest.raises(IndexMismatchError, match="chunk_tokens"):
+        indexer.store.count()
+
+
+def test_a_store_opened_before_a_rebuild_reopens_the_rebuilt_collection(
+    indexer, index_settings: IndexSettings, embedder, docs: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # `indexer` plays the running app, `cli` the `python -m index rebuild` beside it.
+    retriever = Retriever(indexer.store, indexer.keywords, embedder, None)
+    stale = indexer.store.collection.id
+    (docs / "003_8cf9f7c4be1979b2.txt").write_text(QUILLMARK, encoding="utf-8")
+    cli = build_indexer(index_settings, embedder=embedder, rebuild=True)
+    cli.rebuild(docs)
+    assert cli.store.collection.id != stale == indexer.store.collection.id
+
+    # Dense search goes through llama-index's ChromaVectorStore, BM25 hits are fetched by id: both recover.
+    found = retriever.search("How many meteors did the Quillmark observatory record?", SearchOptions(rerank=False))
+    assert found.relevant[0].source == "003_8cf9f7c4be1979b2.txt" and "318 meteors" in found.relevant[0].text
+    assert indexer.store.collection.id == cli.store.collection.id
+
+    cli.rebuild(docs)  # again, so the next call is the first on a stale handle
+    keyword_only = retriever.search("Quillmark meteors", SearchOptions(mode="keyword", rerank=False))
+    assert [p.text for p in keyword_only.relevant] == [QUILLMARK]
+
+    cli.rebuild(docs)
+    stored = indexer.store.documents()
+    assert len(stored) == 5 and stored["003_8cf9f7c4be1979b2.txt"].stored_chunks == 1
+    cli.rebuild(docs)
+    again = indexer.sync(docs)  # writes and reads through the reopened collection, re-embedding nothing
+    assert (len(again.unchanged), again.embedded, again.chunks) == (5, 0, cli.store.count())
+    (docs / "new.txt").write_text("The Brackwater ferry carries 42 bicycles.", encoding="utf-8")
+    cli.rebuild(docs)
+    (docs / "new.txt").write_text("The Brackwater ferry carries 43 bicycles.", encoding="utf-8")
+    assert indexer.sync(docs).updated == ["new.txt"]
+    assert cli.store.collection.get(where={"source": "new.txt"}, include=["documents"])["documents"] == [
+        "The Brackwater ferry carries 43 bicycles."
+    ]
+
+
+def test_a_writer_gives_up_after_the_lock_timeout_naming_the_lock(indexer, docs: Path, held_lock, caplog) -> None:  # type: ignore[no-untyped-def]
+    before = snapshot(indexer)
+    (docs / "new.txt").write_text("A brand new note about otters.", encoding="utf-8")
+    indexer.lock_timeout = 0.5
+    began = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="index.sync"), pytest.raises(IndexBusyError) as busy:
+        indexer.sync(docs)
+    assert 0.5 <= time.monotonic() - began < 10
+    assert str(indexer.lock_path) in str(busy.value) and "CITEWISE_LOCK_TIMEOUT" in str(busy.value)
+    assert isinstance(busy.value, TimeoutError)
+    assert [r.message for r in caplog.records] == [f"waiting for another sync to finish (lock file {indexer.lock_path})"]
+    assert snapshot(indexer) == before
+
+    held_lock.set()
+    # The abandoned wait takes the lock when it is freed and hands it straight back.
+    assert eventually(lambda: lock_is_free(indexer.lock_path))
+    indexer.lock_timeout = 30
+    assert indexer.sync(docs).added == ["new.txt"]
+
+
+def test_a_waiting_writer_queues_on_the_lock_and_goes_on_when_it_is_freed(indexer, docs: Path, held_lock, caplog) -> None:  # type: ignore[no-untyped-def]
+    (docs / "new.txt").write_text("A brand new note about otters.", encoding="utf-8")
+    waits: list[Path] = []
+    indexer.on_lock_wait = waits.append
+    results: list = []
+    writer = threading.Thread(target=lambda: results.append(indexer.sync(docs)))
+    writer.start()
+    # The callback tells the user (the CLI prints it), in place of the warning in the log.
+    # Queued in the kernel, as /proc/locks shows a blocked flock ("->"), not polling.
+    inode = f":{indexer.lock_path.stat().st_ino} "
+
+    def queued() -> bool:
+        with open("/proc/locks", encoding="ascii") as locks:
+            return any("->" in line and f" {os.getpid()} " in line and inode in line for line in locks)
+
+    assert eventually(queued)
+    assert writer.is_alive() and waits == [indexer.lock_path]
+    held_lock.set()
+    writer.join(timeout=60)
+    assert results and results[0].added == ["new.txt"]
+    assert lock_is_free(indexer.lock_path)
+    assert not [r for r in caplog.records if r.name == "index.sync" and r.levelno >= logging.WARNING]
+
+
+def test_no_wait_no_message(indexer, docs: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    waits: list[Path] = []
+    indexer.on_lock_wait = waits.append
+    with caplog.at_level(logging.WARNING, logger="index.sync"):
+        indexer.sync(docs)
+    assert waits == [] and caplog.records == []

@@ -1,0 +1,249 @@
+"""Every text function stays linear: properties over text of any shape, and 1 MB pathological inputs in a child process.
+
+A child has 60 s for work that takes about a second: it fails on a return to quadratic time, which takes
+many minutes on 1 MB, never on a slow or busy machine. Nothing here times anything else.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.condense import condense, is_follow_up
+from assistant.history import Turn
+from assistant.shapes import Shape, shape_of
+from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
+from index.chunker import chunk_text
+from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
+from index.sentences import split_sentences
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+MB = 1_000_000
+LIMIT_S = 60
+
+# Pieces that broke a regex or a loop once repeated: terminator runs, initials, digit groups, hyphens,
+# markers, scripts without spaces, zero-width and combining characters, emoji with modifiers.
+PIECES = [
+    *["!", ".", "?", "…", "a.", "A. ", "J. ", "Mr. ", "e.g. ", "U.S. "],
+    *["1", "1.", "1,", "12.5", "twenty-one", "$5", "1999", "April 27"],
+    *["-", "a-", "'", "”", ")", "«", "(", "[1]", " [2]", "[", "_"],
+    *[" ", "  ", "\n", "\n\n", "\t", "\xa0", "\u200b", "\u200d", "\u0301"],
+    *["中文", "。", "عربي", "😀", "👍🏽", "How many ", "Which ", "word", "Word", "items"],
+]
+ALPHABET = st.sampled_from(sorted(set("".join(PIECES)) | set("abcXYZ09;:,\r\x1c")))
+TEXT = st.one_of(
+    st.text(ALPHABET, max_size=200),
+    st.lists(st.tuples(st.sampled_from(PIECES), st.integers(1, 80)), max_size=12).map(
+        lambda runs: "".join(p * n for p, n in runs)
+    ),
+)
+PROPERTY = settings(max_examples=200, deadline=None, database=None)  # no example database written into the repo
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def visible(text: str) -> int:
+    return sum(not c.isspace() for c in text)
+
+
+def wordpieces(text: str) -> int:
+    """Roughly how BERT counts: each word and each punctuation mark is a token."""
+    return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@PROPERTY
+@given(TEXT)
+def test_sentences_are_ordered_trimmed_and_cover_the_text(text: str) -> None:
+    spans = split_sentences(text)
+    covered = bytearray(len(text))
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        assert not text[start].isspace() and not text[end - 1].isspace()
+        covered[start:end] = b"\x01" * (end - start)
+        previous_end = end
+    assert all(covered[i] or c.isspace() for i, c in enumerate(text))
+
+
+@PROPERTY
+@given(TEXT, st.sampled_from([words, visible, wordpieces]), st.integers(1, 40), st.integers(0, 2))
+def test_chunks_cover_the_text_in_order_within_the_limit(
+    text: str, count: Callable[[str], int], max_tokens: int, overlap: int
+) -> None:
+    chunks = chunk_text(text, count, max_tokens, overlap)
+    covered = bytearray(len(text))
+    for i, chunk in enumerate(chunks):
+        assert chunk.index == i and chunk.text == text[chunk.start : chunk.end]
+        assert count(chunk.text) <= max_tokens
+        if i:
+            assert chunks[i - 1].start < chunk.start and chunks[i - 1].end <= chunk.end
+        covered[chunk.start : chunk.end] = b"\x01" * (chunk.end - chunk.start)
+    assert all(covered[i] or c.isspace() for i, c in enumerate(text))
+
+
+@PROPERTY
+@given(
+    TEXT, TEXT, st.sampled_from(["", "How many ", "How much money ", "In what year ", "When did ", "How long ", "Which ", "Who "])
+)
+def test_shapes_read_any_text(question: str, sentence: str, lead: str) -> None:
+    shape = shape_of(lead + question)
+    assert isinstance(shape.states(sentence), bool)
+    if lead == "How many ":
+        assert shape.kind == "count"
+    # Whatever comes before, a plain statement of the thing asked for is found.
+    assert Shape("count").states(sentence + "; 7 items")
+    assert Shape("count", counted=frozenset({"items"})).states(sentence + "; 7 items")
+    assert Shape("count", counted=frozenset({"items"})).states(sentence + "; items: 7.")
+    assert Shape("money").states(sentence + " $5")
+    assert Shape("year").states(sentence + " in 1999 ")
+    assert Shape("name").states(sentence + " then Zanzibar")
+
+
+@PROPERTY
+@given(TEXT, TEXT, st.lists(st.integers(1, 20), max_size=3))
+def test_verify_helpers_read_any_text(claim: str, source: str, markers: list[int]) -> None:
+    assert _facts_present(claim, claim)
+    assert isinstance(_facts_present(claim, source), bool)
+    marked = _with_markers(claim, markers)
+    assert len(marked) == len(claim) + sum(len(f"[{n}]") for n in markers) + (1 if markers else 0)
+    assert len(renumber_markers(marked, {})) <= len(marked)
+    highlights = Verifier(embedder=None, reranker=None).highlights([claim], source)  # type: ignore[arg-type]  # neither is used
+    assert set(highlights) <= set(split_sentences(source))
+
+
+@PROPERTY
+@given(TEXT, st.integers(0, 80))
+def test_query_terms_are_distinct_lower_case_and_bounded(text: str, limit: int) -> None:
+    terms = query_terms(text, limit)
+    assert len(terms) == len(set(terms)) <= limit
+    assert all(term == term.lower() for term in terms)
+    assert terms == query_terms(text)[:limit]
+    assert len(content_words(text, limit)) == len(terms)
+
+
+@pytest.fixture(scope="module")
+def keywords(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeywordIndex]:
+    """A real BM25 index of the seed documents' sentences."""
+    index = KeywordIndex(tmp_path_factory.mktemp("keywords") / "k.sqlite", budget=50)
+    rows = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        rows += [(f"{path.name}#{i}", path.name, "h", text[s:e]) for i, (s, e) in enumerate(split_sentences(text))]
+    index.add(rows)
+    yield index
+    index.close()
+
+
+@PROPERTY
+@given(TEXT)
+def test_keyword_search_takes_any_query(keywords: KeywordIndex, query: str) -> None:
+    plan = keywords.plan(query, 10)
+    assert len(plan.rare) + len(plan.common) <= MAX_QUERY_TERMS
+    hits = keywords.search(query, 10)
+    assert len(hits) <= 10 and [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@PROPERTY
+@given(TEXT, TEXT)
+def test_condense_takes_any_text(question: str, previous: str) -> None:
+    assert isinstance(is_follow_up(question), bool)
+    assert condense(question, [Turn("user", previous)]).startswith(question)
+
+
+# --------------------------------------------------------------------------- 1 MB inputs, time-limited
+
+
+def _pathological() -> dict[str, str]:
+    rng = random.Random(5)
+    return {
+        "terminators": "!" * MB,
+        "initials": "a." * (MB // 2),
+        "ellipses": "…" * MB,
+        "no spaces or punctuation": "".join(rng.choices("abcdefghij", k=MB)),
+        "words without punctuation": " ".join(f"w{rng.randrange(10**5)}" for _ in range(MB // 7))[:MB],
+        "digit groups": "1.2,3." * (MB // 6) + "x",
+        "glued digit groups": "a" + "1." * (MB // 2),
+        "hyphens": "-" * MB,
+        "abbreviations": "Mr. J. " * (MB // 7),
+        "spaces": " " * MB + "x",
+        "scripts without spaces": "中文字符عربي😀\u200b" * (MB // 10),
+    }
+
+
+INPUTS = _pathological()
+
+
+def finishes(work: Callable[[], object]) -> None:
+    """Run ``work`` in a child process; fail if it raises or runs past ``LIMIT_S``."""
+    # A forked child starts with everything imported; a fresh interpreter spends seconds importing llama-index.
+    child = multiprocessing.get_context("fork").Process(target=work)
+    child.start()
+    child.join(LIMIT_S)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail(f"still running after {LIMIT_S} s on 1 MB: quadratic again?")
+    assert child.exitcode == 0, "the child raised (its traceback is in the captured stderr)"
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_sentences_and_chunks_of_1_mb(name: str) -> None:
+    text = INPUTS[name]
+    finishes(lambda: (split_sentences(text), chunk_text(text, words, 200), chunk_text(text, visible, 200)))
+
+
+def test_chunks_of_1_mb_with_the_real_tokenizer(embedder) -> None:  # type: ignore[no-untyped-def]
+    # The case that was quadratic: a log saved as .txt, one endless sentence, split by the model's own count.
+    text = INPUTS["words without punctuation"]
+    finishes(lambda: chunk_text(text, embedder.count_tokens, embedder.max_tokens - 2))
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_shapes_of_1_mb(name: str) -> None:
+    text = INPUTS[name]
+    leads = ["How many items ", "How much money ", "When did ", "How long ", "Which items "]
+    finishes(lambda: [shape_of(lead + text).states(text) for lead in leads])
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_verify_helpers_on_1_mb(name: str) -> None:
+    text = INPUTS[name]
+    verifier = Verifier(embedder=None, reranker=None)  # type: ignore[arg-type]  # text helpers only
+    finishes(
+        lambda: (
+            _facts_present(text, text),
+            _with_markers(text, [1, 2]),
+            renumber_markers(text + " [1]" * 1000, {1: 2}),
+            verifier.highlights([text[:200], text[-200:]], text),
+        )
+    )
+
+
+@pytest.mark.parametrize("name", ["words without punctuation", "scripts without spaces", "digit groups"])
+def test_keyword_queries_of_1_mb(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "k.sqlite"
+    built = KeywordIndex(path)
+    built.add([("seed#0", "seed.txt", "h", (SEEDS / "000_1431dd1dd5b40ef7.txt").read_text(encoding="utf-8"))])
+    built.close()  # an SQLite connection must not cross a fork: the child opens its own
+    text = INPUTS[name]
+
+    def work() -> None:
+        keywords = KeywordIndex(path)
+        keywords.plan(text, 10)
+        keywords.search(text, 10)
+        is_follow_up(text)
+        condense(text, [Turn("user", text)])
+
+    finishes(work)
