@@ -1,18 +1,41 @@
-"""Evaluation corpora: the seeds question set, and a Python-FAQ set built from Debian's Python docs.
+"""Evaluation corpora: the seeds question set, a Python-FAQ set, and the development set over Debian manuals.
 
 The FAQ set is derived at run time from ``/usr/share/doc/python3.11/html/_sources`` (the
 ``python3.11-doc`` package): every FAQ section whose heading is a question becomes a query,
 and its gold answer is that section's body. The whole documentation is indexed, but from a
 cleaned copy in which those question headings are removed, so a query can never be answered
 by matching its own heading.
+
+The development set (issue 11) is ``bench/data/dev_qa.jsonl``: hand-written questions over three
+corpora the answering rules were never tuned on, each the ORIGINAL HTML of an installed Debian package
+(``DEV_CORPORA``: debian-reference-en, a subset of python3.11-doc, a subset of debian-handbook). The
+chosen files are copied unchanged into ``bench/.cache/dev-<hash>/<corpus>/`` and indexed together, so a
+document's source is ``<corpus>/<path relative to the corpus root>``. One question per line::
+
+    {"id": "dr-001", "corpus": "debian-reference", "question": "...", "answers": ["Ctrl-Alt-F3"],
+     "sources": ["ch01.en.html"], "answerable": true, "kind": "which-identifier", "split": "tune"}
+
+Any one of ``answers`` counts; ``sources`` are relative to the corpus root. An unanswerable question has
+no answers and no sources, ``"unanswerable": "near-topic"`` (the corpus covers the subject, ``topic_sources``
+names the pages, but not the fact) or ``"off-topic"``, and ``absent`` / ``absent_in_topic``: the strings an
+answer would need (usually the true answer), which ``verify_dev`` checks occur in no corpus file / no topic
+page. ``python bench/corpus.py --dev`` runs every check (gold answers in their sources, as the loader reads
+them and with the tags stripped; unanswerability; split balance).
+
+The split: every question carries ``"split": "tune"`` or ``"split": "heldout"``, assigned ONCE by
+``assign_splits`` (``python bench/corpus.py --assign-splits``, which only fills in missing splits) with a
+seeded shuffle (seed 20261129), stratified by corpus and answerability, half and half. It is stored in
+the file and never recomputed: tune rules on ``dev-tune`` only and report ``dev-heldout``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +46,8 @@ CACHE = BENCH / ".cache"
 SEEDS_DIR = REPO / "seeds"
 SEEDS_QA = BENCH / "data" / "seeds_qa.jsonl"
 PYDOCS = Path("/usr/share/doc/python3.11/html/_sources")
+if str(REPO) not in sys.path:  # the dev set reads HTML with the project's own loader (index.loader)
+    sys.path.insert(0, str(REPO))
 # Bump when the cleaning rules change, so cached corpora and indexes are rebuilt.
 CORPUS_VERSION = "faq-v1"
 
@@ -46,6 +71,12 @@ class Question:
     sources: list[str] = field(default_factory=list)
     span: tuple[int, int] | None = None
     section: str = ""  # the FAQ heading, verbatim
+    # Development set (bench/data/dev_qa.jsonl) only:
+    id: str = ""
+    corpus: str = ""
+    kind: str = ""
+    unanswerable: str = ""  # near-topic or off-topic, for unanswerable questions
+    split: str = ""  # tune or heldout
 
     @property
     def answerable(self) -> bool:
@@ -254,18 +285,405 @@ def build_faq(source_root: Path = PYDOCS, *, subset: Iterable[str] | None = None
     return Dataset("python-faq", docs_dir, questions, notes)
 
 
-def main() -> None:
-    """Print the FAQ questions and check the seeds set: ``python bench/corpus.py``."""
+# --------------------------------------------------------------------------- development set (issue 11)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A documentation corpus installed by a Debian package: which files of it are indexed, as they are.
+
+    ``files`` are glob patterns relative to ``root``; ``exclude`` removes matches (navigation-only pages).
+    """
+
+    name: str
+    package: str
+    root: Path
+    files: tuple[str, ...]
+    kind: str
+    exclude: tuple[str, ...] = ()
+
+    def check_installed(self) -> None:
+        """Raise FileNotFoundError, saying which package to install, when the files are not there."""
+        if not self.root.is_dir() or not self.paths(check=False):
+            raise FileNotFoundError(
+                f"corpus {self.name!r}: no files under {self.root}; install Debian's {self.package}: "
+                f"apt-get install -y {self.package}"
+            )
+
+    def paths(self, *, check: bool = True) -> list[Path]:
+        """The chosen files, sorted; every pattern must match (a renamed page would otherwise vanish silently)."""
+        if check:
+            self.check_installed()
+        chosen: set[Path] = set()
+        for pattern in self.files:
+            matched = {p for p in self.root.glob(pattern) if p.is_file()}
+            if check and not matched:
+                raise FileNotFoundError(f"corpus {self.name!r}: {pattern!r} matches nothing under {self.root}")
+            chosen |= matched
+        return sorted(p for p in chosen if not any(p.relative_to(self.root).match(x) for x in self.exclude))
+
+
+_PYTHON_LIBRARY = (
+    "pathlib os.path shutil json csv random statistics math textwrap glob tempfile zipfile hashlib secrets uuid "
+    "heapq bisect timeit pprint copy base64 fnmatch gzip fractions sched calendar zoneinfo getpass shelve queue "
+    "platform array"
+).split()
+_HANDBOOK = (
+    # Chapter 1, the Debian project: history, organisation, releases (prose).
+    "the-debian-project sect.foundation-documents sect.debian-internals sect.follow-debian-news "
+    "sect.role-of-distributions sect.release-lifecycle "
+    # Chapter 2, the case study: why GNU/Linux, why Debian.
+    "case-study sect.master-plan sect.why-gnu-linux sect.why-debian sect.why-debian-stable "
+    # Appendix A, derivative distributions (short encyclopedic entries).
+    "derivative-distributions sect.ubuntu sect.linux-mint sect.knoppix sect.aptosid sect.grml sect.tails sect.kali "
+    "sect.devuan sect.doudoulinux sect.raspbian sect.pureos sect.steamos sect.other-derivatives "
+    # Appendix B, a short remedial course on computers and Unix.
+    "short-remedial-course sect.computer-layers sect.filesystem-hierarchy sect.kernel-role-and-tasks sect.user-space "
+    # Chapter 16 and the front matter.
+    "conclusion sect.future-of-debian sect.future-of-this-book foreword preface sect.who-is-this-book-for "
+    "sect.book-structure sect.acknowledgments sect.contributing sect.selected-approach "
+    # Chapter 9, Unix services.
+    "unix-services sect.remote-login sect.rights-management sect.administration-interfaces sect.syslog sect.inetd "
+    "sect.task-scheduling-cron-atd sect.asynchronous-task-scheduling-anacron sect.quotas sect.backup sect.hotplug "
+    "sect.power-management "
+    # Chapter 14, security.
+    "security sect.firewall-packet-filtering sect.supervision sect.apparmor sect.selinux "
+    "sect.other-security-considerations sect.dealing-with-compromised-machine"
+).split()
+
+DEV_CORPORA: tuple[Corpus, ...] = (
+    Corpus(
+        name="debian-reference",
+        package="debian-reference-en",
+        root=Path("/usr/share/debian-reference"),
+        files=("*.en.html",),
+        exclude=("index.en.html",),  # the table of contents: titles only
+        kind="technical manual: 14 long DocBook chapter pages, dense with command and package tables",
+    ),
+    Corpus(
+        name="python-docs",
+        package="python3.11-doc",
+        root=Path("/usr/share/doc/python3.11/html"),
+        files=(
+            *(
+                f"tutorial/{name}.html"
+                for name in (
+                    "appendix appetite classes controlflow datastructures errors floatingpoint inputoutput interactive "
+                    "interpreter introduction modules stdlib stdlib2 venv whatnow"
+                ).split()
+            ),
+            *(f"howto/{name}.html" for name in "sorting ipaddress sockets urllib2 argparse annotations logging".split()),
+            *(f"library/{name}.html" for name in _PYTHON_LIBRARY),
+        ),
+        kind="API reference and tutorial: Sphinx HTML pages (tutorial, HOWTOs, 32 library modules)",
+    ),
+    Corpus(
+        name="debian-handbook",
+        package="debian-handbook",
+        root=Path("/usr/share/doc/debian-handbook/html/en-US"),
+        files=tuple(f"{name}.html" for name in _HANDBOOK),
+        kind="book prose: Publican HTML section pages (project history, derivatives, Unix services, security)",
+    ),
+)
+DEV_QA = BENCH / "data" / "dev_qa.jsonl"
+DEV_SPLIT_SEED = 20261129
+DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
+
+
+class DevDataset(Dataset):
+    """A dataset over HTML (and other) files: document texts are read by the project's own loader."""
+
+    def texts(self) -> dict[str, str]:
+        from index.loader import load
+
+        return {
+            path.relative_to(self.docs_dir).as_posix(): load(path).text
+            for path in sorted(self.docs_dir.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")
+        }
+
+    def fingerprint(self) -> str:
+        """Documents' bytes plus the reading code's source: HTML is read by ``index/loader.py`` and ``index/formats/``."""
+        return hashlib.sha256((tree_hash(self.docs_dir) + loader_source_hash()).encode()).hexdigest()
+
+
+def loader_files() -> list[Path]:
+    """The code that turns a file into text: ``index/loader.py`` and, where it exists, every module of ``index/formats/``."""
+    from index import loader
+
+    here = Path(loader.__file__).resolve()
+    return [here, *sorted((here.parent / "formats").glob("*.py"))]
+
+
+def loader_source_hash() -> str:
+    """A hash of ``loader_files()``: it changes whenever the text a document loads to may change."""
+    digest = hashlib.sha256()
+    for path in loader_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_dev_corpus(corpora: Iterable[Corpus] = DEV_CORPORA) -> Path:
+    """Copy every corpus's chosen files, unchanged, into ``bench/.cache/dev-<hash>/<corpus>/<path>``; return that folder."""
+    chosen = [(corpus, path) for corpus in corpora for path in corpus.paths()]
+    digest = hashlib.sha256(b"dev-v1")
+    for corpus, path in chosen:
+        relative = f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    key = digest.hexdigest()[:16]
+    docs_dir = CACHE / f"dev-{key}"
+    if not (docs_dir / ".complete").is_file():
+        shutil.rmtree(docs_dir, ignore_errors=True)
+        staging = CACHE / f".dev-{key}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        for corpus, path in chosen:
+            target = staging / corpus.name / path.relative_to(corpus.root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        (staging / ".complete").write_text(json.dumps({"files": len(chosen)}))
+        staging.rename(docs_dir)
+    return docs_dir
+
+
+def read_dev_rows(path: Path = DEV_QA) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def load_dev(split: str | None = None, path: Path = DEV_QA) -> DevDataset:
+    """The development questions of one split (``tune``, ``heldout``, or None for both) over all dev corpora.
+
+    One index holds every corpus; a document's source is ``<corpus>/<path relative to the corpus root>``,
+    and so are the questions' gold sources here (the file stores them relative to the corpus root).
+    """
+    rows = read_dev_rows(path)
+    docs_dir = build_dev_corpus()
+    questions = [
+        Question(
+            row["question"],
+            list(row["answers"]),
+            [f"{row['corpus']}/{source}" for source in row["sources"]],
+            id=row["id"],
+            corpus=row["corpus"],
+            kind=row["kind"],
+            unanswerable=row.get("unanswerable", ""),
+            split=row["split"],
+        )
+        for row in rows
+        if split is None or row["split"] == split
+    ]
+    name = "dev" if split is None else f"dev-{split}"
+    sizes = ", ".join(f"{c.name} ({c.package}, {len(c.paths())} files)" for c in DEV_CORPORA)
+    return DevDataset(name, docs_dir, questions, [f"one index over {sizes}"])
+
+
+def _plain_html(path: Path) -> str:
+    """The text of a page with tags stripped and nothing else: a loader-independent check of gold answers."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text("utf-8", errors="replace"), "html.parser")
+    for element in soup(["script", "style", "head"]):
+        element.decompose()
+    return soup.get_text("")
+
+
+def dev_texts(corpora: Iterable[Corpus] = DEV_CORPORA) -> dict[str, tuple[str, str]]:
+    """``corpus/path`` -> (normalised text as the loader reads it, normalised tag-stripped text)."""
+    from index.loader import load
+
+    texts = {}
+    for corpus in corpora:
+        for path in corpus.paths():
+            key = f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"
+            texts[key] = (normalise(load(path).text), normalise(_plain_html(path)))
+    return texts
+
+
+def _mentions(text: str, term: str) -> bool:
+    """Whether normalised ``text`` holds ``term`` as a whole word or phrase (so "paris" is not found in "comparison")."""
+    return re.search(r"(?<!\w)" + re.escape(normalise(term)) + r"(?!\w)", text) is not None
+
+
+def verify_dev(rows: list[dict] | None = None, texts: dict[str, tuple[str, str]] | None = None) -> list[str]:
+    """Everything that must hold for the development questions; an empty list when it does.
+
+    - ids unique, corpus known, kind known, split ``tune`` or ``heldout``;
+    - answerable: gold answers and sources set; every source is a corpus file; every gold answer string
+      occurs (case-insensitively, whitespace normalised) in a gold source, as the loader reads it or with
+      the tags merely stripped, and at least one gold answer occurs in each of the two readings (so a
+      change of the HTML loader cannot make a question lose all its gold answers);
+    - unanswerable: no answers, ``unanswerable`` is ``near-topic`` or ``off-topic``; ``topic_sources`` (the
+      on-topic pages that exist but lack the fact; required for near-topic) exist; none of ``absent``
+      (strings the answer would have to contain, usually the true answer) occurs as a word or phrase in
+      ANY file of ANY corpus, since all share one index; none of ``absent_in_topic`` (for answers, like a
+      year, too common to exclude everywhere) occurs in the topic sources;
+    - the split is balanced within each (corpus, answerable) stratum.
+    """
+    rows = read_dev_rows() if rows is None else rows
+    texts = dev_texts() if texts is None else texts
+    names = {c.name for c in DEV_CORPORA}
+    problems: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        qid = row.get("id", "?")
+        where = f"{qid} {row.get('question', '')!r}"
+        if qid in seen:
+            problems.append(f"{where}: duplicate id")
+        seen.add(qid)
+        if row.get("corpus") not in names:
+            problems.append(f"{where}: unknown corpus {row.get('corpus')!r}")
+            continue
+        if row.get("kind") not in DEV_KINDS:
+            problems.append(f"{where}: unknown kind {row.get('kind')!r}")
+        if row.get("split") not in ("tune", "heldout"):
+            problems.append(f"{where}: split must be tune or heldout, not {row.get('split')!r}")
+        prefix = row["corpus"] + "/"
+        if row.get("answerable"):
+            problems += _check_answerable(row, where, prefix, texts)
+        else:
+            problems += _check_unanswerable(row, where, prefix, texts)
+    strata: dict[tuple[str, bool], list[str]] = {}
+    for row in rows:
+        strata.setdefault((row.get("corpus", ""), bool(row.get("answerable"))), []).append(row.get("split", ""))
+    for (corpus, answerable), splits in sorted(strata.items()):
+        if abs(splits.count("tune") - splits.count("heldout")) > 1:
+            problems.append(f"split unbalanced for {corpus}, answerable={answerable}: {splits.count('tune')} tune")
+    return problems
+
+
+def _check_answerable(row: dict, where: str, prefix: str, texts: dict[str, tuple[str, str]]) -> list[str]:
+    problems = []
+    if not row.get("answers") or not row.get("sources") or row.get("unanswerable"):
+        problems.append(f"{where}: an answerable question needs answers and sources and no 'unanswerable'")
+    sources = [texts.get(prefix + s) for s in row.get("sources", [])]
+    for source, text in zip(row.get("sources", []), sources, strict=True):
+        if text is None:
+            problems.append(f"{where}: unknown source {source}")
+    found = [
+        (any(normalise(a) in t[0] for t in sources if t), any(normalise(a) in t[1] for t in sources if t))
+        for a in row.get("answers", [])
+    ]
+    for answer, (loaded, stripped) in zip(row.get("answers", []), found, strict=True):
+        if not (loaded or stripped):
+            problems.append(f"{where}: answer {answer!r} is in no gold source")
+    if found and not any(loaded for loaded, _ in found):
+        problems.append(f"{where}: no gold answer is in the loader's text of a gold source")
+    if found and not any(stripped for _, stripped in found):
+        problems.append(f"{where}: no gold answer is in the tag-stripped text of a gold source")
+    return problems
+
+
+def _check_unanswerable(row: dict, where: str, prefix: str, texts: dict[str, tuple[str, str]]) -> list[str]:
+    problems = []
+    if row.get("answers") or row.get("sources"):
+        problems.append(f"{where}: an unanswerable question has no answers and no sources")
+    if row.get("unanswerable") not in ("near-topic", "off-topic"):
+        problems.append(f"{where}: unanswerable must be near-topic or off-topic")
+    topic = row.get("topic_sources", [])
+    for source in topic:
+        if prefix + source not in texts:
+            problems.append(f"{where}: unknown topic source {source}")
+    if row.get("unanswerable") == "near-topic" and not topic:
+        problems.append(f"{where}: a near-topic question names the on-topic page(s) in topic_sources")
+    if not row.get("absent") and not row.get("absent_in_topic"):
+        problems.append(f"{where}: name the strings an answer would need in absent or absent_in_topic")
+    for term in row.get("absent", []):
+        found = [key for key, pair in texts.items() if _mentions(pair[0], term) or _mentions(pair[1], term)]
+        if found:
+            problems.append(f"{where}: {term!r} occurs in {', '.join(found[:3])}: is it answerable after all?")
+    for term in row.get("absent_in_topic", []):
+        found = [s for s in topic if any(_mentions(t, term) for t in texts.get(prefix + s, ("", "")))]
+        if found:
+            problems.append(f"{where}: {term!r} occurs in topic source {', '.join(found)}: is it answerable after all?")
+    return problems
+
+
+def assign_splits(rows: list[dict], seed: int = DEV_SPLIT_SEED) -> dict[str, str]:
+    """id -> ``tune`` or ``heldout``: a seeded shuffle, stratified by corpus and answerability, half and half.
+
+    Strata are taken in sorted order (corpus, then unanswerable before answerable); within each, the ids in
+    file order are shuffled by one ``random.Random(seed)`` and the first half goes to ``tune``. A stratum of
+    odd size gives its extra question alternately to ``tune`` and ``heldout``. This was run ONCE, when the
+    set was written (``python bench/corpus.py --assign-splits``), and the result is stored in the file:
+    questions added later get a split of their own and never move the existing ones.
+    """
+    rng = random.Random(seed)
+    strata: dict[tuple[str, bool], list[str]] = {}
+    for row in rows:
+        strata.setdefault((row["corpus"], bool(row["answerable"])), []).append(row["id"])
+    splits: dict[str, str] = {}
+    extra_to_tune = True
+    for key in sorted(strata):
+        ids = list(strata[key])
+        rng.shuffle(ids)
+        half = len(ids) // 2
+        if len(ids) % 2:
+            half += extra_to_tune
+            extra_to_tune = not extra_to_tune
+        for position, qid in enumerate(ids):
+            splits[qid] = "tune" if position < half else "heldout"
+    return splits
+
+
+def write_splits(path: Path = DEV_QA) -> int:
+    """Give every question of ``path`` that has no split one (``assign_splits`` over those questions only); return how many."""
+    rows = read_dev_rows(path)
+    pending = [row for row in rows if row.get("split") not in ("tune", "heldout")]
+    if pending:
+        splits = assign_splits(pending)
+        for row in pending:
+            row["split"] = splits[row["id"]]
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
+    return len(pending)
+
+
+def dev_summary(rows: list[dict]) -> list[str]:
+    """Question counts by corpus, split, answerability and kind, for the module's check."""
+    lines = []
+    for key in ("corpus", "split", "kind"):
+        counts: dict[str, list[int]] = {}
+        for row in rows:
+            pair = counts.setdefault(row[key], [0, 0])
+            pair[0 if row["answerable"] else 1] += 1
+        lines.append(f"by {key}: " + ", ".join(f"{k} {a}+{u}" for k, (a, u) in sorted(counts.items())))
+    near = sum(row.get("unanswerable") == "near-topic" for row in rows)
+    off = sum(row.get("unanswerable") == "off-topic" for row in rows)
+    lines.append(f"unanswerable: {near} near-topic, {off} off-topic (counts above are answerable+unanswerable)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Check the question sets: ``python bench/corpus.py [--dev] [--assign-splits] [--faq]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
+    parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
+    parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
+    args = parser.parse_args(argv)
     seeds = load_seeds()
     answerable = sum(q.answerable for q in seeds.questions)
     print(f"seeds: {answerable} answerable, {len(seeds.questions) - answerable} unanswerable; gold answers verified")
-    faq = build_faq()
-    print(f"python-faq: {'; '.join(faq.notes)}; corpus at {faq.docs_dir}")
-    texts = faq.texts()
-    for q in faq.questions:
-        assert q.span is not None
-        body = texts[q.sources[0]][q.span[0] : q.span[1]]
-        print(json.dumps({**asdict(q), "body_chars": len(body)})[:300])
+    if args.assign_splits:
+        print(f"dev: assigned a split to {write_splits()} question(s)")
+    if args.dev or args.assign_splits:
+        rows = read_dev_rows()
+        docs_dir = build_dev_corpus()
+        print(f"dev: {len(rows)} questions; corpus copied to {docs_dir}")
+        for corpus in DEV_CORPORA:
+            print(f"  {corpus.name}: {corpus.package}, {len(corpus.paths())} files under {corpus.root}: {corpus.kind}")
+        print("\n".join("  " + line for line in dev_summary(rows)))
+        problems = verify_dev(rows)
+        print("\n".join(problems) if problems else "dev: every check passed")
+        if problems:
+            raise SystemExit(1)
+    if args.faq:
+        faq = build_faq()
+        print(f"python-faq: {'; '.join(faq.notes)}; corpus at {faq.docs_dir}")
+        texts = faq.texts()
+        for q in faq.questions:
+            assert q.span is not None
+            body = texts[q.sources[0]][q.span[0] : q.span[1]]
+            print(json.dumps({**asdict(q), "body_chars": len(body)})[:300])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
 """Retrieval and answer evaluation of Citewise, next to a plain llama-index baseline.
 
 Usage:
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py [--dataset seeds|python-faq|all] [--limit N]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py [--dataset seeds|python-faq|dev-tune|dev-heldout|dev|all] [--limit N]
 
 Datasets:
     seeds       bench/data/seeds_qa.jsonl over seeds/ (answerable and unanswerable questions).
     python-faq  every FAQ heading that is a question, over the whole Python documentation
                 (Debian's python3.11-doc) with those headings removed; see bench/corpus.py.
+    dev-tune, dev-heldout, dev
+                bench/data/dev_qa.jsonl (issue 11): questions over three Debian-packaged manuals in
+                their original HTML, one index over all of them; the tuning split, the held-out split,
+                or both (reported separately). Answers only (default assistant), per split and corpus:
+                answer contains gold, refusals (near-/off-topic), citation precision, wrong-answer rate.
+                Writes bench/results/dev.md, dev_details.jsonl (per question) and dev_misses.md.
 
 Retrieval configurations: BM25 only, dense only, hybrid (RRF), hybrid + cross-encoder rerank,
 and llama-index's defaults (SimpleDirectoryReader, SentenceSplitter, Chroma, same embedding
@@ -49,7 +55,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentile
-from bench.corpus import BENCH, CACHE, Dataset, Question, build_faq, load_seeds, normalise
+from bench.corpus import BENCH, CACHE, DEV_CORPORA, Dataset, Question, build_faq, load_dev, load_seeds, normalise
 
 COLLECTION = "bench"
 RESULTS = BENCH / "results"
@@ -343,6 +349,8 @@ class Answered:
     cited_strict: list[bool]
     contains_gold: bool
     top_rerank: float | None
+    gold_rank: int | None = None  # 1-based rank of the first gold passage among the ranked candidates
+    gold_kept: bool = False  # a gold passage passed the relevance cut-off
 
 
 def evaluate_answers(assistant: Any, questions: list[Question], judge: Judge, label: str) -> list[Answered]:
@@ -360,6 +368,7 @@ def evaluate_answers(assistant: Any, questions: list[Question], judge: Judge, la
             start_char, end_char = (passage.start_char, passage.end_char) if passage else (None, None)
             citations.append(Hit(citation.source, citation.text, start_char, end_char, citation.chunk_id))
         reranks = [p.scores.get("rerank") for p in passages.values() if p.scores.get("rerank") is not None]
+        gold_rank, gold_kept = gold_in_retrieval(question, answer.retrieval, judge)
         results.append(
             Answered(
                 question=question.question,
@@ -372,11 +381,31 @@ def evaluate_answers(assistant: Any, questions: list[Question], judge: Judge, la
                 cited_strict=[contains_answer(question, c.text) for c in citations] if question.answers else [],
                 contains_gold=not answer.refused and contains_answer(question, answer.text),
                 top_rerank=max(reranks) if reranks else None,
+                gold_rank=gold_rank,
+                gold_kept=gold_kept,
             )
         )
         if number % 25 == 0:
             say(f"[{label}] answers: {number}/{len(questions)} questions, {clock(time.perf_counter() - began)}")
     return results
+
+
+def gold_in_retrieval(question: Question, retrieval: Any, judge: Judge) -> tuple[int | None, bool]:
+    """Where the answer's own retrieval put gold evidence: first gold rank among the candidates, and whether one was kept."""
+    if retrieval is None or not question.answerable:
+        return None, False
+
+    def gold(p: Any) -> bool:
+        return judge.is_gold(question, Hit(p.source, p.text, p.start_char, p.end_char, p.chunk_id))
+
+    rank = next((i for i, p in enumerate(retrieval.passages, start=1) if gold(p)), None)
+    return rank, any(gold(p) for p in retrieval.relevant)
+
+
+def wrong_answers(answers: list[Answered], correct: Callable[[Answered], bool]) -> tuple[int, int]:
+    """(wrong, given): answers given (not refused) that are not ``correct``; every answer to an unanswerable question is wrong."""
+    given = [a for a in answers if not a.refused]
+    return sum(not (a.answerable and correct(a)) for a in given), len(given)
 
 
 # --------------------------------------------------------------------------- report
@@ -419,6 +448,7 @@ def answer_section(dataset: Dataset, answers: list[Answered]) -> list[str]:
             "refusal accuracy (unanswerable)",
             "citation precision",
             "strict citation precision",
+            "wrong-answer rate",
             "median ms",
             "p95 ms",
         ]
@@ -429,25 +459,41 @@ def answer_section(dataset: Dataset, answers: list[Answered]) -> list[str]:
             ratio(sum(a.refused for a in unanswerable), len(unanswerable)),
             ratio(sum(cited), len(cited)),
             ratio(sum(strict), len(strict)),
+            ratio(*wrong_answers(answers, lambda a: a.contains_gold)),
             median_ms,
             p95_ms,
         ]
         notes = [
             "",
             "Citation precision: citations of answered answerable questions whose passage contains a gold answer "
-            "or comes from a gold source; strict: whose passage contains a gold answer string.",
+            "or comes from a gold source; strict: whose passage contains a gold answer string. Wrong-answer rate: "
+            "answers given (not refused) that lack the gold answer, answers to unanswerable questions included, "
+            "over all answers given.",
         ]
     else:
-        header = ["answerer", "cites the gold section", "false refusals", "citation precision", "median ms", "p95 ms"]
+        header = [
+            "answerer",
+            "cites the gold section",
+            "false refusals",
+            "citation precision",
+            "wrong-answer rate",
+            "median ms",
+            "p95 ms",
+        ]
         row = [
             "extractive, hybrid + rerank",
             ratio(sum(any(a.cited_ok) for a in answerable), len(answerable)),
             ratio(sum(a.refused for a in answerable), len(answerable)),
             ratio(sum(cited), len(cited)),
+            ratio(*wrong_answers(answers, lambda a: any(a.cited_ok))),
             median_ms,
             p95_ms,
         ]
-        notes = ["", "Citation precision: citations whose passage belongs to the gold FAQ section (same overlap rule)."]
+        notes = [
+            "",
+            "Citation precision: citations whose passage belongs to the gold FAQ section (same overlap rule). "
+            "Wrong-answer rate: answers given (not refused) that cite no passage of the gold section, over all answers given.",
+        ]
     return table(header, [row]) + notes
 
 
@@ -593,12 +639,264 @@ def subsample(questions: list[Question], limit: int | None) -> list[Question]:
     return [questions[i] for i in chosen]
 
 
+# --------------------------------------------------------------------------- development set (issue 11)
+
+# --dataset name -> the splits of bench/data/dev_qa.jsonl it evaluates (each reported on its own).
+DEV_SPLITS: dict[str, tuple[str, ...]] = {"dev-tune": ("tune",), "dev-heldout": ("heldout",), "dev": ("tune", "heldout")}
+DevPair = tuple[Question, Answered]
+
+
+def dev_correct(question: Question, answer: Answered) -> bool:
+    """Answerable: the answer contains a gold answer. Unanswerable: it was refused."""
+    return answer.contains_gold if question.answerable else answer.refused
+
+
+def dev_answer_row(label: str, pairs: list[DevPair]) -> list[str]:
+    answerable = [a for q, a in pairs if q.answerable]
+    unanswerable = [(q, a) for q, a in pairs if not q.answerable]
+    near = [a for q, a in unanswerable if q.unanswerable == "near-topic"]
+    off = [a for q, a in unanswerable if q.unanswerable == "off-topic"]
+    answers = [a for _, a in pairs]
+    return [
+        label,
+        f"{len(answerable)}+{len(unanswerable)}",
+        ratio(sum(a.contains_gold for a in answerable), len(answerable)),
+        ratio(sum(a.refused for a in answerable), len(answerable)),
+        ratio(sum(a.refused for _, a in unanswerable), len(unanswerable)),
+        ratio(sum(a.refused for a in near), len(near)),
+        ratio(sum(a.refused for a in off), len(off)),
+        ratio(*wrong_answers(answers, lambda a: a.contains_gold)),
+    ]
+
+
+def dev_citation_row(label: str, pairs: list[DevPair]) -> list[str]:
+    answerable = [a for q, a in pairs if q.answerable]
+    answered = [a for a in answerable if not a.refused]
+    cited = [ok for a in answered for ok in a.cited_ok]
+    strict = [ok for a in answered for ok in a.cited_strict]
+    ms = [a.ms for _, a in pairs]
+    return [
+        label,
+        ratio(sum(cited), len(cited)),
+        ratio(sum(strict), len(strict)),
+        ratio(sum(a.gold_rank is not None and a.gold_rank <= 5 for a in answerable), len(answerable)),
+        ratio(sum(a.gold_kept for a in answerable), len(answerable)),
+        f"{percentile(ms, 50):.0f}",
+        f"{percentile(ms, 95):.0f}",
+    ]
+
+
+def dev_tables(results: dict[str, list[DevPair]]) -> list[str]:
+    """Per split, and per corpus within it: the answer table, the citation table, and a breakdown by question kind."""
+    groups: list[tuple[str, list[DevPair]]] = []
+    for split, pairs in results.items():
+        groups.append((f"**{split}**, all corpora", pairs))
+        groups += [(f"{split}, {c.name}", [(q, a) for q, a in pairs if q.corpus == c.name]) for c in DEV_CORPORA]
+    answer_header = [
+        "split, corpus",
+        "questions (ans.+unans.)",
+        "answer contains gold",
+        "false refusals",
+        "refusal accuracy (unanswerable)",
+        "near-topic refused",
+        "off-topic refused",
+        "wrong-answer rate",
+    ]
+    citation_header = [
+        "split, corpus",
+        "citation precision",
+        "strict citation precision",
+        "gold passage in top 5 candidates",
+        "gold passage kept (passed the cut-off)",
+        "median ms",
+        "p95 ms",
+    ]
+    kinds = sorted({q.kind for pairs in results.values() for q, _ in pairs})
+    kind_rows = []
+    for kind in kinds:
+        row = [kind]
+        for pairs in results.values():
+            of_kind = [(q, a) for q, a in pairs if q.kind == kind]
+            row.append(ratio(sum(a.contains_gold for q, a in of_kind if q.answerable), sum(q.answerable for q, _ in of_kind)))
+            row.append(ratio(sum(a.refused for q, a in of_kind if not q.answerable), sum(not q.answerable for q, _ in of_kind)))
+        kind_rows.append(row)
+    kind_header = ["kind"] + [f"{split}: {what}" for split in results for what in ("contains gold", "unanswerable refused")]
+    return [
+        *table(answer_header, [dev_answer_row(label, pairs) for label, pairs in groups]),
+        "",
+        "Answer contains gold: answerable questions whose answer holds a gold answer string (case- and "
+        "whitespace-insensitive). Refusal accuracy: unanswerable questions refused, split into near-topic (the "
+        "corpus has the subject but not the fact) and off-topic. Wrong-answer rate: answers given (not refused) "
+        "that do not contain a gold answer, answers to unanswerable questions included, over all answers given.",
+        "",
+        *table(citation_header, [dev_citation_row(label, pairs) for label, pairs in groups]),
+        "",
+        "Citation precision: citations of answered answerable questions whose passage contains a gold answer or "
+        "comes from a gold source (as for the seeds); strict: whose passage contains a gold answer. The two "
+        "retrieval columns are diagnostics from the answer's own retrieval: a gold passage (from a gold source, "
+        "holding a gold answer) among the first 5 ranked candidates, and among the passages kept for answering.",
+        "",
+        *table(kind_header, kind_rows),
+    ]
+
+
+def dev_record(question: Question, answer: Answered, judge: Judge) -> dict[str, Any]:
+    return {
+        "id": question.id,
+        "split": question.split,
+        "corpus": question.corpus,
+        "kind": question.kind,
+        "answerable": question.answerable,
+        "unanswerable": question.unanswerable or None,
+        "question": question.question,
+        "gold": question.answers,
+        "gold_sources": question.sources,
+        "answer": answer.text,
+        "refused": answer.refused,
+        "correct": dev_correct(question, answer),
+        "wrong_answer": not answer.refused and not dev_correct(question, answer),
+        "citations": [
+            {
+                "source": c.source,
+                "ok": judge.citation_ok(question, c),
+                "contains_gold": contains_answer(question, c.text),
+                "text": c.text[:300],
+            }
+            for c in answer.citations
+        ],
+        "gold_rank": answer.gold_rank,
+        "gold_kept": answer.gold_kept,
+        "top_rerank": answer.top_rerank,
+        "ms": round(answer.ms, 1),
+    }
+
+
+def dev_misses(results: dict[str, list[DevPair]]) -> list[str]:
+    """Every question not answered correctly, grouped by split and by what went wrong."""
+    lines = ["# Development set: misses", ""]
+    for split, pairs in results.items():
+        buckets: dict[str, list[str]] = {
+            "answered an unanswerable question": [],
+            "answer lacks the gold answer": [],
+            "refused an answerable question": [],
+        }
+        for q, a in pairs:
+            if dev_correct(q, a):
+                continue
+            where = f"gold passage rank {a.gold_rank or '—'}, {'kept' if a.gold_kept else 'not kept'}"
+            cites = ", ".join(sorted({c.source for c in a.citations})) or "none"
+            if not q.answerable:
+                bucket, detail = "answered an unanswerable question", f"({q.unanswerable}) cites {cites}: {clip(a.text, 240)}"
+            elif a.refused:
+                bucket, detail = "refused an answerable question", f"gold {q.answers}; {where}; top rerank {fmt(a.top_rerank)}"
+            else:
+                bucket = "answer lacks the gold answer"
+                detail = f"gold {q.answers} in {', '.join(q.sources)}; {where}; cites {cites}: {clip(a.text, 240)}"
+            buckets[bucket].append(f"- `{q.id}` [{q.kind}] {q.question} — {detail}")
+        lines += [f"## {split}", ""]
+        for name, items in buckets.items():
+            lines += [f"### {name} ({len(items)})", "", *(items or ["(none)"]), ""]
+    return lines
+
+
+def loader_version() -> str:
+    """Which document reader ran: index/loader.py's last commit, uncommitted changes to it and index/formats/, a hash."""
+    import subprocess
+
+    from bench.corpus import loader_source_hash
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    diff = git("diff", "--stat", "--", "index/loader.py")
+    state = f"uncommitted changes ({diff.splitlines()[-1].strip()})" if diff else "no uncommitted changes"
+    formats = git("status", "--short", "--", "index/formats")
+    if formats:
+        state += f"; index/formats/ not committed ({'; '.join(formats.splitlines())})"
+    last = git("log", "-1", "--format=%h %ad", "--date=short", "--", "index/loader.py") or "unknown"
+    return f"index/loader.py at commit {last}, {state}; reader source sha256 {loader_source_hash()[:12]}"
+
+
+def run_dev(splits: tuple[str, ...], args: argparse.Namespace, embedder: Any) -> Any:
+    """Index every dev corpus into one index, ask each split's questions, write dev.md, dev_details.jsonl, dev_misses.md.
+
+    Returns the embedder (created here if ``embedder`` is None), so later datasets can share it.
+    """
+    from assistant.wiring import build_assistant
+    from index import Embedder
+
+    began = time.perf_counter()
+    dataset = load_dev()  # every question: the index is the same for both splits
+    settings = index_settings(dataset)
+    embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
+    citewise = build_assistant(settings, embedder)
+    indexer = build_index(dataset, citewise.indexer)
+    index_seconds = time.perf_counter() - began
+    if args.build_only:
+        return embedder
+    judge = Judge(dataset)
+    results: dict[str, list[DevPair]] = {}
+    timings = [("load corpora and models, sync the index (cached after the first build)", index_seconds)]
+    for split in splits:
+        questions = subsample([q for q in dataset.questions if q.split == split], args.limit)
+        start = time.perf_counter()
+        say(f"[dev-{split}] answers: default assistant over {len(questions)} questions")
+        answers = evaluate_answers(citewise.assistant, questions, judge, f"dev-{split}")
+        results[split] = list(zip(questions, answers, strict=True))
+        timings.append((f"dev-{split}: answers, {len(questions)} questions", time.perf_counter() - start))
+
+    stored = indexer.store.documents()
+    corpus_rows = []
+    for corpus in DEV_CORPORA:
+        docs = [d for source, d in stored.items() if source.startswith(corpus.name + "/")]
+        n = sum(q.corpus == corpus.name for q in dataset.questions)
+        corpus_rows.append(
+            [corpus.name, corpus.package, str(len(docs)), str(sum(d.stored_chunks for d in docs)), str(n), corpus.kind]
+        )
+    command = "HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py " + shlex.join(sys.argv[1:])
+    lines = [
+        "# Citewise development set (bench/data/dev_qa.jsonl)",
+        "",
+        f"Run {datetime.now().isoformat(timespec='seconds')} on {platform.node()} ({os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end): `{command.strip()}`",
+        "",
+        f"Loader: {loader_version()}.",
+        "",
+        f"Settings: the default assistant, build_assistant(Settings()): embed_model={settings.embed_model}, "
+        f"chunk_tokens={settings.chunk_tokens}, top_k={settings.top_k}, reranker={settings.reranker}, "
+        f"min_rerank_score={settings.min_rerank_score}, answerer={settings.llm}.",
+        "",
+        f"One index over all corpora ({indexer.store.count()} chunks); a source is `<corpus>/<path>`.",
+        "",
+        *table(["corpus", "Debian package", "files", "chunks", "questions", "kind"], corpus_rows, text=(0, 1, -1)),
+        "",
+        *dev_tables(results),
+        "",
+        *table(["phase", "seconds"], [[name, f"{seconds:.1f}"] for name, seconds in timings]),
+        "",
+        f"Total {clock(time.perf_counter() - began)}.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    folder = args.output.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dev.md").write_text(text, "utf-8")
+    (folder / "dev_misses.md").write_text("\n".join(dev_misses(results)) + "\n", "utf-8")
+    with (folder / "dev_details.jsonl").open("w", encoding="utf-8") as handle:
+        for pairs in results.values():
+            for question, answer in pairs:
+                handle.write(json.dumps(dev_record(question, answer, judge), ensure_ascii=False) + "\n")
+    say(f"wrote {folder / 'dev.md'}, {folder / 'dev_details.jsonl'} and {folder / 'dev_misses.md'}")
+    return embedder
+
+
 # --------------------------------------------------------------------------- main
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=["seeds", "python-faq", "all"], default="all")
+    parser.add_argument("--dataset", choices=["seeds", "python-faq", *DEV_SPLITS, "all"], default="all")
     parser.add_argument("--limit", type=int, default=None, help="evaluate a fixed random sample of N questions per dataset")
     parser.add_argument(
         "--docs-subset",
@@ -617,9 +915,9 @@ def main(argv: list[str] | None = None) -> int:
 
     timings: list[tuple[str, float]] = []
     began = time.perf_counter()
-    names = ["seeds", "python-faq"] if args.dataset == "all" else [args.dataset]
+    names = ["seeds", "python-faq", "dev"] if args.dataset == "all" else [args.dataset]
     datasets = []
-    for name in names:
+    for name in (n for n in names if n not in DEV_SPLITS):
         start = time.perf_counter()
         datasets.append(load_seeds() if name == "seeds" else build_faq(subset=args.docs_subset))
         timings.append((f"{name}: load questions and corpus", time.perf_counter() - start))
@@ -728,6 +1026,11 @@ def main(argv: list[str] | None = None) -> int:
             record = asdict(answer)
             record["citations"] = [{"source": c.source, "text": c.text[:300]} for c in answer.citations]
             details.append({"dataset": dataset.name, "config": "answer", **record})
+
+    for name in (n for n in names if n in DEV_SPLITS):
+        embedder = run_dev(DEV_SPLITS[name], args, embedder)
+    if not datasets:
+        return 0
 
     total = time.perf_counter() - began
     if args.build_only:

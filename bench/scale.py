@@ -22,8 +22,8 @@ The corpus
       are grouped into documents of 10 (``scale/docNNNNN.txt``).
 
     The indexes are written through the project's own ``Store.add`` (TextNodes with embeddings,
-    through llama-index's ChromaVectorStore) and ``KeywordIndex.add``, with the ids and metadata
-    that ``Indexer._nodes`` writes, and opened by ``build_assistant`` like the app does. They are
+    through llama-index's ChromaVectorStore) and ``KeywordIndex.add``, their nodes and rows made by
+    ``index.nodes`` as ``Indexer._nodes`` makes them, and opened by ``build_assistant`` like the app does. They are
     cached under ``bench/.cache/scale-*`` (git-ignored); ``--rebuild`` starts over.
 
 The measurement
@@ -252,9 +252,9 @@ def settings_for(data_dir: Path) -> Any:
 
 def build(corpus: Corpus, size: int, embedder: Any) -> dict[str, Any]:
     """Write chunks 0..size-1 into a fresh store and keyword index, as ``Indexer._write`` would."""
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
     from index import KeywordIndex, build_indexer
+    from index.chunker import Chunk
+    from index.nodes import keyword_row, make_node
 
     target = size_dir(corpus, size)
     shutil.rmtree(target, ignore_errors=True)
@@ -275,28 +275,11 @@ def build(corpus: Corpus, size: int, embedder: Any) -> dict[str, Any]:
             content_hash = hashlib.sha256(f"{VERSION}:{doc}".encode()).hexdigest()
             start_char = offsets.get(doc, 0)
             offsets[doc] = start_char + len(text) + 2
-            node = TextNode(
-                id_=f"{source}@{content_hash[:16]}#{index}",
-                text=text,
-                start_char_idx=start_char,
-                end_char_idx=start_char + len(text),
-                metadata={
-                    "source": source,
-                    "title": f"Synthetic document {doc}",
-                    "doc_hash": content_hash,
-                    "chunk_index": index,
-                    "chunk_count": CHUNKS_PER_DOC,
-                    "start_char": start_char,
-                    "end_char": start_char + len(text),
-                    "page": 0,
-                },
-                embedding=vector.tolist(),
-            )
-            node.excluded_embed_metadata_keys = list(node.metadata)
-            node.excluded_llm_metadata_keys = list(node.metadata)
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=source)
+            chunk = Chunk(index=index, start=start_char, end=start_char + len(text), text=text)
+            node = make_node(source, content_hash, f"Synthetic document {doc}", chunk, CHUNKS_PER_DOC)
+            node.embedding = vector.tolist()
             nodes.append(node)
-            rows.append((node.node_id, source, content_hash, text))
+            rows.append(keyword_row(node))
         t1 = time.perf_counter()
         store.add(nodes)
         t2 = time.perf_counter()
