@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
@@ -95,6 +95,16 @@ class Shape:
     question_numbers: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()  # short stems of the question's words
     plural: bool = False  # "which areas ...": a list of things answers as well as a name
+    code_only: bool = False  # only an identifier answers (see ``loosened``)
+
+    def loosened(self) -> Shape:
+        """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
+
+        "Which directory holds AppArmor profiles?" -> "... stored in /etc/apparmor.d/". Only identifiers
+        count (a path, an option, a dotted or numbered lower-case name), not capitalised words: "China and
+        Kyrgyzstan will overcome the pandemic" names no vaccine, however on topic it is.
+        """
+        return replace(self, counted=frozenset(), plural=False, code_only=True)
 
     @property
     def wants_number(self) -> bool:
@@ -125,8 +135,14 @@ class Shape:
         pandemic, the Embassy said", nor by "vaccine research ..., said Jeenbekov"; it would be by
         "the Sinovac vaccine".
         """
-        words = _TOKEN.findall(sentence)
-        new = [i for i, word in enumerate(words) if _is_specific(word, i) and word.lower()[:4] not in self.question_words]
+        matches = list(_TOKEN.finditer(sentence))
+        words = [match.group() for match in matches]
+        new = [
+            i
+            for i, match in enumerate(matches)
+            if (_is_code(sentence, match) if self.code_only else _is_specific(words[i], i) or _is_code(sentence, match))
+            and words[i].lower()[:4] not in self.question_words
+        ]
         if not self.counted:
             return bool(new)
         mentions = [i for i, word in enumerate(words) if word.lower()[:4] in self.counted]
@@ -235,6 +251,17 @@ def shape_of(question: str) -> Shape:
         asked = frozenset(word.lower()[:4] for word in _TOKEN.findall(question))
         return Shape("name", wanted, question_words=asked, plural=plural)
     return Shape("other")
+
+
+def _is_code(sentence: str, match: re.Match[str]) -> bool:
+    """An identifier of the kind technical answers name, lower-case as it may be: ``perf_counter``, ``__pycache__``,
+    a path's part (``/etc``), an option (``-b``, ``--add-architecture``), a macro or variable (``@reboot``, ``$HOME``).
+    """
+    word = match.group()
+    before = sentence[match.start() - 1] if match.start() > 0 else ""
+    # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow").
+    dotted_or_numbered = word[0].islower() and ("." in word.strip(".") or any(c.isdigit() for c in word))
+    return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered
 
 
 def _is_specific(word: str, position: int) -> bool:

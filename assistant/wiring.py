@@ -40,7 +40,13 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
         min_similarity=settings.min_similarity,
     )
     retriever = Retriever(indexer.store, indexer.keywords, indexer.embedder, reranker, defaults)
-    extractive = ExtractiveAnswerer(indexer.embedder, reranker, max_sentences=settings.answer_sentences)
+    extractive = ExtractiveAnswerer(
+        indexer.embedder,
+        reranker,
+        max_sentences=settings.answer_sentences,
+        min_fit=settings.min_answer_score,
+        sure_passage=settings.sure_passage_score,
+    )
     # Only configured backends are built, so no session can send documents to a server nobody chose.
     # Building a client connects to nothing; each is ready for a per-session switch.
     models = {"ollama": settings.ollama_model, "openai": settings.openai_model}

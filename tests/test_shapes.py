@@ -84,3 +84,29 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
 )
 def test_a_sentence_states_the_answer_only_in_its_shape(question: str, sentence: str, states: bool) -> None:
     assert shape_of(question).states(sentence) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("Which clock does timeit use by default?", "Changed in version 3.3: perf_counter() is now the default timer."),
+        ("Which folder caches compiled modules?", "Python caches the compiled version of each module in __pycache__ under it."),
+        ("Which macro runs a command once at boot?", "To run a command once after booting, use the @reboot macro in crontab."),
+        ("Which option enables a foreign architecture?", "Run dpkg with --add-architecture and the architecture's name."),
+        (
+            "Which variable should point at your text program?",
+            "Most tools start the program named in $visual, as set in your profile.",
+        ),
+    ],
+)
+def test_lower_case_identifiers_name_an_answer(question: str, sentence: str) -> None:
+    # Technical answers are identifiers, not capitalised names: a function, a folder, a macro, an option, a variable.
+    assert shape_of(question).loosened().states(sentence)
+    assert not shape_of(question).loosened().states("It is described in the section on timers and their defaults.")
+
+
+def test_a_loosened_shape_forgets_only_the_named_kind() -> None:
+    shape = shape_of("In which directory are AppArmor profiles stored?")
+    sentence = "AppArmor profiles are stored in /etc/apparmor.d/ and list access rules."
+    assert shape.kind == "name" and shape.counted and not shape.states(sentence)  # "directory" is not repeated
+    assert shape.loosened().states(sentence) and shape.loosened().kind == "name"
