@@ -107,13 +107,11 @@ class ExtractiveAnswerer:
         # A number, date or money question is answered only by a sentence that states one; a "who"
         # or "which" question only by one that names someone or something the question does not.
         every = self._candidates(passages)
-        candidates = [c for c in every if shape.states(c.text)]
-        if not candidates and shape.kind == "name" and shape.counted:
-            # The kind of thing named is often not repeated in the answer ("which directory" -> "stored in
-            # /etc/apparmor.d/"): any name may answer, and the sentence's own score decides whether one does.
-            # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
-            loose = shape.loosened()
-            candidates = [c for c in every if loose.states(c.text)]
+        loose = shape.loosened() if shape.kind == "name" and shape.counted else None
+        # The kind of thing named is often not repeated in the answer ("which directory" -> "stored in
+        # /etc/apparmor.d/"): a sentence holding an identifier may answer too, and the scores decide.
+        # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
+        candidates = [c for c in every if shape.states(c.text) or (loose is not None and loose.states(c.text))]
         if not candidates:
             return Extract([], CitationBook())
         self._score(question, candidates, context)
