@@ -55,9 +55,10 @@ class LoadedDocument:
 
     def page_at(self, offset: int) -> int | None:
         """The page number holding character ``offset``, or None for formats without pages."""
-        for page in self.pages:
-            if page.start <= offset < page.end:
-                return page.number
+        # Pages are in order and disjoint: a bisection, since sync asks once per chunk of a long PDF.
+        index = bisect.bisect_right(self.pages, offset, key=lambda page: page.start) - 1
+        if index >= 0 and offset < self.pages[index].end:
+            return self.pages[index].number
         return self.pages[-1].number if self.pages else None
 
     def heading_path_at(self, offset: int) -> tuple[str, ...]:

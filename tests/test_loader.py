@@ -549,3 +549,12 @@ def test_encrypted_pdf_is_refused_with_a_reason(tmp_path: Path) -> None:
     sealed = pdf_with_pages(["Board minutes."]).replace(trailer, trailer + b" /Encrypt << /Filter /Adobe.PubSec /V 4 >>")
     with pytest.raises(LoadError, match="encrypted PDF; decrypt it first"):
         load(write(tmp_path / "sealed.pdf", sealed))
+
+
+def test_page_at_finds_each_offsets_page() -> None:
+    from index.loader import LoadedDocument, Page
+
+    document = LoadedDocument(text="x" * 40, title="t", pages=[Page(1, 0, 10), Page(2, 12, 20), Page(5, 20, 30)])
+    assert [document.page_at(offset) for offset in (0, 9, 12, 19, 20, 29)] == [1, 1, 2, 2, 5, 5]
+    assert document.page_at(10) == 5 and document.page_at(35) == 5  # between or after pages: the last page, as always
+    assert LoadedDocument(text="x", title="t").page_at(0) is None
