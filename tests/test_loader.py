@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
-from pdfs import pdf_with_pages
+from pdfs import pdf_file, pdf_with_pages
 
 from index.loader import LOADER_VERSION, LoadedDocument, LoadError, Section, is_supported, load
 from index.sentences import split_sentences
@@ -373,16 +373,7 @@ def layout_pdf(pages: list[list[tuple[float, float, float, str, str]]]) -> bytes
         )
         kids.append(len(objects))
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def furnished(number: int, lines: list[tuple[float, float, float, str, str]]) -> list[tuple[float, float, float, str, str]]:
