@@ -10,12 +10,9 @@ from typing import Any
 # Scripts written without spaces between words (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar): a
 # tokenizer spends about one token per character there, so counting them by spaces would call a
 # whole paragraph one word.
-_UNSPACED = re.compile(
-    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-)
-_WORD = re.compile(
-    r"[^\s\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
-)
+_UNSPACED_RANGES = r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
+_WORD = re.compile(rf"[^\s{_UNSPACED_RANGES}]+")  # a run of any other script, up to a space
 _CHARS_PER_TOKEN = 4  # a long run with no spaces (a URL, base64, a hash) costs about a token per 4 characters
 
 
