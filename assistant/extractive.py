@@ -159,8 +159,9 @@ class ExtractiveAnswerer:
                 scores = np.maximum(scores, self.reranker.score(context, texts))
             boost = 2.0
         else:
-            vectors = self.embedder.encode([question, context or question, *texts])
-            scores = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
+            queries = [question, context] if context else [question]
+            vectors = self.embedder.encode([*queries, *texts])
+            scores = (vectors[len(queries) :] @ vectors[: len(queries)].T).max(axis=1)
             boost = 0.08
         terms = set(query_terms(question))
         for candidate, score in zip(candidates, scores, strict=True):

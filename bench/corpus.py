@@ -36,7 +36,7 @@ import random
 import re
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -269,17 +269,15 @@ def build_faq(source_root: Path = PYDOCS, *, subset: Iterable[str] | None = None
     for relative, text in cleaned.items():
         digest.update(relative.encode() + b"\0" + hashlib.sha256(text.encode()).digest())
     key = digest.hexdigest()[:16]
-    docs_dir = CACHE / f"pydocs-{key}"
-    if not (docs_dir / ".complete").is_file():
-        shutil.rmtree(docs_dir, ignore_errors=True)
-        staging = CACHE / f".pydocs-{key}.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
+
+    def fill(staging: Path) -> dict[str, int]:
         for relative, text in cleaned.items():
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, "utf-8")
-        (staging / ".complete").write_text(json.dumps({"files": len(cleaned), "questions": len(questions)}))
-        staging.rename(docs_dir)
+        return {"files": len(cleaned), "questions": len(questions)}
+
+    docs_dir = cached_folder(f"pydocs-{key}", fill)
     total = sum(len(t) for t in cleaned.values())
     notes.insert(0, f"{len(cleaned)} documentation files ({total / 1e6:.1f} M characters), {len(questions)} FAQ questions")
     return Dataset("python-faq", docs_dir, questions, notes)
@@ -431,18 +429,32 @@ def build_dev_corpus(corpora: Iterable[Corpus] = DEV_CORPORA) -> Path:
         relative = f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"
         digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     key = digest.hexdigest()[:16]
-    docs_dir = CACHE / f"dev-{key}"
-    if not (docs_dir / ".complete").is_file():
-        shutil.rmtree(docs_dir, ignore_errors=True)
-        staging = CACHE / f".dev-{key}.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
+
+    def fill(staging: Path) -> dict[str, int]:
         for corpus, path in chosen:
             target = staging / corpus.name / path.relative_to(corpus.root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-        (staging / ".complete").write_text(json.dumps({"files": len(chosen)}))
-        staging.rename(docs_dir)
-    return docs_dir
+        return {"files": len(chosen)}
+
+    return cached_folder(f"dev-{key}", fill)
+
+
+def cached_folder(name: str, fill: Callable[[Path], dict[str, int]]) -> Path:
+    """``CACHE/name``, filled once: ``fill`` writes into a staging folder that is renamed into place when done.
+
+    A run killed half-way leaves no ``.complete`` marker, so the next one starts the folder again.
+    """
+    folder = CACHE / name
+    if not (folder / ".complete").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        staging = CACHE / f".{name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        summary = fill(staging)
+        (staging / ".complete").write_text(json.dumps(summary))
+        staging.rename(folder)
+    return folder
 
 
 def read_dev_rows(path: Path = DEV_QA) -> list[dict]:
