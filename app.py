@@ -1,4 +1,8 @@
-"""Citewise's web app: opens the index and serves the Gradio interface (see ``ui/``)."""
+"""Citewise's web server: opens the index, then serves the Gradio chat and the HTTP API (``api/``) in one process.
+
+``/`` is the chat (``ui/``), ``/documents/...`` the document viewer, ``/v1/...`` the API and ``/docs``
+its OpenAPI page, all on ``CITEWISE_HOST``:``CITEWISE_PORT``, served by uvicorn.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,18 @@ import logging
 import os
 import sys
 
-from assistant import Citewise, Settings, build_assistant
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from api import PREFIX, Access, create_api
+from assistant import Citewise, Settings, build_citewise
 from index import IndexBusyError, IndexMismatchError, SyncReport, UnsafeSyncError
 from ui import CSS, create_app, highlight, make_respond, render_answer, render_sources
-from ui.viewer import document_routes
+from ui.viewer import document_link, document_routes
 
 __all__ = [
+    "build_server",
     "create_app",
     "highlight",
     "launch",
@@ -24,33 +34,50 @@ __all__ = [
 
 logger = logging.getLogger("citewise.app")
 
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 
 def launch(settings: Settings) -> None:
-    """Open the index, bring it up to date with the documents folder, and serve the chat."""
-    citewise = build_assistant(settings)
+    """Open the index, bring it up to date with the documents folder, and serve the chat and the API."""
+    citewise = build_citewise(settings)
     startup_sync(citewise)
-    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     warn_if_exposed(settings)
-    create_app(citewise).queue(default_concurrency_limit=4).launch(
-        server_name=settings.host,
-        server_port=settings.port,
+    if settings.auth and not settings.api_key:
+        logger.info("the API at %s is closed: the chat has a login; set CITEWISE_API_KEY to open it", PREFIX)
+    server = build_server(citewise)
+    logger.info("serving the chat on http://%s:%d/ and the API on %s (docs at /docs)", settings.host, settings.port, PREFIX)
+    # A stream left open (a browser tab's queue connection) must not hold up stopping the server for long.
+    uvicorn.run(server, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=3)
+
+
+def build_server(citewise: Citewise) -> FastAPI:
+    """One ASGI app: the API under ``/v1`` with its docs, and the Gradio chat with its document viewer at ``/``."""
+    settings = citewise.settings
+    server = create_api(citewise, Access.from_settings(settings), link=document_link)
+    demo = create_app(citewise).queue(default_concurrency_limit=4)
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    gr.mount_gradio_app(
+        server,
+        demo,
+        path="/",
         auth=auth,
         css=CSS,
         show_error=False,
         # Gradio refuses larger uploads before they arrive; the limit is never above what sync indexes.
-        max_file_size=citewise.library.upload_limit()[0],
-        # The document viewer the source cards link to, served before Gradio's own routes.
+        max_file_size=citewise.choices().max_upload_bytes,
+        # The document viewer the source cards link to, served before Gradio's own routes (behind its login).
         app_kwargs={"routes": document_routes(citewise)},
     )
+    return server
 
 
 def startup_sync(citewise: Citewise) -> SyncReport | None:
     """Bring the index up to date with the documents folder; never wipes it, never stops the app starting."""
     # An incremental sync costs a hash per file when nothing changed; it indexes a new folder,
     # picks up documents added while the app was down, and repairs a sync that was killed.
-    logger.info("syncing %s", citewise.library.docs_dir)
+    logger.info("syncing %s", citewise.settings.docs_dir)
     try:
-        report = citewise.library.sync()
+        report = citewise.sync()
     except (UnsafeSyncError, IndexBusyError) as error:
         # A folder that lost its documents (an unmounted drive) or a writer that will not finish:
         # the index as it stands still answers, so serve it and say why it was not synced.
@@ -63,12 +90,16 @@ def startup_sync(citewise: Citewise) -> SyncReport | None:
 
 
 def warn_if_exposed(settings: Settings) -> None:
-    """Log a warning when the app listens beyond this machine with no login."""
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
-        logger.warning(
-            "serving on %s without a login: anyone who can reach it can read your documents; set CITEWISE_AUTH=user:password",
-            settings.host,
-        )
+    """Log a warning when the server listens beyond this machine with the chat or the API open to anyone."""
+    if settings.host in _LOCAL_HOSTS or settings.auth:
+        return  # only this machine can reach it, or the chat has a login (and the API is closed or needs its key)
+    if settings.api_key:
+        where, fix = f"in the chat (the API at {PREFIX} needs CITEWISE_API_KEY)", "CITEWISE_AUTH=user:password"
+    else:
+        where, fix = f"in the chat and through the API at {PREFIX}", "CITEWISE_AUTH=user:password and CITEWISE_API_KEY"
+    logger.warning(
+        "serving on %s without a login: anyone who can reach it can read your documents %s; set %s", settings.host, where, fix
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,35 @@
-"""The Citewise core: settings, retrieval, answering and citations, wired in one place."""
+"""The Citewise core: settings, retrieval, answering and citations, behind one façade (``Citewise``)."""
 
-from assistant.chat import Answer, Assistant, QuestionError
+from assistant.answer import Answer
+from assistant.chat import Assistant, QuestionError
+from assistant.chats import ChatNotFoundError, ChatStore, ChatStoreError, ChatSummary
 from assistant.citations import Citation, SentenceCheck
+from assistant.citewise import Choices, CitationState, Citewise, ReopenedChat, SavedAnswer
 from assistant.history import Turn
-from assistant.settings import Settings
-from assistant.wiring import Citewise, build_assistant
+from assistant.retrieval import Retrieval, SearchOptions
+from assistant.settings import RETRIEVAL_MODES, RetrievalMode, Settings
+from assistant.wiring import build_citewise
 
-__all__ = ["Answer", "Assistant", "Citation", "Citewise", "QuestionError", "SentenceCheck", "Settings", "Turn", "build_assistant"]
+__all__ = [
+    "RETRIEVAL_MODES",
+    "Answer",
+    "Assistant",
+    "ChatNotFoundError",
+    "ChatStore",
+    "ChatStoreError",
+    "ChatSummary",
+    "Choices",
+    "Citation",
+    "CitationState",
+    "Citewise",
+    "QuestionError",
+    "ReopenedChat",
+    "Retrieval",
+    "RetrievalMode",
+    "SavedAnswer",
+    "SearchOptions",
+    "SentenceCheck",
+    "Settings",
+    "Turn",
+    "build_citewise",
+]

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.chat import QuestionError
+from assistant.citewise import Citewise
 from assistant.settings import Settings
-from assistant.wiring import Citewise, build_assistant
+from assistant.wiring import build_citewise
 from index import IndexMismatchError
 
 logger = logging.getLogger("citewise.cli")
@@ -39,11 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        citewise = build_assistant(Settings())
+        citewise = build_citewise(Settings())
     except (IndexMismatchError, ValueError) as error:  # the index or the configuration needs the user's attention
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if citewise.indexer.store.count() == 0:
+    if citewise.is_empty():
         print("warning: the index is empty; run `python -m index sync DIR` first", file=sys.stderr)
     failures = 0
     for question in _questions(args.question):
@@ -76,7 +77,7 @@ def _questions(argument: str) -> Iterator[str]:
 
 
 def _ask(citewise: Citewise, question: str, docs: list[str]) -> dict[str, Any]:
-    return citewise.assistant.ask(question, sources=docs).complete().to_json()
+    return citewise.ask(question, sources=docs).complete().to_json()
 
 
 def _failure(command: str, question: str, backend: str, error: Exception) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def _failure(command: str, question: str, backend: str, error: Exception) -> dic
 
 
 def _search(citewise: Citewise, query: str, docs: list[str], top_k: int) -> dict[str, Any]:
-    retrieval = citewise.assistant.search(query, docs)
+    retrieval = citewise.search(query, sources=docs)
     return {
         "query": retrieval.query,
         "results": [

@@ -3,80 +3,25 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from assistant.citations import Citation, CitationBook, SentenceCheck
+from assistant.answer import Answer
+from assistant.citations import CitationBook, SentenceCheck, keep_cited
 from assistant.condense import condense, is_follow_up, refers_back
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever, SearchOptions
 from assistant.verify import Verifier, renumber_markers
+from index.text import PIECE as _TOKEN
 
 logger = logging.getLogger(__name__)
-
-_TOKEN = re.compile(r"\S+\s*")
 
 
 class QuestionError(ValueError):
     """A question that cannot be asked as written (empty, or over the length limit); the message says why."""
-
-
-@dataclass
-class Answer:
-    """An answer in the making: citations are fixed before the first token is streamed.
-
-    ``tokens`` yields the answer text piece by piece; ``text`` holds what has been streamed.
-    """
-
-    question: str
-    query: str
-    refused: bool
-    backend: str
-    citations: list[Citation]
-    retrieval: Retrieval | None
-    sentences: list[SentenceCheck] = field(default_factory=list)
-    text: str = ""
-    seconds: float = 0.0
-    error: str = ""
-    _pieces: Iterator[str] = field(default_factory=lambda: iter(()), repr=False)
-    _finish: Callable[[Answer], None] | None = field(default=None, repr=False)
-
-    def tokens(self) -> Iterator[str]:
-        """Stream the answer; each piece is also appended to ``text``.
-
-        When the stream ends, a generated answer is verified: ``text``, ``sentences`` and
-        ``citations`` then hold the checked version (markers corrected, uncited sources dropped).
-        """
-        for piece in self._pieces:
-            self.text += piece
-            yield piece
-        if self._finish is not None:
-            finish, self._finish = self._finish, None
-            finish(self)
-
-    def complete(self) -> Answer:
-        """Consume the whole stream and return self."""
-        for _ in self.tokens():
-            pass
-        return self
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``ask --json`` contract."""
-        return {
-            "question": self.question,
-            "query": self.query,
-            "answer": self.text,
-            "refused": self.refused,
-            "backend": self.backend,
-            "citations": [c.to_json() for c in self.citations],
-            "sentences": [vars(s) for s in self.sentences],
-            "error": self.error or None,
-        }
 
 
 class Assistant:
@@ -177,7 +122,7 @@ class Assistant:
             # Every extracted sentence is a verbatim quote of the passage it cites.
             sentences=[SentenceCheck(sentence, [n], True) for sentence, n in extract.sentences],
             seconds=time.perf_counter() - began,
-            _pieces=iter(_TOKEN.findall(extract.text)),
+            pieces=_TOKEN.findall(extract.text),
         )
         logger.info("answered %r from %d passages in %.3fs", query, len(retrieval.relevant), answer.seconds)
         return answer
@@ -234,7 +179,7 @@ class Assistant:
         book = CitationBook()
         for passage in retrieval.relevant:
             book.cite(passage)
-        answer = Answer(
+        return Answer(
             question=question,
             query=query,
             refused=False,
@@ -242,17 +187,9 @@ class Assistant:
             citations=book.citations(),
             retrieval=retrieval,
             seconds=time.perf_counter() - began,
+            pieces=llm.stream(question, retrieval.relevant, history),
+            finish=self._verify,
         )
-        answer._pieces = self._stream(answer, llm.stream(question, retrieval.relevant, history))
-        answer._finish = self._verify
-        return answer
-
-    def _stream(self, answer: Answer, pieces: Iterator[str]) -> Iterator[str]:
-        try:
-            yield from pieces
-        except LLMError as error:
-            answer.error = str(error)
-            yield ("\n\n" if answer.text else "") + str(error)
 
     def _verify(self, answer: Answer) -> None:
         """Check the finished text: fix or drop markers, flag unsupported sentences, keep only cited sources."""
@@ -263,22 +200,9 @@ class Assistant:
             answer.refused = NO_ANSWER in answer.text
             answer.citations = [] if answer.refused else answer.citations
             return
-        answer.text, answer.sentences = self.verifier.check(answer.text, answer.citations)
-        used = sorted({n for sentence in answer.sentences for n in sentence.citations})
-        renumber = {old: new for new, old in enumerate(used, start=1)}
-        kept = []
-        for citation in answer.citations:
-            if citation.n not in renumber:
-                continue
-            claims = [sentence.text for sentence in answer.sentences if citation.n in sentence.citations]
-            citation.highlights = self.verifier.highlights(claims, citation.text)
-            citation.quote = " ".join(citation.text[start:end] for start, end in citation.highlights)
-            citation.n = renumber[citation.n]
-            kept.append(citation)
-        for sentence in answer.sentences:
-            sentence.citations = [renumber[n] for n in sentence.citations]
-        answer.text = renumber_markers(answer.text, renumber)
-        answer.citations = kept
+        text, sentences = self.verifier.check(answer.text, answer.citations)
+        answer.citations, answer.sentences, numbering = keep_cited(answer.citations, sentences, self.verifier.highlights)
+        answer.text = renumber_markers(text, numbering)
 
     def _refuse(self, question: str, query: str, retrieval: Retrieval, began: float, llm: LLMAnswerer | None) -> Answer:
         return Answer(
@@ -289,7 +213,7 @@ class Assistant:
             citations=[],
             retrieval=retrieval,
             seconds=time.perf_counter() - began,
-            _pieces=iter(_TOKEN.findall(self.refusal)),
+            pieces=_TOKEN.findall(self.refusal),
         )
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from assistant.retrieval import Passage
-
-_MARKER = re.compile(r"\[(\d+)\]")
+from index.text import MARKER as _MARKER
 
 
 @dataclass
@@ -81,3 +80,35 @@ class CitationBook:
 def markers(text: str) -> list[int]:
     """The citation numbers ``[n]`` that appear in ``text``, in order."""
     return [int(m) for m in _MARKER.findall(text)]
+
+
+Highlighter = Callable[[list[str], str], list[tuple[int, int]]]
+"""Given claims and a passage's text, the [start, end) spans of the text that support them."""
+
+
+def keep_cited(
+    citations: Sequence[Citation], sentences: Sequence[SentenceCheck], highlights: Highlighter
+) -> tuple[list[Citation], list[SentenceCheck], dict[int, int]]:
+    """The citations some sentence cites, renumbered 1, 2, ... in order, each quoting its sentences that support them.
+
+    ``highlights(claims, text)`` gives the spans of ``text`` that support ``claims`` (``Verifier.highlights``).
+    Returns the kept citations, the sentences with their citation numbers rewritten, and the
+    numbering (old -> new) for the text's markers (``verify.renumber_markers``).
+
+    Example:
+        >>> kept, checked, numbering = keep_cited(citations, sentences, verifier.highlights)
+        >>> [c.n for c in citations], [s.citations for s in sentences], numbering
+        ([1, 2, 3], [[3], [1, 3]], {1: 1, 3: 2})
+    """
+    used = sorted({n for sentence in sentences for n in sentence.citations})
+    numbering = {old: new for new, old in enumerate(used, start=1)}
+    kept = []
+    for citation in citations:
+        if citation.n not in numbering:
+            continue
+        claims = [sentence.text for sentence in sentences if citation.n in sentence.citations]
+        spans = highlights(claims, citation.text)
+        quote = " ".join(citation.text[start:end] for start, end in spans)
+        kept.append(replace(citation, n=numbering[citation.n], highlights=spans, quote=quote))
+    checked = [replace(sentence, citations=[numbering[n] for n in sentence.citations]) for sentence in sentences]
+    return kept, checked, numbering

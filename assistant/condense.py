@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.history import Turn
-from index.keywords import content_words, query_terms
+from index.text import content_words, query_terms
 
 # Words that lean on an earlier turn for their meaning.
 _ANAPHORA = re.compile(

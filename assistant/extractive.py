@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,10 +12,10 @@ from assistant.rerank import Reranker
 from assistant.retrieval import Passage
 from assistant.shapes import shape_of
 from index import Embedder
-from index.keywords import query_terms
 from index.sentences import split_sentences
+from index.text import WORD, query_terms, question_names
 
-_MIN_WORDS = 4
+_MIN_WORDS = 4  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 
 
 @dataclass
@@ -94,7 +93,7 @@ class ExtractiveAnswerer:
         ``context``: for a follow-up, the query with the conversation's words; a sentence scores the
         better of its match with the question and with it.
         """
-        names = _names(question)
+        names = question_names(question)
         if not _mentions(" ".join(p.text for p in passages), names):
             # A question about a name no relevant passage mentions is not answered by them.
             return Extract([], CitationBook())
@@ -173,16 +172,7 @@ class ExtractiveAnswerer:
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
 
 
-# A run of capitalised words inside the question: not its first word nor a sentence's ("... up. Why does").
-_PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
-
-
-def _names(question: str) -> list[str]:
-    """The names inside the question: runs of capitalised words, not the first word of a sentence."""
-    return _PROPER.findall(question)
-
-
 def _mentions(text: str, names: list[str]) -> bool:
     """Every name has a word in ``text``: "Wang Yi" is mentioned by a passage that says "Wang"."""
-    words = set(re.findall(r"\w+", text.lower()))
+    words = set(WORD.findall(text.lower()))
     return all(any(word.lower() in words for word in name.split()) for name in names)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-# Scripts written without spaces between words (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar): a
-# tokenizer spends about one token per character there, so counting them by spaces would call a
-# whole paragraph one word.
-_UNSPACED_RANGES = r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
-_WORD = re.compile(rf"[^\s{_UNSPACED_RANGES}]+")  # a run of any other script, up to a space
+from index.text import SPACED_RUN as _WORD
+from index.text import UNSPACED as _UNSPACED
+
 _CHARS_PER_TOKEN = 4  # a long run with no spaces (a URL, base64, a hash) costs about a token per 4 characters
 
 
@@ -22,21 +17,6 @@ class Turn:
 
     role: str  # "user" or "assistant"
     content: str
-
-
-def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
-    """Turns from chat messages (``{"role": ..., "content": ...}``), skipping non-text content."""
-    turns = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            # Gradio 6 hands history back as content parts: [{"type": "text", "text": ...}, ...].
-            content = " ".join(
-                str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
-            )
-        if isinstance(content, str) and content.strip() and message.get("role") in ("user", "assistant"):
-            turns.append(Turn(str(message["role"]), content))
-    return turns
 
 
 def within_budget(turns: Sequence[Turn], max_tokens: int) -> list[Turn]:

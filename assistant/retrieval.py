@@ -8,18 +8,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from assistant.rerank import Reranker
+from assistant.settings import RetrievalMode, Settings
 from index import Embedder, KeywordIndex, Store
 from index.keywords import KeywordHit
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["hybrid", "dense", "keyword"]
 _RRF_K = 60  # the constant from the reciprocal rank fusion paper
 _T = TypeVar("_T")
 
@@ -50,9 +50,13 @@ class Retrieval:
     timings: dict[str, float]
 
 
+# SearchOptions() searches as an unconfigured Settings would: the defaults are written once, there.
+_DEFAULTS: dict[str, Any] = {name: info.default for name, info in Settings.model_fields.items()}
+
+
 @dataclass(frozen=True)
 class SearchOptions:
-    """How one search runs; the settings give the defaults and a session may override them.
+    """How one search runs; the settings give the defaults (see ``from_settings``) and a session may override them.
 
     Attributes:
         mode: "hybrid" (BM25 + dense, fused), "dense" or "keyword".
@@ -66,15 +70,28 @@ class SearchOptions:
         sources: only search these documents (empty: all).
     """
 
-    mode: Mode = "hybrid"
-    candidates: int = 10
-    top_k: int = 5
+    mode: RetrievalMode = _DEFAULTS["retrieval"]
+    candidates: int = _DEFAULTS["candidates"]
+    top_k: int = _DEFAULTS["top_k"]
     rerank: bool = True
     rerank_top: int = 12
-    min_rerank_score: float = -1.0
-    rerank_margin: float = 5.0
-    min_similarity: float = 0.45
+    min_rerank_score: float = _DEFAULTS["min_rerank_score"]
+    rerank_margin: float = _DEFAULTS["rerank_margin"]
+    min_similarity: float = _DEFAULTS["min_similarity"]
     sources: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, rerank: bool) -> SearchOptions:
+        """The configured options; ``rerank`` says whether a reranker was loaded to rerank with."""
+        return cls(
+            mode=settings.retrieval,
+            candidates=settings.candidates,
+            top_k=settings.top_k,
+            rerank=rerank,
+            min_rerank_score=settings.min_rerank_score,
+            rerank_margin=settings.rerank_margin,
+            min_similarity=settings.min_similarity,
+        )
 
 
 class Retriever:
@@ -166,9 +183,8 @@ class Retriever:
         """Rank the BM25 hits, fetching from Chroma the passages the dense search did not bring."""
         missing = [h.chunk_id for h in hits if h.chunk_id not in by_id]
         if missing:
-            found = self.store.collection.get(ids=missing, include=["documents", "metadatas"])
-            for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True):
-                by_id[chunk_id] = _passage(chunk_id, text or "", dict(meta or {}))
+            for chunk in self.store.chunks(missing):
+                by_id[chunk.chunk_id] = _passage(chunk.chunk_id, chunk.text, chunk.metadata)
         ranking = []
         for hit in hits:
             if hit.chunk_id in by_id:  # a row the vector store no longer has is skipped

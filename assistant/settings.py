@@ -1,8 +1,8 @@
-"""The one settings object, read from ``CITEWISE_*`` environment variables and ``.env``."""
+"""The one settings object, read from ``CITEWISE_*`` environment variables and ``.env``: every default and choice."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
@@ -12,6 +12,10 @@ from index.settings import IndexSettings
 
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 OPENAI_URL = "https://api.openai.com/v1"
+
+RetrievalMode = Literal["hybrid", "dense", "keyword"]
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
+"""hybrid: BM25 and dense, fused; dense: embeddings only; keyword: BM25 only."""
 
 
 class Settings(IndexSettings):
@@ -23,10 +27,12 @@ class Settings(IndexSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, validation_alias=AliasChoices("CITEWISE_PORT", "GRADIO_SERVER_PORT", "port"))
     auth: str = ""  # "user:password" switches on Gradio's login
+    # Bearer key of the HTTP API under /v1 (api/). Empty: the API is open, unless ``auth`` is set, which closes it.
+    api_key: str = ""
     max_upload_mb: int = 50
 
     # Retrieval
-    retrieval: Literal["hybrid", "dense", "keyword"] = "hybrid"
+    retrieval: RetrievalMode = "hybrid"
     candidates: int = 10  # taken from each retriever before fusion
     top_k: int = 5  # passages kept at most after the relevance cut-off
     reranker: str = PACKAGED_RERANKER  # "none" switches reranking off

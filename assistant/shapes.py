@@ -14,41 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from index.text import DATE, LATIN_LETTER, LATIN_WORD, MONEY, NUMBER, TERM, YEAR, is_identifier, is_specific, short_stem, stem
+
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 
-# Where a run of digits "1.2,3" may begin a quantity: at its first group when nothing glues that to a
-# word, else at its second ("COVID-19.5" -> "5"; kept as it always was). Starting anywhere further in
-# could never match and made a long run cost n squared. Python's look-behinds have a fixed width, hence
-# one per length of a glued first group (a longer one, never seen in text, starts nothing).
-_GLUED_FIRST_GROUP = "|".join(rf"(?<=(?:[^\W\d]|-)\d{{{n}}}[.,])" for n in range(1, 21))
-# A quantity in digits: not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg").
-# The leading look-ahead fails every other character at once, before any look-behind is tried.
-DIGITS = re.compile(rf"(?=\d)(?:(?<![\w-])(?<!\d[.,])|(?<=\d[.,])(?:{_GLUED_FIRST_GROUP}))\d+(?:[.,]\d+)*(?![\w-]|\.\w)")
-# A quantity: digits, or a number word.
-NUMBER = re.compile(
-    DIGITS.pattern + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?)\b",
-    re.I,
-)
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
-    r"|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?![\w,]|\.\d)")
-# A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
-_DATE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{_YEAR.pattern}|"
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b|"
-    r"\b(?:last|next|this)\s+(?:week|month|year)\b|\bago\b",
-    re.I,
-)
-# Only ever searched, so a figure is tried once, from its first digit after a word boundary; trying
-# each digit of "1.1.1..." again re-read the rest of it, n squared.
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|(?<![\d.,])(?>[\d.,]*?\b\d)[\d.,]*+\s*(?:(?:thousand|million|billion|trillion)\s+)?(?:(?:us|u\.s\.)\s+)?"
-    r"(?:dollars?|usd|yuan|rmb|euros?|pounds?|yen|rupees?)\b|\b(?:usd|rmb|cny|eur|gbp)\s?\d",
-    re.I,
-)
+# Words that make a "how much" question one about money.
 _MONEY_WORDS = re.compile(
     r"\b(?:money|cost|costs|spend|spent|pay|paid|price|worth|donat\w*|fund\w*|budget|invest\w*|dollars?|yuan|euros?)\b", re.I
 )
@@ -63,13 +33,10 @@ _NUMBER_Q = re.compile(
     _LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I
 )
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
-# "Which <class>" questions whose answer is a name that need not repeat the class word.
+# "Which <class>" questions whose answer is a name that need not repeat the class word (four-letter stems).
 _NAME_CLASSES = frozenset(
     "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
 )
-# A word with its inner stops, hyphens and apostrophes ("24.kg", "Xi's"). It starts only where such a run
-# starts: a run with no word character in it ("-----") was otherwise re-read from each of its characters.
-_TOKEN = re.compile(r"(?<![\w'.-])[\w'.-]*\w")
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
@@ -79,10 +46,8 @@ _PHRASE_END = frozenset(
     of in to for from on at with by that which who whom there per each during since after before about while when
     where if""".split()
 )
-# Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees".
+# Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees" (five-letter stems).
 _GENERIC_COUNTED = frozenset({"peopl", "perso", "times", "thing", "items", "ones", "units", "total"})
-_WORD = re.compile(r"[A-Za-z][\w'-]*")
-_LETTER = re.compile(r"[A-Za-z]")
 _NEAR = 6  # words between a number and the thing it counts
 
 
@@ -117,11 +82,11 @@ class Shape:
             case "count":
                 return self._counts(sentence)
             case "money":
-                return bool(_MONEY.search(sentence))
+                return bool(MONEY.search(sentence))
             case "year":
-                return any(m.group() not in self.question_numbers for m in _YEAR.finditer(sentence))
+                return any(m.group() not in self.question_numbers for m in YEAR.finditer(sentence))
             case "date":
-                return bool(_DATE.search(sentence))
+                return bool(DATE.search(sentence))
             case "number":
                 return next(self._quantities(sentence), None) is not None
             case "name":
@@ -135,17 +100,17 @@ class Shape:
         pandemic, the Embassy said", nor by "vaccine research ..., said Jeenbekov"; it would be by
         "the Sinovac vaccine".
         """
-        matches = list(_TOKEN.finditer(sentence))
+        matches = list(TERM.finditer(sentence))
         words = [match.group() for match in matches]
         new = [
             i
             for i, match in enumerate(matches)
-            if (_is_code(sentence, match) if self.code_only else _is_specific(words[i], i) or _is_code(sentence, match))
-            and words[i].lower()[:4] not in self.question_words
+            if (is_identifier(sentence, match) if self.code_only else is_specific(words[i], i) or is_identifier(sentence, match))
+            and short_stem(words[i]) not in self.question_words
         ]
         if not self.counted:
             return bool(new)
-        mentions = [i for i, word in enumerate(words) if word.lower()[:4] in self.counted]
+        mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
         if mentions and self.plural and _LIST.search(sentence):
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
         # ``new`` is in order, so the nearest new word to each mention is found by bisection.
@@ -158,7 +123,7 @@ class Shape:
             if match.group().lower() in self.question_numbers:
                 continue
             # The dates are found once per sentence, not once per number: many numbers made it n squared.
-            dates = dates if dates is not None else [(d.start(), d.end()) for d in _DATE.finditer(sentence)]
+            dates = dates if dates is not None else [(d.start(), d.end()) for d in DATE.finditer(sentence)]
             # Dates do not overlap, so only the last one starting at or before the number can hold it.
             i = bisect_right(dates, match.start(), key=lambda date: date[0]) - 1
             if i < 0 or match.start() >= dates[i][1]:
@@ -177,15 +142,15 @@ class Shape:
 
 
 class _Words:
-    """The words (``_WORD``) of a sentence, read once, and the few either side of a position.
+    """The words (``LATIN_WORD``) of a sentence, read once, and the few either side of a position.
 
-    ``before(p)`` and ``after(p)`` are the last and first ``_NEAR`` of ``_WORD.findall(sentence[:p])`` and
-    ``_WORD.findall(sentence[p:])``, without re-reading the sentence for each of its numbers.
+    ``before(p)`` and ``after(p)`` are the last and first ``_NEAR`` of ``LATIN_WORD.findall(sentence[:p])`` and
+    ``LATIN_WORD.findall(sentence[p:])``, without re-reading the sentence for each of its numbers.
     """
 
     def __init__(self, sentence: str) -> None:
         self.sentence = sentence
-        self.spans = [(m.start(), m.end()) for m in _WORD.finditer(sentence)]
+        self.spans = [(m.start(), m.end()) for m in LATIN_WORD.finditer(sentence)]
         self.starts = [start for start, _ in self.spans]
         self.ends = [end for _, end in self.spans]
         self._letters: list[int] | None = None
@@ -205,7 +170,7 @@ class _Words:
         if j > 0 and self.ends[j - 1] > position:
             # ``position`` falls inside a word ("twenty|-one"): the rest of it counts from its next letter.
             if self._letters is None:
-                self._letters = [m.start() for m in _LETTER.finditer(self.sentence)]
+                self._letters = [m.start() for m in LATIN_LETTER.finditer(self.sentence)]
             k = bisect_left(self._letters, position)
             if k < len(self._letters) and self._letters[k] < self.ends[j - 1]:
                 words.append(self.sentence[self._letters[k] : self.ends[j - 1]])
@@ -219,17 +184,13 @@ def _holds_between(ordered: list[int], low: int, high: int) -> bool:
     return k < len(ordered) and ordered[k] <= high
 
 
-def stem(word: str) -> str:
-    """A crude stem that folds plurals and most inflections: the first five letters, lower-cased."""
-    return word.lower()[:5]
-
-
 def shape_of(question: str) -> Shape:
     """Classify ``question`` by the kind of answer it asks for.
 
     Example:
-        >>> shape_of("To how many countries has China supplied vaccines?")
-        Shape(kind='count', counted=frozenset({'count'}), question_numbers=frozenset())
+        >>> shape = shape_of("To how many countries has China supplied vaccines?")
+        >>> shape.kind, shape.counted, shape.wants_number
+        ('count', frozenset({'count'}), True)
     """
     numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
     if match := _HOW_MANY.search(question):
@@ -248,25 +209,9 @@ def shape_of(question: str) -> Shape:
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & _NAME_CLASSES else kinds
-        asked = frozenset(word.lower()[:4] for word in _TOKEN.findall(question))
+        asked = frozenset(short_stem(word) for word in TERM.findall(question))
         return Shape("name", wanted, question_words=asked, plural=plural)
     return Shape("other")
-
-
-def _is_code(sentence: str, match: re.Match[str]) -> bool:
-    """An identifier of the kind technical answers name, lower-case as it may be: ``perf_counter``, ``__pycache__``,
-    a path's part (``/etc``), an option (``-b``, ``--add-architecture``), a macro or variable (``@reboot``, ``$HOME``).
-    """
-    word = match.group()
-    before = sentence[match.start() - 1] if match.start() > 0 else ""
-    # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow").
-    dotted_or_numbered = word[0].islower() and ("." in word.strip(".") or any(c.isdigit() for c in word))
-    return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered
-
-
-def _is_specific(word: str, position: int) -> bool:
-    """A name or acronym ("Geng", "G20") past the sentence's first word, or a token with a digit or code in it ("24.kg")."""
-    return (position > 0 and word[0].isupper()) or any(c.isdigit() for c in word) or "." in word.strip(".")
 
 
 def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
@@ -275,13 +220,13 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"}.
     """
     words: list[str] = []
-    for word in _WORD.findall(phrase):
+    for word in LATIN_WORD.findall(phrase):
         if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
             break
         if word.islower():
             words.append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
-    return frozenset(word[:4] for word in words), plural
+    return frozenset(short_stem(word) for word in words), plural
 
 
 def _heads(phrase: str) -> frozenset[str]:
@@ -290,7 +235,7 @@ def _heads(phrase: str) -> frozenset[str]:
     "Kyrgyz hospital and clinic employees were trained" -> {"hospi", "emplo"}.
     """
     words: list[str] = []
-    for word in _WORD.findall(phrase):
+    for word in LATIN_WORD.findall(phrase):
         # The phrase ends at a preposition or auxiliary, or at a past-tense verb ("workers | died").
         if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
             break

@@ -9,18 +9,9 @@ import numpy as np
 
 from assistant.citations import Citation, SentenceCheck
 from assistant.rerank import Reranker
-from assistant.shapes import DIGITS
 from index import Embedder
 from index.sentences import split_sentences
-
-# A marker with the whitespace before it. Matches start where whitespace starts: tried from each space of
-# a long run of them, the run was re-read to its end each time.
-_MARKER = re.compile(r"(?<!\s)\s*+\[(\d+)\]")
-_NUMBER = DIGITS
-# Capitalised words inside a sentence (not its first word) are names the source must contain.
-_NAME = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
-# Closing punctuation, tried only from the start of a run of it (from inside, the run was re-read: n squared).
-_TRAILING = re.compile(r"(?<![.!?:;])[.!?:;]++[\"'”’)]*+$")
+from index.text import DIGITS, MARKER, TRAILING, claim_names
 
 
 class Verifier:
@@ -52,9 +43,9 @@ class Verifier:
         for span in split_sentences(text):
             pieces.append(text[position : span.start])
             sentence = text[span.start : span.end]
-            claim = _MARKER.sub("", sentence).strip()
-            cited = [n for n in dict.fromkeys(int(m) for m in _MARKER.findall(sentence)) if n in by_n]
-            if not claim or _MARKER.sub("", sentence).strip(" .") == "":
+            claim = MARKER.sub("", sentence).strip()
+            cited = [n for n in dict.fromkeys(int(m) for m in MARKER.findall(sentence)) if n in by_n]
+            if not claim or MARKER.sub("", sentence).strip(" .") == "":
                 pieces.append(sentence)
                 position = span.end
                 continue
@@ -101,11 +92,11 @@ class Verifier:
 
 
 def _facts_present(claim: str, source: str) -> bool:
-    """Every number and name in the claim appears in the source text."""
+    """Every number (in digits) and name in the claim appears in the source text."""
     lowered = source.lower()
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(claim)}
-    source_numbers = {n.replace(",", "") for n in _NUMBER.findall(source)}
-    names = {name.lower() for name in _NAME.findall(" " + claim)}
+    numbers = {n.replace(",", "") for n in DIGITS.findall(claim)}
+    source_numbers = {n.replace(",", "") for n in DIGITS.findall(source)}
+    names = {name.lower() for name in claim_names(claim)}
     return numbers <= source_numbers and all(name in lowered for name in names)
 
 
@@ -114,7 +105,7 @@ def _with_markers(claim: str, numbers: list[int]) -> str:
     if not numbers:
         return claim
     marks = "".join(f"[{n}]" for n in numbers)
-    match = _TRAILING.search(claim)
+    match = TRAILING.search(claim)
     if match is None:
         return f"{claim} {marks}"
     return f"{claim[: match.start()]} {marks}{claim[match.start() :]}"
@@ -127,4 +118,4 @@ def renumber_markers(text: str, mapping: dict[int, int]) -> str:
         new = mapping.get(int(match.group(1)))
         return match.group(0).replace(match.group(1), str(new)) if new is not None else ""
 
-    return _MARKER.sub(replace, text)
+    return MARKER.sub(replace, text)

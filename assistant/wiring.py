@@ -1,44 +1,35 @@
-"""The composition root: settings in, a ready Assistant (and the Indexer behind it) out."""
+"""The composition root: settings in, a ready Citewise (its assistant, indexer, documents library and saved chats) out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from assistant.chat import Assistant
+from assistant.chats import ChatStore
+from assistant.citewise import Citewise
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generate import LLMAnswerer, build_llm
-from assistant.library import Library
 from assistant.prompts import render
 from assistant.rerank import load_reranker
 from assistant.retrieval import Retriever, SearchOptions
 from assistant.settings import Settings
 from assistant.verify import Verifier
-from index import Embedder, Indexer, build_indexer
+from index import Embedder, Library, build_indexer
+
+CHATS_FILE = "chats.sqlite"
 
 
-@dataclass
-class Citewise:
-    """The assistant, the indexer and the documents library, sharing one model and one store."""
+def build_citewise(settings: Settings, embedder: Embedder | None = None) -> Citewise:
+    """Choose and build every component named by ``settings``; the only place that does.
 
-    settings: Settings
-    assistant: Assistant
-    indexer: Indexer
-    library: Library
+    Loads the embedding model unless given one, and the reranker ``settings.reranker`` names.
 
-
-def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Citewise:
-    """Choose and build every component named by ``settings``; the only place that does."""
+    Example:
+        >>> citewise = build_citewise(Settings(docs_dir=Path("seeds")))
+        >>> citewise.sync().summary()["failed"]
+        []
+    """
     indexer = build_indexer(settings, embedder)
     reranker = load_reranker(settings.reranker)
-    defaults = SearchOptions(
-        mode=settings.retrieval,
-        candidates=settings.candidates,
-        top_k=settings.top_k,
-        rerank=reranker is not None,
-        min_rerank_score=settings.min_rerank_score,
-        rerank_margin=settings.rerank_margin,
-        min_similarity=settings.min_similarity,
-    )
+    defaults = SearchOptions.from_settings(settings, rerank=reranker is not None)
     retriever = Retriever(indexer.store, indexer.keywords, indexer.embedder, reranker, defaults)
     extractive = ExtractiveAnswerer(
         indexer.embedder,
@@ -65,4 +56,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Cit
         max_question_chars=settings.max_question_chars,
     )
     library = Library(settings.docs_dir, indexer, max_upload_bytes=settings.max_upload_mb * 1_000_000)
-    return Citewise(settings=settings, assistant=assistant, indexer=indexer, library=library)
+    # Beside the index, never inside it: a damaged or full chats file never touches the index, and the
+    # file is created on the first question, so nothing is written by building.
+    chat_store = ChatStore(settings.data_dir / CHATS_FILE)
+    return Citewise(settings, assistant, indexer, library, chat_store)

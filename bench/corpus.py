@@ -30,6 +30,7 @@ the file and never recomputed: tune rules on ``dev-tune`` only and report ``dev-
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import random
@@ -40,22 +41,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-CACHE = BENCH / ".cache"
-SEEDS_DIR = REPO / "seeds"
-SEEDS_QA = BENCH / "data" / "seeds_qa.jsonl"
-PYDOCS = Path("/usr/share/doc/python3.11/html/_sources")
-if str(REPO) not in sys.path:  # the dev set reads HTML with the project's own loader (index.loader)
-    sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import CACHE, DATA, PYDOCS, SEEDS, read_jsonl
+
 # Bump when the cleaning rules change, so cached corpora and indexes are rebuilt.
 CORPUS_VERSION = "faq-v1"
 
 # A reStructuredText section adornment: one punctuation character repeated, nothing else.
-_ADORNMENT = re.compile(r"""^([!-/:-@\[-`{-~])\1+\s*$""")
+ADORNMENT = re.compile(r"""^([!-/:-@\[-`{-~])\1+\s*$""")
+LITERAL = re.compile(r"``([^`]*)``")
+WHITESPACE = re.compile(r"\s+")
 _ROLE = re.compile(r":[\w:.-]+:`([^`]*)`")
-_LITERAL = re.compile(r"``([^`]*)``")
-_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -92,86 +89,80 @@ class Dataset:
     questions: list[Question]
     notes: list[str] = field(default_factory=list)
 
+    def files(self) -> list[Path]:
+        return [p for p in sorted(self.docs_dir.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+
+    def read(self, path: Path) -> str:
+        """A document's text as the index reads it: plain text here."""
+        return path.read_text("utf-8-sig").replace("\r\n", "\n")
+
     def texts(self) -> dict[str, str]:
-        """Every document's text by source name (path relative to ``docs_dir``), as the loader reads it."""
-        return {
-            path.relative_to(self.docs_dir).as_posix(): path.read_text("utf-8-sig").replace("\r\n", "\n")
-            for path in sorted(self.docs_dir.rglob("*"))
-            if path.is_file() and not path.name.startswith(".")
-        }
+        """Every document's text by source name (path relative to ``docs_dir``)."""
+        return {path.relative_to(self.docs_dir).as_posix(): self.read(path) for path in self.files()}
 
     def fingerprint(self) -> str:
         """A hash of every document's name and bytes: the key for cached indexes."""
-        return tree_hash(self.docs_dir)
-
-
-def tree_hash(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest = hashlib.sha256()
+        for path in self.files():
+            digest.update(path.relative_to(self.docs_dir).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+        return digest.hexdigest()
 
 
 def normalise(text: str) -> str:
     """Lower-cased with runs of whitespace collapsed, for answer-string matching."""
-    return _WS.sub(" ", text).strip().lower()
+    return WHITESPACE.sub(" ", text).strip().lower()
+
+
+def cached_folder(name: str, fill: Callable[[Path], dict[str, int]]) -> Path:
+    """``CACHE/name``, filled once: ``fill`` writes into a staging folder that is renamed into place when done.
+
+    A run killed half-way leaves no ``.complete`` marker, so the next one starts the folder again.
+    """
+    folder = CACHE / name
+    if not (folder / ".complete").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        staging = CACHE / f".{name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        (staging / ".complete").write_text(json.dumps(fill(staging)))
+        staging.rename(folder)
+    return folder
 
 
 # --------------------------------------------------------------------------- seeds
 
 
-def load_seeds(path: Path = SEEDS_QA, docs_dir: Path = SEEDS_DIR) -> Dataset:
-    """The hand-written seeds questions; every gold answer string must appear in a gold source."""
+def load_seeds() -> Dataset:
+    """The hand-written seeds questions (bench/data/seeds_qa.jsonl); every gold answer string must appear in a gold source."""
     questions = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        questions.append(Question(row["question"], list(row["answers"]), list(row["sources"])))
+    for row in read_jsonl("seeds_qa.jsonl"):
         if bool(row["answers"]) != bool(row["sources"]):
-            raise ValueError(f"{path}:{number}: answers and sources must both be set or both be empty")
-    dataset = Dataset("seeds", docs_dir, questions)
-    problems = verify_seeds(dataset)
+            raise ValueError(f"{row['question']!r}: answers and sources must both be set or both be empty")
+        questions.append(Question(row["question"], list(row["answers"]), list(row["sources"])))
+    dataset = Dataset("seeds", SEEDS, questions)
+    texts = dataset.texts()
+    problems = []
+    for q in questions:
+        problems += [f"{q.question!r}: unknown source {s}" for s in q.sources if s not in texts]
+        for source in (s for s in q.sources if s in texts):
+            if all(a not in texts[source] for a in q.answers):
+                problems.append(f"{q.question!r}: no gold answer appears in {source}: {q.answers}")
+        problems += [
+            f"{q.question!r}: answer {a!r} is in no gold source"
+            for a in q.answers
+            if not any(a in texts.get(s, "") for s in q.sources)
+        ]
     if problems:
         raise ValueError("seeds question set is inconsistent with the documents:\n" + "\n".join(problems))
     return dataset
 
 
-def verify_seeds(dataset: Dataset) -> list[str]:
-    """Gold answers that do not appear literally in every gold source, and unknown sources."""
-    texts = dataset.texts()
-    problems = []
-    for q in dataset.questions:
-        for source in q.sources:
-            if source not in texts:
-                problems.append(f"{q.question!r}: unknown source {source}")
-                continue
-            missing = [a for a in q.answers if a not in texts[source]]
-            if missing and len(missing) == len(q.answers):
-                problems.append(f"{q.question!r}: no gold answer appears in {source}: {missing}")
-        # Each answer string must be found in at least one gold source.
-        for answer in q.answers:
-            if not any(answer in texts.get(s, "") for s in q.sources):
-                problems.append(f"{q.question!r}: answer {answer!r} is in no gold source")
-    return problems
-
-
 # --------------------------------------------------------------------------- Python FAQ
 
 
-@dataclass
-class Heading:
-    """A section heading: its title and the [first, last) line range of title plus adornments."""
-
-    title: str
-    first: int
-    last: int
-
-
-def headings(lines: list[str]) -> list[Heading]:
-    """Section headings of a reST document: a title line underlined (and maybe overlined) by punctuation."""
+def headings(lines: list[str]) -> list[tuple[str, int, int]]:
+    """Section headings of a reST document: (title, first line, last line + 1) of a title underlined (and maybe overlined)."""
     found = []
     i = 0
     while i + 1 < len(lines):
@@ -179,14 +170,12 @@ def headings(lines: list[str]) -> list[Heading]:
         if (
             title.strip()
             and not title[0].isspace()
-            and not _ADORNMENT.match(title)
-            and _ADORNMENT.match(under)
+            and not ADORNMENT.match(title)
+            and ADORNMENT.match(under)
             and len(under.rstrip()) >= len(title.rstrip())
         ):
-            first = i
-            if i > 0 and _ADORNMENT.match(lines[i - 1]) and lines[i - 1].rstrip() == under.rstrip():
-                first = i - 1
-            found.append(Heading(title.strip(), first, i + 2))
+            overlined = i > 0 and ADORNMENT.match(lines[i - 1]) and lines[i - 1].rstrip() == under.rstrip()
+            found.append((title.strip(), i - 1 if overlined else i, i + 2))
             i += 2
         else:
             i += 1
@@ -195,9 +184,8 @@ def headings(lines: list[str]) -> list[Heading]:
 
 def plain_question(title: str) -> str:
     """A heading as a user would type it: reST roles and literals reduced to their text."""
-    text = _ROLE.sub(lambda m: m.group(1).lstrip("~!"), title)
-    text = _LITERAL.sub(r"\1", text)
-    return _WS.sub(" ", text).strip()
+    text = LITERAL.sub(r"\1", _ROLE.sub(lambda m: m.group(1).lstrip("~!"), title))
+    return WHITESPACE.sub(" ", text).strip()
 
 
 def clean_faq(text: str) -> tuple[str, list[tuple[str, int, int]]]:
@@ -208,10 +196,7 @@ def clean_faq(text: str) -> tuple[str, list[tuple[str, int, int]]]:
     """
     lines = text.split("\n")
     marks = headings(lines)
-    drop: set[int] = set()
-    for heading in marks:
-        if heading.title.endswith("?"):
-            drop.update(range(heading.first, heading.last))
+    drop = {line for title, first, last in marks if title.endswith("?") for line in range(first, last)}
     # Offsets of each original line in the cleaned text (dropped lines map to where they would have been).
     kept: list[str] = []
     offset_of: list[int] = []
@@ -224,60 +209,55 @@ def clean_faq(text: str) -> tuple[str, list[tuple[str, int, int]]]:
     offset_of.append(position)
     cleaned = "\n".join(kept)
     sections = []
-    for index, heading in enumerate(marks):
-        if not heading.title.endswith("?"):
+    for index, (title, _, last) in enumerate(marks):
+        if not title.endswith("?"):
             continue
-        end_line = marks[index + 1].first if index + 1 < len(marks) else len(lines)
-        start, end = offset_of[heading.last], min(offset_of[end_line], len(cleaned))
+        end_line = marks[index + 1][1] if index + 1 < len(marks) else len(lines)
+        start, end = offset_of[last], min(offset_of[end_line], len(cleaned))
         body = cleaned[start:end]
         start += len(body) - len(body.lstrip())
         end -= len(body) - len(body.rstrip())
         if end > start:
-            sections.append((heading.title, start, end))
+            sections.append((title, start, end))
     return cleaned, sections
 
 
-def build_faq(source_root: Path = PYDOCS, *, subset: Iterable[str] | None = None) -> Dataset:
+def build_faq(*, subset: Iterable[str] | None = None) -> Dataset:
     """Write the cleaned documentation under ``bench/.cache`` and return the FAQ question set.
 
     ``subset``: relative paths (or glob patterns) to index instead of the whole documentation;
     ``faq/`` is always included.
     """
-    if not (source_root / "faq").is_dir():
-        raise FileNotFoundError(f"{source_root}/faq not found: install Debian's python3.11-doc")
-    files = sorted(p for p in source_root.rglob("*.rst.txt") if p.is_file())
+    if not (PYDOCS / "faq").is_dir():
+        raise FileNotFoundError(f"{PYDOCS}/faq not found: install Debian's python3.11-doc")
+    files = sorted(p for p in PYDOCS.rglob("*.rst.txt") if p.is_file())
     notes = []
     if subset is not None:
         patterns = list(subset)
         files = [
-            p
-            for p in files
-            if p.relative_to(source_root).parts[0] == "faq" or any(p.relative_to(source_root).match(pat) for pat in patterns)
+            p for p in files if p.relative_to(PYDOCS).parts[0] == "faq" or any(p.relative_to(PYDOCS).match(x) for x in patterns)
         ]
         notes.append(f"documentation subset: faq/ plus {', '.join(patterns)} ({len(files)} files)")
     cleaned: dict[str, str] = {}
     questions: list[Question] = []
     for path in files:
-        relative = path.relative_to(source_root).as_posix()
+        relative = path.relative_to(PYDOCS).as_posix()
         text = path.read_text("utf-8-sig").replace("\r\n", "\n")
         if relative.startswith("faq/"):
             text, sections = clean_faq(text)
-            for title, start, end in sections:
-                questions.append(Question(plain_question(title), sources=[relative], span=(start, end), section=title))
+            questions += [Question(plain_question(t), sources=[relative], span=(s, e), section=t) for t, s, e in sections]
         cleaned[relative] = text
     digest = hashlib.sha256(CORPUS_VERSION.encode())
     for relative, text in cleaned.items():
         digest.update(relative.encode() + b"\0" + hashlib.sha256(text.encode()).digest())
-    key = digest.hexdigest()[:16]
 
     def fill(staging: Path) -> dict[str, int]:
         for relative, text in cleaned.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, "utf-8")
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            (staging / relative).write_text(text, "utf-8")
         return {"files": len(cleaned), "questions": len(questions)}
 
-    docs_dir = cached_folder(f"pydocs-{key}", fill)
+    docs_dir = cached_folder(f"pydocs-{digest.hexdigest()[:16]}", fill)
     total = sum(len(t) for t in cleaned.values())
     notes.insert(0, f"{len(cleaned)} documentation files ({total / 1e6:.1f} M characters), {len(questions)} FAQ questions")
     return Dataset("python-faq", docs_dir, questions, notes)
@@ -300,22 +280,16 @@ class Corpus:
     kind: str
     exclude: tuple[str, ...] = ()
 
-    def check_installed(self) -> None:
-        """Raise FileNotFoundError, saying which package to install, when the files are not there."""
-        if not self.root.is_dir() or not self.paths(check=False):
-            raise FileNotFoundError(
-                f"corpus {self.name!r}: no files under {self.root}; install Debian's {self.package}: "
-                f"apt-get install -y {self.package}"
-            )
-
-    def paths(self, *, check: bool = True) -> list[Path]:
+    def paths(self) -> list[Path]:
         """The chosen files, sorted; every pattern must match (a renamed page would otherwise vanish silently)."""
-        if check:
-            self.check_installed()
+        if not self.root.is_dir():
+            raise FileNotFoundError(
+                f"corpus {self.name!r}: no {self.root}; install Debian's {self.package}: apt-get install -y {self.package}"
+            )
         chosen: set[Path] = set()
         for pattern in self.files:
             matched = {p for p in self.root.glob(pattern) if p.is_file()}
-            if check and not matched:
+            if not matched:
                 raise FileNotFoundError(f"corpus {self.name!r}: {pattern!r} matches nothing under {self.root}")
             chosen |= matched
         return sorted(p for p in chosen if not any(p.relative_to(self.root).match(x) for x in self.exclude))
@@ -348,6 +322,12 @@ _HANDBOOK = (
     "security sect.firewall-packet-filtering sect.supervision sect.apparmor sect.selinux "
     "sect.other-security-considerations sect.dealing-with-compromised-machine"
 ).split()
+_PYTHON_PAGES = (
+    "tutorial/appendix tutorial/appetite tutorial/classes tutorial/controlflow tutorial/datastructures tutorial/errors "
+    "tutorial/floatingpoint tutorial/inputoutput tutorial/interactive tutorial/interpreter tutorial/introduction "
+    "tutorial/modules tutorial/stdlib tutorial/stdlib2 tutorial/venv tutorial/whatnow howto/sorting howto/ipaddress "
+    "howto/sockets howto/urllib2 howto/argparse howto/annotations howto/logging"
+).split() + [f"library/{name}" for name in _PYTHON_LIBRARY]
 
 DEV_CORPORA: tuple[Corpus, ...] = (
     Corpus(
@@ -362,17 +342,7 @@ DEV_CORPORA: tuple[Corpus, ...] = (
         name="python-docs",
         package="python3.11-doc",
         root=Path("/usr/share/doc/python3.11/html"),
-        files=(
-            *(
-                f"tutorial/{name}.html"
-                for name in (
-                    "appendix appetite classes controlflow datastructures errors floatingpoint inputoutput interactive "
-                    "interpreter introduction modules stdlib stdlib2 venv whatnow"
-                ).split()
-            ),
-            *(f"howto/{name}.html" for name in "sorting ipaddress sockets urllib2 argparse annotations logging".split()),
-            *(f"library/{name}.html" for name in _PYTHON_LIBRARY),
-        ),
+        files=tuple(f"{page}.html" for page in _PYTHON_PAGES),
         kind="API reference and tutorial: Sphinx HTML pages (tutorial, HOWTOs, 32 library modules)",
     ),
     Corpus(
@@ -383,7 +353,7 @@ DEV_CORPORA: tuple[Corpus, ...] = (
         kind="book prose: Publican HTML section pages (project history, derivatives, Unix services, security)",
     ),
 )
-DEV_QA = BENCH / "data" / "dev_qa.jsonl"
+DEV_QA = DATA / "dev_qa.jsonl"
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -391,44 +361,34 @@ DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", 
 class DevDataset(Dataset):
     """A dataset over HTML (and other) files: document texts are read by the project's own loader."""
 
-    def texts(self) -> dict[str, str]:
+    def read(self, path: Path) -> str:
         from index.loader import load
 
-        return {
-            path.relative_to(self.docs_dir).as_posix(): load(path).text
-            for path in sorted(self.docs_dir.rglob("*"))
-            if path.is_file() and not path.name.startswith(".")
-        }
+        return load(path).text
 
     def fingerprint(self) -> str:
         """Documents' bytes plus the reading code's source: HTML is read by ``index/loader.py`` and ``index/formats/``."""
-        return hashlib.sha256((tree_hash(self.docs_dir) + loader_source_hash()).encode()).hexdigest()
-
-
-def loader_files() -> list[Path]:
-    """The code that turns a file into text: ``index/loader.py`` and, where it exists, every module of ``index/formats/``."""
-    from index import loader
-
-    here = Path(loader.__file__).resolve()
-    return [here, *sorted((here.parent / "formats").glob("*.py"))]
+        return hashlib.sha256((super().fingerprint() + loader_source_hash()).encode()).hexdigest()
 
 
 def loader_source_hash() -> str:
-    """A hash of ``loader_files()``: it changes whenever the text a document loads to may change."""
+    """A hash of ``index/loader.py`` and every module of ``index/formats/``: it changes whenever a document's text may."""
+    from index import loader
+
+    here = Path(loader.__file__).resolve()
     digest = hashlib.sha256()
-    for path in loader_files():
+    for path in [here, *sorted((here.parent / "formats").glob("*.py"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def build_dev_corpus(corpora: Iterable[Corpus] = DEV_CORPORA) -> Path:
+def build_dev_corpus() -> Path:
     """Copy every corpus's chosen files, unchanged, into ``bench/.cache/dev-<hash>/<corpus>/<path>``; return that folder."""
-    chosen = [(corpus, path) for corpus in corpora for path in corpus.paths()]
+    chosen = [(corpus, path) for corpus in DEV_CORPORA for path in corpus.paths()]
     digest = hashlib.sha256(b"dev-v1")
     for corpus, path in chosen:
         relative = f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"
         digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    key = digest.hexdigest()[:16]
 
     def fill(staging: Path) -> dict[str, int]:
         for corpus, path in chosen:
@@ -437,38 +397,15 @@ def build_dev_corpus(corpora: Iterable[Corpus] = DEV_CORPORA) -> Path:
             shutil.copyfile(path, target)
         return {"files": len(chosen)}
 
-    return cached_folder(f"dev-{key}", fill)
+    return cached_folder(f"dev-{digest.hexdigest()[:16]}", fill)
 
 
-def cached_folder(name: str, fill: Callable[[Path], dict[str, int]]) -> Path:
-    """``CACHE/name``, filled once: ``fill`` writes into a staging folder that is renamed into place when done.
+def load_dev() -> DevDataset:
+    """Every development question over all dev corpora, in one index.
 
-    A run killed half-way leaves no ``.complete`` marker, so the next one starts the folder again.
+    A document's source is ``<corpus>/<path relative to the corpus root>``, and so are the questions' gold
+    sources here (the file stores them relative to the corpus root).
     """
-    folder = CACHE / name
-    if not (folder / ".complete").is_file():
-        shutil.rmtree(folder, ignore_errors=True)
-        staging = CACHE / f".{name}.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        summary = fill(staging)
-        (staging / ".complete").write_text(json.dumps(summary))
-        staging.rename(folder)
-    return folder
-
-
-def read_dev_rows(path: Path = DEV_QA) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-def load_dev(split: str | None = None, path: Path = DEV_QA) -> DevDataset:
-    """The development questions of one split (``tune``, ``heldout``, or None for both) over all dev corpora.
-
-    One index holds every corpus; a document's source is ``<corpus>/<path relative to the corpus root>``,
-    and so are the questions' gold sources here (the file stores them relative to the corpus root).
-    """
-    rows = read_dev_rows(path)
-    docs_dir = build_dev_corpus()
     questions = [
         Question(
             row["question"],
@@ -480,33 +417,32 @@ def load_dev(split: str | None = None, path: Path = DEV_QA) -> DevDataset:
             unanswerable=row.get("unanswerable", ""),
             split=row["split"],
         )
-        for row in rows
-        if split is None or row["split"] == split
+        for row in read_jsonl(DEV_QA.name)
     ]
-    name = "dev" if split is None else f"dev-{split}"
     sizes = ", ".join(f"{c.name} ({c.package}, {len(c.paths())} files)" for c in DEV_CORPORA)
-    return DevDataset(name, docs_dir, questions, [f"one index over {sizes}"])
+    return DevDataset("dev", build_dev_corpus(), questions, [f"one index over {sizes}"])
 
 
-def _plain_html(path: Path) -> str:
-    """The text of a page with tags stripped and nothing else: a loader-independent check of gold answers."""
+# --------------------------------------------------------------------------- development set checks
+
+
+def dev_texts() -> dict[str, tuple[str, str]]:
+    """``corpus/path`` -> (normalised text as the loader reads it, normalised tag-stripped text)."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(path.read_text("utf-8", errors="replace"), "html.parser")
-    for element in soup(["script", "style", "head"]):
-        element.decompose()
-    return soup.get_text("")
-
-
-def dev_texts(corpora: Iterable[Corpus] = DEV_CORPORA) -> dict[str, tuple[str, str]]:
-    """``corpus/path`` -> (normalised text as the loader reads it, normalised tag-stripped text)."""
     from index.loader import load
 
     texts = {}
-    for corpus in corpora:
+    for corpus in DEV_CORPORA:
         for path in corpus.paths():
-            key = f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"
-            texts[key] = (normalise(load(path).text), normalise(_plain_html(path)))
+            # The tag-stripped text is a loader-independent check of the gold answers.
+            soup = BeautifulSoup(path.read_text("utf-8", errors="replace"), "html.parser")
+            for element in soup(["script", "style", "head"]):
+                element.decompose()
+            texts[f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"] = (
+                normalise(load(path).text),
+                normalise(soup.get_text("")),
+            )
     return texts
 
 
@@ -515,7 +451,7 @@ def _mentions(text: str, term: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(normalise(term)) + r"(?!\w)", text) is not None
 
 
-def verify_dev(rows: list[dict] | None = None, texts: dict[str, tuple[str, str]] | None = None) -> list[str]:
+def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]]) -> list[str]:
     """Everything that must hold for the development questions; an empty list when it does.
 
     - ids unique, corpus known, kind known, split ``tune`` or ``heldout``;
@@ -530,8 +466,6 @@ def verify_dev(rows: list[dict] | None = None, texts: dict[str, tuple[str, str]]
       year, too common to exclude everywhere) occurs in the topic sources;
     - the split is balanced within each (corpus, answerable) stratum.
     """
-    rows = read_dev_rows() if rows is None else rows
-    texts = dev_texts() if texts is None else texts
     names = {c.name for c in DEV_CORPORA}
     problems: list[str] = []
     seen: set[str] = set()
@@ -548,11 +482,8 @@ def verify_dev(rows: list[dict] | None = None, texts: dict[str, tuple[str, str]]
             problems.append(f"{where}: unknown kind {row.get('kind')!r}")
         if row.get("split") not in ("tune", "heldout"):
             problems.append(f"{where}: split must be tune or heldout, not {row.get('split')!r}")
-        prefix = row["corpus"] + "/"
-        if row.get("answerable"):
-            problems += _check_answerable(row, where, prefix, texts)
-        else:
-            problems += _check_unanswerable(row, where, prefix, texts)
+        check = _check_answerable if row.get("answerable") else _check_unanswerable
+        problems += check(row, where, row["corpus"] + "/", texts)
     strata: dict[tuple[str, bool], list[str]] = {}
     for row in rows:
         strata.setdefault((row.get("corpus", ""), bool(row.get("answerable"))), []).append(row.get("split", ""))
@@ -566,17 +497,16 @@ def _check_answerable(row: dict, where: str, prefix: str, texts: dict[str, tuple
     problems = []
     if not row.get("answers") or not row.get("sources") or row.get("unanswerable"):
         problems.append(f"{where}: an answerable question needs answers and sources and no 'unanswerable'")
-    sources = [texts.get(prefix + s) for s in row.get("sources", [])]
-    for source, text in zip(row.get("sources", []), sources, strict=True):
-        if text is None:
-            problems.append(f"{where}: unknown source {source}")
+    problems += [f"{where}: unknown source {s}" for s in row.get("sources", []) if prefix + s not in texts]
+    sources = [texts[prefix + s] for s in row.get("sources", []) if prefix + s in texts]
     found = [
-        (any(normalise(a) in t[0] for t in sources if t), any(normalise(a) in t[1] for t in sources if t))
-        for a in row.get("answers", [])
+        (any(normalise(a) in t[0] for t in sources), any(normalise(a) in t[1] for t in sources)) for a in row.get("answers", [])
     ]
-    for answer, (loaded, stripped) in zip(row.get("answers", []), found, strict=True):
-        if not (loaded or stripped):
-            problems.append(f"{where}: answer {answer!r} is in no gold source")
+    problems += [
+        f"{where}: answer {a!r} is in no gold source"
+        for a, pair in zip(row.get("answers", []), found, strict=True)
+        if not any(pair)
+    ]
     if found and not any(loaded for loaded, _ in found):
         problems.append(f"{where}: no gold answer is in the loader's text of a gold source")
     if found and not any(stripped for _, stripped in found):
@@ -591,9 +521,7 @@ def _check_unanswerable(row: dict, where: str, prefix: str, texts: dict[str, tup
     if row.get("unanswerable") not in ("near-topic", "off-topic"):
         problems.append(f"{where}: unanswerable must be near-topic or off-topic")
     topic = row.get("topic_sources", [])
-    for source in topic:
-        if prefix + source not in texts:
-            problems.append(f"{where}: unknown topic source {source}")
+    problems += [f"{where}: unknown topic source {s}" for s in topic if prefix + s not in texts]
     if row.get("unanswerable") == "near-topic" and not topic:
         problems.append(f"{where}: a near-topic question names the on-topic page(s) in topic_sources")
     if not row.get("absent") and not row.get("absent_in_topic"):
@@ -631,20 +559,19 @@ def assign_splits(rows: list[dict], seed: int = DEV_SPLIT_SEED) -> dict[str, str
         if len(ids) % 2:
             half += extra_to_tune
             extra_to_tune = not extra_to_tune
-        for position, qid in enumerate(ids):
-            splits[qid] = "tune" if position < half else "heldout"
+        splits.update((qid, "tune" if position < half else "heldout") for position, qid in enumerate(ids))
     return splits
 
 
-def write_splits(path: Path = DEV_QA) -> int:
-    """Give every question of ``path`` that has no split one (``assign_splits`` over those questions only); return how many."""
-    rows = read_dev_rows(path)
+def write_splits() -> int:
+    """Give every development question that has no split one (``assign_splits`` over those questions only); return how many."""
+    rows = read_jsonl(DEV_QA.name)
     pending = [row for row in rows if row.get("split") not in ("tune", "heldout")]
     if pending:
         splits = assign_splits(pending)
         for row in pending:
             row["split"] = splits[row["id"]]
-        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
+        DEV_QA.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
     return len(pending)
 
 
@@ -654,8 +581,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
     for key in ("corpus", "split", "kind"):
         counts: dict[str, list[int]] = {}
         for row in rows:
-            pair = counts.setdefault(row[key], [0, 0])
-            pair[0 if row["answerable"] else 1] += 1
+            counts.setdefault(row[key], [0, 0])[0 if row["answerable"] else 1] += 1
         lines.append(f"by {key}: " + ", ".join(f"{k} {a}+{u}" for k, (a, u) in sorted(counts.items())))
     near = sum(row.get("unanswerable") == "near-topic" for row in rows)
     off = sum(row.get("unanswerable") == "off-topic" for row in rows)
@@ -665,8 +591,6 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the question sets: ``python bench/corpus.py [--dev] [--assign-splits] [--faq]``."""
-    import argparse
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
@@ -678,13 +602,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.assign_splits:
         print(f"dev: assigned a split to {write_splits()} question(s)")
     if args.dev or args.assign_splits:
-        rows = read_dev_rows()
-        docs_dir = build_dev_corpus()
-        print(f"dev: {len(rows)} questions; corpus copied to {docs_dir}")
-        for corpus in DEV_CORPORA:
-            print(f"  {corpus.name}: {corpus.package}, {len(corpus.paths())} files under {corpus.root}: {corpus.kind}")
+        rows = read_jsonl(DEV_QA.name)
+        print(f"dev: {len(rows)} questions; corpus copied to {build_dev_corpus()}")
+        print("\n".join(f"  {c.name}: {c.package}, {len(c.paths())} files under {c.root}: {c.kind}" for c in DEV_CORPORA))
         print("\n".join("  " + line for line in dev_summary(rows)))
-        problems = verify_dev(rows)
+        problems = verify_dev(rows, dev_texts())
         print("\n".join(problems) if problems else "dev: every check passed")
         if problems:
             raise SystemExit(1)
@@ -694,8 +616,7 @@ def main(argv: list[str] | None = None) -> None:
         texts = faq.texts()
         for q in faq.questions:
             assert q.span is not None
-            body = texts[q.sources[0]][q.span[0] : q.span[1]]
-            print(json.dumps({**asdict(q), "body_chars": len(body)})[:300])
+            print(json.dumps({**asdict(q), "body_chars": len(texts[q.sources[0]][q.span[0] : q.span[1]])})[:300])
 
 
 if __name__ == "__main__":

@@ -23,11 +23,11 @@ The corpus
 
     The indexes are written through the project's own ``Store.add`` (TextNodes with embeddings,
     through llama-index's ChromaVectorStore) and ``KeywordIndex.add``, their nodes and rows made by
-    ``index.nodes`` as ``Indexer._nodes`` makes them, and opened by ``build_assistant`` like the app does. They are
+    ``index.nodes`` as ``Indexer._nodes`` makes them, and opened by ``build_citewise`` like the app does. They are
     cached under ``bench/.cache/scale-*`` (git-ignored); ``--rebuild`` starts over.
 
 The measurement
-    Latency: one process opens every size with ``build_assistant`` (the packaged embedding model
+    Latency: one process opens every size with ``build_citewise`` (the packaged embedding model
     and reranker, as the app does), then runs ``--warmup`` queries and ``--queries`` measured
     queries, each on every size in turn, the order rotating: other load on the machine then falls
     on all sizes alike, which keeps the growth ratios fair on a shared CPU. Each query targets a
@@ -54,7 +54,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import re
 import shutil
@@ -67,10 +66,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH, REPO, Profile, machine_line, markdown_table, median, percentile, say, write_result
+from bench.common import (
+    CACHE,
+    REPO,
+    Profile,
+    load_average,
+    machine_line,
+    markdown_table,
+    median,
+    percentile,
+    pydocs_files,
+    say,
+    settings_for,
+    write_result,
+)
+from bench.corpus import ADORNMENT, LITERAL, WHITESPACE
 
-PYDOCS = Path("/usr/share/doc/python3.11/html/_sources")
-CACHE = BENCH / ".cache"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 VERSION = "scale-v1"  # bump when the corpus or the build changes, so cached indexes are rebuilt
 SIZES = (1_000, 10_000, 100_000)
@@ -80,19 +91,13 @@ SWAP_PROBABILITY = 0.4
 NOISE_SIGMA = 0.032
 BUILD_BATCH = 5_000
 QUERY_TARGETS = 1_000  # queries target chunks below this index, present in every size
-TEMPLATES = (
-    "What does the documentation say about {}?",
-    "How does {} work?",
-    "Explain {}.",
-)
+TEMPLATES = ("What does the documentation say about {}?", "How does {} work?", "Explain {}.")
+KINDS = {"plain": "retrieval, no rerank", "rerank": "retrieval + rerank", "answer": "full answer"}
 
 _DIRECTIVE = re.compile(r"^\s*\.\.\s")
-_ADORNMENT = re.compile(r"""^([!-/:-@\[-`{-~])\1+\s*$""")
 _ROLE = re.compile(r":[\w:.-]+:`~?!?([^`<]*?)(?:\s*<[^`]*>)?`")
-_LITERAL = re.compile(r"``([^`]*)``")
 _LINK = re.compile(r"`([^`<]*?)\s*<[^`]*>`_+")
 _MARKUP = re.compile(r"[*`|]+|_+(?=\s|$)")
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{2,}")
 
 
@@ -101,41 +106,33 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z-]{2,}")
 
 def prose_paragraphs(text: str) -> list[str]:
     """The unindented prose paragraphs of a reST file: no directives, code blocks, tables or headings."""
-    paragraphs, current = [], []
+    paragraphs: list[str] = []
+    current: list[str] = []
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        underline = i + 1 < len(lines) and _ADORNMENT.match(lines[i + 1])
-        if not line.strip() or line[0].isspace() or _DIRECTIVE.match(line) or _ADORNMENT.match(line) or underline:
+        underline = i + 1 < len(lines) and ADORNMENT.match(lines[i + 1])
+        if not line.strip() or line[0].isspace() or _DIRECTIVE.match(line) or ADORNMENT.match(line) or underline:
             if current:
                 paragraphs.append(" ".join(current))
             current = []
             continue
         current.append(line.strip())
-    if current:
-        paragraphs.append(" ".join(current))
-    return paragraphs
+    return paragraphs + ([" ".join(current)] if current else [])
 
 
 def clean(text: str) -> str:
-    text = _ROLE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _LITERAL.sub(r"\1", text)
-    text = _MARKUP.sub("", text)
-    return _WS.sub(" ", text).strip()
+    text = LITERAL.sub(r"\1", _LINK.sub(r"\1", _ROLE.sub(r"\1", text)))
+    return WHITESPACE.sub(" ", _MARKUP.sub("", text)).strip()
 
 
 def load_sentences() -> list[list[str]]:
     """Prose sentences of the Python documentation, grouped by file, files in a fixed order."""
     from index.sentences import split_sentences
 
-    if not PYDOCS.is_dir():
-        raise SystemExit(f"{PYDOCS} not found: install Debian's python3.11-doc")
-    files = sorted(PYDOCS.rglob("*.rst.txt"), key=lambda p: hashlib.sha256(p.relative_to(PYDOCS).as_posix().encode()).digest())
     grouped = []
-    for path in files:
+    for path in pydocs_files():
         sentences = []
-        for paragraph in prose_paragraphs(path.read_text("utf-8-sig")):
-            paragraph = clean(paragraph)
+        for paragraph in map(clean, prose_paragraphs(path.read_text("utf-8-sig"))):
             for span in split_sentences(paragraph):
                 sentence = paragraph[span.start : span.end]
                 words = sentence.split()
@@ -162,8 +159,7 @@ def base_chunks(grouped: list[list[str]], count: int) -> list[list[str]]:
                 i += 1
             if not chunk:  # one sentence longer than a chunk
                 i += 1
-                continue
-            if len(chunk) >= 3:
+            elif len(chunk) >= 3:
                 chunks.append(chunk)
     rng.shuffle(chunks)
     if len(chunks) < count:
@@ -184,21 +180,20 @@ class Corpus:
         digest = hashlib.sha256(VERSION.encode() + embedder.model_name.encode())
         for text in texts:
             digest.update(hashlib.sha256(text.encode()).digest())
-        self.key = digest.hexdigest()[:16]
-        pool_path = CACHE / f"{VERSION}-{self.key}" / "pool.npy"
+        self.root = CACHE / f"{VERSION}-{digest.hexdigest()[:16]}"
+        pool_path = self.root / "pool.npy"
         if pool_path.is_file():
             self.vectors = np.load(pool_path)
         else:
-            say(f"embedding {len(texts)} base chunks with {embedder.model_name} (once; cached in {pool_path.parent})")
+            say(f"embedding {len(texts)} base chunks with {embedder.model_name} (once; cached in {self.root})")
             began = time.perf_counter()
             self.vectors = embedder.encode(texts)
             say(f"  {len(texts) / (time.perf_counter() - began):.1f} chunks/s")
             pool_path.parent.mkdir(parents=True, exist_ok=True)
             np.save(pool_path, self.vectors)
 
-    @property
-    def root(self) -> Path:
-        return CACHE / f"{VERSION}-{self.key}"
+    def size_dir(self, size: int) -> Path:
+        return self.root / f"n{size}"
 
     def chunk(self, i: int) -> tuple[str, Any]:
         import numpy as np
@@ -215,22 +210,19 @@ class Corpus:
 
 def queries(corpus: Corpus, count: int) -> list[str]:
     """Questions about sentences of the first QUERY_TARGETS chunks, the same at every size."""
-    from index.keywords import content_words
+    from index.text import content_words
 
     rng = random.Random(7)
     found: list[str] = []
-    seen: set[str] = set()
     while len(found) < count:
-        target = rng.randrange(min(QUERY_TARGETS, len(corpus.bases)))
-        sentence = rng.choice(corpus.bases[target])
+        sentence = rng.choice(corpus.bases[rng.randrange(min(QUERY_TARGETS, len(corpus.bases)))])
         words = [w for w in content_words(sentence) if _WORD.fullmatch(w) and len(w) > 3]
         if len(words) < 4:
             continue
         start = rng.randrange(0, len(words) - 3)
         picked = words[start : start + rng.randint(4, 6)]
         query = rng.choice(TEMPLATES).format(" ".join(picked))
-        if query not in seen:
-            seen.add(query)
+        if query not in found:
             found.append(query)
     return found
 
@@ -238,67 +230,44 @@ def queries(corpus: Corpus, count: int) -> list[str]:
 # --------------------------------------------------------------------------- build
 
 
-def size_dir(corpus: Corpus, size: int) -> Path:
-    return corpus.root / f"n{size}"
-
-
-def settings_for(data_dir: Path) -> Any:
-    from assistant import Settings
-
-    empty = data_dir / "docs"
-    empty.mkdir(parents=True, exist_ok=True)
-    return Settings(data_dir=data_dir, docs_dir=empty, llm="extractive", chroma_url="")
-
-
 def build(corpus: Corpus, size: int, embedder: Any) -> dict[str, Any]:
-    """Write chunks 0..size-1 into a fresh store and keyword index, as ``Indexer._write`` would."""
-    from index import KeywordIndex, build_indexer
+    """Write chunks 0..size-1 into a fresh store and keyword index, with the nodes and rows the index makes (``index.nodes``)."""
+    from index import build_indexer
     from index.chunker import Chunk
     from index.nodes import keyword_row, make_node
 
-    target = size_dir(corpus, size)
+    target = corpus.size_dir(size)
     shutil.rmtree(target, ignore_errors=True)
-    settings = settings_for(target)
-    indexer = build_indexer(settings, embedder)  # the store and keyword index the app opens
-    store, keywords = indexer.store, indexer.keywords
-    assert isinstance(keywords, KeywordIndex)
+    indexer = build_indexer(settings_for(target, llm="extractive"), embedder)  # the store and keyword index the app opens
     seconds = {"make": 0.0, "chroma": 0.0, "keywords": 0.0}
     began = time.perf_counter()
     offsets: dict[int, int] = {}
     for start in range(0, size, BUILD_BATCH):
         t0 = time.perf_counter()
-        nodes, rows = [], []
+        nodes = []
         for i in range(start, min(size, start + BUILD_BATCH)):
             text, vector = corpus.chunk(i)
             doc, index = divmod(i, CHUNKS_PER_DOC)
-            source = f"scale/doc{doc:05d}.txt"
-            content_hash = hashlib.sha256(f"{VERSION}:{doc}".encode()).hexdigest()
             start_char = offsets.get(doc, 0)
             offsets[doc] = start_char + len(text) + 2
+            content_hash = hashlib.sha256(f"{VERSION}:{doc}".encode()).hexdigest()
             chunk = Chunk(index=index, start=start_char, end=start_char + len(text), text=text)
-            node = make_node(source, content_hash, f"Synthetic document {doc}", chunk, CHUNKS_PER_DOC)
-            node.embedding = vector.tolist()
-            nodes.append(node)
-            rows.append(keyword_row(node))
+            nodes.append(make_node(f"scale/doc{doc:05d}.txt", content_hash, f"Synthetic document {doc}", chunk, CHUNKS_PER_DOC))
+            nodes[-1].embedding = vector.tolist()
+        rows = [keyword_row(node) for node in nodes]
         t1 = time.perf_counter()
-        store.add(nodes)
+        indexer.store.add(nodes)
         t2 = time.perf_counter()
-        keywords.add(rows)
+        indexer.keywords.add(rows)
         t3 = time.perf_counter()
         seconds["make"] += t1 - t0
         seconds["chroma"] += t2 - t1
         seconds["keywords"] += t3 - t2
         done = min(size, start + BUILD_BATCH)
-        rate = done / (time.perf_counter() - began)
-        say(f"  n={size}: {done} chunks written ({rate:.0f}/s)")
-    assert store.count() == size, (store.count(), size)
-    keywords.close()
-    stats = {
-        "size": size,
-        "build_s": time.perf_counter() - began,
-        "build_parts_s": seconds,
-        "build_peak_rss_mb": peak_rss_mb(),
-    }
+        say(f"  n={size}: {done} chunks written ({done / (time.perf_counter() - began):.0f}/s)")
+    assert indexer.store.count() == size, (indexer.store.count(), size)
+    indexer.keywords.close()
+    stats = {"size": size, "build_s": time.perf_counter() - began, "build_parts_s": seconds, "build_peak_rss_mb": rss_mb("VmHWM")}
     (target / "complete.json").write_text(json.dumps(stats))
     return stats
 
@@ -314,32 +283,27 @@ def rss_mb(field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def peak_rss_mb() -> float:
-    return rss_mb("VmHWM")
+def disk_usage(data_dir: Path) -> dict[str, float]:
+    """Allocated sizes in MB (like ``du``) of Chroma's SQLite file, its whole folder, and the keyword index."""
 
+    def disk_mb(paths: list[Path]) -> float:
+        return sum(p.stat().st_blocks * 512 for p in paths if p.is_file()) / 1e6
 
-def disk_mb(path: Path) -> float:
-    """Allocated size of a file or folder, in MB (like ``du``)."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    return sum(p.stat().st_blocks * 512 for p in files) / 1e6
+    return {
+        "chroma_sqlite": disk_mb([data_dir / "chroma" / "chroma.sqlite3"]),
+        "chroma_total": disk_mb(list((data_dir / "chroma").rglob("*"))),
+        "keywords": disk_mb(list(data_dir.glob("citewise.keywords.sqlite*"))),
+    }
 
 
 def open_size(data_dir: Path, size: int, embedder: Any = None) -> Any:
-    """The app's wiring (``build_assistant``) over one cached index."""
-    from assistant import build_assistant
+    """The app's wiring (``build_citewise``) over one cached index."""
+    from assistant import build_citewise
 
-    citewise = build_assistant(settings_for(data_dir), embedder=embedder)
+    citewise = build_citewise(settings_for(data_dir, llm="extractive"), embedder=embedder)
     assert citewise.indexer.store.count() == size, (citewise.indexer.store.count(), size)
     assert citewise.assistant.retriever.defaults.rerank, "the packaged reranker did not load"
     return citewise
-
-
-def disk_usage(data_dir: Path) -> dict[str, float]:
-    return {
-        "chroma_sqlite": disk_mb(data_dir / "chroma" / "chroma.sqlite3"),
-        "chroma_total": disk_mb(data_dir / "chroma"),
-        "keywords": sum(disk_mb(p) for p in data_dir.glob("citewise.keywords.sqlite*")),
-    }
 
 
 def measure_memory(data_dir: Path, size: int, asked: list[str]) -> dict[str, Any]:
@@ -352,8 +316,7 @@ def measure_memory(data_dir: Path, size: int, asked: list[str]) -> dict[str, Any
         retriever.search(query, replace(retriever.defaults, rerank=False))
         retriever.search(query)
         citewise.assistant.ask(query).complete()
-    result.update(peak_rss_mb=peak_rss_mb(), rss_end_mb=rss_mb(), disk_mb=disk_usage(data_dir))
-    return result
+    return result | {"peak_rss_mb": rss_mb("VmHWM"), "rss_end_mb": rss_mb(), "disk_mb": disk_usage(data_dir)}
 
 
 def measure_latency(dirs: dict[int, Path], asked: list[str], warmup: int) -> dict[int, dict[str, Any]]:
@@ -374,14 +337,14 @@ def measure_latency(dirs: dict[int, Path], asked: list[str], warmup: int) -> dic
         "chroma_get": (Collection, "get"),
     }
     opened: dict[int, Any] = {}
-    embedder = None
+    embedder: Any = None
     for size, data_dir in dirs.items():
         opened[size] = open_size(data_dir, size, embedder)
         embedder = opened[size].indexer.embedder  # one model for all, as the sizes take turns
     results: dict[int, dict[str, Any]] = {
         size: {
             "size": size,
-            "latencies": {"plain": [], "rerank": [], "answer": []},
+            "latencies": {kind: [] for kind in KINDS},
             "breakdown": {k: [] for k in (*stages, "dense", "bm25", "bm25_fetch", "total")},
             "fts_matching_rows": [],
             "fts_scored_rows": [],
@@ -396,48 +359,47 @@ def measure_latency(dirs: dict[int, Path], asked: list[str], warmup: int) -> dic
     opened[next(iter(dirs))].assistant.retriever.reranker.score("warm up", ["a passage"])
     sizes = list(dirs)
     for n, query in enumerate(asked):
-        turn = sizes[n % len(sizes) :] + sizes[: n % len(sizes)]
-        for size in turn:
-            assistant = opened[size].assistant
-            retriever = assistant.retriever
-            out = results[size]
-            with Profile(stages) as profile:
-                t0 = time.perf_counter()
-                retrieval = retriever.search(query, replace(retriever.defaults, rerank=False))
-                t1 = time.perf_counter()
-            if "cold_first_retrieval_s" not in out:
-                out["cold_first_retrieval_s"] = t1 - t0
-            retriever.search(query)
-            t2 = time.perf_counter()
-            answer = assistant.ask(query).complete()
-            t3 = time.perf_counter()
-            if n < warmup:
-                continue
-            out["latencies"]["plain"].append(t1 - t0)
-            out["latencies"]["rerank"].append(t2 - t1)
-            out["latencies"]["answer"].append(t3 - t2)
-            out["answered"] += not answer.refused
-            for stage in stages:
-                out["breakdown"][stage].append(profile.seconds[stage])
-            out["breakdown"]["dense"].append(retrieval.timings.get("dense", 0.0))
-            out["breakdown"]["bm25"].append(retrieval.timings.get("bm25", 0.0))
-            out["breakdown"]["bm25_fetch"].append(retrieval.timings.get("bm25 fetch", 0.0))
-            out["breakdown"]["total"].append(t1 - t0)
-            out["keyword_only_hits"].append(sum(p.scores.get("dense") is None for p in retrieval.passages))
-            out["fts_matching_rows"].append(fts_matches(retriever.keywords, query))
-            out["fts_scored_rows"].append(retriever.keywords.plan(query, retriever.defaults.candidates).rows)
+        for size in sizes[n % len(sizes) :] + sizes[: n % len(sizes)]:
+            ask_one(opened[size].assistant, query, results[size], stages, measured=n >= warmup)
         if n >= warmup:
             last = {size: f"{1000 * results[size]['latencies']['plain'][-1]:.0f}" for size in sizes}
             say(f"  query {n - warmup + 1}/{len(asked) - warmup}: no-rerank ms {last}")
     return results
 
 
+def ask_one(assistant: Any, query: str, out: dict[str, Any], stages: dict[str, tuple[type, str]], *, measured: bool) -> None:
+    """One query of each kind on one size, recorded in ``out`` when ``measured``."""
+    retriever = assistant.retriever
+    with Profile(stages) as profile:
+        t0 = time.perf_counter()
+        retrieval = retriever.search(query, replace(retriever.defaults, rerank=False))
+        t1 = time.perf_counter()
+    out.setdefault("cold_first_retrieval_s", t1 - t0)
+    retriever.search(query)
+    t2 = time.perf_counter()
+    answer = assistant.ask(query).complete()
+    t3 = time.perf_counter()
+    if not measured:
+        return
+    for kind, seconds in zip(KINDS, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+        out["latencies"][kind].append(seconds)
+    out["answered"] += not answer.refused
+    breakdown = out["breakdown"]
+    for stage in stages:
+        breakdown[stage].append(profile.seconds[stage])
+    for key, timing in (("dense", "dense"), ("bm25", "bm25"), ("bm25_fetch", "bm25 fetch")):
+        breakdown[key].append(retrieval.timings.get(timing, 0.0))
+    breakdown["total"].append(t1 - t0)
+    out["keyword_only_hits"].append(sum(p.scores.get("dense") is None for p in retrieval.passages))
+    out["fts_matching_rows"].append(fts_matches(retriever.keywords, query))
+    out["fts_scored_rows"].append(retriever.keywords.plan(query, retriever.defaults.candidates).rows)
+
+
 def fts_matches(keywords: Any, query: str) -> int:
     """How many rows match any word of the query (what a plain OR query would score)."""
-    from index.keywords import query_terms
+    from index.text import query_terms
 
-    terms = query_terms(query)
-    match = " OR ".join('"' + term.replace('"', "") + '"' for term in terms)
+    match = " OR ".join('"' + term.replace('"', "") + '"' for term in query_terms(query))
     return int(keywords._db.execute("SELECT count(*) FROM chunks WHERE chunks MATCH ?", [match]).fetchone()[0])
 
 
@@ -450,105 +412,74 @@ def index_only(result: dict[str, Any]) -> list[float]:
 
 
 def ms(values: list[float], q: float | None = None) -> str:
-    value = median(values) if q is None else percentile(values, q)
-    return f"{1000 * value:.0f}"
+    return f"{1000 * (median(values) if q is None else percentile(values, q)):.0f}"
 
 
 def p50_p95(values: list[float]) -> str:
     return f"{ms(values)} / {ms(values, 95)}"
 
 
-def report(
-    results: list[dict[str, Any]], builds: dict[int, dict[str, Any]], args: argparse.Namespace, header: str, argv: list[str]
-) -> str:
-    lines = [
-        "# Index scale: latency, memory and disk at 1k / 10k / 100k chunks",
-        "",
-        header,
-        "",
-        f"`{' '.join(argv)}`; {results[0]['queries']} measured queries per size after {args.warmup} warm-up queries; "
-        f"{args.pool} base chunks embedded with the real model, the rest perturbed copies (see bench/scale.py).",
-        "",
-        "## Latency (milliseconds, median / p95)",
-        "",
+def latency_table(results: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            f"{r['size']:,}",
+            *(p50_p95(v) for v in (r["latencies"]["plain"], index_only(r), r["latencies"]["rerank"], r["latencies"]["answer"])),
+            f"{r['answered']}/{r['queries']}",
+            f"{1000 * r['cold_first_retrieval_s']:.0f}",
+        ]
+        for r in results
     ]
-    rows = []
-    for r in results:
-        lat = r["latencies"]
-        rows.append(
-            [
-                f"{r['size']:,}",
-                p50_p95(lat["plain"]),
-                p50_p95(index_only(r)),
-                p50_p95(lat["rerank"]),
-                p50_p95(lat["answer"]),
-                f"{r['answered']}/{r['queries']}",
-                f"{1000 * r['cold_first_retrieval_s']:.0f}",
-            ]
-        )
-    lines.append(
-        markdown_table(
-            [
-                "chunks",
-                "retrieval, no rerank",
-                "... less query embedding",
-                "retrieval + rerank",
-                "full answer (extractive)",
-                "answered",
-                "cold 1st query",
-            ],
-            rows,
-        )
-    )
-    lines += ["", "## Where retrieval without rerank spends its time (median ms per query)", ""]
+    header = [
+        "chunks",
+        "retrieval, no rerank",
+        "... less query embedding",
+        "retrieval + rerank",
+        "full answer (extractive)",
+        "answered",
+        "cold 1st query",
+    ]
+    return markdown_table(header, rows)
+
+
+def stage_table(results: list[dict[str, Any]]) -> str:
     rows = []
     for r in results:
         b = r["breakdown"]
         # BM25 runs in a worker thread while the query is embedded and Chroma searched.
         waited = [max(0.0, k - d) for k, d in zip(b["bm25"], b["dense"], strict=True)]
-        other = [t - d - w - f for t, d, w, f in zip(b["total"], b["dense"], waited, b.get("bm25_fetch", waited), strict=True)]
+        other = [t - d - w - f for t, d, w, f in zip(b["total"], b["dense"], waited, b["bm25_fetch"], strict=True)]
         dense_rest = [d - e - c for d, e, c in zip(b["dense"], b["embed"], b["chroma_query"], strict=True)]
-        scored = r.get("fts_scored_rows") or [float("nan")]
+        scored = r["fts_scored_rows"] or [float("nan")]
         rows.append(
             [
                 f"{r['size']:,}",
-                ms(b["total"]),
-                ms(b["embed"]),
-                ms(b["chroma_query"]),
-                ms(dense_rest),
-                ms(b["fts5"]),
-                ms(waited),
-                ms(b["chroma_get"]),
-                ms(other),
+                *(
+                    ms(v)
+                    for v in (b["total"], b["embed"], b["chroma_query"], dense_rest, b["fts5"], waited, b["chroma_get"], other)
+                ),
                 f"{median(r['fts_matching_rows']):,.0f} ({max(r['fts_matching_rows']):,})",
                 f"{median(scored):,.0f} ({max(scored):,})",
                 f"{median(r['keyword_only_hits']):.0f}",
             ]
         )
-    lines.append(
-        markdown_table(
-            [
-                "chunks",
-                "total",
-                "query embedding",
-                "Chroma query",
-                "llama-index rest",
-                "BM25 (FTS5, in parallel)",
-                "waiting for BM25",
-                "Chroma get by id",
-                "fusion etc.",
-                "rows matching any word, median (max)",
-                "matches of the words that pick the rows (summed), median (max)",
-                "keyword-only hits",
-            ],
-            rows,
-        )
-    )
-    lines += ["", "## Memory and disk", ""]
+    header = [
+        "chunks",
+        "total",
+        "query embedding",
+        "Chroma query",
+        "llama-index rest",
+        "BM25 (FTS5, in parallel)",
+        "waiting for BM25",
+    ]
+    header += ["Chroma get by id", "fusion etc.", "rows matching any word, median (max)"]
+    header += ["matches of the words that pick the rows (summed), median (max)", "keyword-only hits"]
+    return markdown_table(header, rows)
+
+
+def memory_table(results: list[dict[str, Any]], builds: dict[int, dict[str, Any]]) -> str:
     rows = []
     for r in results:
-        built = builds.get(r["size"], {})
-        d = r["disk_mb"]
+        built, d = builds.get(r["size"], {}), r["disk_mb"]
         rows.append(
             [
                 f"{r['size']:,}",
@@ -562,59 +493,70 @@ def report(
                 f"{built['build_peak_rss_mb']:.0f}" if built else "n/a",
             ]
         )
-    lines.append(
-        markdown_table(
-            [
-                "chunks",
-                "RSS after loading (MB)",
-                "peak RSS (MB)",
-                "disk total (MB)",
-                "chroma.sqlite3",
-                "HNSW segment",
-                "keywords.sqlite",
-                "build s",
-                "build peak RSS (MB)",
-            ],
-            rows,
-        )
-    )
+    header = [
+        "chunks",
+        "RSS after loading (MB)",
+        "peak RSS (MB)",
+        "disk total (MB)",
+        "chroma.sqlite3",
+        "HNSW segment",
+        "keywords.sqlite",
+    ]
+    return markdown_table([*header, "build s", "build peak RSS (MB)"], rows)
+
+
+def growth_lines(small: dict[str, Any], large: dict[str, Any]) -> list[str]:
+    """Growth 10k -> 100k of each latency and stage, and the verdict on the target."""
+
+    def row(label: str, a: list[float], b: list[float]) -> list[str]:
+        return [label, f"{median(b) / max(median(a), 1e-9):.2f}x", f"{percentile(b, 95) / percentile(a, 95):.2f}x"]
+
+    rows = [row(label, small["latencies"][key], large["latencies"][key]) for key, label in KINDS.items()]
+    rows.append(row("retrieval, no rerank, less query embedding", index_only(small), index_only(large)))
+    rows += [
+        row(f"stage: {stage}", small["breakdown"][stage], large["breakdown"][stage])
+        for stage in ("embed", "chroma_query", "fts5", "chroma_get")
+    ]
+    plain = large["latencies"]["plain"]
+    ok = median(plain) < 0.100 and percentile(plain, 95) < 0.250
+    growth = median(plain) / median(small["latencies"]["plain"])
+    return [
+        "",
+        "## Growth 10k -> 100k",
+        "",
+        markdown_table(["", "median", "p95"], rows),
+        "",
+        f"Target at 100k for retrieval without rerank: median < 100 ms, p95 < 250 ms, growth 10k->100k < 2x. "
+        f"Measured: median {ms(plain)} ms, p95 {ms(plain, 95)} ms, growth {growth:.2f}x: "
+        f"{'met' if ok and growth < 2 else 'NOT met'}.",
+    ]
+
+
+def report(saved: dict[str, Any], builds: dict[int, dict[str, Any]], args: argparse.Namespace) -> str:
+    results = saved["results"]
+    lines = [
+        "# Index scale: latency, memory and disk at 1k / 10k / 100k chunks",
+        "",
+        saved["header"],
+        "",
+        f"`{' '.join(saved['argv'])}`; {results[0]['queries']} measured queries per size after {args.warmup} warm-up queries; "
+        f"{args.pool} base chunks embedded with the real model, the rest perturbed copies (see bench/scale.py).",
+        "",
+        "## Latency (milliseconds, median / p95)",
+        "",
+        latency_table(results),
+        "",
+        "## Where retrieval without rerank spends its time (median ms per query)",
+        "",
+        stage_table(results),
+        "",
+        "## Memory and disk",
+        "",
+        memory_table(results, builds),
+    ]
     by_size = {r["size"]: r for r in results}
     if 10_000 in by_size and 100_000 in by_size:
-        small, large = by_size[10_000], by_size[100_000]
-        lines += ["", "## Growth 10k -> 100k", ""]
-        rows = []
-        for key, label in (("plain", "retrieval, no rerank"), ("rerank", "retrieval + rerank"), ("answer", "full answer")):
-            a, b = small["latencies"][key], large["latencies"][key]
-            rows.append(
-                [
-                    label,
-                    f"{median(b) / median(a):.2f}x",
-                    f"{percentile(b, 95) / percentile(a, 95):.2f}x",
-                ]
-            )
-        a, b = index_only(small), index_only(large)
-        rows.append(
-            [
-                "retrieval, no rerank, less query embedding",
-                f"{median(b) / median(a):.2f}x",
-                f"{percentile(b, 95) / percentile(a, 95):.2f}x",
-            ]
-        )
-        for stage in ("embed", "chroma_query", "fts5", "chroma_get"):
-            a, b = small["breakdown"][stage], large["breakdown"][stage]
-            rows.append(
-                [f"stage: {stage}", f"{median(b) / max(median(a), 1e-9):.2f}x", f"{percentile(b, 95) / percentile(a, 95):.2f}x"]
-            )
-        lines.append(markdown_table(["", "median", "p95"], rows))
-        plain = large["latencies"]["plain"]
-        ok = median(plain) < 0.100 and percentile(plain, 95) < 0.250
-        growth = median(plain) / median(small["latencies"]["plain"])
-        lines += [
-            "",
-            f"Target at 100k for retrieval without rerank: median < 100 ms, p95 < 250 ms, growth 10k->100k < 2x. "
-            f"Measured: median {ms(plain)} ms, p95 {ms(plain, 95)} ms, growth {growth:.2f}x: "
-            f"{'met' if ok and growth < 2 else 'NOT met'}.",
-        ]
+        lines += growth_lines(by_size[10_000], by_size[100_000])
     return "\n".join(lines)
 
 
@@ -622,6 +564,7 @@ def report(
 
 
 def child(args: argparse.Namespace) -> int:
+    """One measurement in its own process; prints its result as JSON."""
     if args.child_build:
         from index import Embedder
 
@@ -640,12 +583,51 @@ def child(args: argparse.Namespace) -> int:
 
 def run_child(flag: str, size: int, args: argparse.Namespace, plan: Path | None = None) -> Any:
     command = [sys.executable, __file__, flag, *([str(size)] if size else []), "--pool", str(args.pool)]
-    if plan is not None:
-        command += ["--plan", str(plan)]
+    command += ["--plan", str(plan)] if plan is not None else []
     done = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed with {done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cached_builds(root: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
+    """The saved statistics of every size already built under ``root``."""
+    markers = {size: root / f"n{size}" / "complete.json" for size in sizes}
+    return {size: {**json.loads(marker.read_text()), "cached": True} for size, marker in markers.items() if marker.is_file()}
+
+
+def build_sizes(corpus: Corpus, sizes: list[int], args: argparse.Namespace) -> dict[int, dict[str, Any]]:
+    """Each size's index, built in a child process unless cached (or ``--rebuild``)."""
+    builds = {} if args.rebuild else cached_builds(corpus.root, sizes)
+    for size in sizes:
+        if size in builds:
+            say(f"n={size}: cached in {corpus.size_dir(size)}")
+            continue
+        say(f"n={size}: building in {corpus.size_dir(size)}")
+        builds[size] = run_child("--child-build", size, args)
+        say(f"n={size}: built in {builds[size]['build_s']:.0f} s ({builds[size]['build_parts_s']})")
+    return builds
+
+
+def measure_sizes(corpus: Corpus, sizes: list[int], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Memory per size (one child process each, unless ``--skip-memory``), then latency over all sizes in one child."""
+    plan = corpus.root / "plan.json"
+    dirs = {str(size): str(corpus.size_dir(size)) for size in sizes}
+    plan.write_text(json.dumps({"dirs": dirs, "queries": queries(corpus, args.warmup + args.queries), "warmup": args.warmup}))
+    memory: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        if args.skip_memory:
+            memory[size] = {"disk_mb": disk_usage(corpus.size_dir(size))}
+            continue
+        say(f"n={size}: memory of a process that opens it and answers {args.warmup} queries")
+        memory[size] = run_child("--child-memory", size, args, plan)
+        say(f"  peak RSS {memory[size]['peak_rss_mb']:.0f} MB")
+    say(f"latency: {args.warmup} + {args.queries} queries, each on every size in turn")
+    latency = run_child("--child-latency", 0, args, plan)
+    results = [{**memory[size], **latency[str(size)]} for size in sizes]
+    for r in results:
+        say(f"  n={r['size']}: " + ", ".join(f"{kind} {p50_p95(r['latencies'][kind])} ms" for kind in KINDS))
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -658,67 +640,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-memory", action="store_true", help="latency only (memory columns show n/a)")
     parser.add_argument("--report-from", help="print the report of a saved run's results*.json, measuring nothing")
     parser.add_argument("--tag", default="", help="write bench/results/scale-TAG.md instead of scale.md")
-    parser.add_argument("--child-build", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--child-memory", type=int, default=0, help=argparse.SUPPRESS)
+    for hidden in ("--child-build", "--child-memory"):
+        parser.add_argument(hidden, type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--child-latency", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--plan", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_build or args.child_memory or args.child_latency:
         return child(args)
-
     if args.report_from:  # re-render a saved run (bench/.cache/scale-*/results*.json)
         saved = json.loads(Path(args.report_from).read_text())
-        if isinstance(saved, list):  # the first runs saved only the results
-            saved = {"header": "(machine line not saved)", "results": saved}
-        builds = {}
-        for r in saved["results"]:
-            marker = Path(args.report_from).parent / f"n{r['size']}" / "complete.json"
-            if marker.is_file():
-                builds[r["size"]] = {**json.loads(marker.read_text()), "cached": True}
-        text = report(saved["results"], builds, args, saved["header"], saved.get("argv", ["bench/scale.py"]))
-        print(text)
-        say(f"wrote {write_result(f'scale-{args.tag}.md' if args.tag else 'scale.md', text)}")
-        return 0
-    header = machine_line()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    from index import Embedder
+        builds = cached_builds(Path(args.report_from).parent, [r["size"] for r in saved["results"]])
+    else:
+        from index import Embedder
 
-    say("loading the corpus (and embedding the base chunks, the first time)")
-    corpus = Corpus(args.pool, Embedder(MODEL))
-    builds: dict[int, dict[str, Any]] = {}
-    for size in sizes:
-        marker = size_dir(corpus, size) / "complete.json"
-        if marker.is_file() and not args.rebuild:
-            say(f"n={size}: cached in {marker.parent}")
-            builds[size] = {**json.loads(marker.read_text()), "cached": True}
-            continue
-        say(f"n={size}: building in {marker.parent}")
-        builds[size] = run_child("--child-build", size, args)
-        say(f"n={size}: built in {builds[size]['build_s']:.0f} s ({builds[size]['build_parts_s']})")
-    plan = corpus.root / "plan.json"
-    dirs = {str(size): str(size_dir(corpus, size)) for size in sizes}
-    plan.write_text(json.dumps({"dirs": dirs, "queries": queries(corpus, args.warmup + args.queries), "warmup": args.warmup}))
-    memory: dict[int, dict[str, Any]] = {}
-    for size in sizes:
-        if args.skip_memory:
-            memory[size] = {"disk_mb": disk_usage(size_dir(corpus, size))}
-            continue
-        say(f"n={size}: memory of a process that opens it and answers {args.warmup} queries")
-        memory[size] = run_child("--child-memory", size, args, plan)
-        say(f"  peak RSS {memory[size]['peak_rss_mb']:.0f} MB")
-    say(f"latency: {args.warmup} + {args.queries} queries, each on every size in turn")
-    latency = run_child("--child-latency", 0, args, plan)
-    results = [{**memory[size], **latency[str(size)]} for size in sizes]
-    for r in results:
-        lat = r["latencies"]
-        kinds = ", ".join(f"{kind} {p50_p95(lat[kind])} ms" for kind in ("plain", "rerank", "answer"))
-        say(f"  n={r['size']}: {kinds}")
-    load = os.getloadavg()
-    header += f"; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
-    text = report(results, builds, args, header, sys.argv)
+        header = machine_line()
+        sizes = [int(s) for s in args.sizes.split(",")]
+        say("loading the corpus (and embedding the base chunks, the first time)")
+        corpus = Corpus(args.pool, Embedder(MODEL))
+        builds = build_sizes(corpus, sizes, args)
+        results = measure_sizes(corpus, sizes, args)
+        saved = {"header": f"{header}; load average at the end {load_average()}", "argv": sys.argv, "results": results}
+        (corpus.root / f"results{'-' + args.tag if args.tag else ''}.json").write_text(json.dumps(saved))
+    text = report(saved, builds, args)
     print(text)
-    saved = {"header": header, "argv": sys.argv, "results": results}
-    (corpus.root / f"results{'-' + args.tag if args.tag else ''}.json").write_text(json.dumps(saved))
     say(f"wrote {write_result(f'scale-{args.tag}.md' if args.tag else 'scale.md', text)}")
     return 0
 

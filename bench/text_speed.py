@@ -17,25 +17,24 @@ The Markdown table goes to stdout and bench/results/text_speed.md; progress goes
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.shapes import shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
-from bench.common import REPO, machine_line, markdown_table, median, say, stopwatch, write_result
+from bench.common import SEEDS, load_average, machine_line, markdown_table, median, say, wall_times, write_result
 from index import Embedder, KeywordIndex
 from index.chunker import chunk_text
-from index.keywords import query_terms
 from index.sentences import split_sentences
+from index.text import query_terms
 
 TARGET_S = 1.0
-SEEDS = REPO / "seeds"
 
 
 def inputs(size: int) -> dict[str, str]:
@@ -59,14 +58,20 @@ def subjects(embedder: Embedder | None, keywords: KeywordIndex) -> dict[str, Cal
     verifier = Verifier(embedder, reranker=None)  # type: ignore[arg-type]
     rows: dict[str, Callable[[str], object] | None] = {
         "split_sentences": split_sentences,
-        # The floor for chunk_text, which must count every piece it makes at least once.
+        # A reference: one pass of the model's tokenizer, as counting a whole text costs.
         "reference: one count_tokens over all of it": embedder.count_tokens if embedder else None,
-        "chunk_text (model tokenizer, 254)": (lambda t: chunk_text(t, embedder.count_tokens, embedder.max_tokens - 2))
+        # The counting path (any tokenizer) and the batched one sync uses with the model's fast tokenizer.
+        "chunk_text, counting each piece (254)": (lambda t: chunk_text(t, embedder.count_tokens, embedder.max_tokens - 2))
+        if embedder
+        else None,
+        "chunk_text, batched (254), as sync runs it": (
+            lambda t: chunk_text(t, embedder.count_tokens, embedder.max_tokens - 2, batch=embedder.batch_tokenizer())
+        )
         if embedder
         else None,
     }
     for lead in ("How many items ", "How much money ", "When did ", "How long ", "Which items "):
-        rows[f"shape_of + states: {lead.strip()!r}"] = lambda t, lead=lead: shape_of(lead + t).states(t)
+        rows[f"shape_of + states: {lead.strip()!r}"] = partial(shape_states, lead)
     rows |= {
         "verify: _facts_present": lambda t: _facts_present(t, t),
         "verify: _with_markers + renumber_markers": lambda t: renumber_markers(_with_markers(t, [1, 2]), {1: 2}),
@@ -75,6 +80,11 @@ def subjects(embedder: Embedder | None, keywords: KeywordIndex) -> dict[str, Cal
         "KeywordIndex.plan + search": lambda t: (keywords.plan(t, 10), keywords.search(t, 10)),
     }
     return rows
+
+
+def shape_states(lead: str, text: str) -> bool:
+    """``text`` as the question after ``lead`` and as the sentence: the shape of the question, and whether the text states it."""
+    return shape_of(lead + text).states(text)
 
 
 def load_embedder() -> Embedder | None:
@@ -106,12 +116,7 @@ def measure(rows: dict[str, Callable[[str], object] | None], texts: dict[str, st
             if function is None:
                 cells.append("n/a")
                 continue
-            times = []
-            for _ in range(reps):
-                with stopwatch() as elapsed:
-                    function(text)
-                times.append(elapsed[0])
-            seconds = median(times)
+            seconds = median(wall_times(partial(function, text), reps))
             cells.append(f"{seconds:.2f}" + (" **over**" if seconds > TARGET_S else ""))
             say(f"{name} on {shape}: {seconds:.3f} s")
         table.append(cells)
@@ -123,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="timed runs of each cell; the cell is their median")
     parser.add_argument("--size", type=int, default=1_000_000, help="characters of each text")
     args = parser.parse_args(argv)
-
     header = machine_line()
     say(header)
     texts = inputs(args.size)
@@ -132,12 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         table = measure(subjects(load_embedder(), keywords), texts, args.reps)
         keywords.close()
     over = sum("over" in cell for row in table for cell in row[1:])
-    load = os.getloadavg()
     report = "\n\n".join(
         [
             f"Seconds per call on {args.size:,} characters of each shape (median of {args.reps}); target {TARGET_S:g} s.",
             markdown_table(["function", *texts], table),
-            f"{over} of {sum(len(row) - 1 for row in table)} cells over the target; load average at end {load[0]:.1f}.",
+            f"{over} of {sum(len(row) - 1 for row in table)} cells over the target; load average at end {load_average()}.",
             header,
         ]
     )

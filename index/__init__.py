@@ -1,29 +1,52 @@
-"""Loading, chunking, embedding and storing documents: everything that writes the index."""
+"""Loading, chunking, embedding and storing documents: everything that writes the index, and the folder it mirrors."""
 
 from __future__ import annotations
 
 from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex
+from index.library import (
+    DocumentState,
+    DocumentStatus,
+    Library,
+    ListedDocument,
+    OpenedDocument,
+    SavedUpload,
+    UploadError,
+)
 from index.loader import SUPPORTED_SUFFIXES, LoadError
+from index.nodes import NodeBuilder, effective_chunk_tokens
+from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError
 from index.settings import IndexSettings
-from index.store import IndexMismatchError, Store, StoredDocument, open_store
-from index.sync import FileError, IndexBusyError, Indexer, SyncReport, UnsafeSyncError, effective_chunk_tokens
+from index.store import IndexMismatchError, IndexStatus, Store, StoredDocument, open_store
+from index.sync import IndexBusyError, Indexer, Progress
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
+    "DocumentState",
+    "DocumentStatus",
     "Embedder",
     "FileError",
     "IndexBusyError",
     "IndexMismatchError",
     "IndexSettings",
+    "IndexStatus",
     "Indexer",
     "KeywordHit",
     "KeywordIndex",
+    "Library",
+    "ListedDocument",
     "LoadError",
+    "NodeBuilder",
+    "OpenedDocument",
+    "PlannedFile",
+    "Progress",
+    "SavedUpload",
     "Store",
     "StoredDocument",
+    "SyncPlan",
     "SyncReport",
     "UnsafeSyncError",
+    "UploadError",
     "build_indexer",
 ]
 

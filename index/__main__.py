@@ -10,8 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from index import IndexBusyError, Indexer, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
-from index.sync import FREE_DELETES, Progress, SyncReport
+from index import IndexBusyError, Indexer, IndexMismatchError, IndexSettings, Progress, SyncReport, UnsafeSyncError, build_indexer
+from index.plan import FREE_DELETES
 
 ALLOW_DELETE_HELP = (
     "delete the index's documents even when all of them, or more than half (and more than "
@@ -72,15 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             _print_report(report, as_json=args.json)
             return 1 if report.failed else 0
         case _:
-            documents = indexer.store.documents()
-            meta = indexer.store.metadata()
-            info = {
-                "documents": len(documents),
-                "chunks": indexer.store.count(),
-                "embedding_model": meta.get("embedding_model"),
-                "chunk_tokens": meta.get("chunk_tokens"),
-                "last_sync": meta.get("last_sync"),
-            }
+            info = indexer.store.status().to_json()
             if args.json:
                 print(json.dumps(info))
             else:

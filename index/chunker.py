@@ -5,11 +5,28 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from index.sentences import Span, split_sentences
 
 _SPACE = re.compile(r"\s+")
+# Tokens a chunk may gain when counted on its own rather than in the text around it: a word cut at
+# either end can split into a few more pieces. Chunks estimated within this margin of the limit are
+# counted exactly.
+_MARGIN = 8
+
+
+class BatchTokens(Protocol):
+    """A tokenizer that reads a whole text, or many texts, in one batched pass."""
+
+    def token_ends(self, text: str) -> list[int]:
+        """Where each token of ``text`` ends, as character offsets, in order."""
+        ...
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        """The token count of each text."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,7 @@ def chunk_text(
     max_tokens: int,
     overlap_sentences: int = 1,
     breaks: Sequence[int] = (),
+    batch: BatchTokens | None = None,
 ) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``max_tokens`` tokens.
 
@@ -36,9 +54,42 @@ def chunk_text(
     model's window. Consecutive chunks share ``overlap_sentences`` sentences so an answer spanning
     a boundary stays retrievable. No chunk runs across an offset in ``breaks`` (where a section
     starts or ends): the chunk before it ends there and the next one starts there, sharing nothing.
+
+    With ``batch``, the text is tokenized once, in batches, and every sentence and piece is measured
+    from those token offsets; each finished chunk near the limit is then counted exactly (batched) and
+    any over the limit is re-chunked by counting. This is the fast
+    path for the embedding model; ``count_tokens`` alone counts every piece separately.
     """
     spans = _cut(text, split_sentences(text), sorted(set(breaks)))
-    fitted = [(piece, part) for span, part in spans for piece in _fit(text, span, count_tokens, max_tokens)]
+    if batch is None:
+        return _pack(
+            text,
+            [(p, part) for span, part in spans for p in _fit(text, span, count_tokens, max_tokens)],
+            max_tokens,
+            overlap_sentences,
+        )
+    measure = _Offsets(batch.token_ends(text))
+    fitted = [(p, part) for span, part in spans for p in _fit_measured(text, span, measure, max_tokens)]
+    chunks = _pack(text, fitted, max_tokens, overlap_sentences)
+    # Only a chunk near the limit can be over it: counted alone, a text differs from its tokens in context
+    # only where a word is cut at either end.
+    near = [i for i, chunk in enumerate(chunks) if measure.count(chunk.start, chunk.end) > max_tokens - _MARGIN]
+    over = {i for i, count in zip(near, batch.count_many([chunks[i].text for i in near]), strict=True) if count > max_tokens}
+    if not over:
+        return chunks
+    checked: list[Chunk] = []
+    for i, chunk in enumerate(chunks):
+        if i not in over:
+            checked.append(chunk)
+            continue
+        # Rare: the tokenizer reads this chunk differently from the whole text around it.
+        redone = chunk_text(chunk.text, count_tokens, max_tokens, overlap_sentences)
+        checked.extend(Chunk(0, chunk.start + c.start, chunk.start + c.end, c.text) for c in redone)
+    return [replace(chunk, index=i) for i, chunk in enumerate(checked)]
+
+
+def _pack(text: str, fitted: list[tuple[tuple[Span, int], int]], max_tokens: int, overlap_sentences: int) -> list[Chunk]:
+    """Pack the measured pieces (each with its part of the text) into chunks of whole sentences."""
     pieces = [span for (span, _), _ in fitted]
     costs = [cost for (_, cost), _ in fitted]
     parts = [part for _, part in fitted]
@@ -128,6 +179,50 @@ def _fit(text: str, span: Span, count_tokens: Callable[[str], int], max_tokens: 
             pieces.append((Span(start, end), cost))
             length, start = end - start, end
         i += 1
+    return pieces
+
+
+class _Offsets:
+    """Token counts of any span of one text, read from where its tokens end."""
+
+    def __init__(self, ends: list[int]) -> None:
+        self.ends = ends
+
+    def count(self, start: int, end: int) -> int:
+        """Tokens ending inside ``(start, end]``."""
+        return bisect_right(self.ends, end) - bisect_right(self.ends, start)
+
+    def reach(self, start: int, max_tokens: int) -> int:
+        """The furthest offset from ``start`` that ``max_tokens`` tokens cover (at least ``start``)."""
+        last = bisect_right(self.ends, start) + max_tokens - 1
+        return self.ends[last] if last < len(self.ends) else self.ends[-1] if self.ends else start
+
+
+def _fit_measured(text: str, span: Span, measure: _Offsets, max_tokens: int) -> list[tuple[Span, int]]:
+    """``_fit`` with counts read from token offsets: pieces found by bisection instead of counting."""
+    cost = measure.count(span.start, span.end)
+    if cost <= max_tokens:
+        return [(span, cost)]
+    ends = _word_ends(text, span)
+    pieces: list[tuple[Span, int]] = []
+    start, i = span.start, 0
+    # Pieces stop short of the margin, so a long run of them needs no exact count afterwards.
+    budget = max_tokens - _MARGIN if max_tokens > 2 * _MARGIN else max_tokens
+    while i < len(ends):
+        while text[start].isspace():
+            start += 1
+        reach = measure.reach(start, budget)
+        k = bisect_right(ends, reach, lo=i) - 1
+        if k >= i:
+            pieces.append((Span(start, ends[k]), measure.count(start, ends[k])))
+            start, i = ends[k], k + 1
+            continue
+        # The word does not fit alone: cut it where its tokens run out, at least one character on.
+        end = min(max(reach, start + 1), ends[i])
+        pieces.append((Span(start, end), measure.count(start, end)))
+        start = end
+        if start >= ends[i]:
+            i += 1
     return pieces
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from pydantic import PrivateAttr
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +43,38 @@ def resolve_model(name_or_path: str) -> str:
     return name_or_path
 
 
+# Characters per slice when one long text is tokenized in a batch: long enough that slice ends are
+# rare, short enough that the fast tokenizer's threads share the work.
+_SLICE_CHARS = 8_000
+
+
+class BatchTokenizer:
+    """The model's fast (Rust) tokenizer, reading long texts and many texts in batched passes."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self._tokenizer = tokenizer
+
+    def token_ends(self, text: str) -> list[int]:
+        """Where each token of ``text`` ends, as character offsets; slices are cut at whitespace where possible."""
+        starts = [0]
+        while len(text) - starts[-1] > _SLICE_CHARS:
+            limit = starts[-1] + _SLICE_CHARS
+            space = max(text.rfind(" ", starts[-1] + 1, limit), text.rfind("\n", starts[-1] + 1, limit))
+            starts.append(space if space > starts[-1] else limit)
+        slices = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+        encodings = self._tokenizer.encode_batch(slices, add_special_tokens=False)
+        return [start + end for start, encoding in zip(starts, encodings, strict=True) for _, end in encoding.offsets]
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        """The token count of each text, special tokens excluded."""
+        return [len(encoding.ids) for encoding in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+
 class Embedder(BaseEmbedding):
     """Batch embedding with a sentence-transformers model, normalised for cosine similarity."""
 
     _model: SentenceTransformer = PrivateAttr()
+    _batch: BatchTokenizer | None = PrivateAttr(default=None)
 
     def __init__(self, model_name: str, batch_size: int = 64, **kwargs: Any) -> None:
         from sentence_transformers import SentenceTransformer
@@ -81,6 +111,19 @@ class Embedder(BaseEmbedding):
     def count_tokens(self, text: str) -> int:
         """Number of model tokens in ``text``, special tokens excluded."""
         return len(self._model.tokenizer.encode(text, add_special_tokens=False))
+
+    def batch_tokenizer(self) -> BatchTokenizer | None:
+        """The model's tokenizer for batched counting, or None when the model has no fast tokenizer."""
+        backend = getattr(self._model.tokenizer, "backend_tokenizer", None)
+        if self._batch is None and backend is not None:
+            from tokenizers import Tokenizer
+
+            # A private copy: the shared one carries the model's truncation and padding settings.
+            copy = Tokenizer.from_str(backend.to_str())
+            copy.no_truncation()
+            copy.no_padding()
+            self._batch = BatchTokenizer(copy)
+        return self._batch
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts`` in batches; rows are unit vectors.

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-# Words too common to help a keyword match; the dense retriever handles phrasing.
-_STOPWORDS = frozenset(
-    """a about an and are as at be been by can could did do does for from had has have how i if in into is
-    it its me my of on or our so than that the their them then there these they this to was we were what
-    when where which who whom why will with would you your""".split()
-)
+from index.text import content_words, query_terms
+
+# ``content_words`` and ``query_terms`` are text rules (index/text.py), re-exported for callers that import them from here.
+__all__ = ["MAX_QUERY_TERMS", "KeywordHit", "KeywordIndex", "QueryPlan", "content_words", "query_terms"]
+
 # One row per chunk. The section (its heading path) is a column of its own, so the text column stays the
 # chunk's text; with both columns weighted alike, FTS5's bm25() scores a row exactly as it would score the
 # section and the text written as one (term counts, row length and IDF all sum over the indexed columns).
@@ -36,25 +33,6 @@ class KeywordHit:
     chunk_id: str
     source: str
     score: float
-
-
-def content_words(text: str, limit: int | None = None) -> list[str]:
-    """The distinct content words of ``text`` in order, as written (case kept); the first ``limit`` if given."""
-    seen: dict[str, str] = {}
-    for match in _TOKEN.finditer(text):
-        if len(seen) == limit:
-            break  # the rest of a long text is not even read
-        token = match.group()
-        word = token.lower()
-        # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
-        if (word not in _STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
-            seen[word] = token
-    return list(seen.values())
-
-
-def query_terms(text: str, limit: int | None = None) -> list[str]:
-    """The distinct content words of ``text``, lower-cased, in order; the first ``limit`` if given."""
-    return [word.lower() for word in content_words(text, limit)]
 
 
 @dataclass(frozen=True)

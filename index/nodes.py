@@ -7,14 +7,16 @@ from collections.abc import Callable, Sequence
 from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from index import loader
-from index.chunker import Chunk
+from index.chunker import Chunk, chunk_text
+from index.embedder import Embedder
+from index.loader import LoadedDocument
 
 SECTION_SEPARATOR = " > "
 # A section path is shown on source cards and embedded before the chunk text, so it is kept short:
 # the innermost headings that fit. In the Debian Handbook's HTML (1,029 sections) a whole path is 24
 # all-MiniLM tokens at the median and 36 at p90; 32 keeps 84 % of them whole, and the rest lose only
 # outer headings ("9. Unix Services > 9.7. Scheduling Tasks with cron and atd > 9.7.1. Format of a
-# crontab File" is 31). Under the default 200-token chunks it costs the chunk text nothing (see Indexer._nodes).
+# crontab File" is 31). Under the default 200-token chunks it costs the chunk text nothing (see NodeBuilder).
 SECTION_TOKENS = 32
 SECTION_CHARS = 200
 # What embedding the section costs the chunk text: its tokens, and one for the line break a
@@ -98,3 +100,57 @@ def keyword_row(node: TextNode) -> tuple[str, str, str, str, str]:
     """The ``KeywordIndex`` row of ``node``: (chunk_id, source, doc_hash, text, section)."""
     meta = node.metadata
     return (node.node_id, str(meta["source"]), str(meta["doc_hash"]), node.text, str(meta.get("section", "")))
+
+
+def effective_chunk_tokens(embedder: Embedder, configured: int) -> int:
+    """The chunk size cap: the configured size, never more than the model reads (less its special tokens)."""
+    return max(16, min(configured, embedder.max_tokens - 2))
+
+
+class NodeBuilder:
+    """Cuts a loaded document into the nodes the index stores: whole-sentence chunks that fit the model, each with its section.
+
+    Args:
+        embedder: the embedding model, whose tokenizer counts and whose window bounds each chunk.
+        chunk_tokens: the configured chunk size cap, in model tokens.
+        overlap_sentences: sentences shared by consecutive chunks.
+
+    Example:
+        >>> builder = NodeBuilder(embedder, chunk_tokens=200, overlap_sentences=1)
+        >>> nodes = builder.build("guide.md", content_hash, load(Path("docs/guide.md")))
+        >>> nodes[0].node_id, nodes[0].metadata["chunk_count"] == len(nodes)
+        ('guide.md@3f2a9c0d1e4b5a6f#0', True)
+    """
+
+    def __init__(self, embedder: Embedder, chunk_tokens: int, overlap_sentences: int) -> None:
+        self.embedder = embedder
+        self.max_tokens = effective_chunk_tokens(embedder, chunk_tokens)
+        self.overlap_sentences = overlap_sentences
+
+    def build(self, source: str, content_hash: str, document: LoadedDocument) -> list[TextNode]:
+        """The nodes of ``document``, read from the file ``source`` whose content hashes to ``content_hash``."""
+        count = self.embedder.count_tokens
+        budget = self.max_tokens
+        if document.sections:
+            # The section is embedded before each chunk's text: keep room for it in the model's window.
+            budget = min(budget, max(16, self.embedder.max_tokens - 2 - SECTION_RESERVE))
+        breaks = [offset for section in document.sections for offset in (section.start, section.end)]
+        chunks = chunk_text(document.text, count, budget, self.overlap_sentences, breaks, self.embedder.batch_tokenizer())
+        labels: dict[tuple[str, ...], str] = {}
+        nodes = []
+        for chunk in chunks:
+            path_at = document.heading_path_at(chunk.start)
+            if path_at not in labels:
+                labels[path_at] = section_label(path_at, count)
+            nodes.append(
+                make_node(
+                    source,
+                    content_hash,
+                    document.title,
+                    chunk,
+                    len(chunks),
+                    page=document.page_at(chunk.start),
+                    section=labels[path_at],
+                )
+            )
+        return nodes

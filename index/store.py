@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chromadb.errors import NotFoundError
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from index.collection import ReopeningCollection
 from index.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,35 @@ class StoredDocument:
         return self.is_complete(content_hash) and self.loaders == {loader_version}
 
 
+class StoredChunk(NamedTuple):
+    """One chunk as stored: its id, its text and its metadata (see ``index.nodes.make_node``)."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the index holds: the ``python -m index status`` contract."""
+
+    documents: int
+    chunks: int
+    embedding_model: str | None
+    chunk_tokens: int | None
+    last_sync: str | None  # ISO time of the last sync that wrote, None before the first
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``status --json`` object."""
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "embedding_model": self.embedding_model,
+            "chunk_tokens": self.chunk_tokens,
+            "last_sync": self.last_sync,
+        }
+
+
 def build_signature(settings: IndexSettings, max_tokens: int) -> dict[str, str | int]:
     """The settings a collection's vectors depend on; reading with others would be wrong."""
     return {
@@ -73,76 +103,6 @@ def connect(settings: IndexSettings) -> Any:
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
-
-
-class ReopeningCollection:
-    """A Chroma collection handle that follows the collection's name, not its id.
-
-    ``python -m index rebuild`` in another process drops the collection and creates it again
-    under a new id; every call through the old handle then raises ``NotFoundError``. This handle
-    reopens the collection by name and runs the call once more, so a running app keeps answering
-    from the rebuilt index. Everything reaches Chroma through it: the store's own calls, llama-index's
-    ``ChromaVectorStore`` and the retriever's fetches by id.
-    """
-
-    def __init__(self, collection: Any, reopen: Callable[[], Any]) -> None:
-        self.current = collection
-        self._reopen = reopen
-
-    @property
-    def id(self) -> Any:
-        """The id of the collection currently open."""
-        return self.current.id
-
-    @property
-    def name(self) -> str:
-        """The collection's name."""
-        return str(self.current.name)
-
-    @property
-    def metadata(self) -> dict[str, Any] | None:
-        """The collection's metadata as of when it was opened or last modified here."""
-        return self.current.metadata
-
-    def add(self, *args: Any, **kwargs: Any) -> Any:
-        """``Collection.add``, reopening a rebuilt collection once."""
-        return self._call("add", args, kwargs)
-
-    def count(self) -> int:
-        """``Collection.count``, reopening a rebuilt collection once."""
-        return int(self._call("count", (), {}))
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        """``Collection.delete``, reopening a rebuilt collection once."""
-        return self._call("delete", args, kwargs)
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        """``Collection.get``, reopening a rebuilt collection once."""
-        return self._call("get", args, kwargs)
-
-    def query(self, *args: Any, **kwargs: Any) -> Any:
-        """``Collection.query``, reopening a rebuilt collection once."""
-        return self._call("query", args, kwargs)
-
-    def upsert(self, *args: Any, **kwargs: Any) -> Any:
-        """``Collection.upsert``, reopening a rebuilt collection once."""
-        return self._call("upsert", args, kwargs)
-
-    def modify(self, *args: Any, **kwargs: Any) -> Any:
-        """``Collection.modify`` (Chroma 1.5 accepts it silently on a dropped collection, so callers read first)."""
-        return self._call("modify", args, kwargs)
-
-    def _call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        stale = self.current
-        try:
-            return getattr(stale, method)(*args, **kwargs)
-        except NotFoundError:
-            fresh = self._reopen()  # raises NotFoundError itself while the collection is missing (mid-rebuild)
-            if fresh.id == stale.id:
-                raise
-            logger.info("collection %r was rebuilt by another process; reopened it", fresh.name)
-            self.current = fresh
-            return getattr(fresh, method)(*args, **kwargs)
 
 
 class Store:
@@ -247,6 +207,25 @@ class Store:
             )
             for source, e in sums.items()
         }
+
+    def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """The stored chunks with these ids; ids the collection does not hold are left out."""
+        found = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return [
+            StoredChunk(chunk_id, text or "", dict(meta or {}))
+            for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
+
+    def status(self) -> IndexStatus:
+        """How many documents and chunks the index holds, what built it and when it last synced."""
+        meta = self.metadata()
+        return IndexStatus(
+            documents=len(self.documents()),
+            chunks=self.count(),
+            embedding_model=meta.get("embedding_model"),
+            chunk_tokens=meta.get("chunk_tokens"),
+            last_sync=meta.get("last_sync"),
+        )
 
     def add(self, nodes: Sequence[TextNode]) -> None:
         """Write nodes that already carry embeddings, in batches Chroma accepts."""

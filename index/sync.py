@@ -1,28 +1,25 @@
-"""Bring the index in line with a documents folder: add, update and delete, idempotently."""
+"""Bring the index in line with a documents folder: plan the changes, then apply them, idempotently."""
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from llama_index.core.schema import TextNode
 
-from index import loader
-from index.chunker import chunk_text
 from index.embedder import Embedder
 from index.keywords import KeywordIndex
-from index.loader import LoadError, is_supported, load
-from index.nodes import SECTION_RESERVE, embedded_text, keyword_row, make_node, section_label
+from index.loader import LoadError, load
+from index.nodes import NodeBuilder, embedded_text, keyword_row
+from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, plan_sync
 from index.store import IndexMismatchError, Store
 
 logger = logging.getLogger(__name__)
@@ -30,84 +27,9 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, int], None]
 """Called with (files done, files to index, chunks embedded so far)."""
 
-# Document ids are paths relative to the folder, so an unmounted drive, an emptied folder or a mistyped
-# path (`sync docs/sub` for `sync docs`) all look like "every document was deleted". Removing a few files
-# is everyday use and needs no confirmation; removing every indexed document, or more than half of them
-# and more than this many, must be confirmed (allow_mass_delete). Three keeps a small folder workable
-# (delete 3 of 5) while any real loss of a mount trips the check.
-FREE_DELETES = 3
-
-
-class UnsafeSyncError(RuntimeError):
-    """A sync that would delete all or most indexed documents was refused; nothing was changed."""
-
-    def __init__(self, docs_dir: Path, doomed: list[str], indexed: int) -> None:
-        self.docs_dir = docs_dir
-        self.doomed = doomed
-        self.indexed = indexed
-        shown = ", ".join(doomed[:3]) + (f" and {len(doomed) - 3} more" if len(doomed) > 3 else "")
-        super().__init__(
-            f"refused to delete {len(doomed)} of the {indexed} indexed documents ({shown}): they are not in {docs_dir}. "
-            "Is the folder mounted and its path right? Nothing was changed. If they are really gone, confirm with "
-            "`python -m index sync DIR --allow-delete` (allow_mass_delete=True), or delete them one by one."
-        )
-
 
 class IndexBusyError(TimeoutError):
     """Another writer held the index's lock for longer than the lock timeout; nothing was changed."""
-
-
-def is_mass_delete(deleting: int, indexed: int) -> bool:
-    """Whether deleting ``deleting`` of ``indexed`` documents needs confirming: all of them, or most and over FREE_DELETES."""
-    return deleting > 0 and (deleting >= indexed or (deleting > FREE_DELETES and 2 * deleting > indexed))
-
-
-@dataclass
-class FileError:
-    """A file that was skipped, and why."""
-
-    path: str
-    error: str
-
-
-@dataclass
-class SyncReport:
-    """What a sync changed; ``chunks`` is the index's chunk count afterwards."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    failed: list[FileError] = field(default_factory=list)
-    warnings: list[FileError] = field(default_factory=list)
-    chunks: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-    # A dry run whose deletes a real sync would refuse without allow_mass_delete (see is_mass_delete).
-    needs_confirmation: bool = False
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON contract: counts for each outcome, per-file failures, chunk totals."""
-        return {
-            "added": len(self.added),
-            "updated": len(self.updated),
-            "unchanged": len(self.unchanged),
-            "deleted": len(self.deleted),
-            "failed": [asdict(f) for f in self.failed],
-            "warnings": [asdict(w) for w in self.warnings],
-            "chunks": self.chunks,
-            "embedded": self.embedded,
-            "seconds": round(self.seconds, 3),
-            "dry_run": self.dry_run,
-        }
-
-
-@dataclass
-class _Plan:
-    to_index: list[tuple[str, Path, str, bool]]  # (source, path, content hash, fresh)
-    gone: list[str]  # indexed sources no longer in the folder
-    indexed: int  # documents either store holds
 
 
 @dataclass
@@ -151,8 +73,7 @@ class Indexer:
         self.store = store
         self.keywords = keywords
         self.embedder = embedder
-        self.max_tokens = effective_chunk_tokens(embedder, chunk_tokens)
-        self.overlap_sentences = overlap_sentences
+        self.nodes = NodeBuilder(embedder, chunk_tokens, overlap_sentences)
         self.lock_path = lock_path
         self.write_batch = write_batch
         self.max_file_bytes = max_file_bytes
@@ -162,7 +83,7 @@ class Indexer:
     def sync(
         self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None, allow_mass_delete: bool = False
     ) -> SyncReport:
-        """Make the index hold exactly the supported files under ``docs_dir``.
+        """Make the index hold exactly the supported files under ``docs_dir``: plan the changes, then apply them.
 
         Unchanged files (same content hash, all chunks present, read by the current
         ``index.loader.LOADER_VERSION``) cost a hash and nothing else. A file whose chunks another
@@ -171,7 +92,7 @@ class Indexer:
         change reaches every indexed document without a rebuild. New versions are written before old
         ones are deleted (chunks of the same content are replaced in the write that embeds them anew),
         and every chunk records how many chunks its document has, so a sync killed at any point is
-        repaired by the next one.
+        repaired by the next one. A dry run reports the plan (see ``plan``) and changes nothing.
 
         Raises:
             UnsafeSyncError: the sync would delete every indexed document, or most of them (see
@@ -184,13 +105,27 @@ class Indexer:
             []
         """
         began = time.perf_counter()
-        if not docs_dir.is_dir():
-            raise FileNotFoundError(f"documents folder {docs_dir} does not exist")
+        _check_folder(docs_dir)
         with self._writer_lock():
-            report = self._sync(docs_dir, dry_run=dry_run, progress=progress, allow_mass_delete=allow_mass_delete)
+            self._check_signature()
+            plan = self._plan(docs_dir)
+            if dry_run:
+                report = plan.report(dry_run=True)
+            else:
+                if not allow_mass_delete:
+                    plan.refuse_mass_delete()
+                report = self._apply(plan, progress)
+            report.chunks = self.store.count()
         report.seconds = time.perf_counter() - began
         logger.info("sync of %s: %s", docs_dir, {k: v for k, v in report.summary().items() if k != "failed"})
         return report
+
+    def plan(self, docs_dir: Path) -> SyncPlan:
+        """What ``sync`` would change now, read under the writer lock so no write is seen half done; changes nothing."""
+        _check_folder(docs_dir)
+        with self._writer_lock():
+            self._check_signature()
+            return self._plan(docs_dir)
 
     def delete(self, source: str) -> None:
         """Remove one document from the index (the file itself is not touched)."""
@@ -205,89 +140,45 @@ class Indexer:
         What ``sync`` would refuse to delete is refused here too, before anything is dropped.
         """
         began = time.perf_counter()
-        if not docs_dir.is_dir():
-            raise FileNotFoundError(f"documents folder {docs_dir} does not exist")
+        _check_folder(docs_dir)
         with self._writer_lock():
             if not allow_mass_delete:
-                self._refuse_mass_delete(docs_dir, self._plan(docs_dir, SyncReport(dry_run=True)))
+                self._plan(docs_dir).refuse_mass_delete()
             self.store.reset()
             self.keywords.reset()
-            report = self._sync(docs_dir, dry_run=False, progress=progress, allow_mass_delete=True)
+            report = self._apply(self._plan(docs_dir), progress)
+            report.chunks = self.store.count()
         report.seconds = time.perf_counter() - began
         logger.info("rebuild from %s: %s", docs_dir, {k: v for k, v in report.summary().items() if k != "failed"})
         return report
 
-    def _sync(self, docs_dir: Path, *, dry_run: bool, progress: Progress | None, allow_mass_delete: bool) -> SyncReport:
+    def _check_signature(self) -> None:
         if self.store.mismatch is not None:
             raise IndexMismatchError(self.store.mismatch)
-        report = SyncReport(dry_run=dry_run)
-        plan = self._plan(docs_dir, report)
-        report.needs_confirmation = is_mass_delete(len(plan.gone), plan.indexed)
-        if not dry_run and not allow_mass_delete:
-            self._refuse_mass_delete(docs_dir, plan)
-        report.deleted.extend(plan.gone)
-        if not dry_run:
-            for source in plan.gone:
-                self._delete(source)
-            self._index(plan.to_index, report, progress)
-            self.store.set_metadata(last_sync=datetime.now(UTC).isoformat(timespec="seconds"))
-        report.chunks = self.store.count()
+
+    def _plan(self, docs_dir: Path) -> SyncPlan:
+        return plan_sync(docs_dir, self.store.documents(), self.keywords.counts(), self.max_file_bytes)
+
+    def _apply(self, plan: SyncPlan, progress: Progress | None) -> SyncReport:
+        """Carry out ``plan`` (under the writer lock): delete what is gone, index what is new or changed."""
+        report = plan.report()
+        for source in plan.deleted:
+            self._delete(source)
+        self._index(plan.to_index, report, progress)
+        self.store.set_metadata(last_sync=datetime.now(UTC).isoformat(timespec="seconds"))
         return report
-
-    @staticmethod
-    def _refuse_mass_delete(docs_dir: Path, plan: _Plan) -> None:
-        if is_mass_delete(len(plan.gone), plan.indexed):
-            raise UnsafeSyncError(docs_dir, plan.gone, plan.indexed)
-
-    def _plan(self, docs_dir: Path, report: SyncReport) -> _Plan:
-        """Hash the folder against the stores: fills in added, updated, unchanged and failed; changes nothing."""
-        stored = self.store.documents()
-        keyword_counts = self.keywords.counts()
-        to_index: list[tuple[str, Path, str, bool]] = []
-        keyword_sources = {source for source, _ in keyword_counts}
-        seen: set[str] = set()
-        unreadable: set[str] = set()
-        for source, path in walk(docs_dir, report):
-            try:
-                size = path.stat().st_size
-                if size > self.max_file_bytes:
-                    limit = f"{_size(size)}, over the {_size(self.max_file_bytes)} limit (CITEWISE_MAX_FILE_MB)"
-                    report.failed.append(FileError(source, f"file is {limit}"))
-                    continue
-                content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError as error:
-                report.failed.append(FileError(source, f"cannot read: {error.strerror or error}"))
-                unreadable.add(source)
-                continue
-            seen.add(source)
-            doc = stored.get(source)
-            if (
-                doc is not None
-                and doc.is_current(content_hash, loader.LOADER_VERSION)
-                and keyword_counts.get((source, content_hash)) == doc.chunk_count
-            ):
-                report.unchanged.append(source)
-                continue
-            (report.updated if doc is not None else report.added).append(source)
-            fresh = doc is None and source not in keyword_sources
-            to_index.append((source, path, content_hash, fresh))
-        # A file that could not be read this time (mid-write, permissions) keeps its chunks;
-        # one now too large, or whose new content fails to load, loses them as they are stale.
-        # Keyword rows count too: a kill between the two stores' deletes can leave rows in one only.
-        indexed = set(stored) | keyword_sources
-        gone = sorted(indexed - seen - unreadable)
-        return _Plan(to_index, gone, len(indexed))
 
     def _delete(self, source: str) -> None:
         self.store.delete(source)
         self.keywords.delete(source)
 
-    def _index(self, files: list[tuple[str, Path, str, bool]], report: SyncReport, progress: Progress | None) -> None:
+    def _index(self, files: list[PlannedFile], report: SyncReport, progress: Progress | None) -> None:
         pending: list[_Pending] = []
         buffered = 0
-        for done, (source, path, content_hash, fresh) in enumerate(files, start=1):
+        for done, planned in enumerate(files, start=1):
+            source = planned.source
             try:
-                nodes = self._nodes(source, path, content_hash, report)
+                nodes = self._nodes(source, planned.path, planned.content_hash, report)
             except Exception as error:  # a parser's own bug must cost this file, never the whole sync
                 if not isinstance(error, LoadError | OSError):
                     logger.exception("loading %s failed", source)
@@ -298,7 +189,7 @@ class Indexer:
                         outcome.remove(source)
                 self._delete(source)
                 continue
-            pending.append(_Pending(source, content_hash, nodes, fresh))
+            pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh))
             buffered += len(nodes)
             if buffered >= self.write_batch:
                 report.embedded += self._write(pending)
@@ -311,33 +202,10 @@ class Indexer:
             progress(len(files), len(files), report.embedded)
 
     def _nodes(self, source: str, path: Path, content_hash: str, report: SyncReport) -> list[TextNode]:
+        """Load ``path`` and build its nodes; the loader's warnings go into ``report``."""
         document = load(path)
         report.warnings.extend(FileError(source, w) for w in document.warnings)
-        count = self.embedder.count_tokens
-        budget = self.max_tokens
-        if document.sections:
-            # The section is embedded before each chunk's text: keep room for it in the model's window.
-            budget = min(budget, max(16, self.embedder.max_tokens - 2 - SECTION_RESERVE))
-        breaks = [offset for section in document.sections for offset in (section.start, section.end)]
-        chunks = chunk_text(document.text, count, budget, self.overlap_sentences, breaks)
-        labels: dict[tuple[str, ...], str] = {}
-        nodes = []
-        for chunk in chunks:
-            path_at = document.heading_path_at(chunk.start)
-            if path_at not in labels:
-                labels[path_at] = section_label(path_at, count)
-            nodes.append(
-                make_node(
-                    source,
-                    content_hash,
-                    document.title,
-                    chunk,
-                    len(chunks),
-                    page=document.page_at(chunk.start),
-                    section=labels[path_at],
-                )
-            )
-        return nodes
+        return self.nodes.build(source, content_hash, document)
 
     def _write(self, pending: list[_Pending]) -> int:
         nodes = [node for item in pending for node in item.nodes]
@@ -425,37 +293,6 @@ def _wait_for_lock(handle: IO[str], timeout: float) -> bool:
     return True
 
 
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
-
-
-def effective_chunk_tokens(embedder: Embedder, configured: int) -> int:
-    """The chunk size cap: the configured size, never more than the model reads (less its special tokens)."""
-    return max(16, min(configured, embedder.max_tokens - 2))
-
-
-def walk(docs_dir: Path, report: SyncReport) -> Iterator[tuple[str, Path]]:
-    """Yield (source, path) for supported files; unsupported ones are recorded as failed.
-
-    Hidden files and folders are skipped, and folder symlinks are not followed, so a link
-    loop cannot trap the walk.
-    """
-    for root, dirs, files in os.walk(docs_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(root) / name
-            source = path.relative_to(docs_dir).as_posix()
-            try:
-                source.encode("utf-8")
-            except UnicodeEncodeError:
-                shown = source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                report.failed.append(FileError(shown, "file name is not valid UTF-8; rename the file"))
-                continue
-            if not path.is_file():
-                report.failed.append(FileError(source, "not a regular file (broken link?)"))
-            elif not is_supported(path):
-                report.failed.append(FileError(source, f"unsupported file type {path.suffix.lower() or '(none)'}"))
-            else:
-                yield source, path
+def _check_folder(docs_dir: Path) -> None:
+    if not docs_dir.is_dir():
+        raise FileNotFoundError(f"documents folder {docs_dir} does not exist")

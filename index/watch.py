@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from index.sync import Indexer, SyncReport, UnsafeSyncError
+from index.plan import SyncReport, UnsafeSyncError
+from index.sync import Indexer
 
 logger = logging.getLogger(__name__)
 

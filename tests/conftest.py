@@ -1,18 +1,41 @@
-"""Shared fixtures: the real bundled embedding model and reranker, loaded once per test session."""
+"""Shared fixtures: the real models and their fakes, the seeds and an index of them built once, served apps, Chromium.
+
+What is expensive is made once per session and copied where a test changes it: the real models load
+once; the seeds are embedded once (``seeds_index``), and a test that writes to an index of them gets
+a copy of that data folder (``seeds_copy``), which is far cheaper than embedding them again. The apps
+the selected tests need are launched in the background as the session starts (``AppLauncher``).
+Waiting and hang guards live in tests/polling.py; the fake models in tests/fakes.py.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser_support import (
+    SHARED_APP,
+    AppSpec,
+    AppStartError,
+    RunningApp,
+    ServeApp,
+    chromium_problem,
+    copy_seeds,
+    launch_app,
+    launch_chromium,
+    run_app,
+    stop,
+)
+from browser_support import free_port as pick_free_port
+from fakes import FakeEmbedder, FakeReranker
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
+# --------------------------------------------------------------------------- models
 
 
 @pytest.fixture(scope="session")
@@ -31,40 +54,200 @@ def reranker():  # type: ignore[no-untyped-def]
     return load_reranker(PACKAGED_RERANKER)
 
 
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    """A content-sensitive stand-in for the embedder, for tests whose assertions do not hang on the real model's ranking."""
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_reranker() -> FakeReranker:
+    """A word-overlap stand-in for the cross-encoder."""
+    return FakeReranker()
+
+
+# --------------------------------------------------------------------------- documents and indexes
+
+
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
     """A private copy of the seed documents, free to edit."""
-    target = tmp_path / "docs"
-    shutil.copytree(SEEDS, target)
-    return target
+    return copy_seeds(tmp_path / "docs")
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """The data folder of an index of the seeds, built once with the real model and the default settings.
+
+    Never opened again: tests copy it (``seeds_copy``, ``seeded``, and the apps of ``module_app`` and ``shared_app``).
+    """
+    from index import IndexSettings, build_indexer
+
+    root = tmp_path_factory.mktemp("seeds-index")
+    report = build_indexer(IndexSettings(data_dir=root / "data"), embedder=embedder).sync(copy_seeds(root / "docs"))
+    assert report.failed == [] and len(report.added) == 5
+    return root / "data"
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path, seeds_index: Path, docs: Path) -> Path:
+    """``tmp_path / "data"``: a private copy of the seeds index, in step with ``docs``; returns the data folder."""
+    return Path(shutil.copytree(seeds_index, tmp_path / "data"))
 
 
 @pytest.fixture
 def settings(tmp_path: Path, docs: Path):  # type: ignore[no-untyped-def]
-    """Settings pointing at a fresh index under tmp_path."""
+    """Settings pointing at ``docs`` and an index under ``tmp_path / "data"`` (empty unless ``seeds_copy`` filled it)."""
     from assistant import Settings
 
     return Settings(data_dir=tmp_path / "data", docs_dir=docs)
 
 
 @pytest.fixture
-def citewise(settings, embedder):  # type: ignore[no-untyped-def]
-    """A fully wired assistant over an index of the seeds."""
-    from assistant import build_assistant
+def citewise(settings, seeds_copy: Path, embedder):  # type: ignore[no-untyped-def]
+    """A fully wired assistant over a private, writable index of the seeds."""
+    from assistant import build_citewise
 
-    built = build_assistant(settings, embedder=embedder)
+    built = build_citewise(settings, embedder=embedder)
     report = built.indexer.sync(settings.docs_dir)
-    assert report.failed == [] and len(report.added) == 5
+    assert report.failed == [] and report.embedded == 0 and len(report.unchanged) == 5
     return built
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def seeded(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path, embedder) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """One read-only assistant over the seeds, shared by tests that only ask questions."""
-    from assistant import Settings, build_assistant
+    from assistant import Settings, build_citewise
 
     root = tmp_path_factory.mktemp("seeded")
-    shutil.copytree(SEEDS, root / "docs")
-    built = build_assistant(Settings(data_dir=root / "data", docs_dir=root / "docs"), embedder=embedder)
-    built.indexer.sync(root / "docs")
+    docs = copy_seeds(root / "docs")
+    shutil.copytree(seeds_index, root / "data")
+    built = build_citewise(Settings(data_dir=root / "data", docs_dir=docs), embedder=embedder)
+    assert built.indexer.sync(docs).embedded == 0
     yield built
+
+
+# --------------------------------------------------------------------------- processes and servers
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    return pick_free_port()
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> ServeApp:
+    """Starts ``python app.py`` as a subprocess: ``with serve_app(root, docs, extra_env=...) as app``; stops it after.
+
+    The app indexes ``docs`` itself at start-up; a failed start fails the test with the app's log.
+    Modules that only need an app for their tests use ``module_app`` (started early, over a prebuilt index).
+    """
+
+    @contextmanager
+    def serve(root: Path, docs: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+        try:
+            with run_app(root, docs, extra_env=extra_env) as app:
+                yield app
+        except AppStartError as error:
+            pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+
+    return serve
+
+
+class AppLauncher:
+    """Starts the apps that the selected tests need as soon as the session starts, so that their start-ups
+    (seconds of imports and model loading each) overlap the tests that run meanwhile.
+
+    Each app serves a copy of the seeds plus its spec's documents, over a copy of ``seeds_index`` unless
+    the spec says otherwise.
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, seeds_index: Path) -> None:
+        self._tmp = tmp_path_factory
+        self._index = seeds_index
+        self._launched: dict[str, tuple[Path, Path, RunningApp]] = {}
+
+    def launch(self, name: str, spec: AppSpec) -> None:
+        """Start app ``name`` in the background, unless it is started already."""
+        if name not in self._launched:
+            root, docs = self._prepare(name, spec)
+            self._launched[name] = (root, docs, launch_app(root, docs, extra_env=spec.env, index_from=self._index_for(spec)))
+
+    @contextmanager
+    def serve(self, name: str, spec: AppSpec) -> Iterator[RunningApp]:
+        """App ``name`` once it serves (started now if it was not early); stopped on exit."""
+        if name in self._launched:
+            root, docs, launched = self._launched.pop(name)
+        else:
+            (root, docs), launched = self._prepare(name, spec), None
+        try:
+            with run_app(root, docs, extra_env=spec.env, index_from=self._index_for(spec), launched=launched) as app:
+                yield app
+        except AppStartError as error:
+            pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+
+    def stop_all(self) -> None:
+        """Stop the apps started early that no test asked for (a run cut short)."""
+        for _, _, app in self._launched.values():
+            stop(app.process)
+        self._launched.clear()
+
+    def _index_for(self, spec: AppSpec) -> Path | None:
+        return self._index if spec.prebuilt else None
+
+    def _prepare(self, name: str, spec: AppSpec) -> tuple[Path, Path]:
+        root = self._tmp.mktemp(f"app-{name}")
+        docs = copy_seeds(root / "docs")
+        for file_name, text in spec.documents.items():
+            (docs / file_name).write_text(text, encoding="utf-8")
+        return root, docs
+
+
+@pytest.fixture(scope="session")
+def app_launcher(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path) -> Iterator[AppLauncher]:
+    """The session's app launcher (see ``AppLauncher``)."""
+    launcher = AppLauncher(tmp_path_factory, seeds_index)
+    yield launcher
+    launcher.stop_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_apps_early(request: pytest.FixtureRequest) -> None:
+    """Launch, in the background, every app the selected tests will ask for (``shared_app``, ``module_app``)."""
+    wanted: dict[str, AppSpec] = {}
+    for item in request.session.items:
+        names = getattr(item, "fixturenames", ())
+        if "shared_app" in names:
+            wanted["shared"] = SHARED_APP
+        module = getattr(item, "module", None)
+        if "module_app" in names and module is not None:
+            wanted[module.__name__] = module.APP
+    if wanted:
+        launcher: AppLauncher = request.getfixturevalue("app_launcher")
+        for name, spec in wanted.items():
+            launcher.launch(name, spec)
+
+
+@pytest.fixture(scope="module")
+def module_app(request: pytest.FixtureRequest, app_launcher: AppLauncher) -> Iterator[RunningApp]:
+    """This module's own app, as its ``APP`` (an ``AppSpec``) describes: for tests that change its documents or settings."""
+    with app_launcher.serve(request.module.__name__, request.module.APP) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def shared_app(app_launcher: AppLauncher) -> Iterator[RunningApp]:
+    """One app for every test that only reads: the seeds plus ``SHARED_APP``'s documents, uploads capped at 1 MB."""
+    with app_launcher.serve("shared", SHARED_APP) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium: a missing browser fails the tests (`make test` installs it), it never skips them."""
+    problem = chromium_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    with launch_chromium() as launched:
+        yield launched

@@ -1,27 +1,15 @@
 """The extractive answerer's bar: an on-topic passage whose sentences do not say what was asked gets a refusal.
 
-A small deterministic scorer stands in for the cross-encoder (scores follow word overlap), so
-the rule itself is tested; the real model's thresholds are measured in bench/eval.py.
+The fake reranker stands in for the cross-encoder (scores follow shared words: 2 points each, minus 4),
+so the rule itself is tested; the real model's thresholds are measured in bench/eval.py.
 """
 
 from __future__ import annotations
 
-import re
+from fakes import FakeReranker
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.retrieval import Passage
-
-_WORD = re.compile(r"\w+")
-
-
-class OverlapScorer:
-    """Scores a text by how many of the query's words it holds: 2 points each, minus 4."""
-
-    name = "overlap"
-
-    def score(self, query: str, texts: list[str]) -> list[float]:
-        asked = {w.lower() for w in _WORD.findall(query)}
-        return [2.0 * len(asked & {w.lower() for w in _WORD.findall(t)}) - 4.0 for t in texts]
 
 
 def passage(text: str, score: float) -> Passage:
@@ -32,7 +20,7 @@ LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 
 
 
 def answerer(**bars: float) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(embedder=None, reranker=OverlapScorer(), **bars)  # type: ignore[arg-type]
+    return ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), **bars)  # type: ignore[arg-type]
 
 
 def test_a_sentence_that_answers_on_its_own_strength_is_quoted() -> None:

@@ -11,19 +11,18 @@ from __future__ import annotations
 import errno
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browser_support import REPO, AppStartError, RunningApp, run_app
+from browser_support import REPO, AppSpec, RunningApp, ServeApp, stop
+from fakes import FakeEmbedder
+from polling import wait_until
 
-from index import IndexSettings, build_indexer
+from index import Embedder, IndexSettings, build_indexer
 
 WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
 LEFTOVER = ".upload-k3j4h2"  # what a killed Library.save_upload leaves: tempfile.mkstemp(prefix=".upload-")
@@ -49,11 +48,6 @@ def keyword_rows(path: Path) -> int:
         return 0
 
 
-def data_dir(root: Path, app: RunningApp) -> Path:
-    """The index folder run_app gave this app (data-1 unless the first port was taken)."""
-    return root / app.log_path.name.replace("app-", "data-").removesuffix(".log")
-
-
 def client(url: str) -> Any:
     from gradio_client import Client
 
@@ -66,38 +60,34 @@ def state(settings: IndexSettings, embedder) -> tuple[list[str], dict[tuple[str,
     return ids, indexer.keywords.counts()
 
 
-def test_kill_9_mid_reindex_then_restart_converges_to_a_clean_build(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    docs = tmp_path / "docs"
-    shutil.copytree(REPO / "seeds", docs)
-    root = tmp_path / "app"
-    root.mkdir()
-    # Small write batches, as in production a crash then finds several batches already written.
-    env = {"CITEWISE_WRITE_BATCH": "4", "GRADIO_TEMP_DIR": str(tmp_path / "gradio")}
-    try:
-        with run_app(root, docs, extra_env=env) as app:
-            keywords = data_dir(root, app) / "citewise.keywords.sqlite"
-            seeded = keyword_rows(keywords)  # the app indexed the seeds at start-up
-            assert seeded > 0
-            add_generated(docs, 40)
-            api = client(app.url)
-            job = api.submit(api_name="/on_reindex")
-            deadline = time.monotonic() + 120
-            while keyword_rows(keywords) <= seeded and not job.done() and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert not job.done(), "the re-index ended before it could be killed; make the corpus bigger"
-            app.process.send_signal(signal.SIGKILL)
-            assert app.process.wait(timeout=30) == -signal.SIGKILL
-            api.close()
-            crashed_rows = keyword_rows(keywords)
-            first_log = app.log_path.name
-    except AppStartError as error:
-        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+# This module's app (conftest.py's module_app). Small write batches, as in production a crash then finds several
+# batches already written; it indexes the seeds itself at start-up, so that first start is tested too.
+APP = AppSpec(env={"CITEWISE_WRITE_BATCH": "4"}, prebuilt=False)
+
+
+def test_kill_9_mid_reindex_then_restart_converges_to_a_clean_build(
+    tmp_path: Path, module_app: RunningApp, embedder: Embedder, serve_app: ServeApp
+) -> None:
+    app, docs = module_app, module_app.docs_dir
+    keywords = app.data_dir / "citewise.keywords.sqlite"
+    seeded = keyword_rows(keywords)  # the app indexed the seeds at start-up
+    assert seeded > 0
+    add_generated(docs, 40)
+    api = client(app.url)
+    job = api.submit(api_name="/on_reindex")
+    wait_until(lambda: keyword_rows(keywords) > seeded or job.done(), 120, interval=0.02)
+    assert not job.done(), "the re-index ended before it could be killed; make the corpus bigger"
+    app.process.send_signal(signal.SIGKILL)
+    assert app.process.wait(timeout=30) == -signal.SIGKILL
+    api.close()
+    crashed_rows = keyword_rows(keywords)
+    first_data = app.data_dir
 
     # A killed upload's temporary file, half written; it must stay invisible.
     (docs / LEFTOVER).write_text(PARTIAL[: len(PARTIAL) // 2], encoding="utf-8")
 
-    with run_app(root, docs, extra_env=env) as app:
-        assert app.log_path.name == first_log, "the restarted app must reopen the crashed index"
+    with serve_app(app.root, docs, extra_env=APP.env) as app:
+        assert app.data_dir == first_data, "the restarted app must reopen the crashed index"
         assert "index is empty" not in app.log_tail(), "the restarted app started over instead of reopening"
         api = client(app.url)
         try:
@@ -113,7 +103,7 @@ def test_kill_9_mid_reindex_then_restart_converges_to_a_clean_build(tmp_path: Pa
     clean_report = build_indexer(clean, embedder=embedder).sync(docs)
     assert clean_report.failed == [] and len(clean_report.added) == 45
     assert seeded < crashed_rows < clean_report.chunks, "the kill did not land mid-re-index"
-    crashed = IndexSettings(data_dir=data_dir(root, app))
+    crashed = IndexSettings(data_dir=first_data)
     ids, counts = state(crashed, embedder)
     expected_ids, expected_counts = state(clean, embedder)
     assert ids == expected_ids, "same chunks as a clean build: none missing, none duplicated"
@@ -126,25 +116,38 @@ def test_kill_9_mid_reindex_then_restart_converges_to_a_clean_build(tmp_path: Pa
 UPLOADER = """
 import sys
 from pathlib import Path
-from assistant.library import Library
+from index.library import Library
 print(Library(Path(sys.argv[1]), None, max_upload_bytes=10**9).save_upload("report.txt", Path(sys.argv[2])))
 """
 
 
+def try_open_for_writing(fifo: Path) -> int | None:
+    """The FIFO's write end, or None while nobody has it open for reading."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno != errno.ENXIO:  # ENXIO: no reader yet
+            raise
+        return None
+
+
 def open_fifo_for_writing(fifo: Path, process: subprocess.Popen[bytes], timeout: float = 120) -> int:
     """The FIFO's write end, once the uploader has opened it for reading (it first has to import the app)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as error:
-            if error.errno != errno.ENXIO:  # ENXIO: no reader yet
-                raise
-        time.sleep(0.05)
-    raise AssertionError(f"the uploader never opened the upload (exit code {process.poll()})")
+    opened: list[int] = []
+
+    def ready() -> bool:
+        handle = try_open_for_writing(fifo) if process.poll() is None else None
+        if handle is not None:
+            opened.append(handle)
+        return bool(opened) or process.poll() is not None
+
+    wait_until(ready, timeout)
+    if not opened:
+        raise AssertionError(f"the uploader never opened the upload (exit code {process.poll()})")
+    return opened[0]
 
 
-def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "good.txt").write_text("The lighthouse keeper counted 41 gulls on Tuesday.", encoding="utf-8")
@@ -163,20 +166,13 @@ def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, embedd
         try:
             os.set_blocking(handle, True)
             os.write(handle, sent[:300_000])
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                temporary = list(docs.glob(".upload-*"))
-                if temporary and temporary[0].stat().st_size >= 131_072:
-                    break
-                time.sleep(0.02)
+            wait_until(lambda: any(path.stat().st_size >= 131_072 for path in docs.glob(".upload-*")), 30, interval=0.02)
             uploader.send_signal(signal.SIGKILL)  # the write end is still open: the copy is mid-way
             assert uploader.wait(timeout=30) == -signal.SIGKILL
         finally:
             os.close(handle)
     finally:
-        if uploader.poll() is None:
-            uploader.kill()
-            uploader.wait(timeout=30)
+        stop(uploader)
         assert uploader.stderr is not None
         uploader.stderr.close()
 
@@ -185,9 +181,10 @@ def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, embedd
     assert 131_072 <= len(written) < len(sent) and sent.startswith(written)
     assert sorted(path.name for path in docs.iterdir()) == sorted([leftover.name, "good.txt"])
 
-    from assistant.library import Library
+    from index.library import Library
 
-    library = Library(docs, build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder), 10**7)
+    # Nothing is ranked here: the fake embedder indexes.
+    library = Library(docs, build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder), 10**7)
     report = library.sync()
     assert (report.added, report.failed, report.warnings) == (["good.txt"], [], [])
     assert [row.source for row in library.rows()] == ["good.txt"]

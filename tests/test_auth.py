@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from browser_support import AppStartError, RunningApp, copy_seeds, run_app
+from browser_support import AppSpec, RunningApp
 
 from app import warn_if_exposed
 from assistant import Settings
@@ -16,15 +15,13 @@ USER, PASSWORD = "reader", "s3cret-Pass"
 DOCUMENT = "003_8cf9f7c4be1979b2.txt"
 
 
+APP = AppSpec(env={"CITEWISE_AUTH": f"{USER}:{PASSWORD}"})  # this module's app (conftest.py's module_app)
+
+
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    root = tmp_path_factory.mktemp("auth-app")
-    docs = copy_seeds(root / "docs")
-    try:
-        with run_app(root, docs, extra_env={"CITEWISE_AUTH": f"{USER}:{PASSWORD}"}) as running:
-            yield running
-    except AppStartError as error:
-        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+def app(module_app: RunningApp) -> RunningApp:
+    """The app over the seeds, with a login."""
+    return module_app
 
 
 def test_nothing_is_served_before_signing_in(app: RunningApp) -> None:

@@ -1,4 +1,8 @@
-"""End-to-end: the real app (`python app.py`) over an index of the seeds, driven in headless Chromium."""
+"""End-to-end: the real app (`python app.py`) over an index of the seeds, driven in headless Chromium.
+
+The app is conftest.py's ``shared_app`` (the seeds plus a document written in markup, among others);
+``browser`` is the session's Chromium.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,17 @@ from pathlib import Path
 import pytest
 from browser_support import (
     BOT_MESSAGES,
+    MARKUP_NAME,
     NEW_CHAT,
     QUESTION,
     SEARCHED,
     SOURCES,
     USER_MESSAGES,
-    AppStartError,
     RunningApp,
     ask,
     chromium_problem,
-    copy_seeds,
-    launch_chromium,
     open_chat,
     open_tab,
-    run_app,
 )
 from playwright.sync_api import Browser, Page, Route, expect
 
@@ -30,38 +31,13 @@ pytestmark = pytest.mark.browser
 WHO_QUESTION = "How much did China donate to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
-
-# A document whose text is markup: the app must show it, never run it.
-MARKUP_DOCUMENT = """Zorbulon harbour log
-
-The Zorbulon lighthouse keeper wrote <script>window.__pwned = 1</script> in the logbook every stormy night.
-
-Her apprentice drew <img src=x onerror="window.__pwned=2"> beside the Zorbulon tide table.
-"""
 MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """`python app.py` on a free port, over a fresh index of the seeds plus the markup document."""
-    root = tmp_path_factory.mktemp("browser-app")
-    docs = copy_seeds(root / "docs")
-    (docs / "zorbulon_markup.txt").write_text(MARKUP_DOCUMENT, encoding="utf-8")
-    try:
-        with run_app(root, docs) as running:
-            yield running
-    except AppStartError as error:
-        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium: a missing browser fails the tests (`make test` installs it), it never skips them."""
-    problem = chromium_problem()
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    with launch_chromium() as launched:
-        yield launched
+def app(shared_app: RunningApp) -> RunningApp:
+    """`python app.py` on a free port, over an index of the seeds plus the markup document."""
+    return shared_app
 
 
 @pytest.fixture
@@ -111,7 +87,7 @@ def test_markup_in_documents_is_shown_not_run(page: Page) -> None:
     asked = ask(page, MARKUP_QUESTION)
 
     sources = page.locator(SOURCES)
-    expect(sources).to_contain_text("zorbulon_markup.txt")
+    expect(sources).to_contain_text(MARKUP_NAME)
     for chunk in sources.locator("details.cw-chunk > summary").all():
         chunk.click()  # unfold every passage, so an injected <img> would load and fire its onerror
     page.wait_for_timeout(500)
@@ -171,7 +147,7 @@ def test_source_card_opens_its_document_at_the_cited_sentence(page: Page, tmp_pa
 def test_document_view_shows_markup_as_text(browser: Browser, app: RunningApp) -> None:
     context = browser.new_context()
     document = context.new_page()
-    document.goto(f"{app.url}documents/zorbulon_markup.txt", wait_until="domcontentloaded")
+    document.goto(f"{app.url}documents/{MARKUP_NAME}", wait_until="domcontentloaded")
 
     expect(document.locator(".text")).to_contain_text("<script>window.__pwned = 1</script>")
     assert document.evaluate("typeof window.__pwned") == "undefined"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,17 @@ from browser_support import (
     DOC_CHOICE,
     DOCUMENTS,
     REINDEX,
+    SEEDS,
     SOURCES,
     SYNC_STATUS,
-    AppStartError,
+    AppSpec,
     RunningApp,
     ask,
     choose_document,
-    chromium_problem,
-    copy_seeds,
     document_row,
     document_rows,
-    launch_chromium,
     open_chat,
     open_tab,
-    run_app,
     upload_files,
     wait_for_status,
 )
@@ -38,7 +34,7 @@ from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
-SEED_NAMES = sorted(path.name for path in (Path(__file__).resolve().parent.parent / "seeds").iterdir())
+SEED_NAMES = sorted(path.name for path in SEEDS.iterdir())
 
 QUILLMARK_NAME = "quillmark_observatory.md"
 QUILLMARK_DOCUMENT = """# Quillmark observatory log
@@ -51,43 +47,19 @@ QUILLMARK_QUESTION = "How many meteors did the Quillmark observatory record?"
 REFUSAL = "Not found in your documents"
 
 
-@dataclass
-class Served:
-    """The running app and the folders it was given."""
-
-    app: RunningApp
-    docs: Path
-    uploads: Path  # Gradio's own upload cache (GRADIO_TEMP_DIR)
-    root: Path
+APP = AppSpec()  # this module's own app over the seeds (conftest.py's module_app): its tests change the documents
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`python app.py` on a free port over a fresh index of a copy of the seeds."""
-    root = tmp_path_factory.mktemp("documents-app")
-    docs = copy_seeds(root / "docs")
-    uploads = root / "gradio-uploads"
-    try:
-        with run_app(root, docs, extra_env={"GRADIO_TEMP_DIR": str(uploads)}) as running:
-            yield Served(running, docs, uploads, root)
-    except AppStartError as error:
-        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium: a missing browser fails the tests, it never skips them."""
-    problem = chromium_problem()
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    with launch_chromium() as launched:
-        yield launched
+def served(module_app: RunningApp) -> RunningApp:
+    """`python app.py` on a free port over an index of a copy of the seeds."""
+    return module_app
 
 
 @pytest.fixture
-def page(browser: Browser, served: Served) -> Iterator[Page]:
+def page(browser: Browser, served: RunningApp) -> Iterator[Page]:
     """A fresh page showing the Documents tab."""
-    opened = open_chat(browser, served.app.url)
+    opened = open_chat(browser, served.url)
     open_tab(opened, "Documents")
     expect(opened.locator(f"{DOCUMENTS} [role='row']").first).to_be_visible()
     yield opened
@@ -120,7 +92,7 @@ def test_documents_tab_lists_the_seeds_with_chunks(page: Page) -> None:
     expect(headers).to_have_text(["Document", "Title", "Chunks", "Pages", "Status"])
 
 
-def test_uploaded_document_is_answered_then_deleted(page: Page, served: Served, tmp_path: Path) -> None:
+def test_uploaded_document_is_answered_then_deleted(page: Page, served: RunningApp, tmp_path: Path) -> None:
     document = tmp_path / QUILLMARK_NAME
     document.write_text(QUILLMARK_DOCUMENT, encoding="utf-8")
 
@@ -131,8 +103,8 @@ def test_uploaded_document_is_answered_then_deleted(page: Page, served: Served, 
     expect(document_row(page, QUILLMARK_NAME)).to_have_count(1)
     assert chunks(page, QUILLMARK_NAME) > 0
     assert document_rows(page)[QUILLMARK_NAME][1] == "Quillmark observatory log"
-    assert (served.docs / QUILLMARK_NAME).read_text(encoding="utf-8") == QUILLMARK_DOCUMENT
-    assert not [name for name in on_disk(served.docs) if name.startswith(".")], on_disk(served.docs)
+    assert (served.docs_dir / QUILLMARK_NAME).read_text(encoding="utf-8") == QUILLMARK_DOCUMENT
+    assert not [name for name in on_disk(served.docs_dir) if name.startswith(".")], on_disk(served.docs_dir)
 
     open_tab(page, "Chat")
     asked = ask(page, QUILLMARK_QUESTION)
@@ -146,7 +118,7 @@ def test_uploaded_document_is_answered_then_deleted(page: Page, served: Served, 
     wait_for_status(page, f"Deleted {QUILLMARK_NAME}.")
     expect(document_row(page, QUILLMARK_NAME)).to_have_count(0)
     expect_seeds_listed(page)
-    assert QUILLMARK_NAME not in on_disk(served.docs)
+    assert QUILLMARK_NAME not in on_disk(served.docs_dir)
     expect(page.locator(f"{DOC_CHOICE} input")).to_have_value("")
     page.locator(f"{DOC_CHOICE} input").click()
     expect(page.get_by_role("option", name=SEED_NAMES[0], exact=True)).to_be_visible()
@@ -160,10 +132,10 @@ def test_uploaded_document_is_answered_then_deleted(page: Page, served: Served, 
     expect(page.locator(SOURCES)).not_to_contain_text(QUILLMARK_NAME)
 
 
-def test_unsafe_upload_names_stay_inside_the_documents_folder(page: Page, served: Served) -> None:
+def test_unsafe_upload_names_stay_inside_the_documents_folder(page: Page, served: RunningApp) -> None:
     outside = {
         (base / "../../evil.txt").resolve()
-        for base in (served.docs, served.root, served.uploads, Path.cwd(), Path(__file__).parent)
+        for base in (served.docs_dir, served.root, served.uploads, Path.cwd(), Path(__file__).parent)
     }
 
     # Playwright hands the name to the page as it is, separators and all.
@@ -175,9 +147,9 @@ def test_unsafe_upload_names_stay_inside_the_documents_folder(page: Page, served
 
     # Gradio drops "$" from the name; the app turns ";" into "_".
     assert "Saved we ird_name.txt." in status, status
-    names = on_disk(served.docs)
+    names = on_disk(served.docs_dir)
     assert "evil.txt" in names and "we ird_name.txt" in names, names
-    assert (served.docs / "evil.txt").read_bytes().startswith(b"The Brackwater ferry")
+    assert (served.docs_dir / "evil.txt").read_bytes().startswith(b"The Brackwater ferry")
     assert not [name for name in names if name.startswith(".")], names
     for path in outside:
         assert not path.exists(), f"an upload escaped the documents folder: {path}"
@@ -186,7 +158,7 @@ def test_unsafe_upload_names_stay_inside_the_documents_folder(page: Page, served
         for path in served.root.parent.rglob("*")
         if path.is_file()
         and path.name in ("evil.txt", "we ird_name.txt", "we ird;name.txt")
-        and not path.is_relative_to(served.docs)
+        and not path.is_relative_to(served.docs_dir)
         and not path.is_relative_to(served.uploads)  # Gradio's own copy of the upload
     ]
     assert strays == [], strays
@@ -194,14 +166,14 @@ def test_unsafe_upload_names_stay_inside_the_documents_folder(page: Page, served
     expect(document_row(page, "we ird_name.txt")).to_have_count(1)
 
 
-def test_unsupported_and_empty_uploads_are_refused(page: Page, served: Served) -> None:
+def test_unsupported_and_empty_uploads_are_refused(page: Page, served: RunningApp) -> None:
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40)
 
     upload_files(page, [("photo.png", png)])
 
     # The page itself refuses a file type that the upload box does not accept.
     expect(page.get_by_text(re.compile(r"Invalid file type: photo\.png"))).to_be_visible(timeout=10_000)
-    assert "photo.png" not in on_disk(served.docs)
+    assert "photo.png" not in on_disk(served.docs_dir)
 
     upload_files(page, [("empty.txt", b"")])
 
@@ -215,9 +187,9 @@ def test_unsupported_and_empty_uploads_are_refused(page: Page, served: Served) -
     assert "photo.png" not in document_rows(page)
 
 
-def test_reindex_picks_up_a_file_added_on_disk(page: Page, served: Served) -> None:
+def test_reindex_picks_up_a_file_added_on_disk(page: Page, served: RunningApp) -> None:
     name = "harbour_notes.md"
-    (served.docs / name).write_text(
+    (served.docs_dir / name).write_text(
         "# Harbour notes\n\nThe Velmont harbour crane lifts 64 containers an hour.\n", encoding="utf-8"
     )
 
@@ -230,13 +202,13 @@ def test_reindex_picks_up_a_file_added_on_disk(page: Page, served: Served) -> No
     expect_seeds_listed(page)
 
 
-def test_a_new_page_lists_the_documents_as_they_are_now(page: Page, browser: Browser, served: Served) -> None:
+def test_a_new_page_lists_the_documents_as_they_are_now(page: Page, browser: Browser, served: RunningApp) -> None:
     name = "lantern_fair.md"
     upload_files(page, [(name, b"# Lantern fair\n\nThe Dunmere lantern fair hung 905 lanterns.\n")])
     wait_for_status(page, f"Saved {name}.")
     expect(document_row(page, name)).to_have_count(1)
 
-    later = open_chat(browser, served.app.url)
+    later = open_chat(browser, served.url)
     try:
         open_tab(later, "Documents")
         expect(document_row(later, name)).to_have_count(1, timeout=5_000)

@@ -3,58 +3,50 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import stop
+from polling import wait_until
 
-from assistant import Settings, build_assistant
+from assistant import Settings, build_citewise
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def heartbeat(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 @pytest.fixture
-def chroma_url(tmp_path: Path) -> Iterator[str]:
+def chroma_url(tmp_path: Path, free_port: int) -> Iterator[str]:
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert chroma, "the chroma CLI ships with chromadb; it should be next to the interpreter"
-    port = free_port()
     log = (tmp_path / "chroma.log").open("wb")
     server = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(free_port)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{free_port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
+        if not wait_until(lambda: server.poll() is not None or heartbeat(url), 60, interval=0.2) or server.poll() is not None:
             pytest.fail("the Chroma server did not start: " + (tmp_path / "chroma.log").read_text(errors="replace")[-2000:])
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop(server, timeout=20)
         log.close()
 
 
 def test_sync_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path, docs: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=tmp_path / "data", docs_dir=docs, chroma_url=chroma_url)
-    citewise = build_assistant(settings, embedder=embedder)
+    citewise = build_citewise(settings, embedder=embedder)
     first = citewise.indexer.sync(docs)
     assert len(first.added) == 5 and first.failed == []
     assert not (tmp_path / "data" / "chroma").exists(), "vectors live in the server, not in a local store"

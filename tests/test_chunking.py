@@ -61,7 +61,7 @@ def test_overlong_sentence_is_split_not_truncated() -> None:
 
 
 def test_chunks_fit_the_real_model_window(embedder) -> None:  # type: ignore[no-untyped-def]
-    from index.sync import effective_chunk_tokens
+    from index.nodes import effective_chunk_tokens
 
     limit = effective_chunk_tokens(embedder, 10_000)
     assert limit == embedder.max_tokens - 2  # capped by the model, not by configuration

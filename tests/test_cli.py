@@ -8,15 +8,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from browser_support import REPO
+from polling import wait_until, waiting_on_lock
 
 import assistant.__main__ as assistant_cli
 import index.__main__ as index_cli
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -94,6 +93,7 @@ def test_missing_folder_is_a_clear_error(env: Path, tmp_path: Path, capsys) -> N
     assert "does not exist" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("seeds_copy")  # the index of docs the refused syncs must leave alone
 def test_sync_of_an_empty_folder_is_refused_unless_confirmed(env: Path, docs: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     capsys.readouterr()
@@ -117,6 +117,7 @@ def test_sync_of_an_empty_folder_is_refused_unless_confirmed(env: Path, docs: Pa
     assert "--allow-delete" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("seeds_copy")
 def test_rebuild_of_a_missing_folder_keeps_the_index(env: Path, docs: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     capsys.readouterr()
@@ -139,13 +140,13 @@ def test_a_sync_waiting_for_the_lock_says_so_and_gives_up(env: Path, docs: Path,
     assert f"error: another sync has been writing the index for over 0.5 s (it holds the lock file {lock})" in err
 
 
-def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(tmp_path: Path, docs: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy: Path, docs: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     from assistant.retrieval import Retriever, SearchOptions
     from index import IndexSettings, build_indexer
 
-    data = tmp_path / "data"
-    app = build_indexer(IndexSettings(data_dir=data), embedder=embedder)  # the running app's side
-    app.sync(docs)
+    data = seeds_copy
+    app = build_indexer(IndexSettings(data_dir=data), embedder=embedder)  # the running app's side, over the seeds
+    assert app.sync(docs).embedded == 0
     retriever = Retriever(app.store, app.keywords, embedder, None)
     fact = "The Quillmark observatory recorded 318 meteors in August."
     (docs / "003_8cf9f7c4be1979b2.txt").write_text(fact, encoding="utf-8")
@@ -161,13 +162,7 @@ def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(tmp_path: P
             text=True,
         )
         try:
-            inode = f":{app.lock_path.stat().st_ino} "
-            deadline = time.monotonic() + 120
-            while rebuild.poll() is None and time.monotonic() < deadline:
-                with open("/proc/locks", encoding="ascii") as locks:
-                    if any("->" in line and f" {rebuild.pid} " in line and inode in line for line in locks):
-                        break
-                time.sleep(0.1)
+            wait_until(lambda: rebuild.poll() is not None or waiting_on_lock(rebuild.pid, app.lock_path), 120, interval=0.1)
             assert rebuild.poll() is None, rebuild.communicate()
             assert len(app.store.documents()) == 5, "the rebuild dropped the index while another writer held the lock"
         finally:

@@ -1,6 +1,6 @@
 """Eight chat sessions at once against the real app, over HTTP, while a sync writes to the same index.
 
-The app (`python app.py`, see ``browser_support.run_app``) serves a private copy of the seeds.
+The app (`python app.py`, conftest.py's ``module_app``) serves a private copy of the seeds.
 Each session is its own ``gradio_client.Client`` (its own Gradio session) and holds a two-turn
 conversation: a question about the seeds, then a follow-up that is answerable only with that
 session's own history (asked alone, each follow-up is refused). It passes the chat history that
@@ -23,14 +23,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import REPO, AppStartError, RunningApp, app_env, copy_seeds, run_app
+from browser_support import REPO, AppSpec, RunningApp, app_env, stop
+from polling import wait_until, waiting_on_lock
+
+import index.__main__ as index_cli
 
 pytestmark = pytest.mark.slow
 
@@ -116,19 +118,13 @@ class Session:
     searched: str = ""
 
 
+APP = AppSpec()  # this module's own app over the seeds (conftest.py's module_app): the test adds documents to it
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, Path, Path]]:
-    """The running app, its documents folder and its data folder."""
-    root = tmp_path_factory.mktemp("concurrency")
-    docs = copy_seeds(root / "docs")
-    try:
-        with run_app(root, docs) as app:
-            # run_app puts attempt N's index in data-N and its log in app-N.log.
-            data_dir = root / app.log_path.name.replace("app-", "data-").removesuffix(".log")
-            assert data_dir.is_dir(), data_dir
-            yield app, docs, data_dir
-    except AppStartError as error:
-        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+def served(module_app: RunningApp) -> RunningApp:
+    """The running app, over its own copy of the seeds."""
+    return module_app
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -155,28 +151,22 @@ def extra_document(i: int) -> str:
     )
 
 
-def waiting_on_lock(pid: int, lock: Path) -> bool:
-    """Whether process ``pid`` is blocked waiting for the flock on ``lock`` (Linux /proc/locks)."""
-    inode = f":{lock.stat().st_ino} "
-    with open("/proc/locks", encoding="ascii") as locks:
-        return any("->" in line and f" {pid} " in line and inode in line for line in locks)
+def sync_queues_on_lock(sync: subprocess.Popen[str], lock: Path) -> None:
+    """Wait until the CLI ``sync`` is blocked on the writer lock; fail if it exits or never gets there."""
+    waiting = wait_until(lambda: sync.poll() is not None or waiting_on_lock(sync.pid, lock), TIMEOUT_S, interval=0.1)
+    if sync.poll() is not None:
+        out, err = sync.communicate()
+        pytest.fail(f"the sync exited early ({sync.returncode}):\n{out}\n{err[-3000:]}", pytrace=False)
+    if not waiting:
+        pytest.fail("timed out waiting until the CLI sync queues on the writer lock", pytrace=False)
 
 
-def wait_until(condition: Any, what: str, process: subprocess.Popen[str] | None = None) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not condition():
-        if process is not None and process.poll() is not None:
-            out, err = process.communicate()
-            pytest.fail(f"{what}: the sync exited early ({process.returncode}):\n{out}\n{err[-3000:]}", pytrace=False)
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting until {what}", pytrace=False)
-        time.sleep(0.1)
-
-
-def test_sessions_stay_apart_while_a_sync_writes(served: tuple[RunningApp, Path, Path]) -> None:
+def test_sessions_stay_apart_while_a_sync_writes(
+    served: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gradio_client import Client
 
-    app, docs, data_dir = served
+    app, docs, data_dir = served, served.docs_dir, served.data_dir
     began = time.monotonic()
     api = Client(app.url, verbose=False).view_api(return_format="dict", print_info=False)
     endpoints = api["named_endpoints"]
@@ -239,7 +229,7 @@ def test_sessions_stay_apart_while_a_sync_writes(served: tuple[RunningApp, Path,
             app_sync = pool.submit(reindex)
             try:
                 first_round.wait()  # every first answer is in
-                wait_until(lambda: waiting_on_lock(sync.pid, lock_path), "the CLI sync queues on the writer lock", sync)
+                sync_queues_on_lock(sync, lock_path)
             except threading.BrokenBarrierError:
                 aborted.set()
                 released.set()
@@ -262,9 +252,7 @@ def test_sessions_stay_apart_while_a_sync_writes(served: tuple[RunningApp, Path,
         out, err = sync.communicate(timeout=TIMEOUT_S)
     finally:
         lock.close()
-        if sync.poll() is None:
-            sync.kill()
-            sync.wait()
+        stop(sync)
 
     # The sync finished, and between them the CLI and the app's re-index added every new document once.
     assert sync.returncode == 0, f"sync exited with {sync.returncode}:\n{out}\n{err[-3000:]}"
@@ -274,16 +262,12 @@ def test_sessions_stay_apart_while_a_sync_writes(served: tuple[RunningApp, Path,
     assert counts is not None, f"the app's re-index: {app_status}"
     app_added = int(counts.group(1))
     assert report["added"] + app_added == EXTRA_DOCS, (report, app_status)
-    status = subprocess.run(
-        [sys.executable, "-m", "index", "status", "--json"],
-        cwd=REPO,
-        env=app_env(data_dir, docs, 0),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        check=True,
-    )
-    assert json.loads(status.stdout)["documents"] == 5 + EXTRA_DOCS
+    # The CLI's status, in-process (tests/test_cli.py runs the CLIs as subprocesses).
+    monkeypatch.setenv("CITEWISE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("CITEWISE_DOCS_DIR", str(docs))
+    capsys.readouterr()
+    assert index_cli.main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 5 + EXTRA_DOCS
 
     questions = {c.question for c in CONVERSATIONS} | {c.follow_up for c in CONVERSATIONS}
     for session in sessions:

@@ -5,23 +5,26 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
-from index import IndexSettings, build_indexer
+from browser_support import REPO, copy_seeds
+from polling import wait_until
 
-REPO = Path(__file__).resolve().parent.parent
+from index import IndexSettings, build_indexer
+from index.loader import load
+from index.nodes import NodeBuilder
+
 WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
 
 
 def make_corpus(folder: Path, count: int) -> Path:
     """``count`` small documents of distinct sentences, plus the seeds."""
-    shutil.copytree(REPO / "seeds", folder)
+    copy_seeds(folder)
     rng = random.Random(7)
     for i in range(count):
         sentences = [
@@ -47,6 +50,11 @@ def keyword_rows(path: Path) -> int:
         return 0
 
 
+def written_or_exited(process: subprocess.Popen[bytes], keywords: Path, rows: int) -> bool:
+    """Whether the sync ``process`` has ended, or written at least ``rows`` keyword rows."""
+    return process.poll() is not None or keyword_rows(keywords) >= rows
+
+
 def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     docs = make_corpus(tmp_path / "docs", 40)
     clean = IndexSettings(data_dir=tmp_path / "clean")
@@ -67,9 +75,7 @@ def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder) -> Non
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 120
-        while process.poll() is None and keyword_rows(keywords) < target and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(partial(written_or_exited, process, keywords, target), 120, interval=0.02)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
@@ -86,17 +92,19 @@ def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder) -> Non
     assert again.embedded == 0 and len(again.unchanged) == 45
 
 
-def test_half_written_new_version_is_completed_and_the_old_one_removed(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_half_written_new_version_is_completed_and_the_old_one_removed(docs: Path, seeds_copy: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     """An edit whose new chunks were half written when the process died: the next sync finishes the job."""
     victim = "000_1431dd1dd5b40ef7.txt"
-    docs = make_corpus(tmp_path / "docs", 0)
-    settings = IndexSettings(data_dir=tmp_path / "data")
+    settings = IndexSettings(data_dir=seeds_copy)  # the seeds, indexed
     indexer = build_indexer(settings, embedder=embedder)
-    indexer.sync(docs)
+    assert indexer.sync(docs).embedded == 0
     old_ids = {i for i, m in indexer.store.iter_metadatas() if m["source"] == victim}
     (docs / victim).write_text((docs / victim).read_text(encoding="utf-8") + "\n\nA new closing paragraph.", encoding="utf-8")
     new_hash = hashlib.sha256((docs / victim).read_bytes()).hexdigest()
-    new_nodes = indexer._nodes(victim, docs / victim, new_hash, indexer.sync(docs, dry_run=True))
+    # The nodes a sync builds for the new version (the same builder and settings the indexer uses).
+    builder = NodeBuilder(embedder, settings.chunk_tokens, settings.chunk_overlap_sentences)
+    new_nodes = builder.build(victim, new_hash, load(docs / victim))
+    assert len(new_nodes) > 1
     # Half of the new version reaches the store, then the process "dies".
     for node in new_nodes[: len(new_nodes) // 2]:
         node.embedding = embedder.get_text_embedding(node.get_content())

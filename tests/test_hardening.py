@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 import assistant.__main__ as assistant_cli
 import index.__main__ as index_cli
-from assistant import QuestionError, Settings, Turn, build_assistant
+from assistant import QuestionError, Settings, Turn, build_citewise
 from assistant.generate import LLMAnswerer
 from assistant.history import estimate_tokens, within_budget
 from assistant.retrieval import Passage
@@ -94,8 +94,8 @@ def test_a_batch_answers_every_line_and_reports_failures_in_place(seeded, monkey
     assert searched[0]["error"] and searched[0]["results"] == [] and searched[1]["results"]
 
 
-def test_the_question_limit_is_a_setting(settings, embedder) -> None:  # type: ignore[no-untyped-def]
-    built = build_assistant(settings.model_copy(update={"max_question_chars": 10}), embedder=embedder)
+def test_the_question_limit_is_a_setting(settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    built = build_citewise(settings.model_copy(update={"max_question_chars": 10}), embedder=fake_embedder)
     with pytest.raises(QuestionError, match="limit is 10"):
         built.assistant.ask("How many masks?")
 
@@ -181,16 +181,16 @@ def test_no_llm_backend_exists_unless_configured(tmp_path: Path, monkeypatch: py
         base.model_copy(update={"llm": "openai"}).llm_endpoints()
 
 
-def test_the_settings_tab_offers_only_configured_answerers(settings, embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_settings_tab_offers_only_configured_answerers(settings, fake_embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     for name in ("CITEWISE_OLLAMA_URL", "CITEWISE_OPENAI_BASE_URL", "CITEWISE_OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    plain = build_assistant(settings, embedder=embedder)
+    plain = build_citewise(settings, embedder=fake_embedder)
     assert plain.assistant.backends == ["extractive"]
     demo = create_app(plain)
     radio = next(block for block in demo.blocks.values() if getattr(block, "elem_id", None) == "cw-pref-backend")
     assert [choice[1] for choice in radio.choices] == ["extractive"]  # type: ignore[attr-defined]
     assert demo.analytics_enabled is False
-    local = build_assistant(settings.model_copy(update={"ollama_url": "http://127.0.0.1:9"}), embedder=embedder)
+    local = build_citewise(settings.model_copy(update={"ollama_url": "http://127.0.0.1:9"}), embedder=fake_embedder)
     assert local.assistant.backends == ["extractive", "ollama"]
 
 

@@ -1,4 +1,7 @@
-"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits."""
+"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits.
+These rules do not hang on the embedding model, so the fake one embeds; only the test that asks the
+app for an answer uses the real models (over a copy of the seeds index).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from polling import returns_within, wait_until, waiting_on_lock
 
-from assistant.library import Library
 from assistant.retrieval import Retriever, SearchOptions
 from index import IndexBusyError, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
-from index.sync import is_mass_delete
+from index.library import Library
+from index.plan import is_mass_delete
 
 QUILLMARK = "The Quillmark observatory recorded 318 meteors in August."
 
@@ -27,9 +31,9 @@ def index_settings(tmp_path: Path) -> IndexSettings:
 
 
 @pytest.fixture
-def indexer(index_settings: IndexSettings, embedder, docs: Path):  # type: ignore[no-untyped-def]
+def indexer(index_settings: IndexSettings, fake_embedder, docs: Path):  # type: ignore[no-untyped-def]
     """An index of the five seed documents."""
-    built = build_indexer(index_settings, embedder=embedder)
+    built = build_indexer(index_settings, embedder=fake_embedder)
     assert len(built.sync(docs).added) == 5
     return built
 
@@ -63,15 +67,6 @@ def lock_is_free(lock_path: Path) -> bool:
             return False
         fcntl.flock(probe, fcntl.LOCK_UN)
         return True
-
-
-def eventually(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # --- Mass deletes ----------------------------------------------------------------------------------
@@ -161,16 +156,16 @@ def test_the_watcher_logs_a_refused_sync_and_carries_on(indexer, docs: Path, tmp
     with caplog.at_level(logging.WARNING, logger="index.watch"):
         thread.start()
         try:
-            assert eventually(lambda: len(reports) == 1)
+            assert wait_until(lambda: len(reports) == 1)
             aside.mkdir()
             for path in list(docs.iterdir()):  # the folder's drive goes away, leaving its empty mount point
                 shutil.move(path, aside / path.name)
-            assert eventually(lambda: any("refused to delete 5 of the 5" in r.message for r in caplog.records))
+            assert wait_until(lambda: any("refused to delete 5 of the 5" in r.message for r in caplog.records))
             assert thread.is_alive() and len(reports) == 1 and len(indexer.store.documents()) == 5
             for path in aside.iterdir():  # the drive is back, with one new document
                 shutil.move(path, docs / path.name)
             (docs / "note.txt").write_text("The harbour master logged 87 ships in March.", encoding="utf-8")
-            assert eventually(lambda: any(r.added == ["note.txt"] for r in reports))
+            assert wait_until(lambda: any(r.added == ["note.txt"] for r in reports))
         finally:
             stop.set()
             thread.join(timeout=10)
@@ -201,10 +196,10 @@ def test_the_app_starts_on_its_existing_index_when_the_folder_is_empty(citewise,
 
 
 def test_rebuild_holds_the_writer_lock_from_the_drop_to_the_end(
-    indexer, index_settings: IndexSettings, embedder, docs: Path, held_lock
+    indexer, index_settings: IndexSettings, fake_embedder, docs: Path, held_lock
 ) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(indexer)
-    rebuilder = build_indexer(index_settings, embedder=embedder, rebuild=True)
+    rebuilder = build_indexer(index_settings, embedder=fake_embedder, rebuild=True)
     rebuilder.lock_timeout = 0.3
     with pytest.raises(IndexBusyError):
         rebuilder.rebuild(docs)
@@ -220,10 +215,10 @@ def test_rebuild_holds_the_writer_lock_from_the_drop_to_the_end(
 
 
 def test_rebuild_refuses_a_missing_or_empty_folder_before_dropping_anything(
-    indexer, index_settings: IndexSettings, embedder, tmp_path: Path
+    indexer, index_settings: IndexSettings, fake_embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(indexer)
-    rebuilder = build_indexer(index_settings, embedder=embedder, rebuild=True)
+    rebuilder = build_indexer(index_settings, embedder=fake_embedder, rebuild=True)
     with pytest.raises(FileNotFoundError):
         rebuilder.rebuild(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
@@ -234,10 +229,10 @@ def test_rebuild_refuses_a_missing_or_empty_folder_before_dropping_anything(
 
 
 def test_an_index_opened_for_rebuild_with_other_settings_is_not_synced_into(
-    indexer, tmp_path: Path, embedder, docs: Path
+    indexer, tmp_path: Path, fake_embedder, docs: Path
 ) -> None:  # type: ignore[no-untyped-def]
     other = IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100)
-    rebuilder = build_indexer(other, embedder=embedder, rebuild=True)
+    rebuilder = build_indexer(other, embedder=fake_embedder, rebuild=True)
     with pytest.raises(IndexMismatchError, match="rebuild"):
         rebuilder.sync(docs)
     rebuilder.rebuild(docs)
@@ -249,13 +244,13 @@ def test_an_index_opened_for_rebuild_with_other_settings_is_not_synced_into(
 
 
 def test_a_store_opened_before_a_rebuild_reopens_the_rebuilt_collection(
-    indexer, index_settings: IndexSettings, embedder, docs: Path
+    indexer, index_settings: IndexSettings, fake_embedder, docs: Path
 ) -> None:  # type: ignore[no-untyped-def]
     # `indexer` plays the running app, `cli` the `python -m index rebuild` beside it.
-    retriever = Retriever(indexer.store, indexer.keywords, embedder, None)
+    retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None)
     stale = indexer.store.collection.id
     (docs / "003_8cf9f7c4be1979b2.txt").write_text(QUILLMARK, encoding="utf-8")
-    cli = build_indexer(index_settings, embedder=embedder, rebuild=True)
+    cli = build_indexer(index_settings, embedder=fake_embedder, rebuild=True)
     cli.rebuild(docs)
     assert cli.store.collection.id != stale == indexer.store.collection.id
 
@@ -289,8 +284,9 @@ def test_a_writer_gives_up_after_the_lock_timeout_naming_the_lock(indexer, docs:
     indexer.lock_timeout = 0.5
     began = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="index.sync"), pytest.raises(IndexBusyError) as busy:
-        indexer.sync(docs)
-    assert 0.5 <= time.monotonic() - began < 10
+        returns_within(lambda: indexer.sync(docs), 120, "the waiting sync")
+    # It waited out its timeout before giving up (a lower bound: no machine is too slow for it).
+    assert time.monotonic() - began >= 0.5
     assert str(indexer.lock_path) in str(busy.value) and "CITEWISE_LOCK_TIMEOUT" in str(busy.value)
     assert isinstance(busy.value, TimeoutError)
     assert [r.message for r in caplog.records] == [f"waiting for another sync to finish (lock file {indexer.lock_path})"]
@@ -298,7 +294,7 @@ def test_a_writer_gives_up_after_the_lock_timeout_naming_the_lock(indexer, docs:
 
     held_lock.set()
     # The abandoned wait takes the lock when it is freed and hands it straight back.
-    assert eventually(lambda: lock_is_free(indexer.lock_path))
+    assert wait_until(lambda: lock_is_free(indexer.lock_path))
     indexer.lock_timeout = 30
     assert indexer.sync(docs).added == ["new.txt"]
 
@@ -312,13 +308,7 @@ def test_a_waiting_writer_queues_on_the_lock_and_goes_on_when_it_is_freed(indexe
     writer.start()
     # The callback tells the user (the CLI prints it), in place of the warning in the log.
     # Queued in the kernel, as /proc/locks shows a blocked flock ("->"), not polling.
-    inode = f":{indexer.lock_path.stat().st_ino} "
-
-    def queued() -> bool:
-        with open("/proc/locks", encoding="ascii") as locks:
-            return any("->" in line and f" {os.getpid()} " in line and inode in line for line in locks)
-
-    assert eventually(queued)
+    assert wait_until(lambda: waiting_on_lock(os.getpid(), indexer.lock_path))
     assert writer.is_alive() and waits == [indexer.lock_path]
     held_lock.set()
     writer.join(timeout=60)

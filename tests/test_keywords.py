@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import index.text as text_rules
 from index import KeywordIndex
+from index.keywords import content_words, query_terms
 
 COMMON = ["object", "function", "value", "module", "return"]
 RARE = ["zeppelin", "quokka", "marzipan"]
@@ -56,6 +58,12 @@ def test_a_query_within_the_budget_is_a_plain_or(tmp_path: Path, rows: list[tupl
     full = index(tmp_path, rows, budget=10**9).search("quokka zeppelin filler7", 20)
     within = index(tmp_path, rows, budget=10_000).search("quokka zeppelin filler7", 20)
     assert [(h.chunk_id, round(h.score, 9)) for h in within] == [(h.chunk_id, round(h.score, 9)) for h in full]
+
+
+def test_queries_are_read_with_the_shared_text_rules() -> None:
+    # Keyword search, condensing and the extractive answerer read a question's words one way.
+    assert query_terms is text_rules.query_terms and content_words is text_rules.content_words
+    assert query_terms("Which quokka did the WHO see?") == ["quokka", "who", "see"]
 
 
 def test_scope_to_sources_applies_to_every_part(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:

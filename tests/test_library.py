@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import SEEDS
+from fakes import FakeEmbedder
 
-from assistant.library import Library, SavedUpload, UploadError, safe_name
 from index import IndexSettings, build_indexer
+from index.library import Library, SavedUpload, UploadError, safe_name
 
 
 @pytest.mark.parametrize(
@@ -102,9 +104,7 @@ def test_upload_limits(citewise, tmp_path: Path) -> None:  # type: ignore[no-unt
         library.save_upload("big.txt", big)
     with pytest.raises(UploadError, match="not inside"):
         library.delete("../outside.txt")
-    assert sorted(p.name for p in library.docs_dir.iterdir()) == sorted(
-        p.name for p in (Path(__file__).parent.parent / "seeds").iterdir()
-    )
+    assert sorted(p.name for p in library.docs_dir.iterdir()) == sorted(p.name for p in SEEDS.iterdir())
 
 
 def test_failed_files_show_in_the_list(citewise) -> None:  # type: ignore[no-untyped-def]
@@ -117,9 +117,9 @@ def test_failed_files_show_in_the_list(citewise) -> None:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def library(tmp_path: Path, embedder) -> Library:  # type: ignore[no-untyped-def]
-    """A library over an empty folder and a real (empty) index."""
-    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+def library(tmp_path: Path, fake_embedder: FakeEmbedder) -> Library:
+    """A library over an empty folder and a real (empty) index; the fake embedder, as nothing here is ranked."""
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder)
     return Library(tmp_path / "docs", indexer, max_upload_bytes=10_000_000)
 
 
@@ -203,8 +203,8 @@ def test_without_hard_links_a_taken_name_is_still_renamed(
     assert listing(library.docs_dir) == {"a (2).txt": "two", "a.txt": "one"}
 
 
-def test_upload_limit_is_the_lower_of_the_upload_and_indexing_limits(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data", max_file_mb=0.01), embedder=embedder)
+def test_upload_limit_is_the_lower_of_the_upload_and_indexing_limits(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data", max_file_mb=0.01), embedder=fake_embedder)
     document = incoming(tmp_path, "long.txt", "A line about harbours. " * 600)  # about 14 kB
     generous = Library(tmp_path / "docs", indexer, max_upload_bytes=50_000_000)
     with pytest.raises(UploadError, match=r"0\.0 MB is over the 0\.01 MB upload limit \(set by CITEWISE_MAX_FILE_MB\)"):
@@ -233,10 +233,12 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
-def test_a_full_disk_fails_one_file_cleanly_and_the_rest_are_saved_and_indexed(tiny_disk: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_disk_fails_one_file_cleanly_and_the_rest_are_saved_and_indexed(
+    tiny_disk: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     from ui.documents import save_uploads, sync_markdown
 
-    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder)
     library = Library(tiny_disk, indexer, max_upload_bytes=10_000_000)
     big = incoming(tmp_path, "report.txt", "The harbour report. " * 10_000)  # 200 kB on a 64 kB disk
     with pytest.raises(UploadError, match=r"^report\.txt could not be saved: No space left on device$"):

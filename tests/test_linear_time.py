@@ -6,13 +6,14 @@ many minutes on 1 MB, never on a slow or busy machine. Nothing here times anythi
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import polling
 import pytest
+from browser_support import SEEDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,6 @@ from index.chunker import chunk_text
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MB = 1_000_000
 LIMIT_S = 60
 
@@ -187,15 +187,7 @@ INPUTS = _pathological()
 
 def finishes(work: Callable[[], object]) -> None:
     """Run ``work`` in a child process; fail if it raises or runs past ``LIMIT_S``."""
-    # A forked child starts with everything imported; a fresh interpreter spends seconds importing llama-index.
-    child = multiprocessing.get_context("fork").Process(target=work)
-    child.start()
-    child.join(LIMIT_S)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        pytest.fail(f"still running after {LIMIT_S} s on 1 MB: quadratic again?")
-    assert child.exitcode == 0, "the child raised (its traceback is in the captured stderr)"
+    polling.finishes(work, LIMIT_S, "1 MB of text")
 
 
 @pytest.mark.parametrize("name", INPUTS)

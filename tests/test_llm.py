@@ -1,14 +1,19 @@
-"""LLM backends against real local HTTP servers speaking the OpenAI and Ollama protocols."""
+"""LLM backends against real local HTTP servers speaking the OpenAI and Ollama protocols.
+
+The real models retrieve and verify over a copy of the seeds index (``seeds_copy``): which passages reach
+the prompt, and which sentences count as supported, are theirs to decide.
+"""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
 from llm_servers import serve
 
-from assistant import Turn, build_assistant
+from assistant import Turn, build_citewise
+
+pytestmark = pytest.mark.usefixtures("seeds_copy")
 
 WHO = "How much did China donate to the WHO?"
 
@@ -30,8 +35,8 @@ def make(settings, embedder, backend: str, url: str, model: str = "m1"):  # type
         configured = settings.model_copy(update={"llm": "openai", "openai_base_url": url, "openai_model": model})
     else:
         configured = settings.model_copy(update={"llm": "ollama", "ollama_url": url, "ollama_model": model})
-    built = build_assistant(configured, embedder=embedder)
-    built.indexer.sync(configured.docs_dir)
+    built = build_citewise(configured, embedder=embedder)
+    assert built.indexer.sync(configured.docs_dir).embedded == 0  # the seeds were indexed already
     return built
 
 
@@ -114,15 +119,9 @@ def test_follow_up_is_condensed_by_the_llm_and_history_is_sent(settings, embedde
     assert answer.sentences[0].supported and answer.citations[0].source == "000_1431dd1dd5b40ef7.txt"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
-def test_unreachable_server_is_a_clear_message(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
-    url = f"http://127.0.0.1:{free_port()}" + ("/v1" if backend == "openai" else "")
+def test_unreachable_server_is_a_clear_message(settings, embedder, backend: str, free_port: int) -> None:  # type: ignore[no-untyped-def]
+    url = f"http://127.0.0.1:{free_port}" + ("/v1" if backend == "openai" else "")
     answer = make(settings, embedder, backend, url).assistant.ask(WHO).complete()
     assert "unreachable" in answer.text and "Traceback" not in answer.text
     assert answer.error and answer.citations == []

@@ -13,9 +13,9 @@ def test_answers_with_no_api_key_and_no_global_llama_index_settings(settings, em
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     from llama_index.core import Settings as LlamaSettings
 
-    from assistant import build_assistant
+    from assistant import build_citewise
 
-    built = build_assistant(settings, embedder=embedder)
+    built = build_citewise(settings, embedder=embedder)
     built.indexer.sync(settings.docs_dir)
     answer = built.assistant.ask("How much did China donate to the WHO?").complete()
     assert "20 million" in answer.text

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
+
 import pytest
 
+import assistant.shapes
 from assistant.shapes import shape_of
 
 
@@ -103,6 +106,11 @@ def test_lower_case_identifiers_name_an_answer(question: str, sentence: str) -> 
     # Technical answers are identifiers, not capitalised names: a function, a folder, a macro, an option, a variable.
     assert shape_of(question).loosened().states(sentence)
     assert not shape_of(question).loosened().states("It is described in the section on timers and their defaults.")
+
+
+def test_the_worked_example_holds() -> None:
+    results = doctest.testmod(assistant.shapes)
+    assert results.attempted >= 2 and results.failed == 0
 
 
 def test_a_loosened_shape_forgets_only_the_named_kind() -> None:

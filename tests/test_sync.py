@@ -1,4 +1,8 @@
-"""Incremental, idempotent sync against a real Chroma and the real embedding model."""
+"""Incremental, idempotent sync against a real Chroma and the real embedding model.
+
+The first sync of the seeds is tested once; the other tests start from a copy of an index of the
+seeds built by such a sync (``seeds_copy``), and sync again from there.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,29 @@ import time
 from pathlib import Path
 
 import pytest
+from polling import wait_until
 
 from index import IndexMismatchError, IndexSettings, build_indexer
 
 
 @pytest.fixture
-def indexer(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+def empty(tmp_path: Path, embedder):  # type: ignore[no-untyped-def]
+    """An empty index."""
     return build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder)
+
+
+@pytest.fixture
+def indexer(seeds_copy: Path, embedder):  # type: ignore[no-untyped-def]
+    """An index of the seeds in ``docs``, as a first sync left it."""
+    return build_indexer(IndexSettings(data_dir=seeds_copy), embedder=embedder)
 
 
 def chunk_sources(indexer) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(meta["source"] for _, meta in indexer.store.iter_metadatas())
 
 
-def test_first_sync_indexes_everything_and_second_embeds_nothing(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+def test_first_sync_indexes_everything_and_second_embeds_nothing(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer = empty
     first = indexer.sync(docs)
     assert sorted(first.added) == sorted(p.name for p in docs.iterdir())
     assert first.failed == [] and first.embedded == first.chunks > 5
@@ -76,7 +89,8 @@ def test_delete_and_rename(indexer, docs: Path) -> None:  # type: ignore[no-unty
     assert {s for (s, _) in indexer.keywords.counts()} == sources
 
 
-def test_bad_files_are_reported_and_the_rest_indexed(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_reported_and_the_rest_indexed(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer = empty
     (docs / "empty.txt").write_text("")
     (docs / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
     (docs / "latin1.md").write_bytes("d\xe9j\xe0 vu".encode("latin-1"))
@@ -147,21 +161,12 @@ def test_keyword_rows_left_by_a_kill_between_the_two_deletes_are_cleaned(indexer
     assert sum(counts.values()) == indexer.store.count()
 
 
-def test_opening_with_another_model_or_chunk_size_refuses(tmp_path: Path, embedder, docs: Path) -> None:  # type: ignore[no-untyped-def]
-    build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder).sync(docs)
+def test_opening_with_another_model_or_chunk_size_refuses(tmp_path: Path, embedder, docs: Path, seeds_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    assert build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=embedder).sync(docs).embedded == 0
     with pytest.raises(IndexMismatchError, match="rebuild"):
         build_indexer(IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100), embedder=embedder)
     rebuilt = build_indexer(IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100), embedder=embedder, rebuild=True)
     assert rebuilt.rebuild(docs).chunks > 0
-
-
-def wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_watch_follows_adds_edits_and_deletes(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +179,7 @@ def test_watch_follows_adds_edits_and_deletes(indexer, docs: Path) -> None:  # t
     )
     thread.start()
     try:
-        assert wait_for(lambda: len(reports) >= 1)
+        assert wait_until(lambda: len(reports) >= 1)
         note = docs / "note.md"
         # Written in pieces, as an editor or a copy would: only the settled content counts.
         with note.open("w", encoding="utf-8") as handle:
@@ -182,12 +187,12 @@ def test_watch_follows_adds_edits_and_deletes(indexer, docs: Path) -> None:  # t
             handle.flush()
             time.sleep(0.1)
             handle.write("87 ships in March.")
-        assert wait_for(lambda: "note.md" in chunk_sources(indexer))
+        assert wait_until(lambda: "note.md" in chunk_sources(indexer))
         settled = ["The harbour master logged 87 ships in March."]
-        assert wait_for(lambda: indexer.store.collection.get(where={"source": "note.md"})["documents"] == settled)
+        assert wait_until(lambda: indexer.store.collection.get(where={"source": "note.md"})["documents"] == settled)
         assert indexer.keywords.search("harbour master ships", 5)[0].source == "note.md"
         note.unlink()
-        assert wait_for(lambda: "note.md" not in chunk_sources(indexer))
+        assert wait_until(lambda: "note.md" not in chunk_sources(indexer))
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -195,7 +200,7 @@ def test_watch_follows_adds_edits_and_deletes(indexer, docs: Path) -> None:  # t
     assert all(r.failed == [] for r in reports)
 
 
-def test_oversized_file_is_reported_and_its_old_chunks_dropped(tmp_path: Path, embedder, docs: Path) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_file_is_reported_and_its_old_chunks_dropped(tmp_path: Path, embedder, docs: Path, seeds_copy: Path) -> None:  # type: ignore[no-untyped-def]
     indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data", max_file_mb=0.01), embedder=embedder)
     indexer.sync(docs)
     big = docs / "001_8ca9ff445ec2607f.txt"

@@ -1,4 +1,4 @@
-"""The Gradio interface: chat, documents, retrieval inspector and settings tabs."""
+"""The Gradio interface: chat (with saved chats), documents, retrieval inspector and settings tabs."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def create_app(citewise: Citewise) -> gr.Blocks:
         preferences = gr.State(Preferences.defaults(citewise))
         gr.Markdown("## Citewise — ask your documents")
         with gr.Tab("Chat"):
-            chat_tab(citewise, preferences)
+            chat_tab(citewise, preferences, demo)
         with gr.Tab("Documents") as documents:
             table, choice = documents_tab(citewise)
         with gr.Tab("Retrieval inspector"):

@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import gradio as gr
 
 from assistant import Citewise
-from assistant.library import Library, UploadError
-from index import SUPPORTED_SUFFIXES, IndexBusyError, SyncReport, UnsafeSyncError
-from index.sync import Progress
+from index import (
+    SUPPORTED_SUFFIXES,
+    DocumentState,
+    DocumentStatus,
+    IndexBusyError,
+    ListedDocument,
+    Progress,
+    SavedUpload,
+    SyncReport,
+    UnsafeSyncError,
+    UploadError,
+)
 from ui.render import escape_markdown
 
 HEADERS = ["Document", "Title", "Chunks", "Pages", "Status"]
 
 
+class DocumentsFolder(Protocol):
+    """What the tab needs of the documents folder: ``Citewise`` in the app, its ``Library`` in tests."""
+
+    def save_upload(self, original_name: str, uploaded: Path, *, replace: bool = False) -> SavedUpload:
+        """Save one uploaded file into the folder."""
+        ...
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Re-index the folder."""
+        ...
+
+    def documents(self) -> list[ListedDocument]:
+        """Every document of the folder with its state."""
+        ...
+
+
 def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     """Build the tab; returns the table and the document picker so the page can refresh them on load."""
-    library = citewise.library
     with gr.Row():
         with gr.Column():
             upload = gr.File(
@@ -30,10 +54,10 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             replace_box = gr.Checkbox(label="Replace documents with the same name", value=False, elem_id="cw-replace")
         with gr.Column():
             reindex = gr.Button("Re-index the documents folder", elem_id="cw-reindex")
-            choice = gr.Dropdown(label="Document", choices=sources(library), elem_id="cw-doc-choice")
+            choice = gr.Dropdown(label="Document", choices=sources(citewise), elem_id="cw-doc-choice")
             delete = gr.Button("Delete document", variant="stop", elem_id="cw-delete")
     status = gr.Markdown(elem_id="cw-sync-status")
-    table = gr.Dataframe(headers=HEADERS, value=rows(library), interactive=False, elem_id="cw-documents")
+    table = gr.Dataframe(headers=HEADERS, value=rows(citewise), interactive=False, elem_id="cw-documents")
 
     def progress_of(progress: gr.Progress) -> Progress:
         def update(done: int, total: int, chunks: int) -> None:
@@ -42,21 +66,21 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
         return update
 
     def on_upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        lines = save_uploads(library, [Path(file) for file in files or []], replace=replace)
-        text = sync_markdown(library, progress_of(progress), "\n\n".join(lines))
-        return None, text, rows(library), picker(library)
+        lines = save_uploads(citewise, [Path(file) for file in files or []], replace=replace)
+        text = sync_markdown(citewise, progress_of(progress), "\n\n".join(lines))
+        return None, text, rows(citewise), picker(citewise)
 
     def on_reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return sync_markdown(library, progress_of(progress)), rows(library), picker(library)
+        return sync_markdown(citewise, progress_of(progress)), rows(citewise), picker(citewise)
 
     def on_delete(source: str | None) -> tuple[Any, ...]:
         if not source:
-            return "Choose a document to delete.", rows(library), picker(library)
+            return "Choose a document to delete.", rows(citewise), picker(citewise)
         try:
-            library.delete(source)
+            citewise.delete_document(source)
         except (UploadError, IndexBusyError) as error:
-            return f"Not deleted: {escape_markdown(str(error))}", rows(library), picker(library)
-        return f"Deleted {escape_markdown(source)}.", rows(library), picker(library)
+            return f"Not deleted: {escape_markdown(str(error))}", rows(citewise), picker(citewise)
+        return f"Deleted {escape_markdown(source)}.", rows(citewise), picker(citewise)
 
     upload.upload(on_upload, [upload, replace_box], [upload, status, table, choice])
     reindex.click(on_reindex, None, [status, table, choice])
@@ -64,17 +88,17 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     return table, choice
 
 
-def save_uploads(library: Library, files: list[Path], *, replace: bool) -> list[str]:
+def save_uploads(folder: DocumentsFolder, files: list[Path], *, replace: bool) -> list[str]:
     """Save each uploaded file, a refused or failed one never stopping the rest; returns the status lines.
 
     Example:
-        >>> save_uploads(library, [Path("/tmp/gradio/1/report.pdf")], replace=False)
+        >>> save_uploads(folder, [Path("/tmp/gradio/1/report.pdf")], replace=False)
         ['Saved report (2).pdf (a document named report.pdf already exists).']
     """
     saved, notes, refused = [], [], []
     for path in files:
         try:
-            result = library.save_upload(path.name, path, replace=replace)
+            result = folder.save_upload(path.name, path, replace=replace)
         except UploadError as error:
             refused.append(f"Refused: {escape_markdown(str(error))}")
             continue
@@ -88,10 +112,10 @@ def save_uploads(library: Library, files: list[Path], *, replace: bool) -> list[
     return ([f"Saved {', '.join(saved)}."] if saved else []) + notes + refused
 
 
-def sync_markdown(library: Library, progress: Progress | None = None, prefix: str = "") -> str:
+def sync_markdown(folder: DocumentsFolder, progress: Progress | None = None, prefix: str = "") -> str:
     """Sync the folder and describe the outcome; a refused or timed-out sync is explained, not raised."""
     try:
-        report = library.sync(progress)
+        report = folder.sync(progress)
     except (UnsafeSyncError, IndexBusyError) as error:
         # The index is unchanged; say why, so a missing folder is noticed before anything is lost.
         return "\n\n".join(part for part in (prefix, f"**Index not changed:** {escape_markdown(str(error))}") if part)
@@ -100,22 +124,27 @@ def sync_markdown(library: Library, progress: Progress | None = None, prefix: st
 
 def refresh(citewise: Citewise) -> tuple[list[list[Any]], Any]:
     """Current table rows and picker, for a page that just loaded or a tab just opened."""
-    return rows(citewise.library), picker(citewise.library)
+    return rows(citewise), picker(citewise)
 
 
-def sources(library: Library) -> list[str]:
+def sources(folder: DocumentsFolder) -> list[str]:
     """Every document the list shows, failed ones included, so any of them can be deleted."""
-    return [row.source for row in library.rows()]
+    return [document.source for document in folder.documents()]
 
 
-def picker(library: Library) -> Any:
+def picker(folder: DocumentsFolder) -> Any:
     """The document dropdown with current choices."""
-    return gr.Dropdown(choices=sources(library), value=None)
+    return gr.Dropdown(choices=sources(folder), value=None)
 
 
-def rows(library: Library) -> list[list[Any]]:
+def rows(folder: DocumentsFolder) -> list[list[Any]]:
     """The documents table's rows."""
-    return [[r.source, r.title, r.chunks, r.pages, r.status] for r in library.rows()]
+    return [[d.source, d.title, d.chunks, d.pages, status_text(d.status)] for d in folder.documents()]
+
+
+def status_text(status: DocumentStatus) -> str:
+    """The table's Status cell: "indexed", "incomplete", or "failed: " and why."""
+    return f"{status.kind.value}: {status.detail}" if status.kind is DocumentState.FAILED else status.kind.value
 
 
 def report_markdown(report: SyncReport, prefix: str = "") -> str:

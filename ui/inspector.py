@@ -23,7 +23,7 @@ def inspector_tab(citewise: Citewise, preferences: gr.State) -> None:
             return "<p class='cw-empty'>Type a query.</p>"
         options = (prefs or Preferences.defaults(citewise)).options
         try:
-            return render_retrieval(citewise.assistant.search(text.strip(), options=options))
+            return render_retrieval(citewise.search(text.strip(), options=options))
         except QuestionError as error:
             return f"<p class='cw-empty'>{html.escape(str(error))}</p>"
 

@@ -7,8 +7,7 @@ from typing import Any, cast
 
 import gradio as gr
 
-from assistant import Citewise
-from assistant.retrieval import Mode, SearchOptions
+from assistant import Citewise, RetrievalMode, SearchOptions
 
 
 @dataclass(frozen=True)
@@ -21,22 +20,24 @@ class Preferences:
     @classmethod
     def defaults(cls, citewise: Citewise) -> Preferences:
         """The configured answerer and retrieval options."""
-        return cls(backend=citewise.assistant.backend, options=citewise.assistant.retriever.defaults)
+        choices = citewise.choices()
+        return cls(backend=choices.backend, options=choices.search)
 
 
 def settings_tab(citewise: Citewise, preferences: gr.State) -> None:
     """Controls that change this session's preferences on the spot."""
-    start = Preferences.defaults(citewise)
-    has_reranker = citewise.assistant.retriever.reranker is not None
+    choices = citewise.choices()
+    start = Preferences(backend=choices.backend, options=choices.search)
+    has_reranker = choices.has_reranker
     with gr.Row():
         backend = gr.Radio(
-            citewise.assistant.backends,
+            list(choices.backends),
             value=start.backend,
             label="Answerer",
             elem_id="cw-pref-backend",
             info="extractive quotes the documents (no LLM); an LLM server is listed only when it was configured",
         )
-        mode = gr.Radio(["hybrid", "dense", "keyword"], value=start.options.mode, label="Retrieval", elem_id="cw-pref-mode")
+        mode = gr.Radio(list(choices.retrieval_modes), value=start.options.mode, label="Retrieval", elem_id="cw-pref-mode")
     with gr.Row():
         top_k = gr.Slider(1, 20, value=start.options.top_k, step=1, label="Passages kept at most (top-k)", elem_id="cw-pref-topk")
         threshold = gr.Slider(
@@ -51,7 +52,7 @@ def settings_tab(citewise: Citewise, preferences: gr.State) -> None:
             value=start.options.rerank, label="Rerank with the cross-encoder", interactive=has_reranker, elem_id="cw-pref-rerank"
         )
     scope = gr.Dropdown(
-        choices=sorted(citewise.indexer.store.documents()),
+        choices=citewise.sources(),
         value=[],
         multiselect=True,
         label="Only search these documents (empty: all)",
@@ -64,7 +65,7 @@ def settings_tab(citewise: Citewise, preferences: gr.State) -> None:
             backend=backend_,
             options=replace(
                 start.options,
-                mode=cast(Mode, mode_),
+                mode=cast(RetrievalMode, mode_),
                 top_k=int(top_k_),
                 min_rerank_score=float(threshold_),
                 rerank=bool(rerank_) and has_reranker,
@@ -76,7 +77,7 @@ def settings_tab(citewise: Citewise, preferences: gr.State) -> None:
     controls: list[Any] = [backend, mode, top_k, threshold, rerank, scope]
     for control in controls:
         control.change(update, controls, [preferences, summary])
-    scope.focus(lambda: gr.Dropdown(choices=sorted(citewise.indexer.store.documents())), None, scope)
+    scope.focus(lambda: gr.Dropdown(choices=citewise.sources()), None, scope)
 
 
 def describe(prefs: Preferences) -> str:

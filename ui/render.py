@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
 
-from assistant import Answer, Citation
-from assistant.retrieval import Retrieval
-from ui.viewer import document_link
+from assistant import Answer, Citation, CitationState, Retrieval
+from ui.viewer import ROUTE, document_link
 
 CSS = """
 .cw-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
@@ -19,7 +21,22 @@ CSS = """
 .cw-empty { color: var(--body-text-color-subdued); }
 .cw-table { width: 100%; border-collapse: collapse; font-size: 0.9em; }
 .cw-table td, .cw-table th { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top; }
+.cw-source.cw-changed { border-style: dashed; border-color: #d97706; }
+.cw-state { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 4px; font-size: 0.8em; font-weight: 600;
+  background: #fef3c7; color: #92400e; }
+#cw-chats .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 430px; overflow-y: auto; gap: 4px; }
+#cw-chats label { width: 100%; }
+#cw-chats label span { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 """
+
+Messages = list[dict[str, Any]]
+"""Gradio chat messages: ``{"role": "user" | "assistant", "content": Markdown}``."""
+
+# What a reopened answer's source card says when its document no longer reads as it was quoted.
+STATE_MARKS: dict[str, tuple[str, str]] = {
+    "changed": ("changed since", "The document was edited after this answer: the quote shows what it said then."),
+    "deleted": ("document deleted since", "The document was removed after this answer: the quote shows what it said then."),
+}
 
 
 def escape_markdown(text: str) -> str:
@@ -51,13 +68,31 @@ def render_answer(answer: Answer) -> str:
     return shown
 
 
-def render_sources(answer: Answer | None) -> str:
-    """The sources panel: one card per citation, supporting sentences highlighted."""
+def render_messages(answers: Sequence[Answer]) -> Messages:
+    """A saved conversation as chat messages, each question and answer shown as it was when asked."""
+    messages: Messages = []
+    for answer in answers:
+        messages += [{"role": "user", "content": escape_markdown(answer.question)}]
+        messages += [{"role": "assistant", "content": render_answer(answer)}]
+    return messages
+
+
+def render_searched(answer: Answer) -> str:
+    """The line under the chat saying what was searched, when a follow-up was rewritten; "" otherwise."""
+    return f"Searched for: *{escape_markdown(answer.query)}*" if answer.query != answer.question else ""
+
+
+def render_sources(answer: Answer | None, states: Mapping[int, CitationState] | None = None) -> str:
+    """The sources panel: one card per citation, supporting sentences highlighted.
+
+    ``states`` (a reopened answer's) marks each citation whose document changed or went since: the card
+    still shows what was quoted, and links to the document as it is now, if it is still there.
+    """
     if answer is None:
         return "<p class='cw-empty'>Sources of the answer appear here.</p>"
     if answer.refused or not answer.citations:
         return "<p class='cw-empty'>No source: the documents do not answer this question.</p>"
-    return "\n".join(_render_citation(c) for c in answer.citations)
+    return "\n".join(_render_citation(c, (states or {}).get(c.n, "current")) for c in answer.citations)
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> str:
@@ -106,18 +141,29 @@ def _section(item: Citation | object) -> str:
     return f" · <span class='cw-section'>{html.escape(section)}</span>" if section else ""
 
 
-def _render_citation(citation: Citation) -> str:
+def _render_citation(citation: Citation, state: CitationState = "current") -> str:
     title = html.escape(citation.title or citation.source)
+    if state == "current":
+        classes, mark = "cw-source", ""
+        link = _link(document_link(citation), "open in the document")
+    else:
+        label, why = STATE_MARKS[state]
+        classes, mark = "cw-source cw-changed", f" <span class='cw-state' title='{html.escape(why)}'>⚠ {label}</span>"
+        # The saved offsets point into the text as it was: a changed document opens unmarked; a deleted one is gone.
+        link = _link(f"{ROUTE}/{quote(citation.source)}", "open the document as it is now") if state == "changed" else ""
     return (
-        f"<details class='cw-source' id='cw-source-{citation.n}' open>"
-        f"<summary><span class='cw-n'>[{citation.n}]</span> <b>{title}</b>"
+        f"<details class='{classes}' id='cw-source-{citation.n}' open>"
+        f"<summary><span class='cw-n'>[{citation.n}]</span> <b>{title}</b>{mark}"
         f"<br><small>{html.escape(citation.source)}{_page(citation)}{_section(citation)} · "
-        f"relevance {relevance(citation.score)} · "
-        f"<a class='cw-open' href='{html.escape(document_link(citation))}' target='_blank' rel='noopener'>"
-        "open in the document</a>"
+        f"relevance {relevance(citation.score)}{' · ' if link else ''}{link}"
         "</small></summary>"
         f"<blockquote class='cw-quote'>{html.escape(citation.quote)}</blockquote>"
         f"<details class='cw-chunk'><summary>Show the whole passage</summary>"
         f"<div class='cw-text'>{highlight(citation.text, citation.highlights)}</div></details>"
         "</details>"
     )
+
+
+def _link(href: str, text: str) -> str:
+    """A source card's link to the document viewer, opened in a new tab."""
+    return f"<a class='cw-open' href='{html.escape(href)}' target='_blank' rel='noopener'>{text}</a>"

@@ -19,8 +19,8 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import BaseRoute, Route
 
 from assistant import Citation, Citewise
-from assistant.library import OpenedDocument
-from index.loader import LoadedDocument, LoadError
+from index import LoadError, OpenedDocument
+from index.loader import LoadedDocument
 
 ROUTE = "documents"
 _HEADERS = {
@@ -58,14 +58,13 @@ def document_link(citation: Citation) -> str:
 
 def document_routes(citewise: Citewise) -> list[BaseRoute]:
     """The viewer's route, for the app to serve next to the Gradio interface."""
-    library = citewise.library
 
     async def view(request: Request) -> Response:
         if not _signed_in(request):
             return PlainTextResponse("Sign in to the app first.", status_code=401, headers=_HEADERS)
         source = request.path_params["source"]
         try:
-            opened = await run_in_threadpool(library.open, source)
+            opened = await run_in_threadpool(citewise.open_document, source)
         except KeyError:
             return PlainTextResponse(f"No indexed document named {source!r}.", status_code=404, headers=_HEADERS)
         except LoadError as error:

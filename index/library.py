@@ -1,4 +1,4 @@
-"""The documents folder as users manage it: upload, list, delete, re-index."""
+"""The documents folder as users manage it: upload, list, delete, view and re-index."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import threading
 import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
-from index import SUPPORTED_SUFFIXES, Indexer, SyncReport
-from index.loader import LoadedDocument, load
-from index.sync import Progress
+from index.loader import SUPPORTED_SUFFIXES, LoadedDocument, load
+from index.sync import Indexer, Progress, SyncReport
 
 # Punctuation kept as it is, beside letters, digits and marks: harmless on every file system and in a
 # shell word (parentheses too: they number a second copy, "report (2).pdf").
@@ -63,15 +63,31 @@ class OpenedDocument:
     current: bool
 
 
+class DocumentState(StrEnum):
+    """Where a document of the folder stands with the index."""
+
+    INDEXED = "indexed"  # every chunk of it is stored
+    INCOMPLETE = "incomplete"  # chunks are missing (a sync was killed); the next sync repairs it
+    FAILED = "failed"  # the last sync skipped it; the status's detail says why
+
+
 @dataclass(frozen=True)
-class DocumentRow:
-    """One line of the documents list."""
+class DocumentStatus:
+    """A document's state, and for a failed one the reason (``detail``)."""
+
+    kind: DocumentState
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ListedDocument:
+    """One document of the list: indexed, half-indexed, or skipped by the last sync."""
 
     source: str
     title: str
     chunks: int
     pages: int
-    status: str
+    status: DocumentStatus
 
 
 def safe_name(name: str) -> str:
@@ -279,18 +295,19 @@ class Library:
             self.last_report = self.indexer.sync(self.docs_dir, progress=progress, allow_mass_delete=allow_mass_delete)
         return self.last_report
 
-    def rows(self) -> list[DocumentRow]:
-        """Indexed documents with their chunk and page counts, plus files the last sync skipped."""
-        rows = [
-            DocumentRow(
+    def documents(self) -> list[ListedDocument]:
+        """Indexed documents with their chunk and page counts, plus files the last sync skipped, by source."""
+        listed = [
+            ListedDocument(
                 doc.source,
                 doc.title,
                 doc.stored_chunks,
                 doc.pages,
-                "indexed" if doc.stored_chunks == doc.chunk_count else "incomplete",
+                DocumentStatus(DocumentState.INDEXED if doc.stored_chunks == doc.chunk_count else DocumentState.INCOMPLETE),
             )
             for doc in self.indexer.store.documents().values()
         ]
         if self.last_report is not None:
-            rows += [DocumentRow(f.path, "", 0, 0, f"failed: {f.error}") for f in self.last_report.failed]
-        return sorted(rows, key=lambda row: row.source)
+            failed = DocumentState.FAILED
+            listed += [ListedDocument(f.path, "", 0, 0, DocumentStatus(failed, f.error)) for f in self.last_report.failed]
+        return sorted(listed, key=lambda document: document.source)

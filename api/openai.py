@@ -1,0 +1,352 @@
+"""The OpenAI-compatible surface: ``POST /v1/chat/completions`` (plain and streamed) and ``GET /v1/models``.
+
+Any OpenAI client can ask Citewise: ``messages`` is the conversation, its last user message the
+question, and the earlier user and assistant turns the history a follow-up is read against. The
+answer keeps its ``[n]`` markers; the sources they point to come as data beside it, in a
+``citations`` field of the response (of the last chunk when streaming), never parsed back out of
+the text. ``model`` picks the answerer: ``citewise`` (the configured one), ``citewise-extractive``,
+or ``citewise-<backend>`` for each configured LLM server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import APIError, ErrorBody
+from assistant import Answer, Citation, Citewise, QuestionError, Turn
+from assistant.history import estimate_tokens
+
+logger = logging.getLogger(__name__)
+
+MODEL = "citewise"
+Link = Callable[[Citation], str]
+"""A citation's viewer address, relative to the server's root (``ui.viewer.document_link``)."""
+
+
+# --------------------------------------------------------------------------- request
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content; only ``text`` parts are read."""
+
+    type: str = Field(description='"text"; other kinds (images) are ignored.')
+    text: str = ""
+
+
+class ChatMessage(BaseModel):
+    """One message of the conversation."""
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = Field(None, description="Text, or OpenAI content parts.")
+
+    def text(self) -> str:
+        """The message's text, its text parts joined."""
+        if isinstance(self.content, list):
+            return " ".join(part.text for part in self.content if part.type == "text")
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    """OpenAI's streaming options."""
+
+    include_usage: bool = Field(False, description="Send a last chunk with the usage and no choices.")
+
+
+class ChatRequest(BaseModel):
+    """A chat completion request. Other OpenAI parameters (temperature, max_tokens, tools, ...) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(description="citewise (the configured answerer), citewise-extractive, or citewise-<backend>.")
+    messages: list[ChatMessage] = Field(
+        description="The conversation. The last user message is the question; earlier user and assistant messages "
+        "are the history a follow-up is read against; system messages are ignored (Citewise has its own instructions)."
+    )
+    stream: bool = Field(False, description="Stream the answer as server-sent chat.completion.chunk events.")
+    stream_options: StreamOptions | None = None
+    sources: list[str] = Field(
+        default_factory=list, description="Citewise: search only these documents (as GET /v1/documents names them)."
+    )
+
+
+# --------------------------------------------------------------------------- response
+
+
+class CitedSource(BaseModel):
+    """Source ``n`` of an answer: the passage, the sentences of it that support the answer, and where to read it."""
+
+    n: int = Field(description="The number the answer's [n] markers use.")
+    source: str = Field(description="The document, relative to the documents folder.")
+    title: str
+    section: str = Field(description='The headings the passage sits under, joined by " > "; "" for none.')
+    page: int | None = Field(description="The page, for paged formats (PDF).")
+    quote: str = Field(description="The passage's sentences that support the answer.")
+    text: str = Field(description="The whole passage.")
+    score: float = Field(description="The passage's relevance (cross-encoder logit, or cosine without reranking).")
+    url: str | None = Field(
+        description="The document viewer, scrolled to the quoted sentences (needs the chat's login if it has one)."
+    )
+
+
+class CheckedSentence(BaseModel):
+    """A sentence of the answer, the sources it cites, and whether they support it (generated answers are checked)."""
+
+    text: str
+    citations: list[int]
+    supported: bool
+
+
+class Usage(BaseModel):
+    """Token counts, estimated (about 4/3 per word); an extractive answer runs no language model."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class AssistantMessage(BaseModel):
+    """The answer."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str = Field(description="The answer text with its [n] markers.")
+
+
+class Choice(BaseModel):
+    """The one answer."""
+
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+    logprobs: None = None
+
+
+class ChatCompletion(BaseModel):
+    """An answer in OpenAI's chat.completion shape, with Citewise's fields beside it."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    citations: list[CitedSource] = Field(description="Citewise: the sources the [n] markers point to; empty for a refusal.")
+    refused: bool = Field(description="Citewise: true when the documents do not answer the question.")
+    query: str = Field(description="Citewise: what was searched (a follow-up carries the conversation's words).")
+    backend: str = Field(description="Citewise: the answerer that answered: extractive, ollama or openai.")
+    sentences: list[CheckedSentence] = Field(description="Citewise: each sentence with its sources and whether they support it.")
+
+
+class ModelCard(BaseModel):
+    """An answerer, as an OpenAI model."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "citewise"
+
+
+class ModelList(BaseModel):
+    """The answerers a request may name as its ``model``."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+_STREAM_DOC = (
+    "With `stream: true`: `text/event-stream` of `data: {chat.completion.chunk}` events, the answer's pieces in "
+    "`choices[0].delta.content`; the last chunk (`finish_reason: stop`) carries `citations`, `refused`, `query`, "
+    "`backend` and `sentences`, and for a generated answer whose check changed the text, `verified_content`: the "
+    "checked text the citation numbers refer to. Then `data: [DONE]`."
+)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def chat_router(citewise: Citewise, link: Link | None = None) -> APIRouter:
+    """``/chat/completions`` and ``/models`` over ``citewise``; ``link`` gives each citation's viewer URL."""
+    router = APIRouter(tags=["OpenAI-compatible"])
+    created = int(time.time())
+
+    def answerers() -> dict[str, str | None]:
+        """Model name -> backend (None: the configured one)."""
+        return {MODEL: None, **{f"{MODEL}-{backend}": backend for backend in citewise.choices().backends}}
+
+    def backend_of(model: str) -> str | None:
+        names = answerers()
+        if model not in names:
+            raise APIError(
+                404, f"The model {model!r} does not exist; use one of: {', '.join(names)}.", code="model_not_found", param="model"
+            )
+        return names[model]
+
+    @router.get("/models", response_model=ModelList, summary="List the answerers")
+    async def models() -> ModelList:
+        """The answerers a chat completion may name as its ``model``."""
+        return ModelList(data=[ModelCard(id=name, created=created) for name in answerers()])
+
+    @router.get(
+        "/models/{model}", response_model=ModelCard, responses={404: {"model": ErrorBody}}, summary="Describe an answerer"
+    )
+    async def model(model: str) -> ModelCard:
+        """One answerer, or 404."""
+        backend_of(model)
+        return ModelCard(id=model, created=created)
+
+    @router.post(
+        "/chat/completions",
+        response_model=ChatCompletion,
+        responses={200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC}, 400: {"model": ErrorBody}},
+        summary="Answer the last user message, with citations",
+    )
+    def chat_completions(body: ChatRequest, request: Request) -> Any:
+        """Answer the conversation's last user message from the documents, citing every sentence.
+
+        A question the documents do not answer gets "Not found in your documents" with no citations
+        and ``refused: true``. An empty or over-long question is refused with a 400 saying why.
+        """
+        backend = backend_of(body.model)
+        question, history = conversation(body.messages)
+        if body.sources:
+            unknown = sorted(set(body.sources) - set(citewise.sources()))
+            if unknown:
+                raise APIError(400, f"No indexed document named {', '.join(map(repr, unknown))}.", param="sources")
+        try:
+            answer = citewise.ask(question, history, sources=body.sources, backend=backend)
+        except QuestionError as error:
+            raise APIError(400, str(error), code="invalid_question", param="messages") from error
+        reply = Reply(body.model, str(request.base_url), link, prompt_tokens(body.messages))
+        if body.stream:
+            include_usage = body.stream_options is not None and body.stream_options.include_usage
+            return StreamingResponse(
+                reply.stream(answer, include_usage),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        answer.complete()
+        if answer.error:
+            raise APIError(502, answer.error, code="llm_failed")
+        return reply.completion(answer)
+
+    return router
+
+
+def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[Turn]]:
+    """The question (the last user message) and the turns before it, as the chat keeps them."""
+    last = max((i for i, message in enumerate(messages) if message.role == "user"), default=None)
+    if last is None:
+        raise APIError(
+            400,
+            'messages has no user message: the last message with role "user" is the question.',
+            code="no_user_message",
+            param="messages",
+        )
+    history = [
+        Turn(message.role, text)
+        for message in messages[:last]
+        if message.role in ("user", "assistant") and (text := message.text()).strip()
+    ]
+    return messages[last].text(), history
+
+
+def prompt_tokens(messages: Sequence[ChatMessage]) -> int:
+    """The request's estimated token count."""
+    return sum(estimate_tokens(message.text()) for message in messages)
+
+
+class Reply:
+    """Shapes one answer as an OpenAI completion or as its stream of chunks."""
+
+    def __init__(self, model: str, base_url: str, link: Link | None, prompt_tokens: int) -> None:
+        self.id = f"chatcmpl-{uuid.uuid4().hex}"
+        self.created = int(time.time())
+        self.model = model
+        self.base_url = base_url
+        self.link = link
+        self.prompt_tokens = prompt_tokens
+
+    def completion(self, answer: Answer) -> dict[str, Any]:
+        """The chat.completion object of a finished answer."""
+        return {
+            **self._head("chat.completion"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
+            "usage": self._usage(answer.text),
+            **self._extras(answer),
+        }
+
+    def stream(self, answer: Answer, include_usage: bool) -> Iterator[str]:
+        """Server-sent events: a role chunk, one chunk per piece, the last chunk with the citations, ``[DONE]``.
+
+        Starlette iterates this in a worker thread, so a slow answerer never holds up the event loop.
+        """
+        streamed = []
+        try:
+            yield self._event(self._chunk({"role": "assistant", "content": ""}))
+            for piece in answer.tokens():
+                streamed.append(piece)
+                yield self._event(self._chunk({"content": piece}))
+        except Exception as error:  # the status line is sent: the stream ends with an error event, as OpenAI's do
+            logger.exception("streaming the answer to %r failed", answer.question[:200])
+            failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error", "code": None}
+            yield self._event({"error": failure})
+            yield "data: [DONE]\n\n"
+            return
+        last = {**self._chunk({}, finish_reason="stop"), **self._extras(answer)}
+        if "".join(streamed) != answer.text:
+            # Checking a generated answer may fix or drop markers after they were streamed.
+            last["verified_content"] = answer.text
+        yield self._event(last)
+        if include_usage:
+            yield self._event({**self._head("chat.completion.chunk"), "choices": [], "usage": self._usage(answer.text)})
+        yield "data: [DONE]\n\n"
+
+    def cited(self, citation: Citation) -> dict[str, Any]:
+        """A citation as the API gives it, with the viewer's URL."""
+        return {
+            "n": citation.n,
+            "source": citation.source,
+            "title": citation.title,
+            "section": citation.section,
+            "page": citation.page,
+            "quote": citation.quote,
+            "text": citation.text,
+            "score": citation.score,
+            "url": urljoin(self.base_url, self.link(citation)) if self.link else None,
+        }
+
+    def _head(self, kind: str) -> dict[str, Any]:
+        return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {**self._head("chat.completion.chunk"), "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+
+    def _extras(self, answer: Answer) -> dict[str, Any]:
+        return {
+            "citations": [self.cited(citation) for citation in answer.citations],
+            "refused": answer.refused,
+            "query": answer.query,
+            "backend": answer.backend,
+            "sentences": [vars(sentence) for sentence in answer.sentences],
+        }
+
+    def _usage(self, text: str) -> dict[str, int]:
+        completion = estimate_tokens(text)
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self.prompt_tokens + completion,
+        }
+
+    @staticmethod
+    def _event(data: dict[str, Any]) -> str:
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"

@@ -1,0 +1,82 @@
+"""An answer as data: the citations fixed before the first token, then the text streamed piece by piece."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import InitVar, dataclass, field
+from typing import Any
+
+from assistant.citations import Citation, SentenceCheck
+from assistant.generate import LLMError
+from assistant.retrieval import Retrieval
+
+
+@dataclass
+class Answer:
+    """An answer in the making: citations are fixed before the first token is streamed.
+
+    ``tokens`` yields the answer text piece by piece; ``text`` holds what has been streamed.
+
+    Args:
+        pieces: the answer text to stream, piece by piece; an ``LLMError`` raised while they are read
+            ends the stream with its message and sets ``error``.
+        finish: called with the answer once the stream is over (a generated answer's verification).
+    """
+
+    question: str
+    query: str
+    refused: bool
+    backend: str
+    citations: list[Citation]
+    retrieval: Retrieval | None
+    sentences: list[SentenceCheck] = field(default_factory=list)
+    text: str = ""
+    seconds: float = 0.0
+    error: str = ""
+    pieces: InitVar[Iterable[str]] = ()
+    finish: InitVar[Callable[[Answer], None] | None] = None
+    _pieces: Iterator[str] = field(init=False, repr=False, compare=False)
+    _finish: Callable[[Answer], None] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self, pieces: Iterable[str], finish: Callable[[Answer], None] | None) -> None:
+        self._pieces = iter(pieces)
+        self._finish = finish
+
+    def tokens(self) -> Iterator[str]:
+        """Stream the answer; each piece is also appended to ``text``.
+
+        When the stream ends, a generated answer is verified: ``text``, ``sentences`` and
+        ``citations`` then hold the checked version (markers corrected, uncited sources dropped).
+        """
+        try:
+            for piece in self._pieces:
+                self.text += piece
+                yield piece
+        except LLMError as error:
+            # The server failed mid-answer: what was streamed stays, followed by what to do about it.
+            self.error = str(error)
+            piece = ("\n\n" if self.text else "") + str(error)
+            self.text += piece
+            yield piece
+        if self._finish is not None:
+            finish, self._finish = self._finish, None
+            finish(self)
+
+    def complete(self) -> Answer:
+        """Consume the whole stream and return self."""
+        for _ in self.tokens():
+            pass
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ask --json`` contract."""
+        return {
+            "question": self.question,
+            "query": self.query,
+            "answer": self.text,
+            "refused": self.refused,
+            "backend": self.backend,
+            "citations": [c.to_json() for c in self.citations],
+            "sentences": [vars(s) for s in self.sentences],
+            "error": self.error or None,
+        }

@@ -1,0 +1,454 @@
+"""Saved chats: every question, answer and citation as given, in one SQLite file, each chat visible to its owner only."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Chat",
+    "ChatNotFoundError",
+    "ChatStore",
+    "ChatStoreError",
+    "ChatSummary",
+    "SavedTurn",
+    "changed",
+    "default_title",
+    "replace_surrogates",
+]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+# Caps keep one bad request from bloating the file: questions are capped far lower upstream
+# (CITEWISE_MAX_QUESTION_CHARS), answers are a few thousand characters, citations a few chunks each.
+MAX_TITLE_CHARS = 200
+MAX_QUESTION_CHARS = 20_000
+MAX_ANSWER_CHARS = 200_000
+MAX_JSON_CHARS = 5_000_000
+DEFAULT_TITLE_CHARS = 60
+
+_SCHEMA = (
+    "CREATE TABLE chats (id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL, created REAL NOT NULL,"
+    " updated REAL NOT NULL)",
+    "CREATE INDEX chats_by_owner ON chats (owner, updated)",
+    "CREATE TABLE turns (chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
+    " question TEXT NOT NULL, query TEXT NOT NULL, answer TEXT NOT NULL, refused INTEGER NOT NULL,"
+    " backend TEXT NOT NULL, citations TEXT NOT NULL, sentences TEXT NOT NULL, error TEXT NOT NULL,"
+    " created REAL NOT NULL, PRIMARY KEY (chat_id, seq))",
+)
+_INSERT_TURN = (
+    "INSERT INTO turns (chat_id, seq, question, answer, refused, backend, citations, query, sentences, error, created)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Markdown's line endings, no more (str.splitlines also splits on \x0c, \u2028...)
+_MARKER = re.compile(r"(\[\d+\])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$!])")  # ASCII punctuation that restyles text anywhere in a line
+_LIST_START = re.compile(r"(\d+)([.)])")
+
+_REASONS = {
+    sqlite3.SQLITE_FULL: "full",
+    sqlite3.SQLITE_BUSY: "locked",
+    sqlite3.SQLITE_LOCKED: "locked",
+    sqlite3.SQLITE_CORRUPT: "corrupt",
+    sqlite3.SQLITE_NOTADB: "corrupt",
+    sqlite3.SQLITE_READONLY: "read-only",
+    sqlite3.SQLITE_PERM: "read-only",
+    sqlite3.SQLITE_CANTOPEN: "read-only",
+    sqlite3.SQLITE_IOERR: "disk",
+}
+_OS_REASONS = {
+    errno.ENOSPC: "full",
+    errno.EACCES: "read-only",
+    errno.EPERM: "read-only",
+    errno.EROFS: "read-only",
+    errno.EIO: "disk",
+}
+_ADVICE = {
+    "full": "could not be written: the disk (or the size limit set for the file) is full. Free some space, then try again.",
+    "locked": "is locked by another program (waited {timeout:g} s). Close other Citewise windows or tools using it, "
+    "then try again.",
+    "corrupt": "is damaged or is not a Citewise chats file. It was left untouched: move it aside (or recover it with "
+    "`sqlite3 FILE .recover`) and a new one will be started.",
+    "read-only": "cannot be opened for writing: it or its folder is read-only or not permitted. Fix the permissions, "
+    "or set CITEWISE_DATA_DIR to a writable folder.",
+    "disk": "could not be read or written (a disk error). Check the disk, then try again.",
+    "other": "could not be used. Try again; if it keeps failing, move the file aside.",
+}
+
+
+class ChatStoreError(RuntimeError):
+    """The chats file could not be read or written; the message names the file and what to do.
+
+    ``reason`` is one of "full", "locked", "corrupt", "read-only", "disk", "newer", "other".
+    """
+
+    def __init__(self, message: str, *, path: Path, reason: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
+class ChatNotFoundError(LookupError):
+    """No chat with this id belongs to this owner (another owner's chat looks exactly the same)."""
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    """One line of the Chats list."""
+
+    id: str
+    title: str  # "" until the first question names it
+    created: float
+    updated: float  # the last question asked in it; renaming does not move a chat
+    turns: int
+
+
+@dataclass(frozen=True)
+class SavedTurn:
+    """One question and its answer, as shown when it was asked."""
+
+    question: str
+    answer: str
+    refused: bool
+    backend: str
+    citations: list[dict[str, Any]]  # ``Citation.to_json()`` dicts, exactly as given
+    created: float
+    query: str = ""
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ask --json`` shape the turn was saved from."""
+        return {
+            "question": self.question,
+            "query": self.query,
+            "answer": self.answer,
+            "refused": self.refused,
+            "backend": self.backend,
+            "citations": self.citations,
+            "sentences": self.sentences,
+            "error": self.error or None,
+        }
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A saved chat and its turns, oldest first."""
+
+    id: str
+    title: str
+    owner: str
+    turns: list[SavedTurn]
+
+
+class ChatStore:
+    """Saved chats in one SQLite file; every method is scoped to ``owner`` ("" for the local user).
+
+    Each call opens its own connection (safe from any thread) and runs one transaction; the file is
+    created on first use, never replaced, and every SQLite or file failure is a ``ChatStoreError``.
+    Citations are kept exactly as given (JSON with ``\\u`` escapes). SQLite text must be UTF-8, so in the
+    free texts (question, answer, title...) each lone surrogate becomes U+FFFD (``replace_surrogates``).
+
+    Args:
+        path: the SQLite file, e.g. ``CITEWISE_DATA_DIR/chats.sqlite``.
+        timeout: seconds to wait for another writer's lock before giving up.
+        clock: the time source for ``created``/``updated`` (tests pass a counter).
+        max_bytes: the most the file may grow to (SQLite's ``max_page_count``); past it, saving fails
+            exactly as on a full disk. None: as much as the disk holds.
+
+    Example:
+        >>> store = ChatStore(data_dir / "chats.sqlite")
+        >>> chat_id = store.start("")
+        >>> store.add_turn("", chat_id, "How many masks?", citewise.ask("How many masks?").complete().to_json())
+        >>> [(c.title, c.turns) for c in store.list("")]
+        [('How many masks?', 1)]
+    """
+
+    def __init__(
+        self, path: Path, *, timeout: float = 2.0, clock: Callable[[], float] = time.time, max_bytes: int | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._clock = clock
+
+    def start(self, owner: str, title: str = "") -> str:
+        """A new empty chat's id; with no ``title``, the first question names it."""
+        row = (secrets.token_urlsafe(9), _owner(owner), _title(title) if title.strip() else "", self._clock())
+        with self._session(write=True) as db:
+            db.execute("INSERT INTO chats VALUES (?, ?, ?, ?, ?)", (*row, row[-1]))
+        return row[0]
+
+    def add_turn(self, owner: str, chat_id: str, question: str, answer_json: Mapping[str, Any]) -> None:
+        """Append a question and its ``ask --json`` answer; raises ``ChatNotFoundError`` for no such chat of ``owner``."""
+        owner, turn, now = _owner(owner), _turn_row(question, answer_json), self._clock()
+        with self._session(write=True) as db:
+            found = db.execute("SELECT title FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone()
+            if found is None:
+                raise ChatNotFoundError(f"No saved chat {chat_id!r}.")
+            (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()
+            db.execute(_INSERT_TURN, (chat_id, seq, *turn, now))
+            title = found[0] or default_title(question)
+            db.execute("UPDATE chats SET title = ?, updated = ? WHERE id = ?", (title, now, chat_id))
+
+    def list(self, owner: str) -> list[ChatSummary]:
+        """The owner's chats, most recently used first."""
+        query = (
+            "SELECT id, title, created, updated, (SELECT COUNT(*) FROM turns WHERE turns.chat_id = chats.id) FROM chats"
+            " WHERE owner = ? ORDER BY updated DESC, rowid DESC"
+        )
+        owner = _owner(owner)
+        with self._session(write=False) as db:
+            return [ChatSummary(*row) for row in db.execute(query, (owner,))]
+
+    def get(self, owner: str, chat_id: str) -> Chat | None:
+        """The chat with its turns, or None when ``owner`` has no such chat."""
+        owner = _owner(owner)
+        with self._session(write=False) as db:
+            found = db.execute("SELECT title FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone()
+            if found is None:
+                return None
+            rows = db.execute(
+                "SELECT question, answer, refused, backend, citations, created, query, sentences, error FROM turns"
+                " WHERE chat_id = ? ORDER BY seq",
+                (chat_id,),
+            ).fetchall()
+            turns = [SavedTurn(q, a, bool(r), b, _load_list(c), t, qu, _load_list(s), e) for q, a, r, b, c, t, qu, s, e in rows]
+        return Chat(chat_id, found[0], owner, turns)
+
+    def rename(self, owner: str, chat_id: str, title: str) -> bool:
+        """Retitle a chat; False when ``owner`` has no such chat. A blank or over-long title is a ValueError."""
+        row = (_title(title), chat_id, _owner(owner))
+        with self._session(write=True) as db:
+            return db.execute("UPDATE chats SET title = ? WHERE id = ? AND owner = ?", row).rowcount == 1
+
+    def delete(self, owner: str, chat_id: str) -> bool:
+        """Delete a chat and its turns; False when ``owner`` has no such chat."""
+        owner = _owner(owner)
+        with self._session(write=True) as db:  # its turns go with it: ON DELETE CASCADE
+            return db.execute("DELETE FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).rowcount == 1
+
+    def export_markdown(self, owner: str, chat_id: str, *, current_text: Callable[[str], str | None] | None = None) -> str | None:
+        """The chat as a Markdown document, or None when ``owner`` has no such chat.
+
+        Each question, its answer with its ``[n]`` markers, and its numbered sources with the quoted
+        text as a blockquote. Every text is escaped, so nothing in it can restyle the document (lines
+        lose their leading indentation, which Markdown would read as code). With ``current_text``
+        (a document's source -> its text now, None when deleted), sources that ``changed`` are marked.
+        """
+        chat = self.get(owner, chat_id)
+        if chat is None:
+            return None
+        lines = [f"# {_inline(chat.title) or 'Untitled chat'}", ""]
+        for number, turn in enumerate(chat.turns, start=1):
+            lines += [f"## Question {number}", "", _paragraphs(turn.question), "", "### Answer", ""]
+            no_answer = f"*No answer.* {_inline(turn.error)}".rstrip()
+            lines += [_paragraphs(turn.answer, markers=True) if turn.answer.strip() else no_answer, ""]
+            if turn.citations:
+                lines += ["### Sources", ""]
+            for index, citation in enumerate(turn.citations, start=1):
+                lines += [_source_line(citation, index, current_text), ""]
+                quoted = str(citation.get("quote") or citation.get("text") or "")
+                lines += [_paragraphs(quoted, prefix="> "), ""] if quoted.strip() else []
+        return replace_surrogates("\n".join(lines).rstrip() + "\n")  # a citation may hold one; the file is UTF-8
+
+    @contextmanager
+    def _session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """A connection of this call alone, in one transaction (IMMEDIATE for writes: any lock wait comes first)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as db:
+                db.execute("PRAGMA foreign_keys = ON")
+                if self.max_bytes is not None:
+                    (page_size,) = db.execute("PRAGMA page_size").fetchone()
+                    db.execute(f"PRAGMA max_page_count = {max(1, self.max_bytes // page_size)}")
+                self._check_schema(db)
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield db
+                    db.execute("COMMIT")
+                finally:
+                    if db.in_transaction:
+                        with suppress(sqlite3.Error):
+                            db.execute("ROLLBACK")
+        except (sqlite3.Error, OSError, json.JSONDecodeError) as error:
+            raise self._failure(error) from error
+
+    def _check_schema(self, db: sqlite3.Connection) -> None:
+        """Create the schema in a new or empty file; refuse one from a newer Citewise or another program.
+
+        Checked on every call (one read), so a file moved aside while the app runs is started afresh.
+        """
+        (version,) = db.execute("PRAGMA user_version").fetchone()  # a damaged file fails here, unchanged
+        if version == 0:
+            if db.execute("SELECT 1 FROM sqlite_master").fetchone() is not None:
+                raise sqlite3.DatabaseError("the file holds another program's tables")  # checked before any write
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
+            db.execute("BEGIN IMMEDIATE")  # two processes creating the file: the second finds it done
+            try:
+                (version,) = db.execute("PRAGMA user_version").fetchone()
+                if version == 0:
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    version = SCHEMA_VERSION
+                db.execute("COMMIT")
+            finally:
+                if db.in_transaction:
+                    with suppress(sqlite3.Error):
+                        db.execute("ROLLBACK")
+        if version > SCHEMA_VERSION:
+            message = (
+                f"Saved chats are unavailable: {self.path} was written by a newer Citewise (schema {version}; this one "
+                f"reads {SCHEMA_VERSION}). Upgrade Citewise, or move the file aside to start a new one."
+            )
+            raise ChatStoreError(message, path=self.path, reason="newer")
+
+    def _failure(self, error: Exception) -> ChatStoreError:
+        """``error`` as a ChatStoreError whose message names the file, what went wrong and what to do."""
+        code = getattr(error, "sqlite_errorcode", None)
+        if isinstance(error, json.JSONDecodeError) or (code is None and isinstance(error, sqlite3.DatabaseError)):
+            reason = "corrupt"
+        elif isinstance(error, OSError):
+            reason = _OS_REASONS.get(error.errno or 0, "other")
+        else:
+            reason = _REASONS.get(code & 0xFF if isinstance(code, int) else -1, "other")  # extended codes -> primary
+        advice = _ADVICE[reason].format(timeout=self.timeout).replace("FILE", str(self.path))
+        logger.warning("chats file %s: %s", self.path, error)
+        return ChatStoreError(f"Saved chats are unavailable: {self.path} {advice} ({error})", path=self.path, reason=reason)
+
+
+def replace_surrogates(text: str) -> str:
+    """``text`` with each surrogate code point (which UTF-8, hence SQLite, cannot hold) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def default_title(question: str) -> str:
+    """A chat's title from its first question: one line, cut to about 60 characters at a word boundary."""
+    words = " ".join(replace_surrogates(question).split())
+    if len(words) <= DEFAULT_TITLE_CHARS:
+        return words
+    cut = words[: DEFAULT_TITLE_CHARS + 1]
+    space = cut.rfind(" ")
+    head = cut[:space] if space >= DEFAULT_TITLE_CHARS // 2 else cut[:DEFAULT_TITLE_CHARS]  # one long word: cut it
+    return head.rstrip(" ,;:-") + "…"
+
+
+def changed(citation: Mapping[str, Any], current_text: str | None) -> bool:
+    """Whether a saved citation no longer matches its document: the document is gone (``current_text`` None), or
+    a quoted sentence (the chunk's text when nothing was quoted) no longer occurs in it.
+
+    Runs of whitespace compare equal, so re-wrapping a paragraph is not a change; any change of words is.
+    """
+    if current_text is None:
+        return True
+    text, spans = str(citation.get("text") or ""), citation.get("highlights") or []
+    if text and spans and all(isinstance(s, list | tuple) and len(s) == 2 and all(isinstance(i, int) for i in s) for s in spans):
+        pieces = [text[start:end] for start, end in spans]  # each sentence alone: quoted sentences need not be adjacent
+    else:
+        pieces = [str(citation.get("quote") or text)]
+    now = " ".join(current_text.split())
+    return any(" ".join(piece.split()) not in now for piece in pieces if piece.strip())
+
+
+def _owner(owner: str) -> str:
+    """``owner`` checked: a str of valid Unicode (replacing surrogates could make two owners one)."""
+    if not isinstance(owner, str) or _SURROGATE.search(owner) or len(owner) > MAX_TITLE_CHARS:
+        raise ValueError(f"Not a chat owner: {owner!r} (a user name, or '' for the local user).")
+    return owner
+
+
+def _title(title: str) -> str:
+    """``title`` on one line; blank or over ``MAX_TITLE_CHARS`` is a ValueError."""
+    line = " ".join(replace_surrogates(title).split())
+    if not line or len(line) > MAX_TITLE_CHARS:
+        raise ValueError(f"A chat title needs 1 to {MAX_TITLE_CHARS} characters; this one has {len(line):,}.")
+    return line
+
+
+def _turn_row(question: str, answer: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The stored columns of a turn, question to error; a text too long or citations not JSON data are a ValueError."""
+    texts = {"question": question, **{key: answer.get(key) or "" for key in ("answer", "backend", "query", "error")}}
+    for name, value in texts.items():
+        limit = MAX_QUESTION_CHARS if name == "question" else MAX_ANSWER_CHARS
+        if not isinstance(value, str) or len(value) > limit:
+            size = f"{len(value):,} characters" if isinstance(value, str) else f"a {type(value).__name__}"
+            raise ValueError(f"The {name} cannot be saved: it is {size}; a saved chat keeps text of up to {limit:,} characters.")
+    try:
+        # ASCII JSON escapes every string, lone surrogates included, so citations come back exactly as given.
+        citations = json.dumps(list(answer.get("citations") or []), ensure_ascii=True)
+        sentences = json.dumps(list(answer.get("sentences") or []), ensure_ascii=True)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"The answer's citations cannot be saved: they are not JSON data ({error}).") from error
+    if len(citations) + len(sentences) > MAX_JSON_CHARS:
+        raise ValueError(f"The answer's citations cannot be saved: over {MAX_JSON_CHARS:,} characters of JSON.")
+    question, text, backend, query, failure = (replace_surrogates(value) for value in texts.values())
+    return (question, text, int(bool(answer.get("refused"))), backend, citations, query, sentences, failure)
+
+
+def _load_list(stored: str) -> list[Any]:
+    """A stored JSON list; anything else means the file was damaged."""
+    value = json.loads(stored)
+    if not isinstance(value, list):
+        raise json.JSONDecodeError("expected a JSON list", stored, 0)
+    return value
+
+
+def _escape(text: str, *, line_start: bool = True) -> str:
+    """``text`` (one line, or the rest of one) shown literally in Markdown."""
+    escaped = _SPECIAL.sub(r"\\\1", text)
+    if not line_start:
+        return escaped
+    escaped = escaped.lstrip()  # leading indentation would make a code block
+    if match := _LIST_START.match(escaped):
+        return f"{match[1]}\\{match[2]}{escaped[match.end() :]}"  # "1." would start a numbered list
+    return "\\" + escaped if escaped[:1] in ("-", "+", "=") else escaped  # a list item, a setext underline
+
+
+def _inline(text: object) -> str:
+    """A short text (a title, a path, a heading) shown literally on one line of Markdown."""
+    return _escape(" ".join(str(text).split()), line_start=False)
+
+
+def _escape_keeping_markers(line: str) -> str:
+    """One line shown literally, except that its ``[n]`` markers stay as they are."""
+    first, *rest = _MARKER.split(line)
+    shown = [_escape(first)]
+    for marker, after in zip(rest[::2], rest[1::2], strict=True):
+        # A marker followed by "(" or ":" would make a link or a link definition.
+        shown += [marker, ("\\" if after[:1] in ("(", ":") else "") + _escape(after, line_start=False)]
+    return "".join(shown)
+
+
+def _paragraphs(text: str, *, markers: bool = False, prefix: str = "") -> str:
+    """Multi-line ``text`` shown literally with its line breaks; with ``markers``, ``[n]`` markers stay as they are."""
+    lines = [_escape_keeping_markers(line) if markers else _escape(line) for line in _LINE_BREAK.split(text)]
+    # A trailing backslash is a hard line break, but only between two lines of one paragraph.
+    breaks = ["\\" if line and after else "" for line, after in zip(lines, [*lines[1:], ""], strict=True)]
+    return "\n".join(prefix + line + end for line, end in zip(lines, breaks, strict=True))
+
+
+def _source_line(citation: Mapping[str, Any], index: int, current_text: Callable[[str], str | None] | None) -> str:
+    """``**[n]** Title · source · page · section``, marked when the document has changed or gone since."""
+    source = str(citation.get("source") or "")
+    details = [_inline(citation.get("title") or source)]
+    details += [_inline(source)] if citation.get("title") and source else []
+    details += [f"page {citation['page']}"] if isinstance(citation.get("page"), int) and citation["page"] > 0 else []
+    details += [f"section: {_inline(citation['section'])}"] if citation.get("section") else []
+    if current_text is not None:
+        now = current_text(source)
+        details += ["*document deleted since*"] if now is None else ["*changed since*"] if changed(citation, now) else []
+    return f"**[{_inline(citation.get('n', index))}]** " + " · ".join(details)

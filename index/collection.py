@@ -1,0 +1,81 @@
+"""A Chroma collection handle that survives the collection being rebuilt by another process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chromadb.errors import NotFoundError
+
+logger = logging.getLogger(__name__)
+
+
+class ReopeningCollection:
+    """A Chroma collection handle that follows the collection's name, not its id.
+
+    ``python -m index rebuild`` in another process drops the collection and creates it again
+    under a new id; every call through the old handle then raises ``NotFoundError``. This handle
+    reopens the collection by name and runs the call once more, so a running app keeps answering
+    from the rebuilt index. Everything reaches Chroma through it: the store's own calls, llama-index's
+    ``ChromaVectorStore`` and the retriever's fetches by id.
+    """
+
+    def __init__(self, collection: Any, reopen: Callable[[], Any]) -> None:
+        self.current = collection
+        self._reopen = reopen
+
+    @property
+    def id(self) -> Any:
+        """The id of the collection currently open."""
+        return self.current.id
+
+    @property
+    def name(self) -> str:
+        """The collection's name."""
+        return str(self.current.name)
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The collection's metadata as of when it was opened or last modified here."""
+        return self.current.metadata
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.add``, reopening a rebuilt collection once."""
+        return self._call("add", args, kwargs)
+
+    def count(self) -> int:
+        """``Collection.count``, reopening a rebuilt collection once."""
+        return int(self._call("count", (), {}))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.delete``, reopening a rebuilt collection once."""
+        return self._call("delete", args, kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.get``, reopening a rebuilt collection once."""
+        return self._call("get", args, kwargs)
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.query``, reopening a rebuilt collection once."""
+        return self._call("query", args, kwargs)
+
+    def upsert(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.upsert``, reopening a rebuilt collection once."""
+        return self._call("upsert", args, kwargs)
+
+    def modify(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.modify`` (Chroma 1.5 accepts it silently on a dropped collection, so callers read first)."""
+        return self._call("modify", args, kwargs)
+
+    def _call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        stale = self.current
+        try:
+            return getattr(stale, method)(*args, **kwargs)
+        except NotFoundError:
+            fresh = self._reopen()  # raises NotFoundError itself while the collection is missing (mid-rebuild)
+            if fresh.id == stale.id:
+                raise
+            logger.info("collection %r was rebuilt by another process; reopened it", fresh.name)
+            self.current = fresh
+            return getattr(fresh, method)(*args, **kwargs)

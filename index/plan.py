@@ -1,0 +1,222 @@
+"""What a sync will change (``SyncPlan``, worked out from file hashes alone) and what it changed (``SyncReport``)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from index import loader
+from index.loader import is_supported
+from index.store import StoredDocument
+
+# Document ids are paths relative to the folder, so an unmounted drive, an emptied folder or a mistyped
+# path (`sync docs/sub` for `sync docs`) all look like "every document was deleted". Removing a few files
+# is everyday use and needs no confirmation; removing every indexed document, or more than half of them
+# and more than this many, must be confirmed (allow_mass_delete). Three keeps a small folder workable
+# (delete 3 of 5) while any real loss of a mount trips the check.
+FREE_DELETES = 3
+
+
+class UnsafeSyncError(RuntimeError):
+    """A sync that would delete all or most indexed documents was refused; nothing was changed."""
+
+    def __init__(self, docs_dir: Path, doomed: list[str], indexed: int) -> None:
+        self.docs_dir = docs_dir
+        self.doomed = doomed
+        self.indexed = indexed
+        shown = ", ".join(doomed[:3]) + (f" and {len(doomed) - 3} more" if len(doomed) > 3 else "")
+        super().__init__(
+            f"refused to delete {len(doomed)} of the {indexed} indexed documents ({shown}): they are not in {docs_dir}. "
+            "Is the folder mounted and its path right? Nothing was changed. If they are really gone, confirm with "
+            "`python -m index sync DIR --allow-delete` (allow_mass_delete=True), or delete them one by one."
+        )
+
+
+def is_mass_delete(deleting: int, indexed: int) -> bool:
+    """Whether deleting ``deleting`` of ``indexed`` documents needs confirming: all of them, or most and over FREE_DELETES."""
+    return deleting > 0 and (deleting >= indexed or (deleting > FREE_DELETES and 2 * deleting > indexed))
+
+
+@dataclass
+class FileError:
+    """A file that was skipped, and why."""
+
+    path: str
+    error: str
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed; ``chunks`` is the index's chunk count afterwards."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    failed: list[FileError] = field(default_factory=list)
+    warnings: list[FileError] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    # A dry run whose deletes a real sync would refuse without allow_mass_delete (see is_mass_delete).
+    needs_confirmation: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON contract: counts for each outcome, per-file failures, chunk totals."""
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
+            "failed": [asdict(f) for f in self.failed],
+            "warnings": [asdict(w) for w in self.warnings],
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """A file the sync will (re)index: new to the index (``added``) or changed since it was indexed."""
+
+    source: str
+    path: Path
+    content_hash: str
+    added: bool
+    fresh: bool  # neither store holds any row of this source: nothing to clean up around its write
+
+
+@dataclass
+class SyncPlan:
+    """What a sync of ``docs_dir`` will change, from hashing the folder against the stores; changes nothing.
+
+    Example:
+        >>> plan = indexer.plan(Path("seeds"))
+        >>> plan.added, plan.deleted, plan.needs_confirmation
+        (['new.txt'], [], False)
+    """
+
+    docs_dir: Path
+    to_index: list[PlannedFile] = field(default_factory=list)  # added and changed files, in folder order
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # indexed sources no longer in the folder
+    failed: list[FileError] = field(default_factory=list)  # files skipped before loading (too large, unreadable)
+    indexed: int = 0  # documents either store holds
+
+    @property
+    def added(self) -> list[str]:
+        """Sources new to the index."""
+        return [planned.source for planned in self.to_index if planned.added]
+
+    @property
+    def updated(self) -> list[str]:
+        """Indexed sources whose content (or the loader that read it) changed."""
+        return [planned.source for planned in self.to_index if not planned.added]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether its deletes are too many to apply without ``allow_mass_delete`` (see ``is_mass_delete``)."""
+        return is_mass_delete(len(self.deleted), self.indexed)
+
+    def refuse_mass_delete(self) -> None:
+        """Raise ``UnsafeSyncError`` when the plan needs confirming."""
+        if self.needs_confirmation:
+            raise UnsafeSyncError(self.docs_dir, self.deleted, self.indexed)
+
+    def report(self, *, dry_run: bool = False) -> SyncReport:
+        """The report as planned: a dry run's answer, and where a real sync starts."""
+        return SyncReport(
+            added=self.added,
+            updated=self.updated,
+            unchanged=list(self.unchanged),
+            deleted=list(self.deleted),
+            failed=list(self.failed),
+            dry_run=dry_run,
+            needs_confirmation=self.needs_confirmation,
+        )
+
+
+def plan_sync(
+    docs_dir: Path, stored: dict[str, StoredDocument], keyword_counts: dict[tuple[str, str], int], max_file_bytes: int
+) -> SyncPlan:
+    """Hash the folder's files against what the stores hold (``Store.documents``, ``KeywordIndex.counts``).
+
+    Unchanged files (same content hash, all chunks present in both stores, read by the current
+    ``index.loader.LOADER_VERSION``) are left alone; any other file is to be indexed.
+    """
+    plan = SyncPlan(docs_dir)
+    keyword_sources = {source for source, _ in keyword_counts}
+    seen: set[str] = set()
+    unreadable: set[str] = set()
+    for source, path in walk(docs_dir, plan):
+        try:
+            size = path.stat().st_size
+            if size > max_file_bytes:
+                limit = f"{_size(size)}, over the {_size(max_file_bytes)} limit (CITEWISE_MAX_FILE_MB)"
+                plan.failed.append(FileError(source, f"file is {limit}"))
+                continue
+            content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as error:
+            plan.failed.append(FileError(source, f"cannot read: {error.strerror or error}"))
+            unreadable.add(source)
+            continue
+        seen.add(source)
+        doc = stored.get(source)
+        if (
+            doc is not None
+            and doc.is_current(content_hash, loader.LOADER_VERSION)
+            and keyword_counts.get((source, content_hash)) == doc.chunk_count
+        ):
+            plan.unchanged.append(source)
+            continue
+        fresh = doc is None and source not in keyword_sources
+        plan.to_index.append(PlannedFile(source, path, content_hash, added=doc is None, fresh=fresh))
+    # A file that could not be read this time (mid-write, permissions) keeps its chunks;
+    # one now too large, or whose new content fails to load, loses them as they are stale.
+    # Keyword rows count too: a kill between the two stores' deletes can leave rows in one only.
+    indexed = set(stored) | keyword_sources
+    plan.deleted = sorted(indexed - seen - unreadable)
+    plan.indexed = len(indexed)
+    return plan
+
+
+class _Failures(Protocol):
+    failed: list[FileError]
+
+
+def walk(docs_dir: Path, record: _Failures) -> Iterator[tuple[str, Path]]:
+    """Yield (source, path) for supported files; unsupported ones are added to ``record.failed``.
+
+    Hidden files and folders are skipped, and folder symlinks are not followed, so a link
+    loop cannot trap the walk.
+    """
+    for root, dirs, files in os.walk(docs_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            source = path.relative_to(docs_dir).as_posix()
+            try:
+                source.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                record.failed.append(FileError(shown, "file name is not valid UTF-8; rename the file"))
+                continue
+            if not path.is_file():
+                record.failed.append(FileError(source, "not a regular file (broken link?)"))
+            elif not is_supported(path):
+                record.failed.append(FileError(source, f"unsupported file type {path.suffix.lower() or '(none)'}"))
+            else:
+                yield source, path
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"

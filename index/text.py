@@ -1,0 +1,231 @@
+"""Text rules in one place: tokens, content words, numbers, dates, names, citation markers and stems.
+
+Answering, verification, condensation and keyword search read text through these rules, so two
+modules never read the same text two ways by accident. Where two rules look alike but differ (digits
+or number words too, four- or five-letter stems, three readings of "a name"), each is kept under its
+own name with the reason it exists: merging them would change what the answerer says. The module
+sits in ``index/`` because keyword search needs it and ``index/`` never imports ``assistant/``.
+
+The patterns stay linear in the length of the text, whatever its shape (possessive quantifiers, and
+look-behinds so that a match starts only where a run starts): tests/test_linear_time.py runs the
+functions that use them on 1 MB of pathological text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "DATE",
+    "DIGITS",
+    "LATIN_LETTER",
+    "LATIN_WORD",
+    "MARKER",
+    "MONEY",
+    "NUMBER",
+    "PIECE",
+    "SPACED_RUN",
+    "TERM",
+    "TRAILING",
+    "UNSPACED",
+    "WORD",
+    "YEAR",
+    "claim_names",
+    "content_words",
+    "is_identifier",
+    "is_specific",
+    "query_terms",
+    "question_names",
+    "short_stem",
+    "stem",
+]
+
+# --------------------------------------------------------------------------- tokens
+
+# A word of any script for keyword search and for "does this text mention that name": a run of letters,
+# digits and underscores.
+WORD = re.compile(r"\w+")
+# A word with its inner stops, hyphens and apostrophes ("24.kg", "Xi's", "cron.allow"), so names and
+# identifiers are read whole. It starts only where such a run starts: a run with no word character in it
+# ("-----") was otherwise re-read from each of its characters.
+TERM = re.compile(r"(?<![\w'.-])[\w'.-]*\w")
+# A word of an English phrase ("how many | hospital and clinic employees"), from an ASCII letter, with
+# inner apostrophes and hyphens ("twenty-one"); a number is never one, so it does not count as a neighbour.
+LATIN_WORD = re.compile(r"[A-Za-z][\w'-]*")
+# Where a LATIN_WORD can start.
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+# A piece of a streamed answer: a word and the whitespace after it, so the pieces join back into the text.
+PIECE = re.compile(r"\S+\s*")
+
+# Scripts written without spaces between words (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar): a
+# tokenizer spends about one token per character there, so counting them by spaces would call a
+# whole paragraph one word.
+_UNSPACED_RANGES = r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")  # one character of such a script
+SPACED_RUN = re.compile(rf"[^\s{_UNSPACED_RANGES}]+")  # a run of any other script, up to a space
+
+# --------------------------------------------------------------------------- content words
+
+# Words too common to help a keyword match (the dense retriever handles phrasing), to say what a question
+# is about when a follow-up borrows its subject, or to show that a sentence shares a question's topic.
+_STOPWORDS = frozenset(
+    """a about an and are as at be been by can could did do does for from had has have how i if in into is
+    it its me my of on or our so than that the their them then there these they this to was we were what
+    when where which who whom why will with would you your""".split()
+)
+
+
+def content_words(text: str, limit: int | None = None) -> list[str]:
+    """The distinct content words of ``text`` in order, as written (case kept); the first ``limit`` if given.
+
+    Example:
+        >>> content_words("What did the WHO say about masks and the masks' cost?")
+        ['WHO', 'say', 'masks', 'cost']
+    """
+    seen: dict[str, str] = {}
+    for match in WORD.finditer(text):
+        if len(seen) == limit:
+            break  # the rest of a long text is not even read
+        token = match.group()
+        word = token.lower()
+        # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
+        if (word not in _STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
+            seen[word] = token
+    return list(seen.values())
+
+
+def query_terms(text: str, limit: int | None = None) -> list[str]:
+    """The distinct content words of ``text``, lower-cased, in order; the first ``limit`` if given."""
+    return [word.lower() for word in content_words(text, limit)]
+
+
+# --------------------------------------------------------------------------- numbers, money and dates
+
+# Where a run of digits "1.2,3" may begin a quantity: at its first group when nothing glues that to a
+# word, else at its second ("COVID-19.5" -> "5"; kept as it always was). Starting anywhere further in
+# could never match and made a long run cost n squared. Python's look-behinds have a fixed width, hence
+# one per length of a glued first group (a longer one, never seen in text, starts nothing).
+_GLUED_FIRST_GROUP = "|".join(rf"(?<=(?:[^\W\d]|-)\d{{{n}}}[.,])" for n in range(1, 21))
+# A quantity in digits: not glued to letters or hyphens ("10", "2.2", "30,000", not "COVID-19" or "24.kg").
+# The leading look-ahead fails every other character at once, before any look-behind is tried. A claim's
+# numbers, checked against its source, are these alone: a number word is often no quantity ("one of them").
+DIGITS = re.compile(rf"(?=\d)(?:(?<![\w-])(?<!\d[.,])|(?<=\d[.,])(?:{_GLUED_FIRST_GROUP}))\d+(?:[.,]\d+)*(?![\w-]|\.\w)")
+# A quantity: digits, or a number word. A count is written out as often as in digits ("Thirty
+# outstanding groups were honoured"); "dozens" and "hundreds" count things too.
+NUMBER = re.compile(
+    DIGITS.pattern + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    re.I,
+)
+# A month's name, in full or abbreviated ("Sept.", "Jan").
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# A year standing alone: 1500 to 2099, the years documents talk about; a four-digit number outside them
+# is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word. The look-ahead that
+# keeps out "1999,000" also keeps out a year before a comma ("In 2020, China ..."): kept as it was.
+YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?![\w,]|\.\d)")
+# A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
+DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{YEAR.pattern}|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b|"
+    r"\b(?:last|next|this)\s+(?:week|month|year)\b|\bago\b",
+    re.I,
+)
+# A sum of money: a currency sign or code before a figure, or a currency word after one ("20 million
+# dollars"). Only ever searched, so a figure is tried once, from its first digit after a word boundary;
+# trying each digit of "1.1.1..." again re-read the rest of it, n squared.
+MONEY = re.compile(
+    r"[$€£¥]\s?\d|(?<![\d.,])(?>[\d.,]*?\b\d)[\d.,]*+\s*(?:(?:thousand|million|billion|trillion)\s+)?(?:(?:us|u\.s\.)\s+)?"
+    r"(?:dollars?|usd|yuan|rmb|euros?|pounds?|yen|rupees?)\b|\b(?:usd|rmb|cny|eur|gbp)\s?\d",
+    re.I,
+)
+
+# --------------------------------------------------------------------------- names
+# Three readings, each for its own test; merged, they would change answers. A question's names must be
+# mentioned by the passages (whole runs, any script, a word of the run is enough); a claim's names must
+# appear in its source (single ASCII words, matched as substrings); a "who"/"which" answer must hold a
+# word the question lacks that is specific (a capital, a digit, an inner stop) or an identifier.
+
+# A run of capitalised words inside a question: not its first word nor a sentence's ("... up. Why does").
+_PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
+# A capitalised ASCII word after a space, a bracket or a quote; three letters or more, since a two-letter
+# one there is as often "It", "We" or "An" as a name (kept as it was, not measured).
+_CAPITALISED = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
+
+
+def question_names(question: str) -> list[str]:
+    """The names inside ``question``: runs of capitalised words, not the first word of a sentence.
+
+    Example:
+        >>> question_names("How many experts did China send to Wang Yi? Why then?")
+        ['China', 'Wang Yi']
+    """
+    return _PROPER.findall(question)
+
+
+def claim_names(claim: str) -> list[str]:
+    """The capitalised words of ``claim``, its first included, that its source must contain to support it.
+
+    Example:
+        >>> claim_names("China sent (Sinovac) doses to Kyrgyzstan, said Xi.")
+        ['China', 'Sinovac', 'Kyrgyzstan']
+    """
+    return _CAPITALISED.findall(" " + claim)
+
+
+def is_specific(word: str, position: int) -> bool:
+    """A name or acronym ("Geng", "G20") past the sentence's first word, or a token with a digit or code in it ("24.kg")."""
+    return (position > 0 and word[0].isupper()) or any(c.isdigit() for c in word) or "." in word.strip(".")
+
+
+def is_identifier(sentence: str, match: re.Match[str]) -> bool:
+    """Whether the ``TERM`` ``match`` of ``sentence`` is an identifier, lower-case as it may be.
+
+    The names technical answers give: ``perf_counter``, ``__pycache__``, a path's part (``/etc``), an
+    option (``-b``, ``--add-architecture``), a macro or variable (``@reboot``, ``$HOME``).
+    """
+    word = match.group()
+    before = sentence[match.start() - 1] if match.start() > 0 else ""
+    # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow").
+    dotted_or_numbered = word[0].islower() and ("." in word.strip(".") or any(c.isdigit() for c in word))
+    return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered
+
+
+# --------------------------------------------------------------------------- citation markers
+
+# A marker "[n]" with the whitespace before it, so removing one leaves no gap before the punctuation.
+# Matches start where whitespace starts: tried from each space of a long run of them, the run was re-read
+# to its end each time. Its numbers are those of a bare "[n]" in any text, the whitespace being optional.
+MARKER = re.compile(r"(?<!\s)\s*+\[(\d+)\]")
+# A sentence's closing punctuation, which its markers go before. Tried only from the start of a run of it
+# (from inside, the run was re-read: n squared).
+TRAILING = re.compile(r"(?<![.!?:;])[.!?:;]++[\"'”’)]*+$")
+
+# --------------------------------------------------------------------------- stems
+# Crude prefix stems of two lengths, on purpose. Five letters keep apart words that four merge ("minister"
+# and "minion" share "mini", "container" and "contract" "cont"), which a count needs: the noun next to its
+# number must be the thing counted. What a "which X" question asks for is matched more loosely: "railway"
+# is met by "railroad". The word lists of assistant/shapes.py are written in these lengths, so one length
+# for both would change which sentences answer.
+
+
+def stem(word: str) -> str:
+    """A crude stem that folds plurals and most inflections: the first five letters, lower-cased.
+
+    Example:
+        >>> stem("Specialists"), stem("specialist")
+        ('speci', 'speci')
+    """
+    return word.lower()[:5]
+
+
+def short_stem(word: str) -> str:
+    """A looser stem, the first four letters lower-cased, that also meets other words of a root.
+
+    Example:
+        >>> short_stem("railway") == short_stem("Railroad")
+        True
+    """
+    return word.lower()[:4]

@@ -1,0 +1,418 @@
+"""The HTTP API (api/), through the real server (`python app.py`) and the official OpenAI client.
+
+One server for the module, over a copy of the seeds index, with an API key, uploads capped at 1 MB, and
+an OpenAI-protocol LLM server (tests/llm_servers.py) configured as the ``openai`` answerer. It is started
+here rather than by conftest.py's ``module_app``, which starts apps before any fixture runs: the LLM
+server's address has to be known first. Access without a key or with a login is checked in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from http.client import HTTPConnection
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from browser_support import AppStartError, RunningApp, copy_seeds, run_app
+from fastapi.testclient import TestClient
+from llm_servers import ScriptedServer, serve
+
+from api import Access, create_api
+from app import warn_if_exposed
+from assistant import Settings
+
+KEY = "test-key-3f9a"
+WHO = "How much did China donate to the WHO?"
+WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
+KYRGYZSTAN = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
+KYRGYZSTAN_SOURCE = "000_1431dd1dd5b40ef7.txt"
+SEEDS = {KYRGYZSTAN_SOURCE, "001_8ca9ff445ec2607f.txt", "002_f01b8babd5e16a0d.txt", WHO_SOURCE, "004_ed1eede718eb9dba.txt"}
+
+
+class ScriptedLLM:
+    """The LLM's replies: it cites the passage about the WHO donation; ``gate`` cleared holds every reply."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def reply(self, body: dict[str, Any]) -> str:
+        assert self.gate.wait(30), "the test never let the LLM answer"
+        prompt = next(m["content"] for m in body["messages"] if m["role"] == "system")
+        block = next(b for b in prompt.split("<source ")[1:] if "donated 20 million dollars" in b)
+        n = block.split('id="')[1].split('"')[0]
+        return f"China donated 20 million dollars to the WHO [{n}]."
+
+
+@pytest.fixture(scope="module")
+def scripted() -> ScriptedLLM:
+    return ScriptedLLM()
+
+
+@pytest.fixture(scope="module")
+def llm(scripted: ScriptedLLM) -> Iterator[ScriptedServer]:
+    with serve("openai", scripted.reply, {"m1"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seeds_index, llm: ScriptedServer) -> Iterator[RunningApp]:  # type: ignore[no-untyped-def]
+    """The app over the seeds with an API key and the scripted LLM as its ``openai`` answerer."""
+    root = tmp_path_factory.mktemp("api")
+    env = {
+        "CITEWISE_API_KEY": KEY,
+        "CITEWISE_OPENAI_BASE_URL": llm.url,
+        "CITEWISE_OPENAI_MODEL": "m1",
+        "CITEWISE_MAX_UPLOAD_MB": "1",
+    }
+    try:
+        with run_app(root, copy_seeds(root / "docs"), extra_env=env, index_from=seeds_index) as app:
+            yield app
+    except AppStartError as error:
+        pytest.fail(f"the app did not start:\n{error}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def client(server: RunningApp) -> Iterator[openai.OpenAI]:
+    """The official OpenAI client, pointed at the app."""
+    with openai.OpenAI(base_url=f"{server.url}v1", api_key=KEY, max_retries=0, timeout=60) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def http(server: RunningApp) -> Iterator[httpx.Client]:
+    """A plain HTTP client for the Citewise endpoints, with the key."""
+    with httpx.Client(base_url=f"{server.url}v1/", headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as made:
+        yield made
+
+
+def ask(client: openai.OpenAI, question: str, **options: Any) -> Any:
+    return client.chat.completions.create(
+        model=options.pop("model", "citewise"), messages=[{"role": "user", "content": question}], **options
+    )
+
+
+def extra(obj: Any, name: str) -> Any:
+    """A Citewise field beside OpenAI's, as the SDK keeps it."""
+    return (obj.model_extra or {})[name]
+
+
+def raw(server: RunningApp, method: str, path: str, body: bytes = b"", content_type: str = "application/json") -> tuple[int, Any]:
+    """A request sent exactly as written (no client-side normalisation of ``..``); returns the status and JSON body."""
+    connection = HTTPConnection(*server.address, timeout=60)
+    try:
+        headers = {"Authorization": f"Bearer {KEY}", "Content-Type": content_type}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def test_an_answer_carries_its_citations_as_data(client: openai.OpenAI, server: RunningApp) -> None:
+    completion = ask(client, WHO)
+    text = completion.choices[0].message.content
+    assert "20 million dollars" in text and text.endswith("[1]"), text
+    assert completion.object == "chat.completion" and completion.choices[0].finish_reason == "stop"
+    assert completion.usage.completion_tokens > 0 and completion.usage.total_tokens == (
+        completion.usage.prompt_tokens + completion.usage.completion_tokens
+    )
+    assert extra(completion, "refused") is False and extra(completion, "backend") == "extractive"
+    (citation,) = extra(completion, "citations")
+    assert citation["n"] == 1 and citation["source"] == WHO_SOURCE
+    assert "donated 20 million dollars" in citation["quote"] and citation["quote"] in citation["text"]
+    assert {"title", "page", "score", "section"} <= set(citation)
+    # The url opens the viewer on the cited sentence.
+    assert citation["url"].startswith(f"{server.url}documents/{WHO_SOURCE}?")
+    viewer = httpx.get(citation["url"], timeout=30)
+    assert viewer.status_code == 200
+    assert re.search(r"<mark id=cited>In addition, the country has donated 20 million dollars", viewer.text)
+
+
+def test_a_streamed_answer_joins_to_the_same_text_and_ends_with_the_citations(client: openai.OpenAI, server: RunningApp) -> None:
+    plain = ask(client, KYRGYZSTAN)
+    chunks = list(ask(client, KYRGYZSTAN, stream=True))
+    assert len(chunks) > 5 and all(chunk.object == "chat.completion.chunk" for chunk in chunks)
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == plain.choices[0].message.content
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop" and extra(last, "refused") is False
+    assert extra(last, "citations") == extra(plain, "citations")
+    assert extra(last, "citations")[0]["source"] == KYRGYZSTAN_SOURCE
+    assert all("citations" not in (chunk.model_extra or {}) for chunk in chunks[:-1])
+
+    # With usage asked for, a last chunk without choices carries it.
+    *_, final, usage = ask(client, KYRGYZSTAN, stream=True, stream_options={"include_usage": True})
+    assert extra(final, "citations") == extra(plain, "citations")
+    assert usage.choices == [] and usage.usage is not None and usage.usage.completion_tokens > 0
+
+    # On the wire: server-sent events ending with [DONE].
+    body = {"model": "citewise", "stream": True, "messages": [{"role": "user", "content": KYRGYZSTAN}]}
+    with httpx.stream(
+        "POST", f"{server.url}v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [line for line in response.iter_lines() if line]
+    assert all(event.startswith("data: ") for event in events) and events[-1] == "data: [DONE]"
+
+
+def test_a_follow_up_is_read_with_the_earlier_turns(client: openai.OpenAI) -> None:
+    follow_up = "How many people did they train?"
+    alone = ask(client, follow_up)
+    assert extra(alone, "citations") == [], "the control: without the conversation, 'they' finds nothing"
+    completion = client.chat.completions.create(
+        model="citewise",
+        messages=[
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": KYRGYZSTAN},
+            {"role": "assistant", "content": "The group included 10 specialists. [1]"},
+            {"role": "user", "content": [{"type": "text", "text": follow_up}]},
+        ],
+    )
+    assert "Kyrgyzstan" in extra(completion, "query")
+    assert [c["source"] for c in extra(completion, "citations")] == [KYRGYZSTAN_SOURCE]
+    assert "15,000" in completion.choices[0].message.content
+
+
+def test_an_off_topic_question_is_refused_without_citations(client: openai.OpenAI) -> None:
+    completion = ask(client, "Who won the 2018 World Cup?")
+    assert completion.choices[0].message.content.startswith("Not found in your documents")
+    assert extra(completion, "citations") == [] and extra(completion, "refused") is True
+    *_, last = ask(client, "Who won the 2018 World Cup?", stream=True)
+    assert extra(last, "citations") == [] and extra(last, "refused") is True
+
+
+# --------------------------------------------------------------------------- answerers
+
+
+def test_the_models_are_the_answerers(client: openai.OpenAI) -> None:
+    assert [model.id for model in client.models.list()] == ["citewise", "citewise-extractive", "citewise-openai"]
+    assert client.models.retrieve("citewise-openai").owned_by == "citewise"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-4o")
+
+
+def test_the_model_picks_the_answerer(client: openai.OpenAI, llm: ScriptedServer) -> None:
+    extractive = ask(client, WHO, model="citewise-extractive")
+    assert extra(extractive, "backend") == "extractive" and "20 million dollars" in extractive.choices[0].message.content
+    asked = len(llm.requests)
+    generated = ask(client, WHO, model="citewise-openai")
+    assert generated.choices[0].message.content == "China donated 20 million dollars to the WHO [1]."
+    assert extra(generated, "backend") == "openai"
+    assert [c["source"] for c in extra(generated, "citations")] == [WHO_SOURCE]
+    assert extra(generated, "sentences") == [
+        {"text": "China donated 20 million dollars to the WHO.", "citations": [1], "supported": True}
+    ]
+    path, body = llm.requests[-1]
+    assert len(llm.requests) > asked and path.endswith("/chat/completions") and body["model"] == "m1"
+    with pytest.raises(openai.NotFoundError) as refused:
+        ask(client, WHO, model="gpt-4o")
+    assert refused.value.code == "model_not_found" and "citewise-extractive" in refused.value.message
+
+
+def test_answering_never_blocks_the_server(
+    client: openai.OpenAI, http: httpx.Client, llm: ScriptedServer, scripted: ScriptedLLM
+) -> None:
+    """While an answer waits on a slow LLM, the server still answers other requests at once."""
+    asked = len(llm.requests)
+    answers: list[Any] = []
+    scripted.gate.clear()
+    try:
+        worker = threading.Thread(target=lambda: answers.append(ask(client, WHO, model="citewise-openai", stream=True)))
+        worker.start()
+        deadline = time.monotonic() + 30
+        while len(llm.requests) == asked and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(llm.requests) > asked, "the question never reached the LLM"
+        began = time.monotonic()
+        assert http.get("models", timeout=5).status_code == 200
+        assert http.get("status", timeout=5).status_code == 200
+        assert time.monotonic() - began < 5
+    finally:
+        scripted.gate.set()
+    worker.join(timeout=60)
+    *chunks, last = answers[0]
+    streamed = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+    assert re.fullmatch(r"China donated 20 million dollars to the WHO \[\d\]\.", streamed), streamed
+    # The check renumbers the markers to the citations kept; a stream says so when that changed its text.
+    verified = (last.model_extra or {}).get("verified_content", streamed)
+    assert verified == "China donated 20 million dollars to the WHO [1]." and extra(last, "citations")[0]["n"] == 1
+
+
+# --------------------------------------------------------------------------- access
+
+
+def test_the_api_needs_its_key(server: RunningApp) -> None:
+    with openai.OpenAI(base_url=f"{server.url}v1", api_key="wrong", max_retries=0) as wrong:
+        with pytest.raises(openai.AuthenticationError) as refused:
+            ask(wrong, WHO)
+    assert refused.value.code == "invalid_api_key" and "CITEWISE_API_KEY" in refused.value.message
+    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": f"Basic {KEY}"}):
+        response = httpx.get(f"{server.url}v1/models", headers=headers, timeout=30)
+        assert response.status_code == 401 and response.json()["error"]["type"] == "authentication_error"
+    assert httpx.post(f"{server.url}v1/sync", timeout=30).status_code == 401
+    assert httpx.delete(f"{server.url}v1/documents/{WHO_SOURCE}", timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("access", "status"),
+    [(Access(), 200), (Access(login=True), 403), (Access(api_key="k"), 401), (Access(api_key="k", login=True), 401)],
+    ids=["neither: open", "login only: closed", "key", "key and login"],
+)
+def test_who_may_call_the_api(seeded, access: Access, status: int) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_api(seeded, access)) as local:
+        response = local.get("/v1/models")
+        assert response.status_code == status
+        if status == 403:
+            assert "CITEWISE_API_KEY" in response.json()["error"]["message"]
+        if access.api_key:
+            assert local.get("/v1/models", headers={"Authorization": "Bearer k"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "auth", "key", "warning"),
+    [
+        ("0.0.0.0", "", "", "in the chat and through the API at /v1"),
+        ("0.0.0.0", "", "k", "in the chat (the API at /v1 needs CITEWISE_API_KEY)"),
+        ("0.0.0.0", "a:b", "", None),
+        ("0.0.0.0", "a:b", "k", None),
+        ("127.0.0.1", "", "", None),
+    ],
+)
+def test_exposing_the_api_warns(host: str, auth: str, key: str, warning: str | None, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="citewise.app"):
+        warn_if_exposed(Settings(host=host, auth=auth, api_key=key))
+    assert (warning in caplog.text) if warning else caplog.text == ""
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def test_an_uploaded_document_is_searched_answered_and_deleted(
+    http: httpx.Client, client: openai.OpenAI, server: RunningApp
+) -> None:
+    name, question = "herons.md", "How many purple herons did the Zorblat lagoon survey count?"
+    text = b"# Zorblat lagoon\n\nThe Zorblat lagoon survey counted 4711 purple herons in 2024.\n"
+    saved = http.post("documents", params={"sync": "false"}, files={"file": (name, text)})
+    assert saved.status_code == 201 and saved.json()["name"] == name and saved.json()["sync"] is None
+    synced = http.post("sync").json()
+    assert (synced["added"], synced["unchanged"], synced["failed"]) == (1, 5, [])
+    found = http.post("search", json={"query": question, "top_k": 3}).json()
+    best = found["results"][0]
+    assert best["source"] == name and best["relevant"] and best["rank"] == 1
+    assert set(best["scores"]) == {"bm25", "dense", "fused", "rerank"} and best["scores"]["rerank"] is not None
+    assert {d["source"]: d["status"] for d in http.get("documents").json()["data"]}[name] == "indexed"
+    assert extra(ask(client, question), "citations")[0]["source"] == name
+    assert http.get("status").json()["documents"] == 6
+
+    assert http.delete(f"documents/{name}").json() == {"source": name, "deleted": True}
+    assert not (server.docs_dir / name).exists()
+    assert http.post("sync").json()["unchanged"] == 5
+    assert name not in {r["source"] for r in http.post("search", json={"query": question}).json()["results"]}
+    assert name not in {d["source"] for d in http.get("documents").json()["data"]}
+    assert extra(ask(client, question), "citations") == []
+
+
+def test_an_upload_taking_a_name_is_numbered_and_indexed_at_once(http: httpx.Client, server: RunningApp) -> None:
+    saved = http.post("documents", files={"file": (WHO_SOURCE.upper(), b"A copy of the WHO article.\n")}).json()
+    try:
+        assert saved["renamed"] and saved["name"] == "003_8CF9F7C4BE1979B2 (2).txt"
+        assert saved["sync"]["added"] == 1 and saved["sync"]["failed"] == []
+    finally:
+        assert http.delete(f"documents/{saved['name']}").status_code == 200
+    assert (server.docs_dir / WHO_SOURCE).is_file()
+
+
+# --------------------------------------------------------------------------- bad requests
+
+COMPLETIONS = "/v1/chat/completions"
+QUESTION = {"model": "citewise", "messages": [{"role": "user", "content": WHO}]}
+
+
+def chat(**changes: Any) -> bytes:
+    return json.dumps({**QUESTION, **changes}).encode()
+
+
+BAD_REQUESTS = {
+    "malformed JSON": ("POST", COMPLETIONS, b'{"model": "citewise", "messages": [', 400, "not valid JSON"),
+    "no messages": ("POST", COMPLETIONS, b'{"model": "citewise"}', 400, "messages: Field required"),
+    "no user message": ("POST", COMPLETIONS, chat(messages=[{"role": "system", "content": "Hi"}]), 400, "no user message"),
+    "empty question": ("POST", COMPLETIONS, chat(messages=[{"role": "user", "content": "  "}]), 400, "The question is empty"),
+    "over the question limit": (
+        "POST",
+        COMPLETIONS,
+        chat(messages=[{"role": "user", "content": "why " * 1000}]),
+        400,
+        "limit is 2,000",
+    ),
+    "a 10 MB message": ("POST", COMPLETIONS, chat(messages=[{"role": "user", "content": "a" * 10_000_000}]), 413, "limit"),
+    "unknown model": ("POST", COMPLETIONS, chat(model="gpt-4o"), 404, "does not exist"),
+    "unknown document to search": ("POST", COMPLETIONS, chat(sources=["nope.txt"]), 400, "No indexed document"),
+    "empty search": ("POST", "/v1/search", b'{"query": ""}', 400, "empty"),
+    "wrong method": ("GET", COMPLETIONS, b"", 405, "not allowed"),
+    "unknown endpoint": ("GET", "/v1/embeddings", b"", 404, "No endpoint"),
+    "delete ..": ("DELETE", "/v1/documents/../../etc/passwd", b"", 400, "not a document name"),
+    "delete absolute": ("DELETE", "/v1/documents//etc/passwd", b"", 400, "not a document name"),
+    "delete encoded": ("DELETE", "/v1/documents/%2Fetc%2Fpasswd", b"", 400, "not a document name"),
+    "delete encoded ..": ("DELETE", f"/v1/documents/..%2F{WHO_SOURCE}", b"", 400, "not a document name"),
+    "delete unknown": ("DELETE", "/v1/documents/nope.txt", b"", 404, "No document named"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_REQUESTS))
+def test_a_bad_request_gets_a_clear_4xx_and_the_server_keeps_serving(server: RunningApp, http: httpx.Client, case: str) -> None:
+    method, path, body, status, message = BAD_REQUESTS[case]
+    got, error = raw(server, method, path, body)
+    assert got == status, error
+    assert set(error["error"]) == {"message", "type", "param", "code"} and message in error["error"]["message"]
+    assert http.get("models").status_code == 200
+    assert {path.name for path in server.docs_dir.iterdir()} >= SEEDS
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "status", "message"),
+    [
+        ("tool.exe", 10, 400, "unsupported file type"),
+        ("big.txt", 1_010_000, 400, "upload limit"),
+        ("huge.txt", 1_500_000, 413, "limit"),
+    ],
+)
+def test_an_upload_the_library_refuses_gets_a_4xx(
+    http: httpx.Client, server: RunningApp, name: str, size: int, status: int, message: str
+) -> None:
+    response = http.post("documents", files={"file": (name, b"a" * size)})
+    assert response.status_code == status and message in response.json()["error"]["message"]
+    assert not (server.docs_dir / name).exists() and http.get("models").status_code == 200
+
+
+# --------------------------------------------------------------------------- one server
+
+
+def test_the_chat_viewer_and_api_docs_share_the_server(server: RunningApp) -> None:
+    assert "<!doctype html>" in httpx.get(server.url, timeout=30).text.lower()
+    assert ".cw-source" in httpx.get(f"{server.url}config", timeout=30).json()["css"]
+    assert httpx.get(f"{server.url}documents/{WHO_SOURCE}", timeout=30).status_code == 200
+    assert httpx.get(f"{server.url}docs", timeout=30).status_code == 200
+    schema = httpx.get(f"{server.url}openapi.json", timeout=30).json()
+    assert {
+        "/v1/chat/completions",
+        "/v1/models",
+        "/v1/search",
+        "/v1/documents",
+        "/v1/documents/{source}",
+        "/v1/sync",
+        "/v1/status",
+    } <= set(schema["paths"])
+    citations = schema["components"]["schemas"]["ChatCompletion"]["properties"]["citations"]
+    assert "[n] markers" in citations["description"]
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

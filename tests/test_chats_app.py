@@ -1,0 +1,304 @@
+"""Saved chats through the façade and the chat tab's handlers: a real index of the seeds, a real chats file on tmp_path.
+
+``citewise`` (conftest.py) is a fully wired Citewise over a private, writable copy of the seeds index;
+the chat tab's handlers are taken from the real interface (``create_app``) and called as Gradio calls them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from assistant import Answer, ChatStoreError, Citewise, Turn
+from assistant.chats import default_title
+from ui import create_app
+from ui.chats import PANEL_OUTPUTS
+from ui.render import render_answer, render_sources
+
+WHO_QUESTION = "How much did China donate to the WHO?"
+WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
+WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
+WHO_SENTENCE = "In addition, the country has donated 20 million dollars to the WHO"
+FOLLOW_UP = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
+GARBAGE = bytes(range(256)) * 32
+
+
+def ask(citewise: Citewise, question: str, history: list[Turn] | None = None) -> Answer:
+    return citewise.ask(question, history or []).complete()
+
+
+def who_citation(answer: Answer) -> int:
+    """The number of the citation quoting the WHO donation."""
+    (n,) = [c.n for c in answer.citations if c.source == WHO_SOURCE and "20 million dollars" in c.quote]
+    return n
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(value))
+
+
+# --------------------------------------------------------------------------- the façade
+
+
+def test_an_answer_is_saved_and_reopened_exactly_as_given(citewise: Citewise) -> None:
+    first = ask(citewise, WHO_QUESTION)
+    chat_id = citewise.record("", None, first)
+    second = ask(citewise, FOLLOW_UP, [Turn("user", WHO_QUESTION), Turn("assistant", first.text)])
+    assert citewise.record("", chat_id, second) == chat_id
+
+    reopened = citewise.open_chat("", chat_id)
+
+    assert reopened is not None and reopened.id == chat_id and reopened.title == WHO_QUESTION
+    assert [saved.answer.to_json() for saved in reopened.answers] == as_json([first.to_json(), second.to_json()])
+    assert WHO_SENTENCE in first.text and first.citations  # a real, cited answer was saved
+    for saved, live in zip(reopened.answers, [first, second], strict=True):
+        assert saved.states == dict.fromkeys((c.n for c in live.citations), "current")
+        # Shown exactly as when it was given: the same chat Markdown and the same source cards.
+        assert render_answer(saved.answer) == render_answer(live)
+        assert render_sources(saved.answer, saved.states) == render_sources(live)
+    assert [(c.id, c.title, c.turns) for c in citewise.chats("")] == [(chat_id, WHO_QUESTION, 2)]
+
+
+def test_a_citation_whose_document_was_edited_keeps_its_quote_and_is_marked_changed(citewise: Citewise) -> None:
+    answer = ask(citewise, WHO_QUESTION)
+    chat_id = citewise.record("", None, answer)
+    n = who_citation(answer)
+    document = citewise.settings.docs_dir / WHO_SOURCE
+    document.write_text(
+        document.read_text(encoding="utf-8").replace("20 million dollars", "25 million dollars"), encoding="utf-8"
+    )
+
+    edited = citewise.open_chat("", chat_id)  # edited on disk, not yet re-indexed
+    citewise.sync()
+    synced = citewise.open_chat("", chat_id)
+
+    for reopened in (edited, synced):
+        assert reopened is not None
+        saved = reopened.answers[0]
+        assert saved.states[n] == "changed"
+        assert all(state == "current" for number, state in saved.states.items() if number != n)
+        assert saved.answer.citations[n - 1].quote == answer.citations[n - 1].quote  # what was quoted, as it was
+        card = render_sources(saved.answer, saved.states).split("<details class='cw-source")[n]
+        assert "⚠ changed since" in card and "20 million dollars" in card and "25 million" not in card
+        # The saved offsets belong to the old text: the link opens the document as it is now, unmarked.
+        assert f"href='documents/{WHO_SOURCE}'" in card and "mark=" not in card
+    markdown = citewise.export_chat("", chat_id) or ""
+    assert f"**[{n}]** " in markdown and "*changed since*" in markdown.split(f"**[{n}]** ")[1].split("\n")[0]
+
+
+@pytest.mark.parametrize("how", ["deleted in the app", "removed from the folder and synced"])
+def test_a_citation_whose_document_was_deleted_keeps_its_quote_and_is_marked(citewise: Citewise, how: str) -> None:
+    answer = ask(citewise, WHO_QUESTION)
+    chat_id = citewise.record("", None, answer)
+    n = who_citation(answer)
+    if how == "deleted in the app":
+        citewise.delete_document(WHO_SOURCE)
+    else:
+        (citewise.settings.docs_dir / WHO_SOURCE).unlink()
+        assert citewise.sync().deleted == [WHO_SOURCE]
+
+    reopened = citewise.open_chat("", chat_id)
+
+    assert reopened is not None
+    saved = reopened.answers[0]
+    assert saved.states[n] == "deleted"
+    card = render_sources(saved.answer, saved.states).split("<details class='cw-source")[n]
+    assert "⚠ document deleted since" in card and "20 million dollars" in card
+    assert "cw-open" not in card  # nothing to open any more
+    markdown = citewise.export_chat("", chat_id) or ""
+    assert "*document deleted since*" in markdown.split(f"**[{n}]** ")[1].split("\n")[0]
+    assert WHO_SENTENCE in markdown
+
+
+def test_each_owner_sees_only_their_own_chats(citewise: Citewise) -> None:
+    answer = ask(citewise, WHO_QUESTION)
+    alice = citewise.record("alice", None, answer)
+    before = citewise.open_chat("alice", alice)
+
+    assert citewise.chats("bob") == [] and citewise.chats("") == []
+    assert citewise.open_chat("bob", alice) is None
+    assert citewise.export_chat("bob", alice) is None
+    assert citewise.rename_chat("bob", alice, "mine now") is False
+    assert citewise.delete_chat("bob", alice) is False
+    # An answer sent to someone else's chat starts the sender's own chat instead.
+    bobs = citewise.record("bob", alice, answer)
+    assert bobs != alice and [c.id for c in citewise.chats("bob")] == [bobs]
+
+    assert citewise.open_chat("alice", alice) == before
+    assert [(c.id, c.turns) for c in citewise.chats("alice")] == [(alice, 1)]
+
+
+def test_rename_delete_and_export(citewise: Citewise) -> None:
+    answer = ask(citewise, WHO_QUESTION)
+    chat_id = citewise.record("", None, answer)
+
+    assert citewise.rename_chat("", chat_id, "WHO donations") is True
+    markdown = citewise.export_chat("", chat_id)
+
+    assert markdown is not None
+    assert markdown.startswith("# WHO donations\n\n## Question 1\n\nHow much did China donate to the WHO?\n\n### Answer\n")
+    assert "20 million dollars to the WHO" in markdown and "[1]" in markdown
+    assert f"**[1]** China shares experience, resources in global novel coronavirus battle · {WHO_SOURCE_IN_MARKDOWN}" in markdown
+    quoted = answer.citations[0].quote
+    assert f"> {quoted[:40]}" in markdown
+    assert "changed since" not in markdown and "deleted since" not in markdown
+    with pytest.raises(ValueError, match="title"):
+        citewise.rename_chat("", chat_id, "   ")
+    assert citewise.delete_chat("", chat_id) is True
+    assert citewise.chats("") == [] and citewise.open_chat("", chat_id) is None and citewise.export_chat("", chat_id) is None
+
+
+def test_a_corrupt_chats_file_is_reported_and_asking_goes_on(citewise: Citewise) -> None:
+    path = citewise.settings.data_dir / "chats.sqlite"
+    path.write_bytes(GARBAGE)
+    chunks = citewise.indexer.store.count()
+
+    answer = ask(citewise, WHO_QUESTION)
+    with pytest.raises(ChatStoreError) as caught:
+        citewise.record("", None, answer)
+
+    assert caught.value.reason == "corrupt" and str(path) in str(caught.value)
+    assert WHO_SENTENCE in ask(citewise, WHO_QUESTION).text
+    assert path.read_bytes() == GARBAGE and citewise.indexer.store.count() == chunks
+
+
+# --------------------------------------------------------------------------- the chat tab's handlers
+
+
+Handlers = dict[str, Callable[..., Any]]
+
+
+@pytest.fixture
+def handlers(citewise: Citewise) -> Handlers:
+    """The chat tab's event handlers by name, as the real interface wires them."""
+    demo = create_app(citewise)
+    return {fn.name: fn.fn for fn in demo.fns.values() if fn.fn is not None}
+
+
+def request(user: str | None = None) -> gr.Request:
+    """What Gradio passes a handler: the signed-in user's name, or None without a login."""
+    return gr.Request(username=user)
+
+
+def updates(handlers: Handlers, question: str, history: list[Any], chat_id: str | None, user: str | None = None) -> list[tuple]:
+    """Every update of the chat tab's handler for ``question``: streamed, the answer complete, then the chat saved."""
+    streamed: Iterator[tuple[Any, ...]] = handlers["respond"](question, history, None, chat_id, request(user))
+    return list(streamed)
+
+
+def saved_in(handlers: Handlers, question: str, chat_id: str | None, user: str | None = None) -> str | None:
+    """Ask ``question`` in chat ``chat_id`` (None: a new chat) through the handler; the chat it was saved in."""
+    chat: str | None = updates(handlers, question, [], chat_id, user)[-1][4]
+    return chat
+
+
+def radio_choices(update: Any) -> list[tuple[str, str]]:
+    return [tuple(choice) for choice in update.choices]
+
+
+def panel(values: tuple[Any, ...]) -> dict[str, Any]:
+    """A handler's Chats panel outputs by name (the list, title, rename, delete, export, status, confirm_box)."""
+    return dict(zip(PANEL_OUTPUTS, values, strict=True))
+
+
+def test_an_answer_is_saved_when_complete_and_a_reload_shows_it_again(handlers: Handlers, citewise: Citewise) -> None:
+    *streamed, shown, saved = updates(handlers, WHO_QUESTION, [], None)
+
+    _, messages, sources, searched = shown[:4]
+    assert all(update[4] == gr.skip() for update in [*streamed, shown])  # the chat's id changes once it is saved
+    chat_id = saved[4]
+    assert isinstance(chat_id, str) and [c.id for c in citewise.chats("")] == [chat_id]
+    shown_panel = panel(saved[5:])
+    chats, title = shown_panel["chats"], shown_panel["title"]
+    assert radio_choices(chats) == [(WHO_QUESTION, chat_id)] and chats.value == chat_id
+    assert title.value == WHO_QUESTION and title.interactive and shown_panel["status"] == ""
+    assert shown_panel["rename"].interactive and shown_panel["delete"].interactive
+    exported = Path(shown_panel["export"].value["path"])
+    assert exported.name == "How-much-did-China-donate-to-the-WHO.md"
+    assert exported.read_text(encoding="utf-8") == citewise.export_chat("", chat_id)
+
+    reloaded = handlers["restore"](chat_id, request())
+
+    assert reloaded[:4] == (messages, sources, searched, chat_id)  # the chat and its sources, as they were shown
+    assert WHO_SOURCE in reloaded[1] and "20 million dollars" in reloaded[1]
+    assert radio_choices(panel(reloaded[4:])["chats"]) == [(WHO_QUESTION, chat_id)]
+
+
+def test_new_chat_reopen_rename_and_delete(handlers: Handlers, citewise: Citewise) -> None:
+    first = saved_in(handlers, WHO_QUESTION, None)
+    new = handlers["new"](request())
+    assert new[:4] == ([], render_sources(None), "", None)
+    assert panel(new[4:])["chats"].value is None and panel(new[4:])["export"].interactive is False
+    assert panel(new[4:])["delete"].interactive is False  # nothing saved yet: nothing to rename, delete or export
+    second = saved_in(handlers, FOLLOW_UP, None)
+    assert second != first
+    assert [c.id for c in citewise.chats("")] == [second, first]
+
+    reopened = handlers["open_chosen"](first, request())
+    assert (
+        reopened[3] == first and "20 million dollars" in reopened[0][1]["content"] and panel(reopened[4:])["chats"].value == first
+    )
+
+    renamed = handlers["rename"](first, "  WHO\nmoney ", request())
+    renamed_panel = panel(renamed)
+    assert renamed_panel["chats"].value == first and renamed_panel["title"].value == "WHO money"
+    assert renamed_panel["status"] == "" and Path(renamed_panel["export"].value["path"]).name == "WHO-money.md"
+    blank = handlers["rename"](first, " ", request())
+    assert "title needs 1 to 200 characters" in panel(blank)["status"]
+
+    box, question = handlers["ask_delete"]("WHO money")
+    assert box.visible is True and "WHO money" in question and "cannot be undone" in question
+    deleted = handlers["delete"](first, request())
+    assert deleted[:4] == ([], render_sources(None), "", None)
+    assert radio_choices(panel(deleted[4:])["chats"]) == [(default_title(FOLLOW_UP), second)]
+    assert panel(deleted[4:])["confirm_box"].visible is False
+    assert handlers["restore"](first, request())[:4] == ([], render_sources(None), "", None)
+
+
+def test_a_user_never_sees_or_writes_another_users_chat(handlers: Handlers, citewise: Citewise) -> None:
+    alice = saved_in(handlers, WHO_QUESTION, None, user="alice")
+
+    assert radio_choices(handlers["restore"](None, request("bob"))[4]) == []
+    assert handlers["restore"](alice, request("bob"))[:4] == ([], render_sources(None), "", None)
+    assert handlers["open_chosen"](alice, request("bob"))[3] is None
+    handlers["rename"](alice, "bob was here", request("bob"))
+    handlers["delete"](alice, request("bob"))
+    bobs = saved_in(handlers, FOLLOW_UP, alice, user="bob")  # bob's page holding alice's id
+
+    assert bobs != alice and [c.id for c in citewise.chats("bob")] == [bobs]
+    assert [(c.id, c.title, c.turns) for c in citewise.chats("alice")] == [(alice, WHO_QUESTION, 1)]
+    assert citewise.chats("") == []
+
+
+def test_with_a_corrupt_chats_file_the_chat_still_answers_and_says_why_nothing_is_saved(
+    handlers: Handlers, citewise: Citewise, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = citewise.settings.data_dir / "chats.sqlite"
+    path.write_bytes(GARBAGE)
+    chunks = citewise.indexer.store.count()
+
+    with pytest.warns(UserWarning, match="Saved chats are unavailable"):
+        loaded = handlers["restore"]("some-chat", request())
+    with pytest.warns(UserWarning, match="This answer is shown but was not saved"):
+        *_, shown, saved = updates(handlers, WHO_QUESTION, [], None)
+    with pytest.warns(UserWarning, match="not saved"):
+        *_, again, _ = updates(handlers, FOLLOW_UP, shown[1], None)
+
+    status = panel(loaded[4:])["status"]
+    assert "Saved chats are unavailable" in status and str(path) in status.replace("\\", "")
+    assert "20 million dollars" in shown[1][-1]["content"] and WHO_SOURCE in shown[2]  # the answer is shown
+    status = panel(saved[5:])["status"]
+    assert "This answer is shown but was not saved" in status and "move it aside" in status
+    assert saved[4] is None  # no chat to keep
+    assert len(again[1]) == 4 and "specialists" in again[1][-1]["content"].lower()  # and the chat keeps answering
+    assert "not saved" in caplog.text
+    assert path.read_bytes() == GARBAGE and citewise.indexer.store.count() == chunks
+
+    path.unlink()  # moved aside, as the message says: saving works again at once
+    assert isinstance(saved_in(handlers, WHO_QUESTION, None), str)

@@ -1,0 +1,284 @@
+"""The shared text rules: tokens, content words, numbers, dates, money, names, markers and stems, on any text."""
+
+from __future__ import annotations
+
+import doctest
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import index.text
+from index.text import (
+    DATE,
+    DIGITS,
+    LATIN_WORD,
+    MARKER,
+    MONEY,
+    NUMBER,
+    PIECE,
+    SPACED_RUN,
+    TERM,
+    TRAILING,
+    UNSPACED,
+    WORD,
+    YEAR,
+    claim_names,
+    content_words,
+    is_identifier,
+    is_specific,
+    query_terms,
+    question_names,
+    short_stem,
+    stem,
+)
+
+# Pieces the rules treat specially: digit groups, glued numbers, identifiers, markers, quotes, scripts without spaces.
+PIECES = [
+    *["10", "2.2", "30,000", "1.2,3", "COVID-19", "COVID-19.5", "24.kg", "1999", "2020-04-29", "$5", "20 million dollars"],
+    *["April 27", "27 April", "Sept. 3", "on Friday", "three years ago", "Thirty", "dozens"],
+    *["perf_counter", "__pycache__", "/etc/cron.allow", "@reboot", "$HOME", "--add-architecture", "exim4", "Xi's"],
+    *["[1]", " [2]", "  [13]", "[", "]", "[[4]", ".", "!", "?", ";", "”", ")", "'", '"', "(", "-", "_"],
+    *[" ", "\n", "\t", "\xa0", "\u3000", "\u200b", "\u0301", "中文字符", "한국어", "ไทย", "عربي", "😀", "İstanbul", "Straße"],
+    *["China", "Wang Yi", "WHO", "the", "and", "masks", "Which ", "How many "],
+]
+TEXT = st.one_of(
+    st.text(max_size=120),
+    st.lists(st.sampled_from(PIECES), max_size=25).map("".join),
+    st.lists(st.sampled_from(PIECES), max_size=25).map(" ".join),
+)
+PROPERTY = settings(max_examples=300, deadline=None, database=None)  # no example database written into the repo
+
+
+def test_the_worked_examples_hold() -> None:
+    results = doctest.testmod(index.text)
+    assert results.attempted >= 5 and results.failed == 0
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@PROPERTY
+@given(TEXT)
+def test_words_are_every_word_character_in_order(text: str) -> None:
+    assert "".join(WORD.findall(text)) == "".join(c for c in text if re.fullmatch(r"\w", c))
+
+
+@PROPERTY
+@given(TEXT)
+def test_pieces_join_back_into_the_text(text: str) -> None:
+    pieces = PIECE.findall(text)
+    assert "".join(pieces) == text.lstrip()
+    assert all(piece.strip() and not piece[0].isspace() for piece in pieces)
+
+
+@PROPERTY
+@given(TEXT)
+def test_every_visible_character_is_counted_once_for_tokens(text: str) -> None:
+    runs = SPACED_RUN.findall(text)
+    assert sum(map(len, runs)) + len(UNSPACED.findall(text)) == sum(not c.isspace() for c in text)
+    assert not any(UNSPACED.search(run) for run in runs)
+
+
+@PROPERTY
+@given(TEXT)
+def test_terms_are_whole_runs_that_end_in_a_word_character(text: str) -> None:
+    previous_end = 0
+    for match in TERM.finditer(text):
+        assert match.start() >= previous_end
+        assert re.fullmatch(r"\w", match.group()[-1])
+        assert match.start() == 0 or not re.fullmatch(r"[\w'.-]", text[match.start() - 1])
+        previous_end = match.end()
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("The embassy told 24.kg news.", ["The", "embassy", "told", "24.kg", "news"]),
+        (
+            "Xi's speech, in /etc/cron.allow --add-architecture",
+            ["Xi's", "speech", "in", "etc", "cron.allow", "--add-architecture"],
+        ),
+        ("----- ... ''", []),
+    ],
+)
+def test_terms_keep_inner_stops_hyphens_and_apostrophes(text: str, terms: list[str]) -> None:
+    assert TERM.findall(text) == terms
+
+
+def test_latin_words_start_at_a_letter() -> None:
+    assert LATIN_WORD.findall("10 twenty-one specialists, Xi's 3rd") == ["twenty-one", "specialists", "Xi's", "rd"]
+
+
+# --------------------------------------------------------------------------- content words
+
+
+def test_content_words_drop_stopwords_but_keep_acronyms_and_case() -> None:
+    assert content_words("What did the WHO say to the US about masks? Masks, masks.") == ["WHO", "say", "US", "masks"]
+    assert query_terms("What did the WHO say to the US about masks?") == ["who", "say", "us", "masks"]
+    assert content_words("what is it and how is that") == []
+    assert content_words("alpha beta gamma delta", limit=2) == ["alpha", "beta"]
+
+
+@PROPERTY
+@given(TEXT, st.integers(0, 30))
+def test_content_words_are_distinct_words_of_the_text(text: str, limit: int) -> None:
+    words = content_words(text)
+    assert set(words) <= set(WORD.findall(text))
+    assert len({word.lower() for word in words}) == len(words)
+    assert content_words(text, limit) == words[:limit]
+    assert query_terms(text) == [word.lower() for word in words]
+
+
+# --------------------------------------------------------------------------- numbers, dates and money
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("10 specialists, 2.2 tonnes and 30,000 masks", ["10", "2.2", "30,000"]),
+        ("COVID-19 cases and 24.kg news", []),
+        ("COVID-19.5", ["5"]),
+        ("exim4, mp3 and A4", []),
+        ("Thirty groups", []),
+    ],
+)
+def test_digits_are_quantities_not_parts_of_names(text: str, digits: list[str]) -> None:
+    assert DIGITS.findall(text) == digits
+
+
+def test_numbers_include_number_words() -> None:
+    assert NUMBER.findall("Thirty groups, dozens of experts and 10 teams; someone") == ["Thirty", "dozens", "10"]
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("The first team left in 1963.", ["1963"]),
+        ("In 1500 and 2099; not 1499 or 2100.", ["1500", "2099"]),
+        ("Port 8080, 1,999 items, version 2020.5, COVID-2020", []),
+    ],
+)
+def test_years_stand_alone_between_1500_and_2099(text: str, years: list[str]) -> None:
+    assert YEAR.findall(text) == years
+
+
+@pytest.mark.parametrize(
+    ("text", "dated"),
+    [
+        ("The team returned on April 27.", True),
+        ("It ended on 27 April.", True),
+        ("Logged 2020-04-29.", True),
+        ("They met on Friday.", True),
+        ("It began three years ago.", True),
+        ("It grew last week.", True),
+        ("The group of 10 specialists returned to China.", False),
+        ("The mayor of Marchester spoke.", False),
+    ],
+)
+def test_dates_and_points_in_time(text: str, dated: bool) -> None:
+    assert bool(DATE.search(text)) is dated
+
+
+@pytest.mark.parametrize(
+    ("text", "money"),
+    [
+        ("China donated $5m.", True),
+        ("It donated 20 million dollars to the WHO.", True),
+        ("A budget of USD 300 was set.", True),
+        ("It gave 300,000 yuan.", True),
+        ("It sent 20 million masks.", False),
+        ("The dollar rose.", False),
+    ],
+)
+def test_money_needs_a_currency_next_to_a_figure(text: str, money: bool) -> None:
+    assert bool(MONEY.search(text)) is money
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_question_names_are_runs_of_capitals_past_a_sentences_first_word() -> None:
+    assert question_names("What did Wang Yi tell the WHO? Why did China agree?") == ["Wang Yi", "WHO", "China"]
+    assert question_names("Where is Zürich") == ["Zürich"]
+    assert question_names("Kyrgyzstan") == []
+
+
+def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
+    assert claim_names("China sent doses to Kyrgyzstan (Sinovac), said \"Xi\" and 'Geng'.") == [
+        "China",
+        "Kyrgyzstan",
+        "Sinovac",
+        "Geng",
+    ]
+    assert claim_names("the Zürich office") == []  # not ASCII letters all through
+
+
+@pytest.mark.parametrize(
+    ("word", "position", "specific"),
+    [("Geng", 3, True), ("Geng", 0, False), ("G20", 0, True), ("24.kg", 2, True), ("vaccine", 4, False), ("end.", 1, False)],
+)
+def test_a_specific_word_is_a_name_past_the_first_or_holds_a_digit_or_stop(word: str, position: int, specific: bool) -> None:
+    assert is_specific(word, position) is specific
+
+
+@pytest.mark.parametrize(
+    ("sentence", "identifiers"),
+    [
+        ("Use perf_counter for timing.", ["perf_counter"]),
+        ("It lives in __pycache__ now.", ["__pycache__"]),
+        ("See /etc/cron.allow and exim4.", ["etc", "cron.allow", "exim4"]),
+        ("Run dpkg --add-architecture, then @reboot or $HOME or ~user.", ["--add-architecture", "reboot", "HOME", "user"]),
+        ("China and Kyrgyzstan will overcome the pandemic.", []),
+        ("The G20 met on version 3.2 of the Plan.B draft.", []),  # capitalised or numeric: names, not code
+    ],
+)
+def test_identifiers_are_the_names_code_answers_give(sentence: str, identifiers: list[str]) -> None:
+    assert [m.group() for m in TERM.finditer(sentence) if is_identifier(sentence, m)] == identifiers
+
+
+# --------------------------------------------------------------------------- markers
+
+
+def test_markers_are_removed_with_the_space_before_them() -> None:
+    text = "China sent masks [1] [2]. Italy  [3]received them[4]."
+    assert MARKER.findall(text) == ["1", "2", "3", "4"]
+    assert MARKER.sub("", text) == "China sent masks. Italyreceived them."
+
+
+@PROPERTY
+@given(TEXT)
+def test_markers_number_as_bare_brackets_do(text: str) -> None:
+    # One marker rule serves both reading the numbers and removing them: the whitespace it takes is optional.
+    assert MARKER.findall(text) == re.findall(r"\[(\d+)\]", text)
+
+
+@PROPERTY
+@given(TEXT.filter(lambda text: "[" not in text), st.integers(0, 999))
+def test_an_appended_marker_comes_off_with_its_space(text: str, n: int) -> None:
+    assert MARKER.sub("", f"{text} [{n}]") == text.rstrip()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "trailing"), [("It ended.", "."), ("Really?!”", "?!”"), ("He said “yes.”", ".”"), ("No end", None)]
+)
+def test_trailing_punctuation_is_the_whole_closing_run(sentence: str, trailing: str | None) -> None:
+    match = TRAILING.search(sentence)
+    assert (match.group() if match else None) == trailing
+
+
+# --------------------------------------------------------------------------- stems
+
+
+def test_two_stem_lengths_keep_counts_strict_and_kinds_loose() -> None:
+    assert stem("Specialists") == stem("specialist") == "speci"
+    assert stem("ministers") != stem("minions") and short_stem("ministers") == short_stem("minions")
+    assert short_stem("Railway") == short_stem("railroad") == "rail"
+
+
+@PROPERTY
+@given(st.text(max_size=12))
+def test_a_short_stem_is_the_start_of_a_stem(word: str) -> None:
+    assert stem(word) == word.lower()[:5]
+    assert short_stem(word) == stem(word)[:4]
