@@ -175,6 +175,10 @@ class Citewise:
         With no ``chat_id``, or one the owner no longer has (deleted meanwhile in another window), a new
         chat is started, named after the question.
 
+        Raises:
+            ChatStoreError: the chats file cannot be written (the answer itself is unaffected).
+            ValueError: the answer is too large to save.
+
         Example:
             >>> chat_id = citewise.record("", None, citewise.ask("How much did China donate to the WHO?").complete())
             >>> [chat.title for chat in citewise.chats("")]
@@ -201,7 +205,7 @@ class Citewise:
         for number, turn in enumerate(chat.turns, start=1):
             try:
                 answer = _rebuilt(turn)
-            except (TypeError, ValueError) as error:  # valid JSON, but not the shape Citewise saved
+            except (TypeError, ValueError, AttributeError) as error:  # valid JSON, but not the shape Citewise saved
                 message = f"Saved chat {chat_id!r} cannot be shown: its answer {number} is damaged ({error})."
                 raise ChatStoreError(message, path=self.chat_store.path, reason="corrupt") from error
             states: dict[int, CitationState] = {}

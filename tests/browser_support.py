@@ -272,7 +272,7 @@ SHARED_APP = AppSpec(
 )
 
 ServeApp = Callable[..., AbstractContextManager[RunningApp]]
-"""conftest.py's ``serve_app``: ``with serve_app(root, docs, extra_env=...) as app``."""
+"""conftest.py's ``serve_app``: ``with serve_app(root, docs, extra_env=..., index_from=...) as app``."""
 
 
 @contextmanager

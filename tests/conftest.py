@@ -138,16 +138,19 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def serve_app() -> ServeApp:
-    """Starts ``python app.py`` as a subprocess: ``with serve_app(root, docs, extra_env=...) as app``; stops it after.
+    """Starts ``python app.py`` as a subprocess: ``with serve_app(root, docs, extra_env=..., index_from=...) as app``.
 
-    The app indexes ``docs`` itself at start-up; a failed start fails the test with the app's log.
-    Modules that only need an app for their tests use ``module_app`` (started early, over a prebuilt index).
+    The app indexes ``docs`` at start-up (over a copy of ``index_from``, if given) and is stopped on exit;
+    a failed start fails the test with the app's log. Modules whose app needs nothing from other fixtures
+    use ``module_app`` instead, which starts it early.
     """
 
     @contextmanager
-    def serve(root: Path, docs: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    def serve(
+        root: Path, docs: Path, *, extra_env: dict[str, str] | None = None, index_from: Path | None = None
+    ) -> Iterator[RunningApp]:
         try:
-            with run_app(root, docs, extra_env=extra_env) as app:
+            with run_app(root, docs, extra_env=extra_env, index_from=index_from) as app:
                 yield app
         except AppStartError as error:
             pytest.fail(f"the app did not start:\n{error}", pytrace=False)

@@ -6,6 +6,8 @@ far above what the work takes on a slow, busy machine. Nothing in the tests asse
 
 from __future__ import annotations
 
+import faulthandler
+import gc
 import multiprocessing
 import threading
 import time
@@ -38,14 +40,26 @@ def finishes(work: Callable[[], object], limit: float, what: str = "the work") -
     A forked child starts with everything imported (a fresh interpreter spends seconds importing
     llama-index). Only for work that touches no database or server connection: those must not cross a fork.
     """
-    child = multiprocessing.get_context("fork").Process(target=work)
-    child.start()
+    child = multiprocessing.get_context("fork").Process(target=_traced, args=(work, limit))
+    # Garbage this process has not collected yet (say, a failed test's objects) must not be collected in
+    # the child: finalizers of database clients there wait on locks held by threads that did not fork.
+    gc.freeze()
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
     child.join(limit)
     if child.is_alive():
         child.kill()
         child.join()
         pytest.fail(f"{what} was still running after {limit:.0f} s: a hang, or quadratic time again?")
     assert child.exitcode == 0, f"{what} raised in the child process (its traceback is in the captured stderr)"
+
+
+def _traced(work: Callable[[], object], limit: float) -> None:
+    # A child still running near the limit prints every thread's stack to stderr: where it hangs, or loops.
+    faulthandler.dump_traceback_later(max(1.0, limit - 3), exit=False)
+    work()
 
 
 def returns_within(work: Callable[[], T], limit: float, what: str = "the work") -> T:

@@ -187,5 +187,5 @@ def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, fake_e
     library = Library(docs, build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder), 10**7)
     report = library.sync()
     assert (report.added, report.failed, report.warnings) == (["good.txt"], [], [])
-    assert [row.source for row in library.rows()] == ["good.txt"]
+    assert [d.source for d in library.documents()] == ["good.txt"]
     assert library.indexer.keywords.search("partial upload Quillmark cranes", 5) == []

@@ -142,11 +142,20 @@ def test_a_new_chat_then_the_older_one_reopened_from_the_list(page: Page) -> Non
     expect(page.locator(f"{SOURCES} .cw-source").first).to_contain_text(WHO_SOURCE)
     expect(page.locator(CHAT_TITLE)).to_have_value(WHO_QUESTION)
     # Asking on goes into the reopened chat, and a reload comes back to it.
-    ask(page, "How many medical aid workers has China sent abroad?")
-    assert current_chat(page) == older and listed(page)[0] == older
+    ask(page, KYRGYZSTAN_QUESTION)
+    expect(page.locator(f"{CHATS} input[type='radio']").first).to_have_value(older)  # used last: listed first
+    assert current_chat(page) == older
+    quotes = page.locator(f"{SOURCES} .cw-quote")
+    expect(quotes.first).to_contain_text("10 specialists")
+    page.locator(BOT_MESSAGES).first.click(position={"x": 12, "y": 12})  # the earlier answer shows its own sources
+    expect(quotes.first).to_contain_text("20 million dollars")
     reload(page)
     expect(page.locator(BOT_MESSAGES)).to_have_count(2)
     assert current_chat(page) == older
+    expect(quotes.first).to_contain_text("10 specialists")
+    page.locator(USER_MESSAGES).first.click(position={"x": 12, "y": 12})  # so does a question, reopened too
+    expect(quotes.first).to_contain_text("20 million dollars")
+    expect(page.locator(f"{SOURCES} .cw-source").first).to_contain_text(WHO_SOURCE)
 
 
 def test_rename_then_delete_after_confirming(page: Page) -> None:

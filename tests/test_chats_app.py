@@ -7,7 +7,9 @@ the chat tab's handlers are taken from the real interface (``create_app``) and c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,16 @@ def test_a_corrupt_chats_file_is_reported_and_asking_goes_on(citewise: Citewise)
     assert path.read_bytes() == GARBAGE and citewise.indexer.store.count() == chunks
 
 
+def test_a_saved_answer_of_the_wrong_shape_is_reported_as_damaged(citewise: Citewise) -> None:
+    chat_id = citewise.chat_store.start("")
+    citewise.chat_store.add_turn("", chat_id, "q", {"answer": "a [1]", "citations": [{"n": 1, "source": "x.txt"}]})
+
+    with pytest.raises(ChatStoreError, match="its answer 1 is damaged") as caught:
+        citewise.open_chat("", chat_id)
+
+    assert caught.value.reason == "corrupt" and [c.turns for c in citewise.chats("")] == [1]
+
+
 # --------------------------------------------------------------------------- the chat tab's handlers
 
 
@@ -186,16 +198,37 @@ def request(user: str | None = None) -> gr.Request:
     return gr.Request(username=user)
 
 
-def updates(handlers: Handlers, question: str, history: list[Any], chat_id: str | None, user: str | None = None) -> list[tuple]:
-    """Every update of the chat tab's handler for ``question``: streamed, the answer complete, then the chat saved."""
-    streamed: Iterator[tuple[Any, ...]] = handlers["respond"](question, history, None, chat_id, request(user))
-    return list(streamed)
+@dataclass
+class Asked:
+    """One question asked as the chat tab asks it."""
+
+    streamed: list[tuple[Any, ...]]  # (textbox, messages, sources, searched, ...) as the answer streams; the last is complete
+    saving: tuple[Any, ...]  # the handler's last update: (..., the chat's id, each answer's cards, the save's problem)
+    after: tuple[Any, ...]  # the step after it: the id kept in the browser, then the Chats panel
+
+    @property
+    def shown(self) -> tuple[Any, ...]:
+        """The complete answer's update: (textbox, messages, sources, searched)."""
+        return self.streamed[-1][:4]
+
+    @property
+    def chat_id(self) -> str | None:
+        chat: str | None = self.saving[4]
+        return chat
+
+
+def ask_in(
+    handlers: Handlers, question: str, history: list[Any], chat_id: str | None, user: str | None = None, cards: Any = None
+) -> Asked:
+    """Ask ``question`` in chat ``chat_id`` (None: a new chat) as the chat tab does, then run the step that follows."""
+    updates: Iterator[tuple[Any, ...]] = handlers["respond"](question, history, None, chat_id, cards or {}, request(user))
+    *streamed, saving = updates
+    return Asked(streamed, saving, handlers["saved"](saving[4], saving[6], request(user)))
 
 
 def saved_in(handlers: Handlers, question: str, chat_id: str | None, user: str | None = None) -> str | None:
-    """Ask ``question`` in chat ``chat_id`` (None: a new chat) through the handler; the chat it was saved in."""
-    chat: str | None = updates(handlers, question, [], chat_id, user)[-1][4]
-    return chat
+    """Ask ``question`` in chat ``chat_id`` (None: a new chat); the chat it was saved in."""
+    return ask_in(handlers, question, [], chat_id, user).chat_id
 
 
 def radio_choices(update: Any) -> list[tuple[str, str]]:
@@ -207,14 +240,28 @@ def panel(values: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(PANEL_OUTPUTS, values, strict=True))
 
 
-def test_an_answer_is_saved_when_complete_and_a_reload_shows_it_again(handlers: Handlers, citewise: Citewise) -> None:
-    *streamed, shown, saved = updates(handlers, WHO_QUESTION, [], None)
+def chat_view(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What a handler shows in the chat column: (messages, sources, searched, chat id, cards), checking that the
+    browser keeps the same id; the Chats panel follows."""
+    assert values[5] == values[3], "the browser keeps the session's chat id"
+    return values[:5]
 
-    _, messages, sources, searched = shown[:4]
-    assert all(update[4] == gr.skip() for update in [*streamed, shown])  # the chat's id changes once it is saved
-    chat_id = saved[4]
+
+EMPTY = ([], render_sources(None), "", None, {})
+
+
+def test_an_answer_is_saved_when_complete_and_a_reload_shows_it_again(handlers: Handlers, citewise: Citewise) -> None:
+    asked = ask_in(handlers, WHO_QUESTION, [], None)
+
+    _, messages, sources, searched = asked.shown
+    skip = gr.skip()
+    assert all(update[4:] == (skip, skip, "") for update in asked.streamed)  # the chat changes once the answer is saved
+    assert asked.saving[:4] == asked.shown  # the last update shows the answer again: an API client reads only that one
+    assert asked.saving[5:] == ({1: sources}, "")  # a click on the answer shows its sources
+    chat_id = asked.chat_id
     assert isinstance(chat_id, str) and [c.id for c in citewise.chats("")] == [chat_id]
-    shown_panel = panel(saved[5:])
+    assert asked.after[0] == chat_id  # kept in the browser for a reload
+    shown_panel = panel(asked.after[1:])
     chats, title = shown_panel["chats"], shown_panel["title"]
     assert radio_choices(chats) == [(WHO_QUESTION, chat_id)] and chats.value == chat_id
     assert title.value == WHO_QUESTION and title.interactive and shown_panel["status"] == ""
@@ -225,51 +272,64 @@ def test_an_answer_is_saved_when_complete_and_a_reload_shows_it_again(handlers: 
 
     reloaded = handlers["restore"](chat_id, request())
 
-    assert reloaded[:4] == (messages, sources, searched, chat_id)  # the chat and its sources, as they were shown
+    assert chat_view(reloaded) == (messages, sources, searched, chat_id, {1: sources})  # the chat and its sources, as shown
     assert WHO_SOURCE in reloaded[1] and "20 million dollars" in reloaded[1]
-    assert radio_choices(panel(reloaded[4:])["chats"]) == [(WHO_QUESTION, chat_id)]
+    assert radio_choices(panel(reloaded[6:])["chats"]) == [(WHO_QUESTION, chat_id)]
 
 
 def test_new_chat_reopen_rename_and_delete(handlers: Handlers, citewise: Citewise) -> None:
     first = saved_in(handlers, WHO_QUESTION, None)
     new = handlers["new"](request())
-    assert new[:4] == ([], render_sources(None), "", None)
-    assert panel(new[4:])["chats"].value is None and panel(new[4:])["export"].interactive is False
-    assert panel(new[4:])["delete"].interactive is False  # nothing saved yet: nothing to rename, delete or export
+    assert chat_view(new) == EMPTY
+    assert panel(new[6:])["chats"].value is None and panel(new[6:])["export"].interactive is False
+    assert panel(new[6:])["delete"].interactive is False  # nothing saved yet: nothing to rename, delete or export
     second = saved_in(handlers, FOLLOW_UP, None)
     assert second != first
     assert [c.id for c in citewise.chats("")] == [second, first]
 
     reopened = handlers["open_chosen"](first, request())
-    assert (
-        reopened[3] == first and "20 million dollars" in reopened[0][1]["content"] and panel(reopened[4:])["chats"].value == first
-    )
+    assert chat_view(reopened)[3] == first and "20 million dollars" in reopened[0][1]["content"]
+    assert panel(reopened[6:])["chats"].value == first
 
-    renamed = handlers["rename"](first, "  WHO\nmoney ", request())
-    renamed_panel = panel(renamed)
-    assert renamed_panel["chats"].value == first and renamed_panel["title"].value == "WHO money"
-    assert renamed_panel["status"] == "" and Path(renamed_panel["export"].value["path"]).name == "WHO-money.md"
+    renamed = panel(handlers["rename"](first, "  WHO\nmoney ", request()))
+    assert renamed["chats"].value == first and renamed["title"].value == "WHO money"
+    assert renamed["status"] == "" and Path(renamed["export"].value["path"]).name == "WHO-money.md"
     blank = handlers["rename"](first, " ", request())
     assert "title needs 1 to 200 characters" in panel(blank)["status"]
 
     box, question = handlers["ask_delete"]("WHO money")
     assert box.visible is True and "WHO money" in question and "cannot be undone" in question
     deleted = handlers["delete"](first, request())
-    assert deleted[:4] == ([], render_sources(None), "", None)
-    assert radio_choices(panel(deleted[4:])["chats"]) == [(default_title(FOLLOW_UP), second)]
-    assert panel(deleted[4:])["confirm_box"].visible is False
-    assert handlers["restore"](first, request())[:4] == ([], render_sources(None), "", None)
+    assert chat_view(deleted) == EMPTY
+    assert radio_choices(panel(deleted[6:])["chats"]) == [(default_title(FOLLOW_UP), second)]
+    assert panel(deleted[6:])["confirm_box"].visible is False
+    assert chat_view(handlers["restore"](first, request())) == EMPTY
+
+
+def test_a_click_on_any_answer_shows_its_own_sources_live_or_reopened(handlers: Handlers) -> None:
+    first = ask_in(handlers, WHO_QUESTION, [], None)
+    second = ask_in(handlers, FOLLOW_UP, first.shown[1], first.chat_id, cards=first.saving[5])
+    live = second.saving[5]
+    assert second.chat_id == first.chat_id and live == {1: first.shown[2], 3: second.shown[2]}
+    assert first.shown[2] != second.shown[2]
+
+    reopened = handlers["open_chosen"](first.chat_id, request())
+
+    assert reopened[4] == live and reopened[1] == second.shown[2]  # the same cards, the last answer's shown
+    for index, shown in [(1, first.shown[2]), (0, first.shown[2]), (3, second.shown[2]), (2, second.shown[2])]:
+        assert handlers["show_sources"](live, gr.SelectData(None, {"index": index, "value": ""})) == shown
+    assert handlers["show_sources"](live, gr.SelectData(None, {"index": 9, "value": ""})) == gr.skip()
 
 
 def test_a_user_never_sees_or_writes_another_users_chat(handlers: Handlers, citewise: Citewise) -> None:
     alice = saved_in(handlers, WHO_QUESTION, None, user="alice")
 
-    assert radio_choices(handlers["restore"](None, request("bob"))[4]) == []
-    assert handlers["restore"](alice, request("bob"))[:4] == ([], render_sources(None), "", None)
-    assert handlers["open_chosen"](alice, request("bob"))[3] is None
+    assert radio_choices(panel(handlers["restore"](None, request("bob"))[6:])["chats"]) == []
+    assert chat_view(handlers["restore"](alice, request("bob"))) == EMPTY
+    assert chat_view(handlers["open_chosen"](alice, request("bob"))) == EMPTY
     handlers["rename"](alice, "bob was here", request("bob"))
     handlers["delete"](alice, request("bob"))
-    bobs = saved_in(handlers, FOLLOW_UP, alice, user="bob")  # bob's page holding alice's id
+    bobs = saved_in(handlers, FOLLOW_UP, alice, user="bob")  # bob's session holding alice's id
 
     assert bobs != alice and [c.id for c in citewise.chats("bob")] == [bobs]
     assert [(c.id, c.title, c.turns) for c in citewise.chats("alice")] == [(alice, WHO_QUESTION, 1)]
@@ -286,19 +346,32 @@ def test_with_a_corrupt_chats_file_the_chat_still_answers_and_says_why_nothing_i
     with pytest.warns(UserWarning, match="Saved chats are unavailable"):
         loaded = handlers["restore"]("some-chat", request())
     with pytest.warns(UserWarning, match="This answer is shown but was not saved"):
-        *_, shown, saved = updates(handlers, WHO_QUESTION, [], None)
+        first = ask_in(handlers, WHO_QUESTION, [], None)
     with pytest.warns(UserWarning, match="not saved"):
-        *_, again, _ = updates(handlers, FOLLOW_UP, shown[1], None)
+        again = ask_in(handlers, FOLLOW_UP, first.shown[1], None)
 
-    status = panel(loaded[4:])["status"]
+    status = panel(loaded[6:])["status"]
     assert "Saved chats are unavailable" in status and str(path) in status.replace("\\", "")
-    assert "20 million dollars" in shown[1][-1]["content"] and WHO_SOURCE in shown[2]  # the answer is shown
-    status = panel(saved[5:])["status"]
-    assert "This answer is shown but was not saved" in status and "move it aside" in status
-    assert saved[4] is None  # no chat to keep
-    assert len(again[1]) == 4 and "specialists" in again[1][-1]["content"].lower()  # and the chat keeps answering
+    _, messages, sources, _ = first.shown
+    assert "20 million dollars" in messages[-1]["content"] and WHO_SOURCE in sources  # the answer is shown
+    status = panel(first.after[1:])["status"]
+    assert status == first.saving[6] and "This answer is shown but was not saved" in status and "move it aside" in status
+    assert first.chat_id is None and first.after[0] is None  # no chat to keep
+    messages = again.shown[1]
+    assert len(messages) == 4 and "specialists" in messages[-1]["content"].lower()  # and the chat keeps answering
     assert "not saved" in caplog.text
     assert path.read_bytes() == GARBAGE and citewise.indexer.store.count() == chunks
 
     path.unlink()  # moved aside, as the message says: saving works again at once
     assert isinstance(saved_in(handlers, WHO_QUESTION, None), str)
+
+
+def test_gradios_api_keeps_its_chat_endpoint_and_gains_no_chat_management(citewise: Citewise) -> None:
+    endpoints = create_app(citewise).get_api_info()["named_endpoints"]
+
+    respond = endpoints["/respond"]
+    assert [p["parameter_name"] for p in respond["parameters"]] == ["message", "history"]
+    assert len(respond["returns"]) == 4  # textbox, chat, sources, searched: the saved answer stays in the session
+    handlers = {"saved", "show_sources", "restore", "open_chosen", "new", "rename", "ask_delete", "delete"}
+    named = {re.sub(r"_\d+$", "", name.strip("/")) for name in endpoints}  # a second "/rename" is "/rename_1"
+    assert named & handlers == set()

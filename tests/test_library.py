@@ -15,7 +15,7 @@ from browser_support import SEEDS
 from fakes import FakeEmbedder
 
 from index import IndexSettings, build_indexer
-from index.library import Library, SavedUpload, UploadError, safe_name
+from index.library import DocumentState, DocumentStatus, Library, SavedUpload, UploadError, safe_name
 
 
 @pytest.mark.parametrize(
@@ -80,8 +80,8 @@ def test_upload_saves_inside_the_folder_and_syncs(citewise, tmp_path: Path) -> N
     assert not any(p.name.startswith(".upload-") for p in library.docs_dir.iterdir())
     report = library.sync()
     assert report.added == ["quillmark.md"]
-    rows = {row.source: row for row in library.rows()}
-    assert rows["quillmark.md"].chunks == 1 and rows["quillmark.md"].status == "indexed"
+    listed = {d.source: d for d in library.documents()}
+    assert listed["quillmark.md"].chunks == 1 and listed["quillmark.md"].status == DocumentStatus(DocumentState.INDEXED)
     answer = citewise.assistant.ask("How many meteors did the Quillmark observatory record?").complete()
     assert "318" in answer.text and answer.citations[0].source == "quillmark.md"
     library.delete("quillmark.md")
@@ -111,9 +111,9 @@ def test_failed_files_show_in_the_list(citewise) -> None:  # type: ignore[no-unt
     library: Library = citewise.library
     (library.docs_dir / "empty.txt").write_text("")
     library.sync()
-    rows = {row.source: row.status for row in library.rows()}
-    assert rows["empty.txt"] == "failed: file is empty"
-    assert sum(status == "indexed" for status in rows.values()) == 5
+    statuses = {d.source: d.status for d in library.documents()}
+    assert statuses["empty.txt"] == DocumentStatus(DocumentState.FAILED, "file is empty")
+    assert sum(status.kind is DocumentState.INDEXED for status in statuses.values()) == 5
 
 
 @pytest.fixture

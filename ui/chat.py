@@ -9,7 +9,19 @@ from typing import Any
 import gradio as gr
 
 from assistant import Answer, ChatStoreError, Citewise, QuestionError, Turn
-from ui.chats import PANEL_OUTPUTS, UNTITLED, Exports, chat_id_of, chats_panel, empty_chat, owner_of, refresh, reopen, report
+from ui.chats import (
+    UNTITLED,
+    Cards,
+    ChatView,
+    Exports,
+    chat_id_of,
+    chats_panel,
+    empty_chat,
+    owner_of,
+    refresh,
+    reopen,
+    report,
+)
 from ui.preferences import Preferences
 from ui.render import Messages, escape_markdown, render_answer, render_searched, render_sources
 
@@ -24,40 +36,12 @@ def make_respond(citewise: Citewise) -> Callable[..., Iterator[Update]]:
     """The chat handler: streams (textbox, messages, sources html, searched query) updates.
 
     Each session's preferences (answerer, retrieval options, scope) come in with the call,
-    so sessions never share state. Nothing is saved: the app's chat tab uses ``make_saving_respond``.
+    so sessions never share state. Nothing is saved here: the chat tab saves each complete answer next.
     """
 
     def respond(message: str, history: Messages, preferences: Preferences | None = None) -> Iterator[Update]:
         for update, _ in _answer(citewise, message, history, preferences):
             yield update
-
-    return respond
-
-
-def make_saving_respond(citewise: Citewise, exports: Exports) -> Callable[..., Iterator[tuple[Any, ...]]]:
-    """The chat tab's handler: ``make_respond``'s updates, then the answer saved in the current chat.
-
-    Yields (textbox, messages, sources, searched, chat id, *the Chats panel*); the chat id and the
-    panel change only once the answer is complete and saved. A chats file that cannot be written is
-    reported (a warning and the panel's status line) and the answer stays shown: it is only not saved.
-    """
-
-    def respond(
-        message: str, history: Messages, preferences: Preferences | None, chat_id: str | None, request: gr.Request
-    ) -> Iterator[tuple[Any, ...]]:
-        owner, answer = owner_of(request), None
-        unchanged = (SKIP,) * (1 + len(PANEL_OUTPUTS))
-        for update, complete in _answer(citewise, message, history, preferences):
-            answer = complete
-            yield (*update, *unchanged)
-        if answer is None:
-            return  # refused or failed before answering: there is nothing to save
-        current, note = chat_id_of(chat_id), ""
-        try:
-            current = citewise.record(owner, current, answer)
-        except (ChatStoreError, ValueError) as error:
-            note = report(error, "This answer is shown but was not saved")
-        yield (SKIP,) * 4 + (current, *refresh(citewise, exports, owner, current, note))
 
     return respond
 
@@ -117,12 +101,19 @@ def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
 def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None:
     """Saved chats on the left, the chat in the middle, its sources on the right.
 
-    The current chat's id is kept in the browser (``gr.BrowserState``), so a reload shows it again.
+    Each answer is saved in the current chat as soon as it is complete, by the handler that answered
+    it; a chats file that cannot be written is reported (a warning and the panel's status line) and the
+    answer stays shown, only unsaved. The current chat's id lives in the session and in the browser
+    (``gr.BrowserState``), so a reload shows the chat again.
     """
     exports = Exports()
     # Gradio encrypts this in the page with a key it gives the page, which hides nothing from the browser's user;
     # a fixed key keeps the current chat across restarts. An id grants nothing: every chat is looked up with its owner.
-    current = gr.BrowserState(None, storage_key="citewise-current-chat", secret="citewise-current-chat")
+    kept = gr.BrowserState(None, storage_key="citewise-current-chat", secret="citewise-current-chat")
+    # Session state is never part of Gradio's API: the chat endpoint stays (message, history) -> 4 outputs.
+    chat = gr.State(None)  # the current chat's id; None until a new chat's first answer is saved
+    cards = gr.State({})  # each answer's source cards, by its message's place in the chat (ui.chats.Cards)
+    problem = gr.State("")  # the last save's failure, for the panel's status line
     with gr.Row():
         with gr.Column(scale=1, min_width=220, elem_id="cw-chats-panel"):
             panel = chats_panel()
@@ -136,20 +127,56 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
                 elem_id="cw-question",
             )
         with gr.Column(scale=2):
-            gr.Markdown("### Sources")
+            gr.Markdown("### Sources\n*Click an answer, or its question, to see the sources it cited.*")
             sources = gr.HTML(render_sources(None), elem_id="cw-sources")
-    view = [chatbot, sources, searched, current]
+    view = [chatbot, sources, searched, chat, cards, kept]  # a ChatView, then the id again, kept in the browser
+
+    def shown(chat_view: ChatView) -> tuple[Any, ...]:
+        return (*chat_view, chat_view[3])
+
+    def respond(
+        message: str,
+        history: Messages,
+        preferences: Preferences | None,
+        chat_id: str | None,
+        answers: Cards | None,
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, ...]]:
+        answer, last = None, None
+        for update, complete in _answer(citewise, message, history, preferences):
+            answer, last = complete, update
+            yield (*update, SKIP, SKIP, "")  # until saved, the chat is the same and no save has failed
+        if answer is None or last is None:  # refused or failed before answering: nothing to save
+            return
+        # Saved here, not in a later step: a page closed or reloaded as the answer completes loses nothing.
+        current, owner, note = chat_id_of(chat_id), owner_of(request), ""
+        try:
+            current = citewise.record(owner, current, answer)
+        except (ChatStoreError, ValueError) as error:
+            note = report(error, "This answer is shown but was not saved")
+        _, messages, answer_sources, _ = last
+        answers = {**(answers or {}), len(messages) - 1: answer_sources}  # the answer is the chat's last message
+        yield (*last, current, answers, note)  # the answer again: an API client reads the last update only
+
+    def saved(chat_id: str | None, note: str, request: gr.Request) -> tuple[Any, ...]:
+        return (chat_id, *refresh(citewise, exports, owner_of(request), chat_id_of(chat_id), note))
 
     def restore(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         owner = owner_of(request)
-        shown, note = reopen(citewise, owner, chat_id)
-        return (*shown, *refresh(citewise, exports, owner, shown[3], note))
+        chat_view, note = reopen(citewise, owner, chat_id)
+        return (*shown(chat_view), *refresh(citewise, exports, owner, chat_view[3], note))
 
     def open_chosen(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         return restore(chat_id, request)
 
+    def show_sources(answers: Cards | None, event: gr.SelectData) -> Any:
+        index = event.index[0] if isinstance(event.index, list | tuple) and event.index else event.index
+        if not isinstance(index, int) or not answers:
+            return SKIP
+        return answers.get(index, answers.get(index + 1, SKIP))  # a question shows its answer's sources
+
     def new(request: gr.Request) -> tuple[Any, ...]:
-        return (*empty_chat(), *refresh(citewise, exports, owner_of(request), None))
+        return (*shown(empty_chat()), *refresh(citewise, exports, owner_of(request), None))
 
     def rename(chat_id: str | None, title: str, request: gr.Request) -> tuple[Any, ...]:
         owner, chat_id = owner_of(request), chat_id_of(chat_id)
@@ -175,16 +202,21 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
             citewise.delete_chat(owner, chat_id)
         except ChatStoreError as error:
             return (*[SKIP] * len(view), *refresh(citewise, exports, owner, chat_id, report(error, "The chat was not deleted")))
-        return (*empty_chat(), *refresh(citewise, exports, owner, None))
+        return (*shown(empty_chat()), *refresh(citewise, exports, owner, None))
 
-    respond = make_saving_respond(citewise, exports)
-    question.submit(respond, [question, chatbot, preferences, current], [question, *view, *panel.outputs])
-    demo.load(restore, current, [*view, *panel.outputs])
-    panel.chats.input(open_chosen, panel.chats, [*view, *panel.outputs])
-    panel.new_chat.click(new, None, [*view, *panel.outputs])
-    chatbot.clear(new, None, [*view, *panel.outputs])
-    panel.rename.click(rename, [current, panel.title], panel.outputs)
-    panel.title.submit(rename, [current, panel.title], panel.outputs)
-    panel.delete.click(ask_delete, panel.title, [panel.confirm_box, panel.confirm_text])
-    panel.cancel.click(lambda: gr.Column(visible=False), None, panel.confirm_box)
-    panel.confirm.click(delete, current, [*view, *panel.outputs])
+    answering = question.submit(
+        respond, [question, chatbot, preferences, chat, cards], [question, chatbot, sources, searched, chat, cards, problem]
+    )
+    # Chat management stays out of Gradio's API: the HTTP API (api/) is the programmatic way in.
+    private: dict[str, Any] = {"api_visibility": "private"}
+    answering.then(saved, [chat, problem], [kept, *panel.outputs], **private)
+    demo.load(restore, kept, [*view, *panel.outputs], **private)
+    panel.chats.input(open_chosen, panel.chats, [*view, *panel.outputs], **private)
+    chatbot.select(show_sources, cards, sources, **private)
+    panel.new_chat.click(new, None, [*view, *panel.outputs], **private)
+    chatbot.clear(new, None, [*view, *panel.outputs], **private)
+    panel.rename.click(rename, [chat, panel.title], panel.outputs, **private)
+    panel.title.submit(rename, [chat, panel.title], panel.outputs, **private)
+    panel.delete.click(ask_delete, panel.title, [panel.confirm_box, panel.confirm_text], **private)
+    panel.cancel.click(lambda: gr.Column(visible=False), None, panel.confirm_box, **private)
+    panel.confirm.click(delete, chat, [*view, *panel.outputs], **private)

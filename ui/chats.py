@@ -12,8 +12,10 @@ import html
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,12 @@ from ui.render import Messages, escape_markdown, render_messages, render_searche
 
 __all__ = [
     "PANEL_OUTPUTS",
+    "UNTITLED",
+    "Cards",
     "ChatView",
     "ChatsPanel",
     "Exports",
+    "chat_id_of",
     "chats_panel",
     "empty_chat",
     "owner_of",
@@ -46,8 +51,12 @@ PANEL_OUTPUTS = ("chats", "title", "rename", "delete", "export", "status", "conf
 """What ``refresh`` returns a value for, in order: the list, the title box, the rename, delete and export buttons,
 the status line and the delete confirmation."""
 
-ChatView = tuple[Messages, str, str, str | None]
-"""What the chat column shows: its messages, the sources panel, the searched line, and the current chat's id."""
+Cards = dict[int, str]
+"""Each answer's source cards (HTML) by its message's place in the chat: a click on an answer shows its own."""
+
+ChatView = tuple[Messages, str, str, str | None, Cards]
+"""What the chat column shows: its messages, the sources panel, the searched line, the current chat's id, and each
+answer's source cards."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ def report(error: Exception, doing: str, *, toast: bool = True) -> str:
 class Exports:
     """The Markdown files the export button downloads: one per chat, rewritten whenever its chat changes.
 
-    They live in a private temporary folder made on first use; Gradio serves a copy of each.
+    They live in a private temporary folder, made on first use and removed with this object; Gradio serves a copy of each.
     """
 
     def __init__(self) -> None:
@@ -123,6 +132,8 @@ class Exports:
         with self._lock:
             if self._folder is None:
                 self._folder = Path(tempfile.mkdtemp(prefix="citewise-exports-"))
+                # Gradio serves copies from its own cache: these go with the app (or the process).
+                weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
             # Hashed: an id and an owner are not file names, and one chat's exports never meet another's.
             folder = self._folder / hashlib.sha256(f"{owner}\0{chat_id}".encode()).hexdigest()[:32]
             folder.mkdir(exist_ok=True)
@@ -143,7 +154,7 @@ def slug(title: str) -> str:
 
 def empty_chat() -> ChatView:
     """A new, empty chat: nothing is saved until its first answer."""
-    return [], render_sources(None), "", None
+    return [], render_sources(None), "", None, {}
 
 
 def reopen(citewise: Citewise, owner: str, chat_id: str | None) -> tuple[ChatView, str]:
@@ -158,24 +169,25 @@ def reopen(citewise: Citewise, owner: str, chat_id: str | None) -> tuple[ChatVie
     try:
         chat = citewise.open_chat(owner, chat_id)
     except ChatStoreError as error:
-        messages, sources, searched, _ = empty_chat()
-        return (messages, sources, searched, chat_id), report(error, "The saved chat could not be opened")
+        messages, sources, searched, _, cards = empty_chat()
+        return (messages, sources, searched, chat_id, cards), report(error, "The saved chat could not be opened")
     if chat is None or not chat.answers:
         return empty_chat(), ""
-    last = chat.answers[-1]
-    view = render_messages([saved.answer for saved in chat.answers]), render_sources(last.answer, last.states)
-    return (*view, render_searched(last.answer), chat.id), ""
+    messages = render_messages([saved.answer for saved in chat.answers])
+    # Each answer follows its question: message 2i + 1 is answer i, and the last one's sources are shown.
+    cards = {2 * i + 1: render_sources(saved.answer, saved.states) for i, saved in enumerate(chat.answers)}
+    return (messages, cards[len(messages) - 1], render_searched(chat.answers[-1].answer), chat.id, cards), ""
 
 
 def refresh(citewise: Citewise, exports: Exports, owner: str, chat_id: str | None, note: str = "") -> tuple[Any, ...]:
     """The panel as it stands: the owner's chats with ``chat_id`` selected, its title and export, and a status line.
 
-    ``note`` is a problem already reported; the status shows it, and any further failure is only logged.
+    ``note`` is a problem already reported: the status shows it, and any further failure is logged but not shown again.
     """
     try:
         listed = citewise.chats(owner)
     except ChatStoreError as error:
-        status = note or report(error, "Saved chats are unavailable")
+        status = note or report(error, "Saved chats are unavailable", toast=not note)
         return _radio([], None), *_actions(None), _export(None), status, gr.Column(visible=False)
     current = next((chat for chat in listed if chat.id == chat_id), None)
     path = None
@@ -185,7 +197,7 @@ def refresh(citewise: Citewise, exports: Exports, owner: str, chat_id: str | Non
             if markdown is not None:
                 path = exports.write(owner, current.id, current.title or UNTITLED, markdown)
         except (ChatStoreError, OSError) as error:
-            note = note or report(error, "The export could not be prepared", toast=False)
+            note = note or report(error, "The export could not be prepared", toast=False)  # the chat itself is fine
     return _radio(listed, current), *_actions(current), _export(path), note, gr.Column(visible=False)
 
 
