@@ -1,4 +1,5 @@
 """Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits.
+
 These rules do not hang on the embedding model, so the fake one embeds; only the test that asks the
 app for an answer uses the real models (over a copy of the seeds index).
 """
