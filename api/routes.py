@@ -148,25 +148,7 @@ def citewise_router(citewise: Citewise) -> APIRouter:
             retrieval = citewise.search(body.query, sources=body.sources, options=options)
         except QuestionError as error:
             raise APIError(400, str(error), code="invalid_question", param="query") from error
-        relevant = {passage.chunk_id for passage in retrieval.relevant}
-        return {
-            "query": retrieval.query,
-            "results": [
-                {
-                    "rank": rank,
-                    "source": p.source,
-                    "title": p.title,
-                    "section": p.section,
-                    "page": p.page,
-                    "text": p.text,
-                    "score": round(p.score, 4),
-                    "relevant": p.chunk_id in relevant,
-                    "scores": {k: (round(v, 4) if v is not None else None) for k, v in p.scores.items()},
-                }
-                for rank, p in enumerate(retrieval.passages[: body.top_k], start=1)
-            ],
-            "timings": {k: round(v, 4) for k, v in retrieval.timings.items()},
-        }
+        return retrieval.to_json(body.top_k)
 
     @router.get("/documents", response_model=DocumentList, summary="List the documents")
     def documents() -> DocumentList:

@@ -98,24 +98,7 @@ def _failure(command: str, question: str, backend: str, error: Exception) -> dic
 
 
 def _search(citewise: Citewise, query: str, docs: list[str], top_k: int) -> dict[str, Any]:
-    retrieval = citewise.search(query, sources=docs)
-    return {
-        "query": retrieval.query,
-        "results": [
-            {
-                "rank": rank,
-                "source": p.source,
-                "title": p.title,
-                "page": p.page,
-                "text": p.text,
-                "score": round(p.score, 4),
-                "relevant": p in retrieval.relevant,
-                "scores": {k: (round(v, 4) if v is not None else None) for k, v in p.scores.items()},
-            }
-            for rank, p in enumerate(retrieval.passages[:top_k], start=1)
-        ],
-        "timings": {k: round(v, 4) for k, v in retrieval.timings.items()},
-    }
+    return citewise.search(query, sources=docs).to_json(top_k)
 
 
 def _print_human(result: dict[str, Any]) -> None:

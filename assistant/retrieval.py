@@ -49,6 +49,28 @@ class Retrieval:
     relevant: list[Passage]
     timings: dict[str, float]
 
+    def to_json(self, top_k: int) -> dict[str, Any]:
+        """The ``search --json`` contract (and ``/v1/search``): the first ``top_k`` passages with their stage scores."""
+        relevant = {passage.chunk_id for passage in self.relevant}
+        return {
+            "query": self.query,
+            "results": [
+                {
+                    "rank": rank,
+                    "source": p.source,
+                    "title": p.title,
+                    "section": p.section,
+                    "page": p.page,
+                    "text": p.text,
+                    "score": round(p.score, 4),
+                    "relevant": p.chunk_id in relevant,
+                    "scores": {k: (round(v, 4) if v is not None else None) for k, v in p.scores.items()},
+                }
+                for rank, p in enumerate(self.passages[:top_k], start=1)
+            ],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
 
 # SearchOptions() searches as an unconfigured Settings would: the defaults are written once, there.
 _DEFAULTS: dict[str, Any] = {name: info.default for name, info in Settings.model_fields.items()}
