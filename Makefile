@@ -44,8 +44,9 @@ lint: setup
 typecheck: setup
 	$(PY) -m mypy
 
+# Two workers, each running whole modules (conftest.py keeps the shared app's modules together).
 test: setup browser manuals lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Quick benchmarks (minutes); see the README for the longer ones (ingest, scale, Python FAQ, browser).
 bench: setup

@@ -228,13 +228,15 @@ class Citewise:
         return self.chat_store.export_markdown(owner, chat_id, current_text=self._current_texts())
 
     def _current_texts(self) -> Callable[[str], str | None]:
-        """A document's text as it loads now (None once it left the index), each document read once per call."""
+        """A document's text as it loads now (None once its file left the documents folder), each document read once per call."""
         texts: dict[str, str | None] = {}
 
         def current_text(source: str) -> str | None:
             if source not in texts:
                 try:
-                    texts[source] = self.library.open(source).loaded.text
+                    opened = self.library.open(source)
+                    # Shown from the index, the file is gone from the documents folder: deleted there since.
+                    texts[source] = None if opened.from_index else opened.loaded.text
                 except KeyError:
                     texts[source] = None
                 except (LoadError, OSError) as error:

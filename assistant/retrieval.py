@@ -15,7 +15,7 @@ from llama_index.core.vector_stores import FilterOperator, MetadataFilter, Metad
 
 from assistant.rerank import Reranker
 from assistant.settings import RetrievalMode, Settings
-from index import Embedder, KeywordIndex, Store
+from index import Embedder, KeywordCache, KeywordIndex, Store
 from index.keywords import KeywordHit
 
 logger = logging.getLogger(__name__)
@@ -125,6 +125,8 @@ class Retriever:
         embedder: embeds the query; the same model that built the store.
         reranker: cross-encoder, or None to rank by fusion and cut off by cosine.
         defaults: the options a search uses unless it is given others.
+        cache: keeps ``keywords`` in line with the store; refreshed before each keyword search, so
+            documents another instance indexed are found by BM25 too (one lookup when nothing changed).
     """
 
     def __init__(
@@ -134,12 +136,14 @@ class Retriever:
         embedder: Embedder,
         reranker: Reranker | None,
         defaults: SearchOptions | None = None,
+        cache: KeywordCache | None = None,
     ) -> None:
         self.store = store
         self.keywords = keywords
         self.embedder = embedder
         self.reranker = reranker
         self.defaults = defaults or SearchOptions()
+        self.cache = cache
         self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="citewise-bm25")
 
@@ -157,6 +161,7 @@ class Retriever:
         rankings: list[list[str]] = []
         keyword_hits: Future[tuple[list[KeywordHit], float]] | None = None
         if options.mode in ("hybrid", "keyword"):
+            self._refresh_keywords(timings)
             # BM25 runs in SQLite while the query is embedded and Chroma searched: both release the GIL.
             keyword_hits = self._pool.submit(_timed, self.keywords.search, query, options.candidates, options.sources)
         if options.mode in ("hybrid", "dense"):
@@ -186,6 +191,17 @@ class Retriever:
         best = max((p.score for p in passages), default=0.0)
         relevant = [p for p in passages if _is_relevant(p, best, options, reranked=reranker is not None)]
         return Retrieval(query=query, passages=passages, relevant=relevant[: options.top_k], timings=timings)
+
+    def _refresh_keywords(self, timings: dict[str, float]) -> None:
+        """Bring the keyword index up to what Chroma holds; on failure search it as it is."""
+        if self.cache is None:
+            return
+        began = time.perf_counter()
+        try:
+            self.cache.refresh()
+        except Exception as error:  # an unreachable server fails the dense search with its own message
+            logger.warning("could not refresh the keyword index from Chroma: %s", error)
+        timings["bm25 refresh"] = time.perf_counter() - began
 
     def _dense(self, query: str, options: SearchOptions, by_id: dict[str, Passage]) -> list[str]:
         filters = None

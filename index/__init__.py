@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from index.cache import KeywordCache, Refresh
 from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex
+from index.lease import Lease
 from index.library import (
     DocumentState,
     DocumentStatus,
@@ -17,6 +19,7 @@ from index.loader import SUPPORTED_SUFFIXES, LoadError
 from index.nodes import NodeBuilder, effective_chunk_tokens
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError
 from index.settings import IndexSettings
+from index.shared import FolderMismatchError, SharedState
 from index.store import IndexMismatchError, IndexStatus, Store, StoredDocument, open_store
 from index.sync import IndexBusyError, Indexer, Progress
 
@@ -26,13 +29,16 @@ __all__ = [
     "DocumentStatus",
     "Embedder",
     "FileError",
+    "FolderMismatchError",
     "IndexBusyError",
     "IndexMismatchError",
     "IndexSettings",
     "IndexStatus",
     "Indexer",
+    "KeywordCache",
     "KeywordHit",
     "KeywordIndex",
+    "Lease",
     "Library",
     "ListedDocument",
     "LoadError",
@@ -40,7 +46,9 @@ __all__ = [
     "OpenedDocument",
     "PlannedFile",
     "Progress",
+    "Refresh",
     "SavedUpload",
+    "SharedState",
     "Store",
     "StoredDocument",
     "SyncPlan",
@@ -56,10 +64,15 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
 
     With ``rebuild``, an index built with other settings is opened anyway, for ``Indexer.rebuild``
     to replace (``sync`` refuses it until then); nothing is dropped here, outside the writer lock.
+
+    With a Chroma server (``chroma_url``), other instances may share the collection: writes also take
+    the writer lease kept in Chroma, and refuse a documents folder other than the one that built it.
+    The keyword index is a cache of Chroma either way (``index.cache``).
     """
     embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
     keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
     store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens), check_signature=not rebuild)
+    shared = SharedState(store.client, settings.collection)
     return Indexer(
         store,
         keywords,
@@ -70,4 +83,7 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
         write_batch=settings.write_batch,
         max_file_bytes=int(settings.max_file_mb * 1_000_000),
         lock_timeout=settings.lock_timeout,
+        shared=shared,
+        lease=Lease(shared.collection) if settings.chroma_url else None,
+        check_folder=bool(settings.chroma_url),
     )

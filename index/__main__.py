@@ -16,7 +16,8 @@ from index.plan import FREE_DELETES
 ALLOW_DELETE_HELP = (
     "delete the index's documents even when all of them, or more than half (and more than "
     f"{FREE_DELETES}), are missing from the folder; without it such a sync is refused, since an "
-    "unmounted drive or a mistyped path looks exactly like that"
+    "unmounted drive or a mistyped path looks exactly like that. On a Chroma server shared by several "
+    "instances it also lets this folder take over an index another documents folder built"
 )
 
 

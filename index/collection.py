@@ -60,6 +60,10 @@ class ReopeningCollection:
         """``Collection.query``, reopening a rebuilt collection once."""
         return self._call("query", args, kwargs)
 
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.update``, reopening a rebuilt collection once."""
+        return self._call("update", args, kwargs)
+
     def upsert(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.upsert``, reopening a rebuilt collection once."""
         return self._call("upsert", args, kwargs)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,16 @@ def resolve_model(name_or_path: str) -> str:
     return name_or_path
 
 
+def _declared_window(location: str) -> int | None:
+    """``max_seq_length`` from a local sentence-transformers model's ``sentence_bert_config.json``, if it has one."""
+    try:
+        config = json.loads((Path(location) / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    window = config.get("max_seq_length") if isinstance(config, dict) else None
+    return window if isinstance(window, int) and window > 0 else None
+
+
 # Characters per slice when one long text is tokenized in a batch: long enough that slice ends are
 # rare, short enough that the fast tokenizer's threads share the work.
 _SLICE_CHARS = 8_000
@@ -71,26 +83,46 @@ class BatchTokenizer:
 
 
 class Embedder(BaseEmbedding):
-    """Batch embedding with a sentence-transformers model, normalised for cosine similarity."""
+    """Batch embedding with a sentence-transformers model, normalised for cosine similarity.
 
-    _model: SentenceTransformer = PrivateAttr()
+    The model loads on first use (``load``), so that what needs only its name and window (opening an
+    index, ``python -m index status``) never pays for torch and the weights.
+    """
+
+    _location: str = PrivateAttr()
+    _loaded: SentenceTransformer | None = PrivateAttr(default=None)
+    _window: int | None = PrivateAttr(default=None)
     _batch: BatchTokenizer | None = PrivateAttr(default=None)
+    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, model_name: str, batch_size: int = 64, **kwargs: Any) -> None:
+        super().__init__(model_name=model_name, embed_batch_size=batch_size, **kwargs)
+        self._location = resolve_model(model_name)
+
+    def load(self) -> SentenceTransformer:
+        """The sentence-transformers model, loaded on the first call (seconds); raises RuntimeError if it cannot be."""
+        with self._load_lock:  # sessions asking their first questions at once load it once
+            if self._loaded is None:
+                self._loaded = self._load_model()
+            return self._loaded
+
+    def _load_model(self) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         # Weight-loading progress bars would interleave with CLI output and JSON lines.
         transformers_logging.disable_progress_bar()
-        super().__init__(model_name=model_name, embed_batch_size=batch_size, **kwargs)
-        location = resolve_model(model_name)
         try:
-            self._model = SentenceTransformer(location, device="cpu")
+            return SentenceTransformer(self._location, device="cpu")
         except OSError as error:
             raise RuntimeError(
-                f"Cannot load embedding model {model_name!r} ({location}): {error}. "
+                f"Cannot load embedding model {self.model_name!r} ({self._location}): {error}. "
                 "Set CITEWISE_EMBED_MODEL to a local model directory or an installed model."
             ) from error
+
+    @property
+    def _model(self) -> SentenceTransformer:
+        return self._loaded if self._loaded is not None else self.load()
 
     @classmethod
     def class_name(cls) -> str:
@@ -100,8 +132,13 @@ class Embedder(BaseEmbedding):
     @property
     def max_tokens(self) -> int:
         """The longest input, in model tokens, that the model reads without truncating."""
-        # Models without a declared limit get BERT's usual 512.
-        return int(self._model.max_seq_length or 512)
+        if self._window is None:
+            # Read from the model's own configuration when it declares one, without loading it;
+            # models without a declared limit get BERT's usual 512.
+            self._window = _declared_window(self._location) if self._loaded is None else None
+            if self._window is None:
+                self._window = int(self._model.max_seq_length or 512)
+        return self._window
 
     @property
     def dimensions(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -11,19 +12,54 @@ from pathlib import Path
 from index.text import content_words, query_terms
 
 # ``content_words`` and ``query_terms`` are text rules (index/text.py), re-exported for callers that import them from here.
-__all__ = ["MAX_QUERY_TERMS", "KeywordHit", "KeywordIndex", "QueryPlan", "content_words", "query_terms"]
+__all__ = [
+    "MAX_QUERY_TERMS",
+    "KeywordHit",
+    "KeywordIndex",
+    "KeywordRow",
+    "QueryPlan",
+    "chunk_rowid",
+    "content_words",
+    "query_terms",
+]
 
 # One row per chunk. The section (its heading path) is a column of its own, so the text column stays the
 # chunk's text; with both columns weighted alike, FTS5's bm25() scores a row exactly as it would score the
 # section and the text written as one (term counts, row length and IDF all sum over the indexed columns).
+# ``loader`` is the loader version that read the chunk: with ``doc_hash`` it tells a row that is still the
+# chunk Chroma holds from one an older loader made under the same id (see ``index.cache``).
+_COLUMNS = ("chunk_id", "source", "doc_hash", "text", "section", "loader")
 _SCHEMA = (
     "CREATE VIRTUAL TABLE {exists}{table} USING fts5("
-    "chunk_id UNINDEXED, source UNINDEXED, doc_hash UNINDEXED, text, section, tokenize='porter unicode61')"
+    "chunk_id UNINDEXED, source UNINDEXED, doc_hash UNINDEXED, text, section, loader UNINDEXED, tokenize='porter unicode61')"
 )
+# Small facts about the rows, kept in the same file so they change with them: the Chroma generation the
+# rows were last brought in line with (``index.cache``).
+_STATE_SCHEMA = "CREATE TABLE IF NOT EXISTS cache_state(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 # Words of a query that BM25 looks up: each costs a count query when the query is planned. A typed question
 # has well under 20 content words and a condensed follow-up about twice that, so 64 keeps every real
 # question whole, while a pasted page is cut to its first 64 (which words are rare is not known unqueried).
 MAX_QUERY_TERMS = 64
+
+
+def chunk_rowid(chunk_id: str) -> int:
+    """The row id a chunk always gets: 63 bits of its id's SHA-256.
+
+    FTS5 has no index on an UNINDEXED column, so finding a chunk's row by its id would scan the table;
+    a row id derived from the id finds it directly, and ``INSERT OR REPLACE`` makes writing a chunk twice
+    (a sync and a cache refresh racing) leave one row.
+    """
+    return int.from_bytes(hashlib.sha256(chunk_id.encode("utf-8", "surrogatepass")).digest()[:8], "big") >> 1
+
+
+@dataclass(frozen=True)
+class KeywordRow:
+    """What the index holds for one row, without its text: enough to compare it with the chunk Chroma holds."""
+
+    rowid: int
+    chunk_id: str
+    doc_hash: str
+    loader: str
 
 
 @dataclass(frozen=True)
@@ -53,17 +89,50 @@ class KeywordIndex:
         # The app answers from worker threads; every statement runs under SQLite's own locking.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.create_function("citewise_rowid", 1, chunk_rowid, deterministic=True)
         self._db.execute(_SCHEMA.format(table="chunks", exists="IF NOT EXISTS "))
-        if "section" not in self._columns():
-            self._add_section_column()
+        self._db.execute(_STATE_SCHEMA)
+        if tuple(self._columns()) != _COLUMNS:
+            self._migrate()
 
-    def add(self, rows: Iterable[tuple[str, str, str, str] | tuple[str, str, str, str, str]]) -> None:
-        """Insert (chunk_id, source, doc_hash, text[, section]) rows in one transaction; a missing section is ""."""
+    def add(self, rows: Iterable[tuple[str, ...]]) -> None:
+        """Write (chunk_id, source, doc_hash, text[, section[, loader]]) rows in one transaction; missing ones are "".
+
+        A chunk already present (same id) is replaced, never duplicated.
+        """
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO chunks(chunk_id, source, doc_hash, text, section) VALUES (?, ?, ?, ?, ?)",
-                (row if len(row) == 5 else (*row, "") for row in rows),
+                "INSERT OR REPLACE INTO chunks(rowid, chunk_id, source, doc_hash, text, section, loader) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((chunk_rowid(row[0]), *row, *("",) * (6 - len(row))) for row in rows),
             )
+
+    def rows(self, sources: Sequence[str] | None = None) -> list[KeywordRow]:
+        """Every row (or the rows of ``sources``) without its text."""
+        sql = "SELECT rowid, chunk_id, doc_hash, loader FROM chunks"
+        params: list[str] = []
+        if sources is not None:
+            sql += f" WHERE source IN ({','.join('?' * len(sources))})"
+            params = list(sources)
+        return [KeywordRow(int(r), str(c), str(h), str(v)) for r, c, h, v in self._db.execute(sql, params)]
+
+    def rows_exist(self) -> bool:
+        """Whether the index holds any row."""
+        return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+
+    def remove_rows(self, rowids: Sequence[int]) -> None:
+        """Delete rows by row id, in one transaction."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ((rowid,) for rowid in rowids))
+
+    def state(self, key: str) -> str | None:
+        """A value recorded with ``set_state``, or None."""
+        row = self._db.execute("SELECT value FROM cache_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str) -> None:
+        """Record a small fact about the rows (see ``index.cache``)."""
+        self._db.execute("INSERT OR REPLACE INTO cache_state(key, value) VALUES (?, ?)", (key, value))
 
     def delete(self, source: str, keep_hash: str | None = None) -> None:
         """Remove a document's rows, or only those of versions other than ``keep_hash``."""
@@ -84,9 +153,10 @@ class KeywordIndex:
         return {(source, doc_hash): n for source, doc_hash, n in rows}
 
     def reset(self) -> None:
-        """Remove every row."""
+        """Remove every row, and what was recorded about them."""
         with self._transaction():
             self._db.execute("DELETE FROM chunks")
+            self._db.execute("DELETE FROM cache_state")
 
     def search(self, query: str, limit: int, sources: Sequence[str] = ()) -> list[KeywordHit]:
         """The best ``limit`` chunks by BM25 for the content words of ``query``, optionally within ``sources``.
@@ -149,20 +219,23 @@ class KeywordIndex:
     def _columns(self) -> list[str]:
         return [str(row[1]) for row in self._db.execute("PRAGMA table_info(chunks)")]
 
-    def _add_section_column(self) -> None:
-        """Move the rows of an index written before sections into a table that has the column (FTS5 cannot add one).
+    def _migrate(self) -> None:
+        """Move the rows of an older index (before sections, or before loader versions and stable row ids) into
+        a table with today's columns (FTS5 cannot add one).
 
-        The rows are kept, with no section words, so keyword search keeps working until the next sync
-        re-indexes their documents (their chunks carry no loader version, so it does).
+        The rows are kept, a missing section or loader as "", so keyword search keeps working until the next
+        sync or cache refresh replaces them (a row with no loader version never matches a chunk, so it is).
         """
         with self._transaction():
-            if "section" in self._columns():  # another process migrated it while this one waited for the lock
+            old = self._columns()
+            if tuple(old) == _COLUMNS:  # another process migrated it while this one waited for the lock
                 return
+            copied = ", ".join(column if column in old else "''" for column in _COLUMNS)
             self._db.execute("DROP TABLE IF EXISTS chunks_migrating")
             self._db.execute(_SCHEMA.format(table="chunks_migrating", exists=""))
             self._db.execute(
-                "INSERT INTO chunks_migrating(chunk_id, source, doc_hash, text, section) "
-                "SELECT chunk_id, source, doc_hash, text, '' FROM chunks"
+                f"INSERT OR REPLACE INTO chunks_migrating(rowid, {', '.join(_COLUMNS)}) "
+                f"SELECT citewise_rowid(chunk_id), {copied} FROM chunks"
             )
             self._db.execute("DROP TABLE chunks")
             self._db.execute("ALTER TABLE chunks_migrating RENAME TO chunks")

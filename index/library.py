@@ -10,12 +10,15 @@ import shutil
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from index.loader import SUPPORTED_SUFFIXES, LoadedDocument, load
+from index.loader import SUPPORTED_SUFFIXES, LoadedDocument, Page, load
+from index.shared import FolderMismatchError
+from index.store import StoredChunk
 from index.sync import Indexer, Progress, SyncReport
 
 # Punctuation kept as it is, beside letters, digits and marks: harmless on every file system and in a
@@ -55,12 +58,18 @@ class SavedUpload:
 
 @dataclass(frozen=True)
 class OpenedDocument:
-    """An indexed document read back for viewing; ``current`` is False when the file changed since it was indexed."""
+    """An indexed document read back for viewing; ``current`` is False when the file changed since it was indexed.
+
+    ``from_index`` is True when the file is not in this instance's documents folder (another instance
+    sharing the Chroma server indexed it): ``loaded`` is then the text rebuilt from its chunks, and there
+    is no file at ``path`` to download.
+    """
 
     source: str
     path: Path
     loaded: LoadedDocument
     current: bool
+    from_index: bool = False
 
 
 class DocumentState(StrEnum):
@@ -266,20 +275,30 @@ class Library:
         # Resolve the folder part only: a linked document is removed as a link, never through it.
         if path.name in ("", ".", "..") or not (path.parent.resolve() / path.name).is_relative_to(self.docs_dir.resolve()):
             raise UploadError(f"{source!r} is not inside the documents folder")
+        if getattr(self.indexer, "check_folder", False):  # a shared index another folder built: touch neither
+            try:
+                self.indexer.check_claim(self.docs_dir)
+            except FolderMismatchError as error:
+                raise UploadError(str(error)) from error
         path.unlink(missing_ok=True)
         self.indexer.delete(source)
 
     def open(self, source: str) -> OpenedDocument:
         """Read an indexed document for the viewer; only documents in the index, and only inside the folder.
 
+        A document indexed but missing from this folder is rebuilt from its chunks (``from_index``).
+
         Raises:
-            KeyError: ``source`` is not an indexed document (or the file is gone).
+            KeyError: ``source`` is not an indexed document.
             LoadError: the file can no longer be read.
         """
         stored = self.indexer.store.documents(source).get(source)
         path = self.docs_dir / source
-        if stored is None or not path.resolve().is_relative_to(self.docs_dir.resolve()) or not path.is_file():
+        if stored is None or not path.resolve().is_relative_to(self.docs_dir.resolve()):
             raise KeyError(source)
+        if not path.is_file():
+            # Indexed, but not here: another instance's folder holds it. Its chunks carry its text and offsets.
+            return OpenedDocument(source, path, rebuilt_from_chunks(self.indexer.store.document_chunks(source)), True, True)
         # The viewer's offsets are the index's: they hold only while the file is the one that was indexed.
         current = hashlib.sha256(path.read_bytes()).hexdigest() in stored.hashes
         return OpenedDocument(source, path, load(path), current)
@@ -311,3 +330,39 @@ class Library:
             failed = DocumentState.FAILED
             listed += [ListedDocument(f.path, "", 0, 0, DocumentStatus(failed, f.error)) for f in self.last_report.failed]
         return sorted(listed, key=lambda document: document.source)
+
+
+def rebuilt_from_chunks(chunks: Sequence[StoredChunk]) -> LoadedDocument:
+    """A document's text put back together from its stored chunks, at the offsets the chunks record.
+
+    Chunks are slices of the document text (``start_char``/``end_char``), so laid at their offsets, in
+    order, with the overlap between neighbours written once, they give back the text the index read,
+    citations' offsets included; what lies between two chunks (the blank line between paragraphs) comes
+    back as white space of the same length. One version is shown: the complete one if any, else the largest.
+    """
+    versions: dict[str, list[StoredChunk]] = {}
+    for chunk in chunks:
+        versions.setdefault(str(chunk.metadata.get("doc_hash", "")), []).append(chunk)
+    if not versions:
+        return LoadedDocument(text="", title="")
+    best = max(
+        versions.values(),
+        key=lambda kept: (len(kept) == max(int(c.metadata.get("chunk_count", 0)) for c in kept), len(kept)),
+    )
+    ordered = sorted(best, key=lambda c: (int(c.metadata.get("start_char") or 0), int(c.metadata.get("end_char") or 0)))
+    text = ""
+    pages: dict[int, int] = {}  # page number -> where its first chunk starts
+    for chunk in ordered:
+        start = int(chunk.metadata.get("start_char") or 0)
+        if start > len(text):
+            gap = start - len(text)
+            text += " " if gap == 1 else "\n\n" + " " * (gap - 2)
+        text += chunk.text[len(text) - start :]
+        page = int(chunk.metadata.get("page") or 0)
+        if page:
+            pages.setdefault(page, start)
+    starts = sorted(pages.items(), key=lambda item: item[1])
+    page_spans = [
+        Page(number, start, starts[i + 1][1] if i + 1 < len(starts) else len(text)) for i, (number, start) in enumerate(starts)
+    ]
+    return LoadedDocument(text=text, title=str(ordered[0].metadata.get("title", "")), pages=page_spans)

@@ -157,13 +157,29 @@ class Store:
             "Run `python -m index rebuild` to re-index with the current settings."
         )
 
+    @property
+    def client(self) -> Any:
+        """The Chroma client the collection lives in."""
+        return self._client
+
+    @property
+    def name(self) -> str:
+        """The collection's name."""
+        return self._name
+
     def count(self) -> int:
         """Number of chunks stored."""
         return int(self.collection.count())
 
     def metadata(self) -> dict[str, Any]:
-        """The collection's metadata: its build signature plus ``last_sync``."""
-        return dict(self.collection.metadata or {})
+        """The collection's metadata: its build signature plus ``last_sync``, as stored now.
+
+        Read afresh, since another instance sharing the server may have synced since this one opened it.
+        """
+        try:
+            return dict(self._client.get_collection(self._name, embedding_function=None).metadata or {})
+        except Exception:  # dropped mid-rebuild, or the server is unreachable: what was read last
+            return dict(self.collection.metadata or {})
 
     def set_metadata(self, **values: Any) -> None:
         """Record extra collection-level values such as the time of the last sync."""
@@ -179,6 +195,27 @@ class Store:
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
+
+    def ids(self) -> Iterator[str]:
+        """Every chunk id, paged: far cheaper than the metadata (an id holds its source and content hash)."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=[], limit=_PAGE, offset=offset)
+            yield from page["ids"]
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def iter_chunks(self, page_size: int = 1_000) -> Iterator[StoredChunk]:
+        """Every chunk with its text and metadata, paged."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
+            for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                yield StoredChunk(chunk_id, text or "", dict(meta or {}))
+            if len(page["ids"]) < page_size:
+                return
+            offset += page_size
 
     def documents(self, source: str | None = None) -> dict[str, StoredDocument]:
         """Per source file (or only ``source``): its stored hashes and chunk counts."""
@@ -215,6 +252,20 @@ class Store:
             StoredChunk(chunk_id, text or "", dict(meta or {}))
             for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
         ]
+
+    def document_chunks(self, source: str) -> list[StoredChunk]:
+        """Every stored chunk of ``source``, texts included (paged, as ``iter_metadatas``)."""
+        found: list[StoredChunk] = []
+        offset = 0
+        while True:
+            page = self.collection.get(where={"source": source}, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            found += [
+                StoredChunk(chunk_id, text or "", dict(meta or {}))
+                for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            ]
+            if len(page["ids"]) < _PAGE:
+                return found
+            offset += _PAGE
 
     def status(self) -> IndexStatus:
         """How many documents and chunks the index holds, what built it and when it last synced."""

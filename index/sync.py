@@ -15,11 +15,14 @@ from typing import IO
 
 from llama_index.core.schema import TextNode
 
+from index.cache import KeywordCache
 from index.embedder import Embedder
 from index.keywords import KeywordIndex
+from index.lease import Holder, Lease, LeaseTimeout
 from index.loader import LoadError, load
 from index.nodes import NodeBuilder, embedded_text, keyword_row
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, plan_sync
+from index.shared import SharedState
 from index.store import IndexMismatchError, Store
 
 logger = logging.getLogger(__name__)
@@ -55,6 +58,11 @@ class Indexer:
         lock_timeout: seconds a write waits for another writer's lock before raising ``IndexBusyError``.
         on_lock_wait: called with the lock file when a write has to wait for it, in place of the warning
             otherwise logged (the CLI says so on stderr).
+        shared: the write generation and folder claim kept in Chroma (by default beside ``store``'s collection).
+        lease: the writer lease every instance sharing a Chroma server sees, held inside the local lock;
+            None for the embedded store, whose lock file every writer already shares.
+        check_folder: refuse to write from a documents folder other than the one that built the collection
+            (see ``SharedState.check_folder``); for a collection other instances share.
     """
 
     def __init__(
@@ -69,6 +77,10 @@ class Indexer:
         max_file_bytes: int = 20_000_000,
         lock_timeout: float = 600.0,
         on_lock_wait: Callable[[Path], None] | None = None,
+        *,
+        shared: SharedState | None = None,
+        lease: Lease | None = None,
+        check_folder: bool = False,
     ) -> None:
         self.store = store
         self.keywords = keywords
@@ -79,6 +91,11 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
         self.lock_timeout = lock_timeout
         self.on_lock_wait = on_lock_wait
+        self.shared = shared or SharedState(store.client, store.name)
+        # The keyword index is a cache of Chroma: this writer keeps it in step, and searches refresh it.
+        self.cache = KeywordCache(store, keywords, self.shared)
+        self.lease = lease
+        self.check_folder = check_folder
 
     def sync(
         self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None, allow_mass_delete: bool = False
@@ -108,6 +125,7 @@ class Indexer:
         _check_folder(docs_dir)
         with self._writer_lock():
             self._check_signature()
+            self._check_claim(docs_dir, record=not dry_run, reclaim=allow_mass_delete and not dry_run)
             plan = self._plan(docs_dir)
             if dry_run:
                 report = plan.report(dry_run=True)
@@ -125,12 +143,17 @@ class Indexer:
         _check_folder(docs_dir)
         with self._writer_lock():
             self._check_signature()
+            self._check_claim(docs_dir, record=False)
             return self._plan(docs_dir)
 
     def delete(self, source: str) -> None:
         """Remove one document from the index (the file itself is not touched)."""
         with self._writer_lock():
             self._delete(source)
+
+    def check_claim(self, docs_dir: Path) -> None:
+        """Raise ``FolderMismatchError`` when a shared collection was built from a folder other than ``docs_dir``."""
+        self._check_claim(docs_dir, record=False)
 
     def rebuild(self, docs_dir: Path, progress: Progress | None = None, *, allow_mass_delete: bool = False) -> SyncReport:
         """Drop everything and index ``docs_dir`` from scratch with the current settings.
@@ -142,10 +165,14 @@ class Indexer:
         began = time.perf_counter()
         _check_folder(docs_dir)
         with self._writer_lock():
+            # A confirmed rebuild makes this folder the collection's, in place of another one.
+            self._check_claim(docs_dir, record=True, reclaim=allow_mass_delete)
             if not allow_mass_delete:
                 self._plan(docs_dir).refuse_mass_delete()
-            self.store.reset()
-            self.keywords.reset()
+            with self.cache.lock:
+                self.store.reset()
+                self.keywords.reset()
+                self.cache.mark(self.shared.record(None))
             report = self._apply(self._plan(docs_dir), progress)
             report.chunks = self.store.count()
         report.seconds = time.perf_counter() - began
@@ -155,6 +182,11 @@ class Indexer:
     def _check_signature(self) -> None:
         if self.store.mismatch is not None:
             raise IndexMismatchError(self.store.mismatch)
+
+    def _check_claim(self, docs_dir: Path, *, record: bool, reclaim: bool = False) -> None:
+        """Refuse (``FolderMismatchError``) a folder other than the one that built a shared collection."""
+        if self.check_folder and (record or self.shared.folder() is not None):
+            self.shared.check_folder(docs_dir, reclaim=reclaim)
 
     def _plan(self, docs_dir: Path) -> SyncPlan:
         return plan_sync(docs_dir, self.store.documents(), self.keywords.counts(), self.max_file_bytes)
@@ -169,8 +201,10 @@ class Indexer:
         return report
 
     def _delete(self, source: str) -> None:
-        self.store.delete(source)
-        self.keywords.delete(source)
+        with self.cache.lock:
+            self.store.delete(source)
+            self.keywords.delete(source)
+            self.cache.mark(self.shared.record([source]))
 
     def _index(self, files: list[PlannedFile], report: SyncReport, progress: Progress | None) -> None:
         pending: list[_Pending] = []
@@ -212,6 +246,18 @@ class Indexer:
         vectors = self.embedder.encode([embedded_text(node) for node in nodes])
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector.tolist()
+        if self.lease is not None and self.lease.lost:
+            raise IndexBusyError(
+                "this sync stalled for longer than the writer lease lasts and another instance took over; "
+                "it stopped before writing more. The next sync finishes whatever is left."
+            )
+        with self.cache.lock:
+            self._store(pending, nodes)
+            # Other instances catch up on these documents (``KeywordCache.refresh``); this one has them already.
+            self.cache.mark(self.shared.record(item.source for item in pending))
+        return len(nodes)
+
+    def _store(self, pending: list[_Pending], nodes: list[TextNode]) -> None:
         # A document the stores already hold rows of (an old version, a half-written copy) is cleaned
         # around the write; a new one, under the writer lock, has nothing to clean.
         existing = [item for item in pending if not item.fresh]
@@ -221,11 +267,10 @@ class Indexer:
             self.store.delete_version(item.source, item.content_hash)
             self.keywords.delete_version(item.source, item.content_hash)
         self.store.add(nodes)
-        self.keywords.add(keyword_row(node) for node in nodes)
+        self.keywords.add((*keyword_row(node), str(node.metadata.get("loader", ""))) for node in nodes)
         for item in existing:
             self.store.delete(item.source, keep_hash=item.content_hash)
             self.keywords.delete(item.source, keep_hash=item.content_hash)
-        return len(nodes)
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -249,12 +294,39 @@ class Indexer:
                         "finished, or raise CITEWISE_LOCK_TIMEOUT to wait longer."
                     ) from None
             try:
-                yield
+                with self._shared_lease():
+                    # Whatever other instances wrote meanwhile, the keyword index holds before this writer plans.
+                    self.cache.refresh()
+                    yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         finally:
             if owned:
                 handle.close()
+
+    @contextmanager
+    def _shared_lease(self) -> Iterator[None]:
+        """Hold the writer lease other instances see (when the collection is shared); the local lock is already held."""
+        if self.lease is None:
+            yield
+            return
+
+        def waiting(holder: Holder) -> None:
+            logger.warning("waiting for another instance's sync to finish (%s holds the writer lease)", holder.owner)
+
+        try:
+            with self.lease.held(self.lock_timeout, waiting) as broke:
+                if broke:  # a writer crashed mid-write: what it wrote is not logged, so every instance checks all
+                    with self.cache.lock:
+                        self.shared.record(None)
+                yield
+        except LeaseTimeout as busy:
+            raise IndexBusyError(
+                f"another instance ({busy.holder.owner}) has been writing the shared index for over "
+                f"{self.lock_timeout:g} s (it holds the writer lease in the Chroma collection {self.shared.name}); "
+                "nothing was changed. Try again when it has finished, or raise CITEWISE_LOCK_TIMEOUT to wait longer. "
+                f"The lease of a writer that crashed is broken after {self.lease.ttl:g} s."
+            ) from None
 
 
 def _wait_for_lock(handle: IO[str], timeout: float) -> bool:

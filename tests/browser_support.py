@@ -249,7 +249,7 @@ def run_app(
         app = launched if attempt == 1 and launched is not None else launch_app(root, docs_dir, attempt, extra_env, index_from)
         process = app.process
         try:
-            wait_until(partial(_started_or_exited, process, app.url), timeout, interval=0.25)
+            wait_until(partial(_started_or_exited, process, app.url), timeout, interval=0.1)
             if process.poll() is None and _answers_http(app.url):
                 yield app
                 return

@@ -3,7 +3,9 @@
 What is expensive is made once per session and copied where a test changes it: the real models load
 once; the seeds are embedded once (``seeds_index``), and a test that writes to an index of them gets
 a copy of that data folder (``seeds_copy``), which is far cheaper than embedding them again. The apps
-the selected tests need are launched in the background as the session starts (``AppLauncher``).
+the selected tests need are launched in the background as the session starts (``AppLauncher``); under
+pytest-xdist (`make test`: ``-n 2 --dist loadfile``) each worker runs whole modules and starts an app when
+its module first needs it.
 Waiting and hang guards live in tests/polling.py; the fake models in tests/fakes.py.
 """
 
@@ -35,23 +37,51 @@ from fakes import FakeEmbedder, FakeReranker
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+_XDIST_WORKER = "PYTEST_XDIST_WORKER"  # set by pytest-xdist in each of its worker processes
+
+
+# The modules whose tests use ``shared_app``: under pytest-xdist they run in one worker, so one app serves them.
+SHARED_APP_MODULES = ("test_browser.py", "test_security.py")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (`make test`), with the modules of ``SHARED_APP_MODULES`` as one file.
+
+    Each worker runs whole modules, in order, so a module's own app and other module-wide state are made
+    once; the shared app's modules go to one worker, so it starts once. (pytest-xdist's ``loadgroup`` would
+    say this with marks, but its groups are lost on pytest 9's node ids.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedAppScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return "shared_app" if Path(module).name in SHARED_APP_MODULES else module
+
+    return SharedAppScheduling(config, log)
+
+
 # --------------------------------------------------------------------------- models
 
 
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
-    """The real all-MiniLM-L6-v2 from its package, offline."""
-    from index import Embedder
+    """The real all-MiniLM-L6-v2 from its package, offline: the same one every ``build_citewise`` here uses."""
+    from assistant.wiring import MODELS
 
-    return Embedder("sentence-transformers/all-MiniLM-L6-v2")
+    return MODELS.embedder("sentence-transformers/all-MiniLM-L6-v2", batch_size=64)
 
 
 @pytest.fixture(scope="session")
 def reranker():  # type: ignore[no-untyped-def]
-    """The packaged ONNX ms-marco cross-encoder."""
-    from assistant.rerank import PACKAGED_RERANKER, load_reranker
+    """The packaged ONNX ms-marco cross-encoder: the same one every ``build_citewise`` here uses."""
+    from assistant.rerank import PACKAGED_RERANKER
+    from assistant.wiring import MODELS
 
-    return load_reranker(PACKAGED_RERANKER)
+    return MODELS.reranker(PACKAGED_RERANKER)
 
 
 @pytest.fixture(scope="session")
@@ -217,7 +247,13 @@ def app_launcher(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path) ->
 
 @pytest.fixture(scope="session", autouse=True)
 def _start_apps_early(request: pytest.FixtureRequest) -> None:
-    """Launch, in the background, every app the selected tests will ask for (``shared_app``, ``module_app``)."""
+    """Launch, in the background, every app the selected tests will ask for (``shared_app``, ``module_app``).
+
+    Not in a pytest-xdist worker: it is handed its tests as it goes, so the apps it will need are not known
+    at its start; each starts when its first test needs it, while the other workers run their tests.
+    """
+    if _XDIST_WORKER in os.environ:
+        return
     wanted: dict[str, AppSpec] = {}
     for item in request.session.items:
         names = getattr(item, "fixturenames", ())

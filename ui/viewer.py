@@ -35,12 +35,14 @@ body { font: 16px/1.55 system-ui, sans-serif; max-width: 52rem; margin: 2rem aut
 .chunk { background: #eef4ff; }
 mark { background: #ffe58a; }
 .page { display: block; margin: 1.5em 0 .5em; color: #666; font-size: .85em; border-top: 1px solid #ddd; padding-top: .3em; }
-.stale { background: #fff3cd; padding: .5em .8em; border-radius: 6px; }
+.stale, .from-index { background: #fff3cd; padding: .5em .8em; border-radius: 6px; }
 .heading { font-weight: 700; }
 .l1 { font-size: 1.4em; } .l2 { font-size: 1.25em; } .l3 { font-size: 1.1em; }
 """
 
 
+# Said on a document another instance indexed (its file is in that instance's folder, not this one's).
+FROM_INDEX = "shown from the index; the file is not on this server"
 _OFFSET = re.compile(r"[0-9]{1,12}")
 _MAX_MARKS = 100  # a link carries a few marks; more is not a citation, only work
 
@@ -70,6 +72,8 @@ def document_routes(citewise: Citewise) -> list[BaseRoute]:
         except LoadError as error:
             return PlainTextResponse(f"{source} cannot be read: {error}", status_code=422, headers=_HEADERS)
         if "download" in request.query_params:
+            if opened.from_index:
+                return PlainTextResponse(f"{source} is not on this server: {FROM_INDEX}", status_code=404, headers=_HEADERS)
             return FileResponse(opened.path, filename=Path(source).name, content_disposition_type="attachment", headers=_HEADERS)
         return HTMLResponse(render_document(opened, _spans(request)), headers=_HEADERS)
 
@@ -112,14 +116,17 @@ def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int
         if opened.current
         else "<p class='stale'>This file changed after it was indexed: re-index to cite the current version.</p>"
     )
+    download = f" · <a href='{quote(Path(opened.source).name)}?download'>download the original</a>"
+    if opened.from_index:  # rebuilt from its chunks: no original to offer
+        download = ""
+        stale = f"<p class='from-index'>{FROM_INDEX.capitalize()}.</p>"
     # Where the cited passage sits, read from the document itself (a link carries offsets only).
     path = document.heading_path_at(chunk[0][0]) if chunk else ()
     section = f"<p class='meta'>Cited passage under: {html.escape(' > '.join(path))}</p>" if path else ""
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{title}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{title}</h1><p class='meta'>{html.escape(opened.source)} · "
-        f"<a href='{quote(Path(opened.source).name)}?download'>download the original</a></p>{stale}{section}"
+        f"<h1>{title}</h1><p class='meta'>{html.escape(opened.source)}{download}</p>{stale}{section}"
         f"<div class='text'>{''.join(parts)}</div></body></html>"
     )
 
