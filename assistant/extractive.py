@@ -25,13 +25,48 @@ class Candidate:
     passage: Passage
     start: int
     end: int
-    score: float = 0.0  # what ranks the sentences: fit, plus shared rare words and the passage's relevance
-    fit: float = 0.0  # the scorer's own judgement of the (question, sentence) pair alone
+    before: str = ""  # the sentence before it in the passage, which its "it" or "they" may point back to
+    rank: int = 0  # its passage's rank among those answered from (0: the best)
+    score: float = 0.0  # what ranks the sentences: with a reranker, the answer model's log-odds that it answers
+    fit: float = 0.0  # the scorer's judgement of the (question, sentence) pair, the sentence read in its place
+    overlap: float = 0.0  # the share of the question's content words the sentence repeats
 
     @property
     def text(self) -> str:
         """The sentence itself."""
         return self.passage.text[self.start : self.end]
+
+    @property
+    def heading(self) -> str:
+        """The innermost heading the sentence sits under, else its document's title."""
+        return self.passage.section.rsplit(" > ", 1)[-1] or self.passage.title
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The log-odds that a sentence answers the question, from the cross-encoder's judgements of it.
+
+    A logistic regression fitted by ``bench/answer_model.py`` on the tuning half of bench/data/dev_qa.jsonl
+    (a sentence is positive when it holds a gold answer of an answerable question), reported on the held-out
+    half (README, "Answers on text nobody tuned for"). Each weight is a model signal, not a word list:
+
+    - ``fit``: the cross-encoder's score of the question against the sentence read in its place: after its
+      heading and the sentence before it ("PureOS: ... The social purpose company Purism guides its
+      development."). A sentence alone loses what its "it" points to.
+    - ``passage``: the score of the whole passage, which carries the context a sentence lacks.
+    - ``overlap``: the share of the question's content words that the sentence repeats.
+    - ``rank``: the passage's rank; a lower passage answers less often at the same scores.
+    """
+
+    fit: float = 0.206
+    passage: float = 0.064
+    overlap: float = 1.615
+    rank: float = -0.38
+    bias: float = -2.75
+
+    def log_odds(self, fit: float, passage: float, overlap: float, rank: int) -> float:
+        """The model's log-odds that the sentence answers."""
+        return self.bias + self.fit * fit + self.passage * passage + self.overlap * overlap + self.rank * rank
 
 
 @dataclass
@@ -59,11 +94,10 @@ class ExtractiveAnswerer:
         reranker: scores sentences as (question, sentence) pairs when available.
         max_sentences: the answer's length at most.
         max_passages: sentences are taken from this many of the best passages.
-        min_fit: the cross-encoder logit of (question, best sentence) that answers on its own strength.
-        sure_passage: below ``min_fit``, the best sentence still answers when its passage scores this much:
-            a sentence of news prose ("the group included 10 specialists") can need its passage to say who
-            "the group" is. Otherwise the answer is a refusal: a passage can be on topic while none of its
-            sentences says what was asked. Both apply only with a reranker.
+        min_score: with a reranker, the answer model's log-odds (see ``AnswerModel``) that the best sentence
+            must reach, else the answer is a refusal: a passage can be on topic while none of its sentences
+            says what was asked. Without one, sentences are ranked by cosine similarity and no bar applies.
+        model: the answer model's weights.
     """
 
     def __init__(
@@ -72,20 +106,20 @@ class ExtractiveAnswerer:
         reranker: Reranker | None,
         max_sentences: int = 3,
         max_passages: int = 3,
-        min_fit: float = 4.0,
-        sure_passage: float = 6.0,
+        min_score: float = -1.25,
+        model: AnswerModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.reranker = reranker
         self.max_sentences = max_sentences
-        # Sentences come from the best few passages only: scoring each one costs a cross-encoder pass.
+        # Sentences come from the best few passages only: scoring each one costs cross-encoder passes.
         self.max_passages = max_passages
-        # Cross-encoder logits spread wider than cosines, so the bars follow the scorer: a further
-        # sentence must score within ``margin`` of the best one and above ``floor`` on its own.
-        self.margin, self.floor = (2.5, 0.0) if reranker is not None else (0.1, 0.45)
+        self.model = model or AnswerModel()
+        # A further sentence must score within ``margin`` of the best one (and above ``floor``): log-odds
+        # with a reranker, cosines without.
+        self.margin, self.floor = (2.0, -math.inf) if reranker is not None else (0.1, 0.45)
         self.context_weight = 0.3
-        # Tuned on the tuning half of bench/data/dev_qa.jsonl (README, "Answers"); cosines have no such bar.
-        self.min_fit, self.sure_passage = (min_fit, sure_passage) if reranker is not None else (-math.inf, -math.inf)
+        self.min_score = min_score if reranker is not None else -math.inf
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first.
@@ -93,33 +127,15 @@ class ExtractiveAnswerer:
         ``context``: for a follow-up, the query with the conversation's words; a sentence scores the
         better of its match with the question and with it.
         """
-        names = question_names(question)
-        if not _mentions(" ".join(p.text for p in passages), names):
-            # A question about a name no relevant passage mentions is not answered by them.
+        ranked = self.weigh(question, passages, context)
+        if not ranked:
             return Extract([], CitationBook())
-        shape = shape_of(question)
-        passages = passages[: self.max_passages]
-        if shape.wants_number:
-            # A number is quoted only from a passage about what the question names: the count of
-            # experts sent to Italy is not the count of workers sent everywhere.
-            passages = [p for p in passages if _mentions(p.text, names)]
-        # A number, date or money question is answered only by a sentence that states one; a "who"
-        # or "which" question only by one that names someone or something the question does not.
-        every = self._candidates(passages)
-        loose = shape.loosened() if shape.kind == "name" and shape.counted else None
-        # The kind of thing named is often not repeated in the answer ("which directory" -> "stored in
-        # /etc/apparmor.d/"): a sentence holding an identifier may answer too, and the scores decide.
-        # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
-        candidates = [c for c in every if shape.states(c.text) or (loose is not None and loose.states(c.text))]
-        if not candidates:
-            return Extract([], CitationBook())
-        self._score(question, candidates, context)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
-        # The bar reads the question as asked; a follow-up ("what did he quote?") lacks its subject there,
-        # so the cross-encoder's verdict on it says little, and it is not held to the bar.
-        if not context and best.fit < self.min_fit and best.passage.score < self.sure_passage:
+        # A follow-up is held to the same bar, its sentences judged against the condensed query too: "who led
+        # the team?" after a question about a donation is refused when no sentence names a leader.
+        if best.score < self.min_score:
             return Extract([], CitationBook(), ranked)
+        shape = shape_of(question)
         chosen = [best]
         for candidate in ranked[1:]:
             if len(chosen) >= self.max_sentences or candidate.score < max(best.score - self.margin, self.floor):
@@ -130,43 +146,81 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(candidate)
         # The best sentence leads; the rest follow in document order, grouped by passage.
-        rank_of = {p.chunk_id: i for i, p in enumerate(passages)}
-        rest = sorted(chosen[1:], key=lambda c: (rank_of[c.passage.chunk_id], c.start))
+        rest = sorted(chosen[1:], key=lambda c: (c.rank, c.start))
         book = CitationBook()
         sentences = [(c.text, book.cite(c.passage, (c.start, c.end))) for c in [best, *rest]]
         return Extract(sentences, book, ranked)
 
+    def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
+        """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""
+        names = question_names(question)
+        if not _mentions(" ".join(p.text for p in passages), names):
+            # A question about a name no relevant passage mentions is not answered by them.
+            return []
+        shape = shape_of(question)
+        passages = passages[: self.max_passages]
+        if shape.wants_number:
+            # A number is quoted only from a passage about what the question names: the count of
+            # experts sent to Italy is not the count of workers sent everywhere.
+            passages = [p for p in passages if _mentions(p.text, names)]
+        # A number, date or money question is answered only by a sentence that states one; a "who"
+        # or "which" question only by one that names someone or something the question does not.
+        loose = shape.loosened() if shape.kind == "name" and shape.counted else None
+        # The kind of thing named is often not repeated in the answer ("which directory" -> "stored in
+        # /etc/apparmor.d/"): a sentence holding an identifier may answer too, and the scores decide.
+        # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
+        candidates = [
+            c for c in self._candidates(passages) if shape.states(c.text) or (loose is not None and loose.states(c.text))
+        ]
+        if candidates:
+            self._score(question, candidates, context)
+        return sorted(candidates, key=lambda c: c.score, reverse=True)
+
     def _candidates(self, passages: list[Passage]) -> list[Candidate]:
         seen: set[str] = set()
         candidates = []
-        for passage in passages:
+        for rank, passage in enumerate(passages):
+            before = ""
             for span in split_sentences(passage.text):
                 sentence = passage.text[span.start : span.end]
                 key = " ".join(sentence.lower().split())
                 # Overlapping chunks repeat sentences; quote each only once.
-                if len(sentence.split()) < _MIN_WORDS or key in seen:
-                    continue
-                seen.add(key)
-                candidates.append(Candidate(passage, span.start, span.end))
+                if len(sentence.split()) >= _MIN_WORDS and key not in seen:
+                    seen.add(key)
+                    candidates.append(Candidate(passage, span.start, span.end, before, rank))
+                before = sentence
         return candidates
 
     def _score(self, question: str, candidates: list[Candidate], context: str = "") -> None:
-        texts = [c.text for c in candidates]
-        if self.reranker is not None:
-            scores = np.array(self.reranker.score(question, texts))
-            if context:
-                scores = np.maximum(scores, self.reranker.score(context, texts))
-            boost = 2.0
-        else:
-            queries = [question, context] if context else [question]
-            vectors = self.embedder.encode([*queries, *texts])
-            scores = (vectors[len(queries) :] @ vectors[: len(queries)].T).max(axis=1)
-            boost = 0.08
+        if self.reranker is None:
+            self._score_by_cosine(question, candidates, context)
+            return
+        # Each sentence is read in its place: under its heading, after the sentence before it, which its "it" or
+        # "they" may point back to. (Reading it alone and under its heading as well cost 39 % more time per answer
+        # for one more right answer of 116 on the tuning half.)
+        readings = [" ".join(filter(None, (f"{c.heading}:" if c.heading else "", c.before, c.text))) for c in candidates]
+        # A follow-up ("how many did they train?") is also read as its condensed query, which names its subject.
+        queries = [question, context] if context else [question]
+        scores = np.max([self.reranker.score(query, readings) for query in queries], axis=0)
+        terms = set(query_terms(question))
+        for candidate, score in zip(candidates, scores, strict=True):
+            # Overlap counts the question's own words: the condensed query's come from the previous question, and
+            # would favour the sentences that answered it.
+            candidate.overlap = len(terms & set(query_terms(candidate.text))) / len(terms) if terms else 0.0
+            candidate.fit = float(score)
+            # A follow-up's passages were ranked for its condensed query, which leans to the previous question's
+            # subject, so their order says little about the new question: no passage is held back for its rank.
+            rank = 0 if context else candidate.rank
+            candidate.score = self.model.log_odds(candidate.fit, candidate.passage.score, candidate.overlap, rank)
+
+    def _score_by_cosine(self, question: str, candidates: list[Candidate], context: str) -> None:
+        queries = [question, context] if context else [question]
+        vectors = self.embedder.encode([*queries, *(c.text for c in candidates)])
+        scores = (vectors[len(queries) :] @ vectors[: len(queries)].T).max(axis=1)
         terms = set(query_terms(question))
         for candidate, score in zip(candidates, scores, strict=True):
             # A sentence that repeats the question's rare words is more likely on topic.
-            words = set(query_terms(candidate.text))
-            bonus = boost / 2 * len(terms & words) / len(terms) if terms else 0.0
+            bonus = 0.04 * len(terms & set(query_terms(candidate.text))) / len(terms) if terms else 0.0
             # The passage score carries the context a lone sentence lacks (who "they" are, which country).
             candidate.fit = float(score)
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score

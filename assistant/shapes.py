@@ -47,7 +47,7 @@ _PHRASE_END = frozenset(
     where if""".split()
 )
 # Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees" (five-letter stems).
-_GENERIC_COUNTED = frozenset({"peopl", "perso", "times", "thing", "items", "ones", "units", "total"})
+_GENERIC_COUNTED = frozenset(stem(word) for word in "people persons times things items ones units total".split())
 _NEAR = 6  # words between a number and the thing it counts
 
 
@@ -59,6 +59,7 @@ class Shape:
     counted: frozenset[str] = frozenset()
     question_numbers: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()  # short stems of the question's words
+    question_terms: frozenset[str] = frozenset()  # the question's words whole, lower-cased
     plural: bool = False  # "which areas ...": a list of things answers as well as a name
     code_only: bool = False  # only an identifier answers (see ``loosened``)
 
@@ -102,12 +103,7 @@ class Shape:
         """
         matches = list(TERM.finditer(sentence))
         words = [match.group() for match in matches]
-        new = [
-            i
-            for i, match in enumerate(matches)
-            if (is_identifier(sentence, match) if self.code_only else is_specific(words[i], i) or is_identifier(sentence, match))
-            and short_stem(words[i]) not in self.question_words
-        ]
+        new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i)]
         if not self.counted:
             return bool(new)
         mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
@@ -115,6 +111,18 @@ class Shape:
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
         # ``new`` is in order, so the nearest new word to each mention is found by bisection.
         return any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions)
+
+    def _is_new_name(self, sentence: str, match: re.Match[str], position: int) -> bool:
+        """Whether the ``TERM`` ``match`` names something the question does not.
+
+        An identifier is new unless the question holds it whole: "ssh-vulnkey" answers "Which command finds
+        SSH keys ...?" and "time.perf_counter" "Which clock does timeit use?". Other names are new unless
+        they share a stem with a question word ("Purism" is not new to "Which company is Purism?").
+        """
+        word = match.group()
+        if is_identifier(sentence, match):
+            return word.lower() not in self.question_terms
+        return not self.code_only and is_specific(word, position) and short_stem(word) not in self.question_words
 
     def _quantities(self, sentence: str) -> Iterator[re.Match[str]]:
         """The numbers of ``sentence`` that are not part of a date and not ones the question itself states."""
@@ -136,7 +144,9 @@ class Shape:
             if not self.counted:
                 return True
             words = words or _Words(sentence)
-            if any(stem(word) in self.counted for word in (*words.before(match.start()), *words.after(match.end()))):
+            near = (*words.before(match.start()), *words.after(match.end()))
+            # A compound counts by each of its parts: "18 DVD-ROMs" counts DVDs.
+            if any(stem(part) in self.counted for word in near for part in word.split("-")):
                 return True
         return False
 
@@ -209,8 +219,9 @@ def shape_of(question: str) -> Shape:
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & _NAME_CLASSES else kinds
-        asked = frozenset(short_stem(word) for word in TERM.findall(question))
-        return Shape("name", wanted, question_words=asked, plural=plural)
+        terms = frozenset(word.lower() for word in TERM.findall(question))
+        asked = frozenset(short_stem(word) for word in terms)
+        return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural)
     return Shape("other")
 
 

@@ -73,8 +73,7 @@ def build_citewise(settings: Settings, embedder: Embedder | None = None, models:
         indexer.embedder,
         reranker,
         max_sentences=settings.answer_sentences,
-        min_fit=settings.min_answer_score,
-        sure_passage=settings.sure_passage_score,
+        min_score=settings.min_answer_score,
     )
     # Only configured backends are built, so no session can send documents to a server nobody chose.
     # Building a client connects to nothing; each is ready for a per-session switch.

@@ -78,7 +78,7 @@ DEV_SPLITS: dict[str, tuple[str, ...]] = {"dev-tune": ("tune",), "dev-heldout": 
 Timings = list[tuple[str, float]]
 SETTINGS_SHOWN = (
     "embed_model chunk_tokens chunk_overlap_sentences candidates top_k reranker min_rerank_score rerank_margin"
-    " min_similarity answer_sentences min_answer_score sure_passage_score"
+    " min_similarity answer_sentences min_answer_score"
 )
 
 

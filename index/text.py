@@ -212,13 +212,18 @@ TRAILING = re.compile(r"(?<![.!?:;])[.!?:;]++[\"'”’)]*+$")
 
 
 def stem(word: str) -> str:
-    """A crude stem that folds plurals and most inflections: the first five letters, lower-cased.
+    """A crude stem that folds plurals and most inflections: the first five letters, lower-cased, of the singular.
+
+    A plural "s" is dropped first, so short words fold too: "bits" is met by "bit", "DVDs" by "DVD".
 
     Example:
-        >>> stem("Specialists"), stem("specialist")
-        ('speci', 'speci')
+        >>> stem("Specialists"), stem("specialist"), stem("bits"), stem("bit")
+        ('speci', 'speci', 'bit', 'bit')
     """
-    return word.lower()[:5]
+    word = word.lower()
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return word[:5]
 
 
 def short_stem(word: str) -> str:

@@ -86,7 +86,7 @@ class FakeReranker:
     """Scores a text by the query's word stems it shares: 2 points each, minus 4 (a logit-like scale around 0).
 
     Satisfies ``assistant.rerank.Reranker``. A text sharing nothing scores -4, one sharing four stems +4:
-    the same side of the default bars (``min_rerank_score`` -1, ``min_answer_score`` 4) as the real
+    the same side of the default retrieval bar (``min_rerank_score`` -1) as the real
     cross-encoder puts an unrelated and an answering passage.
     """
 

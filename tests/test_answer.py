@@ -107,6 +107,14 @@ def test_a_follow_up_is_judged_with_its_context(seeded) -> None:  # type: ignore
     check_grounded(answer)
 
 
+def test_a_follow_up_the_documents_do_not_answer_is_refused(seeded) -> None:  # type: ignore[no-untyped-def]
+    # The seeds name no leader of any team: the conversation's words must not pull in a sentence that names someone.
+    first = "How much did China donate to the WHO?"
+    history = [Turn("user", first), Turn("assistant", seeded.assistant.ask(first).complete().text)]
+    answer = seeded.assistant.ask("who led the team?", history).complete()
+    assert answer.refused and answer.citations == []
+
+
 def test_a_standalone_question_is_not_bent_by_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
     history = [Turn("user", "How much did China donate to the WHO?"), Turn("assistant", "20 million dollars [1]")]
     # Short enough to look elliptical, but complete: the WHO words would only drag the WHO passage in.

@@ -12,35 +12,46 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.retrieval import Passage
 
 
-def passage(text: str, score: float) -> Passage:
-    return Passage("doc@0#0", "doc.txt", "Doc", text, None, 0, len(text), score=score, scores={"rerank": score})
+def passage(text: str, score: float, section: str = "") -> Passage:
+    return Passage("doc@0#0", "doc.txt", "Doc", text, None, 0, len(text), section, score=score, scores={"rerank": score})
 
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
 
 
-def answerer(**bars: float) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), **bars)  # type: ignore[arg-type]
+def answerer(min_score: float = -1.25) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=min_score)  # type: ignore[arg-type]
 
 
-def test_a_sentence_that_answers_on_its_own_strength_is_quoted() -> None:
-    extract = answerer(min_fit=4.0, sure_passage=6.0).answer("How long is the lake in the northern valley?", [passage(LAKE, 1.0)])
+def test_a_sentence_that_answers_is_quoted() -> None:
+    extract = answerer().answer("How long is the lake in the northern valley?", [passage(LAKE, 1.0)])
     assert extract.sentences and "12 km long" in extract.sentences[0][0]
 
 
 def test_an_on_topic_sentence_below_the_bar_is_refused() -> None:
-    # "deep" is nowhere in the passage: its best sentence fits the question weakly and the passage is no sure answer.
-    extract = answerer(min_fit=4.0, sure_passage=6.0).answer("How deep is the lake?", [passage(LAKE, 1.0)])
+    # "depth" is nowhere in the passage: its best sentence fits the question weakly, however on topic the passage.
+    extract = answerer().answer("What depth does the lake reach?", [passage(LAKE, 7.0)])
     assert extract.sentences == [] and extract.considered  # sentences were weighed, none was good enough
-    assert max(c.fit for c in extract.considered) < 4.0
+    assert max(c.score for c in extract.considered) < -1.25
 
 
-def test_a_passage_judged_a_sure_answer_vouches_for_its_best_sentence() -> None:
-    # News prose often answers through context ("the group included 10 specialists"): the passage's score carries it.
-    extract = answerer(min_fit=4.0, sure_passage=6.0).answer("How deep is the lake?", [passage(LAKE, 7.0)])
-    assert extract.sentences
+def test_a_sentence_is_also_read_under_its_heading_and_after_its_neighbour() -> None:
+    # "its development" says nothing of PureOS alone; under its heading it does, and that reading counts.
+    text = "PureOS is a Debian-based distribution. The social purpose company Purism guides its development."
+    question = "Which company steers the development of PureOS?"
+    scorer = FakeReranker()
+    alone = scorer.score(question, ["The social purpose company Purism guides its development."])[0]
+    extract = answerer(min_score=-100).answer(question, [passage(text, 3.0, section="Derivatives > PureOS")])
+    purism = next(c for c in extract.considered if "Purism" in c.text)
+    assert purism.fit > alone and extract.sentences[0][0].startswith("The social purpose company Purism")
+
+
+def test_a_follow_up_is_held_to_the_bar() -> None:
+    # Neither the question nor the conversation's words find a sentence that says who led anything.
+    extract = answerer().answer("who led the team?", [passage(LAKE, 2.0)], context="who led the team? lake valley")
+    assert extract.sentences == []
 
 
 def test_without_a_reranker_there_is_no_bar() -> None:
-    plain = ExtractiveAnswerer(embedder=None, reranker=None, min_fit=4.0, sure_passage=6.0)  # type: ignore[arg-type]
-    assert plain.min_fit == float("-inf") and plain.sure_passage == float("-inf")
+    plain = ExtractiveAnswerer(embedder=None, reranker=None, min_score=4.0)  # type: ignore[arg-type]
+    assert plain.min_score == float("-inf")

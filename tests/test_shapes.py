@@ -15,7 +15,8 @@ from assistant.shapes import shape_of
     [
         ("How many specialists were in the group?", "count", {"speci"}),
         ("To how many countries and regions has China sent aid?", "count", {"count", "regio"}),
-        ("How many teams of medical experts did China dispatch?", "count", {"teams"}),
+        ("How many teams of medical experts did China dispatch?", "count", {"team"}),
+        ("How many bits does the code point range need?", "count", {"bit"}),  # the plural folds: "21 bit"
         ("How many Chinese medical workers died while abroad?", "count", {"worke"}),
         ("How many people did they train?", "count", set()),
         ("How much money did China donate to the WHO?", "money", set()),
@@ -118,3 +119,17 @@ def test_a_loosened_shape_forgets_only_the_named_kind() -> None:
     sentence = "AppArmor profiles are stored in /etc/apparmor.d/ and list access rules."
     assert shape.kind == "name" and shape.counted and not shape.states(sentence)  # "directory" is not repeated
     assert shape.loosened().states(sentence) and shape.loosened().kind == "name"
+
+
+def test_an_identifier_answers_unless_the_question_holds_it_whole() -> None:
+    # "time.perf_counter" shares a stem with "timeit", but it is not the question's word.
+    shape = shape_of("Which clock does timeit use by default?")
+    assert shape.loosened().states("The default timer, which is always time.perf_counter().")
+    echo = shape_of("Which clock does timeit_run use by default?").loosened()
+    assert not echo.states("By default timeit_run picks the clock.")  # only the question's own identifier
+
+
+def test_a_count_meets_its_noun_in_the_singular_and_in_compounds() -> None:
+    shape = shape_of("How many DVDs would the archive fill?")
+    assert shape.states("It would take 18 DVD-ROMs to hold it all.")
+    assert not shape.states("It would take 18 hours to copy it all.")
