@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.citations import CitationBook
+from assistant.condense import refers_back
 from assistant.rerank import Reranker
 from assistant.retrieval import Passage
 from assistant.shapes import shape_of
@@ -131,9 +132,10 @@ class ExtractiveAnswerer:
         if not ranked:
             return Extract([], CitationBook())
         best = ranked[0]
-        # A follow-up is held to the same bar, its sentences judged against the condensed query too: "who led
-        # the team?" after a question about a donation is refused when no sentence names a leader.
-        if best.score < self.min_score:
+        # A follow-up that points back ("what does it aim to curb?") lacks its subject as asked, so the verdicts on
+        # it say little and it is not held to the bar. Any other is, its sentences also read against the condensed
+        # query: "who led the team?" after a question about a donation is refused when no sentence names a leader.
+        if best.score < self.min_score and not (context and refers_back(question)):
             return Extract([], CitationBook(), ranked)
         shape = shape_of(question)
         chosen = [best]
