@@ -220,10 +220,7 @@ def stem(word: str) -> str:
         >>> stem("Specialists"), stem("specialist"), stem("bits"), stem("bit")
         ('speci', 'speci', 'bit', 'bit')
     """
-    word = word.lower()
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    return word[:5]
+    return _singular(word)[:5]
 
 
 def short_stem(word: str) -> str:
@@ -233,4 +230,10 @@ def short_stem(word: str) -> str:
         >>> short_stem("railway") == short_stem("Railroad")
         True
     """
-    return word.lower()[:4]
+    return _singular(word)[:4]
+
+
+def _singular(word: str) -> str:
+    """``word`` lower-cased without a plural "s" ("bits" -> "bit"; "class", "status" and "analysis" keep theirs)."""
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word

@@ -280,5 +280,5 @@ def test_two_stem_lengths_keep_counts_strict_and_kinds_loose() -> None:
 @PROPERTY
 @given(st.text(max_size=12))
 def test_a_short_stem_is_the_start_of_a_stem(word: str) -> None:
-    assert stem(word) == word.lower()[:5]
+    assert word.lower().startswith(stem(word)) and len(stem(word)) <= 5  # a prefix, its plural "s" dropped
     assert short_stem(word) == stem(word)[:4]
