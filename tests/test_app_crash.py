@@ -12,7 +12,6 @@ import errno
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from browser_support import REPO, AppSpec, RunningApp, ServeApp, stop
 from fakes import FakeEmbedder
 from polling import wait_until
+from stores import keyword_rows
 
 from index import Embedder, IndexSettings, build_indexer
 
@@ -36,16 +36,6 @@ def add_generated(folder: Path, count: int) -> None:
             f"Record {i}-{j} notes {rng.choice(WORDS)} {rng.choice(WORDS)} near site {rng.randint(1, 999)}." for j in range(12)
         ]
         (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences), encoding="utf-8")
-
-
-def keyword_rows(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def client(url: str) -> Any:

@@ -6,7 +6,6 @@ import hashlib
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 from functools import partial
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from browser_support import REPO, copy_seeds
 from polling import wait_until
+from stores import keyword_rows
 
 from index import IndexSettings, build_indexer
 from index.loader import load
@@ -38,16 +38,6 @@ def state(settings: IndexSettings, embedder) -> tuple[list[str], dict[tuple[str,
     indexer = build_indexer(settings, embedder=embedder)
     ids = sorted(chunk_id for chunk_id, _ in indexer.store.iter_metadatas())
     return ids, indexer.keywords.counts()
-
-
-def keyword_rows(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def written_or_exited(process: subprocess.Popen[bytes], keywords: Path, rows: int) -> bool:

@@ -10,7 +10,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,10 +21,11 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import REPO, launch_app, run_app, stop
+from browser_support import REPO, launch_app, run_app
 from polling import wait_until
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
+from stores import chroma_server, keyword_rows
 
 from assistant import Settings, build_citewise
 from index import FolderMismatchError, IndexBusyError, IndexSettings, UploadError, build_indexer
@@ -49,36 +49,13 @@ BASE = {
 WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie".split()
 
 
-def heartbeat(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real ``chroma run`` server for the module."""
     from browser_support import free_port
 
-    root = tmp_path_factory.mktemp("chroma")
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma CLI ships with chromadb; it should be next to the interpreter"
-    port = free_port()
-    log = (root / "chroma.log").open("wb")
-    server = subprocess.Popen(
-        [chroma, "run", "--path", str(root / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until(lambda: server.poll() is not None or heartbeat(url), 60, interval=0.2) or server.poll() is not None:
-            pytest.fail("the Chroma server did not start: " + (root / "chroma.log").read_text(errors="replace")[-2000:])
+    with chroma_server(tmp_path_factory.mktemp("chroma"), free_port()) as url:
         yield url
-    finally:
-        stop(server, timeout=20)
-        log.close()
 
 
 @pytest.fixture
@@ -175,16 +152,6 @@ def corpus(path: Path, count: int) -> Path:
         for i in range(count)
     }
     return folder(path, documents)
-
-
-def keyword_rows(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def test_a_writer_killed_mid_sync_and_a_reader_converge_to_a_clean_build(
