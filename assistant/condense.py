@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from assistant.history import Turn
-from index.text import content_words, query_terms
+from index.text import ANAPHORA, CONTINUATION, SUBJECTLESS, content_words, query_terms
 
-# Words that lean on an earlier turn for their meaning.
-_ANAPHORA = re.compile(
-    r"\b(it|its|they|them|their|theirs|this|that|these|those|there|he|she|him|her|his|hers|the same|such)\b", re.I
-)
-_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|then|or)\b", re.I)
 _SHORT = 3  # content words at most for a question to count as elliptical ("and Italy?")
 
 
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` probably depends on the conversation before it."""
-    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question)) or len(query_terms(question, _SHORT + 1)) <= _SHORT
+    return bool(ANAPHORA.search(question) or CONTINUATION.search(question)) or len(query_terms(question, _SHORT + 1)) <= _SHORT
 
 
 def refers_back(question: str) -> bool:
     """Whether ``question`` points at something said before ("they", "that", "and Italy?"), not only short."""
-    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question))
+    return bool(ANAPHORA.search(question) or CONTINUATION.search(question))
 
 
 def condense(question: str, history: Sequence[Turn]) -> str:
@@ -37,11 +31,7 @@ def condense(question: str, history: Sequence[Turn]) -> str:
     if not previous or not is_follow_up(question):
         return question
     asked = set(query_terms(question))
-    carried = [word for word in content_words(previous[-1]) if word.lower() not in asked and word.lower() not in _GENERIC]
+    carried = [word for word in content_words(previous[-1]) if word.lower() not in asked and word.lower() not in SUBJECTLESS]
     if not carried:
         return question
     return f"{question} {' '.join(carried)}"
-
-
-# Question words that carry no subject of their own.
-_GENERIC = frozenset("send sent many much tell give say said does did done make made get got know".split())

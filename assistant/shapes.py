@@ -14,14 +14,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from index.text import DATE, LATIN_LETTER, LATIN_WORD, MONEY, NUMBER, TERM, YEAR, is_identifier, is_specific, short_stem, stem
+from index.text import (
+    DATE,
+    GENERIC_COUNTED,
+    LATIN_LETTER,
+    LATIN_WORD,
+    MONEY,
+    MONEY_WORDS,
+    NAME_CLASSES,
+    NUMBER,
+    PHRASE_END,
+    TERM,
+    YEAR,
+    is_identifier,
+    is_specific,
+    short_stem,
+    stem,
+)
 
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 
-# Words that make a "how much" question one about money.
-_MONEY_WORDS = re.compile(
-    r"\b(?:money|cost|costs|spend|spent|pay|paid|price|worth|donat\w*|fund\w*|budget|invest\w*|dollars?|yuan|euros?)\b", re.I
-)
 # An opening preposition does not change what is asked: "In what year ...", "To how many countries ...".
 _LEAD = r"^\s*(?:(?:in|at|on|for|to|by|from|since|until|during|within|of|according to [^,]+,)\s+)?"
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
@@ -33,21 +45,9 @@ _NUMBER_Q = re.compile(
     _LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I
 )
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
-# "Which <class>" questions whose answer is a name that need not repeat the class word (four-letter stems).
-_NAME_CLASSES = frozenset(
-    "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
-)
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
-# Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
-_PHRASE_END = frozenset(
-    """a an the did do does were was is are has have had will would can could should may might must been be being
-    of in to for from on at with by that which who whom there per each during since after before about while when
-    where if""".split()
-)
-# Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees" (five-letter stems).
-_GENERIC_COUNTED = frozenset(stem(word) for word in "people persons times things items ones units total".split())
 _NEAR = 6  # words between a number and the thing it counts
 
 
@@ -206,7 +206,7 @@ def shape_of(question: str) -> Shape:
     if match := _HOW_MANY.search(question):
         return Shape("count", _heads(match.group(1)), numbers)
     if _HOW_MUCH.search(question):
-        return Shape("money" if _MONEY_WORDS.search(question) else "number", question_numbers=numbers)
+        return Shape("money" if MONEY_WORDS.search(question) else "number", question_numbers=numbers)
     if _YEAR_Q.search(question):
         return Shape("year", question_numbers=numbers)
     if _WHEN_Q.search(question):
@@ -218,7 +218,7 @@ def shape_of(question: str) -> Shape:
         kinds, plural = _which_words(match.group(1) or "")
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
-        wanted = frozenset() if kinds & _NAME_CLASSES else kinds
+        wanted = frozenset() if kinds & NAME_CLASSES else kinds
         terms = frozenset(word.lower() for word in TERM.findall(question))
         asked = frozenset(short_stem(word) for word in terms)
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural)
@@ -232,7 +232,7 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     """
     words: list[str] = []
     for word in LATIN_WORD.findall(phrase):
-        if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
+        if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
             break
         if word.islower():
             words.append(word)
@@ -248,10 +248,10 @@ def _heads(phrase: str) -> frozenset[str]:
     words: list[str] = []
     for word in LATIN_WORD.findall(phrase):
         # The phrase ends at a preposition or auxiliary, or at a past-tense verb ("workers | died").
-        if word.lower() in _PHRASE_END or (words and word.lower().endswith("ed")):
+        if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
             break
         words.append(word)
     heads = {words[-1]} if words else set()
     heads.update(words[i - 1] for i, word in enumerate(words) if word.lower() in ("and", "or") and i > 0)
     stems = {stem(word) for word in heads}
-    return frozenset() if stems & _GENERIC_COUNTED else frozenset(stems)
+    return frozenset() if stems & GENERIC_COUNTED else frozenset(stems)

@@ -16,15 +16,22 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "ANAPHORA",
+    "CONTINUATION",
     "DATE",
     "DIGITS",
+    "GENERIC_COUNTED",
     "LATIN_LETTER",
     "LATIN_WORD",
     "MARKER",
     "MONEY",
+    "MONEY_WORDS",
+    "NAME_CLASSES",
     "NUMBER",
+    "PHRASE_END",
     "PIECE",
     "SPACED_RUN",
+    "SUBJECTLESS",
     "TERM",
     "TRAILING",
     "UNSPACED",
@@ -207,7 +214,7 @@ TRAILING = re.compile(r"(?<![.!?:;])[.!?:;]++[\"'”’)]*+$")
 # Crude prefix stems of two lengths, on purpose. Five letters keep apart words that four merge ("minister"
 # and "minion" share "mini", "container" and "contract" "cont"), which a count needs: the noun next to its
 # number must be the thing counted. What a "which X" question asks for is matched more loosely: "railway"
-# is met by "railroad". The word lists of assistant/shapes.py are written in these lengths, so one length
+# is met by "railroad". The word lists below are written in these lengths, so one length
 # for both would change which sentences answer.
 
 
@@ -237,3 +244,34 @@ def _singular(word: str) -> str:
     """``word`` lower-cased without a plural "s" ("bits" -> "bit"; "class", "status" and "analysis" keep theirs)."""
     word = word.lower()
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+
+
+# --------------------------------------------------------------------------- word lists
+# The answerer's word lists, all here, each with the reason it exists. They are few on purpose: what a sentence
+# means is judged by the models (the cross-encoder and the answer model), and a word list only decides what a
+# question asks for. ``_STOPWORDS`` (above) and the sentence splitter's abbreviations are the other two.
+
+# Words that make a "how much" question one about money.
+MONEY_WORDS = re.compile(
+    r"\b(?:money|cost|costs|spend|spent|pay|paid|price|worth|donat\w*|fund\w*|budget|invest\w*|dollars?|yuan|euros?)\b", re.I
+)
+# "Which <class>" questions whose answer is a name that need not repeat the class word (four-letter stems).
+NAME_CLASSES = frozenset(
+    "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
+)
+# Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
+PHRASE_END = frozenset(
+    """a an the did do does were was is are has have had will would can could should may might must been be being
+    of in to for from on at with by that which who whom there per each during since after before about while when
+    where if""".split()
+)
+# Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees" (five-letter stems).
+GENERIC_COUNTED = frozenset(stem(word) for word in "people persons times things items ones units total".split())
+# Words that lean on an earlier turn for their meaning.
+ANAPHORA = re.compile(
+    r"\b(it|its|they|them|their|theirs|this|that|these|those|there|he|she|him|her|his|hers|the same|such)\b", re.I
+)
+# Openings that continue the last question ("and Italy?", "what about masks?").
+CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|then|or)\b", re.I)
+# Question words that carry no subject of their own: a follow-up borrows none of them from the question before.
+SUBJECTLESS = frozenset("send sent many much tell give say said does did done make made get got know".split())
