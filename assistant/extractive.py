@@ -172,7 +172,9 @@ class ExtractiveAnswerer:
         # /etc/apparmor.d/"): a sentence holding an identifier may answer too, and the scores decide.
         # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
         candidates = [
-            c for c in self._candidates(passages) if shape.states(c.text) or (loose is not None and loose.states(c.text))
+            c
+            for c in self._candidates(passages)
+            if shape.states(c.text, c.passage.code) or (loose is not None and loose.states(c.text, c.passage.code))
         ]
         if candidates:
             self._score(question, candidates, context)

@@ -36,6 +36,7 @@ class Passage:
     start_char: int
     end_char: int
     section: str = ""  # the headings the chunk sits under, innermost last, joined by " > "; "" for none
+    code: frozenset[str] = frozenset()  # the words its document marks as inline code ("atrm"), lower-cased
     score: float = 0.0  # the score the relevance cut-off uses (rerank, else dense cosine, else fused)
     scores: dict[str, float | None] = field(default_factory=dict)
 
@@ -270,6 +271,7 @@ def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
         start_char=int(meta.get("start_char") or 0),
         end_char=int(meta.get("end_char") or 0),
         section=str(meta.get("section") or ""),
+        code=frozenset(str(meta.get("code") or "").split()),
         scores={"dense": None, "bm25": None, "rerank": None},
     )
 

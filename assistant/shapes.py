@@ -77,8 +77,12 @@ class Shape:
         """Whether only a sentence that states a number (or date) can answer."""
         return self.kind in ("count", "money", "year", "date", "number")
 
-    def states(self, sentence: str) -> bool:
-        """Whether ``sentence`` states the kind of thing asked for (any sentence does for other questions)."""
+    def states(self, sentence: str, code: frozenset[str] = frozenset()) -> bool:
+        """Whether ``sentence`` states the kind of thing asked for (any sentence does for other questions).
+
+        ``code``: the words its document marks as inline code (``Passage.code``), which name things however
+        they are written: "run atrm task-number" names a command.
+        """
         match self.kind:
             case "count":
                 return self._counts(sentence)
@@ -91,10 +95,10 @@ class Shape:
             case "number":
                 return next(self._quantities(sentence), None) is not None
             case "name":
-                return self._names(sentence)
+                return self._names(sentence, code)
         return True
 
-    def _names(self, sentence: str) -> bool:
+    def _names(self, sentence: str, code: frozenset[str]) -> bool:
         """A name the question does not already hold ("Who ..."); for "which X", one within a few words of an X.
 
         "Which vaccine did China deliver?" is not answered by "China and Kyrgyzstan will overcome the
@@ -103,7 +107,7 @@ class Shape:
         """
         matches = list(TERM.finditer(sentence))
         words = [match.group() for match in matches]
-        new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i)]
+        new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i, code)]
         if not self.counted:
             return bool(new)
         mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
@@ -112,15 +116,16 @@ class Shape:
         # ``new`` is in order, so the nearest new word to each mention is found by bisection.
         return any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions)
 
-    def _is_new_name(self, sentence: str, match: re.Match[str], position: int) -> bool:
+    def _is_new_name(self, sentence: str, match: re.Match[str], position: int, code: frozenset[str]) -> bool:
         """Whether the ``TERM`` ``match`` names something the question does not.
 
-        An identifier is new unless the question holds it whole: "ssh-vulnkey" answers "Which command finds
-        SSH keys ...?" and "time.perf_counter" "Which clock does timeit use?". Other names are new unless
-        they share a stem with a question word ("Purism" is not new to "Which company is Purism?").
+        An identifier (by its form, or marked as code by its document) is new unless the question holds it
+        whole: "ssh-vulnkey" answers "Which command finds SSH keys ...?" and "time.perf_counter" "Which clock does
+        timeit use?". Other names are new unless they share a stem with a question word ("Purism" is not new to
+        "Which company is Purism?").
         """
         word = match.group()
-        if is_identifier(sentence, match):
+        if is_identifier(sentence, match) or word.lower() in code:
             return word.lower() not in self.question_terms
         return not self.code_only and is_specific(word, position) and short_stem(word) not in self.question_words
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Must change whenever the text any file loads to changes (new rules, another extraction library,
 # a fixed bug), so that an index built by an older loader is re-chunked rather than mixing texts.
-LOADER_VERSION = "2"
+LOADER_VERSION = "3"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120
@@ -52,6 +52,10 @@ class LoadedDocument:
     pages: list[Page] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    # The texts the format marks as code inline (HTML <code>, <kbd>, <samp>, <tt>, <var>; Markdown `code`;
+    # reST ``literals`` and code roles), in order: commands, packages and options that are written in
+    # lower case like any word, so that only this markup tells a reader they are names.
+    code: list[str] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The page number holding character ``offset``, or None for formats without pages."""

@@ -10,6 +10,7 @@ from index import loader
 from index.chunker import Chunk, chunk_text
 from index.embedder import Embedder
 from index.loader import LoadedDocument
+from index.text import TERM, code_terms
 
 SECTION_SEPARATOR = " > "
 # A section path is shown on source cards and embedded before the chunk text, so it is kept short:
@@ -58,6 +59,7 @@ def make_node(
     *,
     page: int | None = None,
     section: str = "",
+    code: str = "",
 ) -> TextNode:
     """The node of one chunk, as the index stores it: its text, offsets, metadata and the loader version that read it.
 
@@ -80,6 +82,7 @@ def make_node(
             "end_char": chunk.end,
             "page": page if page is not None else 0,
             "section": section,
+            "code": code,
         },
         # llama-index's own templates put the section (the one metadata value embedded) before the text.
         metadata_template="{value}",
@@ -137,6 +140,7 @@ class NodeBuilder:
         breaks = [offset for section in document.sections for offset in (section.start, section.end)]
         chunks = chunk_text(document.text, count, budget, self.overlap_sentences, breaks, self.embedder.batch_tokenizer())
         labels: dict[tuple[str, ...], str] = {}
+        code = code_terms(document.code)
         nodes = []
         for chunk in chunks:
             path_at = document.heading_path_at(chunk.start)
@@ -151,6 +155,14 @@ class NodeBuilder:
                     len(chunks),
                     page=document.page_at(chunk.start),
                     section=labels[path_at],
+                    code=_code_in(chunk.text, code),
                 )
             )
         return nodes
+
+
+def _code_in(text: str, code: frozenset[str]) -> str:
+    """The document's code terms that ``text`` holds, space-separated (Chroma metadata holds no sets)."""
+    if not code:
+        return ""
+    return " ".join(sorted({word.lower() for word in TERM.findall(text)} & code))

@@ -14,6 +14,7 @@ functions that use them on 1 MB of pathological text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 __all__ = [
     "ANAPHORA",
@@ -38,6 +39,7 @@ __all__ = [
     "WORD",
     "YEAR",
     "claim_names",
+    "code_terms",
     "content_words",
     "is_identifier",
     "is_specific",
@@ -198,6 +200,19 @@ def is_identifier(sentence: str, match: re.Match[str]) -> bool:
     # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow").
     dotted_or_numbered = word[0].islower() and ("." in word.strip(".") or any(c.isdigit() for c in word))
     return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered
+
+
+def code_terms(snippets: Iterable[str]) -> frozenset[str]:
+    """The words of a document's inline code (``LoadedDocument.code``) that name code there, lower-cased ``TERM``s.
+
+    What only markup tells apart from prose: ``atrm``, ``sponge``, ``isc-dhcp-server``. Stopwords are left out,
+    since they are words of the prose as often (the ``at`` command and the preposition "at").
+
+    Example:
+        >>> sorted(code_terms(["atrm task-number", "at", "isc-dhcp-server"]))
+        ['atrm', 'isc-dhcp-server', 'task-number']
+    """
+    return frozenset(word for snippet in snippets for word in map(str.lower, TERM.findall(snippet)) if word not in _STOPWORDS)
 
 
 # --------------------------------------------------------------------------- citation markers

@@ -23,6 +23,8 @@ _BLOCK = frozenset(
 )
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
+# Inline elements whose text is code: a command, a file, an option, a key, a variable.
+_CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 # Never visible as text; removed (keeping what follows them) before anything is read.
 _INVISIBLE = tuple(
     """script style noscript template head svg canvas iframe object embed select button input textarea datalist
@@ -66,11 +68,15 @@ def read_html(markup: str) -> LoadedDocument:
     for element in _hidden(root):
         element.drop_tree()
     furniture = {element for element in root.iter() if isinstance(element.tag, str) and _is_furniture(element)}
-    builder = _Walker(furniture).read(root)
+    walker = _Walker(furniture)
+    builder = walker.read(root)
     if not builder.text():
         # A page that is all navigation (a table of contents) is better indexed whole than not at all.
-        builder = _Walker(set()).read(root)
-    return LoadedDocument(text=builder.text(), title=title or builder.first_heading, sections=builder.sections(title))
+        walker = _Walker(set())
+        builder = walker.read(root)
+    return LoadedDocument(
+        text=builder.text(), title=title or builder.first_heading, sections=builder.sections(title), code=walker.code
+    )
 
 
 def _hidden(root: html.HtmlElement) -> list[html.HtmlElement]:
@@ -124,6 +130,7 @@ class _Walker:
         self.builder = TextBuilder()
         self.inline: list[str] = []
         self.heading = 0  # level of the heading being read, 0 outside headings
+        self.code: list[str] = []  # the texts of the inline code elements read
 
     def read(self, root: html.HtmlElement) -> TextBuilder:
         body = root.find(".//body")
@@ -146,6 +153,8 @@ class _Walker:
                     walker.skip_subtree()
                 elif tag == "br":
                     self.inline.append(_BREAK)
+                elif tag in _CODE and (code := collapse(element.text_content())):
+                    self.code.append(code)
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
                     self.heading = _HEADINGS.get(tag, 0)

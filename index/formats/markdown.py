@@ -31,7 +31,10 @@ def read_markdown(source: str) -> LoadedDocument:
     builder = TextBuilder()
     heading = 0
     row: list[str] | None = None
+    code: list[str] = []
     for token in MarkdownIt("commonmark").enable("table").parse(source):
+        if token.type == "inline":
+            code += [child.content for child in token.children or [] if child.type == "code_inline" and child.content.strip()]
         match token.type:
             case "heading_open":
                 heading = int(token.tag[1])
@@ -53,7 +56,7 @@ def read_markdown(source: str) -> LoadedDocument:
                 from index.formats.html import read_html
 
                 builder.add(read_html(token.content).text)
-    return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title))
+    return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title), code=code)
 
 
 def _inline_text(token: Token) -> str:

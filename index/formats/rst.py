@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from index.formats.blocks import TextBuilder, collapse
-from index.formats.rstinline import grid_rows, is_grid_border, is_simple_border, reduce_inline, simple_rows
+from index.formats.rstinline import grid_rows, inline_code, is_grid_border, is_simple_border, reduce_inline, simple_rows
 from index.loader import LoadedDocument
 
 _ADORNMENT = re.compile(r"""^([!-/:-@\[-`{-~])\1{2,}\s*$""")
@@ -65,7 +65,7 @@ def read_rst(source: str) -> LoadedDocument:
     builder = TextBuilder()
     for block in _Parser(substitutions).parse(lines[start:]):
         builder.add(block.text if block.code else block.text.strip(), heading=block.heading)
-    return LoadedDocument(text=builder.text(), title="", sections=builder.sections())
+    return LoadedDocument(text=builder.text(), title="", sections=builder.sections(), code=inline_code(source))
 
 
 class _Parser:

@@ -24,11 +24,28 @@ _INLINE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.DOTALL)
+# Sphinx roles whose text is code (a name of a function, module, command, option, file, variable, key); the
+# others (ref, doc, term, pep, rfc, abbr, ...) show prose.
+_CODE_ROLES = frozenset(
+    """func meth mod class attr data const exc obj command program option file envvar samp kbd keyword makevar macro
+    type member var cfunc cmember cmacro ctype cdata""".split()
+)
 
 
 def reduce_inline(text: str, substitutions: dict[str, str]) -> str:
     """Roles, literals, references, emphasis and escapes replaced by their text; whitespace collapsed."""
     return collapse(_INLINE.sub(lambda match: _replacement(match, substitutions), text))
+
+
+def inline_code(text: str) -> list[str]:
+    """The texts of ``text``'s inline literals and code roles, as the built page shows them, in order."""
+    code = []
+    for match in _INLINE.finditer(text):
+        role = match.group("role")
+        is_code = match.group("literal") is not None or (role is not None and role.strip(":").rsplit(":", 1)[-1] in _CODE_ROLES)
+        if is_code and (shown := collapse(_replacement(match, {}))):
+            code.append(shown)
+    return code
 
 
 def _replacement(match: re.Match[str], substitutions: dict[str, str]) -> str:

@@ -1,0 +1,106 @@
+"""Inline code marked by a document names things however they are written: `atrm`, `sponge`, `isc-dhcp-server`.
+
+Technical answers are lower-case words that only the markup tells apart from prose. The readers keep the
+texts of inline code (``LoadedDocument.code``), each chunk stores the code words it holds, and a "which
+command / package" question is answered by the sentence that names one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieval import Passage
+from assistant.shapes import shape_of
+from index.formats.html import read_html
+from index.formats.markdown import read_markdown
+from index.formats.rst import read_rst
+from index.loader import load
+from index.nodes import NodeBuilder
+from index.text import code_terms
+
+CANCEL = "For at tasks, it is almost as easy: run atrm task-number."
+_PAGE = f"""<html><head><title>Scheduling</title></head><body>
+<div class="navheader"><a accesskey="p" href="a.html">Prev</a> <a accesskey="n" href="c.html">Next</a></div>
+<h1>Scheduling tasks with cron and atd</h1>
+<p>To cancel a task scheduled by <code>cron</code>, simply run <code class="command">crontab -e</code> and delete
+the corresponding line in the <code class="filename">crontab</code> file.</p>
+<p>For <code class="command">at</code> tasks, it is almost as easy: run <code class="command">atrm <em>task-number</em></code>.</p>
+<p>The task number is shown when the task is scheduled, and it can be found again with the listing command.</p>
+</body></html>"""
+
+
+def test_each_reader_keeps_the_texts_of_inline_code_in_order() -> None:
+    html = read_html(_PAGE)
+    assert CANCEL in html.text
+    assert html.code == ["cron", "crontab -e", "crontab", "at", "atrm task-number"]
+    assert read_html("<p>Press <kbd>Ctrl-Alt-F3</kbd>; see <var>HOME</var> and <samp>ok</samp>.</p>").code == [
+        "Ctrl-Alt-F3",
+        "HOME",
+        "ok",
+    ]
+    # Code blocks are blocks of their own, not inline names.
+    assert read_html("<pre>apt install sponge</pre><p>Done.</p>").code == []
+    markdown = read_markdown("# Tools\n\nInstall `moreutils` for `sponge`.\n\n| package | tool |\n|---|---|\n| `x` | y |\n")
+    assert markdown.code == ["moreutils", "sponge", "x"]
+    assert "Install moreutils for sponge." in markdown.text
+    rst = read_rst("Title\n=====\n\nUse :func:`os.path.expanduser` on ``~``; see :ref:`the tutorial <tut>`.\n")
+    assert rst.code == ["os.path.expanduser()", "~"]  # a :ref: shows prose, not code
+
+
+def test_code_terms_leave_out_words_of_the_prose() -> None:
+    # "at" is the at command there, and the preposition everywhere else: a stopword never counts as code.
+    assert code_terms(["at", "atrm task-number", "isc-dhcp-server", "The"]) == {"atrm", "task-number", "isc-dhcp-server"}
+
+
+def test_each_chunk_stores_the_code_words_it_holds(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "sched.html"
+    page.write_text(_PAGE, encoding="utf-8")
+    nodes = NodeBuilder(embedder, chunk_tokens=24, overlap_sentences=0).build("sched.html", "0" * 64, load(page))
+    assert len(nodes) > 1
+    for node in nodes:
+        stored = set(node.metadata["code"].split())
+        words = {word.lower() for word in node.text.replace(".", " ").replace(",", " ").split()}
+        assert stored <= {"cron", "crontab", "-e", "atrm", "task-number"}
+        assert stored <= words, "only code words the chunk itself holds"
+    assert any("atrm" in node.metadata["code"].split() for node in nodes if "atrm" in node.text)
+    assert all(key != "code" for key in nodes[0].metadata if key not in nodes[0].excluded_embed_metadata_keys), (
+        "code words are not embedded"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "code"),
+    [
+        ("Which command cancels an at job?", CANCEL, {"atrm", "task-number"}),
+        ("Which package ships the sponge utility?", "The sponge utility comes with moreutils.", {"moreutils", "sponge"}),
+    ],
+)
+def test_a_word_marked_as_code_names_an_answer(question: str, sentence: str, code: set[str]) -> None:
+    shape = shape_of(question)
+    # Written in lower case, the name is not told from prose by its form alone ...
+    assert not shape.states(sentence) and not shape.loosened().states(sentence)
+    # ... but the document's markup tells it.
+    assert shape.states(sentence, frozenset(code)) or shape.loosened().states(sentence, frozenset(code))
+
+
+def test_a_code_word_the_question_holds_whole_is_no_answer() -> None:
+    shape = shape_of("Which package ships the sponge utility?")
+    assert not shape.loosened().states("The sponge utility soaks up its input.", frozenset({"sponge"}))
+    assert shape.loosened().states("The sponge utility soaks up its input.", frozenset({"sponge", "input"}))
+
+
+def test_a_passage_reads_its_code_words_from_the_stored_metadata(citewise) -> None:  # type: ignore[no-untyped-def]
+    (citewise.settings.docs_dir / "sched.html").write_text(_PAGE, encoding="utf-8")
+    assert citewise.sync().failed == []
+    question = "Which command cancels an at job?"
+    passages = [p for p in citewise.search(question).relevant if p.source == "sched.html"]
+    assert passages and all(isinstance(p, Passage) and "atrm" in p.code for p in passages if "atrm" in p.text)
+    # The answerer weighs the sentence that names the command because its document marked it as code ...
+    weighed = [c.text for c in citewise.assistant.extractive.weigh(question, passages)]
+    assert CANCEL in weighed
+    # ... and without the marks it would not have been weighed at all.
+    unmarked = [replace(p, code=frozenset()) for p in passages]
+    assert CANCEL not in [c.text for c in citewise.assistant.extractive.weigh(question, unmarked)]
