@@ -44,7 +44,7 @@ lint: setup
 typecheck: setup
 	$(PY) -m mypy
 
-# Two workers, each running whole modules (conftest.py keeps the shared app's modules together).
+# Two workers, each running whole modules, longest first (conftest.py keeps the shared app's modules together).
 test: setup browser manuals lint typecheck
 	$(PY) -m pytest -n 2 --dist loadfile
 

@@ -36,21 +36,48 @@ from browser_support import free_port as pick_free_port
 from fakes import FakeEmbedder, FakeReranker
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One thread per process for torch: two workers, and the apps and CLIs they start, already share the machine's
+# cores, and torch's idle threads spin waiting for work that those other processes need the cores for.
+# Inherited by every app and CLI subprocess the tests start; set before any test module imports torch.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 _XDIST_WORKER = "PYTEST_XDIST_WORKER"  # set by pytest-xdist in each of its worker processes
 
 
 # The modules whose tests use ``shared_app``: under pytest-xdist they run in one worker, so one app serves them.
-SHARED_APP_MODULES = ("test_browser.py", "test_security.py")
+SHARED_APP_MODULES = ("test_browser.py", "test_browser_chats.py", "test_security.py")
+
+# Roughly how many seconds each long module takes on a busy 2-core machine (``--durations=0``, summed per module).
+# Only the order of the queue hangs on these: the longest go first, so that the two workers finish together rather
+# than one idling while the other runs a long module it picked up last. A module not named here goes after these.
+MODULE_SECONDS = {
+    "shared_app": 110,
+    "test_app_crash.py": 60,
+    "test_cli.py": 55,
+    "test_browser_documents.py": 50,
+    "test_instances.py": 50,
+    "test_concurrency.py": 45,
+    "test_linear_time.py": 35,
+    "test_api.py": 32,
+    "test_crash.py": 28,
+    "test_chats_app.py": 26,
+    "test_llm.py": 20,
+    "test_index_safety.py": 16,
+    "test_answer.py": 16,
+    "test_auth.py": 14,
+    "test_sync.py": 13,
+    "test_app.py": 10,
+}
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile`` (`make test`), with the modules of ``SHARED_APP_MODULES`` as one file.
+    """``--dist loadfile`` (`make test`), with the modules of ``SHARED_APP_MODULES`` as one file, longest first.
 
     Each worker runs whole modules, in order, so a module's own app and other module-wide state are made
     once; the shared app's modules go to one worker, so it starts once. (pytest-xdist's ``loadgroup`` would
-    say this with marks, but its groups are lost on pytest 9's node ids.)
+    say this with marks, but its groups are lost on pytest 9's node ids.) A worker that runs out of work
+    gets the longest module left (``MODULE_SECONDS``).
     """
     if config.getvalue("dist") != "loadfile":
         return None
@@ -60,6 +87,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             module = super()._split_scope(nodeid)
             return "shared_app" if Path(module).name in SHARED_APP_MODULES else module
+
+        def _assign_work_unit(self, node: Any) -> None:
+            longest = max(self.workqueue, key=lambda scope: MODULE_SECONDS.get(Path(scope).name, 0))
+            self.workqueue.move_to_end(longest, last=False)  # the base class hands out the first in the queue
+            super()._assign_work_unit(node)
 
     return SharedAppScheduling(config, log)
 

@@ -1,10 +1,11 @@
 """End-to-end: saved chats in the real app, driven in headless Chromium.
 
-One app (conftest.py's ``module_app``) serves the module over a copy of the seeds plus a document the
-changed-citation test edits; every test opens its own page (a new browser profile: nothing in its
-local storage), so a test tells its own chats from the others' by their ids. Two signed-in users need
-a login with two accounts, which ``CITEWISE_AUTH`` does not offer: that test serves the same interface
-from this process with two accounts.
+The app is conftest.py's ``shared_app`` (the seeds plus, among others, a document the changed-citation
+test edits and deletes, then puts back as it was; the chats file the corrupt-file test swaps for garbage
+is put back too), so the browser and security tests see it unchanged. Every test opens its own page (a
+new browser profile: nothing in its local storage), so a test tells its own chats from the others' by
+their ids. Two signed-in users need a login with two accounts, which ``CITEWISE_AUTH`` does not offer:
+that test serves the same interface from this process with two accounts.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pytest
 import uvicorn
 from browser_support import (
     BOT_MESSAGES,
+    LIGHTHOUSE,
+    LIGHTHOUSE_NAME,
     NEW_CHAT,
     QUESTION,
     SOURCES,
     USER_MESSAGES,
-    AppSpec,
     RunningApp,
     ask,
     free_port,
@@ -53,17 +55,13 @@ WHO_QUESTION = "How much did China donate to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
 KYRGYZSTAN_QUESTION = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
-LIGHTHOUSE_NAME = "zephyrine_lighthouse.md"
-LIGHTHOUSE = "# Zephyrine lighthouse\n\nThe Zephyrine lighthouse flashed 42 times every night in March 2024.\n"
 LIGHTHOUSE_QUESTION = "How many times did the Zephyrine lighthouse flash every night?"
-
-APP = AppSpec(documents={LIGHTHOUSE_NAME: LIGHTHOUSE})
 
 
 @pytest.fixture(scope="module")
-def served(module_app: RunningApp) -> RunningApp:
+def served(shared_app: RunningApp) -> RunningApp:
     """`python app.py` over a copy of the seeds and the lighthouse document, its chats file in its data folder."""
-    return module_app
+    return shared_app
 
 
 @pytest.fixture
@@ -207,8 +205,19 @@ def test_a_chat_exports_as_markdown_with_numbered_sources(page: Page, tmp_path: 
     assert "\n> In addition, the country has donated 20 million dollars" in markdown
 
 
-def test_a_source_edited_or_deleted_since_still_shows_its_quote_marked(page: Page, served: RunningApp, tmp_path: Path) -> None:
-    document = served.docs_dir / LIGHTHOUSE_NAME
+@pytest.fixture
+def lighthouse(served: RunningApp) -> Iterator[Path]:
+    """The shared app's lighthouse document, free to edit or delete: put back as it was afterwards (as indexed)."""
+    path = served.docs_dir / LIGHTHOUSE_NAME
+    assert path.read_text(encoding="utf-8") == LIGHTHOUSE
+    try:
+        yield path
+    finally:
+        path.write_text(LIGHTHOUSE, encoding="utf-8")
+
+
+def test_a_source_edited_or_deleted_since_still_shows_its_quote_marked(page: Page, lighthouse: Path, tmp_path: Path) -> None:
+    document = lighthouse
     asked = ask(page, LIGHTHOUSE_QUESTION)
     assert "42 times" in asked.answer, asked.answer
     current_chat(page)

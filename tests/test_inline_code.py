@@ -22,12 +22,13 @@ from index.nodes import NodeBuilder
 from index.text import code_terms
 
 CANCEL = "For at tasks, it is almost as easy: run atrm task-number."
-_PAGE = f"""<html><head><title>Scheduling</title></head><body>
+_PAGE = """<html><head><title>Scheduling</title></head><body>
 <div class="navheader"><a accesskey="p" href="a.html">Prev</a> <a accesskey="n" href="c.html">Next</a></div>
 <h1>Scheduling tasks with cron and atd</h1>
 <p>To cancel a task scheduled by <code>cron</code>, simply run <code class="command">crontab -e</code> and delete
 the corresponding line in the <code class="filename">crontab</code> file.</p>
-<p>For <code class="command">at</code> tasks, it is almost as easy: run <code class="command">atrm <em>task-number</em></code>.</p>
+<p>For <code class="command">at</code> tasks, it is almost as easy:
+run <code class="command">atrm <em>task-number</em></code>.</p>
 <p>The task number is shown when the task is scheduled, and it can be found again with the listing command.</p>
 </body></html>"""
 
