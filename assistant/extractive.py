@@ -59,11 +59,11 @@ class AnswerModel:
     - ``rank``: the passage's rank; a lower passage answers less often at the same scores.
     """
 
-    fit: float = 0.214
-    passage: float = 0.067
-    overlap: float = 1.661
-    rank: float = -0.433
-    bias: float = -2.88
+    fit: float = 0.206
+    passage: float = 0.064
+    overlap: float = 1.615
+    rank: float = -0.38
+    bias: float = -2.75
 
     def log_odds(self, fit: float, passage: float, overlap: float, rank: int) -> float:
         """The model's log-odds that the sentence answers."""
