@@ -64,7 +64,8 @@ def make_node(
     """The node of one chunk, as the index stores it: its text, offsets, metadata and the loader version that read it.
 
     Its embedded text (``embedded_text``) is the section, a line break and the chunk text; the stored
-    text, which quotes and highlights read, is the chunk text alone.
+    text, which quotes and highlights read, is the chunk text alone. ``code``: the words of the chunk its
+    document marks as inline code, space-separated (stored, never embedded).
     """
     node = TextNode(
         id_=f"{source}@{content_hash[:16]}#{chunk.index}",

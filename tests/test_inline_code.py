@@ -42,6 +42,9 @@ def test_each_reader_keeps_the_texts_of_inline_code_in_order() -> None:
         "HOME",
         "ok",
     ]
+    # A table of packages marks its names too.
+    table = "<table><tr><th>package</th><th>tool</th></tr><tr><td><code>moreutils</code></td><td>sponge</td></tr></table>"
+    assert read_html(table).code == ["moreutils"]
     # Code blocks are blocks of their own, not inline names.
     assert read_html("<pre>apt install sponge</pre><p>Done.</p>").code == []
     markdown = read_markdown("# Tools\n\nInstall `moreutils` for `sponge`.\n\n| package | tool |\n|---|---|\n| `x` | y |\n")

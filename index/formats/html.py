@@ -149,6 +149,8 @@ class _Walker:
                     walker.skip_subtree()
                 elif tag == "tr" and _is_data_row(element):
                     self._flush()
+                    # Tables of packages and commands hold the most code of a manual: keep its marks too.
+                    self.code += [code for inner in element.iter(*_CODE) if (code := collapse(inner.text_content()))]
                     self.builder.add(" | ".join(text for cell in _cells(element) if (text := collapse(cell.text_content()))))
                     walker.skip_subtree()
                 elif tag == "br":
