@@ -85,6 +85,10 @@ LIGHTHOUSE_NAME = "zephyrine_lighthouse.md"
 LIGHTHOUSE = "# Zephyrine lighthouse\n\nThe Zephyrine lighthouse flashed 42 times every night in March 2024.\n"
 
 
+Popen = Callable[..., Any]
+"""Starts ``[sys.executable, ...]`` with ``subprocess.Popen``'s keywords and returns something that acts like one."""
+
+
 class AppStartError(RuntimeError):
     """The app did not serve HTTP in time (the message carries the end of its log)."""
 
@@ -125,7 +129,7 @@ class RunningApp:
     """A served Citewise: its address, process and log file, and the folders it was given."""
 
     url: str
-    process: subprocess.Popen[bytes]
+    process: Any  # a subprocess.Popen, or a warm_start.WarmProcess that acts like one
     log_path: Path
     root: Path  # the folder run_app was given
     docs_dir: Path
@@ -181,11 +185,11 @@ def _answers_http(url: str) -> bool:
         return False
 
 
-def _started_or_exited(process: subprocess.Popen[bytes], url: str) -> bool:
+def _started_or_exited(process: Any, url: str) -> bool:
     return process.poll() is not None or _answers_http(url)
 
 
-def stop(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+def stop(process: Any, timeout: float = 15) -> None:
     """Terminate ``process`` (kill it if it ignores that) and reap it."""
     if process.poll() is None:
         process.terminate()
@@ -203,17 +207,24 @@ class AppSpec:
     documents: dict[str, str] = field(default_factory=dict)  # file name -> text
     env: dict[str, str] = field(default_factory=dict)
     prebuilt: bool = True  # start over a copy of an index of the seeds; False: the app indexes them itself
+    cold: bool = False  # start a fresh interpreter, as `make run` does, rather than a fork of the warm-start server
 
 
 def launch_app(
-    root: Path, docs_dir: Path, attempt: int = 1, extra_env: dict[str, str] | None = None, index_from: Path | None = None
+    root: Path,
+    docs_dir: Path,
+    attempt: int = 1,
+    extra_env: dict[str, str] | None = None,
+    index_from: Path | None = None,
+    popen: Popen = subprocess.Popen,
 ) -> RunningApp:
     """Start ``python app.py`` in the background over an index under ``root`` and return at once (``run_app`` waits for it).
 
     ``extra_env`` is added to the app's environment last. ``index_from``: a data folder holding an
     index built with the app's settings, copied in as the app's own before its first start, so that
     its start-up sync embeds only what differs (an app restarted over the same ``root`` keeps its index).
-    Gradio's upload cache is ``root/uploads`` unless ``extra_env`` sets ``GRADIO_TEMP_DIR``.
+    Gradio's upload cache is ``root/uploads`` unless ``extra_env`` sets ``GRADIO_TEMP_DIR``. ``popen``
+    starts the process: ``subprocess.Popen`` (a fresh interpreter) or the tests' ``WarmStarter.popen``.
     """
     port = free_port()
     data_dir = root / f"data-{attempt}"
@@ -222,7 +233,7 @@ def launch_app(
     log_path = root / f"app-{attempt}.log"
     env = {**app_env(data_dir, docs_dir, port), "GRADIO_TEMP_DIR": str(root / "uploads"), **(extra_env or {})}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        process = popen(
             [sys.executable, "app.py"], cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
     return RunningApp(f"http://127.0.0.1:{port}/", process, log_path, root, docs_dir, data_dir, Path(env["GRADIO_TEMP_DIR"]))
@@ -237,10 +248,11 @@ def run_app(
     extra_env: dict[str, str] | None = None,
     index_from: Path | None = None,
     launched: RunningApp | None = None,
+    popen: Popen = subprocess.Popen,
 ) -> Iterator[RunningApp]:
     """Serve ``python app.py`` over an index under ``root`` (it syncs ``docs_dir`` first); stop it on exit.
 
-    ``extra_env`` and ``index_from``: see ``launch_app``. ``launched``: the first attempt, already
+    ``extra_env``, ``index_from`` and ``popen``: see ``launch_app``. ``launched``: the first attempt, already
     started by ``launch_app`` with these arguments (its start-up overlapped other work meanwhile).
 
     Raises AppStartError, with the app's log, when it does not answer HTTP within ``timeout``
@@ -249,7 +261,11 @@ def run_app(
     """
     errors: list[str] = []
     for attempt in range(1, attempts + 1):
-        app = launched if attempt == 1 and launched is not None else launch_app(root, docs_dir, attempt, extra_env, index_from)
+        app = (
+            launched
+            if attempt == 1 and launched is not None
+            else launch_app(root, docs_dir, attempt, extra_env, index_from, popen)
+        )
         process = app.process
         try:
             wait_until(partial(_started_or_exited, process, app.url), timeout, interval=0.1)

@@ -5,7 +5,8 @@ once; the seeds are embedded once (``seeds_index``), and a test that writes to a
 a copy of that data folder (``seeds_copy``), which is far cheaper than embedding them again. The apps
 the selected tests need are launched in the background as the session starts (``AppLauncher``); under
 pytest-xdist (`make test`: ``-n 2 --dist loadfile``) each worker runs whole modules and starts an app when
-its module first needs it.
+its module first needs it. Apps and CLI subprocesses start warm, as forks of a server that has imported
+the heavy libraries once (tests/warm_start.py), unless the start itself is under test.
 Waiting and hang guards live in tests/polling.py; the fake models in tests/fakes.py.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from browser_support import (
     SHARED_APP,
     AppSpec,
     AppStartError,
+    Popen,
     RunningApp,
     ServeApp,
     chromium_problem,
@@ -34,6 +37,7 @@ from browser_support import (
 )
 from browser_support import free_port as pick_free_port
 from fakes import FakeEmbedder, FakeReranker
+from warm_start import WarmStarter
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # One thread per process for torch: two workers, and the apps and CLIs they start, already share the machine's
@@ -199,7 +203,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def serve_app() -> ServeApp:
+def warm_starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarmStarter]:
+    """This process's warm-start server (tests/warm_start.py): its ``popen`` starts ``[sys.executable, ...]`` as a fork of it."""
+    starter = WarmStarter(tmp_path_factory.mktemp("warm-start"))
+    yield starter
+    starter.close()
+
+
+@pytest.fixture(scope="session")
+def warm_python(warm_starter: WarmStarter) -> Popen:
+    """``warm_python([sys.executable, "-m", "index", ...], cwd=..., env=..., stdout=...)``: ``subprocess.Popen``, started warm."""
+    return warm_starter.popen
+
+
+@pytest.fixture(scope="session")
+def serve_app(warm_starter: WarmStarter) -> ServeApp:
     """Starts ``python app.py`` as a subprocess: ``with serve_app(root, docs, extra_env=..., index_from=...) as app``.
 
     The app indexes ``docs`` at start-up (over a copy of ``index_from``, if given) and is stopped on exit;
@@ -212,7 +230,7 @@ def serve_app() -> ServeApp:
         root: Path, docs: Path, *, extra_env: dict[str, str] | None = None, index_from: Path | None = None
     ) -> Iterator[RunningApp]:
         try:
-            with run_app(root, docs, extra_env=extra_env, index_from=index_from) as app:
+            with run_app(root, docs, extra_env=extra_env, index_from=index_from, popen=warm_starter.popen) as app:
                 yield app
         except AppStartError as error:
             pytest.fail(f"the app did not start:\n{error}", pytrace=False)
@@ -228,16 +246,21 @@ class AppLauncher:
     the spec says otherwise.
     """
 
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory, seeds_index: Path) -> None:
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, seeds_index: Path, warm: WarmStarter) -> None:
         self._tmp = tmp_path_factory
         self._index = seeds_index
+        self._warm = warm
         self._launched: dict[str, tuple[Path, Path, RunningApp]] = {}
 
     def launch(self, name: str, spec: AppSpec) -> None:
         """Start app ``name`` in the background, unless it is started already."""
         if name not in self._launched:
             root, docs = self._prepare(name, spec)
-            self._launched[name] = (root, docs, launch_app(root, docs, extra_env=spec.env, index_from=self._index_for(spec)))
+            self._launched[name] = (
+                root,
+                docs,
+                launch_app(root, docs, extra_env=spec.env, index_from=self._index_for(spec), popen=self._popen(spec)),
+            )
 
     @contextmanager
     def serve(self, name: str, spec: AppSpec) -> Iterator[RunningApp]:
@@ -247,7 +270,9 @@ class AppLauncher:
         else:
             (root, docs), launched = self._prepare(name, spec), None
         try:
-            with run_app(root, docs, extra_env=spec.env, index_from=self._index_for(spec), launched=launched) as app:
+            with run_app(
+                root, docs, extra_env=spec.env, index_from=self._index_for(spec), launched=launched, popen=self._popen(spec)
+            ) as app:
                 yield app
         except AppStartError as error:
             pytest.fail(f"the app did not start:\n{error}", pytrace=False)
@@ -257,6 +282,9 @@ class AppLauncher:
         for _, _, app in self._launched.values():
             stop(app.process)
         self._launched.clear()
+
+    def _popen(self, spec: AppSpec) -> Popen:
+        return subprocess.Popen if spec.cold else self._warm.popen
 
     def _index_for(self, spec: AppSpec) -> Path | None:
         return self._index if spec.prebuilt else None
@@ -270,30 +298,36 @@ class AppLauncher:
 
 
 @pytest.fixture(scope="session")
-def app_launcher(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path) -> Iterator[AppLauncher]:
+def app_launcher(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path, warm_starter: WarmStarter) -> Iterator[AppLauncher]:
     """The session's app launcher (see ``AppLauncher``)."""
-    launcher = AppLauncher(tmp_path_factory, seeds_index)
+    launcher = AppLauncher(tmp_path_factory, seeds_index, warm_starter)
     yield launcher
     launcher.stop_all()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _start_apps_early(request: pytest.FixtureRequest) -> None:
-    """Launch, in the background, every app the selected tests will ask for (``shared_app``, ``module_app``).
+    """Start, in the background, the warm-start server and every app the selected tests will ask for.
 
-    Not in a pytest-xdist worker: it is handed its tests as it goes, so the apps it will need are not known
-    at its start; each starts when its first test needs it, while the other workers run their tests.
+    In a pytest-xdist worker only the server: a worker is handed its tests as it goes, so the apps it will
+    need are not known at its start; each starts when its first test needs it, while the other worker runs
+    its tests.
     """
     if _XDIST_WORKER in os.environ:
+        request.getfixturevalue("warm_starter")
         return
     wanted: dict[str, AppSpec] = {}
+    warm = False
     for item in request.session.items:
         names = getattr(item, "fixturenames", ())
+        warm = warm or any(name in names for name in ("warm_python", "serve_app", "module_app", "shared_app"))
         if "shared_app" in names:
             wanted["shared"] = SHARED_APP
         module = getattr(item, "module", None)
         if "module_app" in names and module is not None:
             wanted[module.__name__] = module.APP
+    if warm:
+        request.getfixturevalue("warm_starter")
     if wanted:
         launcher: AppLauncher = request.getfixturevalue("app_launcher")
         for name, spec in wanted.items():

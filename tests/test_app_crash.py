@@ -121,7 +121,7 @@ def try_open_for_writing(fifo: Path) -> int | None:
         return None
 
 
-def open_fifo_for_writing(fifo: Path, process: subprocess.Popen[bytes], timeout: float = 120) -> int:
+def open_fifo_for_writing(fifo: Path, process: Any, timeout: float = 120) -> int:
     """The FIFO's write end, once the uploader has opened it for reading (it first has to import the app)."""
     opened: list[int] = []
 
@@ -137,13 +137,13 @@ def open_fifo_for_writing(fifo: Path, process: subprocess.Popen[bytes], timeout:
     return opened[0]
 
 
-def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+def test_kill_9_mid_upload_never_shows_a_partial_document(tmp_path: Path, fake_embedder: FakeEmbedder, warm_python: Any) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "good.txt").write_text("The lighthouse keeper counted 41 gulls on Tuesday.", encoding="utf-8")
     fifo = tmp_path / "incoming.txt"
     os.mkfifo(fifo)
-    uploader = subprocess.Popen(
+    uploader = warm_python(
         [sys.executable, "-c", UPLOADER, str(docs), str(fifo)],
         cwd=REPO,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},

@@ -15,7 +15,8 @@ USER, PASSWORD = "reader", "s3cret-Pass"
 DOCUMENT = "003_8cf9f7c4be1979b2.txt"
 
 
-APP = AppSpec(env={"CITEWISE_AUTH": f"{USER}:{PASSWORD}"})  # this module's app (conftest.py's module_app)
+# This module's app (conftest.py's module_app), started as a fresh interpreter: the suite keeps one cold app start.
+APP = AppSpec(env={"CITEWISE_AUTH": f"{USER}:{PASSWORD}"}, cold=True)
 
 
 @pytest.fixture(scope="module")

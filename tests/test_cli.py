@@ -25,15 +25,22 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
-def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path) -> None:
+def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -> None:  # type: ignore[no-untyped-def]
+    """The sync starts warm (tests/warm_start.py); the ask, the contract the question sets run through, starts cold."""
     environment = {**os.environ, "CITEWISE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     environment.pop("OPENAI_API_KEY", None)
     (docs / "notes.bin").write_bytes(b"\x00\x01")
-    sync = subprocess.run(
-        [sys.executable, "-m", "index", "sync", str(docs), "--json"], cwd=REPO, env=environment, capture_output=True, text=True
+    sync = warm_python(
+        [sys.executable, "-m", "index", "sync", str(docs), "--json"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    report = json.loads(sync.stdout)
-    assert sync.returncode == 1  # one file failed
+    out, err = sync.communicate(timeout=300)
+    report = json.loads(out)
+    assert sync.returncode == 1, err  # one file failed
     assert {k: report[k] for k in ("added", "updated", "unchanged", "deleted")} == {
         "added": 5,
         "updated": 0,
@@ -140,7 +147,7 @@ def test_a_sync_waiting_for_the_lock_says_so_and_gives_up(env: Path, docs: Path,
     assert f"error: another sync has been writing the index for over 0.5 s (it holds the lock file {lock})" in err
 
 
-def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy: Path, docs: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy: Path, docs: Path, embedder, warm_python) -> None:  # type: ignore[no-untyped-def]
     from assistant.retrieval import Retriever, SearchOptions
     from index import IndexSettings, build_indexer
 
@@ -153,7 +160,7 @@ def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy:
     environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
     with app.lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # another writer is busy
-        rebuild = subprocess.Popen(
+        rebuild = warm_python(
             [sys.executable, "-m", "index", "rebuild", str(docs), "--json"],
             cwd=REPO,
             env=environment,

@@ -151,7 +151,7 @@ def extra_document(i: int) -> str:
     )
 
 
-def sync_queues_on_lock(sync: subprocess.Popen[str], lock: Path) -> None:
+def sync_queues_on_lock(sync: Any, lock: Path) -> None:
     """Wait until the CLI ``sync`` is blocked on the writer lock; fail if it exits or never gets there."""
     waiting = wait_until(lambda: sync.poll() is not None or waiting_on_lock(sync.pid, lock), TIMEOUT_S, interval=0.1)
     if sync.poll() is not None:
@@ -162,7 +162,7 @@ def sync_queues_on_lock(sync: subprocess.Popen[str], lock: Path) -> None:
 
 
 def test_sessions_stay_apart_while_a_sync_writes(
-    served: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    served: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], warm_python: Any
 ) -> None:
     from gradio_client import Client
 
@@ -179,7 +179,7 @@ def test_sessions_stay_apart_while_a_sync_writes(
     fcntl.flock(lock, fcntl.LOCK_EX)  # hold back every writer until the follow-ups go out
     for i in range(EXTRA_DOCS):
         (docs / f"vexmoor_{i:02d}.txt").write_text(extra_document(i), encoding="utf-8")
-    sync = subprocess.Popen(
+    sync = warm_python(
         [sys.executable, "-m", "index", "sync", str(docs), "--json"],
         cwd=REPO,
         env=app_env(data_dir, docs, 0),

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from browser_support import REPO, copy_seeds
 from polling import wait_until
@@ -40,12 +41,12 @@ def state(settings: IndexSettings, embedder) -> tuple[list[str], dict[tuple[str,
     return ids, indexer.keywords.counts()
 
 
-def written_or_exited(process: subprocess.Popen[bytes], keywords: Path, rows: int) -> bool:
+def written_or_exited(process: Any, keywords: Path, rows: int) -> bool:
     """Whether the sync ``process`` has ended, or written at least ``rows`` keyword rows."""
     return process.poll() is not None or keyword_rows(keywords) >= rows
 
 
-def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder, warm_python) -> None:  # type: ignore[no-untyped-def]
     docs = make_corpus(tmp_path / "docs", 40)
     clean = IndexSettings(data_dir=tmp_path / "clean")
     clean_report = build_indexer(clean, embedder=embedder).sync(docs)
@@ -58,7 +59,7 @@ def test_killed_syncs_converge_to_a_clean_build(tmp_path: Path, embedder) -> Non
     kills = 0
     # Kill at growing depths into the write path; each run resumes from what the last one left.
     for target in (1, 25, 60):
-        process = subprocess.Popen(
+        process = warm_python(
             [sys.executable, "-m", "index", "sync", str(docs), "--json"],
             cwd=REPO,
             env=environment,

@@ -155,7 +155,7 @@ def corpus(path: Path, count: int) -> Path:
 
 
 def test_a_writer_killed_mid_sync_and_a_reader_converge_to_a_clean_build(
-    tmp_path: Path, chroma_url: str, collection: str, embedder: Any
+    tmp_path: Path, chroma_url: str, collection: str, embedder: Any, warm_python: Any
 ) -> None:
     docs = corpus(tmp_path / "docs", 40)
     clean = build_indexer(IndexSettings(data_dir=tmp_path / "clean"), embedder=embedder)
@@ -174,7 +174,7 @@ def test_a_writer_killed_mid_sync_and_a_reader_converge_to_a_clean_build(
         "CITEWISE_COLLECTION": collection,
         "CITEWISE_WRITE_BATCH": "8",
     }
-    writer = subprocess.Popen(
+    writer = warm_python(
         [sys.executable, "-m", "index", "sync", str(docs), "--json"],
         cwd=REPO,
         env=env,
