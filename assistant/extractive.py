@@ -31,6 +31,7 @@ class Candidate:
     score: float = 0.0  # what ranks the sentences: with a reranker, the answer model's log-odds that it answers
     fit: float = 0.0  # the scorer's judgement of the (question, sentence) pair, the sentence read in its place
     overlap: float = 0.0  # the share of the question's content words the sentence repeats
+    alone: float = 0.0  # a follow-up's log-odds with the sentence judged against the question as asked only
 
     @property
     def text(self) -> str:
@@ -98,6 +99,8 @@ class ExtractiveAnswerer:
         min_score: with a reranker, the answer model's log-odds (see ``AnswerModel``) that the best sentence
             must reach, else the answer is a refusal: a passage can be on topic while none of its sentences
             says what was asked. Without one, sentences are ranked by cosine similarity and no bar applies.
+        min_follow_up_score: the bar instead for a follow-up that points back ("who led them?"), on the best
+            sentence's log-odds against the question as asked only (``Candidate.alone``).
         model: the answer model's weights.
     """
 
@@ -109,6 +112,7 @@ class ExtractiveAnswerer:
         max_passages: int = 3,
         min_score: float = -1.25,
         model: AnswerModel | None = None,
+        min_follow_up_score: float = -3.8,
     ) -> None:
         self.embedder = embedder
         self.reranker = reranker
@@ -121,6 +125,7 @@ class ExtractiveAnswerer:
         self.margin, self.floor = (2.0, -math.inf) if reranker is not None else (0.1, 0.45)
         self.context_weight = 0.3
         self.min_score = min_score if reranker is not None else -math.inf
+        self.min_follow_up_score = min_follow_up_score if reranker is not None else -math.inf
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first.
@@ -132,10 +137,15 @@ class ExtractiveAnswerer:
         if not ranked:
             return Extract([], CitationBook())
         best = ranked[0]
-        # A follow-up that points back ("what does it aim to curb?") lacks its subject as asked, so the verdicts on
-        # it say little and it is not held to the bar. Any other is, its sentences also read against the condensed
-        # query: "who led the team?" after a question about a donation is refused when no sentence names a leader.
-        if best.score < self.min_score and not (context and refers_back(question)):
+        # A follow-up that points back ("who led them?") lacks its subject as asked: read with the conversation's
+        # words, any sentence about that subject fits it. What it asks (led, born, cost) is in its own words, so
+        # its best sentence is held to a bar judged against the question as asked only. Any other question is held
+        # to the answer model's bar, a follow-up's sentences also read against the condensed query: "who led the
+        # team?" after a question about a donation is refused when no sentence names a leader.
+        if context and refers_back(question):
+            if best.alone < self.min_follow_up_score:
+                return Extract([], CitationBook(), ranked)
+        elif best.score < self.min_score:
             return Extract([], CitationBook(), ranked)
         shape = shape_of(question)
         chosen = [best]
@@ -205,9 +215,10 @@ class ExtractiveAnswerer:
         readings = [" ".join(filter(None, (f"{c.heading}:" if c.heading else "", c.before, c.text))) for c in candidates]
         # A follow-up ("how many did they train?") is also read as its condensed query, which names its subject.
         queries = [question, context] if context else [question]
-        scores = np.max([self.reranker.score(query, readings) for query in queries], axis=0)
+        judged = [self.reranker.score(query, readings) for query in queries]
+        scores = np.max(judged, axis=0)
         terms = set(query_terms(question))
-        for candidate, score in zip(candidates, scores, strict=True):
+        for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.
             candidate.overlap = len(terms & set(query_terms(candidate.text))) / len(terms) if terms else 0.0
@@ -216,6 +227,7 @@ class ExtractiveAnswerer:
             # subject, so their order says little about the new question: no passage is held back for its rank.
             rank = 0 if context else candidate.rank
             candidate.score = self.model.log_odds(candidate.fit, candidate.passage.score, candidate.overlap, rank)
+            candidate.alone = self.model.log_odds(float(alone), candidate.passage.score, candidate.overlap, rank)
 
     def _score_by_cosine(self, question: str, candidates: list[Candidate], context: str) -> None:
         queries = [question, context] if context else [question]

@@ -115,6 +115,32 @@ def test_a_follow_up_the_documents_do_not_answer_is_refused(seeded) -> None:  # 
     assert answer.refused and answer.citations == []
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "fact"),
+    [
+        ("Which countries received Chinese expert teams for epidemic-control guidance?", "Who led them?", None),
+        ("Who was the Kyrgyz president that met the Chinese foreign minister in September 2020?", "Where was he born?", None),
+        (
+            "Which countries received Chinese expert teams for epidemic-control guidance?",
+            "How many virtual conferences did they hold?",
+            "40",
+        ),
+        ("How much money did China donate to the WHO?", "What does it aim to curb?", "curb the pandemic"),
+    ],
+)
+def test_a_follow_up_that_points_back_is_answered_only_when_a_sentence_says_what_it_asks(  # type: ignore[no-untyped-def]
+    seeded, first: str, follow_up: str, fact: str | None
+) -> None:
+    # Read with the conversation's words, the sentences about the teams fit "who led them?"; what it asks
+    # (who led) is in its own words, and no sentence of the seeds says it.
+    history = [Turn("user", first), Turn("assistant", seeded.assistant.ask(first).complete().text)]
+    answer = seeded.assistant.ask(follow_up, history).complete()
+    if fact is None:
+        assert answer.refused and answer.citations == [], answer.text
+    else:
+        assert not answer.refused and fact in answer.text, answer.text
+
+
 def test_a_standalone_question_is_not_bent_by_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
     history = [Turn("user", "How much did China donate to the WHO?"), Turn("assistant", "20 million dollars [1]")]
     # Short enough to look elliptical, but complete: the WHO words would only drag the WHO passage in.

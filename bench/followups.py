@@ -1,0 +1,111 @@
+"""Follow-up questions in a conversation over the seeds: answered when the documents say it, refused when they do not.
+
+``bench/data/followups_qa.jsonl`` holds a question and a follow-up that leans on it ("Who led them?");
+about half the follow-ups ask for a fact the documents do not hold. Its ``split`` column keeps the
+conversations the follow-up rules were tuned on apart from the held-out ones, written before the rules
+were scored on them. Usage: ``python bench/followups.py [--split heldout|tune|all]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import SEEDS, machine_line, markdown_table, read_jsonl, say, settings_for, work_folder, write_result
+
+
+@dataclass
+class Outcome:
+    """One follow-up, as asked after its question."""
+
+    split: str
+    question: str
+    follow_up: str
+    answerable: bool
+    refused: bool
+    right: bool  # answered and holding a gold answer
+    answer: str
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def ask_all(rows: list[dict], folder: Path) -> list[Outcome]:
+    """Ask every row's question, then its follow-up with the first answer as the conversation."""
+    import shutil
+
+    from assistant import build_citewise
+    from assistant.history import Turn
+
+    docs = Path(shutil.copytree(SEEDS, folder / "docs"))
+    citewise = build_citewise(settings_for(folder / "data", docs))
+    citewise.sync()
+    outcomes = []
+    for row in rows:
+        first = citewise.assistant.ask(row["question"])
+        history = [Turn("user", row["question"]), Turn("assistant", "".join(first.tokens()))]
+        answer = citewise.assistant.ask(row["follow_up"], history)
+        text = "".join(answer.tokens())
+        right = not answer.refused and any(normalise(gold) in normalise(text) for gold in row["answers"])
+        outcomes.append(Outcome(row["split"], row["question"], row["follow_up"], row["answerable"], answer.refused, right, text))
+    return outcomes
+
+
+def summary(split: str, outcomes: list[Outcome]) -> list[str]:
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    given = [o for o in outcomes if not o.refused]
+    wrong = [o for o in given if not o.right]
+    return [
+        split,
+        f"{sum(o.right for o in answerable)}/{len(answerable)}",
+        f"{sum(o.refused for o in unanswerable)}/{len(unanswerable)}",
+        f"{len(wrong)}/{len(given)}",
+    ]
+
+
+def misses(outcomes: list[Outcome]) -> list[list[str]]:
+    return [
+        [
+            o.split,
+            o.question,
+            o.follow_up,
+            "answerable" if o.answerable else "not in the documents",
+            o.answer[:120].replace("|", "/"),
+        ]
+        for o in outcomes
+        if (o.answerable and not o.right) or (not o.answerable and not o.refused)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("heldout", "tune", "all"), default="all")
+    args = parser.parse_args()
+    rows = [row for row in read_jsonl("followups_qa.jsonl") if args.split in ("all", row["split"])]
+    say(f"{len(rows)} follow-ups")
+    with work_folder("citewise-followups-", keep=False) as folder:
+        outcomes = ask_all(rows, folder)
+    splits = sorted({o.split for o in outcomes}, reverse=True)
+    table = markdown_table(
+        ["split", "answerable: answer holds gold", "not in the documents: refused", "wrong answers / answers given"],
+        [summary(split, [o for o in outcomes if o.split == split]) for split in splits],
+    )
+    report = "\n\n".join(
+        [
+            "# Follow-up questions over the seeds",
+            machine_line(),
+            table,
+            "## Misses",
+            markdown_table(["split", "question", "follow-up", "kind", "answer"], misses(outcomes)),
+        ]
+    )
+    print(report)
+    write_result("followups.md", report)
+
+
+if __name__ == "__main__":
+    main()
