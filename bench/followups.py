@@ -74,7 +74,7 @@ def misses(outcomes: list[Outcome]) -> list[list[str]]:
             o.question,
             o.follow_up,
             "answerable" if o.answerable else "not in the documents",
-            o.answer[:120].replace("|", "/"),
+            " ".join(o.answer[:120].split()).replace("|", "/"),
         ]
         for o in outcomes
         if (o.answerable and not o.right) or (not o.answerable and not o.refused)
