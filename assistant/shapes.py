@@ -62,6 +62,7 @@ class Shape:
     question_terms: frozenset[str] = frozenset()  # the question's words whole, lower-cased
     plural: bool = False  # "which areas ...": a list of things answers as well as a name
     code_only: bool = False  # only an identifier answers (see ``loosened``)
+    agent: bool = False  # "who ...": only someone's name answers (see ``_names_agent``)
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -108,6 +109,8 @@ class Shape:
         matches = list(TERM.finditer(sentence))
         words = [match.group() for match in matches]
         new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i, code)]
+        if self.agent:
+            return any(_names_agent(sentence, matches, i) for i in new)
         if not self.counted:
             return bool(new)
         mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
@@ -193,6 +196,33 @@ class _Words:
         return words[:_NEAR]
 
 
+def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether the new name ``matches[i]`` names someone: a name of two words or more ("Geng Shuang", "Andrew
+    Dalke"), or one after "by" ("designed by Gaudí", "maintained by the CPython core developers").
+
+    A "who" question is not answered by a lone acronym, product or format the sentence mentions ("MC", "GNU",
+    "IANA", "RFC 7159"): those name something, not someone.
+    """
+    word = matches[i].group()
+    if _is_titled(word) and any(
+        0 <= j < len(matches) and _is_titled(matches[j].group()) and _adjacent(sentence, matches, min(i, j))
+        for j in (i - 1, i + 1)
+    ):
+        return True
+    before = sentence[: matches[i].start()].split()[-2:]
+    return bool(before) and (before[-1].lower() == "by" or (before[-1].lower() == "the" and before[:1] == ["by"]))
+
+
+def _is_titled(word: str) -> bool:
+    """Capitalised with lower-case letters after ("Lamport", "McIntyre", "CPython"), not an acronym ("GNU")."""
+    return word[0].isupper() and any(c.islower() for c in word[1:])
+
+
+def _adjacent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether ``matches[i]`` and the next one are separated by one space only, as the words of a name are."""
+    return sentence[matches[i].end() : matches[i + 1].start()] == " "
+
+
 def _holds_between(ordered: list[int], low: int, high: int) -> bool:
     """Whether the sorted list ``ordered`` holds a value in [low, high]."""
     k = bisect_left(ordered, low)
@@ -226,7 +256,8 @@ def shape_of(question: str) -> Shape:
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
         terms = frozenset(word.lower() for word in TERM.findall(question))
         asked = frozenset(short_stem(word) for word in terms)
-        return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural)
+        agent = match.group(1) is None  # who, whom, whose
+        return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
     return Shape("other")
 
 

@@ -133,3 +133,24 @@ def test_a_count_meets_its_noun_in_the_singular_and_in_compounds() -> None:
     shape = shape_of("How many DVDs would the archive fill?")
     assert shape.states("It would take 18 DVD-ROMs to hold it all.")
     assert not shape.states("It would take 18 hours to copy it all.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names_someone"),
+    [
+        ("It was written by Skip Montanaro in 2003.", True),  # a name of two words
+        ("Andrew Dalke and Raymond Hettinger", True),
+        ("The church was designed by Gaudí.", True),  # one word after "by"
+        ("The package is maintained by the CPython core developers.", True),
+        ("The csv module implements classes to read and write tabular data in CSV format.", False),  # an acronym
+        ("It supports the IANA time zone database as specified in PEP 615.", False),
+        ("Benoît is the upstream author of dblatex.", False),  # one capitalised word: not enough to be sure
+    ],
+)
+def test_a_who_question_is_answered_only_by_someones_name(sentence: str, names_someone: bool) -> None:
+    assert shape_of("Who wrote the csv module?").states(sentence) is names_someone
+
+
+def test_a_which_question_still_takes_any_new_name() -> None:
+    # "Which" asks for a thing, which may well be an acronym.
+    assert shape_of("Which format does the module read?").states("The module reads the CSV format.")
