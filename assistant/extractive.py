@@ -16,7 +16,7 @@ from index import Embedder
 from index.sentences import split_sentences
 from index.text import WORD, query_terms, question_names
 
-_MIN_WORDS = 4  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
+_MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 
 
 @dataclass

@@ -229,3 +229,15 @@ def test_rest_sources_lose_their_markup() -> None:
     prose = "\n\n".join(block for block in blocks(doc) if not block.startswith((">>>", "def ", "class ")) and "\n" not in block)
     assert not re.search(r":[a-z]+:`|``|^\.\. |\|func-", prose, re.MULTILINE)
     assert "abs(x)" in blocks(doc) and "New in version 3.10." in blocks(doc)
+
+
+def test_a_field_of_a_field_list_is_read_as_one_line() -> None:
+    """Sphinx's "Author: Gordon McMillan" is a statement; its label alone on a line and its value on the next are not."""
+    sockets = blocks(loaded(PYDOCS / "howto/sockets.html"))
+    assert "Author: Gordon McMillan" in sockets
+    assert "Author" not in sockets and "Gordon McMillan" not in sockets
+    assert {"author: Peter Moody", "author: Nick Coghlan"} <= set(blocks(loaded(PYDOCS / "howto/ipaddress.html")))
+    # A field whose value is several blocks (a function's "Parameters:" list) keeps them as they are.
+    sqlite = blocks(loaded(PYDOCS / "library/sqlite3.html"))
+    parameters = sqlite.index("Parameters:")
+    assert sqlite[parameters + 1].startswith("database (path-like object) – The path to the database file")

@@ -53,6 +53,7 @@ _NAV_ROW_CHARS = 400
 _LETTER = re.compile(r"[^\W\d_]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
+_FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
 
 
 def read_html(markup: str) -> LoadedDocument:
@@ -147,6 +148,19 @@ class _Walker:
                     self._flush()
                     self.builder.add(_verbatim(element))
                     walker.skip_subtree()
+                elif tag == "dt" and (value := _field_value(element)) is not None:
+                    # A field of a field list ("Author: Gordon McMillan") is read as one line, as a person reads it.
+                    self._flush()
+                    self.code += [
+                        code
+                        for part in (element, value)
+                        for inner in part.iter(*_CODE)
+                        if (code := collapse(inner.text_content()))
+                    ]
+                    self.builder.add(f"{collapse(element.text_content())} {collapse(value.text_content())}")
+                    self.skip.add(value)
+                    walker.skip_subtree()
+                    continue  # its own text is read already
                 elif tag == "tr" and _is_data_row(element):
                     self._flush()
                     # Tables of packages and commands hold the most code of a manual: keep its marks too.
@@ -176,6 +190,24 @@ class _Walker:
             self.builder.add("\n".join(line for line in lines if line), heading=self.heading)
             self.inline.clear()
         self.heading = 0
+
+
+def _field_value(term: html.HtmlElement) -> html.HtmlElement | None:
+    """The ``dd`` of a docutils field list's ``dt`` ("Author:", "Release:") when it is one short paragraph, else None.
+
+    A field whose value holds lists or several paragraphs (Sphinx's "Parameters:") stays a heading-like line
+    followed by its blocks.
+    """
+    field_list = term.getparent()
+    value = term.getnext()
+    if field_list is None or "field-list" not in field_list.get("class", "").split() or value is None or value.tag != "dd":
+        return None
+    blocks = [child for child in value if isinstance(child.tag, str) and child.tag in _BLOCK]
+    if len(blocks) > 1 or any(
+        inner.tag in _BLOCK for block in blocks for inner in block.iterdescendants() if isinstance(inner.tag, str)
+    ):
+        return None
+    return value if len(collapse(value.text_content()).split()) <= _FIELD_WORDS else None
 
 
 def _cells(row: html.HtmlElement) -> list[html.HtmlElement]:
