@@ -20,6 +20,11 @@ def refers_back(question: str) -> bool:
     return bool(ANAPHORA.search(question) or CONTINUATION.search(question))
 
 
+def asks_in_own_words(question: str) -> bool:
+    """Whether ``question`` says in its own words what it asks ("who led them?": led), unlike "and then?"."""
+    return any(word.lower() not in SUBJECTLESS for word in query_terms(question))
+
+
 def condense(question: str, history: Sequence[Turn]) -> str:
     """A standalone query: the question plus the subject words of the last user turn it leans on.
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.citations import CitationBook
-from assistant.condense import refers_back
+from assistant.condense import asks_in_own_words, refers_back
 from assistant.rerank import Reranker
 from assistant.retrieval import Passage
 from assistant.shapes import shape_of
@@ -141,8 +141,9 @@ class ExtractiveAnswerer:
         # words, any sentence about that subject fits it. What it asks (led, born, cost) is in its own words, so
         # its best sentence is held to a bar judged against the question as asked only. Any other question is held
         # to the answer model's bar, a follow-up's sentences also read against the condensed query: "who led the
-        # team?" after a question about a donation is refused when no sentence names a leader.
-        if context and refers_back(question):
+        # team?" after a question about a donation is refused when no sentence names a leader. A follow-up with no
+        # word of its own ("and then?") has nothing to judge alone, and is held to the answer model's bar.
+        if context and refers_back(question) and asks_in_own_words(question):
             if best.alone < self.min_follow_up_score:
                 return Extract([], CitationBook(), ranked)
         elif best.score < self.min_score:

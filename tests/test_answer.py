@@ -141,6 +141,15 @@ def test_a_follow_up_that_points_back_is_answered_only_when_a_sentence_says_what
         assert not answer.refused and fact in answer.text, answer.text
 
 
+def test_a_follow_up_with_no_words_of_its_own_is_held_to_the_answer_bar(seeded) -> None:  # type: ignore[no-untyped-def]
+    # "And then?" says nothing to judge alone: its sentences are judged with the conversation's words, as before.
+    first = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
+    history = [Turn("user", first), Turn("assistant", seeded.assistant.ask(first).complete().text)]
+    answer = seeded.assistant.ask("And then?", history).complete()
+    assert not answer.refused and answer.citations, answer.text
+    assert all(c.source == "000_1431dd1dd5b40ef7.txt" for c in answer.citations)
+
+
 def test_a_standalone_question_is_not_bent_by_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
     history = [Turn("user", "How much did China donate to the WHO?"), Turn("assistant", "20 million dollars [1]")]
     # Short enough to look elliptical, but complete: the WHO words would only drag the WHO passage in.
