@@ -151,12 +151,7 @@ class _Walker:
                 elif tag == "dt" and (value := _field_value(element)) is not None:
                     # A field of a field list ("Author: Gordon McMillan") is read as one line, as a person reads it.
                     self._flush()
-                    self.code += [
-                        code
-                        for part in (element, value)
-                        for inner in part.iter(*_CODE)
-                        if (code := collapse(inner.text_content()))
-                    ]
+                    self.code += _code_in(element, value)
                     self.builder.add(f"{collapse(element.text_content())} {collapse(value.text_content())}")
                     self.skip.add(value)
                     walker.skip_subtree()
@@ -164,7 +159,7 @@ class _Walker:
                 elif tag == "tr" and _is_data_row(element):
                     self._flush()
                     # Tables of packages and commands hold the most code of a manual: keep its marks too.
-                    self.code += [code for inner in element.iter(*_CODE) if (code := collapse(inner.text_content()))]
+                    self.code += _code_in(element)
                     self.builder.add(" | ".join(text for cell in _cells(element) if (text := collapse(cell.text_content()))))
                     walker.skip_subtree()
                 elif tag == "br":
@@ -190,6 +185,11 @@ class _Walker:
             self.builder.add("\n".join(line for line in lines if line), heading=self.heading)
             self.inline.clear()
         self.heading = 0
+
+
+def _code_in(*elements: html.HtmlElement) -> list[str]:
+    """The texts of the inline code elements inside ``elements``, for a block read whole (a table row, a field)."""
+    return [code for element in elements for inner in element.iter(*_CODE) if (code := collapse(inner.text_content()))]
 
 
 def _field_value(term: html.HtmlElement) -> html.HtmlElement | None:
