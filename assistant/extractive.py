@@ -14,7 +14,7 @@ from assistant.retrieval import Passage
 from assistant.shapes import shape_of
 from index import Embedder
 from index.sentences import split_sentences
-from index.text import WORD, query_terms, question_names
+from index.text import WORD, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 
@@ -167,7 +167,7 @@ class ExtractiveAnswerer:
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
         """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""
         names = question_names(question)
-        if not _mentions(" ".join(p.text for p in passages), names):
+        if not _mentions(" ".join(map(_context, passages)), names):
             # A question about a name no relevant passage mentions is not answered by them.
             return []
         shape = shape_of(question)
@@ -175,7 +175,7 @@ class ExtractiveAnswerer:
         if shape.wants_number:
             # A number is quoted only from a passage about what the question names: the count of
             # experts sent to Italy is not the count of workers sent everywhere.
-            passages = [p for p in passages if _mentions(p.text, names)]
+            passages = [p for p in passages if _mentions(_context(p), names)]
         # A number, date or money question is answered only by a sentence that states one; a "who"
         # or "which" question only by one that names someone or something the question does not.
         loose = shape.loosened() if shape.kind == "name" and shape.counted else None
@@ -244,6 +244,15 @@ class ExtractiveAnswerer:
 
 
 def _mentions(text: str, names: list[str]) -> bool:
-    """Every name has a word in ``text``: "Wang Yi" is mentioned by a passage that says "Wang"."""
-    words = set(WORD.findall(text.lower()))
-    return all(any(word.lower() in words for word in name.split()) for name in names)
+    """Every name has a word in ``text``: "Wang Yi" is mentioned by a passage that says "Wang", "DVDs" by one that
+    says "DVD-ROMs" (plurals fold)."""
+    words = {singular(word) for word in WORD.findall(text)}
+    return all(any(singular(word) in words for word in WORD.findall(name)) for name in names)
+
+
+def _context(passage: Passage) -> str:
+    """The passage with what it sits under: its document's title and its headings ("Debian Reference > ...").
+
+    A passage need not repeat its subject: a section of a Debian manual is about Debian, said or not.
+    """
+    return " ".join((passage.title, passage.section, passage.text))

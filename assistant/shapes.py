@@ -16,13 +16,17 @@ from typing import Literal
 
 from index.text import (
     DATE,
+    DIMENSIONS,
     GENERIC_COUNTED,
+    LABEL_WORDS,
     LATIN_LETTER,
     LATIN_WORD,
+    MEASURE_NOUNS,
     MONEY,
     MONEY_WORDS,
     NAME_CLASSES,
     NUMBER,
+    NUMBER_SCALES,
     PHRASE_END,
     TERM,
     YEAR,
@@ -34,16 +38,31 @@ from index.text import (
 
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 
-# An opening preposition does not change what is asked: "In what year ...", "To how many countries ...".
-_LEAD = r"^\s*(?:(?:in|at|on|for|to|by|from|since|until|during|within|of|according to [^,]+,)\s+)?"
+# An opening does not change what is asked: a preposition or adverb ("In what year ...", "To how many countries
+# ...", "Roughly how many ..."), or a clause before a comma ("When probing the MTU with ping, how many bytes ...").
+# Up to two words, none of them a question word: "Which option sets how many lines are shown?" asks for an option.
+_LEAD = r"^\s*(?:[^,?]*+,\s*)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
 # "When did ..." asks for a time; "When can I rely on ..." and "When I edit ..." ask for conditions.
 _WHEN_Q = re.compile(_LEAD + r"(?:when (?:did|was|were|will|has|have|had)\b|what (?:date|day|month|time)\b)", re.I)
+# "How long-running ..." asks no length.
 _NUMBER_Q = re.compile(
-    _LEAD + r"(?:how (?:long|old|often|far|big|large)\b|what (?:percentage|percent|number|proportion|share)\b)", re.I
+    _LEAD + r"(?:how (long|old|often|far|big|large|deep|high|tall|wide|heavy)\b(?!-)"
+    r"|what (?:percentage|percent|number|proportion|share)\b)",
+    re.I,
 )
+# "What is the maximum size of ...", "What inode size does ...", "At what temperature ...": a measure, named. Only
+# after "what", and in the singular: "In which areas ..." asks for fields, "Which number ..." often for a label.
+_MEASURE_Q = re.compile(
+    _LEAD + r"what\s+(?:(?:is|was)\s+)?(?:(?:the|a|an|its|their)\s+)?"
+    rf"(?:(?!(?:{'|'.join(sorted(PHRASE_END))})\b)[\w'.-]+\s+){{0,2}}?({'|'.join(sorted(MEASURE_NOUNS))})\b(?!-)",
+    re.I,
+)
+# The word right before a position, one space between: "version| 3.10".
+_WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
+_DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
@@ -63,6 +82,7 @@ class Shape:
     plural: bool = False  # "which areas ...": a list of things answers as well as a name
     code_only: bool = False  # only an identifier answers (see ``loosened``)
     agent: bool = False  # "who ...": only someone's name answers (see ``_names_agent``)
+    dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -94,7 +114,7 @@ class Shape:
             case "date":
                 return bool(DATE.search(sentence))
             case "number":
-                return next(self._quantities(sentence), None) is not None
+                return next(self._quantities(sentence), None) is not None and self._measures(sentence)
             case "name":
                 return self._names(sentence, code)
         return True
@@ -133,10 +153,10 @@ class Shape:
         return not self.code_only and is_specific(word, position) and short_stem(word) not in self.question_words
 
     def _quantities(self, sentence: str) -> Iterator[re.Match[str]]:
-        """The numbers of ``sentence`` that are not part of a date and not ones the question itself states."""
+        """The numbers of ``sentence`` that are not part of a date or a label and not ones the question states."""
         dates: list[tuple[int, int]] | None = None
         for match in NUMBER.finditer(sentence):
-            if match.group().lower() in self.question_numbers:
+            if match.group().lower() in self.question_numbers or self._labels(sentence, match.start()):
                 continue
             # The dates are found once per sentence, not once per number: many numbers made it n squared.
             dates = dates if dates is not None else [(d.start(), d.end()) for d in DATE.finditer(sentence)]
@@ -145,6 +165,32 @@ class Shape:
             if i < 0 or match.start() >= dates[i][1]:
                 yield match
 
+    def _labels(self, sentence: str, start: int) -> bool:
+        """Whether the number at ``start`` is part of a name ("Python 3.11", "version 3.10", "RFC 7159"), not a
+        quantity: the word right before it is a label word or a capitalised word past the sentence's first, and
+        the question does not name it ("Which version ..." is answered by a version).
+        """
+        match = _WORD_BEFORE.search(sentence, max(0, start - 40), start)
+        if match is None:
+            return False
+        word = match.group(1)
+        if word.lower() in self.question_terms:
+            return False
+        return word.lower() in LABEL_WORDS or (word[0].isupper() and bool(sentence[: match.start(1)].strip()))
+
+    def _measures(self, sentence: str) -> bool:
+        """Whether the sentence's numbers may measure the asked dimension: it names that dimension, or no other.
+
+        "How deep is the lake?" is not answered by "The lake is 12 km long and 3 km wide", but is by "... reaches a
+        depth of 300 m" and by "The lake is 300 m" (a number of no stated dimension).
+        """
+        if not self.dimension:
+            return True
+        words = {word.lower() for word in LATIN_WORD.findall(sentence)}
+        if words & DIMENSIONS[self.dimension]:
+            return True
+        return not any(words & others for name, others in DIMENSIONS.items() if name != self.dimension)
+
     def _counts(self, sentence: str) -> bool:
         """A quantity with the counted thing within a few words of it (either side)."""
         words: _Words | None = None
@@ -152,11 +198,35 @@ class Shape:
             if not self.counted:
                 return True
             words = words or _Words(sentence)
-            near = (*words.before(match.start()), *words.after(match.end()))
+            after = words.after(match.end())
+            if self._counts_other(after):
+                continue
+            near = (*words.before(match.start()), *after)
             # A compound counts by each of its parts: "18 DVD-ROMs" counts DVDs.
-            if any(stem(part) in self.counted for word in near for part in word.split("-")):
+            if any(self._is_counted(word) for word in near):
                 return True
         return False
+
+    def _is_counted(self, word: str) -> bool:
+        """Whether ``word`` (or a part of a compound: "18 DVD-ROMs" counts DVDs) is the counted thing."""
+        return any(stem(part) in self.counted for part in word.split("-"))
+
+    def _counts_other(self, after: list[str]) -> bool:
+        """Whether the words after a number say it counts something else: "Each satellite carried four cameras"
+        counts cameras, not satellites.
+
+        The number's own noun is the first word after it (past "million" or "more"), when that word is a plural.
+        "10 million doses of the vaccine" counts vaccine doses, so a plural followed by "of" and the counted thing
+        counts it.
+        """
+        words = list(after)
+        while words and words[0].lower() in NUMBER_SCALES:
+            words.pop(0)
+        if not words or not _is_plural(words[0]) or self._is_counted(words[0]):
+            return False
+        if stem(words[0]) in GENERIC_COUNTED:
+            return False
+        return not (len(words) > 1 and words[1].lower() == "of" and any(self._is_counted(w) for w in words[2:5]))
 
 
 class _Words:
@@ -194,6 +264,18 @@ class _Words:
                 words.append(self.sentence[self._letters[k] : self.ends[j - 1]])
         words += [self.sentence[start:end] for start, end in self.spans[j : j + _NEAR]]
         return words[:_NEAR]
+
+
+def _is_plural(word: str) -> bool:
+    """Whether ``word`` reads as a lower-case plural noun ("cameras", "countries"; not "is", "was" or "class")."""
+    return (
+        word.isalpha()
+        and word.islower()
+        and len(word) > 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in PHRASE_END
+    )
 
 
 def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
@@ -238,23 +320,27 @@ def shape_of(question: str) -> Shape:
         ('count', frozenset({'count'}), True)
     """
     numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
+    terms = frozenset(word.lower() for word in TERM.findall(question))
     if match := _HOW_MANY.search(question):
-        return Shape("count", _heads(match.group(1)), numbers)
+        return Shape("count", _heads(match.group(1)), numbers, question_terms=terms)
     if _HOW_MUCH.search(question):
-        return Shape("money" if MONEY_WORDS.search(question) else "number", question_numbers=numbers)
+        return Shape("money" if MONEY_WORDS.search(question) else "number", question_numbers=numbers, question_terms=terms)
     if _YEAR_Q.search(question):
         return Shape("year", question_numbers=numbers)
     if _WHEN_Q.search(question):
         return Shape("date", question_numbers=numbers)
-    if _NUMBER_Q.search(question):
-        return Shape("number", question_numbers=numbers)
+    if match := _NUMBER_Q.search(question):
+        dimension = _DIMENSION_OF.get((match.group(1) or "").lower(), "")
+        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension)
+    if match := _MEASURE_Q.search(question):
+        dimension = _DIMENSION_OF.get(match.group(1).lower(), "")
+        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension)
     if match := _NAME_Q.search(question):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
         kinds, plural = _which_words(match.group(1) or "")
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
-        terms = frozenset(word.lower() for word in TERM.findall(question))
         asked = frozenset(short_stem(word) for word in terms)
         agent = match.group(1) is None  # who, whom, whose
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
@@ -283,8 +369,9 @@ def _heads(phrase: str) -> frozenset[str]:
     """
     words: list[str] = []
     for word in LATIN_WORD.findall(phrase):
-        # The phrase ends at a preposition or auxiliary, or at a past-tense verb ("workers | died").
-        if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
+        # The phrase ends at a preposition or auxiliary, at a past-tense verb ("workers | died"), or at the
+        # dimension a count measures ("how many bits | wide").
+        if word.lower() in PHRASE_END or word.lower() in _DIMENSION_OF or (words and word.lower().endswith("ed")):
             break
         words.append(word)
     heads = {words[-1]} if words else set()

@@ -21,14 +21,18 @@ __all__ = [
     "CONTINUATION",
     "DATE",
     "DIGITS",
+    "DIMENSIONS",
     "GENERIC_COUNTED",
+    "LABEL_WORDS",
     "LATIN_LETTER",
     "LATIN_WORD",
     "MARKER",
+    "MEASURE_NOUNS",
     "MONEY",
     "MONEY_WORDS",
     "NAME_CLASSES",
     "NUMBER",
+    "NUMBER_SCALES",
     "PHRASE_END",
     "PIECE",
     "SPACED_RUN",
@@ -46,6 +50,7 @@ __all__ = [
     "query_terms",
     "question_names",
     "short_stem",
+    "singular",
     "stem",
 ]
 
@@ -199,7 +204,9 @@ def is_identifier(sentence: str, match: re.Match[str]) -> bool:
     before = sentence[match.start() - 1] if match.start() > 0 else ""
     # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow").
     dotted_or_numbered = word[0].islower() and ("." in word.strip(".") or any(c.isdigit() for c in word))
-    return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered
+    # Capitals and digits with no lower-case letter are a code's name too ("CP437", "X11", "ISO-8859-1").
+    coded = word[0].isupper() and any(c.isdigit() for c in word) and not any(c.islower() for c in word)
+    return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered or coded
 
 
 def code_terms(snippets: Iterable[str]) -> frozenset[str]:
@@ -242,7 +249,7 @@ def stem(word: str) -> str:
         >>> stem("Specialists"), stem("specialist"), stem("bits"), stem("bit")
         ('speci', 'speci', 'bit', 'bit')
     """
-    return _singular(word)[:5]
+    return singular(word)[:5]
 
 
 def short_stem(word: str) -> str:
@@ -252,10 +259,10 @@ def short_stem(word: str) -> str:
         >>> short_stem("railway") == short_stem("Railroad")
         True
     """
-    return _singular(word)[:4]
+    return singular(word)[:4]
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     """``word`` lower-cased without a plural "s" ("bits" -> "bit"; "class", "status" and "analysis" keep theirs)."""
     word = word.lower()
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
@@ -282,6 +289,27 @@ PHRASE_END = frozenset(
 )
 # Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees" (five-letter stems).
 GENERIC_COUNTED = frozenset(stem(word) for word in "people persons times things items ones units total".split())
+# Nouns that make a "what/which ... <noun>" question one about a quantity: "What is the maximum size of a file?",
+# "What inode size does mkfs use?", "At what temperature does water freeze?". Each is measured in numbers; words
+# that may name a thing instead ("value", "period", "version") are left out.
+MEASURE_NOUNS = frozenset(
+    """size length width height depth weight mass speed velocity temperature population area capacity duration
+    distance diameter radius altitude elevation volume age timeout limit frequency number""".split()
+)
+# The dimensions a "how deep / how high / how wide / how long" question asks for, each with the words that state
+# it. A number tied to another dimension does not answer: "How deep is the lake?" is not answered by "The lake is
+# 12 km long and 3 km wide".
+DIMENSIONS = {
+    "depth": frozenset("deep deeper deepest depth depths".split()),
+    "height": frozenset("high higher highest height heights tall taller tallest elevation altitude".split()),
+    "width": frozenset("wide wider widest width widths breadth broad".split()),
+    "length": frozenset("long longer longest length lengths".split()),
+}
+# Words before a number that make it a label, not a quantity: "version 3.10", "section 8.1.3", "chapter 3".
+# (A capitalised word does too: "Python 3.11", "Debian 12", "RFC 7159".)
+LABEL_WORDS = frozenset("version release section chapter figure table page step item part issue".split())
+# Words between a number and the noun it counts that are part of the number: "10 million doses".
+NUMBER_SCALES = frozenset("hundred hundreds thousand thousands million millions billion billions more".split())
 # Words that lean on an earlier turn for their meaning.
 ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|there|he|she|him|her|his|hers|the same|such)\b", re.I

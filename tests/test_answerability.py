@@ -29,8 +29,8 @@ def test_a_sentence_that_answers_is_quoted() -> None:
 
 
 def test_an_on_topic_sentence_below_the_bar_is_refused() -> None:
-    # "depth" is nowhere in the passage: its best sentence fits the question weakly, however on topic the passage.
-    extract = answerer().answer("What depth does the lake reach?", [passage(LAKE, 7.0)])
+    # Nothing in the passage says why: its best sentence fits the question weakly, however on topic the passage.
+    extract = answerer().answer("Why do fishermen avoid the lake?", [passage(LAKE, 7.0)])
     assert extract.sentences == [] and extract.considered  # sentences were weighed, none was good enough
     assert max(c.score for c in extract.considered) < -1.25
 
@@ -44,6 +44,12 @@ def test_a_sentence_is_also_read_under_its_heading_and_after_its_neighbour() -> 
     extract = answerer(min_score=-100).answer(question, [passage(text, 3.0, section="Derivatives > PureOS")])
     purism = next(c for c in extract.considered if "Purism" in c.text)
     assert purism.fit > alone and extract.sentences[0][0].startswith("The social purpose company Purism")
+
+
+def test_a_number_of_another_dimension_is_not_weighed() -> None:
+    # Its numbers measure length and width: no sentence can say how deep the lake is, whatever its score.
+    extract = answerer(min_score=-100).answer("What depth does the lake reach?", [passage(LAKE, 7.0)])
+    assert extract.sentences == [] and extract.considered == []
 
 
 def test_a_follow_up_is_held_to_the_bar() -> None:

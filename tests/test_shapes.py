@@ -32,6 +32,19 @@ from assistant.shapes import shape_of
         ("In which city were the experts?", "name", set()),
         ("Which is faster, lists or tuples?", "other", set()),
         ("What principle does the aid follow?", "other", set()),
+        # An opening clause or adverb does not change what is asked.
+        ("When probing the MTU with ping, how many bytes must be added?", "count", {"byte"}),
+        ("Roughly how many messages are sent a year?", "count", {"messa"}),
+        ("Which option sets how many lines are shown?", "name", {"how", "line", "many", "opti", "set"}),
+        ("How many bits wide is the code point range?", "count", {"bit"}),  # the dimension ends the phrase
+        # A measure asked for by name, or by its dimension.
+        ("What is the maximum size of a file on ext4?", "number", set()),
+        ("What inode size does mkfs.ext4 use by default?", "number", set()),
+        ("At what temperature does water freeze?", "number", set()),
+        ("How deep is the lake?", "number", set()),
+        ("How long-running are the jobs?", "other", set()),
+        ("What does the depth of the lake depend on?", "other", set()),
+        ("In which areas does Kyrgyzstan want cooperation?", "name", {"area"}),
     ],
 )
 def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: set[str]) -> None:
@@ -82,6 +95,23 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ),
         ("Which area does Kyrgyzstan want to expand?", "It wants to explore new areas, he said, and more.", False),
         ("Who spoke at the event?", "Speakers praised the teams.", False),
+        # A number of another dimension does not measure the one asked; a number of no stated dimension may.
+        ("How deep is the lake?", "The lake is 12 km long and 3 km wide.", False),
+        ("How deep is the lake?", "The lake reaches a depth of 300 m.", True),
+        ("How deep is the lake?", "The lake is 300 m.", True),
+        ("How long is the bridge?", "The bridge is 1.2 km long and 30 m wide.", True),
+        ("How tall is the tower?", "The tower stands on a 40 m wide base.", False),
+        # A number counts the plural right after it: "four cameras" counts no satellites.
+        ("How many satellites were launched?", "Each satellite carried four cameras.", False),
+        ("How many satellites were launched?", "They launched 12 new satellites.", True),
+        ("How many doses did China send?", "China sent 10 million doses.", True),
+        ("How many vaccines did China send?", "China sent 10 million doses of vaccines.", True),
+        ("How many satellites were launched?", "In 5 years, satellites were launched.", False),
+        # A number in a name is no quantity, unless the question names the label.
+        ("What is the default protocol number?", "Changed in version 3.10: the protocol changed.", False),
+        ("What is the default protocol number?", "The default protocol is 3.", True),
+        ("What is the length of the name?", "It ships with Python 3.11.", False),
+        ("What version number is current?", "It is now version 3.11.", True),
         # Other questions take any sentence.
         ("What principle does the aid follow?", "Aid follows the principle of doing our best.", True),
     ],

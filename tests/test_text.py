@@ -231,7 +231,9 @@ def test_a_specific_word_is_a_name_past_the_first_or_holds_a_digit_or_stop(word:
         ("See /etc/cron.allow and exim4.", ["etc", "cron.allow", "exim4"]),
         ("Run dpkg --add-architecture, then @reboot or $HOME or ~user.", ["--add-architecture", "reboot", "HOME", "user"]),
         ("China and Kyrgyzstan will overcome the pandemic.", []),
-        ("The G20 met on version 3.2 of the Plan.B draft.", []),  # capitalised or numeric: names, not code
+        ("China met on version 3.2 of the Plan.B draft.", []),  # capitalised or numeric: names, not code
+        # Capitals and digits with no lower-case letter name a code: an encoding, a standard, a model.
+        ("Mount assumes CP437, not ISO-8859-1; the G20 met.", ["CP437", "ISO-8859-1", "G20"]),
     ],
 )
 def test_identifiers_are_the_names_code_answers_give(sentence: str, identifiers: list[str]) -> None:
