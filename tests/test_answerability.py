@@ -12,8 +12,8 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.retrieval import Passage
 
 
-def passage(text: str, score: float, section: str = "") -> Passage:
-    return Passage("doc@0#0", "doc.txt", "Doc", text, None, 0, len(text), section, score=score, scores={"rerank": score})
+def passage(text: str, score: float, section: str = "", title: str = "Doc") -> Passage:
+    return Passage("doc@0#0", "doc.txt", title, text, None, 0, len(text), section, score=score, scores={"rerank": score})
 
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
@@ -50,6 +50,22 @@ def test_a_number_of_another_dimension_is_not_weighed() -> None:
     # Its numbers measure length and width: no sentence can say how deep the lake is, whatever its score.
     extract = answerer(min_score=-100).answer("What depth does the lake reach?", [passage(LAKE, 7.0)])
     assert extract.sentences == [] and extract.considered == []
+
+
+def test_a_name_is_mentioned_by_the_passage_title_or_headings_too() -> None:
+    # A section of an article about Lake Baikal need not repeat its name; a passage about no Baikal is no answer.
+    text = "The lake is 1,642 m deep at its deepest point."
+    question = "How deep is Baikal?"
+    under_title = answerer(min_score=-100).answer(question, [passage(text, 7.0, title="Baikal")])
+    under_heading = answerer(min_score=-100).answer(question, [passage(text, 7.0, section="Lakes > Baikal")])
+    elsewhere = answerer(min_score=-100).answer(question, [passage(text, 7.0, title="Ladoga")])
+    assert under_title.sentences and under_heading.sentences and not elsewhere.sentences
+
+
+def test_a_plural_name_is_mentioned_by_its_singular() -> None:
+    text = "It is unreasonable to distribute 18 DVD-ROMs of free packages."
+    extract = answerer(min_score=-100).answer("How many DVDs would the free packages fill?", [passage(text, 7.0)])
+    assert extract.sentences and "18 DVD-ROMs" in extract.sentences[0][0]
 
 
 def test_a_follow_up_is_held_to_the_bar() -> None:
