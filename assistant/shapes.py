@@ -63,6 +63,8 @@ _MEASURE_Q = re.compile(
 # The word right before a position, one space between: "version| 3.10".
 _WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
 _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
+# "Where ..." wants a place or a path: a name the question lacks ("born in Lyon", "kept in ~/.aptitude/config").
+_WHERE_Q = re.compile(_LEAD + r"where\b", re.I)
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
@@ -292,7 +294,16 @@ def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     ):
         return True
     before = sentence[: matches[i].start()].split()[-2:]
-    return bool(before) and (before[-1].lower() == "by" or (before[-1].lower() == "the" and before[:1] == ["by"]))
+    after_by = bool(before) and (before[-1].lower() == "by" or (before[-1].lower() == "the" and before[:1] == ["by"]))
+    return after_by and not _is_label(sentence, matches, i)
+
+
+def _is_label(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether ``matches[i]`` names a document or a version, not someone: it holds a digit ("ECMA-404") or a number
+    follows it ("RFC 7159", "PEP 8", "Python 3")."""
+    if any(c.isdigit() for c in matches[i].group()):
+        return True
+    return i + 1 < len(matches) and matches[i + 1].group()[0].isdigit() and _adjacent(sentence, matches, i)
 
 
 def _is_titled(word: str) -> bool:
@@ -344,6 +355,9 @@ def shape_of(question: str) -> Shape:
         asked = frozenset(short_stem(word) for word in terms)
         agent = match.group(1) is None  # who, whom, whose
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
+    if _WHERE_Q.search(question):
+        asked = frozenset(short_stem(word) for word in terms)
+        return Shape("name", question_words=asked, question_terms=terms)
     return Shape("other")
 
 

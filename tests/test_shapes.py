@@ -112,6 +112,14 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("What is the default protocol number?", "The default protocol is 3.", True),
         ("What is the length of the name?", "It ships with Python 3.11.", False),
         ("What version number is current?", "It is now version 3.11.", True),
+        # After "by", a document or a version is no one.
+        ("Who designed the format?", "It is specified by RFC 7159 and by ECMA-404.", False),
+        ("Who designed the format?", "It was designed by Crockford.", True),
+        # "Where" wants a place or a path the question does not already name.
+        ("Where was he born?", "He was born in Lyon in 1950.", True),
+        ("Where was he born?", "He was born in a small village.", False),
+        ("Where is Lyon?", "Lyon is a large city.", False),
+        ("Where does aptitude keep a user's configuration?", "It reads ~/.aptitude/config at start.", True),
         # Other questions take any sentence.
         ("What principle does the aid follow?", "Aid follows the principle of doing our best.", True),
     ],
