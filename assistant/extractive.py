@@ -13,6 +13,7 @@ from assistant.rerank import Reranker
 from assistant.retrieval import Passage
 from assistant.shapes import shape_of
 from index import Embedder
+from index.nodes import SECTION_SEPARATOR
 from index.sentences import split_sentences
 from index.text import WORD, query_terms, question_names, singular
 
@@ -196,11 +197,13 @@ class ExtractiveAnswerer:
         candidates = []
         for rank, passage in enumerate(passages):
             before = ""
+            # A heading is the passage's context (it is read with each sentence), never an answer itself.
+            headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
             for span in split_sentences(passage.text):
                 sentence = passage.text[span.start : span.end]
                 key = " ".join(sentence.lower().split())
                 # Overlapping chunks repeat sentences; quote each only once.
-                if len(sentence.split()) >= _MIN_WORDS and key not in seen:
+                if len(sentence.split()) >= _MIN_WORDS and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
                     candidates.append(Candidate(passage, span.start, span.end, before, rank))
                 before = sentence
@@ -248,6 +251,11 @@ def _mentions(text: str, names: list[str]) -> bool:
     says "DVD-ROMs" (plurals fold)."""
     words = {singular(word) for word in WORD.findall(text)}
     return all(any(singular(word) in words for word in WORD.findall(name)) for name in names)
+
+
+def _bare(text: str) -> str:
+    """``text`` without the marks a plain-text heading may carry ("== History ==") and its outer whitespace."""
+    return " ".join(text.strip(" \t\n=#").split())
 
 
 def _context(passage: Passage) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Must change whenever the text any file loads to changes (new rules, another extraction library,
 # a fixed bug), so that an index built by an older loader is re-chunked rather than mixing texts.
-LOADER_VERSION = "5"
+LOADER_VERSION = "6"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120
@@ -132,8 +132,9 @@ def _decode(data: bytes) -> str:
 
 
 def _plain(text: str) -> LoadedDocument:
-    text = text.replace("\r\n", "\n")
-    return LoadedDocument(text=text, title=_first_line(text))
+    from index.formats.plain import read_plain
+
+    return read_plain(text, _first_line(text))
 
 
 def _first_line(text: str) -> str:

@@ -68,6 +68,15 @@ def test_a_plural_name_is_mentioned_by_its_singular() -> None:
     assert extract.sentences and "18 DVD-ROMs" in extract.sentences[0][0]
 
 
+def test_a_heading_is_never_quoted() -> None:
+    # The heading shares every word of the question; it is the sentences' context, never the answer.
+    text = "Early life and career\n\nHe was born in Lyon and studied music in Vienna."
+    extract = answerer(min_score=-100).answer(
+        "What do we know of his early life and career?", [passage(text, 7.0, section="Karl Weber > Early life and career")]
+    )
+    assert [sentence for sentence, _ in extract.sentences] == ["He was born in Lyon and studied music in Vienna."]
+
+
 def test_a_follow_up_is_held_to_the_bar() -> None:
     # Neither the question nor the conversation's words find a sentence that says who led anything.
     extract = answerer().answer("who led the team?", [passage(LAKE, 2.0)], context="who led the team? lake valley")

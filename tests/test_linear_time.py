@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import polling
@@ -22,6 +23,7 @@ from assistant.history import Turn
 from assistant.shapes import Shape, shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
 from index.chunker import chunk_text
+from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
 from index.text import stem
@@ -37,6 +39,7 @@ PIECES = [
     *["-", "a-", "'", "”", ")", "«", "(", "[1]", " [2]", "[", "_"],
     *[" ", "  ", "\n", "\n\n", "\t", "\xa0", "\u200b", "\u200d", "\u0301"],
     *["中文", "。", "عربي", "😀", "👍🏽", "How many ", "Which ", "word", "Word", "items"],
+    *["== ", " ==", "# ", "History"],
 ]
 ALPHABET = st.sampled_from(sorted(set("".join(PIECES)) | set("abcXYZ09;:,\r\x1c")))
 TEXT = st.one_of(
@@ -189,6 +192,23 @@ INPUTS = _pathological()
 def finishes(work: Callable[[], object]) -> None:
     """Run ``work`` in a child process; fail if it raises or runs past ``LIMIT_S``."""
     polling.finishes(work, LIMIT_S, "1 MB of text")
+
+
+@given(TEXT)
+@PROPERTY
+def test_plain_text_is_kept_and_its_sections_are_ordered_spans(text: str) -> None:
+    doc = read_plain(text, "Title")
+    assert doc.text == text.replace("\r\n", "\n")
+    spans = [(section.start, section.end) for section in doc.sections]
+    assert all(0 <= start < end <= len(doc.text) for start, end in spans)
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
+    assert all(section.path and all(heading.strip() for heading in section.path) for section in doc.sections)
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_plain_text_headings_of_1_mb(name: str) -> None:
+    text = INPUTS[name]
+    finishes(lambda: read_plain(text, "Title"))
 
 
 @pytest.mark.parametrize("name", INPUTS)

@@ -304,6 +304,28 @@ def test_sphinx_sources_are_restructured_text_and_other_txt_is_plain(tmp_path: P
     assert is_supported(Path("x.rst"))
 
 
+def test_plain_text_keeps_its_words_and_gains_the_headings_a_reader_sees(tmp_path: Path) -> None:
+    source = (
+        "Lake Baikal\n\nLake Baikal is a rift lake in Siberia.\n\n== Geography ==\n\nThe lake is 636 km long.\n\n"
+        "=== Depth ===\nIt is 1,642 m deep.\n\nEarly life and career \n\nThe town was founded in 1200 by\n"
+        "settlers from the north.\n\n(Global Times)\n\nNo comments yet.\n"
+    )
+    doc = load(write(tmp_path / "baikal.txt", source))
+    assert doc.text == source and doc.title == "Lake Baikal"
+    assert doc.heading_path_at(doc.text.index("rift lake")) == ("Lake Baikal",)
+    assert doc.heading_path_at(doc.text.index("636 km")) == ("Lake Baikal", "Geography")
+    assert doc.heading_path_at(doc.text.index("1,642 m")) == ("Lake Baikal", "Geography", "Depth")
+    # A short line alone is a heading; a wrapped line is not, nor a line that ends in punctuation.
+    assert doc.heading_path_at(doc.text.index("settlers")) == ("Lake Baikal", "Early life and career")
+    assert doc.heading_path_at(doc.text.index("No comments")) == ("Lake Baikal", "Early life and career")
+
+
+def test_plain_text_without_headings_has_no_sections(tmp_path: Path) -> None:
+    source = "the first line is no heading, being lower case\n\nAnd a paragraph follows it.\n"
+    doc = load(write(tmp_path / "flat.txt", source))
+    assert doc.text == source and doc.sections == []
+
+
 # --------------------------------------------------------------------------- DOCX
 
 

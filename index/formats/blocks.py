@@ -59,18 +59,25 @@ class TextBuilder:
 
     def sections(self, title: str = "") -> list[Section]:
         """Spans of the text under each heading path; text before the first heading sits under ``title`` alone."""
-        end = self.length
-        root: tuple[str, ...] = (title,) if title else ()
-        sections: list[Section] = []
-        stack: list[tuple[int, str]] = []
-        cursor, path = 0, root
-        for offset, level, name in sorted(self._headings):
-            if offset > cursor and path:
-                sections.append(Section(cursor, offset, path))
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, name))
-            cursor, path = offset, tuple(heading for _, heading in stack)
-        if end > cursor and path:
-            sections.append(Section(cursor, end, path))
-        return sections
+        return heading_sections(self._headings, self.length, title)
+
+
+def heading_sections(headings: list[tuple[int, int, str]], end: int, title: str = "") -> list[Section]:
+    """Spans of a text of length ``end`` under each heading path, from its headings as (offset, level, title).
+
+    Text before the first heading sits under ``title`` alone.
+    """
+    root: tuple[str, ...] = (title,) if title else ()
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    cursor, path = 0, root
+    for offset, level, name in sorted(headings):
+        if offset > cursor and path:
+            sections.append(Section(cursor, offset, path))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, name))
+        cursor, path = offset, tuple(heading for _, heading in stack)
+    if end > cursor and path:
+        sections.append(Section(cursor, end, path))
+    return sections

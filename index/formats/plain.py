@@ -1,0 +1,72 @@
+"""Plain text, indexed as it is, with the headings a reader sees in it.
+
+The text is kept exactly as written (only Windows line ends become ``\\n``): the viewer shows the file, and
+offsets are the file's. What plain text adds is its structure: a heading is a line on its own between blank
+lines that reads as a title ("History", "2.3 Results", "Early life and career": short, starting with a capital
+or a digit, ending without punctuation), or a line marked as one (``== History ==`` as encyclopedia dumps
+write them, ``## History`` as Markdown does). The first such block is the document's title (level 1); a
+marked heading takes the level its marks give, any other level 2. Hard-wrapped prose is never read as
+headings: a wrapped line belongs to a block of several lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.formats.blocks import heading_sections
+from index.loader import LoadedDocument
+
+_MARKED = re.compile(r"^[ \t]*(?:(={1,6})[ \t]*(\S.*?)[ \t]*\1|(#{1,6})[ \t]+(\S.*?)(?:[ \t]+#+)?)[ \t]*$")
+_HEADING_WORDS = 10
+_HEADING_CHARS = 100
+
+
+def read_plain(text: str, title: str) -> LoadedDocument:
+    """``text`` as it is, with the sections of its headings; ``title``: the document's title (its first line)."""
+    text = text.replace("\r\n", "\n")
+    headings: list[tuple[int, int, str]] = []
+    for offset, lines in _blocks(text):
+        first = lines[0]
+        if marked := _MARKED.match(first):
+            marks = marked.group(1) or marked.group(3)
+            headings.append((offset, len(marks), marked.group(2) or marked.group(4)))
+        elif len(lines) == 1 and _reads_as_heading(first):
+            headings.append((offset, 1 if not headings and offset == _first_offset(text) else 2, first.strip()))
+    root = title if headings and headings[0][1] > 1 and headings[0][2] != title else ""
+    return LoadedDocument(text=text, title=title, sections=heading_sections(headings, len(text), root))
+
+
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """The runs of non-blank lines, each with the offset of its first line's first non-blank character."""
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            if not current:
+                start = offset + len(line) - len(line.lstrip())
+            current.append(line)
+        elif current:
+            blocks.append((start, current))
+            current = []
+        offset += len(line) + 1
+    if current:
+        blocks.append((start, current))
+    return blocks
+
+
+def _first_offset(text: str) -> int:
+    """Where the first non-blank character is."""
+    return len(text) - len(text.lstrip())
+
+
+def _reads_as_heading(line: str) -> bool:
+    """A short line that starts with a capital or a digit and ends with a letter or a digit ("Early life")."""
+    line = line.strip()
+    return (
+        len(line) <= _HEADING_CHARS
+        and len(line.split()) <= _HEADING_WORDS
+        and (line[0].isupper() or line[0].isdigit())
+        and line[-1].isalnum()
+        and any(c.isalpha() for c in line)
+    )
