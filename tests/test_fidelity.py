@@ -66,7 +66,8 @@ WHOLE = [
     (
         HANDBOOK / "sect.apt-get.html",
         "The aim of the apt update command is to download for each package source the corresponding Packages (or Sources) file.",
-        ("6.2. aptitude, apt-get, and apt Commands", "6.2.1. Initialization"),
+        # Inside a sidebar: its title is the innermost heading, until the sidebar ends.
+        ("6.2. aptitude, apt-get, and apt Commands", "6.2.1. Initialization", "TIP Incremental updates"),
     ),
     (
         REFERENCE / "ch03.en.html",

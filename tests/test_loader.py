@@ -81,6 +81,22 @@ def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
     ]
 
 
+def test_html_docbook_box_titles_head_the_box_only(tmp_path: Path) -> None:
+    page = (
+        "<html><head><title>Guide</title></head><body><div class='section'><div class='titlepage'><h2>1.1. Scheduling</h2>"
+        "</div><p>Use cron for repeated tasks.</p><div class='sidebar'><div class='titlepage'><div><div>"
+        "<p class='title'><strong><em>TIP</em> Cancelling a job</strong></p></div></div></div>"
+        "<div class='para'>Run <code>atrm</code> with the job number.</div></div>"
+        "<p>Use at for one-off tasks.</p><p class='title'>Not a box title</p></div></body></html>"
+    )
+    doc = load(write(tmp_path / "guide.html", page))
+    assert "TIP Cancelling a job\n\nRun atrm with the job number." in doc.text
+    assert doc.heading_path_at(doc.text.index("Run atrm")) == ("1.1. Scheduling", "TIP Cancelling a job")
+    # The box ends, and so does its heading: the text after it is under the section again.
+    assert doc.heading_path_at(doc.text.index("Use at for")) == ("1.1. Scheduling",)
+    assert doc.heading_path_at(doc.text.index("Not a box title")) == ("1.1. Scheduling",)
+
+
 def test_html_code_blocks_stay_intact(tmp_path: Path) -> None:
     markup = (
         "<body><p>Equivalent to:</p><pre>def all(iterable):\n    for element in iterable:\n"

@@ -28,6 +28,7 @@ class TextBuilder:
         self._parts: list[str] = []
         self.length = 0
         self._headings: list[tuple[int, int, str]] = []  # (offset, level, title)
+        self._closings: list[tuple[int, int]] = []  # (offset, level): the headings of this level and deeper end
 
     def add(self, text: str, heading: int = 0) -> int | None:
         """Append a block; ``heading`` > 0 marks it as a heading of that level. Returns its offset, or None if blank."""
@@ -48,6 +49,10 @@ class TextBuilder:
         """Record a heading that starts at ``offset`` of text already added (PDF outlines point into pages)."""
         self._headings.append((offset, level, collapse(title)))
 
+    def close_heading(self, level: int) -> None:
+        """End the headings of ``level`` and deeper here: the text after a box goes back under its parent's headings."""
+        self._closings.append((self.length + 2 if self._parts else 0, level))  # where the next block will start
+
     @property
     def first_heading(self) -> str:
         """The text of the earliest heading, or "" when there is none."""
@@ -59,25 +64,32 @@ class TextBuilder:
 
     def sections(self, title: str = "") -> list[Section]:
         """Spans of the text under each heading path; text before the first heading sits under ``title`` alone."""
-        return heading_sections(self._headings, self.length, title)
+        return heading_sections(self._headings, self.length, title, self._closings)
 
 
-def heading_sections(headings: list[tuple[int, int, str]], end: int, title: str = "") -> list[Section]:
+def heading_sections(
+    headings: list[tuple[int, int, str]], end: int, title: str = "", closings: list[tuple[int, int]] | None = None
+) -> list[Section]:
     """Spans of a text of length ``end`` under each heading path, from its headings as (offset, level, title).
 
-    Text before the first heading sits under ``title`` alone.
+    Text before the first heading sits under ``title`` alone. ``closings`` (offset, level): where the headings of
+    that level and deeper end without a new heading (the end of a titled box).
     """
     root: tuple[str, ...] = (title,) if title else ()
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     cursor, path = 0, root
-    for offset, level, name in sorted(headings):
+    events = [(offset, 1, level, name) for offset, level, name in headings]
+    events += [(offset, 0, level, "") for offset, level in closings or ()]
+    for offset, opens, level, name in sorted(events):
+        offset = min(offset, end)  # a box closed at the very end: no block follows it
         if offset > cursor and path:
             sections.append(Section(cursor, offset, path))
         while stack and stack[-1][0] >= level:
             stack.pop()
-        stack.append((level, name))
-        cursor, path = offset, tuple(heading for _, heading in stack)
+        if opens:
+            stack.append((level, name))
+        cursor, path = offset, tuple(heading for _, heading in stack) or root
     if end > cursor and path:
         sections.append(Section(cursor, end, path))
     return sections

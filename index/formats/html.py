@@ -22,6 +22,11 @@ _BLOCK = frozenset(
     section summary table tbody tfoot thead tr ul xmp""".split()
 )
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
+# DocBook's titled boxes (a sidebar, an example, a table, an admonition): the box's title is read as a heading one
+# level below any h1-h6, and the heading ends with the box, so that the box's text sits under "... > CULTURE Origin
+# of the Debian name" and the text after it under its section again.
+_BOX_CLASSES = frozenset("sidebar example table figure equation procedure note tip warning caution important".split())
+_BOX_LEVEL = 7
 _VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
 # Inline elements whose text is code: a command, a file, an option, a key, a variable.
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
@@ -132,6 +137,9 @@ class _Walker:
         self.inline: list[str] = []
         self.heading = 0  # level of the heading being read, 0 outside headings
         self.code: list[str] = []  # the texts of the inline code elements read
+        self.box: html.HtmlElement | None = None  # the titled box whose title is being read
+        self.box_title: html.HtmlElement | None = None
+        self.open_boxes: set[html.HtmlElement] = set()  # boxes whose title heading is in force until their end
 
     def read(self, root: html.HtmlElement) -> TextBuilder:
         body = root.find(".//body")
@@ -169,11 +177,17 @@ class _Walker:
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
                     self.heading = _HEADINGS.get(tag, 0)
+                    if not self.heading and (box := _box_of(element)) is not None:
+                        self.heading, self.box, self.box_title = _BOX_LEVEL, box, element
                 if element.text and tag not in _VERBATIM:
                     self.inline.append(element.text)
             else:
-                if tag in _BLOCK and self.heading in (0, _HEADINGS.get(tag)):
+                if tag in _BLOCK and (self.heading in (0, _HEADINGS.get(tag)) or element is self.box_title):
                     self._flush()
+                if element in self.open_boxes:
+                    self._flush()
+                    self.builder.close_heading(_BOX_LEVEL)
+                    self.open_boxes.discard(element)
                 if element.tail:
                     self.inline.append(element.tail)
         self._flush()
@@ -182,9 +196,25 @@ class _Walker:
     def _flush(self) -> None:
         if self.inline:
             lines = (collapse(line) for line in "".join(self.inline).split(_BREAK))
-            self.builder.add("\n".join(line for line in lines if line), heading=self.heading)
+            added = self.builder.add("\n".join(line for line in lines if line), heading=self.heading)
+            if added is not None and self.box is not None:
+                self.open_boxes.add(self.box)
             self.inline.clear()
         self.heading = 0
+        self.box = self.box_title = None
+
+
+def _box_of(element: html.HtmlElement) -> html.HtmlElement | None:
+    """The DocBook box (``_BOX_CLASSES``) that ``element`` titles, if it is a ``p class="title"`` at the box's top."""
+    if element.tag != "p" or "title" not in element.get("class", "").split():
+        return None
+    for ancestor in element.iterancestors():
+        classes = set(ancestor.get("class", "").split())
+        if ancestor.tag != "div" or not (classes <= {"titlepage"} or classes & _BOX_CLASSES):
+            return None  # inside anything else (a section's title page is a div too, but its title is a heading)
+        if classes & _BOX_CLASSES:
+            return ancestor
+    return None
 
 
 def _code_in(*elements: html.HtmlElement) -> list[str]:
