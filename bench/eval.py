@@ -102,15 +102,16 @@ def index_settings(dataset: Dataset) -> Any:
     """The default assistant settings (CITEWISE_* variables apply), pointed at this dataset's cached index.
 
     The cache key covers the corpus bytes, the settings vectors depend on, and the chunking code (the chunker,
-    the sentence splitter, the node builder, plain-text loading).
+    the sentence splitter, the node builder, plain-text loading and its reader).
     """
     import inspect
 
     from assistant.settings import Settings
     from index import chunker, loader, nodes, sentences
+    from index.formats import plain
 
     settings = Settings()
-    code = [inspect.getsource(module) for module in (chunker, sentences, nodes)]
+    code = [inspect.getsource(module) for module in (chunker, sentences, nodes, plain)]
     code += [inspect.getsource(function) for function in (loader.load, loader._decode, loader._plain)]
     parts = {
         "corpus": dataset.fingerprint(),

@@ -3,8 +3,8 @@
 The text is kept exactly as written (only Windows line ends become ``\\n``): the viewer shows the file, and
 offsets are the file's. What plain text adds is its structure: a heading is a line on its own between blank
 lines that reads as a title ("History", "2.3 Results", "Early life and career": short, starting with a capital
-or a digit, ending without punctuation), or a line marked as one (``== History ==`` as encyclopedia dumps
-write them, ``## History`` as Markdown does). The first such block is the document's title (level 1); a
+or a digit, ending without punctuation), or a line marked as one (``== History ==``, as encyclopedia dumps
+write them). The first such block, when the text opens with it, is the document's title (level 1); a
 marked heading takes the level its marks give, any other level 2. Hard-wrapped prose is never read as
 headings: a wrapped line belongs to a block of several lines.
 """
@@ -16,7 +16,9 @@ import re
 from index.formats.blocks import heading_sections
 from index.loader import LoadedDocument
 
-_MARKED = re.compile(r"^[ \t]*(?:(={1,6})[ \t]*(\S.*?)[ \t]*\1|(#{1,6})[ \t]+(\S.*?)(?:[ \t]+#+)?)[ \t]*$")
+# "== History ==" at the start of a line, with a word inside. ("# History" is not taken: in plain text a "#" line
+# is as often a comment of code or configuration.)
+_MARKED = re.compile(r"^(={1,6})[ \t]*([^=\s][^=]*?)[ \t]*\1[ \t]*$")
 _HEADING_WORDS = 10
 _HEADING_CHARS = 100
 
@@ -27,13 +29,11 @@ def read_plain(text: str, title: str) -> LoadedDocument:
     headings: list[tuple[int, int, str]] = []
     for offset, lines in _blocks(text):
         first = lines[0]
-        if marked := _MARKED.match(first):
-            marks = marked.group(1) or marked.group(3)
-            headings.append((offset, len(marks), marked.group(2) or marked.group(4)))
+        if (marked := _MARKED.match(first)) and any(c.isalpha() for c in marked.group(2)):
+            headings.append((offset, len(marked.group(1)), marked.group(2)))
         elif len(lines) == 1 and _reads_as_heading(first):
             headings.append((offset, 1 if not headings and offset == _first_offset(text) else 2, first.strip()))
-    root = title if headings and headings[0][1] > 1 and headings[0][2] != title else ""
-    return LoadedDocument(text=text, title=title, sections=heading_sections(headings, len(text), root))
+    return LoadedDocument(text=text, title=title, sections=heading_sections(headings, len(text)))
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -61,7 +61,10 @@ def _first_offset(text: str) -> int:
 
 
 def _reads_as_heading(line: str) -> bool:
-    """A short line that starts with a capital or a digit and ends with a letter or a digit ("Early life")."""
+    """A short line at the margin that starts with a capital or a digit and ends with a letter or a digit ("Early
+    life"). An indented line is code or a quotation, not a heading."""
+    if line[:1].isspace():
+        return False
     line = line.strip()
     return (
         len(line) <= _HEADING_CHARS
