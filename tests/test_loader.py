@@ -324,14 +324,14 @@ def test_plain_text_keeps_its_words_and_gains_the_headings_a_reader_sees(tmp_pat
     source = (
         "Lake Baikal\n\nLake Baikal is a rift lake in Siberia.\n\n== Geography ==\n\nThe lake is 636 km long.\n\n"
         "=== Depth ===\nIt is 1,642 m deep.\n\nEarly life and career \n\nThe town was founded in 1200 by\n"
-        "settlers from the north.\n\n(Global Times)\n\nNo comments yet.\n"
+        "settlers from the north.\n\n(Global Times)\n\nApr. 02, 2020|Updated: 2020-04-01\n\nNo comments yet.\n"
     )
     doc = load(write(tmp_path / "baikal.txt", source))
     assert doc.text == source and doc.title == "Lake Baikal"
     assert doc.heading_path_at(doc.text.index("rift lake")) == ("Lake Baikal",)
     assert doc.heading_path_at(doc.text.index("636 km")) == ("Lake Baikal", "Geography")
     assert doc.heading_path_at(doc.text.index("1,642 m")) == ("Lake Baikal", "Geography", "Depth")
-    # A short line alone is a heading; a wrapped line is not, nor a line that ends in punctuation.
+    # A short line alone is a heading; a wrapped line is not, nor one that ends in punctuation, nor a date line.
     assert doc.heading_path_at(doc.text.index("settlers")) == ("Lake Baikal", "Early life and career")
     assert doc.heading_path_at(doc.text.index("No comments")) == ("Lake Baikal", "Early life and career")
 

@@ -2,8 +2,8 @@
 
 The text is kept exactly as written (only Windows line ends become ``\\n``): the viewer shows the file, and
 offsets are the file's. What plain text adds is its structure: a heading is a line on its own between blank
-lines that reads as a title ("History", "2.3 Results", "Early life and career": short, starting with a capital
-or a digit, ending without punctuation), or a line marked as one (``== History ==``, as encyclopedia dumps
+lines that reads as a title ("History", "2.3 Results", "Early life and career": short, mostly letters, starting
+with a capital or a digit, ending without punctuation), or a line marked as one (``== History ==``, as encyclopedia dumps
 write them). The first such block, when the text opens with it, is the document's title (level 1); a
 marked heading takes the level its marks give, any other level 2. Hard-wrapped prose is never read as
 headings: a wrapped line belongs to a block of several lines.
@@ -61,8 +61,8 @@ def _first_offset(text: str) -> int:
 
 
 def _reads_as_heading(line: str) -> bool:
-    """A short line at the margin that starts with a capital or a digit and ends with a letter or a digit ("Early
-    life"). An indented line is code or a quotation, not a heading."""
+    """A short line at the margin, mostly letters, that starts with a capital or a digit and ends with a letter or a
+    digit ("Early life"). An indented line is code or a quotation, not a heading."""
     if line[:1].isspace():
         return False
     line = line.strip()
@@ -71,5 +71,6 @@ def _reads_as_heading(line: str) -> bool:
         and len(line.split()) <= _HEADING_WORDS
         and (line[0].isupper() or line[0].isdigit())
         and line[-1].isalnum()
-        and any(c.isalpha() for c in line)
+        # Mostly words: a date line ("Apr. 02, 2020|Updated: 2020-04-01") or a figure is no title.
+        and sum(c.isalpha() for c in line) > sum(c.isdigit() for c in line)
     )
