@@ -33,6 +33,7 @@ from index.text import (
     is_identifier,
     is_specific,
     short_stem,
+    singular,
     stem,
 )
 
@@ -270,14 +271,7 @@ class _Words:
 
 def _is_plural(word: str) -> bool:
     """Whether ``word`` reads as a lower-case plural noun ("cameras", "countries"; not "is", "was" or "class")."""
-    return (
-        word.isalpha()
-        and word.islower()
-        and len(word) > 3
-        and word.endswith("s")
-        and not word.endswith(("ss", "us", "is"))
-        and word not in PHRASE_END
-    )
+    return word.isalpha() and word.islower() and singular(word) != word and word not in PHRASE_END
 
 
 def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
@@ -332,6 +326,7 @@ def shape_of(question: str) -> Shape:
     """
     numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
     terms = frozenset(word.lower() for word in TERM.findall(question))
+    asked = frozenset(short_stem(word) for word in terms)  # what a new name must not share a stem with
     if match := _HOW_MANY.search(question):
         return Shape("count", _heads(match.group(1)), numbers, question_terms=terms)
     if _HOW_MUCH.search(question):
@@ -352,11 +347,9 @@ def shape_of(question: str) -> Shape:
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
-        asked = frozenset(short_stem(word) for word in terms)
         agent = match.group(1) is None  # who, whom, whose
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
     if _WHERE_Q.search(question):
-        asked = frozenset(short_stem(word) for word in terms)
         return Shape("name", question_words=asked, question_terms=terms)
     return Shape("other")
 

@@ -289,7 +289,7 @@ PHRASE_END = frozenset(
 )
 # Counted nouns that any count can stand for: "how many people were trained" -> "15,000 employees" (five-letter stems).
 GENERIC_COUNTED = frozenset(stem(word) for word in "people persons times things items ones units total".split())
-# Nouns that make a "what/which ... <noun>" question one about a quantity: "What is the maximum size of a file?",
+# Nouns that make a "what ... <noun>" question one about a quantity: "What is the maximum size of a file?",
 # "What inode size does mkfs use?", "At what temperature does water freeze?". Each is measured in numbers; words
 # that may name a thing instead ("value", "period", "version") are left out.
 MEASURE_NOUNS = frozenset(

@@ -27,12 +27,12 @@ def read_plain(text: str, title: str) -> LoadedDocument:
     """``text`` as it is, with the sections of its headings; ``title``: the document's title (its first line)."""
     text = text.replace("\r\n", "\n")
     headings: list[tuple[int, int, str]] = []
-    for offset, lines in _blocks(text):
+    for index, (offset, lines) in enumerate(_blocks(text)):
         first = lines[0]
         if (marked := _MARKED.match(first)) and any(c.isalpha() for c in marked.group(2)):
             headings.append((offset, len(marked.group(1)), marked.group(2)))
         elif len(lines) == 1 and _reads_as_heading(first):
-            headings.append((offset, 1 if not headings and offset == _first_offset(text) else 2, first.strip()))
+            headings.append((offset, 1 if index == 0 else 2, first.strip()))  # the opening block is the title
     return LoadedDocument(text=text, title=title, sections=heading_sections(headings, len(text)))
 
 
@@ -53,11 +53,6 @@ def _blocks(text: str) -> list[tuple[int, list[str]]]:
     if current:
         blocks.append((start, current))
     return blocks
-
-
-def _first_offset(text: str) -> int:
-    """Where the first non-blank character is."""
-    return len(text) - len(text.lstrip())
 
 
 def _reads_as_heading(line: str) -> bool:
