@@ -143,7 +143,7 @@ class Corpus:
 def python_docs_subset(embedder: Embedder, min_chunks: int, dest: Path) -> tuple[int, int]:
     """Copy Python doc sources into ``dest`` until the index's node builder makes ``min_chunks`` of them; (files, bytes).
 
-    Chunks are counted on the copies, read as the sync will read them (outside a ``_sources`` folder: as plain text).
+    Chunks are counted on the copies, read as the sync will read them (``*.rst.txt``: as reStructuredText).
     """
     settings = settings_for(dest, dest)
     builder = NodeBuilder(embedder, settings.chunk_tokens, settings.chunk_overlap_sentences)

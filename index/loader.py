@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Must change whenever the text any file loads to changes (new rules, another extraction library,
 # a fixed bug), so that an index built by an older loader is re-chunked rather than mixing texts.
-LOADER_VERSION = "9"
+LOADER_VERSION = "10"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120
@@ -79,9 +79,10 @@ def is_supported(path: Path) -> bool:
 
 
 def is_restructured_text(path: Path) -> bool:
-    """Whether ``path`` is reStructuredText: ``.rst``, or a ``.txt`` copy of a source in a Sphinx ``_sources`` tree."""
-    suffix = path.suffix.lower()
-    return suffix == ".rst" or (suffix == ".txt" and "_sources" in path.parts)
+    """Whether ``path`` is reStructuredText: ``.rst``, a Sphinx source copy ``*.rst.txt`` wherever it was put,
+    or any ``.txt`` in a Sphinx ``_sources`` tree."""
+    name = path.name.lower()
+    return name.endswith((".rst", ".rst.txt")) or (name.endswith(".txt") and "_sources" in path.parts)
 
 
 def load(path: Path) -> LoadedDocument:

@@ -314,9 +314,10 @@ def test_restructured_text_is_reduced_to_what_the_built_page_shows(tmp_path: Pat
 def test_sphinx_sources_are_restructured_text_and_other_txt_is_plain(tmp_path: Path) -> None:
     source = "Title\n=====\n\nCall :func:`len`.\n"
     (tmp_path / "_sources").mkdir()
-    assert load(write(tmp_path / "_sources" / "f.rst.txt", source)).text == "Title\n\nCall len()."
+    assert load(write(tmp_path / "_sources" / "f.txt", source)).text == "Title\n\nCall len()."
+    assert load(write(tmp_path / "f.rst.txt", source)).text == "Title\n\nCall len()."  # a copied Sphinx source
     assert load(write(tmp_path / "plain.txt", source)).text == source
-    assert load(write(tmp_path / "f.rst.txt", source)).text == source  # outside _sources it is only text
+    assert load(write(tmp_path / "first.txt", source)).title == "Title"  # plain text keeps its words
     assert is_supported(Path("x.rst"))
 
 
