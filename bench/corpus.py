@@ -44,6 +44,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import CACHE, DATA, PYDOCS, SEEDS, read_jsonl
+from index.formats.rst import read_rst
+from index.loader import load
 
 # Bump when the cleaning rules change, so cached corpora and indexes are rebuilt.
 CORPUS_VERSION = "faq-v1"
@@ -60,13 +62,15 @@ class Question:
     """One evaluation question with its gold evidence.
 
     ``answers`` are gold answer strings (seeds); ``span`` is the gold section's [start, end)
-    character range in ``sources[0]`` (FAQ). Both empty means the question is unanswerable.
+    character range in the loader's text of ``sources[0]`` (FAQ), ``raw_span`` the same in the file's own
+    text. Both empty means the question is unanswerable.
     """
 
     question: str
     answers: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     span: tuple[int, int] | None = None
+    raw_span: tuple[int, int] | None = None  # FAQ: the same section in the file's bytes, for readers that keep the markup
     section: str = ""  # the FAQ heading, verbatim
     # Development set (bench/data/dev_qa.jsonl) only:
     id: str = ""
@@ -93,12 +97,16 @@ class Dataset:
         return [p for p in sorted(self.docs_dir.rglob("*")) if p.is_file() and not p.name.startswith(".")]
 
     def read(self, path: Path) -> str:
-        """A document's text as the index reads it: plain text here."""
-        return path.read_text("utf-8-sig").replace("\r\n", "\n")
+        """A document's text as the index reads it (the loader's text: the offsets of its passages refer to it)."""
+        return load(path).text
 
     def texts(self) -> dict[str, str]:
         """Every document's text by source name (path relative to ``docs_dir``)."""
         return {path.relative_to(self.docs_dir).as_posix(): self.read(path) for path in self.files()}
+
+    def raw_texts(self) -> dict[str, str]:
+        """Every document's own text (markup included), as a reader that does not parse it sees it."""
+        return {path.relative_to(self.docs_dir).as_posix(): path.read_text("utf-8-sig") for path in self.files()}
 
     def fingerprint(self) -> str:
         """A hash of every document's name and bytes: the key for cached indexes."""
@@ -222,6 +230,32 @@ def clean_faq(text: str) -> tuple[str, list[tuple[str, int, int]]]:
     return cleaned, sections
 
 
+def read_spans(source: str, spans: list[tuple[int, int]]) -> list[tuple[int, int] | None]:
+    """Where each [start, end) range of a reST ``source`` lies in the text the loader reads from it.
+
+    The loader reduces markup to its text, so a section body is located by its own reading: the
+    body alone read as reST, then its first and last blocks found in order in the whole reading
+    (None where they are not found).
+    """
+    whole = read_rst(source).text
+    found: list[tuple[int, int] | None] = []
+    position = 0
+    for start, end in spans:
+        blocks = [b.strip() for b in read_rst(source[start:end]).text.split("\n\n") if b.strip()]
+        if not blocks:
+            found.append(None)
+            continue
+        head, tail = blocks[0][:80], blocks[-1][-80:]
+        first = whole.find(head, position)
+        last = whole.find(tail, first)
+        if first < 0 or last < 0:
+            found.append(None)
+            continue
+        found.append((first, last + len(tail)))
+        position = first
+    return found
+
+
 def build_faq(*, subset: Iterable[str] | None = None) -> Dataset:
     """Write the cleaned documentation under ``bench/.cache`` and return the FAQ question set.
 
@@ -245,7 +279,14 @@ def build_faq(*, subset: Iterable[str] | None = None) -> Dataset:
         text = path.read_text("utf-8-sig").replace("\r\n", "\n")
         if relative.startswith("faq/"):
             text, sections = clean_faq(text)
-            questions += [Question(plain_question(t), sources=[relative], span=(s, e), section=t) for t, s, e in sections]
+            spans = read_spans(text, [(s, e) for _, s, e in sections])
+            questions += [
+                Question(plain_question(t), sources=[relative], span=span, raw_span=(s, e), section=t)
+                for (t, s, e), span in zip(sections, spans, strict=True)
+                if span is not None
+            ]
+            if missing := sum(span is None for span in spans):
+                notes.append(f"{relative}: {missing} FAQ section(s) not found in the loader's text, left out")
         cleaned[relative] = text
     digest = hashlib.sha256(CORPUS_VERSION.encode())
     for relative, text in cleaned.items():

@@ -197,6 +197,7 @@ class Hit:
     end: int | None = None
     chunk_id: str = ""
     scores: dict[str, float | None] = field(default_factory=dict)
+    raw: bool = False  # text and offsets are the file's own (the baseline reads files as they are)
 
 
 def as_hit(passage: Any) -> Hit:
@@ -209,11 +210,12 @@ class Judge:
 
     def __init__(self, dataset: Dataset) -> None:
         self.texts = dataset.texts()
+        self.raw_texts = dataset.raw_texts()
         self.unlocated = 0
 
     def span(self, hit: Hit) -> tuple[int, int] | None:
         """Where ``hit`` sits in its document: its own offsets when they check out, else found by text."""
-        document = self.texts.get(hit.source)
+        document = (self.raw_texts if hit.raw else self.texts).get(hit.source)
         if document is None:
             return None
         if hit.start is not None and hit.end is not None and document[hit.start : hit.end] == hit.text:
@@ -239,9 +241,10 @@ class Judge:
         if question.span is None:
             return contains_answer(question, hit.text)
         span = self.span(hit)
-        if span is None:
+        gold = question.raw_span if hit.raw else question.span
+        if span is None or gold is None:
             return False
-        start, end = question.span
+        start, end = gold
         overlap = min(end, span[1]) - max(start, span[0])
         return overlap >= min(_MIN_OVERLAP, (end - start) / 2, (span[1] - span[0]) / 2)
 
@@ -291,7 +294,15 @@ def configurations(retriever: Any, baseline: Any, docs_dir: Path) -> dict[str, S
             path = Path(str(node.metadata.get("file_path", ""))).resolve()
             source = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
             hits.append(
-                Hit(source, node.get_content(), node.start_char_idx, node.end_char_idx, node.node_id, {"score": found.score})
+                Hit(
+                    source,
+                    node.get_content(),
+                    node.start_char_idx,
+                    node.end_char_idx,
+                    node.node_id,
+                    {"score": found.score},
+                    raw=True,
+                )
             )
         return hits
 
