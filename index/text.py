@@ -164,19 +164,27 @@ MONEY = re.compile(
 
 # A run of capitalised words inside a question: not its first word nor a sentence's ("... up. Why does").
 _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
+# A word that starts with a letter and has a capital or a digit after a lower-case letter is a name wherever
+# it stands, the question's first word included: "exFAT", "macOS", "iPhone", "ext4", "arm64", "x86_64".
+_MARKED_NAME = re.compile(r"(?<![\w.-])[A-Za-z]*[a-z](?:[A-Z]|\d)\w*")
 # A capitalised ASCII word after a space, a bracket or a quote; three letters or more, since a two-letter
 # one there is as often "It", "We" or "An" as a name (kept as it was, not measured).
 _CAPITALISED = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
 
 
 def question_names(question: str) -> list[str]:
-    """The names inside ``question``: runs of capitalised words, not the first word of a sentence.
+    """The names inside ``question``: runs of capitalised words, not the first word of a sentence, and words
+    whose inner capital or digit marks them as names wherever they stand.
 
     Example:
         >>> question_names("How many experts did China send to Wang Yi? Why then?")
         ['China', 'Wang Yi']
+        >>> question_names("What is the largest file exFAT can hold on arm64?")
+        ['exFAT', 'arm64']
     """
-    return _PROPER.findall(question)
+    runs = _PROPER.findall(question)
+    marked = [word for word in _MARKED_NAME.findall(question) if not any(word in run.split() for run in runs)]
+    return runs + marked
 
 
 def claim_names(claim: str) -> list[str]:

@@ -62,6 +62,17 @@ def test_a_name_is_mentioned_by_the_passage_title_or_headings_too() -> None:
     assert under_title.sentences and under_heading.sentences and not elsewhere.sentences
 
 
+def test_a_name_marked_by_an_inner_capital_or_digit_must_be_mentioned() -> None:
+    # "exFAT" and "arm64" are names although lower-case first: a passage about FAT or amd64 does not answer them.
+    text = "For FAT filesystems, the maximum file size is (2^32 - 1) bytes = (4GiB - 1 byte)."
+    fat = answerer(min_score=-100).answer("What is the maximum file size on FAT?", [passage(text, 7.0)])
+    exfat = answerer(min_score=-100).answer("What is the maximum file size on exFAT?", [passage(text, 7.0)])
+    assert fat.sentences and not exfat.sentences and not exfat.considered
+    kernel = "The arm64 port uses the same kernel flavour as amd64."
+    assert answerer(min_score=-100).answer("Which kernel flavour does arm64 use?", [passage(kernel, 7.0)]).sentences
+    assert not answerer(min_score=-100).answer("Which kernel flavour does armhf64 use?", [passage(kernel, 7.0)]).sentences
+
+
 def test_a_plural_name_is_mentioned_by_its_singular() -> None:
     text = "It is unreasonable to distribute 18 DVD-ROMs of free packages."
     extract = answerer(min_score=-100).answer("How many DVDs would the free packages fill?", [passage(text, 7.0)])

@@ -203,6 +203,10 @@ def test_question_names_are_runs_of_capitals_past_a_sentences_first_word() -> No
     assert question_names("What did Wang Yi tell the WHO? Why did China agree?") == ["Wang Yi", "WHO", "China"]
     assert question_names("Where is Zürich") == ["Zürich"]
     assert question_names("Kyrgyzstan") == []
+    # A capital or a digit after a lower-case letter marks a name anywhere, the first word included.
+    assert question_names("exFAT or ext4: which does macOS read?") == ["exFAT", "ext4", "macOS"]
+    assert question_names("Is x86_64 the same as amd64 in Debian?") == ["Debian", "x86_64", "amd64"]
+    assert question_names("What did the 2nd edition and e.g. the 1990s bring?") == []
 
 
 def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
