@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
 from index.sentences import split_sentences
-from index.text import WORD, query_terms, question_names, singular
+from index.text import WORD, numbered_names, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 
@@ -171,6 +172,9 @@ class ExtractiveAnswerer:
         if not _mentions(" ".join(map(_context, passages)), names):
             # A question about a name no relevant passage mentions is not answered by them.
             return []
+        if versions := numbered_names(question):
+            # Nor is a question about one version of a name ("Debian 12") by passages about the name alone.
+            passages = [p for p in passages if _states_numbers(_context(p), versions)]
         shape = shape_of(question)
         passages = passages[: self.max_passages]
         if shape.wants_number:
@@ -251,6 +255,11 @@ def _mentions(text: str, names: list[str]) -> bool:
     says "DVD-ROMs" (plurals fold)."""
     words = {singular(word) for word in WORD.findall(text)}
     return all(any(singular(word) in words for word in WORD.findall(name)) for name in names)
+
+
+def _states_numbers(text: str, numbers: list[str]) -> bool:
+    """Every number stands in ``text`` whole or as the start of a longer one ("12" in "Debian 12.4", not in "112")."""
+    return all(re.search(rf"(?<![\w.]){re.escape(number)}(?!\w)", text) for number in numbers)
 
 
 def _bare(text: str) -> str:

@@ -47,6 +47,7 @@ __all__ = [
     "content_words",
     "is_identifier",
     "is_specific",
+    "numbered_names",
     "query_terms",
     "question_names",
     "short_stem",
@@ -167,6 +168,8 @@ _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 # A word that starts with a letter and has a capital or a digit after a lower-case letter is a name wherever
 # it stands, the question's first word included: "exFAT", "macOS", "iPhone", "ext4", "arm64", "x86_64".
 _MARKED_NAME = re.compile(r"(?<![\w.-])[A-Za-z]*[a-z](?:[A-Z]|\d)\w*")
+# A capitalised word and the number right after it: a name's version ("Debian 12", "Python 3.11").
+_NUMBERED_NAME = re.compile(r"(?<![\w.-])([A-Z][\w+-]*)\s+(\d+(?:\.\d+)*)(?!\w|\.\d)")
 # A capitalised ASCII word after a space, a bracket or a quote; three letters or more, since a two-letter
 # one there is as often "It", "We" or "An" as a name (kept as it was, not measured).
 _CAPITALISED = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
@@ -185,6 +188,23 @@ def question_names(question: str) -> list[str]:
     runs = _PROPER.findall(question)
     marked = [word for word in _MARKED_NAME.findall(question) if not any(word in run.split() for run in runs)]
     return runs + marked
+
+
+def numbered_names(question: str) -> list[str]:
+    """The version numbers a question gives its names: "Debian 12", "Python 3.11", "GRUB 2", "RFC 7159".
+
+    A passage about another version answers nothing about this one ("Debian Bullseye includes GNOME 3.38" is no
+    answer for Debian 12). A month's day or year ("April 2021") is a date, not a version, and is left out.
+
+    Example:
+        >>> numbered_names("Which GNOME does Debian 12 ship, and did Python 3.11 change in March 2023?")
+        ['12', '3.11']
+    """
+    return [
+        number
+        for name, number in _NUMBERED_NAME.findall(question)
+        if not re.fullmatch(_MONTH, name, re.I) and not YEAR.fullmatch(number)
+    ]
 
 
 def claim_names(claim: str) -> list[str]:

@@ -73,6 +73,14 @@ def test_a_name_marked_by_an_inner_capital_or_digit_must_be_mentioned() -> None:
     assert not answerer(min_score=-100).answer("Which kernel flavour does armhf64 use?", [passage(kernel, 7.0)]).sentences
 
 
+def test_a_question_about_one_version_is_not_answered_from_another() -> None:
+    text = "Debian Bullseye includes GNOME version 3.38, which can be installed with apt install gnome."
+    other = answerer(min_score=-100).answer("Which GNOME version does Debian 12 ship?", [passage(text, 7.0)])
+    assert not other.sentences and not other.considered
+    titled = passage(text, 7.0, title="Debian 11 Bullseye")  # the version may be named by the title only
+    assert answerer(min_score=-100).answer("Which GNOME version does Debian 11 ship?", [titled]).sentences
+
+
 def test_a_plural_name_is_mentioned_by_its_singular() -> None:
     text = "It is unreasonable to distribute 18 DVD-ROMs of free packages."
     extract = answerer(min_score=-100).answer("How many DVDs would the free packages fill?", [passage(text, 7.0)])

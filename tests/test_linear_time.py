@@ -26,7 +26,7 @@ from index.chunker import chunk_text
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
-from index.text import stem
+from index.text import numbered_names, question_names, stem
 
 MB = 1_000_000
 LIMIT_S = 60
@@ -103,6 +103,7 @@ def test_chunks_cover_the_text_in_order_within_the_limit(
 )
 def test_shapes_read_any_text(question: str, sentence: str, lead: str) -> None:
     shape = shape_of(lead + question)
+    assert all(name in question for name in question_names(lead + question) + numbered_names(lead + question))
     assert isinstance(shape.states(sentence), bool)
     if lead == "How many ":
         assert shape.kind == "count"
@@ -228,6 +229,7 @@ def test_shapes_of_1_mb(name: str) -> None:
     text = INPUTS[name]
     leads = ["How many items ", "How much money ", "When did ", "How long ", "Which items "]
     finishes(lambda: [shape_of(lead + text).states(text) for lead in leads])
+    finishes(lambda: (question_names(text), numbered_names(text)))
 
 
 @pytest.mark.parametrize("name", INPUTS)

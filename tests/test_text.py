@@ -28,6 +28,7 @@ from index.text import (
     content_words,
     is_identifier,
     is_specific,
+    numbered_names,
     query_terms,
     question_names,
     short_stem,
@@ -207,6 +208,13 @@ def test_question_names_are_runs_of_capitals_past_a_sentences_first_word() -> No
     assert question_names("exFAT or ext4: which does macOS read?") == ["exFAT", "ext4", "macOS"]
     assert question_names("Is x86_64 the same as amd64 in Debian?") == ["Debian", "x86_64", "amd64"]
     assert question_names("What did the 2nd edition and e.g. the 1990s bring?") == []
+
+
+def test_numbered_names_are_versions_not_dates() -> None:
+    assert numbered_names("Which GNOME does Debian 12 ship? Who wrote PEP 8?") == ["12", "8"]
+    assert numbered_names("What changed in Python 3.11.2 or Ubuntu 22.04?") == ["3.11.2", "22.04"]
+    assert numbered_names("How many were counted in April 2021, or on May 4?") == []  # dates
+    assert numbered_names("Did Windows 2000 ship 3 games?") == []  # a year-like number; a number after a lower-case word
 
 
 def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
