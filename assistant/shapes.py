@@ -12,8 +12,10 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Literal
 
+from index.synonyms import lemma, synonyms
 from index.text import (
     DATE,
     DIMENSIONS,
@@ -71,6 +73,9 @@ _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
 _NEAR = 6  # words between a number and the thing it counts
+# A number that begins a compound: "a 40-floor hotel", "a 300-metre tower", "the 12-year-old" (not "COVID-19",
+# "2020-04-29" or "x86-64"). ``NUMBER`` leaves it out, as a claim's figures must stand alone.
+_COMPOUND_NUMBER = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?=-[^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class Shape:
     code_only: bool = False  # only an identifier answers (see ``loosened``)
     agent: bool = False  # "who ...": only someone's name answers (see ``_names_agent``)
     dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
+    kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -158,7 +164,7 @@ class Shape:
     def _quantities(self, sentence: str) -> Iterator[re.Match[str]]:
         """The numbers of ``sentence`` that are not part of a date or a label and not ones the question states."""
         dates: list[tuple[int, int]] | None = None
-        for match in NUMBER.finditer(sentence):
+        for match in chain(NUMBER.finditer(sentence), _COMPOUND_NUMBER.finditer(sentence)):
             if match.group().lower() in self.question_numbers or self._labels(sentence, match.start()):
                 continue
             # The dates are found once per sentence, not once per number: many numbers made it n squared.
@@ -211,8 +217,9 @@ class Shape:
         return False
 
     def _is_counted(self, word: str) -> bool:
-        """Whether ``word`` (or a part of a compound: "18 DVD-ROMs" counts DVDs) is the counted thing."""
-        return any(stem(part) in self.counted for part in word.split("-"))
+        """Whether ``word`` (or a part of a compound: "18 DVD-ROMs" counts DVDs) is the counted thing or a synonym
+        of it ("a 40-floor hotel" counts storeys)."""
+        return any(stem(part) in self.counted or lemma(part) in self.kin for part in word.split("-"))
 
     def _counts_other(self, after: list[str]) -> bool:
         """Whether the words after a number say it counts something else: "Each satellite carried four cameras"
@@ -328,7 +335,12 @@ def shape_of(question: str) -> Shape:
     terms = frozenset(word.lower() for word in TERM.findall(question))
     asked = frozenset(short_stem(word) for word in terms)  # what a new name must not share a stem with
     if match := _HOW_MANY.search(question):
-        return Shape("count", _heads(match.group(1)), numbers, question_terms=terms)
+        heads = _heads(match.group(1))
+        counted = frozenset(stem(word) for word in heads)
+        if counted & GENERIC_COUNTED:
+            return Shape("count", question_numbers=numbers, question_terms=terms)  # any count answers
+        kin = frozenset(other for word in heads for other in synonyms(word))
+        return Shape("count", counted, numbers, question_terms=terms, kin=kin)
     if _HOW_MUCH.search(question):
         return Shape("money" if MONEY_WORDS.search(question) else "number", question_numbers=numbers, question_terms=terms)
     if _YEAR_Q.search(question):
@@ -369,10 +381,10 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     return frozenset(short_stem(word) for word in words), plural
 
 
-def _heads(phrase: str) -> frozenset[str]:
+def _heads(phrase: str) -> list[str]:
     """The nouns a "how many" phrase counts: its last word, and each word before "and"/"or".
 
-    "Kyrgyz hospital and clinic employees were trained" -> {"hospi", "emplo"}.
+    "Kyrgyz hospital and clinic employees were trained" -> ["employees", "hospital"].
     """
     words: list[str] = []
     for word in LATIN_WORD.findall(phrase):
@@ -381,7 +393,6 @@ def _heads(phrase: str) -> frozenset[str]:
         if word.lower() in PHRASE_END or word.lower() in _DIMENSION_OF or (words and word.lower().endswith("ed")):
             break
         words.append(word)
-    heads = {words[-1]} if words else set()
-    heads.update(words[i - 1] for i, word in enumerate(words) if word.lower() in ("and", "or") and i > 0)
-    stems = {stem(word) for word in heads}
-    return frozenset() if stems & GENERIC_COUNTED else frozenset(stems)
+    heads = [words[-1]] if words else []
+    heads += [words[i - 1] for i, word in enumerate(words) if word.lower() in ("and", "or") and i > 0]
+    return heads

@@ -7,7 +7,9 @@ import doctest
 import pytest
 
 import assistant.shapes
+import index.synonyms
 from assistant.shapes import shape_of
+from index.synonyms import lemma, synonyms
 
 
 @pytest.mark.parametrize(
@@ -171,6 +173,31 @@ def test_a_count_meets_its_noun_in_the_singular_and_in_compounds() -> None:
     shape = shape_of("How many DVDs would the archive fill?")
     assert shape.states("It would take 18 DVD-ROMs to hold it all.")
     assert not shape.states("It would take 18 hours to copy it all.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "counts"),
+    [
+        ("How many storeys does the hotel have?", "It is a 40-floor hotel in the city centre.", True),  # a synonym
+        ("How many storeys does the hotel have?", "The hotel has 40 floors and a roof garden.", True),
+        ("How many floors does the tower have?", "It is a 40-storey tower.", True),  # either way round
+        ("To how many countries were doses sent?", "Doses went to 40 nations.", True),
+        ("How tall is the tower?", "It is a 300-metre tower.", True),  # a number that begins a compound
+        ("How many storeys does the hotel have?", "The 5-star hotel opened its doors to 300 guests.", False),
+        ("How many satellites were launched?", "Each satellite carried four cameras.", False),
+        ("How many cases were recorded?", "COVID-19 spread from 2020-04-29 on.", False),  # names and dates
+    ],
+)
+def test_a_count_meets_its_nouns_synonyms_and_number_compounds(question: str, sentence: str, counts: bool) -> None:
+    assert shape_of(question).states(sentence) is counts
+
+
+def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
+    assert {"floor", "story"} <= synonyms("storeys") and "storey" in synonyms("floor")
+    assert "nation" in synonyms("countries") and lemma("countries") == "country" and lemma("boxes") == "box"
+    assert synonyms("Aachen") == frozenset() and synonyms("") == frozenset()  # names and nothing have none
+    results = doctest.testmod(index.synonyms)
+    assert results.attempted >= 1 and results.failed == 0
 
 
 @pytest.mark.parametrize(
