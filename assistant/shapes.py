@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Literal
 
-from index.synonyms import lemma, synonyms
+from index.lexicon import is_irregular_plural, lemma, synonyms
 from index.text import (
     DATE,
     DIMENSIONS,
@@ -277,8 +277,11 @@ class _Words:
 
 
 def _is_plural(word: str) -> bool:
-    """Whether ``word`` reads as a lower-case plural noun ("cameras", "countries"; not "is", "was" or "class")."""
-    return word.isalpha() and word.islower() and singular(word) != word and word not in PHRASE_END
+    """Whether ``word`` reads as a lower-case plural noun ("cameras", "countries", "children"; not "is", "was" or
+    "class")."""
+    if not (word.isalpha() and word.islower()) or word in PHRASE_END:
+        return False
+    return singular(word) != word or is_irregular_plural(word)
 
 
 def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
@@ -387,12 +390,19 @@ def _heads(phrase: str) -> list[str]:
     "Kyrgyz hospital and clinic employees were trained" -> ["employees", "hospital"].
     """
     words: list[str] = []
-    for word in LATIN_WORD.findall(phrase):
+    phrase_words = LATIN_WORD.findall(phrase)
+    for i, word in enumerate(phrase_words):
         # The phrase ends at a preposition or auxiliary, at a past-tense verb ("workers | died"), or at the
         # dimension a count measures ("how many bits | wide").
         if word.lower() in PHRASE_END or word.lower() in _DIMENSION_OF or (words and word.lower().endswith("ed")):
             break
         words.append(word)
+        # "How many" counts a plural, and its noun phrase ends there unless another follows ("countries and
+        # regions"): "people | took part", "countries | got vaccines", "students | attend" (verbs that neither
+        # end in "-ed" nor follow an auxiliary).
+        coordinated = i + 1 < len(phrase_words) and phrase_words[i + 1].lower() in ("and", "or")
+        if _is_plural(word) and not coordinated:
+            break
     heads = [words[-1]] if words else []
     heads += [words[i - 1] for i, word in enumerate(words) if word.lower() in ("and", "or") and i > 0]
     return heads

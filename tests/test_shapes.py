@@ -7,9 +7,9 @@ import doctest
 import pytest
 
 import assistant.shapes
-import index.synonyms
+import index.lexicon
 from assistant.shapes import shape_of
-from index.synonyms import lemma, synonyms
+from index.lexicon import is_irregular_plural, lemma, synonyms
 
 
 @pytest.mark.parametrize(
@@ -192,11 +192,29 @@ def test_a_count_meets_its_nouns_synonyms_and_number_compounds(question: str, se
     assert shape_of(question).states(sentence) is counts
 
 
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("How many people took part in the march?", set()),  # people: any count ("2,000 marchers")
+        ("How many people live in the city?", set()),
+        ("How many countries got vaccines?", {"count"}),  # not the vaccines: a verb with no "-ed" ends the phrase
+        ("How many soldiers fell in the battle?", {"soldi"}),
+        ("How many students attend the school?", {"stude"}),
+        ("How many children does he have?", {"child"}),  # an irregular plural
+        ("How many masks and ventilators were sent?", {"mask", "venti"}),  # a plural and another
+        ("How many time zones are there?", {"zone"}),  # "time" is no plural
+    ],
+)
+def test_a_count_counts_the_first_plural_after_how_many(question: str, counted: set[str]) -> None:
+    assert shape_of(question).counted == counted
+
+
 def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
     assert {"floor", "story"} <= synonyms("storeys") and "storey" in synonyms("floor")
     assert "nation" in synonyms("countries") and lemma("countries") == "country" and lemma("boxes") == "box"
     assert synonyms("Aachen") == frozenset() and synonyms("") == frozenset()  # names and nothing have none
-    results = doctest.testmod(index.synonyms)
+    assert is_irregular_plural("children") and is_irregular_plural("People") and not is_irregular_plural("child")
+    results = doctest.testmod(index.lexicon)
     assert results.attempted >= 1 and results.failed == 0
 
 
