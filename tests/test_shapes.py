@@ -214,6 +214,7 @@ def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
     assert "nation" in synonyms("countries") and lemma("countries") == "country" and lemma("boxes") == "box"
     assert synonyms("Aachen") == frozenset() and synonyms("") == frozenset()  # names and nothing have none
     assert is_irregular_plural("children") and is_irregular_plural("People") and not is_irregular_plural("child")
+    assert lemma("children") == "child" and "kid" in synonyms("children")  # an irregular plural finds its noun
     results = doctest.testmod(index.lexicon)
     assert results.attempted >= 1 and results.failed == 0
 
