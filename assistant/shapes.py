@@ -31,12 +31,14 @@ from index.text import (
     NUMBER_SCALES,
     PHRASE_END,
     TERM,
+    VERSION_WORDS,
     YEAR,
     is_identifier,
     is_specific,
     short_stem,
     singular,
     stem,
+    versions,
 )
 
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
@@ -66,6 +68,7 @@ _MEASURE_Q = re.compile(
 # The word right before a position, one space between: "version| 3.10".
 _WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
 _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
+_VERSION_STEMS = frozenset(short_stem(word) for word in VERSION_WORDS)
 # "Where ..." wants a place or a path: a name the question lacks ("born in Lyon", "kept in ~/.aptitude/config").
 _WHERE_Q = re.compile(_LEAD + r"where\b", re.I)
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
@@ -142,6 +145,11 @@ class Shape:
             return any(_names_agent(sentence, matches, i) for i in new)
         if not self.counted:
             return bool(new)
+        if self.counted & _VERSION_STEMS and any(
+            name.lower() in self.question_terms and number not in self.question_terms
+            for name, number in versions(sentence)
+        ):
+            return True  # "Which Debian release ...?" -> "... after Debian 12": the question's name, another version
         mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
         if mentions and self.plural and _LIST.search(sentence):
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"

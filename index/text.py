@@ -40,6 +40,7 @@ __all__ = [
     "TERM",
     "TRAILING",
     "UNSPACED",
+    "VERSION_WORDS",
     "WORD",
     "YEAR",
     "claim_names",
@@ -53,6 +54,7 @@ __all__ = [
     "short_stem",
     "singular",
     "stem",
+    "versions",
 ]
 
 # --------------------------------------------------------------------------- tokens
@@ -200,9 +202,19 @@ def numbered_names(question: str) -> list[str]:
         >>> numbered_names("Which GNOME does Debian 12 ship, and did Python 3.11 change in March 2023?")
         ['12', '3.11']
     """
+    return [number for _, number in versions(question)]
+
+
+def versions(text: str) -> list[tuple[str, str]]:
+    """The names in ``text`` that a version number follows, with it: "Debian 12" -> ("Debian", "12").
+
+    Example:
+        >>> versions("It runs on Debian 11 since March 2023 and needs Python 3.8.")
+        [('Debian', '11'), ('Python', '3.8')]
+    """
     return [
-        number
-        for name, number in _NUMBERED_NAME.findall(question)
+        (name, number)
+        for name, number in _NUMBERED_NAME.findall(text)
         if not re.fullmatch(_MONTH, name, re.I) and not YEAR.fullmatch(number)
     ]
 
@@ -336,6 +348,9 @@ DIMENSIONS = {
 # Words before a number that make it a label, not a quantity: "version 3.10", "section 8.1.3", "chapter 3".
 # (A capitalised word does too: "Python 3.11", "Debian 12", "RFC 7159".)
 LABEL_WORDS = frozenset("version release section chapter figure table page step item part issue".split())
+# What a "which ..." question asks for when it wants one of a name's versions: "Which Debian release ..." is
+# answered by "Debian 12", a name of the question with a number after it, whether or not "release" is said.
+VERSION_WORDS = frozenset("version versions release releases".split())
 # Words between a number and the noun it counts that are part of the number: "10 million doses".
 NUMBER_SCALES = frozenset("hundred hundreds thousand thousands million millions billion billions more".split())
 # Words that lean on an earlier turn for their meaning.

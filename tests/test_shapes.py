@@ -209,6 +209,20 @@ def test_a_count_counts_the_first_plural_after_how_many(question: str, counted: 
     assert shape_of(question).counted == counted
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        ("Which Debian version do the servers run?", "The council runs its servers on Debian 11.", True),
+        ("Since which Debian release is no MTA needed?", "A workstation needs no MTA after Debian 12.", True),
+        ("Which Debian version do the servers run?", "The council runs its servers on Debian.", False),  # no version
+        ("Which Debian 11 version do the servers run?", "The servers run Debian 11.", False),  # the question's own
+        ("Which vaccine did the council buy?", "The council runs Debian 11.", False),  # no version asked for
+    ],
+)
+def test_a_which_version_question_is_answered_by_its_name_with_a_number(question: str, sentence: str, answers: bool) -> None:
+    assert shape_of(question).states(sentence) is answers
+
+
 def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
     assert {"floor", "story"} <= synonyms("storeys") and "storey" in synonyms("floor")
     assert "nation" in synonyms("countries") and lemma("countries") == "country" and lemma("boxes") == "box"
