@@ -146,8 +146,7 @@ class Shape:
         if not self.counted:
             return bool(new)
         if self.counted & _VERSION_STEMS and any(
-            name.lower() in self.question_terms and number not in self.question_terms
-            for name, number in versions(sentence)
+            name.lower() in self.question_terms and number not in self.question_terms for name, number in versions(sentence)
         ):
             return True  # "Which Debian release ...?" -> "... after Debian 12": the question's name, another version
         mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
