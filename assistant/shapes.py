@@ -226,7 +226,7 @@ class Shape:
     def _is_counted(self, word: str) -> bool:
         """Whether ``word`` (or a part of a compound: "18 DVD-ROMs" counts DVDs) is the counted thing or a synonym
         of it ("a 40-floor hotel" counts storeys)."""
-        return any(stem(part) in self.counted or lemma(part) in self.kin for part in word.split("-"))
+        return any(stem(part) in self.counted or (self.kin and lemma(part) in self.kin) for part in word.split("-"))
 
     def _counts_other(self, after: list[str]) -> bool:
         """Whether the words after a number say it counts something else: "Each satellite carried four cameras"

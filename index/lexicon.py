@@ -54,8 +54,8 @@ def lemma(word: str) -> str:
     table = _table()
     if word in table:
         return word
-    if word in _plurals():
-        return _plurals()[word]
+    if (noun := _plurals().get(word)) is not None:
+        return noun
     for ending, replacement in (("ies", "y"), ("es", ""), ("s", "")):
         if word.endswith(ending) and (singular := word[: -len(ending)] + replacement) in table:
             return singular
