@@ -382,13 +382,40 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"}.
     """
     words: list[str] = []
-    for word in LATIN_WORD.findall(phrase):
+    tokens = phrase.split()
+    for i, token in enumerate(tokens):
+        word = _bare_word(token)
         if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
             break
-        if word.islower():
+        if words and _is_verb(word, tokens[i + 1] if i + 1 < len(tokens) else ""):
+            break  # "Which package | provides the DHCP server?": the verb ends the phrase
+        if word.islower() and word.isalpha():
             words.append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
     return frozenset(short_stem(word) for word in words), plural
+
+
+# Words that begin a noun phrase: after one, the word before was a verb ("provides | the DHCP server").
+_DETERMINERS = frozenset("the a an this that these those its their his her my your our each every all any no some".split())
+
+
+def _bare_word(token: str) -> str:
+    """A token of a question without the punctuation around it ("server?" -> "server")."""
+    return token.strip(".,;:!?()[]\"'“”‘’")
+
+
+def _is_verb(word: str, following: str) -> bool:
+    """Whether ``word``, after the first word of a "which X" phrase, is its verb ("provides", "ship", "made")
+    rather than a noun of X ("types", "packages").
+
+    A noun of the phrase is followed by another noun or by its verb ("Which file system types | does mount
+    support?"); a verb by its object, which starts with a determiner, a name, a number, a path or an option
+    ("provides | the DHCP server", "contains | /etc/motd", "ship | GNOME 43", "made | GRUB 2 the default").
+    """
+    if not (word.islower() and word.isalpha()):
+        return False
+    nxt = _bare_word(following)
+    return bool(nxt) and (nxt.lower() in _DETERMINERS or not nxt.islower() or not nxt.isalpha())
 
 
 def _heads(phrase: str) -> list[str]:

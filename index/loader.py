@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Must change whenever the text any file loads to changes (new rules, another extraction library,
 # a fixed bug), so that an index built by an older loader is re-chunked rather than mixing texts.
-LOADER_VERSION = "10"
+LOADER_VERSION = "11"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120

@@ -168,6 +168,13 @@ def test_every_handbook_page_loses_its_navigation() -> None:
         assert not {"Prev", "Next", "Up", "Home", "Download the ebook"} & set(blocks(doc)), path.name
 
 
+def test_the_handbooks_package_names_are_code_words() -> None:
+    # Publican writes a package name as <span class="pkg">, not as <code>: the answerer reads it as a name.
+    doc = loaded(HANDBOOK / "sect.dhcp.html")
+    assert "The matching Debian package is isc-dhcp-server." in doc.text
+    assert "isc-dhcp-server" in doc.code and "bind" in doc.code
+
+
 def test_sphinx_furniture_is_dropped() -> None:
     doc = loaded(PYDOCS / "library/os.html")
     for furniture in ("Previous topic", "Next topic", "This Page", "Show Source", "Quick search", "¶", "Please donate"):

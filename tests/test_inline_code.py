@@ -45,6 +45,10 @@ def test_each_reader_keeps_the_texts_of_inline_code_in_order() -> None:
     # A table of packages marks its names too.
     table = "<table><tr><th>package</th><th>tool</th></tr><tr><td><code>moreutils</code></td><td>sponge</td></tr></table>"
     assert read_html(table).code == ["moreutils"]
+    # DocBook writes some of its code marks as spans named after the DocBook element: Publican's package names.
+    publican = '<p>The matching Debian package is <span class="pkg pkg">isc-dhcp-server</span>, see <span class="emphasis">'
+    publican += 'this</span> and <span class="refentrytitle">dhcpd.conf</span>(5).</p>'
+    assert read_html(publican).code == ["isc-dhcp-server", "dhcpd.conf"]
     # Code blocks are blocks of their own, not inline names.
     assert read_html("<pre>apt install sponge</pre><p>Done.</p>").code == []
     markdown = read_markdown("# Tools\n\nInstall `moreutils` for `sponge`.\n\n| package | tool |\n|---|---|\n| `x` | y |\n")
@@ -80,6 +84,12 @@ def test_each_chunk_stores_the_code_words_it_holds(tmp_path: Path, embedder) -> 
     [
         ("Which command cancels an at job?", CANCEL, {"atrm", "task-number"}),
         ("Which package ships the sponge utility?", "The sponge utility comes with moreutils.", {"moreutils", "sponge"}),
+        # "provides" is the question's verb, not a plural of what it asks for: a package name answers.
+        (
+            "Which Debian package provides the DHCP server?",
+            "The matching Debian package is isc-dhcp-server.",
+            {"isc-dhcp-server", "bind"},
+        ),
     ],
 )
 def test_a_word_marked_as_code_names_an_answer(question: str, sentence: str, code: set[str]) -> None:

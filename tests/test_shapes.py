@@ -210,6 +210,25 @@ def test_a_count_counts_the_first_plural_after_how_many(question: str, counted: 
 
 
 @pytest.mark.parametrize(
+    ("question", "asked", "plural"),
+    [
+        # The verb ends a "which X" phrase: it is followed by its object (a determiner, a name, a path).
+        ("Which Debian package provides the DHCP server?", {"pack"}, False),
+        ("Which package ships /usr/bin/sponge?", {"pack"}, False),
+        ("Which packages provide a DHCP client?", {"pack"}, True),
+        ("Which Debian releases ship GNOME 43?", {"rele"}, True),
+        ("Which railway connects China and Europe?", {"rail"}, False),
+        # A plural noun is followed by its verb, and stays what is asked for.
+        ("Which options does ls take?", {"opti"}, True),
+        ("Which vice premier spoke at the event?", {"vice", "prem", "spok"}, False),
+    ],
+)
+def test_a_which_phrase_ends_at_its_verb(question: str, asked: set[str], plural: bool) -> None:
+    shape = shape_of(question)
+    assert (shape.counted, shape.plural) == (asked, plural)
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "answers"),
     [
         ("Which Debian version do the servers run?", "The council runs its servers on Debian 11.", True),

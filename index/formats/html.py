@@ -30,6 +30,11 @@ _BOX_LEVEL = 7
 _VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
 # Inline elements whose text is code: a command, a file, an option, a key, a variable.
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
+# The same marks as DocBook's HTML writes some of them, a ``span`` with the DocBook element's name as its class:
+# <span class="pkg">isc-dhcp-server</span> (Publican's package names), a man page's name, a key.
+_CODE_CLASSES = frozenset(
+    "pkg package command filename option literal envar varname systemitem refentrytitle keycap userinput".split()
+)
 # Never visible as text; removed (keeping what follows them) before anything is read.
 _INVISIBLE = tuple(
     """script style noscript template head svg canvas iframe object embed select button input textarea datalist
@@ -172,7 +177,7 @@ class _Walker:
                     walker.skip_subtree()
                 elif tag == "br":
                     self.inline.append(_BREAK)
-                elif tag in _CODE and (code := collapse(element.text_content())):
+                elif _is_code(element) and (code := collapse(element.text_content())):
                     self.code.append(code)
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
@@ -217,9 +222,20 @@ def _box_of(element: html.HtmlElement) -> html.HtmlElement | None:
     return None
 
 
+def _is_code(element: html.HtmlElement) -> bool:
+    """Whether ``element`` marks its text as code: a code tag (``_CODE``), or a span of a code class (``_CODE_CLASSES``)."""
+    tag = element.tag
+    return tag in _CODE or (tag == "span" and not _CODE_CLASSES.isdisjoint(element.get("class", "").split()))
+
+
 def _code_in(*elements: html.HtmlElement) -> list[str]:
     """The texts of the inline code elements inside ``elements``, for a block read whole (a table row, a field)."""
-    return [code for element in elements for inner in element.iter(*_CODE) if (code := collapse(inner.text_content()))]
+    return [
+        code
+        for element in elements
+        for inner in element.iter(*_CODE, "span")
+        if _is_code(inner) and (code := collapse(inner.text_content()))
+    ]
 
 
 def _field_value(term: html.HtmlElement) -> html.HtmlElement | None:
