@@ -19,6 +19,8 @@ from index.sentences import split_sentences
 from index.text import WORD, numbered_names, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
+# What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
+_PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
 
 
 @dataclass
@@ -268,8 +270,9 @@ def _bare(text: str) -> str:
 
 
 def _context(passage: Passage) -> str:
-    """The passage with what it sits under: its document's title and its headings ("Debian Reference > ...").
+    """The passage with what it sits under: its document's folder and file name, title and headings.
 
-    A passage need not repeat its subject: a section of a Debian manual is about Debian, said or not.
+    A passage need not repeat its subject: a section of a Debian manual is about Debian, said or not, and
+    a page titled "Chapter 12. Programming" in a folder "debian-reference" is a page of a Debian manual.
     """
-    return " ".join((passage.title, passage.section, passage.text))
+    return " ".join((_PATH_SEPARATORS.sub(" ", passage.source), passage.title, passage.section, passage.text))

@@ -12,8 +12,8 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.retrieval import Passage
 
 
-def passage(text: str, score: float, section: str = "", title: str = "Doc") -> Passage:
-    return Passage("doc@0#0", "doc.txt", title, text, None, 0, len(text), section, score=score, scores={"rerank": score})
+def passage(text: str, score: float, section: str = "", title: str = "Doc", source: str = "doc.txt") -> Passage:
+    return Passage(f"{source}@0#0", source, title, text, None, 0, len(text), section, score=score, scores={"rerank": score})
 
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
@@ -60,6 +60,16 @@ def test_a_name_is_mentioned_by_the_passage_title_or_headings_too() -> None:
     under_heading = answerer(min_score=-100).answer(question, [passage(text, 7.0, section="Lakes > Baikal")])
     elsewhere = answerer(min_score=-100).answer(question, [passage(text, 7.0, title="Ladoga")])
     assert under_title.sentences and under_heading.sentences and not elsewhere.sentences
+
+
+def test_a_name_is_mentioned_by_the_documents_folder_or_file_name_too() -> None:
+    # A chapter titled "Programming" in the folder of the Debian Reference is a page of a Debian manual.
+    text = 'The default non-interactive POSIX shell "/bin/sh" is a symlink pointing to /usr/bin/dash.'
+    question = "The default non-interactive /bin/sh on Debian is a symlink to which shell?"
+    chapter = passage(text, 7.0, title="Chapter 12. Programming", source="debian-reference/ch12.en.html")
+    assert answerer(min_score=-100).answer(question, [chapter]).sentences
+    elsewhere = passage(text, 7.0, title="Chapter 12. Programming", source="manuals/ch12.en.html")
+    assert not answerer(min_score=-100).answer(question, [elsewhere]).sentences
 
 
 def test_a_name_marked_by_an_inner_capital_or_digit_must_be_mentioned() -> None:
