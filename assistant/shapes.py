@@ -382,14 +382,14 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"}.
     """
     words: list[str] = []
-    tokens = phrase.split()
-    for i, token in enumerate(tokens):
-        word = _bare_word(token)
+    for match in LATIN_WORD.finditer(phrase):
+        word = match.group()
         if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
             break
-        if words and _is_verb(word, tokens[i + 1] if i + 1 < len(tokens) else ""):
+        following = phrase[match.end() :].split(None, 1)
+        if words and _is_verb(word, following[0] if following else ""):
             break  # "Which package | provides the DHCP server?": the verb ends the phrase
-        if word.islower() and word.isalpha():
+        if word.islower():
             words.append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
     return frozenset(short_stem(word) for word in words), plural

@@ -221,6 +221,8 @@ def test_a_count_counts_the_first_plural_after_how_many(question: str, counted: 
         # A plural noun is followed by its verb, and stays what is asked for.
         ("Which options does ls take?", {"opti"}, True),
         ("Which vice premier spoke at the event?", {"vice", "prem", "spok"}, False),
+        ("Which boot-loader does Debian use?", {"boot"}, False),  # a compound is one word of the phrase
+        ("Which command-line tool lists the packages?", {"comm", "tool"}, False),
     ],
 )
 def test_a_which_phrase_ends_at_its_verb(question: str, asked: set[str], plural: bool) -> None:
