@@ -15,10 +15,14 @@ from assistant.retrieval import Passage
 from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
-from index.sentences import split_sentences
+from index.sentences import Span, split_sentences
 from index.text import WORD, numbered_names, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
+# A sentence that points at what comes next: "You can change it by the following.", "Check the results as follows.",
+# "The following is the safe way to clear the contents of the file."
+_ANNOUNCING = re.compile(r"\b(?:following|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
+_ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
 # What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
 _PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
 
@@ -153,11 +157,16 @@ class ExtractiveAnswerer:
         elif best.score < self.min_score:
             return Extract([], CitationBook(), ranked)
         shape = shape_of(question)
+        close = [c for c in ranked if c.score >= max(best.score - self.margin, self.floor)]
+        if shape.procedure and not shape.gives_step(best.text, best.passage.code):
+            # "How do I lock a user account?": of the sentences about as likely to answer, the one that gives the
+            # command leads ("... using the command passwd -l user"), not one that only describes the task.
+            best = next((c for c in close if shape.gives_step(c.text, c.passage.code)), best)
         chosen = [best]
-        for candidate in ranked[1:]:
-            if len(chosen) >= self.max_sentences or candidate.score < max(best.score - self.margin, self.floor):
+        for candidate in close:
+            if len(chosen) >= self.max_sentences:
                 break
-            if shape.kind != "other" and candidate.passage.source != best.passage.source:
+            if candidate is best or (shape.kind != "other" and candidate.passage.source != best.passage.source):
                 # A question after one fact (a count, a date, a name) has one answer: a second document's
                 # number or name beside it would only compete with it.
                 continue
@@ -205,7 +214,12 @@ class ExtractiveAnswerer:
             before = ""
             # A heading is the passage's context (it is read with each sentence), never an answer itself.
             headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
-            for span in split_sentences(passage.text):
+            spans = split_sentences(passage.text)
+            for k, span in enumerate(spans):
+                if k + 1 < len(spans) and _announces(passage.text, span, spans[k + 1]):
+                    # "You can change it by the following." says nothing without the block it announces (a command,
+                    # an example): the two are one candidate, read and quoted together.
+                    span = Span(span.start, spans[k + 1].end)
                 sentence = passage.text[span.start : span.end]
                 key = " ".join(sentence.lower().split())
                 # Overlapping chunks repeat sentences; quote each only once.
@@ -250,6 +264,15 @@ class ExtractiveAnswerer:
             # The passage score carries the context a lone sentence lacks (who "they" are, which country).
             candidate.fit = float(score)
             candidate.score = float(score) + bonus + self.context_weight * candidate.passage.score
+
+
+def _announces(text: str, sentence: Span, following: Span) -> bool:
+    """Whether ``sentence`` announces the block right after it ("... by the following.", "... as follows:", "... this
+    command:"), and that block is short enough to quote with it (a command line, an example, a list's first item)."""
+    lead = text[sentence.start : sentence.end].rstrip()
+    starts_block = "\n" in text[sentence.end : following.start]
+    short = following.end - following.start <= _ANNOUNCED_CHARS
+    return starts_block and short and (lead.endswith(":") or bool(_ANNOUNCING.search(lead)))
 
 
 def _mentions(text: str, names: list[str]) -> bool:

@@ -71,6 +71,13 @@ _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in wo
 _VERSION_STEMS = frozenset(short_stem(word) for word in VERSION_WORDS)
 # "Where ..." wants a place or a path: a name the question lacks ("born in Lyon", "kept in ~/.aptitude/config").
 _WHERE_Q = re.compile(_LEAD + r"where\b", re.I)
+# "How do I ...", "How can one ...", "How to ...", "What do I type / should I call ...": a way to do something, which
+# a manual gives as a command, an option or a call.
+_PROCEDURE_Q = re.compile(
+    _LEAD + r"(?:how (?:do|can|could|should|would|may|must) (?:i|we|you|one)|how to"
+    r"|what (?:do|can|should|must) (?:i|we|you|one) (?:type|run|call|use|enter|press|execute))\b",
+    re.I,
+)
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
@@ -93,6 +100,7 @@ class Shape:
     plural: bool = False  # "which areas ...": a list of things answers as well as a name
     code_only: bool = False  # only an identifier answers (see ``loosened``)
     agent: bool = False  # "who ...": only someone's name answers (see ``_names_agent``)
+    procedure: bool = False  # "how do I ...": a way to do something, best given by a command (see ``gives_step``)
     dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
     kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
 
@@ -104,6 +112,12 @@ class Shape:
         Kyrgyzstan will overcome the pandemic" names no vaccine, however on topic it is.
         """
         return replace(self, counted=frozenset(), plural=False, code_only=True)
+
+    def gives_step(self, sentence: str, code: frozenset[str] = frozenset()) -> bool:
+        """Whether ``sentence`` names a command, option, path or call the question does not: "This is accomplished
+        by using the command passwd -l user (lock)." gives the step that "How do I lock a user account?" asks for;
+        "A disabled account means the user cannot login" only describes it."""
+        return replace(self, kind="name", counted=frozenset(), plural=False, code_only=True, agent=False).states(sentence, code)
 
     @property
     def wants_number(self) -> bool:
@@ -373,7 +387,7 @@ def shape_of(question: str) -> Shape:
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
     if _WHERE_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms)
-    return Shape("other")
+    return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
 
 
 def _which_words(phrase: str) -> tuple[frozenset[str], bool]:

@@ -115,3 +115,31 @@ def test_a_follow_up_is_held_to_the_bar() -> None:
 def test_without_a_reranker_there_is_no_bar() -> None:
     plain = ExtractiveAnswerer(embedder=None, reranker=None, min_score=4.0)  # type: ignore[arg-type]
     assert plain.min_score == float("-inf")
+
+
+def test_a_sentence_that_announces_a_block_is_quoted_with_it() -> None:
+    # The command is in the block the sentence points at; quoted alone, "by the following." answers nothing.
+    text = "Debian provides the system default editor as /usr/bin/editor.\n\nYou can change it by the following."
+    text += "\n\n$ sudo update-alternatives --config editor"
+    extract = answerer(min_score=-100).answer("How do I change the default editor?", [passage(text, 7.0)])
+    quoted = [sentence for sentence, _ in extract.sentences]
+    assert any(q.startswith("You can change it by the following.") and q.endswith("--config editor") for q in quoted)
+    # A sentence that ends a paragraph without pointing at the next block stays alone.
+    plain = "You can change the editor.\n\n$ sudo update-alternatives --config editor"
+    considered = answerer(min_score=-100).answer("How do I change the editor?", [passage(plain, 7.0)]).considered
+    assert "You can change the editor." in [c.text for c in considered]
+
+
+def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:
+    # Both sentences are about locking an account and score alike; only one says how, with a command.
+    text = "You may need to lock a user account for an investigation. This is done by running passwd -l with the user."
+    how = answerer(min_score=-100).answer("How do I lock a user account?", [passage(text, 7.0)])
+    scores = {c.text: c.score for c in how.considered}
+    describes, command = (
+        "You may need to lock a user account for an investigation.",
+        "This is done by running passwd -l with the user.",
+    )
+    assert scores[describes] > scores[command], "the description scores higher ..."
+    assert how.sentences[0][0] == command, "... but the command leads"
+    why = answerer(min_score=-100).answer("Why would I lock a user account?", [passage(text, 7.0)])
+    assert why.sentences[0][0] == describes  # not a "how do I" question: the scores alone decide

@@ -273,3 +273,26 @@ def test_a_who_question_is_answered_only_by_someones_name(sentence: str, names_s
 def test_a_which_question_still_takes_any_new_name() -> None:
     # "Which" asks for a thing, which may well be an acronym.
     assert shape_of("Which format does the module read?").states("The module reads the CSV format.")
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        ("How do I lock a user account?", True),
+        ("How can one list the open connections?", True),
+        ("How to swap a file name's extension?", True),
+        ("What do I type to get a sane console back?", True),
+        ("How does cron work?", False),
+        ("How many users are there?", False),
+        ("Why lock an account?", False),
+    ],
+)
+def test_a_how_do_i_question_asks_for_a_way(question: str, procedure: bool) -> None:
+    assert shape_of(question).procedure is procedure
+
+
+def test_a_way_is_given_by_a_command_the_question_does_not_hold() -> None:
+    shape = shape_of("How do I lock an account with passwd?")
+    assert shape.gives_step("Run passwd -l user.", frozenset({"passwd"}))  # the option is new
+    assert not shape.gives_step("Use passwd for that.", frozenset({"passwd"}))  # only the question's own command
+    assert not shape.gives_step("A locked account cannot log in.")
