@@ -16,12 +16,9 @@ from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
 from index.sentences import Span, split_sentences
-from index.text import WORD, numbered_names, query_terms, question_names, singular
+from index.text import ANNOUNCING, WORD, numbered_names, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
-# A sentence that points at what comes next: "You can change it by the following.", "Check the results as follows.",
-# "The following is the safe way to clear the contents of the file."
-_ANNOUNCING = re.compile(r"\b(?:following|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
 # What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
 _PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
@@ -272,7 +269,7 @@ def _announces(text: str, sentence: Span, following: Span) -> bool:
     lead = text[sentence.start : sentence.end].rstrip()
     starts_block = "\n" in text[sentence.end : following.start]
     short = following.end - following.start <= _ANNOUNCED_CHARS
-    return starts_block and short and (lead.endswith(":") or bool(_ANNOUNCING.search(lead)))
+    return starts_block and short and (lead.endswith(":") or bool(ANNOUNCING.search(lead)))
 
 
 def _mentions(text: str, names: list[str]) -> bool:

@@ -18,6 +18,7 @@ from typing import Literal
 from index.lexicon import is_irregular_plural, lemma, synonyms
 from index.text import (
     DATE,
+    DETERMINERS,
     DIMENSIONS,
     GENERIC_COUNTED,
     LABEL_WORDS,
@@ -409,10 +410,6 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     return frozenset(short_stem(word) for word in words), plural
 
 
-# Words that begin a noun phrase: after one, the word before was a verb ("provides | the DHCP server").
-_DETERMINERS = frozenset("the a an this that these those its their his her my your our each every all any no some".split())
-
-
 def _bare_word(token: str) -> str:
     """A token of a question without the punctuation around it ("server?" -> "server")."""
     return token.strip(".,;:!?()[]\"'“”‘’")
@@ -429,7 +426,7 @@ def _is_verb(word: str, following: str) -> bool:
     if not (word.islower() and word.isalpha()):
         return False
     nxt = _bare_word(following)
-    return bool(nxt) and (nxt.lower() in _DETERMINERS or not nxt.islower() or not nxt.isalpha())
+    return bool(nxt) and (nxt.lower() in DETERMINERS or not nxt.islower() or not nxt.isalpha())
 
 
 def _heads(phrase: str) -> list[str]:

@@ -18,8 +18,10 @@ from collections.abc import Iterable
 
 __all__ = [
     "ANAPHORA",
+    "ANNOUNCING",
     "CONTINUATION",
     "DATE",
+    "DETERMINERS",
     "DIGITS",
     "DIMENSIONS",
     "GENERIC_COUNTED",
@@ -321,6 +323,11 @@ MONEY_WORDS = re.compile(
 NAME_CLASSES = frozenset(
     "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()
 )
+# Words that begin a noun phrase: after "which X", a word followed by one is X's verb ("provides | the DHCP server").
+DETERMINERS = frozenset("the a an this that these those its their his her my your our each every all any no some".split())
+# A sentence that points at the block after it, which the extractive answerer quotes with it: "You can change it
+# by the following.", "Check the results as follows.", "The following is the safe way to clear the file."
+ANNOUNCING = re.compile(r"\b(?:following|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 PHRASE_END = frozenset(
     """a an the did do does were was is are has have had will would can could should may might must been be being
