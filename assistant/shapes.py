@@ -118,7 +118,7 @@ class Shape:
         """Whether ``sentence`` names a command, option, path or call the question does not: "This is accomplished
         by using the command passwd -l user (lock)." gives the step that "How do I lock a user account?" asks for;
         "A disabled account means the user cannot login" only describes it."""
-        return replace(self, kind="name", counted=frozenset(), plural=False, code_only=True, agent=False).states(sentence, code)
+        return replace(self.loosened(), kind="name", agent=False).states(sentence, code)
 
     @property
     def wants_number(self) -> bool:
