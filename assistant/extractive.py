@@ -22,6 +22,10 @@ _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it a
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
 # What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
 _PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
+_TERM_CHARS = 120  # the longest line read as a definition's term (a signature, a command, an option)
+# An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
+# "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
+_SIGNATURE = re.compile(r"^\s*(?:[a-z]+\s+)?[A-Za-z_][\w.]*\(.*\)\s*(?:(?:->|\u2192)\s*\S.*)?$")
 
 
 @dataclass
@@ -37,6 +41,12 @@ class Candidate:
     fit: float = 0.0  # the scorer's judgement of the (question, sentence) pair, the sentence read in its place
     overlap: float = 0.0  # the share of the question's content words the sentence repeats
     alone: float = 0.0  # a follow-up's log-odds with the sentence judged against the question as asked only
+    term: int = -1  # where the definition's term it describes starts (an API signature above it), else -1
+
+    @property
+    def quoted(self) -> Span:
+        """What the answer quotes: the sentence, after the term it describes if any."""
+        return Span(self.start if self.term < 0 else self.term, self.end)
 
     @property
     def text(self) -> str:
@@ -171,7 +181,9 @@ class ExtractiveAnswerer:
         # The best sentence leads; the rest follow in document order, grouped by passage.
         rest = sorted(chosen[1:], key=lambda c: (c.rank, c.start))
         book = CitationBook()
-        sentences = [(c.text, book.cite(c.passage, (c.start, c.end))) for c in [best, *rest]]
+        sentences = [
+            (c.passage.text[slice(*c.quoted)], book.cite(c.passage, (c.quoted.start, c.quoted.end))) for c in [best, *rest]
+        ]
         return Extract(sentences, book, ranked)
 
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
@@ -210,9 +222,13 @@ class ExtractiveAnswerer:
         for rank, passage in enumerate(passages):
             before = ""
             # A heading is the passage's context (it is read with each sentence), never an answer itself.
-            headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
+            headings = _headings(passage)
             spans = split_sentences(passage.text)
             for k, span in enumerate(spans):
+                if k + 1 < len(spans) and _defines(passage, span, spans[k + 1]):
+                    # A definition's term is quoted with its description's first sentence, never alone, and read before it.
+                    before = passage.text[span.start : span.end]
+                    continue
                 if k + 1 < len(spans) and _announces(passage.text, span, spans[k + 1]):
                     # "You can change it by the following." says nothing without the block it announces (a command,
                     # an example): the two are one candidate, read and quoted together.
@@ -222,7 +238,12 @@ class ExtractiveAnswerer:
                 # Overlapping chunks repeat sentences; quote each only once.
                 if len(sentence.split()) >= _MIN_WORDS and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
-                    candidates.append(Candidate(passage, span.start, span.end, before, rank))
+                    candidate = Candidate(passage, span.start, span.end, before, rank)
+                    if k > 0 and _defines(passage, spans[k - 1], span):
+                        # "Extract all members from the archive ..." describes the term above it and never repeats it:
+                        # it is quoted after "ZipFile.extractall(path=None, members=None, pwd=None)" (and judged alone).
+                        candidate.term = spans[k - 1].start
+                    candidates.append(candidate)
                 before = sentence
         return candidates
 
@@ -270,6 +291,20 @@ def _announces(text: str, sentence: Span, following: Span) -> bool:
     starts_block = "\n" in text[sentence.end : following.start]
     short = following.end - following.start <= _ANNOUNCED_CHARS
     return starts_block and short and (lead.endswith(":") or bool(ANNOUNCING.search(lead)))
+
+
+def _defines(passage: Passage, term: Span, sentence: Span) -> bool:
+    """Whether ``term`` is an API reference's signature ("ZipFile.extractall(path=None)") alone on its line, and
+    ``sentence`` opens the description in the block below it."""
+    text = passage.text
+    line = text[term.start : term.end]
+    if "\n" in line or len(line) > _TERM_CHARS or line.rstrip()[-1:] in ".!?:;," or "\n" not in text[term.end : sentence.start]:
+        return False
+    return bool(_SIGNATURE.match(line)) and _bare(line) not in _headings(passage)
+
+
+def _headings(passage: Passage) -> set[str]:
+    return {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
 
 
 def _mentions(text: str, names: list[str]) -> bool:

@@ -326,8 +326,9 @@ NAME_CLASSES = frozenset(
 # Words that begin a noun phrase: after "which X", a word followed by one is X's verb ("provides | the DHCP server").
 DETERMINERS = frozenset("the a an this that these those its their his her my your our each every all any no some".split())
 # A sentence that points at the block after it, which the extractive answerer quotes with it: "You can change it
-# by the following.", "Check the results as follows.", "The following is the safe way to clear the file."
-ANNOUNCING = re.compile(r"\b(?:following|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
+# by the following.", "Check the results as follows.", "Execute the following command.", "The following is the safe
+# way to clear the file."
+ANNOUNCING = re.compile(r"\b(?:following(?:\s+\w+){0,2}|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 PHRASE_END = frozenset(
     """a an the did do does were was is are has have had will would can could should may might must been be being

@@ -130,6 +130,34 @@ def test_a_sentence_that_announces_a_block_is_quoted_with_it() -> None:
     assert "You can change the editor." in [c.text for c in considered]
 
 
+def test_the_following_command_announces_its_block() -> None:
+    # "... execute the following command." ends with its noun, not with "following", and still points at the block.
+    text = "If you think listed packages are OK to be purged, execute the following command.\n\n# aptitude purge '~c'"
+    extract = answerer(min_score=-100).answer("How do I purge removed packages?", [passage(text, 7.0)])
+    quoted = [sentence for sentence, _ in extract.sentences]
+    assert any(q.startswith("If you think") and q.endswith("# aptitude purge '~c'") for q in quoted)
+
+
+def test_an_api_description_is_quoted_after_the_signature_it_describes() -> None:
+    # The description never names the function; the signature above it, in its own block, does.
+    signature = "ZipFile.extractall(path=None, members=None, pwd=None)"
+    description = "Extract all members from the archive to the current working directory."
+    text = f"Return a list of archive members by name.\n\n{signature}\n\n{description} path specifies another one."
+    extract = answerer(min_score=-100).answer("How do I extract every member of an archive?", [passage(text, 7.0)])
+    quoted = [sentence for sentence, _ in extract.sentences]
+    assert any(q.startswith(signature) and description in q for q in quoted)
+    assert signature not in quoted  # the signature is never a candidate of its own
+    # The citation highlights both, the quote is verbatim, and the sentence is judged without the signature.
+    (citation,) = extract.book.citations()
+    assert any(text[start:end].startswith(signature) for start, end in citation.highlights)
+    described = next(c for c in extract.considered if c.text.startswith("Extract all"))
+    assert described.text == description + " path specifies another one."
+    # A line that is a sentence, or a paragraph of prose, is not a signature.
+    prose = "You can call f(x) here.\n\nIt returns nothing."
+    considered = answerer(min_score=-100).answer("What does f return?", [passage(prose, 7.0)]).considered
+    assert "You can call f(x) here." in [c.text for c in considered]
+
+
 def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:
     # Both sentences are about locking an account and score alike; only one says how, with a command.
     text = "You may need to lock a user account for an investigation. This is done by running passwd -l with the user."
