@@ -391,6 +391,10 @@ def shape_of(question: str) -> Shape:
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
 
 
+# The next whitespace-separated token of a text from a position on.
+_NEXT_TOKEN = re.compile(r"\s*(\S+)")
+
+
 def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     """Four-letter stems of the lower-case words that say what a "which" question asks for, and whether it is plural.
 
@@ -401,8 +405,8 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
         word = match.group()
         if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
             break
-        following = phrase[match.end() :].split(None, 1)
-        if words and _is_verb(word, following[0] if following else ""):
+        following = _NEXT_TOKEN.match(phrase, match.end())  # not a split of the rest: linear in the phrase's length
+        if words and _is_verb(word, following.group(1) if following else ""):
             break  # "Which package | provides the DHCP server?": the verb ends the phrase
         if word.islower():
             words.append(word)
