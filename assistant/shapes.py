@@ -80,6 +80,14 @@ _PROCEDURE_Q = re.compile(
     re.I,
 )
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
+# "What is the name / codename / title of ...", "What is the default editor called?": a name is asked for, as by "which".
+_NAMED_Q = re.compile(
+    _LEAD + r"what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|its|their|his|her|a|an)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:names?|code\s?names?|surnames?|nicknames?|titles?)\s+of\b"
+    r"|" + _LEAD + r"what\s+(?:is|was|are|were)\s+(?:the|a|an|this|that)\s+(?:(?!(?:when|if|after|before)\b)[\w'-]+\s+){1,5}"
+    r"(?:called|named)\s*\?",
+    re.I,
+)
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
@@ -386,7 +394,7 @@ def shape_of(question: str) -> Shape:
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
         agent = match.group(1) is None  # who, whom, whose
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
-    if _WHERE_Q.search(question):
+    if _WHERE_Q.search(question) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms)
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
 

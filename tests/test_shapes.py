@@ -296,3 +296,24 @@ def test_a_way_is_given_by_a_command_the_question_does_not_hold() -> None:
     assert shape.gives_step("Run passwd -l user.", frozenset({"passwd"}))  # the option is new
     assert not shape.gives_step("Use passwd for that.", frozenset({"passwd"}))  # only the question's own command
     assert not shape.gives_step("A locked account cannot log in.")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is the name of the sorting algorithm Python uses?", "name"),
+        ("What's the codename of Debian 12?", "name"),
+        ("What are the names of the two daemons?", "name"),
+        ("What is the default editor called?", "name"),
+        ("What is returned when the function is called?", "other"),  # "called" here is not what it is named
+        ("What is the default value of the name argument?", "other"),
+    ],
+)
+def test_what_is_the_name_of_asks_for_a_name(question: str, kind: str) -> None:
+    assert shape_of(question).kind == kind
+
+
+def test_a_name_asked_for_is_one_the_question_does_not_hold() -> None:
+    shape = shape_of("What is the name of the ship Magellan sailed in?")
+    assert not shape.states("Magellan sailed west with five ships.")
+    assert shape.states("Magellan sailed in the Trinidad.")
