@@ -12,7 +12,10 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from fakes import FakeReranker
 
+from assistant.extractive import ExtractiveAnswerer
+from assistant.retrieval import Passage
 from index.loader import LoadedDocument, load
 from index.sentences import split_sentences
 
@@ -173,6 +176,19 @@ def test_the_handbooks_package_names_are_code_words() -> None:
     doc = loaded(HANDBOOK / "sect.dhcp.html")
     assert "The matching Debian package is isc-dhcp-server." in doc.text
     assert "isc-dhcp-server" in doc.code and "bind" in doc.code
+
+
+def test_an_api_description_is_quoted_with_its_signature_on_the_real_page() -> None:
+    # Sphinx writes the signature alone on its line, the description in the block below (assistant/extractive.py).
+    doc = loaded(PYDOCS / "library/zipfile.html")
+    start = doc.text.index("ZipFile.extractall(")
+    text = doc.text[start - 300 : start + 700]
+    source = "library/zipfile.html"
+    passage = Passage(f"{source}@0#0", source, "zipfile", text, None, 0, len(text), "", score=5.0, scores={"rerank": 5.0})
+    answerer = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=-100)  # type: ignore[arg-type]
+    considered = answerer.answer("How do I unpack every member of an archive?", [passage]).considered
+    described = next(c for c in considered if c.text.startswith("Extract all members from the archive"))
+    assert text[slice(*described.quoted)].startswith("ZipFile.extractall(path=None, members=None, pwd=None)")
 
 
 def test_sphinx_furniture_is_dropped() -> None:
