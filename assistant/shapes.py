@@ -17,6 +17,7 @@ from typing import Literal
 
 from index.lexicon import is_irregular_plural, lemma, synonyms
 from index.text import (
+    ADVERBS,
     DATE,
     DETERMINERS,
     DIMENSIONS,
@@ -411,7 +412,7 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
     words: list[str] = []
     for match in LATIN_WORD.finditer(phrase):
         word = match.group()
-        if word.lower() in PHRASE_END or (words and word.lower().endswith("ed")):
+        if word.lower() in PHRASE_END or (words and (word.lower().endswith("ed") or word.lower() in ADVERBS)):
             break
         following = _NEXT_TOKEN.match(phrase, match.end())  # not a split of the rest: linear in the phrase's length
         if words and _is_verb(word, following.group(1) if following else ""):

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "ADVERBS",
     "ANAPHORA",
     "ANNOUNCING",
     "CONTINUATION",
@@ -329,6 +330,13 @@ DETERMINERS = frozenset("the a an this that these those its their his her my you
 # by the following.", "Check the results as follows.", "Execute the following command.", "The following is the safe
 # way to clear the file."
 ANNOUNCING = re.compile(r"\b(?:following(?:\s+\w+){0,2}|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
+# Adverbs that end a "which X" phrase: "Which Debian release | first made GRUB 2 the default?" asks for a release,
+# not for a "first" (after the phrase's first word only; "Which first-aid kit" keeps its compound).
+ADVERBS = frozenset(
+    """first also still now then ever never already later once again usually often always originally initially
+    actually officially eventually finally formerly previously recently currently typically normally generally
+    automatically""".split()
+)
 # Words that end the noun phrase after "how many": "how many teams | of medical experts did ...".
 PHRASE_END = frozenset(
     """a an the did do does were was is are has have had will would can could should may might must been be being

@@ -317,3 +317,11 @@ def test_a_name_asked_for_is_one_the_question_does_not_hold() -> None:
     shape = shape_of("What is the name of the ship Magellan sailed in?")
     assert not shape.states("Magellan sailed west with five ships.")
     assert shape.states("Magellan sailed in the Trinidad.")
+
+
+def test_an_adverb_ends_a_which_phrase() -> None:
+    # "first" says when, not what is asked for: "first ... PEP 572" must not answer "which version".
+    shape = shape_of("Which version first introduced the walrus operator?")
+    assert shape.counted == frozenset({"vers"})
+    assert not shape.states("The walrus operator was first discussed in PEP 572.")
+    assert shape.states("The walrus operator arrived in version 3.8.")
