@@ -22,7 +22,7 @@ _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it a
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
 # What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
 _PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
-_TERM_CHARS = 120  # the longest line read as a definition's term (a signature, a command, an option)
+_TERM_CHARS = 120  # the longest line read as an API signature
 # An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
 # "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
 _SIGNATURE = re.compile(r"^\s*(?:[a-z]+\s+)?[A-Za-z_][\w.]*\(.*\)\s*(?:(?:->|\u2192)\s*\S.*)?$")
@@ -222,11 +222,13 @@ class ExtractiveAnswerer:
         for rank, passage in enumerate(passages):
             before = ""
             # A heading is the passage's context (it is read with each sentence), never an answer itself.
-            headings = _headings(passage)
+            headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
             spans = split_sentences(passage.text)
+            # The sentences that are an API signature above the description of what they name.
+            signatures = {k for k in range(len(spans) - 1) if _signs(passage.text, spans[k], spans[k + 1], headings)}
             for k, span in enumerate(spans):
-                if k + 1 < len(spans) and _defines(passage, span, spans[k + 1]):
-                    # A definition's term is quoted with its description's first sentence, never alone, and read before it.
+                if k in signatures:
+                    # A signature is quoted with its description's first sentence, never alone, and read before it.
                     before = passage.text[span.start : span.end]
                     continue
                 if k + 1 < len(spans) and _announces(passage.text, span, spans[k + 1]):
@@ -239,7 +241,7 @@ class ExtractiveAnswerer:
                 if len(sentence.split()) >= _MIN_WORDS and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
                     candidate = Candidate(passage, span.start, span.end, before, rank)
-                    if k > 0 and _defines(passage, spans[k - 1], span):
+                    if k - 1 in signatures:
                         # "Extract all members from the archive ..." describes the term above it and never repeats it:
                         # it is quoted after "ZipFile.extractall(path=None, members=None, pwd=None)" (and judged alone).
                         candidate.term = spans[k - 1].start
@@ -293,18 +295,13 @@ def _announces(text: str, sentence: Span, following: Span) -> bool:
     return starts_block and short and (lead.endswith(":") or bool(ANNOUNCING.search(lead)))
 
 
-def _defines(passage: Passage, term: Span, sentence: Span) -> bool:
-    """Whether ``term`` is an API reference's signature ("ZipFile.extractall(path=None)") alone on its line, and
-    ``sentence`` opens the description in the block below it."""
-    text = passage.text
+def _signs(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:
+    """Whether ``term`` is an API reference's signature ("ZipFile.extractall(path=None)") alone on its line, not a
+    heading, and ``sentence`` opens the description in the block below it."""
     line = text[term.start : term.end]
     if "\n" in line or len(line) > _TERM_CHARS or line.rstrip()[-1:] in ".!?:;," or "\n" not in text[term.end : sentence.start]:
         return False
-    return bool(_SIGNATURE.match(line)) and _bare(line) not in _headings(passage)
-
-
-def _headings(passage: Passage) -> set[str]:
-    return {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
+    return bool(_SIGNATURE.match(line)) and _bare(line) not in headings
 
 
 def _mentions(text: str, names: list[str]) -> bool:

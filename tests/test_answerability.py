@@ -23,6 +23,16 @@ def answerer(min_score: float = -1.25) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=min_score)  # type: ignore[arg-type]
 
 
+def quoted(question: str, text: str) -> list[str]:
+    """What the answer to ``question`` quotes from ``text``, one passage, with no bar."""
+    return [sentence for sentence, _ in answerer(min_score=-100).answer(question, [passage(text, 7.0)]).sentences]
+
+
+def considered(question: str, text: str) -> list[str]:
+    """The sentences of ``text`` weighed for ``question``."""
+    return [c.text for c in answerer(min_score=-100).answer(question, [passage(text, 7.0)]).considered]
+
+
 def test_a_sentence_that_answers_is_quoted() -> None:
     extract = answerer().answer("How long is the lake in the northern valley?", [passage(LAKE, 1.0)])
     assert extract.sentences and "12 km long" in extract.sentences[0][0]
@@ -121,21 +131,18 @@ def test_a_sentence_that_announces_a_block_is_quoted_with_it() -> None:
     # The command is in the block the sentence points at; quoted alone, "by the following." answers nothing.
     text = "Debian provides the system default editor as /usr/bin/editor.\n\nYou can change it by the following."
     text += "\n\n$ sudo update-alternatives --config editor"
-    extract = answerer(min_score=-100).answer("How do I change the default editor?", [passage(text, 7.0)])
-    quoted = [sentence for sentence, _ in extract.sentences]
-    assert any(q.startswith("You can change it by the following.") and q.endswith("--config editor") for q in quoted)
+    answer = quoted("How do I change the default editor?", text)
+    assert any(q.startswith("You can change it by the following.") and q.endswith("--config editor") for q in answer)
     # A sentence that ends a paragraph without pointing at the next block stays alone.
     plain = "You can change the editor.\n\n$ sudo update-alternatives --config editor"
-    considered = answerer(min_score=-100).answer("How do I change the editor?", [passage(plain, 7.0)]).considered
-    assert "You can change the editor." in [c.text for c in considered]
+    assert "You can change the editor." in considered("How do I change the editor?", plain)
 
 
 def test_the_following_command_announces_its_block() -> None:
     # "... execute the following command." ends with its noun, not with "following", and still points at the block.
     text = "If you think listed packages are OK to be purged, execute the following command.\n\n# aptitude purge '~c'"
-    extract = answerer(min_score=-100).answer("How do I purge removed packages?", [passage(text, 7.0)])
-    quoted = [sentence for sentence, _ in extract.sentences]
-    assert any(q.startswith("If you think") and q.endswith("# aptitude purge '~c'") for q in quoted)
+    answer = quoted("How do I purge removed packages?", text)
+    assert any(q.startswith("If you think") and q.endswith("# aptitude purge '~c'") for q in answer)
 
 
 def test_an_api_description_is_quoted_after_the_signature_it_describes() -> None:
@@ -144,18 +151,16 @@ def test_an_api_description_is_quoted_after_the_signature_it_describes() -> None
     description = "Extract all members from the archive to the current working directory."
     text = f"Return a list of archive members by name.\n\n{signature}\n\n{description} path specifies another one."
     extract = answerer(min_score=-100).answer("How do I extract every member of an archive?", [passage(text, 7.0)])
-    quoted = [sentence for sentence, _ in extract.sentences]
-    assert any(q.startswith(signature) and description in q for q in quoted)
-    assert signature not in quoted  # the signature is never a candidate of its own
+    answer = [sentence for sentence, _ in extract.sentences]
+    assert any(q.startswith(signature) and description in q for q in answer)
+    assert signature not in answer  # the signature is never a candidate of its own
     # The citation highlights both, the quote is verbatim, and the sentence is judged without the signature.
     (citation,) = extract.book.citations()
     assert any(text[start:end].startswith(signature) for start, end in citation.highlights)
     described = next(c for c in extract.considered if c.text.startswith("Extract all"))
     assert described.text == description + " path specifies another one."
     # A line that is a sentence, or a paragraph of prose, is not a signature.
-    prose = "You can call f(x) here.\n\nIt returns nothing."
-    considered = answerer(min_score=-100).answer("What does f return?", [passage(prose, 7.0)]).considered
-    assert "You can call f(x) here." in [c.text for c in considered]
+    assert "You can call f(x) here." in considered("What does f return?", "You can call f(x) here.\n\nIt returns nothing.")
 
 
 def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:
