@@ -113,6 +113,7 @@ class Shape:
     procedure: bool = False  # "how do I ...": a way to do something, best given by a command (see ``gives_step``)
     dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
     kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
+    owners: frozenset[str] = frozenset()  # "Which GNOME version ...": the names whose version is asked, lower-cased
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -167,6 +168,8 @@ class Shape:
         new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i, code)]
         if self.agent:
             return any(_names_agent(sentence, matches, i) for i in new)
+        if self.owners and not self.owners & {word.lower() for word in words}:
+            return False  # "Which GNOME version ...?" is not answered by "Debian version 11", nor by a path
         if not self.counted:
             return bool(new)
         if self.counted & _VERSION_STEMS and any(
@@ -389,12 +392,13 @@ def shape_of(question: str) -> Shape:
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension)
     if match := _NAME_Q.search(question):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
-        kinds, plural = _which_words(match.group(1) or "")
+        kinds, plural, owners = _which_words(match.group(1) or "")
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
         agent = match.group(1) is None  # who, whom, whose
-        return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent)
+        owners = owners if kinds & _VERSION_STEMS else frozenset()
+        return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent, owners=owners)
     if _WHERE_Q.search(question) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms)
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
@@ -404,12 +408,15 @@ def shape_of(question: str) -> Shape:
 _NEXT_TOKEN = re.compile(r"\s*(\S+)")
 
 
-def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
-    """Four-letter stems of the lower-case words that say what a "which" question asks for, and whether it is plural.
+def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str]]:
+    """Four-letter stems of the lower-case words that say what a "which" question asks for, whether it is plural,
+    and the other words of the phrase, lower-cased (the names it holds).
 
-    "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"}.
+    "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"};
+    "Which GNOME version ships ..." -> {"vers", ...} and {"gnome"}.
     """
     words: list[str] = []
+    names: list[str] = []
     for match in LATIN_WORD.finditer(phrase):
         word = match.group()
         if word.lower() in PHRASE_END or (words and (word.lower().endswith("ed") or word.lower() in ADVERBS)):
@@ -417,10 +424,9 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool]:
         following = _NEXT_TOKEN.match(phrase, match.end())  # not a split of the rest: linear in the phrase's length
         if words and _is_verb(word, following.group(1) if following else ""):
             break  # "Which package | provides the DHCP server?": the verb ends the phrase
-        if word.islower():
-            words.append(word)
+        (words if word.islower() else names).append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
-    return frozenset(short_stem(word) for word in words), plural
+    return frozenset(short_stem(word) for word in words), plural, frozenset(name.lower() for name in names)
 
 
 def _bare_word(token: str) -> str:

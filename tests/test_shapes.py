@@ -325,3 +325,13 @@ def test_an_adverb_ends_a_which_phrase() -> None:
     assert shape.counted == frozenset({"vers"})
     assert not shape.states("The walrus operator was first discussed in PEP 572.")
     assert shape.states("The walrus operator arrived in version 3.8.")
+
+
+def test_a_version_is_asked_of_the_name_before_it() -> None:
+    # "Which GNOME version" asks for GNOME's version: Debian's, or a path, does not answer it.
+    shape = shape_of("Which GNOME version ships with Debian bookworm?")
+    assert shape.owners == frozenset({"gnome"})
+    assert not shape.states("Now that Debian version 11 is out, work on the next version, Bookworm, has begun.")
+    assert not shape.loosened().states("The version is recorded in /usr/share/doc/debian-version.")
+    assert shape.states("Bookworm ships GNOME version 43.")
+    assert shape_of("Which vaccine did China deliver?").owners == frozenset()  # only a version has an owner
