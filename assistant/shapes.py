@@ -114,6 +114,7 @@ class Shape:
     dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
     kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
     owners: frozenset[str] = frozenset()  # "Which GNOME version ...": the names whose version is asked, lower-cased
+    # (the extractive answerer quotes only passages that mention them)
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -168,8 +169,6 @@ class Shape:
         new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i, code)]
         if self.agent:
             return any(_names_agent(sentence, matches, i) for i in new)
-        if self.owners and not self.owners & {word.lower() for word in words}:
-            return False  # "Which GNOME version ...?" is not answered by "Debian version 11", nor by a path
         if not self.counted:
             return bool(new)
         if self.counted & _VERSION_STEMS and any(

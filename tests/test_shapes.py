@@ -328,10 +328,7 @@ def test_an_adverb_ends_a_which_phrase() -> None:
 
 
 def test_a_version_is_asked_of_the_name_before_it() -> None:
-    # "Which GNOME version" asks for GNOME's version: Debian's, or a path, does not answer it.
-    shape = shape_of("Which GNOME version ships with Debian bookworm?")
-    assert shape.owners == frozenset({"gnome"})
-    assert not shape.states("Now that Debian version 11 is out, work on the next version, Bookworm, has begun.")
-    assert not shape.loosened().states("The version is recorded in /usr/share/doc/debian-version.")
-    assert shape.states("Bookworm ships GNOME version 43.")
+    # "Which GNOME version" asks for GNOME's version (tests/test_answerability.py: only passages about GNOME answer).
+    assert shape_of("Which GNOME version ships with Debian bookworm?").owners == frozenset({"gnome"})
+    assert shape_of("In which Python version did the default change?").owners == frozenset({"python"})
     assert shape_of("Which vaccine did China deliver?").owners == frozenset()  # only a version has an owner
