@@ -197,14 +197,13 @@ class ExtractiveAnswerer:
             passages = [p for p in passages if _states_numbers(_context(p), versions)]
         shape = shape_of(question)
         passages = passages[: self.max_passages]
-        if shape.wants_number:
-            # A number is quoted only from a passage about what the question names: the count of
-            # experts sent to Italy is not the count of workers sent everywhere.
-            passages = [p for p in passages if _mentions(_context(p), names)]
-        if shape.owners:
-            # A version only from a passage about the name it is asked of: "Which GNOME version ships with Debian
-            # bookworm?" is not answered by "Now that Debian version 11 is out, ..." on a page that never says GNOME.
-            passages = [p for p in passages if _mentions(_context(p), sorted(shape.owners))]
+        # A number is quoted only from a passage about what the question names: the count of experts sent to Italy is
+        # not the count of workers sent everywhere. A version only from a passage about the name it is asked of: "Which
+        # GNOME version ships with Debian bookworm?" is not answered by "Now that Debian version 11 is out, ..." on a
+        # page that never says GNOME.
+        about = [*(names if shape.wants_number else []), *sorted(shape.owners)]
+        if about:
+            passages = [p for p in passages if _mentions(_context(p), about)]
         # A number, date or money question is answered only by a sentence that states one; a "who"
         # or "which" question only by one that names someone or something the question does not.
         loose = shape.loosened() if shape.kind == "name" and shape.counted else None

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from assistant.retrieval import Passage
+
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")  # roughly how a WordPiece tokenizer counts: words and punctuation marks
 _STEM = 5  # characters kept of each word: "specialists" and "specialist" share a dimension
@@ -96,3 +98,8 @@ class FakeReranker:
         """One score per text."""
         asked = set(stems(query))
         return [2.0 * len(asked & set(stems(text))) - 4.0 for text in texts]
+
+
+def passage(text: str, score: float, section: str = "", title: str = "Doc", source: str = "doc.txt") -> Passage:
+    """A whole-text passage as retrieval hands it to the answerer, with ``score`` as its cross-encoder score."""
+    return Passage(f"{source}@0#0", source, title, text, None, 0, len(text), section, score=score, scores={"rerank": score})

@@ -6,15 +6,9 @@ so the rule itself is tested; the real model's thresholds are measured in bench/
 
 from __future__ import annotations
 
-from fakes import FakeReranker
+from fakes import FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.retrieval import Passage
-
-
-def passage(text: str, score: float, section: str = "", title: str = "Doc", source: str = "doc.txt") -> Passage:
-    return Passage(f"{source}@0#0", source, title, text, None, 0, len(text), section, score=score, scores={"rerank": score})
-
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
 

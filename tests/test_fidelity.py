@@ -12,10 +12,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from fakes import FakeReranker
+from fakes import FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.retrieval import Passage
 from index.loader import LoadedDocument, load
 from index.sentences import split_sentences
 
@@ -183,10 +182,9 @@ def test_an_api_description_is_quoted_with_its_signature_on_the_real_page() -> N
     doc = loaded(PYDOCS / "library/zipfile.html")
     start = doc.text.index("ZipFile.extractall(")
     text = doc.text[start - 300 : start + 700]
-    source = "library/zipfile.html"
-    passage = Passage(f"{source}@0#0", source, "zipfile", text, None, 0, len(text), "", score=5.0, scores={"rerank": 5.0})
+    page = passage(text, 5.0, title="zipfile", source="library/zipfile.html")
     answerer = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=-100)  # type: ignore[arg-type]
-    considered = answerer.answer("How do I unpack every member of an archive?", [passage]).considered
+    considered = answerer.answer("How do I unpack every member of an archive?", [page]).considered
     described = next(c for c in considered if c.text.startswith("Extract all members from the archive"))
     assert text[slice(*described.quoted)].startswith("ZipFile.extractall(path=None, members=None, pwd=None)")
 
