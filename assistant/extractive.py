@@ -16,7 +16,7 @@ from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
 from index.sentences import Span, split_sentences
-from index.text import ANNOUNCING, WORD, numbered_names, query_terms, question_names, singular
+from index.text import ANAPHORA, ANNOUNCING, WORD, asks, folded, numbered_names, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
@@ -177,13 +177,21 @@ class ExtractiveAnswerer:
                 # A question after one fact (a count, a date, a name) has one answer: a second document's
                 # number or name beside it would only compete with it.
                 continue
+            if any(_repeats(candidate, other) for other in chosen):
+                # A list item already quoted with the sentence that announces it, or the same sentence in a second
+                # copy of the document (a PDF beside its web page), is not quoted twice.
+                continue
             chosen.append(candidate)
-        # The best sentence leads; the rest follow in document order, grouped by passage.
+        # The best sentence leads; the rest follow in document order, grouped by passage. When the best one points
+        # back ("these", "this", "its") and the sentence it points to is quoted too, that one is read first, as
+        # written: "Some packages are marked as Essential. The package tools will refuse to remove these." (Not when
+        # one fact is asked for, whose sentence must lead, nor when a command was chosen to lead a "how do I".)
         rest = sorted(chosen[1:], key=lambda c: (c.rank, c.start))
+        points_back = shape.kind == "other" and best is ranked[0] and ANAPHORA.search(best.text)
+        lead = [c for c in rest if _precedes(c, best)] if points_back else []
+        order = [*lead, best, *(c for c in rest if c not in lead)]
         book = CitationBook()
-        sentences = [
-            (c.passage.text[slice(*c.quoted)], book.cite(c.passage, (c.quoted.start, c.quoted.end))) for c in [best, *rest]
-        ]
+        sentences = [(c.passage.text[slice(*c.quoted)], book.cite(c.passage, (c.quoted.start, c.quoted.end))) for c in order]
         return Extract(sentences, book, ranked)
 
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
@@ -230,6 +238,11 @@ class ExtractiveAnswerer:
             # The sentences that are an API signature above the description of what they name.
             signatures = {k for k in range(len(spans) - 1) if _signs(passage.text, spans[k], spans[k + 1], headings)}
             for k, span in enumerate(spans):
+                if asks(passage.text[span.start : span.end]):
+                    # A question states nothing ("How can I find out what package produced a file?" in a FAQ):
+                    # never an answer, but what the sentence after it answers, so it is read before that one.
+                    before = passage.text[span.start : span.end]
+                    continue
                 if k in signatures:
                     # A signature is quoted with its description's first sentence, never alone, and read before it.
                     before = passage.text[span.start : span.end]
@@ -239,7 +252,7 @@ class ExtractiveAnswerer:
                     # an example): the two are one candidate, read and quoted together.
                     span = Span(span.start, spans[k + 1].end)
                 sentence = passage.text[span.start : span.end]
-                key = " ".join(sentence.lower().split())
+                key = folded(sentence)
                 # Overlapping chunks repeat sentences; quote each only once.
                 if len(sentence.split()) >= _MIN_WORDS and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
@@ -305,6 +318,18 @@ def _signs(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:
     if "\n" in line or len(line) > _TERM_CHARS or line.rstrip()[-1:] in ".!?:;," or "\n" not in text[term.end : sentence.start]:
         return False
     return bool(_SIGNATURE.match(line)) and _bare(line) not in headings
+
+
+def _precedes(candidate: Candidate, other: Candidate) -> bool:
+    """Whether ``candidate`` is the sentence right before ``other`` in the same passage (only space between)."""
+    same = candidate.passage is other.passage
+    return same and candidate.end <= other.quoted.start and not candidate.passage.text[candidate.end : other.quoted.start].strip()
+
+
+def _repeats(candidate: Candidate, other: Candidate) -> bool:
+    """Whether one of the two sentences, as quoted, holds the other whole."""
+    one, two = (folded(c.passage.text[slice(*c.quoted)]) for c in (candidate, other))
+    return one in two or two in one
 
 
 def _mentions(text: str, names: list[str]) -> bool:

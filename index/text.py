@@ -46,9 +46,11 @@ __all__ = [
     "VERSION_WORDS",
     "WORD",
     "YEAR",
+    "asks",
     "claim_names",
     "code_terms",
     "content_words",
+    "folded",
     "is_identifier",
     "is_specific",
     "numbered_names",
@@ -61,6 +63,21 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- tokens
+
+# Typographic marks and their plain forms: a PDF's "’sid’" and a web page's "'sid'" are one sentence.
+_PLAIN_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_CLOSING = " \t\n\"')]\u201d\u2019"  # what may close a sentence after its mark
+
+
+def folded(text: str) -> str:
+    """``text`` as compared for sameness: lower case, plain quotes and dashes, single spaces."""
+    return " ".join(text.translate(_PLAIN_MARKS).lower().split())
+
+
+def asks(sentence: str) -> bool:
+    """Whether ``sentence`` is a question ("How can I find out what package produced a file?"): it states nothing."""
+    return sentence.rstrip(_CLOSING).endswith("?")
+
 
 # A word of any script for keyword search and for "does this text mention that name": a run of letters,
 # digits and underscores.

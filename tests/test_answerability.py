@@ -182,3 +182,43 @@ def test_a_version_is_quoted_only_from_a_passage_about_the_name_it_is_asked_of()
     timeit = passage(changed, 7.0, title="timeit - Measure execution time", source="python-docs/library/timeit.html")
     answer = answerer(min_score=-100).answer("In which Python version did the default repeat change?", [timeit])
     assert answer.sentences and answer.sentences[0][0] == changed
+
+
+def test_a_question_in_the_text_is_never_quoted_but_is_read_before_its_answer() -> None:
+    # A FAQ repeats the user's question word for word; it shares every word and states nothing.
+    text = "How can I find out what package produced a particular file? Run dpkg --search with the file name."
+    extract = answerer(min_score=-100).answer("How can I find out what package produced a file?", [passage(text, 7.0)])
+    assert [sentence for sentence, _ in extract.sentences] == ["Run dpkg --search with the file name."]
+    (answer,) = extract.considered
+    assert answer.before.startswith("How can I find out")  # the question is the answer's context
+    # A sentence with a question mark inside it still states something.
+    assert considered("What does it ask?", "It asks 'why?' of every rule. It asks nothing else.")[0].startswith("It asks")
+
+
+def test_a_sentence_is_quoted_once_however_it_recurs() -> None:
+    # The list item is quoted with the sentence that announces it, and again as a candidate of its own; the PDF copy
+    # of the page writes the same sentence with typographic quotes.
+    html = "There are two reasons to announce a package:\n\nIt tells the list that someone works on the package."
+    pdf = "Set the field to \u2018sid\u2019 to track unstable."
+    extract = answerer(min_score=-100).answer(
+        "Why announce a package to the list?",
+        [passage(html, 7.0), passage(pdf, 6.0, source="doc.pdf"), passage("Set the field to 'sid' to track unstable.", 5.0)],
+    )
+    quotes = [sentence for sentence, _ in extract.sentences]
+    assert quotes[0].startswith("There are two reasons") and quotes[0].endswith("works on the package.")
+    assert not any(q == "It tells the list that someone works on the package." for q in quotes)
+    assert sum("to track unstable" in c.text for c in extract.considered) == 1
+
+
+def test_the_sentence_right_before_the_best_one_is_read_first() -> None:
+    # The best sentence says "these"; the one before it, also quoted, says what they are, so it comes first.
+    lead = "What will the package tools do? Some packages are marked as Essential by the package tools."
+    question = "What will the package tools refuse to remove?"
+    extract = answerer(min_score=-100).answer(question, [passage(f"{lead} The package tools will refuse to remove these.", 7.0)])
+    scores = {c.text[:4]: c.score for c in extract.considered}
+    assert scores["The "] > scores["Some"], "the second sentence is the better answer ..."
+    assert [sentence[:4] for sentence, _ in extract.sentences] == ["Some", "The "], "... and is read after the first"
+    # A best sentence that points nowhere still leads.
+    plain = f"{lead} The package tools will refuse to remove Essential packages."
+    extract = answerer(min_score=-100).answer(question, [passage(plain, 7.0)])
+    assert [sentence[:4] for sentence, _ in extract.sentences] == ["The ", "Some"]

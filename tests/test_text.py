@@ -24,8 +24,10 @@ from index.text import (
     UNSPACED,
     WORD,
     YEAR,
+    asks,
     claim_names,
     content_words,
+    folded,
     is_identifier,
     is_specific,
     numbered_names,
@@ -296,3 +298,22 @@ def test_two_stem_lengths_keep_counts_strict_and_kinds_loose() -> None:
 def test_a_short_stem_is_the_start_of_a_stem(word: str) -> None:
     assert word.lower().startswith(stem(word)) and len(stem(word)) <= 5  # a prefix, its plural "s" dropped
     assert short_stem(word) == stem(word)[:4]
+
+
+def test_folded_text_compares_typographic_and_plain_marks_alike() -> None:
+    assert folded("Set it to \u2018sid\u2019 \u2013  now") == folded("set it to 'sid' - now")
+    assert folded("A\n\nB") == "a b"
+
+
+def test_a_question_is_a_sentence_that_ends_in_a_question_mark() -> None:
+    assert asks("How can I find out what package produced a file?")
+    assert asks('He asked: "Is it free?"') and asks("(Is it free?) ")
+    assert not asks("It asks 'why?' of every rule.") and not asks("")
+
+
+@PROPERTY
+@given(TEXT)
+def test_folding_is_stable_and_question_marks_are_read_in_any_text(text: str) -> None:
+    once = folded(text)
+    assert folded(once) == once and " " not in (once[:1], once[-1:])
+    assert asks(text) == asks(text + " \n") and asks(text + "?")
