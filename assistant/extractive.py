@@ -22,6 +22,10 @@ _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it a
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
 # What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
 _PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
+# A heading's number, perhaps after its label: "11.1.2. ", "9.2 ", "Chapter 9. ", "A.1. ", "Table 2.6. ".
+_HEADING_NUMBER = re.compile(
+    r"^(?:(?:chapter|section|part|appendix|table|figure|example)\s+)?(?:\d+|[A-Z](?=\.))(?:\.\d+)*\.?\s+", re.I
+)
 _TERM_CHARS = 120  # the longest line read as an API signature
 # An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
 # "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
@@ -187,7 +191,7 @@ class ExtractiveAnswerer:
         # written: "Some packages are marked as Essential. The package tools will refuse to remove these." (Not when
         # one fact is asked for, whose sentence must lead, nor when a command was chosen to lead a "how do I".)
         rest = sorted(chosen[1:], key=lambda c: (c.rank, c.start))
-        points_back = shape.kind == "other" and best is ranked[0] and ANAPHORA.search(best.text)
+        points_back = shape.kind == "other" and best is ranked[0] and _points_back(best.text)
         lead = [c for c in rest if _precedes(c, best)] if points_back else []
         order = [*lead, best, *(c for c in rest if c not in lead)]
         book = CitationBook()
@@ -320,6 +324,12 @@ def _signs(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:
     return bool(_SIGNATURE.match(line)) and _bare(line) not in headings
 
 
+def _points_back(sentence: str) -> bool:
+    """Whether ``sentence`` has a word that points back ("it", "these", "his"); in a statement, "that", "there" and
+    "such" mostly do not ("Note that ...", "there is ...", "such as ...")."""
+    return any(match.group(1).lower() not in ("that", "there", "such") for match in ANAPHORA.finditer(sentence))
+
+
 def _precedes(candidate: Candidate, other: Candidate) -> bool:
     """Whether ``candidate`` is the sentence right before ``other`` in the same passage (only space between)."""
     same = candidate.passage is other.passage
@@ -345,8 +355,11 @@ def _states_numbers(text: str, numbers: list[str]) -> bool:
 
 
 def _bare(text: str) -> str:
-    """``text`` without the marks a plain-text heading may carry ("== History ==") and its outer whitespace."""
-    return " ".join(text.strip(" \t\n=#").split())
+    """``text`` without the marks a heading may carry ("== History ==", "11.1.2.", "Chapter 9.") and its outer whitespace.
+
+    The sentence splitter parts a heading's number from its words, and the words alone must still read as the heading.
+    """
+    return _HEADING_NUMBER.sub("", " ".join(text.strip(" \t\n=#").split()))
 
 
 def _context(passage: Passage) -> str:

@@ -22,6 +22,12 @@ def quoted(question: str, text: str) -> list[str]:
     return [sentence for sentence, _ in answerer(min_score=-100).answer(question, [passage(text, 7.0)]).sentences]
 
 
+def quoted_under(section: str, question: str, text: str) -> list[str]:
+    """What the answer to ``question`` quotes from ``text``, one passage under ``section``, with no bar."""
+    extract = answerer(min_score=-100).answer(question, [passage(text, 7.0, section=section)])
+    return [sentence for sentence, _ in extract.sentences]
+
+
 def considered(question: str, text: str) -> list[str]:
     """The sentences of ``text`` weighed for ``question``."""
     return [c.text for c in answerer(min_score=-100).answer(question, [passage(text, 7.0)]).considered]
@@ -108,6 +114,12 @@ def test_a_heading_is_never_quoted() -> None:
         "What do we know of his early life and career?", [passage(text, 7.0, section="Karl Weber > Early life and career")]
     )
     assert [sentence for sentence, _ in extract.sentences] == ["He was born in Lyon and studied music in Vienna."]
+    # A manual numbers its headings, and the sentence splitter parts the number from the words; nor does a label's number
+    # ("Chapter 2.") make a heading a sentence.
+    for heading in ("11.1.2. Checking a file to be UTF-8 with iconv", "Chapter 11. Checking a file to be UTF-8 with iconv"):
+        text = f"{heading}\n\nYou can check that a file is UTF-8 with iconv by the following command."
+        answer = quoted_under(f"Top > {heading}", "How do I check a file to be UTF-8 with iconv?", text)
+        assert answer == ["You can check that a file is UTF-8 with iconv by the following command."], heading
 
 
 def test_a_follow_up_is_held_to_the_bar() -> None:
@@ -219,6 +231,10 @@ def test_the_sentence_right_before_the_best_one_is_read_first() -> None:
     assert scores["The "] > scores["Some"], "the second sentence is the better answer ..."
     assert [sentence[:4] for sentence, _ in extract.sentences] == ["Some", "The "], "... and is read after the first"
     # A best sentence that points nowhere still leads.
-    plain = f"{lead} The package tools will refuse to remove Essential packages."
-    extract = answerer(min_score=-100).answer(question, [passage(plain, 7.0)])
-    assert [sentence[:4] for sentence, _ in extract.sentences] == ["The ", "Some"]
+    for plain in (
+        "remove Essential packages.",
+        "remove packages such as the Essential ones.",
+        "remove Essential packages, note that.",
+    ):
+        extract = answerer(min_score=-100).answer(question, [passage(f"{lead} The package tools will refuse to {plain}", 7.0)])
+        assert [sentence[:4] for sentence, _ in extract.sentences] == ["The ", "Some"], plain
