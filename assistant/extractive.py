@@ -163,8 +163,14 @@ class ExtractiveAnswerer:
         # team?" after a question about a donation is refused when no sentence names a leader. A follow-up with no
         # word of its own ("and then?") has nothing to judge alone, and is held to the answer model's bar.
         if context and refers_back(question) and asks_in_own_words(question):
-            if best.alone < self.min_follow_up_score:
+            # The best of the sentences that pass it, among those about as likely to answer as the best one: two
+            # sentences about the earlier subject may score alike read with the conversation's words, and only one of
+            # them say what the follow-up asks.
+            near = [c for c in ranked if c.score >= best.score - self.margin]
+            passing = [c for c in near if c.alone >= self.min_follow_up_score]
+            if not passing:
                 return Extract([], CitationBook(), ranked)
+            best = passing[0]
         elif best.score < self.min_score:
             return Extract([], CitationBook(), ranked)
         shape = shape_of(question)

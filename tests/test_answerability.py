@@ -128,6 +128,19 @@ def test_a_follow_up_is_held_to_the_bar() -> None:
     assert extract.sentences == []
 
 
+def test_a_follow_up_that_points_back_quotes_the_best_sentence_that_says_what_it_asks() -> None:
+    # Read with the conversation's words, the sentence about the group scores best; judged against the follow-up alone
+    # it says nothing of training, and the next sentence does: that one answers, where the best alone used to refuse.
+    group, trained = "The medical group of specialists in Kyrgyzstan had 10 specialists.", "In all 15,000 people were trained."
+    follow_up = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_follow_up_score=-2.5)  # type: ignore[arg-type]
+    context = "How many people did they train? specialists medical group Kyrgyzstan"
+    passages = [passage(group, 7.0), passage(trained, 7.0, source="b.txt")]
+    extract = follow_up.answer("How many people did they train?", passages, context=context)
+    first = extract.considered[0]
+    assert first.text == group and first.alone < -2.5, "the best-scored sentence fails the follow-up's own bar ..."
+    assert [sentence for sentence, _ in extract.sentences] == [trained], "... and the one that passes it answers"
+
+
 def test_without_a_reranker_there_is_no_bar() -> None:
     plain = ExtractiveAnswerer(embedder=None, reranker=None, min_score=4.0)  # type: ignore[arg-type]
     assert plain.min_score == float("-inf")

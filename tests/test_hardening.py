@@ -46,16 +46,6 @@ def test_the_reranker_reads_a_question_longer_than_its_window(reranker) -> None:
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
 
 
-def test_a_pair_scores_the_same_whatever_it_is_scored_with(reranker) -> None:  # type: ignore[no-untyped-def]
-    # The packaged cross-encoder is quantized per run: batched, a sentence's score moved with its neighbours, so adding
-    # a document about something else could change which sentence answers.
-    sentence = "China donated 20 million dollars to the WHO to fight the pandemic."
-    others = ["Boats sail at dawn.", "The lake is 12 km long and 3 km wide, with two islands. " * 8, "Vaccines."]
-    alone = reranker.score(WHO, [sentence])[0]
-    assert reranker.score(WHO, [*others, sentence])[-1] == alone
-    assert reranker.score(WHO, [sentence, *others[::-1]])[0] == alone
-
-
 def test_a_question_under_the_limit_is_answered_however_long(seeded) -> None:  # type: ignore[no-untyped-def]
     question = long_question(seeded.assistant.max_question_chars)
     assert len(question) == seeded.assistant.max_question_chars
