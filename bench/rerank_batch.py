@@ -1,4 +1,4 @@
-"""The cross-encoder scoring one pair per run (now) against batches of 32 (before), in one run, on the same questions.
+"""The cross-encoder scoring one pair per run against batches of 32 (the default), in one run, on the same questions.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/rerank_batch.py [--split tune]
 
