@@ -19,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, load_average, machine_line, markdown_table, median, percentile, say, write_result
-from bench.corpus import load_dev
-from bench.eval import index_settings, open_assistant
+from bench.common import REPO, load_average, machine_line, markdown_table, median, percentile, publish
+from bench.eval import dev_assistant
 
 
 def answerer_at(commit: str, embedder: object, reranker: object) -> object:
@@ -45,12 +44,9 @@ def main() -> int:
     parser.add_argument("--split", default="heldout", choices=["tune", "heldout"])
     args = parser.parse_args()
     machine = machine_line()  # the load average as the run starts
-    dataset = load_dev()
-    citewise, _ = open_assistant(index_settings(dataset), None)
-    assistant = citewise.assistant
+    assistant, questions = dev_assistant(args.split)
     now = assistant.extractive
     before = answerer_at(args.before, now.embedder, now.reranker)
-    questions = [q for q in dataset.questions if q.split == args.split]
     times: dict[str, list[float]] = {"before": [], "now": []}
     for n, question in enumerate(questions):
         began = time.perf_counter()
@@ -72,8 +68,7 @@ def main() -> int:
         "",
         f"now / before, medians: {ratio:.2f}",
     ]
-    print("\n".join(lines))
-    say(f"wrote {write_result('answer_latency.md', chr(10).join(lines))}")
+    publish("answer_latency.md", lines)
     return 0
 
 

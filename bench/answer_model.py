@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import markdown_table, say, write_result
+from bench.common import markdown_table, publish, say
 from bench.corpus import Question, load_dev
 from bench.eval import contains_answer, index_settings, open_assistant
 
@@ -120,8 +120,7 @@ def main() -> int:
     rows = sum(len(w.candidates) for w in weighed)
     lines = [f"Fitted on {rows} sentences of {len(weighed)} tuning-half questions: `{model}`", ""]
     lines.append(markdown_table(SWEEP_HEADERS, sweep(weighed, log_odds(fitted, features))))
-    print("\n".join(lines))
-    say(f"wrote {write_result('answer_model.md', chr(10).join(lines) + chr(10))}")
+    publish("answer_model.md", [*lines, ""])
     return 0
 
 

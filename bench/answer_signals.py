@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.answer_model import SWEEP_HEADERS, Weighed, base_features, fit, log_odds, sweep, weigh_tuning_half
-from bench.common import machine_line, markdown_table, median, say, write_result
+from bench.common import machine_line, markdown_table, median, publish
 
 FOLDS = 5
 
@@ -131,8 +131,7 @@ def main() -> int:
     ]
     for name, features in (("answer model (4 signals)", base), ("+ token coverage (6 signals)", with_coverage)):
         lines += [f"## {name}", "", markdown_table(SWEEP_HEADERS, sweep(weighed, cross_validated(weighed, features))), ""]
-    print("\n".join(lines))
-    say(f"wrote {write_result('answer_signals.md', chr(10).join(lines))}")
+    publish("answer_signals.md", lines)
     return 0
 
 

@@ -289,3 +289,10 @@ def write_result(name: str, text: str) -> Path:
     path = RESULTS / name
     path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def publish(name: str, lines: list[str]) -> None:
+    """Print a report's ``lines``, write them to bench/results/``name`` and say where."""
+    text = "\n".join(lines)
+    print(text)
+    say(f"wrote {write_result(name, text)}")

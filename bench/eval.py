@@ -963,6 +963,13 @@ def open_assistant(settings: Any, embedder: Any) -> tuple[Any, Any]:
     return build_citewise(settings, embedder), embedder
 
 
+def dev_assistant(split: str) -> tuple[Any, list[Question]]:
+    """The default assistant over the cached development index, and the questions of one half ("tune", "heldout")."""
+    dataset = load_dev()
+    citewise, _ = open_assistant(index_settings(dataset), None)
+    return citewise.assistant, [q for q in dataset.questions if q.split == split]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=["seeds", "python-faq", *DEV_SPLITS, "all"], default="all")

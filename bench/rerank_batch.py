@@ -18,9 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import load_average, machine_line, markdown_table, median, percentile, say, write_result
-from bench.corpus import load_dev
-from bench.eval import index_settings, open_assistant
+from bench.common import load_average, machine_line, markdown_table, median, percentile, publish
+from bench.eval import dev_assistant
 
 
 def main() -> int:
@@ -30,12 +29,9 @@ def main() -> int:
     parser.add_argument("--split", default="heldout", choices=["tune", "heldout"])
     args = parser.parse_args()
     machine = machine_line()  # the load average as the run starts
-    dataset = load_dev()
-    citewise, _ = open_assistant(index_settings(dataset), None)
-    assistant = citewise.assistant
+    assistant, questions = dev_assistant(args.split)
     name = assistant.extractive.reranker.name
     rerankers = {size: OnnxCrossEncoder(packaged_model_dir("reranker_en"), name, batch_size=size) for size in (1, 32)}
-    questions = [q for q in dataset.questions if q.split == args.split]
     times: dict[int, list[float]] = {1: [], 32: []}
     answers: dict[int, list[str]] = {1: [], 32: []}
     drift: list[float] = []
@@ -65,8 +61,7 @@ def main() -> int:
         f"best passage's score, |one - batched|: median {median(drift):.3f}, max {max(drift):.3f} logits; "
         f"answers that differ: {changed} of {len(questions)}",
     ]
-    print("\n".join(lines))
-    say(f"wrote {write_result('rerank_batch.md', chr(10).join(lines))}")
+    publish("rerank_batch.md", lines)
     return 0
 
 
