@@ -44,7 +44,7 @@ class OnnxCrossEncoder:
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self._tokenizer.enable_padding()  # to the longest pair of each batch
         # The packaged model is quantized dynamically: each run scales its int8 activations to the whole batch
-        # (padding included), so a pair's score moves with the pairs beside it (up to 0.4 logits measured).
+        # (padding included), so a pair's score moves with the pairs beside it (by up to 0.85 logits, measured).
         # ``batch_size=1`` scores each pair alone; the bars (the answer model's, the follow-ups') were fitted on
         # batched scores, so batches stay the default until they are refitted (bench/rerank_batch.py, README).
         self._batch_size = batch_size
