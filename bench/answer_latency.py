@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, load_average, machine_line, markdown_table, median, percentile, publish
+from bench.common import REPO, latency_cells, load_average, machine_line, markdown_table, median, publish
 from bench.eval import dev_assistant
 
 
@@ -57,7 +57,7 @@ def main() -> int:
             began = time.perf_counter()
             answerer.answer(question.question, retrieval.relevant)  # type: ignore[attr-defined]
             times[name].append(searched + time.perf_counter() - began)
-    rows = [[name, f"{median(t) * 1000:.0f}", f"{percentile(t, 95) * 1000:.0f}"] for name, t in times.items()]
+    rows = [[name, *latency_cells(t)] for name, t in times.items()]
     ratio = median(times["now"]) / median(times["before"])
     lines = [
         machine,

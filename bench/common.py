@@ -151,6 +151,11 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def latency_cells(seconds: Sequence[float]) -> list[str]:
+    """A latency table's two cells: the median and the 95th percentile, in whole milliseconds."""
+    return [f"{median(seconds) * 1000:.0f}", f"{percentile(seconds, 95) * 1000:.0f}"]
+
+
 def spread(values: Sequence[float], unit: str = "s", digits: int = 2) -> str:
     """``median (min-max, n=N)`` for a table cell."""
     if not values:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import load_average, machine_line, markdown_table, median, percentile, publish
+from bench.common import latency_cells, load_average, machine_line, markdown_table, median, publish
 from bench.eval import dev_assistant
 
 
@@ -46,9 +46,7 @@ def main() -> int:
             answers[size].append(answer.text)
             top[size] = answer.retrieval.passages[0].score if answer.retrieval.passages else 0.0
         drift.append(abs(top[1] - top[32]))
-    rows = [
-        [f"{size} pair(s) per run", f"{median(t) * 1000:.0f}", f"{percentile(t, 95) * 1000:.0f}"] for size, t in times.items()
-    ]
+    rows = [[f"{size} pair(s) per run", *latency_cells(t)] for size, t in times.items()]
     changed = sum(a != b for a, b in zip(answers[1], answers[32], strict=True))
     lines = [
         machine,
