@@ -131,7 +131,7 @@ class ExtractiveAnswerer:
         max_passages: int = 3,
         min_score: float = -1.25,
         model: AnswerModel | None = None,
-        min_follow_up_score: float = -3.8,
+        min_follow_up_score: float = -3.7,
     ) -> None:
         self.embedder = embedder
         self.reranker = reranker

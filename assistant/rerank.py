@@ -28,7 +28,7 @@ class Reranker(Protocol):
 class OnnxCrossEncoder:
     """A cross-encoder exported to ONNX, run with onnxruntime and a fast tokenizer."""
 
-    def __init__(self, model_dir: Path, name: str, batch_size: int = 32, max_length: int = _MAX_LENGTH) -> None:
+    def __init__(self, model_dir: Path, name: str, batch_size: int = 1, max_length: int = _MAX_LENGTH) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -44,9 +44,9 @@ class OnnxCrossEncoder:
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self._tokenizer.enable_padding()  # to the longest pair of each batch
         # The packaged model is quantized dynamically: each run scales its int8 activations to the whole batch
-        # (padding included), so a pair's score moves with the pairs beside it (by up to 0.85 logits, measured).
-        # ``batch_size=1`` scores each pair alone; the bars (the answer model's, the follow-ups') were fitted on
-        # batched scores, so batches stay the default until they are refitted (bench/rerank_batch.py, README).
+        # (padding included), so in a batch a pair's score moves with the pairs beside it (by up to 0.85 logits,
+        # measured). One pair per run gives each pair the same score whatever else is scored, and is faster too
+        # (no padding); the answer model and the follow-up bar are fitted on these scores (bench/rerank_batch.py).
         self._batch_size = batch_size
 
     def score(self, query: str, texts: list[str]) -> list[float]:

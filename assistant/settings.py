@@ -51,7 +51,7 @@ class Settings(IndexSettings):
     # A follow-up that points back ("who led them?") lacks its subject, so it is held to a bar of its own: its
     # best sentence judged against the question as asked only, which tests the asked predicate (led, born,
     # cost), must reach this log-odds. Chosen on the tuning conversations of bench/data/followups_qa.jsonl.
-    min_follow_up_score: float = -3.8
+    min_follow_up_score: float = -3.7
     # An LLM backend is offered only when configured: its URL (or, for OpenAI itself, a key) is set,
     # or it is the chosen answerer. Nothing is sent anywhere otherwise.
     ollama_url: str = ""  # empty: http://127.0.0.1:11434 when CITEWISE_LLM=ollama

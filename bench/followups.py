@@ -4,6 +4,10 @@
 about half the follow-ups ask for a fact the documents do not hold. Its ``split`` column keeps the
 conversations the follow-up rules were tuned on apart from the held-out ones, written before the rules
 were scored on them. Usage: ``python bench/followups.py [--split heldout|tune|all]``.
+
+``--bars -3.9,-3.8,-3.7`` instead asks every follow-up once per value of the follow-up bar
+(``CITEWISE_MIN_FOLLOW_UP_SCORE``) and writes ``followups_bars.md``: the bar is chosen on the tuning rows,
+where right answers minus wrong ones peak (the lowest bar of the peak, which answers the most).
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
-def ask_all(rows: list[dict], folder: Path) -> list[Outcome]:
-    """Ask every row's question, then its follow-up with the first answer as the conversation."""
+def ask_all(rows: list[dict], folder: Path, bars: list[float | None]) -> dict[float | None, list[Outcome]]:
+    """Ask every row's question, then its follow-up with the first answer as the conversation, once per follow-up
+    bar (None: the configured one)."""
     import shutil
 
     from assistant import build_citewise
@@ -43,14 +48,21 @@ def ask_all(rows: list[dict], folder: Path) -> list[Outcome]:
     docs = Path(shutil.copytree(SEEDS, folder / "docs"))
     citewise = build_citewise(settings_for(folder / "data", docs))
     citewise.sync()
-    outcomes = []
+    histories = []
     for row in rows:
         first = citewise.assistant.ask(row["question"])
-        history = [Turn("user", row["question"]), Turn("assistant", "".join(first.tokens()))]
-        answer = citewise.assistant.ask(row["follow_up"], history)
-        text = "".join(answer.tokens())
-        right = not answer.refused and any(normalise(gold) in normalise(text) for gold in row["answers"])
-        outcomes.append(Outcome(row["split"], row["question"], row["follow_up"], row["answerable"], answer.refused, right, text))
+        histories.append([Turn("user", row["question"]), Turn("assistant", "".join(first.tokens()))])
+    outcomes: dict[float | None, list[Outcome]] = {}
+    configured = citewise.assistant.extractive.min_follow_up_score
+    for bar in bars:
+        citewise.assistant.extractive.min_follow_up_score = configured if bar is None else bar
+        outcomes[bar] = []
+        for row, history in zip(rows, histories, strict=True):
+            answer = citewise.assistant.ask(row["follow_up"], history)
+            text = "".join(answer.tokens())
+            right = not answer.refused and any(normalise(gold) in normalise(text) for gold in row["answers"])
+            outcome = Outcome(row["split"], row["question"], row["follow_up"], row["answerable"], answer.refused, right, text)
+            outcomes[bar].append(outcome)
     return outcomes
 
 
@@ -84,27 +96,44 @@ def misses(outcomes: list[Outcome]) -> list[list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("heldout", "tune", "all"), default="all")
+    parser.add_argument("--bars", type=lambda text: [float(x) for x in text.split(",")], help="follow-up bars to sweep")
     args = parser.parse_args()
     rows = [row for row in read_jsonl("followups_qa.jsonl") if args.split in ("all", row["split"])]
     say(f"{len(rows)} follow-ups")
     with work_folder("citewise-followups-", keep=False) as folder:
-        outcomes = ask_all(rows, folder)
-    splits = sorted({o.split for o in outcomes}, reverse=True)
-    table = markdown_table(
-        ["split", "answerable: answer holds gold", "not in the documents: refused", "wrong answers / answers given"],
-        [summary(split, [o for o in outcomes if o.split == split]) for split in splits],
-    )
-    report = "\n\n".join(
-        [
+        outcomes = ask_all(rows, folder, args.bars or [None])
+    headers = ["split", "answerable: answer holds gold", "not in the documents: refused", "wrong answers / answers given"]
+    if args.bars:
+        swept = [
+            [bar, *summary(split, [o for o in found if o.split == split])]
+            for bar, found in outcomes.items()
+            for split in splits_of(found)
+        ]
+        sections = [
+            "# The follow-up bar, swept over the seeds' follow-ups",
+            machine_line(),
+            markdown_table(["bar", *headers], swept),
+        ]
+        name = "followups_bars.md"
+    else:
+        found = outcomes[None]
+        table = markdown_table(headers, [summary(split, [o for o in found if o.split == split]) for split in splits_of(found)])
+        sections = [
             "# Follow-up questions over the seeds",
             machine_line(),
             table,
             "## Misses",
-            markdown_table(["split", "question", "follow-up", "kind", "answer"], misses(outcomes)),
+            markdown_table(["split", "question", "follow-up", "kind", "answer"], misses(found)),
         ]
-    )
+        name = "followups.md"
+    report = "\n\n".join(sections)
     print(report)
-    write_result("followups.md", report)
+    write_result(name, report)
+
+
+def splits_of(outcomes: list[Outcome]) -> list[str]:
+    """The splits present, tuning first."""
+    return sorted({o.split for o in outcomes}, reverse=True)
 
 
 if __name__ == "__main__":

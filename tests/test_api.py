@@ -167,7 +167,7 @@ def test_a_streamed_answer_joins_to_the_same_text_and_ends_with_the_citations(cl
 
 
 def test_a_follow_up_is_read_with_the_earlier_turns(client: openai.OpenAI) -> None:
-    follow_up = "How many people did they train?"
+    follow_up = "How many employees did they train?"
     alone = ask(client, follow_up)
     assert extra(alone, "citations") == [], "the control: without the conversation, 'they' finds nothing"
     completion = client.chat.completions.create(
