@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Must change whenever the text any file loads to changes (new rules, another extraction library,
-# a fixed bug), so that an index built by an older loader is re-chunked rather than mixing texts.
-LOADER_VERSION = "11"
+# a fixed bug), or the way it is cut into sentences and chunks, so that an index built by an older
+# loader is re-chunked rather than mixing texts. 12: sentence ends found by blingfire.
+LOADER_VERSION = "12"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120

@@ -5,20 +5,17 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-# Lower-cased words that end with a full stop without ending a sentence.
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st no vs etc e.g i.e fig gen gov sen rep lt col capt sgt
-    jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp dept approx est
-    u.s u.k u.n a.m p.m""".split()
-)
+import blingfire
 
-# A terminator (plus closing quotes/brackets), then whitespace, then something that can start a sentence.
-# A match starts only at the first terminator of a run, and gives nothing back (possessive quantifiers):
-# giving back never helps, and retrying inside a run of "!!!!" made a run of n terminators cost n squared.
-_BOUNDARY = re.compile(r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+\s++(?=["'“‘«(\[]?[A-Z0-9])""")
+# A blank line, or a line break before a list item, a table row or a quote, ends a block: a sentence never
+# runs across one (the loaders write their block elements so).
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•<>|#])")
-# What an abbreviation's last word can be made of ("e.g", "U.S"): ASCII letters and full stops.
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+
+
+# The first word after a sentence end, past spaces and opening quotes or brackets.
+_NEXT_WORD = re.compile(r"""[\s"'“‘«(\[]*(\w)""")
+# Titles that stand before a name, which a full stop after them does not end.
+_TITLES = frozenset("mr mrs ms dr prof st".split())
 
 
 class Span(NamedTuple):
@@ -31,19 +28,36 @@ class Span(NamedTuple):
 def split_sentences(text: str) -> list[Span]:
     """Split text into sentence spans, trimmed of surrounding whitespace.
 
-    Paragraph breaks always end a sentence, so headings and list items stand alone.
+    Paragraph breaks always end a sentence, so headings and list items stand alone; within a paragraph,
+    blingfire's sentence breaker finds the ends (bench/sentence_split.py compares it with others).
     """
     spans: list[Span] = []
     for block in _blocks(text):
+        part = text[block.start : block.end]
+        if not part.strip():
+            continue
+        # Only blingfire's sentence ends are used, as cuts: what it leaves between sentences (a zero-width
+        # space, a stray control character) stays in the sentence before, so that the spans cover every
+        # visible character of the text.
         start = block.start
-        for match in _BOUNDARY.finditer(text, block.start, block.end):
-            cut = match.start() + len(match.group().rstrip())
-            if _ends_in_abbreviation(text, start, cut):
-                continue
-            spans.extend(_trimmed(text, start, cut))
-            start = match.end()
+        for _, end in blingfire.text_to_sentences_and_offsets(part)[1][:-1]:
+            cut = block.start + end
+            if cut > start and not _false_end(text, cut, block.end):
+                spans.extend(_trimmed(text, start, cut))
+                start = cut
         spans.extend(_trimmed(text, start, block.end))
     return spans
+
+
+def _false_end(text: str, cut: int, end: int) -> bool:
+    """Whether blingfire's sentence end at ``cut`` is one a reader would not make: the next word starts in lower
+    case ('use "sudo -H aptitude …" instead of ...'), or the end is a title before a name ("Dr. Richard Stallman").
+    """
+    following = _NEXT_WORD.match(text, cut, end)
+    if following is None or following.group(1)[0].islower():
+        return following is not None
+    before = text[max(0, cut - 6) : cut].split()
+    return bool(before) and before[-1].lower().rstrip(".") in _TITLES and following.group(1)[0].isupper()
 
 
 def _blocks(text: str) -> list[Span]:
@@ -53,20 +67,6 @@ def _blocks(text: str) -> list[Span]:
         start = match.end()
     blocks.append(Span(start, len(text)))
     return blocks
-
-
-def _ends_in_abbreviation(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` ends with a full stop after an abbreviation or an initial."""
-    if end - start < 2 or text[end - 1] != ".":
-        return False
-    # The last word is the run of letters and stops before the final one, from its first letter; read
-    # backwards from ``end`` so that a sentence many abbreviations long is not re-read at each of them.
-    first = end - 1
-    while first > start and text[first - 1] in _WORD_CHARS:
-        first -= 1
-    word = text[first : end - 1].lstrip(".").lower()
-    # Single capitals ("J. Smith") and known abbreviations do not end a sentence.
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from index.chunker import chunk_text
 from index.sentences import split_sentences
 
@@ -34,6 +36,31 @@ def test_paragraph_break_ends_a_sentence_without_punctuation() -> None:
 def test_quotes_and_numbers_stay_inside_sentences() -> None:
     text = 'He said "it costs 2.5 million." Then "we left." The end.'
     assert [text[s:e] for s, e in split_sentences(text)] == ['He said "it costs 2.5 million."', 'Then "we left."', "The end."]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # Abbreviations and initials inside a sentence do not end it ...
+        (
+            "Use e.g. ls -l to list them. It prints one line per file.",
+            ["Use e.g. ls -l to list them.", "It prints one line per file."],
+        ),
+        (
+            "It was written by J. R. Smith in 1998. It is still used.",
+            ["It was written by J. R. Smith in 1998.", "It is still used."],
+        ),
+        (
+            "Python 3.11 is the default. Version 3.12 is in testing.",
+            ["Python 3.11 is the default.", "Version 3.12 is in testing."],
+        ),
+        # ... but at its end they do (the regular expression of loader version 11 kept each pair below together).
+        ("It supports i386, amd64, arm64, etc. The list grows.", ["It supports i386, amd64, arm64, etc.", "The list grows."]),
+        ("It must be larger than n. Otherwise it raises.", ["It must be larger than n.", "Otherwise it raises."]),
+    ],
+)
+def test_sentence_ends_are_told_from_abbreviations(text: str, sentences: list[str]) -> None:
+    assert [text[s:e] for s, e in split_sentences(text)] == sentences
 
 
 def test_chunks_keep_sentences_whole_and_map_back_to_the_text() -> None:
