@@ -12,7 +12,7 @@ import blingfire
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•<>|#])")
 
 
-# The first word after a sentence end, past spaces and opening quotes or brackets.
+# The first letter or digit after a sentence end, past spaces and opening quotes or brackets.
 _NEXT_WORD = re.compile(r"""[\s"'“‘«(\[]*(\w)""")
 # Titles that stand before a name, which a full stop after them does not end.
 _TITLES = frozenset("mr mrs ms dr prof st".split())
@@ -54,10 +54,13 @@ def _false_end(text: str, cut: int, end: int) -> bool:
     case ('use "sudo -H aptitude …" instead of ...'), or the end is a title before a name ("Dr. Richard Stallman").
     """
     following = _NEXT_WORD.match(text, cut, end)
-    if following is None or following.group(1)[0].islower():
-        return following is not None
-    before = text[max(0, cut - 6) : cut].split()
-    return bool(before) and before[-1].lower().rstrip(".") in _TITLES and following.group(1)[0].isupper()
+    if following is None:
+        return False
+    letter = following.group(1)
+    if letter.islower():
+        return True
+    before = text[max(0, cut - 6) : cut].split()  # the longest title, "prof.", and one character more
+    return bool(before) and before[-1].lower().rstrip(".") in _TITLES and letter.isupper()
 
 
 def _blocks(text: str) -> list[Span]:
