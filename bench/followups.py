@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import SEEDS, machine_line, markdown_table, read_jsonl, say, settings_for, work_folder, write_result
+from common import SEEDS, machine_line, markdown_table, publish, read_jsonl, say, settings_for, work_folder
 
 
 @dataclass
@@ -104,11 +104,7 @@ def main() -> None:
         outcomes = ask_all(rows, folder, args.bars or [None])
     headers = ["split", "answerable: answer holds gold", "not in the documents: refused", "wrong answers / answers given"]
     if args.bars:
-        swept = [
-            [bar, *summary(split, [o for o in found if o.split == split])]
-            for bar, found in outcomes.items()
-            for split in splits_of(found)
-        ]
+        swept = [[bar, *row] for bar, found in outcomes.items() for row in per_split(found)]
         sections = [
             "# The follow-up bar, swept over the seeds' follow-ups",
             machine_line(),
@@ -116,24 +112,22 @@ def main() -> None:
         ]
         name = "followups_bars.md"
     else:
-        found = outcomes[None]
-        table = markdown_table(headers, [summary(split, [o for o in found if o.split == split]) for split in splits_of(found)])
         sections = [
             "# Follow-up questions over the seeds",
             machine_line(),
-            table,
+            markdown_table(headers, per_split(outcomes[None])),
             "## Misses",
-            markdown_table(["split", "question", "follow-up", "kind", "answer"], misses(found)),
+            markdown_table(["split", "question", "follow-up", "kind", "answer"], misses(outcomes[None])),
         ]
         name = "followups.md"
-    report = "\n\n".join(sections)
-    print(report)
-    write_result(name, report)
+    publish(name, ["\n\n".join(sections)])
 
 
-def splits_of(outcomes: list[Outcome]) -> list[str]:
-    """The splits present, tuning first."""
-    return sorted({o.split for o in outcomes}, reverse=True)
+def per_split(outcomes: list[Outcome]) -> list[list[str]]:
+    """The summary row of each split present, tuning first."""
+    return [
+        summary(split, [o for o in outcomes if o.split == split]) for split in sorted({o.split for o in outcomes}, reverse=True)
+    ]
 
 
 if __name__ == "__main__":
