@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_VERBOSITY := error
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint typecheck bench setup browser manuals clean
+.PHONY: run test lint typecheck bench setup browser manuals bench-corpora clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ manuals:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "install the manuals for the fidelity tests: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
+
+# The benchmarks' corpora: the manuals, and FOLDOC for the encyclopedia set (bench/eval.py --dataset encyclopedia).
+bench-corpora: manuals
+	@dpkg -s dict-foldoc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-foldoc; \
+	  else echo "install FOLDOC for the encyclopedia set: sudo apt-get install -y dict-foldoc" >&2; exit 1; fi; }
 
 # The app syncs the documents folder at start (incremental: only new and changed files are embedded).
 run: setup

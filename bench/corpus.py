@@ -1,4 +1,5 @@
-"""Evaluation corpora: the seeds question set, a Python-FAQ set, and the development set over Debian manuals.
+"""Evaluation corpora: the seeds question set, a Python-FAQ set, the development set over Debian manuals, and the
+encyclopedia set over FOLDOC.
 
 The FAQ set is derived at run time from ``/usr/share/doc/python3.11/html/_sources`` (the
 ``python3.11-doc`` package): every FAQ section whose heading is a question becomes a query,
@@ -26,6 +27,13 @@ The split: every question carries ``"split": "tune"`` or ``"split": "heldout"``,
 ``assign_splits`` (``python bench/corpus.py --assign-splits``, which only fills in missing splits) with a
 seeded shuffle (seed 20261129), stratified by corpus and answerability, half and half. It is stored in
 the file and never recomputed: tune rules on ``dev-tune`` only and report ``dev-heldout``.
+
+The encyclopedia set (``bench/data/encyclopedia_qa.jsonl``, ``ENCYCLOPEDIA``) has the same format, checks and
+split over one corpus of short articles: the 1,798 longest entries of the Free On-line Dictionary of Computing
+(Debian's ``dict-foldoc``), each written as a plain-text file (``DictCorpus``). Its questions (ids ``en-``) ask
+who made what, when, how many and why, with near-topic questions whose article exists but lacks the fact, and
+questions whose article also states a nearby fact of the wrong kind (the 6800's instruction count beside the
+6809's, quarterly profits beside sales). ``python bench/corpus.py --encyclopedia`` checks it.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -394,7 +403,105 @@ DEV_CORPORA: tuple[Corpus, ...] = (
         kind="book prose: Publican HTML section pages (project history, derivatives, Unix services, security)",
     ),
 )
+
+
+@dataclass(frozen=True)
+class DictCorpus:
+    """The longer entries of a dictd dictionary installed by a Debian package, one plain-text file per entry.
+
+    An encyclopedia in miniature: FOLDOC's longer entries are short articles on languages, machines, companies
+    and people, with dates, names and numbers. Each entry is written as ``<headword>.txt``: its first headword as
+    the title line, then its text as the dictionary wraps it (three-space indent, hard line breaks), with the
+    dictionary's own markup reduced to its words: ``{cross references}`` and ``<category>`` labels. Offsets in
+    the ``.index`` file are base-64 numbers into the decompressed ``.dict.dz``.
+    """
+
+    name: str
+    package: str
+    dictionary: Path  # the .index file; the .dict.dz beside it
+    min_bytes: int  # entries shorter than this (one-line glossary entries) are left out
+    kind: str
+
+    @cached_property
+    def root(self) -> Path:
+        """The folder of generated entry files (built once, cached by the dictionary's bytes)."""
+        if not self.dictionary.is_file():
+            raise FileNotFoundError(
+                f"corpus {self.name!r}: no {self.dictionary}; install Debian's {self.package}: apt-get install -y {self.package}"
+            )
+        data = self.dictionary.with_suffix(".dict.dz")
+        digest = hashlib.sha256(b"dictd-v1" + str(self.min_bytes).encode())
+        digest.update(hashlib.sha256(self.dictionary.read_bytes() + data.read_bytes()).digest())
+        return cached_folder(f"{self.name}-{digest.hexdigest()[:16]}", self._fill)
+
+    def paths(self) -> list[Path]:
+        return sorted(self.root.glob("*.txt"))
+
+    def _fill(self, staging: Path) -> dict[str, int]:
+        import gzip
+
+        data = gzip.decompress(self.dictionary.with_suffix(".dict.dz").read_bytes())
+        spans: dict[tuple[int, int], str] = {}
+        for line in self.dictionary.read_text("utf-8").splitlines():
+            headword, offset, length = line.split("\t")[:3]
+            if not headword.startswith("00-"):  # the database's own header entries
+                spans.setdefault((_base64(offset), _base64(length)), headword)
+        names: set[str] = set()
+        for (offset, length), headword in sorted(spans.items()):
+            if length < self.min_bytes:
+                continue
+            raw = data[offset : offset + length].decode("utf-8", "replace")  # dictd offsets count bytes
+            title, _, body = raw.strip("\n").partition("\n\n")
+            body = _DICT_LABEL.sub("", _DICT_REFERENCE.sub(r"\1", body))
+            body = "\n".join(line[3:] if line.startswith("   ") else line for line in body.splitlines())
+            name = re.sub(r"[^a-z0-9]+", "-", headword.lower()).strip("-")[:60] or "entry"
+            while name in names:
+                name += "-"
+            names.add(name)
+            (staging / f"{name}.txt").write_text(f"{title.splitlines()[0].strip()}\n\n{body.strip()}\n", "utf-8")
+        return {"files": len(names)}
+
+
+# "{Motorola 6809}" -> "Motorola 6809"; "{Compton's Encyclopedia Online (http://...)}" -> "Compton's Encyclopedia Online".
+_DICT_REFERENCE = re.compile(r"\{([^{}()]*?)(?:\s*\([^{}()]*\))?\}")
+# "<processor> " and "<language, programming> ": the entry's subject labels, not prose (e-mail addresses keep theirs).
+_DICT_LABEL = re.compile(r"<[a-z][a-z ,/-]*>\s*")
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _base64(digits: str) -> int:
+    """A dictd index number: base 64, most significant digit first."""
+    value = 0
+    for digit in digits:
+        value = value * 64 + _BASE64.index(digit)
+    return value
+
+
+FOLDOC = DictCorpus(
+    name="foldoc",
+    package="dict-foldoc",
+    dictionary=Path("/usr/share/dictd/foldoc.index"),
+    min_bytes=800,
+    kind="encyclopedia: the Free On-line Dictionary of Computing's longer entries as plain text (languages, "
+    "machines, companies, people)",
+)
+
 DEV_QA = DATA / "dev_qa.jsonl"
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """Hand-written questions over corpora that share one index: the development set, the encyclopedia set."""
+
+    name: str
+    questions: Path
+    corpora: tuple[Corpus | DictCorpus, ...]
+
+
+DEV = QuestionSet("dev", DEV_QA, DEV_CORPORA)
+# Short encyclopedia articles, the kind of text issue 11's failure patterns come from, and no Debian manual.
+ENCYCLOPEDIA = QuestionSet("encyclopedia", DATA / "encyclopedia_qa.jsonl", (FOLDOC,))
+QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA)}
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -423,10 +530,10 @@ def loader_source_hash() -> str:
     return digest.hexdigest()
 
 
-def build_dev_corpus() -> Path:
-    """Copy every corpus's chosen files, unchanged, into ``bench/.cache/dev-<hash>/<corpus>/<path>``; return that folder."""
-    chosen = [(corpus, path) for corpus in DEV_CORPORA for path in corpus.paths()]
-    digest = hashlib.sha256(b"dev-v1")
+def build_dev_corpus(qs: QuestionSet = DEV) -> Path:
+    """Copy every corpus's chosen files, unchanged, into ``bench/.cache/<set>-<hash>/<corpus>/<path>``; return that folder."""
+    chosen = [(corpus, path) for corpus in qs.corpora for path in corpus.paths()]
+    digest = hashlib.sha256(f"{qs.name}-v1".encode())
     for corpus, path in chosen:
         relative = f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"
         digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -438,11 +545,11 @@ def build_dev_corpus() -> Path:
             shutil.copyfile(path, target)
         return {"files": len(chosen)}
 
-    return cached_folder(f"dev-{digest.hexdigest()[:16]}", fill)
+    return cached_folder(f"{qs.name}-{digest.hexdigest()[:16]}", fill)
 
 
-def load_dev() -> DevDataset:
-    """Every development question over all dev corpora, in one index.
+def load_dev(qs: QuestionSet = DEV) -> DevDataset:
+    """Every question of the set (the development set unless told) over all its corpora, in one index.
 
     A document's source is ``<corpus>/<path relative to the corpus root>``, and so are the questions' gold
     sources here (the file stores them relative to the corpus root).
@@ -458,23 +565,23 @@ def load_dev() -> DevDataset:
             unanswerable=row.get("unanswerable", ""),
             split=row["split"],
         )
-        for row in read_jsonl(DEV_QA.name)
+        for row in read_jsonl(qs.questions.name)
     ]
-    sizes = ", ".join(f"{c.name} ({c.package}, {len(c.paths())} files)" for c in DEV_CORPORA)
-    return DevDataset("dev", build_dev_corpus(), questions, [f"one index over {sizes}"])
+    sizes = ", ".join(f"{c.name} ({c.package}, {len(c.paths())} files)" for c in qs.corpora)
+    return DevDataset(qs.name, build_dev_corpus(qs), questions, [f"one index over {sizes}"])
 
 
 # --------------------------------------------------------------------------- development set checks
 
 
-def dev_texts() -> dict[str, tuple[str, str]]:
+def dev_texts(qs: QuestionSet = DEV) -> dict[str, tuple[str, str]]:
     """``corpus/path`` -> (normalised text as the loader reads it, normalised tag-stripped text)."""
     from bs4 import BeautifulSoup
 
     from index.loader import load
 
     texts = {}
-    for corpus in DEV_CORPORA:
+    for corpus in qs.corpora:
         for path in corpus.paths():
             # The tag-stripped text is a loader-independent check of the gold answers.
             soup = BeautifulSoup(path.read_text("utf-8", errors="replace"), "html.parser")
@@ -492,7 +599,7 @@ def _mentions(text: str, term: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(normalise(term)) + r"(?!\w)", text) is not None
 
 
-def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]]) -> list[str]:
+def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]], qs: QuestionSet = DEV) -> list[str]:
     """Everything that must hold for the development questions; an empty list when it does.
 
     - ids unique, corpus known, kind known, split ``tune`` or ``heldout``;
@@ -507,7 +614,7 @@ def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]]) -> list[str]
       year, too common to exclude everywhere) occurs in the topic sources;
     - the split is balanced within each (corpus, answerable) stratum.
     """
-    names = {c.name for c in DEV_CORPORA}
+    names = {c.name for c in qs.corpora}
     problems: list[str] = []
     seen: set[str] = set()
     for row in rows:
@@ -604,15 +711,15 @@ def assign_splits(rows: list[dict], seed: int = DEV_SPLIT_SEED) -> dict[str, str
     return splits
 
 
-def write_splits() -> int:
-    """Give every development question that has no split one (``assign_splits`` over those questions only); return how many."""
-    rows = read_jsonl(DEV_QA.name)
+def write_splits(qs: QuestionSet = DEV) -> int:
+    """Give every question of the set that has no split one (``assign_splits`` over those questions only); return how many."""
+    rows = read_jsonl(qs.questions.name)
     pending = [row for row in rows if row.get("split") not in ("tune", "heldout")]
     if pending:
         splits = assign_splits(pending)
         for row in pending:
             row["split"] = splits[row["id"]]
-        DEV_QA.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
+        qs.questions.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
     return len(pending)
 
 
@@ -631,26 +738,23 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Check the question sets: ``python bench/corpus.py [--dev] [--assign-splits] [--faq]``."""
+    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--assign-splits] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
+    parser.add_argument(
+        "--encyclopedia", action="store_true", help="verify bench/data/encyclopedia_qa.jsonl against FOLDOC's entries"
+    )
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)
     seeds = load_seeds()
     answerable = sum(q.answerable for q in seeds.questions)
     print(f"seeds: {answerable} answerable, {len(seeds.questions) - answerable} unanswerable; gold answers verified")
-    if args.assign_splits:
-        print(f"dev: assigned a split to {write_splits()} question(s)")
-    if args.dev or args.assign_splits:
-        rows = read_jsonl(DEV_QA.name)
-        print(f"dev: {len(rows)} questions; corpus copied to {build_dev_corpus()}")
-        print("\n".join(f"  {c.name}: {c.package}, {len(c.paths())} files under {c.root}: {c.kind}" for c in DEV_CORPORA))
-        print("\n".join("  " + line for line in dev_summary(rows)))
-        problems = verify_dev(rows, dev_texts())
-        print("\n".join(problems) if problems else "dev: every check passed")
-        if problems:
-            raise SystemExit(1)
+    for qs in QUESTION_SETS.values():
+        if args.assign_splits:
+            print(f"{qs.name}: assigned a split to {write_splits(qs)} question(s)")
+        if args.assign_splits or getattr(args, qs.name):
+            check_question_set(qs)
     if args.faq:
         faq = build_faq()
         print(f"python-faq: {'; '.join(faq.notes)}; corpus at {faq.docs_dir}")
@@ -658,6 +762,18 @@ def main(argv: list[str] | None = None) -> None:
         for q in faq.questions:
             assert q.span is not None
             print(json.dumps({**asdict(q), "body_chars": len(texts[q.sources[0]][q.span[0] : q.span[1]])})[:300])
+
+
+def check_question_set(qs: QuestionSet) -> None:
+    """Print the set's corpora and counts, run every check of ``verify_dev``; exit 1 on a problem."""
+    rows = read_jsonl(qs.questions.name)
+    print(f"{qs.name}: {len(rows)} questions; corpus copied to {build_dev_corpus(qs)}")
+    print("\n".join(f"  {c.name}: {c.package}, {len(c.paths())} files under {c.root}: {c.kind}" for c in qs.corpora))
+    print("\n".join("  " + line for line in dev_summary(rows)))
+    problems = verify_dev(rows, dev_texts(qs), qs)
+    print("\n".join(problems) if problems else f"{qs.name}: every check passed")
+    if problems:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Retrieval and answer evaluation of Citewise, next to a plain llama-index baseline.
 
 Usage:
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py [--dataset seeds|python-faq|dev-tune|dev-heldout|dev|all] [--limit N]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py [--dataset seeds|python-faq|dev|encyclopedia|all] [--limit N]
 
 Datasets:
     seeds       bench/data/seeds_qa.jsonl over seeds/ (answerable and unanswerable questions).
@@ -13,6 +13,10 @@ Datasets:
                 or both (reported separately). Answers only (default assistant), per split and corpus:
                 answer contains gold, refusals (near-/off-topic), citation precision, wrong-answer rate.
                 Writes bench/results/dev.md, dev_details.jsonl (per question) and dev_misses.md.
+    encyclopedia-tune, encyclopedia-heldout, encyclopedia
+                bench/data/encyclopedia_qa.jsonl: questions over FOLDOC's longer entries (Debian's dict-foldoc,
+                written as plain text), reported as the development set is; writes encyclopedia.md,
+                encyclopedia_details.jsonl and encyclopedia_misses.md.
 
 Retrieval configurations: BM25 only, dense only, hybrid (RRF), hybrid + cross-encoder rerank,
 and llama-index's defaults (SimpleDirectoryReader, SentenceSplitter, Chroma, same embedding
@@ -62,7 +66,17 @@ from bench.common import (
     stopwatch,
     subsample,
 )
-from bench.corpus import DEV_CORPORA, Dataset, Question, build_faq, load_dev, load_seeds, loader_source_hash, normalise
+from bench.corpus import (
+    QUESTION_SETS,
+    Dataset,
+    Question,
+    QuestionSet,
+    build_faq,
+    load_dev,
+    load_seeds,
+    loader_source_hash,
+    normalise,
+)
 
 TOP = 10  # ranks scored (MRR@10); also the baseline's similarity_top_k
 # A passage is in the gold FAQ section when it shares at least this many characters with it
@@ -73,8 +87,12 @@ _COSINE_SWEEP = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 BASELINE = "llama-index default"
 RERANKED = "hybrid + rerank"
 HYBRID = "hybrid (RRF)"
-# --dataset name -> the splits of bench/data/dev_qa.jsonl it evaluates (each reported on its own).
-DEV_SPLITS: dict[str, tuple[str, ...]] = {"dev-tune": ("tune",), "dev-heldout": ("heldout",), "dev": ("tune", "heldout")}
+# --dataset name -> the question set (bench/data/<set>_qa.jsonl) and the splits it evaluates (each reported on its own).
+DEV_SPLITS: dict[str, tuple[QuestionSet, tuple[str, ...]]] = {
+    name: (qs, splits)
+    for qs in QUESTION_SETS.values()
+    for name, splits in ((f"{qs.name}-tune", ("tune",)), (f"{qs.name}-heldout", ("heldout",)), (qs.name, ("tune", "heldout")))
+}
 Timings = list[tuple[str, float]]
 SETTINGS_SHOWN = (
     "embed_model chunk_tokens chunk_overlap_sentences candidates top_k reranker min_rerank_score rerank_margin"
@@ -787,12 +805,13 @@ def dev_answer_row(label: str, pairs: list[DevPair]) -> list[str]:
     ]
 
 
-def dev_tables(results: dict[str, list[DevPair]]) -> list[str]:
+def dev_tables(results: dict[str, list[DevPair]], qs: QuestionSet) -> list[str]:
     """Per split, and per corpus within it: the answer table, the citation table, and a breakdown by question kind."""
     groups: list[tuple[str, list[DevPair]]] = []
     for split, pairs in results.items():
         groups.append((f"**{split}**, all corpora", pairs))
-        groups += [(f"{split}, {c.name}", [(q, a) for q, a in pairs if q.corpus == c.name]) for c in DEV_CORPORA]
+        if len(qs.corpora) > 1:
+            groups += [(f"{split}, {c.name}", [(q, a) for q, a in pairs if q.corpus == c.name]) for c in qs.corpora]
     answer_header = ["split, corpus", "questions (ans.+unans.)", "answer contains gold", "false refusals"]
     answer_header += ["refusal accuracy (unanswerable)", "near-topic refused", "off-topic refused", "wrong-answer rate"]
     kind_rows = []
@@ -856,9 +875,9 @@ def dev_record(question: Question, answer: Answered, judge: Judge) -> dict[str, 
     }
 
 
-def dev_misses(results: dict[str, list[DevPair]]) -> list[str]:
+def dev_misses(results: dict[str, list[DevPair]], qs: QuestionSet) -> list[str]:
     """Every question not answered correctly, grouped by split and by what went wrong."""
-    lines = ["# Development set: misses", ""]
+    lines = [f"# {'Development' if qs.name == 'dev' else qs.name.capitalize()} set: misses", ""]
     for split, pairs in results.items():
         buckets: dict[str, list[str]] = {
             "answered an unanswerable question": [],
@@ -897,15 +916,15 @@ def loader_version() -> str:
     return f"index/loader.py at commit {last}, {state}; reader source sha256 {loader_source_hash()[:12]}"
 
 
-def run_dev(splits: tuple[str, ...], run: Run, embedder: Any) -> Any:
-    """Index every dev corpus into one index, ask each split's questions, write dev.md, dev_details.jsonl, dev_misses.md.
+def run_dev(qs: QuestionSet, splits: tuple[str, ...], run: Run, embedder: Any) -> Any:
+    """Index the set's corpora into one index, ask each split's questions; write <set>.md, _details.jsonl, _misses.md.
 
     Returns the embedder (created here if ``embedder`` is None), so later datasets can share it.
     """
     began = time.perf_counter()
     timings: Timings = []
     with phase(timings, "load corpora and models, sync the index (cached after the first build)"):
-        dataset = load_dev()  # every question: the index is the same for both splits
+        dataset = load_dev(qs)  # every question: the index is the same for both splits
         settings = index_settings(dataset)
         citewise, embedder = open_assistant(settings, embedder)
         indexer = build_index(dataset, citewise.indexer)
@@ -915,21 +934,20 @@ def run_dev(splits: tuple[str, ...], run: Run, embedder: Any) -> Any:
     results: dict[str, list[DevPair]] = {}
     for split in splits:
         questions = subsample([q for q in dataset.questions if q.split == split], run.args.limit)
-        with phase(timings, f"dev-{split}: answers, {len(questions)} questions"):
-            say(f"[dev-{split}] answers: default assistant over {len(questions)} questions")
-            results[split] = list(
-                zip(questions, evaluate_answers(citewise.assistant, questions, judge, f"dev-{split}"), strict=True)
-            )
+        label = f"{qs.name}-{split}"
+        with phase(timings, f"{label}: answers, {len(questions)} questions"):
+            say(f"[{label}] answers: default assistant over {len(questions)} questions")
+            results[split] = list(zip(questions, evaluate_answers(citewise.assistant, questions, judge, label), strict=True))
     stored = indexer.store.documents()
     corpus_rows = []
-    for corpus in DEV_CORPORA:
+    for corpus in qs.corpora:
         docs = [d for source, d in stored.items() if source.startswith(corpus.name + "/")]
         n = sum(q.corpus == corpus.name for q in dataset.questions)
         corpus_rows.append(
             [corpus.name, corpus.package, str(len(docs)), str(sum(d.stored_chunks for d in docs)), str(n), corpus.kind]
         )
     lines = [
-        *run.header("Citewise development set (bench/data/dev_qa.jsonl)"),
+        *run.header(f"Citewise {'development' if qs.name == 'dev' else qs.name} set (bench/data/{qs.questions.name})"),
         f"Loader: {loader_version()}.",
         "",
         f"Settings: the default assistant, build_citewise(Settings()): {settings_line(settings, SETTINGS_SHOWN + ' llm')}.",
@@ -938,16 +956,17 @@ def run_dev(splits: tuple[str, ...], run: Run, embedder: Any) -> Any:
         "",
         markdown_table(["corpus", "Debian package", "files", "chunks", "questions", "kind"], corpus_rows, text=(0, 1, -1)),
         "",
-        *dev_tables(results),
+        *dev_tables(results, qs),
         "",
         *timing_lines(timings, began),
     ]
     print("\n".join(lines) + "\n")
     folder = run.args.output.parent
-    write_lines(folder / "dev.md", lines)
-    write_lines(folder / "dev_misses.md", dev_misses(results))
-    write_jsonl(folder / "dev_details.jsonl", [dev_record(q, a, judge) for pairs in results.values() for q, a in pairs])
-    say(f"wrote {folder / 'dev.md'}, {folder / 'dev_details.jsonl'} and {folder / 'dev_misses.md'}")
+    stem = qs.name
+    write_lines(folder / f"{stem}.md", lines)
+    write_lines(folder / f"{stem}_misses.md", dev_misses(results, qs))
+    write_jsonl(folder / f"{stem}_details.jsonl", [dev_record(q, a, judge) for pairs in results.values() for q, a in pairs])
+    say(f"wrote {folder / f'{stem}.md'}, {folder / f'{stem}_details.jsonl'} and {folder / f'{stem}_misses.md'}")
     return embedder
 
 
@@ -1008,7 +1027,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.build_only:
             evaluated.append(evaluate_dataset(dataset, citewise, baseline, baseline_chunks, args.limit, timings))
     for name in (n for n in names if n in DEV_SPLITS):
-        embedder = run_dev(DEV_SPLITS[name], run, embedder)
+        embedder = run_dev(*DEV_SPLITS[name], run, embedder)
     if args.build_only and timings:
         say("; ".join(f"{name}: {clock(seconds)}" for name, seconds in timings))
     elif evaluated:

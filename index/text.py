@@ -160,9 +160,9 @@ _MONTH = (
     r"|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 # A year standing alone: 1500 to 2099, the years documents talk about; a four-digit number outside them
-# is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word. The look-ahead that
-# keeps out "1999,000" also keeps out a year before a comma ("In 2020, China ..."): kept as it was.
-YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?![\w,]|\.\d)")
+# is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word; a comma or full stop
+# after it ends it unless a digit follows ("In 1980, IBM chose ..." states a year).
+YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?!\w|[.,]\d)")
 # A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
 DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{YEAR.pattern}|"

@@ -161,6 +161,7 @@ def test_numbers_include_number_words() -> None:
         ("The first team left in 1963.", ["1963"]),
         ("In 1500 and 2099; not 1499 or 2100.", ["1500", "2099"]),
         ("Port 8080, 1,999 items, version 2020.5, COVID-2020", []),
+        ("In 1980, IBM chose Microsoft; 1999,000 is a figure, 1999. a year.", ["1980", "1999"]),
     ],
 )
 def test_years_stand_alone_between_1500_and_2099(text: str, years: list[str]) -> None:
