@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Literal
 
-from index.lexicon import is_irregular_plural, lemma, synonyms
+from index.lexicon import compound_head, is_irregular_plural, lemma, synonyms
 from index.text import (
     ADVERBS,
     DATE,
@@ -375,7 +375,10 @@ def shape_of(question: str) -> Shape:
         counted = frozenset(stem(word) for word in heads)
         if counted & GENERIC_COUNTED:
             return Shape("count", question_numbers=numbers, question_terms=terms)  # any count answers
+        # A count's noun may be named by a synonym ("a 40-floor hotel" counts storeys) or, when it is a compound,
+        # by its head ("over 37,000 groups" counts newsgroups).
         kin = frozenset(other for word in heads for other in synonyms(word))
+        kin |= frozenset(head for word in heads if (head := compound_head(word)))
         return Shape("count", counted, numbers, question_terms=terms, kin=kin)
     if _HOW_MUCH.search(question):
         return Shape("money" if MONEY_WORDS.search(question) else "number", question_numbers=numbers, question_terms=terms)

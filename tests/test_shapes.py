@@ -183,6 +183,8 @@ def test_a_count_meets_its_noun_in_the_singular_and_in_compounds() -> None:
         ("How many floors does the tower have?", "It is a 40-storey tower.", True),  # either way round
         ("To how many countries were doses sent?", "Doses went to 40 nations.", True),
         ("How tall is the tower?", "It is a 300-metre tower.", True),  # a number that begins a compound
+        ("How many newsgroups were there?", "The number of groups had grown to over 37,000.", True),  # a head
+        ("How many kilometres long is it?", "It is 300 metres long.", False),  # a compound WordNet knows is not split
         ("How many storeys does the hotel have?", "The 5-star hotel opened its doors to 300 guests.", False),
         ("How many satellites were launched?", "Each satellite carried four cameras.", False),
         ("How many cases were recorded?", "COVID-19 spread from 2020-04-29 on.", False),  # names and dates
