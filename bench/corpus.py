@@ -430,14 +430,16 @@ class DictCorpus:
                 f"corpus {self.name!r}: no {self.dictionary}; install Debian's {self.package}: apt-get install -y {self.package}"
             )
         data = self.dictionary.with_suffix(".dict.dz")
+        # Bump "dictd-v1" when ``write_entries`` changes what it writes, so that the cached files are rewritten.
         digest = hashlib.sha256(b"dictd-v1" + str(self.min_bytes).encode())
         digest.update(hashlib.sha256(self.dictionary.read_bytes() + data.read_bytes()).digest())
-        return cached_folder(f"{self.name}-{digest.hexdigest()[:16]}", self._fill)
+        return cached_folder(f"{self.name}-{digest.hexdigest()[:16]}", self.write_entries)
 
     def paths(self) -> list[Path]:
         return sorted(self.root.glob("*.txt"))
 
-    def _fill(self, staging: Path) -> dict[str, int]:
+    def write_entries(self, folder: Path) -> dict[str, int]:
+        """Write every entry of at least ``min_bytes`` into ``folder`` as ``<headword>.txt``; return how many."""
         import gzip
 
         data = gzip.decompress(self.dictionary.with_suffix(".dict.dz").read_bytes())
@@ -458,7 +460,7 @@ class DictCorpus:
             while name in names:
                 name += "-"
             names.add(name)
-            (staging / f"{name}.txt").write_text(f"{title.splitlines()[0].strip()}\n\n{body.strip()}\n", "utf-8")
+            (folder / f"{name}.txt").write_text(f"{title.splitlines()[0].strip()}\n\n{body.strip()}\n", "utf-8")
         return {"files": len(names)}
 
 

@@ -1,0 +1,58 @@
+"""The encyclopedia benchmark's corpus: a dictd dictionary's entries written as plain-text files (bench/corpus.py)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from bench.corpus import DictCorpus
+
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(value: int) -> str:
+    digits = ""
+    while True:
+        value, digit = divmod(value, 64)
+        digits = _BASE64[digit] + digits
+        if not value:
+            return digits
+
+
+def _dictionary(folder: Path, entries: list[tuple[list[str], str]]) -> Path:
+    """A dictd pair: ``<name>.dict.dz`` (gzip, as dictzip is) and ``<name>.index`` (headword, offset, length)."""
+    data, lines = b"", []
+    for headwords, text in entries:
+        raw = text.encode("utf-8")
+        lines += [f"{headword}\t{_b64(len(data))}\t{_b64(len(raw))}" for headword in headwords]
+        data += raw
+    (folder / "test.dict.dz").write_bytes(gzip.compress(data))
+    index = folder / "test.index"
+    index.write_text("\n".join(lines) + "\n", "utf-8")
+    return index
+
+
+def test_entries_become_plain_text_files_with_the_dictionary_markup_reduced(tmp_path: Path) -> None:
+    long_entry = (
+        "Eiffel\n\n   <language> An object-oriented language produced by {Bertrand\n   Meyer} in 1985,"
+        " described in {Compton's Encyclopedia Online\n   (http://example.org/x.html)}.  Its first release"
+        " was introduced in October 1986, by Interactive Software Engineering.\n\n   (1998-11-15)\n"
+    )
+    index = _dictionary(
+        tmp_path,
+        [
+            (["00-database-info"], "The dictionary's own header, long enough to be kept if it were an entry." * 3),
+            (["eiffel", "Eiffel language"], long_entry),  # two headwords, one entry
+            (["bit"], "bit\n\n   A binary digit.\n"),  # shorter than min_bytes
+        ],
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    corpus = DictCorpus(name="test", package="none", dictionary=index, min_bytes=100, kind="test")
+    assert corpus.write_entries(out) == {"files": 1}
+    assert [p.name for p in out.iterdir()] == ["eiffel.txt"]
+    text = (out / "eiffel.txt").read_text("utf-8")
+    assert text.startswith("Eiffel\n\nAn object-oriented language produced by Bertrand\nMeyer in 1985,")
+    assert "described in Compton's Encyclopedia Online." in text  # the reference's words, not its address
+    assert "{" not in text and "<language>" not in text and "http" not in text
+    assert text.rstrip().endswith("(1998-11-15)")
