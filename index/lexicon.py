@@ -21,6 +21,8 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
+from index.text import singular
+
 DATA = Path(__file__).resolve().parent / "data"
 TABLE = DATA / "noun_synonyms.tsv"
 PLURALS = DATA / "irregular_plurals.tsv"
@@ -86,17 +88,15 @@ def compound_head(word: str) -> str | None:
     """
     if len(word) > _LONGEST_COMPOUND:
         return None  # no noun: and each cut below copies the word, so a long one would cost its length squared
-    noun = lemma(word)
+    noun = lemma(word)  # the singular when the table knows it
     table = _table()
-    if noun == word.lower() and noun.endswith("s") and noun[:-1] in table:
-        noun = noun[:-1]
     if noun in table:
         return None
-    singular = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    noun = singular(noun)
     # The longest head first: "newsgroup" is "news" + "group", not "newsg" + "roup".
-    for cut in range(3, len(singular) - 3):
-        if singular[cut:] in table and singular[:cut] in table:
-            return singular[cut:]
+    for cut in range(3, len(noun) - 3):
+        if noun[cut:] in table and noun[:cut] in table:
+            return noun[cut:]
     return None
 
 
