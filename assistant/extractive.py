@@ -224,14 +224,13 @@ class ExtractiveAnswerer:
             passages = [p for p in passages if _mentions(_context(p), about)]
         # A number, date or money question is answered only by a sentence that states one; a "who"
         # or "which" question only by one that names someone or something the question does not.
-        loose = shape.loosened() if shape.kind == "name" and shape.counted else None
         # The kind of thing named is often not repeated in the answer ("which directory" -> "stored in
         # /etc/apparmor.d/"): a sentence holding an identifier may answer too, and the scores decide.
         # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
         candidates = [
             c
             for c in self._candidates(passages)
-            if shape.states(c.text, c.passage.code) or (loose is not None and loose.states(c.text, c.passage.code))
+            if shape.states(c.text, c.passage.code) or shape.answers_loosely(c.text, c.passage.code)
         ]
         if candidates:
             self._score(question, candidates, context)

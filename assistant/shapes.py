@@ -71,6 +71,8 @@ _MEASURE_Q = re.compile(
 _WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
 _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
 _VERSION_STEMS = frozenset(short_stem(word) for word in VERSION_WORDS)
+# A version number: "2.6.30", "3.11" (not a date's "2020-04-29" nor an address's "192.168.0.1" last part alone).
+_VERSION_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)+(?![\w.]*\d)")
 # "Where ..." wants a place or a path: a name the question lacks ("born in Lyon", "kept in ~/.aptitude/config").
 _WHERE_Q = re.compile(_LEAD + r"where\b", re.I)
 # "How do I ...", "How can one ...", "How to ...", "What do I type / should I call ...": a way to do something, which
@@ -130,6 +132,19 @@ class Shape:
         by using the command passwd -l user (lock)." gives the step that "How do I lock a user account?" asks for;
         "A disabled account means the user cannot login" only describes it."""
         return replace(self.loosened(), kind="name", agent=False).states(sentence, code)
+
+    def answers_loosely(self, sentence: str, code: frozenset[str] = frozenset()) -> bool:
+        """Whether ``sentence`` may answer this "which X" question without naming X: it holds an identifier (see
+        ``loosened``), or, when X is a version or release, a version number.
+
+        "Since which kernel version ...?" is answered by "... since Linux 2.6.30", but "Which Debian release first
+        made GRUB 2 the default?" not by a sentence that only holds a path or an option.
+        """
+        if self.kind != "name" or not self.counted:
+            return False
+        if self.counted & _VERSION_STEMS:
+            return any(m.group() not in self.question_terms for m in _VERSION_NUMBER.finditer(sentence))
+        return self.loosened().states(sentence, code)
 
     @property
     def wants_number(self) -> bool:

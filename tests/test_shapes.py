@@ -334,3 +334,14 @@ def test_a_version_is_asked_of_the_name_before_it() -> None:
     assert shape_of("Which GNOME version ships with Debian bookworm?").owners == frozenset({"gnome"})
     assert shape_of("In which Python version did the default change?").owners == frozenset({"python"})
     assert shape_of("Which vaccine did China deliver?").owners == frozenset()  # only a version has an owner
+
+
+def test_a_which_question_is_answered_loosely_by_an_identifier_or_for_a_version_by_a_number() -> None:
+    # "Which directory ..." may be answered by a path the sentence holds, "Which release ..." only by a version.
+    assert shape_of("Which directory holds the AppArmor profiles?").answers_loosely("They live in /etc/apparmor.d/.")
+    release = shape_of("Which Debian release first made GRUB 2 the default boot loader?")
+    assert not release.answers_loosely('GRUB2 reads "/boot/grub/grub.cfg" and uses search.fs_uuid.')
+    kernel = shape_of("Since which kernel version is relatime the default?")
+    assert kernel.answers_loosely("The relatime option is the default since Linux 2.6.30.")
+    assert not kernel.answers_loosely("It was changed on 2020-04-29 at 10:30.")
+    assert not shape_of("Who wrote the csv module?").answers_loosely("See /usr/lib/python3/csv.py.")  # no "which X"
