@@ -18,6 +18,7 @@ from typing import Literal
 from index.lexicon import compound_head, is_irregular_plural, lemma, synonyms
 from index.text import (
     ADVERBS,
+    ASKED_DIMENSIONS,
     DATE,
     DETERMINERS,
     DIMENSIONS,
@@ -33,6 +34,7 @@ from index.text import (
     NUMBER_SCALES,
     PHRASE_END,
     TERM,
+    UNIT_DIMENSION,
     VERSION_WORDS,
     YEAR,
     is_identifier,
@@ -56,7 +58,7 @@ _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
 _WHEN_Q = re.compile(_LEAD + r"(?:when (?:did|was|were|will|has|have|had)\b|what (?:date|day|month|time)\b)", re.I)
 # "How long-running ..." asks no length.
 _NUMBER_Q = re.compile(
-    _LEAD + r"(?:how (long|old|often|far|big|large|deep|high|tall|wide|heavy)\b(?!-)"
+    _LEAD + r"(?:how (long|old|often|far|fast|big|large|deep|high|tall|wide|heavy)\b(?!-)"
     r"|what (?:percentage|percent|number|proportion|share)\b)",
     re.I,
 )
@@ -70,6 +72,14 @@ _MEASURE_Q = re.compile(
 # The word right before a position, one space between: "version| 3.10".
 _WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
 _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
+# The word right after a number, or after its hyphen, that may be its unit: "1.75 microseconds", "36-bit", "2 million
+# bytes". Letters only (and "/" inside: "km/h"), looked at where the number ends.
+# A number with its unit or scale written onto it: "8K", "64KB", "2.5GHz", "100ms", "1.75µs" (``NUMBER`` takes none of
+# them). Only a known unit or a scale letter makes one a quantity: not "3D", "10am" or "4x".
+_GLUED = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*([kKMGT]?)([^\W\d_][^\W\d_/]{0,7}(?:/[^\W\d_]{1,4})?)?(?![\w-])")
+_UNIT_AFTER = re.compile(
+    r"(?:-|\s{1,3}(?:(?:hundred|thousand|million|billion)\s{1,3})?)([^\W\d_][^\W\d_/]{0,15}(?:/[^\W\d_]{1,4})?)\b"
+)
 _VERSION_STEMS = frozenset(short_stem(word) for word in VERSION_WORDS)
 # A version number: "2.6.30", "3.11" (not a date's "2020-04-29" nor an address's "192.168.0.1" last part alone).
 _VERSION_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)+(?![\w.]*\d)")
@@ -114,6 +124,7 @@ class Shape:
     agent: bool = False  # "who ...": only someone's name answers (see ``_names_agent``)
     procedure: bool = False  # "how do I ...": a way to do something, best given by a command (see ``gives_step``)
     dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
+    units: frozenset[str] = frozenset()  # "how much memory ...": the dimensions of ``UNITS`` a number may be given in
     kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
     owners: frozenset[str] = frozenset()  # "Which GNOME version ...": the names whose version is asked, lower-cased
     # (the extractive answerer quotes only passages that mention them)
@@ -167,7 +178,8 @@ class Shape:
             case "date":
                 return bool(DATE.search(sentence))
             case "number":
-                return next(self._quantities(sentence), None) is not None and self._measures(sentence)
+                numbers = chain(self._quantities(sentence), _glued(sentence))
+                return any(self._in_units(sentence, m) for m in numbers) and self._measures(sentence)
             case "name":
                 return self._names(sentence, code)
         return True
@@ -247,6 +259,14 @@ class Shape:
         if words & DIMENSIONS[self.dimension]:
             return True
         return not any(words & others for name, others in DIMENSIONS.items() if name != self.dimension)
+
+    def _in_units(self, sentence: str, number: re.Match[str]) -> bool:
+        """Whether ``number`` may measure what is asked: it has no unit, or one of an asked dimension ("How much memory
+        ...?" is answered by "8K words", not by "a cycle time of 1.75 microseconds")."""
+        if not self.units:
+            return True
+        dimension = _dimension_of(sentence, number)
+        return dimension is None or dimension in self.units
 
     def _counts(self, sentence: str) -> bool:
         """A quantity with the counted thing within a few words of it (either side)."""
@@ -374,6 +394,24 @@ def _holds_between(ordered: list[int], low: int, high: int) -> bool:
     return k < len(ordered) and ordered[k] <= high
 
 
+def _glued(sentence: str) -> Iterator[re.Match[str]]:
+    """The numbers of ``sentence`` with a unit or a scale written onto them ("64KB", "2.5GHz", "8K")."""
+    for match in _GLUED.finditer(sentence):
+        scale, unit = match.group(1), (match.group(2) or "").lower()
+        if (scale and not unit) or (scale + unit).lower() in UNIT_DIMENSION or unit in UNIT_DIMENSION:
+            yield match
+
+
+def _dimension_of(sentence: str, number: re.Match[str]) -> str | None:
+    """What the unit of ``number`` measures (a key of ``UNITS``): the unit written onto it ("64KB") or the word after
+    it ("1.75 microseconds", "36-bit", "8K words"); None when it has no known unit."""
+    if number.re is _GLUED and number.group(2):
+        unit = (number.group(1) + number.group(2)).lower()
+        return UNIT_DIMENSION.get(unit) or UNIT_DIMENSION.get(number.group(2).lower())
+    after = _UNIT_AFTER.match(sentence, number.end())
+    return UNIT_DIMENSION.get(after.group(1).lower()) if after else None
+
+
 def shape_of(question: str) -> Shape:
     """Classify ``question`` by the kind of answer it asks for.
 
@@ -395,18 +433,23 @@ def shape_of(question: str) -> Shape:
         kin = frozenset(other for word in heads for other in synonyms(word))
         kin |= frozenset(head for word in heads if (head := compound_head(word)))
         return Shape("count", counted, numbers, question_terms=terms, kin=kin)
+    # What a number question measures, by its words ("How much memory ...": a storage): a number in other units does
+    # not answer it.
+    units = frozenset(dimension for word in terms for dimension in ASKED_DIMENSIONS.get(word, ()))
     if _HOW_MUCH.search(question):
-        return Shape("money" if MONEY_WORDS.search(question) else "number", question_numbers=numbers, question_terms=terms)
+        if MONEY_WORDS.search(question):
+            return Shape("money", question_numbers=numbers, question_terms=terms)
+        return Shape("number", question_numbers=numbers, question_terms=terms, units=units)
     if _YEAR_Q.search(question):
         return Shape("year", question_numbers=numbers)
     if _WHEN_Q.search(question):
         return Shape("date", question_numbers=numbers)
     if match := _NUMBER_Q.search(question):
         dimension = _DIMENSION_OF.get((match.group(1) or "").lower(), "")
-        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension)
+        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
     if match := _MEASURE_Q.search(question):
         dimension = _DIMENSION_OF.get(match.group(1).lower(), "")
-        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension)
+        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
     if match := _NAME_Q.search(question):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
         kinds, plural, owners = _which_words(match.group(1) or "")

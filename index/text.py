@@ -20,6 +20,7 @@ __all__ = [
     "ADVERBS",
     "ANAPHORA",
     "ANNOUNCING",
+    "ASKED_DIMENSIONS",
     "CONTINUATION",
     "DATE",
     "DETERMINERS",
@@ -42,6 +43,8 @@ __all__ = [
     "SUBJECTLESS",
     "TERM",
     "TRAILING",
+    "UNITS",
+    "UNIT_DIMENSION",
     "UNSPACED",
     "VERSION_WORDS",
     "WORD",
@@ -378,9 +381,52 @@ DIMENSIONS = {
     "width": frozenset("wide wider widest width widths breadth broad".split()),
     "length": frozenset("long longer longest length lengths".split()),
 }
-# Words before a number that make it a label, not a quantity: "version 3.10", "section 8.1.3", "chapter 3".
+# The units a number may be given in, by what they measure: "1.75 microseconds" is a time, "4096 words" and "36-bit"
+# an amount of storage. "How much memory did the PDP-7 have?" is not answered by "It had a memory cycle time of 1.75
+# microseconds". Only words that are a unit whenever they follow a number: "m" (metres or millions), "s", "h" and
+# "in" are left out.
+UNITS = {
+    "time": frozenset(
+        """ns nanosecond nanoseconds µs microsecond microseconds ms msec millisecond milliseconds sec secs second seconds
+        min mins minute minutes hour hours hr hrs day days week weeks month months year years yr yrs decade decades
+        century centuries""".split()
+    ),
+    "storage": frozenset(
+        """bit bits byte bytes kb kib kbyte kbytes kilobyte kilobytes mb mib mbyte mbytes megabyte megabytes gb gib
+        gigabyte gigabytes tb tib terabyte terabytes pb pib petabyte petabytes kbit kbits mbit mbits gbit gbits word
+        words""".split()
+    ),
+    "frequency": frozenset("hz hertz khz kilohertz mhz megahertz ghz gigahertz".split()),
+    "rate": frozenset(
+        "bps kbps mbps gbps baud mips flops mflops gflops mph kph km/h mi/h b/s kb/s mb/s gb/s bit/s kbit/s mbit/s".split()
+    ),
+    "length": frozenset(
+        """mm cm km millimetre millimetres millimeter millimeters centimetre centimetres centimeter centimeters metre
+        metres meter meters kilometre kilometres kilometer kilometers mile miles ft foot feet inch inches yard yards""".split()
+    ),
+    "mass": frozenset("mg kg gram grams kilogram kilograms tonne tonnes ton tons lb lbs pound pounds ounce ounces".split()),
+}
+UNIT_DIMENSION = {unit: dimension for dimension, units in UNITS.items() for unit in units}
+# The words of a number question that say what it measures, and the dimensions of ``UNITS`` each accepts: "How much
+# memory ..." a storage, "How long ..." a time or a length, "At what clock speed ..." a frequency, "How wide ..." a
+# length or a width in bits. A number in units of none of the asked dimensions does not answer; a number without a
+# unit may. A question with none of these words takes a number in any unit ("How big ...", "What size ...": a size
+# may be bytes or metres).
+ASKED_DIMENSIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        "time duration timeout period interval delay latency lifetime uptime old age often".split(), frozenset({"time"})
+    ),
+    "long": frozenset({"time", "length"}),
+    **dict.fromkeys("memory ram rom storage data".split(), frozenset({"storage"})),
+    **dict.fromkeys("clock frequency".split(), frozenset({"frequency"})),
+    **dict.fromkeys("fast speed rate bandwidth throughput".split(), frozenset({"rate", "frequency"})),
+    **dict.fromkeys("deep depth high height tall far distance altitude elevation".split(), frozenset({"length"})),
+    **dict.fromkeys("wide width".split(), frozenset({"length", "storage"})),
+    **dict.fromkeys("heavy weight weigh weighs mass".split(), frozenset({"mass"})),
+}
+# Words before a number that make it a label, not a quantity: "version 3.10", "section 8.1.3", "chapter 3", "type 555".
 # (A capitalised word does too: "Python 3.11", "Debian 12", "RFC 7159".)
-LABEL_WORDS = frozenset("version release section chapter figure table page step item part issue".split())
+LABEL_WORDS = frozenset("version release section chapter figure table page step item part issue type model series".split())
 # What a "which ..." question asks for when it wants one of a name's versions: "Which Debian release ..." is
 # answered by "Debian 12", a name of the question with a number after it, whether or not "release" is said.
 VERSION_WORDS = frozenset("version versions release releases".split())
