@@ -182,6 +182,7 @@ def _pathological() -> dict[str, str]:
         "glued digit groups": "a" + "1." * (MB // 2),
         "hyphens": "-" * MB,
         "abbreviations": "Mr. J. " * (MB // 7),
+        "numbers with units": "3 kg, 64KB and 2.5GHz-wide 7 words " * (MB // 35),
         "spaces": " " * MB + "x",
         "scripts without spaces": "中文字符عربي😀\u200b" * (MB // 10),
     }
@@ -227,7 +228,7 @@ def test_chunks_of_1_mb_with_the_real_tokenizer(embedder) -> None:  # type: igno
 @pytest.mark.parametrize("name", INPUTS)
 def test_shapes_of_1_mb(name: str) -> None:
     text = INPUTS[name]
-    leads = ["How many items ", "How much money ", "When did ", "How long ", "Which items "]
+    leads = ["How many items ", "How much money ", "When did ", "How long ", "How much memory ", "Which items "]
     finishes(lambda: [shape_of(lead + text).states(text) for lead in leads])
     finishes(lambda: (question_names(text), numbered_names(text)))
 
