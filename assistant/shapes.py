@@ -48,9 +48,11 @@ from index.text import (
 Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 
 # An opening does not change what is asked: a preposition or adverb ("In what year ...", "To how many countries
-# ...", "Roughly how many ..."), or a clause before a comma ("When probing the MTU with ping, how many bytes ...").
-# Up to two words, none of them a question word: "Which option sets how many lines are shown?" asks for an option.
-_LEAD = r"^\s*(?:[^,?]*+,\s*)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
+# ...", "Roughly how many ..."), or clauses before a comma, a colon or a semicolon ("When probing the MTU with ping,
+# how many bytes ...", "A vendor only ships an RPM: how can I ..."). Up to two words, none of them a question word:
+# "Which option sets how many lines are shown?" asks for an option. (The clauses are taken lazily from the start, and
+# the rest is tried only after a mark and a space, so a long question is still read in linear time.)
+_LEAD = r"^\s*(?:[^?]*?[,:;]\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)

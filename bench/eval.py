@@ -1,7 +1,7 @@
 """Retrieval and answer evaluation of Citewise, next to a plain llama-index baseline.
 
 Usage:
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py [--dataset seeds|python-faq|dev|encyclopedia|all] [--limit N]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/eval.py [--dataset seeds|python-faq|dev|encyclopedia|manual|all] [--limit N]
 
 Datasets:
     seeds       bench/data/seeds_qa.jsonl over seeds/ (answerable and unanswerable questions).
@@ -17,6 +17,10 @@ Datasets:
                 bench/data/encyclopedia_qa.jsonl: questions over FOLDOC's longer entries (Debian's dict-foldoc,
                 written as plain text), reported as the development set is; writes encyclopedia.md,
                 encyclopedia_details.jsonl and encyclopedia_misses.md.
+    manual-tune, manual-heldout, manual
+                bench/data/manual_qa.jsonl: questions over the whole Debian Administrator's Handbook (all 127
+                HTML pages, asked only of the 68 pages the development set lacks), reported the same way;
+                writes manual.md, manual_details.jsonl and manual_misses.md.
 
 Retrieval configurations: BM25 only, dense only, hybrid (RRF), hybrid + cross-encoder rerank,
 and llama-index's defaults (SimpleDirectoryReader, SentenceSplitter, Chroma, same embedding

@@ -44,6 +44,10 @@ from index.lexicon import is_irregular_plural, lemma, synonyms
         ("What inode size does mkfs.ext4 use by default?", "number", set()),
         ("At what temperature does water freeze?", "number", set()),
         ("How deep is the lake?", "number", set()),
+        # Clauses before a colon or a semicolon, as before a comma, do not hide the question.
+        ("I'm on the desktop: which package provides the DHCP server?", "name", {"pack"}),
+        ("It runs at 10:30, every day; how many jobs run?", "count", {"job"}),
+        ("At 10:30, how many jobs run?", "count", {"job"}),
         ("How long-running are the jobs?", "other", set()),
         ("What does the depth of the lake depend on?", "other", set()),
         ("In which areas does Kyrgyzstan want cooperation?", "name", {"area"}),
