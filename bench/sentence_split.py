@@ -10,8 +10,9 @@ Three measures, each splitter run inside the same paragraph blocks (a paragraph 
 row always ends a sentence: that comes from the loaders' block markup, not from punctuation):
 
 - the text of the development corpora (bench/corpus.py ``DEV_CORPORA``: three Debian manuals as HTML, read by
-  index/loader.py exactly as the index reads them): sentences, speed (median of 3 runs), and how many sentence
-  ends each one shares with the regular expression's, with examples of where they part;
+  index/loader.py exactly as the index reads them): sentences, speed (median of 5 runs, the splitters taking
+  turns), and how many sentence ends each one shares with the regular expression's, with examples of where
+  they part;
 - probes: short texts of the cases technical prose is full of, each with the sentences a reader sees;
 - 1 MB of text of the shapes that make splitters slow (runs of "!", ". ", initials, no punctuation), each
   run in a child process that is stopped after a minute.
@@ -77,6 +78,21 @@ def citewise(text: str) -> Spans:
     from index.sentences import split_sentences
 
     return [(s.start, s.end) for s in split_sentences(text)]
+
+
+def citewise_through_wrapper(text: str) -> Spans:
+    """Citewise's splitter as it was before it called blingfire's library directly: the sentence ends taken from
+    blingfire's own Python wrapper, which maps byte offsets to characters one byte at a time (the same spans)."""
+    import blingfire
+
+    from index import sentences
+
+    direct = sentences._sentence_ends
+    sentences._sentence_ends = lambda part: [end for _, end in blingfire.text_to_sentences_and_offsets(part)[1][:-1]]
+    try:
+        return citewise(text)
+    finally:
+        sentences._sentence_ends = direct
 
 
 # The splitter of loader versions up to 11: a terminator, closing marks, whitespace and a capital or digit, unless the
@@ -180,22 +196,30 @@ def manual_texts() -> list[str]:
 
 def main() -> int:
     machine = machine_line()
-    splitters = {BASELINE: in_blocks(regular_expression), "Citewise: blingfire 0.1.8 (index/sentences.py)": citewise, **others()}
+    splitters = {
+        BASELINE: in_blocks(regular_expression),
+        "Citewise: blingfire 0.1.8 (index/sentences.py)": citewise,
+        "the same through blingfire's Python wrapper (before)": citewise_through_wrapper,
+        **others(),
+    }
     texts = manual_texts()
     size = sum(len(t.encode()) for t in texts)
     say(f"{len(texts)} pages, {size / 1e6:.2f} MB")
     found: dict[str, list[Spans]] = {}
     rows, probe_rows, hard_rows = [], [], []
-    for name, split in splitters.items():
-        runs = []
-        for _ in range(3):
+    runs: dict[str, list[float]] = {name: [] for name in splitters}
+    for _ in range(5):  # the splitters take turns, so that a busy moment of the machine falls on each alike
+        for name, split in splitters.items():
             began = time.perf_counter()
             found[name] = [split(t) for t in texts]
-            runs.append(time.perf_counter() - began)
+            runs[name].append(time.perf_counter() - began)
+    for name, split in splitters.items():
         ends = [{end for _, end in spans} for spans in found[name]]
         ours = [{end for _, end in spans} for spans in found[BASELINE]]
         shared = sum(len(a & b) for a, b in zip(ends, ours, strict=True))
-        rows.append([name, sum(map(len, found[name])), f"{size / median(runs) / 1e6:.2f}", shared, sum(map(len, ends)) - shared])
+        rows.append(
+            [name, sum(map(len, found[name])), f"{size / median(runs[name]) / 1e6:.2f}", shared, sum(map(len, ends)) - shared]
+        )
         right = [[text[a:b] for a, b in split(text)] == expected for text, expected in PROBES]
         probe_rows.append([name, f"{sum(right)}/{len(PROBES)}", ", ".join(str(i + 1) for i, ok in enumerate(right) if not ok)])
         hard_rows.append([name, *(timed(split, text) for text in HARD_SHAPES.values())])
@@ -208,7 +232,14 @@ def main() -> int:
         f"{len(texts)} pages of the development corpora, {size / 1e6:.2f} MB of loaded text.",
         "",
         markdown_table(
-            ["splitter", "sentences", "MB/s (median of 3)", "ends shared with the regular expression's", "ends of its own"], rows
+            [
+                "splitter",
+                "sentences",
+                "MB/s (median of 5, in turns)",
+                "ends shared with the regular expression's",
+                "ends of its own",
+            ],
+            rows,
         ),
         "",
         "## Probes",

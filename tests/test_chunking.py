@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import blingfire
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.chunker import chunk_text
-from index.sentences import split_sentences
+from index.sentences import _sentence_ends, split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "001_8ca9ff445ec2607f.txt"
 
@@ -95,3 +98,15 @@ def test_chunks_fit_the_real_model_window(embedder) -> None:  # type: ignore[no-
     text = (SEED.read_text(encoding="utf-8") + "\n\n") * 3
     chunks = chunk_text(text, embedder.count_tokens, limit)
     assert all(embedder.count_tokens(c.text) <= limit for c in chunks)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .?!\u2026\u00e9\U0001f600\u4e2d\n\tX1\u200b\x1c\"'")), max_size=80))
+@settings(max_examples=300, deadline=None, database=None)
+def test_sentence_ends_are_blingfire_s_own(text: str) -> None:
+    # ``_sentence_ends`` calls the library directly and maps its byte offsets to characters in one pass; its
+    # ends must be exactly those of blingfire's own Python wrapper, for text of any script and width.
+    try:
+        expected = [end for _, end in blingfire.text_to_sentences_and_offsets(text)[1][:-1]]
+    except AssertionError:  # the wrapper's own consistency check, on input it cannot map: nothing to compare with
+        return
+    assert _sentence_ends(text) == expected
