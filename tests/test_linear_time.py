@@ -35,7 +35,7 @@ LIMIT_S = 60
 # markers, scripts without spaces, zero-width and combining characters, emoji with modifiers.
 PIECES = [
     *["!", ".", "?", "…", "a.", "A. ", "J. ", "Mr. ", "e.g. ", "U.S. "],
-    *["1", "1.", "1,", "12.5", "twenty-one", "$5", "1999", "April 27"],
+    *["1", "1.", "1,", "12.5", "twenty-one", "$5", "1999", "April 27", "64KB", " kg", "36-bit", "µs", "km/h"],
     *["-", "a-", "'", "”", ")", "«", "(", "[1]", " [2]", "[", "_"],
     *[" ", "  ", "\n", "\n\n", "\t", "\xa0", "\u200b", "\u200d", "\u0301"],
     *["中文", "。", "عربي", "😀", "👍🏽", "How many ", "Which ", "word", "Word", "items"],
@@ -99,7 +99,11 @@ def test_chunks_cover_the_text_in_order_within_the_limit(
 
 @PROPERTY
 @given(
-    TEXT, TEXT, st.sampled_from(["", "How many ", "How much money ", "In what year ", "When did ", "How long ", "Which ", "Who "])
+    TEXT,
+    TEXT,
+    st.sampled_from(
+        ["", "How many ", "How much money ", "How much memory ", "In what year ", "When did ", "How long ", "Which ", "Who "]
+    ),
 )
 def test_shapes_read_any_text(question: str, sentence: str, lead: str) -> None:
     shape = shape_of(lead + question)
