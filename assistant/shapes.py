@@ -74,11 +74,11 @@ _MEASURE_Q = re.compile(
 # The word right before a position, one space between: "version| 3.10".
 _WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
 _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
-# The word right after a number, or after its hyphen, that may be its unit: "1.75 microseconds", "36-bit", "2 million
-# bytes". Letters only (and "/" inside: "km/h"), looked at where the number ends.
 # A number with its unit or scale written onto it: "8K", "64KB", "2.5GHz", "100ms", "1.75µs" (``NUMBER`` takes none of
 # them). Only a known unit or a scale letter makes one a quantity: not "3D", "10am" or "4x".
 _GLUED = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*([kKMGT]?)([^\W\d_][^\W\d_/]{0,7}(?:/[^\W\d_]{1,4})?)?(?![\w-])")
+# The word right after a number, or after its hyphen, that may be its unit: "1.75 microseconds", "36-bit", "2 million
+# bytes". Letters only (and "/" inside: "km/h"), looked at where the number ends.
 _UNIT_AFTER = re.compile(
     r"(?:-|\s{1,3}(?:(?:hundred|thousand|million|billion)\s{1,3})?)([^\W\d_][^\W\d_/]{0,15}(?:/[^\W\d_]{1,4})?)\b"
 )
@@ -399,8 +399,8 @@ def _holds_between(ordered: list[int], low: int, high: int) -> bool:
 def _glued(sentence: str) -> Iterator[re.Match[str]]:
     """The numbers of ``sentence`` with a unit or a scale written onto them ("64KB", "2.5GHz", "8K")."""
     for match in _GLUED.finditer(sentence):
-        scale, unit = match.group(1), (match.group(2) or "").lower()
-        if (scale and not unit) or (scale + unit).lower() in UNIT_DIMENSION or unit in UNIT_DIMENSION:
+        scale, unit = match.group(1).lower(), (match.group(2) or "").lower()
+        if (scale and not unit) or scale + unit in UNIT_DIMENSION or unit in UNIT_DIMENSION:
             yield match
 
 

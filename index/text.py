@@ -408,18 +408,19 @@ UNITS = {
 }
 UNIT_DIMENSION = {unit: dimension for dimension, units in UNITS.items() for unit in units}
 # The words of a number question that say what it measures, and the dimensions of ``UNITS`` each accepts: "How much
-# memory ..." a storage, "How long ..." a time or a length, "At what clock speed ..." a frequency, "How wide ..." a
-# length or a width in bits. A number in units of none of the asked dimensions does not answer; a number without a
-# unit may. A question with none of these words takes a number in any unit ("How big ...", "What size ...": a size
-# may be bytes or metres).
+# memory ..." a storage, "How long ..." a time, a length or a size in bytes, "At what clock speed ..." a frequency,
+# "How wide ..." a length or a width in bits. A number in units of none of the asked dimensions does not answer; a
+# number without a unit may. A question with none of these words takes a number in any unit ("How big ...", "What
+# size ...": a size may be bytes or metres).
 ASKED_DIMENSIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(
         "time duration timeout period interval delay latency lifetime uptime old age often".split(), frozenset({"time"})
     ),
-    "long": frozenset({"time", "length"}),
+    "long": frozenset({"time", "length", "storage"}),  # a stay, a bridge, a header ("20 bytes long")
     **dict.fromkeys("memory ram rom storage data".split(), frozenset({"storage"})),
     **dict.fromkeys("clock frequency".split(), frozenset({"frequency"})),
-    **dict.fromkeys("fast speed rate bandwidth throughput".split(), frozenset({"rate", "frequency"})),
+    "fast": frozenset({"rate", "frequency", "time"}),  # a speed, or how soon ("boots in 5 seconds")
+    **dict.fromkeys("speed rate bandwidth throughput".split(), frozenset({"rate", "frequency"})),
     **dict.fromkeys("deep depth high height tall far distance altitude elevation".split(), frozenset({"length"})),
     **dict.fromkeys("wide width".split(), frozenset({"length", "storage"})),
     **dict.fromkeys("heavy weight weigh weighs mass".split(), frozenset({"mass"})),
