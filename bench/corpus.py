@@ -372,6 +372,7 @@ _HANDBOOK = (
     "security sect.firewall-packet-filtering sect.supervision sect.apparmor sect.selinux "
     "sect.other-security-considerations sect.dealing-with-compromised-machine"
 ).split()
+_HANDBOOK_ROOT = Path("/usr/share/doc/debian-handbook/html/en-US")  # the Debian Administrator's Handbook, in HTML
 _PYTHON_PAGES = (
     "tutorial/appendix tutorial/appetite tutorial/classes tutorial/controlflow tutorial/datastructures tutorial/errors "
     "tutorial/floatingpoint tutorial/inputoutput tutorial/interactive tutorial/interpreter tutorial/introduction "
@@ -398,7 +399,7 @@ DEV_CORPORA: tuple[Corpus, ...] = (
     Corpus(
         name="debian-handbook",
         package="debian-handbook",
-        root=Path("/usr/share/doc/debian-handbook/html/en-US"),
+        root=_HANDBOOK_ROOT,
         files=tuple(f"{name}.html" for name in _HANDBOOK),
         kind="book prose: Publican HTML section pages (project history, derivatives, Unix services, security)",
     ),
@@ -512,7 +513,7 @@ MANUAL = QuestionSet(
         Corpus(
             name="debian-handbook",
             package="debian-handbook",
-            root=Path("/usr/share/doc/debian-handbook/html/en-US"),
+            root=_HANDBOOK_ROOT,
             files=("*.html",),
             kind="a whole technical manual: every Publican HTML page of the Debian Administrator's Handbook",
         ),
