@@ -399,17 +399,21 @@ def _holds_between(ordered: list[int], low: int, high: int) -> bool:
 def _glued(sentence: str) -> Iterator[re.Match[str]]:
     """The numbers of ``sentence`` with a unit or a scale written onto them ("64KB", "2.5GHz", "8K")."""
     for match in _GLUED.finditer(sentence):
-        scale, unit = match.group(1).lower(), (match.group(2) or "").lower()
-        if (scale and not unit) or scale + unit in UNIT_DIMENSION or unit in UNIT_DIMENSION:
+        if (match.group(1) and not match.group(2)) or _written_unit(match):
             yield match
+
+
+def _written_unit(number: re.Match[str]) -> str | None:
+    """What the unit written onto a ``_GLUED`` number measures: "KB" of "64KB" with its scale, else "ms" of "100ms"."""
+    unit = (number.group(2) or "").lower()
+    return UNIT_DIMENSION.get(number.group(1).lower() + unit) or UNIT_DIMENSION.get(unit)
 
 
 def _dimension_of(sentence: str, number: re.Match[str]) -> str | None:
     """What the unit of ``number`` measures (a key of ``UNITS``): the unit written onto it ("64KB") or the word after
     it ("1.75 microseconds", "36-bit", "8K words"); None when it has no known unit."""
     if number.re is _GLUED and number.group(2):
-        unit = (number.group(1) + number.group(2)).lower()
-        return UNIT_DIMENSION.get(unit) or UNIT_DIMENSION.get(number.group(2).lower())
+        return _written_unit(number)
     after = _UNIT_AFTER.match(sentence, number.end())
     return UNIT_DIMENSION.get(after.group(1).lower()) if after else None
 
