@@ -4,7 +4,7 @@ A count's noun is often not repeated in the sentence that states the count ("How
 hotel have?" -> "a 40-floor hotel"). The synonym table pairs each noun with the other words of its first
 (most frequent) WordNet sense, both ways: "storey" <-> "floor", "country" <-> "nation". Only the first
 sense: later ones drift ("king" -> "tycoon", "company" -> "companionship"). The word vectors of the
-embedding model were tried first and could not tell synonyms from neighbours (README, "Answers on
+embedding model were tried first and could not tell synonyms from neighbours (bench/HISTORY.md, "Answers on
 text nobody tuned for"). The irregular plurals ("children", "men", "criteria") are WordNet's noun
 exceptions, so that "how many children ..." is read as a plural as "how many students ..." is.
 

@@ -92,7 +92,7 @@ def test_follow_up_question_searches_with_the_conversation(seeded) -> None:  # t
         Turn("assistant", "According to Geng Shuang, the group included 10 specialists. [1]"),
     ]
     # "How many people did they train?" is searched alike, but refused: read alone, its words fit the 15,000-trained
-    # sentence at -3.76, just under the follow-up bar (README, "Follow-ups that point back").
+    # sentence at -3.76, just under the follow-up bar (bench/HISTORY.md, "Follow-ups that point back").
     answer = seeded.assistant.ask("How many employees did they train?", history).complete()
     assert answer.query != answer.question and "Kyrgyzstan" in answer.query
     assert not answer.refused
