@@ -141,6 +141,9 @@ class ChatCompletion(BaseModel):
     usage: Usage
     citations: list[CitedSource] = Field(description="Citewise: the sources the [n] markers point to; empty for a refusal.")
     refused: bool = Field(description="Citewise: true when the documents do not answer the question.")
+    tentative: bool = Field(
+        description="Citewise: true when the quoted sentences are on the subject but may not say what was asked: check them."
+    )
     query: str = Field(description="Citewise: what was searched (a follow-up carries the conversation's words).")
     backend: str = Field(description="Citewise: the answerer that answered: extractive, ollama or openai.")
     sentences: list[CheckedSentence] = Field(description="Citewise: each sentence with its sources and whether they support it.")
@@ -164,7 +167,7 @@ class ModelList(BaseModel):
 
 _STREAM_DOC = (
     "With `stream: true`: `text/event-stream` of `data: {chat.completion.chunk}` events, the answer's pieces in "
-    "`choices[0].delta.content`; the last chunk (`finish_reason: stop`) carries `citations`, `refused`, `query`, "
+    "`choices[0].delta.content`; the last chunk (`finish_reason: stop`) carries `citations`, `refused`, `tentative`, `query`, "
     "`backend` and `sentences`, and for a generated answer whose check changed the text, `verified_content`: the "
     "checked text the citation numbers refer to. Then `data: [DONE]`."
 )
@@ -334,6 +337,7 @@ class Reply:
         return {
             "citations": [self.cited(citation) for citation in answer.citations],
             "refused": answer.refused,
+            "tentative": answer.tentative,
             "query": answer.query,
             "backend": answer.backend,
             "sentences": [vars(sentence) for sentence in answer.sentences],

@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.chat import QuestionError
 from assistant.citewise import Citewise
+from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
 from index import IndexMismatchError
@@ -90,6 +91,7 @@ def _failure(command: str, question: str, backend: str, error: Exception) -> dic
         "query": question,
         "answer": "",
         "refused": True,
+        "tentative": False,
         "backend": backend,
         "citations": [],
         "sentences": [],
@@ -104,6 +106,8 @@ def _search(citewise: Citewise, query: str, docs: list[str], top_k: int) -> dict
 def _print_human(result: dict[str, Any]) -> None:
     if "answer" in result:
         print(result["answer"])
+        if result["tentative"]:
+            print(f"({render('tentative')})")
         for c in result["citations"]:
             page = f", page {c['page']}" if c["page"] else ""
             print(f"  [{c['n']}] {c['source']}{page} (score {c['score']}): {c['quote']}")

@@ -33,6 +33,9 @@ class Answer:
     text: str = ""
     seconds: float = 0.0
     error: str = ""
+    # The extractive answerer's best sentence passed its bar but not the sure one: it may be on the subject without
+    # saying what was asked. Always False for a refusal and for an LLM's answer (verified sentence by sentence instead).
+    tentative: bool = False
     pieces: InitVar[Iterable[str]] = ()
     finish: InitVar[Callable[[Answer], None] | None] = None
     _pieces: Iterator[str] = field(init=False, repr=False, compare=False)
@@ -75,6 +78,7 @@ class Answer:
             "query": self.query,
             "answer": self.text,
             "refused": self.refused,
+            "tentative": self.tentative,
             "backend": self.backend,
             "citations": [c.to_json() for c in self.citations],
             "sentences": [vars(s) for s in self.sentences],

@@ -116,6 +116,7 @@ class Assistant:
             question=question,
             query=query,
             refused=False,
+            tentative=extract.tentative,
             backend="extractive",
             citations=extract.book.citations(),
             retrieval=retrieval,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.prompts import render
+
 __all__ = [
     "Chat",
     "ChatNotFoundError",
@@ -29,7 +31,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: turns.tentative
 # Caps keep one bad request from bloating the file: questions are capped far lower upstream
 # (CITEWISE_MAX_QUESTION_CHARS), answers are a few thousand characters, citations a few chunks each.
 MAX_TITLE_CHARS = 200
@@ -45,11 +47,13 @@ _SCHEMA = (
     "CREATE TABLE turns (chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
     " question TEXT NOT NULL, query TEXT NOT NULL, answer TEXT NOT NULL, refused INTEGER NOT NULL,"
     " backend TEXT NOT NULL, citations TEXT NOT NULL, sentences TEXT NOT NULL, error TEXT NOT NULL,"
-    " created REAL NOT NULL, PRIMARY KEY (chat_id, seq))",
+    " created REAL NOT NULL, tentative INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (chat_id, seq))",
 )
+# What each older schema needs to read as today's, in order; a file is brought up to date on first use.
+_MIGRATIONS = {1: ("ALTER TABLE turns ADD COLUMN tentative INTEGER NOT NULL DEFAULT 0",)}
 _INSERT_TURN = (
-    "INSERT INTO turns (chat_id, seq, question, answer, refused, backend, citations, query, sentences, error, created)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO turns (chat_id, seq, question, answer, refused, backend, citations, query, sentences, error, tentative,"
+    " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Markdown's line endings, no more (str.splitlines also splits on \x0c, \u2028...)
@@ -128,6 +132,7 @@ class SavedTurn:
     query: str = ""
     sentences: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
+    tentative: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` shape the turn was saved from."""
@@ -136,6 +141,7 @@ class SavedTurn:
             "query": self.query,
             "answer": self.answer,
             "refused": self.refused,
+            "tentative": self.tentative,
             "backend": self.backend,
             "citations": self.citations,
             "sentences": self.sentences,
@@ -221,11 +227,14 @@ class ChatStore:
             if found is None:
                 return None
             rows = db.execute(
-                "SELECT question, answer, refused, backend, citations, created, query, sentences, error FROM turns"
-                " WHERE chat_id = ? ORDER BY seq",
+                "SELECT question, answer, refused, backend, citations, created, query, sentences, error, tentative"
+                " FROM turns WHERE chat_id = ? ORDER BY seq",
                 (chat_id,),
             ).fetchall()
-            turns = [SavedTurn(q, a, bool(r), b, _load_list(c), t, qu, _load_list(s), e) for q, a, r, b, c, t, qu, s, e in rows]
+            turns = [
+                SavedTurn(q, a, bool(r), b, _load_list(c), t, qu, _load_list(s), e, bool(tent))
+                for q, a, r, b, c, t, qu, s, e, tent in rows
+            ]
         return Chat(chat_id, found[0], owner, turns)
 
     def rename(self, owner: str, chat_id: str, title: str) -> bool:
@@ -256,6 +265,7 @@ class ChatStore:
             lines += [f"## Question {number}", "", _paragraphs(turn.question), "", "### Answer", ""]
             no_answer = f"*No answer.* {_inline(turn.error)}".rstrip()
             lines += [_paragraphs(turn.answer, markers=True) if turn.answer.strip() else no_answer, ""]
+            lines += [f"*{_inline(render('tentative'))}*", ""] if turn.tentative else []
             if turn.citations:
                 lines += ["### Sources", ""]
             for index, citation in enumerate(turn.citations, start=1):
@@ -310,12 +320,29 @@ class ChatStore:
                 if db.in_transaction:
                     with suppress(sqlite3.Error):
                         db.execute("ROLLBACK")
-        if version > SCHEMA_VERSION:
+        if version < SCHEMA_VERSION:
+            self._migrate(db)
+        elif version > SCHEMA_VERSION:
             message = (
                 f"Saved chats are unavailable: {self.path} was written by a newer Citewise (schema {version}; this one "
                 f"reads {SCHEMA_VERSION}). Upgrade Citewise, or move the file aside to start a new one."
             )
             raise ChatStoreError(message, path=self.path, reason="newer")
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Bring a file of an older schema up to date, in one transaction (another process may be doing it too)."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[step]:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        finally:
+            if db.in_transaction:
+                with suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
 
     def _failure(self, error: Exception) -> ChatStoreError:
         """``error`` as a ChatStoreError whose message names the file, what went wrong and what to do."""
@@ -380,7 +407,7 @@ def _title(title: str) -> str:
 
 
 def _turn_row(question: str, answer: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The stored columns of a turn, question to error; a text too long or citations not JSON data are a ValueError."""
+    """The stored columns of a turn, question to tentative; a text too long or citations not JSON data are a ValueError."""
     texts = {"question": question, **{key: answer.get(key) or "" for key in ("answer", "backend", "query", "error")}}
     for name, value in texts.items():
         limit = MAX_QUESTION_CHARS if name == "question" else MAX_ANSWER_CHARS
@@ -396,7 +423,8 @@ def _turn_row(question: str, answer: Mapping[str, Any]) -> tuple[Any, ...]:
     if len(citations) + len(sentences) > MAX_JSON_CHARS:
         raise ValueError(f"The answer's citations cannot be saved: over {MAX_JSON_CHARS:,} characters of JSON.")
     question, text, backend, query, failure = (replace_surrogates(value) for value in texts.values())
-    return (question, text, int(bool(answer.get("refused"))), backend, citations, query, sentences, failure)
+    tentative = int(bool(answer.get("tentative")))
+    return (question, text, int(bool(answer.get("refused"))), backend, citations, query, sentences, failure, tentative)
 
 
 def _load_list(stored: str) -> list[Any]:

@@ -255,6 +255,7 @@ def _rebuilt(turn: SavedTurn) -> Answer:
         question=turn.question,
         query=turn.query or turn.question,
         refused=turn.refused,
+        tentative=turn.tentative,
         backend=turn.backend,
         citations=[_citation(data) for data in saved["citations"]],
         retrieval=None,

@@ -97,6 +97,8 @@ class Extract:
     sentences: list[tuple[str, int]]  # (sentence, citation number)
     book: CitationBook
     considered: list[Candidate] = field(default_factory=list)  # the sentences that fit the question's shape, best first
+    # The best sentence passed the answer bar but not the sure bar: on the subject, and perhaps not saying what was asked.
+    tentative: bool = False
 
     @property
     def text(self) -> str:
@@ -120,6 +122,9 @@ class ExtractiveAnswerer:
             says what was asked. Without one, sentences are ranked by cosine similarity and no bar applies.
         min_follow_up_score: the bar instead for a follow-up that points back ("who led them?"), on the best
             sentence's log-odds against the question as asked only (``Candidate.alone``).
+        sure_score: with a reranker, an answer whose best sentence's log-odds is under this bar (and passed the answer
+            bar) is tentative (``Extract.tentative``): shown with a warning to check its source. Without one, no
+            answer is judged so.
         model: the answer model's weights.
     """
 
@@ -132,6 +137,7 @@ class ExtractiveAnswerer:
         min_score: float = -1.25,
         model: AnswerModel | None = None,
         min_follow_up_score: float = -3.7,
+        sure_score: float = -0.5,
     ) -> None:
         self.embedder = embedder
         self.reranker = reranker
@@ -145,6 +151,7 @@ class ExtractiveAnswerer:
         self.context_weight = 0.3
         self.min_score = min_score if reranker is not None else -math.inf
         self.min_follow_up_score = min_follow_up_score if reranker is not None else -math.inf
+        self.sure_score = sure_score if reranker is not None else -math.inf
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Extract:
         """Compose a short answer from ``passages`` (already judged relevant), best sentence first.
@@ -173,6 +180,8 @@ class ExtractiveAnswerer:
             best = passing[0]
         elif best.score < self.min_score:
             return Extract([], CitationBook(), ranked)
+        # Judged as the bar is, on the best sentence's log-odds (before a "how do I" puts its command first).
+        tentative = best.score < self.sure_score
         shape = shape_of(question)
         close = [c for c in ranked if c.score >= max(best.score - self.margin, self.floor)]
         if shape.procedure and not shape.gives_step(best.text, best.passage.code):
@@ -202,7 +211,7 @@ class ExtractiveAnswerer:
         order = [*lead, best, *(c for c in rest if c not in lead)]
         book = CitationBook()
         sentences = [(c.passage.text[slice(*c.quoted)], book.cite(c.passage, (c.quoted.start, c.quoted.end))) for c in order]
-        return Extract(sentences, book, ranked)
+        return Extract(sentences, book, ranked, tentative)
 
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
         """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""

@@ -48,6 +48,10 @@ class Settings(IndexSettings):
     # cross-encoder's scores; assistant/extractive.py, AnswerModel) must reach min_answer_score, else it
     # refuses. Chosen on the tuning half of bench/data/dev_qa.jsonl; lower answers more and errs more.
     min_answer_score: float = -1.25
+    # An answer whose best sentence passes min_answer_score but not sure_answer_score is shown as tentative: with a
+    # warning that it may be about the subject without saying what was asked. Measured on the tuning halves of the
+    # three question sets: most wrong answers fall under it, few right ones (README, "Tentative answers").
+    sure_answer_score: float = -0.5
     # A follow-up that points back ("who led them?") lacks its subject, so it is held to a bar of its own: its
     # best sentence judged against the question as asked only, which tests the asked predicate (led, born,
     # cost), must reach this log-odds. Chosen on the tuning conversations of bench/data/followups_qa.jsonl.

@@ -75,6 +75,7 @@ def build_citewise(settings: Settings, embedder: Embedder | None = None, models:
         max_sentences=settings.answer_sentences,
         min_score=settings.min_answer_score,
         min_follow_up_score=settings.min_follow_up_score,
+        sure_score=settings.sure_answer_score,
     )
     # Only configured backends are built, so no session can send documents to a server nobody chose.
     # Building a client connects to nothing; each is ready for a per-session switch.

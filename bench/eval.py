@@ -100,7 +100,7 @@ DEV_SPLITS: dict[str, tuple[QuestionSet, tuple[str, ...]]] = {
 Timings = list[tuple[str, float]]
 SETTINGS_SHOWN = (
     "embed_model chunk_tokens chunk_overlap_sentences candidates top_k reranker min_rerank_score rerank_margin"
-    " min_similarity answer_sentences min_answer_score"
+    " min_similarity answer_sentences min_answer_score sure_answer_score"
 )
 
 
@@ -382,6 +382,7 @@ class Answered:
     top_rerank: float | None
     gold_rank: int | None = None  # 1-based rank of the first gold passage among the ranked candidates
     gold_kept: bool = False  # a gold passage passed the relevance cut-off
+    tentative: bool = False  # answered, with the warning that it may not say what was asked
 
 
 def evaluate_answers(assistant: Any, questions: list[Question], judge: Judge, label: str) -> list[Answered]:
@@ -425,6 +426,7 @@ def judge_answer(question: Question, answer: Any, ms: float, judge: Judge) -> An
         top_rerank=max(reranks) if reranks else None,
         gold_rank=gold_rank,
         gold_kept=gold_kept,
+        tentative=answer.tentative,
     )
 
 
@@ -809,6 +811,30 @@ def dev_answer_row(label: str, pairs: list[DevPair]) -> list[str]:
     ]
 
 
+def tentative_row(label: str, pairs: list[DevPair]) -> list[str]:
+    """How the tentative warning splits the answers given: right ones warned, wrong ones warned, and the rest's errors."""
+    given = [(q, a) for q, a in pairs if not a.refused]
+    right = [a for q, a in given if dev_correct(q, a)]
+    wrong = [a for q, a in given if not dev_correct(q, a)]
+    sure = [(q, a) for q, a in given if not a.tentative]
+    return [
+        label,
+        ratio(sum(a.tentative for _, a in given), len(given)),
+        ratio(sum(a.tentative for a in wrong), len(wrong)),
+        ratio(sum(a.tentative for a in right), len(right)),
+        ratio(sum(not dev_correct(q, a) for q, a in sure), len(sure)),
+    ]
+
+
+TENTATIVE_HEADER = [
+    "split, corpus",
+    "answers marked tentative",
+    "wrong answers marked",
+    "right answers marked",
+    "wrong-answer rate of the unmarked",
+]
+
+
 def dev_tables(results: dict[str, list[DevPair]], qs: QuestionSet) -> list[str]:
     """Per split, and per corpus within it: the answer table, the citation table, and a breakdown by question kind."""
     groups: list[tuple[str, list[DevPair]]] = []
@@ -847,6 +873,11 @@ def dev_tables(results: dict[str, list[DevPair]], qs: QuestionSet) -> list[str]:
         "holding a gold answer) among the first 5 ranked candidates, and among the passages kept for answering.",
         "",
         markdown_table(kind_header, kind_rows, text=(0,)),
+        "",
+        markdown_table(TENTATIVE_HEADER, [tentative_row(label, pairs) for label, pairs in groups], text=(0,)),
+        "",
+        "Tentative: an answer whose best sentence passed the answer bar but not the sure bar (`sure_answer_score`), "
+        "shown with a warning to check its source. Wrong answers include answers to unanswerable questions.",
     ]
 
 
@@ -871,6 +902,7 @@ def dev_record(question: Question, answer: Answered, judge: Judge) -> dict[str, 
         "refused": answer.refused,
         "correct": correct,
         "wrong_answer": not answer.refused and not correct,
+        "tentative": answer.tentative,
         "citations": citations,
         "gold_rank": answer.gold_rank,
         "gold_kept": answer.gold_kept,

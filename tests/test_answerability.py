@@ -6,7 +6,7 @@ so the rule itself is tested; the real model's thresholds are measured in bench/
 
 from __future__ import annotations
 
-from fakes import FakeReranker, passage
+from fakes import FakeEmbedder, FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
 
@@ -251,3 +251,22 @@ def test_the_sentence_right_before_the_best_one_is_read_first() -> None:
     ):
         extract = answerer(min_score=-100).answer(question, [passage(f"{lead} The package tools will refuse to {plain}", 7.0)])
         assert [sentence[:4] for sentence, _ in extract.sentences] == ["The ", "Some"], plain
+
+
+def test_an_answer_between_the_bars_is_tentative_and_one_above_both_is_not() -> None:
+    question = "How long is the lake in the northern valley?"
+    extract = answerer().answer(question, [passage(LAKE, 1.0)])
+    best = extract.considered[0].score
+    assert extract.sentences and not extract.tentative  # the default sure bar (-0.5) is under this answer's score
+    unsure = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=best - 1, sure_score=best + 0.01)  # type: ignore[arg-type]
+    tentative = unsure.answer(question, [passage(LAKE, 1.0)])
+    # The same sentences, only marked: the warning never changes what is quoted.
+    assert tentative.sentences == extract.sentences and tentative.tentative
+    assert not unsure.answer("Why do fishermen avoid the lake?", [passage(LAKE, 7.0)]).tentative  # a refusal is never tentative
+
+
+def test_without_a_reranker_no_answer_is_judged_tentative() -> None:
+    # Cosines are not calibrated log-odds: no bar applies to them, neither the answer bar nor the sure one.
+    plain = ExtractiveAnswerer(embedder=FakeEmbedder(), reranker=None, sure_score=100.0)
+    extract = plain.answer("How long is the lake in the northern valley?", [passage(LAKE, 0.9)])
+    assert extract.sentences and not extract.tentative

@@ -128,6 +128,7 @@ def test_an_answer_carries_its_citations_as_data(client: openai.OpenAI, server: 
         completion.usage.prompt_tokens + completion.usage.completion_tokens
     )
     assert extra(completion, "refused") is False and extra(completion, "backend") == "extractive"
+    assert isinstance(extra(completion, "tentative"), bool)
     (citation,) = extra(completion, "citations")
     assert citation["n"] == 1 and citation["source"] == WHO_SOURCE
     assert "donated 20 million dollars" in citation["quote"] and citation["quote"] in citation["text"]
@@ -147,7 +148,7 @@ def test_a_streamed_answer_joins_to_the_same_text_and_ends_with_the_citations(cl
     assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == plain.choices[0].message.content
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop" and extra(last, "refused") is False
-    assert extra(last, "citations") == extra(plain, "citations")
+    assert extra(last, "citations") == extra(plain, "citations") and extra(last, "tentative") is extra(plain, "tentative")
     assert extra(last, "citations")[0]["source"] == KYRGYZSTAN_SOURCE
     assert all("citations" not in (chunk.model_extra or {}) for chunk in chunks[:-1])
 
@@ -188,6 +189,7 @@ def test_an_off_topic_question_is_refused_without_citations(client: openai.OpenA
     completion = ask(client, "Who won the 2018 World Cup?")
     assert completion.choices[0].message.content.startswith("Not found in your documents")
     assert extra(completion, "citations") == [] and extra(completion, "refused") is True
+    assert extra(completion, "tentative") is False
     *_, last = ask(client, "Who won the 2018 World Cup?", stream=True)
     assert extra(last, "citations") == [] and extra(last, "refused") is True
 

@@ -63,6 +63,20 @@ def test_unverified_sentences_are_flagged() -> None:
     assert "It won the World Cup ⚠️ *(unverified)*" in shown
 
 
+def test_a_tentative_answer_is_shown_whole_with_a_warning_under_it() -> None:
+    from assistant import Answer
+
+    quote = "The lake is 12 km long and 3 km wide [1]."
+    sure = Answer("How deep is the lake?", "q", refused=False, backend="extractive", citations=[], retrieval=None, text=quote)
+    unsure = Answer("How deep is the lake?", "q", refused=False, backend="extractive", citations=[], retrieval=None, text=quote)
+    unsure.tentative = True
+    shown = render_answer(unsure)
+    assert shown.startswith(render_answer(sure)) and "Check the source" not in render_answer(sure)
+    assert shown.endswith(
+        "⚠️ *Check the source: the quoted sentences match the question only loosely, and may not say exactly what was asked.*"
+    )
+
+
 def test_session_preferences_change_retrieval_and_scope(seeded) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 

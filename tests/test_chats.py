@@ -10,7 +10,8 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from markdown_it import MarkdownIt
 from assistant.chats import (
     MAX_QUESTION_CHARS,
     MAX_TITLE_CHARS,
+    SCHEMA_VERSION,
     ChatNotFoundError,
     ChatStore,
     ChatStoreError,
@@ -32,6 +34,16 @@ from assistant.chats import (
 from assistant.citations import Citation
 
 DOCUMENT = "Supplies.\nIn 2020 the WHO received 2.1 million masks. Gloves were not sent. The rest went to clinics."
+
+
+@contextmanager
+def closing_db(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain connection to ``path`` that commits and closes on leaving (sqlite3's own ``with`` only commits)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _clock() -> Callable[[], float]:
@@ -69,6 +81,7 @@ def _answer(text: str, citations: list[dict[str, Any]] | None = None, **changes:
         "query": "q",
         "answer": text,
         "refused": not cited,
+        "tentative": False,
         "backend": "extractive",
         "citations": cited,
         "sentences": [{"text": text, "citations": [c["n"] for c in cited], "supported": True}],
@@ -111,8 +124,46 @@ def test_nothing_is_created_until_first_use_and_then_a_versioned_wal_file(tmp_pa
 
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     db.close()
+
+
+# The first schema, as Citewise wrote it before answers could be tentative.
+_SCHEMA_1 = (
+    "CREATE TABLE chats (id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL, created REAL NOT NULL,"
+    " updated REAL NOT NULL)",
+    "CREATE INDEX chats_by_owner ON chats (owner, updated)",
+    "CREATE TABLE turns (chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
+    " question TEXT NOT NULL, query TEXT NOT NULL, answer TEXT NOT NULL, refused INTEGER NOT NULL,"
+    " backend TEXT NOT NULL, citations TEXT NOT NULL, sentences TEXT NOT NULL, error TEXT NOT NULL,"
+    " created REAL NOT NULL, PRIMARY KEY (chat_id, seq))",
+    "PRAGMA user_version = 1",
+)
+
+
+def test_a_file_of_the_first_schema_keeps_its_chats_and_then_saves_tentative_answers(tmp_path: Path) -> None:
+    path = tmp_path / "chats.sqlite"
+    with closing_db(path) as db:
+        for statement in _SCHEMA_1:
+            db.execute(statement)
+        db.execute("INSERT INTO chats VALUES ('old', '', 'Masks', 1.0, 1.0)")
+        row = ("old", 1, "How many masks?", "q", "2.1 million masks [1]", 0, "extractive", json.dumps([_citation()]))
+        db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', '', 1.0)", row)
+
+    store = ChatStore(path)
+    chat = store.get("", "old")
+    assert chat is not None and [t.answer for t in chat.turns] == ["2.1 million masks [1]"]
+    assert not chat.turns[0].tentative and chat.turns[0].citations == [_citation()]
+    store.add_turn("", "old", "Gloves?", _answer("Gloves were not sent. [1]", tentative=True))
+
+    turns = ChatStore(path).get("", "old").turns  # type: ignore[union-attr]
+    assert [t.tentative for t in turns] == [False, True] and turns[1].to_json()["tentative"] is True
+    with closing_db(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    exported = store.export_markdown("", "old")
+    assert (
+        exported is not None and exported.count("match the question only loosely") == 1
+    )  # only the tentative answer carries the warning
 
 
 def test_the_list_is_most_recently_used_first_with_turn_counts(store: ChatStore) -> None:

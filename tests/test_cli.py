@@ -60,6 +60,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
     answer = json.loads(ask.stdout)
     assert answer["question"] == "How much did China donate to the WHO?"
     assert answer["refused"] is False and "20 million" in answer["answer"]
+    assert isinstance(answer["tentative"], bool)  # whether its best sentence passed the sure bar too
     citation = answer["citations"][0]
     assert citation["n"] == 1 and citation["source"] == "003_8cf9f7c4be1979b2.txt"
     assert citation["quote"] in citation["text"] and isinstance(citation["score"], float) and citation["title"]
@@ -74,6 +75,7 @@ def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pyte
     assert assistant_cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["refused"] for line in lines] == [True, False]
+    assert lines[0]["tentative"] is False and isinstance(lines[1]["tentative"], bool)  # a refusal is never tentative
     assert lines[0]["citations"] == [] and lines[1]["citations"][0]["source"] == "003_8cf9f7c4be1979b2.txt"
     assert lines[1]["sentences"][0]["supported"] is True and lines[1]["backend"] == "extractive"
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from assistant import Answer, Citation, CitationState, Retrieval
+from assistant.prompts import render
 from ui.viewer import ROUTE, document_link
 
 CSS = """
@@ -65,6 +66,9 @@ def render_answer(answer: Answer) -> str:
         tooltip = f"{citation.source}{_page(citation)}: {citation.quote}".replace('"', "'").replace("\\", "/")
         tooltip = html.escape(tooltip, quote=False)[:300]
         shown = shown.replace(f"\\[{citation.n}\\]", f'[\\[{citation.n}\\]](#cw-source-{citation.n} "{tooltip}")')
+    if answer.tentative:
+        # Under the answer, never inside a quote: the sentences above stay exactly as the document has them.
+        shown += f"\n\n⚠️ *{escape_markdown(render('tentative'))}*"
     return shown
 
 
