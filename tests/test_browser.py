@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from browser_support import (
     BOT_MESSAGES,
@@ -32,6 +33,8 @@ WHO_QUESTION = "How much did China donate to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
 MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"
+SPECIALISTS_QUESTION = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
+TENTATIVE_WARNING = "match the question only loosely"
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +116,24 @@ def test_new_chat_clears_the_conversation(page: Page) -> None:
     expect(page.locator(SOURCES)).to_contain_text("Sources of the answer appear here.")
     expect(page.locator(SEARCHED)).to_have_text("")
     expect(page.locator(QUESTION)).to_have_value("")
+
+
+def test_the_chat_warns_under_a_tentative_answer_as_the_api_marks_it(page: Page, app: RunningApp) -> None:
+    flags = {}
+    for question in (WHO_QUESTION, SPECIALISTS_QUESTION):
+        asked = ask(page, question)
+        reply = httpx.post(
+            f"{app.url}v1/chat/completions",
+            json={"model": "citewise", "messages": [{"role": "user", "content": question}]},
+            timeout=120,
+        ).json()
+        flags[question] = reply["tentative"]
+        assert (TENTATIVE_WARNING in asked.answer) is reply["tentative"], (question, asked.answer)
+        assert asked.answer.split("\n")[0] in reply["choices"][0]["message"]["content"]  # the warning only follows the quote
+        page.locator(NEW_CHAT).click()
+        expect(page.locator(BOT_MESSAGES)).to_have_count(0)
+    # One of each, so that both ways are checked (the real models decide: pick other questions if they change).
+    assert sorted(flags.values()) == [False, True], flags
 
 
 def test_answer_shows_apostrophes_not_entities(page: Page) -> None:
