@@ -6,7 +6,7 @@ from assistant.chats import ChatNotFoundError, ChatStore, ChatStoreError, ChatSu
 from assistant.citations import Citation, SentenceCheck
 from assistant.citewise import Choices, CitationState, Citewise, ReopenedChat, SavedAnswer
 from assistant.history import Turn
-from assistant.retrieval import Retrieval, SearchOptions
+from assistant.retrieval import Passage, Retrieval, SearchOptions
 from assistant.settings import RETRIEVAL_MODES, RetrievalMode, Settings
 from assistant.wiring import build_citewise
 
@@ -22,6 +22,7 @@ __all__ = [
     "Citation",
     "CitationState",
     "Citewise",
+    "Passage",
     "QuestionError",
     "ReopenedChat",
     "Retrieval",

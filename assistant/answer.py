@@ -8,7 +8,9 @@ from typing import Any
 
 from assistant.citations import Citation, SentenceCheck
 from assistant.generate import LLMError
-from assistant.retrieval import Retrieval
+from assistant.retrieval import Passage, Retrieval
+
+CLOSEST_PASSAGES = 3  # a refusal offers at most this many of the passages it found on the subject
 
 
 @dataclass
@@ -44,6 +46,14 @@ class Answer:
     def __post_init__(self, pieces: Iterable[str], finish: Callable[[Answer], None] | None) -> None:
         self._pieces = iter(pieces)
         self._finish = finish
+
+    @property
+    def closest(self) -> list[Passage]:
+        """For an answer that cites nothing: the best passages found on the subject, none of whose sentences said what
+        was asked, for the user to judge (empty when nothing passed the relevance cut-off)."""
+        if self.citations or self.retrieval is None:
+            return []
+        return self.retrieval.relevant[:CLOSEST_PASSAGES]
 
     def tokens(self) -> Iterator[str]:
         """Stream the answer; each piece is also appended to ``text``.

@@ -383,6 +383,7 @@ class Answered:
     gold_rank: int | None = None  # 1-based rank of the first gold passage among the ranked candidates
     gold_kept: bool = False  # a gold passage passed the relevance cut-off
     tentative: bool = False  # answered, with the warning that it may not say what was asked
+    gold_closest: bool = False  # refused, and a gold passage is among the closest passages it offers
 
 
 def evaluate_answers(assistant: Any, questions: list[Question], judge: Judge, label: str) -> list[Answered]:
@@ -427,6 +428,7 @@ def judge_answer(question: Question, answer: Any, ms: float, judge: Judge) -> An
         gold_rank=gold_rank,
         gold_kept=gold_kept,
         tentative=answer.tentative,
+        gold_closest=question.answerable and any(judge.is_gold(question, as_hit(p)) for p in answer.closest),
     )
 
 
@@ -812,17 +814,20 @@ def dev_answer_row(label: str, pairs: list[DevPair]) -> list[str]:
 
 
 def tentative_row(label: str, pairs: list[DevPair]) -> list[str]:
-    """How the tentative warning splits the answers given: right ones warned, wrong ones warned, and the rest's errors."""
+    """How the tentative warning splits the answers given (right ones warned, wrong ones warned, the rest's errors), and
+    how many false refusals offer a gold passage among their closest passages."""
     given = [(q, a) for q, a in pairs if not a.refused]
     right = [a for q, a in given if dev_correct(q, a)]
     wrong = [a for q, a in given if not dev_correct(q, a)]
     sure = [(q, a) for q, a in given if not a.tentative]
+    false_refusals = [a for q, a in pairs if q.answerable and a.refused]
     return [
         label,
         ratio(sum(a.tentative for _, a in given), len(given)),
         ratio(sum(a.tentative for a in wrong), len(wrong)),
         ratio(sum(a.tentative for a in right), len(right)),
         ratio(sum(not dev_correct(q, a) for q, a in sure), len(sure)),
+        ratio(sum(a.gold_closest for a in false_refusals), len(false_refusals)),
     ]
 
 
@@ -832,6 +837,7 @@ TENTATIVE_HEADER = [
     "wrong answers marked",
     "right answers marked",
     "wrong-answer rate of the unmarked",
+    "false refusals offering a gold passage",
 ]
 
 
@@ -877,7 +883,9 @@ def dev_tables(results: dict[str, list[DevPair]], qs: QuestionSet) -> list[str]:
         markdown_table(TENTATIVE_HEADER, [tentative_row(label, pairs) for label, pairs in groups], text=(0,)),
         "",
         "Tentative: an answer whose best sentence passed the answer bar but not the sure bar (`sure_answer_score`), "
-        "shown with a warning to check its source. Wrong answers include answers to unanswerable questions.",
+        "shown with a warning to check its source. Wrong answers include answers to unanswerable questions. A refusal "
+        "offers the closest passages it found on the subject (`Answer.closest`, up to 3): the last column counts the "
+        "false refusals among which a gold passage is offered.",
     ]
 
 
@@ -903,6 +911,7 @@ def dev_record(question: Question, answer: Answered, judge: Judge) -> dict[str, 
         "correct": correct,
         "wrong_answer": not answer.refused and not correct,
         "tentative": answer.tentative,
+        "gold_closest": answer.gold_closest,
         "citations": citations,
         "gold_rank": answer.gold_rank,
         "gold_kept": answer.gold_kept,

@@ -77,6 +77,21 @@ def test_a_tentative_answer_is_shown_whole_with_a_warning_under_it() -> None:
     )
 
 
+def test_a_refusal_lists_the_passages_it_found_on_the_subject_escaped_and_linked() -> None:
+    from assistant import Answer, Passage, Retrieval
+
+    text = "Line <script>x()</script>"
+    found = [Passage(f"n#{i}", "n/notes <b>.txt", "Notes", text, None, 100 * i, 100 * i + len(text), "A > B") for i in range(5)]
+    retrieval = Retrieval("q", found, found, {})
+    refusal = Answer("q", "q", refused=True, backend="extractive", citations=[], retrieval=retrieval, text="Not found")
+    shown = render_sources(refusal)
+    assert shown.startswith("<p class='cw-empty'>No source") and shown.count("class='cw-near'") == 3  # the best three
+    assert "<script>" not in shown and "&lt;script&gt;" in shown and "n/notes &lt;b&gt;.txt" in shown
+    assert "'documents/n/notes%20%3Cb%3E.txt?from=100&amp;to=125#cited'" in shown and "cw-source" not in shown
+    off_topic = Answer("q", "q", refused=True, backend="extractive", citations=[], retrieval=Retrieval("q", found, [], {}))
+    assert "cw-near" not in render_sources(off_topic)  # passages, none relevant: nothing on the subject to show
+
+
 def test_session_preferences_change_retrieval_and_scope(seeded) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.browser
 WHO_QUESTION = "How much did China donate to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
+RAILWAY_QUESTION = "Which railway does Kyrgyzstan want to build faster?"  # refused, though its passage is found
 MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"
 SPECIALISTS_QUESTION = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
 TENTATIVE_WARNING = "match the question only loosely"
@@ -84,6 +85,30 @@ def test_refusal_has_no_sources(page: Page) -> None:
     assert "[1]" not in asked.answer
     expect(page.locator(f"{SOURCES} .cw-source")).to_have_count(0)
     expect(page.locator(SOURCES)).to_contain_text("No source")
+    expect(page.locator(f"{SOURCES} .cw-near")).to_have_count(0)  # nothing on the subject either
+
+
+def test_a_refusal_shows_the_closest_passages_and_opens_them(page: Page) -> None:
+    asked = ask(page, RAILWAY_QUESTION)
+
+    assert asked.answer.startswith("Not found in your documents"), asked.answer
+    sources = page.locator(SOURCES)
+    expect(sources.locator(".cw-source")).to_have_count(0)  # no citation: nothing was quoted as an answer
+    expect(sources).to_contain_text("The closest passages, none of which says what was asked")
+    near = sources.locator(".cw-near", has_text="railroad between China, Kyrgyzstan and Uzbekistan").first
+    expect(near.locator(".cw-text")).to_be_hidden()  # folded until asked for
+    near.locator("summary").click()
+    expect(near.locator(".cw-text")).to_be_visible()
+
+    with page.context.expect_page() as opened:
+        near.locator("a.cw-open").click()
+    document = opened.value
+    document.wait_for_load_state("domcontentloaded")
+    assert "/documents/001_8ca9ff445ec2607f.txt" in document.url
+    chunk = document.locator("span.chunk#cited")  # the passage shaded, nothing marked as quoted
+    expect(chunk).to_contain_text("railroad between China, Kyrgyzstan and Uzbekistan")
+    expect(chunk).to_be_in_viewport()
+    expect(document.locator("mark")).to_have_count(0)
 
 
 def test_markup_in_documents_is_shown_not_run(page: Page) -> None:

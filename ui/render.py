@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from assistant import Answer, Citation, CitationState, Retrieval
+from assistant import Answer, Citation, CitationState, Passage, Retrieval
 from assistant.prompts import render
-from ui.viewer import ROUTE, document_link
+from ui.viewer import ROUTE, document_link, passage_link
 
 CSS = """
 .cw-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
@@ -20,6 +20,7 @@ CSS = """
 .cw-text { white-space: pre-wrap; font-size: 0.9em; }
 .cw-text mark, .cw-quote mark { background: #ffe58a; color: inherit; }
 .cw-empty { color: var(--body-text-color-subdued); }
+.cw-near { border: 1px dashed var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
 .cw-table { width: 100%; border-collapse: collapse; font-size: 0.9em; }
 .cw-table td, .cw-table th { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top; }
 .cw-source.cw-changed { border-style: dashed; border-color: #d97706; }
@@ -29,6 +30,8 @@ CSS = """
 #cw-chats label { width: 100%; }
 #cw-chats label span { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 """
+
+NEAR_CHARS = 1200  # of each, the start; the whole is a click away in the viewer
 
 Messages = list[dict[str, Any]]
 """Gradio chat messages: ``{"role": "user" | "assistant", "content": Markdown}``."""
@@ -95,7 +98,13 @@ def render_sources(answer: Answer | None, states: Mapping[int, CitationState] | 
     if answer is None:
         return "<p class='cw-empty'>Sources of the answer appear here.</p>"
     if answer.refused or not answer.citations:
-        return "<p class='cw-empty'>No source: the documents do not answer this question.</p>"
+        nothing = "<p class='cw-empty'>No source: the documents do not answer this question.</p>"
+        near = answer.closest
+        if not near:  # nothing on the subject either: nothing to show
+            return nothing
+        # On the subject, but no sentence said what was asked: the user can read them and judge, as with any source.
+        intro = "<p class='cw-empty'>The closest passages, none of which says what was asked:</p>"
+        return nothing + intro + "\n".join(_render_near(passage) for passage in near)
     return "\n".join(_render_citation(c, (states or {}).get(c.n, "current")) for c in answer.citations)
 
 
@@ -165,6 +174,18 @@ def _render_citation(citation: Citation, state: CitationState = "current") -> st
         f"<details class='cw-chunk'><summary>Show the whole passage</summary>"
         f"<div class='cw-text'>{highlight(citation.text, citation.highlights)}</div></details>"
         "</details>"
+    )
+
+
+def _render_near(passage: Passage) -> str:
+    """A passage a refusal found on the subject: where it is, and its text folded, with no quote and no marker."""
+    title = html.escape(passage.title or passage.source)
+    text = passage.text if len(passage.text) <= NEAR_CHARS else passage.text[:NEAR_CHARS] + "…"
+    return (
+        "<details class='cw-near'>"
+        f"<summary><b>{title}</b><br><small>{html.escape(passage.source)}{_page(passage)}{_section(passage)} · "
+        f"relevance {relevance(passage.score)} · {_link(passage_link(passage), 'open in the document')}</small></summary>"
+        f"<div class='cw-text'>{html.escape(text)}</div></details>"
     )
 
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from assistant import Citation, Citewise
+from assistant import Citation, Citewise, Passage
 from index import LoadError, OpenedDocument
 from index.loader import LoadedDocument
 
@@ -53,9 +53,17 @@ def document_link(citation: Citation) -> str:
     Relative, so it works wherever the app is mounted.
     """
     start = citation.start_char
-    params = [f"from={start}", f"to={start + len(citation.text)}"]
-    params += [f"mark={start + s}-{start + e}" for s, e in citation.highlights]
-    return f"{ROUTE}/{quote(citation.source)}?{'&'.join(params)}#cited"
+    marks = [f"mark={start + s}-{start + e}" for s, e in citation.highlights]
+    return _link(citation.source, start, start + len(citation.text), marks)
+
+
+def passage_link(passage: Passage) -> str:
+    """The viewer's URL for a retrieved passage: its chunk shaded and scrolled into view, nothing marked."""
+    return _link(passage.source, passage.start_char, passage.start_char + len(passage.text), [])
+
+
+def _link(source: str, start: int, end: int, marks: list[str]) -> str:
+    return f"{ROUTE}/{quote(source)}?{'&'.join([f'from={start}', f'to={end}', *marks])}#cited"
 
 
 def document_routes(citewise: Citewise) -> list[BaseRoute]:
