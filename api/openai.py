@@ -23,14 +23,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import APIError, ErrorBody
-from assistant import Answer, Citation, Citewise, QuestionError, Turn
+from assistant import Answer, Citation, Citewise, Passage, QuestionError, Turn
 from assistant.history import estimate_tokens
 
 logger = logging.getLogger(__name__)
 
 MODEL = "citewise"
-Link = Callable[[Citation], str]
-"""A citation's viewer address, relative to the server's root (``ui.viewer.document_link``)."""
+Link = Callable[[Citation | Passage], str]
+"""A citation's or a passage's viewer address, relative to the server's root (``ui.viewer.document_link``)."""
 
 
 # --------------------------------------------------------------------------- request
@@ -98,6 +98,18 @@ class CitedSource(BaseModel):
     )
 
 
+class ClosestPassage(BaseModel):
+    """A passage a refusal found on the subject, none of whose sentences said what was asked: for the reader to judge."""
+
+    source: str
+    title: str
+    section: str
+    page: int | None
+    text: str = Field(description="The whole passage.")
+    score: float = Field(description="Its relevance (cross-encoder logit, or cosine without reranking).")
+    url: str | None = Field(description="The document viewer, scrolled to the passage.")
+
+
 class CheckedSentence(BaseModel):
     """A sentence of the answer, the sources it cites, and whether they support it (generated answers are checked)."""
 
@@ -144,6 +156,9 @@ class ChatCompletion(BaseModel):
     tentative: bool = Field(
         description="Citewise: true when the quoted sentences are on the subject but may not say what was asked: check them."
     )
+    closest: list[ClosestPassage] = Field(
+        description="Citewise: for an answer that cites nothing, the closest passages found on the subject (up to 3)."
+    )
     query: str = Field(description="Citewise: what was searched (a follow-up carries the conversation's words).")
     backend: str = Field(description="Citewise: the answerer that answered: extractive, ollama or openai.")
     sentences: list[CheckedSentence] = Field(description="Citewise: each sentence with its sources and whether they support it.")
@@ -167,9 +182,9 @@ class ModelList(BaseModel):
 
 _STREAM_DOC = (
     "With `stream: true`: `text/event-stream` of `data: {chat.completion.chunk}` events, the answer's pieces in "
-    "`choices[0].delta.content`; the last chunk (`finish_reason: stop`) carries `citations`, `refused`, `tentative`, `query`, "
-    "`backend` and `sentences`, and for a generated answer whose check changed the text, `verified_content`: the "
-    "checked text the citation numbers refer to. Then `data: [DONE]`."
+    "`choices[0].delta.content`; the last chunk (`finish_reason: stop`) carries `citations`, `refused`, `tentative`, "
+    "`closest`, `query`, `backend` and `sentences`, and for a generated answer whose check changed the text, "
+    "`verified_content`: the checked text the citation numbers refer to. Then `data: [DONE]`."
 )
 
 
@@ -324,8 +339,16 @@ class Reply:
             "quote": citation.quote,
             "text": citation.text,
             "score": citation.score,
-            "url": urljoin(self.base_url, self.link(citation)) if self.link else None,
+            "url": self.url(citation),
         }
+
+    def located(self, passage: Passage) -> dict[str, Any]:
+        """A closest passage as the API gives it, with the viewer's URL."""
+        fields = ("source", "title", "section", "page", "text", "score")
+        return {**{name: getattr(passage, name) for name in fields}, "url": self.url(passage)}
+
+    def url(self, item: Citation | Passage) -> str | None:
+        return urljoin(self.base_url, self.link(item)) if self.link else None
 
     def _head(self, kind: str) -> dict[str, Any]:
         return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
@@ -338,6 +361,7 @@ class Reply:
             "citations": [self.cited(citation) for citation in answer.citations],
             "refused": answer.refused,
             "tentative": answer.tentative,
+            "closest": [self.located(passage) for passage in answer.closest],
             "query": answer.query,
             "backend": answer.backend,
             "sentences": [vars(sentence) for sentence in answer.sentences],

@@ -95,6 +95,7 @@ def _failure(command: str, question: str, backend: str, error: Exception) -> dic
         "backend": backend,
         "citations": [],
         "sentences": [],
+        "closest": [],
         "error": message,
     }
 
@@ -111,6 +112,9 @@ def _print_human(result: dict[str, Any]) -> None:
         for c in result["citations"]:
             page = f", page {c['page']}" if c["page"] else ""
             print(f"  [{c['n']}] {c['source']}{page} (score {c['score']}): {c['quote']}")
+        for p in result["closest"]:
+            page = f", page {p['page']}" if p["page"] else ""
+            print(f"  closest: {p['source']}{page}: {p['text'][:160]!r}")
         return
     for r in result["results"]:
         print(f"{r['rank']:>2}. {r['source']} score={r['score']} {r['scores']}\n    {r['text'][:200]!r}")

@@ -92,5 +92,19 @@ class Answer:
             "backend": self.backend,
             "citations": [c.to_json() for c in self.citations],
             "sentences": [vars(s) for s in self.sentences],
+            "closest": [_closest_json(p) for p in self.closest],
             "error": self.error or None,
         }
+
+
+def _closest_json(passage: Passage) -> dict[str, Any]:
+    """A passage a refusal offers, in the shape of a citation's location: no marker, no quote."""
+    return {
+        "source": passage.source,
+        "title": passage.title,
+        "section": passage.section,
+        "page": passage.page,
+        "text": passage.text,
+        "score": passage.score,
+        "start_char": passage.start_char,
+    }

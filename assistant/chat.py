@@ -31,6 +31,8 @@ class Assistant:
         retriever: finds and ranks passages.
         extractive: composes answers from passage sentences (the default, no LLM).
         refusal: the fixed reply when no passage is relevant.
+        near_refusal: the reply instead when passages on the subject were found and none answers (``Answer.closest``
+            lists them); the refusal when not given.
         llms: LLM answerers by backend name ("ollama", "openai"); their sentences are verified.
         backend: the default backend: "extractive" or a key of ``llms``.
         verifier: checks generated sentences against the sources they cite.
@@ -44,6 +46,7 @@ class Assistant:
         extractive: ExtractiveAnswerer,
         refusal: str,
         *,
+        near_refusal: str = "",
         llms: Mapping[str, LLMAnswerer] | None = None,
         backend: str = "extractive",
         verifier: Verifier | None = None,
@@ -53,6 +56,7 @@ class Assistant:
         self.retriever = retriever
         self.extractive = extractive
         self.refusal = refusal
+        self.near_refusal = near_refusal or refusal
         self.llms = dict(llms or {})
         self.backend = backend
         self.verifier = verifier
@@ -214,7 +218,7 @@ class Assistant:
             citations=[],
             retrieval=retrieval,
             seconds=time.perf_counter() - began,
-            pieces=_TOKEN.findall(self.refusal),
+            pieces=_TOKEN.findall(self.near_refusal if retrieval.relevant else self.refusal),
         )
 
 

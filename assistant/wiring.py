@@ -88,6 +88,7 @@ def build_citewise(settings: Settings, embedder: Embedder | None = None, models:
         retriever,
         extractive,
         refusal=render("refusal"),
+        near_refusal=render("refusal_near"),
         llms=llms,
         backend=settings.llm,
         verifier=Verifier(indexer.embedder, reranker),

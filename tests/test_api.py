@@ -189,7 +189,18 @@ def test_an_off_topic_question_is_refused_without_citations(client: openai.OpenA
     completion = ask(client, "Who won the 2018 World Cup?")
     assert completion.choices[0].message.content.startswith("Not found in your documents")
     assert extra(completion, "citations") == [] and extra(completion, "refused") is True
-    assert extra(completion, "tentative") is False
+    assert extra(completion, "tentative") is False and extra(completion, "closest") == []  # nothing on the subject
+
+
+def test_a_refusal_offers_the_closest_passages_with_their_viewer_links(client: openai.OpenAI, server: RunningApp) -> None:
+    completion = ask(client, "Which railway does Kyrgyzstan want to build faster?")
+    assert extra(completion, "refused") is True and extra(completion, "citations") == []
+    closest = extra(completion, "closest")
+    assert 1 <= len(closest) <= 3
+    found = next(p for p in closest if "railroad between China, Kyrgyzstan and Uzbekistan" in p["text"])
+    assert found["url"].startswith(f"{server.url}documents/{found['source']}?from=") and "mark=" not in found["url"]
+    viewer = httpx.get(found["url"], timeout=30)
+    assert viewer.status_code == 200 and "railroad between China, Kyrgyzstan and Uzbekistan" in viewer.text
     *_, last = ask(client, "Who won the 2018 World Cup?", stream=True)
     assert extra(last, "citations") == [] and extra(last, "refused") is True
 

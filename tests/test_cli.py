@@ -17,6 +17,8 @@ from polling import wait_until, waiting_on_lock
 import assistant.__main__ as assistant_cli
 import index.__main__ as index_cli
 
+RAILWAY = "Which railway does Kyrgyzstan want to build faster?"  # refused, though its passage is found
+
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -71,10 +73,17 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
 def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 5
-    monkeypatch.setattr(sys, "stdin", io.StringIO("Who won the 2018 World Cup?\n\nHow much did China donate to the WHO?\n"))
+    questions = ["Who won the 2018 World Cup?", "", "How much did China donate to the WHO?", RAILWAY]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
     assert assistant_cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["refused"] for line in lines] == [True, False]
+    assert [line["refused"] for line in lines] == [True, False, True]
+    # Nothing on the subject, against passages on it that do not say what was asked: the latter are offered.
+    assert lines[0]["closest"] == [] and lines[0]["answer"].startswith("Not found in your documents: none of")
+    assert lines[2]["answer"].startswith("Not found in your documents: some passages are on this subject")
+    assert lines[2]["citations"] == [] and 1 <= len(lines[2]["closest"]) <= 3
+    assert any("railroad between China, Kyrgyzstan and Uzbekistan" in p["text"] for p in lines[2]["closest"])
+    assert {"source", "title", "section", "page", "text", "score", "start_char"} == set(lines[2]["closest"][0])
     assert lines[0]["tentative"] is False and isinstance(lines[1]["tentative"], bool)  # a refusal is never tentative
     assert lines[0]["citations"] == [] and lines[1]["citations"][0]["source"] == "003_8cf9f7c4be1979b2.txt"
     assert lines[1]["sentences"][0]["supported"] is True and lines[1]["backend"] == "extractive"

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from assistant import Answer, Citation, CitationState, Passage, Retrieval
 from assistant.prompts import render
-from ui.viewer import ROUTE, document_link, passage_link
+from ui.viewer import ROUTE, document_link
 
 CSS = """
 .cw-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
@@ -184,7 +184,7 @@ def _render_near(passage: Passage) -> str:
     return (
         "<details class='cw-near'>"
         f"<summary><b>{title}</b><br><small>{html.escape(passage.source)}{_page(passage)}{_section(passage)} · "
-        f"relevance {relevance(passage.score)} · {_link(passage_link(passage), 'open in the document')}</small></summary>"
+        f"relevance {relevance(passage.score)} · {_link(document_link(passage), 'open in the document')}</small></summary>"
         f"<div class='cw-text'>{html.escape(text)}</div></details>"
     )
 

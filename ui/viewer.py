@@ -47,23 +47,17 @@ _OFFSET = re.compile(r"[0-9]{1,12}")
 _MAX_MARKS = 100  # a link carries a few marks; more is not a citation, only work
 
 
-def document_link(citation: Citation) -> str:
-    """The viewer's URL for a citation: its chunk shaded, its supporting sentences marked, scrolled into view.
+def document_link(item: Citation | Passage) -> str:
+    """The viewer's URL for a citation or a retrieved passage: its chunk shaded and scrolled into view, a citation's
+    supporting sentences marked.
 
     Relative, so it works wherever the app is mounted.
     """
-    start = citation.start_char
-    marks = [f"mark={start + s}-{start + e}" for s, e in citation.highlights]
-    return _link(citation.source, start, start + len(citation.text), marks)
-
-
-def passage_link(passage: Passage) -> str:
-    """The viewer's URL for a retrieved passage: its chunk shaded and scrolled into view, nothing marked."""
-    return _link(passage.source, passage.start_char, passage.start_char + len(passage.text), [])
-
-
-def _link(source: str, start: int, end: int, marks: list[str]) -> str:
-    return f"{ROUTE}/{quote(source)}?{'&'.join([f'from={start}', f'to={end}', *marks])}#cited"
+    start = item.start_char
+    params = [f"from={start}", f"to={start + len(item.text)}"]
+    if isinstance(item, Citation):
+        params += [f"mark={start + s}-{start + e}" for s, e in item.highlights]
+    return f"{ROUTE}/{quote(item.source)}?{'&'.join(params)}#cited"
 
 
 def document_routes(citewise: Citewise) -> list[BaseRoute]:
