@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import APIError, ErrorBody
 from assistant import Answer, Citation, Citewise, Passage, QuestionError, Turn
+from assistant.answer import closest_json
 from assistant.history import estimate_tokens
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class ClosestPassage(BaseModel):
     page: int | None
     text: str = Field(description="The whole passage.")
     score: float = Field(description="Its relevance (cross-encoder logit, or cosine without reranking).")
+    start_char: int = Field(description="Where the passage starts in its document's text.")
     url: str | None = Field(description="The document viewer, scrolled to the passage.")
 
 
@@ -342,12 +344,8 @@ class Reply:
             "url": self.url(citation),
         }
 
-    def located(self, passage: Passage) -> dict[str, Any]:
-        """A closest passage as the API gives it, with the viewer's URL."""
-        fields = ("source", "title", "section", "page", "text", "score")
-        return {**{name: getattr(passage, name) for name in fields}, "url": self.url(passage)}
-
     def url(self, item: Citation | Passage) -> str | None:
+        """The viewer's absolute URL for a citation or a passage (None when the API serves no viewer)."""
         return urljoin(self.base_url, self.link(item)) if self.link else None
 
     def _head(self, kind: str) -> dict[str, Any]:
@@ -361,7 +359,7 @@ class Reply:
             "citations": [self.cited(citation) for citation in answer.citations],
             "refused": answer.refused,
             "tentative": answer.tentative,
-            "closest": [self.located(passage) for passage in answer.closest],
+            "closest": [closest_json(passage) | {"url": self.url(passage)} for passage in answer.closest],
             "query": answer.query,
             "backend": answer.backend,
             "sentences": [vars(sentence) for sentence in answer.sentences],

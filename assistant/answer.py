@@ -92,13 +92,13 @@ class Answer:
             "backend": self.backend,
             "citations": [c.to_json() for c in self.citations],
             "sentences": [vars(s) for s in self.sentences],
-            "closest": [_closest_json(p) for p in self.closest],
+            "closest": [closest_json(p) for p in self.closest],
             "error": self.error or None,
         }
 
 
-def _closest_json(passage: Passage) -> dict[str, Any]:
-    """A passage a refusal offers, in the shape of a citation's location: no marker, no quote."""
+def closest_json(passage: Passage) -> dict[str, Any]:
+    """A passage a refusal offers, as ``ask --json`` and the HTTP API give it: where it is and its text, no marker."""
     return {
         "source": passage.source,
         "title": passage.title,

@@ -13,14 +13,14 @@ from assistant.prompts import render
 from ui.viewer import ROUTE, document_link
 
 CSS = """
-.cw-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
+.cw-source, .cw-near { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
+.cw-near { border-style: dashed; }
 .cw-source:target { outline: 2px solid var(--color-accent); }
 .cw-n { font-weight: 700; color: var(--color-accent); }
 .cw-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent); }
 .cw-text { white-space: pre-wrap; font-size: 0.9em; }
 .cw-text mark, .cw-quote mark { background: #ffe58a; color: inherit; }
 .cw-empty { color: var(--body-text-color-subdued); }
-.cw-near { border: 1px dashed var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
 .cw-table { width: 100%; border-collapse: collapse; font-size: 0.9em; }
 .cw-table td, .cw-table th { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top; }
 .cw-source.cw-changed { border-style: dashed; border-color: #d97706; }
