@@ -166,6 +166,36 @@ def test_a_file_of_the_first_schema_keeps_its_chats_and_then_saves_tentative_ans
     )  # only the tentative answer carries the warning
 
 
+def test_processes_opening_a_first_schema_file_at_once_migrate_it_once(tmp_path: Path) -> None:
+    # Each thread is its own store and connection, as separate app processes are: one adds the column, the others
+    # find it done (a second ALTER TABLE would fail with "duplicate column name").
+    path = tmp_path / "chats.sqlite"
+    with closing_db(path) as db:
+        for statement in _SCHEMA_1:
+            db.execute(statement)
+        db.execute("INSERT INTO chats VALUES ('old', '', 'Masks', 1.0, 1.0)")
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_it() -> None:
+        try:
+            start.wait()
+            assert [c.id for c in ChatStore(path, timeout=30).list("")] == ["old"]
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with closing_db(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert [row[1] for row in db.execute("PRAGMA table_info(turns)")].count("tentative") == 1
+
+
 def test_the_list_is_most_recently_used_first_with_turn_counts(store: ChatStore) -> None:
     first, second, third = (store.start("", title) for title in ("First", "Second", "Third"))
     store.add_turn("", first, "q1", _answer("a1"))
