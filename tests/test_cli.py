@@ -88,6 +88,15 @@ def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pyte
     assert lines[0]["citations"] == [] and lines[1]["citations"][0]["source"] == "003_8cf9f7c4be1979b2.txt"
     assert lines[1]["sentences"][0]["supported"] is True and lines[1]["backend"] == "extractive"
 
+    # The same, as text for a person: the answer, its warning when tentative, its sources or the closest passages.
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
+    assert assistant_cli.main(["ask", "-"]) == 0
+    shown = capsys.readouterr().out
+    assert "  [1] 003_8cf9f7c4be1979b2.txt (score " in shown and "20 million" in shown
+    assert ("(Check the source: the quoted sentences match the question only loosely" in shown) is lines[1]["tentative"]
+    assert f"  closest: {lines[2]['closest'][0]['source']}: " in shown
+    assert shown.count("closest: ") == len(lines[2]["closest"])  # the refusal with nothing on the subject offers none
+
 
 def test_search_status_and_dry_run(env: Path, docs: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(docs)]) == 0
