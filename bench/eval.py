@@ -474,6 +474,10 @@ def answer_cells(answers: list[Answered], correct: Callable[[Answered], bool] = 
     cited = [ok for a in answered for ok in a.cited_ok]
     strict = [ok for a in answered for ok in a.cited_strict]
     ms = [a.ms for a in answers]
+    given = [a for a in answers if not a.refused]
+    right = [a for a in given if a.answerable and correct(a)]
+    wrong = [a for a in given if not (a.answerable and correct(a))]
+    unmarked = [a for a in given if not a.tentative]
     return {
         "answer contains gold": ratio(sum(a.contains_gold for a in answerable), len(answerable)),
         "cites the gold section": ratio(sum(cites_gold(a) for a in answerable), len(answerable)),
@@ -488,6 +492,13 @@ def answer_cells(answers: list[Answered], correct: Callable[[Answered], bool] = 
         "gold passage kept (passed the cut-off)": ratio(sum(a.gold_kept for a in answerable), len(answerable)),
         "median ms": f"{median(ms):.0f}",
         "p95 ms": f"{percentile(ms, 95):.0f}",
+        "answers marked tentative": ratio(sum(a.tentative for a in given), len(given)),
+        "wrong answers marked": ratio(sum(a.tentative for a in wrong), len(wrong)),
+        "right answers marked": ratio(sum(a.tentative for a in right), len(right)),
+        "wrong-answer rate of the unmarked": ratio(*wrong_answers(unmarked, correct)),
+        "false refusals offering a gold passage": ratio(
+            sum(a.gold_closest for a in answerable if a.refused), sum(a.refused for a in answerable)
+        ),
     }
 
 
@@ -514,6 +525,10 @@ def answer_section(dataset: Dataset, answers: list[Answered]) -> list[str]:
         markdown_table(["answerer", *columns], [["extractive, hybrid + rerank", *(cells[c] for c in columns)]], text=(0,)),
         "",
         note,
+        "",
+        markdown_table(["answerer", *TENTATIVE], [["extractive, hybrid + rerank", *(cells[c] for c in TENTATIVE)]], text=(0,)),
+        "",
+        "Tentative answers and closest passages, as in the development set's table (wrong and right as judged above).",
     ]
 
 
@@ -813,26 +828,7 @@ def dev_answer_row(label: str, pairs: list[DevPair]) -> list[str]:
     ]
 
 
-def tentative_row(label: str, pairs: list[DevPair]) -> list[str]:
-    """How the tentative warning splits the answers given (right ones warned, wrong ones warned, the rest's errors), and
-    how many false refusals offer a gold passage among their closest passages."""
-    given = [(q, a) for q, a in pairs if not a.refused]
-    right = [a for q, a in given if dev_correct(q, a)]
-    wrong = [a for q, a in given if not dev_correct(q, a)]
-    sure = [(q, a) for q, a in given if not a.tentative]
-    false_refusals = [a for q, a in pairs if q.answerable and a.refused]
-    return [
-        label,
-        ratio(sum(a.tentative for _, a in given), len(given)),
-        ratio(sum(a.tentative for a in wrong), len(wrong)),
-        ratio(sum(a.tentative for a in right), len(right)),
-        ratio(sum(not dev_correct(q, a) for q, a in sure), len(sure)),
-        ratio(sum(a.gold_closest for a in false_refusals), len(false_refusals)),
-    ]
-
-
-TENTATIVE_HEADER = [
-    "split, corpus",
+TENTATIVE = [
     "answers marked tentative",
     "wrong answers marked",
     "right answers marked",
@@ -880,7 +876,11 @@ def dev_tables(results: dict[str, list[DevPair]], qs: QuestionSet) -> list[str]:
         "",
         markdown_table(kind_header, kind_rows, text=(0,)),
         "",
-        markdown_table(TENTATIVE_HEADER, [tentative_row(label, pairs) for label, pairs in groups], text=(0,)),
+        markdown_table(
+            ["split, corpus", *TENTATIVE],
+            [[label, *map(answer_cells([a for _, a in pairs]).get, TENTATIVE)] for label, pairs in groups],
+            text=(0,),
+        ),
         "",
         "Tentative: an answer whose best sentence passed the answer bar but not the sure bar (`sure_answer_score`), "
         "shown with a warning to check its source. Wrong answers include answers to unanswerable questions. A refusal "
