@@ -141,15 +141,19 @@ _SCHEMA_1 = (
 )
 
 
-def test_a_file_of_the_first_schema_keeps_its_chats_and_then_saves_tentative_answers(tmp_path: Path) -> None:
-    path = tmp_path / "chats.sqlite"
+def first_schema_file(path: Path) -> Path:
+    """A chats file as the first schema wrote it: one chat, "old", with one answered turn."""
     with closing_db(path) as db:
         for statement in _SCHEMA_1:
             db.execute(statement)
         db.execute("INSERT INTO chats VALUES ('old', '', 'Masks', 1.0, 1.0)")
         row = ("old", 1, "How many masks?", "q", "2.1 million masks [1]", 0, "extractive", json.dumps([_citation()]))
         db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', '', 1.0)", row)
+    return path
 
+
+def test_a_file_of_the_first_schema_keeps_its_chats_and_then_saves_tentative_answers(tmp_path: Path) -> None:
+    path = first_schema_file(tmp_path / "chats.sqlite")
     store = ChatStore(path)
     chat = store.get("", "old")
     assert chat is not None and [t.answer for t in chat.turns] == ["2.1 million masks [1]"]
@@ -161,19 +165,14 @@ def test_a_file_of_the_first_schema_keeps_its_chats_and_then_saves_tentative_ans
     with closing_db(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     exported = store.export_markdown("", "old")
-    assert (
-        exported is not None and exported.count("match the question only loosely") == 1
-    )  # only the tentative answer carries the warning
+    # Only the tentative answer carries the warning.
+    assert exported is not None and exported.count("match the question only loosely") == 1
 
 
 def test_processes_opening_a_first_schema_file_at_once_migrate_it_once(tmp_path: Path) -> None:
     # Each thread is its own store and connection, as separate app processes are: one adds the column, the others
     # find it done (a second ALTER TABLE would fail with "duplicate column name").
-    path = tmp_path / "chats.sqlite"
-    with closing_db(path) as db:
-        for statement in _SCHEMA_1:
-            db.execute(statement)
-        db.execute("INSERT INTO chats VALUES ('old', '', 'Masks', 1.0, 1.0)")
+    path = first_schema_file(tmp_path / "chats.sqlite")
     errors: list[BaseException] = []
     start = threading.Barrier(6)
 
