@@ -1,11 +1,12 @@
 """Text functions on 1 MB of text of each shape: does each stay under the 1 s target, whatever the text?
 
 Usage:
-    .venv/bin/python bench/text_speed.py [--reps 3] [--size 1000000]
+    .venv/bin/python bench/text_speed.py [--reps 3] [--size 1000000] [--rows split_sentences]
 
 Each function reads ``--size`` characters of each shape: ordinary prose (the seeds, repeated), a run of
-terminators, digit groups with commas and stops, a run of hyphens, one word with no spaces, and mixed
-scripts (CJK, Arabic, emoji, zero-width characters). A cell is the median wall time of ``--reps`` runs.
+terminators, digit groups with commas and stops, a run of hyphens, lines of 79 dashes (a plain-text rule),
+one word with no spaces, and mixed scripts (CJK, Arabic, emoji, zero-width characters). A cell is the median
+wall time of ``--reps`` runs.
 ``chunk_text`` counts tokens with the real embedding model's tokenizer (all-MiniLM-L6-v2 from its
 package; the row reads n/a when it cannot be loaded); the keyword rows query a temporary BM25 index of
 the seeds' sentences. Question shapes are asked with the 1 MB text as the question and as the sentence.
@@ -23,13 +24,14 @@ import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.shapes import shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
 from bench.common import SEEDS, load_average, machine_line, markdown_table, median, say, wall_times, write_result
-from index import Embedder, KeywordIndex
+from index import Embedder, KeywordIndex, sentences
 from index.chunker import chunk_text
 from index.sentences import split_sentences
 from index.text import query_terms
@@ -46,6 +48,7 @@ def inputs(size: int) -> dict[str, str]:
         "terminators": "!",
         "digit groups": "12,345.67,",
         "hyphens": "-",
+        "rules of dashes": "-" * 79 + "\n",
         "no spaces": "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=size)),
         "mixed scripts": "中文字符没有空格。عربي نص 😀👍🏽\u200b Ελληνικά, English words! ",
     }
@@ -58,6 +61,8 @@ def subjects(embedder: Embedder | None, keywords: KeywordIndex) -> dict[str, Cal
     verifier = Verifier(embedder, reranker=None)  # type: ignore[arg-type]
     rows: dict[str, Callable[[str], object] | None] = {
         "split_sentences": split_sentences,
+        # The same, with runs of one mark reaching the breaker whole, as before they were cut short.
+        "reference: split_sentences, runs not cut short": runs_whole,
         # A reference: one pass of the model's tokenizer, as counting a whole text costs.
         "reference: one count_tokens over all of it": embedder.count_tokens if embedder else None,
         # The counting path (any tokenizer) and the batched one sync uses with the model's fast tokenizer.
@@ -80,6 +85,12 @@ def subjects(embedder: Embedder | None, keywords: KeywordIndex) -> dict[str, Cal
         "KeywordIndex.plan + search": lambda t: (keywords.plan(t, 10), keywords.search(t, 10)),
     }
     return rows
+
+
+def runs_whole(text: str) -> object:
+    """``split_sentences`` with every run of one mark given to blingfire whole, as before ``_KEPT_RUN``."""
+    with patch.object(sentences, "_sentence_ends", sentences._breaker_ends):
+        return split_sentences(text)
 
 
 def shape_states(lead: str, text: str) -> bool:
@@ -127,13 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=3, help="timed runs of each cell; the cell is their median")
     parser.add_argument("--size", type=int, default=1_000_000, help="characters of each text")
+    parser.add_argument("--rows", default="", help="only the functions whose row name contains this text")
     args = parser.parse_args(argv)
     header = machine_line()
     say(header)
     texts = inputs(args.size)
     with tempfile.TemporaryDirectory(prefix="citewise-text-speed-") as folder:
         keywords = keyword_index(Path(folder))
-        table = measure(subjects(load_embedder(), keywords), texts, args.reps)
+        rows = {name: function for name, function in subjects(load_embedder(), keywords).items() if args.rows in name}
+        table = measure(rows, texts, args.reps)
         keywords.close()
     over = sum("over" in cell for row in table for cell in row[1:])
     report = "\n\n".join(

@@ -110,3 +110,32 @@ def test_sentence_ends_are_blingfire_s_own(text: str) -> None:
     except AssertionError:  # the wrapper's own consistency check, on input it cannot map: nothing to compare with
         return
     assert _sentence_ends(text) == expected
+
+
+def _blingfire_ends(text: str) -> list[int] | None:
+    try:
+        return [end for _, end in blingfire.text_to_sentences_and_offsets(text)[1][:-1]]
+    except AssertionError:  # the wrapper's own consistency check, on input it cannot map
+        return None
+
+
+RUN_PIECES = ["!", "?", ".", "…", "-", "=", "*", "(", '"', "。", "！", "e.g. ", "Word ", "word", "1", " ", "\n", "😀"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(RUN_PIECES), st.integers(1, 60)), min_size=1, max_size=10))
+@settings(max_examples=300, deadline=None, database=None)
+def test_long_runs_of_a_mark_end_sentences_where_blingfire_ends_them(runs: list[tuple[str, int]]) -> None:
+    # Long runs of one mark reach the breaker cut short (they cost it forty times prose's time per character);
+    # the ends must be the ones it finds in the whole text. At most 250 characters: past about 256 tokens the
+    # breaker stops ending sentences at all, and the shortened text would be under that limit.
+    text = "".join(piece * count for piece, count in runs)[:250]
+    expected = _blingfire_ends(text)
+    if expected is not None:
+        assert _sentence_ends(text) == expected
+
+
+def test_a_rule_of_dashes_or_a_run_of_marks_splits_as_a_short_one() -> None:
+    for mark in "!-=.…":
+        long, short = f"Stop{mark * 400} Then go. Rule:\n{mark * 80}\nEnd.", f"Stop{mark * 9} Then go. Rule:\n{mark * 9}\nEnd."
+        pieces = [long[s:e].replace(mark * 400, mark * 9).replace(mark * 80, mark * 9) for s, e in split_sentences(long)]
+        assert pieces == [short[s:e] for s, e in split_sentences(short)]
