@@ -278,13 +278,20 @@ class Shape:
                 return True
             words = words or _Words(sentence)
             after = words.after(match.end())
-            if self._counts_other(after):
+            if self._counts_other(after) or self._measures_not_counts(sentence, match):
                 continue
             near = (*words.before(match.start()), *after)
             # A compound counts by each of its parts: "18 DVD-ROMs" counts DVDs.
             if any(self._is_counted(word) for word in near):
                 return True
         return False
+
+    def _measures_not_counts(self, sentence: str, number: re.Match[str]) -> bool:
+        """Whether ``number`` is a measure in a unit ("4 GiB", "10 minutes", "36-bit"), which counts no thing the
+        question asks for: "How many files can an archive hold?" is not answered by "archives of more than 4 GiB".
+        A question that names a unit of the same measure ("How many bytes ...?", "How many years ...?") counts them."""
+        dimension = _dimension_of(sentence, number)
+        return dimension is not None and not any(UNIT_DIMENSION.get(term) == dimension for term in self.question_terms)
 
     def _is_counted(self, word: str) -> bool:
         """Whether ``word`` (or a part of a compound: "18 DVD-ROMs" counts DVDs) is the counted thing or a synonym

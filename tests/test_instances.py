@@ -94,16 +94,16 @@ def sources_found(citewise: Any, query: str, mode: str) -> list[str]:
 # --------------------------------------------------------------------------- two app processes
 
 
-def test_two_app_processes_answer_alike_about_what_either_wrote(tmp_path: Path, chroma_url: str) -> None:
+def test_two_app_processes_answer_alike_about_what_either_wrote(tmp_path: Path, chroma_url: str, warm_python: Any) -> None:
     docs = folder(tmp_path / "shared-docs", BASE)
     env = {"CITEWISE_CHROMA_URL": chroma_url, "CITEWISE_COLLECTION": "apps"}
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
     # Both start at once and both sync the shared folder at start-up: one writes, the other waits for the lease.
-    launched = [launch_app(tmp_path / name, docs, extra_env=env) for name in ("a", "b")]
+    launched = [launch_app(tmp_path / name, docs, extra_env=env, popen=warm_python) for name in ("a", "b")]
     with (
-        run_app(tmp_path / "a", docs, extra_env=env, launched=launched[0]) as a,
-        run_app(tmp_path / "b", docs, extra_env=env, launched=launched[1]) as b,
+        run_app(tmp_path / "a", docs, extra_env=env, launched=launched[0], popen=warm_python) as a,
+        run_app(tmp_path / "b", docs, extra_env=env, launched=launched[1], popen=warm_python) as b,
     ):
         assert a.data_dir != b.data_dir
         uploaded = httpx.post(f"{a.url}v1/documents", files={"file": (LANTERNS, LANTERN_TEXT.encode())}, timeout=120)

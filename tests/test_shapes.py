@@ -133,6 +133,12 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("How many doses did China send?", "China sent 10 million doses.", True),
         ("How many vaccines did China send?", "China sent 10 million doses of vaccines.", True),
         ("How many satellites were launched?", "In 5 years, satellites were launched.", False),
+        # A number in a unit measures; it counts only the units a question asks for.
+        ("How many files can an archive hold?", "It handles archive files of more than 4 GiB.", False),
+        ("How many files can an archive hold?", "An archive holds at most 65,535 files.", True),
+        ("How many satellites were launched?", "The 12 satellites weighed 200 kg each.", True),
+        ("How many bytes does the header take?", "The header takes 20 bytes.", True),
+        ("How many years did the port take?", "The port took 3 years.", True),
         # A number in a name is no quantity, unless the question names the label.
         ("What is the default protocol number?", "Changed in version 3.10: the protocol changed.", False),
         ("What is the default protocol number?", "The default protocol is 3.", True),
