@@ -16,6 +16,7 @@ from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever, SearchOptions
 from assistant.verify import Verifier, renumber_markers
 from index.text import PIECE as _TOKEN
+from index.text import whole_characters
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ class Assistant:
         if sources:
             options = replace(options, sources=tuple(sources))
         llm = self.llms.get(backend or self.backend)
-        recent = within_budget(history, self.history_tokens)
+        # Earlier turns come from the same clients as the question: valid Unicode, as ``checked`` makes it.
+        recent = [Turn(turn.role, whole_characters(turn.content)) for turn in within_budget(history, self.history_tokens)]
         query, retrieval = self._search(question, self._condense(llm, question, recent), options)
         if not retrieval.relevant:
             # Nothing relevant: refuse without spending an LLM call on it.
@@ -139,8 +141,12 @@ class Assistant:
         return self.retriever.search(query, replace(options, sources=tuple(sources)) if sources else options)
 
     def checked(self, question: str) -> str:
-        """``question`` stripped, or a QuestionError saying why it cannot be asked."""
-        question = question.strip()
+        """``question`` stripped, as valid Unicode, or a QuestionError saying why it cannot be asked.
+
+        A JSON client may send half of an emoji ("\\ud83d"), which no model, index or writer can read: each lone
+        surrogate becomes U+FFFD, and a pair is joined (``whole_characters``).
+        """
+        question = whole_characters(question).strip()
         if not question:
             raise QuestionError("The question is empty.")
         if len(question) > self.max_question_chars:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.prompts import render
+from index.text import SURROGATE, replace_surrogates
 
 __all__ = [
     "Chat",
@@ -55,7 +56,6 @@ _INSERT_TURN = (
     "INSERT INTO turns (chat_id, seq, question, answer, refused, backend, citations, query, sentences, error, tentative,"
     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Markdown's line endings, no more (str.splitlines also splits on \x0c, \u2028...)
 _MARKER = re.compile(r"(\[\d+\])")
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$!])")  # ASCII punctuation that restyles text anywhere in a line
@@ -358,11 +358,6 @@ class ChatStore:
         return ChatStoreError(f"Saved chats are unavailable: {self.path} {advice} ({error})", path=self.path, reason=reason)
 
 
-def replace_surrogates(text: str) -> str:
-    """``text`` with each surrogate code point (which UTF-8, hence SQLite, cannot hold) replaced by U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
 def default_title(question: str) -> str:
     """A chat's title from its first question: one line, cut to about 60 characters at a word boundary."""
     words = " ".join(replace_surrogates(question).split())
@@ -393,7 +388,7 @@ def changed(citation: Mapping[str, Any], current_text: str | None) -> bool:
 
 def _owner(owner: str) -> str:
     """``owner`` checked: a str of valid Unicode (replacing surrogates could make two owners one)."""
-    if not isinstance(owner, str) or _SURROGATE.search(owner) or len(owner) > MAX_TITLE_CHARS:
+    if not isinstance(owner, str) or SURROGATE.search(owner) or len(owner) > MAX_TITLE_CHARS:
         raise ValueError(f"Not a chat owner: {owner!r} (a user name, or '' for the local user).")
     return owner
 

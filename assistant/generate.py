@@ -6,7 +6,7 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -15,6 +15,7 @@ from llama_index.core.llms import LLM
 from assistant.history import Turn
 from assistant.prompts import render
 from assistant.retrieval import Passage
+from index.text import whole_characters
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,7 @@ class LLMAnswerer:
             messages.append(ChatMessage(role=role, content=turn.content))
         messages.append(ChatMessage(role=MessageRole.USER, content=question))
         try:
-            for chunk in self.llm.stream_chat(messages):
-                if chunk.delta:
-                    yield chunk.delta
+            yield from _whole_characters(chunk.delta for chunk in self.llm.stream_chat(messages) if chunk.delta)
         except Exception as error:  # every client library raises its own types; all become one clear message
             raise LLMError(self._explain(error)) from error
 
@@ -97,7 +96,8 @@ class LLMAnswerer:
             reply = self.llm.complete(prompt)
         except Exception as error:
             raise LLMError(self._explain(error)) from error
-        return str(reply.text).strip().strip('"').splitlines()[0] if str(reply.text).strip() else ""
+        text = whole_characters(str(reply.text)).strip()
+        return text.strip('"').splitlines()[0] if text else ""
 
     def _explain(self, error: Exception) -> str:
         text = str(error)
@@ -111,6 +111,21 @@ class LLMAnswerer:
         if "401" in lowered or "unauthori" in lowered or "api key" in lowered:
             return f"The {self.backend} server at {self.where} refused the API key (set CITEWISE_OPENAI_API_KEY)."
         return f"The {self.backend} server at {self.where} failed: {text[:300]}"
+
+
+def _whole_characters(deltas: Iterable[str]) -> Iterator[str]:
+    """The streamed ``deltas`` as valid Unicode (``whole_characters``), a character whose two surrogate halves come
+    in two deltas joined: a server's JSON may send an emoji as "\\ud83d" in one chunk and "\\ude00" in the next.
+    Text with a lone half could be neither verified, shown nor saved."""
+    held = ""
+    for delta in deltas:
+        text, held = held + delta, ""
+        if "\ud800" <= text[-1] <= "\udbff":  # a first half: its second may open the next delta
+            text, held = text[:-1], text[-1]
+        if text:
+            yield whole_characters(text)
+    if held:
+        yield "\ufffd"
 
 
 # What a document could use to write a <source> or </source> tag of its own: any angle bracket

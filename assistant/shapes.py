@@ -51,8 +51,9 @@ Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 # ...", "Roughly how many ..."), or clauses before a comma, a colon or a semicolon ("When probing the MTU with ping,
 # how many bytes ...", "A vendor only ships an RPM: how can I ..."). Up to two words, none of them a question word:
 # "Which option sets how many lines are shown?" asks for an option. (The clauses are taken lazily from the start, and
-# the rest is tried only after a mark and a space, so a long question is still read in linear time.)
-_LEAD = r"^\s*(?:[^?]*?[,:;]\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
+# the rest is tried only after a mark and a space, so a long question is still read in linear time.) What comes before
+# the first word is passed over whole (possessively: it is never re-read): an emoji, a quote mark, a "> " or a "¿".
+_LEAD = r"^[^\w?]*+(?:[^?]*?[,:;]\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 import blingfire
 import numpy as np
 
+from index.text import replace_surrogates
+
 # A blank line, or a line break before a list item, a table row or a quote, ends a block: a sentence never
 # runs across one (the loaders write their block elements so).
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•<>|#])")
@@ -100,7 +102,10 @@ def _breaker_ends(text: str) -> list[int]:
     offsets back to characters one byte at a time (a third of the splitting time on real manuals); here one
     cumulative count does it, and none is needed for ASCII.
     """
-    data = text.encode("utf-8")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the breaker reads U+FFFD in its place, one character for one
+        data = replace_surrogates(text).encode("utf-8")
     size = 2 * len(data)  # as blingfire's own wrapper allocates
     out = ctypes.create_string_buffer(size)
     starts, ends = (ctypes.c_int32 * size)(), (ctypes.c_int32 * size)()

@@ -41,6 +41,7 @@ __all__ = [
     "PIECE",
     "SPACED_RUN",
     "SUBJECTLESS",
+    "SURROGATE",
     "TERM",
     "TRAILING",
     "UNITS",
@@ -59,11 +60,33 @@ __all__ = [
     "numbered_names",
     "query_terms",
     "question_names",
+    "replace_surrogates",
     "short_stem",
     "singular",
     "stem",
     "versions",
+    "whole_characters",
 ]
+
+# --------------------------------------------------------------------------- valid Unicode
+
+# A surrogate code point: half of a UTF-16 pair, which a Python str can hold (a JSON "\ud83d" decodes to one) but
+# UTF-8, hence SQLite, JSON writers and the sentence breaker, cannot.
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """``text`` with each surrogate code point replaced by U+FFFD, one character for one (offsets keep)."""
+    return SURROGATE.sub("\ufffd", text)
+
+
+def whole_characters(text: str) -> str:
+    """``text`` as valid Unicode: each pair of surrogate halves joined into its character ("\ud83d\ude00" -> 😀),
+    each lone half replaced by U+FFFD."""
+    if SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
 
 # --------------------------------------------------------------------------- tokens
 
@@ -188,6 +211,9 @@ MONEY = re.compile(
 # appear in its source (single ASCII words, matched as substrings); a "who"/"which" answer must hold a
 # word the question lacks that is specific (a capital, a digit, an inner stop) or an identifier.
 
+# What may come before a question's first word (an emoji, a quote mark, a "> " or a bullet): passed over, so that
+# the first word is still read as the first (an emoji and "How many ..." name no "How").
+_OPENING = re.compile(r"[^\w\s]*+(?:\s*+[^\w\s]++)*+\s*+")
 # A run of capitalised words inside a question: not its first word nor a sentence's ("... up. Why does").
 _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 # A word that starts with a letter and has a capital or a digit after a lower-case letter is a name wherever
@@ -210,6 +236,7 @@ def question_names(question: str) -> list[str]:
         >>> question_names("What is the largest file exFAT can hold on arm64?")
         ['exFAT', 'arm64']
     """
+    question = question[_OPENING.match(question).end() :]  # type: ignore[union-attr]  # it matches everywhere
     runs = _PROPER.findall(question)
     marked = [word for word in _MARKED_NAME.findall(question) if not any(word in run.split() for run in runs)]
     return runs + marked

@@ -15,8 +15,10 @@ Reply = Callable[[dict[str, Any]], str]
 
 
 def pieces(text: str) -> list[str]:
-    """Split a reply into small streamed deltas, as a real server would."""
-    return re.findall(r"\S+\s*|\s+", text)
+    """Split a reply into small streamed deltas, as a real server would; a character written as its two UTF-16
+    halves ("\\ud83d\\ude00", which a str may hold apart) goes out as two deltas, as servers that stream by
+    token may send an emoji."""
+    return re.findall(r"[\ud800-\udbff]|[^\s\ud800-\udbff]+\s*|\s+", text)
 
 
 class ScriptedServer:

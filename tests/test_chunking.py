@@ -139,3 +139,11 @@ def test_a_rule_of_dashes_or_a_run_of_marks_splits_as_a_short_one() -> None:
         long, short = f"Stop{mark * 400} Then go. Rule:\n{mark * 80}\nEnd.", f"Stop{mark * 9} Then go. Rule:\n{mark * 9}\nEnd."
         pieces = [long[s:e].replace(mark * 400, mark * 9).replace(mark * 80, mark * 9) for s, e in split_sentences(long)]
         assert pieces == [short[s:e] for s, e in split_sentences(short)]
+
+
+def test_a_lone_surrogate_is_read_as_a_replacement_character() -> None:
+    # A str may hold half of an emoji, which UTF-8 (and so the breaker) cannot: it reads U+FFFD in its place.
+    text = "Half an emoji \ud83d here. Next sentence \udc00. Last one."
+    replaced = text.replace("\ud83d", "\ufffd").replace("\udc00", "\ufffd")
+    assert split_sentences(text) == split_sentences(replaced)
+    assert [text[s:e] for s, e in split_sentences(text)] == ["Half an emoji \ud83d here.", "Next sentence \udc00.", "Last one."]

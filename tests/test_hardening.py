@@ -29,6 +29,8 @@ from ui import create_app, make_respond
 from ui.viewer import document_routes
 
 WHO = "How much did China donate to the WHO?"
+WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
+SPECIALISTS = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
 
 
 def long_question(chars: int) -> str:
@@ -61,6 +63,16 @@ def test_a_question_over_the_limit_is_refused_with_the_limit_named(seeded) -> No
         seeded.assistant.ask("   ")
     with pytest.raises(QuestionError):
         seeded.assistant.search("x" * (limit + 1))
+
+
+def test_half_an_emoji_in_a_question_or_the_history_is_read_not_fatal(seeded) -> None:  # type: ignore[no-untyped-def]
+    # A JSON client (the API, ask --json) may send "\ud83d" alone: a str can hold it; no tokenizer, index or writer can.
+    history = [Turn("user", "Did China help the WHO? \ud83d"), Turn("assistant", "Yes \udc00 it did.")]
+    answer = seeded.assistant.ask(f"\ud83d\ude00 {SPECIALISTS} \ud83d", history=history).complete()
+    assert answer.question == f"\U0001f600 {SPECIALISTS} \ufffd"  # the pair joined, the lone half replaced
+    assert not answer.refused and "10 specialists" in answer.text  # an emoji before the question changes nothing
+    json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # every string of it is valid Unicode
+    assert [p.source for p in seeded.assistant.search("\udc00 WHO donation").passages][:1] == [WHO_SOURCE]
 
 
 def test_the_chat_says_why_a_long_question_is_refused(seeded) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,14 @@ the prompt, and which sentences count as supported, are theirs to decide.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from llm_servers import serve
+from llm_servers import pieces, serve
 
 from assistant import Turn, build_citewise
+from index.text import SURROGATE
 
 pytestmark = pytest.mark.usefixtures("seeds_copy")
 
@@ -75,6 +77,22 @@ def test_streams_a_verified_answer(settings, embedder, backend: str) -> None:  #
         "citations": [1],
         "supported": True,
     }
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_an_emoji_sent_in_two_halves_is_joined_and_a_lone_half_replaced(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:
+        n = source_number(body, "donated 20 million dollars")
+        return f"China donated 20 million dollars to the WHO [{n}] \ud83d\ude00. \ud83d"
+
+    assert pieces("WHO [1] \ud83d\ude00. \ud83d")[-3:] == ["\ud83d", "\ude00. ", "\ud83d"]  # sent as halves, apart
+    with serve(backend, reply, {"m1"}) as server:
+        answer = make(settings, embedder, backend, server.url).assistant.ask(WHO)
+        streamed = "".join(answer.tokens())
+    assert "\U0001f600" in streamed and not SURROGATE.search(streamed)
+    assert answer.text == "China donated 20 million dollars to the WHO \U0001f600. \ufffd [1]"  # the marker goes last
+    assert answer.sentences[0].supported and answer.citations[0].source == "003_8cf9f7c4be1979b2.txt"
+    json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # every string of it is valid Unicode
 
 
 def test_wrong_marker_is_corrected(settings, embedder) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import assistant.shapes
 import index.lexicon
 from assistant.shapes import shape_of
 from index.lexicon import is_irregular_plural, lemma, synonyms
+from index.text import stem
 
 
 @pytest.mark.parametrize(
@@ -375,3 +376,11 @@ def test_a_which_question_is_answered_loosely_by_an_identifier_or_for_a_version_
     assert kernel.answers_loosely("The relatime option is the default since Linux 2.6.30.")
     assert not kernel.answers_loosely("It was changed on 2020-04-29 at 10:30.")
     assert not shape_of("Who wrote the csv module?").answers_loosely("See /usr/lib/python3/csv.py.")  # no "which X"
+
+
+@pytest.mark.parametrize("opening", ["", "\U0001f600 ", "\ufffd ", "> ", '"', "¿", "- ", "• "])
+def test_what_comes_before_the_first_word_does_not_change_what_is_asked(opening: str) -> None:
+    # An emoji, a quote mark or a list bullet before the question: the question is still a count of specialists.
+    shape = shape_of(opening + "How many specialists were in the group?")
+    assert (shape.kind, shape.counted) == ("count", frozenset({stem("specialists")}))
+    assert shape_of(opening + "When did the team arrive?").kind == "date"

@@ -318,3 +318,8 @@ def test_folding_is_stable_and_question_marks_are_read_in_any_text(text: str) ->
     once = folded(text)
     assert folded(once) == once and " " not in (once[:1], once[-1:])
     assert asks(text) == asks(text + " \n") and asks(text + "?")
+
+
+def test_what_comes_before_a_question_s_first_word_makes_it_no_name() -> None:
+    for opening in ("", "\U0001f600 ", "\ufffd ", "> - ", '"', "  "):
+        assert question_names(opening + "How many experts did China send to Wang Yi?") == ["China", "Wang Yi"]
