@@ -32,6 +32,7 @@ from index.text import (
     NAME_CLASSES,
     NUMBER,
     NUMBER_SCALES,
+    OPENING,
     PHRASE_END,
     TERM,
     UNIT_DIMENSION,
@@ -52,8 +53,8 @@ Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 # how many bytes ...", "A vendor only ships an RPM: how can I ..."). Up to two words, none of them a question word:
 # "Which option sets how many lines are shown?" asks for an option. (The clauses are taken lazily from the start, and
 # the rest is tried only after a mark and a space, so a long question is still read in linear time.) What comes before
-# the first word is passed over whole (possessively: it is never re-read): an emoji, a quote mark, a "> " or a "¿".
-_LEAD = r"^[^\w?]*+(?:[^?]*?[,:;]\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
+# the first word is passed over (``OPENING``: an emoji, a quote mark, a bullet, a list number).
+_LEAD = r"^" + OPENING + r"(?:[^?]*?[,:;]\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)

@@ -37,6 +37,7 @@ __all__ = [
     "NAME_CLASSES",
     "NUMBER",
     "NUMBER_SCALES",
+    "OPENING",
     "PHRASE_END",
     "PIECE",
     "SPACED_RUN",
@@ -211,9 +212,10 @@ MONEY = re.compile(
 # appear in its source (single ASCII words, matched as substrings); a "who"/"which" answer must hold a
 # word the question lacks that is specific (a capital, a digit, an inner stop) or an identifier.
 
-# What may come before a question's first word (an emoji, a quote mark, a "> " or a bullet): passed over, so that
-# the first word is still read as the first (an emoji and "How many ..." name no "How").
-_OPENING = re.compile(r"[^\w\s]*+(?:\s*+[^\w\s]++)*+\s*+")
+# What may come before a question's first word, passed over so that the first word is still read as the first: an
+# emoji, a quote mark, a "> ", a bullet, a list number ("2. ", "(3) "). Possessive: it is never re-read.
+OPENING = r"[^\w?]*+(?:\(?\d{1,3}[.)]\s++[^\w?]*+)?"
+_OPENING = re.compile(OPENING)
 # A run of capitalised words inside a question: not its first word nor a sentence's ("... up. Why does").
 _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 # A word that starts with a letter and has a capital or a digit after a lower-case letter is a name wherever

@@ -378,7 +378,7 @@ def test_a_which_question_is_answered_loosely_by_an_identifier_or_for_a_version_
     assert not shape_of("Who wrote the csv module?").answers_loosely("See /usr/lib/python3/csv.py.")  # no "which X"
 
 
-@pytest.mark.parametrize("opening", ["", "\U0001f600 ", "\ufffd ", "> ", '"', "¿", "- ", "• "])
+@pytest.mark.parametrize("opening", ["", "\U0001f600 ", "\ufffd ", "> ", '"', "¿", "- ", "• ", "2. ", "(3) "])
 def test_what_comes_before_the_first_word_does_not_change_what_is_asked(opening: str) -> None:
     # An emoji, a quote mark or a list bullet before the question: the question is still a count of specialists.
     shape = shape_of(opening + "How many specialists were in the group?")

@@ -321,5 +321,5 @@ def test_folding_is_stable_and_question_marks_are_read_in_any_text(text: str) ->
 
 
 def test_what_comes_before_a_question_s_first_word_makes_it_no_name() -> None:
-    for opening in ("", "\U0001f600 ", "\ufffd ", "> - ", '"', "  "):
+    for opening in ("", "\U0001f600 ", "\ufffd ", "> - ", '"', "  ", "2. ", "(3) "):
         assert question_names(opening + "How many experts did China send to Wang Yi?") == ["China", "Wang Yi"]
