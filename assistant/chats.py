@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.prompts import render
-from index.text import SURROGATE, replace_surrogates
+from index.text import SURROGATE, whole_characters
 
 __all__ = [
     "Chat",
@@ -27,7 +27,6 @@ __all__ = [
     "SavedTurn",
     "changed",
     "default_title",
-    "replace_surrogates",
 ]
 
 logger = logging.getLogger(__name__)
@@ -165,7 +164,8 @@ class ChatStore:
     Each call opens its own connection (safe from any thread) and runs one transaction; the file is
     created on first use, never replaced, and every SQLite or file failure is a ``ChatStoreError``.
     Citations are kept exactly as given (JSON with ``\\u`` escapes). SQLite text must be UTF-8, so in the
-    free texts (question, answer, title...) each lone surrogate becomes U+FFFD (``replace_surrogates``).
+    free texts (question, answer, title...) two surrogate halves become their character and a lone one U+FFFD
+    (``whole_characters``).
 
     Args:
         path: the SQLite file, e.g. ``CITEWISE_DATA_DIR/chats.sqlite``.
@@ -272,7 +272,7 @@ class ChatStore:
                 lines += [_source_line(citation, index, current_text), ""]
                 quoted = str(citation.get("quote") or citation.get("text") or "")
                 lines += [_paragraphs(quoted, prefix="> "), ""] if quoted.strip() else []
-        return replace_surrogates("\n".join(lines).rstrip() + "\n")  # a citation may hold one; the file is UTF-8
+        return whole_characters("\n".join(lines).rstrip() + "\n")  # a citation may hold one; the file is UTF-8
 
     @contextmanager
     def _session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
@@ -360,7 +360,7 @@ class ChatStore:
 
 def default_title(question: str) -> str:
     """A chat's title from its first question: one line, cut to about 60 characters at a word boundary."""
-    words = " ".join(replace_surrogates(question).split())
+    words = " ".join(whole_characters(question).split())
     if len(words) <= DEFAULT_TITLE_CHARS:
         return words
     cut = words[: DEFAULT_TITLE_CHARS + 1]
@@ -395,7 +395,7 @@ def _owner(owner: str) -> str:
 
 def _title(title: str) -> str:
     """``title`` on one line; blank or over ``MAX_TITLE_CHARS`` is a ValueError."""
-    line = " ".join(replace_surrogates(title).split())
+    line = " ".join(whole_characters(title).split())
     if not line or len(line) > MAX_TITLE_CHARS:
         raise ValueError(f"A chat title needs 1 to {MAX_TITLE_CHARS} characters; this one has {len(line):,}.")
     return line
@@ -417,7 +417,7 @@ def _turn_row(question: str, answer: Mapping[str, Any]) -> tuple[Any, ...]:
         raise ValueError(f"The answer's citations cannot be saved: they are not JSON data ({error}).") from error
     if len(citations) + len(sentences) > MAX_JSON_CHARS:
         raise ValueError(f"The answer's citations cannot be saved: over {MAX_JSON_CHARS:,} characters of JSON.")
-    question, text, backend, query, failure = (replace_surrogates(value) for value in texts.values())
+    question, text, backend, query, failure = (whole_characters(value) for value in texts.values())
     tentative = int(bool(answer.get("tentative")))
     return (question, text, int(bool(answer.get("refused"))), backend, citations, query, sentences, failure, tentative)
 

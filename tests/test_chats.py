@@ -29,9 +29,9 @@ from assistant.chats import (
     ChatStoreError,
     changed,
     default_title,
-    replace_surrogates,
 )
 from assistant.citations import Citation
+from index.text import whole_characters
 
 DOCUMENT = "Supplies.\nIn 2020 the WHO received 2.1 million masks. Gloves were not sent. The rest went to clinics."
 
@@ -414,8 +414,9 @@ def test_any_text_round_trips_and_exports_literally(tmp_path: Path) -> None:
 
         assert chat is not None
         turn = chat.turns[0]
-        # Free text loses only surrogates (UTF-8 cannot hold them); citations keep everything.
-        assert (turn.question, turn.answer) == (replace_surrogates(question), replace_surrogates(answer))
+        # Free text loses only lone surrogates (UTF-8 cannot hold them; two halves become their character); citations
+        # keep everything.
+        assert (turn.question, turn.answer) == (whole_characters(question), whole_characters(answer))
         assert turn.citations[0]["quote"] == quote
         markdown = store.export_markdown("", chat_id)
         assert markdown is not None
@@ -424,7 +425,7 @@ def test_any_text_round_trips_and_exports_literally(tmp_path: Path) -> None:
         expected = [("h2", "Question 1"), *(("p", p) for p in _paragraphs(turn.question)), ("h3", "Answer")]
         expected += [("p", p) for p in _paragraphs(turn.answer)]
         assert blocks[1 : len(expected) + 1] == expected
-        assert blocks[len(expected) + 3 :] == [("> p", p) for p in _paragraphs(replace_surrogates(quote))]
+        assert blocks[len(expected) + 3 :] == [("> p", p) for p in _paragraphs(whole_characters(quote))]
 
     check()
 
@@ -710,3 +711,16 @@ def test_with_nothing_quoted_the_chunk_text_is_compared() -> None:
     assert changed(citation, DOCUMENT) is False
     assert changed(citation, DOCUMENT.replace("Gloves were not sent.", "Gloves were sent.")) is True
     assert changed({"text": "", "quote": ""}, "anything") is False  # nothing was shown, so nothing can differ
+
+
+def test_an_emoji_sent_as_two_halves_is_saved_whole(tmp_path: Path) -> None:
+    store = ChatStore(tmp_path / "chats.sqlite")
+    chat_id = store.start("")
+    store.add_turn("", chat_id, "Masks \ud83d\ude37 for Serbia? \ud83d", _answer("Yes \ud83d\ude37.", []))
+    chat = store.get("", chat_id)
+    assert chat is not None
+    assert (chat.title, chat.turns[0].question, chat.turns[0].answer) == (
+        "Masks \U0001f637 for Serbia? \ufffd",
+        "Masks \U0001f637 for Serbia? \ufffd",
+        "Yes \U0001f637.",
+    )
