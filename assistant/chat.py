@@ -16,7 +16,7 @@ from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever, SearchOptions
 from assistant.verify import Verifier, renumber_markers
 from index.text import PIECE as _TOKEN
-from index.text import whole_characters
+from index.text import whole_characters, without_pictographs
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,8 @@ class Assistant:
         """``question`` stripped, as valid Unicode, or a QuestionError saying why it cannot be asked.
 
         A JSON client may send half of an emoji ("\\ud83d"), which no model, index or writer can read: each lone
-        surrogate becomes U+FFFD, and a pair is joined (``whole_characters``).
+        surrogate becomes U+FFFD, and a pair is joined (``whole_characters``). Emoji and other pictographs, which no
+        model reads, are left out of what is asked (``without_pictographs``).
         """
         question = whole_characters(question).strip()
         if not question:
@@ -156,7 +157,10 @@ class Assistant:
                 f"The question is {len(question):,} characters long; the limit is {self.max_question_chars:,} "
                 "(CITEWISE_MAX_QUESTION_CHARS). Ask it in fewer words."
             )
-        return question
+        words = without_pictographs(question)
+        if not words:
+            raise QuestionError("The question has no words, only symbols.")
+        return words
 
     def _search(self, question: str, query: str, options: SearchOptions) -> tuple[str, Retrieval]:
         """Search ``query``; for a condensed follow-up, also the question as asked, and keep what found better evidence.

@@ -14,6 +14,7 @@ functions that use them on 1 MB of pathological text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "stem",
     "versions",
     "whole_characters",
+    "without_pictographs",
 ]
 
 # --------------------------------------------------------------------------- valid Unicode
@@ -79,6 +81,34 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 def replace_surrogates(text: str) -> str:
     """``text`` with each surrogate code point replaced by U+FFFD, one character for one (offsets keep)."""
     return SURROGATE.sub("\ufffd", text)
+
+
+# Pictographs: emoji with their skin tones, joiners, variation selectors and keycaps, flags, dingbats, U+FFFD, any
+# symbol past Latin-1. No model here reads one (each is an unknown token) and no document is searched for one, yet
+# one after a question lowered its sentences' scores enough to turn an answer into a refusal. Latin-1's symbols
+# ("°", "©") and currency signs stay.
+_PICTOGRAPH_MARKS = frozenset("\u200d\ufe0e\ufe0f\u20e3") | frozenset(map(chr, range(0xE0020, 0xE0080)))
+_PICTOGRAPH = "\ue000"  # what stands for one while they are taken out (a private-use character is one itself)
+_BETWEEN_WORDS = re.compile(r"(?<=\w)\ue000++(?=\w)")
+# Any other run goes with the spaces before it when only a mark or the end follows ("WHO <flag>?"), else with those
+# after it ("<emoji> How many <emoji> masks").
+_LEFT_OVER = re.compile(r"(?<! ) *+\ue000++(?= *+(?:[^\w\s]|$))|\ue000++ *+")  # a run of spaces is read once
+
+
+def without_pictographs(text: str) -> str:
+    """``text`` without its pictographs (see ``_PICTOGRAPH_MARKS``): a run between two words becomes a space, any other
+    goes with the spaces on one side of it."""
+    if text.isascii():
+        return text
+    found = [_is_pictograph(c) for c in text]
+    if not any(found):
+        return text
+    marked = "".join(_PICTOGRAPH if pictograph else c for c, pictograph in zip(text, found, strict=True))
+    return _LEFT_OVER.sub("", _BETWEEN_WORDS.sub(" ", marked)).strip()
+
+
+def _is_pictograph(character: str) -> bool:
+    return character in _PICTOGRAPH_MARKS or (character > "\xff" and unicodedata.category(character) in ("So", "Sk", "Co", "Cn"))
 
 
 def whole_characters(text: str) -> str:

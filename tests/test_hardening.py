@@ -69,10 +69,21 @@ def test_half_an_emoji_in_a_question_or_the_history_is_read_not_fatal(seeded) ->
     # A JSON client (the API, ask --json) may send "\ud83d" alone: a str can hold it; no tokenizer, index or writer can.
     history = [Turn("user", "Did China help the WHO? \ud83d"), Turn("assistant", "Yes \udc00 it did.")]
     answer = seeded.assistant.ask(f"\ud83d\ude00 {SPECIALISTS} \ud83d", history=history).complete()
-    assert answer.question == f"\U0001f600 {SPECIALISTS} \ufffd"  # the pair joined, the lone half replaced
-    assert not answer.refused and "10 specialists" in answer.text  # an emoji before the question changes nothing
+    # The pair joined into an emoji, the lone half into U+FFFD; neither is a word, and what is asked is the rest.
+    assert answer.question == SPECIALISTS
+    assert not answer.refused and "10 specialists" in answer.text
     json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # every string of it is valid Unicode
     assert [p.source for p in seeded.assistant.search("\udc00 WHO donation").passages][:1] == [WHO_SOURCE]
+    with pytest.raises(QuestionError, match="no words"):
+        seeded.assistant.ask("\U0001f600\U0001f44d\U0001f3fd \ud83d")
+
+
+def test_an_emoji_in_a_question_changes_nothing_it_is_answered_with(seeded) -> None:  # type: ignore[no-untyped-def]
+    # No model reads an emoji (an unknown token each), yet one after the question lowered its sentences' scores.
+    plain = seeded.assistant.ask(WHO).complete()
+    for asked in (f"{WHO} \U0001f600", f"\U0001f64f {WHO}", WHO.replace("WHO", "WHO \U0001f1e8\U0001f1f3")):
+        answer = seeded.assistant.ask(asked).complete()
+        assert (answer.question, answer.text, answer.refused) == (plain.question, plain.text, plain.refused)
 
 
 def test_the_chat_says_why_a_long_question_is_refused(seeded) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from index.chunker import chunk_text
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
-from index.text import numbered_names, question_names, stem
+from index.text import numbered_names, question_names, stem, whole_characters, without_pictographs
 
 MB = 1_000_000
 LIMIT_S = 60
@@ -268,3 +268,18 @@ def test_keyword_queries_of_1_mb(tmp_path: Path, name: str) -> None:
         condense(text, [Turn("user", text)])
 
     finishes(work)
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_valid_unicode_and_pictographs_of_1_mb(name: str) -> None:
+    text = INPUTS[name]
+    spaced = " " * (MB // 2) + "\U0001f600" + " " * (MB // 2)  # each run of spaces must be read once, not once per space
+    finishes(lambda: (whole_characters(text + "\ud83d"), without_pictographs(text), without_pictographs(spaced)))
+
+
+@PROPERTY
+@given(TEXT, st.sampled_from(["", "\U0001f600", "\U0001f44d\U0001f3fd", "\ufffd", "\U0001f1e8\U0001f1f3", "\ud83d"]))
+def test_pictographs_go_and_nothing_else(text: str, pictograph: str) -> None:
+    kept = without_pictographs(whole_characters(text))
+    assert without_pictographs(whole_characters(f"{pictograph}{text} {pictograph}")) == kept.strip() or not pictograph
+    assert without_pictographs(kept) == kept  # nothing left to take out

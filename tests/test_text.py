@@ -35,6 +35,7 @@ from index.text import (
     question_names,
     short_stem,
     stem,
+    without_pictographs,
 )
 
 # Pieces the rules treat specially: digit groups, glued numbers, identifiers, markers, quotes, scripts without spaces.
@@ -323,3 +324,13 @@ def test_folding_is_stable_and_question_marks_are_read_in_any_text(text: str) ->
 def test_what_comes_before_a_question_s_first_word_makes_it_no_name() -> None:
     for opening in ("", "\U0001f600 ", "\ufffd ", "> - ", '"', "  ", "2. ", "(3) "):
         assert question_names(opening + "How many experts did China send to Wang Yi?") == ["China", "Wang Yi"]
+
+
+def test_pictographs_are_left_out_and_other_text_kept() -> None:
+    assert without_pictographs("\U0001f600 How many \U0001f44d\U0001f3fd masks\U0001f637for Serbia? \ufffd") == (
+        "How many masks for Serbia?"
+    )
+    assert without_pictographs("\U0001f468\u200d\U0001f469\u200d\U0001f467 family \U0001f1e8\U0001f1f3") == "family"
+    for kept in ("Is it 30 °C? © 2020, 5 €, a → b", "中文字符。", "Ελληνικά", "plain  text\n"):
+        assert without_pictographs(kept) == kept
+    assert without_pictographs("\U0001f600\U0001f44d") == ""
