@@ -84,7 +84,7 @@ class LLMAnswerer:
             messages.append(ChatMessage(role=role, content=turn.content))
         messages.append(ChatMessage(role=MessageRole.USER, content=question))
         try:
-            yield from _whole_characters(chunk.delta for chunk in self.llm.stream_chat(messages) if chunk.delta)
+            yield from _joined_deltas(chunk.delta for chunk in self.llm.stream_chat(messages) if chunk.delta)
         except Exception as error:  # every client library raises its own types; all become one clear message
             raise LLMError(self._explain(error)) from error
 
@@ -113,7 +113,7 @@ class LLMAnswerer:
         return f"The {self.backend} server at {self.where} failed: {text[:300]}"
 
 
-def _whole_characters(deltas: Iterable[str]) -> Iterator[str]:
+def _joined_deltas(deltas: Iterable[str]) -> Iterator[str]:
     """The streamed ``deltas`` as valid Unicode (``whole_characters``), a character whose two surrogate halves come
     in two deltas joined: a server's JSON may send an emoji as "\\ud83d" in one chunk and "\\ude00" in the next.
     Text with a lone half could be neither verified, shown nor saved."""
