@@ -141,6 +141,13 @@ def test_sentences_with_inline_markup_come_out_whole(path: Path, sentence: str, 
     assert doc.heading_path_at(spans[sentence].start)[-len(headings) :] == headings
 
 
+def test_an_exponent_reads_as_a_power_and_a_footnote_mark_as_it_is() -> None:
+    # The text alone said "(232 bytes)" and "x16 + x12 + x5 + 1": numbers the pages never state.
+    assert "more than 4 GB of RAM (2^32 bytes)." in loaded(HANDBOOK / "sect.installation-steps.html").text
+    assert "polynomial x^16 + x^12 + x^5 + 1," in loaded(PYDOCS / "library/binascii.html").text
+    assert "too many ways[3] to manage" in loaded(REFERENCE / "ch09.en.html").text
+
+
 def test_a_sentence_across_a_page_break_is_one_sentence_with_both_pages() -> None:
     doc = loaded(BASH / "bashref.pdf")
     sentence = (

@@ -60,6 +60,20 @@ def test_html_inline_elements_stay_inside_their_sentence(tmp_path: Path) -> None
     ]
 
 
+def test_html_an_exponent_reads_as_a_power_not_as_another_number(tmp_path: Path) -> None:
+    markup = """<body><p>A 32-bit system cannot use more than 4 GB of RAM (2<sup>32</sup> bytes).</p>
+    <p>Integers go up to 2<small><sup>31</sup></small>-1; a tick is 10<sup>-6</sup> s; <em>x</em><sup>5</sup> + 1.</p>
+    <p>A note<a href="#fn1"><sup class="footnote">[1]</sup></a>, Paris<sup><a href="#fn2">2</a></sup>, the 1<sup>st</sup>
+    day; <sup>3</sup> opens this line.</p></body>"""
+    doc = load(write(tmp_path / "p.html", markup))
+    assert blocks(doc) == [
+        "A 32-bit system cannot use more than 4 GB of RAM (2^32 bytes).",
+        "Integers go up to 2^31-1; a tick is 10^-6 s; x^5 + 1.",
+        # Footnote marks (a link, or inside one), an ordinal's letters and a superscript after no word are no powers.
+        "A note[1], Paris2, the 1st day; 3 opens this line.",
+    ]
+
+
 def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
     markup = """<body><h2>Setup</h2><p>First paragraph</p><ul><li>one item</li><li>two <b>bold</b> item
     <ul><li>nested</li></ul></li></ul><dl><dt>term</dt><dd>its definition</dd></dl>
@@ -356,6 +370,19 @@ def test_docx(tmp_path: Path) -> None:
     doc = load(tmp_path / "d.docx")
     assert doc.title == "Quarterly summary"
     assert "12 percent" in doc.text
+
+
+def test_docx_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for runs in (["Max size: 281 TB (2", "^48", " bytes)."], ["The 1", "^st", " item", "^2", "."], ["^4", " alone."]):
+        paragraph = document.add_paragraph()
+        for text in runs:
+            paragraph.add_run(text.lstrip("^")).font.superscript = text.startswith("^")
+    document.save(str(tmp_path / "e.docx"))
+    # A number set as a superscript after a digit or a letter is a power; an ordinal's letters are not.
+    assert blocks(load(tmp_path / "e.docx")) == ["Max size: 281 TB (2^48 bytes).", "The 1st item^2.", "4 alone."]
 
 
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:

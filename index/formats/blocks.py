@@ -11,6 +11,17 @@ _SPACES = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\xad\u200b\u200c\u200d\u2060\ufeff"))
 
 
+# A superscript that is an exponent: a whole number, perhaps signed ("2<sup>32</sup>", "10<sup>-6</sup>"). It is read
+# as "2^32", as people type a power: the text alone says "232", another number.
+_EXPONENT = re.compile(r"[-+\u2212]?\d{1,6}")
+
+
+def superscript(before: str, text: str) -> str:
+    """``text``, set as a superscript right after ``before``, as it reads inline: "^32" for an exponent (after a digit
+    or a letter), else unchanged (an ordinal's "st", a footnote's "[4]")."""
+    return "^" + text.lstrip() if before[-1:].isalnum() and _EXPONENT.fullmatch(text.strip()) else text
+
+
 def collapse(text: str) -> str:
     """Runs of whitespace as one space, invisible characters removed, ends trimmed (how a browser shows prose)."""
     return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()

@@ -11,9 +11,10 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 from lxml.etree import XMLSyntaxError
 
-from index.formats.blocks import TextBuilder, collapse
+from index.formats.blocks import TextBuilder, collapse, superscript
 from index.loader import LoadedDocument, LoadError
 
 _HEADING_STYLE = re.compile(r"(?i)^heading\s*(\d)$")
@@ -36,10 +37,23 @@ def _read(content: Iterator[Paragraph | Table], builder: TextBuilder) -> None:
     for item in content:
         if isinstance(item, Paragraph):
             # A manual line break stays a line; runs of spaces and tabs are collapsed within it.
-            lines = (collapse(line) for line in item.text.split("\n"))
+            lines = (collapse(line) for line in _text(item).split("\n"))
             builder.add("\n".join(line for line in lines if line), heading=_heading_level(item))
         else:
             _read_table(item, builder)
+
+
+def _text(paragraph: Paragraph) -> str:
+    """The paragraph's text, an exponent set as a superscript run read as "2^32" (``blocks.superscript``)."""
+    if not any(run.font.superscript for run in paragraph.runs):
+        return paragraph.text
+    parts: list[str] = []
+    for inner in paragraph.iter_inner_content():
+        text = inner.text
+        if isinstance(inner, Run) and inner.font.superscript:
+            text = superscript("".join(parts), text)
+        parts.append(text)
+    return "".join(parts)
 
 
 def _read_table(table: Table, builder: TextBuilder) -> None:

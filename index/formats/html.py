@@ -13,7 +13,7 @@ import re
 
 from lxml import etree, html
 
-from index.formats.blocks import TextBuilder, collapse
+from index.formats.blocks import TextBuilder, collapse, superscript
 from index.loader import LoadedDocument
 
 _BLOCK = frozenset(
@@ -78,6 +78,7 @@ def read_html(markup: str) -> LoadedDocument:
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_INVISIBLE, with_tail=False)
     for element in _hidden(root):
         element.drop_tree()
+    _mark_exponents(root)
     furniture = {element for element in root.iter() if isinstance(element.tag, str) and _is_furniture(element)}
     walker = _Walker(furniture)
     builder = walker.read(root)
@@ -101,6 +102,39 @@ def _hidden(root: html.HtmlElement) -> list[html.HtmlElement]:
             or "display:none" in element.get("style", "").replace(" ", "")
         )
     ]
+
+
+def _mark_exponents(root: html.HtmlElement) -> None:
+    """Put a "^" before each superscript that is an exponent (``blocks.superscript``): "2<sup>32</sup>" reads "2^32".
+
+    A footnote's mark is no exponent: a superscript holding a link or inside one is left as it is.
+    """
+    for sup in root.iter("sup"):
+        if len(sup) or _inside_link(sup) or not sup.text:
+            continue  # only a superscript of plain text: "<sup><a href="#fn2">2</a></sup>" is a footnote's mark
+        sup.text = superscript(_text_before(sup), sup.text)
+
+
+def _inside_link(element: html.HtmlElement) -> bool:
+    return any(ancestor.tag == "a" for ancestor in element.iterancestors())
+
+
+def _text_before(element: html.HtmlElement) -> str:
+    """The text right before ``element`` in its paragraph: its previous sibling's tail, else its parent's text (and up
+    through inline wrappers such as ``<small>``)."""
+    while element is not None:
+        previous = element.getprevious()
+        if previous is not None:
+            return previous.tail or previous.text_content()
+        parent = element.getparent()
+        if parent is None:
+            return ""
+        if parent.text:
+            return parent.text
+        if parent.tag in _BLOCK:
+            return ""
+        element = parent
+    return ""
 
 
 def _is_furniture(element: html.HtmlElement) -> bool:
