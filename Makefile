@@ -33,11 +33,14 @@ manuals:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "install the manuals for the fidelity tests: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
 
-# The benchmarks' corpora: the manuals, and FOLDOC for the encyclopedia set (bench/eval.py --dataset encyclopedia).
+# The benchmarks' corpora: the manuals, FOLDOC for the encyclopedia set and SQLite's documentation for the sqlite set
+# (bench/eval.py --dataset encyclopedia|sqlite).
+BENCH_PACKAGES := dict-foldoc sqlite3-doc
 bench-corpora: manuals
-	@dpkg -s dict-foldoc >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-foldoc; \
-	  else echo "install FOLDOC for the encyclopedia set: sudo apt-get install -y dict-foldoc" >&2; exit 1; fi; }
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "install the benchmarks' corpora: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
 
 # The app syncs the documents folder at start (incremental: only new and changed files are embedded).
 run: setup

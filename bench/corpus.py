@@ -519,7 +519,28 @@ MANUAL = QuestionSet(
         ),
     ),
 )
-QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL)}
+# Another site's generator (SQLite's own HTML, not DocBook, Publican or Sphinx): 32 prose pages of its documentation.
+# Its questions were written after every rule and weight of the answerer, by a reader of these pages only.
+SQLITE = QuestionSet(
+    "sqlite",
+    DATA / "sqlite_qa.jsonl",
+    (
+        Corpus(
+            name="sqlite",
+            package="sqlite3-doc",
+            root=Path("/usr/share/doc/sqlite3"),
+            files=tuple(
+                f"{page}.html"
+                for page in """about whentouse faq datatype3 limits wal lockingv3 atomiccommit lang_vacuum pragma json1
+                foreignkeys autoinc lang_transaction howtocorrupt isolation quirks backup cli stricttables gencol
+                tempfiles testing selfcontained serverless zeroconf transactional mostdeployed queryplanner sharedcache
+                threadsafe lang_altertable""".split()
+            ),
+            kind="a software manual from another generator: 32 prose pages of SQLite's documentation (sqlite3-doc)",
+        ),
+    ),
+)
+QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE)}
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -756,7 +777,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--assign-splits] [--faq]``."""
+    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -765,6 +786,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--manual", action="store_true", help="verify bench/data/manual_qa.jsonl against the whole Debian Handbook"
     )
+    parser.add_argument("--sqlite", action="store_true", help="verify bench/data/sqlite_qa.jsonl against 32 SQLite pages")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)

@@ -147,7 +147,7 @@ def _print_report(report: SyncReport, *, as_json: bool) -> None:
     print(
         f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
         f"{summary['deleted']} deleted, {len(report.failed)} failed; {report.chunks} chunks in the index "
-        f"({report.embedded} embedded in {report.seconds:.1f}s)"
+        f"({report.embedding_counts} in {report.seconds:.1f}s)"
     )
 
 

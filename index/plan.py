@@ -60,11 +60,19 @@ class SyncReport:
     failed: list[FileError] = field(default_factory=list)
     warnings: list[FileError] = field(default_factory=list)
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # chunks the embedding model read
+    # Chunks of a re-indexed document whose section and text were stored already: their stored vectors are written
+    # again, not recomputed (a loader change or an edit leaves most of a document's chunks as they were).
+    reused: int = 0
     seconds: float = 0.0
     dry_run: bool = False
     # A dry run whose deletes a real sync would refuse without allow_mass_delete (see is_mass_delete).
     needs_confirmation: bool = False
+
+    @property
+    def embedding_counts(self) -> str:
+        """What the sync embedded, for a person: "12 embedded", or "12 embedded, 1052 reused"."""
+        return f"{self.embedded} embedded" + (f", {self.reused} reused" if self.reused else "")
 
     def summary(self) -> dict[str, Any]:
         """The JSON contract: counts for each outcome, per-file failures, chunk totals."""
@@ -77,6 +85,7 @@ class SyncReport:
             "warnings": [asdict(w) for w in self.warnings],
             "chunks": self.chunks,
             "embedded": self.embedded,
+            "reused": self.reused,
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
         }

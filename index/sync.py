@@ -226,14 +226,19 @@ class Indexer:
             pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh))
             buffered += len(nodes)
             if buffered >= self.write_batch:
-                report.embedded += self._write(pending)
+                self._count(report, self._write(pending))
                 pending, buffered = [], 0
             if progress:
                 progress(done, len(files), report.embedded)
         if pending:
-            report.embedded += self._write(pending)
+            self._count(report, self._write(pending))
         if progress:
             progress(len(files), len(files), report.embedded)
+
+    @staticmethod
+    def _count(report: SyncReport, written: tuple[int, int]) -> None:
+        report.embedded += written[0]
+        report.reused += written[1]
 
     def _nodes(self, source: str, path: Path, content_hash: str, report: SyncReport) -> list[TextNode]:
         """Load ``path`` and build its nodes; the loader's warnings go into ``report``."""
@@ -241,11 +246,24 @@ class Indexer:
         report.warnings.extend(FileError(source, w) for w in document.warnings)
         return self.nodes.build(source, content_hash, document)
 
-    def _write(self, pending: list[_Pending]) -> int:
+    def _write(self, pending: list[_Pending]) -> tuple[int, int]:
+        """Embed and store ``pending``'s nodes; returns (chunks embedded, chunks whose stored vector was reused)."""
         nodes = [node for item in pending for node in item.nodes]
-        vectors = self.embedder.encode([embedded_text(node) for node in nodes])
-        for node, vector in zip(nodes, vectors, strict=True):
-            node.embedding = vector.tolist()
+        # A document indexed before keeps the vectors of the chunks that come out the same (same section, same text):
+        # after a loader change or a small edit, only what changed is embedded again.
+        stored: dict[tuple[str, str], list[float]] = {}
+        for item in pending:
+            if not item.fresh:
+                stored.update(self.store.vectors(item.source))
+        reused = 0
+        for node in nodes:
+            if (kept := stored.get((str(node.metadata.get("section", "")), node.text))) is not None:
+                node.embedding = kept
+                reused += 1
+        todo = [node for node in nodes if node.embedding is None]
+        if todo:
+            for node, vector in zip(todo, self.embedder.encode([embedded_text(node) for node in todo]), strict=True):
+                node.embedding = vector.tolist()
         if self.lease is not None and self.lease.lost:
             raise IndexBusyError(
                 "this sync stalled for longer than the writer lease lasts and another instance took over; "
@@ -255,7 +273,7 @@ class Indexer:
             self._store(pending, nodes)
             # Other instances catch up on these documents (``KeywordCache.refresh``); this one has them already.
             self.cache.mark(self.shared.record(item.source for item in pending))
-        return len(nodes)
+        return len(todo), reused
 
     def _store(self, pending: list[_Pending], nodes: list[TextNode]) -> None:
         # A document the stores already hold rows of (an old version, a half-written copy) is cleaned

@@ -24,7 +24,7 @@ from index import IndexSettings, KeywordIndex, build_indexer
 from index.chunker import chunk_text
 from index.library import OpenedDocument
 from index.loader import LOADER_VERSION, load
-from index.nodes import SECTION_RESERVE, SECTION_TOKENS, section_label
+from index.nodes import SECTION_RESERVE, SECTION_TOKENS, NodeBuilder, section_label
 from ui.render import render_sources
 from ui.viewer import render_document
 
@@ -209,13 +209,23 @@ def test_a_new_loader_version_re_indexes_every_document_once(indexer_factory, do
     monkeypatch.setattr("index.loader.LOADER_VERSION", "999")
     dry = indexer.sync(docs, dry_run=True)
     assert sorted(dry.updated) == sorted(first.added) and dry.embedded == 0
+    vectors = _vectors_by_id(indexer)
     second = indexer.sync(docs)
     assert sorted(second.updated) == sorted(first.added) and second.added == second.unchanged == second.deleted == []
-    assert second.embedded == first.chunks == second.chunks == indexer.store.count()
+    # Every chunk came out with the section and text it had: re-chunked and re-stored under the new version, but
+    # embedded by no one (their stored vectors are reused, and equal).
+    assert (second.embedded, second.reused) == (0, first.chunks) and second.chunks == indexer.store.count()
+    after = _vectors_by_id(indexer)  # a chunk's id holds its source, content hash and index: the same chunks'
+    assert after.keys() == vectors.keys() and all(np.allclose(after[k], vectors[k], atol=1e-6) for k in after)
     assert {meta["loader"] for _, meta in indexer.store.iter_metadatas()} == {"999"}
     assert indexer.keywords.counts() == counts
     third = indexer.sync(docs)
     assert (len(third.unchanged), third.embedded, third.updated) == (len(first.added), 0, [])
+
+
+def _vectors_by_id(indexer) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    found = indexer.store.collection.get(include=["embeddings"])
+    return {chunk_id: np.asarray(vector) for chunk_id, vector in zip(found["ids"], found["embeddings"], strict=True)}
 
 
 def test_chunks_from_before_loader_versions_count_as_an_older_version(indexer_factory, docs: Path) -> None:  # type: ignore[no-untyped-def]
@@ -228,8 +238,26 @@ def test_chunks_from_before_loader_versions_count_as_an_older_version(indexer_fa
     indexer.store.collection.add(ids=found["ids"], documents=found["documents"], metadatas=old, embeddings=found["embeddings"])
     assert all("loader" not in meta for _, meta in indexer.store.iter_metadatas())
     second = indexer.sync(docs)
-    assert sorted(second.updated) == sorted(first.added) and second.embedded == first.chunks == indexer.store.count()
-    assert indexer.sync(docs).embedded == 0
+    assert sorted(second.updated) == sorted(first.added) and second.reused == first.chunks == indexer.store.count()
+    assert second.embedded == 0 and indexer.sync(docs).embedded == 0
+
+
+def test_a_chunk_under_a_new_section_is_embedded_again(indexer_factory, docs: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    indexer = indexer_factory()
+    first = indexer.sync(docs)
+    # Every chunk keeps its text and gets another section: what is embedded (section, then text) changed everywhere.
+    real = NodeBuilder.build
+
+    def renamed(self, source, content_hash, document):  # type: ignore[no-untyped-def]
+        nodes = real(self, source, content_hash, document)
+        for node in nodes:
+            node.metadata["section"] = f"Renamed > {node.metadata['section']}"
+        return nodes
+
+    monkeypatch.setattr(NodeBuilder, "build", renamed)
+    monkeypatch.setattr("index.loader.LOADER_VERSION", "999")
+    second = indexer.sync(docs)
+    assert (second.embedded, second.reused) == (first.chunks, 0)
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ def test_first_sync_indexes_everything_and_second_embeds_nothing(empty, docs: Pa
         "warnings": [],
         "chunks": first.chunks,
         "embedded": 0,
+        "reused": 0,
         "seconds": 0,
         "dry_run": False,
     }
@@ -74,6 +75,32 @@ def test_edit_replaces_every_old_chunk(indexer, docs: Path) -> None:  # type: ig
     assert found["documents"] == ["The lighthouse keeper counted 41 gulls on Tuesday."]
     assert not indexer.keywords.search("donated WHO million", 10, [target.name])
     assert [h.source for h in indexer.keywords.search("lighthouse gulls", 10)] == [target.name]
+
+
+def test_an_edit_embeds_only_the_chunks_it_changed(indexer, embedder, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    target = docs / "001_8ca9ff445ec2607f.txt"  # three chunks
+    before = _vectors(indexer, target.name)
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text + "\n\nThe lighthouse keeper counted 41 gulls on Tuesday.\n", encoding="utf-8")
+    report = indexer.sync(docs)
+    after = _vectors(indexer, target.name)
+    # The chunks before the new paragraph come out as they were and keep their stored vectors; the chunk that holds
+    # it (a new text) is embedded, and its vector is the model's for it, not an old one.
+    changed = [key for key in after if key not in before]
+    assert report.updated == [target.name] and report.embedded == len(changed) >= 1
+    assert report.reused == len(after) - len(changed) >= 1 and report.chunks == indexer.store.count()
+    assert all(after[key] == pytest.approx(before[key]) for key in after if key in before)
+    fresh = embedder.encode([f"{section}\n{text}" if section else text for section, text in changed])  # embedded_text
+    assert all(after[key] == pytest.approx(list(vector), abs=1e-5) for key, vector in zip(changed, fresh, strict=True))
+
+
+def _vectors(indexer, source: str) -> dict[tuple[str, str], list[float]]:  # type: ignore[no-untyped-def]
+    found = indexer.store.collection.get(where={"source": source}, include=["documents", "metadatas", "embeddings"])
+    return {
+        (meta.get("section", ""), text): list(map(float, vector))
+        for text, meta, vector in zip(found["documents"], found["metadatas"], found["embeddings"], strict=True)
+    }
 
 
 def test_delete_and_rename(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]

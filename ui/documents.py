@@ -153,7 +153,7 @@ def report_markdown(report: SyncReport, prefix: str = "") -> str:
     text = (
         f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
         f"{summary['deleted']} deleted, {len(report.failed)} failed — {report.chunks} chunks in the index "
-        f"({report.embedded} embedded in {report.seconds:.1f} s)."
+        f"({report.embedding_counts} in {report.seconds:.1f} s)."
     )
     problems = [f"- {escape_markdown(f.path)}: {escape_markdown(f.error)}" for f in [*report.failed, *report.warnings]]
     return "\n\n".join(part for part in (prefix, text, "\n".join(problems)) if part)
