@@ -267,17 +267,17 @@ class Store:
                 return found
             offset += _PAGE
 
-    def vectors(self, source: str) -> dict[tuple[str, str], list[float]]:
+    def vectors(self, source: str) -> dict[tuple[str, str], Sequence[float]]:
         """The stored embeddings of ``source``'s chunks, by (section, text): exactly what was embedded for each, under
         this collection's model (``build_signature``), so a chunk made again with the same section and text may reuse it."""
-        found: dict[tuple[str, str], list[float]] = {}
+        found: dict[tuple[str, str], Sequence[float]] = {}
         offset = 0
         while True:
             page = self.collection.get(
                 where={"source": source}, include=["documents", "metadatas", "embeddings"], limit=_PAGE, offset=offset
             )
             for text, meta, vector in zip(page["documents"], page["metadatas"], page["embeddings"], strict=True):
-                found[(str((meta or {}).get("section", "")), text or "")] = [float(x) for x in vector]
+                found[(str((meta or {}).get("section", "")), text or "")] = vector  # an array row: 4 bytes a number
             if len(page["ids"]) < _PAGE:
                 return found
             offset += _PAGE

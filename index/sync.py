@@ -6,7 +6,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -251,14 +251,14 @@ class Indexer:
         nodes = [node for item in pending for node in item.nodes]
         # A document indexed before keeps the vectors of the chunks that come out the same (same section, same text):
         # after a loader change or a small edit, only what changed is embedded again.
-        stored: dict[tuple[str, str], list[float]] = {}
+        stored: dict[tuple[str, str], Sequence[float]] = {}
         for item in pending:
             if not item.fresh:
                 stored.update(self.store.vectors(item.source))
         reused = 0
         for node in nodes:
             if (kept := stored.get((str(node.metadata.get("section", "")), node.text))) is not None:
-                node.embedding = kept
+                node.embedding = [float(x) for x in kept]
                 reused += 1
         todo = [node for node in nodes if node.embedding is None]
         if todo:
