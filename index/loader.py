@@ -15,7 +15,8 @@ from pathlib import Path
 # Must change whenever the text any file loads to changes (new rules, another extraction library,
 # a fixed bug), or the way it is cut into sentences and chunks, so that an index built by an older
 # loader is re-chunked rather than mixing texts. 12: sentence ends found by blingfire. 13: an exponent set as a
-# superscript reads "2^32", not "232" (HTML, DOCX).
+# superscript reads "2^32", not "232" (HTML, DOCX); a block of nothing but links before an HTML page's first h1 (a
+# site menu, a table of contents) is dropped.
 LOADER_VERSION = "13"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})

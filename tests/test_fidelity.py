@@ -22,7 +22,14 @@ HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
 REFERENCE = Path("/usr/share/debian-reference")
 PYDOCS = Path("/usr/share/doc/python3.11/html")
 BASH = Path("/usr/share/doc/bash")
-PACKAGES = {HANDBOOK: "debian-handbook", REFERENCE: "debian-reference-en", PYDOCS: "python3.11-doc", BASH: "bash-doc"}
+SQLITE = Path("/usr/share/doc/sqlite3")
+PACKAGES = {
+    HANDBOOK: "debian-handbook",
+    REFERENCE: "debian-reference-en",
+    PYDOCS: "python3.11-doc",
+    BASH: "bash-doc",
+    SQLITE: "sqlite3-doc",
+}
 
 
 @cache
@@ -139,6 +146,18 @@ def test_sentences_with_inline_markup_come_out_whole(path: Path, sentence: str, 
     spans = {doc.text[span.start : span.end]: span for span in split_sentences(doc.text)}
     assert sentence in spans, f"not one sentence of {path.name}"
     assert doc.heading_path_at(spans[sentence].start)[-len(headings) :] == headings
+
+
+def test_a_site_menu_and_contents_before_the_title_are_dropped() -> None:
+    # SQLite's pages open with the site's menu and, on longer pages, a table of contents of the page's own anchors.
+    about = loaded(SQLITE / "about.html")
+    assert "Documentation\n\nDownload" not in about.text and "Purchase" not in about.text
+    assert about.text.startswith("Small. Fast. Reliable.\nChoose any three.\n\nAbout SQLite\n\nExecutive Summary")
+    wal = loaded(SQLITE / "wal.html")
+    assert "Table Of Contents" not in wal.text and wal.text.count("2.1. Checkpointing") == 1
+    assert wal.heading_path_at(wal.text.index("The default method by which SQLite implements atomic commit")) == ("1. Overview",)
+    # A list of links to the functions a page documents, after its title, stays.
+    assert "sqlite3_prepare_v2" in loaded(SQLITE / "c3ref/prepare.html").text
 
 
 def test_an_exponent_reads_as_a_power_and_a_footnote_mark_as_it_is() -> None:

@@ -132,6 +132,32 @@ def test_html_tables_become_rows_of_cells_and_layout_tables_blocks(tmp_path: Pat
     assert blocks(doc) == ["package | size", "dpkg | 5989", "only cell", "Note", "First.", "Second."]
 
 
+def test_html_a_site_menu_and_contents_before_the_first_h1_are_dropped(tmp_path: Path) -> None:
+    markup = """<body><div class="tagline">Small. Fast.</div>
+    <div class="menu"><ul><li><a href="index.html">Home</a><li><a href="javascript:void(0)">Menu</a>
+    <li><a href="docs.html">Documentation</a><li><a href="download.html">Download</a></ul></div>
+    <div class="title">Write-Ahead Logging</div>
+    <div class="toc"><a onclick="toggle()">&#x25ba; Table Of Contents</a>
+    <div><a href="#overview">1. Overview</a></div><div><a href="#how">2. How WAL Works And What It Costs Today</a></div>
+    <div><a href="#checkpointing">2.1. Checkpointing</a></div></div>
+    <p><a href="a.html">See</a> <a href="b.html">also</a> <a href="c.html">this</a> and more words.</p>
+    <h1 id="overview">1. Overview</h1><p>asyncio has these primitives:</p>
+    <ul><li><a href="#lock">Lock</a></li><li><a href="#event">Event</a></li><li><a href="#barrier">Barrier</a></li></ul>
+    </body>"""
+    # Before the first h1, a block of nothing but links is the site's menu (short links) or the page's contents
+    # (links to its own anchors); a block with words of its own is content. After it, a list of links is content.
+    assert blocks(load(write(tmp_path / "wal.html", markup))) == [
+        "Small. Fast.",
+        "Write-Ahead Logging",
+        "See also this and more words.",
+        "1. Overview",
+        "asyncio has these primitives:",
+        "Lock",
+        "Event",
+        "Barrier",
+    ]
+
+
 def test_html_page_furniture_is_dropped(tmp_path: Path) -> None:
     markup = """<html><head><title>9.7. Scheduling</title></head><body>
     <div id="banner"><a href="http://x"><span>Download the ebook</span></a></div>

@@ -61,6 +61,10 @@ _NAV_KEYS = frozenset({"p", "n", "u", "h"})
 _NAV_LINKS = 2
 _NAV_ROW_CHARS = 400
 _LETTER = re.compile(r"[^\W\d_]")
+# A table of contents or a site menu: a block of nothing but links (see ``_is_menu``).
+_MENU_TAGS = frozenset({"div", "ul", "ol", "menu", "p", "table", "dl", "td", "span"})
+_MENU_LINKS = 3
+_MENU_WORDS = 4  # the longest menu entry ("Search the documentation" is 3)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
 _FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
@@ -79,7 +83,12 @@ def read_html(markup: str) -> LoadedDocument:
     for element in _hidden(root):
         element.drop_tree()
     _mark_exponents(root)
-    furniture = {element for element in root.iter() if isinstance(element.tag, str) and _is_furniture(element)}
+    header = _before_first_h1(root)
+    furniture = {
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str) and (_is_furniture(element) or _is_menu(element, header))
+    }
     walker = _Walker(furniture)
     builder = walker.read(root)
     if not builder.text():
@@ -146,6 +155,42 @@ def _is_furniture(element: html.HtmlElement) -> bool:
     if tag in _SCOPED:
         return not any(ancestor.tag in _SCOPED[tag] for ancestor in element.iterancestors())
     return tag in ("p", "div", "ul", "ol", "table", "tr") and _is_nav_row(element)
+
+
+def _before_first_h1(root: html.HtmlElement) -> set[html.HtmlElement]:
+    """The elements that come before the page's first ``h1`` and do not hold it (its site header); none without an h1."""
+    first = root.find(".//h1")
+    if first is None:
+        return set()
+    holding = set(first.iterancestors())
+    before: set[html.HtmlElement] = set()
+    for element in root.iter():
+        if element is first:
+            return before
+        if element not in holding:
+            before.add(element)
+    return before
+
+
+def _is_menu(element: html.HtmlElement, header: set[html.HtmlElement]) -> bool:
+    """Whether ``element``, before the page's first ``h1``, is a block of nothing but links (``_MENU_LINKS`` or more, no
+    word outside them): the site's menu of short links ("Home", "Download", "Support") or the page's table of contents
+    (every link an anchor on the page: "#checkpointing"). After the first ``h1`` such a block is content: "asyncio has
+    these primitives:" and a list of links to them."""
+    if element.tag not in _MENU_TAGS or element not in header:
+        return False
+    links = list(element.iter("a"))
+    if len(links) < _MENU_LINKS:
+        return False
+    outside = element.text_content()
+    for link in links:
+        outside = outside.replace(link.text_content(), " ", 1)
+    if _LETTER.search(outside) or any(c.isdigit() for c in outside):
+        return False
+    targets = [link.get("href") for link in links if link.get("href") is not None]
+    if targets and all(target.startswith("#") for target in targets):
+        return True
+    return all(len(link.text_content().split()) <= _MENU_WORDS for link in links)
 
 
 def _is_nav_row(element: html.HtmlElement) -> bool:
