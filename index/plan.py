@@ -118,6 +118,9 @@ class SyncPlan:
     deleted: list[str] = field(default_factory=list)  # indexed sources no longer in the folder
     failed: list[FileError] = field(default_factory=list)  # files skipped before loading (too large, unreadable)
     indexed: int = 0  # documents either store holds
+    # A file new to the index -> an indexed document with the same content (the file renamed, moved or copied), whose
+    # stored vectors its chunks may reuse.
+    donors: dict[str, str] = field(default_factory=dict)
 
     @property
     def added(self) -> list[str]:
@@ -193,6 +196,17 @@ def plan_sync(
     indexed = set(stored) | keyword_sources
     plan.deleted = sorted(indexed - seen - unreadable)
     plan.indexed = len(indexed)
+    # A renamed or moved file is a delete plus an add, and a copy an add: the same content, indexed under another name.
+    gone = set(plan.deleted)
+    by_hash: dict[str, str] = {}
+    for source, doc in sorted(stored.items(), key=lambda item: item[0] not in gone):  # a deleted document first
+        for content_hash in doc.hashes:
+            by_hash.setdefault(content_hash, source)
+    plan.donors = {
+        planned.source: by_hash[planned.content_hash]
+        for planned in plan.to_index
+        if planned.added and planned.content_hash in by_hash
+    }
     return plan
 
 

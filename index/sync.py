@@ -41,6 +41,7 @@ class _Pending:
     content_hash: str
     nodes: list[TextNode]
     fresh: bool = False  # neither store holds any row of this source: nothing to clean up around the write
+    donor: str | None = None  # an indexed document with the same content (``SyncPlan.donors``)
 
 
 class Indexer:
@@ -96,6 +97,8 @@ class Indexer:
         self.cache = KeywordCache(store, keywords, self.shared)
         self.lease = lease
         self.check_folder = check_folder
+        # During a sync: the stored vectors of the renamed or moved documents, read before their old names are deleted.
+        self._moved: dict[str, dict[tuple[str, str], Sequence[float]]] = {}
 
     def sync(
         self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None, allow_mass_delete: bool = False
@@ -194,9 +197,15 @@ class Indexer:
     def _apply(self, plan: SyncPlan, progress: Progress | None) -> SyncReport:
         """Carry out ``plan`` (under the writer lock): delete what is gone, index what is new or changed."""
         report = plan.report()
+        # A renamed or moved document's vectors are read before its old name's chunks go, for the new name to reuse.
+        gone = set(plan.deleted)
+        self._moved = {donor: self.store.vectors(donor) for donor in set(plan.donors.values()) if donor in gone}
         for source in plan.deleted:
             self._delete(source)
-        self._index(plan.to_index, report, progress)
+        try:
+            self._index(plan.to_index, report, progress, plan.donors)
+        finally:
+            self._moved = {}
         self.store.set_metadata(last_sync=datetime.now(UTC).isoformat(timespec="seconds"))
         return report
 
@@ -206,7 +215,9 @@ class Indexer:
             self.keywords.delete(source)
             self.cache.mark(self.shared.record([source]))
 
-    def _index(self, files: list[PlannedFile], report: SyncReport, progress: Progress | None) -> None:
+    def _index(
+        self, files: list[PlannedFile], report: SyncReport, progress: Progress | None, donors: dict[str, str] | None = None
+    ) -> None:
         pending: list[_Pending] = []
         buffered = 0
         for done, planned in enumerate(files, start=1):
@@ -223,7 +234,7 @@ class Indexer:
                         outcome.remove(source)
                 self._delete(source)
                 continue
-            pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh))
+            pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh, (donors or {}).get(source)))
             buffered += len(nodes)
             if buffered >= self.write_batch:
                 self._count(report, self._write(pending))
@@ -255,6 +266,9 @@ class Indexer:
         for item in pending:
             if not item.fresh:
                 stored.update(self.store.vectors(item.source))
+            if item.donor is not None:
+                donated = self._moved.get(item.donor)
+                stored.update(donated if donated is not None else self.store.vectors(item.donor))
         reused = 0
         for node in nodes:
             if (kept := stored.get((str(node.metadata.get("section", "")), node.text))) is not None:

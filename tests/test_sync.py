@@ -106,6 +106,7 @@ def _vectors(indexer, source: str) -> dict[tuple[str, str], list[float]]:  # typ
 def test_delete_and_rename(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
     indexer.sync(docs)
     (docs / "000_1431dd1dd5b40ef7.txt").unlink()
+    before = _vectors(indexer, "002_f01b8babd5e16a0d.txt")
     (docs / "002_f01b8babd5e16a0d.txt").rename(docs / "renamed.txt")
     report = indexer.sync(docs)
     assert sorted(report.deleted) == ["000_1431dd1dd5b40ef7.txt", "002_f01b8babd5e16a0d.txt"]
@@ -114,6 +115,25 @@ def test_delete_and_rename(indexer, docs: Path) -> None:  # type: ignore[no-unty
     assert "000_1431dd1dd5b40ef7.txt" not in sources and "002_f01b8babd5e16a0d.txt" not in sources
     assert "renamed.txt" in sources
     assert {s for (s, _) in indexer.keywords.counts()} == sources
+    # A rename is a delete plus an add of the same content: the old name's vectors, read before it went, are reused.
+    after = _vectors(indexer, "renamed.txt")
+    assert (report.embedded, report.reused) == (0, len(before)) and after.keys() == before.keys()
+    assert all(after[key] == pytest.approx(before[key], abs=1e-6) for key in after)
+
+
+def test_a_copy_reuses_the_vectors_of_the_indexed_original(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    original = docs / "003_8cf9f7c4be1979b2.txt"
+    (docs / "sub").mkdir()
+    (docs / "sub" / "copy.txt").write_bytes(original.read_bytes())
+    (docs / "other.txt").write_text("The lighthouse keeper counted 41 gulls on Tuesday.\n", encoding="utf-8")
+    report = indexer.sync(docs)
+    copied, kept = _vectors(indexer, "sub/copy.txt"), _vectors(indexer, original.name)
+    assert sorted(report.added) == ["other.txt", "sub/copy.txt"] and report.deleted == []
+    # Only the new text is embedded; the copy's chunks take the original's vectors, and the original keeps its own.
+    assert (report.embedded, report.reused) == (1, len(kept)) and copied.keys() == kept.keys()
+    assert all(copied[key] == pytest.approx(kept[key], abs=1e-6) for key in copied)
+    assert indexer.sync(docs).embedded == 0
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
