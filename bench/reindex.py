@@ -10,7 +10,9 @@ in name order), in a temporary folder, with one loaded embedding model:
     round timed twice in turns: as the sync runs now (a chunk with the section and text it had keeps its stored
     vector), and with that reuse switched off (``Store.vectors`` finding nothing: every chunk embedded again, as
     before the reuse);
-(c) an edit: a paragraph added in the middle of the longest page, synced with the reuse.
+(c) an edit: a paragraph added in the middle of the longest page, synced with the reuse;
+(d) a move: every page moved into a subfolder (each a delete plus an add of the same content), synced with the
+    deletes confirmed (``allow_mass_delete``), as ``index sync --allow-delete`` does.
 
 Medians are reported, and the ratio of the two (b) times taken within each round.
 """
@@ -30,10 +32,10 @@ from bench.common import machine_line, markdown_table, median, publish, say, set
 HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
 
 
-def sync(indexer: Any, docs: Path) -> tuple[float, Any]:
+def sync(indexer: Any, docs: Path, *, allow_mass_delete: bool = False) -> tuple[float, Any]:
     """Seconds of one sync of ``docs``, and its report."""
     with stopwatch() as took:
-        report = indexer.sync(docs)
+        report = indexer.sync(docs, allow_mass_delete=allow_mass_delete)
     return took.wall, report
 
 
@@ -83,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         longest.write_text(markup[:middle] + "<p>A paragraph added by an edit, in the middle of the page.</p>" + markup[middle:])
         edit_seconds, edit = sync(indexer, docs)
         say(f"(c) edit of {longest.name}: {edit_seconds:.1f} s ({edit.embedding_counts})")
+        moved = docs / "moved"
+        moved.mkdir()
+        for page in sorted(docs.glob("*.html")):
+            page.rename(moved / page.name)
+        move_seconds, move = sync(indexer, docs, allow_mass_delete=True)
+        say(f"(d) every page moved: {move_seconds:.1f} s ({move.embedding_counts})")
     ratios = [with_reuse / without for with_reuse, without in zip(reused, embedded, strict=True)]
     assert counts is not None
     rows = [
@@ -103,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             f"(c) a paragraph added mid-page to {longest.name}",
             edit.embedding_counts,
             f"{edit_seconds:.1f} s",
+            "",
+        ],
+        [
+            f"(d) every page moved into a subfolder ({len(move.deleted)} deleted, {len(move.added)} added)",
+            move.embedding_counts,
+            f"{move_seconds:.1f} s",
             "",
         ],
     ]
