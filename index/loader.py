@@ -16,7 +16,7 @@ from pathlib import Path
 # a fixed bug), or the way it is cut into sentences and chunks, so that an index built by an older
 # loader is re-chunked rather than mixing texts. 12: sentence ends found by blingfire. 13: an exponent set as a
 # superscript reads "2^32", not "232" (HTML, DOCX); a block of nothing but links before an HTML page's first h1 (a
-# site menu, a table of contents) is dropped.
+# site menu, a table of contents) is dropped; a long title is cut after a whole word, with "…".
 LOADER_VERSION = "13"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
@@ -122,8 +122,17 @@ def load(path: Path) -> LoadedDocument:
             document = _plain(_decode(data))
     if not document.text.strip():
         raise LoadError("no text could be extracted")
-    document.title = (document.title or _first_line(document.text))[:_TITLE_CHARS]
+    document.title = _shortened(document.title or _first_line(document.text))
     return document
+
+
+def _shortened(title: str) -> str:
+    """``title`` within ``_TITLE_CHARS``: a longer one is cut after its last whole word, with "…"."""
+    if len(title) <= _TITLE_CHARS:
+        return title
+    cut = title[: _TITLE_CHARS - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > _TITLE_CHARS // 2 else cut).rstrip(" ,;:-") + "…"
 
 
 def _decode(data: bytes) -> str:
@@ -145,5 +154,5 @@ def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = _MARKDOWN_HEADING.sub("", line).strip()
         if line:
-            return line[:_TITLE_CHARS]
+            return _shortened(line)
     return ""

@@ -217,6 +217,15 @@ def test_text_and_markdown_titles(tmp_path: Path) -> None:
     assert "3 metres" in doc.text and doc.pages == []
 
 
+def test_a_long_title_is_cut_after_a_whole_word(tmp_path: Path) -> None:
+    line = "The harbour authority's annual report on cranes, tides, dredging and the new container terminal, " * 3
+    doc = load(write(tmp_path / "long.txt", f"{line}\n\nThe river rose by 3 metres."))
+    assert len(doc.title) <= 120 and doc.title.endswith("…") and line.startswith(doc.title[:-1])
+    assert line[len(doc.title) - 1] == " "  # no word is cut in half
+    one_word = "x" * 300
+    assert load(write(tmp_path / "word.txt", f"{one_word}\n\nText.")).title == "x" * 119 + "…"
+
+
 def test_markdown_markup_is_reduced_to_text(tmp_path: Path) -> None:
     source = """---
 title: Harbour guide
