@@ -44,6 +44,10 @@ class _Pending:
     donor: str | None = None  # an indexed document with the same content (``SyncPlan.donors``)
 
 
+# The most stored vectors a sync holds for renamed or moved documents (about 77 MB of 384-dimension float32 rows).
+_MOVED_CHUNKS = 50_000
+
+
 class Indexer:
     """Owns the write path: files -> chunks -> embeddings -> Chroma and the keyword index.
 
@@ -197,9 +201,16 @@ class Indexer:
     def _apply(self, plan: SyncPlan, progress: Progress | None) -> SyncReport:
         """Carry out ``plan`` (under the writer lock): delete what is gone, index what is new or changed."""
         report = plan.report()
-        # A renamed or moved document's vectors are read before its old name's chunks go, for the new name to reuse.
+        # A renamed or moved document's vectors are read before its old name's chunks go, for the new name to reuse
+        # (up to _MOVED_CHUNKS of them: a whole library moved is embedded again past that, not held in memory).
         gone = set(plan.deleted)
-        self._moved = {donor: self.store.vectors(donor) for donor in set(plan.donors.values()) if donor in gone}
+        self._moved = {}
+        held = 0
+        for donor in sorted({donor for donor in plan.donors.values() if donor in gone}):
+            if held >= _MOVED_CHUNKS:
+                break
+            self._moved[donor] = self.store.vectors(donor)
+            held += len(self._moved[donor])
         for source in plan.deleted:
             self._delete(source)
         try:

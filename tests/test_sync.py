@@ -121,6 +121,19 @@ def test_delete_and_rename(indexer, docs: Path) -> None:  # type: ignore[no-unty
     assert all(after[key] == pytest.approx(before[key], abs=1e-6) for key in after)
 
 
+def test_moved_vectors_held_in_memory_are_capped(indexer, docs: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    indexer.sync(docs)
+    monkeypatch.setattr("index.sync._MOVED_CHUNKS", 1)
+    (docs / "moved").mkdir()
+    names = ["002_f01b8babd5e16a0d.txt", "003_8cf9f7c4be1979b2.txt"]
+    chunks = [len(_vectors(indexer, name)) for name in names]
+    for name in names:
+        (docs / name).rename(docs / "moved" / name)
+    report = indexer.sync(docs)
+    # The first moved document's vectors reach the cap: the second one is embedded again, not held.
+    assert sorted(report.deleted) == names and (report.reused, report.embedded) == (chunks[0], chunks[1])
+
+
 def test_a_copy_reuses_the_vectors_of_the_indexed_original(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
     indexer.sync(docs)
     original = docs / "003_8cf9f7c4be1979b2.txt"
