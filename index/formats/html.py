@@ -182,9 +182,7 @@ def _is_menu(element: html.HtmlElement, header: set[html.HtmlElement]) -> bool:
     links = list(element.iter("a"))
     if len(links) < _MENU_LINKS:
         return False
-    outside = element.text_content()
-    for link in links:
-        outside = outside.replace(link.text_content(), " ", 1)
+    outside = _outside_links(element.text_content(), links)
     if _LETTER.search(outside) or any(c.isdigit() for c in outside):
         return False
     targets = [link.get("href") for link in links if link.get("href") is not None]
@@ -201,10 +199,15 @@ def _is_nav_row(element: html.HtmlElement) -> bool:
     navigational = sum(1 for link in links if _is_nav_link(link))
     if navigational < _NAV_LINKS or 2 * navigational < len(links):
         return False
-    outside = text
-    for link in links:
-        outside = outside.replace(link.text_content(), " ", 1)
+    outside = _outside_links(text, links)
     return not _LETTER.search(_NAV_WORD.sub(" ", outside))  # any other word outside the links is content
+
+
+def _outside_links(text: str, links: list[html.HtmlElement]) -> str:
+    """``text`` (an element's) with the text of each of its ``links`` taken out once."""
+    for link in links:
+        text = text.replace(link.text_content(), " ", 1)
+    return text
 
 
 def _is_nav_link(link: html.HtmlElement) -> bool:
