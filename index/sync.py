@@ -42,6 +42,7 @@ class _Pending:
     nodes: list[TextNode]
     fresh: bool = False  # neither store holds any row of this source: nothing to clean up around the write
     donor: str | None = None  # an indexed document with the same content (``SyncPlan.donors``)
+    donated: dict[tuple[str, str], Sequence[float]] | None = None  # its vectors, read before it was deleted
 
 
 # The most stored vectors a sync holds for renamed or moved documents (about 77 MB of 384-dimension float32 rows).
@@ -101,8 +102,6 @@ class Indexer:
         self.cache = KeywordCache(store, keywords, self.shared)
         self.lease = lease
         self.check_folder = check_folder
-        # During a sync: the stored vectors of the renamed or moved documents, read before their old names are deleted.
-        self._moved: dict[str, dict[tuple[str, str], Sequence[float]]] = {}
 
     def sync(
         self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None, allow_mass_delete: bool = False
@@ -204,19 +203,16 @@ class Indexer:
         # A renamed or moved document's vectors are read before its old name's chunks go, for the new name to reuse
         # (up to _MOVED_CHUNKS of them: a whole library moved is embedded again past that, not held in memory).
         gone = set(plan.deleted)
-        self._moved = {}
+        moved: dict[str, dict[tuple[str, str], Sequence[float]]] = {}
         held = 0
         for donor in sorted({donor for donor in plan.donors.values() if donor in gone}):
             if held >= _MOVED_CHUNKS:
                 break
-            self._moved[donor] = self.store.vectors(donor)
-            held += len(self._moved[donor])
+            moved[donor] = self.store.vectors(donor)
+            held += len(moved[donor])
         for source in plan.deleted:
             self._delete(source)
-        try:
-            self._index(plan.to_index, report, progress, plan.donors)
-        finally:
-            self._moved = {}
+        self._index(plan.to_index, report, progress, plan.donors, moved)
         self.store.set_metadata(last_sync=datetime.now(UTC).isoformat(timespec="seconds"))
         return report
 
@@ -227,8 +223,15 @@ class Indexer:
             self.cache.mark(self.shared.record([source]))
 
     def _index(
-        self, files: list[PlannedFile], report: SyncReport, progress: Progress | None, donors: dict[str, str] | None = None
+        self,
+        files: list[PlannedFile],
+        report: SyncReport,
+        progress: Progress | None,
+        donors: dict[str, str],
+        moved: dict[str, dict[tuple[str, str], Sequence[float]]],
     ) -> None:
+        """Load, chunk, embed and store ``files``; a file in ``donors`` may reuse its donor's vectors (``moved``: those
+        read before the donor was deleted)."""
         pending: list[_Pending] = []
         buffered = 0
         for done, planned in enumerate(files, start=1):
@@ -245,7 +248,8 @@ class Indexer:
                         outcome.remove(source)
                 self._delete(source)
                 continue
-            pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh, (donors or {}).get(source)))
+            donor = donors.get(source)
+            pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh, donor, moved.get(donor or "")))
             buffered += len(nodes)
             if buffered >= self.write_batch:
                 self._count(report, self._write(pending))
@@ -278,8 +282,7 @@ class Indexer:
             if not item.fresh:
                 stored.update(self.store.vectors(item.source))
             if item.donor is not None:
-                donated = self._moved.get(item.donor)
-                stored.update(donated if donated is not None else self.store.vectors(item.donor))
+                stored.update(item.donated if item.donated is not None else self.store.vectors(item.donor))
         reused = 0
         for node in nodes:
             if (kept := stored.get((str(node.metadata.get("section", "")), node.text))) is not None:
