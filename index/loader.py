@@ -16,7 +16,8 @@ from pathlib import Path
 # a fixed bug), or the way it is cut into sentences and chunks, so that an index built by an older
 # loader is re-chunked rather than mixing texts. 12: sentence ends found by blingfire. 13: an exponent set as a
 # superscript reads "2^32", not "232" (HTML, DOCX); a block of nothing but links before an HTML page's first h1 (a
-# site menu, a table of contents) is dropped; a long title is cut after a whole word, with "…".
+# site menu, a table of contents) is dropped, and so is a footnote's mark in HTML text ("ways[3] to"); a long title
+# is cut after a whole word, with "…".
 LOADER_VERSION = "13"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})

@@ -69,8 +69,24 @@ def test_html_an_exponent_reads_as_a_power_not_as_another_number(tmp_path: Path)
     assert blocks(doc) == [
         "A 32-bit system cannot use more than 4 GB of RAM (2^32 bytes).",
         "Integers go up to 2^31-1; a tick is 10^-6 s; x^5 + 1.",
-        # Footnote marks (a link, or inside one), an ordinal's letters and a superscript after no word are no powers.
-        "A note[1], Paris2, the 1st day; 3 opens this line.",
+        # Footnote marks (a link to a note, or inside one) go; an ordinal's letters and a superscript after no word
+        # are no powers.
+        "A note, Paris, the 1st day; 3 opens this line.",
+    ]
+
+
+def test_html_footnote_marks_go_and_their_notes_stay(tmp_path: Path) -> None:
+    markup = """<body><p>Too many ways<a href="#ftn.1" class="footnote" id="r1"><sup class="footnote">[3]</sup></a> to
+    manage; a simple example <a href="#ftn.2" class="footnote"><sup>[2]</sup></a>: see section <a href="#s2">2</a>.
+    A subset of JavaScript <a class="footnote-reference brackets" href="#id2" role="doc-noteref"><span>[</span>1<span>]
+    </span></a> ).</p><div class="footnote"><p><a href="#r1" class="para"><sup class="para">[3] </sup></a>The note.</p>
+    </div><p><span class="label">[<a role="doc-backlink" href="#id1">1</a>]</span> Another note.</p></body>"""
+    # DocBook's and Sphinx's marks go with the space before punctuation; a cross-reference by number and a note's own
+    # label stay, and so does every note.
+    assert blocks(load(write(tmp_path / "n.html", markup))) == [
+        "Too many ways to manage; a simple example: see section 2. A subset of JavaScript).",
+        "The note.",
+        "[1] Another note.",
     ]
 
 

@@ -65,6 +65,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 _MENU_TAGS = frozenset({"div", "ul", "ol", "menu", "p", "table", "dl", "td", "span"})
 _MENU_LINKS = 3
 _MENU_WORDS = 4  # the longest menu entry ("Search the documentation" is 3)
+# A footnote's number as its mark shows it: "3", "[3]", "[3] " (see ``_is_note_mark``).
+_NOTE_MARK = re.compile(r"\[?\d{1,3}\]?|\[[a-z]\]")
+_CLOSING = tuple(".,;:!?)]")  # what may follow a footnote's mark with no space before it
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
 _FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
@@ -82,6 +85,7 @@ def read_html(markup: str) -> LoadedDocument:
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_INVISIBLE, with_tail=False)
     for element in _hidden(root):
         element.drop_tree()
+    _drop_note_marks(root)
     _mark_exponents(root)
     header = _before_first_h1(root)
     furniture = {
@@ -122,6 +126,36 @@ def _mark_exponents(root: html.HtmlElement) -> None:
         if len(sup) or _inside_link(sup) or not sup.text:
             continue  # only a superscript of plain text: "<sup><a href="#fn2">2</a></sup>" is a footnote's mark
         sup.text = superscript(_text_before(sup), sup.text)
+
+
+def _drop_note_marks(root: html.HtmlElement) -> None:
+    """Remove every footnote mark (``_is_note_mark``), and the space before it when punctuation follows it: "a simple
+    example [2]:" reads "a simple example:"."""
+    for mark in [element for element in root.iter() if isinstance(element.tag, str) and _is_note_mark(element)]:
+        tail = mark.tail or ""
+        if tail.lstrip()[:1] in _CLOSING:
+            mark.tail = tail.lstrip()
+            previous, parent = mark.getprevious(), mark.getparent()
+            if previous is not None:
+                previous.tail = (previous.tail or "").rstrip() or None
+            elif parent is not None and parent.text:
+                parent.text = parent.text.rstrip()
+        mark.drop_tree()
+
+
+def _is_note_mark(element: html.HtmlElement) -> bool:
+    """Whether ``element`` is a footnote's mark in the text ("ways[3] to manage", "Paris<sup>2</sup>"): DPUB-ARIA's
+    ``doc-noteref``, or a link to an anchor on the page whose text is a note number and that is set as a superscript
+    or classed as a footnote. The note itself stays where the page has it; its mark, glued to a word, is no part of
+    the sentence (and a quoted "[3]" would read as a citation)."""
+    if element.get("role") == "doc-noteref":
+        return True
+    if element.tag != "a" or not element.get("href", "").startswith("#"):
+        return False
+    if not _NOTE_MARK.fullmatch(element.text_content().strip()):
+        return False
+    in_sup = element.getparent() is not None and element.getparent().tag == "sup"
+    return in_sup or any(True for _ in element.iter("sup")) or "footnote" in element.get("class", "")
 
 
 def _inside_link(element: html.HtmlElement) -> bool:
