@@ -63,6 +63,20 @@ def test_unverified_sentences_are_flagged() -> None:
     assert "It won the World Cup ⚠️ *(unverified)*" in shown
 
 
+def test_only_the_answerers_own_markers_link_to_a_source() -> None:
+    from assistant import Answer, Citation, SentenceCheck
+
+    quotes = ["The RFC [2] defines it.", "It is used by 40 projects."]
+    citations = [Citation(n, f"doc{n}.txt", "t", quote, quote, 1.0) for n, quote in enumerate(quotes, start=1)]
+    text = f"{quotes[0]} [1] {quotes[1]} [2]"
+    answer = Answer("q", "q", refused=False, backend="extractive", citations=citations, retrieval=None, text=text)
+    answer.sentences = [SentenceCheck(quotes[0], [1], True), SentenceCheck(quotes[1], [2], True)]
+    shown = render_answer(answer)
+    # The "[2]" the document wrote inside its sentence is text; the markers after each quote link to their sources.
+    assert shown.startswith("The RFC \\[2\\] defines it. [\\[1\\]](#cw-source-1 ")
+    assert shown.count("(#cw-source-2 ") == 1 and shown.count("(#cw-source-1 ") == 1
+
+
 def test_a_tentative_answer_is_shown_whole_with_a_warning_under_it() -> None:
     from assistant import Answer
 

@@ -60,19 +60,32 @@ def relevance(score: float) -> str:
 def render_answer(answer: Answer) -> str:
     """The answer as chat Markdown: ``[n]`` markers link to their source card and show its quote on hover,
     and sentences no cited source supports are flagged."""
-    shown = escape_markdown(answer.text)
-    for sentence in answer.sentences:
-        if not sentence.supported:
-            claim = escape_markdown(sentence.text.rstrip(".!?"))
-            shown = shown.replace(claim, f"{claim} ⚠️ *(unverified)*", 1)
-    for citation in answer.citations:
-        tooltip = f"{citation.source}{_page(citation)}: {citation.quote}".replace('"', "'").replace("\\", "/")
-        tooltip = html.escape(tooltip, quote=False)[:300]
-        shown = shown.replace(f"\\[{citation.n}\\]", f'[\\[{citation.n}\\]](#cw-source-{citation.n} "{tooltip}")')
+    links = {citation.n: _marker_link(citation) for citation in answer.citations}
+    if answer.backend == "extractive" and answer.sentences:
+        # Each sentence is a verbatim quote followed by its own markers: only those link to a source, and a "[2]" the
+        # document itself wrote stays text.
+        shown = " ".join(
+            " ".join([escape_markdown(s.text), *(links.get(n, f"\\[{n}\\]") for n in s.citations)]) for s in answer.sentences
+        )
+    else:
+        shown = escape_markdown(answer.text)
+        for sentence in answer.sentences:
+            if not sentence.supported:
+                claim = escape_markdown(sentence.text.rstrip(".!?"))
+                shown = shown.replace(claim, f"{claim} ⚠️ *(unverified)*", 1)
+        for n, link in links.items():
+            shown = shown.replace(f"\\[{n}\\]", link)
     if answer.tentative:
         # Under the answer, never inside a quote: the sentences above stay exactly as the document has them.
         shown += f"\n\n⚠️ *{escape_markdown(render('tentative'))}*"
     return shown
+
+
+def _marker_link(citation: Citation) -> str:
+    """``[n]`` as a link to citation n's source card, its quote shown on hover."""
+    tooltip = f"{citation.source}{_page(citation)}: {citation.quote}".replace('"', "'").replace("\\", "/")
+    tooltip = html.escape(tooltip, quote=False)[:300]
+    return f'[\\[{citation.n}\\]](#cw-source-{citation.n} "{tooltip}")'
 
 
 def render_messages(answers: Sequence[Answer]) -> Messages:
