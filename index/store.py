@@ -185,37 +185,32 @@ class Store:
         """Record extra collection-level values such as the time of the last sync."""
         self.collection.modify(metadata={**self.metadata(), **values})
 
-    def iter_metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every chunk id with its metadata, paged so large collections stay cheap."""
+    def _pages(self, where: dict[str, Any] | None, include: list[str], size: int = _PAGE) -> Iterator[dict[str, Any]]:
+        """``collection.get`` a page of ``size`` rows at a time, until a short page: large collections stay cheap."""
         offset = 0
         while True:
-            page = self.collection.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+            page = self.collection.get(where=where, include=include, limit=size, offset=offset)
+            yield page
+            if len(page["ids"]) < size:
+                return
+            offset += size
+
+    def iter_metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every chunk id with its metadata, paged so large collections stay cheap."""
+        for page in self._pages(where, ["metadatas"]):
             for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
                 yield chunk_id, dict(meta or {})
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += _PAGE
 
     def ids(self) -> Iterator[str]:
         """Every chunk id, paged: far cheaper than the metadata (an id holds its source and content hash)."""
-        offset = 0
-        while True:
-            page = self.collection.get(include=[], limit=_PAGE, offset=offset)
+        for page in self._pages(None, []):
             yield from page["ids"]
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += _PAGE
 
     def iter_chunks(self, page_size: int = 1_000) -> Iterator[StoredChunk]:
         """Every chunk with its text and metadata, paged."""
-        offset = 0
-        while True:
-            page = self.collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
+        for page in self._pages(None, ["documents", "metadatas"], page_size):
             for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
                 yield StoredChunk(chunk_id, text or "", dict(meta or {}))
-            if len(page["ids"]) < page_size:
-                return
-            offset += page_size
 
     def documents(self, source: str | None = None) -> dict[str, StoredDocument]:
         """Per source file (or only ``source``): its stored hashes and chunk counts."""
@@ -255,32 +250,20 @@ class Store:
 
     def document_chunks(self, source: str) -> list[StoredChunk]:
         """Every stored chunk of ``source``, texts included (paged, as ``iter_metadatas``)."""
-        found: list[StoredChunk] = []
-        offset = 0
-        while True:
-            page = self.collection.get(where={"source": source}, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            found += [
-                StoredChunk(chunk_id, text or "", dict(meta or {}))
-                for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
-            ]
-            if len(page["ids"]) < _PAGE:
-                return found
-            offset += _PAGE
+        return [
+            StoredChunk(chunk_id, text or "", dict(meta or {}))
+            for page in self._pages({"source": source}, ["documents", "metadatas"])
+            for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        ]
 
     def vectors(self, source: str) -> dict[tuple[str, str], Sequence[float]]:
         """The stored embeddings of ``source``'s chunks, by (section, text): exactly what was embedded for each, under
         this collection's model (``build_signature``), so a chunk made again with the same section and text may reuse it."""
-        found: dict[tuple[str, str], Sequence[float]] = {}
-        offset = 0
-        while True:
-            page = self.collection.get(
-                where={"source": source}, include=["documents", "metadatas", "embeddings"], limit=_PAGE, offset=offset
-            )
-            for text, meta, vector in zip(page["documents"], page["metadatas"], page["embeddings"], strict=True):
-                found[(str((meta or {}).get("section", "")), text or "")] = vector  # an array row: 4 bytes a number
-            if len(page["ids"]) < _PAGE:
-                return found
-            offset += _PAGE
+        return {
+            (str((meta or {}).get("section", "")), text or ""): vector  # an array row: 4 bytes a number
+            for page in self._pages({"source": source}, ["documents", "metadatas", "embeddings"])
+            for text, meta, vector in zip(page["documents"], page["metadatas"], page["embeddings"], strict=True)
+        }
 
     def status(self) -> IndexStatus:
         """How many documents and chunks the index holds, what built it and when it last synced."""
