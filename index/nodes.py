@@ -141,7 +141,7 @@ class NodeBuilder:
         breaks = [offset for section in document.sections for offset in (section.start, section.end)]
         chunks = chunk_text(document.text, count, budget, self.overlap_sentences, breaks, self.embedder.batch_tokenizer())
         labels: dict[tuple[str, ...], str] = {}
-        code = code_terms(document.code)
+        code = code_terms(document.code, document.text)
         nodes = []
         for chunk in chunks:
             path_at = document.heading_path_at(chunk.start)

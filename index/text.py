@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 
 __all__ = [
@@ -331,17 +332,27 @@ def is_identifier(sentence: str, match: re.Match[str]) -> bool:
     return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered or coded
 
 
-def code_terms(snippets: Iterable[str]) -> frozenset[str]:
+def code_terms(snippets: Iterable[str], text: str | None = None) -> frozenset[str]:
     """The words of a document's inline code (``LoadedDocument.code``) that name code there, lower-cased ``TERM``s.
 
     What only markup tells apart from prose: ``atrm``, ``sponge``, ``isc-dhcp-server``. Stopwords are left out,
-    since they are words of the prose as often (the ``at`` command and the preposition "at").
+    since they are words of the prose as often (the ``at`` command and the preposition "at"). Given the document's
+    ``text``, so is a word it writes in its prose more often than as code: the placeholders of ``edquota user`` and
+    ``dpkg -L package``, or ``file`` and ``system`` in a manual, are the prose's "user", "package", "file" and
+    "system" everywhere else, and taken for code they made nearly every sentence of a manual look like it named one.
 
     Example:
         >>> sorted(code_terms(["atrm task-number", "at", "isc-dhcp-server"]))
         ['atrm', 'isc-dhcp-server', 'task-number']
+        >>> sorted(code_terms(["edquota user"], "Run edquota user. The user may exceed it. Each user has one."))
+        ['edquota']
     """
-    return frozenset(word for snippet in snippets for word in map(str.lower, TERM.findall(snippet)) if word not in _STOPWORDS)
+    counts = Counter(word for snippet in snippets for word in map(str.lower, TERM.findall(snippet)) if word not in _STOPWORDS)
+    if text is None or not counts:
+        return frozenset(counts)
+    # Inline code is part of the text: a word written as code as often as it is written at all counts.
+    written = Counter(word for word in map(str.lower, TERM.findall(text)) if word in counts)
+    return frozenset(word for word, as_code in counts.items() if 2 * as_code >= written[word])
 
 
 # --------------------------------------------------------------------------- citation markers

@@ -63,6 +63,35 @@ def test_code_terms_leave_out_words_of_the_prose() -> None:
     assert code_terms(["at", "atrm task-number", "isc-dhcp-server", "The"]) == {"atrm", "task-number", "isc-dhcp-server"}
 
 
+def test_a_word_written_more_often_in_prose_than_as_code_is_prose() -> None:
+    # The placeholder of `edquota user` is the prose's "user" in every other sentence of the page: taken for code, it
+    # made any sentence about a user look like it named a command.
+    text = "Run edquota user to set a quota. The user is warned. Each user may exceed it. Use edquota -t for the grace."
+    assert code_terms(["edquota user", "edquota -t"], text) == {"edquota", "-t"}
+    # Written as code as often as in prose, or only as code, a word stays code; stopwords never are.
+    assert code_terms(["sponge", "at"], "Pipe it to sponge. The sponge command soaks up input.") == {"sponge"}
+    assert code_terms(["atrm task-number"], "Run atrm task-number.") == {"atrm", "task-number"}
+    # A page that writes nothing as code has no code terms, whatever its text.
+    assert code_terms([], text) == frozenset()
+
+
+def test_a_placeholder_is_not_stored_as_a_chunk_code_word(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "quota.html"
+    page.write_text(
+        "<html><body><h1>Quotas</h1><p>Run <code>edquota user</code> to set a user's limits.</p>"
+        "<p>After the grace period, the user will have to reduce their disk usage.</p>"
+        "<p>With <code>edquota -t</code> the user can define the grace period.</p></body></html>",
+        encoding="utf-8",
+    )
+    nodes = NodeBuilder(embedder, chunk_tokens=200, overlap_sentences=0).build("quota.html", "0" * 64, load(page))
+    stored = {word for node in nodes for word in node.metadata["code"].split()}
+    assert stored == {"edquota", "-t"}
+    grace = "After the grace period, the user will have to reduce their disk usage."
+    shape = shape_of("How do I set how long users may stay over their soft quota?")
+    assert not shape.gives_step(grace, frozenset(stored)), "a sentence about a user names no command"
+    assert shape.gives_step("With edquota -t the user can define the grace period.", frozenset(stored))
+
+
 def test_each_chunk_stores_the_code_words_it_holds(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     page = tmp_path / "sched.html"
     page.write_text(_PAGE, encoding="utf-8")

@@ -26,7 +26,7 @@ from index.chunker import chunk_text
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
-from index.text import numbered_names, question_names, stem, whole_characters, without_pictographs
+from index.text import code_terms, numbered_names, question_names, stem, whole_characters, without_pictographs
 
 MB = 1_000_000
 LIMIT_S = 60
@@ -212,9 +212,10 @@ def test_plain_text_is_kept_and_its_sections_are_ordered_spans(text: str) -> Non
 
 
 @pytest.mark.parametrize("name", INPUTS)
-def test_plain_text_headings_of_1_mb(name: str) -> None:
+def test_plain_text_headings_and_code_words_of_1_mb(name: str) -> None:
     text = INPUTS[name]
-    finishes(lambda: read_plain(text, "Title"))
+    # A document's code words are weighed against every word of its text (``code_terms``).
+    finishes(lambda: (read_plain(text, "Title"), code_terms([text[:1000], text[-1000:]], text)))
 
 
 @pytest.mark.parametrize("name", INPUTS)
