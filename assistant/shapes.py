@@ -40,6 +40,7 @@ from index.text import (
     YEAR,
     is_identifier,
     is_specific,
+    question_names,
     short_stem,
     singular,
     stem,
@@ -109,6 +110,10 @@ _NAMED_Q = re.compile(
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
 _NEAR = 6  # words between a number and the thing it counts
+# A capitalised word right before a number, with one space between: "SimCity 2000", "Windows 2000". Searched in the
+# ``_NAME_CHARS`` before the number only, so a long run of letters is never re-read.
+_NAME_BEFORE = re.compile(r"(?<![\w-])([A-Z][\w+#-]*) $")
+_NAME_CHARS = 40
 # A number that begins a compound: "a 40-floor hotel", "a 300-metre tower", "the 12-year-old" (not "COVID-19",
 # "2020-04-29" or "x86-64"). ``NUMBER`` leaves it out, as a claim's figures must stand alone.
 _COMPOUND_NUMBER = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?=-[^\W\d_])")
@@ -132,6 +137,7 @@ class Shape:
     kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
     owners: frozenset[str] = frozenset()  # "Which GNOME version ...": the names whose version is asked, lower-cased
     # (the extractive answerer quotes only passages that mention them)
+    named: frozenset[str] = frozenset()  # "When was SimCity released?": the words of the question's names, lower-cased
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -178,15 +184,26 @@ class Shape:
             case "money":
                 return bool(MONEY.search(sentence))
             case "year":
-                return any(m.group() not in self.question_numbers for m in YEAR.finditer(sentence))
+                return any(
+                    m.group() not in self.question_numbers and not self._edition(sentence, m) for m in YEAR.finditer(sentence)
+                )
             case "date":
-                return bool(DATE.search(sentence))
+                return any(not self._edition(sentence, m) for m in DATE.finditer(sentence))
             case "number":
                 numbers = chain(self._quantities(sentence), _glued(sentence))
                 return any(self._in_units(sentence, m) for m in numbers) and self._measures(sentence)
             case "name":
                 return self._names(sentence, code)
         return True
+
+    def _edition(self, sentence: str, year: re.Match[str]) -> bool:
+        """Whether a year-like number is part of the name the question asks about, written after it: "SimCity 2000 is
+        an upgrade of SimCity" gives no year for "In what year was SimCity first released?", nor "Windows 2000" one
+        for Windows. A year is written after a preposition, a month or a comma, not glued to the name it dates."""
+        if not YEAR.fullmatch(year.group()) or sentence.startswith("-", year.end()):
+            return False  # a full date ("Potato 2000-08-15"), never an edition
+        before = _NAME_BEFORE.search(sentence, max(0, year.start() - _NAME_CHARS), year.start())
+        return before is not None and before.group(1).lower() in self.named
 
     def _names(self, sentence: str, code: frozenset[str]) -> bool:
         """A name the question does not already hold ("Who ..."); for "which X", one within a few words of an X.
@@ -456,9 +473,9 @@ def shape_of(question: str) -> Shape:
             return Shape("money", question_numbers=numbers, question_terms=terms)
         return Shape("number", question_numbers=numbers, question_terms=terms, units=units)
     if _YEAR_Q.search(question):
-        return Shape("year", question_numbers=numbers)
+        return Shape("year", question_numbers=numbers, named=_named(question))
     if _WHEN_Q.search(question):
-        return Shape("date", question_numbers=numbers)
+        return Shape("date", question_numbers=numbers, named=_named(question))
     if match := _NUMBER_Q.search(question):
         dimension = _DIMENSION_OF.get((match.group(1) or "").lower(), "")
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
@@ -477,6 +494,12 @@ def shape_of(question: str) -> Shape:
     if _WHERE_Q.search(question) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms)
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
+
+
+def _named(question: str) -> frozenset[str]:
+    """The words of the names ``question`` holds, lower-cased: "In what year did IBM pick Microsoft?" -> ibm, microsoft
+    (not "in", capitalised only as the question's first word)."""
+    return frozenset(word.lower() for name in question_names(question) for word in name.split())
 
 
 # The next whitespace-separated token of a text from a position on.

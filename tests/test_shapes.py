@@ -384,3 +384,25 @@ def test_what_comes_before_the_first_word_does_not_change_what_is_asked(opening:
     shape = shape_of(opening + "How many specialists were in the group?")
     assert (shape.kind, shape.counted) == ("count", frozenset({stem("specialists")}))
     assert shape_of(opening + "When did the team arrive?").kind == "date"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "dates"),
+    [
+        # A year glued after the name asked about is that name's edition, not a date of it.
+        ("In what year was SimCity first released?", "SimCity 2000 is an upgrade of SimCity.", False),
+        ("When was Windows first released?", "Windows 2000 replaced Windows NT 4.0.", False),
+        # Written after a preposition, a month or a comma, or after another name, a year dates.
+        ("In what year was SimCity first released?", "Maxis released SimCity in 1989.", True),
+        ("When was SimCity first released?", "SimCity was released in February 1989.", True),
+        ("In what year was SimCity first released?", "Released in 1989, SimCity 2000 came later.", True),
+        ("In what year was Windows first released?", "It shipped after Debian 1996 was planned.", True),
+        # A word capitalised only as a sentence's first ("In 1980, IBM chose Microsoft") is no name.
+        ("In what year did IBM pick Microsoft?", "In 1980, IBM chose Microsoft to supply the operating system.", True),
+        # A table row's cells and a full date are dates whatever comes before them.
+        ("When was Potato released?", "Potato | 2000", True),
+        ("In what year was Potato released?", "Potato 2000-08-15 was its release date.", True),
+    ],
+)
+def test_a_year_glued_to_the_asked_name_is_an_edition_not_a_date(question: str, sentence: str, dates: bool) -> None:
+    assert shape_of(question).states(sentence) is dates
