@@ -18,8 +18,9 @@ from pathlib import Path
 # superscript reads "2^32", not "232" (HTML, DOCX); a block of nothing but links before an HTML page's first h1 (a
 # site menu, a table of contents) is dropped, and so is a footnote's mark in HTML text ("ways[3] to"); a long title
 # is cut after a whole word, with "…". 14: a word a document writes in its prose more often than as inline code is
-# not one of its code terms ("user" of ``edquota user``; ``index.text.code_terms``).
-LOADER_VERSION = "14"
+# not one of its code terms ("user" of ``edquota user``; ``index.text.code_terms``). 15: a PDF's exponent set raised
+# and smaller reads "2^32", not "232".
+LOADER_VERSION = "15"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120

@@ -436,6 +436,35 @@ def test_docx_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
     assert blocks(load(tmp_path / "e.docx")) == ["Max size: 281 TB (2^48 bytes).", "The 1st item^2.", "4 alone."]
 
 
+def raised_pdf(runs: list[tuple[float, float, str]]) -> bytes:
+    """A one-line PDF of Helvetica runs (size, text rise, text) written one after another."""
+    ops = []
+    for size, rise, text in runs:
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"/F1 {size} Tf {rise} Ts ({escaped}) Tj")
+    stream = ("BT 72 720 Td " + " ".join(ops) + " ET").encode()
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def test_pdf_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
+    # PDFium reads the raised, smaller "32" after "2" as "232": a false number, quoted as a fact.
+    runs = [(12, 0, "A 32-bit system addresses 4 GB (2"), (8, 5, "32"), (12, 0, " bytes); 2 32 and 10"), (8, -3, "2")]
+    runs += [(12, 0, " stay as set, and so does 2"), (12, 5, "5"), (12, 0, " raised at full size.")]
+    text = load(write(tmp_path / "memory.pdf", raised_pdf(runs))).text
+    assert "4 GB (2^32 bytes)" in text
+    # Two numbers with a space between, a subscript, and a raised digit of the full size are not powers.
+    assert "2 32 and 102" in text and "so does 25 raised" in text
+    assert "^" not in text.replace("2^32", "")
+
+
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:
     import docx
 
