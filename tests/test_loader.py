@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pdfs import pdf_file, pdf_with_pages
 
+from index.formats.pdflayout import join_lines
 from index.loader import LOADER_VERSION, LoadedDocument, LoadError, Section, is_supported, load
 from index.sentences import split_sentences
 
@@ -463,6 +464,25 @@ def test_pdf_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
     # Two numbers with a space between, a subscript, and a raised digit of the full size are not powers.
     assert "2 32 and 102" in text and "so does 25 raised" in text
     assert "^" not in text.replace("2^32", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "joined"),
+    [
+        ("informa-", "tion about", "information about"),
+        ("directory trees^2", ", there are", "directory trees^2, there are"),  # PDFium's new line after a raised run
+        ("like perror()", ". The only", "like perror(). The only"),
+        ("freely^2", ".", "freely^2."),
+        # A line may well start with these: a dot file, a regular expression's dot, spaced dots, operators, a colon.
+        ("edit your", ".bashrc file", "edit your .bashrc file"),
+        ("by itself", ". match any character", "by itself . match any character"),
+        ("key2 value2", ". . . )", "key2 value2 . . . )"),
+        ("the names", "?1, ?2", "the names ?1, ?2"),
+        (":", ": (a colon)", ": : (a colon)"),
+    ],
+)
+def test_pdf_wrapped_lines_join_as_written(text: str, line: str, joined: str) -> None:
+    assert join_lines(text, line) == joined
 
 
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:

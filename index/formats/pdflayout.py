@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 # Running headers and footers live in the outer band of a page ...
+# A comma or semicolon standing alone, or a full stop ending the line or followed by a new sentence.
+_CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _MARGIN_BAND = 0.12
 _EDGE_LINES = 2
 # ... and repeat on many pages (digits aside), or carry the page's own number.
@@ -79,10 +81,21 @@ class Block:
 
 
 def join_lines(text: str, line: str) -> str:
-    """Re-flow a wrapped line: a hyphen splitting a lower-case word is removed, otherwise a space joins."""
+    """Re-flow a wrapped line: a hyphen splitting a lower-case word is removed, otherwise a space joins.
+
+    A line that opens with closing punctuation was never wrapped there (no typesetter breaks before a comma): PDFium
+    starts a new line after a raised run ("trees^2" then ", there"), and the two join without a space.
+    """
     if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[:1].islower():
         return text[:-1] + line
-    return text + line if text.endswith(("-", "/")) else f"{text} {line}"
+    return text + line if text.endswith(("-", "/")) or _closes(line) else f"{text} {line}"
+
+
+def _closes(line: str) -> bool:
+    """Whether ``line`` opens with a comma or semicolon standing alone (", there") or a full stop that ends a sentence
+    (". The", "."): never where a typesetter wraps. Not "?1", "! ~", ". . .", ". match" (a regular expression's
+    dot), ": (a colon)", ".bashrc" or "(below)", which a line may start with."""
+    return bool(_CLOSING.match(line))
 
 
 def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
