@@ -35,6 +35,7 @@ _BLANK = " \t\ufffe\x02"
 # raised by a third or more).
 _RAISED = 0.2
 _SMALLER = 0.9
+_NOTE_AFTER = frozenset(".,;:!?\"'”’")  # what a footnote's mark follows, never a power
 
 
 @dataclass
@@ -170,25 +171,37 @@ def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height:
 
 
 def _with_exponents(textpage: pdfium.PdfTextPage, raw: str, start: int) -> str:
-    """``raw``, the page's text from character ``start`` on, with "^" before each run of digits set raised and smaller
-    right after a letter or digit: PDFium reads "4 GB (2<sup>32</sup> bytes)" as "(232 bytes)", a false number.
+    """``raw``, the page's text from character ``start`` on, with each run of digits set raised and smaller read as
+    a person reads it: PDFium reads "4 GB (2<sup>32</sup> bytes)" as "(232 bytes)", a false number.
 
-    As the HTML and DOCX readers read a superscript (``blocks.superscript``): "2^32", "x^2"; a footnote's mark after
-    a word reads "word^3", no longer glued into the word.
+    After a letter, a digit or a closing parenthesis the run is a power, as the HTML and DOCX readers read one
+    (``blocks.superscript``): "2^32", "x^2"; a footnote's mark after a word reads "word^3", no longer glued into the
+    word. After punctuation it is a footnote's mark and goes, as HTML's do: "... as most do.5 See" glued the note's
+    number to the sentence end, which then did not end there.
     """
+
     pieces: list[str] = []
     base: tuple[float, float] | None = None  # the baseline and size of the character a raised run sits on
+    dropping = False
     for offset, char in enumerate(raw):
         if not char.isdigit():
-            base = None
-        elif base is None and offset and raw[offset - 1].isalnum():
+            base, dropping = None, False
+        elif base is None and offset and (_bears_power(raw[offset - 1]) or raw[offset - 1] in _NOTE_AFTER):
             below = _origin_and_size(textpage, start + offset - 1)
             y, size = _origin_and_size(textpage, start + offset)
             if y - below[0] > _RAISED * below[1] and size < _SMALLER * below[1]:
                 base = below
-                pieces.append("^")
-        pieces.append(char)
+                dropping = not _bears_power(raw[offset - 1])
+                if not dropping:
+                    pieces.append("^")
+        if not dropping:
+            pieces.append(char)
     return "".join(pieces)
+
+
+def _bears_power(char: str) -> bool:
+    """Whether a raised number after ``char`` is a power: "2^32", "x^2", "(a+b)^2"."""
+    return char.isalnum() or char == ")"
 
 
 def _origin_and_size(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float]:
