@@ -21,8 +21,9 @@ from pathlib import Path
 # not one of its code terms ("user" of ``edquota user``; ``index.text.code_terms``). 15: a PDF's exponent set raised
 # and smaller reads "2^32", not "232". 16: a PDF line that opens with a lone comma or a sentence's full stop joins
 # the line before it without a space ("trees^2, there", not "trees^2 , there"). 17: a PDF's footnote mark after
-# punctuation goes ("as most do.5 See" read as one sentence).
-LOADER_VERSION = "17"
+# punctuation goes ("as most do.5 See" read as one sentence). 18: Texinfo's table of contents, chapter menus and
+# printed indexes are navigation.
+LOADER_VERSION = "18"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 _TITLE_CHARS = 120

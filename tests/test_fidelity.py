@@ -231,6 +231,19 @@ def test_texinfo_navigation_rows_are_dropped() -> None:
     assert "¶" not in doc.text
 
 
+def test_texinfo_contents_menus_and_printed_indexes_are_dropped() -> None:
+    doc = loaded(BASH / "bashref.html")
+    # The table of contents, each chapter's menu of its sections and the five printed indexes are links to the page
+    # itself: as text they were 26 kB of headings and "alias expansion: | Aliases" rows that keyword search ranked high.
+    assert "Table of Contents" not in [path[-1] for path in (section.path for section in doc.sections)]
+    assert "1 Introduction\n\n1.1 What is Bash?\n\nBash is the shell" in doc.text  # no "What is Bash?" menu between
+    assert "Jump to:" not in doc.text and "Index Entry | Section" not in doc.text
+    assert "alias expansion: | Aliases" not in doc.text
+    # The indexes' headings stay, and every sentence of the manual does.
+    assert "D.5 Concept Index" in blocks(doc)
+    assert "($?) Expands to the exit status of the most recently executed foreground pipeline." in doc.text
+
+
 def test_pdf_running_headers_footers_and_page_numbers_are_dropped() -> None:
     bash = loaded(BASH / "bashref.pdf")
     assert not re.search(r"(?m)^Chapter \d+: [^\n]* \d+$", bash.text)  # odd pages: "Chapter 3: Basic Shell Features 15"

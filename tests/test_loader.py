@@ -91,6 +91,25 @@ def test_html_footnote_marks_go_and_their_notes_stay(tmp_path: Path) -> None:
     ]
 
 
+def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
+    page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
+    <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>
+    <h2 class="chapter" id="Intro">1 Introduction</h2><ul class="section-toc"><li><a href="#What">What is it?</a></li></ul>
+    <h3 id="What">1.1 What is it?</h3><p>The shell reads commands.</p>
+    <h2>Concept Index</h2><table><tr><th>Jump to:</th><td><a class="summary-letter" href="#A"><b>A</b></a></td></tr></table>
+    <table class="index-cp"><tr><td><a href="#x">alias expansion</a>:</td><td><a href="#Intro">Aliases</a></td></tr></table>
+    <table><tr><td><a href="#Intro">1 Introduction</a></td><td>where it starts</td></tr></table></body></html>"""
+    doc = load(write(tmp_path / "manual.html", page))
+    assert blocks(doc) == [
+        "Shell Manual",
+        "1 Introduction",
+        "1.1 What is it?",
+        "The shell reads commands.",
+        "Concept Index",
+        "1 Introduction | where it starts",  # a table with words of its own is content
+    ]
+
+
 def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
     markup = """<body><h2>Setup</h2><p>First paragraph</p><ul><li>one item</li><li>two <b>bold</b> item
     <ul><li>nested</li></ul></li></ul><dl><dt>term</dt><dd>its definition</dd></dl>

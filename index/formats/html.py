@@ -42,13 +42,19 @@ _INVISIBLE = tuple(
 )
 # Page furniture. ARIA landmarks that are not content, and the navigation blocks of the documentation
 # generators these manuals come from: DocBook (navheader/navfooter/toc), Publican (docnav, #banner),
-# Sphinx (related, sphinxsidebar, headerlink pilcrows, footer), Texinfo (copiable-anchor pilcrows).
+# Sphinx (related, sphinxsidebar, headerlink pilcrows, footer), Texinfo (copiable-anchor pilcrows; its table of
+# contents, short contents and each chapter's menu of sections; its printed indexes, below).
 _FURNITURE_TAGS = frozenset({"nav"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
 _FURNITURE_CLASSES = frozenset(
     """navheader navfooter docnav toc list-of-tables list-of-figures list-of-examples related sphinxsidebar
-    sphinxsidebarwrapper headerlink copiable-anchor copiable-link footer mobile-nav menu-wrapper breadcrumbs skip-link""".split()
+    sphinxsidebarwrapper headerlink copiable-anchor copiable-link footer mobile-nav menu-wrapper breadcrumbs skip-link
+    contents contents-heading shortcontents shortcontents-heading section-toc mini-toc""".split()
 )
+# Texinfo's printed index ("@printindex"): a table classed index-cp, index-fn, ... (one per index, "alias expansion: |
+# Aliases" a row), each under a "Jump to: A B C ..." table of links classed summary-letter.
+_INDEX_TABLE = re.compile(r"^index-[a-z]+$")
+_INDEX_LETTER = "summary-letter"
 _FURNITURE_IDS = frozenset({"banner"})
 # Landmarks only outside sectioning content (HTML-AAM): a footnote <aside> inside a <section> is content.
 _SECTIONING = frozenset({"article", "aside", "nav", "section"})
@@ -184,11 +190,20 @@ def _is_furniture(element: html.HtmlElement) -> bool:
     tag = element.tag
     if tag in _FURNITURE_TAGS or element.get("role") in _FURNITURE_ROLES or element.get("id") in _FURNITURE_IDS:
         return True
-    if _FURNITURE_CLASSES.intersection(element.get("class", "").split()):
+    classes = element.get("class", "").split()
+    if _FURNITURE_CLASSES.intersection(classes):
+        return True
+    if tag == "table" and (any(_INDEX_TABLE.match(name) for name in classes) or _jumps_to_letters(element)):
         return True
     if tag in _SCOPED:
         return not any(ancestor.tag in _SCOPED[tag] for ancestor in element.iterancestors())
     return tag in ("p", "div", "ul", "ol", "table", "tr") and _is_nav_row(element)
+
+
+def _jumps_to_letters(table: html.HtmlElement) -> bool:
+    """Whether ``table`` is a printed index's "Jump to: A B C ..." row: links classed summary-letter and no other."""
+    links = table.findall(".//a")
+    return bool(links) and all(_INDEX_LETTER in link.get("class", "").split() for link in links)
 
 
 def _before_first_h1(root: html.HtmlElement) -> set[html.HtmlElement]:
