@@ -540,7 +540,22 @@ SQLITE = QuestionSet(
         ),
     ),
 )
-QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE)}
+# A third generator and one long page: the Bash reference manual as GNU publishes it (Texinfo's single-page HTML). Its
+# questions were written by a reader of the manual only, after every rule, weight and bar of the answerer.
+BASH = QuestionSet(
+    "bash",
+    DATA / "bash_qa.jsonl",
+    (
+        Corpus(
+            name="bash",
+            package="bash-doc",
+            root=Path("/usr/share/doc/bash"),
+            files=("bashref.html",),
+            kind="one long Texinfo page: the Bash Reference Manual (bash-doc), 437 kB of text",
+        ),
+    ),
+)
+QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH)}
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -777,7 +792,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--faq]``."""
+    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -787,6 +802,7 @@ def main(argv: list[str] | None = None) -> None:
         "--manual", action="store_true", help="verify bench/data/manual_qa.jsonl against the whole Debian Handbook"
     )
     parser.add_argument("--sqlite", action="store_true", help="verify bench/data/sqlite_qa.jsonl against 32 SQLite pages")
+    parser.add_argument("--bash", action="store_true", help="verify bench/data/bash_qa.jsonl against the Bash reference")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)

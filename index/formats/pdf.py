@@ -179,7 +179,6 @@ def _with_exponents(textpage: pdfium.PdfTextPage, raw: str, start: int) -> str:
     word. After punctuation it is a footnote's mark and goes, as HTML's do: "... as most do.5 See" glued the note's
     number to the sentence end, which then did not end there.
     """
-
     pieces: list[str] = []
     base: tuple[float, float] | None = None  # the baseline and size of the character a raised run sits on
     dropping = False
