@@ -148,7 +148,7 @@ def _read_page(document: pdfium.PdfDocument, index: int) -> list[Line]:
 
 def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height: float) -> Line | None:
     # "\ufffe" marks a line-end hyphen PDFium removed when it joined the word: keep the word whole.
-    content = collapse(_SOFT_HYPHEN.sub("", _with_exponents(textpage, match.group(), match.start())))
+    content = collapse(_SOFT_HYPHEN.sub("", _read_superscripts(textpage, match.group(), match.start())))
     if not content:
         return None
     raw = match.group()
@@ -170,7 +170,7 @@ def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height:
     return Line(content, left, right, baselines[0], baselines[1], size, mono, height)
 
 
-def _with_exponents(textpage: pdfium.PdfTextPage, raw: str, start: int) -> str:
+def _read_superscripts(textpage: pdfium.PdfTextPage, raw: str, start: int) -> str:
     """``raw``, the page's text from character ``start`` on, with each run of digits set raised and smaller read as
     a person reads it: PDFium reads "4 GB (2<sup>32</sup> bytes)" as "(232 bytes)", a false number.
 

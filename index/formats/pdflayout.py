@@ -12,8 +12,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 # Running headers and footers live in the outer band of a page ...
-# A comma or semicolon standing alone, or a full stop ending the line or followed by a new sentence.
-_CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _MARGIN_BAND = 0.12
 _EDGE_LINES = 2
 # ... and repeat on many pages (digits aside), or carry the page's own number.
@@ -29,6 +27,9 @@ _HEADING_RATIO = 1.15
 _GAP_RATIO = 1.4
 _SHORT_LINE = 0.1  # a line ending this far (share of the column width) before the right edge ends its paragraph
 _BULLET = re.compile(r"^(?:[•◦▪‣∙●○■□➢►–—]\s|[-*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+# What opens a wrapped line only when PDFium broke it after a raised run: a comma or semicolon standing alone, or a
+# full stop ending the line or followed by a new sentence (see ``join_lines``).
+_CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
