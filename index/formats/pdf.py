@@ -159,11 +159,7 @@ def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height:
     samples = sorted({_next_inked(text, i, last) for i in range(first, last + 1, step)})
     left, _, _, _ = textpage.get_charbox(first)
     _, _, right, _ = textpage.get_charbox(last)
-    baselines = []
-    for index in (first, last):
-        x, y = ctypes.c_double(), ctypes.c_double()
-        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(x), ctypes.byref(y))
-        baselines.append(y.value)
+    baselines = [_baseline(textpage, index) for index in (first, last)]
     # The commonest size of the samples: small caps or a superscript in a line do not make it a new block.
     size = Counter(round(pdfium_c.FPDFText_GetFontSize(textpage.raw, i), 1) for i in samples).most_common(1)[0][0]
     mono = all(_is_monospace(textpage, i) for i in samples)
@@ -205,9 +201,14 @@ def _bears_power(char: str) -> bool:
 
 def _origin_and_size(textpage: pdfium.PdfTextPage, index: int) -> tuple[float, float]:
     """Where character ``index`` stands (its origin's height on the page, text rise included) and its type size."""
+    return _baseline(textpage, index), pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
+
+
+def _baseline(textpage: pdfium.PdfTextPage, index: int) -> float:
+    """The height on the page of character ``index``'s origin: its baseline, text rise included."""
     x, y = ctypes.c_double(), ctypes.c_double()
     pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(x), ctypes.byref(y))
-    return y.value, pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
+    return y.value
 
 
 def _next_inked(text: str, index: int, last: int) -> int:
