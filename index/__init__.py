@@ -15,7 +15,7 @@ from index.library import (
     SavedUpload,
     UploadError,
 )
-from index.loader import SUPPORTED_SUFFIXES, LoadError
+from index.loader import COMPRESSED_SUFFIXES, SUPPORTED_SUFFIXES, LoadError
 from index.nodes import NodeBuilder, effective_chunk_tokens
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError
 from index.settings import IndexSettings
@@ -24,6 +24,7 @@ from index.store import IndexMismatchError, IndexStatus, Store, StoredDocument, 
 from index.sync import IndexBusyError, Indexer, Progress
 
 __all__ = [
+    "COMPRESSED_SUFFIXES",
     "SUPPORTED_SUFFIXES",
     "DocumentState",
     "DocumentStatus",

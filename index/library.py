@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from index.loader import SUPPORTED_SUFFIXES, LoadedDocument, Page, load
+from index.loader import SUPPORTED_TYPES, LoadedDocument, Page, file_type, is_supported, load, split_suffix
 from index.shared import FolderMismatchError
 from index.store import StoredChunk
 from index.sync import Indexer, Progress, SyncReport
@@ -125,7 +125,7 @@ def safe_name(name: str) -> str:
     # Leading dots would hide the file from sync, trailing ones and spaces vanish on Windows, a leading
     # "-" reads as an option to command-line tools.
     cleaned = re.sub("\0+", "_", "".join(kept)).lstrip(" .-").rstrip(" .")
-    stem, suffix = os.path.splitext(cleaned)
+    stem, suffix = split_suffix(cleaned)
     if len(suffix.encode()) > _MAX_SUFFIX_BYTES:
         stem, suffix = cleaned, ""
     stem = stem.rstrip(" .")
@@ -154,8 +154,8 @@ def _fold(name: str) -> str:
 
 
 def _numbered(name: str, n: int) -> str:
-    """``report (n).pdf`` for ``report.pdf``, and for ``report (2).pdf`` too."""
-    stem, suffix = os.path.splitext(name)
+    """``report (n).pdf`` for ``report.pdf``, and for ``report (2).pdf`` too; ``notes (n).md.gz`` for ``notes.md.gz``."""
+    stem, suffix = split_suffix(name)
     match = _NUMBERED.match(stem)
     return _fit(match["stem"] if match else stem, f" ({n}){suffix}")
 
@@ -202,8 +202,8 @@ class Library:
                 (full, read-only, no permission); nothing is left behind then.
         """
         name = safe_name(original_name)
-        if Path(name).suffix not in SUPPORTED_SUFFIXES:
-            raise UploadError(f"{name}: unsupported file type; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+        if not is_supported(Path(name)):
+            raise UploadError(f"{name}: unsupported file type {file_type(name)}; supported: {SUPPORTED_TYPES}")
         try:
             size = uploaded.stat().st_size
         except OSError as error:

@@ -8,6 +8,8 @@ and inline markup never splits one.
 from __future__ import annotations
 
 import bisect
+import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,13 @@ from pathlib import Path
 LOADER_VERSION = "18"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
+# A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
+# through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
+COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+# The file types, as errors list them.
+SUPPORTED_TYPES = f"{', '.join(sorted(SUPPORTED_SUFFIXES))}, each also compressed ({', '.join(COMPRESSED_SUFFIXES)})"
+# What a compressed file may expand to when the caller sets no limit (the index passes CITEWISE_MAX_FILE_MB).
+MAX_DECOMPRESSED_BYTES = 100_000_000
 _TITLE_CHARS = 120
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#+\s*")
 
@@ -82,24 +91,51 @@ class LoadedDocument:
         return ()
 
 
+def split_compression(name: str) -> tuple[str, str]:
+    """``name`` without its compression suffix, and that suffix lower-cased ("" if none): "a.md.gz" -> ("a.md", ".gz")."""
+    stem, last = os.path.splitext(name)
+    return (stem, last.lower()) if last.lower() in COMPRESSED_SUFFIXES and stem else (name, "")
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    """``name`` as a stem and its suffix, a compressed document's two together: "a.md.gz" -> ("a", ".md.gz")."""
+    inner, compressed = split_compression(name)
+    stem, suffix = os.path.splitext(inner)
+    return (stem, suffix + compressed) if compressed and suffix else os.path.splitext(name)
+
+
+def document_suffix(name: str) -> str:
+    """The suffix that says a file's type, lower-cased, behind a compression suffix: "Guide.MD.gz" -> ".md"."""
+    return os.path.splitext(split_compression(name)[0])[1].lower()
+
+
+def file_type(name: str) -> str:
+    """A file's type as a report names it: ".pdf", ".md.gz", "(none)"."""
+    inner, compressed = split_compression(name)
+    return (os.path.splitext(inner)[1].lower() + compressed) or "(none)"
+
+
 def is_supported(path: Path) -> bool:
-    """Whether ``path`` has a suffix the loader reads."""
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+    """Whether ``path`` has a suffix the loader reads (after a compression suffix, if any)."""
+    return document_suffix(path.name) in SUPPORTED_SUFFIXES
 
 
 def is_restructured_text(path: Path) -> bool:
     """Whether ``path`` is reStructuredText: ``.rst``, a Sphinx source copy ``*.rst.txt`` wherever it was put,
-    or any ``.txt`` in a Sphinx ``_sources`` tree."""
-    name = path.name.lower()
+    or any ``.txt`` in a Sphinx ``_sources`` tree (compressed or not)."""
+    name = split_compression(path.name)[0].lower()
     return name.endswith((".rst", ".rst.txt")) or (name.endswith(".txt") and "_sources" in path.parts)
 
 
-def load(path: Path) -> LoadedDocument:
-    """Read ``path`` into a document, or raise LoadError with a reason a user can act on."""
-    suffix = path.suffix.lower()
+def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
+    """Read ``path`` into a document, or raise LoadError with a reason a user can act on.
+
+    ``max_bytes``: what a compressed file may expand to; a larger one is refused, read no further (a "zip bomb").
+    """
+    suffix = document_suffix(path.name)
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
-    data = path.read_bytes()
+        raise LoadError(f"unsupported file type {file_type(path.name)}; supported: {SUPPORTED_TYPES}")
+    data = _decompressed(path.read_bytes(), split_compression(path.name)[1], max_bytes)
     if not data.strip():
         raise LoadError("file is empty")
     # Readers are imported here, not at the top: each pulls in its own parsing library.
@@ -107,11 +143,11 @@ def load(path: Path) -> LoadedDocument:
         case ".pdf":
             from index.formats.pdf import read_pdf
 
-            document = read_pdf(path)
+            document = read_pdf(data if split_compression(path.name)[1] else path)
         case ".docx":
             from index.formats.docx import read_docx
 
-            document = read_docx(path)
+            document = read_docx(data)
         case ".html" | ".htm":
             from index.formats.html import read_html
 
@@ -130,6 +166,29 @@ def load(path: Path) -> LoadedDocument:
         raise LoadError("no text could be extracted")
     document.title = _shortened(document.title or _first_line(document.text))
     return document
+
+
+def _decompressed(data: bytes, compression: str, max_bytes: int) -> bytes:
+    """``data`` as stored (no ``compression``) or decompressed, at most ``max_bytes`` of it."""
+    if not compression:
+        return data
+    import bz2
+    import gzip
+    import lzma
+    import zlib
+
+    kind = COMPRESSED_SUFFIXES[compression]
+    module = {"gzip": gzip, "bzip2": bz2, "xz": lzma}[kind]
+    try:
+        with module.open(io.BytesIO(data), "rb") as stream:
+            # One byte past the limit tells a file at the limit from a larger one, without inflating the rest.
+            inflated = stream.read(max_bytes + 1)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as error:
+        # A damaged or truncated archive, or another format under this suffix.
+        raise LoadError(f"not a readable {kind} file: {error or 'truncated'}") from None
+    if len(inflated) > max_bytes:
+        raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
+    return inflated
 
 
 def _shortened(title: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from index import loader
-from index.loader import is_supported
+from index.loader import file_type, is_supported
 from index.store import StoredDocument
 
 # Document ids are paths relative to the folder, so an unmounted drive, an emptied folder or a mistyped
@@ -236,7 +236,7 @@ def walk(docs_dir: Path, record: _Failures) -> Iterator[tuple[str, Path]]:
             if not path.is_file():
                 record.failed.append(FileError(source, "not a regular file (broken link?)"))
             elif not is_supported(path):
-                record.failed.append(FileError(source, f"unsupported file type {path.suffix.lower() or '(none)'}"))
+                record.failed.append(FileError(source, f"unsupported file type {file_type(path.name)}"))
             else:
                 yield source, path
 

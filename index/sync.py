@@ -268,7 +268,7 @@ class Indexer:
 
     def _nodes(self, source: str, path: Path, content_hash: str, report: SyncReport) -> list[TextNode]:
         """Load ``path`` and build its nodes; the loader's warnings go into ``report``."""
-        document = load(path)
+        document = load(path, self.max_file_bytes)
         report.warnings.extend(FileError(source, w) for w in document.warnings)
         return self.nodes.build(source, content_hash, document)
 

@@ -148,6 +148,20 @@ def test_sentences_with_inline_markup_come_out_whole(path: Path, sentence: str, 
     assert doc.heading_path_at(spans[sentence].start)[-len(headings) :] == headings
 
 
+def test_compressed_manuals_read_as_their_uncompressed_kind() -> None:
+    # Debian ships parts of its documentation compressed: Python's changelog as HTML, Debian Reference as text too.
+    changelog = loaded(PYDOCS / "whatsnew/changelog.html.gz")
+    sentence = "bpo-45494: Fix parser crash when reporting errors involving invalid continuation characters."
+    spans = {changelog.text[span.start : span.end]: span for span in split_sentences(changelog.text)}
+    assert changelog.heading_path_at(spans[sentence].start)[-2:] == ("Python 3.11.0 alpha 2", "Core and Builtins")
+    # The text edition holds the HTML edition's sentence, word for word (its lines are wrapped).
+    text, html = loaded(REFERENCE / "debian-reference.en.txt.gz"), loaded(REFERENCE / "ch01.en.html")
+    start = html.text.index("The symlink always has nominal file access permissions of")
+    sentence = html.text[start : html.text.index("points to.", start) + len("points to.")]
+    assert " ".join(sentence.split()) in " ".join(text.text.split())
+    assert text.title == "Debian Reference"
+
+
 def test_a_site_menu_and_contents_before_the_title_are_dropped() -> None:
     # SQLite's pages open with the site's menu and, on longer pages, a table of contents of the page's own anchors.
     about = loaded(SQLITE / "about.html")

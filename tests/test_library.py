@@ -164,6 +164,21 @@ def test_a_second_upload_with_a_taken_name_is_renamed_never_replacing(library: L
     }
 
 
+def test_a_compressed_upload_keeps_both_suffixes_and_a_bare_one_is_refused(library: Library, tmp_path: Path) -> None:
+    import gzip
+
+    packed = tmp_path / "packed"
+    packed.write_bytes(gzip.compress(b"# Ferries\n\nThe harbour counted 14 ferries in May.\n"))
+    assert library.save_upload("Notes.MD.GZ", packed).name == "Notes.md.gz"
+    # A numbered copy keeps the two suffixes together: "notes (2).md.gz" is still Markdown, compressed.
+    assert library.save_upload("notes.md.gz", packed).name == "notes (2).md.gz"
+    with pytest.raises(UploadError, match=r"NEWS.gz: unsupported file type \.gz; supported: .*each also compressed"):
+        library.save_upload("NEWS.gz", packed)
+    report = library.sync()
+    assert sorted(report.added) == ["Notes.md.gz", "notes (2).md.gz"] and report.failed == []
+    assert library.indexer.keywords.search("ferries", 3)[0].source in report.added
+
+
 def test_replace_overwrites_the_existing_document_under_its_own_name(library: Library, tmp_path: Path) -> None:
     library.save_upload("report.txt", incoming(tmp_path, "report.txt", "The old report counts 5 cranes."))
     library.sync()

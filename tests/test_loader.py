@@ -6,14 +6,29 @@ keep code verbatim, drop page furniture, and report its headings as sections.
 
 from __future__ import annotations
 
+import gzip
 import io
+import lzma
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pdfs import pdf_file, pdf_with_pages
 
 from index.formats.pdflayout import join_lines
-from index.loader import LOADER_VERSION, LoadedDocument, LoadError, Section, is_supported, load
+from index.loader import (
+    LOADER_VERSION,
+    SUPPORTED_SUFFIXES,
+    LoadedDocument,
+    LoadError,
+    Section,
+    file_type,
+    is_supported,
+    load,
+    split_suffix,
+)
 from index.sentences import split_sentences
 
 
@@ -692,6 +707,95 @@ def test_heading_path_outside_every_section_is_empty() -> None:
     assert isinstance(LOADER_VERSION, str) and LOADER_VERSION
 
 
+# --------------------------------------------------------------------------- compressed documents
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "003_8cf9f7c4be1979b2.txt"
+
+
+def compressed(path: Path, suffix: str) -> Path:
+    """A copy of ``path`` compressed as ``suffix`` says, named ``<name><suffix>``."""
+    import bz2
+    import gzip
+    import lzma
+
+    module = {".gz": gzip, ".bz2": bz2, ".xz": lzma}[suffix]
+    return write(path.with_name(path.name + suffix), module.compress(path.read_bytes()))
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_a_compressed_document_reads_as_the_file_inside(tmp_path: Path, suffix: str) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Harbour report", level=1)
+    document.add_paragraph("The harbour counted 14 ferries in May.")
+    document.save(str(tmp_path / "report.docx"))
+    originals = [
+        write(tmp_path / SEED.name, SEED.read_bytes()),
+        write(tmp_path / "notes.md", "# Notes\n\nRun `apt-file search` to find a file's package.\n"),
+        write(tmp_path / "page.html", "<h1>Guide</h1><p>For <code>at</code> tasks, run <code>atrm</code>.</p>"),
+        write(tmp_path / "pages.pdf", pdf_with_pages(["The first page.", "The second page names 7 cranes."])),
+        tmp_path / "report.docx",
+    ]
+    for original in originals:
+        plain, packed = load(original), load(compressed(original, suffix))
+        assert plain.text.strip()
+        assert (packed.text, packed.title, packed.pages, packed.sections, packed.code) == (
+            plain.text,
+            plain.title,
+            plain.pages,
+            plain.sections,
+            plain.code,
+        )
+
+
+def test_a_compressed_file_is_read_by_the_type_before_its_compression() -> None:
+    assert all(is_supported(Path(name)) for name in ["a.md.gz", "Guide.HTML.GZ", "manual.pdf.xz", "notes.txt.bz2"])
+    # A bare compressed file says no type (Debian's NEWS.gz, changelog.gz), nor does an archive of many files.
+    assert not any(is_supported(Path(name)) for name in ["NEWS.gz", "site.tar.gz", ".gz", "photo.jpg.gz"])
+    assert [file_type(name) for name in ["NEWS.gz", "site.tar.gz", "a.PDF", "README"]] == [".gz", ".tar.gz", ".pdf", "(none)"]
+    # The two suffixes stay together, so that a numbered copy is "notes (2).md.gz", not "notes.md (2).gz".
+    assert [split_suffix(name) for name in ["notes.md.gz", "NEWS.gz", "a.b.txt"]] == [
+        ("notes", ".md.gz"),
+        ("NEWS", ".gz"),
+        ("a.b", ".txt"),
+    ]
+
+
+def test_a_compressed_file_is_inflated_only_up_to_the_limit(tmp_path: Path) -> None:
+    import gzip
+
+    # 50 MB of text in a 50 kB file: refused after the first megabyte, without inflating the rest.
+    bomb = write(tmp_path / "bomb.txt.gz", gzip.compress(b"a" * 50_000_000, compresslevel=9))
+    with pytest.raises(LoadError, match="decompresses to more than 1 MB, over the limit"):
+        load(bomb, max_bytes=1_000_000)
+    # A file that inflates to exactly the limit is read whole.
+    exact = write(tmp_path / "exact.txt.gz", gzip.compress(b"word " * 200_000))
+    assert len(load(exact, max_bytes=1_000_000).text) == 1_000_000
+
+
+@settings(max_examples=150, deadline=None, database=None)  # no example database written into the repo
+@given(
+    data=st.binary(max_size=3000) | st.text(max_size=3000).map(str.encode),
+    suffix=st.sampled_from(sorted(SUPPORTED_SUFFIXES)),
+    compression=st.sampled_from(["", ".gz", ".bz2", ".xz"]),
+    packed=st.booleans(),
+)
+def test_any_bytes_under_any_name_load_or_raise_a_load_error(data: bytes, suffix: str, compression: str, packed: bool) -> None:
+    import bz2
+
+    if compression and packed:  # really compressed, or junk under a compression suffix
+        data = {".gz": gzip, ".bz2": bz2, ".xz": lzma}[compression].compress(data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / f"doc{suffix}{compression}", data)
+        try:
+            document = load(path, max_bytes=10_000)
+        except LoadError as error:
+            assert str(error)
+        else:
+            assert document.text.strip() and isinstance(document.title, str)
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
@@ -705,6 +809,13 @@ def test_heading_path_outside_every_section_is_empty() -> None:
         ("broken.docx", b"PK not a zip", "unreadable DOCX"),
         ("pages.pdf", pdf_with_pages(["", ""]), "no text could be extracted"),
         ("markup.md", "<!-- only a comment -->\n", "no text could be extracted"),
+        ("broken.txt.gz", b"\x1f\x8b not really gzip", "not a readable gzip file"),
+        ("truncated.md.gz", gzip.compress(b"# Title\n\nSome text that is cut short.", mtime=0)[:-12], "not a readable gzip file"),
+        ("text.html.xz", b"<p>plain, not xz</p>", "not a readable xz file"),
+        ("random.pdf.bz2", b"BZh9 junk", "not a readable bzip2 file"),
+        ("empty.txt.gz", gzip.compress(b"", mtime=0), "file is empty"),
+        ("NEWS.gz", gzip.compress(b"Version 2 fixes the parser.", mtime=0), "unsupported file type .gz"),
+        ("binary.txt.xz", lzma.compress(b"\x00\x01\x02"), "binary content"),
     ],
 )
 def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, data: str | bytes, reason: str) -> None:

@@ -169,6 +169,28 @@ def test_bad_files_are_reported_and_the_rest_indexed(empty, docs: Path) -> None:
     assert "sub/good.md" in chunk_sources(indexer)
 
 
+def test_compressed_documents_are_indexed_and_a_bare_or_oversized_one_reported(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+    import lzma
+
+    indexer = empty
+    indexer.max_file_bytes = 1_000_000
+    (docs / "ferries.md.gz").write_bytes(gzip.compress(b"# Ferries\n\nThe harbour counted 14 ferries in May.\n"))
+    (docs / "cranes.html.xz").write_bytes(lzma.compress(b"<h1>Cranes</h1><p>The dock has <code>7</code> cranes.</p>"))
+    (docs / "NEWS.gz").write_bytes(gzip.compress(b"Version 2 fixes the parser."))
+    # 5 MB of text in a few kB: the limit applies to what the file holds, not to its compressed size.
+    (docs / "huge.txt.gz").write_bytes(gzip.compress(b"word " * 1_000_000))
+    report = indexer.sync(docs)
+    assert {f.path: f.error for f in report.failed} == {
+        "NEWS.gz": "unsupported file type .gz",
+        "huge.txt.gz": "decompresses to more than 1 MB, over the limit (CITEWISE_MAX_FILE_MB)",
+    }
+    assert {"ferries.md.gz", "cranes.html.xz"} <= set(report.added)
+    assert indexer.keywords.search("ferries", 3)[0].source == "ferries.md.gz"
+    assert indexer.keywords.search("cranes", 3)[0].source == "cranes.html.xz"
+    assert indexer.sync(docs).embedded == 0  # unchanged files are not read again
+
+
 def test_a_file_that_breaks_loses_its_stale_chunks(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
     indexer.sync(docs)
     (docs / "001_8ca9ff445ec2607f.txt").write_bytes(b"\x00binary now")

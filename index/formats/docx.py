@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
@@ -21,10 +21,11 @@ _HEADING_STYLE = re.compile(r"(?i)^heading\s*(\d)$")
 _OUTLINE_LEVEL = "./w:pPr/w:outlineLvl/@w:val"
 
 
-def read_docx(path: Path) -> LoadedDocument:
-    """A Word document's body as blocks: headings (by style or outline level), paragraphs, table rows."""
+def read_docx(data: bytes) -> LoadedDocument:
+    """A Word document's body (the file's bytes) as blocks: headings (by style or outline level), paragraphs, table
+    rows."""
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
         builder = TextBuilder()
         _read(document.iter_inner_content(), builder)
         title = collapse(document.core_properties.title or "")

@@ -45,11 +45,13 @@ class _Bookmark:
     page: int  # 0-based page index
 
 
-def read_pdf(path: Path) -> LoadedDocument:
-    """The text of a PDF as paragraphs, with page spans, outline sections and a warning per textless page."""
+def read_pdf(source: Path | bytes) -> LoadedDocument:
+    """The text of a PDF (its path, or a decompressed file's bytes) as paragraphs, with page spans, outline sections
+    and a warning per textless page."""
     with _PDFIUM:
         try:
-            document = pdfium.PdfDocument(str(path))
+            # A path, where there is one: PDFium then reads the file itself, not through a Python buffer.
+            document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
         except pdfium.PdfiumError as error:
             # A password, or a certificate (public-key) security handler PDFium does not implement.
             if error.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
