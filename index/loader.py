@@ -151,7 +151,10 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
         case ".html" | ".htm":
             from index.formats.html import read_html
 
-            document = read_html(_decode(data))
+            text, encoding = _decode_html(data)
+            document = read_html(text)
+            if encoding:
+                document.warnings.append(encoding)
         case ".md" | ".markdown":
             from index.formats.markdown import read_markdown
 
@@ -207,6 +210,34 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise LoadError(f"not valid UTF-8 text (invalid byte at offset {error.start})") from None
+
+
+# Labels a page may declare that the web reads as windows-1252 (the WHATWG Encoding Standard's mapping).
+_READ_AS_WINDOWS_1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "cp1252"})
+
+
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """A web page's text, and what was done when it is not UTF-8 (else ""): the encoding the page declares
+    (``<meta charset>``, ``http-equiv``, an XML declaration), else windows-1252, as browsers read a page that
+    declares none. Valid UTF-8 is read as UTF-8 whatever the page says, so a page mislabelled in its header reads
+    right, and every page that loaded before loads as before."""
+    try:
+        return _decode(data), ""
+    except LoadError:
+        if b"\x00" in data[:8192]:
+            raise
+    from bs4.dammit import EncodingDetector
+
+    declared = (EncodingDetector.find_declared_encoding(data, is_html=True, search_entire_document=False) or "").lower()
+    encoding = "cp1252" if declared in _READ_AS_WINDOWS_1252 else declared
+    try:
+        # A byte the encoding leaves undefined reads as U+FFFD, as in a browser.
+        text = data.decode(encoding, errors="replace") if encoding else ""
+    except LookupError:
+        encoding = ""
+    if not encoding:
+        return data.decode("cp1252", errors="replace"), "not UTF-8 and no encoding declared: read as windows-1252"
+    return text, f"not UTF-8: read as {declared}, as the page declares"
 
 
 def _plain(text: str) -> LoadedDocument:

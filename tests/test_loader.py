@@ -253,6 +253,44 @@ def test_html_headings_become_sections(tmp_path: Path) -> None:
     assert doc.sections[-1].end == len(doc.text)
 
 
+@pytest.mark.parametrize(
+    ("page", "encoding", "text", "warning"),
+    [
+        # A declared encoding, in each of the places a page declares one.
+        ('<meta charset="iso-8859-1"><p>Café crème, 3 €.</p>', "cp1252", "Café crème, 3 €.", "read as iso-8859-1"),
+        (
+            '<meta http-equiv="Content-Type" content="text/html; charset=shift_jis"><p>日本語の説明です。</p>',
+            "shift_jis",
+            "日本語の説明です。",
+            "read as shift_jis",
+        ),
+        (
+            '<?xml version="1.0" encoding="windows-1251"?><html><p>Привет, мир.</p></html>',
+            "cp1251",
+            "Привет, мир.",
+            "windows-1251",
+        ),
+        # None declared: windows-1252, as a browser reads it ("smart quotes" included).
+        ("<p>“Quoted” by Jan Pokorný.</p>", "cp1252", "“Quoted” by Jan Pokorný.", "no encoding declared"),
+        # Valid UTF-8 is UTF-8, whatever the page says: what loaded before loads as before, with no warning.
+        ('<meta charset="iso-8859-1"><p>Café crème.</p>', "utf-8", "Café crème.", ""),
+    ],
+)
+def test_html_in_another_encoding_reads_as_a_browser_reads_it(
+    tmp_path: Path, page: str, encoding: str, text: str, warning: str
+) -> None:
+    doc = load(write(tmp_path / "page.html", page.encode(encoding)))
+    assert text in doc.text
+    assert (warning in doc.warnings[0]) if warning else doc.warnings == []
+
+
+def test_text_that_is_not_utf8_is_still_refused(tmp_path: Path) -> None:
+    # Plain text, Markdown and reST declare no encoding, and a guess from a short text is often wrong (a detector
+    # reads "café crème" in Latin-1 as Urdu): they are refused with the reason, not read as mojibake.
+    with pytest.raises(LoadError, match="not valid UTF-8"):
+        load(write(tmp_path / "notes.md", "caf\xe9 cr\xe8me".encode("latin-1")))
+
+
 def test_html_without_visible_text_is_an_error(tmp_path: Path) -> None:
     for name, markup in [("comment.html", "<!-- nothing -->"), ("script.html", "<script>x()</script>")]:
         with pytest.raises(LoadError, match="no text could be extracted"):
@@ -803,7 +841,6 @@ def test_any_bytes_under_any_name_load_or_raise_a_load_error(data: bytes, suffix
         ("blank.md", "  \n\t\n", "file is empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary content"),
         ("latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "not valid UTF-8"),
-        ("latin1.html", "<p>caf\xe9</p>".encode("latin-1"), "not valid UTF-8"),
         ("image.png", b"\x89PNG", "unsupported file type .png"),
         ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "unreadable PDF"),
         ("broken.docx", b"PK not a zip", "unreadable DOCX"),
