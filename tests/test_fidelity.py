@@ -1,7 +1,7 @@
 """The loader on real manuals: sentences come out whole, furniture does not come out, code stays code.
 
 The documents are Debian's documentation packages, installed by `make test`:
-``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc``. Each test skips,
+``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy``. Each test skips,
 naming the package, only when that package is not installed.
 """
 
@@ -23,12 +23,14 @@ REFERENCE = Path("/usr/share/debian-reference")
 PYDOCS = Path("/usr/share/doc/python3.11/html")
 BASH = Path("/usr/share/doc/bash")
 SQLITE = Path("/usr/share/doc/sqlite3")
+POLICY = Path("/usr/share/doc/debian-policy")
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
     PYDOCS: "python3.11-doc",
     BASH: "bash-doc",
     SQLITE: "sqlite3-doc",
+    POLICY: "debian-policy",
 }
 
 
@@ -160,6 +162,21 @@ def test_compressed_manuals_read_as_their_uncompressed_kind() -> None:
     sentence = html.text[start : html.text.index("points to.", start) + len("points to.")]
     assert " ".join(sentence.split()) in " ".join(text.text.split())
     assert text.title == "Debian Reference"
+
+
+def test_a_pdf_chapters_running_title_does_not_split_a_sentence() -> None:
+    # The Filesystem Hierarchy Standard (compressed, as Debian ships it) heads each page with its chapter's title, on
+    # 14 of its 50 pages at most: a sentence across a page break ran through it.
+    fhs = loaded(POLICY / "fhs/fhs-3.0.pdf.gz")
+    sentence = (
+        "Conversely, if no restoration from the root partition is ever expected, then these binaries might be omitted "
+        "(e.g., a ROM chip root, mounting /usr through NFS). If restoration of a system is planned through the "
+        "network, then ftp or tftp (along with everything necessary to get an ftp connection) must be available on "
+        "the root partition."
+    )
+    assert sentence in " ".join(fhs.text.split())
+    for title in ("The Root Filesystem", "The /usr Hierarchy", "The /var Hierarchy"):
+        assert title not in fhs.text.split("\n\n")
 
 
 def test_a_site_menu_and_contents_before_the_title_are_dropped() -> None:

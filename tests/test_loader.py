@@ -688,6 +688,22 @@ def test_pdf_sections_come_from_the_outline_or_else_from_type_size(tmp_path: Pat
     assert doc.heading_path_at(doc.text.index("Tugs are inspected")) == ("Inspections",)
 
 
+def test_a_pdf_heading_over_two_lines_is_one_heading(tmp_path: Path) -> None:
+    # Set at 18 pt with 22 pt leading, wider than the text's 14 pt pitch: still one heading, not a heading and a line.
+    words = "the commands that both the administrator and users may use when no other filesystem is mounted".split()
+    page = [
+        (72, 700, 18, "B", "3.4. /bin : Essential user command binaries (for"),
+        (72, 678, 18, "B", "use by all users)"),
+        *((72, 650 - 14 * n, 11, "H", " ".join(words[n:] + words[:n])) for n in range(8)),
+        (72, 520, 14, "B", "Requirements"),
+        (72, 492, 11, "H", "The following commands or symbolic links to them are required in /bin."),
+    ]
+    doc = load(write(tmp_path / "fhs.pdf", layout_pdf([page])))
+    heading = "3.4. /bin : Essential user command binaries (for use by all users)"
+    assert blocks(doc)[0] == heading
+    assert doc.heading_path_at(doc.text.index("The following commands")) == (heading, "Requirements")
+
+
 def test_running_headers_are_recognised_by_repetition_or_by_the_page_number_they_carry() -> None:
     from index.formats.pdflayout import Line, running_furniture
 
@@ -707,6 +723,23 @@ def test_running_headers_are_recognised_by_repetition_or_by_the_page_number_they
     pages.append([line("A one-line page keeps its line: 17", 740)])
     furniture = running_furniture(pages)
     assert furniture == {(n, 0) for n in range(12)}
+
+
+def test_a_chapters_running_title_is_furniture_and_a_line_that_recurs_here_and_there_is_not() -> None:
+    from index.formats.pdflayout import Line, running_furniture
+
+    def line(text: str, baseline: float) -> Line:
+        return Line(text, 72, 500, baseline, baseline, 10, False, 792)
+
+    # 40 pages: one chapter's title runs atop each of its 6 pages, another's atop every other page (a two-sided book);
+    # neither is on 30 % of the pages. An error code's name opens three pages far apart: content, not a title.
+    titles = {n: "The /usr Hierarchy" for n in range(10, 16)} | {n: "The /var Hierarchy" for n in range(20, 27, 2)}
+    pages = []
+    for n in range(40):
+        opening = f"Opening words {chr(65 + n % 26) * (n // 26 + 1)}."
+        top = titles.get(n) or ("BZ_PARAM_ERROR" if n in (3, 17, 33) else opening)
+        pages.append([line(top, 740), line(f"Body text of page {n}.", 600), line("Closing line of the body.", 300)])
+    assert running_furniture(pages) == {(n, 0) for n in titles}
 
 
 def test_pdf_loads_from_many_threads_at_once(tmp_path: Path) -> None:

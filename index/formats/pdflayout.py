@@ -17,6 +17,7 @@ _EDGE_LINES = 2
 # ... and repeat on many pages (digits aside), or carry the page's own number.
 _REPEATED_SHARE = 0.3
 _REPEATED_MIN_PAGES = 3
+_TITLE_GAP = 2  # a running title stands on every page of its chapter, or on every other one
 _ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 _PAGE_NUMBER = re.compile(rf"(?i)^\W*(?:page\s*)?(?:\d{{1,4}}|{_ROMAN})(?:\s*(?:/|of)\s*\d{{1,4}})?\W*$")
 _NUMBER = re.compile(r"\d{1,4}")
@@ -25,6 +26,7 @@ _DIGITS = re.compile(r"\d+")
 # Larger type than the body makes a heading; a gap this many times the usual line pitch a new paragraph.
 _HEADING_RATIO = 1.15
 _GAP_RATIO = 1.4
+_HEADING_LEADING = 1.25  # a line's pitch in a heading, as a share of its type size (LaTeX sets 1.2)
 _SHORT_LINE = 0.1  # a line ending this far (share of the column width) before the right edge ends its paragraph
 _BULLET = re.compile(r"^(?:[•◦▪‣∙●○■□➢►–—]\s|[-*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
 # What opens a wrapped line only when PDFium broke it after a raised run: a comma or semicolon standing alone, or a
@@ -112,9 +114,11 @@ def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
             if line.baseline < band or line.baseline > line.page_height - band:
                 candidates[(index, n)] = line
     shapes: defaultdict[str, set[int]] = defaultdict(set)
+    titles: defaultdict[str, set[int]] = defaultdict(set)
     shifts: Counter[int] = Counter()
     for (index, _), line in candidates.items():
         shapes[_DIGITS.sub("#", line.text.lower())].add(index)
+        titles[line.text].add(index)
         shifts.update({int(number) - index for number in set(_NUMBER.findall(line.text))})
     enough = max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
     # The printed page number minus the page index is constant over a run of pages.
@@ -126,9 +130,27 @@ def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
             _PAGE_NUMBER.match(line.text)
             or len(shapes[_DIGITS.sub("#", line.text.lower())]) >= enough
             or (len(line.text) <= _HEADER_CHARS and numbers & numbering)
+            or _running_title(line.text, titles[line.text])
         ):
             furniture.add((index, n))
     return furniture
+
+
+def _running_title(text: str, pages: set[int]) -> bool:
+    """Whether an edge line is a chapter's running title ("The /usr Hierarchy" atop 11 of a standard's 50 pages): the
+    same words, not a sentence, on a run of pages each at most two after the last (every other page, when a
+    two-sided book runs the title on one side). A line that recurs at an edge here and there ("BZ_PARAM_ERROR"
+    atop three pages of an API's error lists) is no run."""
+    if len(pages) < _REPEATED_MIN_PAGES or len(text) > _HEADER_CHARS or _ENDS_SENTENCE.search(text):
+        return False
+    if not any(char.isalpha() for char in text):
+        return False
+    run = longest = 1
+    ordered = sorted(pages)
+    for before, after in itertools.pairwise(ordered):
+        run = run + 1 if after - before <= _TITLE_GAP else 1
+        longest = max(longest, run)
+    return longest >= _REPEATED_MIN_PAGES
 
 
 def page_blocks(lines: list[Line], body_size: float) -> list[Block]:
@@ -156,7 +178,10 @@ def page_blocks(lines: list[Line], body_size: float) -> list[Block]:
 def _breaks(block: Block, line: Line, kind: str, pitch: float, short: float) -> bool:
     previous = block.lines[-1]
     gap = previous.last_baseline - line.baseline
-    if kind != block.kind or abs(line.size - previous.size) > 0.5 or gap <= 0 or gap > pitch * _GAP_RATIO:
+    # A heading set larger than the text is set with wider leading too: its second line ("3.4. /bin : Essential user
+    # command binaries (for" / "use by all users)") is measured against its own type size, not the page's pitch.
+    leading = max(pitch, line.size * _HEADING_LEADING) if kind == "heading" else pitch
+    if kind != block.kind or abs(line.size - previous.size) > 0.5 or gap <= 0 or gap > leading * _GAP_RATIO:
         return True
     if kind != "prose":
         return False
