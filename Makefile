@@ -33,9 +33,9 @@ manuals:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "install the manuals for the fidelity tests: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
 
-# The benchmarks' corpora: the manuals (SQLite's documentation among them, for the sqlite set) and FOLDOC for the
-# encyclopedia set (bench/eval.py --dataset encyclopedia|sqlite).
-BENCH_PACKAGES := dict-foldoc
+# The benchmarks' corpora: the manuals (SQLite's documentation among them, for the sqlite set), FOLDOC for the
+# encyclopedia set and the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs).
+BENCH_PACKAGES := dict-foldoc debian-faq
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -114,8 +114,16 @@ class Dataset:
         return {path.relative_to(self.docs_dir).as_posix(): self.read(path) for path in self.files()}
 
     def raw_texts(self) -> dict[str, str]:
-        """Every document's own text (markup included), as a reader that does not parse it sees it."""
-        return {path.relative_to(self.docs_dir).as_posix(): path.read_text("utf-8-sig") for path in self.files()}
+        """Every document's own text (markup included, decompressed; a PDF's bytes as text), as a reader that does not
+        parse it sees it."""
+        from index.loader import _decompressed, split_compression
+
+        return {
+            path.relative_to(self.docs_dir).as_posix(): _decompressed(
+                path.read_bytes(), split_compression(path.name)[1], 10**9
+            ).decode("utf-8-sig", errors="replace")
+            for path in self.files()
+        }
 
     def fingerprint(self) -> str:
         """A hash of every document's name and bytes: the key for cached indexes."""
@@ -555,7 +563,29 @@ BASH = QuestionSet(
         ),
     ),
 )
-QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH)}
+# PDFs, compressed as Debian ships them: a FAQ and a standard, set by two other generators (LaTeX, DocBook). Its
+# questions were written by a reader of the two texts as the loader gives them, after loader version 19.
+PDFS = QuestionSet(
+    "pdfs",
+    DATA / "pdf_qa.jsonl",
+    (
+        Corpus(
+            name="debian-faq",
+            package="debian-faq",
+            root=Path("/usr/share/doc/debian/FAQ"),
+            files=("debian-faq.en.pdf.gz",),
+            kind="a FAQ as a compressed PDF (LaTeX, 73 pages): the Debian GNU/Linux FAQ",
+        ),
+        Corpus(
+            name="fhs",
+            package="debian-policy",
+            root=Path("/usr/share/doc/debian-policy/fhs"),
+            files=("fhs-3.0.pdf.gz",),
+            kind="a standard as a compressed PDF (DocBook, 50 pages): the Filesystem Hierarchy Standard 3.0",
+        ),
+    ),
+)
+QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS)}
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -629,23 +659,34 @@ def load_dev(qs: QuestionSet = DEV) -> DevDataset:
 
 
 def dev_texts(qs: QuestionSet = DEV) -> dict[str, tuple[str, str]]:
-    """``corpus/path`` -> (normalised text as the loader reads it, normalised tag-stripped text)."""
-    from bs4 import BeautifulSoup
-
+    """``corpus/path`` -> (normalised text as the loader reads it, normalised text read without the loader)."""
     from index.loader import load
 
-    texts = {}
-    for corpus in qs.corpora:
-        for path in corpus.paths():
-            # The tag-stripped text is a loader-independent check of the gold answers.
-            soup = BeautifulSoup(path.read_text("utf-8", errors="replace"), "html.parser")
-            for element in soup(["script", "style", "head"]):
-                element.decompose()
-            texts[f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}"] = (
-                normalise(load(path).text),
-                normalise(soup.get_text("")),
-            )
-    return texts
+    return {
+        f"{corpus.name}/{path.relative_to(corpus.root).as_posix()}": (normalise(load(path).text), normalise(_plain_reading(path)))
+        for corpus in qs.corpora
+        for path in corpus.paths()
+    }
+
+
+def _plain_reading(path: Path) -> str:
+    """A loader-independent reading of a file, to check gold answers by: a web page's text with its tags stripped
+    (Beautiful Soup), a PDF's text as pypdf extracts it; decompressed first when the file is compressed."""
+    import io
+
+    from bs4 import BeautifulSoup
+
+    from index.loader import _decompressed, document_suffix, split_compression
+
+    data = _decompressed(path.read_bytes(), split_compression(path.name)[1], 10**9)
+    if document_suffix(path.name) == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    soup = BeautifulSoup(data.decode("utf-8", errors="replace"), "html.parser")
+    for element in soup(["script", "style", "head"]):
+        element.decompose()
+    return soup.get_text("")
 
 
 def _mentions(text: str, term: str) -> bool:
@@ -701,8 +742,10 @@ def _check_answerable(row: dict, where: str, prefix: str, texts: dict[str, tuple
         problems.append(f"{where}: an answerable question needs answers and sources and no 'unanswerable'")
     problems += [f"{where}: unknown source {s}" for s in row.get("sources", []) if prefix + s not in texts]
     sources = [texts[prefix + s] for s in row.get("sources", []) if prefix + s in texts]
+    # pypdf sets a LaTeX PDF's words without the spaces between them: the independent reading is searched without them too.
     found = [
-        (any(normalise(a) in t[0] for t in sources), any(normalise(a) in t[1] for t in sources)) for a in row.get("answers", [])
+        (any(normalise(a) in t[0] for t in sources), any(_squeezed(a) in _squeezed(t[1]) for t in sources))
+        for a in row.get("answers", [])
     ]
     problems += [
         f"{where}: answer {a!r} is in no gold source"
@@ -712,8 +755,12 @@ def _check_answerable(row: dict, where: str, prefix: str, texts: dict[str, tuple
     if found and not any(loaded for loaded, _ in found):
         problems.append(f"{where}: no gold answer is in the loader's text of a gold source")
     if found and not any(stripped for _, stripped in found):
-        problems.append(f"{where}: no gold answer is in the tag-stripped text of a gold source")
+        problems.append(f"{where}: no gold answer is in the independent reading of a gold source")
     return problems
+
+
+def _squeezed(text: str) -> str:
+    return "".join(normalise(text).split())
 
 
 def _check_unanswerable(row: dict, where: str, prefix: str, texts: dict[str, tuple[str, str]]) -> list[str]:
@@ -792,7 +839,8 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--faq]``."""
+    """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--pdfs]
+    [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -803,6 +851,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--sqlite", action="store_true", help="verify bench/data/sqlite_qa.jsonl against 32 SQLite pages")
     parser.add_argument("--bash", action="store_true", help="verify bench/data/bash_qa.jsonl against the Bash reference")
+    parser.add_argument("--pdfs", action="store_true", help="verify bench/data/pdf_qa.jsonl against two compressed PDFs")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)

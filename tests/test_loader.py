@@ -742,6 +742,32 @@ def test_a_chapters_running_title_is_furniture_and_a_line_that_recurs_here_and_t
     assert running_furniture(pages) == {(n, 0) for n in titles}
 
 
+def test_a_printed_table_of_contents_is_furniture() -> None:
+    from index.formats.pdflayout import Line, table_of_contents
+
+    def line(text: str, baseline: float) -> Line:
+        return Line(text, 72, 500, baseline, baseline, 10, False, 792)
+
+    contents = [
+        line("Contents", 740),
+        line("1 Definitions and overview 1", 710),  # a chapter's entry, set without a leader
+        line("1.1 What is this FAQ? . . . . . . . . . . . . . . . . . 1", 696),
+        line("1.2 What is Debian GNU/Linux? . . . . . . . . . . . . . 1", 682),
+        line("3.1 Which Debian distribution (stable/testing/unstable) is better for", 668),
+        line("me? . . . . . . . . . . . . . . . . . . . . . . . . . . . . 7", 654),  # the same entry, wrapped
+        line("3.4. /bin : Essential user command binaries .............. 5", 640),
+        line("Appendix . . . . . . . . . . . . . . . . . . . . . . . . . xii", 626),
+    ]
+    form = [
+        line("Please fill in the form below and return it.", 740),
+        line("Name: ........................................ 1", 700),  # one leader on a page of prose
+        line("The signature must be dated.", 660),
+    ]
+    text = [line("1. Introduction", 740), line("7.6. Contributors ........................ 43", 700), line("Body.", 660)]
+    # The contents' last entry on the page where the text starts goes too; the form's leader, pages away, stays.
+    assert table_of_contents([form, contents, text, form]) == {(1, n) for n in range(1, 8)} | {(2, 1)}
+
+
 def test_pdf_loads_from_many_threads_at_once(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -19,7 +19,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from index.formats.blocks import TextBuilder, collapse
-from index.formats.pdflayout import Block, Line, join_lines, page_blocks, running_furniture
+from index.formats.pdflayout import Block, Line, join_lines, page_blocks, running_furniture, table_of_contents
 from index.loader import LoadedDocument, LoadError, Page
 
 # PDFium is not thread-safe, not even across documents, and the viewer can load while a sync does.
@@ -78,8 +78,11 @@ class _Placed:
 
 
 def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -> LoadedDocument:
-    furniture = running_furniture(pages)
+    contents = table_of_contents(pages)
+    furniture = running_furniture(pages) | contents
     lines = [[line for n, line in enumerate(page) if (index, n) not in furniture] for index, page in enumerate(pages)]
+    # A page of nothing but the table of contents has text, none of it indexed: no warning for it.
+    listing = {index for index, _ in contents}
     body_size = _body_size(lines)
     warnings: list[str] = []
     placed: list[_Placed] = []
@@ -87,7 +90,8 @@ def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -
     for number, page in enumerate(lines, start=1):
         blocks = page_blocks(page, body_size)
         if not blocks:
-            warnings.append(f"page {number} has no extractable text (scanned image?)")
+            if number - 1 not in listing:
+                warnings.append(f"page {number} has no extractable text (scanned image?)")
             continue
         first = blocks[0]
         if placed and placed[-1].block.continues_into(first):

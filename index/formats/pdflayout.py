@@ -19,6 +19,11 @@ _REPEATED_SHARE = 0.3
 _REPEATED_MIN_PAGES = 3
 _TITLE_GAP = 2  # a running title stands on every page of its chapter, or on every other one
 _ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+# A dot leader and the page number it leads to, at a line's end: ". . . . 59", "........ 5", "...... xii".
+_LEADER = re.compile(rf"(?i)(?:\.\s?){{4,}}\s*(?:\d{{1,4}}|{_ROMAN})\s*$")
+_PAGE_AT_END = re.compile(r"\s\d{1,4}\s*$")
+_CONTENTS_MIN_ENTRIES = 5
+_CONTENTS_SHARE = 0.4
 _PAGE_NUMBER = re.compile(rf"(?i)^\W*(?:page\s*)?(?:\d{{1,4}}|{_ROMAN})(?:\s*(?:/|of)\s*\d{{1,4}})?\W*$")
 _NUMBER = re.compile(r"\d{1,4}")
 _HEADER_CHARS = 120
@@ -134,6 +139,27 @@ def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
         ):
             furniture.add((index, n))
     return furniture
+
+
+def table_of_contents(pages: list[list[Line]]) -> set[tuple[int, int]]:
+    """(page index, line index) of a printed table of contents' entries: a title, a dot leader and a page number
+    ("3.4. /bin : Essential user command binaries ........ 5"). On a page that is mostly such entries, the lines
+    between its first entry and its last go too: a chapter's entry set without a leader ("14 Redistributing Debian
+    GNU/Linux in a commercial product 59") and an entry's title wrapped onto a second line; on the page after, its
+    last entries. A line with a dot leader elsewhere (a form's blank to fill in) is no table of contents."""
+    entries: set[tuple[int, int]] = set()
+    after_contents = False
+    for index, lines in enumerate(pages):
+        leaders = [n for n, line in enumerate(lines) if _LEADER.search(line.text)]
+        if len(leaders) >= _CONTENTS_MIN_ENTRIES and len(leaders) >= _CONTENTS_SHARE * len(lines):
+            first = next(n for n, line in enumerate(lines) if _LEADER.search(line.text) or _PAGE_AT_END.search(line.text))
+            entries |= {(index, n) for n in range(first, leaders[-1] + 1)}
+            after_contents = True
+        else:
+            # The contents' last entries, on the page where the text begins.
+            entries |= {(index, n) for n in leaders} if after_contents else set()
+            after_contents = False
+    return entries
 
 
 def _running_title(text: str, pages: set[int]) -> bool:
