@@ -20,8 +20,9 @@ from index.text import ANAPHORA, ANNOUNCING, WORD, asks, folded, numbered_names,
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
-# What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12".
-_PATH_SEPARATORS = re.compile(r"[/\\_.\s-]+")
+# What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12". A dot
+# between two digits is a version's, not a separator: "fhs-3.0.pdf.gz" names "fhs" in version "3.0".
+_PATH_SEPARATORS = re.compile(r"(?:[/\\_\s-]|(?<!\d)\.|\.(?!\d))+")
 # A heading's number, perhaps after its label: "11.1.2. ", "9.2 ", "Chapter 9. ", "A.1. ", "Table 2.6. ".
 _HEADING_NUMBER = re.compile(
     r"^(?:(?:chapter|section|part|appendix|table|figure|example)\s+)?(?:\d+|[A-Z](?=\.))(?:\.\d+)*\.?\s+", re.I

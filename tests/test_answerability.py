@@ -82,6 +82,16 @@ def test_a_name_is_mentioned_by_the_documents_folder_or_file_name_too() -> None:
     assert not answerer(min_score=-100).answer(question, [elsewhere]).sentences
 
 
+def test_a_version_in_the_file_name_is_the_documents_version() -> None:
+    # The dedication of the FHS 3.0 never says "3.0"; its file name does, and "ch12.en.html" still names "ch12".
+    text = "This release is dedicated to the memory of Christopher Yeoh, one of the original editors of the FHS."
+    question = "Who is the FHS 3.0 release dedicated to?"
+    named = passage(text, 7.0, title="Filesystem Hierarchy Standard", source="fhs/fhs-3.0.pdf.gz")
+    assert answerer(min_score=-100).answer(question, [named]).sentences
+    other = passage(text, 7.0, title="Filesystem Hierarchy Standard", source="fhs/fhs-2.3.pdf.gz")
+    assert not answerer(min_score=-100).answer(question, [other]).sentences
+
+
 def test_a_name_marked_by_an_inner_capital_or_digit_must_be_mentioned() -> None:
     # "exFAT" and "arm64" are names although lower-case first: a passage about FAT or amd64 does not answer them.
     text = "For FAT filesystems, the maximum file size is (2^32 - 1) bytes = (4GiB - 1 byte)."
