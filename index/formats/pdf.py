@@ -78,11 +78,8 @@ class _Placed:
 
 
 def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -> LoadedDocument:
-    contents = table_of_contents(pages)
-    furniture = running_furniture(pages) | contents
+    furniture = running_furniture(pages) | table_of_contents(pages)
     lines = [[line for n, line in enumerate(page) if (index, n) not in furniture] for index, page in enumerate(pages)]
-    # A page of nothing but the table of contents has text, none of it indexed: no warning for it.
-    listing = {index for index, _ in contents}
     body_size = _body_size(lines)
     warnings: list[str] = []
     placed: list[_Placed] = []
@@ -90,7 +87,9 @@ def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -
     for number, page in enumerate(lines, start=1):
         blocks = page_blocks(page, body_size)
         if not blocks:
-            if number - 1 not in listing:
+            # A page of nothing but furniture (a running title, its number, the table of contents) has text, none of
+            # it indexed; only a page without any may be a scan.
+            if not pages[number - 1]:
                 warnings.append(f"page {number} has no extractable text (scanned image?)")
             continue
         first = blocks[0]
