@@ -177,6 +177,10 @@ def test_a_pdf_chapters_running_title_does_not_split_a_sentence() -> None:
     assert sentence in " ".join(fhs.text.split())
     for title in ("The Root Filesystem", "The /usr Hierarchy", "The /var Hierarchy"):
         assert title not in fhs.text.split("\n\n")
+    # A footnote's mark set a space apart from its full stop goes, so that the sentence ends there.
+    flat = " ".join(fhs.text.split())
+    assert "under the / and /usr filesystems. Manual pages are stored in" in flat
+    assert "filesystems. 11" not in flat and "other subdirectories. 17" not in flat
     # Nor is the table of contents indexed ("3.4.1. Purpose ........ 5"): its entries name every section.
     assert "......" not in fhs.text and ". . . . ." not in loaded(POLICY / "policy.pdf.gz").text
 

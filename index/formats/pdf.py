@@ -194,6 +194,13 @@ def _read_superscripts(textpage: pdfium.PdfTextPage, raw: str, start: int) -> st
                 dropping = not _bears_power(raw[offset - 1])
                 if not dropping:
                     pieces.append("^")
+        elif base is None and offset > 1 and raw[offset - 1] == " " and raw[offset - 2] in _NOTE_AFTER:
+            # A mark set apart from its punctuation by a space ("filesystems. 11 These"): a footnote's too, space and all.
+            below = _origin_and_size(textpage, start + offset - 2)
+            y, size = _origin_and_size(textpage, start + offset)
+            if y - below[0] > _RAISED * below[1] and size < _SMALLER * below[1]:
+                base, dropping = below, True
+                pieces.pop()
         if not dropping:
             pieces.append(char)
     return "".join(pieces)
