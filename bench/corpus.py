@@ -116,12 +116,10 @@ class Dataset:
     def raw_texts(self) -> dict[str, str]:
         """Every document's own text (markup included, decompressed; a PDF's bytes as text), as a reader that does not
         parse it sees it."""
-        from index.loader import _decompressed, split_compression
+        from index.loader import read_bytes
 
         return {
-            path.relative_to(self.docs_dir).as_posix(): _decompressed(
-                path.read_bytes(), split_compression(path.name)[1], 10**9
-            ).decode("utf-8-sig", errors="replace")
+            path.relative_to(self.docs_dir).as_posix(): read_bytes(path, 10**9).decode("utf-8-sig", errors="replace")
             for path in self.files()
         }
 
@@ -676,9 +674,9 @@ def _plain_reading(path: Path) -> str:
 
     from bs4 import BeautifulSoup
 
-    from index.loader import _decompressed, document_suffix, split_compression
+    from index.loader import document_suffix, read_bytes
 
-    data = _decompressed(path.read_bytes(), split_compression(path.name)[1], 10**9)
+    data = read_bytes(path, 10**9)
     if document_suffix(path.name) == ".pdf":
         from pypdf import PdfReader
 

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import load_average, markdown_table, median, percentile, publish, say
-from index.loader import LoadError, is_supported, load, split_compression
+from index.loader import LoadError, is_compressed, is_supported, load
 
 
 def main() -> int:
@@ -38,7 +38,7 @@ def main() -> int:
     seconds: list[tuple[float, str]] = []
     characters = 0
     for n, path in enumerate(files, 1):
-        kinds["compressed" if split_compression(path.name)[1] else "plain"] += 1
+        kinds["compressed" if is_compressed(path) else "plain"] += 1
         start = time.perf_counter()
         try:
             document = load(path, int(args.max_mb * 1e6))

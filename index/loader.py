@@ -139,7 +139,7 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
     suffix = document_suffix(path.name)
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {file_type(path.name)}; supported: {SUPPORTED_TYPES}")
-    data = _decompressed(path.read_bytes(), split_compression(path.name)[1], max_bytes)
+    data = read_bytes(path, max_bytes)
     if not data.strip():
         raise LoadError("file is empty")
     # Readers are imported here, not at the top: each pulls in its own parsing library.
@@ -147,7 +147,7 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
         case ".pdf":
             from index.formats.pdf import read_pdf
 
-            document = read_pdf(data if split_compression(path.name)[1] else path)
+            document = read_pdf(data if is_compressed(path) else path)
         case ".docx":
             from index.formats.docx import read_docx
 
@@ -173,6 +173,17 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
         raise LoadError("no text could be extracted")
     document.title = _shortened(document.title or _first_line(document.text))
     return document
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether ``path`` is a document under a compression suffix ("a.md.gz")."""
+    return bool(split_compression(path.name)[1])
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+    """The bytes of the document ``path`` holds: the file's own, or a compressed file's decompressed, at most
+    ``max_bytes`` of them (LoadError beyond, or for a damaged archive)."""
+    return _decompressed(path.read_bytes(), split_compression(path.name)[1], max_bytes)
 
 
 def _decompressed(data: bytes, compression: str, max_bytes: int) -> bytes:
