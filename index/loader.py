@@ -155,10 +155,10 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
         case ".html" | ".htm":
             from index.formats.html import read_html
 
-            text, encoding = _decode_html(data)
+            text, warning = _decode_html(data)
             document = read_html(text)
-            if encoding:
-                document.warnings.append(encoding)
+            if warning:
+                document.warnings.append(warning)
         case ".md" | ".markdown":
             from index.formats.markdown import read_markdown
 
