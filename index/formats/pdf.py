@@ -187,23 +187,27 @@ def _read_superscripts(textpage: pdfium.PdfTextPage, raw: str, start: int) -> st
         if not char.isdigit():
             base, dropping = None, False
         elif base is None and offset and (_bears_power(raw[offset - 1]) or raw[offset - 1] in _NOTE_AFTER):
-            below = _origin_and_size(textpage, start + offset - 1)
-            y, size = _origin_and_size(textpage, start + offset)
-            if y - below[0] > _RAISED * below[1] and size < _SMALLER * below[1]:
-                base = below
+            base = _raised_over(textpage, start + offset, start + offset - 1)
+            if base is not None:
                 dropping = not _bears_power(raw[offset - 1])
                 if not dropping:
                     pieces.append("^")
         elif base is None and offset > 1 and raw[offset - 1] == " " and raw[offset - 2] in _NOTE_AFTER:
             # A mark set apart from its punctuation by a space ("filesystems. 11 These"): a footnote's too, space and all.
-            below = _origin_and_size(textpage, start + offset - 2)
-            y, size = _origin_and_size(textpage, start + offset)
-            if y - below[0] > _RAISED * below[1] and size < _SMALLER * below[1]:
-                base, dropping = below, True
+            base = _raised_over(textpage, start + offset, start + offset - 2)
+            if base is not None:
+                dropping = True
                 pieces.pop()
         if not dropping:
             pieces.append(char)
     return "".join(pieces)
+
+
+def _raised_over(textpage: pdfium.PdfTextPage, index: int, below: int) -> tuple[float, float] | None:
+    """The baseline and size of character ``below`` when character ``index`` is set raised and smaller over it."""
+    base = _origin_and_size(textpage, below)
+    y, size = _origin_and_size(textpage, index)
+    return base if y - base[0] > _RAISED * base[1] and size < _SMALLER * base[1] else None
 
 
 def _bears_power(char: str) -> bool:
