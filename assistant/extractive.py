@@ -16,7 +16,7 @@ from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
 from index.sentences import Span, split_sentences
-from index.text import ANAPHORA, ANNOUNCING, WORD, asks, folded, numbered_names, query_terms, question_names, singular
+from index.text import ANAPHORA, ANNOUNCING, TRAILING, WORD, asks, folded, numbered_names, query_terms, question_names, singular
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
@@ -27,6 +27,10 @@ _PATH_SEPARATORS = re.compile(r"(?:[/\\_\s-]|(?<!\d)\.|\.(?!\d))+")
 _HEADING_NUMBER = re.compile(
     r"^(?:(?:chapter|section|part|appendix|table|figure|example)\s+)?(?:\d+|[A-Z](?=\.))(?:\.\d+)*\.?\s+", re.I
 )
+# What goes on a sentence after a line set apart: a lower-case word, a closing bracket, a comma or a semicolon. And
+# what starts one, after what closes the line before it: a capital, perhaps after an opening quote or bracket.
+_GOES_ON = re.compile(r"[a-z]|[),;]")
+_STARTS = re.compile(r"[)\]\s]*[\"'“‘(]?[A-Z]")
 _TERM_CHARS = 120  # the longest line read as an API signature
 # An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
 # "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
@@ -270,6 +274,10 @@ class ExtractiveAnswerer:
                     # "You can change it by the following." says nothing without the block it announces (a command,
                     # an example): the two are one candidate, read and quoted together.
                     span = Span(span.start, spans[k + 1].end)
+                elif k + 2 < len(spans) and _interrupted(passage.text, span, spans[k + 1], spans[k + 2], headings):
+                    # "... you could add" / "log /var/log/dpkg.log" / "to your /etc/dpkg/dpkg.cfg.": a sentence that
+                    # runs on after a line set apart (a command, a file's line) is one sentence, read and quoted whole.
+                    span = Span(span.start, spans[k + 2].end)
                 sentence = passage.text[span.start : span.end]
                 key = folded(sentence)
                 # Overlapping chunks repeat sentences; quote each only once.
@@ -328,6 +336,20 @@ def _announces(text: str, sentence: Span, following: Span) -> bool:
     starts_block = "\n" in text[sentence.end : following.start]
     short = following.end - following.start <= _ANNOUNCED_CHARS
     return starts_block and short and (lead.endswith(":") or bool(ANNOUNCING.search(lead)))
+
+
+def _interrupted(text: str, sentence: Span, display: Span, rest: Span, headings: set[str]) -> bool:
+    """Whether ``sentence`` stops unfinished before a short block set apart on its own lines (``display``) and goes on
+    after it (``rest`` starts in lower case or with a closing mark): "If you'd like to log all your dpkg invocations,
+    you could add" / "log /var/log/dpkg.log" / "to your /etc/dpkg/dpkg.cfg." """
+    lead = text[sentence.start : sentence.end].rstrip()
+    between = (text[sentence.end : display.start], text[display.end : rest.start])
+    short = display.end - display.start <= _ANNOUNCED_CHARS
+    # A sentence, stopped short: not a line set apart itself ("2005-12-30 18:10:35 status installed"), not a running
+    # header in capitals, not a heading (which stops without a mark, and the block under it is no part of it).
+    prose = bool(_STARTS.match(lead)) and any(char.islower() for char in lead) and _bare(lead) not in headings
+    unfinished = prose and not TRAILING.search(lead)
+    return unfinished and short and all("\n" in gap for gap in between) and bool(_GOES_ON.match(text, rest.start))
 
 
 def _signs(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:

@@ -28,8 +28,9 @@ from pathlib import Path
 # of the pages) is furniture: it no longer splits the sentence that crosses a page break; a PDF heading set over two
 # lines is one heading, its second line measured against the heading's own leading. 20: a PDF's printed table of
 # contents (and an index's pages of dot-leader entries) is furniture. 21: a PDF's footnote mark set a space apart from
-# its full stop goes too ("filesystems. 11 These").
-LOADER_VERSION = "21"
+# its full stop goes too ("filesystems. 11 These"). 22: a PDF's running header is furniture by where it stands, when
+# its words change from page to page ("CHAPTER 9. KEEPING YOUR DEBIAN SYSTEM … 9.5. CAN I AUTOMATICALLY UPDATE THE…").
+LOADER_VERSION = "22"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

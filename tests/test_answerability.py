@@ -174,6 +174,26 @@ def test_the_following_command_announces_its_block() -> None:
     assert any(q.startswith("If you think") and q.endswith("# aptitude purge '~c'") for q in answer)
 
 
+def test_a_sentence_that_runs_on_past_a_line_set_apart_is_quoted_whole() -> None:
+    # A manual sets the line to add apart from the sentence around it; each piece alone says nothing whole.
+    text = (
+        "If you'd like to log all your dpkg invocations, you could add\n\nlog /var/log/dpkg.log\n\n"
+        "to your /etc/dpkg/dpkg.cfg. Be sure the created logfile gets rotated periodically."
+    )
+    answer = quoted("Which line do I add to dpkg.cfg to log every dpkg invocation?", text)
+    assert any(q.startswith("If you'd like") and "log /var/log/dpkg.log" in q and q.endswith("periodically.") for q in answer)
+    # A sentence that ends before the block, a block that is followed by a new sentence, and a heading over a block
+    # stay apart from it.
+    for finished in (
+        "You could add a line.\n\nlog /var/log/dpkg.log\n\nto your /etc/dpkg/dpkg.cfg file then.",
+        "If you like, you could add\n\nlog /var/log/dpkg.log\n\nThe file is /etc/dpkg/dpkg.cfg here.",
+    ):
+        assert not any("log /var/log/dpkg.log" in q for q in considered("Which line do I add to dpkg.cfg?", finished))
+    section = "Logging every dpkg invocation"
+    under = f"{section}\n\nlog /var/log/dpkg.log\n\nto your /etc/dpkg/dpkg.cfg file, then restart nothing."
+    assert not any(q.startswith(section) for q in quoted_under(section, "Which line do I add to dpkg.cfg?", under))
+
+
 def test_an_api_description_is_quoted_after_the_signature_it_describes() -> None:
     # The description never names the function; the signature above it, in its own block, does.
     signature = "ZipFile.extractall(path=None, members=None, pwd=None)"

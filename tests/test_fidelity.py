@@ -177,6 +177,9 @@ def test_a_pdf_chapters_running_title_does_not_split_a_sentence() -> None:
     assert sentence in " ".join(fhs.text.split())
     for title in ("The Root Filesystem", "The /usr Hierarchy", "The /var Hierarchy"):
         assert title not in fhs.text.split("\n\n")
+    # A short chapter's title atop one or two pages repeats too little to tell; where it stands tells it.
+    for chapter, title in (("6", "Operating System Specific Annex"), ("7", "Appendix")):
+        assert title not in fhs.text.split("\n\n") and f"Chapter {chapter}. {title}" in fhs.text
     # A footnote's mark set a space apart from its full stop goes, so that the sentence ends there.
     flat = " ".join(fhs.text.split())
     assert "under the / and /usr filesystems. Manual pages are stored in" in flat

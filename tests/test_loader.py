@@ -715,6 +715,7 @@ def test_running_headers_are_recognised_by_repetition_or_by_the_page_number_they
         [
             # Odd pages name their chapter (text that changes), even pages the book; both carry the printed number.
             line(f"Chapter {n // 4 + 1}: {chapters[n // 4]} {n + 5}" if n % 2 else f"{n + 5} Bash Reference Manual", 740),
+            line(f"and the text goes on {chr(65 + n)} under its first line", 728),
             line(f"Body text of page {n} that mentions {n + 5} apples.", 600),
             line("Closing line of the body.", 300),
         ]
@@ -738,8 +739,37 @@ def test_a_chapters_running_title_is_furniture_and_a_line_that_recurs_here_and_t
     for n in range(40):
         opening = f"Opening words {chr(65 + n % 26) * (n // 26 + 1)}."
         top = titles.get(n) or ("BZ_PARAM_ERROR" if n in (3, 17, 33) else opening)
-        pages.append([line(top, 740), line(f"Body text of page {n}.", 600), line("Closing line of the body.", 300)])
+        goes_on = line(f"and the text goes on {chr(65 + n % 26)} under its first line", 728)
+        pages.append([line(top, 740), goes_on, line(f"Body text of page {n}.", 600), line("Closing line of the body.", 300)])
     assert running_furniture(pages) == {(n, 0) for n in titles}
+
+
+def test_a_running_header_is_told_by_where_it_stands_when_its_words_change() -> None:
+    from index.formats.pdflayout import Line, running_furniture
+
+    def line(text: str, baseline: float) -> Line:
+        return Line(text, 72, 500, baseline, baseline, 10, False, 792)
+
+    # Each chapter is a page or two long, so no header's words run over three pages; every header stands at the same
+    # height, well above the text. A chapter's first page opens lower with its title, and the text of a page that
+    # starts at the top of the text block (one line's space below the header's height) stays.
+    pages = []
+    for n in range(30):
+        if n % 3 == 0:
+            pages.append([line(f"Chapter {n // 3}: Topic {chr(65 + n // 3)}", 700), line("Opening text.", 660)])
+        else:
+            header = f"CHAPTER {n // 3}. TOPIC {chr(65 + n // 3)} … {n // 3}.{n % 3}. WHAT ABOUT {chr(75 + n)}?"
+            pages.append(
+                [line(header, 760), line(f"Body text {chr(65 + n)} goes on", 720), line(f"and ends at {chr(97 + n)}.", 708)]
+            )
+    pages.append([line("Body text at the top of the text block.", 748), line("And its second line.", 736)])
+    assert running_furniture(pages) == {(n, 0) for n in range(30) if n % 3}
+    # Slides: each title stands where the last one stood, set apart from the text, but in larger type.
+    slides = [
+        [Line(f"Slide title {chr(65 + n)}", 72, 500, 760, 760, 20, False, 792), line(f"A point about {chr(65 + n)}.", 700)]
+        for n in range(10)
+    ]
+    assert running_furniture(slides) == set()
 
 
 def test_a_printed_table_of_contents_is_furniture() -> None:

@@ -18,6 +18,9 @@ _EDGE_LINES = 2
 _REPEATED_SHARE = 0.3
 _REPEATED_MIN_PAGES = 3
 _TITLE_GAP = 2  # a running title stands on every page of its chapter, or on every other one
+# A running header stands this many line pitches (of its own type size) or more above the text under it.
+_SET_APART = 2.0
+_LEADING = 1.2  # a line's pitch as a share of its type size, as LaTeX and most typesetters set it
 _ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 # A dot leader and the page number it leads to, at a line's end: ". . . . 59", "........ 5", "...... xii".
 _LEADER = re.compile(rf"(?i)(?:\.\s?){{4,}}\s*(?:\d{{1,4}}|{_ROMAN})\s*$")
@@ -128,7 +131,7 @@ def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
     enough = max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
     # The printed page number minus the page index is constant over a run of pages.
     numbering = {shift for shift, count in shifts.items() if count >= enough}
-    furniture = set()
+    furniture = header_band(pages)
     for (index, n), line in candidates.items():
         numbers = {int(number) - index for number in _NUMBER.findall(line.text)}
         if (
@@ -139,6 +142,33 @@ def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
         ):
             furniture.add((index, n))
     return furniture
+
+
+def header_band(pages: list[list[Line]]) -> set[tuple[int, int]]:
+    """(page index, line index) of running headers told by where they stand, whatever their words: a page's top line,
+    set apart from the text below it, in type no larger than the text's, at the highest height where such a line
+    stands on 30 % of the pages or more.
+
+    A short chapter's header ("CHAPTER 9. KEEPING YOUR DEBIAN SYSTEM … 9.2. MUST I GO INTO SINGLE USER MODE IN…" atop
+    two pages) repeats neither its words nor its number; its place on the page is all that marks it. A chapter's
+    opening title, set apart too, stands lower, and text at the top of the text block is not set apart. A slide's
+    title stands where the last one stood, set apart, but in larger type.
+    """
+    sizes = [line.size for lines in pages for line in lines]
+    largest = statistics.median(sizes) * _HEADING_RATIO if sizes else 0.0
+    tops: dict[int, tuple[int, Line]] = {}
+    for index, lines in enumerate(pages):
+        if len(lines) < 2:
+            continue  # a page's only line is its content, whatever it looks like
+        top, below = sorted(range(len(lines)), key=lambda n: lines[n].baseline, reverse=True)[:2]
+        line = lines[top]
+        in_band = line.baseline > line.page_height * (1 - _MARGIN_BAND) and line.size <= largest
+        if in_band and line.baseline - lines[below].last_baseline > _SET_APART * _LEADING * line.size:
+            tops[index] = (top, line)
+    heights = Counter(round(line.baseline) for _, line in tops.values())
+    enough = max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
+    band = max((height for height, count in heights.items() if count >= enough), default=None)
+    return {(index, n) for index, (n, line) in tops.items() if round(line.baseline) == band}
 
 
 def table_of_contents(pages: list[list[Line]]) -> set[tuple[int, int]]:
