@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import markdown_table, publish, say
 from bench.corpus import Question, load_dev
-from bench.eval import contains_answer, index_settings, open_assistant
+from bench.eval import contains_answer, synced_assistant
 
 BARS = (-2.0, -1.75, -1.5, -1.25, -1.0, -0.75, -0.5, -0.25, 0.0)
 FOLDS = 5
@@ -48,7 +48,7 @@ class Weighed:
 def weigh_tuning_half() -> list[Weighed]:
     """Every candidate sentence of every tuning-half question, weighed by the default answerer with no bar."""
     dataset = load_dev()
-    citewise, _ = open_assistant(index_settings(dataset), None)
+    citewise, _ = synced_assistant(dataset)
     assistant = citewise.assistant
     answerer = assistant.extractive
     answerer.min_score = -math.inf  # every question answered: the bars are swept afterwards

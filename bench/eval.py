@@ -1027,10 +1027,18 @@ def open_assistant(settings: Any, embedder: Any) -> tuple[Any, Any]:
     return build_citewise(settings, embedder), embedder
 
 
+def synced_assistant(dataset: Dataset, embedder: Any = None) -> tuple[Any, Any]:
+    """``open_assistant`` over the dataset's cached index, synced first: a cache made for other loader or chunking code
+    is a new, empty folder, and a benchmark run on it would measure refusals, not answers."""
+    citewise, embedder = open_assistant(index_settings(dataset), embedder)
+    build_index(dataset, citewise.indexer)
+    return citewise, embedder
+
+
 def dev_assistant(split: str) -> tuple[Any, list[Question]]:
     """The default assistant over the cached development index, and the questions of one half ("tune", "heldout")."""
     dataset = load_dev()
-    citewise, _ = open_assistant(index_settings(dataset), None)
+    citewise, _ = synced_assistant(dataset)
     return citewise.assistant, [q for q in dataset.questions if q.split == split]
 
 

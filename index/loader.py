@@ -30,7 +30,8 @@ from pathlib import Path
 # contents (and an index's pages of dot-leader entries) is furniture. 21: a PDF's footnote mark set a space apart from
 # its full stop goes too ("filesystems. 11 These"). 22: a PDF's running header is furniture by where it stands, when
 # its words change from page to page ("CHAPTER 9. KEEPING YOUR DEBIAN SYSTEM … 9.5. CAN I AUTOMATICALLY UPDATE THE…").
-LOADER_VERSION = "22"
+# 23: a PDF paragraph that runs on to the next page is whole though the page's footnotes stand between its parts.
+LOADER_VERSION = "23"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -188,6 +188,19 @@ def test_a_pdf_chapters_running_title_does_not_split_a_sentence() -> None:
     assert "......" not in fhs.text and ". . . . ." not in loaded(POLICY / "policy.pdf.gz").text
 
 
+def test_a_pdf_paragraph_runs_on_past_the_footnotes_at_its_page_end() -> None:
+    # Debian Policy's footnotes stand at the foot of the page, between the two parts of a paragraph that runs on to
+    # the next page; the paragraph is whole, and the note follows it.
+    policy = loaded(POLICY / "policy.pdf.gz")
+    paragraph = (
+        "folded The value of a folded field is a logical line that may span several lines. The lines after the first "
+        "are called continuation lines and must start with a space or a tab."
+    )
+    assert paragraph in policy.text
+    note = "1 dpkg’s internal databases are in a similar format."
+    assert f"is not significant in the field values of folded fields.\n\n{note}" in policy.text
+
+
 def test_a_site_menu_and_contents_before_the_title_are_dropped() -> None:
     # SQLite's pages open with the site's menu and, on longer pages, a table of contents of the page's own anchors.
     about = loaded(SQLITE / "about.html")

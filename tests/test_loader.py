@@ -772,6 +772,22 @@ def test_a_running_header_is_told_by_where_it_stands_when_its_words_change() -> 
     assert running_furniture(slides) == set()
 
 
+def test_a_pages_footnotes_are_its_last_blocks_in_smaller_type_from_a_numbered_one() -> None:
+    from index.formats.pdflayout import Block, footnotes
+
+    def block(text: str, size: float = 10, kind: str = "prose") -> Block:
+        return Block(kind, text, size)
+
+    text = [block("Heading", 14, "heading"), block("The license may")]
+    assert footnotes([*text, block("1 The archive uses the term.", 8), block("It goes on.", 8)], 10) == 2
+    assert footnotes([*text, block("3Historically, packages were kept.", 8)], 10) == 1  # its mark glued to the note
+    # Small type that no numbered note opens (a caption, a table's source), code and a page of notes alone are text.
+    assert footnotes([*text, block("Source: the archive.", 8)], 10) == 0
+    assert footnotes([*text, block("Source: the archive.", 8), block("2 A note.", 8)], 10) == 1
+    assert footnotes([*text, block("1 rm -rf build", 8, "code")], 10) == 0
+    assert footnotes([block("1 A note.", 8), block("2 Another.", 8)], 10) == 0
+
+
 def test_a_printed_table_of_contents_is_furniture() -> None:
     from index.formats.pdflayout import Line, table_of_contents
 

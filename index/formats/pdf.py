@@ -19,7 +19,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from index.formats.blocks import TextBuilder, collapse
-from index.formats.pdflayout import Block, Line, join_lines, page_blocks, running_furniture, table_of_contents
+from index.formats.pdflayout import Block, Line, footnotes, join_lines, page_blocks, running_furniture, table_of_contents
 from index.loader import LoadedDocument, LoadError, Page
 
 # PDFium is not thread-safe, not even across documents, and the viewer can load while a sync does.
@@ -84,6 +84,8 @@ def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -
     warnings: list[str] = []
     placed: list[_Placed] = []
     last_block: dict[int, int] = {}  # page number -> index in placed of its last block
+    notes: list[Block] = []  # the last page's footnotes, placed once it is known whether its last paragraph runs on
+    noted = 0  # the page they are on
     for number, page in enumerate(lines, start=1):
         blocks = page_blocks(page, body_size)
         if not blocks:
@@ -94,15 +96,25 @@ def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -
             continue
         first = blocks[0]
         if placed and placed[-1].block.continues_into(first):
-            # A paragraph running on from the previous page stays one paragraph.
+            # A paragraph running on from the previous page stays one paragraph, and that page's footnotes, set
+            # between its two parts, follow it whole ("The license may [1 The Debian archive ...] require ...").
             joined = join_lines(placed[-1].text, first.text)
             placed[-1].starts.append((number, len(joined) - len(first.text)))
             placed[-1].text = joined
             placed[-1].block = first
+            placed.extend(_Placed(note, note.text, []) for note in notes)
         else:
+            if notes:
+                placed.extend(_Placed(note, note.text, []) for note in notes)
+                last_block[noted] = len(placed) - 1
             placed.append(_Placed(first, first.text, [(number, 0)]))
-        placed.extend(_Placed(block, block.text, []) for block in blocks[1:])
+        held = footnotes(blocks, body_size)
+        notes, noted = blocks[len(blocks) - held :] if held else [], number
+        placed.extend(_Placed(block, block.text, []) for block in blocks[1 : len(blocks) - held])
         last_block[number] = len(placed) - 1
+    placed.extend(_Placed(note, note.text, []) for note in notes)
+    if notes:
+        last_block[noted] = len(placed) - 1
     builder = TextBuilder()
     levels = _heading_levels(placed) if not bookmarks else {}
     starts: dict[int, int] = {}

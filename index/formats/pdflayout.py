@@ -39,6 +39,9 @@ _SHORT_LINE = 0.1  # a line ending this far (share of the column width) before t
 _BULLET = re.compile(r"^(?:[•◦▪‣∙●○■□➢►–—]\s|[-*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
 # What opens a wrapped line only when PDFium broke it after a raised run: a comma or semicolon standing alone, or a
 # full stop ending the line or followed by a new sentence (see ``join_lines``).
+# A footnote is set smaller than the text, and opens with its number ("18 Originally, ...", "3This folding ...").
+_NOTE_RATIO = 0.9
+_NOTE_NUMBER = re.compile(r"\d{1,3}(?:\s|(?=[A-Z]))")
 _CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
@@ -89,6 +92,19 @@ class Block:
             and following.text[:1].islower()
             and not _BULLET.match(following.text)
         )
+
+
+def footnotes(blocks: list[Block], body_size: float) -> int:
+    """How many of a page's last blocks are its footnotes: prose in smaller type than the text's, the first of them
+    opening with its number ("18 Originally, /sbin binaries were kept in /etc."). A page of nothing else has none."""
+    count = 0
+    for block in reversed(blocks):
+        if block.kind != "prose" or block.size >= body_size * _NOTE_RATIO:
+            break
+        count += 1
+    while count and not _NOTE_NUMBER.match(blocks[len(blocks) - count].text):
+        count -= 1  # the small type above the first numbered note (a caption, a table's source) is the page's text
+    return count if count < len(blocks) else 0
 
 
 def join_lines(text: str, line: str) -> str:
