@@ -37,11 +37,11 @@ _GAP_RATIO = 1.4
 _HEADING_LEADING = 1.25  # a line's pitch in a heading, as a share of its type size (LaTeX sets 1.2)
 _SHORT_LINE = 0.1  # a line ending this far (share of the column width) before the right edge ends its paragraph
 _BULLET = re.compile(r"^(?:[•◦▪‣∙●○■□➢►–—]\s|[-*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
-# What opens a wrapped line only when PDFium broke it after a raised run: a comma or semicolon standing alone, or a
-# full stop ending the line or followed by a new sentence (see ``join_lines``).
 # A footnote is set smaller than the text, and opens with its number ("18 Originally, ...", "3This folding ...").
 _NOTE_RATIO = 0.9
 _NOTE_NUMBER = re.compile(r"\d{1,3}(?:\s|(?=[A-Z]))")
+# What opens a wrapped line only when PDFium broke it after a raised run: a comma or semicolon standing alone, or a
+# full stop ending the line or followed by a new sentence (see ``join_lines``).
 _CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
@@ -144,7 +144,7 @@ def running_furniture(pages: list[list[Line]]) -> set[tuple[int, int]]:
         shapes[_DIGITS.sub("#", line.text.lower())].add(index)
         titles[line.text].add(index)
         shifts.update({int(number) - index for number in set(_NUMBER.findall(line.text))})
-    enough = max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
+    enough = _repeated_enough(pages)
     # The printed page number minus the page index is constant over a run of pages.
     numbering = {shift for shift, count in shifts.items() if count >= enough}
     furniture = header_band(pages)
@@ -182,9 +182,14 @@ def header_band(pages: list[list[Line]]) -> set[tuple[int, int]]:
         if in_band and line.baseline - lines[below].last_baseline > _SET_APART * _LEADING * line.size:
             tops[index] = (top, line)
     heights = Counter(round(line.baseline) for _, line in tops.values())
-    enough = max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
+    enough = _repeated_enough(pages)
     band = max((height for height, count in heights.items() if count >= enough), default=None)
     return {(index, n) for index, (n, line) in tops.items() if round(line.baseline) == band}
+
+
+def _repeated_enough(pages: list[list[Line]]) -> float:
+    """On how many pages a line must stand to be furniture: 30 % of those with text, and at least 3."""
+    return max(_REPEATED_MIN_PAGES, _REPEATED_SHARE * sum(1 for lines in pages if lines))
 
 
 def table_of_contents(pages: list[list[Line]]) -> set[tuple[int, int]]:
