@@ -117,8 +117,7 @@ def document_suffix(name: str) -> str:
 
 def file_type(name: str) -> str:
     """A file's type as a report names it: ".pdf", ".md.gz", "(none)"."""
-    inner, compressed = split_compression(name)
-    return (os.path.splitext(inner)[1].lower() + compressed) or "(none)"
+    return (document_suffix(name) + split_compression(name)[1]) or "(none)"
 
 
 def is_supported(path: Path) -> bool:
