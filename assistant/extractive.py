@@ -16,7 +16,19 @@ from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
 from index.sentences import Span, split_sentences
-from index.text import ANAPHORA, ANNOUNCING, TRAILING, WORD, asks, folded, numbered_names, query_terms, question_names, singular
+from index.text import (
+    ANAPHORA,
+    ANNOUNCING,
+    TERM,
+    TRAILING,
+    WORD,
+    asks,
+    folded,
+    numbered_names,
+    query_terms,
+    question_names,
+    singular,
+)
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
@@ -32,6 +44,7 @@ _HEADING_NUMBER = re.compile(
 _GOES_ON = re.compile(r"[a-z]|[),;]")
 _STARTS = re.compile(r"[)\]\s]*[\"'“‘(]?[A-Z]")
 _TERM_CHARS = 120  # the longest line read as an API signature
+_TERM_WORDS = 4  # the most words of a line of code read as the term a description defines ("-o pipefail")
 # An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
 # "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
 _SIGNATURE = re.compile(r"^\s*(?:[a-z]+\s+)?[A-Za-z_][\w.]*\(.*\)\s*(?:(?:->|\u2192)\s*\S.*)?$")
@@ -51,6 +64,9 @@ class Candidate:
     overlap: float = 0.0  # the share of the question's content words the sentence repeats
     alone: float = 0.0  # a follow-up's log-odds with the sentence judged against the question as asked only
     term: int = -1  # where the definition's term it describes starts (an API signature above it), else -1
+    # Whether that term is a name ("PIPESTATUS"), with which the sentence is judged to name what a question asks for:
+    # a signature names a function and its parameters, and its description is judged alone.
+    named: bool = False
 
     @property
     def quoted(self) -> Span:
@@ -61,6 +77,11 @@ class Candidate:
     def text(self) -> str:
         """The sentence itself."""
         return self.passage.text[self.start : self.end]
+
+    @property
+    def judged(self) -> str:
+        """What is judged to name what a question asks for: the sentence, after the name it defines if any."""
+        return self.passage.text[self.term if self.named else self.start : self.end]
 
     @property
     def heading(self) -> str:
@@ -241,10 +262,11 @@ class ExtractiveAnswerer:
         # The kind of thing named is often not repeated in the answer ("which directory" -> "stored in
         # /etc/apparmor.d/"): a sentence holding an identifier may answer too, and the scores decide.
         # (Counts keep their counted noun: "40 conferences" must not answer "how many masks".)
+        # A definition's description is judged with the name it defines: "PIPESTATUS" / "An array variable ...".
         candidates = [
             c
             for c in self._candidates(passages)
-            if shape.states(c.text, c.passage.code) or shape.answers_loosely(c.text, c.passage.code)
+            if shape.states(c.judged, c.passage.code) or shape.answers_loosely(c.judged, c.passage.code)
         ]
         if candidates:
             self._score(question, candidates, context)
@@ -258,8 +280,14 @@ class ExtractiveAnswerer:
             # A heading is the passage's context (it is read with each sentence), never an answer itself.
             headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
             spans = split_sentences(passage.text)
-            # The sentences that are an API signature above the description of what they name.
+            # The sentences that are an API signature, or a name a definition defines, above its description.
             signatures = {k for k in range(len(spans) - 1) if _signs(passage.text, spans[k], spans[k + 1], headings)}
+            names = {
+                k
+                for k in range(len(spans) - 1)
+                if _defines(passage.text, spans[k - 1] if k else None, spans[k], spans[k + 1], headings, passage.code)
+            }
+            signatures |= names
             for k, span in enumerate(spans):
                 if asks(passage.text[span.start : span.end]):
                     # A question states nothing ("How can I find out what package produced a file?" in a FAQ):
@@ -287,7 +315,7 @@ class ExtractiveAnswerer:
                     if k - 1 in signatures:
                         # "Extract all members from the archive ..." describes the term above it and never repeats it:
                         # it is quoted after "ZipFile.extractall(path=None, members=None, pwd=None)" (and judged alone).
-                        candidate.term = spans[k - 1].start
+                        candidate.term, candidate.named = spans[k - 1].start, k - 1 in names
                     candidates.append(candidate)
                 before = sentence
         return candidates
@@ -355,10 +383,36 @@ def _interrupted(text: str, sentence: Span, display: Span, rest: Span, headings:
 def _signs(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:
     """Whether ``term`` is an API reference's signature ("ZipFile.extractall(path=None)") alone on its line, not a
     heading, and ``sentence`` opens the description in the block below it."""
+    return _signs_alone(text, term, sentence, headings) and bool(_SIGNATURE.match(text[term.start : term.end]))
+
+
+def _signs_alone(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:
+    """Whether ``term`` is one short line without a closing mark, not a heading, with ``sentence`` in the block below."""
     line = text[term.start : term.end]
     if "\n" in line or len(line) > _TERM_CHARS or line.rstrip()[-1:] in ".!?:;," or "\n" not in text[term.end : sentence.start]:
         return False
-    return bool(_SIGNATURE.match(line)) and _bare(line) not in headings
+    return _bare(line) not in headings
+
+
+def _defines(text: str, previous: Span | None, term: Span, sentence: Span, headings: set[str], code: frozenset[str]) -> bool:
+    """Whether ``term`` is the term of a list of definitions, a name the document marks as code alone on its line
+    ("PIPESTATUS", "lastpipe", "/etc/fstab"), and ``sentence`` opens its description in the block below it: "An array
+    variable containing a list of exit status values from the processes in the most-recently-executed foreground
+    pipeline." never names the variable it describes.
+
+    Not a line of code that a sentence announces ("Run this:" / "apt update") or that a sentence runs on past: the
+    block before the term must be whole.
+    """
+    line = text[term.start : term.end]
+    words = TERM.findall(line)
+    alone = "\n" in text[previous.end if previous else 0 : term.start] or not text[: term.start].strip()
+    if not words or len(words) > _TERM_WORDS or not alone or not _signs_alone(text, term, sentence, headings):
+        return False
+    if previous is not None:
+        before = text[previous.start : previous.end].rstrip()
+        if before.endswith((":", ",", ";")) or not TRAILING.search(before) or _announces(text, previous, term):
+            return False
+    return all(word.lower() in code for word in words)
 
 
 def _points_back(sentence: str) -> bool:

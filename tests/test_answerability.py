@@ -6,6 +6,8 @@ so the rule itself is tested; the real model's thresholds are measured in bench/
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fakes import FakeEmbedder, FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
@@ -210,6 +212,38 @@ def test_an_api_description_is_quoted_after_the_signature_it_describes() -> None
     assert described.text == description + " path specifies another one."
     # A line that is a sentence, or a paragraph of prose, is not a signature.
     assert "You can call f(x) here." in considered("What does f return?", "You can call f(x) here.\n\nIt returns nothing.")
+
+
+def test_a_definition_is_quoted_after_the_code_term_it_defines() -> None:
+    # A manual's list of variables: each name alone on its line (marked as code), its description in the block below,
+    # which never repeats the name. Read and quoted with its term, the description names what "which variable" asks.
+    text = (
+        "These variables are set by the shell.\n\nOSTYPE\n\nA string describing the operating system.\n\n"
+        "PIPESTATUS\n\nAn array containing the exit status values of the last pipeline."
+    )
+    page = replace(passage(text, 7.0), code=frozenset({"ostype", "pipestatus"}))
+    question = "Which variable holds the exit status values of every command of the last pipeline?"
+    extract = answerer(min_score=-100).answer(question, [page])
+    assert extract.sentences[0][0] == "PIPESTATUS\n\nAn array containing the exit status values of the last pipeline."
+    described = next(c for c in extract.considered if c.text.startswith("An array"))
+    assert described.before == "PIPESTATUS" and described.judged.startswith("PIPESTATUS")
+    # Without its term the description names nothing, and "which variable" weighs only sentences that name one.
+    plain = replace(page, code=frozenset())
+    assert not any(c.text.startswith("An array") for c in answerer(min_score=-100).answer(question, [plain]).considered)
+
+
+def test_a_line_of_code_is_no_term_unless_the_block_before_it_is_whole() -> None:
+    # A command that a sentence announces, or that a sentence runs on past, is part of that sentence, not a term.
+    code = frozenset({"apt", "update"})
+    for lead in ("To refresh the lists, run this:", "To refresh the lists, run"):
+        text = f"{lead}\n\napt update\n\nThen reboot the machine after the upgrade."
+        extract = answerer(min_score=-100).answer("What do I do after the upgrade?", [replace(passage(text, 7.0), code=code)])
+        reboot = next(c for c in extract.considered if "reboot" in c.text)
+        assert reboot.term < 0 and not reboot.judged.startswith("apt update")
+    # Nor is a line of prose, or a line of words the page never marks as code.
+    text = "The lists are old.\n\nUpdate first\n\nThen reboot the machine after the upgrade."
+    extract = answerer(min_score=-100).answer("What do I do after the upgrade?", [replace(passage(text, 7.0), code=code)])
+    assert all(c.term < 0 for c in extract.considered)
 
 
 def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:

@@ -8,6 +8,7 @@ naming the package, only when that package is not installed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from fakes import FakeReranker, passage
 from assistant.extractive import ExtractiveAnswerer
 from index.loader import LoadedDocument, load
 from index.sentences import split_sentences
+from index.text import code_terms
 
 HANDBOOK = Path("/usr/share/doc/debian-handbook/html/en-US")
 REFERENCE = Path("/usr/share/debian-reference")
@@ -268,6 +270,18 @@ def test_an_api_description_is_quoted_with_its_signature_on_the_real_page() -> N
     considered = answerer.answer("How do I unpack every member of an archive?", [page]).considered
     described = next(c for c in considered if c.text.startswith("Extract all members from the archive"))
     assert text[slice(*described.quoted)].startswith("ZipFile.extractall(path=None, members=None, pwd=None)")
+
+
+def test_a_variable_is_quoted_with_its_description_on_the_real_page() -> None:
+    # Texinfo writes a variable's name in a <dt> and its description, which never repeats it, in the <dd> below.
+    doc = loaded(BASH / "bashref.html")
+    start = doc.text.index("PIPESTATUS\n\nAn array variable")
+    text = doc.text[start - 300 : start + 500]
+    page = replace(passage(text, 5.0, title="Bash Reference Manual", source="bashref.html"), code=code_terms(doc.code, doc.text))
+    answerer = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=-100)  # type: ignore[arg-type]
+    considered = answerer.answer("Which variable holds the exit status of each command of a pipeline?", [page]).considered
+    described = next(c for c in considered if c.text.startswith("An array variable"))
+    assert described.judged.startswith("PIPESTATUS\n\nAn array variable (see Arrays) containing a list of exit status values")
 
 
 def test_sphinx_furniture_is_dropped() -> None:
