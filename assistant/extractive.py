@@ -45,6 +45,9 @@ _GOES_ON = re.compile(r"[a-z]|[),;]")
 _STARTS = re.compile(r"[)\]\s]*[\"'“‘(]?[A-Z]")
 _TERM_CHARS = 120  # the longest line read as an API signature
 _TERM_WORDS = 4  # the most words of a line of code read as the term a description defines ("-o pipefail")
+# What a name's line may hold besides its words: "-o pipefail", "keys()", "[n]", "/etc/fstab". Not a prompt, a comment,
+# quotes or an operator: "$ xeyes", "#!/bin/sh -e" and '"~Pterm" == "~Dprovides:term"' are lines of code, not names.
+_NAME_MARKS = re.compile(r"[\s,()\[\]/=-]*")
 # An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
 # "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
 _SIGNATURE = re.compile(r"^\s*(?:[a-z]+\s+)?[A-Za-z_][\w.]*\(.*\)\s*(?:(?:->|\u2192)\s*\S.*)?$")
@@ -403,11 +406,13 @@ def _defines(text: str, previous: Span | None, term: Span, sentence: Span, headi
     Not a line of code that a sentence announces ("Run this:" / "apt update") or that a sentence runs on past: the
     block before the term must be whole.
     """
-    line = text[term.start : term.end]
+    line, description = text[term.start : term.end], text[sentence.start : sentence.end]
     words = TERM.findall(line)
     alone = "\n" in text[previous.end if previous else 0 : term.start] or not text[: term.start].strip()
     if not words or len(words) > _TERM_WORDS or not alone or not _signs_alone(text, term, sentence, headings):
         return False
+    if not _NAME_MARKS.fullmatch(TERM.sub(" ", line)) or not _STARTS.match(description):
+        return False  # a line of code, or a description that is not prose ("iterkeys()" / "keys()")
     if previous is not None:
         before = text[previous.start : previous.end].rstrip()
         if before.endswith((":", ",", ";")) or not TRAILING.search(before) or _announces(text, previous, term):
