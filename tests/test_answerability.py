@@ -240,10 +240,16 @@ def test_a_line_of_code_is_no_term_unless_the_block_before_it_is_whole() -> None
         extract = answerer(min_score=-100).answer("What do I do after the upgrade?", [replace(passage(text, 7.0), code=code)])
         reboot = next(c for c in extract.considered if "reboot" in c.text)
         assert reboot.term < 0 and not reboot.judged.startswith("apt update")
-    # Nor is a line of prose, or a line of words the page never marks as code.
-    text = "The lists are old.\n\nUpdate first\n\nThen reboot the machine after the upgrade."
+    # Nor is a line of prose, a line of words the page never marks as code, or a line of code with a prompt, a comment
+    # mark or an operator in it, nor a name above another one.
+    lines = ("Update first", "$ apt update", "#!/bin/sh apt", '"apt" == "update"')
+    for line in lines:
+        text = f"The lists are old.\n\n{line}\n\nThen reboot the machine after the upgrade."
+        extract = answerer(min_score=-100).answer("What do I do after the upgrade?", [replace(passage(text, 7.0), code=code)])
+        assert all(c.term < 0 for c in extract.considered), line
+    text = "The lists are old.\n\napt\n\nupdate\n\nThen reboot the machine after the upgrade."
     extract = answerer(min_score=-100).answer("What do I do after the upgrade?", [replace(passage(text, 7.0), code=code)])
-    assert all(c.term < 0 for c in extract.considered)
+    assert all(c.term < 0 for c in extract.considered)  # "update" is no description, and "apt" no whole block
 
 
 def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:
