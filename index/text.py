@@ -418,8 +418,15 @@ NAME_CLASSES = frozenset(
 DETERMINERS = frozenset("the a an this that these those its their his her my your our each every all any no some".split())
 # A sentence that points at the block after it, which the extractive answerer quotes with it: "You can change it
 # by the following.", "Check the results as follows.", "Execute the following command.", "The following is the safe
-# way to clear the file."
-ANNOUNCING = re.compile(r"\b(?:following(?:\s+\w+){0,2}|as follows|below)\W*$|^\W*(?:the\s+)?following\b", re.I)
+# way to clear the file.", "Following commands caught my eyes.", "use following commands." Not "following" as a
+# preposition, before a determiner, a pronoun or a name: "Following the addition of a module system, the name was
+# changed.", "in the years following the war.", "have started following it.", "Following Eric Raymond's guidelines".
+_PREPOSITION_OBJECT = r"(?:the|a|an|this|that|these|those|its|their|his|her|my|your|our|it|them|him|us|me)\b"
+ANNOUNCING = re.compile(
+    rf"\b(?:following(?!\s+{_PREPOSITION_OBJECT})(?:\s+\w+){{0,2}}|as follows|below)\W*$"
+    rf"|^\W*(?:the\s+following\b|following(?=\s+(?-i:[a-z]))(?!\s+{_PREPOSITION_OBJECT}))",
+    re.I,
+)
 # Adverbs that end a "which X" phrase: "Which Debian release | first made GRUB 2 the default?" asks for a release,
 # not for a "first" (after the phrase's first word only; "Which first-aid kit" keeps its compound).
 ADVERBS = frozenset(

@@ -176,6 +176,26 @@ def test_the_following_command_announces_its_block() -> None:
     assert any(q.startswith("If you think") and q.endswith("# aptitude purge '~c'") for q in answer)
 
 
+def test_following_as_a_preposition_announces_nothing() -> None:
+    # "Following the addition ..." and "the years following the war." say when, and point at no block after them.
+    for lead in (
+        "Following the addition of a module system in 1995, the project's name was changed to Objective Caml.",
+        "The project was renamed in the years following the war.",
+        "Following Eric Raymond's guidelines, the project was renamed.",
+    ):
+        text = f"{lead}\n\n[The Caml Reference Manual, 1989]."
+        assert lead in considered("What became of the project?", text), lead
+    announcing = (
+        "The following is the safe way to clear the file.",
+        "Following are the options of the command.",
+        "To clear the file, use following commands.",  # as some manuals write it, without "the"
+        "Following commands clear the file.",
+    )
+    for lead in announcing:
+        text = f"{lead}\n\n$ truncate -s 0 file"
+        assert any(q.startswith(lead) and q.endswith("-s 0 file") for q in quoted("How do I clear the file?", text)), lead
+
+
 def test_a_sentence_that_runs_on_past_a_line_set_apart_is_quoted_whole() -> None:
     # A manual sets the line to add apart from the sentence around it; each piece alone says nothing whole.
     text = (
