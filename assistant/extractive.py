@@ -31,6 +31,9 @@ from index.text import (
 )
 
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
+# A reference or an editorial note, wholly in square brackets: '["Ten Lectures on Wavelets", Ingrid Daubechies].' names
+# people and years, and states nothing.
+_REFERENCE = re.compile(r"\[[^\[\]]*\][.,;]?")
 _ANNOUNCED_CHARS = 300  # the most of an announced block quoted with its sentence
 # What joins the words of a file's path: "debian-reference/ch12.en.html" names "debian", "reference", "ch12". A dot
 # between two digits is a version's, not a separator: "fhs-3.0.pdf.gz" names "fhs" in version "3.0".
@@ -312,7 +315,8 @@ class ExtractiveAnswerer:
                 sentence = passage.text[span.start : span.end]
                 key = folded(sentence)
                 # Overlapping chunks repeat sentences; quote each only once.
-                if len(sentence.split()) >= _MIN_WORDS and key not in seen and _bare(sentence) not in headings:
+                stated = len(sentence.split()) >= _MIN_WORDS and not _REFERENCE.fullmatch(sentence)
+                if stated and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
                     candidate = Candidate(passage, span.start, span.end, before, rank)
                     if k - 1 in signatures:

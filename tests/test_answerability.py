@@ -176,6 +176,20 @@ def test_the_following_command_announces_its_block() -> None:
     assert any(q.startswith("If you think") and q.endswith("# aptitude purge '~c'") for q in answer)
 
 
+def test_a_reference_in_square_brackets_is_never_quoted() -> None:
+    # An encyclopedia's bibliography names people and years, and states nothing: no "who" or "when" is answered by it.
+    text = (
+        "CAML was designed at INRIA as a dialect of ML.\n\n"
+        '["The CAML Reference Manual", P. Weis et al, TR INRIA-ENS, 1989].\n\n'
+        "In 1990 Xavier Leroy designed a new implementation called Caml Light."
+    )
+    weighed = considered("In which year did INRIA start the CAML project?", text)
+    assert weighed == ["In 1990 Xavier Leroy designed a new implementation called Caml Light."]
+    # A sentence with a bracket inside it, or a note in round brackets, still states something.
+    text = "Caml Light [a new implementation] was designed in 1990.\n\n(CAML itself dates from 1987.)"
+    assert len(considered("In which year was it designed?", text)) == 2
+
+
 def test_following_as_a_preposition_announces_nothing() -> None:
     # "Following the addition ..." and "the years following the war." say when, and point at no block after them.
     for lead in (
