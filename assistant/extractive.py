@@ -412,7 +412,7 @@ def _defines(text: str, previous: Span | None, term: Span, sentence: Span, headi
     """
     line, description = text[term.start : term.end], text[sentence.start : sentence.end]
     words = TERM.findall(line)
-    alone = "\n" in text[previous.end if previous else 0 : term.start] or not text[: term.start].strip()
+    alone = previous is None or "\n" in text[previous.end : term.start]  # only space stands before the first sentence
     if not words or len(words) > _TERM_WORDS or not alone or not _signs_alone(text, term, sentence, headings):
         return False
     if not _NAME_MARKS.fullmatch(TERM.sub(" ", line)) or not _STARTS.match(description):
