@@ -77,6 +77,11 @@ class _Placed:
     starts: list[tuple[int, int]]
 
 
+def _unstarted(blocks: list[Block]) -> list[_Placed]:
+    """``blocks`` placed as they are, no page starting inside any of them."""
+    return [_Placed(block, block.text, []) for block in blocks]
+
+
 def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -> LoadedDocument:
     furniture = running_furniture(pages) | table_of_contents(pages)
     lines = [[line for n, line in enumerate(page) if (index, n) not in furniture] for index, page in enumerate(pages)]
@@ -102,17 +107,17 @@ def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -
             placed[-1].starts.append((number, len(joined) - len(first.text)))
             placed[-1].text = joined
             placed[-1].block = first
-            placed.extend(_Placed(note, note.text, []) for note in notes)
+            placed.extend(_unstarted(notes))
         else:
             if notes:
-                placed.extend(_Placed(note, note.text, []) for note in notes)
+                placed.extend(_unstarted(notes))
                 last_block[noted] = len(placed) - 1
             placed.append(_Placed(first, first.text, [(number, 0)]))
         held = footnotes(blocks, body_size)
-        notes, noted = blocks[len(blocks) - held :] if held else [], number
-        placed.extend(_Placed(block, block.text, []) for block in blocks[1 : len(blocks) - held])
+        notes, noted = blocks[len(blocks) - held :], number
+        placed.extend(_unstarted(blocks[1 : len(blocks) - held]))
         last_block[number] = len(placed) - 1
-    placed.extend(_Placed(note, note.text, []) for note in notes)
+    placed.extend(_unstarted(notes))
     if notes:
         last_block[noted] = len(placed) - 1
     builder = TextBuilder()
