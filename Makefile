@@ -35,7 +35,7 @@ manuals:
 
 # The benchmarks' corpora: the manuals (SQLite's documentation among them, for the sqlite set), FOLDOC for the
 # encyclopedia set and the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs).
-BENCH_PACKAGES := dict-foldoc debian-faq
+BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
