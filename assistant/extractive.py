@@ -46,11 +46,16 @@ _HEADING_NUMBER = re.compile(
 # what starts one, after what closes the line before it: a capital, perhaps after an opening quote or bracket.
 _GOES_ON = re.compile(r"[a-z]|[),;]")
 _STARTS = re.compile(r"[)\]\s]*[\"'“‘(]?[A-Z]")
+# A labelled field on one line: a capitalised word, a colon and a value ("Default: 'utf8'.", "Default: buf.length.").
+_FIELD = re.compile(r"[A-Z][\w-]*:[ \t]+[^\n]+")
 _TERM_CHARS = 120  # the longest line read as an API signature
 _TERM_WORDS = 4  # the most words of a line of code read as the term a description defines ("-o pipefail")
 # What a name's line may hold besides its words: "-o pipefail", "keys()", "[n]", "/etc/fstab". Not a prompt, a comment,
 # quotes or an operator: "$ xeyes", "#!/bin/sh -e" and '"~Pterm" == "~Dprovides:term"' are lines of code, not names.
 _NAME_MARKS = re.compile(r"[\s,()\[\]/=-]*")
+# An option's synopsis in a list of options: the option, perhaps its value after "=", perhaps its default in brackets
+# ("--trace-children=<yes|no> [default: no]", "--max-connect=INTEGER", "--log-file=<filename>").
+_SYNOPSIS = re.compile(r"(-{1,2}[A-Za-z][\w-]*)(?:=\S+)?(?:\s+\[default:[^\]\n]*\])?")
 # An API reference's signature: a dotted name and its parameters, perhaps after its kind and before its return type:
 # "ZipFile.extractall(path=None, members=None)", "class timeit.Timer(stmt='pass')", "math.floor(x) -> int".
 _SIGNATURE = re.compile(r"^\s*(?:[a-z]+\s+)?[A-Za-z_][\w.]*\(.*\)\s*(?:(?:->|\u2192)\s*\S.*)?$")
@@ -312,6 +317,10 @@ class ExtractiveAnswerer:
                     # "... you could add" / "log /var/log/dpkg.log" / "to your /etc/dpkg/dpkg.cfg.": a sentence that
                     # runs on after a line set apart (a command, a file's line) is one sentence, read and quoted whole.
                     span = Span(span.start, spans[k + 2].end)
+                elif k + 1 < len(spans) and _labels(passage.text, span, spans[k + 1]):
+                    # "encoding {string} The character encoding to use. Default: 'utf8'.": a field after a sentence on
+                    # its line is part of what that sentence says, and too short to say anything alone.
+                    span = Span(span.start, spans[k + 1].end)
                 sentence = passage.text[span.start : span.end]
                 key = folded(sentence)
                 # Overlapping chunks repeat sentences; quote each only once.
@@ -387,6 +396,14 @@ def _interrupted(text: str, sentence: Span, display: Span, rest: Span, headings:
     return unfinished and short and all("\n" in gap for gap in between) and bool(_GOES_ON.match(text, rest.start))
 
 
+def _labels(text: str, sentence: Span, following: Span) -> bool:
+    """Whether ``following`` is a labelled field that goes with ``sentence``: on its line, shorter than a sentence that
+    answers anything, a capitalised label, a colon and a value ("Default: 'utf8'.", "Default: 0.")."""
+    field = text[following.start : following.end]
+    same_line = "\n" not in text[sentence.end : following.start]
+    return same_line and len(field.split()) < _MIN_WORDS and bool(_FIELD.fullmatch(field))
+
+
 def _signs(text: str, term: Span, sentence: Span, headings: set[str]) -> bool:
     """Whether ``term`` is an API reference's signature ("ZipFile.extractall(path=None)") alone on its line, not a
     heading, and ``sentence`` opens the description in the block below it."""
@@ -411,11 +428,13 @@ def _defines(text: str, previous: Span | None, term: Span, sentence: Span, headi
     block before the term must be whole.
     """
     line, description = text[term.start : term.end], text[sentence.start : sentence.end]
-    words = TERM.findall(line)
+    # A list of options gives each with its value and default: the option is the name its description defines.
+    synopsis = _SYNOPSIS.fullmatch(line.strip())
+    words = TERM.findall(synopsis.group(1) if synopsis else line)
     alone = previous is None or "\n" in text[previous.end : term.start]  # only space stands before the first sentence
     if not words or len(words) > _TERM_WORDS or not alone or not _signs_alone(text, term, sentence, headings):
         return False
-    if not _NAME_MARKS.fullmatch(TERM.sub(" ", line)) or not _STARTS.match(description):
+    if not (synopsis or _NAME_MARKS.fullmatch(TERM.sub(" ", line))) or not _STARTS.match(description):
         return False  # a line of code, or a description that is not prose ("iterkeys()" / "keys()")
     if previous is not None:
         before = text[previous.start : previous.end].rstrip()

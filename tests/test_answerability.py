@@ -230,6 +230,26 @@ def test_a_sentence_that_runs_on_past_a_line_set_apart_is_quoted_whole() -> None
     assert not any(q.startswith(section) for q in quoted_under(section, "Which line do I add to dpkg.cfg?", under))
 
 
+def test_a_labelled_field_is_quoted_with_the_sentence_before_it_on_its_line() -> None:
+    # An API reference lists each parameter as "name {type} description. Default: value.": the field is two words,
+    # too short to be a sentence of its own, and says what "by default" asks only with the sentence before it.
+    text = (
+        "buf.toString([encoding[, start]])\n\n"
+        "encoding {string} The character encoding to use. Default: 'utf8'.\n\n"
+        "start {integer} The byte offset to start decoding at. Default: 0."
+    )
+    answer = quoted("What encoding does toString use by default?", text)
+    assert any(q.endswith("encoding {string} The character encoding to use. Default: 'utf8'.") for q in answer)
+    assert "Default: 'utf8'." not in answer and "Default: 0." not in answer  # never quoted alone
+    # A field on its own line, a longer sentence and a label with no value on the line stay apart.
+    for apart in (
+        "The character encoding to use.\nDefault: 'utf8'.",
+        "The character encoding to use. Default: it is the one set by the locale.",
+        "The character encoding to use. Default:\n'utf8'.",
+    ):
+        assert "The character encoding to use." in considered("Describe the character encoding to use.", apart)
+
+
 def test_an_api_description_is_quoted_after_the_signature_it_describes() -> None:
     # The description never names the function; the signature above it, in its own block, does.
     signature = "ZipFile.extractall(path=None, members=None, pwd=None)"
@@ -264,6 +284,27 @@ def test_a_definition_is_quoted_after_the_code_term_it_defines() -> None:
     # Without its term the description names nothing, and "which variable" weighs only sentences that name one.
     plain = replace(page, code=frozenset())
     assert not any(c.text.startswith("An array") for c in answerer(min_score=-100).answer(question, [plain]).considered)
+
+
+def test_an_option_given_with_its_value_and_default_is_the_term_it_defines() -> None:
+    # A tool's list of options gives each with its value and its default; the description below never names it.
+    text = (
+        "These options apply to every tool.\n\n--trace-children=<yes|no> [default: no]\n\n"
+        "When enabled, Valgrind will trace into sub-processes initiated via the exec system call.\n\n"
+        "--log-file=<filename>\n\nSpecifies that Valgrind should send all of its messages to the specified file."
+    )
+    page = replace(passage(text, 7.0), code=frozenset({"--trace-children", "--log-file", "yes", "no", "filename"}))
+    question = "Which option makes Valgrind trace into sub-processes?"
+    extract = answerer(min_score=-100).answer(question, [page])
+    assert extract.sentences[0][0] == (
+        "--trace-children=<yes|no> [default: no]\n\n"
+        "When enabled, Valgrind will trace into sub-processes initiated via the exec system call."
+    )
+    logs = next(c for c in extract.considered if c.text.startswith("Specifies"))
+    assert logs.named and logs.judged.startswith("--log-file=<filename>")
+    # Not marked as code, the option names nothing, and "which option" weighs only sentences that name one.
+    plain = replace(page, code=frozenset())
+    assert not any(c.text.startswith("When enabled") for c in answerer(min_score=-100).answer(question, [plain]).considered)
 
 
 def test_a_line_of_code_is_no_term_unless_the_block_before_it_is_whole() -> None:
