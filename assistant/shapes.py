@@ -511,13 +511,17 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str]]:
     and the other words of the phrase, lower-cased (the names it holds).
 
     "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"};
-    "Which GNOME version ships ..." -> {"vers", ...} and {"gnome"}.
+    "Which GNOME version ships ..." and "Which version of GNOME ships ..." -> {"vers", ...} and {"gnome"}.
     """
     words: list[str] = []
     names: list[str] = []
     for match in LATIN_WORD.finditer(phrase):
         word = match.group()
         if word.lower() in PHRASE_END or (words and (word.lower().endswith("ed") or word.lower() in ADVERBS)):
+            if words and word.lower() == "of":
+                # "Which version of GNOME ...": the names right after "of" are whose version is asked, as in "Which GNOME
+                # version ...".
+                names += _names_from(phrase, match.end())
             break
         following = _NEXT_TOKEN.match(phrase, match.end())  # not a split of the rest: linear in the phrase's length
         if words and _is_verb(word, following.group(1) if following else ""):
@@ -525,6 +529,17 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str]]:
         (words if word.islower() else names).append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
     return frozenset(short_stem(word) for word in words), plural, frozenset(name.lower() for name in names)
+
+
+def _names_from(phrase: str, start: int) -> list[str]:
+    """The capitalised words that follow ``start`` in ``phrase`` one after the other ("of | Debian GNU/Linux does")."""
+    names = []
+    for match in LATIN_WORD.finditer(phrase, start):
+        if phrase[start : match.start()].strip(" ") or match.group().islower():
+            break
+        names.append(match.group())
+        start = match.end()
+    return names
 
 
 def _bare_word(token: str) -> str:

@@ -360,11 +360,17 @@ def test_an_adverb_ends_a_which_phrase() -> None:
     assert shape.states("The walrus operator arrived in version 3.8.")
 
 
-def test_a_version_is_asked_of_the_name_before_it() -> None:
+def test_a_version_is_asked_of_the_name_before_it_or_after_of() -> None:
     # "Which GNOME version" asks for GNOME's version (tests/test_answerability.py: only passages about GNOME answer).
     assert shape_of("Which GNOME version ships with Debian bookworm?").owners == frozenset({"gnome"})
     assert shape_of("In which Python version did the default change?").owners == frozenset({"python"})
     assert shape_of("Which vaccine did China deliver?").owners == frozenset()  # only a version has an owner
+    # So does "Which version of GNOME": the names right after "of", not a later one nor a common noun.
+    assert shape_of("Which version of GNOME ships with Debian bookworm?").owners == frozenset({"gnome"})
+    assert shape_of("Which versions of Windows does Valgrind run on?").owners == frozenset({"windows"})
+    assert shape_of("Which release of GNU Emacs added it?").owners == frozenset({"gnu", "emacs"})
+    assert shape_of("Which version of the kernel added Btrfs?").owners == frozenset()
+    assert shape_of("Which file of Debian Policy says it?").owners == frozenset()  # a file is no version
 
 
 def test_a_which_question_is_answered_loosely_by_an_identifier_or_for_a_version_by_a_number() -> None:
