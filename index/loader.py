@@ -31,7 +31,10 @@ from pathlib import Path
 # its full stop goes too ("filesystems. 11 These"). 22: a PDF's running header is furniture by where it stands, when
 # its words change from page to page ("CHAPTER 9. KEEPING YOUR DEBIAN SYSTEM … 9.5. CAN I AUTOMATICALLY UPDATE THE…").
 # 23: a PDF paragraph that runs on to the next page is whole though the page's footnotes stand between its parts.
-LOADER_VERSION = "23"
+# 24: an HTML page's footer and header laid out as ``div#footer`` and ``div#header`` are furniture (a header only when
+# it holds no heading), and so are permalink marks ("Logging ¶"); an AsciiDoc note's label no longer leads its
+# sentence ("Note | ...").
+LOADER_VERSION = "24"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

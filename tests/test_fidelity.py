@@ -1,7 +1,8 @@
 """The loader on real manuals: sentences come out whole, furniture does not come out, code stays code.
 
 The documents are Debian's documentation packages, installed by `make test`:
-``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy``. Each test skips,
+``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
+git-doc``. Each test skips,
 naming the package, only when that package is not installed.
 """
 
@@ -26,6 +27,8 @@ PYDOCS = Path("/usr/share/doc/python3.11/html")
 BASH = Path("/usr/share/doc/bash")
 SQLITE = Path("/usr/share/doc/sqlite3")
 POLICY = Path("/usr/share/doc/debian-policy")
+APACHE = Path("/usr/share/doc/apache2-doc/manual/en")
+GIT = Path("/usr/share/doc/git/html")
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -33,6 +36,8 @@ PACKAGES = {
     BASH: "bash-doc",
     SQLITE: "sqlite3-doc",
     POLICY: "debian-policy",
+    APACHE: "apache2-doc",
+    GIT: "git-doc",
 }
 
 
@@ -289,6 +294,35 @@ def test_sphinx_furniture_is_dropped() -> None:
     for furniture in ("Previous topic", "Next topic", "This Page", "Show Source", "Quick search", "¶", "Please donate"):
         assert furniture not in doc.text
     assert "Navigation" not in blocks(doc)
+
+
+@pytest.mark.parametrize("page", ["mod/mod_rewrite.html", "howto/htaccess.html", "programs/apachectl.html", "mpm.html"])
+def test_apache_manual_header_footer_and_permalinks_are_dropped(page: str) -> None:
+    doc = loaded(APACHE / page)
+    for furniture in ("Apache HTTP Server Version 2.4\n", "Copyright 20", "Licensed under", "Available Languages", "¶"):
+        assert furniture not in doc.text
+    assert "Modules | Directives | FAQ" not in doc.text
+    assert all(not heading.endswith(("¶", " ")) for section in doc.sections for heading in section.path)
+
+
+def test_apache_manual_sentences_come_out_whole_under_their_headings() -> None:
+    doc = loaded(APACHE / "mod/mod_rewrite.html")
+    assert (
+        "The log level can be set specifically for mod_rewrite using the LogLevel directive: Up to level debug, no actions"
+        " are logged, while trace8 means that practically all actions are logged."
+    ) in sentences(doc)
+    assert ("Apache Module mod_rewrite", "Logging") in [section.path for section in doc.sections]
+
+
+def test_asciidoc_footer_goes_and_its_notes_read_as_prose() -> None:
+    doc = loaded(GIT / "git-rebase.html")
+    assert "Last updated" not in doc.text
+    assert doc.text.startswith("git-rebase(1) Manual Page\n\nNAME\n\ngit-rebase - Reapply commits on top of another base tip")
+    assert (
+        "ORIG_HEAD is not guaranteed to still point to the previous branch tip at the end of the rebase if other commands"
+        " that write that pseudo-ref (e.g. git reset) are used during the rebase."
+    ) in sentences(doc)
+    assert "Note |" not in doc.text
 
 
 def test_texinfo_navigation_rows_are_dropped() -> None:

@@ -233,6 +233,47 @@ def test_html_page_furniture_is_dropped(tmp_path: Path) -> None:
     assert doc.title == "9.7. Scheduling"
 
 
+def test_html_header_and_footer_laid_out_as_divs_are_dropped(tmp_path: Path) -> None:
+    # Apache httpd's manual: a site header that holds no heading, permalink pilcrows, a language switcher, a quick-view
+    # sidebar and a footer of copyright lines and a menu, as div ids and classes rather than HTML5 elements.
+    markup = """<html><body><div id="page-header"><p class="apache">Apache HTTP Server Version 2.4</p></div>
+    <div id="page-content"><div id="preamble"><h1>Apache Module mod_rewrite</h1>
+    <div class="toplang"><p><span>Available Languages: </span><a href="x.en">&nbsp;en&nbsp;</a> |
+    <a href="x.fr">&nbsp;fr&nbsp;</a></p></div><p>Summary of the module.</p></div>
+    <div id="quickview"><h3>Topics</h3><ul><li><a href="#logging">Logging</a></li></ul></div>
+    <h2 id="logging">Logging <a title="Permanent link" href="#logging" class="permalink">&para;</a></h2>
+    <p>Fixed a crash (Tom Lane) <a href="https://postgr.es/c/1">§</a></p>
+    <p>The <a href="#op">-&gt;</a> operator and the <a href="w.html#q">/?</a> option stay.</p></div>
+    <div id="footer"><p class="apache">Copyright 2026 The Apache Software Foundation.</p>
+    <p class="menu"><a href="a">Modules</a> | <a href="b">Directives</a> | <a href="c">FAQ</a></p></div></body></html>"""
+    doc = load(write(tmp_path / "mod_rewrite.html", markup))
+    assert blocks(doc) == [
+        "Apache Module mod_rewrite",
+        "Summary of the module.",
+        "Logging",
+        "Fixed a crash (Tom Lane)",
+        "The -> operator and the /? option stay.",
+    ]
+    assert [section.path for section in doc.sections][-1] == ("Apache Module mod_rewrite", "Logging")
+
+
+def test_html_a_header_div_that_holds_the_title_is_content(tmp_path: Path) -> None:
+    # AsciiDoc's page: its div#header holds the h1 and the NAME section; its admonition's label cell is layout.
+    markup = """<html><body><div id="header"><h1>git-rebase(1) Manual Page</h1><h2>NAME</h2>
+    <div class="sectionbody"><p>git-rebase - Reapply commits on top of another base tip</p></div></div>
+    <div id="content"><div class="admonitionblock"><table><tr><td class="icon"><div class="title">Note</div></td>
+    <td class="content"><code>ORIG_HEAD</code> is not guaranteed to still point to the previous tip.</td></tr></table>
+    </div></div><div id="footer"><div id="footer-text">Last updated 2024-05-31 00:35:55 UTC</div></div></body></html>"""
+    doc = load(write(tmp_path / "git-rebase.html", markup))
+    assert blocks(doc) == [
+        "git-rebase(1) Manual Page",
+        "NAME",
+        "git-rebase - Reapply commits on top of another base tip",
+        "Note",
+        "ORIG_HEAD is not guaranteed to still point to the previous tip.",
+    ]
+
+
 def test_html_a_page_of_nothing_but_navigation_is_still_indexed(tmp_path: Path) -> None:
     doc = load(write(tmp_path / "toc.html", "<body><nav><ul><li><a href='a'>Chapter 1</a></li></ul></nav></body>"))
     assert doc.text == "Chapter 1"

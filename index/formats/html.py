@@ -28,6 +28,7 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _BOX_CLASSES = frozenset("sidebar example table figure equation procedure note tip warning caution important".split())
 _BOX_LEVEL = 7
 _VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
+_ICON = "icon"  # the class of an admonition's label cell (see ``_is_data_row``)
 # Inline elements whose text is code: a command, a file, an option, a key, a variable.
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 # The same marks as DocBook's HTML writes some of them, a ``span`` with the DocBook element's name as its class:
@@ -49,13 +50,23 @@ _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complement
 _FURNITURE_CLASSES = frozenset(
     """navheader navfooter docnav toc list-of-tables list-of-figures list-of-examples related sphinxsidebar
     sphinxsidebarwrapper headerlink copiable-anchor copiable-link footer mobile-nav menu-wrapper breadcrumbs skip-link
-    contents contents-heading shortcontents shortcontents-heading section-toc mini-toc""".split()
+    contents contents-heading shortcontents shortcontents-heading section-toc mini-toc toplang bottomlang""".split()
 )
 # Texinfo's printed index ("@printindex"): a table classed index-cp, index-fn, ... (one per index, "alias expansion: |
 # Aliases" a row), each under a "Jump to: A B C ..." table of links classed summary-letter.
 _INDEX_TABLE = re.compile(r"^index-[a-z]+$")
 _INDEX_LETTER = "summary-letter"
-_FURNITURE_IDS = frozenset({"banner"})
+# The site's header and footer as pages laid out before HTML5's <header> and <footer> mark them (Apache httpd's manual,
+# AsciiDoc's "Last updated" line, many a site's copyright and menu): a footer always, a header only when it holds no
+# heading (AsciiDoc's ``div#header`` holds the page's h1 and NAME section). Apache's language switchers and the
+# quick-view sidebar of its module pages (links to the page's own sections, the bug tracker, the changelog) too.
+_FURNITURE_IDS = frozenset({"banner", "footer", "page-footer", "site-footer", "quickview"})
+_HEADER_IDS = frozenset({"header", "page-header", "site-header"})
+# A link whose whole text is one of the marks that stand for an address: a heading's permalink ("Logging ¶" in Apache's
+# manual and MkDocs, "Assert#" in Node's, "🔗" and "⚓" elsewhere), a release note's link to its commit ("(Tom Lane) §",
+# PostgreSQL), a footnote's way back ("↩"). Read as text it only ends a heading or a sentence with a stray mark. Other
+# links made of marks are content: "->" (an operator), "/?" (an option), "…" (the prompt of a glossary entry).
+_MARK_LINK = re.compile(r"[¶§#⚓🔗↩]\ufe0f?")
 # Landmarks only outside sectioning content (HTML-AAM): a footnote <aside> inside a <section> is content.
 _SECTIONING = frozenset({"article", "aside", "nav", "section"})
 _SCOPED = {"aside": _SECTIONING, "header": _SECTIONING | {"main"}, "footer": _SECTIONING | {"main"}}
@@ -189,6 +200,10 @@ def _text_before(element: html.HtmlElement) -> str:
 def _is_furniture(element: html.HtmlElement) -> bool:
     tag = element.tag
     if tag in _FURNITURE_TAGS or element.get("role") in _FURNITURE_ROLES or element.get("id") in _FURNITURE_IDS:
+        return True
+    if element.get("id") in _HEADER_IDS and not any(heading.tag in _HEADINGS for heading in element.iterdescendants()):
+        return True
+    if tag == "a" and _MARK_LINK.fullmatch(element.text_content().strip()):
         return True
     classes = element.get("class", "").split()
     if _FURNITURE_CLASSES.intersection(classes):
@@ -392,7 +407,9 @@ def _cells(row: html.HtmlElement) -> list[html.HtmlElement]:
 
 
 def _is_data_row(row: html.HtmlElement) -> bool:
-    return sum(1 for cell in _cells(row) if cell.text_content().strip()) > 1
+    """Whether ``row`` holds data in more than one cell. An admonition's icon cell ("Note" beside its text, AsciiDoc's
+    ``td.icon``) is layout: the note is read as blocks, "Note" a line of its own, not "Note | ORIG_HEAD is not ..."."""
+    return sum(1 for cell in _cells(row) if cell.text_content().strip() and _ICON not in cell.get("class", "").split()) > 1
 
 
 def _verbatim(element: html.HtmlElement) -> str:
