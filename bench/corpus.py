@@ -610,7 +610,31 @@ TOOLS = QuestionSet(
         ),
     ),
 )
-QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS)}
+# Two more generators of HTML manuals, both new to the loader's rules until loader version 24: the Apache HTTP Server's
+# manual (its own XML to HTML, every English page) and git's (AsciiDoc, every HTML page Debian ships: commands, guides,
+# how-tos and technical notes). Its questions were written as users ask them, before any answer over these pages was
+# seen; the loader's rules for these pages (version 24) came first, from reading their text, not their answers.
+SERVERS = QuestionSet(
+    "servers",
+    DATA / "servers_qa.jsonl",
+    (
+        Corpus(
+            name="apache",
+            package="apache2-doc",
+            root=Path("/usr/share/doc/apache2-doc/manual/en"),
+            files=("**/*.html",),
+            kind="a server's manual in HTML: every English page of the Apache HTTP Server 2.4 documentation (apache2-doc)",
+        ),
+        Corpus(
+            name="git",
+            package="git-doc",
+            root=Path("/usr/share/doc/git/html"),
+            files=("**/*.html",),
+            kind="a tool's manual from AsciiDoc: every HTML page of git's documentation (git-doc)",
+        ),
+    ),
+)
+QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS)}
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -868,7 +892,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--pdfs]
-    [--tools] [--faq]``."""
+    [--tools] [--servers] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -882,6 +906,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pdfs", action="store_true", help="verify bench/data/pdf_qa.jsonl against two compressed PDFs")
     parser.add_argument(
         "--tools", action="store_true", help="verify bench/data/tools_qa.jsonl against Valgrind's and Node.js's manuals"
+    )
+    parser.add_argument(
+        "--servers", action="store_true", help="verify bench/data/servers_qa.jsonl against Apache's and git's manuals"
     )
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
