@@ -19,6 +19,7 @@ from index.sentences import Span, split_sentences
 from index.text import (
     ANAPHORA,
     ANNOUNCING,
+    MAN_REFERENCE,
     TERM,
     TRAILING,
     WORD,
@@ -430,13 +431,16 @@ def _defines(text: str, previous: Span | None, term: Span, sentence: Span, headi
     line, description = text[term.start : term.end], text[sentence.start : sentence.end]
     # A list of options gives each with its value and default: the option is the name its description defines.
     synopsis = _SYNOPSIS.fullmatch(line.strip())
-    words = TERM.findall(synopsis.group(1) if synopsis else line)
+    # A list of manual pages names each with its section ("git-blame(1)" / "Show what revision and author last modified
+    # each line of a file."): the page's name is the term.
+    cited = MAN_REFERENCE.fullmatch(line.strip())
+    words = TERM.findall(synopsis.group(1) if synopsis else cited.group(1) if cited else line)
     alone = previous is None or "\n" in text[previous.end : term.start]  # only space stands before the first sentence
     if not words or len(words) > _TERM_WORDS or not alone or not _signs_alone(text, term, sentence, headings):
         return False
     if not (synopsis or _NAME_MARKS.fullmatch(TERM.sub(" ", line))) or not _STARTS.match(description):
         return False  # a line of code, or a description that is not prose ("iterkeys()" / "keys()")
-    if previous is not None:
+    if previous is not None and _bare(text[previous.start : previous.end]) not in headings:  # a heading is whole
         before = text[previous.start : previous.end].rstrip()
         if before.endswith((":", ",", ";")) or not TRAILING.search(before) or _announces(text, previous, term):
             return False

@@ -33,8 +33,9 @@ from pathlib import Path
 # 23: a PDF paragraph that runs on to the next page is whole though the page's footnotes stand between its parts.
 # 24: an HTML page's footer and header laid out as ``div#footer`` and ``div#header`` are furniture (a header only when
 # it holds no heading), and so are permalink marks ("Logging ¶"); an AsciiDoc note's label no longer leads its
-# sentence ("Note | ...").
-LOADER_VERSION = "24"
+# sentence ("Note | ..."). 25: a manual page's names (its NAME section's, and the pages it cites with their sections:
+# "git-clean(1)") are code terms.
+LOADER_VERSION = "25"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

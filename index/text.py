@@ -321,15 +321,52 @@ def is_identifier(sentence: str, match: re.Match[str]) -> bool:
     """Whether the ``TERM`` ``match`` of ``sentence`` is an identifier, lower-case as it may be.
 
     The names technical answers give: ``perf_counter``, ``__pycache__``, a path's part (``/etc``), an
-    option (``-b``, ``--add-architecture``), a macro or variable (``@reboot``, ``$HOME``).
+    option (``-b``, ``--add-architecture``), a macro or variable (``@reboot``, ``$HOME``), a manual page cited with
+    its section (``git-clean(1)``). Not an abbreviation ("e.g.", "i.e.") nor a word after a slash that is no path's
+    ("HTTP/2", "TCP/IP", "and/or").
     """
     word = match.group()
     before = sentence[match.start() - 1] if match.start() > 0 else ""
-    # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow").
-    dotted_or_numbered = word[0].islower() and ("." in word.strip(".") or any(c.isdigit() for c in word))
+    # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow"); one whose
+    # dotted parts are single letters is an abbreviation ("e.g", "i.e", "a.k.a").
+    dotted = "." in word.strip(".") and any(len(part) > 1 for part in word.split("."))
+    dotted_or_numbered = word[0].islower() and (dotted or any(c.isdigit() for c in word))
     # Capitals and digits with no lower-case letter are a code's name too ("CP437", "X11", "ISO-8859-1").
     coded = word[0].isupper() and any(c.isdigit() for c in word) and not any(c.islower() for c in word)
-    return "_" in word or word.startswith("-") or before in ("/", "@", "$", "-", "~") or dotted_or_numbered or coded
+    path = before == "/" and _in_path(sentence, match.start())
+    cited = bool(_MAN_SECTION.match(sentence, match.end()))
+    return "_" in word or word.startswith("-") or before in ("@", "$", "-", "~") or path or dotted_or_numbered or coded or cited
+
+
+# A manual page cited with its section: "git-clean(1)", "crontab(5)", "printf(3p)", "openssl(1ssl)" (``MAN_REFERENCE``).
+# The section is one digit and a few lower-case letters: "Smith(2001)" or "f(x)" cite no page.
+_MAN_SECTION = re.compile(r"\(\d[a-z]{0,4}\)")
+MAN_REFERENCE = re.compile(r"(?<![\w.+-])([\w.+-]*\w)" + _MAN_SECTION.pattern)
+# A manual page's NAME section as the loader gives it: "NAME" alone, then "git-clean - Remove untracked files from the
+# working tree" or "gzip, gunzip, zcat - compress or expand files": the names before the dash are what the page
+# documents (``whatis`` and ``apropos`` read them so).
+_MAN_NAMES = re.compile(r"(?m)^NAME\n\n([\w.+-]+(?:, [\w.+-]+)*) [-\u2013\u2014] ")
+_PATH_CHARS = 256  # how far a path is looked for either side of a word after a slash
+_OPENERS = "([{<\"'\u201c\u2018"
+
+
+def _in_path(sentence: str, start: int) -> bool:
+    """Whether the word at ``start``, after a slash, is a part of a path: the whitespace-delimited run it stands in
+    starts with "/", "~" or "." ("/etc/apparmor.d/", "~/.bashrc", "./configure") or holds two slashes or more
+    ("usr/share/doc", a URL). Read at most ``_PATH_CHARS`` either side, so a long run is never re-read per word."""
+    back = sentence[max(0, start - _PATH_CHARS) : start].rsplit(None, 1)
+    ahead = sentence[start : start + _PATH_CHARS].split(None, 1)
+    run = ((back[-1] if back and not sentence[start - 1].isspace() else "") + (ahead[0] if ahead else "")).lstrip(_OPENERS)
+    return run.startswith(("/", "~", ".")) or run.count("/") >= 2
+
+
+def man_names(text: str) -> list[str]:
+    """The manual pages ``text`` cites with their sections ("see git-config(1)"), and the names its NAME section
+    documents, if it is a manual page: names of commands, files and functions however they are written."""
+    names = [match.group(1) for match in MAN_REFERENCE.finditer(text)]
+    for match in _MAN_NAMES.finditer(text):
+        names += match.group(1).split(", ")
+    return names
 
 
 def code_terms(snippets: Iterable[str], text: str | None = None) -> frozenset[str]:
@@ -348,6 +385,8 @@ def code_terms(snippets: Iterable[str], text: str | None = None) -> frozenset[st
         ['edquota']
     """
     counts = Counter(word for snippet in snippets for word in map(str.lower, TERM.findall(snippet)) if word not in _STOPWORDS)
+    # A manual page's names, and the pages it cites with their sections, are code however the page sets them.
+    counts.update(word for name in man_names(text or "") for word in map(str.lower, TERM.findall(name)))
     if text is None or not counts:
         return frozenset(counts)
     # Inline code is part of the text: a word written as code as often as it is written at all counts.

@@ -11,6 +11,7 @@ from dataclasses import replace
 from fakes import FakeEmbedder, FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
+from index.text import code_terms
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
 
@@ -305,6 +306,28 @@ def test_an_option_given_with_its_value_and_default_is_the_term_it_defines() -> 
     # Not marked as code, the option names nothing, and "which option" weighs only sentences that name one.
     plain = replace(page, code=frozenset())
     assert not any(c.text.startswith("When enabled") for c in answerer(min_score=-100).answer(question, [plain]).considered)
+
+
+def test_a_manual_pages_name_line_and_a_list_of_pages_name_commands() -> None:
+    # A manual page opens with its name and what it does; a list of commands gives each page with its section, its
+    # summary below, right under the list's heading. Neither is marked as code: the manual page's form says it.
+    question = "Which command removes untracked files from the working tree?"
+    name_line = "NAME\n\ngit-clean - Remove untracked files from the working tree\n\nSYNOPSIS\n\ngit clean [-d] [-f]"
+    page = replace(passage(name_line, 7.0, section="NAME"), code=code_terms([], name_line))
+    assert answerer(min_score=-100).answer(question, [page]).sentences[0][0] == (
+        "git-clean - Remove untracked files from the working tree"
+    )
+    listing = (
+        "Main porcelain commands\n\ngit-add(1)\n\nAdd file contents to the index.\n\ngit-clean(1)\n\nRemove untracked files."
+    )
+    pages = replace(passage(listing, 7.0, section="Main porcelain commands"), code=code_terms([], listing))
+    extract = answerer(min_score=-100).answer(question, [pages])
+    assert extract.sentences[0][0] == "git-clean(1)\n\nRemove untracked files."
+    first = next(c for c in extract.considered if c.text.startswith("Add file"))
+    assert first.named and first.judged.startswith("git-add(1)")  # the first item, though the heading stands before it
+    # Without the page's form, the summaries name nothing that "which command" asks for.
+    plain = replace(pages, code=frozenset())
+    assert not answerer(min_score=-100).answer(question, [plain]).considered
 
 
 def test_a_line_of_code_is_no_term_unless_the_block_before_it_is_whole() -> None:

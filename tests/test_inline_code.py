@@ -19,7 +19,7 @@ from index.formats.markdown import read_markdown
 from index.formats.rst import read_rst
 from index.loader import load
 from index.nodes import NodeBuilder
-from index.text import code_terms
+from index.text import code_terms, man_names
 
 CANCEL = "For at tasks, it is almost as easy: run atrm task-number."
 _PAGE = """<html><head><title>Scheduling</title></head><body>
@@ -61,6 +61,16 @@ def test_each_reader_keeps_the_texts_of_inline_code_in_order() -> None:
 def test_code_terms_leave_out_words_of_the_prose() -> None:
     # "at" is the at command there, and the preposition everywhere else: a stopword never counts as code.
     assert code_terms(["at", "atrm task-number", "isc-dhcp-server", "The"]) == {"atrm", "task-number", "isc-dhcp-server"}
+
+
+def test_a_manual_pages_names_are_code_however_it_sets_them() -> None:
+    # The names its NAME section documents (as ``whatis`` reads them) and the pages it cites with their sections.
+    page = "NAME\n\ngzip, gunzip, zcat - compress or expand files\n\nSee git-config(1), crontab(5); not Smith(2001)."
+    assert man_names(page) == ["git-config", "crontab", "gzip", "gunzip", "zcat"]
+    assert code_terms([], page) == {"git-config", "crontab", "gzip", "gunzip", "zcat"}
+    # A name the page writes in its prose more often than so is still prose: "git" of "git(1)" in a git manual.
+    assert code_terms([], "See git(1). Use git to commit, and git to push.") == frozenset()
+    assert man_names("The name - a dash in prose.\n\nNAME\n\nNot a man page line") == []
 
 
 def test_a_word_written_more_often_in_prose_than_as_code_is_prose() -> None:

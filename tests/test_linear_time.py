@@ -189,6 +189,7 @@ def _pathological() -> dict[str, str]:
         "numbers with units": "3 kg, 64KB and 2.5GHz-wide 7 words " * (MB // 35),
         "spaces": " " * MB + "x",
         "scripts without spaces": "中文字符عربي😀\u200b" * (MB // 10),
+        "slashes and manual pages": "a/b(1)" * (MB // 6),  # each word after a slash looks for its path around it
     }
 
 

@@ -250,6 +250,18 @@ def test_a_specific_word_is_a_name_past_the_first_or_holds_a_digit_or_stop(word:
         ("China met on version 3.2 of the Plan.B draft.", []),  # capitalised or numeric: names, not code
         # Capitals and digits with no lower-case letter name a code: an encoding, a standard, a model.
         ("Mount assumes CP437, not ISO-8859-1; the G20 met.", ["CP437", "ISO-8859-1", "G20"]),
+        # A word after a slash is a path's only in a path: one that starts at the root, the home or here, or has two
+        # slashes or more (a URL too). "HTTP/2", "TCP/IP" and "and/or" name no path.
+        (
+            "Edit ~/.bashrc, ./configure or usr/share/doc, not HTTP/2, TCP/IP and/or 1/2.",
+            [".bashrc", "configure", "share", "doc"],
+        ),
+        ("See (/etc/fstab) at https://example.org/a/b.", ["etc", "fstab", "example.org", "a", "b"]),
+        # An abbreviation's letters are no dotted name; a manual page cited with its section is one.
+        (
+            "Use a pager, e.g. less, i.e. a.out; see git-clean(1) and crontab(5), not Smith(2001).",
+            ["a.out", "git-clean", "crontab"],
+        ),
     ],
 )
 def test_identifiers_are_the_names_code_answers_give(sentence: str, identifiers: list[str]) -> None:
