@@ -354,9 +354,9 @@ def _in_path(sentence: str, start: int) -> bool:
     """Whether the word at ``start``, after a slash, is a part of a path: the whitespace-delimited run it stands in
     starts with "/", "~" or "." ("/etc/apparmor.d/", "~/.bashrc", "./configure") or holds two slashes or more
     ("usr/share/doc", a URL). Read at most ``_PATH_CHARS`` either side, so a long run is never re-read per word."""
-    back = sentence[max(0, start - _PATH_CHARS) : start].rsplit(None, 1)
+    back = sentence[max(0, start - _PATH_CHARS) : start].rsplit(None, 1)  # never empty: a slash stands before ``start``
     ahead = sentence[start : start + _PATH_CHARS].split(None, 1)
-    run = ((back[-1] if back and not sentence[start - 1].isspace() else "") + (ahead[0] if ahead else "")).lstrip(_OPENERS)
+    run = (back[-1] + (ahead[0] if ahead else "")).lstrip(_OPENERS)
     return run.startswith(("/", "~", ".")) or run.count("/") >= 2
 
 
