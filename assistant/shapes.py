@@ -216,7 +216,10 @@ class Shape:
         words = [match.group() for match in matches]
         new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i, code)]
         if self.agent:
-            return any(_names_agent(sentence, matches, i) for i in new)
+            # Someone is never written as code: "... replaced with the configuration provided by LogLevel" names a
+            # directive the page marks as code, not who wrote anything.
+            people = [i for i in new if not (is_identifier(sentence, matches[i]) or words[i].lower() in code)]
+            return any(_names_agent(sentence, matches, i) for i in people)
         if not self.counted:
             return bool(new)
         if self.counted & _VERSION_STEMS and any(
@@ -388,8 +391,13 @@ def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     "IANA", "RFC 7159"): those name something, not someone.
     """
     word = matches[i].group()
+    # A determiner capitalised to open the sentence is no part of a name: "The Apache module mod_rewrite is ..." names
+    # no one.
     if _is_titled(word) and any(
-        0 <= j < len(matches) and _is_titled(matches[j].group()) and _adjacent(sentence, matches, min(i, j))
+        0 <= j < len(matches)
+        and _is_titled(matches[j].group())
+        and matches[j].group().lower() not in DETERMINERS
+        and _adjacent(sentence, matches, min(i, j))
         for j in (i - 1, i + 1)
     ):
         return True

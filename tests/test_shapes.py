@@ -297,10 +297,21 @@ def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
         ("The csv module implements classes to read and write tabular data in CSV format.", False),  # an acronym
         ("It supports the IANA time zone database as specified in PEP 615.", False),
         ("Benoît is the upstream author of dblatex.", False),  # one capitalised word: not enough to be sure
+        # A determiner that opens the sentence is no part of a name, nor is a word after "by" that names code.
+        ("The Python module csv reads and writes tabular data.", False),
+        ("The configuration is now provided by mod_log_config.", False),
+        ("It was rewritten by Guido van Rossum.", True),
     ],
 )
 def test_a_who_question_is_answered_only_by_someones_name(sentence: str, names_someone: bool) -> None:
     assert shape_of("Who wrote the csv module?").states(sentence) is names_someone
+
+
+def test_someone_is_never_written_as_code() -> None:
+    # Apache's pages mark each directive as code: "provided by LogLevel" names a directive, not an author.
+    shape = shape_of("Who wrote the mod_rewrite module?")
+    sentence = "These directives were replaced with the configuration provided by LogLevel."
+    assert shape.states(sentence) and not shape.states(sentence, frozenset({"loglevel"}))
 
 
 def test_a_which_question_still_takes_any_new_name() -> None:
