@@ -430,10 +430,10 @@ def _defines(text: str, previous: Span | None, term: Span, sentence: Span, headi
     """
     line, description = text[term.start : term.end], text[sentence.start : sentence.end]
     # A list of options gives each with its value and default: the option is the name its description defines.
-    synopsis = _SYNOPSIS.fullmatch(line.strip())
+    synopsis = _SYNOPSIS.fullmatch(stripped := line.strip())
     # A list of manual pages names each with its section ("git-blame(1)" / "Show what revision and author last modified
     # each line of a file."): the page's name is the term.
-    cited = MAN_REFERENCE.fullmatch(line.strip())
+    cited = MAN_REFERENCE.fullmatch(stripped)
     words = TERM.findall(synopsis.group(1) if synopsis else cited.group(1) if cited else line)
     alone = previous is None or "\n" in text[previous.end : term.start]  # only space stands before the first sentence
     if not words or len(words) > _TERM_WORDS or not alone or not _signs_alone(text, term, sentence, headings):

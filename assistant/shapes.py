@@ -218,7 +218,7 @@ class Shape:
         if self.agent:
             # Someone is never written as code: "... replaced with the configuration provided by LogLevel" names a
             # directive the page marks as code, not who wrote anything.
-            people = [i for i in new if not (is_identifier(sentence, matches[i]) or words[i].lower() in code)]
+            people = [i for i in new if not _names_code(sentence, matches[i], code)]
             return any(_names_agent(sentence, matches, i) for i in people)
         if not self.counted:
             return bool(new)
@@ -241,7 +241,7 @@ class Shape:
         "Which company is Purism?").
         """
         word = match.group()
-        if is_identifier(sentence, match) or word.lower() in code:
+        if _names_code(sentence, match, code):
             return word.lower() not in self.question_terms
         return not self.code_only and is_specific(word, position) and short_stem(word) not in self.question_words
 
@@ -381,6 +381,11 @@ def _is_plural(word: str) -> bool:
     if not (word.isalpha() and word.islower()) or word in PHRASE_END:
         return False
     return singular(word) != word or is_irregular_plural(word)
+
+
+def _names_code(sentence: str, match: re.Match[str], code: frozenset[str]) -> bool:
+    """Whether the ``TERM`` ``match`` names code: an identifier by its form, or a word its document marks as code."""
+    return is_identifier(sentence, match) or match.group().lower() in code
 
 
 def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
