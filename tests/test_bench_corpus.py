@@ -6,6 +6,7 @@ import gzip
 from pathlib import Path
 
 from bench.corpus import DictCorpus
+from bench.wikipedia import articles, wikitext_to_markdown
 
 _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -56,3 +57,34 @@ def test_entries_become_plain_text_files_with_the_dictionary_markup_reduced(tmp_
     assert "described in Compton's Encyclopedia Online." in text  # the reference's words, not its address
     assert "{" not in text and "<language>" not in text and "http" not in text
     assert text.rstrip().endswith("(1998-11-15)")
+
+
+def test_wikitext_becomes_markdown_prose_with_its_sections() -> None:
+    wikitext = (
+        "{{Infobox lake|name=Lake X|depth=99 m}}\n"
+        "'''Lake X''' is a [[lake]] in [[Norway|southern Norway]], 12 km long.<ref>{{cite book|title=Lakes}}</ref>\n"
+        "[[File:Lake X.jpg|thumb|The lake in winter]]\n"
+        "== History ==\n"
+        "It was dammed in 1921 to feed a [[hydroelectricity|power station]].\n"
+        "=== Fish ===\n"
+        "Trout live in it.\n"
+        "[[Category:Lakes of Norway]]\n"
+    )
+    text = wikitext_to_markdown("Lake X", wikitext)
+    assert text.startswith("# Lake X\n\nLake X is a lake in southern Norway, 12 km long.\n")
+    assert "\n## History\n" in text and "\n### Fish\n" in text
+    assert "It was dammed in 1921 to feed a power station." in text
+    for furniture in ("Infobox", "99 m", "cite book", "Lakes", "thumb", "winter", "Category", "[[", "'''"):
+        assert furniture not in text, furniture
+
+
+def test_an_export_yields_its_articles_and_no_redirect_or_other_namespace() -> None:
+    page = "<page><title>{title}</title><revision><text>{text}</text></revision></page>"
+    export = (
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/">'
+        + page.format(title="Aardvark", text="The '''aardvark''' is a mammal.")
+        + page.format(title="AardVark", text="#REDIRECT [[Aardvark]]")
+        + page.format(title="Talk:Aardvark", text="A discussion.")
+        + "</mediawiki>"
+    ).encode()
+    assert articles(export) == [("Aardvark", "The '''aardvark''' is a mammal.")]
