@@ -8,6 +8,7 @@ the thing the question counts: "How many masks did China send to Serbia?" is not
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from index.text import (
     LABEL_WORDS,
     LATIN_LETTER,
     LATIN_WORD,
+    LIFE_WORDS,
+    LIFESPAN,
     MEASURE_NOUNS,
     MONEY,
     MONEY_WORDS,
@@ -138,6 +141,7 @@ class Shape:
     owners: frozenset[str] = frozenset()  # "Which GNOME version ...": the names whose version is asked, lower-cased
     # (the extractive answerer quotes only passages that mention them)
     named: frozenset[str] = frozenset()  # "When was SimCity released?": the words of the question's names, lower-cased
+    life: bool = False  # "When was she born?": a lifespan's dates (``LIFESPAN``) answer it, and no other question
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -184,17 +188,27 @@ class Shape:
             case "money":
                 return bool(MONEY.search(sentence))
             case "year":
+                lives = self._lifespans(sentence)
                 return any(
-                    m.group() not in self.question_numbers and not self._edition(sentence, m) for m in YEAR.finditer(sentence)
+                    m.group() not in self.question_numbers and not self._edition(sentence, m) and not _within(m, lives)
+                    for m in YEAR.finditer(sentence)
                 )
             case "date":
-                return any(not self._edition(sentence, m) for m in DATE.finditer(sentence))
+                lives = self._lifespans(sentence)
+                return any(not self._edition(sentence, m) and not _within(m, lives) for m in DATE.finditer(sentence))
             case "number":
                 numbers = chain(self._quantities(sentence), _glued(sentence))
                 return any(self._in_units(sentence, m) for m in numbers) and self._measures(sentence)
             case "name":
                 return self._names(sentence, code)
         return True
+
+    def _lifespans(self, sentence: str) -> list[tuple[int, int]]:
+        """Where ``sentence`` gives someone's lifespan (``LIFESPAN``), unless the question asks about a life: "In what year
+        did Alain Connes complete his doctorate?" is not answered by "Alain Connes (; born 1 April 1947) is ..."."""
+        if self.life or "(" not in sentence:
+            return []
+        return [m.span() for m in LIFESPAN.finditer(sentence)]
 
     def _edition(self, sentence: str, year: re.Match[str]) -> bool:
         """Whether a year-like number is part of the name the question asks about, written after it: "SimCity 2000 is
@@ -424,6 +438,12 @@ def _is_titled(word: str) -> bool:
     return word[0].isupper() and any(c.islower() for c in word[1:])
 
 
+def _within(match: re.Match[str], spans: list[tuple[int, int]]) -> bool:
+    """Whether ``match`` lies inside one of ``spans`` (in order, not overlapping: found by bisection)."""
+    k = bisect_right(spans, (match.start(), math.inf)) - 1
+    return k >= 0 and match.end() <= spans[k][1]
+
+
 def _adjacent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     """Whether ``matches[i]`` and the next one are separated by one space only, as the words of a name are."""
     return sentence[matches[i].end() : matches[i + 1].start()] == " "
@@ -485,10 +505,11 @@ def shape_of(question: str) -> Shape:
         if MONEY_WORDS.search(question):
             return Shape("money", question_numbers=numbers, question_terms=terms)
         return Shape("number", question_numbers=numbers, question_terms=terms, units=units)
+    life = not terms.isdisjoint(LIFE_WORDS)
     if _YEAR_Q.search(question):
-        return Shape("year", question_numbers=numbers, named=_named(question))
+        return Shape("year", question_numbers=numbers, named=_named(question), life=life)
     if _WHEN_Q.search(question):
-        return Shape("date", question_numbers=numbers, named=_named(question))
+        return Shape("date", question_numbers=numbers, named=_named(question), life=life)
     if match := _NUMBER_Q.search(question):
         dimension = _DIMENSION_OF.get((match.group(1) or "").lower(), "")
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)

@@ -32,6 +32,8 @@ __all__ = [
     "LABEL_WORDS",
     "LATIN_LETTER",
     "LATIN_WORD",
+    "LIFESPAN",
+    "LIFE_WORDS",
     "MARKER",
     "MEASURE_NOUNS",
     "MONEY",
@@ -60,6 +62,7 @@ __all__ = [
     "folded",
     "is_identifier",
     "is_specific",
+    "name_forms",
     "numbered_names",
     "query_terms",
     "question_names",
@@ -221,6 +224,14 @@ _MONTH = (
 # is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word; a comma or full stop
 # after it ends it unless a digit follows ("In 1980, IBM chose ..." states a year).
 YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?!\w|[.,]\d)")
+# A person's lifespan in the parenthesis after the name, as encyclopedia articles open: "Alain Connes (; born 1 April
+# 1947) is ...", "Andrei Tarkovsky (; 4 April 1932 – 29 December 1986) was ...", "(born March 3, 1847)". Its dates
+# answer when someone was born or died, not when anything else happened. A range of bare years is left out: "(1939–1945)"
+# dates wars and reigns as often as lives.
+_FULL_DATE = rf"(?:\d{{1,2}}\s+{_MONTH}\s+\d{{3,4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{3,4}})"
+LIFESPAN = re.compile(
+    rf"\((?:[^();]*;\s*)?(?:(?:born|b\.)\s[^()]*|(?:c\.\s*)?{_FULL_DATE}\s*[–—-]\s*(?:c\.\s*)?{_FULL_DATE})\)", re.I
+)
 # A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
 DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{YEAR.pattern}|"
@@ -440,6 +451,26 @@ def singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
+# The regular endings of a place's adjective and its people: "Russia" -> "Russian(s)", "Alaska" -> "Alaskan", "Canada" ->
+# "Canadian", "Italy" -> "Italian", "Egypt" -> "Egyptian", "China" -> "Chinese", "Japan" -> "Japanese". Text names a
+# place by them as often as by its name ("negotiated the purchase with the Russians").
+_PLACE_ENDINGS = ("n", "an", "ian", "ese")
+_PLACE_CHARS = 4  # shorter capitalised words are acronyms or parts of names, not places
+
+
+def name_forms(word: str) -> set[str]:
+    """``word`` as ``singular`` gives it and, when it is capitalised, the regular adjectives a place's name makes.
+
+    "Russia" -> {"russia", "russian", ...}: a text that says "the Russians" mentions Russia, and one that says
+    "Russia" mentions what "Russian" names (each side's forms are compared with the other's).
+    """
+    base = singular(word)
+    if len(word) < _PLACE_CHARS or not word[0].isupper():
+        return {base}
+    stems = (base, base[:-1]) if base[-1] in "aeiouy" else (base,)
+    return {base, *(stem + ending for stem in stems for ending in _PLACE_ENDINGS)}
+
+
 # --------------------------------------------------------------------------- word lists
 # The answerer's word lists, all here, each with the reason it exists. They are few on purpose: what a sentence
 # means is judged by the models (the cross-encoder and the answer model), and a word list only decides what a
@@ -449,6 +480,8 @@ def singular(word: str) -> str:
 MONEY_WORDS = re.compile(
     r"\b(?:money|cost|costs|spend|spent|pay|paid|price|worth|donat\w*|fund\w*|budget|invest\w*|dollars?|yuan|euros?)\b", re.I
 )
+# Words of a question about a life's span, which a lifespan's dates (``LIFESPAN``) may answer: "When was she born?".
+LIFE_WORDS = frozenset("born birth birthday die died dies death dead lived life lifetime age aged old".split())
 # "Which <class>" questions whose answer is a name that need not repeat the class word (four-letter stems).
 NAME_CLASSES = frozenset(
     "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()

@@ -120,6 +120,16 @@ def test_a_plural_name_is_mentioned_by_its_singular() -> None:
     assert extract.sentences and "18 DVD-ROMs" in extract.sentences[0][0]
 
 
+def test_a_place_is_mentioned_by_its_adjective_and_its_people() -> None:
+    text = "Seward negotiated the purchase of Alaska with the Russians in 1867 for $7.2 million."
+    bought = answerer(min_score=-100).answer("How much did Seward pay Russia for Alaska?", [passage(text, 7.0)])
+    assert bought.sentences and "$7.2 million" in bought.sentences[0][0]
+    canada = "The Canadian border was surveyed in 1908 over 1,538 miles."
+    assert answerer(min_score=-100).answer("How long is the border with Canada?", [passage(canada, 7.0)]).sentences
+    # Another country's adjective mentions no other country.
+    assert not answerer(min_score=-100).answer("How much did Seward pay Norway for Alaska?", [passage(text, 7.0)]).sentences
+
+
 def test_a_heading_is_never_quoted() -> None:
     # The heading shares every word of the question; it is the sentences' context, never the answer.
     text = "Early life and career\n\nHe was born in Lyon and studied music in Vienna."

@@ -190,6 +190,8 @@ def _pathological() -> dict[str, str]:
         "spaces": " " * MB + "x",
         "scripts without spaces": "中文字符عربي😀\u200b" * (MB // 10),
         "slashes and manual pages": "a/b(1)" * (MB // 6),  # each word after a slash looks for its path around it
+        # A lifespan in parentheses, some never closed: each year and date looks for the lifespan around it.
+        "lifespans": "(; born 1 April 1947 (4 April 1932 – 29 December 1986) in 1950, " * (MB // 64),
     }
 
 

@@ -423,3 +423,25 @@ def test_what_comes_before_the_first_word_does_not_change_what_is_asked(opening:
 )
 def test_a_year_glued_to_the_asked_name_is_an_edition_not_a_date(question: str, sentence: str, dates: bool) -> None:
     assert shape_of(question).states(sentence) is dates
+
+
+LEAD = "Alain Connes (; born 1 April 1947) is a French mathematician at the Collège de France."
+LIVES = "Andrei Tarkovsky (4 April 1932 – 29 December 1986) was a Soviet film-maker."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "dates"),
+    [
+        # A lifespan's dates answer when someone was born or died, and nothing else about them.
+        ("In what year did Alain Connes complete his doctorate?", LEAD, False),
+        ("When did Connes join the Collège de France?", LEAD, False),
+        ("When did Tarkovsky make Solaris?", LIVES, False),
+        ("In what year was Alain Connes born?", LEAD, True),
+        ("When did Tarkovsky die?", LIVES, True),
+        # Another date in the sentence still answers, and a range of bare years is no lifespan.
+        ("When did Connes join the Collège de France?", LEAD.replace(" at", ", since 1984 at"), True),
+        ("When was the war fought?", "World War II (1939–1945) was a global war.", True),
+    ],
+)
+def test_a_lifespans_dates_answer_only_a_question_about_a_life(question: str, sentence: str, dates: bool) -> None:
+    assert shape_of(question).states(sentence) is dates
