@@ -469,8 +469,9 @@ def _repeats(candidate: Candidate, other: Candidate) -> bool:
 def _mentions(text: str, names: list[str]) -> bool:
     """Every name has a word in ``text``: "Wang Yi" is mentioned by a passage that says "Wang", "DVDs" by one that
     says "DVD-ROMs" (plurals fold), "Russia" by one that says "the Russians" (a place's adjective folds)."""
-    words = {singular(word) for word in WORD.findall(text)}
-    places = {form for word in set(WORD.findall(text)) if word[:1].isupper() for form in name_forms(word)}
+    found = set(WORD.findall(text))
+    words = {singular(word) for word in found}
+    places = {form for word in found if word[:1].isupper() for form in name_forms(word)}
     return all(
         any(singular(word) in places or not name_forms(word).isdisjoint(words) for word in WORD.findall(name)) for name in names
     )
