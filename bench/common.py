@@ -8,6 +8,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -179,6 +180,16 @@ def settings_for(data_dir: Path, docs_dir: Path | None = None, **overrides: Any)
 def read_jsonl(name: str) -> list[dict[str, Any]]:
     """The rows of ``bench/data/<name>``: every question set the scripts ask comes from there."""
     return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+def file_stem(title: str, taken: set[str], fallback: str) -> str:
+    """A file name for ``title`` that no earlier one in ``taken`` has (added to it): lower-case letters and digits
+    joined by hyphens, at most 60 characters, a hyphen more for each clash ("aa-river", "aardvark", "aardvark-")."""
+    name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or fallback
+    while name in taken:
+        name += "-"
+    taken.add(name)
+    return name
 
 
 class Answerable(Protocol):

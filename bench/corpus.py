@@ -52,7 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CACHE, DATA, PYDOCS, SEEDS, read_jsonl
+from bench.common import CACHE, DATA, PYDOCS, SEEDS, file_stem, read_jsonl
 from bench.wikipedia import WIKIPEDIA, WikiCorpus
 from index.formats.rst import read_rst
 from index.loader import load
@@ -464,10 +464,7 @@ class DictCorpus:
             title, _, body = raw.strip("\n").partition("\n\n")
             body = _DICT_LABEL.sub("", _DICT_REFERENCE.sub(r"\1", body))
             body = "\n".join(line[3:] if line.startswith("   ") else line for line in body.splitlines())
-            name = re.sub(r"[^a-z0-9]+", "-", headword.lower()).strip("-")[:60] or "entry"
-            while name in names:
-                name += "-"
-            names.add(name)
+            name = file_stem(headword, names, "entry")
             (folder / f"{name}.txt").write_text(f"{title.splitlines()[0].strip()}\n\n{body.strip()}\n", "utf-8")
         return {"files": len(names)}
 

