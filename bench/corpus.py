@@ -761,7 +761,8 @@ def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]], qs: Question
       (strings the answer would have to contain, usually the true answer) occurs as a word or phrase in
       ANY file of ANY corpus, since all share one index; none of ``absent_in_topic`` (for answers, like a
       year, too common to exclude everywhere) occurs in the topic sources;
-    - the split is balanced within each (corpus, answerable) stratum.
+    - the split is balanced within each (corpus, answerable) stratum, a question relabelled after the split
+      (``drawn_answerable`` and the reason in ``relabelled``) counted in the stratum it was drawn in.
     """
     names = {c.name for c in qs.corpora}
     problems: list[str] = []
@@ -782,8 +783,9 @@ def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]], qs: Question
         check = _check_answerable if row.get("answerable") else _check_unanswerable
         problems += check(row, where, row["corpus"] + "/", texts)
     strata: dict[tuple[str, bool], list[str]] = {}
-    for row in rows:
-        strata.setdefault((row.get("corpus", ""), bool(row.get("answerable"))), []).append(row.get("split", ""))
+    for row in rows:  # a question relabelled after the split counts where it was drawn
+        drawn = bool(row.get("drawn_answerable", row.get("answerable")))
+        strata.setdefault((row.get("corpus", ""), drawn), []).append(row.get("split", ""))
     for (corpus, answerable), splits in sorted(strata.items()):
         if abs(splits.count("tune") - splits.count("heldout")) > 1:
             problems.append(f"split unbalanced for {corpus}, answerable={answerable}: {splits.count('tune')} tune")

@@ -78,6 +78,22 @@ def test_wikitext_becomes_markdown_prose_with_its_sections() -> None:
         assert furniture not in text, furniture
 
 
+def test_a_template_that_is_prose_keeps_its_words_and_any_other_goes() -> None:
+    wikitext = (
+        "It is {{convert|840|m|ft}} high and {{convert|20|-|30|cm}} wide, {{convert|1|to|3|sqmi|km2}} in all.\n"
+        "The crew landed near the recovery ship, {{USS|Hornet|CV-12|6}}, on {{dts|1969|07|24}}.\n"
+        "Its name is {{lang|fr|Le Lac}}{{'s}} and {{as of|2010|lc=y}} it had {{nowrap|[[fish|trout]] only}}.\n"
+        "{{Infobox lake|name=X}}{{citation needed|date=May 2014}}A {{frac|1|1|2}} km walk.{{navbox|lakes}}\n"
+    )
+    text = wikitext_to_markdown("Lake X", wikitext)
+    assert "It is 840 m high and 20–30 cm wide, 1 to 3 sq mi in all." in text
+    assert "the recovery ship, USS Hornet, on 24 July 1969." in text
+    assert "Its name is Le Lac's and as of 2010 it had trout only." in text
+    assert "A 1 1/2 km walk." in text
+    for furniture in ("Infobox", "citation", "May 2014", "navbox", "{{", "}}", "|"):
+        assert furniture not in text, furniture
+
+
 def test_an_export_yields_its_articles_and_no_redirect_or_other_namespace() -> None:
     page = "<page><title>{title}</title><revision><text>{text}</text></revision></page>"
     export = (
