@@ -288,12 +288,26 @@ def load_average() -> str:
     return " / ".join(f"{load:.1f}" for load in os.getloadavg())
 
 
+def cpu_model() -> str:
+    """The CPU's model name and whether it has VNNI. onnxruntime picks its int8 kernels by the CPU's instruction set,
+    so the int8 cross-encoder scores a pair a little differently from one CPU to another (by up to about 0.1 seen
+    here), enough to move an answer that sits at the bar: a results file says which CPU it came from."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return f"{platform.processor() or 'CPU unknown'} (VNNI unknown)"
+    names = re.findall(r"^model name\s*:\s*(.+)$", info, re.M)
+    vnni = re.search(r"\b(?:avx512_vnni|avx_vnni)\b", info) is not None
+    return f"{names[0].strip() if names else 'CPU unknown'} ({'VNNI' if vnni else 'no VNNI'})"
+
+
 def machine_line() -> str:
     """CPU, load and library versions, so a reader can judge how noisy the numbers are."""
     import torch
 
     return (
-        f"{platform.node()}: {os.cpu_count()} CPUs, torch {torch.__version__} with {torch.get_num_threads()} threads, "
+        f"{platform.node()}: {os.cpu_count()} CPUs ({cpu_model()}), torch {torch.__version__} with "
+        f"{torch.get_num_threads()} threads, "
         f"Python {platform.python_version()}; load average at start {load_average()}; "
         f"{datetime.now().isoformat(timespec='seconds')}"
     )

@@ -104,3 +104,14 @@ def test_an_export_yields_its_articles_and_no_redirect_or_other_namespace() -> N
         + "</mediawiki>"
     ).encode()
     assert articles(export) == [("Aardvark", "The '''aardvark''' is a mammal.")]
+
+
+def test_a_results_file_names_the_cpu_its_scores_came_from() -> None:
+    from bench.common import cpu_model
+
+    # int8 kernels differ by instruction set, so the CPU and its VNNI are part of what a results file must say.
+    described = cpu_model()
+    if Path("/proc/cpuinfo").exists():
+        assert described.endswith((" (VNNI)", " (no VNNI)")) and not described.startswith("CPU unknown"), described
+    else:
+        assert described.endswith(" (VNNI unknown)"), described
