@@ -40,6 +40,8 @@ from index.text import (
     TERM,
     UNIT_DIMENSION,
     VERSION_WORDS,
+    VITAL_ASKED,
+    VITAL_STATED,
     YEAR,
     is_identifier,
     is_specific,
@@ -142,6 +144,7 @@ class Shape:
     # (the extractive answerer quotes only passages that mention them)
     named: frozenset[str] = frozenset()  # "When was SimCity released?": the words of the question's names, lower-cased
     life: bool = False  # "When was she born?": a lifespan's dates (``LIFESPAN``) answer it, and no other question
+    vital: str = ""  # "birth" or "death": asked when, where or at what age, only a sentence stating one answers
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -182,6 +185,8 @@ class Shape:
         ``code``: the words its document marks as inline code (``Passage.code``), which name things however
         they are written: "run atrm task-number" names a command.
         """
+        if self.vital and not (VITAL_STATED[self.vital].search(sentence) or LIFESPAN.search(sentence)):
+            return False  # a birth or a death asked, none stated (see ``VITAL_STATED``)
         match self.kind:
             case "count":
                 return self._counts(sentence)
@@ -506,13 +511,14 @@ def shape_of(question: str) -> Shape:
             return Shape("money", question_numbers=numbers, question_terms=terms)
         return Shape("number", question_numbers=numbers, question_terms=terms, units=units)
     life = not terms.isdisjoint(LIFE_WORDS)
+    vital = next((VITAL_ASKED[word] for word in map(str.lower, TERM.findall(question)) if word in VITAL_ASKED), "")
     if _YEAR_Q.search(question):
-        return Shape("year", question_numbers=numbers, named=_named(question), life=life)
+        return Shape("year", question_numbers=numbers, named=_named(question), life=life, vital=vital)
     if _WHEN_Q.search(question):
-        return Shape("date", question_numbers=numbers, named=_named(question), life=life)
+        return Shape("date", question_numbers=numbers, named=_named(question), life=life, vital=vital)
     if match := _NUMBER_Q.search(question):
         dimension = _DIMENSION_OF.get((match.group(1) or "").lower(), "")
-        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
+        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units, vital=vital)
     if match := _MEASURE_Q.search(question):
         dimension = _DIMENSION_OF.get(match.group(1).lower(), "")
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
@@ -526,7 +532,8 @@ def shape_of(question: str) -> Shape:
         owners = owners if kinds & _VERSION_STEMS else frozenset()
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent, owners=owners)
     if _WHERE_Q.search(question) or _NAMED_Q.search(question):
-        return Shape("name", question_words=asked, question_terms=terms)
+        where = bool(_WHERE_Q.search(question))
+        return Shape("name", question_words=asked, question_terms=terms, vital=vital if where else "")
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
 
 

@@ -53,6 +53,8 @@ __all__ = [
     "UNIT_DIMENSION",
     "UNSPACED",
     "VERSION_WORDS",
+    "VITAL_ASKED",
+    "VITAL_STATED",
     "WORD",
     "YEAR",
     "asks",
@@ -482,6 +484,19 @@ MONEY_WORDS = re.compile(
 )
 # Words of a question about a life's span, which a lifespan's dates (``LIFESPAN``) may answer: "When was she born?".
 LIFE_WORDS = frozenset("born birth birthday die died dies death dead lived life lifetime age aged old".split())
+# A question that asks when, where or at what age someone was born or died is answered only by a sentence that states
+# a birth or a death, or a lifespan (``LIFESPAN``): "In what year was Graeme Base born?" is not answered by the year his
+# book was published, nor "When did Debian's founder die?" by the years he led it. ``VITAL_ASKED``: the question's word
+# and what it asks about; ``VITAL_STATED``: the words that state each.
+VITAL_ASKED = {"born": "birth", "birth": "birth", "birthday": "birth", "birthplace": "birth", "die": "death",
+               "died": "death", "dies": "death", "death": "death"}  # fmt: skip
+VITAL_STATED = {
+    "birth": re.compile(r"\b(?:born|birth|birthday|birthplace|née)\b", re.I),
+    "death": re.compile(
+        r"\b(?:die|died|dies|dying|death|dead|deceased|killed|assassinated|executed|murdered|suicide|passed\s+away)\b",
+        re.I,
+    ),
+}
 # "Which <class>" questions whose answer is a name that need not repeat the class word (four-letter stems).
 NAME_CLASSES = frozenset(
     "coun nati city citi town plac pers peop offi lead orga comp one kind type sort year day days date mont time".split()

@@ -445,3 +445,27 @@ LIVES = "Andrei Tarkovsky (4 April 1932 – 29 December 1986) was a Soviet film-
 )
 def test_a_lifespans_dates_answer_only_a_question_about_a_life(question: str, sentence: str, dates: bool) -> None:
     assert shape_of(question).states(sentence) is dates
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # A birth or a death asked when, where or at what age: only a sentence that states one answers.
+        ("In what year was Graeme Base born?", "Animalia was first published in 1986.", False),
+        ("In what year was Graeme Base born?", "Graeme Base was born in 1958 in Amersham.", True),
+        ("When did Debian's founder die?", "Ian Murdock led the project from 1993 to 1996.", False),
+        ("When did Debian's founder die?", "Ian Murdock passed away on December 28, 2015.", True),
+        ("When did Tarkovsky die?", LIVES, True),  # a lifespan states both
+        ("Where was Grace Hopper born?", "Hopper worked at Harvard University on the Mark I.", False),
+        ("Where was Grace Hopper born?", "Grace Hopper was born in New York City.", True),
+        ("How old was Ian Murdock when he died?", "Ian Murdock was 22 when he founded Debian.", False),
+        ("How old was Ian Murdock when he died?", "Ian Murdock died in 2015, aged 42.", True),
+        # Any other question keeps its shape alone, whatever its words ("die" of a process is no death asked).
+        ("When was Animalia published?", "Animalia was first published in 1986.", True),
+        ("Why does my daemon die after logout?", "It receives SIGHUP when the terminal closes.", True),
+    ],
+)
+def test_a_birth_or_death_asked_is_answered_only_by_a_sentence_that_states_one(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert shape_of(question).states(sentence) is answers
