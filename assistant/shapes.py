@@ -491,7 +491,8 @@ def shape_of(question: str) -> Shape:
         ('count', frozenset({'count'}), True)
     """
     numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
-    terms = frozenset(word.lower() for word in TERM.findall(question))
+    words = [word.lower() for word in TERM.findall(question)]  # in order: the first birth or death word is what is asked
+    terms = frozenset(words)
     asked = frozenset(short_stem(word) for word in terms)  # what a new name must not share a stem with
     if match := _HOW_MANY.search(question):
         heads = _heads(match.group(1))
@@ -511,7 +512,7 @@ def shape_of(question: str) -> Shape:
             return Shape("money", question_numbers=numbers, question_terms=terms)
         return Shape("number", question_numbers=numbers, question_terms=terms, units=units)
     life = not terms.isdisjoint(LIFE_WORDS)
-    vital = next((VITAL_ASKED[word] for word in map(str.lower, TERM.findall(question)) if word in VITAL_ASKED), "")
+    vital = next((VITAL_ASKED[word] for word in words if word in VITAL_ASKED), "")
     if _YEAR_Q.search(question):
         return Shape("year", question_numbers=numbers, named=_named(question), life=life, vital=vital)
     if _WHEN_Q.search(question):
@@ -531,8 +532,7 @@ def shape_of(question: str) -> Shape:
         agent = match.group(1) is None  # who, whom, whose
         owners = owners if kinds & _VERSION_STEMS else frozenset()
         return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent, owners=owners)
-    if _WHERE_Q.search(question) or _NAMED_Q.search(question):
-        where = bool(_WHERE_Q.search(question))
+    if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms, vital=vital if where else "")
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
 
