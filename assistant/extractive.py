@@ -223,11 +223,19 @@ class ExtractiveAnswerer:
         tentative = best.score < self.sure_score
         shape = shape_of(question)
         close = [c for c in ranked if c.score >= max(best.score - self.margin, self.floor)]
+        chosen: list[Candidate] = []
         if shape.procedure and not shape.gives_step(best.text, best.passage.code):
-            # "How do I lock a user account?": of the sentences about as likely to answer, the one that gives the
-            # command leads ("... using the command passwd -l user"), not one that only describes the task.
-            best = next((c for c in close if shape.gives_step(c.text, c.passage.code)), best)
-        chosen = [best]
+            pointed = next((c for c in close if _precedes(c, best)), None) if _points_back(best.text) else None
+            if pointed is not None and shape.gives_step(pointed.text, pointed.passage.code):
+                # "Thus, when reinstalling a package with this option, dpkg will ask the questions again": the option it
+                # points back to is the step, named in the sentence right before ("The --force-confask option requires
+                # dpkg to display the questions ..."). Both are quoted, that one first (below).
+                chosen = [pointed]
+            else:
+                # "How do I lock a user account?": of the sentences about as likely to answer, the one that gives the
+                # command leads ("... using the command passwd -l user"), not one that only describes the task.
+                best = next((c for c in close if shape.gives_step(c.text, c.passage.code)), best)
+        chosen = [best, *chosen]
         for candidate in close:
             if len(chosen) >= self.max_sentences:
                 break

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Literal
 
-from index.lexicon import compound_head, is_irregular_plural, lemma, synonyms
+from index.lexicon import action_forms, compound_head, is_irregular_plural, lemma, synonyms, verb_lemmas
 from index.text import (
     ADVERBS,
     ASKED_DIMENSIONS,
@@ -103,6 +103,11 @@ _PROCEDURE_Q = re.compile(
     re.I,
 )
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
+# "Who designed ...", "Who did Allan Dwan marry?", "Who was elected ...": someone is asked for as the one who did
+# something (see ``_action``). Not "whom" or "whose": "To whom did Oracle hand over the code?" asks who received it.
+_WHO_Q = re.compile(_LEAD + r"who\s+(.*)", re.I)
+_AUXILIARIES = frozenset("did does do has have had will would can could should may might must".split())
+_COPULAS = frozenset("is was are were be been".split())
 # "What is the name / codename / title of ...", "What is the default editor called?": a name is asked for, as by "which".
 _NAMED_Q = re.compile(
     _LEAD + r"what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|its|their|his|her|a|an)\s+(?:[\w-]+\s+){0,2}?"
@@ -145,6 +150,7 @@ class Shape:
     named: frozenset[str] = frozenset()  # "When was SimCity released?": the words of the question's names, lower-cased
     life: bool = False  # "When was she born?": a lifespan's dates (``LIFESPAN``) answer it, and no other question
     vital: str = ""  # "birth" or "death": asked when, where or at what age, only a sentence stating one answers
+    action: frozenset[str] = frozenset()  # "who designed ...": the words that state the action asked (see ``_names``)
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -238,7 +244,13 @@ class Shape:
             # Someone is never written as code: "... replaced with the configuration provided by LogLevel" names a
             # directive the page marks as code, not who wrote anything.
             people = [i for i in new if not _names_code(sentence, matches[i], code)]
-            return any(_names_agent(sentence, matches, i) for i in people)
+            if not any(_names_agent(sentence, matches, i) for i in people):
+                return False
+            # "Who designed the JSON format?" is not answered by "JSON ..., specified by RFC 7159, is a ... format inspired
+            # by JavaScript", which names others for other reasons: the sentence must state the action asked ("designed",
+            # "the designer"), or name someone as the maker of a thing ("a language by Yukihiro Matsumoto"). A passive's
+            # "by" names who did its own verb ("inspired by", "used by the Allies"), which is not the action asked.
+            return not self.action or self._states_action(words) or any(_made_by(sentence, matches, i) for i in people)
         if not self.counted:
             return bool(new)
         if self.counted & _VERSION_STEMS and any(
@@ -250,6 +262,10 @@ class Shape:
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
         # ``new`` is in order, so the nearest new word to each mention is found by bisection.
         return any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions)
+
+    def _states_action(self, words: list[str]) -> bool:
+        """Whether one of ``words`` (or a part of it: "co-founder", "Lamport's") states the action asked."""
+        return any(part in self.action for word in words for part in _WORD_PARTS.split(word.lower()))
 
     def _is_new_name(self, sentence: str, match: re.Match[str], position: int, code: frozenset[str]) -> bool:
         """Whether the ``TERM`` ``match`` names something the question does not.
@@ -425,9 +441,31 @@ def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
         for j in (i - 1, i + 1)
     ):
         return True
+    return _after_by(sentence, matches, i)
+
+
+def _after_by(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether the name ``matches[i]`` follows "by" (or "by the"), as the one who did what the sentence says, and is no
+    document or version ("specified by RFC 7159")."""
     before = sentence[: matches[i].start()].split()[-2:]
     after_by = bool(before) and (before[-1].lower() == "by" or (before[-1].lower() == "the" and before[:1] == ["by"]))
     return after_by and not _is_label(sentence, matches, i)
+
+
+def _made_by(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether the name ``matches[i]`` follows "by" after a thing's name, as its maker: "a language by Yukihiro Matsumoto",
+    "the novel by Herman Melville"; not after a passive verb ("inspired by JavaScript")."""
+    if not _after_by(sentence, matches, i):
+        return False
+    before = sentence[: matches[i].start()].split()
+    thing = before[-2] if before[-1].lower() == "by" else before[-3] if len(before) > 2 else ""
+    return not _is_participle(_bare_word(thing))
+
+
+def _is_participle(word: str) -> bool:
+    """Whether ``word`` is a verb's past form ("inspired", "used", "written", "held"), not its lemma nor an "-ing" form."""
+    lemmas = verb_lemmas(word)
+    return bool(lemmas) and word.lower() not in lemmas and not word.lower().endswith(("s", "ing"))
 
 
 def _is_label(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
@@ -531,10 +569,42 @@ def shape_of(question: str) -> Shape:
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
         agent = match.group(1) is None  # who, whom, whose
         owners = owners if kinds & _VERSION_STEMS else frozenset()
-        return Shape("name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent, owners=owners)
+        action = _action(who.group(1)) if agent and (who := _WHO_Q.search(question)) else frozenset()
+        return Shape(
+            "name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent, owners=owners, action=action
+        )
     if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms, vital=vital if where else "")
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
+
+
+def _action(rest: str) -> frozenset[str]:
+    """The words that state what a "who" question asks someone did, from the question's words after "who": "designed
+    the JSON format" -> design, designed, designer, ...; empty when it asks who someone is ("was the chief architect
+    ...", "is behind ...") or its verb is none WordNet knows.
+
+    Example:
+        >>> {"marry", "married", "marriage"} <= _action("did Allan Dwan marry?"), _action("was the chief architect?")
+        (True, frozenset())
+    """
+    words = [word for word in LATIN_WORD.findall(rest) if word.lower() not in ADVERBS]  # "Who first rowed ..."
+    if not words:
+        return frozenset()
+    first, *others = words
+    following = others[0] if others else ""
+    if first.lower() in _COPULAS:
+        # "Who was elected ...": a passive names the action (an inflected verb right after); "Who was the architect ...",
+        # "Who is responsible ..." ask who someone is, and any name may answer.
+        verbs = [] if following.lower() in DETERMINERS or not following.islower() else verb_lemmas(following)
+        verbs = [] if following in verbs else verbs
+    elif first.lower() in _AUXILIARIES:
+        # "Who has won ...": the verb right after; "Who did Allan Dwan marry?": a verb after the subject. Which word is
+        # the verb is not known ("Who did the team's coach replace?"), so any of them stated will do.
+        candidates = [following] if following.islower() and verb_lemmas(following) else others
+        verbs = [v for word in candidates if word.islower() and word not in DETERMINERS for v in verb_lemmas(word)]
+    else:
+        verbs = list(verb_lemmas(first)) if first.islower() else []
+    return frozenset(form for verb in verbs for form in action_forms(verb))
 
 
 def _named(question: str) -> frozenset[str]:
@@ -543,6 +613,8 @@ def _named(question: str) -> frozenset[str]:
     return frozenset(word.lower() for name in question_names(question) for word in name.split())
 
 
+# What joins the parts of a word that may each state an action: "co-founder", "Lamport's".
+_WORD_PARTS = re.compile(r"[-'.]")
 # The next whitespace-separated token of a text from a position on.
 _NEXT_TOKEN = re.compile(r"\s*(\S+)")
 

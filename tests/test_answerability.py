@@ -448,3 +448,20 @@ def test_without_a_reranker_no_answer_is_judged_tentative() -> None:
     plain = ExtractiveAnswerer(embedder=FakeEmbedder(), reranker=None, sure_score=100.0)
     extract = plain.answer("How long is the lake in the northern valley?", [passage(LAKE, 0.9)])
     assert extract.sentences and not extract.tentative
+
+
+def test_how_do_i_is_led_by_the_step_the_best_sentence_points_back_to() -> None:
+    # The best sentence says what the step does "with this option"; the sentence before it names the option. Another
+    # sentence that names a path scores higher than that one, and says nothing of the step.
+    question = "How can I make dpkg ask the configuration questions again when reinstalling a package?"
+    text = (
+        "The --force-confask option makes dpkg ask the configuration questions. "
+        "Thus, when reinstalling a package with this option, dpkg will ask the configuration questions again. "
+        "See /usr/share/doc/dpkg for more."
+    )
+    answerer_ = answerer(min_score=-100)
+    answerer_.margin = 5.0  # the fake reranker's scale is wider than the real one's: all three are close to the best
+    extract = answerer_.answer(question, [passage(text, 7.0)])
+    scores = {c.text[:4]: c.score for c in extract.considered}
+    assert scores["Thus"] > scores["See "] > scores["The "], "the option's own sentence scores lowest ..."
+    assert [sentence[:4] for sentence, _ in extract.sentences[:2]] == ["The ", "Thus"], "... and leads the one that points to it"

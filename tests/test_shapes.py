@@ -9,7 +9,7 @@ import pytest
 import assistant.shapes
 import index.lexicon
 from assistant.shapes import shape_of
-from index.lexicon import is_irregular_plural, lemma, synonyms
+from index.lexicon import action_forms, is_irregular_plural, lemma, synonyms, verb_lemmas
 from index.text import stem
 
 
@@ -284,14 +284,23 @@ def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
     assert is_irregular_plural("children") and is_irregular_plural("People") and not is_irregular_plural("child")
     assert lemma("children") == "child" and "kid" in synonyms("children")  # an irregular plural finds its noun
     results = doctest.testmod(index.lexicon)
-    assert results.attempted >= 1 and results.failed == 0
+    assert results.attempted >= 2 and results.failed == 0
+
+
+def test_a_verb_is_known_in_any_form_with_the_words_that_state_its_action() -> None:
+    assert verb_lemmas("wrote") == ("write",) and verb_lemmas("planned") == ("plan",) and verb_lemmas("Leads") == ("lead",)
+    assert set(verb_lemmas("found")) == {"find", "found"}  # an irregular form that is a verb of its own too
+    assert verb_lemmas("final") == () and verb_lemmas("") == ()
+    assert {"designed", "designing", "designer", "designers"} <= action_forms("design")
+    assert {"author", "authors"} <= action_forms("write")  # the doer's synonym
+    assert "aim" not in action_forms("design")  # the synonyms of the verb's own noun drift ("design" ~ "aim"): left out
 
 
 @pytest.mark.parametrize(
     ("sentence", "names_someone"),
     [
         ("It was written by Skip Montanaro in 2003.", True),  # a name of two words
-        ("Andrew Dalke and Raymond Hettinger", True),
+        ("Author: Andrew Dalke and Raymond Hettinger", True),
         ("The church was designed by Gaudí.", True),  # one word after "by"
         ("The package is maintained by the CPython core developers.", True),
         ("The csv module implements classes to read and write tabular data in CSV format.", False),  # an acronym
@@ -304,12 +313,58 @@ def test_synonyms_are_the_first_sense_of_a_noun_both_ways() -> None:
     ],
 )
 def test_a_who_question_is_answered_only_by_someones_name(sentence: str, names_someone: bool) -> None:
-    assert shape_of("Who wrote the csv module?").states(sentence) is names_someone
+    # Asked who someone is, not what they did (see the test below): the name alone decides.
+    assert shape_of("Who is the author of the csv module?").states(sentence) is names_someone
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # Someone named for another reason does not answer.
+        (
+            "Who designed the JSON format?",
+            "JSON, specified by RFC 7159, is a format inspired by JavaScript Object Notation.",
+            False,
+        ),
+        ("Who did Allan Dwan marry?", "He was the son of Joseph Michael Dwan and his wife Mary Jane Dwan.", False),
+        ("who led the team?", "Chinese President Xi Jinping on Friday met with representatives of the team.", False),
+        (
+            "Who hosted the first Academy Awards?",
+            "The first Academy Awards were presented at the Hollywood Roosevelt Hotel.",
+            False,
+        ),
+        # The action stated: as the verb, its irregular form, the doer, or the doer's synonym.
+        ("Who designed Caml Light?", "In 1990 Xavier Leroy and Damien Doligez designed a new implementation.", True),
+        ("Who did Allan Dwan marry?", "In 1915 he married the actress Pauline Bush.", True),
+        ("Who wrote the socket HOWTO?", "It was written in 1999 when Gordon McMillan worked at Pfizer.", True),
+        ("Who wrote the socket HOWTO?", "Author: Gordon McMillan", True),
+        ("Who founded Microsoft?", "Paul Allen, its co-founder, left in 1983.", True),
+        # Or someone named as the one who did what the sentence says.
+        ("Who created Ruby?", "A fully object oriented interpreted scripting language by Yukihiro Matsumoto.", True),
+        ("who led the team?", "The team leader, Liang Wannian, said the outbreak was under control.", True),
+        # A passive names who did its own verb, not the action asked.
+        ("Who owned Bletchley Park?", "Bletchley Park produced intelligence used by the Allies.", False),
+        # A question that asks who someone is has no action: any name of someone may answer.
+        ("Who was the chief architect of the System/360?", "Gene Amdahl is generally acknowledged as its chief architect.", True),
+        ("Who was behind the Internet worm?", "The November 1988 worm was perpetrated by Robert T. Morris.", True),
+    ],
+)
+def test_a_who_question_is_answered_by_who_did_what_it_asks(question: str, sentence: str, answers: bool) -> None:
+    assert shape_of(question).states(sentence) is answers
+
+
+def test_the_action_is_read_from_the_verb_after_who() -> None:
+    assert {"designed", "designer"} <= shape_of("Who first designed the JSON format?").action  # past an adverb
+    assert {"won", "winner"} <= shape_of("Who has won the most titles?").action
+    assert {"elected", "elect"} <= shape_of("Who was elected president in 1990?").action  # a passive
+    assert {"married", "marriage"} <= shape_of("Who did Allan Dwan marry?").action  # after the subject
+    for question in ("Who was the chief architect?", "Who is responsible for the archive?", "To whom did Oracle hand it?"):
+        assert shape_of(question).action == frozenset(), question
 
 
 def test_someone_is_never_written_as_code() -> None:
     # Apache's pages mark each directive as code: "provided by LogLevel" names a directive, not an author.
-    shape = shape_of("Who wrote the mod_rewrite module?")
+    shape = shape_of("Who is the author of the mod_rewrite module?")
     sentence = "These directives were replaced with the configuration provided by LogLevel."
     assert shape.states(sentence) and not shape.states(sentence, frozenset({"loglevel"}))
 
