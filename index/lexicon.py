@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -41,13 +42,16 @@ _DOER_ENDINGS = ("er", "or", "ist", "ian")  # a noun for the one who does it: "w
 _LONGEST_COMPOUND = 40  # letters; English's longest closed compounds are about 30
 
 
+def _rows(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A table's rows: a word, a tab, and the words that go with it, space-separated."""
+    for line in path.read_text("utf-8").splitlines():
+        word, _, others = line.partition("\t")
+        yield word, others.split()
+
+
 @cache
 def _table() -> dict[str, frozenset[str]]:
-    table = {}
-    for line in TABLE.read_text("utf-8").splitlines():
-        noun, _, others = line.partition("\t")
-        table[noun] = frozenset(others.split())
-    return table
+    return {noun: frozenset(others) for noun, others in _rows(TABLE)}
 
 
 @cache
@@ -57,11 +61,7 @@ def _plurals() -> dict[str, str]:
 
 @cache
 def _verbs() -> dict[str, tuple[str, ...]]:
-    table = {}
-    for line in VERBS.read_text("utf-8").splitlines():
-        verb, _, derived = line.partition("\t")
-        table[verb] = tuple(derived.split())
-    return table
+    return {verb: tuple(derived) for verb, derived in _rows(VERBS)}
 
 
 @cache
