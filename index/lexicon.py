@@ -56,7 +56,7 @@ def _table() -> dict[str, frozenset[str]]:
 
 @cache
 def _plurals() -> dict[str, str]:
-    return dict(line.split("\t") for line in PLURALS.read_text("utf-8").splitlines())
+    return {plural: noun for plural, (noun,) in _rows(PLURALS)}
 
 
 @cache
@@ -68,9 +68,8 @@ def _verbs() -> dict[str, tuple[str, ...]]:
 def _irregular_verbs() -> dict[str, tuple[str, ...]]:
     """Each irregular form's lemmas ("found" -> "find"; "found" is also a lemma of its own)."""
     table: dict[str, list[str]] = defaultdict(list)
-    for line in IRREGULAR_VERBS.read_text("utf-8").splitlines():
-        form, verb = line.split("\t")
-        table[form].append(verb)
+    for form, verbs in _rows(IRREGULAR_VERBS):  # a form per row, so a form with two lemmas has two rows
+        table[form] += verbs
     return {form: tuple(verbs) for form, verbs in table.items()}
 
 
