@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Literal
 
-from index.lexicon import action_forms, compound_head, is_irregular_plural, lemma, synonyms, verb_lemmas
+from index.lexicon import action_forms, compound_head, is_irregular_plural, kinds_of, lemma, synonyms, verb_lemmas
 from index.text import (
     ADVERBS,
     ASKED_DIMENSIONS,
@@ -81,6 +81,9 @@ _MEASURE_Q = re.compile(
 )
 # The word right before a position, one space between: "version| 3.10".
 _WORD_BEFORE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*) $")
+# "One" after a determiner is a pronoun, no quantity: "the one even before", "each one", "no one", "another one", "the
+# next one".
+_ONE_AFTER = DETERMINERS | {"another", "other", "which", "next", "last", "same"}
 _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in words}
 # A number with its unit or scale written onto it: "8K", "64KB", "2.5GHz", "100ms", "1.75µs" (``NUMBER`` takes none of
 # them). Only a known unit or a scale letter makes one a quantity: not "3D", "10am" or "4x".
@@ -151,6 +154,7 @@ class Shape:
     life: bool = False  # "When was she born?": a lifespan's dates (``LIFESPAN``) answer it, and no other question
     vital: str = ""  # "birth" or "death": asked when, where or at what age, only a sentence stating one answers
     action: frozenset[str] = frozenset()  # "who designed ...": the words that state the action asked (see ``_names``)
+    classes: frozenset[str] = frozenset()  # "which revolutionary ...": the nouns of X, lemmas (see ``_names``)
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -261,7 +265,11 @@ class Shape:
         if mentions and self.plural and _LIST.search(sentence):
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
         # ``new`` is in order, so the nearest new word to each mention is found by bisection.
-        return any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions)
+        if any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions):
+            return True
+        # Or a name that is an X, said or not: "Which Soviet revolutionary is Snowball based on?" -> "He is mainly based
+        # on Leon Trotsky" (WordNet: Trotsky is a revolutionary; see ``kinds_of``).
+        return any(not self.classes.isdisjoint(kinds_of(words[i])) for i in new)
 
     def _states_action(self, words: list[str]) -> bool:
         """Whether one of ``words`` (or a part of it: "co-founder", "Lamport's") states the action asked."""
@@ -286,6 +294,8 @@ class Shape:
         for match in chain(NUMBER.finditer(sentence), _COMPOUND_NUMBER.finditer(sentence)):
             if match.group().lower() in self.question_numbers or self._labels(sentence, match.start()):
                 continue
+            if match.group().lower() == "one" and _word_before(sentence, match.start()) in _ONE_AFTER:
+                continue
             # The dates are found once per sentence, not once per number: many numbers made it n squared.
             dates = dates if dates is not None else [(d.start(), d.end()) for d in DATE.finditer(sentence)]
             # Dates do not overlap, so only the last one starting at or before the number can hold it.
@@ -301,7 +311,7 @@ class Shape:
         match = _WORD_BEFORE.search(sentence, max(0, start - 40), start)
         if match is None:
             return False
-        word = match.group(1)
+        word = match.group(1)  # (not ``_word_before``: its position is needed)
         if word.lower() in self.question_terms:
             return False
         return word.lower() in LABEL_WORDS or (word[0].isupper() and bool(sentence[: match.start(1)].strip()))
@@ -408,6 +418,12 @@ class _Words:
                 words.append(self.sentence[self._letters[k] : self.ends[j - 1]])
         words += [self.sentence[start:end] for start, end in self.spans[j : j + _NEAR]]
         return words[:_NEAR]
+
+
+def _word_before(sentence: str, start: int) -> str:
+    """The word right before ``start`` (one space between), lower-cased; empty when there is none."""
+    match = _WORD_BEFORE.search(sentence, max(0, start - 40), start)
+    return match.group(1).lower() if match else ""
 
 
 def _is_plural(word: str) -> bool:
@@ -563,7 +579,7 @@ def shape_of(question: str) -> Shape:
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
     if match := _NAME_Q.search(question):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
-        kinds, plural, owners = _which_words(match.group(1) or "")
+        kinds, plural, owners, classes = _which_words(match.group(1) or "")
         if match.group(1) is not None and not kinds:
             return Shape("other")  # "Which is faster, lists or tuples?" compares; it names nothing
         wanted = frozenset() if kinds & NAME_CLASSES else kinds
@@ -571,7 +587,15 @@ def shape_of(question: str) -> Shape:
         owners = owners if kinds & _VERSION_STEMS else frozenset()
         action = _action(who.group(1)) if agent and (who := _WHO_Q.search(question)) else frozenset()
         return Shape(
-            "name", wanted, question_words=asked, question_terms=terms, plural=plural, agent=agent, owners=owners, action=action
+            "name",
+            wanted,
+            question_words=asked,
+            question_terms=terms,
+            plural=plural,
+            agent=agent,
+            owners=owners,
+            action=action,
+            classes=classes if wanted else frozenset(),
         )
     if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms, vital=vital if where else "")
@@ -619,9 +643,9 @@ _WORD_PARTS = re.compile(r"[-'.]")
 _NEXT_TOKEN = re.compile(r"\s*(\S+)")
 
 
-def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str]]:
+def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str], frozenset[str]]:
     """Four-letter stems of the lower-case words that say what a "which" question asks for, whether it is plural,
-    and the other words of the phrase, lower-cased (the names it holds).
+    the other words of the phrase, lower-cased (the names it holds), and the lower-case words as lemmas.
 
     "Which vice premier spoke at ..." -> {"vice", "prem", "spok"}; "Which COVID-19 vaccine did ..." -> {"vacc"};
     "Which GNOME version ships ..." and "Which version of GNOME ships ..." -> {"vers", ...} and {"gnome"}.
@@ -641,7 +665,8 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str]]:
             break  # "Which package | provides the DHCP server?": the verb ends the phrase
         (words if word.islower() else names).append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
-    return frozenset(short_stem(word) for word in words), plural, frozenset(name.lower() for name in names)
+    stems, lemmas = frozenset(short_stem(word) for word in words), frozenset(lemma(word) for word in words)
+    return stems, plural, frozenset(name.lower() for name in names), lemmas
 
 
 def _names_from(phrase: str, start: int) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 import assistant.shapes
 import index.lexicon
 from assistant.shapes import shape_of
-from index.lexicon import action_forms, is_irregular_plural, lemma, synonyms, verb_lemmas
+from index.lexicon import action_forms, is_irregular_plural, kinds_of, lemma, synonyms, verb_lemmas
 from index.text import stem
 
 
@@ -153,6 +153,11 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("Where was he born?", "He was born in a small village.", False),
         ("Where is Lyon?", "Lyon is a large city.", False),
         ("Where does aptitude keep a user's configuration?", "It reads ~/.aptitude/config at start.", True),
+        # "One" after a determiner is a pronoun, no quantity.
+        ("How often is a new release made?", "The former release becomes Oldstable and the one before Oldoldstable.", False),
+        ("How often is a new release made?", "Each one gets security support from the team.", False),
+        ("How often is a new release made?", "Debian makes no release until the next one is ready.", False),
+        ("How many releases are supported at a time?", "Only one release is supported.", True),
         # Other questions take any sentence.
         ("What principle does the aid follow?", "Aid follows the principle of doing our best.", True),
     ],
@@ -367,6 +372,34 @@ def test_someone_is_never_written_as_code() -> None:
     shape = shape_of("Who is the author of the mod_rewrite module?")
     sentence = "These directives were replaced with the configuration provided by LogLevel."
     assert shape.states(sentence) and not shape.states(sentence, frozenset({"loglevel"}))
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # The kind asked is not said, but the name is one: WordNet knows Trotsky as a revolutionary, the Danube as a
+        # river and Lisp as a language.
+        ("Which Soviet revolutionary is the pig Snowball based on?", "He is mainly based on Leon Trotsky.", True),
+        ("Which river flows through Vienna?", "Vienna lies on the Danube.", True),
+        ("In which language are the higher levels of Emacs programmed?", "They are programmed in Emacs Lisp.", True),
+        # A name of another kind, or one WordNet does not know, does not answer unless the kind is said beside it.
+        ("Which river flows through Vienna?", "Vienna was the seat of Maria Theresa.", False),
+        ("Which river flows through Vienna?", "Vienna lies on the Wien.", False),
+        ("Which river flows through Vienna?", "Vienna lies on the river Wien.", True),
+        # A question that names a kind of name ("country", "person") takes any new name, as before.
+        ("Which country did he visit first?", "He went to Ruritania.", True),
+    ],
+)
+def test_a_which_question_is_answered_by_a_name_of_the_kind_asked(question: str, sentence: str, answers: bool) -> None:
+    assert shape_of(question).states(sentence) is answers
+
+
+def test_a_names_kinds_are_wordnets_few_steps_above_it_in_any_case() -> None:
+    assert {"river", "stream"} <= kinds_of("Danube") and "revolutionary" in kinds_of("Trotsky")
+    assert kinds_of("Lisp") == kinds_of("LISP") == frozenset({"language"})  # WordNet writes "LISP"
+    assert "entity" not in kinds_of("Trotsky")  # not so far up that every name is anything
+    assert kinds_of("lisp") == kinds_of("Lisp")  # looked up in lower case, but only names are in the table
+    assert kinds_of("Memcheck") == frozenset() and kinds_of("") == frozenset()
 
 
 def test_a_which_question_still_takes_any_new_name() -> None:
