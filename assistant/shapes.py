@@ -181,7 +181,10 @@ class Shape:
         if self.kind != "name" or not self.counted:
             return False
         if self.counted & _VERSION_STEMS:
-            return any(m.group() not in self.question_terms for m in _VERSION_NUMBER.finditer(sentence))
+            # A version of another name is no version of the one asked about: "Which versions of Windows does it run
+            # on?" is not answered by "It requires OS 10.5.x".
+            others = {number for name, number in versions(sentence) if self.owners and name.lower() not in self.owners}
+            return any(m.group() not in self.question_terms | others for m in _VERSION_NUMBER.finditer(sentence))
         return self.loosened().states(sentence, code)
 
     @property
@@ -248,7 +251,9 @@ class Shape:
             # Someone is never written as code: "... replaced with the configuration provided by LogLevel" names a
             # directive the page marks as code, not who wrote anything.
             people = [i for i in new if not _names_code(sentence, matches[i], code)]
-            if not any(_names_agent(sentence, matches, i) for i in people):
+            # A passive's "by" names who did its own verb: "the format preferred by Excel" names no one who wrote it.
+            agents = [i for i in people if _names_agent(sentence, matches, i) and not self._did_other(sentence, matches, i)]
+            if not agents:
                 return False
             # "Who designed the JSON format?" is not answered by "JSON ..., specified by RFC 7159, is a ... format inspired
             # by JavaScript", which names others for other reasons: the sentence must state the action asked ("designed",
@@ -270,6 +275,20 @@ class Shape:
         # Or a name that is an X, said or not: "Which Soviet revolutionary is Snowball based on?" -> "He is mainly based
         # on Leon Trotsky" (WordNet: Trotsky is a revolutionary; see ``kinds_of``).
         return any(not self.classes.isdisjoint(kinds_of(words[i])) for i in new)
+
+    def _did_other(self, sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+        """Whether the name around ``matches[i]`` is named after a passive verb's "by", and that verb is not the action
+        asked: "... the format preferred by Excel" for "Who wrote the csv module?"."""
+        if not self.action:
+            return False
+        start = i
+        while start > 0 and _is_titled(matches[start - 1].group()) and _adjacent(sentence, matches, start - 1):
+            start -= 1  # the name's first word: "inspired by | JavaScript Object Notation"
+        if not _after_by(sentence, matches, start):
+            return False
+        before = sentence[: matches[start].start()].split()
+        verb = _bare_word(before[-2] if before[-1].lower() == "by" else before[-3] if len(before) > 2 else "")
+        return _is_participle(verb) and verb.lower() not in self.action
 
     def _states_action(self, words: list[str]) -> bool:
         """Whether one of ``words`` (or a part of it: "co-founder", "Lamport's") states the action asked."""

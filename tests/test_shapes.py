@@ -347,8 +347,13 @@ def test_a_who_question_is_answered_only_by_someones_name(sentence: str, names_s
         # Or someone named as the one who did what the sentence says.
         ("Who created Ruby?", "A fully object oriented interpreted scripting language by Yukihiro Matsumoto.", True),
         ("who led the team?", "The team leader, Liang Wannian, said the outbreak was under control.", True),
-        # A passive names who did its own verb, not the action asked.
+        # A passive names who did its own verb, not the action asked, even when the sentence has that action's word
+        # elsewhere.
         ("Who owned Bletchley Park?", "Bletchley Park produced intelligence used by the Allies.", False),
+        ("Who wrote the csv module?", "It lets you say “write this data in the format preferred by Excel”.", False),
+        ("Who wrote the csv module?", "Write data in a format inspired by Microsoft Excel.", False),  # the whole name
+        ("Who wrote the csv module?", "It was written by Skip Montanaro and inspired by Microsoft Excel.", True),
+        ("Who designed the cathedral?", "It was designed by the architect Antoni Gaudí.", True),
         # A question that asks who someone is has no action: any name of someone may answer.
         ("Who was the chief architect of the System/360?", "Gene Amdahl is generally acknowledged as its chief architect.", True),
         ("Who was behind the Internet worm?", "The November 1988 worm was perpetrated by Robert T. Morris.", True),
@@ -481,6 +486,15 @@ def test_a_which_question_is_answered_loosely_by_an_identifier_or_for_a_version_
     assert kernel.answers_loosely("The relatime option is the default since Linux 2.6.30.")
     assert not kernel.answers_loosely("It was changed on 2020-04-29 at 10:30.")
     assert not shape_of("Who wrote the csv module?").answers_loosely("See /usr/lib/python3/csv.py.")  # no "which X"
+
+
+def test_a_version_of_another_name_is_no_version_of_the_one_asked_about() -> None:
+    windows = shape_of("Which versions of Windows does Valgrind run on?")
+    assert not windows.answers_loosely("Supported systems: it requires OS 10.5.x (Leopard).")  # OS's version
+    assert windows.answers_loosely("It runs on Windows 10.1 and later.")
+    assert windows.answers_loosely("It needs version 3.4 or later.")  # a version of no name: the scores decide
+    # A question that names no owner takes any version, as before.
+    assert shape_of("Since which kernel version is relatime the default?").answers_loosely("It is so since Linux 2.6.30.")
 
 
 @pytest.mark.parametrize("opening", ["", "\U0001f600 ", "\ufffd ", "> ", '"', "¿", "- ", "• ", "2. ", "(3) "])
