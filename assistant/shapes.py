@@ -127,6 +127,7 @@ _NEAR = 6  # words between a number and the thing it counts
 # ``_NAME_CHARS`` before the number only, so a long run of letters is never re-read.
 _NAME_BEFORE = re.compile(r"(?<![\w-])([A-Z][\w+#-]*) $")
 _NAME_CHARS = 40
+_BEFORE_CHARS = 200  # how far back the words before a name are read: three words, however long
 # A number that begins a compound: "a 40-floor hotel", "a 300-metre tower", "the 12-year-old" (not "COVID-19",
 # "2020-04-29" or "x86-64"). ``NUMBER`` leaves it out, as a claim's figures must stand alone.
 _COMPOUND_NUMBER = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?=-[^\W\d_])")
@@ -252,8 +253,9 @@ class Shape:
             # directive the page marks as code, not who wrote anything.
             people = [i for i in new if not _names_code(sentence, matches[i], code)]
             # A passive's "by" names who did its own verb: "the format preferred by Excel" names no one who wrote it.
-            agents = [i for i in people if _names_agent(sentence, matches, i) and not self._did_other(sentence, matches, i)]
-            if not agents:
+            # (Where each name starts is found in one pass: "inspired by | JavaScript Object Notation".)
+            first = _name_starts(sentence, matches) if self.action else []
+            if not any(_names_agent(sentence, matches, i) and not self._did_other(sentence, matches, first, i) for i in people):
                 return False
             # "Who designed the JSON format?" is not answered by "JSON ..., specified by RFC 7159, is a ... format inspired
             # by JavaScript", which names others for other reasons: the sentence must state the action asked ("designed",
@@ -276,18 +278,13 @@ class Shape:
         # on Leon Trotsky" (WordNet: Trotsky is a revolutionary; see ``kinds_of``).
         return any(not self.classes.isdisjoint(kinds_of(words[i])) for i in new)
 
-    def _did_other(self, sentence: str, matches: list[re.Match[str]], i: int) -> bool:
-        """Whether the name around ``matches[i]`` is named after a passive verb's "by", and that verb is not the action
-        asked: "... the format preferred by Excel" for "Who wrote the csv module?"."""
-        if not self.action:
+    def _did_other(self, sentence: str, matches: list[re.Match[str]], first: list[int], i: int) -> bool:
+        """Whether the name around ``matches[i]`` (its first word ``matches[first[i]]``) is named after a passive verb's
+        "by", and that verb is not the action asked: "... the format preferred by Excel" for "Who wrote the csv
+        module?"."""
+        if not self.action or not _after_by(sentence, matches, first[i]):
             return False
-        start = i
-        while start > 0 and _is_titled(matches[start - 1].group()) and _adjacent(sentence, matches, start - 1):
-            start -= 1  # the name's first word: "inspired by | JavaScript Object Notation"
-        if not _after_by(sentence, matches, start):
-            return False
-        before = sentence[: matches[start].start()].split()
-        verb = _bare_word(before[-2] if before[-1].lower() == "by" else before[-3] if len(before) > 2 else "")
+        verb = _bare_word(_before_by(_words_before(sentence, matches[first[i]].start(), 3)))
         return _is_participle(verb) and verb.lower() not in self.action
 
     def _states_action(self, words: list[str]) -> bool:
@@ -482,7 +479,7 @@ def _names_agent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
 def _after_by(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     """Whether the name ``matches[i]`` follows "by" (or "by the"), as the one who did what the sentence says, and is no
     document or version ("specified by RFC 7159")."""
-    before = sentence[: matches[i].start()].split()[-2:]
+    before = _words_before(sentence, matches[i].start(), 2)
     after_by = bool(before) and (before[-1].lower() == "by" or (before[-1].lower() == "the" and before[:1] == ["by"]))
     return after_by and not _is_label(sentence, matches, i)
 
@@ -492,9 +489,35 @@ def _made_by(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     "the novel by Herman Melville"; not after a passive verb ("inspired by JavaScript")."""
     if not _after_by(sentence, matches, i):
         return False
-    before = sentence[: matches[i].start()].split()
-    thing = before[-2] if before[-1].lower() == "by" else before[-3] if len(before) > 2 else ""
+    thing = _before_by(_words_before(sentence, matches[i].start(), 3))
     return not _is_participle(_bare_word(thing))
+
+
+def _before_by(before: list[str]) -> str:
+    """The word before "by" in ``before``, the words before a name that end in "by" or "by the"; empty when "by" opens
+    the sentence ("by Herman Melville", a list's item)."""
+    back = 2 if before[-1].lower() == "by" else 3
+    return before[-back] if len(before) >= back else ""
+
+
+def _words_before(sentence: str, start: int, count: int) -> list[str]:
+    """The last ``count`` whole words before ``start`` (fewer near the sentence's start), read from a bounded window:
+    every name of a sentence asks this, and reading all the text before each one made a long sentence quadratic."""
+    low = max(0, start - _BEFORE_CHARS)
+    words = sentence[low:start].split()
+    if low > 0 and not sentence[low - 1].isspace() and not sentence[low].isspace():
+        words = words[1:]  # the window cut its first word in half
+    return words[-count:]
+
+
+def _name_starts(sentence: str, matches: list[re.Match[str]]) -> list[int]:
+    """For each ``TERM`` match, the index of the first word of the name it is part of (capitalised words one space
+    apart: "JavaScript Object Notation"), itself when none comes right before it."""
+    first = list(range(len(matches)))
+    for k in range(1, len(matches)):
+        if _is_titled(matches[k - 1].group()) and _adjacent(sentence, matches, k - 1):
+            first[k] = first[k - 1]
+    return first
 
 
 def _is_participle(word: str) -> bool:

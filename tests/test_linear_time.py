@@ -247,6 +247,12 @@ def test_shapes_of_1_mb(name: str) -> None:
     finishes(lambda: (question_names(text), numbered_names(text)))
 
 
+def test_who_questions_read_1_mb_of_names_after_by() -> None:
+    # Every name of the sentence asks for the words before it: read from the whole text before each, it was quadratic.
+    text = "It was inspired by the Aaa Bbb and made by Ccc, " * (MB // 48)
+    finishes(lambda: [shape_of(question).states(text) for question in ("Who designed it?", "Who is the author?")])
+
+
 @pytest.mark.parametrize("name", INPUTS)
 def test_verify_helpers_on_1_mb(name: str) -> None:
     text = INPUTS[name]
