@@ -324,10 +324,10 @@ class Shape:
         quantity: the word right before it is a label word or a capitalised word past the sentence's first, and
         the question does not name it ("Which version ..." is answered by a version).
         """
-        match = _WORD_BEFORE.search(sentence, max(0, start - 40), start)
+        match = _match_before(sentence, start)
         if match is None:
             return False
-        word = match.group(1)  # (not ``_word_before``: its position is needed)
+        word = match.group(1)
         if word.lower() in self.question_terms:
             return False
         return word.lower() in LABEL_WORDS or (word[0].isupper() and bool(sentence[: match.start(1)].strip()))
@@ -436,9 +436,14 @@ class _Words:
         return words[:_NEAR]
 
 
+def _match_before(sentence: str, start: int) -> re.Match[str] | None:
+    """The word right before ``start``, one space between (``_WORD_BEFORE``), searched for in a bounded window."""
+    return _WORD_BEFORE.search(sentence, max(0, start - 40), start)
+
+
 def _word_before(sentence: str, start: int) -> str:
     """The word right before ``start`` (one space between), lower-cased; empty when there is none."""
-    match = _WORD_BEFORE.search(sentence, max(0, start - 40), start)
+    match = _match_before(sentence, start)
     return match.group(1).lower() if match else ""
 
 

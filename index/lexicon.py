@@ -17,9 +17,10 @@ A verb's synonyms are left out: they drift too far from the action ("own" -> "ha
 
 A "which X" question is answered by a name of an X, and a sentence seldom says what kind of thing the name it
 gives is: "Which Soviet revolutionary is Snowball based on?" -> "He is mainly based on Leon Trotsky". The kinds
-table gives each name WordNet knows (14,000 people, places, languages, works, ...) the nouns up to three steps above
-it ("Trotsky" -> revolutionary, communist, person; "Danube" -> river, stream; "Lisp" -> programming language,
-language): far enough for the kind a question names, not so far that every name is an "entity".
+table gives each one-word name WordNet knows (14,605: people, places, languages, works, ...) the one-word nouns up to
+three steps above it ("Trotsky" -> revolutionary, communist, person; "Danube" -> river, stream; "Lisp" -> language,
+through "programming language"): far enough for the kind a question names, not so far that every name is an
+"entity".
 
 The tables (``data/noun_synonyms.tsv``, ``data/irregular_plurals.tsv``, ``data/verb_derivations.tsv``,
 ``data/irregular_verbs.tsv``, ``data/name_kinds.tsv``; WordNet 3.0 under its own licence,
