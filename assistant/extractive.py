@@ -25,9 +25,11 @@ from index.text import (
     WORD,
     asks,
     folded,
+    mentions_code,
     name_forms,
     numbered_names,
     query_terms,
+    question_code,
     question_names,
     singular,
 )
@@ -263,8 +265,10 @@ class ExtractiveAnswerer:
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
         """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""
         names = question_names(question)
-        if not _mentions(" ".join(map(_context, passages)), names):
-            # A question about a name no relevant passage mentions is not answered by them.
+        around = " ".join(map(_context, passages))
+        if not _mentions(around, names) or not mentions_code(around, question_code(question)):
+            # A question about a name or an identifier ("kill -9", "http.createServer") no relevant passage mentions is
+            # not answered by them.
             return []
         if versions := numbered_names(question):
             # Nor is a question about one version of a name ("Debian 12") by passages about the name alone.

@@ -64,9 +64,11 @@ __all__ = [
     "folded",
     "is_identifier",
     "is_specific",
+    "mentions_code",
     "name_forms",
     "numbered_names",
     "query_terms",
+    "question_code",
     "question_names",
     "replace_surrogates",
     "short_stem",
@@ -265,8 +267,13 @@ _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 # A word that starts with a letter and has a capital or a digit after a lower-case letter is a name wherever
 # it stands, the question's first word included: "exFAT", "macOS", "iPhone", "ext4", "arm64", "x86_64".
 _MARKED_NAME = re.compile(r"(?<![\w.-])[A-Za-z]*[a-z](?:[A-Z]|\d)\w*")
+# What a name's possessive adds ("fail2ban's"), and what is not a letter or a digit.
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 # A capitalised word and the number right after it: a name's version ("Debian 12", "Python 3.11").
 _NUMBERED_NAME = re.compile(r"(?<![\w.-])([A-Z][\w+-]*)\s+(\d+(?:\.\d+)*)(?!\w|\.\d)")
+# A version or release named by its number after the word: "version 3.0 of the FHS", "FHS version 2.3", "release 12".
+_VERSION_NUMBER = re.compile(r"(?<![\w.-])(?:versions?|releases?)\s+(\d+(?:\.\d+)*)(?!\w|\.\d)", re.I)
 # A capitalised ASCII word after a space, a bracket or a quote; three letters or more, since a two-letter
 # one there is as often "It", "We" or "An" as a name (kept as it was, not measured).
 _CAPITALISED = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
@@ -288,17 +295,56 @@ def question_names(question: str) -> list[str]:
     return runs + marked
 
 
+def question_code(question: str) -> list[str]:
+    """The identifiers inside ``question`` (``is_identifier``): an option, a path's parts, a dotted or numbered name, a
+    variable. Whoever asks about ``kill -9`` or ``http.createServer`` asks about that thing; a passage that never
+    mentions it answers nothing about it (``mentions_code``). A possessive's "'s" is no part of the name.
+
+    Example:
+        >>> question_code("Which signal does 'kill -9' send, and what does fail2ban's jail.local hold?")
+        ['-9', 'fail2ban', 'jail.local']
+    """
+    words = [_POSSESSIVE.sub("", m.group()) for m in TERM.finditer(question) if is_identifier(question, m)]
+    return [word for word in words if _squashed(word) or word.startswith("-")]
+
+
+def mentions_code(text: str, words: list[str]) -> bool:
+    """Whether ``text`` mentions every identifier of ``words`` (``question_code``): an option exactly as written
+    ("-9" is not "-90"'s start, nor any 9), any other with case, dots, dashes, slashes and spaces left out, as names of
+    code are written in more ways than one ("SHA-256" / "sha256", "buf.toString()" / "buf.toString([encoding])",
+    "python3.11" / "Python 3.11")."""
+    squashed = _squashed(text)
+    for word in words:
+        if word.startswith("-"):
+            if not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+                return False
+        elif _squashed(word) not in squashed:
+            return False
+    return True
+
+
+def _squashed(text: str) -> str:
+    """``text`` lower-cased with everything but letters and digits left out."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
 def numbered_names(question: str) -> list[str]:
     """The version numbers a question gives its names: "Debian 12", "Python 3.11", "GRUB 2", "RFC 7159".
 
     A passage about another version answers nothing about this one ("Debian Bullseye includes GNOME 3.38" is no
     answer for Debian 12). A month's day or year ("April 2021") is a date, not a version, and is left out.
 
+    "Version 3.0 of the FHS" gives one as well: a passage about FHS 2.3 says nothing of 3.0.
+
     Example:
         >>> numbered_names("Which GNOME does Debian 12 ship, and did Python 3.11 change in March 2023?")
         ['12', '3.11']
+        >>> numbered_names("When was version 3.0 of the FHS published, and what changed in release 2020?")
+        ['3.0']
     """
-    return [number for _, number in versions(question)]
+    named = [number for _, number in versions(question)]
+    after_word = [n for n in _VERSION_NUMBER.findall(question) if not YEAR.fullmatch(n) and n not in named]
+    return named + after_word
 
 
 def versions(text: str) -> list[tuple[str, str]]:

@@ -114,6 +114,26 @@ def test_a_question_about_one_version_is_not_answered_from_another() -> None:
     assert answerer(min_score=-100).answer("Which GNOME version does Debian 11 ship?", [titled]).sentences
 
 
+def test_a_version_named_after_the_word_version_is_one_version_too() -> None:
+    text = "The FSSTND, a filesystem hierarchy standard, was released on February 14, 1994."
+    question = "When was version 3.0 of the Filesystem Hierarchy Standard published?"
+    assert not answerer(min_score=-100).answer(question, [passage(text, 7.0)]).considered
+    later = "The Filesystem Hierarchy Standard version 3.0 was published on March 19, 2015."
+    assert answerer(min_score=-100).answer(question, [passage(later, 7.0)]).sentences
+
+
+def test_a_question_about_an_identifier_is_not_answered_by_passages_that_never_mention_it() -> None:
+    # "kill -9" asks about signal 9: a passage that names signals but never "-9" says nothing of it.
+    text = "Send a signal to the process. sigspec is a signal name such as SIGINT or a signal number."
+    assert not answerer(min_score=-100).answer("Which signal does 'kill -9' send?", [passage(text, 7.0)]).considered
+    nine = text + " kill -9 sends SIGKILL, which cannot be caught."
+    assert "SIGKILL" in " ".join(quoted("Which signal does 'kill -9' send?", nine))
+    # A code name is mentioned with its call's brackets too; another code name is not it.
+    digest = "hashlib.file_digest() returns the SHA-256 digest of a file object opened for reading in binary mode."
+    assert quoted("How do I compute the SHA-256 hash of an opened file with hashlib.file_digest?", digest)
+    assert not considered("How do I compute the SHA-256 hash of an opened file with hashlib.sha256?", digest)
+
+
 def test_a_plural_name_is_mentioned_by_its_singular() -> None:
     text = "It is unreasonable to distribute 18 DVD-ROMs of free packages."
     extract = answerer(min_score=-100).answer("How many DVDs would the free packages fill?", [passage(text, 7.0)])

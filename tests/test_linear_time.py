@@ -26,7 +26,16 @@ from index.chunker import chunk_text
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
-from index.text import code_terms, numbered_names, question_names, stem, whole_characters, without_pictographs
+from index.text import (
+    code_terms,
+    mentions_code,
+    numbered_names,
+    question_code,
+    question_names,
+    stem,
+    whole_characters,
+    without_pictographs,
+)
 
 MB = 1_000_000
 LIMIT_S = 60
@@ -111,6 +120,7 @@ def test_chunks_cover_the_text_in_order_within_the_limit(
 def test_shapes_read_any_text(question: str, sentence: str, lead: str) -> None:
     shape = shape_of(lead + question)
     assert all(name in question for name in question_names(lead + question) + numbered_names(lead + question))
+    assert mentions_code(question, question_code(lead + question))  # a question mentions its own identifiers
     assert isinstance(shape.states(sentence), bool)
     if lead == "How many ":
         assert shape.kind == "count"
@@ -244,7 +254,7 @@ def test_shapes_of_1_mb(name: str) -> None:
     leads.append("When did she die? ")  # a death asked: every sentence searched for one stated
     leads += ["Who designed ", "Who did "]  # an action asked: every word of the question may be its verb
     finishes(lambda: [shape_of(lead + text).states(text) for lead in leads])
-    finishes(lambda: (question_names(text), numbered_names(text)))
+    finishes(lambda: (question_names(text), numbered_names(text), mentions_code(text, question_code(text))))
 
 
 def test_who_questions_read_1_mb_of_names_after_by() -> None:

@@ -30,8 +30,10 @@ from index.text import (
     folded,
     is_identifier,
     is_specific,
+    mentions_code,
     numbered_names,
     query_terms,
+    question_code,
     question_names,
     short_stem,
     stem,
@@ -219,6 +221,18 @@ def test_numbered_names_are_versions_not_dates() -> None:
     assert numbered_names("What changed in Python 3.11.2 or Ubuntu 22.04?") == ["3.11.2", "22.04"]
     assert numbered_names("How many were counted in April 2021, or on May 4?") == []  # dates
     assert numbered_names("Did Windows 2000 ship 3 games?") == []  # a year-like number; a number after a lower-case word
+    assert numbered_names("When was version 3.0 of the FHS published? And FHS version 2.3?") == ["3.0", "2.3"]
+    assert numbered_names("What is new in release 2021, and in Python 3.11 version 3.11?") == ["3.11"]  # a year; once
+
+
+def test_question_code_is_the_identifiers_a_passage_must_mention() -> None:
+    assert question_code("Which signal does 'kill -9' send?") == ["-9"]
+    assert question_code("How long does fail2ban's recidive jail ban for?") == ["fail2ban"]
+    assert question_code("What does process.nextTick do, and what is in /etc/exports?") == ["process.nextTick", "etc", "exports"]
+    assert question_code("Who founded Debian, e.g. in 1993?") == []
+    assert mentions_code("Send SIGKILL with kill -9 pid.", ["-9"]) and not mentions_code("kill -90 or signal 9", ["-9"])
+    assert mentions_code("the SHA256 digest; see Python 3.11", ["SHA-256", "python3.11"])
+    assert not mentions_code("the SHA-512 digest", ["SHA-256"])
 
 
 def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
