@@ -237,6 +237,10 @@ class ExtractiveAnswerer:
                 # "How do I lock a user account?": of the sentences about as likely to answer, the one that gives the
                 # command leads ("... using the command passwd -l user"), not one that only describes the task.
                 best = next((c for c in close if shape.gives_step(c.text, c.passage.code)), best)
+        elif shape.term and not shape.defines(best.text):
+            # "What is a meta-package?": of the sentences about as likely to answer, the one that defines the term leads
+            # ("Meta-packages are empty packages that only describe dependencies"), not one that only mentions it.
+            best = next((c for c in close if shape.defines(c.text)), best)
         chosen = [best, *chosen]
         for candidate in close:
             if len(chosen) >= self.max_sentences:

@@ -105,6 +105,17 @@ _PROCEDURE_Q = re.compile(
     r"|what (?:do|can|should|must) (?:i|we|you|one) (?:type|run|call|use|enter|press|execute))\b",
     re.I,
 )
+# "What is a coprocess?", "What are meta-packages in Debian?", "In Bash's terminology, what exactly is a 'job'?": a
+# definition is asked, of a term of up to four words. Not "What is the capital of Canada?" nor "What is the default value
+# of vm.swappiness?", which ask for an attribute of something (a word such as "of" or "for" inside the term).
+_DEFINITION_Q = re.compile(
+    _LEAD + r"what(?:\s++exactly)?(?:'s|\s++is|\s++are)\s++(?:exactly\s++)?(?:an?\s++)?[\"'\u2018\u201c]?"
+    r"((?:(?!(?:of|for|to|by|with|from|about|in|on|under|the|meant|used|called|named)\b)[\w./+-]++\s*+){1,4}?)"
+    r"[\"'\u2019\u201d]?\s*+(?:(?:in|on|under)\s++[\w' .-]{1,40}?)?\s*+\?\s*+$",
+    re.I,
+)
+# Words that may stand between a sentence's determiner and the term it defines ("A Debian meta-package is ...").
+_DEFINED_LEAD = r"^(?:(?:an?|the)\s+)?(?:[\w-]+\s+){0,2}?"
 _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # "Who designed ...", "Who did Allan Dwan marry?", "Who was elected ...": someone is asked for as the one who did
 # something (see ``_action``). Not "whom" or "whose": "To whom did Oracle hand over the code?" asks who received it.
@@ -146,6 +157,7 @@ class Shape:
     code_only: bool = False  # only an identifier answers (see ``loosened``)
     agent: bool = False  # "who ...": only someone's name answers (see ``_names_agent``)
     procedure: bool = False  # "how do I ...": a way to do something, best given by a command (see ``gives_step``)
+    term: str = ""  # "what is a coprocess?": the term whose definition is asked, lower-cased (see ``defines``)
     dimension: str = ""  # "how deep ...": the dimension (a key of ``DIMENSIONS``) a number must measure
     units: frozenset[str] = frozenset()  # "how much memory ...": the dimensions of ``UNITS`` a number may be given in
     kin: frozenset[str] = frozenset()  # a count's nouns' synonyms ("storey": floor, level, story), lemmas
@@ -187,6 +199,21 @@ class Shape:
             others = {number for name, number in versions(sentence) if self.owners and name.lower() not in self.owners}
             return any(m.group() not in self.question_terms | others for m in _VERSION_NUMBER.finditer(sentence))
         return self.loosened().states(sentence, code)
+
+    def defines(self, sentence: str) -> bool:
+        """Whether ``sentence`` defines the term a "what is X?" question asks about: X is its subject and a copula or
+        "refers to" follows ("A coprocess is a shell command ...", "Meta-packages are empty packages ..."), or it
+        names something as X ("Vowelless alphabets ... are called abjads")."""
+        if not self.term:
+            return False
+        text = _QUOTES.sub("", sentence.strip()).lower()
+        forms = "|".join(re.escape(form) for form in _term_forms(self.term))
+        subject = re.match(
+            _DEFINED_LEAD + rf"(?:{forms})(?:\s*\([^()]{{0,80}}\))?,?\s+(?:(is|are)|refers?|means?|denotes?)\b\s*([\w-]*)", text
+        )
+        # A passive says what is done with it, not what it is: "A coprocess is executed asynchronously ...".
+        said = subject is not None and not (subject.group(1) and _is_participle(subject.group(2)))
+        return said or bool(re.search(rf"\b(?:called|known as|termed)\s+(?:an?\s+|the\s+)?(?:{forms})\b", text))
 
     @property
     def wants_number(self) -> bool:
@@ -646,7 +673,22 @@ def shape_of(question: str) -> Shape:
         )
     if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
         return Shape("name", question_words=asked, question_terms=terms, vital=vital if where else "")
-    return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)))
+    defined = _DEFINITION_Q.search(question)
+    term = " ".join(defined.group(1).split()).lower() if defined else ""
+    return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)), term=term)
+
+
+# Quote marks around a term ("‘job’", "'conffile'"): a definition's term is read without them.
+_QUOTES = re.compile(r"[\"'\u2018\u2019\u201c\u201d]")
+
+
+def _term_forms(term: str) -> list[str]:
+    """The ways a defined term may be written: as asked, in the plural, and with a hyphen as a space or left out
+    ("meta-package": "meta-packages", "meta package", "metapackage")."""
+    *rest, last = term.split(" ")
+    one = " ".join([*rest, singular(last)])  # "meta-packages" asked, "A meta-package is ..." defines it
+    bases = {form for word in {term, one} for form in (word, word.replace("-", " "), word.replace("-", ""))}
+    return sorted({form for base in bases for form in (base, base + "s", base + "es")}, key=len, reverse=True)
 
 
 def _action(rest: str) -> frozenset[str]:

@@ -395,6 +395,23 @@ def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:
     assert why.sentences[0][0] == describes  # not a "how do I" question: the scores alone decide
 
 
+def test_what_is_x_is_led_by_the_sentence_that_defines_x() -> None:
+    # Both sentences mention meta-packages; the one that repeats the question's words scores higher, and only the other
+    # says what a meta-package is.
+    text = (
+        "A meta-package in Debian is installed to bring in a set of other Debian packages. "
+        "Meta-packages are empty packages that only describe dependencies."
+    )
+    answerer_ = answerer(min_score=-100)
+    answerer_.margin = 5.0  # the fake reranker's scale is wider than the real one's: both are close to the best
+    what = answerer_.answer("What is a meta-package in Debian?", [passage(text, 7.0)])
+    scores = {c.text[:4]: c.score for c in what.considered}
+    assert scores["A me"] > scores["Meta"], "the mention scores higher ..."
+    assert what.sentences[0][0].startswith("Meta-packages are empty"), "... but the definition leads"
+    how = answerer_.answer("How is a meta-package in Debian installed?", [passage(text, 7.0)])
+    assert how.sentences[0][0].startswith("A meta-package in Debian is installed")  # no definition asked
+
+
 def test_a_version_is_quoted_only_from_a_passage_about_the_name_it_is_asked_of() -> None:
     question = "Which GNOME version ships with Debian bookworm?"
     debian = passage("Now that Debian version 11 is out, work on the next version, Bookworm, has begun.", 7.0)

@@ -254,6 +254,7 @@ def test_shapes_of_1_mb(name: str) -> None:
     leads.append("When did she die? ")  # a death asked: every sentence searched for one stated
     leads += ["Who designed ", "Who did "]  # an action asked: every word of the question may be its verb
     finishes(lambda: [shape_of(lead + text).states(text) for lead in leads])
+    finishes(lambda: [shape_of(lead + text).defines(text) for lead in ("What is ", "What is a ", "What are the ")])
     finishes(lambda: (question_names(text), numbered_names(text), mentions_code(text, question_code(text))))
 
 

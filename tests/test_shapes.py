@@ -573,3 +573,38 @@ def test_a_birth_or_death_asked_is_answered_only_by_a_sentence_that_states_one(
     question: str, sentence: str, answers: bool
 ) -> None:
     assert shape_of(question).states(sentence) is answers
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("What is a coprocess in Bash?", "coprocess"),
+        ("In Bash's terminology, what exactly is a 'job'?", "job"),
+        ("What are meta-packages?", "meta-packages"),
+        ("What is coral bleaching?", "coral bleaching"),
+        ("What is DFSG?", "dfsg"),
+        ("What is the capital of Canada?", ""),  # an attribute of something, not a definition
+        ("What is the default value of vm.swappiness on Debian?", ""),
+        ("What is /srv meant for?", ""),
+        ("What is buildd an abbreviation of?", ""),
+        ("How is a coprocess started?", ""),
+    ],
+)
+def test_a_what_is_question_asks_for_a_definition_of_its_term(question: str, term: str) -> None:
+    assert shape_of(question).term == term
+
+
+@pytest.mark.parametrize(
+    ("sentence", "defines"),
+    [
+        ("Meta-packages are empty packages that only describe dependencies.", True),
+        ("A Debian metapackage is a package that depends on others.", True),  # written without its hyphen
+        ("Packages that only describe dependencies are called meta-packages.", True),
+        ("A meta-package (or metapackage) refers to a set of dependencies.", True),
+        ("On the other hand, a meta-package exists mostly as a collection of dependencies.", False),  # not its subject
+        ("Installing the meta-package brings in other packages.", False),
+        ("A meta-package is installed like any other package.", False),  # a passive: what is done with it
+    ],
+)
+def test_a_definition_makes_the_term_its_subject_or_names_something_so(sentence: str, defines: bool) -> None:
+    assert shape_of("What is a meta-package?").defines(sentence) is defines
