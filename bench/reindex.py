@@ -68,36 +68,73 @@ def main(argv: list[str] | None = None) -> int:
         for page in sorted(HANDBOOK.glob("*.html"))[: args.pages]:
             shutil.copyfile(page, docs / page.name)
         indexer = build_citewise(settings_for(work / "data", docs)).indexer
-        first_seconds, first = sync(indexer, docs)
-        say(f"(a) first sync: {first.chunks} chunks in {first_seconds:.1f} s")
-        reused: list[float] = []
-        embedded: list[float] = []
-        counts = None
-        for rep in range(args.reps):
-            for reuse in (rep % 2 == 0, rep % 2 == 1):  # the order turns every round
-                seconds, report = loader_change(indexer, docs, 2 * rep + reuse, reuse=reuse)
-                (reused if reuse else embedded).append(seconds)
-                counts = (report.embedded, report.reused) if reuse else counts
-                say(f"(b) round {rep + 1}, reuse {reuse}: {seconds:.1f} s ({report.embedding_counts})")
-        longest = max(docs.iterdir(), key=lambda path: path.stat().st_size)
-        markup = longest.read_text(encoding="utf-8")
-        middle = markup.index("</p>", len(markup) // 2) + len("</p>")
-        longest.write_text(markup[:middle] + "<p>A paragraph added by an edit, in the middle of the page.</p>" + markup[middle:])
-        edit_seconds, edit = sync(indexer, docs)
-        say(f"(c) edit of {longest.name}: {edit_seconds:.1f} s ({edit.embedding_counts})")
-        moved = docs / "moved"
-        moved.mkdir()
-        for page in sorted(docs.glob("*.html")):
-            page.rename(moved / page.name)
-        move_seconds, move = sync(indexer, docs, allow_mass_delete=True)
-        say(f"(d) every page moved: {move_seconds:.1f} s ({move.embedding_counts})")
+        first = sync(indexer, docs)
+        say(f"(a) first sync: {first[1].chunks} chunks in {first[0]:.1f} s")
+        reused, embedded, counts = loader_rounds(indexer, docs, args.reps)
+        edited, longest = edit_the_longest(indexer, docs)
+        moved = move_every_page(indexer, docs)
+    rows = table_rows(first, reused, embedded, counts, (edited, longest), moved)
+    title = f"# Re-indexing ({args.pages} Debian Handbook pages, {args.reps} rounds)"
+    publish("reindex.md", [title, "", machine, "", markdown_table(HEADERS, rows, text=[0, 1])])
+    return 0
+
+
+HEADERS = ["sync", "chunks", "median wall", "now / before (per round)"]
+
+
+def loader_rounds(indexer: Any, docs: Path, reps: int) -> tuple[list[float], list[float], tuple[int, int]]:
+    """(b): per round, a loader change synced with the reuse of stored vectors and without it, in turns (the order
+    turns every round); the seconds of each, and the embedded and reused counts of a sync with the reuse."""
+    reused: list[float] = []
+    embedded: list[float] = []
+    counts = (0, 0)
+    for rep in range(reps):
+        for reuse in (rep % 2 == 0, rep % 2 == 1):
+            seconds, report = loader_change(indexer, docs, 2 * rep + reuse, reuse=reuse)
+            (reused if reuse else embedded).append(seconds)
+            counts = (report.embedded, report.reused) if reuse else counts
+            say(f"(b) round {rep + 1}, reuse {reuse}: {seconds:.1f} s ({report.embedding_counts})")
+    return reused, embedded, counts
+
+
+def edit_the_longest(indexer: Any, docs: Path) -> tuple[tuple[float, Any], str]:
+    """(c): a paragraph added in the middle of the longest page, synced; its seconds and report, and the page."""
+    longest = max(docs.iterdir(), key=lambda path: path.stat().st_size)
+    markup = longest.read_text(encoding="utf-8")
+    middle = markup.index("</p>", len(markup) // 2) + len("</p>")
+    longest.write_text(markup[:middle] + "<p>A paragraph added by an edit, in the middle of the page.</p>" + markup[middle:])
+    seconds, edit = sync(indexer, docs)
+    say(f"(c) edit of {longest.name}: {seconds:.1f} s ({edit.embedding_counts})")
+    return (seconds, edit), longest.name
+
+
+def move_every_page(indexer: Any, docs: Path) -> tuple[float, Any]:
+    """(d): every page moved into a subfolder, synced with the deletes confirmed."""
+    moved = docs / "moved"
+    moved.mkdir()
+    for page in sorted(docs.glob("*.html")):
+        page.rename(moved / page.name)
+    seconds, move = sync(indexer, docs, allow_mass_delete=True)
+    say(f"(d) every page moved: {seconds:.1f} s ({move.embedding_counts})")
+    return seconds, move
+
+
+def table_rows(
+    first: tuple[float, Any],
+    reused: list[float],
+    embedded: list[float],
+    counts: tuple[int, int],
+    edited: tuple[tuple[float, Any], str],
+    moved: tuple[float, Any],
+) -> list[list[str]]:
+    """The report's rows, (a) to (d), with the ratio of the two (b) times taken within each round."""
+    (first_seconds, first_report), ((edit_seconds, edit), page), (move_seconds, move) = first, edited, moved
     ratios = [with_reuse / without for with_reuse, without in zip(reused, embedded, strict=True)]
-    assert counts is not None
-    rows = [
-        ["(a) first sync: every chunk embedded", f"{first.chunks} chunks", f"{first_seconds:.1f} s", ""],
+    return [
+        ["(a) first sync: every chunk embedded", f"{first_report.chunks} chunks", f"{first_seconds:.1f} s", ""],
         [
             "(b) after a loader change, every chunk embedded again (before)",
-            f"{first.chunks} embedded",
+            f"{first_report.chunks} embedded",
             f"{median(embedded):.1f} s",
             "",
         ],
@@ -107,12 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{median(reused):.1f} s",
             f"x {median(ratios):.2f}",
         ],
-        [
-            f"(c) a paragraph added mid-page to {longest.name}",
-            edit.embedding_counts,
-            f"{edit_seconds:.1f} s",
-            "",
-        ],
+        [f"(c) a paragraph added mid-page to {page}", edit.embedding_counts, f"{edit_seconds:.1f} s", ""],
         [
             f"(d) every page moved into a subfolder ({len(move.deleted)} deleted, {len(move.added)} added)",
             move.embedding_counts,
@@ -120,17 +152,6 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ],
     ]
-    publish(
-        "reindex.md",
-        [
-            f"# Re-indexing ({args.pages} Debian Handbook pages, {args.reps} rounds)",
-            "",
-            machine,
-            "",
-            markdown_table(["sync", "chunks", "median wall", "now / before (per round)"], rows, text=[0, 1]),
-        ],
-    )
-    return 0
 
 
 if __name__ == "__main__":

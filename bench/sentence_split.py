@@ -205,42 +205,67 @@ def main() -> int:
     texts = manual_texts()
     size = sum(len(t.encode()) for t in texts)
     say(f"{len(texts)} pages, {size / 1e6:.2f} MB")
+    found, runs = split_in_turns(splitters, texts)
+    rows, probe_rows, hard_rows = compared(splitters, found, runs, size)
+    publish(
+        "sentence_split.md", [*report(machine, len(texts), size, rows, probe_rows, hard_rows), *where_they_part(texts, found)]
+    )
+    return 0
+
+
+def split_in_turns(
+    splitters: dict[str, Callable[[str], Spans]], texts: list[str]
+) -> tuple[dict[str, list[Spans]], dict[str, list[float]]]:
+    """Each splitter's sentences of ``texts`` and its times over five runs, the splitters taking turns so that a busy
+    moment of the machine falls on each alike."""
     found: dict[str, list[Spans]] = {}
-    rows, probe_rows, hard_rows = [], [], []
     runs: dict[str, list[float]] = {name: [] for name in splitters}
-    for _ in range(5):  # the splitters take turns, so that a busy moment of the machine falls on each alike
+    for _ in range(5):
         for name, split in splitters.items():
             began = time.perf_counter()
             found[name] = [split(t) for t in texts]
             runs[name].append(time.perf_counter() - began)
+    return found, runs
+
+
+def compared(
+    splitters: dict[str, Callable[[str], Spans]], found: dict[str, list[Spans]], runs: dict[str, list[float]], size: int
+) -> tuple[list[list[object]], list[list[object]], list[list[object]]]:
+    """The three tables' rows, a row per splitter: sentences, speed and ends shared with the baseline's; the probes
+    split as a reader does; the seconds on each hard shape."""
+    rows, probe_rows, hard_rows = [], [], []
+    ours = [{end for _, end in spans} for spans in found[BASELINE]]
     for name, split in splitters.items():
         ends = [{end for _, end in spans} for spans in found[name]]
-        ours = [{end for _, end in spans} for spans in found[BASELINE]]
         shared = sum(len(a & b) for a, b in zip(ends, ours, strict=True))
-        rows.append(
-            [name, sum(map(len, found[name])), f"{size / median(runs[name]) / 1e6:.2f}", shared, sum(map(len, ends)) - shared]
-        )
+        speed = f"{size / median(runs[name]) / 1e6:.2f}"
+        rows.append([name, sum(map(len, found[name])), speed, shared, sum(map(len, ends)) - shared])
         right = [[text[a:b] for a, b in split(text)] == expected for text, expected in PROBES]
         probe_rows.append([name, f"{sum(right)}/{len(PROBES)}", ", ".join(str(i + 1) for i, ok in enumerate(right) if not ok)])
         hard_rows.append([name, *(timed(split, text) for text in HARD_SHAPES.values())])
         say(f"{name}: done")
-    lines = [
+    return rows, probe_rows, hard_rows
+
+
+def report(
+    machine: str, pages: int, size: int, rows: list[list[object]], probe_rows: list[list[object]], hard_rows: list[list[object]]
+) -> list[str]:
+    """The report's tables: the manuals, the probes and the hard shapes."""
+    headers = [
+        "splitter",
+        "sentences",
+        "MB/s (median of 5, in turns)",
+        "ends shared with the regular expression's",
+        "ends of its own",
+    ]
+    return [
         "# Sentence splitters on real manuals",
         "",
         machine,
         "",
-        f"{len(texts)} pages of the development corpora, {size / 1e6:.2f} MB of loaded text.",
+        f"{pages} pages of the development corpora, {size / 1e6:.2f} MB of loaded text.",
         "",
-        markdown_table(
-            [
-                "splitter",
-                "sentences",
-                "MB/s (median of 5, in turns)",
-                "ends shared with the regular expression's",
-                "ends of its own",
-            ],
-            rows,
-        ),
+        markdown_table(headers, rows),
         "",
         "## Probes",
         "",
@@ -255,23 +280,26 @@ def main() -> int:
         "## Where they part (a random sample, `||` marks the cut)",
         "",
     ]
+
+
+def where_they_part(texts: list[str], found: dict[str, list[Spans]]) -> list[str]:
+    """Per splitter, ten sentence ends it alone makes or alone misses against the baseline, sampled with a fixed seed."""
+    lines = []
     rng = random.Random(0)
     ours = found[BASELINE]
-    for name in list(splitters)[1:]:
+    for name in list(found)[1:]:
         cuts = []
         for text, a, b in zip(texts, ours, found[name], strict=True):
             for label, mine, theirs in (("only " + name, b, a), ("only the regular expression", a, b)):
                 kept = {end for _, end in theirs}
                 cuts += [(label, text[max(0, e - 50) : e], text[e : e + 30]) for _, e in mine if e not in kept]
-        lines.append(f"### {name}")
-        lines.append("")
+        lines += [f"### {name}", ""]
         lines += [
             f"- {label}: `{' '.join(before.split())} || {' '.join(after.split())}`"
             for label, before, after in rng.sample(cuts, min(10, len(cuts)))
         ]
         lines.append("")
-    publish("sentence_split.md", lines)
-    return 0
+    return lines
 
 
 if __name__ == "__main__":
