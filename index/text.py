@@ -309,18 +309,27 @@ def question_code(question: str) -> list[str]:
 
 
 def mentions_code(text: str, words: list[str]) -> bool:
-    """Whether ``text`` mentions every identifier of ``words`` (``question_code``): an option exactly as written
-    ("-9" is not "-90"'s start, nor any 9), any other with case, dots, dashes, slashes and spaces left out, as names of
-    code are written in more ways than one ("SHA-256" / "sha256", "buf.toString()" / "buf.toString([encoding])",
-    "python3.11" / "Python 3.11")."""
+    """Whether ``text`` mentions every identifier of ``words`` (``question_code``).
+
+    An option exactly as written ("-9" is not "-90"'s start, nor any 9; "-xzf" also as "-x", "-z" and "-f"); any other
+    name with case, dots, dashes, slashes and spaces left out, as names of code are written in more ways than one
+    ("SHA-256" / "sha256", "buf.toString()" / "buf.toString([encoding])", "python3.11" / "Python 3.11").
+    """
     squashed = _squashed(text)
     for word in words:
         if word.startswith("-"):
-            if not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+            # Short options run together ("tar -xzf", "ls -la") are mentioned by each one alone as well.
+            cluster = [f"-{letter}" for letter in word[1:]] if len(word) > 2 and word[1:].isalpha() else []
+            if not _has_option(text, word) and not (cluster and all(_has_option(text, option) for option in cluster)):
                 return False
         elif _squashed(word) not in squashed:
             return False
     return True
+
+
+def _has_option(text: str, option: str) -> bool:
+    """Whether ``text`` holds ``option`` whole: "-9" in "kill -9 pid" or "--tool" in "--tool=<name>", not in "-90"."""
+    return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
 
 
 def _squashed(text: str) -> str:

@@ -233,6 +233,9 @@ def test_question_code_is_the_identifiers_a_passage_must_mention() -> None:
     assert mentions_code("Send SIGKILL with kill -9 pid.", ["-9"]) and not mentions_code("kill -90 or signal 9", ["-9"])
     assert mentions_code("the SHA256 digest; see Python 3.11", ["SHA-256", "python3.11"])
     assert not mentions_code("the SHA-512 digest", ["SHA-256"])
+    assert mentions_code("-x extracts, -z filters through gzip, -f names the archive", ["-xzf"])  # options run together
+    assert not mentions_code("-x extracts, -f names the archive", ["-xzf"])
+    assert mentions_code("valgrind --tool=memcheck ls", ["--tool"]) and not mentions_code("--tool-x", ["--tool"])
 
 
 def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
