@@ -272,8 +272,6 @@ _POSSESSIVE = re.compile(r"['\u2019]s$")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # A capitalised word and the number right after it: a name's version ("Debian 12", "Python 3.11").
 _NUMBERED_NAME = re.compile(r"(?<![\w.-])([A-Z][\w+-]*)\s+(\d+(?:\.\d+)*)(?!\w|\.\d)")
-# A version or release named by its number after the word: "version 3.0 of the FHS", "FHS version 2.3", "release 12".
-_VERSION_NUMBER = re.compile(r"(?<![\w.-])(?:versions?|releases?)\s+(\d+(?:\.\d+)*)(?!\w|\.\d)", re.I)
 # A capitalised ASCII word after a space, a bracket or a quote; three letters or more, since a two-letter
 # one there is as often "It", "We" or "An" as a name (kept as it was, not measured).
 _CAPITALISED = re.compile(r"(?<=[\s(\"'])([A-Z][a-zA-Z]{2,})")
@@ -352,7 +350,7 @@ def numbered_names(question: str) -> list[str]:
         ['3.0']
     """
     named = [number for _, number in versions(question)]
-    after_word = [n for n in _VERSION_NUMBER.findall(question) if not YEAR.fullmatch(n) and n not in named]
+    after_word = [n for n in _AFTER_VERSION_WORD.findall(question) if not YEAR.fullmatch(n) and n not in named]
     return named + after_word
 
 
@@ -650,6 +648,8 @@ LABEL_WORDS = frozenset("version release section chapter figure table page step 
 # What a "which ..." question asks for when it wants one of a name's versions: "Which Debian release ..." is
 # answered by "Debian 12", a name of the question with a number after it, whether or not "release" is said.
 VERSION_WORDS = frozenset("version versions release releases".split())
+# A version or release named by its number after the word: "version 3.0 of the FHS", "FHS version 2.3", "release 12".
+_AFTER_VERSION_WORD = re.compile(rf"(?<![\w.-])(?:{'|'.join(sorted(VERSION_WORDS))})\s+(\d+(?:\.\d+)*)(?!\w|\.\d)", re.I)
 # Words between a number and the noun it counts that are part of the number: "10 million doses".
 NUMBER_SCALES = frozenset("hundred hundreds thousand thousands million millions billion billions more".split())
 # Words that lean on an earlier turn for their meaning.
