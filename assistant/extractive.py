@@ -34,6 +34,8 @@ from index.text import (
     singular,
 )
 
+# A dot between two letters or digits, as an abbreviation writes it ("Ph.D.", "U.S.").
+_INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
 _MIN_WORDS = 3  # a shorter "sentence" is a heading, a label or a fragment: it answers nothing on its own
 # A reference or an editorial note, wholly in square brackets: '["Ten Lectures on Wavelets", Ingrid Daubechies].' names
 # people and years, and states nothing.
@@ -485,7 +487,8 @@ def _repeats(candidate: Candidate, other: Candidate) -> bool:
 def _mentions(text: str, names: list[str]) -> bool:
     """Every name has a word in ``text``: "Wang Yi" is mentioned by a passage that says "Wang", "DVDs" by one that
     says "DVD-ROMs" (plurals fold), "Russia" by one that says "the Russians" (a place's adjective folds)."""
-    found = set(WORD.findall(text))
+    # An abbreviation's dots part no name: "Ph.D." mentions "PhD", "U.S." "US".
+    found = set(WORD.findall(text)) | set(WORD.findall(_INNER_DOT.sub("", text)))
     words = {singular(word) for word in found}
     places = {form for word in found if word[:1].isupper() for form in name_forms(word)}
     return all(

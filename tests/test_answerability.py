@@ -134,6 +134,12 @@ def test_a_question_about_an_identifier_is_not_answered_by_passages_that_never_m
     assert not considered("How do I compute the SHA-256 hash of an opened file with hashlib.sha256?", digest)
 
 
+def test_a_name_is_mentioned_by_its_abbreviation_with_dots() -> None:
+    text = "Cerf holds a degree from Stanford University and Ph.D. degrees in Computer Science from UCLA."
+    assert "UCLA" in " ".join(quoted("Which university awarded Cerf his PhD?", text))
+    assert not considered("Which university awarded Cerf his MSc?", text)  # no abbreviation of it here
+
+
 def test_a_plural_name_is_mentioned_by_its_singular() -> None:
     text = "It is unreasonable to distribute 18 DVD-ROMs of free packages."
     extract = answerer(min_score=-100).answer("How many DVDs would the free packages fill?", [passage(text, 7.0)])
