@@ -316,13 +316,14 @@ def mentions_code(text: str, words: list[str]) -> bool:
     if not words:
         return True  # most questions hold none: the passages are not read at all
     squashed = _squashed(text)
-    for word in words:
+    tokens = {_squashed(token) for token in text.split()}  # most names are written whole: found without a search
+    for word in dict.fromkeys(words):
         if word.startswith("-"):
             # Short options run together ("tar -xzf", "ls -la") are mentioned by each one alone as well.
             cluster = [f"-{letter}" for letter in word[1:]] if len(word) > 2 and word[1:].isalpha() else []
             if not _has_option(text, word) and not (cluster and all(_has_option(text, option) for option in cluster)):
                 return False
-        elif _squashed(word) not in squashed:
+        elif _squashed(word) not in tokens and _squashed(word) not in squashed:
             return False
     return True
 
