@@ -312,20 +312,41 @@ def mentions_code(text: str, words: list[str]) -> bool:
     An option exactly as written ("-9" is not "-90"'s start, nor any 9; "-xzf" also as "-x", "-z" and "-f"); any other
     name with case, dots, dashes, slashes and spaces left out, as names of code are written in more ways than one
     ("SHA-256" / "sha256", "buf.toString()" / "buf.toString([encoding])", "python3.11" / "Python 3.11").
+
+    Most identifiers are written whole, as a word of their own, and are found in a set. Those that are not cost a
+    search of the text each, so only the first ``_MOST_SEARCHED`` of them are searched for: a question holding
+    more is a pasted log, and must still be read in linear time.
     """
     if not words:
         return True  # most questions hold none: the passages are not read at all
     squashed = _squashed(text)
-    tokens = {_squashed(token) for token in text.split()}  # most names are written whole: found without a search
+    tokens = {_squashed(token) for token in text.split()}
+    options = set(_OPTION_RUN.findall(text))
+    searches = 0
+
+    def found(option: str) -> bool:
+        nonlocal searches
+        if option in options or _OPTION_RUN.fullmatch(option):
+            return option in options  # a run of word characters and dashes is an option whole or not at all
+        searches += 1
+        return searches > _MOST_SEARCHED or _has_option(text, option)
+
     for word in dict.fromkeys(words):
         if word.startswith("-"):
             # Short options run together ("tar -xzf", "ls -la") are mentioned by each one alone as well.
             cluster = [f"-{letter}" for letter in word[1:]] if len(word) > 2 and word[1:].isalpha() else []
-            if not _has_option(text, word) and not (cluster and all(_has_option(text, option) for option in cluster)):
+            if not found(word) and not (cluster and all(found(option) for option in cluster)):
                 return False
-        elif _squashed(word) not in tokens and _squashed(word) not in squashed:
-            return False
+        elif (name := _squashed(word)) not in tokens:
+            searches += 1
+            if searches <= _MOST_SEARCHED and name not in squashed:
+                return False
     return True
+
+
+# An option as a whole run of word characters and dashes ("-9" in "kill -9 pid", "--tool" in "--tool=<name>").
+_OPTION_RUN = re.compile(r"(?<![\w-])-[\w-]*")
+_MOST_SEARCHED = 32  # identifiers searched for in the text, beyond those written as a word of their own
 
 
 def _has_option(text: str, option: str) -> bool:

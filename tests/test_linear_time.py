@@ -309,3 +309,17 @@ def test_pictographs_go_and_nothing_else(text: str, pictograph: str) -> None:
     kept = without_pictographs(whole_characters(text))
     assert without_pictographs(whole_characters(f"{pictograph}{text} {pictograph}")) == kept.strip() or not pictograph
     assert without_pictographs(kept) == kept  # nothing left to take out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " ".join(f"--opt{i}" for i in range(MB // 10)),  # each option once: each was a search of the whole text
+        " ".join(f"-o.{i}" for i in range(MB // 8)),  # options no set of whole runs holds
+        "/".join(f"lib{i}.so" for i in range(MB // 10)),  # names written inside a longer word
+    ],
+    ids=["options", "dotted options", "names inside a path"],
+)
+def test_identifiers_of_1_mb(text: str) -> None:
+    # A question's every identifier is looked for in the passages (``mentions_code``): here the question is the text.
+    finishes(lambda: mentions_code(text, question_code(text)))
