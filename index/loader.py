@@ -37,7 +37,7 @@ from pathlib import Path
 # "git-clean(1)") are code terms.
 LOADER_VERSION = "25"
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
 # through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
 COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
@@ -157,10 +157,14 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
             from index.formats.docx import read_docx
 
             document = read_docx(data)
+        case ".epub":
+            from index.formats.epub import read_epub
+
+            document = read_epub(data, max_bytes)
         case ".html" | ".htm":
             from index.formats.html import read_html
 
-            text, warning = _decode_html(data)
+            text, warning = decode_html(data)
             document = read_html(text)
             if warning:
                 document.warnings.append(warning)
@@ -236,7 +240,7 @@ def _decode(data: bytes) -> str:
 _READ_AS_WINDOWS_1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "cp1252"})
 
 
-def _decode_html(data: bytes) -> tuple[str, str]:
+def decode_html(data: bytes) -> tuple[str, str]:
     """A web page's text, and what was done when it is not UTF-8 (else ""): the encoding the page declares
     (``<meta charset>``, ``http-equiv``, an XML declaration), else windows-1252, as browsers read a page that
     declares none. Valid UTF-8 is read as UTF-8 whatever the page says, so a page mislabelled in its header reads

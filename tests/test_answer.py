@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from epubs import BOOK, epub
 
 from assistant import Turn
 from assistant.citations import CitationBook, markers
@@ -46,6 +47,17 @@ def test_answers_a_real_question_with_the_right_citation(seeded, question: str, 
     # The sentence with the answer comes first, and its marker is [1].
     first_sentence = answer.sentences[0]
     assert expected in first_sentence.text and first_sentence.citations == [1]
+    check_grounded(answer)
+
+
+def test_a_book_added_as_an_epub_is_answered_from_its_chapter(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    (settings.docs_dir / "guide.epub").write_bytes(epub(BOOK, ["nav.xhtml", "one.xhtml", "two.xhtml"]))
+    report = citewise.indexer.sync(settings.docs_dir)
+    assert report.added == ["guide.epub"] and report.failed == []
+    answer = citewise.assistant.ask("How long can a swift stay aloft?").complete()
+    assert not answer.refused and "ten months" in answer.sentences[0].text
+    citation = answer.citations[answer.sentences[0].citations[0] - 1]
+    assert (citation.source, citation.title, citation.section) == ("guide.epub", "Field Guide", "Field Guide > Birds")
     check_grounded(answer)
 
 

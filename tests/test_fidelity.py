@@ -2,7 +2,7 @@
 
 The documents are Debian's documentation packages, installed by `make test`:
 ``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
-git-doc``. Each test skips,
+git-doc live-manual-epub``. Each test skips,
 naming the package, only when that package is not installed.
 """
 
@@ -29,6 +29,7 @@ SQLITE = Path("/usr/share/doc/sqlite3")
 POLICY = Path("/usr/share/doc/debian-policy")
 APACHE = Path("/usr/share/doc/apache2-doc/manual/en")
 GIT = Path("/usr/share/doc/git/html")
+LIVE = Path("/usr/share/doc/live-manual/epub")
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -38,6 +39,7 @@ PACKAGES = {
     POLICY: "debian-policy",
     APACHE: "apache2-doc",
     GIT: "git-doc",
+    LIVE: "live-manual-epub",
 }
 
 
@@ -141,6 +143,19 @@ WHOLE = [
         ("Basic Shell Features", "Shell Commands", "Compound Commands", "Conditional Constructs"),
     ),
     (
+        LIVE / "live-manual.en.epub",
+        "Then, run the lb config command.",
+        ("Live Systems Manual", "4. The basics"),
+    ),
+    (
+        LIVE / "live-manual.en.epub",
+        "While live-manual is primarily focused on helping you build a live system and not on end-user topics, an end "
+        "user may find some useful information in these sections: The Basics covers downloading prebuilt images and "
+        "preparing images to be booted from media or the network, either using the web builder or running live-build "
+        "directly on your system.",
+        ("Live Systems Manual", "1. About this manual"),
+    ),
+    (
         REFERENCE / "debian-reference.en.pdf",
         "The symlink always has nominal file access permissions of ”rwxrwxrwx”, as shown in the above example, with the "
         "effective access permissions dictated by permissions of the file that it points to.",
@@ -155,6 +170,16 @@ def test_sentences_with_inline_markup_come_out_whole(path: Path, sentence: str, 
     spans = {doc.text[span.start : span.end]: span for span in split_sentences(doc.text)}
     assert sentence in spans, f"not one sentence of {path.name}"
     assert doc.heading_path_at(spans[sentence].start)[-len(headings) :] == headings
+
+
+def test_an_epub_reads_its_chapters_in_order_without_its_table_of_contents() -> None:
+    doc = loaded(LIVE / "live-manual.en.epub")
+    assert doc.title == "Live Systems Manual"
+    # The book's first page is a table of contents: each entry's title comes out once, in its chapter.
+    assert doc.text.count("1.4.1 Applying changes") == 1
+    chapters = [doc.text.index(heading) for heading in ("1. About this manual", "4. The basics", "9. Customizing contents")]
+    assert chapters == sorted(chapters)
+    assert "lb config" in doc.code  # inline <tt>, as on the web
 
 
 def test_compressed_manuals_read_as_their_uncompressed_kind() -> None:

@@ -10,9 +10,11 @@ import gzip
 import io
 import lzma
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
+from epubs import BOOK, CONTAINER, epub, xhtml_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pdfs import pdf_file, pdf_with_pages
@@ -520,6 +522,77 @@ def test_plain_text_without_headings_has_no_sections(tmp_path: Path) -> None:
     source = "the first line is no heading, being lower case\n\nAnd a paragraph follows it.\n"
     doc = load(write(tmp_path / "flat.txt", source))
     assert doc.text == source and doc.sections == []
+
+
+# --------------------------------------------------------------------------- EPUB
+
+
+def test_epub_chapters_in_spine_order_under_the_books_title(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "guide.epub", epub(BOOK, ["nav.xhtml", "cover.png", "one.xhtml", "two.xhtml"])))
+    assert doc.title == "Field Guide"
+    # The navigation document and the image are no text; the chapters follow the spine, not the manifest.
+    assert doc.text == (
+        "Birds\n\nA swift can stay aloft for ten months; run tally --swifts to count them."
+        "\n\nMoths\n\nFlight\n\nMost moths fly at night, guided by the moon."
+    )
+    assert "A swift can stay aloft for ten months; run tally --swifts to count them." in sentences(doc)
+    assert doc.heading_path_at(doc.text.index("Most moths")) == ("Field Guide", "Moths", "Flight")
+    assert doc.heading_path_at(doc.text.index("A swift")) == ("Field Guide", "Birds")
+    assert doc.code == ["tally --swifts"]
+
+
+def test_epub_a_file_listed_twice_or_under_fragments_is_read_once(tmp_path: Path) -> None:
+    data = epub(BOOK, ["one.xhtml", "one.xhtml", "two.xhtml"], href_two_xhtml="one.xhtml#part2")
+    doc = load(write(tmp_path / "guide.epub", data))
+    assert doc.text.count("A swift can stay aloft") == 1 and "Moths" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        ({"mimetype": "application/epub+zip"}, "unreadable EPUB: .*META-INF/container.xml"),
+        ({"META-INF/container.xml": "<container><rootfiles/></container>"}, "names no package document"),
+        ({"META-INF/container.xml": CONTAINER}, "unreadable EPUB: .*OPS/book.opf"),
+        ({"META-INF/container.xml": CONTAINER, "OPS/book.opf": "<package><manifest"}, "unreadable EPUB"),
+    ],
+    ids=["no container", "no package named", "package missing", "package not XML"],
+)
+def test_a_broken_epub_is_a_load_error(tmp_path: Path, files: dict[str, str], reason: str) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(LoadError, match=reason):
+        load(write(tmp_path / "broken.epub", buffer.getvalue()))
+
+
+def test_an_epub_whose_chapter_is_missing_or_empty(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"unreadable EPUB: .*OPS/one.xhtml"):
+        load(write(tmp_path / "gap.epub", epub({"one.xhtml": ""}, ["one.xhtml"]).replace(b"OPS/one.xhtml", b"OPS/gap.xhtml")))
+    with pytest.raises(LoadError, match="no text could be extracted"):
+        load(write(tmp_path / "blank.epub", epub({"one.xhtml": xhtml_page("Blank", "")}, ["one.xhtml"])))
+
+
+def test_an_epub_that_inflates_past_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    # 50 MB of text in a file of about 50 kB: refused after the first megabyte.
+    bomb = epub({"one.xhtml": xhtml_page("Big", "<p>" + "a" * 50_000_000 + "</p>")}, ["one.xhtml"])
+    assert len(bomb) < 200_000
+    with pytest.raises(LoadError, match="decompresses to more than 1 MB, over the limit"):
+        load(write(tmp_path / "bomb.epub", bomb), max_bytes=1_000_000)
+
+
+def test_an_epub_package_with_an_entity_bomb_is_not_expanded(tmp_path: Path) -> None:
+    # "Billion laughs": each entity ten of the one before, 10^9 letters from the last.
+    laughs = '<!DOCTYPE package [<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)
+    )
+    path = write(tmp_path / "laughs.epub", epub(BOOK, ["one.xhtml"], title="&i;", doctype=laughs + "]>"))
+    try:
+        doc = load(path)
+    except LoadError as error:  # libxml2 refuses the amplification itself
+        assert "unreadable EPUB" in str(error) and "entity" in str(error)
+    else:  # or reads the book without expanding the entity
+        assert len(doc.title) < 200 and "A swift" in doc.text
 
 
 # --------------------------------------------------------------------------- DOCX
