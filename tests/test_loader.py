@@ -524,6 +524,18 @@ def test_plain_text_without_headings_has_no_sections(tmp_path: Path) -> None:
     assert doc.text == source and doc.sections == []
 
 
+def test_a_paragraphs_number_linked_to_it_is_not_text(tmp_path: Path) -> None:
+    # SiSU numbers every paragraph with a link to it: read as text, "497" stood between a sentence and its stanza.
+    page = (
+        '<div><label class="ocn"><a href="#o5">5</a></label><p id="o5">Add the following stanza:</p></div>'
+        '<div><label class="ocn"><a href="#o6">6</a></label><pre id="o6">Pin-Priority: -1</pre></div>'
+        # A number that links elsewhere, or one inside a sentence, is the page's own text.
+        '<p><a href="#o9">7</a></p><p id="o8">Seven items.</p><p>See note <a href="#o8">2</a> above.</p>'
+    )
+    doc = load(write(tmp_path / "book.html", page))
+    assert doc.text == "Add the following stanza:\n\nPin-Priority: -1\n\n7\n\nSeven items.\n\nSee note 2 above."
+
+
 # --------------------------------------------------------------------------- EPUB
 
 

@@ -203,7 +203,7 @@ def _is_furniture(element: html.HtmlElement) -> bool:
         return True
     if element.get("id") in _HEADER_IDS and not any(heading.tag in _HEADINGS for heading in element.iterdescendants()):
         return True
-    if tag == "a" and _MARK_LINK.fullmatch(element.text_content().strip()):
+    if tag == "a" and (_MARK_LINK.fullmatch(text := element.text_content().strip()) or _numbers_next(element, text)):
         return True
     classes = element.get("class", "").split()
     if _FURNITURE_CLASSES.intersection(classes):
@@ -213,6 +213,24 @@ def _is_furniture(element: html.HtmlElement) -> bool:
     if tag in _SCOPED:
         return not any(ancestor.tag in _SCOPED[tag] for ancestor in element.iterancestors())
     return tag in ("p", "div", "ul", "ol", "table", "tr") and _is_nav_row(element)
+
+
+def _numbers_next(link: html.HtmlElement, text: str) -> bool:
+    """Whether ``link`` is the number of the block right after it: its whole text a number, its address that block's
+    own ("<label><a href="#o5">5</a></label><p id="o5">", as SiSU numbers every paragraph of a book). Read as text, the
+    number would stand between a sentence and the block it announces ("... the following stanza:" / "497" / the
+    stanza). Only the link's own wrappers are climbed, each holding nothing else, so a page of such links costs one
+    step each."""
+    target = link.get("href", "")
+    if not (text.isdigit() and target.startswith("#") and len(target) > 1):
+        return False
+    holder = link
+    while (parent := holder.getparent()) is not None and len(parent) == 1 and not (parent.text or "").strip():
+        if (holder.tail or "").strip():
+            return False
+        holder = parent
+    following = holder.getnext()
+    return following is not None and not (holder.tail or "").strip() and following.get("id") == target[1:]
 
 
 def _jumps_to_letters(table: html.HtmlElement) -> bool:
