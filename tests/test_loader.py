@@ -585,6 +585,29 @@ def test_an_epub_whose_chapter_is_missing_or_empty(tmp_path: Path) -> None:
         load(write(tmp_path / "blank.epub", epub({"one.xhtml": xhtml_page("Blank", "")}, ["one.xhtml"])))
 
 
+def _with_encryption(data: bytes, uris: list[str]) -> bytes:
+    references = "".join(
+        f'<enc:EncryptedData><enc:CipherData><enc:CipherReference URI="{uri}"/></enc:CipherData></enc:EncryptedData>'
+        for uri in uris
+    )
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(
+            "META-INF/encryption.xml",
+            '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+            f'xmlns:enc="http://www.w3.org/2001/04/xmlenc#">{references}</encryption>',
+        )
+    return buffer.getvalue()
+
+
+def test_a_drm_locked_epub_is_refused_with_a_reason_and_obfuscated_fonts_are_not(tmp_path: Path) -> None:
+    locked = _with_encryption(epub(BOOK, ["one.xhtml", "two.xhtml"]), ["OPS/one.xhtml", "OPS/two.xhtml"])
+    with pytest.raises(LoadError, match=r"encrypted EPUB \(DRM: OPS/one.xhtml and others are locked\)"):
+        load(write(tmp_path / "locked.epub", locked))
+    fonts = _with_encryption(epub(BOOK, ["one.xhtml"]), ["OPS/fonts/serif.otf"])
+    assert "A swift can stay aloft" in load(write(tmp_path / "fonts.epub", fonts)).text
+
+
 def test_an_epub_that_inflates_past_the_limit_is_refused_unread(tmp_path: Path) -> None:
     # 50 MB of text in a file of about 50 kB: refused after the first megabyte.
     bomb = epub({"one.xhtml": xhtml_page("Big", "<p>" + "a" * 50_000_000 + "</p>")}, ["one.xhtml"])

@@ -22,6 +22,7 @@ from index.formats.html import read_html
 from index.loader import LoadedDocument, LoadError, Section, decode_html
 
 _CONTAINER = "META-INF/container.xml"
+_ENCRYPTION = "META-INF/encryption.xml"
 _PACKAGE_TYPE = "application/oebps-package+xml"
 _PAGE_TYPES = frozenset({"application/xhtml+xml", "text/html"})
 # The archive's own XML never needs entities or a network: none are resolved (no "billion laughs", no fetching).
@@ -47,6 +48,8 @@ def read_epub(data: bytes, max_bytes: int) -> LoadedDocument:
             reader = _Reader(archive, max_bytes)
             package = _package_path(reader)
             title, pages = _spine(reader, package)
+            if locked := _encrypted(reader) & set(pages):
+                raise LoadError(f"encrypted EPUB (DRM: {min(locked)} and others are locked); remove the protection first")
             chapters = [reader.page(path) for path in pages]
     except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, EOFError, NotImplementedError, RuntimeError) as error:
         # A damaged archive, a missing member, an encrypted one (RuntimeError), an unknown compression method.
@@ -89,6 +92,15 @@ def _package_path(reader: _Reader) -> str:
     if not paths or not paths[0]:
         raise LoadError(f"unreadable EPUB: {_CONTAINER} names no package document")
     return str(paths[0])
+
+
+def _encrypted(reader: _Reader) -> set[str]:
+    """The archive paths ``META-INF/encryption.xml`` lists as encrypted: a DRM-locked book's chapters, or only its
+    fonts (the IDPF's font obfuscation, which locks no text)."""
+    if _ENCRYPTION not in reader.archive.namelist():
+        return set()
+    references = reader.xml(_ENCRYPTION).xpath("//*[local-name()='CipherReference']/@URI")
+    return {posixpath.normpath(unquote(str(uri))) for uri in references}
 
 
 def _spine(reader: _Reader, package: str) -> tuple[str, list[str]]:
