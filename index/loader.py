@@ -35,8 +35,9 @@ from pathlib import Path
 # it holds no heading), and so are permalink marks ("Logging ¶"); an AsciiDoc note's label no longer leads its
 # sentence ("Note | ..."). 25: a manual page's names (its NAME section's, and the pages it cites with their sections:
 # "git-clean(1)") are code terms. 26: a link whose whole text is a number and whose address is the block right after
-# it is that block's number (SiSU numbers every paragraph so), not text; EPUB is read.
-LOADER_VERSION = "26"
+# it is that block's number (SiSU numbers every paragraph so), not text; EPUB is read. 27: a Sphinx toctree (the list
+# of pages an index page or a book's first page gives) is navigation.
+LOADER_VERSION = "27"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -156,6 +156,11 @@ WHOLE = [
         ("Live Systems Manual", "1. About this manual"),
     ),
     (
+        POLICY / "policy.epub",
+        "These files can be read with dpkg-query --control-show package symbols.",
+        ("8.6.3. The symbols system", "8.6.3.1. The symbols files present on the system"),
+    ),
+    (
         REFERENCE / "debian-reference.en.pdf",
         "The symlink always has nominal file access permissions of ”rwxrwxrwx”, as shown in the above example, with the "
         "effective access permissions dictated by permissions of the file that it points to.",
@@ -180,6 +185,20 @@ def test_an_epub_reads_its_chapters_in_order_without_its_table_of_contents() -> 
     chapters = [doc.text.index(heading) for heading in ("1. About this manual", "4. The basics", "9. Customizing contents")]
     assert chapters == sorted(chapters)
     assert "lb config" in doc.code  # inline <tt>, as on the web
+
+
+def test_a_sphinx_epubs_table_of_contents_is_dropped() -> None:
+    doc = loaded(POLICY / "policy.epub")
+    assert doc.title == "Debian Policy Manual"
+    # The first page's toctree lists every section; each title now comes out once, as its section's heading.
+    assert doc.text.count("1.3.1. Early history") == 1
+    early = doc.text.index("1.3.1. Early history")
+    assert doc.heading_path_at(early) == (
+        "Debian Policy Manual",
+        "1. About this manual",
+        "1.3. Authors and Maintainers",
+        "1.3.1. Early history",
+    )
 
 
 def test_compressed_manuals_read_as_their_uncompressed_kind() -> None:

@@ -43,14 +43,15 @@ _INVISIBLE = tuple(
 )
 # Page furniture. ARIA landmarks that are not content, and the navigation blocks of the documentation
 # generators these manuals come from: DocBook (navheader/navfooter/toc), Publican (docnav, #banner),
-# Sphinx (related, sphinxsidebar, headerlink pilcrows, footer), Texinfo (copiable-anchor pilcrows; its table of
-# contents, short contents and each chapter's menu of sections; its printed indexes, below).
+# Sphinx (related, sphinxsidebar, headerlink pilcrows, footer, a toctree's list of pages), Texinfo (copiable-anchor
+# pilcrows; its table of contents, short contents and each chapter's menu of sections; its printed indexes, below).
 _FURNITURE_TAGS = frozenset({"nav"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
 _FURNITURE_CLASSES = frozenset(
     """navheader navfooter docnav toc list-of-tables list-of-figures list-of-examples related sphinxsidebar
     sphinxsidebarwrapper headerlink copiable-anchor copiable-link footer mobile-nav menu-wrapper breadcrumbs skip-link
-    contents contents-heading shortcontents shortcontents-heading section-toc mini-toc toplang bottomlang""".split()
+    contents contents-heading shortcontents shortcontents-heading section-toc mini-toc toplang bottomlang
+    toctree-wrapper""".split()
 )
 # Texinfo's printed index ("@printindex"): a table classed index-cp, index-fn, ... (one per index, "alias expansion: |
 # Aliases" a row), each under a "Jump to: A B C ..." table of links classed summary-letter.
