@@ -11,7 +11,9 @@ import io
 import lzma
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from epubs import BOOK, CONTAINER, epub, xhtml_page
@@ -628,6 +630,115 @@ def test_an_epub_package_with_an_entity_bomb_is_not_expanded(tmp_path: Path) -> 
         assert "unreadable EPUB" in str(error) and "entity" in str(error)
     else:  # or reads the book without expanding the entity
         assert len(doc.title) < 200 and "A swift" in doc.text
+
+
+# --------------------------------------------------------------------------- ODT
+
+
+def odt(build: Callable[[Any], None], title: str = "") -> bytes:
+    """An OpenDocument Text file written by odfpy; ``build`` adds the body's elements."""
+    from odf import dc
+    from odf.opendocument import OpenDocumentText
+
+    document = OpenDocumentText()
+    if title:
+        document.meta.addElement(dc.Title(text=title))
+    build(document.text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _field_notes(body: Any) -> None:
+    from odf import table, text
+
+    contents = text.TableOfContent(name="Contents")
+    index = text.IndexBody()
+    index.addElement(text.P(text="Birds 1"))
+    contents.addElement(index)
+    body.addElement(contents)
+    body.addElement(text.H(outlinelevel=1, text="Birds"))
+    paragraph = text.P(text="A swift can stay aloft ")
+    paragraph.addElement(text.Span(text="for ten months"))
+    paragraph.addText("; run tally  --swifts.")
+    body.addElement(paragraph)
+    body.addElement(text.H(outlinelevel=2, text="Counting"))
+    items = text.List()
+    item = text.ListItem()
+    item.addElement(text.P(text="Count at dawn."))
+    items.addElement(item)
+    body.addElement(items)
+    rows = table.Table(name="Tally")
+    for cells in (("bird", "months aloft"), ("swift", "10")):
+        row = table.TableRow()
+        for value in cells:
+            cell = table.TableCell()
+            cell.addElement(text.P(text=value))
+            row.addElement(cell)
+        rows.addElement(row)
+    body.addElement(rows)
+
+
+def test_odt_headings_paragraphs_lists_and_tables_in_order(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "notes.odt", odt(_field_notes, title="Field Notes")))
+    assert doc.title == "Field Notes"
+    # The generated table of contents is navigation; a span stays inside its sentence.
+    assert doc.text == (
+        "Birds\n\nA swift can stay aloft for ten months; run tally --swifts.\n\nCounting\n\nCount at dawn."
+        "\n\nbird | months aloft\n\nswift | 10"
+    )
+    assert doc.heading_path_at(doc.text.index("Count at dawn")) == ("Birds", "Counting")
+    assert "A swift can stay aloft for ten months; run tally --swifts." in sentences(doc)
+
+
+def test_odt_without_a_title_is_titled_by_its_first_heading(tmp_path: Path) -> None:
+    assert load(write(tmp_path / "notes.odt", odt(_field_notes))).title == "Birds"
+
+
+def _package(content: str) -> bytes:
+    """An OpenDocument package whose content.xml is ``content``."""
+    manifest = (
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+    return buffer.getvalue()
+
+
+_BODY = (
+    '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+    "<text:p>{}</text:p></office:text></office:body></office:document-content>"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"PK\x03\x04 not really a zip", "unreadable ODT: File is not a zip file"),
+        (_package("<not xml"), "unreadable ODT: it holds no text document"),
+        (_package(_BODY.replace("office:text", "office:spreadsheet").format("")), "no text could be extracted"),
+        # An external entity would read a file of this machine into the index: refused, never resolved.
+        (_package('<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/hostname">]>' + _BODY.format("&x;")), "unreadable ODT: .*x"),
+        (_package('<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa">]>' + _BODY.format("&a;")), "unreadable ODT"),
+    ],
+    ids=["not a zip", "content not XML", "a spreadsheet", "external entity", "internal entity"],
+)
+def test_a_broken_odt_is_a_load_error(tmp_path: Path, data: bytes, reason: str) -> None:
+    with pytest.raises(LoadError, match=reason):
+        load(write(tmp_path / "broken.odt", data))
+
+
+def test_an_odt_that_inflates_past_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    bomb = _package(_BODY.format("a" * 50_000_000))
+    assert len(bomb) < 200_000
+    with pytest.raises(LoadError, match="decompresses to more than 1 MB, over the limit"):
+        load(write(tmp_path / "bomb.odt", bomb), max_bytes=1_000_000)
 
 
 # --------------------------------------------------------------------------- DOCX
