@@ -158,7 +158,7 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
         case ".docx":
             from index.formats.docx import read_docx
 
-            document = read_docx(data)
+            document = read_docx(data, max_bytes)
         case ".odt":
             from index.formats.odt import read_odt
 

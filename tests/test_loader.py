@@ -756,6 +756,18 @@ def test_docx(tmp_path: Path) -> None:
     assert "12 percent" in doc.text
 
 
+def test_a_docx_that_inflates_past_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("a" * 5_000_000)
+    document.save(str(tmp_path / "big.docx"))
+    assert (tmp_path / "big.docx").stat().st_size < 100_000
+    with pytest.raises(LoadError, match="decompresses to more than 1 MB, over the limit"):
+        load(tmp_path / "big.docx", max_bytes=1_000_000)
+    assert len(load(tmp_path / "big.docx", max_bytes=10_000_000).text) == 5_000_000
+
+
 def test_docx_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
     import docx
 

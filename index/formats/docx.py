@@ -21,10 +21,19 @@ _HEADING_STYLE = re.compile(r"(?i)^heading\s*(\d)$")
 _OUTLINE_LEVEL = "./w:pPr/w:outlineLvl/@w:val"
 
 
-def read_docx(data: bytes) -> LoadedDocument:
+def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
     """A Word document's body (the file's bytes) as blocks: headings (by style or outline level), paragraphs, table
-    rows."""
+    rows.
+
+    ``max_bytes``: python-docx inflates every part of the archive into memory, so the sizes the archive declares are
+    checked first: its XML parts together, and any one part, at most this much (a "zip bomb" is refused unread).
+    """
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sizes = [(info.filename, info.file_size) for info in archive.infolist()]
+        markup = sum(size for name, size in sizes if name.endswith((".xml", ".rels")))
+        if markup > max_bytes or any(size > max_bytes for _, size in sizes):
+            raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
         document = docx.Document(io.BytesIO(data))
         builder = TextBuilder()
         _read(document.iter_inner_content(), builder)
