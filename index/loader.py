@@ -36,10 +36,10 @@ from pathlib import Path
 # sentence ("Note | ..."). 25: a manual page's names (its NAME section's, and the pages it cites with their sections:
 # "git-clean(1)") are code terms. 26: a link whose whole text is a number and whose address is the block right after
 # it is that block's number (SiSU numbers every paragraph so), not text; EPUB is read. 27: a Sphinx toctree (the list
-# of pages an index page or a book's first page gives) is navigation; OpenDocument Text is read.
+# of pages an index page or a book's first page gives) is navigation; OpenDocument Text and PowerPoint decks are read.
 LOADER_VERSION = "27"
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".epub"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
 # through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
 COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
@@ -159,6 +159,10 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
             from index.formats.docx import read_docx
 
             document = read_docx(data, max_bytes)
+        case ".pptx":
+            from index.formats.pptx import read_pptx
+
+            document = read_pptx(data, max_bytes)
         case ".odt":
             from index.formats.odt import read_odt
 

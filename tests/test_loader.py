@@ -741,6 +741,104 @@ def test_an_odt_that_inflates_past_the_limit_is_refused_unread(tmp_path: Path) -
         load(write(tmp_path / "bomb.odt", bomb), max_bytes=1_000_000)
 
 
+# --------------------------------------------------------------------------- PPTX
+
+
+def deck(title: str = "Field Notes", filler: str = "") -> bytes:
+    """A deck python-pptx writes: a titled slide of bullets with speaker notes, a slide whose text box lies below its
+    table but was drawn first, and an empty slide."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    presentation = Presentation()
+    first = presentation.slides.add_slide(presentation.slide_layouts[1])
+    first.shapes.title.text = "Swifts"
+    bullets = first.placeholders[1].text_frame
+    bullets.text = "A swift can stay aloft for ten months."
+    bullets.add_paragraph().text = "They sleep on the wing." + filler
+    first.notes_slide.notes_text_frame.text = "Mention the 2016 tracking study."
+    second = presentation.slides.add_slide(presentation.slide_layouts[5])
+    second.shapes.title.text = "Tally"
+    second.shapes.add_textbox(Inches(1), Inches(5), Inches(4), Inches(1)).text_frame.text = "Counted at dawn."
+    table = second.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(4), Inches(1)).table
+    for (row, column), value in zip(((0, 0), (0, 1), (1, 0), (1, 1)), ("bird", "months aloft", "swift", "10"), strict=True):
+        table.cell(row, column).text = value
+    presentation.slides.add_slide(presentation.slide_layouts[6])
+    presentation.core_properties.title = title
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
+def test_pptx_slides_are_pages_read_top_to_bottom_with_their_notes(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "deck.pptx", deck()))
+    assert doc.title == "Field Notes"
+    assert doc.text == (
+        "Swifts\n\nA swift can stay aloft for ten months.\n\nThey sleep on the wing.\n\nMention the 2016 tracking study."
+        "\n\nTally\n\nbird | months aloft\n\nswift | 10\n\nCounted at dawn."
+    )
+    # A citation says which slide its sentence is on; the empty third slide is no page.
+    assert [doc.page_at(doc.text.index(words)) for words in ("They sleep", "Mention", "swift | 10", "Counted")] == [1, 1, 2, 2]
+    assert [page.number for page in doc.pages] == [1, 2]
+    assert doc.heading_path_at(doc.text.index("Counted")) == ("Tally",)
+
+
+def test_pptx_without_a_title_is_titled_by_its_first_slide(tmp_path: Path) -> None:
+    assert load(write(tmp_path / "deck.pptx", deck(title=""))).title == "Swifts"
+
+
+def test_a_broken_or_oversized_pptx_is_a_load_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="unreadable PPTX"):
+        load(write(tmp_path / "broken.pptx", b"PK\x03\x04 not a zip"))
+    big = write(tmp_path / "big.pptx", deck(filler=" a" * 2_500_000))
+    assert big.stat().st_size < 200_000
+    with pytest.raises(LoadError, match="decompresses to more than 1 MB, over the limit"):
+        load(big, max_bytes=1_000_000)
+
+
+_PARTS = [
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "word/document.xml",
+    "word/_rels/document.xml.rels",
+    "ppt/presentation.xml",
+    "docProps/core.xml",
+    "mimetype",
+    "content.xml",
+    "META-INF/manifest.xml",
+    "META-INF/container.xml",
+]
+_PART_TEXTS = [
+    "",
+    "<x/>",
+    "<<",
+    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+    '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="content.xml"/>'
+    "</rootfiles></container>",
+]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    parts=st.dictionaries(st.sampled_from(_PARTS), st.sampled_from(_PART_TEXTS) | st.binary(max_size=40), max_size=len(_PARTS)),
+    suffix=st.sampled_from([".docx", ".pptx", ".odt", ".epub"]),
+)
+def test_a_package_of_any_parts_loads_or_raises_a_load_error(parts: dict[str, str | bytes], suffix: str) -> None:
+    # A damaged package: the parts a reader looks for, missing, empty, not XML or XML of another shape.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / f"doc{suffix}", buffer.getvalue())
+        try:
+            document = load(path, max_bytes=100_000)
+        except LoadError as error:
+            assert str(error)
+        else:
+            assert document.text.strip()
+
+
 # --------------------------------------------------------------------------- DOCX
 
 

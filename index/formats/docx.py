@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterator
 
 import docx
+from docx.document import Document
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -34,7 +35,7 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
         markup = sum(size for name, size in sizes if name.endswith((".xml", ".rels")))
         if markup > max_bytes or any(size > max_bytes for _, size in sizes):
             raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
-        document = docx.Document(io.BytesIO(data))
+        document = _opened(data)
         builder = TextBuilder()
         _read(document.iter_inner_content(), builder)
         title = collapse(document.core_properties.title or "")
@@ -102,3 +103,12 @@ def _heading_level(paragraph: Paragraph) -> int:
             return int(levels[0]) + 2
         style = style.base_style
     return 0
+
+
+def _opened(data: bytes) -> Document:
+    """The package opened by python-docx. A damaged package's parts make it fail in
+    ways of its own (a content-types part of another shape raises AttributeError), each one a file that cannot be read."""
+    try:
+        return docx.Document(io.BytesIO(data))
+    except (AttributeError, TypeError, IndexError) as error:
+        raise LoadError(f"unreadable DOCX: {type(error).__name__}: {error}") from None

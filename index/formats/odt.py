@@ -48,10 +48,11 @@ def read_odt(data: bytes, max_bytes: int) -> LoadedDocument:
         if inflated > max_bytes:
             raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
         document = load(io.BytesIO(data))
-        if document.text is None:  # no content.xml it could parse, or a spreadsheet or a presentation
+        body = getattr(document, "text", None)  # none without a content.xml it could parse, or in a spreadsheet
+        if body is None:
             raise LoadError("unreadable ODT: it holds no text document")
         builder = TextBuilder()
-        _read(document.text, builder)
+        _read(body, builder)
         title = collapse(" ".join(teletype.extractText(e) for e in document.meta.getElementsByType(dc.Title)))
     except (zipfile.BadZipFile, KeyError, ValueError, xml.sax.SAXException) as error:
         # A damaged archive, a missing part, XML that does not parse, an entity (refused by defusedxml, under odfpy).
