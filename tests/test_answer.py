@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from decks import deck
 from epubs import BOOK, epub
 
 from assistant import Turn
@@ -58,6 +59,16 @@ def test_a_book_added_as_an_epub_is_answered_from_its_chapter(citewise, settings
     assert not answer.refused and "ten months" in answer.sentences[0].text
     citation = answer.citations[answer.sentences[0].citations[0] - 1]
     assert (citation.source, citation.title, citation.section) == ("guide.epub", "Field Guide", "Field Guide > Birds")
+    check_grounded(answer)
+
+
+def test_a_deck_is_answered_from_its_slide(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    (settings.docs_dir / "swifts.pptx").write_bytes(deck())
+    assert citewise.indexer.sync(settings.docs_dir).added == ["swifts.pptx"]
+    answer = citewise.assistant.ask("How long can a swift stay aloft?").complete()
+    assert not answer.refused and "ten months" in answer.sentences[0].text
+    citation = answer.citations[answer.sentences[0].citations[0] - 1]
+    assert (citation.source, citation.page, citation.section) == ("swifts.pptx", 1, "Swifts")
     check_grounded(answer)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from decks import deck
 from epubs import BOOK, CONTAINER, epub, xhtml_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -742,32 +743,6 @@ def test_an_odt_that_inflates_past_the_limit_is_refused_unread(tmp_path: Path) -
 
 
 # --------------------------------------------------------------------------- PPTX
-
-
-def deck(title: str = "Field Notes", filler: str = "") -> bytes:
-    """A deck python-pptx writes: a titled slide of bullets with speaker notes, a slide whose text box lies below its
-    table but was drawn first, and an empty slide."""
-    from pptx import Presentation
-    from pptx.util import Inches
-
-    presentation = Presentation()
-    first = presentation.slides.add_slide(presentation.slide_layouts[1])
-    first.shapes.title.text = "Swifts"
-    bullets = first.placeholders[1].text_frame
-    bullets.text = "A swift can stay aloft for ten months."
-    bullets.add_paragraph().text = "They sleep on the wing." + filler
-    first.notes_slide.notes_text_frame.text = "Mention the 2016 tracking study."
-    second = presentation.slides.add_slide(presentation.slide_layouts[5])
-    second.shapes.title.text = "Tally"
-    second.shapes.add_textbox(Inches(1), Inches(5), Inches(4), Inches(1)).text_frame.text = "Counted at dawn."
-    table = second.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(4), Inches(1)).table
-    for (row, column), value in zip(((0, 0), (0, 1), (1, 0), (1, 1)), ("bird", "months aloft", "swift", "10"), strict=True):
-        table.cell(row, column).text = value
-    presentation.slides.add_slide(presentation.slide_layouts[6])
-    presentation.core_properties.title = title
-    buffer = io.BytesIO()
-    presentation.save(buffer)
-    return buffer.getvalue()
 
 
 def test_pptx_slides_are_pages_read_top_to_bottom_with_their_notes(tmp_path: Path) -> None:
