@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from collections.abc import Iterator
 
 import docx
-from docx.document import Document
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml.etree import XMLSyntaxError
 
+from index.formats.archive import check_inflated_size, opened
 from index.formats.blocks import TextBuilder, collapse, superscript
 from index.loader import LoadedDocument, LoadError
 
@@ -30,12 +29,8 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
     checked first: its XML parts together, and any one part, at most this much (a "zip bomb" is refused unread).
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            sizes = [(info.filename, info.file_size) for info in archive.infolist()]
-        markup = sum(size for name, size in sizes if name.endswith((".xml", ".rels")))
-        if markup > max_bytes or any(size > max_bytes for _, size in sizes):
-            raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
-        document = _opened(data)
+        check_inflated_size(data, max_bytes)
+        document = opened(docx.Document, data, "DOCX")
         builder = TextBuilder()
         _read(document.iter_inner_content(), builder)
         title = collapse(document.core_properties.title or "")
@@ -103,12 +98,3 @@ def _heading_level(paragraph: Paragraph) -> int:
             return int(levels[0]) + 2
         style = style.base_style
     return 0
-
-
-def _opened(data: bytes) -> Document:
-    """The package opened by python-docx. A damaged package's parts make it fail in
-    ways of its own (a content-types part of another shape raises AttributeError), each one a file that cannot be read."""
-    try:
-        return docx.Document(io.BytesIO(data))
-    except (AttributeError, TypeError, IndexError) as error:
-        raise LoadError(f"unreadable DOCX: {type(error).__name__}: {error}") from None

@@ -7,7 +7,6 @@ and left out, as are tracked deletions and notes' citation marks; a note's body 
 
 from __future__ import annotations
 
-import io
 import xml.sax
 import zipfile
 
@@ -16,11 +15,10 @@ from odf.element import Element
 from odf.namespaces import TABLENS, TEXTNS
 from odf.opendocument import load
 
+from index.formats.archive import check_inflated_size, opened
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError
 
-# The parts odfpy reads whole into memory; their sizes as the archive declares them are checked first (a "zip bomb").
-_PARTS = ("content.xml", "styles.xml", "meta.xml", "settings.xml", "manifest.rdf", "META-INF/manifest.xml")
 # Generated lists of the document's own headings, entries and figures: navigation, not text.
 _GENERATED = frozenset(
     {
@@ -40,14 +38,11 @@ _CONTAINERS = frozenset({"list", "list-item", "list-header", "section", "note", 
 def read_odt(data: bytes, max_bytes: int) -> LoadedDocument:
     """A text document (the file's bytes) as blocks, with its title (the document's own, else its first heading).
 
-    ``max_bytes``: what its XML parts may inflate to together; a larger document is refused unread.
+    ``max_bytes``: what its XML parts may inflate to together (``check_inflated_size``); a larger one is refused unread.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist() if info.filename in _PARTS)
-        if inflated > max_bytes:
-            raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
-        document = load(io.BytesIO(data))
+        check_inflated_size(data, max_bytes)
+        document = opened(load, data, "ODT")
         body = getattr(document, "text", None)  # none without a content.xml it could parse, or in a spreadsheet
         if body is None:
             raise LoadError("unreadable ODT: it holds no text document")

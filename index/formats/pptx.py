@@ -9,19 +9,18 @@ the notes, where a deck often keeps its prose, follow the slide's own text.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterable
 
 import pptx
 from lxml.etree import XMLSyntaxError
 from pptx.exc import PackageNotFoundError
-from pptx.presentation import Presentation
 from pptx.shapes.base import BaseShape
 from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 from pptx.util import Length
 
+from index.formats.archive import check_inflated_size, opened
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError, Page
 
@@ -33,12 +32,8 @@ def read_pptx(data: bytes, max_bytes: int) -> LoadedDocument:
     checked first: its XML parts together, and any one part, at most this much (a "zip bomb" is refused unread).
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            sizes = [(info.filename, info.file_size) for info in archive.infolist()]
-        markup = sum(size for name, size in sizes if name.endswith((".xml", ".rels")))
-        if markup > max_bytes or any(size > max_bytes for _, size in sizes):
-            raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
-        deck = _opened(data)
+        check_inflated_size(data, max_bytes)
+        deck = opened(pptx.Presentation, data, "PPTX")
         builder = TextBuilder()
         pages = [page for number, slide in enumerate(deck.slides, start=1) if (page := _read_slide(slide, number, builder))]
         title = collapse(deck.core_properties.title or "")
@@ -81,12 +76,3 @@ def _read_shape(shape: BaseShape, builder: TextBuilder) -> list[int | None]:
     if getattr(shape, "has_text_frame", False):
         return [builder.add(collapse(paragraph.text)) for paragraph in shape.text_frame.paragraphs]  # type: ignore[attr-defined]
     return []
-
-
-def _opened(data: bytes) -> Presentation:
-    """The package opened by python-pptx. A damaged package's parts make it fail in
-    ways of its own (a content-types part of another shape raises AttributeError), each one a file that cannot be read."""
-    try:
-        return pptx.Presentation(io.BytesIO(data))
-    except (AttributeError, TypeError, IndexError) as error:
-        raise LoadError(f"unreadable PPTX: {type(error).__name__}: {error}") from None
