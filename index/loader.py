@@ -224,8 +224,13 @@ def _decompressed(data: bytes, compression: str, max_bytes: int) -> bytes:
         # A damaged or truncated archive, or another format under this suffix.
         raise LoadError(f"not a readable {kind} file: {error or 'truncated'}") from None
     if len(inflated) > max_bytes:
-        raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
+        raise over_limit(max_bytes)
     return inflated
+
+
+def over_limit(max_bytes: int) -> LoadError:
+    """The error for a file that would inflate past ``max_bytes``: compressed, or an archive format (DOCX, EPUB)."""
+    return LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
 
 
 def _shortened(title: str) -> str:

@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Callable
 from typing import TypeVar
 
-from index.loader import LoadError
+from index.loader import LoadError, over_limit
 
 Opened = TypeVar("Opened")
 
@@ -25,7 +25,7 @@ def check_inflated_size(data: bytes, max_bytes: int) -> None:
         sizes = [(info.filename, info.file_size) for info in archive.infolist()]
     markup = sum(size for name, size in sizes if name.endswith((".xml", ".rels")))
     if markup > max_bytes or any(size > max_bytes for _, size in sizes):
-        raise LoadError(f"decompresses to more than {max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
+        raise over_limit(max_bytes)
 
 
 def opened(open_package: Callable[[io.BytesIO], Opened], data: bytes, kind: str) -> Opened:

@@ -19,7 +19,7 @@ from lxml import etree
 
 from index.formats.blocks import collapse
 from index.formats.html import read_html
-from index.loader import LoadedDocument, LoadError, Section, decode_html
+from index.loader import LoadedDocument, LoadError, Section, decode_html, over_limit
 
 _CONTAINER = "META-INF/container.xml"
 _ENCRYPTION = "META-INF/encryption.xml"
@@ -70,7 +70,7 @@ class _Reader:
             # One byte past what is left tells a book at the limit from a larger one, without inflating the rest.
             data = member.read(self.left + 1)
         if len(data) > self.left:
-            raise LoadError(f"decompresses to more than {self.max_bytes / 1e6:.0f} MB, over the limit (CITEWISE_MAX_FILE_MB)")
+            raise over_limit(self.max_bytes)
         self.left -= len(data)
         return data
 
@@ -107,7 +107,7 @@ def _spine(reader: _Reader, package: str) -> tuple[str, list[str]]:
     """The book's title and the archive paths of its content documents, in reading order, each once."""
     root = reader.xml(package)
     folder = posixpath.dirname(package)
-    title = collapse(" ".join(root.xpath("string(//*[local-name()='metadata']/*[local-name()='title'][1])").split()))
+    title = collapse(root.xpath("string(//*[local-name()='metadata']/*[local-name()='title'][1])"))
     items = {
         item.get("id"): _Item(
             # A manifest may list one file under several fragments ("about.xhtml#o8"): the file is what is read.
@@ -133,13 +133,13 @@ def _joined(title: str, chapters: list[LoadedDocument]) -> LoadedDocument:
     code: list[str] = []
     warnings: list[str] = []
     offset = 0
+    root = (title,) if title else ()
     for chapter in chapters:
         if not chapter.text.strip():
             continue  # a cover image, a page of nothing but links
         if parts:
             offset += 2
         parts.append(chapter.text)
-        root = (title,) if title else ()
         for section in chapter.sections:
             path = tuple(heading for heading in section.path if heading != title)
             sections.append(Section(offset + section.start, offset + section.end, root + path))
