@@ -20,7 +20,7 @@ from assistant.citewise import Citewise
 from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
-from index import IndexMismatchError
+from index import IndexMismatchError, page_word
 
 logger = logging.getLogger("citewise.cli")
 
@@ -110,10 +110,10 @@ def _print_human(result: dict[str, Any]) -> None:
         if result["tentative"]:
             print(f"({render('tentative')})")
         for c in result["citations"]:
-            page = f", page {c['page']}" if c["page"] else ""
+            page = f", {page_word(c['source'])} {c['page']}" if c["page"] else ""
             print(f"  [{c['n']}] {c['source']}{page} (score {c['score']}): {c['quote']}")
         for p in result["closest"]:
-            page = f", page {p['page']}" if p["page"] else ""
+            page = f", {page_word(p['source'])} {p['page']}" if p["page"] else ""
             print(f"  closest: {p['source']}{page}: {p['text'][:160]!r}")
         return
     for r in result["results"]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.prompts import render
+from index.loader import page_word
 from index.text import SURROGATE, whole_characters
 
 __all__ = [
@@ -469,7 +470,9 @@ def _source_line(citation: Mapping[str, Any], index: int, current_text: Callable
     source = str(citation.get("source") or "")
     details = [_inline(citation.get("title") or source)]
     details += [_inline(source)] if citation.get("title") and source else []
-    details += [f"page {citation['page']}"] if isinstance(citation.get("page"), int) and citation["page"] > 0 else []
+    details += (
+        [f"{page_word(source)} {citation['page']}"] if isinstance(citation.get("page"), int) and citation["page"] > 0 else []
+    )
     details += [f"section: {_inline(citation['section'])}"] if citation.get("section") else []
     if current_text is not None:
         now = current_text(source)

@@ -15,7 +15,7 @@ from index.library import (
     SavedUpload,
     UploadError,
 )
-from index.loader import COMPRESSED_SUFFIXES, SUPPORTED_SUFFIXES, LoadError
+from index.loader import COMPRESSED_SUFFIXES, SUPPORTED_SUFFIXES, LoadError, page_word
 from index.nodes import NodeBuilder, effective_chunk_tokens
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError
 from index.settings import IndexSettings
@@ -57,6 +57,7 @@ __all__ = [
     "UnsafeSyncError",
     "UploadError",
     "build_indexer",
+    "page_word",
 ]
 
 

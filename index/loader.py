@@ -194,6 +194,12 @@ def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
     return document
 
 
+def page_word(name: str) -> str:
+    """What a page of the file ``name`` is called where a citation or the viewer names one: a deck's is a "slide"
+    (each slide is read as a page), any other format's a "page"."""
+    return "slide" if document_suffix(name) == ".pptx" else "page"
+
+
 def is_compressed(path: Path) -> bool:
     """Whether ``path`` is a document under a compression suffix ("a.md.gz")."""
     return bool(split_compression(path.name)[1])

@@ -70,6 +70,10 @@ def test_a_deck_is_answered_from_its_slide(citewise, settings) -> None:  # type:
     citation = answer.citations[answer.sentences[0].citations[0] - 1]
     assert (citation.source, citation.page, citation.section) == ("swifts.pptx", 1, "Swifts")
     check_grounded(answer)
+    # Its source card names the slide: a deck's pages are slides.
+    from ui.render import render_sources
+
+    assert "swifts.pptx, slide 1" in render_sources(answer)
 
 
 @pytest.mark.parametrize(

@@ -393,6 +393,13 @@ def test_export_marks_sources_whose_document_changed_or_went(store: ChatStore) -
     ]
 
 
+def test_export_names_a_decks_page_a_slide(store: ChatStore) -> None:
+    chat_id = store.start("", "Deck")
+    store.add_turn("", chat_id, "q", _answer("a [1]", [_citation(1, source="talks/masks.pptx")]))
+    sources = [text for kind, text in _blocks(store.export_markdown("", chat_id) or "") if text.startswith("**[")]
+    assert sources == ["**[1]** WHO report · talks/masks.pptx · slide 3 · section: Supplies > Masks"]
+
+
 # Any text, with Markdown's special pieces far more often than chance would bring them. No NUL: CommonMark shows it as U+FFFD.
 _PIECES = ["#", "*", "_", ">", "-", "+", "=", "1.", "2)", "    ", "\t", "\n", "\r\n", "\n\n", "[", "]", "(", ")", ":", "!"]
 _PIECES += ["`", "~~", "|", "\\", "<b>", "&amp;", "$", "http://x", " "]

@@ -32,6 +32,7 @@ from index.loader import (
     file_type,
     is_supported,
     load,
+    page_word,
     split_suffix,
 )
 from index.sentences import split_sentences
@@ -756,6 +757,16 @@ def test_pptx_slides_are_pages_read_top_to_bottom_with_their_notes(tmp_path: Pat
     assert [doc.page_at(doc.text.index(words)) for words in ("They sleep", "Mention", "swift | 10", "Counted")] == [1, 1, 2, 2]
     assert [page.number for page in doc.pages] == [1, 2]
     assert doc.heading_path_at(doc.text.index("Counted")) == ("Tally",)
+
+
+def test_a_decks_pages_are_called_slides() -> None:
+    assert [page_word(name) for name in ("talk.pptx", "Talk.PPTX", "report.pdf", "report.pdf.gz", "notes")] == [
+        "slide",
+        "slide",
+        "page",
+        "page",
+        "page",
+    ]
 
 
 def test_pptx_without_a_title_is_titled_by_its_first_slide(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from assistant import Answer, Citation, CitationState, Passage, Retrieval
 from assistant.prompts import render
+from index import page_word
 from ui.viewer import ROUTE, document_link
 
 CSS = """
@@ -158,7 +159,7 @@ def _score(value: float | None) -> str:
 
 def _page(item: Citation | object) -> str:
     page = getattr(item, "page", None)
-    return f", page {page}" if page else ""
+    return f", {page_word(getattr(item, 'source', ''))} {page}" if page else ""
 
 
 def _section(item: Citation | object) -> str:

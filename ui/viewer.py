@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import BaseRoute, Route
 
 from assistant import Citation, Citewise, Passage
-from index import LoadError, OpenedDocument
+from index import LoadError, OpenedDocument, page_word
 from index.loader import LoadedDocument
 
 ROUTE = "documents"
@@ -91,6 +91,7 @@ def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int
     chunk = spans.get("chunk", [])
     marks = spans.get("mark", [])
     page_starts = {page.start: page.number for page in document.pages}
+    word = page_word(opened.source).capitalize()  # "Page 3"; a deck's "Slide 3"
     headings = _headings(document)
     cuts = {0, len(text), *page_starts, *(x for span in chunk + marks for x in span if 0 < x < len(text))}
     cuts.update(x for start, (end, _) in headings.items() for x in (start, end))
@@ -98,7 +99,7 @@ def render_document(opened: OpenedDocument, spans: dict[str, list[tuple[int, int
     heading_end, level = 0, 0
     for start, end in itertools.pairwise(sorted(cuts)):
         if start in page_starts:
-            parts.append(f"<span class='page' id='page-{page_starts[start]}'>Page {page_starts[start]}</span>")
+            parts.append(f"<span class='page' id='page-{page_starts[start]}'>{word} {page_starts[start]}</span>")
         piece = html.escape(text[start:end])
         if any(s <= start < e for s, e in marks):
             piece = f"<mark{' id=cited' if first_mark else ''}>{piece}</mark>"
