@@ -52,7 +52,7 @@ class Outcome:
     answerable: bool
     refused: bool
     right: bool  # answered and holding a gold answer
-    cites_gold: bool  # answered, and a citation comes from a gold source
+    cites_gold: bool | None  # answered, and a citation comes from a gold source (None: the row names no source)
     answer: str
     alone_refused: bool
     alone_right: bool
@@ -120,13 +120,13 @@ def ask_all(citewise: Any, prefix: str, rows: list[dict], bars: list[float | Non
     return outcomes
 
 
-def judge(row: dict, answer: Any, prefix: str) -> tuple[bool, bool, bool, str]:
+def judge(row: dict, answer: Any, prefix: str) -> tuple[bool, bool, bool | None, str]:
     """(refused, right, a citation from a gold source, the answer's text) for one answer to a row's follow-up."""
     text = "".join(answer.tokens())
     right = not answer.refused and any(normalise(gold) in normalise(text) for gold in row["answers"])
     gold_sources = {prefix + source for source in row.get("sources", [])}
     cites_gold = not answer.refused and any(citation.source in gold_sources for citation in answer.citations)
-    return answer.refused, right, cites_gold, text
+    return answer.refused, right, cites_gold if gold_sources else None, text
 
 
 def summary(label: str, outcomes: list[Outcome]) -> list[str]:
@@ -143,7 +143,9 @@ def summary(label: str, outcomes: list[Outcome]) -> list[str]:
         f"{sum(o.right for o in answerable)}/{len(answerable)}",
         f"{sum(o.refused for o in unanswerable)}/{len(unanswerable)}",
         f"{len(wrong)}/{len(given)}",
-        f"{sum(o.cites_gold for o in answered)}/{len(answered)}",
+        f"{sum(bool(o.cites_gold) for o in answered)}/{len(answered)}"
+        if any(o.cites_gold is not None for o in outcomes)
+        else "-",
         f"{sum(o.alone_right for o in answerable)}/{len(answerable)}",
         f"{sum(o.alone_refused for o in unanswerable)}/{len(unanswerable)}",
         f"{len(alone_wrong)}/{len(alone_given)}",
@@ -194,26 +196,41 @@ def misses(outcomes: list[Outcome]) -> list[list[str]]:
 
 
 def check(name: str) -> list[str]:
-    """What is wrong with a set's rows: the development set's checks (bench/corpus.py) of the follow-up's gold or
-    absent strings, the first question's gold in the loader's text, a known turn, a balanced split."""
+    """What is wrong with a set's rows: their form (``form_problems``), and the development set's checks (bench/corpus.py)
+    of the follow-up's gold or absent strings and of the first question's gold against the loader's text."""
     from bench.corpus import QUESTION_SETS, _check_answerable, _check_unanswerable, dev_texts, normalise
 
     question_set = QUESTION_SETS["wiki" if name == "wiki" else "manual"]
     texts = dev_texts(question_set)
     prefix = question_set.corpora[0].name + "/"
-    problems: list[str] = []
     rows = read_jsonl(FILES[name])
+    problems = form_problems(rows)
     for row in rows:
         where = f"{row.get('id')} {row.get('follow_up', '')!r}"
-        if row.get("turn") not in TURNS:
-            problems.append(f"{where}: unknown turn {row.get('turn')!r}")
-        if row.get("split") not in ("tune", "heldout"):
-            problems.append(f"{where}: no split")
         firsts = [texts.get(prefix + source, ("", ""))[0] for source in row.get("first_sources", [])]
         if not any(normalise(gold) in text for gold in row.get("first_answers", []) for text in firsts):
             problems.append(f"{where}: the first question's gold is in none of its sources")
         check_row = _check_answerable if row.get("answerable") else _check_unanswerable
         problems += check_row(row, where, prefix, texts)
+    return problems
+
+
+def form_problems(rows: list[dict]) -> list[str]:
+    """What is wrong with the rows' form, read without the documents: unique ids, both questions, a known turn and
+    split, gold or absent strings as the answerability says, and a split balanced by turn and answerability."""
+    problems: list[str] = []
+    for row in rows:
+        where = f"{row.get('id')} {row.get('follow_up', '')!r}"
+        if not row.get("question") or not row.get("follow_up"):
+            problems.append(f"{where}: a question and a follow-up are needed")
+        if row.get("turn") not in TURNS:
+            problems.append(f"{where}: unknown turn {row.get('turn')!r}")
+        if row.get("split") not in ("tune", "heldout"):
+            problems.append(f"{where}: no split")
+        if row.get("answerable") and not (row.get("answers") and row.get("sources")):
+            problems.append(f"{where}: an answerable follow-up needs answers and sources")
+        if not row.get("answerable") and (row.get("answers") or not (row.get("absent") or row.get("absent_in_topic"))):
+            problems.append(f"{where}: an unanswerable follow-up has no answers and names what is absent")
     if len({row.get("id") for row in rows}) != len(rows):
         problems.append("ids are not unique")
     strata: dict[tuple[str, bool], list[str]] = {}
