@@ -6,15 +6,16 @@ for a fact the documents do not hold. Three sets:
 
 - ``seeds``: ``bench/data/followups_qa.jsonl`` over the seeds, the set the follow-up rules were tuned on;
 - ``wiki``: ``followups_wiki.jsonl`` over the wiki set's 106 articles (its cached index, ``bench/eval.py``);
-- ``manual``: ``followups_manual.jsonl`` over the 127 pages of the Debian Handbook (the manual set's index).
+- ``manual``: ``followups_manual.jsonl`` over the 127 pages of the Debian Handbook (the manual set's index);
+- ``encyclopedia``: ``followups_encyclopedia.jsonl`` over the encyclopedia set's 1,798 FOLDOC entries.
 
-The wiki and manual follow-ups were written from the text as the loader gives it, before any answer over them was
+The wiki, manual and encyclopedia follow-ups were written from the text as the loader gives it, before any answer over them was
 seen, and split once by the fixed seed of ``bench/corpus.py`` (stratified by turn and answerability). Every
 follow-up is asked twice: after its question (the conversation: the question and the answer the assistant gave
 it) and alone, with no conversation. The second shows what the conversation adds, and that a standalone question
 loses nothing by it.
 
-Usage: ``python bench/followups.py [--set seeds|wiki|manual] [--split heldout|tune|all]``;
+Usage: ``python bench/followups.py [--set seeds|wiki|manual|encyclopedia] [--split heldout|tune|all]``;
 ``--check`` verifies a set's gold strings against the loader's text, ``--assign-splits`` splits its new rows once.
 ``--bars -3.9,-3.8,-3.7`` (seeds) asks every follow-up once per value of the follow-up bar
 (``CITEWISE_MIN_FOLLOW_UP_SCORE``) and writes ``followups_bars.md``: the bar is chosen on the tuning rows, where
@@ -37,7 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATA, SEEDS, machine_line, markdown_table, publish, read_jsonl, say, settings_for, work_folder
 
-FILES = {"seeds": "followups_qa.jsonl", "wiki": "followups_wiki.jsonl", "manual": "followups_manual.jsonl"}
+FILES = {
+    "seeds": "followups_qa.jsonl",
+    "wiki": "followups_wiki.jsonl",
+    "manual": "followups_manual.jsonl",
+    "encyclopedia": "followups_encyclopedia.jsonl",
+}
 TURNS = ("pronoun", "elliptical", "standalone")
 
 
@@ -79,7 +85,7 @@ def assistant_for(name: str) -> Iterator[tuple[Any, str]]:
     from bench.corpus import QUESTION_SETS, load_dev
     from bench.eval import synced_assistant
 
-    question_set = QUESTION_SETS["wiki" if name == "wiki" else "manual"]
+    question_set = QUESTION_SETS[name]
     citewise, _ = synced_assistant(load_dev(question_set))
     yield citewise, question_set.corpora[0].name + "/"
 
@@ -200,7 +206,7 @@ def check(name: str) -> list[str]:
     of the follow-up's gold or absent strings and of the first question's gold against the loader's text."""
     from bench.corpus import QUESTION_SETS, _check_answerable, _check_unanswerable, dev_texts, normalise
 
-    question_set = QUESTION_SETS["wiki" if name == "wiki" else "manual"]
+    question_set = QUESTION_SETS[name]
     texts = dev_texts(question_set)
     prefix = question_set.corpora[0].name + "/"
     rows = read_jsonl(FILES[name])
