@@ -809,14 +809,23 @@ def verify_dev(rows: list[dict], texts: dict[str, tuple[str, str]], qs: Question
             problems.append(f"{where}: split must be tune or heldout, not {row.get('split')!r}")
         check = _check_answerable if row.get("answerable") else _check_unanswerable
         problems += check(row, where, row["corpus"] + "/", texts)
-    strata: dict[tuple[str, bool], list[str]] = {}
-    for row in rows:  # a question relabelled after the split counts where it was drawn
-        drawn = bool(row.get("drawn_answerable", row.get("answerable")))
-        strata.setdefault((row.get("corpus", ""), drawn), []).append(row.get("split", ""))
-    for (corpus, answerable), splits in sorted(strata.items()):
-        if abs(splits.count("tune") - splits.count("heldout")) > 1:
-            problems.append(f"split unbalanced for {corpus}, answerable={answerable}: {splits.count('tune')} tune")
+    # A question relabelled after the split counts where it was drawn.
+    problems += unbalanced_splits(
+        rows, lambda row: (row.get("corpus", ""), bool(row.get("drawn_answerable", row.get("answerable"))))
+    )
     return problems
+
+
+def unbalanced_splits(rows: list[dict], stratum: Callable[[dict], tuple[str, bool]]) -> list[str]:
+    """A problem for each (group, answerable) stratum whose tuning and held-out halves differ by more than one row."""
+    strata: dict[tuple[str, bool], list[str]] = {}
+    for row in rows:
+        strata.setdefault(stratum(row), []).append(row.get("split", ""))
+    return [
+        f"split unbalanced for {group}, answerable={answerable}: {splits.count('tune')} tune"
+        for (group, answerable), splits in sorted(strata.items())
+        if abs(splits.count("tune") - splits.count("heldout")) > 1
+    ]
 
 
 def _check_answerable(row: dict, where: str, prefix: str, texts: dict[str, tuple[str, str]]) -> list[str]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATA, SEEDS, machine_line, markdown_table, publish, read_jsonl, say, settings_for, work_folder
+from bench.corpus import normalise, unbalanced_splits
 
 FILES = {
     "seeds": "followups_qa.jsonl",
@@ -62,10 +62,6 @@ class Outcome:
     answer: str
     alone_refused: bool
     alone_right: bool
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower()).strip()
 
 
 @contextmanager
@@ -204,7 +200,7 @@ def misses(outcomes: list[Outcome]) -> list[list[str]]:
 def check(name: str) -> list[str]:
     """What is wrong with a set's rows: their form (``form_problems``), and the development set's checks (bench/corpus.py)
     of the follow-up's gold or absent strings and of the first question's gold against the loader's text."""
-    from bench.corpus import QUESTION_SETS, _check_answerable, _check_unanswerable, dev_texts, normalise
+    from bench.corpus import QUESTION_SETS, _check_answerable, _check_unanswerable, dev_texts
 
     question_set = QUESTION_SETS[name]
     texts = dev_texts(question_set)
@@ -239,13 +235,7 @@ def form_problems(rows: list[dict]) -> list[str]:
             problems.append(f"{where}: an unanswerable follow-up has no answers and names what is absent")
     if len({row.get("id") for row in rows}) != len(rows):
         problems.append("ids are not unique")
-    strata: dict[tuple[str, bool], list[str]] = {}
-    for row in rows:
-        strata.setdefault((row.get("turn", ""), bool(row.get("answerable"))), []).append(row.get("split", ""))
-    for (turn, answerable), splits in sorted(strata.items()):
-        if abs(splits.count("tune") - splits.count("heldout")) > 1:
-            problems.append(f"split unbalanced for {turn}, answerable={answerable}")
-    return problems
+    return problems + unbalanced_splits(rows, lambda row: (row.get("turn", ""), bool(row.get("answerable"))))
 
 
 def assign_splits(name: str) -> int:
