@@ -238,7 +238,8 @@ def _clearly_better(first: Retrieval, second: Retrieval) -> bool:
         return False
     if not second.relevant:
         return True
-    best, other = first.relevant[0], second.relevant[0]
+    # The best by score: the first passage is the first in order, which the retrievers' ranks also decide.
+    best, other = (max(retrieval.relevant, key=lambda p: p.score) for retrieval in (first, second))
     # Cross-encoder logits of an answering passage sit several points above a near miss; cosines
     # (reranking off) are packed within a few hundredths.
     margin = _RERANK_MARGIN if best.scores.get("rerank") is not None else _COSINE_MARGIN

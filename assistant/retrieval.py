@@ -89,6 +89,7 @@ class SearchOptions:
         rerank_top: only the best this many fused candidates are reranked (its cost grows with each).
         min_rerank_score: cross-encoder logit a passage needs to count as relevant.
         rerank_margin: and it must score within this much of the best passage.
+        rerank_fusion_weight: reranked passages are ordered by their logit minus this times the log of their fused rank.
         min_similarity: cosine a passage needs when not reranking.
         sources: only search these documents (empty: all).
     """
@@ -100,6 +101,7 @@ class SearchOptions:
     rerank_top: int = 12
     min_rerank_score: float = _DEFAULTS["min_rerank_score"]
     rerank_margin: float = _DEFAULTS["rerank_margin"]
+    rerank_fusion_weight: float = _DEFAULTS["rerank_fusion_weight"]
     min_similarity: float = _DEFAULTS["min_similarity"]
     sources: tuple[str, ...] = ()
 
@@ -113,6 +115,7 @@ class SearchOptions:
             rerank=rerank,
             min_rerank_score=settings.min_rerank_score,
             rerank_margin=settings.rerank_margin,
+            rerank_fusion_weight=settings.rerank_fusion_weight,
             min_similarity=settings.min_similarity,
         )
 
@@ -184,8 +187,9 @@ class Retriever:
             head, tail = passages[: options.rerank_top], passages[options.rerank_top :]
             for passage, score in zip(head, reranker.score(query, [p.text for p in head]), strict=True):
                 passage.scores["rerank"] = score
-            # Passages past rerank_top keep their fused order, after the reranked ones.
-            passages = sorted(head, key=lambda p: p.scores["rerank"] or 0.0, reverse=True) + tail
+            # Ordered by the cross-encoder, the retrievers' order breaking near ties (``_reranked_order``); passages
+            # past rerank_top keep their fused order, after the reranked ones.
+            passages = _reranked_order(head, options.rerank_fusion_weight) + tail
             timings["rerank"] = time.perf_counter() - began
         for passage in passages:
             passage.score = _relevance(passage)
@@ -230,6 +234,19 @@ class Retriever:
                 by_id[hit.chunk_id].scores["bm25"] = hit.score
                 ranking.append(hit.chunk_id)
         return ranking
+
+
+def _reranked_order(passages: list[Passage], weight: float) -> list[Passage]:
+    """``passages`` (in fused order, reranked) ordered by their cross-encoder logit minus ``weight`` times the log of their
+    fused rank: two passages 0.35 apart in logit change places when the one behind was ranked first by fusion and the
+    other second (0.5 * log 2). A small cross-encoder misjudges a passage now and then; BM25 and the dense search agreeing
+    on another is evidence it lacks. Relevance is still judged on the logit alone (``_is_relevant``)."""
+    order = {id(passage): rank for rank, passage in enumerate(passages, start=1)}
+
+    def key(passage: Passage) -> float:
+        return (passage.scores["rerank"] or 0.0) - weight * math.log(order[id(passage)])
+
+    return sorted(passages, key=key, reverse=True)
 
 
 def _timed(function: Callable[..., _T], *args: Any) -> tuple[_T, float]:

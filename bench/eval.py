@@ -100,7 +100,7 @@ DEV_SPLITS: dict[str, tuple[QuestionSet, tuple[str, ...]]] = {
 Timings = list[tuple[str, float]]
 SETTINGS_SHOWN = (
     "embed_model chunk_tokens chunk_overlap_sentences candidates top_k reranker min_rerank_score rerank_margin"
-    " min_similarity answer_sentences min_answer_score sure_answer_score"
+    " rerank_fusion_weight min_similarity answer_sentences min_answer_score sure_answer_score"
 )
 
 

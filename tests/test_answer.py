@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from decks import deck
@@ -11,7 +12,7 @@ from epubs import BOOK, epub
 from assistant import Turn
 from assistant.citations import CitationBook, markers
 from assistant.condense import condense
-from assistant.retrieval import Passage
+from assistant.retrieval import Passage, _reranked_order
 
 
 def check_grounded(answer) -> None:  # type: ignore[no-untyped-def]
@@ -198,6 +199,28 @@ def test_scope_restricts_to_selected_documents(seeded) -> None:  # type: ignore[
     answer.complete()
     assert all(c.source == "003_8cf9f7c4be1979b2.txt" for c in answer.citations)
     assert "30,000" not in answer.text
+
+
+def test_reranked_passages_follow_the_cross_encoder_and_the_retrievers_break_near_ties() -> None:
+    # In fused order (BM25 and dense agreed on c0 first), with the cross-encoder's logits.
+    passages = [
+        Passage(f"c{i}", "a.txt", "A", "text", None, 0, 4, scores={"rerank": s}) for i, s in enumerate([1.0, 1.2, 4.0, -3.0])
+    ]
+    assert [p.chunk_id for p in _reranked_order(passages, 0.0)] == ["c2", "c1", "c0", "c3"]
+    # 0.2 apart, c0 (fused first) leads c1 (fused second): 1.0 against 1.2 - 0.5 log 2. c2 stays far ahead of both.
+    assert [p.chunk_id for p in _reranked_order(passages, 0.5)] == ["c2", "c0", "c1", "c3"]
+
+
+def test_the_retrievers_order_moves_no_passage_past_the_relevance_cut_off(seeded) -> None:  # type: ignore[no-untyped-def]
+    retriever = seeded.assistant.retriever
+    every = replace(retriever.defaults, top_k=100)  # every passage that passes, not only the first five
+    for query in ("How much did China donate to the WHO?", "Which countries received Chinese medical experts?"):
+        alone = retriever.search(query, replace(every, rerank_fusion_weight=0.0))
+        fused = retriever.search(query, replace(every, rerank_fusion_weight=2.0))
+        assert [p.chunk_id for p in alone.passages] != [] and alone.relevant
+        logits = [p.scores["rerank"] for p in alone.passages if "rerank" in p.scores]
+        assert logits == sorted(logits, reverse=True)
+        assert {p.chunk_id for p in fused.relevant} == {p.chunk_id for p in alone.relevant}
 
 
 def test_citation_numbers_follow_first_use() -> None:
