@@ -238,15 +238,15 @@ class Retriever:
 
 def _reranked_order(passages: list[Passage], weight: float) -> list[Passage]:
     """``passages`` (in fused order, reranked) ordered by their cross-encoder logit minus ``weight`` times the log of their
-    fused rank: two passages 0.35 apart in logit change places when the one behind was ranked first by fusion and the
+    fused rank: two passages less than 0.35 apart in logit change places when the one behind was ranked first by fusion and the
     other second (0.5 * log 2). A small cross-encoder misjudges a passage now and then; BM25 and the dense search agreeing
     on another is evidence it lacks. Relevance is still judged on the logit alone (``_is_relevant``)."""
-    order = {id(passage): rank for rank, passage in enumerate(passages, start=1)}
 
-    def key(passage: Passage) -> float:
-        return (passage.scores["rerank"] or 0.0) - weight * math.log(order[id(passage)])
+    def key(item: tuple[int, Passage]) -> float:
+        rank, passage = item
+        return (passage.scores["rerank"] or 0.0) - weight * math.log(rank)
 
-    return sorted(passages, key=key, reverse=True)
+    return [passage for _, passage in sorted(enumerate(passages, start=1), key=key, reverse=True)]
 
 
 def _timed(function: Callable[..., _T], *args: Any) -> tuple[_T, float]:

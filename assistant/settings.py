@@ -39,8 +39,8 @@ class Settings(IndexSettings):
     min_rerank_score: float = -1.0  # cross-encoder logit a passage needs to count as relevant
     rerank_margin: float = 5.0  # ... and it must be within this much of the best passage
     # The reranked passages are ordered by their cross-encoder logit minus this weight times the log of their rank
-    # before reranking (BM25 and dense, fused): where the cross-encoder scores two passages alike, the one both
-    # retrievers ranked higher comes first. 0 orders by the cross-encoder alone. Chosen on the tuning halves of the
+    # before reranking (BM25 and dense, fused): where the cross-encoder scores two passages alike, the one fusion
+    # ranked higher comes first. 0 orders by the cross-encoder alone. Chosen on the tuning halves of the
     # question sets (README, "Reranking with the retrievers' order").
     rerank_fusion_weight: float = Field(0.5, ge=0.0)
     min_similarity: float = 0.45  # cosine a passage needs when reranking is off

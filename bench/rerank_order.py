@@ -15,6 +15,7 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -22,11 +23,14 @@ from bench.common import machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, load_dev
 from bench.eval import Judge, as_hit, synced_assistant
 
+if TYPE_CHECKING:
+    from assistant.retrieval import Passage
+
 WEIGHTS = [0.0, 0.25, 0.5, 1.0, 2.0]
 
 
-def gold_flags(sets: list[str]) -> list[tuple[str, str, list[float], list[bool]]]:
-    """Per answerable question: (set, half, fused-order logits, fused-order gold flags) of the passages reranked."""
+def gold_flags(sets: list[str]) -> list[tuple[str, str, list[Passage], list[bool]]]:
+    """Per answerable question: (set, half, the passages the cross-encoder scored in fused order, which are gold)."""
     rows = []
     embedder = None
     for name in sets:
