@@ -1,19 +1,21 @@
-"""Fit the extractive answerer's answer model (``AnswerModel`` in assistant/extractive.py) on the tuning half.
+"""Fit the extractive answerer's answer model (``AnswerModel`` in assistant/extractive.py) on tuning halves.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_model.py
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_model.py            # the development set (answer_model.md)
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_model.py --sets all # every question set (answer_model_all.md)
 
-Every sentence the default answerer weighs for a question of the tuning half of bench/data/dev_qa.jsonl is
-one row: the cross-encoder's fit, its passage's score, its word overlap and its passage's rank. A row is
-positive when the sentence holds a gold answer of an answerable question. The script prints the fitted
-weights, then, on the tuning half only, what each bar would answer with today's weights (``AnswerModel()``),
-with the refit scored on the questions it was fitted on, and with the refit 5-fold cross-validated over
-questions (each question scored by weights fitted without it): a refit is adopted only when the
-cross-validated sweep beats today's. The held-out half is never read, so its figures
-(``bench/eval.py --dataset dev``) stay a fair test of the weights and the bar.
+Every sentence the default answerer weighs for a question of the tuning halves is one row: the cross-encoder's
+fit, its passage's score, its word overlap and its passage's rank. A row is positive when the sentence holds a
+gold answer of an answerable question. The script prints the fitted weights, then, on the tuning halves only,
+what each bar would answer with today's weights (``AnswerModel()``), with the refit scored on the questions it
+was fitted on, with the refit 5-fold cross-validated over questions (each question scored by weights fitted
+without it) and, over several sets, with the refit fitted without the question's own set (what a refit promises
+on a corpus it never saw): a refit is adopted only when the cross-validated sweeps beat today's. The held-out
+halves are never read, so their figures (``bench/eval.py``) stay a fair test of the weights and the bar.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from collections.abc import Sequence
@@ -24,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import markdown_table, publish, say
-from bench.corpus import Question, load_dev
+from bench.corpus import QUESTION_SETS, Question, load_dev
 from bench.eval import contains_answer, synced_assistant
 
 BARS = (-2.0, -1.75, -1.5, -1.25, -1.0, -0.75, -0.5, -0.25, 0.0)
@@ -39,28 +41,30 @@ class Weighed:
     question: Question
     candidates: list[Any]  # assistant.extractive.Candidate
     golds: list[bool]  # per candidate: the sentence holds a gold answer
+    questions: str = "dev"  # the question set it comes from
 
     @property
     def answerable(self) -> bool:
         return bool(self.question.answers)
 
 
-def weigh_tuning_half() -> list[Weighed]:
-    """Every candidate sentence of every tuning-half question, weighed by the default answerer with no bar."""
-    dataset = load_dev()
-    citewise, _ = synced_assistant(dataset)
-    assistant = citewise.assistant
-    answerer = assistant.extractive
-    answerer.min_score = -math.inf  # every question answered: the bars are swept afterwards
-    weighed = []
-    tuning = [q for q in dataset.questions if q.split == "tune"]
-    for n, question in enumerate(tuning, 1):
-        retrieval = assistant.retriever.search(question.question, assistant.retriever.defaults)
-        considered = answerer.answer(question.question, retrieval.relevant).considered
-        golds = [bool(question.answers) and contains_answer(question, c.text) for c in considered]
-        weighed.append(Weighed(question, considered, golds))
-        if n % 25 == 0:
-            say(f"[answer model] {n}/{len(tuning)} questions weighed")
+def weigh_tuning_half(sets: Sequence[str] = ("dev",)) -> list[Weighed]:
+    """Every candidate sentence of every tuning-half question of ``sets``, weighed by the default answerer with no bar."""
+    weighed: list[Weighed] = []
+    embedder = None
+    for name in sets:
+        dataset = load_dev(QUESTION_SETS[name])
+        citewise, embedder = synced_assistant(dataset, embedder)
+        assistant = citewise.assistant
+        answerer = assistant.extractive
+        answerer.min_score = -math.inf  # every question answered: the bars are swept afterwards
+        tuning = [q for q in dataset.questions if q.split == "tune"]
+        for question in tuning:
+            retrieval = assistant.retriever.search(question.question, assistant.retriever.defaults)
+            considered = answerer.answer(question.question, retrieval.relevant).considered
+            golds = [bool(question.answers) and contains_answer(question, c.text) for c in considered]
+            weighed.append(Weighed(question, considered, golds, name))
+        say(f"[answer model] {name}: {len(tuning)} tuning questions weighed")
     return weighed
 
 
@@ -85,12 +89,18 @@ def sweep(weighed: Sequence[Weighed], scores: Sequence[Sequence[float]], bars: S
             gold += holds
             wrong += not holds
         rows.append(
-            [bar, f"{gold / answerable:.1%}", f"{refused / (len(weighed) - answerable):.1%}", f"{wrong / max(answered, 1):.1%}"]
+            [
+                bar,
+                f"{gold / answerable:.1%} ({gold})",
+                f"{refused / (len(weighed) - answerable):.1%}",
+                f"{wrong / max(answered, 1):.1%} ({wrong})",
+                gold - 2 * wrong,
+            ]
         )
     return rows
 
 
-SWEEP_HEADERS = ["bar (log-odds)", "answer holds gold", "unanswerable refused", "wrong-answer rate"]
+SWEEP_HEADERS = ["bar (log-odds)", "answer holds gold", "unanswerable refused", "wrong-answer rate", "right - 2 x wrong"]
 
 
 def fit(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> Any:
@@ -113,10 +123,13 @@ def base_features(weighed: Sequence[Weighed]) -> list[list[list[float]]]:
     return [[[c.fit, c.passage.score, c.overlap, c.rank] for c in w.candidates] for w in weighed]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     from assistant.extractive import AnswerModel
 
-    weighed = weigh_tuning_half()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", nargs="+", default=["dev"], choices=[*QUESTION_SETS, "all"])
+    sets = list(QUESTION_SETS) if "all" in (args := parser.parse_args(argv)).sets else args.sets
+    weighed = weigh_tuning_half(sets)
     features = base_features(weighed)
     fitted = fit(features, weighed)
     weights = {name: float(w) for name, w in zip(FEATURES, fitted.coef_[0].round(3), strict=True)}
@@ -130,11 +143,25 @@ def main() -> int:
         ),
         f"The refit, {FOLDS}-fold cross-validated over questions": cross_validated(features, weighed),
     }
-    lines = []
+    if len(sets) > 1:
+        sweeps["The refit fitted without the question's own set (leave one set out)"] = left_out_sets(features, weighed)
+    lines = [f"Tuning halves of: {', '.join(sets)}.", ""]
     for title, scores in sweeps.items():
         lines += [title, "", markdown_table(SWEEP_HEADERS, sweep(weighed, scores)), ""]
-    publish("answer_model.md", lines)
+    publish("answer_model.md" if sets == ["dev"] else "answer_model_all.md", lines)
     return 0
+
+
+def left_out_sets(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
+    """Each question's log-odds from weights fitted on the other question sets only."""
+    scores: list[list[float]] = [[] for _ in weighed]
+    for name in dict.fromkeys(w.questions for w in weighed):
+        train = [i for i, w in enumerate(weighed) if w.questions != name]
+        model = fit([features[i] for i in train], [weighed[i] for i in train])
+        for i, w in enumerate(weighed):
+            if w.questions == name:
+                scores[i] = log_odds(model, [features[i]])[0]
+    return scores
 
 
 def cross_validated(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
