@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", nargs="+", default=["dev"], choices=[*QUESTION_SETS, "all"])
-    sets = list(QUESTION_SETS) if "all" in (args := parser.parse_args(argv)).sets else args.sets
+    args = parser.parse_args(argv)
+    sets = list(QUESTION_SETS) if "all" in args.sets else args.sets
     weighed = weigh_tuning_half(sets)
     features = base_features(weighed)
     fitted = fit(features, weighed)
