@@ -155,14 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def left_out_sets(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the other question sets only."""
-    scores: list[list[float]] = [[] for _ in weighed]
-    for name in dict.fromkeys(w.questions for w in weighed):
-        train = [i for i, w in enumerate(weighed) if w.questions != name]
-        model = fit([features[i] for i in train], [weighed[i] for i in train])
-        for i, w in enumerate(weighed):
-            if w.questions == name:
-                scores[i] = log_odds(model, [features[i]])[0]
-    return scores
+    return fitted_without(features, weighed, [w.questions for w in weighed])
 
 
 def cross_validated(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
@@ -171,13 +164,23 @@ def cross_validated(features: Sequence[Sequence[Sequence[float]]], weighed: Sequ
 
     order = list(range(len(weighed)))
     random.Random(0).shuffle(order)
+    folds = [0] * len(weighed)
+    for position, i in enumerate(order):
+        folds[i] = position % FOLDS
+    return fitted_without(features, weighed, folds)
+
+
+def fitted_without(
+    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], groups: Sequence[object]
+) -> list[list[float]]:
+    """Each question's log-odds from weights fitted on the questions of the other groups (``groups``: one per question)."""
     scores: list[list[float]] = [[] for _ in weighed]
-    for fold in range(FOLDS):
-        held = set(order[fold::FOLDS])
-        train = [i for i in range(len(weighed)) if i not in held]
+    for group in dict.fromkeys(groups):
+        train = [i for i, g in enumerate(groups) if g != group]
         model = fit([features[i] for i in train], [weighed[i] for i in train])
-        for i in held:
-            scores[i] = log_odds(model, [features[i]])[0]
+        for i, g in enumerate(groups):
+            if g == group:
+                scores[i] = log_odds(model, [features[i]])[0]
     return scores
 
 
