@@ -26,8 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import markdown_table, publish, say
-from bench.corpus import QUESTION_SETS, Question, load_dev
-from bench.eval import contains_answer, synced_assistant
+from bench.corpus import QUESTION_SETS, Question
+from bench.eval import contains_answer, synced_question_sets
 
 BARS = (-2.0, -1.75, -1.5, -1.25, -1.0, -0.75, -0.5, -0.25, 0.0)
 FOLDS = 5
@@ -41,7 +41,7 @@ class Weighed:
     question: Question
     candidates: list[Any]  # assistant.extractive.Candidate
     golds: list[bool]  # per candidate: the sentence holds a gold answer
-    questions: str = "dev"  # the question set it comes from
+    question_set: str = "dev"  # the name of the question set it comes from
 
     @property
     def answerable(self) -> bool:
@@ -51,10 +51,7 @@ class Weighed:
 def weigh_tuning_half(sets: Sequence[str] = ("dev",)) -> list[Weighed]:
     """Every candidate sentence of every tuning-half question of ``sets``, weighed by the default answerer with no bar."""
     weighed: list[Weighed] = []
-    embedder = None
-    for name in sets:
-        dataset = load_dev(QUESTION_SETS[name])
-        citewise, embedder = synced_assistant(dataset, embedder)
+    for name, dataset, citewise in synced_question_sets(list(sets)):
         assistant = citewise.assistant
         answerer = assistant.extractive
         answerer.min_score = -math.inf  # every question answered: the bars are swept afterwards
@@ -155,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def left_out_sets(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the other question sets only."""
-    return fitted_without(features, weighed, [w.questions for w in weighed])
+    return fitted_without(features, weighed, [w.question_set for w in weighed])
 
 
 def cross_validated(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:

@@ -1035,6 +1035,15 @@ def synced_assistant(dataset: Dataset, embedder: Any = None) -> tuple[Any, Any]:
     return citewise, embedder
 
 
+def synced_question_sets(names: list[str]) -> Iterator[tuple[str, Dataset, Any]]:
+    """Each named question set (``QUESTION_SETS``) with ``synced_assistant`` over its index; one embedding model for all."""
+    embedder = None
+    for name in names:
+        dataset = load_dev(QUESTION_SETS[name])
+        citewise, embedder = synced_assistant(dataset, embedder)
+        yield name, dataset, citewise
+
+
 def dev_assistant(split: str) -> tuple[Any, list[Question]]:
     """The default assistant over the cached development index, and the questions of one half ("tune", "heldout")."""
     dataset = load_dev()

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine_line, markdown_table, publish
-from bench.corpus import QUESTION_SETS, load_dev
-from bench.eval import Judge, as_hit, synced_assistant
+from bench.corpus import QUESTION_SETS
+from bench.eval import Judge, as_hit, synced_question_sets
 
 if TYPE_CHECKING:
     from assistant.retrieval import Passage
@@ -32,10 +32,7 @@ WEIGHTS = [0.0, 0.25, 0.5, 1.0, 2.0]
 def gold_flags(sets: list[str]) -> list[tuple[str, str, list[Passage], list[bool]]]:
     """Per answerable question: (set, half, the passages the cross-encoder scored in fused order, which are gold)."""
     rows = []
-    embedder = None
-    for name in sets:
-        dataset = load_dev(QUESTION_SETS[name])
-        citewise, embedder = synced_assistant(dataset, embedder)
+    for name, dataset, citewise in synced_question_sets(sets):
         retriever, judge = citewise.assistant.retriever, Judge(dataset)
         options = replace(retriever.defaults, rerank_fusion_weight=0.0)
         for question in dataset.questions:
@@ -64,10 +61,10 @@ def main() -> int:
             for weight in args.weights:
                 first = three = 0
                 for _, _, passages, gold in chosen:
-                    is_gold = dict(zip(map(id, passages), gold, strict=True))
+                    is_gold = dict(zip((p.chunk_id for p in passages), gold, strict=True))
                     order = _reranked_order(passages, weight)
-                    first += bool(order) and is_gold[id(order[0])]
-                    three += any(is_gold[id(p)] for p in order[:3])
+                    first += bool(order) and is_gold[order[0].chunk_id]
+                    three += any(is_gold[p.chunk_id] for p in order[:3])
                 cells.append(f"{first} / {three}")
             table.append([name, half, len(chosen), *cells])
     headers = ["set", "half", "answerable", *(f"weight {w:g}: first / first three" for w in args.weights)]
