@@ -138,11 +138,12 @@ def is_restructured_text(path: Path) -> bool:
     return name.endswith((".rst", ".rst.txt")) or (name.endswith(".txt") and "_sources" in path.parts)
 
 
-def load(path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
-    """Read ``path`` into a document, or raise LoadError with a reason a user can act on.
+def load(path: Path | str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
+    """Read ``path`` (a Path or a string) into a document, or raise LoadError with a reason a user can act on.
 
     ``max_bytes``: what a compressed file may expand to; a larger one is refused, read no further (a "zip bomb").
     """
+    path = Path(path)
     suffix = document_suffix(path.name)
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {file_type(path.name)}; supported: {SUPPORTED_TYPES}")

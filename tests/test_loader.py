@@ -57,6 +57,11 @@ def blocks(doc: LoadedDocument) -> list[str]:
 # --------------------------------------------------------------------------- HTML
 
 
+def test_a_path_given_as_a_string_loads_as_a_path_does(tmp_path: Path) -> None:
+    path = write(tmp_path / "notes.md", "# Title\n\nThe *first* sentence.\n")
+    assert load(str(path)).text == load(path).text == "Title\n\nThe first sentence."
+
+
 def test_html_keeps_only_visible_text(tmp_path: Path) -> None:
     markup = (
         "<html><head><title>Report</title><style>p{color:red}</style></head>"
