@@ -35,8 +35,9 @@ manuals:
 	  else echo "install the manuals for the fidelity tests: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
 
 # The benchmarks' corpora: the manuals (SQLite's documentation among them, for the sqlite set), FOLDOC for the
-# encyclopedia set and the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs).
-BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs
+# encyclopedia set, the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs) and the Jargon File,
+# Postfix and zsh manuals for the three sets written after every rule (--dataset jargon|postfix|zsh).
+BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon postfix-doc zsh-doc
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

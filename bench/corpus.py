@@ -652,7 +652,55 @@ LIVE = QuestionSet(
         ),
     ),
 )
-QUESTION_SETS = {qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE)}
+# Three sets written after every rule, weight and bar of the answerer, to choose the tentative answers' fate on text no
+# rule was made for (the earlier sets' tuning halves hold the answers the rules were made to rescue). Each was written
+# from its corpus as the loader reads it, before any answer over it was seen.
+# An encyclopedia of people, programs and history in short entries: the Jargon File's lexicon (dict-jargon).
+JARGON = QuestionSet(
+    "jargon",
+    DATA / "jargon_qa.jsonl",
+    (
+        DictCorpus(
+            name="jargon",
+            package="dict-jargon",
+            dictionary=Path("/usr/share/dictd/jargon.index"),
+            min_bytes=200,
+            kind="encyclopedia: the Jargon File's lexicon entries of 200 bytes or more as plain text (1,844 entries)",
+        ),
+    ),
+)
+# A mail server's manual as a user indexes it: every HTML page of Postfix's documentation (hand-written HTML READMEs
+# and its manual pages), the size of issue 16's hidden manual.
+POSTFIX = QuestionSet(
+    "postfix",
+    DATA / "postfix_qa.jsonl",
+    (
+        Corpus(
+            name="postfix",
+            package="postfix-doc",
+            root=Path("/usr/share/doc/postfix/html"),
+            files=("*.html",),
+            kind="a server's manual in HTML: every page of Postfix's documentation, READMEs and manual pages (postfix-doc)",
+        ),
+    ),
+)
+# A shell's manual split into many Texinfo HTML pages (the bash set is one page): the Z shell manual (zsh-doc).
+ZSH = QuestionSet(
+    "zsh",
+    DATA / "zsh_qa.jsonl",
+    (
+        Corpus(
+            name="zsh",
+            package="zsh-doc",
+            root=Path("/usr/share/doc/zsh-common/html"),
+            files=("*.html",),
+            kind="a shell's manual in many Texinfo HTML pages: the Z Shell Manual (zsh-doc)",
+        ),
+    ),
+)
+QUESTION_SETS = {
+    qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH)
+}
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
 
@@ -932,7 +980,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--pdfs]
-    [--tools] [--servers] [--wiki] [--live] [--faq]``."""
+    [--tools] [--servers] [--wiki] [--live] [--jargon] [--postfix] [--zsh] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -952,6 +1000,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--wiki", action="store_true", help="verify bench/data/wiki_qa.jsonl against 106 Wikipedia articles")
     parser.add_argument("--live", action="store_true", help="verify bench/data/live_qa.jsonl against the Live Systems Manual")
+    parser.add_argument("--jargon", action="store_true", help="verify bench/data/jargon_qa.jsonl against the Jargon File")
+    parser.add_argument("--postfix", action="store_true", help="verify bench/data/postfix_qa.jsonl against Postfix's manual")
+    parser.add_argument("--zsh", action="store_true", help="verify bench/data/zsh_qa.jsonl against the Z Shell Manual")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)
