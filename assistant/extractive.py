@@ -177,7 +177,7 @@ class ExtractiveAnswerer:
         reranker: Reranker | None,
         max_sentences: int = 3,
         max_passages: int = 3,
-        min_score: float = -1.25,
+        min_score: float = -0.75,
         model: AnswerModel | None = None,
         min_follow_up_score: float = -3.7,
         sure_score: float = -0.5,

@@ -2,6 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_model.py            # the development set (answer_model.md)
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_model.py --sets all # every question set (answer_model_all.md)
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_model.py --sets jargon postfix zsh --output answer_model_fresh.md
 
 Every sentence the default answerer weighs for a question of the tuning halves is one row: the cross-encoder's
 fit, its passage's score, its word overlap and its passage's rank. A row is positive when the sentence holds a
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", nargs="+", default=["dev"], choices=[*QUESTION_SETS, "all"])
+    parser.add_argument("--output", help="the results file's name (answer_model.md for dev, else answer_model_all.md)")
     args = parser.parse_args(argv)
     sets = list(QUESTION_SETS) if "all" in args.sets else args.sets
     weighed = weigh_tuning_half(sets)
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"Tuning halves of: {', '.join(sets)}.", ""]
     for title, scores in sweeps.items():
         lines += [title, "", markdown_table(SWEEP_HEADERS, sweep(weighed, scores)), ""]
-    publish("answer_model.md" if sets == ["dev"] else "answer_model_all.md", lines)
+    publish(args.output or ("answer_model.md" if sets == ["dev"] else "answer_model_all.md"), lines)
     return 0
 
 

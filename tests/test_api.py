@@ -30,7 +30,7 @@ from app import warn_if_exposed
 from assistant import Settings
 
 KEY = "test-key-3f9a"
-WHO = "How much did China donate to the WHO?"
+WHO = "How much has China donated to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 KYRGYZSTAN = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
 KYRGYZSTAN_SOURCE = "000_1431dd1dd5b40ef7.txt"

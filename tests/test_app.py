@@ -9,7 +9,7 @@ from app import create_app, highlight, make_respond, render_answer, render_sourc
 
 def test_respond_streams_an_answer_with_its_sources(seeded) -> None:  # type: ignore[no-untyped-def]
     respond = make_respond(seeded)
-    updates = list(respond("How much did China donate to the WHO?", []))
+    updates = list(respond("How much has China donated to the WHO?", []))
     assert len(updates) > 1, "the answer streams in several updates"
     textbox, messages, sources, searched = updates[-1]
     assert textbox == "" and searched == ""
@@ -125,7 +125,7 @@ def test_session_preferences_change_retrieval_and_scope(seeded) -> None:  # type
 
 
 def test_answer_markers_link_to_their_sources(seeded) -> None:  # type: ignore[no-untyped-def]
-    answer = seeded.assistant.ask("How much did China donate to the WHO?").complete()
+    answer = seeded.assistant.ask("How much has China donated to the WHO?").complete()
     shown = render_answer(answer)
     assert '[\\[1\\]](#cw-source-1 "003_8cf9f7c4be1979b2.txt: In addition, the country has donated 20 million' in shown
     assert "id='cw-source-1'" in render_sources(answer)

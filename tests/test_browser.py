@@ -29,12 +29,13 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 pytestmark = pytest.mark.browser
 
-WHO_QUESTION = "How much did China donate to the WHO?"
+WHO_QUESTION = "How much has China donated to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
 RAILWAY_QUESTION = "Which railway does Kyrgyzstan want to build faster?"  # refused, though its passage is found
 MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"
 SPECIALISTS_QUESTION = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
+VACCINES_QUESTION = "How many countries got Chinese vaccines?"  # its best sentence scores between the two bars
 TENTATIVE_WARNING = "match the question only loosely"
 
 
@@ -145,7 +146,7 @@ def test_new_chat_clears_the_conversation(page: Page) -> None:
 
 def test_the_chat_warns_under_a_tentative_answer_as_the_api_marks_it(page: Page, app: RunningApp) -> None:
     flags = {}
-    for question in (WHO_QUESTION, SPECIALISTS_QUESTION):
+    for question in (VACCINES_QUESTION, SPECIALISTS_QUESTION):
         asked = ask(page, question)
         reply = httpx.post(
             f"{app.url}v1/chat/completions",

@@ -51,7 +51,7 @@ CANCEL = "#cw-delete-cancel"
 EXPORT = "#cw-export"
 STATUS = "#cw-chats-status"
 
-WHO_QUESTION = "How much did China donate to the WHO?"
+WHO_QUESTION = "How much has China donated to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
 KYRGYZSTAN_QUESTION = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
@@ -195,7 +195,7 @@ def test_a_chat_exports_as_markdown_with_numbered_sources(page: Page, tmp_path: 
     with page.expect_download() as download:
         page.locator(EXPORT).click()
 
-    assert download.value.suggested_filename == "How-much-did-China-donate-to-the-WHO.md"
+    assert download.value.suggested_filename == "How-much-has-China-donated-to-the-WHO.md"
     saved = tmp_path / "chat.md"
     download.value.save_as(saved)
     markdown = saved.read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from ui import create_app
 from ui.chats import PANEL_OUTPUTS
 from ui.render import render_answer, render_sources
 
-WHO_QUESTION = "How much did China donate to the WHO?"
+WHO_QUESTION = "How much has China donated to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
 WHO_SENTENCE = "In addition, the country has donated 20 million dollars to the WHO"
@@ -144,7 +144,7 @@ def test_rename_delete_and_export(citewise: Citewise) -> None:
     markdown = citewise.export_chat("", chat_id)
 
     assert markdown is not None
-    assert markdown.startswith("# WHO donations\n\n## Question 1\n\nHow much did China donate to the WHO?\n\n### Answer\n")
+    assert markdown.startswith("# WHO donations\n\n## Question 1\n\nHow much has China donated to the WHO?\n\n### Answer\n")
     assert "20 million dollars to the WHO" in markdown and "[1]" in markdown
     assert f"**[1]** China shares experience, resources in global novel coronavirus battle · {WHO_SOURCE_IN_MARKDOWN}" in markdown
     quoted = answer.citations[0].quote
@@ -267,7 +267,7 @@ def test_an_answer_is_saved_when_complete_and_a_reload_shows_it_again(handlers: 
     assert title.value == WHO_QUESTION and title.interactive and shown_panel["status"] == ""
     assert shown_panel["rename"].interactive and shown_panel["delete"].interactive
     exported = Path(shown_panel["export"].value["path"])
-    assert exported.name == "How-much-did-China-donate-to-the-WHO.md"
+    assert exported.name == "How-much-has-China-donated-to-the-WHO.md"
     assert exported.read_text(encoding="utf-8") == citewise.export_chat("", chat_id)
 
     reloaded = handlers["restore"](chat_id, request())

@@ -24,8 +24,8 @@ def test_sync_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path, d
     assert len(first.added) == 5 and first.failed == []
     assert not (tmp_path / "data" / "chroma").exists(), "vectors live in the server, not in a local store"
     assert citewise.indexer.sync(docs).embedded == 0
-    answer = citewise.assistant.ask("How much did China donate to the WHO?").complete()
+    answer = citewise.assistant.ask("How much has China donated to the WHO?").complete()
     assert "20 million" in answer.text and answer.citations[0].source == "003_8cf9f7c4be1979b2.txt"
     (docs / "003_8cf9f7c4be1979b2.txt").unlink()
     assert citewise.indexer.sync(docs).deleted == ["003_8cf9f7c4be1979b2.txt"]
-    assert citewise.assistant.ask("How much did China donate to the WHO?").complete().refused
+    assert citewise.assistant.ask("How much has China donated to the WHO?").complete().refused

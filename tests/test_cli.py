@@ -52,7 +52,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
     assert report["failed"] == [{"path": "notes.bin", "error": "unsupported file type .bin"}]
     assert report["chunks"] > 5
     ask = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", "How much did China donate to the WHO?", "--json"],
+        [sys.executable, "-m", "assistant", "ask", "How much has China donated to the WHO?", "--json"],
         cwd=REPO,
         env=environment,
         capture_output=True,
@@ -60,7 +60,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
     )
     assert ask.returncode == 0, ask.stderr
     answer = json.loads(ask.stdout)
-    assert answer["question"] == "How much did China donate to the WHO?"
+    assert answer["question"] == "How much has China donated to the WHO?"
     assert answer["refused"] is False and "20 million" in answer["answer"]
     assert isinstance(answer["tentative"], bool)  # whether its best sentence passed the sure bar too
     citation = answer["citations"][0]
@@ -73,7 +73,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
 def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 5
-    questions = ["Who won the 2018 World Cup?", "", "How much did China donate to the WHO?", RAILWAY]
+    questions = ["Who won the 2018 World Cup?", "", "How much has China donated to the WHO?", RAILWAY]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
     assert assistant_cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

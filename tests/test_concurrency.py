@@ -63,7 +63,7 @@ CONVERSATIONS = [
         "Xinjiang",
     ),
     Conversation(
-        "Who was the Kyrgyz president that met the Chinese foreign minister in September 2020?",
+        "Who is the president of Kyrgyzstan?",
         "Jeenbekov",
         "What old saying did he quote?",
         "a close neighbor is better than a distant relative",
@@ -75,7 +75,7 @@ CONVERSATIONS = [
         "40 virtual technical conferences",
     ),
     Conversation(
-        "How much money did China donate to the WHO?",
+        "How much has China donated to the WHO?",
         "20 million dollars",
         "What does it aim to curb?",
         "curb the pandemic",

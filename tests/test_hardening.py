@@ -28,7 +28,7 @@ from assistant.retrieval import Passage
 from ui import create_app, make_respond
 from ui.viewer import document_routes
 
-WHO = "How much did China donate to the WHO?"
+WHO = "How much has China donated to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 SPECIALISTS = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
 

@@ -17,7 +17,7 @@ from index.text import SURROGATE
 
 pytestmark = pytest.mark.usefixtures("seeds_copy")
 
-WHO = "How much did China donate to the WHO?"
+WHO = "How much has China donated to the WHO?"
 
 
 def system_prompt(body: dict[str, Any]) -> str:
