@@ -27,7 +27,7 @@ browser:
 
 # Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests.
 MANUALS := debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc git-doc \
-	live-manual-epub
+	live-manual-epub zsh-doc
 manuals:
 	@missing=$$(for p in $(MANUALS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -37,7 +37,7 @@ manuals:
 # The benchmarks' corpora: the manuals (SQLite's documentation among them, for the sqlite set), FOLDOC for the
 # encyclopedia set, the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs) and the Jargon File,
 # Postfix and zsh manuals for the three sets written after every rule (--dataset jargon|postfix|zsh).
-BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon postfix-doc zsh-doc
+BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon postfix-doc
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

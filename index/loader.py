@@ -37,7 +37,9 @@ from pathlib import Path
 # "git-clean(1)") are code terms. 26: a link whose whole text is a number and whose address is the block right after
 # it is that block's number (SiSU numbers every paragraph so), not text; EPUB is read. 27: a Sphinx toctree (the list
 # of pages an index page or a book's first page gives) is navigation; OpenDocument Text and PowerPoint decks are read.
-LOADER_VERSION = "27"
+# 28: a row of links that are arrows or a bar's words ("[ << ] [ < ] [ Up ] [ > ] [ >> ] [Top] [Contents] [Index]",
+# texi2any's header bar on every section of a many-page Texinfo manual) is navigation.
+LOADER_VERSION = "28"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -136,6 +136,25 @@ def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) 
     ]
 
 
+def test_html_a_bar_of_arrow_links_is_navigation_and_a_sentence_with_arrows_is_not(tmp_path: Path) -> None:
+    # texi2any's bar above and below every section of a many-page manual; "<<" and ">>" as words of a sentence stay.
+    bar = """<table class="header"><tr><td>[<a href="a.html"> &lt;&lt; </a>]</td><td>[<a href="b.html"> &lt; </a>]</td>
+    <td>[<a href="index.html"> Up </a>]</td><td>[<a href="#c"> &gt; </a>]</td><td>[<a href="d.html"> &gt;&gt; </a>]</td>
+    <td> &nbsp; </td><td>[<a href="index.html">Top</a>]</td><td>[<a href="toc.html">Contents</a>]</td>
+    <td>[<a href="ix.html">Index</a>]</td><td>[<a href="abt.html"> ? </a>]</td></tr></table>"""
+    closing = '<p>[<a href="a.html"> &lt;&lt; </a>] | [<a href="d.html"> &gt;&gt; </a>] | [<a href="index.html">Top</a>]</p>'
+    page = f"""<html><body>{bar}<h1>14 Expansion</h1><p>Use <code>&lt;&lt;</code> for a here-document and
+    <a href="r.html">&gt;&gt;</a> to append.</p>{bar}{closing}</body></html>"""
+    doc = load(write(tmp_path / "Expansion.html", page))
+    assert blocks(doc) == ["14 Expansion", "Use << for a here-document and >> to append."]
+
+
+def test_html_the_z_shell_manual_reads_without_its_navigation_bars() -> None:
+    text = load(Path("/usr/share/doc/zsh-common/html/Expansion.html")).text  # zsh-doc, which make test installs
+    assert "[ << ]" not in text and "[Contents]" not in text and "Up ]" not in text
+    assert "The following types of expansions are performed in the indicated order in five steps:" in text
+
+
 def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
     markup = """<body><h2>Setup</h2><p>First paragraph</p><ul><li>one item</li><li>two <b>bold</b> item
     <ul><li>nested</li></ul></li></ul><dl><dt>term</dt><dd>its definition</dd></dl>
