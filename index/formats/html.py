@@ -76,7 +76,7 @@ _NAV_WORD = re.compile(r"(?i)\b(?:prev|previous|next|up|home|top|contents|index)
 _NAV_LEAD = re.compile(r"(?i)^\s*(?:prev|previous|next|up|home)(?![a-z])")
 # A link that is only an arrow or a bar's word: texi2any's "[ << ] [ < ] [ Up ] [ > ] [ >> ] [Top] [Contents] [Index]
 # [ ? ]" bar, many a site's "«" and "›".
-_NAV_ARROW = re.compile(r"(?i)^\s*(?:<{1,2}|>{1,2}|[«»‹›←→↑⇐⇒?]|top|contents|index)\s*$")
+_NAV_MARK = re.compile(r"(?i)^\s*(?:<{1,2}|>{1,2}|[«»‹›←→↑⇐⇒?]|top|contents|index)\s*$")
 _NAV_RELS = frozenset({"prev", "previous", "next", "up", "home", "start", "first", "last", "contents", "index", "toc"})
 _NAV_KEYS = frozenset({"p", "n", "u", "h"})
 _NAV_LINKS = 2
@@ -299,7 +299,7 @@ def _outside_links(text: str, links: list[html.HtmlElement]) -> str:
 def _is_nav_link(link: html.HtmlElement) -> bool:
     rels = set(link.get("rel", "").lower().split())
     text = link.text_content()
-    return bool(rels & _NAV_RELS) or link.get("accesskey") in _NAV_KEYS or bool(_NAV_LEAD.match(text) or _NAV_ARROW.match(text))
+    return bool(rels & _NAV_RELS) or link.get("accesskey") in _NAV_KEYS or bool(_NAV_LEAD.match(text) or _NAV_MARK.match(text))
 
 
 class _Walker:
