@@ -12,6 +12,7 @@ from assistant.citations import CitationBook
 from assistant.condense import asks_in_own_words, refers_back
 from assistant.rerank import Reranker
 from assistant.retrieval import Passage
+from assistant.settings import DEFAULTS
 from assistant.shapes import shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
@@ -175,12 +176,12 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         reranker: Reranker | None,
-        max_sentences: int = 3,
+        max_sentences: int = DEFAULTS["answer_sentences"],
         max_passages: int = 3,
-        min_score: float = -0.75,
+        min_score: float = DEFAULTS["min_answer_score"],
         model: AnswerModel | None = None,
-        min_follow_up_score: float = -3.7,
-        sure_score: float = -0.5,
+        min_follow_up_score: float = DEFAULTS["min_follow_up_score"],
+        sure_score: float = DEFAULTS["sure_answer_score"],
     ) -> None:
         self.embedder = embedder
         self.reranker = reranker

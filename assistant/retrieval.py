@@ -14,7 +14,7 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from assistant.rerank import Reranker
-from assistant.settings import RetrievalMode, Settings
+from assistant.settings import DEFAULTS, RetrievalMode, Settings
 from index import Embedder, KeywordCache, KeywordIndex, Store
 from index.keywords import KeywordHit
 
@@ -73,10 +73,6 @@ class Retrieval:
         }
 
 
-# SearchOptions() searches as an unconfigured Settings would: the defaults are written once, there.
-_DEFAULTS: dict[str, Any] = {name: info.default for name, info in Settings.model_fields.items()}
-
-
 @dataclass(frozen=True)
 class SearchOptions:
     """How one search runs; the settings give the defaults (see ``from_settings``) and a session may override them.
@@ -94,15 +90,15 @@ class SearchOptions:
         sources: only search these documents (empty: all).
     """
 
-    mode: RetrievalMode = _DEFAULTS["retrieval"]
-    candidates: int = _DEFAULTS["candidates"]
-    top_k: int = _DEFAULTS["top_k"]
+    mode: RetrievalMode = DEFAULTS["retrieval"]
+    candidates: int = DEFAULTS["candidates"]
+    top_k: int = DEFAULTS["top_k"]
     rerank: bool = True
     rerank_top: int = 12
-    min_rerank_score: float = _DEFAULTS["min_rerank_score"]
-    rerank_margin: float = _DEFAULTS["rerank_margin"]
-    rerank_fusion_weight: float = _DEFAULTS["rerank_fusion_weight"]
-    min_similarity: float = _DEFAULTS["min_similarity"]
+    min_rerank_score: float = DEFAULTS["min_rerank_score"]
+    rerank_margin: float = DEFAULTS["rerank_margin"]
+    rerank_fusion_weight: float = DEFAULTS["rerank_fusion_weight"]
+    min_similarity: float = DEFAULTS["min_similarity"]
     sources: tuple[str, ...] = ()
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
@@ -91,3 +91,8 @@ class Settings(IndexSettings):
                 "or CITEWISE_OPENAI_API_KEY (OpenAI itself, which receives your questions and the passages found)"
             )
         return endpoints
+
+
+# Each setting's default as an unconfigured Settings has it: the classes that take a setting as a constructor
+# argument (SearchOptions, ExtractiveAnswerer) default to these, so every default is written once, above.
+DEFAULTS: dict[str, Any] = {name: info.default for name, info in Settings.model_fields.items()}

@@ -11,6 +11,7 @@ from dataclasses import replace
 from fakes import FakeEmbedder, FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
+from assistant.settings import Settings
 from index.text import code_terms
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
@@ -508,3 +509,15 @@ def test_how_do_i_is_led_by_the_step_the_best_sentence_points_back_to() -> None:
     scores = {c.text[:4]: c.score for c in extract.considered}
     assert scores["Thus"] > scores["See "] > scores["The "], "the option's own sentence scores lowest ..."
     assert [sentence[:4] for sentence, _ in extract.sentences[:2]] == ["The ", "Thus"], "... and leads the one that points to it"
+
+
+def test_constructor_bars_are_the_settings_defaults() -> None:
+    """An answerer built without bars answers as an unconfigured Citewise does: the defaults live in Settings only."""
+    settings = Settings()
+    built = ExtractiveAnswerer(embedder=None, reranker=FakeReranker())  # type: ignore[arg-type]
+    assert (built.min_score, built.min_follow_up_score, built.sure_score, built.max_sentences) == (
+        settings.min_answer_score,
+        settings.min_follow_up_score,
+        settings.sure_answer_score,
+        settings.answer_sentences,
+    )
