@@ -11,7 +11,7 @@ from dataclasses import replace
 from fakes import FakeEmbedder, FakeReranker, passage
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.settings import Settings
+from assistant.settings import DEFAULTS
 from index.text import code_terms
 
 LAKE = "The lake lies high in the northern valley. The lake is 12 km long and 3 km wide, with two islands."
@@ -512,12 +512,14 @@ def test_how_do_i_is_led_by_the_step_the_best_sentence_points_back_to() -> None:
 
 
 def test_constructor_bars_are_the_settings_defaults() -> None:
-    """An answerer built without bars answers as an unconfigured Citewise does: the defaults live in Settings only."""
-    settings = Settings()
+    """An answerer built without bars answers as an unconfigured Citewise does: the defaults live in Settings only.
+
+    (The declared defaults, so a CITEWISE_* variable in the environment changes nothing here.)
+    """
     built = ExtractiveAnswerer(embedder=None, reranker=FakeReranker())  # type: ignore[arg-type]
     assert (built.min_score, built.min_follow_up_score, built.sure_score, built.max_sentences) == (
-        settings.min_answer_score,
-        settings.min_follow_up_score,
-        settings.sure_answer_score,
-        settings.answer_sentences,
+        DEFAULTS["min_answer_score"],
+        DEFAULTS["min_follow_up_score"],
+        DEFAULTS["sure_answer_score"],
+        DEFAULTS["answer_sentences"],
     )
