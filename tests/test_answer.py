@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from decks import deck
 from epubs import BOOK, epub
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Turn
 from assistant.citations import CitationBook, markers
@@ -32,7 +33,7 @@ def check_grounded(answer) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("question", "expected", "source"),
     [
-        ("How much has China donated to the WHO?", "20 million dollars", "003_8cf9f7c4be1979b2.txt"),
+        (WHO_QUESTION, "20 million dollars", WHO_SOURCE),
         ("How many medical aid workers has China sent abroad since its first team?", "30,000", "002_f01b8babd5e16a0d.txt"),
         ("How many specialists were in the Chinese group sent to Kyrgyzstan?", "10 specialists", "000_1431dd1dd5b40ef7.txt"),
         ("How many vaccine doses has China provided to other countries?", "2.2 billion", "002_f01b8babd5e16a0d.txt"),
@@ -115,7 +116,9 @@ def test_count_questions_are_answered_in_other_words(seeded, question: str, expe
     extract = seeded.assistant.extractive.answer(question, retrieval.relevant)
     assert extract.considered and expected in extract.considered[0].text
     answer = seeded.assistant.ask(question).complete()
-    assert answer.refused or expected in answer.sentences[0].text
+    if not answer.refused:  # an answer quotes that sentence first, grounded in its citations
+        assert expected in answer.sentences[0].text
+        check_grounded(answer)
 
 
 def test_follow_up_question_searches_with_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +146,7 @@ def test_a_follow_up_is_judged_with_its_context(seeded) -> None:  # type: ignore
 
 def test_a_follow_up_the_documents_do_not_answer_is_refused(seeded) -> None:  # type: ignore[no-untyped-def]
     # The seeds name no leader of any team: the conversation's words must not pull in a sentence that names someone.
-    first = "How much has China donated to the WHO?"
+    first = WHO_QUESTION
     history = [Turn("user", first), Turn("assistant", seeded.assistant.ask(first).complete().text)]
     answer = seeded.assistant.ask("who led the team?", history).complete()
     assert answer.refused and answer.citations == []
@@ -159,7 +162,7 @@ def test_a_follow_up_the_documents_do_not_answer_is_refused(seeded) -> None:  # 
             "How many virtual conferences did they hold?",
             "40",
         ),
-        ("How much has China donated to the WHO?", "What does it aim to curb?", "curb the pandemic"),
+        (WHO_QUESTION, "What does it aim to curb?", "curb the pandemic"),
     ],
 )
 def test_a_follow_up_that_points_back_is_answered_only_when_a_sentence_says_what_it_asks(  # type: ignore[no-untyped-def]
@@ -185,23 +188,23 @@ def test_a_follow_up_with_no_words_of_its_own_is_held_to_the_answer_bar(seeded) 
 
 
 def test_a_standalone_question_is_not_bent_by_the_conversation(seeded) -> None:  # type: ignore[no-untyped-def]
-    history = [Turn("user", "How much has China donated to the WHO?"), Turn("assistant", "20 million dollars [1]")]
+    history = [Turn("user", WHO_QUESTION), Turn("assistant", "20 million dollars [1]")]
     # Short enough to look elliptical, but complete: the WHO words would only drag the WHO passage in.
     answer = seeded.assistant.ask("What is the capital of France?", history).complete()
     assert answer.query == answer.question and answer.refused and answer.citations == []
 
 
 def test_condense_leaves_standalone_questions_alone() -> None:
-    history = [Turn("user", "How much has China donated to the WHO?")]
+    history = [Turn("user", WHO_QUESTION)]
     standalone = "Which countries received expert teams from the National Health Commission?"
     assert condense(standalone, history) == standalone
     assert condense("And to Italy?", history) == "And to Italy? China donated WHO"
 
 
 def test_scope_restricts_to_selected_documents(seeded) -> None:  # type: ignore[no-untyped-def]
-    answer = seeded.assistant.ask("How many medical aid workers has China sent abroad?", sources=["003_8cf9f7c4be1979b2.txt"])
+    answer = seeded.assistant.ask("How many medical aid workers has China sent abroad?", sources=[WHO_SOURCE])
     answer.complete()
-    assert all(c.source == "003_8cf9f7c4be1979b2.txt" for c in answer.citations)
+    assert all(c.source == WHO_SOURCE for c in answer.citations)
     assert "30,000" not in answer.text
 
 
@@ -218,7 +221,7 @@ def test_reranked_passages_follow_the_cross_encoder_and_the_retrievers_break_nea
 def test_the_retrievers_order_moves_no_passage_past_the_relevance_cut_off(seeded) -> None:  # type: ignore[no-untyped-def]
     retriever = seeded.assistant.retriever
     every = replace(retriever.defaults, top_k=100)  # every passage that passes, not only the first five
-    for query in ("How much has China donated to the WHO?", "Which countries received Chinese medical experts?"):
+    for query in (WHO_QUESTION, "Which countries received Chinese medical experts?"):
         alone = retriever.search(query, replace(every, rerank_fusion_weight=0.0))
         fused = retriever.search(query, replace(every, rerank_fusion_weight=2.0))
         assert [p.chunk_id for p in alone.passages] != [] and alone.relevant

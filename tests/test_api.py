@@ -24,14 +24,13 @@ from browser_support import RunningApp, ServeApp, copy_seeds
 from fastapi.testclient import TestClient
 from llm_servers import ScriptedServer, serve
 from polling import wait_until
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from api import Access, create_api
 from app import warn_if_exposed
 from assistant import Settings
 
 KEY = "test-key-3f9a"
-WHO = "How much has China donated to the WHO?"
-WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 KYRGYZSTAN = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
 KYRGYZSTAN_SOURCE = "000_1431dd1dd5b40ef7.txt"
 SEEDS = {KYRGYZSTAN_SOURCE, "001_8ca9ff445ec2607f.txt", "002_f01b8babd5e16a0d.txt", WHO_SOURCE, "004_ed1eede718eb9dba.txt"}
@@ -120,7 +119,7 @@ def raw(server: RunningApp, method: str, path: str, body: bytes = b"", content_t
 
 
 def test_an_answer_carries_its_citations_as_data(client: openai.OpenAI, server: RunningApp) -> None:
-    completion = ask(client, WHO)
+    completion = ask(client, WHO_QUESTION)
     text = completion.choices[0].message.content
     assert "20 million dollars" in text and text.endswith("[1]"), text
     assert completion.object == "chat.completion" and completion.choices[0].finish_reason == "stop"
@@ -216,10 +215,10 @@ def test_the_models_are_the_answerers(client: openai.OpenAI) -> None:
 
 
 def test_the_model_picks_the_answerer(client: openai.OpenAI, llm: ScriptedServer) -> None:
-    extractive = ask(client, WHO, model="citewise-extractive")
+    extractive = ask(client, WHO_QUESTION, model="citewise-extractive")
     assert extra(extractive, "backend") == "extractive" and "20 million dollars" in extractive.choices[0].message.content
     asked = len(llm.requests)
-    generated = ask(client, WHO, model="citewise-openai")
+    generated = ask(client, WHO_QUESTION, model="citewise-openai")
     assert generated.choices[0].message.content == "China donated 20 million dollars to the WHO [1]."
     assert extra(generated, "backend") == "openai"
     assert [c["source"] for c in extra(generated, "citations")] == [WHO_SOURCE]
@@ -229,7 +228,7 @@ def test_the_model_picks_the_answerer(client: openai.OpenAI, llm: ScriptedServer
     path, body = llm.requests[-1]
     assert len(llm.requests) > asked and path.endswith("/chat/completions") and body["model"] == "m1"
     with pytest.raises(openai.NotFoundError) as refused:
-        ask(client, WHO, model="gpt-4o")
+        ask(client, WHO_QUESTION, model="gpt-4o")
     assert refused.value.code == "model_not_found" and "citewise-extractive" in refused.value.message
 
 
@@ -241,7 +240,7 @@ def test_answering_never_blocks_the_server(
     answers: list[Any] = []
     scripted.gate.clear()
     try:
-        worker = threading.Thread(target=lambda: answers.append(ask(client, WHO, model="citewise-openai", stream=True)))
+        worker = threading.Thread(target=lambda: answers.append(ask(client, WHO_QUESTION, model="citewise-openai", stream=True)))
         worker.start()
         assert wait_until(lambda: len(llm.requests) > asked), "the question never reached the LLM"
         # The LLM holds its reply for up to 30 s: a server blocked behind it would answer these only then.
@@ -264,7 +263,7 @@ def test_answering_never_blocks_the_server(
 def test_the_api_needs_its_key(server: RunningApp) -> None:
     with openai.OpenAI(base_url=f"{server.url}v1", api_key="wrong", max_retries=0) as wrong:
         with pytest.raises(openai.AuthenticationError) as refused:
-            ask(wrong, WHO)
+            ask(wrong, WHO_QUESTION)
     assert refused.value.code == "invalid_api_key" and "CITEWISE_API_KEY" in refused.value.message
     for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": f"Basic {KEY}"}):
         response = httpx.get(f"{server.url}v1/models", headers=headers, timeout=30)
@@ -345,7 +344,7 @@ def test_an_upload_taking_a_name_is_numbered_and_indexed_at_once(http: httpx.Cli
 # --------------------------------------------------------------------------- bad requests
 
 COMPLETIONS = "/v1/chat/completions"
-QUESTION = {"model": "citewise", "messages": [{"role": "user", "content": WHO}]}
+QUESTION = {"model": "citewise", "messages": [{"role": "user", "content": WHO_QUESTION}]}
 
 
 def chat(**changes: Any) -> bytes:

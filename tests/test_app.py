@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seed_facts import WHO_QUESTION, WHO_SOURCE
+
 from app import create_app, highlight, make_respond, render_answer, render_sources
 
 
 def test_respond_streams_an_answer_with_its_sources(seeded) -> None:  # type: ignore[no-untyped-def]
     respond = make_respond(seeded)
-    updates = list(respond("How much has China donated to the WHO?", []))
+    updates = list(respond(WHO_QUESTION, []))
     assert len(updates) > 1, "the answer streams in several updates"
     textbox, messages, sources, searched = updates[-1]
     assert textbox == "" and searched == ""
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert "20 million dollars" in messages[1]["content"] and "\\[1\\]" in messages[1]["content"]
-    assert "003_8cf9f7c4be1979b2.txt" in sources
+    assert WHO_SOURCE in sources
     assert "<mark>In addition, the country has donated 20 million dollars" in sources
     # Sources are there from the first update on, not parsed back out of the text.
     assert updates[0][2] == sources
@@ -113,7 +115,7 @@ def test_session_preferences_change_retrieval_and_scope(seeded) -> None:  # type
     from ui.render import render_retrieval
 
     defaults = Preferences.defaults(seeded)
-    scoped = Preferences(defaults.backend, replace(defaults.options, sources=("003_8cf9f7c4be1979b2.txt",)))
+    scoped = Preferences(defaults.backend, replace(defaults.options, sources=(WHO_SOURCE,)))
     *_, (_, messages, sources, _) = make_respond(seeded)("How many medical aid workers has China sent abroad?", [], scoped)
     assert "30,000" not in messages[-1]["content"]
     assert "002_f01b8babd5e16a0d.txt" not in sources
@@ -121,11 +123,11 @@ def test_session_preferences_change_retrieval_and_scope(seeded) -> None:  # type
     retrieval = seeded.assistant.search("WHO donation 20 million", options=keyword_only)
     assert all(p.scores["dense"] is None and p.scores["rerank"] is None for p in retrieval.passages)
     table = render_retrieval(retrieval)
-    assert "003_8cf9f7c4be1979b2.txt" in table and "bm25" in table and "<script" not in table
+    assert WHO_SOURCE in table and "bm25" in table and "<script" not in table
 
 
 def test_answer_markers_link_to_their_sources(seeded) -> None:  # type: ignore[no-untyped-def]
-    answer = seeded.assistant.ask("How much has China donated to the WHO?").complete()
+    answer = seeded.assistant.ask(WHO_QUESTION).complete()
     shown = render_answer(answer)
     assert '[\\[1\\]](#cw-source-1 "003_8cf9f7c4be1979b2.txt: In addition, the country has donated 20 million' in shown
     assert "id='cw-source-1'" in render_sources(answer)

@@ -26,11 +26,10 @@ from browser_support import (
     open_tab,
 )
 from playwright.sync_api import Browser, Page, Route, expect
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 pytestmark = pytest.mark.browser
 
-WHO_QUESTION = "How much has China donated to the WHO?"
-WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
 RAILWAY_QUESTION = "Which railway does Kyrgyzstan want to build faster?"  # refused, though its passage is found
 MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"

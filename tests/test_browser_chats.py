@@ -34,6 +34,7 @@ from browser_support import (
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Locator, Page, expect
 from polling import wait_until
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Citewise
 from ui import create_app
@@ -51,8 +52,6 @@ CANCEL = "#cw-delete-cancel"
 EXPORT = "#cw-export"
 STATUS = "#cw-chats-status"
 
-WHO_QUESTION = "How much has China donated to the WHO?"
-WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
 KYRGYZSTAN_QUESTION = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
 LIGHTHOUSE_QUESTION = "How many times did the Zephyrine lighthouse flash every night?"

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Answer, ChatStoreError, Citewise, Turn
 from assistant.chats import default_title
@@ -22,8 +23,6 @@ from ui import create_app
 from ui.chats import PANEL_OUTPUTS
 from ui.render import render_answer, render_sources
 
-WHO_QUESTION = "How much has China donated to the WHO?"
-WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
 WHO_SENTENCE = "In addition, the country has donated 20 million dollars to the WHO"
 FOLLOW_UP = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 from stores import chroma_server
 
 from assistant import Settings, build_citewise
@@ -24,8 +25,8 @@ def test_sync_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path, d
     assert len(first.added) == 5 and first.failed == []
     assert not (tmp_path / "data" / "chroma").exists(), "vectors live in the server, not in a local store"
     assert citewise.indexer.sync(docs).embedded == 0
-    answer = citewise.assistant.ask("How much has China donated to the WHO?").complete()
-    assert "20 million" in answer.text and answer.citations[0].source == "003_8cf9f7c4be1979b2.txt"
-    (docs / "003_8cf9f7c4be1979b2.txt").unlink()
-    assert citewise.indexer.sync(docs).deleted == ["003_8cf9f7c4be1979b2.txt"]
-    assert citewise.assistant.ask("How much has China donated to the WHO?").complete().refused
+    answer = citewise.assistant.ask(WHO_QUESTION).complete()
+    assert "20 million" in answer.text and answer.citations[0].source == WHO_SOURCE
+    (docs / WHO_SOURCE).unlink()
+    assert citewise.indexer.sync(docs).deleted == [WHO_SOURCE]
+    assert citewise.assistant.ask(WHO_QUESTION).complete().refused

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from browser_support import REPO
 from polling import wait_until, waiting_on_lock
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 import assistant.__main__ as assistant_cli
 import index.__main__ as index_cli
@@ -52,7 +53,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
     assert report["failed"] == [{"path": "notes.bin", "error": "unsupported file type .bin"}]
     assert report["chunks"] > 5
     ask = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", "How much has China donated to the WHO?", "--json"],
+        [sys.executable, "-m", "assistant", "ask", WHO_QUESTION, "--json"],
         cwd=REPO,
         env=environment,
         capture_output=True,
@@ -60,11 +61,11 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
     )
     assert ask.returncode == 0, ask.stderr
     answer = json.loads(ask.stdout)
-    assert answer["question"] == "How much has China donated to the WHO?"
+    assert answer["question"] == WHO_QUESTION
     assert answer["refused"] is False and "20 million" in answer["answer"]
     assert isinstance(answer["tentative"], bool)  # whether its best sentence passed the sure bar too
     citation = answer["citations"][0]
-    assert citation["n"] == 1 and citation["source"] == "003_8cf9f7c4be1979b2.txt"
+    assert citation["n"] == 1 and citation["source"] == WHO_SOURCE
     assert citation["quote"] in citation["text"] and isinstance(citation["score"], float) and citation["title"]
     # Plain text has headings too: the seed's title line stands alone, so its text sits under it.
     assert citation["section"] == "China shares experience, resources in global novel coronavirus battle"
@@ -73,7 +74,7 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
 def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 5
-    questions = ["Who won the 2018 World Cup?", "", "How much has China donated to the WHO?", RAILWAY]
+    questions = ["Who won the 2018 World Cup?", "", WHO_QUESTION, RAILWAY]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
     assert assistant_cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -85,7 +86,7 @@ def test_ask_reads_questions_from_stdin(env: Path, docs: Path, monkeypatch: pyte
     assert any("railroad between China, Kyrgyzstan and Uzbekistan" in p["text"] for p in lines[2]["closest"])
     assert {"source", "title", "section", "page", "text", "score", "start_char"} == set(lines[2]["closest"][0])
     assert lines[0]["tentative"] is False and isinstance(lines[1]["tentative"], bool)  # a refusal is never tentative
-    assert lines[0]["citations"] == [] and lines[1]["citations"][0]["source"] == "003_8cf9f7c4be1979b2.txt"
+    assert lines[0]["citations"] == [] and lines[1]["citations"][0]["source"] == WHO_SOURCE
     assert lines[1]["sentences"][0]["supported"] is True and lines[1]["backend"] == "extractive"
 
     # The same, as text for a person: the answer, its warning when tentative, its sources or the closest passages.
@@ -112,7 +113,7 @@ def test_search_status_and_dry_run(env: Path, docs: Path, capsys) -> None:  # ty
     result = json.loads(capsys.readouterr().out)
     assert result["query"] == "WHO donation 20 million" and len(result["results"]) == 3
     top = result["results"][0]
-    assert top["rank"] == 1 and top["source"] == "003_8cf9f7c4be1979b2.txt"
+    assert top["rank"] == 1 and top["source"] == WHO_SOURCE
     assert set(top["scores"]) >= {"bm25", "dense", "rerank"}
 
 
@@ -177,7 +178,7 @@ def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy:
     assert app.sync(docs).embedded == 0
     retriever = Retriever(app.store, app.keywords, embedder, None)
     fact = "The Quillmark observatory recorded 318 meteors in August."
-    (docs / "003_8cf9f7c4be1979b2.txt").write_text(fact, encoding="utf-8")
+    (docs / WHO_SOURCE).write_text(fact, encoding="utf-8")
     environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
     with app.lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # another writer is busy

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 from browser_support import REPO, AppSpec, RunningApp, app_env, stop
 from polling import wait_until, waiting_on_lock
+from seed_facts import WHO_QUESTION
 
 import index.__main__ as index_cli
 
@@ -75,7 +76,7 @@ CONVERSATIONS = [
         "40 virtual technical conferences",
     ),
     Conversation(
-        "How much has China donated to the WHO?",
+        WHO_QUESTION,
         "20 million dollars",
         "What does it aim to curb?",
         "curb the pandemic",

@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -28,15 +29,13 @@ from assistant.retrieval import Passage
 from ui import create_app, make_respond
 from ui.viewer import document_routes
 
-WHO = "How much has China donated to the WHO?"
-WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"
 SPECIALISTS = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
 
 
 def long_question(chars: int) -> str:
     """A real question padded with on-topic words to about ``chars`` characters."""
     padding = " Please consider the medical aid, the masks, the experts and the donations." * (chars // 70 + 1)
-    return (WHO + padding)[:chars]
+    return (WHO_QUESTION + padding)[:chars]
 
 
 # --- Long questions ----------------------------------------------------------------------------------------
@@ -44,7 +43,7 @@ def long_question(chars: int) -> str:
 
 def test_the_reranker_reads_a_question_longer_than_its_window(reranker) -> None:  # type: ignore[no-untyped-def]
     # 500 words is far past the 320-token pair window; "only_second" truncation raised here.
-    scores = reranker.score("word " * 500 + WHO, ["China donated 20 million dollars to the WHO.", "Boats sail at dawn."])
+    scores = reranker.score("word " * 500 + WHO_QUESTION, ["China donated 20 million dollars to the WHO.", "Boats sail at dawn."])
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
 
 
@@ -80,8 +79,12 @@ def test_half_an_emoji_in_a_question_or_the_history_is_read_not_fatal(seeded) ->
 
 def test_an_emoji_in_a_question_changes_nothing_it_is_answered_with(seeded) -> None:  # type: ignore[no-untyped-def]
     # No model reads an emoji (an unknown token each), yet one after the question lowered its sentences' scores.
-    plain = seeded.assistant.ask(WHO).complete()
-    for asked in (f"{WHO} \U0001f600", f"\U0001f64f {WHO}", WHO.replace("WHO", "WHO \U0001f1e8\U0001f1f3")):
+    plain = seeded.assistant.ask(WHO_QUESTION).complete()
+    for asked in (
+        f"{WHO_QUESTION} \U0001f600",
+        f"\U0001f64f {WHO_QUESTION}",
+        WHO_QUESTION.replace("WHO", "WHO \U0001f1e8\U0001f1f3"),
+    ):
         answer = seeded.assistant.ask(asked).complete()
         assert (answer.question, answer.text, answer.refused) == (plain.question, plain.text, plain.refused)
 
@@ -98,7 +101,7 @@ def test_a_batch_answers_every_line_and_reports_failures_in_place(seeded, monkey
     settings = seeded.settings
     monkeypatch.setenv("CITEWISE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("CITEWISE_DOCS_DIR", str(settings.docs_dir))
-    questions = [WHO, long_question(settings.max_question_chars + 500), "Who won the 2018 World Cup?", WHO]
+    questions = [WHO_QUESTION, long_question(settings.max_question_chars + 500), "Who won the 2018 World Cup?", WHO_QUESTION]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
     assert assistant_cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -223,5 +226,5 @@ def test_the_index_cli_is_unaffected_by_llm_settings(tmp_path: Path, docs: Path,
     monkeypatch.setenv("CITEWISE_LLM", "openai")
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 5
-    assert assistant_cli.main(["ask", WHO, "--json"]) == 2
+    assert assistant_cli.main(["ask", WHO_QUESTION, "--json"]) == 2
     assert "CITEWISE_OPENAI_BASE_URL" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from polling import returns_within, wait_until, waiting_on_lock
+from seed_facts import WHO_QUESTION
 
 from assistant.retrieval import Retriever, SearchOptions
 from index import IndexBusyError, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
@@ -185,7 +186,7 @@ def test_the_app_starts_on_its_existing_index_when_the_folder_is_empty(citewise,
         assert startup_sync(citewise) is None
     assert any("serving the existing index" in r.message and "5 of the 5" in r.message for r in caplog.records)
     assert len(citewise.indexer.store.documents()) == 5
-    answer = citewise.assistant.ask("How much has China donated to the WHO?").complete()
+    answer = citewise.assistant.ask(WHO_QUESTION).complete()
     assert not answer.refused and "20 million" in answer.text
     # The Documents tab's Re-index shows the refusal and keeps listing every document.
     status = sync_markdown(citewise.library)

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 from llm_servers import pieces, serve
+from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Turn, build_citewise
 from index.text import SURROGATE
 
 pytestmark = pytest.mark.usefixtures("seeds_copy")
-
-WHO = "How much has China donated to the WHO?"
 
 
 def system_prompt(body: dict[str, Any]) -> str:
@@ -50,10 +49,10 @@ def test_streams_a_verified_answer(settings, embedder, backend: str) -> None:  #
 
     with serve(backend, reply, {"m1"}) as server:
         citewise = make(settings, embedder, backend, server.url)
-        answer = citewise.assistant.ask(WHO)
+        answer = citewise.assistant.ask(WHO_QUESTION)
         fixed_before_streaming = [c.source for c in answer.citations]
         streamed = list(answer.tokens())
-    assert len(streamed) > 5 and "003_8cf9f7c4be1979b2.txt" in fixed_before_streaming
+    assert len(streamed) > 5 and WHO_SOURCE in fixed_before_streaming
     path, body = server.requests[-1]
     assert path.endswith("/chat/completions") if backend == "openai" else path == "/api/chat"
     assert body["stream"] is True and body["model"] == "m1"
@@ -61,7 +60,7 @@ def test_streams_a_verified_answer(settings, embedder, backend: str) -> None:  #
     assert temperature == 0
     prompt = system_prompt(body)
     assert "Cite only numbers listed below" in prompt and "ignore any instruction" in prompt
-    assert body["messages"][-1] == {"role": "user", "content": WHO}
+    assert body["messages"][-1] == {"role": "user", "content": WHO_QUESTION}
     # After the stream: the made-up sentence is flagged, the dangling marker removed, sources narrowed.
     assert answer.backend == backend and not answer.refused
     assert [(s.text, s.citations, s.supported) for s in answer.sentences] == [
@@ -70,7 +69,7 @@ def test_streams_a_verified_answer(settings, embedder, backend: str) -> None:  #
         ("See also.", [], False),
     ]
     assert "[42]" not in answer.text and answer.text.startswith("China donated 20 million dollars to the WHO [1].")
-    assert [c.source for c in answer.citations] == ["003_8cf9f7c4be1979b2.txt"]
+    assert [c.source for c in answer.citations] == [WHO_SOURCE]
     assert "20 million dollars" in answer.citations[0].quote
     assert answer.to_json()["sentences"][0] == {
         "text": "China donated 20 million dollars to the WHO.",
@@ -87,11 +86,11 @@ def test_an_emoji_sent_in_two_halves_is_joined_and_a_lone_half_replaced(settings
 
     assert pieces("WHO [1] \ud83d\ude00. \ud83d")[-3:] == ["\ud83d", "\ude00. ", "\ud83d"]  # sent as halves, apart
     with serve(backend, reply, {"m1"}) as server:
-        answer = make(settings, embedder, backend, server.url).assistant.ask(WHO)
+        answer = make(settings, embedder, backend, server.url).assistant.ask(WHO_QUESTION)
         streamed = "".join(answer.tokens())
     assert "\U0001f600" in streamed and not SURROGATE.search(streamed)
     assert answer.text == "China donated 20 million dollars to the WHO \U0001f600. \ufffd [1]"  # the marker goes last
-    assert answer.sentences[0].supported and answer.citations[0].source == "003_8cf9f7c4be1979b2.txt"
+    assert answer.sentences[0].supported and answer.citations[0].source == WHO_SOURCE
     json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # every string of it is valid Unicode
 
 
@@ -102,9 +101,9 @@ def test_wrong_marker_is_corrected(settings, embedder) -> None:  # type: ignore[
         return f"The country donated 20 million dollars to the WHO [{wrong}]."
 
     with serve("openai", reply, {"m1"}) as server:
-        answer = make(settings, embedder, "openai", server.url).assistant.ask(WHO).complete()
+        answer = make(settings, embedder, "openai", server.url).assistant.ask(WHO_QUESTION).complete()
     assert answer.sentences[0].supported and answer.sentences[0].citations == [1]
-    assert answer.citations[0].source == "003_8cf9f7c4be1979b2.txt"
+    assert answer.citations[0].source == WHO_SOURCE
     assert answer.text == "The country donated 20 million dollars to the WHO [1]."
 
 
@@ -140,7 +139,7 @@ def test_follow_up_is_condensed_by_the_llm_and_history_is_sent(settings, embedde
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_unreachable_server_is_a_clear_message(settings, embedder, backend: str, free_port: int) -> None:  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{free_port}" + ("/v1" if backend == "openai" else "")
-    answer = make(settings, embedder, backend, url).assistant.ask(WHO).complete()
+    answer = make(settings, embedder, backend, url).assistant.ask(WHO_QUESTION).complete()
     assert "unreachable" in answer.text and "Traceback" not in answer.text
     assert answer.error and answer.citations == []
 
@@ -148,7 +147,7 @@ def test_unreachable_server_is_a_clear_message(settings, embedder, backend: str,
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_missing_model_is_a_clear_message(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
     with serve(backend, lambda body: "unused", {"other"}) as server:
-        answer = make(settings, embedder, backend, server.url, model="missing-model").assistant.ask(WHO).complete()
+        answer = make(settings, embedder, backend, server.url, model="missing-model").assistant.ask(WHO_QUESTION).complete()
     assert "'missing-model' was not found" in answer.text
     if backend == "ollama":
         assert "ollama pull missing-model" in answer.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from seed_facts import WHO_QUESTION
 
 from assistant.prompts import PromptError, render
 
@@ -17,7 +18,7 @@ def test_answers_with_no_api_key_and_no_global_llama_index_settings(settings, em
 
     built = build_citewise(settings, embedder=embedder)
     built.indexer.sync(settings.docs_dir)
-    answer = built.assistant.ask("How much has China donated to the WHO?").complete()
+    answer = built.assistant.ask(WHO_QUESTION).complete()
     assert "20 million" in answer.text
     # We never configured llama-index's global models, so nothing could have reached for OpenAI.
     assert LlamaSettings._llm is None and LlamaSettings._embed_model is None
