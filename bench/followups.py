@@ -43,6 +43,8 @@ FILES = {
     "wiki": "followups_wiki.jsonl",
     "manual": "followups_manual.jsonl",
     "encyclopedia": "followups_encyclopedia.jsonl",
+    "jargon": "followups_jargon.jsonl",
+    "postfix": "followups_postfix.jsonl",
 }
 TURNS = ("pronoun", "elliptical", "standalone")
 
