@@ -2,20 +2,22 @@
 
 Each row is a question and a follow-up after it: one that leans on the conversation ("Who led them?", "And its
 population?") or a new standalone question that the conversation must not bend. About 40 % of the follow-ups ask
-for a fact the documents do not hold. Three sets:
+for a fact the documents do not hold. Six sets:
 
 - ``seeds``: ``bench/data/followups_qa.jsonl`` over the seeds, the set the follow-up rules were tuned on;
 - ``wiki``: ``followups_wiki.jsonl`` over the wiki set's 106 articles (its cached index, ``bench/eval.py``);
 - ``manual``: ``followups_manual.jsonl`` over the 127 pages of the Debian Handbook (the manual set's index);
-- ``encyclopedia``: ``followups_encyclopedia.jsonl`` over the encyclopedia set's 1,798 FOLDOC entries.
+- ``encyclopedia``: ``followups_encyclopedia.jsonl`` over the encyclopedia set's 1,798 FOLDOC entries;
+- ``jargon``: ``followups_jargon.jsonl`` over the Jargon File's 1,843 lexicon entries (the jargon set's index);
+- ``postfix``: ``followups_postfix.jsonl`` over the 136 pages of Postfix's manual (the postfix set's index).
 
-The wiki, manual and encyclopedia follow-ups were written from the text as the loader gives it, before any answer over them was
-seen, and split once by the fixed seed of ``bench/corpus.py`` (stratified by turn and answerability). Every
-follow-up is asked twice: after its question (the conversation: the question and the answer the assistant gave
-it) and alone, with no conversation. The second shows what the conversation adds, and that a standalone question
-loses nothing by it.
+The wiki, manual, encyclopedia, jargon and postfix follow-ups were written from the text as the loader gives it,
+before any answer over them was seen, and split once by the fixed seed of ``bench/corpus.py`` (stratified by turn and
+answerability). Every follow-up is asked twice: after its question (the conversation: the question and the answer the
+assistant gave it) and alone, with no conversation. The second shows what the conversation adds, and that a standalone
+question loses nothing by it.
 
-Usage: ``python bench/followups.py [--set seeds|wiki|manual|encyclopedia] [--split heldout|tune|all]``;
+Usage: ``python bench/followups.py [--set seeds|wiki|manual|encyclopedia|jargon|postfix] [--split heldout|tune|all]``;
 ``--check`` verifies a set's gold strings against the loader's text, ``--assign-splits`` splits its new rows once.
 ``--bars -3.9,-3.8,-3.7`` (seeds) asks every follow-up once per value of the follow-up bar
 (``CITEWISE_MIN_FOLLOW_UP_SCORE``) and writes ``followups_bars.md``: the bar is chosen on the tuning rows, where

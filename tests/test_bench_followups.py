@@ -8,7 +8,7 @@ from bench.common import read_jsonl
 from bench.followups import FILES, form_problems
 
 
-@pytest.mark.parametrize("name", ["wiki", "manual", "encyclopedia"])
+@pytest.mark.parametrize("name", ["wiki", "manual", "encyclopedia", "jargon", "postfix"])
 def test_a_follow_up_set_is_well_formed_and_split_evenly(name: str) -> None:
     rows = read_jsonl(FILES[name])
     assert len(rows) == 40 and form_problems(rows) == []
