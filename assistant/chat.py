@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from assistant.answer import Answer
 from assistant.citations import CitationBook, SentenceCheck, keep_cited
-from assistant.condense import condense, is_follow_up, refers_back
+from assistant.condense import condense, is_follow_up, reasked, refers_back
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
@@ -115,7 +115,12 @@ class Assistant:
         # Sentences are judged against the question as asked, which the cross-encoder reads better than a
         # keyword-extended query, and for a follow-up also against the query with the conversation's words:
         # "To how many countries?" alone fits every count of countries equally.
-        extract = self.extractive.answer(question, retrieval.relevant, context=query if query != question else "")
+        if (again := reasked(question, recent)) != question:
+            # "And on a Pentium II?" asks the last question's question about the Pentium II: read alone, any sentence on
+            # it would fit, and read with the last question's names, the sentences on the earlier subject.
+            extract = self.extractive.answer(again, retrieval.relevant)
+        else:
+            extract = self.extractive.answer(question, retrieval.relevant, context=query if query != question else "")
         if not extract.sentences:
             return self._refuse(question, query, retrieval, began, llm)
         answer = Answer(

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.history import Turn
-from index.text import ANAPHORA, CONTINUATION, SUBJECTLESS, content_words, query_terms
+from index.text import (
+    ANAPHORA,
+    CONTINUATION,
+    DETERMINERS,
+    STOPWORDS,
+    SUBJECTLESS,
+    WORD,
+    content_words,
+    query_terms,
+    question_code,
+    question_names,
+)
 
 _SHORT = 3  # content words at most for a question to count as elliptical ("and Italy?")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_WINDOW = 64  # characters read before a name for the preposition it stands after
+_SIMILAR = 0.2  # the share of character trigrams two names hold in common for one to stand in for the other
 
 
 def is_follow_up(question: str) -> bool:
@@ -25,17 +40,125 @@ def asks_in_own_words(question: str) -> bool:
     return any(word.lower() not in SUBJECTLESS for word in query_terms(question))
 
 
+def names_another_subject(question: str) -> bool:
+    """Whether a follow-up only names another subject ("And DEC?", "What about the Pentium III?", "And in Great
+    Britain?"): it continues the last question, and each of its words is part of a name, an identifier or a number.
+    What it asks is the last question's ask, about that subject; its own words alone fit any sentence about it."""
+    if not CONTINUATION.search(question):
+        return False
+    words = set(query_terms(question)) - {"s"}  # a possessive's "s" ("and Alaska's?") is no word of its own
+    return bool(words) and words <= _name_words(question)
+
+
+def _name_words(question: str) -> set[str]:
+    """The lower-cased words of ``question``'s names ("Hewlett-Packard": both parts), identifiers and numbers."""
+    words = WORD.findall(question)
+    # Capitalised past the first word, which any sentence capitalises; with a digit anywhere.
+    names = {word.lower() for i, word in enumerate(words) if (i and word[0].isupper()) or any(c.isdigit() for c in word)}
+    return names | set(query_terms(" ".join([*question_names(question), *question_code(question)])))
+
+
 def condense(question: str, history: Sequence[Turn]) -> str:
     """A standalone query: the question plus the subject words of the last user turn it leans on.
+
+    A follow-up that only names another subject is the last question about it (``reasked``).
 
     Example:
         >>> condense("And how many did it send to Italy?", [Turn("user", "Which countries did China send medical teams to?")])
         'And how many did it send to Italy? countries China medical teams'
+        >>> condense("And Elsa?", [Turn("user", "When did Einstein marry Mileva Marić?")])
+        'When did Einstein marry Elsa?'
     """
+    return reasked(question, history) if names_another_subject(question) else _carried(question, history, names=True)
+
+
+def reasked(question: str, history: Sequence[Turn]) -> str:
+    """What a follow-up that only names another subject asks: the last user turn with that subject in place of one of
+    its names, or, when it names nothing, the question and that turn's words. Any other question is returned as it is.
+
+    The name replaced is the one after the follow-up's own preposition ("And to Italy?" after "... donated to the
+    WHO?"), else the one most alike in its letters ("and 10baseT?" after "... for 10base2 cabling?"), else the last.
+
+    Example:
+        >>> reasked("And on a Pentium II?", [Turn("user", "How many transistors were on Intel's 4004?")])
+        'How many transistors were on Pentium II?'
+    """
+    previous = [turn.content for turn in history if turn.role == "user"]
+    if not previous or not names_another_subject(question):
+        return question
+    subject, lead = _subject(question)
+    runs = _name_runs(previous[-1])
+    if not subject or not runs:
+        return _carried(question, history, names=False)
+    start, end = _replaced(previous[-1], runs, subject, lead)
+    before = previous[-1][:start]
+    last = before.rsplit(None, 1)[-1:]
+    if not DETERMINERS.intersection(lead) and last and last[0].lower() in DETERMINERS:
+        before = before[: before.rstrip().rfind(" ") + 1]  # "to Italy" for "to the WHO", not "to the Italy"
+    return before + subject + previous[-1][end:]
+
+
+def _subject(question: str) -> tuple[str, list[str]]:
+    """The name a follow-up names and the lower-case words before it: "And on a Pentium II?" -> "Pentium II", [on, a]."""
+    opening = CONTINUATION.match(question)
+    words = question[opening.end() if opening else 0 :].strip().rstrip("?!. ").split()
+    lead = []
+    while words and words[0] == words[0].lower() and words[0] in STOPWORDS:  # "the AT": "AT" is no "at"
+        lead.append(words.pop(0))
+    return _POSSESSIVE.sub("", " ".join(words)), lead
+
+
+def _name_runs(question: str) -> list[tuple[int, int]]:
+    """Where ``question``'s names stand: runs of words that are names, identifiers or numbers ("Intel's 4004"), past its
+    first word, a possessive's "'s" left outside."""
+    names = _name_words(question)
+    runs: list[tuple[int, int]] = []
+    for i, match in enumerate(re.finditer(r"\S+", question)):
+        word = _POSSESSIVE.sub("", match.group().strip("?!.,;:()\"'"))
+        parts = WORD.findall(word.lower())
+        if not i or not parts or not all(part in names for part in parts):
+            continue
+        start = match.start() + match.group().index(word)
+        if runs and question[runs[-1][1] : start].strip() in ("", "'s", "\u2019s"):
+            runs[-1] = (runs[-1][0], start + len(word))
+        else:
+            runs.append((start, start + len(word)))
+    return runs
+
+
+def _replaced(previous: str, runs: list[tuple[int, int]], subject: str, lead: list[str]) -> tuple[int, int]:
+    """Which of ``previous``'s name ``runs`` the follow-up's ``subject`` stands in for (see ``reasked``)."""
+    prepositions = [word for word in lead if word not in DETERMINERS]
+    for start, end in runs:
+        # The two words before the name, read from a bounded window: a long question has many names.
+        before = [word for word in previous[max(0, start - _WINDOW) : start].lower().split()[-2:] if word not in DETERMINERS]
+        if prepositions and before and before[-1] == prepositions[-1]:
+            return start, end
+    wanted = _trigrams(subject)  # once: a long name against many
+    likeness = [(_alike(wanted, _trigrams(previous[start:end])), (start, end)) for start, end in runs]
+    best, run = max(likeness)
+    return run if best >= _SIMILAR else runs[-1]
+
+
+def _alike(one: set[str], other: set[str]) -> float:
+    """The share of character trigrams two names hold in common (Jaccard)."""
+    shared = len(one & other)  # the smaller set is walked, never the whole of a long name's
+    return shared / (len(one) + len(other) - shared) if one or other else 0.0
+
+
+def _trigrams(name: str) -> set[str]:
+    text = f"  {name.lower()} "
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def _carried(question: str, history: Sequence[Turn], names: bool) -> str:
+    """``question`` and the content words of the last user turn it does not hold; without its names unless ``names``."""
     previous = [turn.content for turn in history if turn.role == "user"]
     if not previous or not is_follow_up(question):
         return question
     asked = set(query_terms(question))
+    if not names:
+        asked |= _name_words(previous[-1]) | {"s"}  # nor a possessive's "s"
     carried = [word for word in content_words(previous[-1]) if word.lower() not in asked and word.lower() not in SUBJECTLESS]
     if not carried:
         return question

@@ -45,6 +45,7 @@ __all__ = [
     "PHRASE_END",
     "PIECE",
     "SPACED_RUN",
+    "STOPWORDS",
     "SUBJECTLESS",
     "SURROGATE",
     "TERM",
@@ -170,7 +171,7 @@ SPACED_RUN = re.compile(rf"[^\s{_UNSPACED_RANGES}]+")  # a run of any other scri
 
 # Words too common to help a keyword match (the dense retriever handles phrasing), to say what a question
 # is about when a follow-up borrows its subject, or to show that a sentence shares a question's topic.
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a about an and are as at be been by can could did do does for from had has have how i if in into is
     it its me my of on or our so than that the their them then there these they this to was we were what
     when where which who whom why will with would you your""".split()
@@ -191,7 +192,7 @@ def content_words(text: str, limit: int | None = None) -> list[str]:
         token = match.group()
         word = token.lower()
         # An all-capitals word is an acronym ("WHO", "US"), never a stopword.
-        if (word not in _STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
+        if (word not in STOPWORDS or (token.isupper() and len(token) > 1)) and word not in seen:
             seen[word] = token
     return list(seen.values())
 
@@ -474,7 +475,7 @@ def code_terms(snippets: Iterable[str], text: str | None = None) -> frozenset[st
         >>> sorted(code_terms(["edquota user"], "Run edquota user. The user may exceed it. Each user has one."))
         ['edquota']
     """
-    counts = Counter(word for snippet in snippets for word in map(str.lower, TERM.findall(snippet)) if word not in _STOPWORDS)
+    counts = Counter(word for snippet in snippets for word in map(str.lower, TERM.findall(snippet)) if word not in STOPWORDS)
     # A manual page's names, and the pages it cites with their sections, are code however the page sets them.
     counts.update(word for name in man_names(text or "") for word in map(str.lower, TERM.findall(name)))
     if text is None or not counts:
@@ -553,7 +554,7 @@ def name_forms(word: str) -> set[str]:
 # --------------------------------------------------------------------------- word lists
 # The answerer's word lists, all here, each with the reason it exists. They are few on purpose: what a sentence
 # means is judged by the models (the cross-encoder and the answer model), and a word list only decides what a
-# question asks for. ``_STOPWORDS`` (above) and the sentence splitter's abbreviations are the other two.
+# question asks for. ``STOPWORDS`` (above) and the sentence splitter's abbreviations are the other two.
 
 # Words that make a "how much" question one about money.
 MONEY_WORDS = re.compile(

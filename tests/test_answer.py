@@ -12,7 +12,7 @@ from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Turn
 from assistant.citations import CitationBook, markers
-from assistant.condense import condense
+from assistant.condense import condense, names_another_subject, reasked
 from assistant.retrieval import Passage, _reranked_order
 
 
@@ -198,7 +198,40 @@ def test_condense_leaves_standalone_questions_alone() -> None:
     history = [Turn("user", WHO_QUESTION)]
     standalone = "Which countries received expert teams from the National Health Commission?"
     assert condense(standalone, history) == standalone
-    assert condense("And to Italy?", history) == "And to Italy? China donated WHO"
+    assert condense("And how much to Italy?", history) == "And how much to Italy? China donated WHO"
+
+
+def test_a_follow_up_that_only_names_another_subject_asks_the_last_question_of_it() -> None:
+    for follow_up in ("And on a Pentium II?", "What about the Pentium III?", "and Alaska's?", "And DEC?", "And 10baseT?"):
+        assert names_another_subject(follow_up), follow_up
+    for question in ("And his height?", "And the lead actor?", "What is the capital of France?", "And?", "Who led them?"):
+        assert not names_another_subject(question), question
+    cases = [
+        # The name after the follow-up's own preposition is the one replaced, with its determiner when it has none ...
+        ("How many transistors were on Intel's 4004?", "And on a Pentium II?", "How many transistors were on Pentium II?"),
+        (WHO_QUESTION, "And to Italy?", "How much has China donated to Italy?"),
+        # ... else the one most alike in its letters, or the last; a possessive stays.
+        ("What's the nickname for 10base2 Ethernet cabling?", "and 10baseT?", "What's the nickname for 10baseT cabling?"),
+        ("When did Einstein marry Mileva Marić?", "And Elsa?", "When did Einstein marry Elsa?"),
+        (
+            "What food counts as Azerbaijan's flagship dish?",
+            "What about Andorra?",
+            "What food counts as Andorra's flagship dish?",
+        ),
+        (
+            "What size floppy disks did the original 1981 IBM PC use?",
+            "And the AT?",
+            "What size floppy disks did the original AT use?",
+        ),
+    ]
+    for first, follow_up, asked in cases:
+        assert reasked(follow_up, [Turn("user", first)]) == asked
+        assert condense(follow_up, [Turn("user", first)]) == asked
+    # A last question with no name to replace: its other words are carried.
+    assert reasked("And Italy?", [Turn("user", "how much was donated?")]) == "And Italy? donated"
+    # Any other question is judged as asked, and no conversation leaves it alone.
+    assert reasked("And his height?", [Turn("user", WHO_QUESTION)]) == "And his height?"
+    assert reasked("And on a Pentium II?", []) == "And on a Pentium II?"
 
 
 def test_scope_restricts_to_selected_documents(seeded) -> None:  # type: ignore[no-untyped-def]

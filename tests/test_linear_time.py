@@ -18,7 +18,7 @@ from browser_support import SEEDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.condense import condense, is_follow_up
+from assistant.condense import condense, is_follow_up, names_another_subject, reasked
 from assistant.history import Turn
 from assistant.shapes import Shape, shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
@@ -181,7 +181,12 @@ def test_keyword_search_takes_any_query(keywords: KeywordIndex, query: str) -> N
 @given(TEXT, TEXT)
 def test_condense_takes_any_text(question: str, previous: str) -> None:
     assert isinstance(is_follow_up(question), bool)
-    assert condense(question, [Turn("user", previous)]).startswith(question)
+    history = [Turn("user", previous)]
+    condensed = condense(question, history)
+    if names_another_subject(question):  # the last question about another subject ("And DEC?")
+        assert condensed == reasked(question, history)
+    else:
+        assert condensed.startswith(question)
 
 
 # --------------------------------------------------------------------------- 1 MB inputs, time-limited
@@ -264,6 +269,13 @@ def test_who_questions_read_1_mb_of_names_after_by() -> None:
     # Every name of the sentence asks for the words before it: read from the whole text before each, it was quadratic.
     text = "It was inspired by the Aaa Bbb and made by Ccc, " * (MB // 48)
     finishes(lambda: [shape_of(question).states(text) for question in ("Who designed it?", "Who is the author?")])
+
+
+def test_a_follow_up_naming_another_subject_reads_1_mb_of_names() -> None:
+    # Each name of the last question may be the one replaced: the words before each are read in a bounded window.
+    previous = "How many went " + "to the Aaa and on Bbb 12 " * (MB // 25) + "?"
+    follow_ups = ["And on Ccc?", "And Ccc?", "And " + "Ddd " * (MB // 4)]
+    finishes(lambda: [reasked(follow_up, [Turn("user", previous)]) for follow_up in follow_ups])
 
 
 @pytest.mark.parametrize("name", INPUTS)
