@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from assistant.history import Turn
@@ -10,17 +9,16 @@ from index.text import (
     ANAPHORA,
     CONTINUATION,
     DETERMINERS,
+    POSSESSIVE,
     STOPWORDS,
     SUBJECTLESS,
-    WORD,
     content_words,
+    name_runs,
+    name_words,
     query_terms,
-    question_code,
-    question_names,
 )
 
 _SHORT = 3  # content words at most for a question to count as elliptical ("and Italy?")
-_POSSESSIVE = re.compile(r"['\u2019]s$")
 _WINDOW = 64  # characters read before a name for the preposition it stands after
 _SIMILAR = 0.2  # the share of character trigrams two names hold in common for one to stand in for the other
 
@@ -47,15 +45,7 @@ def names_another_subject(question: str) -> bool:
     if not CONTINUATION.search(question):
         return False
     words = set(query_terms(question)) - {"s"}  # a possessive's "s" ("and Alaska's?") is no word of its own
-    return bool(words) and words <= _name_words(question)
-
-
-def _name_words(question: str) -> set[str]:
-    """The lower-cased words of ``question``'s names ("Hewlett-Packard": both parts), identifiers and numbers."""
-    words = WORD.findall(question)
-    # Capitalised past the first word, which any sentence capitalises; with a digit anywhere.
-    names = {word.lower() for i, word in enumerate(words) if (i and word[0].isupper()) or any(c.isdigit() for c in word)}
-    return names | set(query_terms(" ".join([*question_names(question), *question_code(question)])))
+    return bool(words) and words <= name_words(question)
 
 
 def condense(question: str, history: Sequence[Turn]) -> str:
@@ -87,7 +77,7 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
     if not previous or not names_another_subject(question):
         return question
     subject, lead = _subject(question)
-    runs = _name_runs(previous[-1])
+    runs = name_runs(previous[-1])
     if not subject or not runs:
         return _carried(question, history, names=False)
     start, end = _replaced(previous[-1], runs, subject, lead)
@@ -105,25 +95,7 @@ def _subject(question: str) -> tuple[str, list[str]]:
     lead = []
     while words and words[0] == words[0].lower() and words[0] in STOPWORDS:  # "the AT": "AT" is no "at"
         lead.append(words.pop(0))
-    return _POSSESSIVE.sub("", " ".join(words)), lead
-
-
-def _name_runs(question: str) -> list[tuple[int, int]]:
-    """Where ``question``'s names stand: runs of words that are names, identifiers or numbers ("Intel's 4004"), past its
-    first word, a possessive's "'s" left outside."""
-    names = _name_words(question)
-    runs: list[tuple[int, int]] = []
-    for i, match in enumerate(re.finditer(r"\S+", question)):
-        word = _POSSESSIVE.sub("", match.group().strip("?!.,;:()\"'"))
-        parts = WORD.findall(word.lower())
-        if not i or not parts or not all(part in names for part in parts):
-            continue
-        start = match.start() + match.group().index(word)
-        if runs and question[runs[-1][1] : start].strip() in ("", "'s", "\u2019s"):
-            runs[-1] = (runs[-1][0], start + len(word))
-        else:
-            runs.append((start, start + len(word)))
-    return runs
+    return POSSESSIVE.sub("", " ".join(words)), lead
 
 
 def _replaced(previous: str, runs: list[tuple[int, int]], subject: str, lead: list[str]) -> tuple[int, int]:
@@ -158,7 +130,7 @@ def _carried(question: str, history: Sequence[Turn], names: bool) -> str:
         return question
     asked = set(query_terms(question))
     if not names:
-        asked |= _name_words(previous[-1]) | {"s"}  # nor a possessive's "s"
+        asked |= name_words(previous[-1]) | {"s"}  # nor a possessive's "s"
     carried = [word for word in content_words(previous[-1]) if word.lower() not in asked and word.lower() not in SUBJECTLESS]
     if not carried:
         return question

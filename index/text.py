@@ -44,6 +44,7 @@ __all__ = [
     "OPENING",
     "PHRASE_END",
     "PIECE",
+    "POSSESSIVE",
     "SPACED_RUN",
     "STOPWORDS",
     "SUBJECTLESS",
@@ -67,6 +68,8 @@ __all__ = [
     "is_specific",
     "mentions_code",
     "name_forms",
+    "name_runs",
+    "name_words",
     "numbered_names",
     "query_terms",
     "question_code",
@@ -269,7 +272,8 @@ _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 # it stands, the question's first word included: "exFAT", "macOS", "iPhone", "ext4", "arm64", "x86_64".
 _MARKED_NAME = re.compile(r"(?<![\w.-])[A-Za-z]*[a-z](?:[A-Z]|\d)\w*")
 # What a name's possessive adds ("fail2ban's"), and what is not a letter or a digit.
-_POSSESSIVE = re.compile(r"['\u2019]s$")
+POSSESSIVE = re.compile(r"['\u2019]s$")
+_NON_SPACE = re.compile(r"\S+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # A capitalised word and the number right after it: a name's version ("Debian 12", "Python 3.11").
 _NUMBERED_NAME = re.compile(r"(?<![\w.-])([A-Z][\w+-]*)\s+(\d+(?:\.\d+)*)(?!\w|\.\d)")
@@ -294,6 +298,32 @@ def question_names(question: str) -> list[str]:
     return runs + marked
 
 
+def name_words(question: str) -> set[str]:
+    """The lower-cased words of ``question``'s names ("Hewlett-Packard": both parts), identifiers and numbers."""
+    words = WORD.findall(question)
+    # Capitalised past the first word, which any sentence capitalises; with a digit anywhere.
+    names = {word.lower() for i, word in enumerate(words) if (i and word[0].isupper()) or any(c.isdigit() for c in word)}
+    return names | set(query_terms(" ".join([*question_names(question), *question_code(question)])))
+
+
+def name_runs(question: str) -> list[tuple[int, int]]:
+    """Where ``question``'s names stand: runs of words that are names, identifiers or numbers ("Intel's 4004"), past its
+    first word, a possessive's "'s" left outside."""
+    names = name_words(question)
+    runs: list[tuple[int, int]] = []
+    for i, match in enumerate(_NON_SPACE.finditer(question)):
+        word = POSSESSIVE.sub("", match.group().strip("?!.,;:()\"'"))
+        parts = WORD.findall(word.lower())
+        if not i or not parts or not all(part in names for part in parts):
+            continue
+        start = match.start() + match.group().index(word)
+        if runs and question[runs[-1][1] : start].strip() in ("", "'s", "\u2019s"):
+            runs[-1] = (runs[-1][0], start + len(word))
+        else:
+            runs.append((start, start + len(word)))
+    return runs
+
+
 def question_code(question: str) -> list[str]:
     """The identifiers inside ``question`` (``is_identifier``): an option, a path's parts, a dotted or numbered name, a
     variable. Whoever asks about ``kill -9`` or ``http.createServer`` asks about that thing; a passage that never
@@ -303,7 +333,7 @@ def question_code(question: str) -> list[str]:
         >>> question_code("Which signal does 'kill -9' send, and what does fail2ban's jail.local hold?")
         ['-9', 'fail2ban', 'jail.local']
     """
-    words = [_POSSESSIVE.sub("", m.group()) for m in TERM.finditer(question) if is_identifier(question, m)]
+    words = [POSSESSIVE.sub("", m.group()) for m in TERM.finditer(question) if is_identifier(question, m)]
     return [word for word in words if _squashed(word) or word.startswith("-")]
 
 
