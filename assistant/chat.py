@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from assistant.answer import Answer
 from assistant.citations import CitationBook, SentenceCheck, keep_cited
-from assistant.condense import condense, is_follow_up, reasked, refers_back
+from assistant.condense import condense, is_follow_up, names_another_subject, refers_back
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
@@ -106,7 +106,8 @@ class Assistant:
         llm = self.llms.get(backend or self.backend)
         # Earlier turns come from the same clients as the question: valid Unicode, as ``checked`` makes it.
         recent = [Turn(turn.role, whole_characters(turn.content)) for turn in within_budget(history, self.history_tokens)]
-        query, retrieval = self._search(question, self._condense(llm, question, recent), options)
+        condensed = self._condense(llm, question, recent)
+        query, retrieval = self._search(question, condensed, options)
         if not retrieval.relevant:
             # Nothing relevant: refuse without spending an LLM call on it.
             return self._refuse(question, query, retrieval, began, llm)
@@ -115,10 +116,10 @@ class Assistant:
         # Sentences are judged against the question as asked, which the cross-encoder reads better than a
         # keyword-extended query, and for a follow-up also against the query with the conversation's words:
         # "To how many countries?" alone fits every count of countries equally.
-        if (again := reasked(question, recent)) != question:
-            # "And on a Pentium II?" asks the last question's question about the Pentium II: read alone, any sentence on
-            # it would fit, and read with the last question's names, the sentences on the earlier subject.
-            extract = self.extractive.answer(again, retrieval.relevant)
+        if names_another_subject(question) and condensed != question:
+            # "And on a Pentium II?" is the last question asked about the Pentium II (``reasked``): read alone, any sentence
+            # on it would fit, and read with the last question's names, the sentences on the earlier subject.
+            extract = self.extractive.answer(condensed, retrieval.relevant)
         else:
             extract = self.extractive.answer(question, retrieval.relevant, context=query if query != question else "")
         if not extract.sentences:

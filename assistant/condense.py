@@ -100,12 +100,12 @@ def _subject(question: str) -> tuple[str, list[str]]:
 
 def _replaced(previous: str, runs: list[tuple[int, int]], subject: str, lead: list[str]) -> tuple[int, int]:
     """Which of ``previous``'s name ``runs`` the follow-up's ``subject`` stands in for (see ``reasked``)."""
-    prepositions = [word for word in lead if word not in DETERMINERS]
-    for start, end in runs:
-        # The two words before the name, read from a bounded window: a long question has many names.
-        before = [word for word in previous[max(0, start - _WINDOW) : start].lower().split()[-2:] if word not in DETERMINERS]
-        if prepositions and before and before[-1] == prepositions[-1]:
-            return start, end
+    if prepositions := [word for word in lead if word not in DETERMINERS]:
+        for start, end in runs:
+            # The two words before the name, read from a bounded window: a long question has many names.
+            before = previous[max(0, start - _WINDOW) : start].lower().split()[-2:]
+            if [word for word in before if word not in DETERMINERS][-1:] == prepositions[-1:]:
+                return start, end
     wanted = _trigrams(subject)  # once: a long name against many
     likeness = [(_alike(wanted, _trigrams(previous[start:end])), (start, end)) for start, end in runs]
     best, run = max(likeness)

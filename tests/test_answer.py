@@ -234,6 +234,15 @@ def test_a_follow_up_that_only_names_another_subject_asks_the_last_question_of_i
     assert reasked("And on a Pentium II?", []) == "And on a Pentium II?"
 
 
+def test_a_follow_up_naming_another_subject_is_asked_and_judged_as_the_last_question(seeded) -> None:  # type: ignore[no-untyped-def]
+    # The seeds say what China gave the WHO and that expert teams went to Italy, never a sum given to Italy: the
+    # WHO's sentence, read with "And to Italy?" alone or with the WHO's words, must not answer it.
+    history = [Turn("user", WHO_QUESTION), Turn("assistant", seeded.assistant.ask(WHO_QUESTION).complete().text)]
+    answer = seeded.assistant.ask("And to Italy?", history).complete()
+    assert answer.query == "How much has China donated to Italy?"
+    assert answer.refused and answer.citations == [], answer.text
+
+
 def test_scope_restricts_to_selected_documents(seeded) -> None:  # type: ignore[no-untyped-def]
     answer = seeded.assistant.ask("How many medical aid workers has China sent abroad?", sources=[WHO_SOURCE])
     answer.complete()
