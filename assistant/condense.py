@@ -73,19 +73,24 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
         >>> reasked("And on a Pentium II?", [Turn("user", "How many transistors were on Intel's 4004?")])
         'How many transistors were on Pentium II?'
     """
-    previous = [turn.content for turn in history if turn.role == "user"]
-    if not previous or not names_another_subject(question):
+    previous = _last_question(history)
+    if previous is None or not names_another_subject(question):
         return question
     subject, lead = _subject(question)
-    runs = name_runs(previous[-1])
+    runs = name_runs(previous)
     if not subject or not runs:
         return _carried(question, history, names=False)
-    start, end = _replaced(previous[-1], runs, subject, lead)
-    before = previous[-1][:start]
+    start, end = _replaced(previous, runs, subject, lead)
+    before = previous[:start]
     last = before.rsplit(None, 1)[-1:]
     if not DETERMINERS.intersection(lead) and last and last[0].lower() in DETERMINERS:
         before = before[: before.rstrip().rfind(" ") + 1]  # "to Italy" for "to the WHO", not "to the Italy"
-    return before + subject + previous[-1][end:]
+    return before + subject + previous[end:]
+
+
+def _last_question(history: Sequence[Turn]) -> str | None:
+    """The last user turn of ``history``, the question a follow-up leans on; None when there is none."""
+    return next((turn.content for turn in reversed(history) if turn.role == "user"), None)
 
 
 def _subject(question: str) -> tuple[str, list[str]]:
@@ -115,7 +120,7 @@ def _replaced(previous: str, runs: list[tuple[int, int]], subject: str, lead: li
 def _alike(one: set[str], other: set[str]) -> float:
     """The share of character trigrams two names hold in common (Jaccard)."""
     shared = len(one & other)  # the smaller set is walked, never the whole of a long name's
-    return shared / (len(one) + len(other) - shared) if one or other else 0.0
+    return shared / (len(one) + len(other) - shared)  # never 0 / 0: ``_trigrams`` pads every name
 
 
 def _trigrams(name: str) -> set[str]:
@@ -125,13 +130,13 @@ def _trigrams(name: str) -> set[str]:
 
 def _carried(question: str, history: Sequence[Turn], names: bool) -> str:
     """``question`` and the content words of the last user turn it does not hold; without its names unless ``names``."""
-    previous = [turn.content for turn in history if turn.role == "user"]
-    if not previous or not is_follow_up(question):
+    previous = _last_question(history)
+    if previous is None or not is_follow_up(question):
         return question
     asked = set(query_terms(question))
     if not names:
-        asked |= name_words(previous[-1]) | {"s"}  # nor a possessive's "s"
-    carried = [word for word in content_words(previous[-1]) if word.lower() not in asked and word.lower() not in SUBJECTLESS]
+        asked |= name_words(previous) | {"s"}  # nor a possessive's "s"
+    carried = [word for word in content_words(previous) if word.lower() not in asked and word.lower() not in SUBJECTLESS]
     if not carried:
         return question
     return f"{question} {' '.join(carried)}"
