@@ -274,11 +274,13 @@ class Shape:
         """
         matches = list(TERM.finditer(sentence))
         words = [match.group() for match in matches]
-        new = [i for i, match in enumerate(matches) if self._is_new_name(sentence, match, i, code)]
         if self.agent:
             # Someone is never written as code: "... replaced with the configuration provided by LogLevel" names a
-            # directive the page marks as code, not who wrote anything.
-            people = [i for i in new if not _names_code(sentence, matches[i], code)]
+            # directive the page marks as code, not who wrote anything. (A new name that is not code: the cheap test
+            # first, so that most words are never read as code.)
+            people = [
+                i for i, match in enumerate(matches) if self._is_new_word(words[i], i) and not _names_code(sentence, match, code)
+            ]
             # A passive's "by" names who did its own verb: "the format preferred by Excel" names no one who wrote it.
             # (Where each name starts is found in one pass: "inspired by | JavaScript Object Notation".)
             first = _name_starts(sentence, matches) if self.action else []
@@ -290,7 +292,7 @@ class Shape:
             # "by" names who did its own verb ("inspired by", "used by the Allies"), which is not the action asked.
             return not self.action or self._states_action(words) or any(_made_by(sentence, matches, i) for i in people)
         if not self.counted:
-            return bool(new)
+            return any(self._is_new_name(sentence, match, i, code) for i, match in enumerate(matches))
         if self.counted & _VERSION_STEMS and any(
             name.lower() in self.question_terms and number not in self.question_terms for name, number in versions(sentence)
         ):
@@ -298,12 +300,17 @@ class Shape:
         mentions = [i for i, word in enumerate(words) if short_stem(word) in self.counted]
         if mentions and self.plural and _LIST.search(sentence):
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
-        # ``new`` is in order, so the nearest new word to each mention is found by bisection.
-        if any(_holds_between(new, i - _NEAR, i + _NEAR) for i in mentions):
+        # A new name within a few words of a mention. Each word near one is read once, however many mentions it is near.
+        near = {j for i in mentions for j in range(max(0, i - _NEAR), min(len(matches), i + _NEAR + 1))}
+        if any(self._is_new_name(sentence, matches[j], j, code) for j in sorted(near)):
             return True
         # Or a name that is an X, said or not: "Which Soviet revolutionary is Snowball based on?" -> "He is mainly based
-        # on Leon Trotsky" (WordNet: Trotsky is a revolutionary; see ``kinds_of``).
-        return any(not self.classes.isdisjoint(kinds_of(words[i])) for i in new)
+        # on Leon Trotsky" (WordNet: Trotsky is a revolutionary; see ``kinds_of``). The kind is looked up first: few
+        # words name an X, and only those need reading as new names.
+        return any(
+            not self.classes.isdisjoint(kinds_of(words[i])) and self._is_new_name(sentence, match, i, code)
+            for i, match in enumerate(matches)
+        )
 
     def _did_other(self, sentence: str, matches: list[re.Match[str]], first: list[int], i: int) -> bool:
         """Whether the name around ``matches[i]`` (its first word ``matches[first[i]]``) is named after a passive verb's
@@ -329,6 +336,10 @@ class Shape:
         word = match.group()
         if _names_code(sentence, match, code):
             return word.lower() not in self.question_terms
+        return self._is_new_word(word, position)
+
+    def _is_new_word(self, word: str, position: int) -> bool:
+        """Whether ``word``, at word ``position`` of its sentence and not code, is a name the question does not hold."""
         return not self.code_only and is_specific(word, position) and short_stem(word) not in self.question_words
 
     def _quantities(self, sentence: str) -> Iterator[re.Match[str]]:
@@ -582,12 +593,6 @@ def _adjacent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     return sentence[matches[i].end() : matches[i + 1].start()] == " "
 
 
-def _holds_between(ordered: list[int], low: int, high: int) -> bool:
-    """Whether the sorted list ``ordered`` holds a value in [low, high]."""
-    k = bisect_left(ordered, low)
-    return k < len(ordered) and ordered[k] <= high
-
-
 def _glued(sentence: str) -> Iterator[re.Match[str]]:
     """The numbers of ``sentence`` with a unit or a scale written onto them ("64KB", "2.5GHz", "8K")."""
     for match in _GLUED.finditer(sentence):
@@ -621,7 +626,6 @@ def shape_of(question: str) -> Shape:
     numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
     words = [word.lower() for word in TERM.findall(question)]  # in order: the first birth or death word is what is asked
     terms = frozenset(words)
-    asked = frozenset(short_stem(word) for word in terms)  # what a new name must not share a stem with
     if match := _HOW_MANY.search(question):
         heads = _heads(match.group(1))
         counted = frozenset(stem(word) for word in heads)
@@ -663,7 +667,7 @@ def shape_of(question: str) -> Shape:
         return Shape(
             "name",
             wanted,
-            question_words=asked,
+            question_words=_stems(terms),
             question_terms=terms,
             plural=plural,
             agent=agent,
@@ -672,10 +676,15 @@ def shape_of(question: str) -> Shape:
             classes=classes if wanted else frozenset(),
         )
     if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
-        return Shape("name", question_words=asked, question_terms=terms, vital=vital if where else "")
+        return Shape("name", question_words=_stems(terms), question_terms=terms, vital=vital if where else "")
     defined = _DEFINITION_Q.search(question)
     term = " ".join(defined.group(1).split()).lower() if defined else ""
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)), term=term)
+
+
+def _stems(terms: frozenset[str]) -> frozenset[str]:
+    """The short stems of a question's words: what a new name must not share a stem with (``Shape.question_words``)."""
+    return frozenset(short_stem(word) for word in terms)
 
 
 # Quote marks around a term ("‘job’", "'conffile'"): a definition's term is read without them.

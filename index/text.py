@@ -448,15 +448,19 @@ def is_identifier(sentence: str, match: re.Match[str]) -> bool:
     """
     word = match.group()
     before = sentence[match.start() - 1] if match.start() > 0 else ""
-    # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow"); one whose
-    # dotted parts are single letters is an abbreviation ("e.g", "i.e", "a.k.a").
-    dotted = "." in word.strip(".") and any(len(part) > 1 for part in word.split("."))
-    dotted_or_numbered = word[0].islower() and (dotted or any(c.isdigit() for c in word))
-    # Capitals and digits with no lower-case letter are a code's name too ("CP437", "X11", "ISO-8859-1").
-    coded = word[0].isupper() and any(c.isdigit() for c in word) and not any(c.islower() for c in word)
-    path = before == "/" and _in_path(sentence, match.start())
-    cited = bool(_MAN_SECTION.match(sentence, match.end()))
-    return "_" in word or word.startswith("-") or before in ("@", "$", "-", "~") or path or dotted_or_numbered or coded or cited
+    if "_" in word or word[0] == "-" or before in ("@", "$", "-", "~"):
+        return True
+    if before == "/" and _in_path(sentence, match.start()):
+        return True
+    first = word[0]
+    if first.islower():
+        # A lower-case word with a digit or an inner dot is a name of code or a package ("exim4", "cron.allow"); one
+        # whose dotted parts are single letters is an abbreviation ("e.g", "i.e", "a.k.a").
+        if any(c.isdigit() for c in word) or ("." in word.strip(".") and any(len(part) > 1 for part in word.split("."))):
+            return True
+    elif first.isupper() and any(c.isdigit() for c in word) and not any(c.islower() for c in word):
+        return True  # capitals and digits with no lower-case letter are a code's name too ("CP437", "X11", "ISO-8859-1")
+    return _MAN_SECTION.match(sentence, match.end()) is not None
 
 
 # A manual page cited with its section: "git-clean(1)", "crontab(5)", "printf(3p)", "openssl(1ssl)" (``MAN_REFERENCE``).
