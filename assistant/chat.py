@@ -92,7 +92,7 @@ class Assistant:
             QuestionError: the question is empty or longer than ``max_question_chars``.
 
         Example:
-            >>> answer = assistant.ask("How much did China donate to the WHO?")
+            >>> answer = assistant.ask("How much has China donated to the WHO?")
             >>> "".join(answer.tokens())
             'In addition, the country has donated 20 million dollars to the WHO ... [1]'
             >>> answer.citations[0].source

@@ -108,7 +108,7 @@ class Citewise:
             QuestionError: the question is empty or over ``max_question_chars``.
 
         Example:
-            >>> answer = citewise.ask("How much did China donate to the WHO?")
+            >>> answer = citewise.ask("How much has China donated to the WHO?")
             >>> [c.source for c in answer.citations], "".join(answer.tokens())[:40]
             (['003_8cf9f7c4be1979b2.txt'], 'In addition, the country has donated 20 ')
         """
@@ -180,9 +180,9 @@ class Citewise:
             ValueError: the answer is too large to save.
 
         Example:
-            >>> chat_id = citewise.record("", None, citewise.ask("How much did China donate to the WHO?").complete())
+            >>> chat_id = citewise.record("", None, citewise.ask("How much has China donated to the WHO?").complete())
             >>> [chat.title for chat in citewise.chats("")]
-            ['How much did China donate to the WHO?']
+            ['How much has China donated to the WHO?']
         """
         saved = answer.to_json()
         if chat_id is not None:
