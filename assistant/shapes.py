@@ -302,7 +302,7 @@ class Shape:
             return True  # "which areas" -> "in investment, energy, transportation and agriculture"
         # A new name within a few words of a mention. Each word near one is read once, however many mentions it is near.
         near = {j for i in mentions for j in range(max(0, i - _NEAR), min(len(matches), i + _NEAR + 1))}
-        if any(self._is_new_name(sentence, matches[j], j, code) for j in sorted(near)):
+        if any(self._is_new_name(sentence, matches[j], j, code) for j in near):
             return True
         # Or a name that is an X, said or not: "Which Soviet revolutionary is Snowball based on?" -> "He is mainly based
         # on Leon Trotsky" (WordNet: Trotsky is a revolutionary; see ``kinds_of``). The kind is looked up first: few
