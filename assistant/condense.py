@@ -9,6 +9,7 @@ from index.text import (
     ANAPHORA,
     CONTINUATION,
     DETERMINERS,
+    MARKER,
     POSSESSIVE,
     STOPWORDS,
     SUBJECTLESS,
@@ -73,7 +74,7 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
         >>> reasked("And on a Pentium II?", [Turn("user", "How many transistors were on Intel's 4004?")])
         'How many transistors were on Pentium II?'
     """
-    previous = _last_question(history)
+    previous = last_question(history)
     if previous is None or not names_another_subject(question):
         return question
     subject, lead = _subject(question)
@@ -88,9 +89,20 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
     return before + subject + previous[end:]
 
 
-def _last_question(history: Sequence[Turn]) -> str | None:
+def last_question(history: Sequence[Turn]) -> str | None:
     """The last user turn of ``history``, the question a follow-up leans on; None when there is none."""
     return next((turn.content for turn in reversed(history) if turn.role == "user"), None)
+
+
+def last_quotes(history: Sequence[Turn]) -> list[str]:
+    """What the last answer of ``history`` quoted: its text before each citation marker, an extractive answer's sentences.
+
+    Example:
+        >>> last_quotes([Turn("user", "How much?"), Turn("assistant", "It gave 20 million dollars. [1] Then more. [2]")])
+        ['It gave 20 million dollars.', 'Then more.']
+    """
+    answer = next((turn.content for turn in reversed(history) if turn.role == "assistant"), "")
+    return [piece.strip() for piece in MARKER.split(answer)[::2] if piece.strip()]
 
 
 def _subject(question: str) -> tuple[str, list[str]]:
@@ -130,7 +142,7 @@ def _trigrams(name: str) -> set[str]:
 
 def _carried(question: str, history: Sequence[Turn], names: bool) -> str:
     """``question`` and the content words of the last user turn it does not hold; without its names unless ``names``."""
-    previous = _last_question(history)
+    previous = last_question(history)
     if previous is None or not is_follow_up(question):
         return question
     asked = set(query_terms(question))

@@ -243,6 +243,28 @@ def test_a_follow_up_naming_another_subject_is_asked_and_judged_as_the_last_ques
     assert answer.refused and answer.citations == [], answer.text
 
 
+def test_a_follow_up_that_points_back_is_answered_only_from_the_documents_the_last_answer_quoted(seeded) -> None:  # type: ignore[no-untyped-def]
+    def conversation(question: str) -> list[Turn]:
+        first = seeded.assistant.ask(question).complete()
+        assert not first.refused, question
+        return [Turn("user", question), Turn("assistant", first.text)]
+
+    # "They" are the experts sent to Kyrgyzstan, and their article says where they came from.
+    same = seeded.assistant.ask(
+        "Which region did they come from?",
+        conversation("How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"),
+    ).complete()
+    assert not same.refused and "Xinjiang" in same.text, same.text
+    # "They" are whoever Wang Yi met in Kyrgyzstan (one article); the Xinjiang specialists are another article's. Asked
+    # after that answer, the follow-up used to quote them.
+    met = conversation("Who did Wang Yi meet in Kyrgyzstan?")
+    assert {c.source for c in seeded.assistant.ask("Who did Wang Yi meet in Kyrgyzstan?").complete().citations} == {
+        "001_8ca9ff445ec2607f.txt"
+    }
+    other = seeded.assistant.ask("Which region did they come from?", met).complete()
+    assert other.refused and other.citations == [], other.text
+
+
 def test_scope_restricts_to_selected_documents(seeded) -> None:  # type: ignore[no-untyped-def]
     answer = seeded.assistant.ask("How many medical aid workers has China sent abroad?", sources=[WHO_SOURCE])
     answer.complete()
