@@ -10,7 +10,7 @@ from decks import deck
 from epubs import BOOK, epub
 from seed_facts import WHO_QUESTION, WHO_SOURCE
 
-from assistant import Turn
+from assistant import Answer, Turn
 from assistant.citations import CitationBook, markers
 from assistant.condense import condense, names_another_subject, reasked
 from assistant.retrieval import Passage, _reranked_order
@@ -244,24 +244,22 @@ def test_a_follow_up_naming_another_subject_is_asked_and_judged_as_the_last_ques
 
 
 def test_a_follow_up_that_points_back_is_answered_only_from_the_documents_the_last_answer_quoted(seeded) -> None:  # type: ignore[no-untyped-def]
-    def conversation(question: str) -> list[Turn]:
+    def after(question: str, follow_up: str) -> tuple[set[str], Answer]:
         first = seeded.assistant.ask(question).complete()
         assert not first.refused, question
-        return [Turn("user", question), Turn("assistant", first.text)]
+        history = [Turn("user", question), Turn("assistant", first.text)]
+        return {c.source for c in first.citations}, seeded.assistant.ask(follow_up, history).complete()
 
     # "They" are the experts sent to Kyrgyzstan, and their article says where they came from.
-    same = seeded.assistant.ask(
+    _, same = after(
+        "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?",
         "Which region did they come from?",
-        conversation("How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"),
-    ).complete()
+    )
     assert not same.refused and "Xinjiang" in same.text, same.text
     # "They" are whoever Wang Yi met in Kyrgyzstan (one article); the Xinjiang specialists are another article's. Asked
     # after that answer, the follow-up used to quote them.
-    met = conversation("Who did Wang Yi meet in Kyrgyzstan?")
-    assert {c.source for c in seeded.assistant.ask("Who did Wang Yi meet in Kyrgyzstan?").complete().citations} == {
-        "001_8ca9ff445ec2607f.txt"
-    }
-    other = seeded.assistant.ask("Which region did they come from?", met).complete()
+    quoted, other = after("Who did Wang Yi meet in Kyrgyzstan?", "Which region did they come from?")
+    assert quoted == {"001_8ca9ff445ec2607f.txt"}
     assert other.refused and other.citations == [], other.text
 
 
