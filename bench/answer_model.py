@@ -88,8 +88,7 @@ def sweep(weighed: Sequence[Weighed], scores: Sequence[Sequence[float]], bars: S
             if best < bar:
                 refused += not question.answerable
                 continue
-            chosen = sorted(range(len(score)), key=lambda i: -score[i])[:3]
-            holds = question.answerable and any(question.golds[i] for i in chosen if score[i] >= best - 2.0)
+            holds = holds_gold(question, score)
             answered += 1
             gold += holds
             wrong += not holds
@@ -103,6 +102,14 @@ def sweep(weighed: Sequence[Weighed], scores: Sequence[Sequence[float]], bars: S
             ]
         )
     return rows
+
+
+def holds_gold(question: Weighed, score: Sequence[float]) -> bool:
+    """Whether the answer composed from ``score`` (a log-odds per candidate) holds gold: its best sentence plus those
+    within 2.0 of it, at most 3, as the answerer composes them."""
+    chosen = sorted(range(len(score)), key=lambda i: -score[i])[:3]
+    best = max(score, default=-math.inf)
+    return question.answerable and any(question.golds[i] for i in chosen if score[i] >= best - 2.0)
 
 
 SWEEP_HEADERS = ["bar (log-odds)", "answer holds gold", "unanswerable refused", "wrong-answer rate", "right - 2 x wrong"]
@@ -231,7 +238,7 @@ def decisions(weighed: Sequence[Weighed]) -> list[Decision]:
         scores = [model.log_odds(c.fit, c.passage.score, c.overlap, c.rank) for c in w.candidates]
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         best, top = scores[order[0]], w.candidates[order[0]]
-        right = w.answerable and any(w.golds[i] for i in order[:3] if scores[i] >= best - 2.0)
+        right = holds_gold(w, scores)
         features = {
             "best": best,
             "fit": top.fit,
