@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.prompts import render
 from index.loader import page_word
-from index.text import SURROGATE, whole_characters
+from index.text import MAX_QUESTION_CHARS, SURROGATE, whole_characters
 
 __all__ = [
     "Chat",
@@ -33,10 +33,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: turns.tentative
-# Caps keep one bad request from bloating the file: questions are capped far lower upstream
-# (CITEWISE_MAX_QUESTION_CHARS), answers are a few thousand characters, citations a few chunks each.
+# Caps keep one bad request from bloating the file: questions are capped upstream (CITEWISE_MAX_QUESTION_CHARS, 2,000
+# by default, at most MAX_QUESTION_CHARS), answers are a few thousand characters, citations a few chunks each.
 MAX_TITLE_CHARS = 200
-MAX_QUESTION_CHARS = 20_000
 MAX_ANSWER_CHARS = 200_000
 MAX_JSON_CHARS = 5_000_000
 DEFAULT_TITLE_CHARS = 60

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from assistant.rerank import PACKAGED_RERANKER
 from index.settings import IndexSettings
+from index.text import MAX_QUESTION_CHARS
 
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 OPENAI_URL = "https://api.openai.com/v1"
@@ -46,7 +47,9 @@ class Settings(IndexSettings):
     min_similarity: float = 0.45  # cosine a passage needs when reranking is off
 
     # Answering
-    max_question_chars: int = Field(2000, ge=1)  # longer questions get a clear refusal, not a slow or failed answer
+    # Longer questions get a clear refusal, not a slow or failed answer. At most MAX_QUESTION_CHARS (20,000): a saved
+    # chat stores no longer question, and question analysis reads no further.
+    max_question_chars: int = Field(2000, ge=1, le=MAX_QUESTION_CHARS)
     llm: Literal["extractive", "ollama", "openai"] = "extractive"
     answer_sentences: int = 3
     # The extractive answer's bar: the answer model's log-odds that its best sentence answers (from the

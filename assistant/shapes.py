@@ -29,6 +29,7 @@ from index.text import (
     LATIN_WORD,
     LIFE_WORDS,
     LIFESPAN,
+    MAX_QUESTION_CHARS,
     MEASURE_NOUNS,
     MONEY,
     MONEY_WORDS,
@@ -622,7 +623,11 @@ def shape_of(question: str) -> Shape:
         >>> shape = shape_of("To how many countries has China supplied vaccines?")
         >>> shape.kind, shape.counted, shape.wants_number
         ('count', frozenset({'count'}), True)
+
+    A question is read up to ``MAX_QUESTION_CHARS``: no question can be longer, and a follow-up rebuilt from a long
+    earlier turn is read that far, so its analysis is bounded whatever the conversation holds.
     """
+    question = question[:MAX_QUESTION_CHARS]
     numbers = frozenset(m.group().lower() for m in NUMBER.finditer(question))
     words = [word.lower() for word in TERM.findall(question)]  # in order: the first birth or death word is what is asked
     terms = frozenset(words)

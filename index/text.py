@@ -35,6 +35,7 @@ __all__ = [
     "LIFESPAN",
     "LIFE_WORDS",
     "MARKER",
+    "MAX_QUESTION_CHARS",
     "MEASURE_NOUNS",
     "MONEY",
     "MONEY_WORDS",
@@ -82,6 +83,11 @@ __all__ = [
     "whole_characters",
     "without_pictographs",
 ]
+
+# The longest question anything reads: the ceiling of CITEWISE_MAX_QUESTION_CHARS (assistant/settings.py), the most a
+# saved chat stores of a question (assistant/chats.py), and as much of a question as its analysis reads
+# (``assistant.shapes.shape_of``: a follow-up rebuilt from a long earlier turn is read this far, no further).
+MAX_QUESTION_CHARS = 20_000
 
 # --------------------------------------------------------------------------- valid Unicode
 

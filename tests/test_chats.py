@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from assistant.chats import (
-    MAX_QUESTION_CHARS,
     MAX_TITLE_CHARS,
     SCHEMA_VERSION,
     ChatNotFoundError,
@@ -31,7 +30,7 @@ from assistant.chats import (
     default_title,
 )
 from assistant.citations import Citation
-from index.text import whole_characters
+from index.text import MAX_QUESTION_CHARS, whole_characters
 
 DOCUMENT = "Supplies.\nIn 2020 the WHO received 2.1 million masks. Gloves were not sent. The rest went to clinics."
 

@@ -26,6 +26,8 @@ from assistant import QuestionError, Settings, Turn, build_citewise
 from assistant.generate import LLMAnswerer
 from assistant.history import estimate_tokens, within_budget
 from assistant.retrieval import Passage
+from assistant.shapes import shape_of
+from index.text import MAX_QUESTION_CHARS
 from ui import create_app, make_respond
 from ui.viewer import document_routes
 
@@ -62,6 +64,21 @@ def test_a_question_over_the_limit_is_refused_with_the_limit_named(seeded) -> No
         seeded.assistant.ask("   ")
     with pytest.raises(QuestionError):
         seeded.assistant.search("x" * (limit + 1))
+
+
+def test_the_question_limit_cannot_be_raised_past_what_a_saved_chat_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CITEWISE_MAX_QUESTION_CHARS", str(MAX_QUESTION_CHARS))
+    assert Settings().max_question_chars == MAX_QUESTION_CHARS
+    monkeypatch.setenv("CITEWISE_MAX_QUESTION_CHARS", str(MAX_QUESTION_CHARS + 1))
+    with pytest.raises(ValueError, match=f"(?s)max_question_chars.*less than or equal to {MAX_QUESTION_CHARS}"):
+        Settings()
+
+
+def test_question_analysis_reads_a_question_only_as_far_as_any_can_go() -> None:
+    # A follow-up rebuilt from a long earlier turn can be longer than any question asked; it is read this far.
+    asked = "How many masks were sent? "
+    assert shape_of(asked + "x" * MAX_QUESTION_CHARS).kind == "count"
+    assert shape_of("x" * MAX_QUESTION_CHARS + asked).kind == "other"  # what it asks lies past what is read
 
 
 def test_half_an_emoji_in_a_question_or_the_history_is_read_not_fatal(seeded) -> None:  # type: ignore[no-untyped-def]
