@@ -38,8 +38,11 @@ from pathlib import Path
 # it is that block's number (SiSU numbers every paragraph so), not text; EPUB is read. 27: a Sphinx toctree (the list
 # of pages an index page or a book's first page gives) is navigation; OpenDocument Text and PowerPoint decks are read.
 # 28: a row of links that are arrows or a bar's words ("[ << ] [ < ] [ Up ] [ > ] [ >> ] [Top] [Contents] [Index]",
-# texi2any's header bar on every section of a many-page Texinfo manual) is navigation.
-LOADER_VERSION = "28"
+# texi2any's header bar on every section of a many-page Texinfo manual) is navigation. 29: an HTML page is read 2,048
+# elements deep, not 256 (a few hundred unclosed tags cut the rest of the page off, silently), and a Markdown list or
+# quote at any depth (the tenth level of a list was dropped); one nested deeper than a reader can follow is read as
+# plain text, with a warning.
+LOADER_VERSION = "29"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
@@ -50,6 +53,10 @@ SUPPORTED_TYPES = f"{', '.join(sorted(SUPPORTED_SUFFIXES))}, each also compresse
 # What a compressed file may expand to when the caller sets no limit (the index passes CITEWISE_MAX_FILE_MB).
 MAX_DECOMPRESSED_BYTES = 100_000_000
 _TITLE_CHARS = 120
+# Text formats whose markup a reader parses (Markdown, reStructuredText as .txt or .rst): nested past what the
+# reader's recursion can follow, they are read as plain text, with this warning.
+_MARKUP_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt"})
+_TOO_DEEP = "nested too deeply (hundreds of levels of lists or quotes) for its markup to be read: read as plain text"
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#+\s*")
 
 
@@ -152,6 +159,23 @@ def load(path: Path | str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDoc
     data = read_bytes(path, max_bytes)
     if not data.strip():
         raise LoadError("file is empty")
+    try:
+        document = _read(path, suffix, data, max_bytes)
+    except RecursionError:
+        # Lists or quotes nested hundreds of levels deep: more than a reader's recursion can follow. A text format
+        # is still read, as plain text, its markup left in; any other is refused.
+        if suffix not in _MARKUP_SUFFIXES:
+            raise LoadError("nested too deeply to read (hundreds of levels of lists, tables or quotes)") from None
+        document = _plain(_decode(data))
+        document.warnings.append(_TOO_DEEP)
+    if not document.text.strip():
+        raise LoadError("; ".join(["no text could be extracted", *document.warnings]))
+    document.title = _shortened(document.title or _first_line(document.text))
+    return document
+
+
+def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocument:
+    """``data``, the contents of ``path``, read by the reader of its type (``suffix``)."""
     # Readers are imported here, not at the top: each pulls in its own parsing library.
     match suffix:
         case ".pdf":
@@ -191,9 +215,6 @@ def load(path: Path | str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDoc
             document = read_rst(_decode(data))
         case _:
             document = _plain(_decode(data))
-    if not document.text.strip():
-        raise LoadError("no text could be extracted")
-    document.title = _shortened(document.title or _first_line(document.text))
     return document
 
 

@@ -1371,3 +1371,73 @@ def test_page_at_finds_each_offsets_page() -> None:
     assert [document.page_at(offset) for offset in (0, 9, 12, 19, 20, 29)] == [1, 1, 2, 2, 5, 5]
     assert document.page_at(10) == 5 and document.page_at(35) == 5  # between or after pages: the last page, as always
     assert LoadedDocument(text="x", title="t").page_at(0) is None
+
+
+# --- Nesting: no depth drops text unannounced ------------------------------------------------------------------------
+
+
+def _unclosed_fonts(count: int) -> str:
+    """An old hand-written page: ``count`` <font> tags never closed, each around a word, then a last paragraph."""
+    words = "".join(f"<font color=red>word{i} " for i in range(count))
+    return f"<html><head><title>Old page</title></head><body><p>The first paragraph.</p>{words}<p>The last paragraph.</p>"
+
+
+def test_a_page_of_hundreds_of_unclosed_tags_is_read_to_its_end(tmp_path: Path) -> None:
+    # lxml's default depth of 256 cut this page off after its 254th word, with no error.
+    document = load(write(tmp_path / "old.html", _unclosed_fonts(1000).encode()))
+    assert [f"word{i}" for i in range(1000)] == [w for w in document.text.split() if w.startswith("word")]
+    assert "The last paragraph." in document.text and document.warnings == []
+
+
+def test_a_page_nested_past_what_the_parser_holds_is_read_to_that_depth_and_says_so(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "older.html", _unclosed_fonts(3000).encode()))
+    assert "The first paragraph." in document.text and "word2000" in document.text
+    assert "The last paragraph." not in document.text
+    assert document.warnings == [
+        "elements nested more than 2,048 deep (unclosed tags?): only the text before that depth was read"
+    ]
+    # Nothing but text past that depth: the error names the depth, not only that no text came out.
+    buried = "<html><body>" + "<div>" * 3000 + "Buried sentence." + "</div>" * 3000 + "</body></html>"
+    with pytest.raises(LoadError, match="no text could be extracted; elements nested more than 2,048 deep"):
+        load(write(tmp_path / "buried.html", buried.encode()))
+
+
+@pytest.mark.parametrize("depth", [10, 30, 120])
+def test_a_markdown_list_or_quote_keeps_every_level(tmp_path: Path, depth: int) -> None:
+    # markdown-it's CommonMark preset stops at 20 levels of nesting: a list's tenth level, a quote's twentieth, was dropped.
+    nested = "".join("  " * level + f"- item{level}\n" for level in range(depth))
+    document = load(write(tmp_path / "list.md", nested.encode()))
+    assert document.text.split() == [f"item{level}" for level in range(depth)] and document.warnings == []
+    quoted = load(write(tmp_path / "quote.md", (">" * depth + " A deep remark.\n\nAfter it.\n").encode()))
+    assert quoted.text == "A deep remark.\n\nAfter it." and quoted.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("name", "nested"),
+    [
+        ("deep.md", "".join("  " * level + f"- item{level}\n" for level in range(600))),
+        ("deep.md", ">" * 5000 + " A remark under five thousand quotes.\n"),
+        ("deep.rst", "Title\n=====\n\n" + "".join("  " * level + f"- item{level}\n\n" for level in range(600))),
+    ],
+    ids=["markdown list", "markdown quote", "rest list"],
+)
+def test_markup_nested_past_what_its_reader_can_follow_is_read_as_plain_text(tmp_path: Path, name: str, nested: str) -> None:
+    document = load(write(tmp_path / name, nested.encode()))
+    assert document.warnings == [
+        "nested too deeply (hundreds of levels of lists or quotes) for its markup to be read: read as plain text"
+    ]
+    words = [word for word in nested.split() if word.strip("->=")]
+    assert [word for word in document.text.split() if word.strip("->=")] == words  # every word, in order
+
+
+def test_a_binary_format_nested_past_what_its_reader_can_follow_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.formats.docx
+
+    def too_deep(data: bytes, max_bytes: int) -> LoadedDocument:
+        raise RecursionError("maximum recursion depth exceeded")  # as a reader's recursion over nested tables does
+
+    monkeypatch.setattr(index.formats.docx, "read_docx", too_deep)
+    with pytest.raises(LoadError, match="nested too deeply to read"):
+        load(write(tmp_path / "tables.docx", b"PK\x03\x04 not read"))

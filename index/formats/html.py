@@ -92,15 +92,23 @@ _CLOSING = tuple(".,;:!?)]")  # what may follow a footnote's mark with no space 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
 _FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
+_TOO_DEEP = "elements nested more than 2,048 deep (unclosed tags?): only the text before that depth was read"
 
 
 def read_html(markup: str) -> LoadedDocument:
-    """The visible text of an HTML page as blocks, with its <title> and h1-h6 sections."""
+    """The visible text of an HTML page as blocks, with its <title> and h1-h6 sections.
+
+    The tree may be 2,048 elements deep (libxml2's "huge" limits; the default, 256, cut a page of a few hundred unclosed
+    ``<font>`` tags off at the 256th, with no error). A page nested deeper still is read as far as that depth, and
+    says so in a warning.
+    """
+    parser = html.HTMLParser(huge_tree=True)
     try:
         # lxml refuses a str that still carries an XML encoding declaration (XHTML pages do).
-        root = html.document_fromstring(_XML_DECLARATION.sub("", markup, count=1))
+        root = html.document_fromstring(_XML_DECLARATION.sub("", markup, count=1), parser=parser)
     except (etree.ParserError, ValueError):  # "Document is empty": only comments or whitespace
         return LoadedDocument(text="", title="")
+    cut = any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log)
     title_element = root.find(".//title")
     title = collapse(title_element.text_content()) if title_element is not None else ""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_INVISIBLE, with_tail=False)
@@ -121,7 +129,11 @@ def read_html(markup: str) -> LoadedDocument:
         walker = _Walker(set())
         builder = walker.read(root)
     return LoadedDocument(
-        text=builder.text(), title=title or builder.first_heading, sections=builder.sections(title), code=walker.code
+        text=builder.text(),
+        title=title or builder.first_heading,
+        sections=builder.sections(title),
+        code=walker.code,
+        warnings=[_TOO_DEEP] if cut else [],
     )
 
 

@@ -18,6 +18,10 @@ from index.loader import LoadedDocument
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_MATTER_TITLE = re.compile(r"(?m)^title:\s*[\"']?(.*?)[\"']?\s*$")
 _BREAK = "\x00"  # a hard line break, until the paragraph is collapsed
+# markdown-it's nesting limit. Its CommonMark preset's 20 dropped, with no error, whatever lay deeper: the tenth level of
+# a nested list, the twentieth of a quote. Here the limit is never reached first: a document nested too deeply for
+# the parser's recursion raises RecursionError, and is read as plain text (``index.loader.load``).
+_MAX_NESTING = 100_000
 
 
 def read_markdown(source: str) -> LoadedDocument:
@@ -32,7 +36,7 @@ def read_markdown(source: str) -> LoadedDocument:
     heading = 0
     row: list[str] | None = None
     code: list[str] = []
-    for token in MarkdownIt("commonmark").enable("table").parse(source):
+    for token in MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table").parse(source):
         if token.type == "inline":
             code += [child.content for child in token.children or [] if child.type == "code_inline" and child.content.strip()]
         match token.type:
