@@ -41,8 +41,9 @@ from pathlib import Path
 # texi2any's header bar on every section of a many-page Texinfo manual) is navigation. 29: an HTML page is read 2,048
 # elements deep, not 256 (a few hundred unclosed tags cut the rest of the page off, silently), and a Markdown list or
 # quote at any depth (the tenth level of a list was dropped); one nested deeper than a reader can follow is read as
-# plain text, with a warning.
-LOADER_VERSION = "29"
+# plain text, with a warning. 30: a Word document's content controls, tracked insertions, field results, smart tags
+# and text boxes are read (python-docx's paragraph text skipped them all).
+LOADER_VERSION = "30"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

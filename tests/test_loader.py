@@ -889,6 +889,57 @@ def test_docx_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
     assert blocks(load(tmp_path / "e.docx")) == ["Max size: 281 TB (2^48 bytes).", "The 1st item^2.", "4 alone."]
 
 
+WORD_XML = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def test_docx_reads_what_word_shows_inside_controls_revisions_fields_and_text_boxes(tmp_path: Path) -> None:
+    import docx
+    from lxml import etree
+
+    # Each as Word writes it; python-docx's paragraph text reads only the runs right under a paragraph.
+    parts = [
+        "<w:sdt><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>A paragraph in a content control.</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>",
+        "<w:p><w:r><w:t>The client is </w:t></w:r><w:sdt><w:sdtPr/><w:sdtContent><w:r><w:t>Acme Corporation</w:t></w:r>"
+        "</w:sdtContent></w:sdt><w:r><w:t>.</w:t></w:r></w:p>",
+        '<w:p><w:r><w:t xml:space="preserve">The fee is </w:t></w:r><w:ins w:id="1" w:author="A"><w:r><w:t>40 euros</w:t></w:r>'
+        '</w:ins><w:del w:id="2" w:author="A"><w:r><w:delText>30 euros</w:delText></w:r></w:del><w:r><w:t>.</w:t></w:r></w:p>',
+        '<w:ins w:id="3" w:author="A"><w:p><w:r><w:t>A paragraph inserted with changes tracked.</w:t></w:r></w:p></w:ins>',
+        '<w:p><w:r><w:t xml:space="preserve">See </w:t></w:r><w:fldSimple w:instr="REF t3"><w:r><w:t>Table 3</w:t></w:r>'
+        '</w:fldSimple><w:r><w:t xml:space="preserve"> and </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText>PAGEREF p9</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        '<w:r><w:t>page 9</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t>.</w:t></w:r></w:p>',
+        '<w:p><w:r><w:t xml:space="preserve">We meet in </w:t></w:r><w:smartTag w:uri="u" w:element="place"><w:r><w:t>Lyon</w:t>'
+        "</w:r></w:smartTag><w:r><w:t>.</w:t></w:r></w:p>",
+        # A text box as Word 2010 and later write it: the drawing, and a VML copy for older readers (read once).
+        '<w:p xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:r><w:t>The chart shows sales.</w:t></w:r>'
+        "<w:r><mc:AlternateContent><mc:Choice><w:drawing><w:txbxContent><w:p><w:r><w:t>Sales doubled in 2021.</w:t></w:r>"
+        "</w:p></w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r>"
+        "<w:t>Sales doubled in 2021.</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>",
+    ]
+    document = docx.Document()
+    body = document.element.body
+    for part in parts:
+        body.insert(len(body) - 1, etree.fromstring(f"<root {WORD_XML}>{part}</root>")[0])
+    table = document.add_table(rows=1, cols=2)
+    cell = table.rows[0].cells[1]._tc
+    cell.remove(cell[-1])
+    cell.append(etree.fromstring(f"<root {WORD_XML}>{parts[0]}</root>")[0])
+    table.rows[0].cells[0].text = "Control"
+    document.save(str(tmp_path / "c.docx"))
+    assert blocks(load(tmp_path / "c.docx")) == [
+        "A paragraph in a content control.",
+        "The client is Acme Corporation.",
+        "The fee is 40 euros.",  # the tracked insertion, not the deletion
+        "A paragraph inserted with changes tracked.",
+        "See Table 3 and page 9.",  # fields' results, not their codes
+        "We meet in Lyon.",
+        "The chart shows sales.",
+        "Sales doubled in 2021.",  # the text box after the paragraph it sits in, once
+        "Control | A paragraph in a content control.",
+    ]
+
+
 def raised_pdf(runs: list[tuple[float, float, str]]) -> bytes:
     """A one-line PDF of Helvetica runs (size, text rise, text) written one after another."""
     ops = []

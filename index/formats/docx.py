@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from typing import Any
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
-from docx.text.run import Run
 from lxml.etree import XMLSyntaxError
 
 from index.formats.archive import check_inflated_size, opened
@@ -18,6 +18,28 @@ from index.formats.blocks import TextBuilder, collapse, superscript
 from index.loader import LoadedDocument, LoadError
 
 _HEADING_STYLE = re.compile(r"(?i)^heading\s*(\d)$")
+_P, _TBL, _R, _T = qn("w:p"), qn("w:tbl"), qn("w:r"), qn("w:t")
+_TABS = frozenset({qn("w:tab"), qn("w:ptab")})
+_BR, _CR, _TYPE = qn("w:br"), qn("w:cr"), qn("w:type")
+_SDT, _SDT_CONTENT, _TEXT_BOX = qn("w:sdt"), qn("w:sdtContent"), qn("w:txbxContent")
+_NO_BREAK_HYPHEN = qn("w:noBreakHyphen")
+_SUPERSCRIPT = f"{qn('w:rPr')}/{qn('w:vertAlign')}[@{qn('w:val')}='superscript']"
+# Block-level wrappers whose paragraphs are the document's: content controls, custom XML, tracked insertions and moves.
+_BLOCK_WRAPPERS = frozenset({_SDT, qn("w:customXml"), qn("w:ins"), qn("w:moveTo")})
+# What holds no text a reader sees: properties, deletions and the old place of a moved text (their words are
+# ``w:delText``), a field's code (``w:instrText``, the result is read), and the fallback copy of a drawing that Word
+# writes beside its modern form (a text box's words would be read twice).
+_NOT_TEXT = frozenset(
+    {
+        qn("w:pPr"),
+        qn("w:rPr"),
+        qn("w:sdtPr"),
+        qn("w:del"),
+        qn("w:moveFrom"),
+        qn("w:instrText"),
+        "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+    }
+)
 _OUTLINE_LEVEL = "./w:pPr/w:outlineLvl/@w:val"
 
 
@@ -32,44 +54,79 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
         check_inflated_size(data, max_bytes)
         document = opened(docx.Document, data, "DOCX")
         builder = TextBuilder()
-        _read(document.iter_inner_content(), builder)
+        _read(document.element.body, document._body, builder)
         title = collapse(document.core_properties.title or "")
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
     return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title))
 
 
-def _read(content: Iterator[Paragraph | Table], builder: TextBuilder) -> None:
-    for item in content:
-        if isinstance(item, Paragraph):
+def _read(container: Any, parent: Any, builder: TextBuilder) -> None:
+    """The blocks of a body, cell or text box (``container``, its XML element) in order, content controls opened."""
+    for element in container.iterchildren():
+        tag = element.tag
+        if tag == _P:
+            paragraph = Paragraph(element, parent)
+            boxes: list[Any] = []
             # A manual line break stays a line; runs of spaces and tabs are collapsed within it.
-            lines = (collapse(line) for line in _text(item).split("\n"))
-            builder.add("\n".join(line for line in lines if line), heading=_heading_level(item))
-        else:
-            _read_table(item, builder)
+            lines = (collapse(line) for line in _paragraph_text(element, boxes).split("\n"))
+            builder.add("\n".join(line for line in lines if line), heading=_heading_level(paragraph))
+            for box in boxes:  # a text box's paragraphs follow the paragraph it is anchored in
+                _read(box, parent, builder)
+        elif tag == _TBL:
+            _read_table(Table(element, parent), builder)
+        elif tag in _BLOCK_WRAPPERS:  # a content control, custom XML or a tracked insertion of whole paragraphs
+            _read(element.find(_SDT_CONTENT) if tag == _SDT else element, parent, builder)
 
 
-def _text(paragraph: Paragraph) -> str:
-    """The paragraph's text, an exponent set as a superscript run read as "2^32" (``blocks.superscript``)."""
-    if not any(run.font.superscript for run in paragraph.runs):
-        return paragraph.text
+def _paragraph_text(paragraph: Any, boxes: list[Any]) -> str:
+    """A paragraph's text as Word shows it, with tracked insertions and without deletions; an exponent set as a
+    superscript run is read as "2^32" (``blocks.superscript``). The text boxes it holds are added to ``boxes``.
+
+    python-docx's ``Paragraph.text`` reads only the runs and links right under the paragraph: a content control's
+    text ("The client is Acme Corporation"), a tracked insertion, a field's result and a smart tag were lost.
+    """
     parts: list[str] = []
-    for inner in paragraph.iter_inner_content():
-        text = inner.text
-        if isinstance(inner, Run) and inner.font.superscript:
-            text = superscript("".join(parts), text)
-        parts.append(text)
+    # Each element with whether it sits in a superscript run; a stack, not recursion: nesting has no bound here.
+    stack: list[tuple[Any, bool]] = [(child, False) for child in reversed(paragraph)]
+    while stack:
+        element, raised = stack.pop()
+        tag = element.tag
+        if tag == _T:
+            text = element.text or ""
+            parts.append(superscript("".join(parts), text) if raised else text)
+        elif tag in _TABS:
+            parts.append("\t")
+        elif tag == _CR or (tag == _BR and element.get(_TYPE, "textWrapping") == "textWrapping"):
+            parts.append("\n")  # a line break; a page or column break is no text (as python-docx reads it)
+        elif tag == _NO_BREAK_HYPHEN:
+            parts.append("-")
+        elif tag == _TEXT_BOX:
+            boxes.append(element)
+        elif tag not in _NOT_TEXT and isinstance(tag, str):
+            if tag == _R:
+                raised = element.find(_SUPERSCRIPT) is not None
+            stack.extend((child, raised) for child in reversed(element))
     return "".join(parts)
 
 
 def _read_table(table: Table, builder: TextBuilder) -> None:
     for row in table.rows:
-        cells = _distinct(row.cells)
-        filled = [cell for cell in cells if cell.text.strip()]
+        cells = [(cell, _cell_text(cell)) for cell in _distinct(row.cells)]
+        filled = [(cell, text) for cell, text in cells if text]
         if len(filled) == 1:
-            _read(filled[0].iter_inner_content(), builder)  # a one-cell row is layout: read it as the page
+            _read(filled[0][0]._tc, filled[0][0], builder)  # a one-cell row is layout: read it as the page
         elif filled:
-            builder.add(" | ".join(collapse(" ".join(p.text for p in cell.paragraphs)) for cell in filled))
+            builder.add(" | ".join(text for _, text in filled))
+
+
+def _cell_text(cell: _Cell) -> str:
+    """A cell's paragraphs (and those of its content controls and text boxes) as one line."""
+    texts = []
+    for paragraph in cell._tc.iter(_P):
+        boxes: list[Any] = []
+        texts.append(_paragraph_text(paragraph, boxes))
+    return collapse(" ".join(texts))
 
 
 def _distinct(cells: list[_Cell]) -> list[_Cell]:
