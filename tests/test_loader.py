@@ -940,6 +940,34 @@ def test_docx_reads_what_word_shows_inside_controls_revisions_fields_and_text_bo
     ]
 
 
+RUN_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)  # what XML can hold
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.tuples(st.sampled_from(["text", "tab", "line", "page", "column", "superscript"]), RUN_TEXT), max_size=8))
+def test_docxparagraph_text_is_python_docxs_where_it_reads_every_run(runs: list[tuple[str, str]]) -> None:
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    from index.formats.docx import paragraph_text
+
+    paragraph = docx.Document().add_paragraph()
+    for kind, text in runs:
+        run = paragraph.add_run(text)
+        if kind == "tab":
+            run.add_tab()
+        elif kind in ("line", "page", "column"):
+            run.add_break({"line": WD_BREAK.LINE, "page": WD_BREAK.PAGE, "column": WD_BREAK.COLUMN}[kind])
+        elif kind == "superscript":
+            run.font.superscript = True
+    boxes: list[Any] = []
+    text = paragraph_text(paragraph._p, boxes)
+    if not any(kind == "superscript" for kind, _ in runs):  # a raised exponent reads "^" on purpose
+        assert text == paragraph.text
+    unraised = "".join(text.replace("^", "").split())  # an exponent's "^" and the space before it aside, the same
+    assert unraised == "".join(paragraph.text.replace("^", "").split()) and boxes == []
+
+
 def raised_pdf(runs: list[tuple[float, float, str]]) -> bytes:
     """A one-line PDF of Helvetica runs (size, text rise, text) written one after another."""
     ops = []

@@ -69,7 +69,7 @@ def _read(container: Any, parent: Any, builder: TextBuilder) -> None:
             paragraph = Paragraph(element, parent)
             boxes: list[Any] = []
             # A manual line break stays a line; runs of spaces and tabs are collapsed within it.
-            lines = (collapse(line) for line in _paragraph_text(element, boxes).split("\n"))
+            lines = (collapse(line) for line in paragraph_text(element, boxes).split("\n"))
             builder.add("\n".join(line for line in lines if line), heading=_heading_level(paragraph))
             for box in boxes:  # a text box's paragraphs follow the paragraph it is anchored in
                 _read(box, parent, builder)
@@ -79,7 +79,7 @@ def _read(container: Any, parent: Any, builder: TextBuilder) -> None:
             _read(element.find(_SDT_CONTENT) if tag == _SDT else element, parent, builder)
 
 
-def _paragraph_text(paragraph: Any, boxes: list[Any]) -> str:
+def paragraph_text(paragraph: Any, boxes: list[Any]) -> str:
     """A paragraph's text as Word shows it, with tracked insertions and without deletions; an exponent set as a
     superscript run is read as "2^32" (``blocks.superscript``). The text boxes it holds are added to ``boxes``.
 
@@ -125,7 +125,7 @@ def _cell_text(cell: _Cell) -> str:
     texts = []
     for paragraph in cell._tc.iter(_P):
         boxes: list[Any] = []
-        texts.append(_paragraph_text(paragraph, boxes))
+        texts.append(paragraph_text(paragraph, boxes))
     return collapse(" ".join(texts))
 
 
