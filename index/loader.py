@@ -39,11 +39,13 @@ from pathlib import Path
 # of pages an index page or a book's first page gives) is navigation; OpenDocument Text and PowerPoint decks are read.
 # 28: a row of links that are arrows or a bar's words ("[ << ] [ < ] [ Up ] [ > ] [ >> ] [Top] [Contents] [Index]",
 # texi2any's header bar on every section of a many-page Texinfo manual) is navigation. 29: an HTML page is read 2,048
-# elements deep, not 256 (a few hundred unclosed tags cut the rest of the page off, silently), and a Markdown list or
-# quote at any depth (the tenth level of a list was dropped); one nested deeper than a reader can follow is read as
-# plain text, with a warning. 30: a Word document's content controls, tracked insertions, field results, smart tags
-# and text boxes are read (python-docx's paragraph text skipped them all).
-LOADER_VERSION = "30"
+# elements deep, not 256 (a few hundred unclosed tags cut the rest of the page off, silently); Markdown read at any
+# depth. 30: a Word document's content controls, tracked insertions, field results, smart tags and text boxes are read
+# (python-docx's paragraph text skipped them all). 31: Markdown's depth bounded again (its parse costs each line once
+# per level), and a list or quote nested past markdown-it's limit (whose rest it dropped: a list's tenth level, a
+# quote's twentieth), or any markup nested past what its reader's recursion follows, is read as plain text, with a
+# warning.
+LOADER_VERSION = "31"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
@@ -57,8 +59,12 @@ _TITLE_CHARS = 120
 # Text formats whose markup a reader parses (Markdown, reStructuredText as .txt or .rst): nested past what the
 # reader's recursion can follow, they are read as plain text, with this warning.
 _MARKUP_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt"})
-_TOO_DEEP = "nested too deeply (hundreds of levels of lists or quotes) for its markup to be read: read as plain text"
+_TOO_DEEP = "lists or quotes nested too deeply for its markup to be read: read as plain text"
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#+\s*")
+
+
+class TooDeep(Exception):
+    """A text format's markup nested more deeply than its reader follows: the file is read as plain text instead."""
 
 
 class LoadError(Exception):
@@ -162,9 +168,10 @@ def load(path: Path | str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDoc
         raise LoadError("file is empty")
     try:
         document = _read(path, suffix, data, max_bytes)
-    except RecursionError:
-        # Lists or quotes nested hundreds of levels deep: more than a reader's recursion can follow. A text format
-        # is still read, as plain text, its markup left in; any other is refused.
+    except (RecursionError, TooDeep):
+        # Lists or quotes nested more deeply than a reader follows (Markdown's ten levels of a list, hundreds of
+        # anything that a reader's recursion runs out on). A text format is still read, as plain text, its markup
+        # left in; any other is refused.
         if suffix not in _MARKUP_SUFFIXES:
             raise LoadError("nested too deeply to read (hundreds of levels of lists, tables or quotes)") from None
         document = _plain(_decode(data))

@@ -1481,32 +1481,32 @@ def test_a_page_nested_past_what_the_parser_holds_is_read_to_that_depth_and_says
         load(write(tmp_path / "buried.html", buried.encode()))
 
 
-@pytest.mark.parametrize("depth", [10, 30, 120])
-def test_a_markdown_list_or_quote_keeps_every_level(tmp_path: Path, depth: int) -> None:
-    # markdown-it's CommonMark preset stops at 20 levels of nesting: a list's tenth level, a quote's twentieth, was dropped.
+@pytest.mark.parametrize("depth", [3, 8])
+def test_a_markdown_list_or_quote_is_read_as_markdown_up_to_its_readers_depth(tmp_path: Path, depth: int) -> None:
     nested = "".join("  " * level + f"- item{level}\n" for level in range(depth))
     document = load(write(tmp_path / "list.md", nested.encode()))
     assert document.text.split() == [f"item{level}" for level in range(depth)] and document.warnings == []
-    quoted = load(write(tmp_path / "quote.md", (">" * depth + " A deep remark.\n\nAfter it.\n").encode()))
+    quoted = load(write(tmp_path / "quote.md", (">" * depth * 2 + " A *deep* remark.\n\nAfter it.\n").encode()))
     assert quoted.text == "A deep remark.\n\nAfter it." and quoted.warnings == []
 
 
 @pytest.mark.parametrize(
     ("name", "nested"),
     [
-        ("deep.md", "".join("  " * level + f"- item{level}\n" for level in range(600))),
+        # markdown-it stops at 20 levels of nesting and drops the rest of the block, with no error: a list's tenth level.
+        ("deep.md", "# Notes\n\n" + "".join("  " * level + f"- item{level}\n" for level in range(10))),
+        ("deep.md", ">" * 20 + " A remark under twenty quotes.\n"),
         ("deep.md", ">" * 5000 + " A remark under five thousand quotes.\n"),
+        # Past what the reader's recursion follows.
         ("deep.rst", "Title\n=====\n\n" + "".join("  " * level + f"- item{level}\n\n" for level in range(600))),
     ],
-    ids=["markdown list", "markdown quote", "rest list"],
+    ids=["markdown list ten deep", "markdown quote twenty deep", "markdown quote 5,000 deep", "rest list 600 deep"],
 )
-def test_markup_nested_past_what_its_reader_can_follow_is_read_as_plain_text(tmp_path: Path, name: str, nested: str) -> None:
+def test_markup_nested_past_what_its_reader_follows_is_read_as_plain_text(tmp_path: Path, name: str, nested: str) -> None:
     document = load(write(tmp_path / name, nested.encode()))
-    assert document.warnings == [
-        "nested too deeply (hundreds of levels of lists or quotes) for its markup to be read: read as plain text"
-    ]
-    words = [word for word in nested.split() if word.strip("->=")]
-    assert [word for word in document.text.split() if word.strip("->=")] == words  # every word, in order
+    assert document.warnings == ["lists or quotes nested too deeply for its markup to be read: read as plain text"]
+    words = [word for word in nested.split() if word.strip("#->=")]
+    assert [word for word in document.text.split() if word.strip("#->=")] == words  # every word, in order
 
 
 def test_a_binary_format_nested_past_what_its_reader_can_follow_is_refused(
