@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from decks import deck
+from decks import deck, smartart_deck
 from epubs import BOOK, CONTAINER, epub, xhtml_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -781,6 +781,14 @@ def test_pptx_slides_are_pages_read_top_to_bottom_with_their_notes(tmp_path: Pat
     assert [doc.page_at(doc.text.index(words)) for words in ("They sleep", "Mention", "swift | 10", "Counted")] == [1, 1, 2, 2]
     assert [page.number for page in doc.pages] == [1, 2]
     assert doc.heading_path_at(doc.text.index("Counted")) == ("Tally",)
+
+
+def test_pptx_smartart_nodes_are_read_in_order(tmp_path: Path) -> None:
+    # python-pptx reads no text of a SmartArt graphic: its nodes live in a data part of their own.
+    steps = ["Freeze the branch.", "Run the release tests.", "Tag and publish the build."]
+    doc = load(write(tmp_path / "process.pptx", smartart_deck(steps)))
+    assert blocks(doc) == ["Release process", *steps]
+    assert doc.heading_path_at(doc.text.index("Tag and publish")) == ("Release process",)
 
 
 def test_a_decks_pages_are_called_slides() -> None:

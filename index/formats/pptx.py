@@ -13,9 +13,11 @@ import zipfile
 from collections.abc import Iterable
 
 import pptx
+from lxml import etree
 from lxml.etree import XMLSyntaxError
 from pptx.exc import PackageNotFoundError
 from pptx.shapes.base import BaseShape
+from pptx.shapes.graphfrm import GraphicFrame
 from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 from pptx.util import Length
@@ -23,6 +25,11 @@ from pptx.util import Length
 from index.formats.archive import check_inflated_size, opened
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError, Page
+
+_DIAGRAM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+# A diagram's data is a part python-pptx leaves unparsed: read it as python-pptx reads its own, no entities, no network.
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def read_pptx(data: bytes, max_bytes: int) -> LoadedDocument:
@@ -75,4 +82,33 @@ def _read_shape(shape: BaseShape, builder: TextBuilder) -> list[int | None]:
         return [builder.add(" | ".join(cell for cell in cells if cell)) for cells in rows]
     if getattr(shape, "has_text_frame", False):
         return [builder.add(collapse(paragraph.text)) for paragraph in shape.text_frame.paragraphs]  # type: ignore[attr-defined]
+    if isinstance(shape, GraphicFrame) and (data := _diagram_data(shape)) is not None:
+        return [builder.add(text) for text in _diagram_texts(data)]
     return []
+
+
+def _diagram_data(frame: GraphicFrame) -> bytes | None:
+    """The data part of a SmartArt diagram (its nodes' text), or None when ``frame`` holds no diagram.
+
+    python-pptx reads no text of a SmartArt graphic: its nodes are kept in a part of their own, which the frame names.
+    """
+    ids = frame._element.xpath("./a:graphic/a:graphicData/*[local-name()='relIds']/@*[local-name()='dm']")
+    if not ids:
+        return None
+    try:
+        return bytes(frame.part.related_part(str(ids[0])).blob)
+    except KeyError:  # a frame naming a part the deck does not hold
+        return None
+
+
+def _diagram_texts(data: bytes) -> list[str]:
+    """The text of each node of a diagram's data, in the order it is stored (PowerPoint stores them as drawn)."""
+    root = etree.fromstring(data, parser=_XML)
+    texts = []
+    for point in root.iterfind(f"{{{_DIAGRAM}}}ptLst/{{{_DIAGRAM}}}pt"):
+        if point.get("type", "node") != "node":  # the document, connections and presentation points hold no text
+            continue
+        for paragraph in point.iterfind(f"{{{_DIAGRAM}}}t/{{{_DRAWING}}}p"):
+            if text := collapse("".join(run.text or "" for run in paragraph.iter(f"{{{_DRAWING}}}t"))):
+                texts.append(text)
+    return texts
