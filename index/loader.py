@@ -44,8 +44,9 @@ from pathlib import Path
 # (python-docx's paragraph text skipped them all). 31: Markdown's depth bounded again (its parse costs each line once
 # per level), and a list or quote nested past markdown-it's limit (whose rest it dropped: a list's tenth level, a
 # quote's twentieth), or any markup nested past what its reader's recursion follows, is read as plain text, with a
-# warning. 32: a PowerPoint SmartArt graphic's nodes are read (python-pptx reads none of its text).
-LOADER_VERSION = "32"
+# warning. 32: a PowerPoint SmartArt graphic's nodes are read (python-pptx reads none of its text). 33: a Word
+# document's footnotes and endnotes are read after the paragraph or table row that cites them.
+LOADER_VERSION = "33"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -948,6 +948,57 @@ def test_docx_reads_what_word_shows_inside_controls_revisions_fields_and_text_bo
     ]
 
 
+def test_docx_notes_follow_the_paragraph_or_row_that_cites_them(tmp_path: Path) -> None:
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    def mark(kind: str, number: int) -> str:
+        return f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:{kind}Reference w:id="{number}"/></w:r>'
+
+    def notes(kind: str, texts: dict[int, str]) -> bytes:
+        separator = f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+        bodies = "".join(
+            f'<w:{kind} w:id="{number}"><w:p><w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> {text}</w:t></w:r>'
+            f"</w:p></w:{kind}>"
+            for number, text in texts.items()
+        )
+        return f"<w:{kind}s {WORD_XML}>{separator}{bodies}</w:{kind}s>".encode()
+
+    document = docx.Document()
+    body = document.element.body
+    for part in [
+        f"<w:p><w:r><w:t>The lake is 289 m deep.</w:t></w:r>{mark('footnote', 1)}</w:p>",
+        "<w:p><w:r><w:t>It is the oldest lake in Europe.</w:t></w:r></w:p>",
+        f"<w:p><w:r><w:t>Its basin formed in the Pliocene.</w:t></w:r>{mark('endnote', 1)}</w:p>",
+    ]:
+        body.insert(len(body) - 1, etree.fromstring(f"<root {WORD_XML}>{part}</root>")[0])
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Area"
+    cell = table.rows[0].cells[1]._tc
+    cell.remove(cell[-1])
+    cell.append(etree.fromstring(f"<root {WORD_XML}><w:p><w:r><w:t>358 km2</w:t></w:r>{mark('footnote', 2)}</w:p></root>")[0])
+    for kind, texts, relation in [
+        ("footnote", {1: "Measured by sonar in 2019.", 2: "Shared with Albania."}, RELATIONSHIP_TYPE.FOOTNOTES),
+        ("endnote", {1: "See the geological survey."}, RELATIONSHIP_TYPE.ENDNOTES),
+    ]:
+        content_type = f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml"
+        part = Part(PackURI(f"/word/{kind}s.xml"), content_type, notes(kind, texts), document.part.package)
+        document.part.relate_to(part, relation)
+    document.save(str(tmp_path / "n.docx"))
+    assert blocks(load(tmp_path / "n.docx")) == [
+        "The lake is 289 m deep.",
+        "Measured by sonar in 2019.",
+        "It is the oldest lake in Europe.",
+        "Its basin formed in the Pliocene.",
+        "See the geological survey.",
+        "Area | 358 km2",
+        "Shared with Albania.",
+    ]
+
+
 RUN_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)  # what XML can hold
 
 

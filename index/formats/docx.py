@@ -1,14 +1,18 @@
-"""Word (.docx) to text with python-docx: paragraphs, headings and tables in document order."""
+"""Word (.docx) to text with python-docx: paragraphs, headings and tables in document order, each footnote or endnote
+after the paragraph that cites it."""
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml.etree import XMLSyntaxError
@@ -23,6 +27,14 @@ _TABS = frozenset({qn("w:tab"), qn("w:ptab")})
 _BR, _CR, _TYPE = qn("w:br"), qn("w:cr"), qn("w:type")
 _SDT, _SDT_CONTENT, _TEXT_BOX = qn("w:sdt"), qn("w:sdtContent"), qn("w:txbxContent")
 _NO_BREAK_HYPHEN = qn("w:noBreakHyphen")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_ID = qn("w:id")
+# A note's mark in the text, by the part its notes are kept in.
+_NOTE_PARTS = {
+    RELATIONSHIP_TYPE.FOOTNOTES: (qn("w:footnoteReference"), qn("w:footnote")),
+    RELATIONSHIP_TYPE.ENDNOTES: (qn("w:endnoteReference"), qn("w:endnote")),
+}
+_NOTE_REFERENCES = frozenset(reference for reference, _ in _NOTE_PARTS.values())
 _SUPERSCRIPT = f"{qn('w:rPr')}/{qn('w:vertAlign')}[@{qn('w:val')}='superscript']"
 # Block-level wrappers whose paragraphs are the document's: content controls, custom XML, tracked insertions and moves.
 _BLOCK_WRAPPERS = frozenset({_SDT, qn("w:customXml"), qn("w:ins"), qn("w:moveTo")})
@@ -37,10 +49,12 @@ _NOT_TEXT = frozenset(
         qn("w:del"),
         qn("w:moveFrom"),
         qn("w:instrText"),
-        "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+        _FALLBACK,
     }
 )
 _OUTLINE_LEVEL = "./w:pPr/w:outlineLvl/@w:val"
+_ASIDE = frozenset({_TEXT_BOX, _FALLBACK})  # paragraphs that are not their container's own
+Notes = dict[tuple[str, str], Any]  # a note's element by its mark's tag and id
 
 
 def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
@@ -54,34 +68,47 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
         check_inflated_size(data, max_bytes)
         document = opened(docx.Document, data, "DOCX")
         builder = TextBuilder()
-        _read(document.element.body, document._body, builder)
+        _read(document.element.body, document._body, builder, _notes(document))
         title = collapse(document.core_properties.title or "")
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
     return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title))
 
 
-def _read(container: Any, parent: Any, builder: TextBuilder) -> None:
-    """The blocks of a body, cell or text box (``container``, its XML element) in order, content controls opened."""
+def _read(container: Any, parent: Any, builder: TextBuilder, notes: Notes) -> None:
+    """The blocks of a body, cell, text box or note (``container``, its XML element) in order, content controls opened."""
     for element in container.iterchildren():
         tag = element.tag
         if tag == _P:
             paragraph = Paragraph(element, parent)
-            boxes: list[Any] = []
+            after: list[Any] = []
             # A manual line break stays a line; runs of spaces and tabs are collapsed within it.
-            lines = (collapse(line) for line in paragraph_text(element, boxes).split("\n"))
+            lines = (collapse(line) for line in paragraph_text(element, after, notes).split("\n"))
             builder.add("\n".join(line for line in lines if line), heading=_heading_level(paragraph))
-            for box in boxes:  # a text box's paragraphs follow the paragraph it is anchored in
-                _read(box, parent, builder)
+            for inner in after:  # its text boxes and the notes it cites follow the paragraph
+                _read(inner, parent, builder, notes)
         elif tag == _TBL:
-            _read_table(Table(element, parent), builder)
+            _read_table(Table(element, parent), builder, notes)
         elif tag in _BLOCK_WRAPPERS:  # a content control, custom XML or a tracked insertion of whole paragraphs
-            _read(element.find(_SDT_CONTENT) if tag == _SDT else element, parent, builder)
+            _read(element.find(_SDT_CONTENT) if tag == _SDT else element, parent, builder, notes)
 
 
-def paragraph_text(paragraph: Any, boxes: list[Any]) -> str:
+def _notes(document: Any) -> Notes:
+    """The document's footnotes and endnotes, by the mark that cites each (its kind and id)."""
+    notes: Notes = {}
+    for relation in document.part.rels.values():
+        if relation.is_external or relation.reltype not in _NOTE_PARTS:
+            continue
+        reference, tag = _NOTE_PARTS[relation.reltype]
+        for note in parse_xml(relation.target_part.blob).iterchildren(tag):
+            notes[(reference, note.get(_ID))] = note
+    return notes
+
+
+def paragraph_text(paragraph: Any, after: list[Any], notes: Notes | None = None) -> str:
     """A paragraph's text as Word shows it, with tracked insertions and without deletions; an exponent set as a
-    superscript run is read as "2^32" (``blocks.superscript``). The text boxes it holds are added to ``boxes``.
+    superscript run is read as "2^32" (``blocks.superscript``). The text boxes it holds and the notes of ``notes`` it
+    cites are added to ``after``, in order, to be read after it.
 
     python-docx's ``Paragraph.text`` reads only the runs and links right under the paragraph: a content control's
     text ("The client is Acme Corporation"), a tracked insertion, a field's result and a smart tag were lost.
@@ -102,7 +129,10 @@ def paragraph_text(paragraph: Any, boxes: list[Any]) -> str:
         elif tag == _NO_BREAK_HYPHEN:
             parts.append("-")
         elif tag == _TEXT_BOX:
-            boxes.append(element)
+            after.append(element)
+        elif tag in _NOTE_REFERENCES:
+            if notes and (note := notes.get((tag, element.get(_ID)))) is not None:
+                after.append(note)
         elif tag not in _NOT_TEXT and isinstance(tag, str):
             if tag == _R:
                 raised = element.find(_SUPERSCRIPT) is not None
@@ -110,23 +140,34 @@ def paragraph_text(paragraph: Any, boxes: list[Any]) -> str:
     return "".join(parts)
 
 
-def _read_table(table: Table, builder: TextBuilder) -> None:
+def _read_table(table: Table, builder: TextBuilder, notes: Notes) -> None:
     for row in table.rows:
-        cells = [(cell, _cell_text(cell)) for cell in _distinct(row.cells)]
+        after: list[Any] = []
+        cells = [(cell, _cell_text(cell, after, notes)) for cell in _distinct(row.cells)]
         filled = [(cell, text) for cell, text in cells if text]
         if len(filled) == 1:
-            _read(filled[0][0]._tc, filled[0][0], builder)  # a one-cell row is layout: read it as the page
-        elif filled:
+            _read(filled[0][0]._tc, filled[0][0], builder, notes)  # a one-cell row is layout: read it as the page
+            continue
+        if filled:
             builder.add(" | ".join(text for _, text in filled))
+        for inner in after:  # the row's text boxes and the notes it cites follow the row
+            _read(inner, table, builder, notes)
 
 
-def _cell_text(cell: _Cell) -> str:
-    """A cell's paragraphs (and those of its content controls and text boxes) as one line."""
-    texts = []
-    for paragraph in cell._tc.iter(_P):
-        boxes: list[Any] = []
-        texts.append(paragraph_text(paragraph, boxes))
-    return collapse(" ".join(texts))
+def _cell_text(cell: _Cell, after: list[Any], notes: Notes) -> str:
+    """A cell's paragraphs (and those of its content controls) as one line; its text boxes and notes go to ``after``."""
+    return collapse(" ".join(paragraph_text(paragraph, after, notes) for paragraph in _own_paragraphs(cell._tc)))
+
+
+def _own_paragraphs(container: Any) -> Iterator[Any]:
+    """The paragraphs of ``container``, those of tables inside it too, but not a text box's (read after the paragraph
+    it sits in) or a drawing's fallback copy's."""
+    for paragraph in container.iter(_P):
+        ancestor = paragraph.getparent()
+        while ancestor is not container and ancestor.tag not in _ASIDE:
+            ancestor = ancestor.getparent()
+        if ancestor is container:
+            yield paragraph
 
 
 def _distinct(cells: list[_Cell]) -> list[_Cell]:
