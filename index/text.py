@@ -358,7 +358,8 @@ def mentions_code(text: str, words: list[str]) -> bool:
         return True  # most questions hold none: the passages are not read at all
     squashed = _squashed(text)
     tokens = {_squashed(token) for token in text.split()}
-    options = set(_OPTION_RUN.findall(text))
+    # A run's trailing dashes are punctuation, as ``TERM`` reads them ("-a-" writes the option "-a").
+    options = {run.rstrip("-") or run for run in _OPTION_RUN.findall(text)}
     searches = 0
 
     def found(option: str) -> bool:
@@ -388,7 +389,8 @@ _MOST_SEARCHED = 32  # identifiers searched for in the text, beyond those writte
 
 def _has_option(text: str, option: str) -> bool:
     """Whether ``text`` holds ``option`` whole: "-9" in "kill -9 pid" or "--tool" in "--tool=<name>", not in "-90"."""
-    return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
+    # Trailing dashes are punctuation, as ``TERM`` reads them, unless a word follows them ("-9-x" is another name).
+    return re.search(rf"(?<![\w-]){re.escape(option)}(?!\w|-+\w)", text) is not None
 
 
 def _squashed(text: str) -> str:

@@ -236,6 +236,10 @@ def test_question_code_is_the_identifiers_a_passage_must_mention() -> None:
     assert mentions_code("-x extracts, -z filters through gzip, -f names the archive", ["-xzf"])  # options run together
     assert not mentions_code("-x extracts, -f names the archive", ["-xzf"])
     assert mentions_code("valgrind --tool=memcheck ls", ["--tool"]) and not mentions_code("--tool-x", ["--tool"])
+    # A dash after an option is punctuation, as a question's words are read: "-a-" writes "-a", "-.a-" writes "-.a".
+    for written in ("use -a- here", "-.a-", "kill -9-- now"):
+        assert mentions_code(written, question_code(written)), written
+    assert not mentions_code("kill -9-x", ["-9"]) and not mentions_code("-.a-b", ["-.a"])  # another name goes on
 
 
 def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
