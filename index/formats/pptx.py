@@ -13,9 +13,9 @@ import zipfile
 from collections.abc import Iterable
 
 import pptx
-from lxml import etree
 from lxml.etree import XMLSyntaxError
 from pptx.exc import PackageNotFoundError
+from pptx.oxml import parse_xml
 from pptx.shapes.base import BaseShape
 from pptx.shapes.graphfrm import GraphicFrame
 from pptx.shapes.group import GroupShape
@@ -28,8 +28,6 @@ from index.loader import LoadedDocument, LoadError, Page
 
 _DIAGRAM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 _DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
-# A diagram's data is a part python-pptx leaves unparsed: read it as python-pptx reads its own, no entities, no network.
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def read_pptx(data: bytes, max_bytes: int) -> LoadedDocument:
@@ -103,7 +101,7 @@ def _diagram_data(frame: GraphicFrame) -> bytes | None:
 
 def _diagram_texts(data: bytes) -> list[str]:
     """The text of each node of a diagram's data, in the order it is stored (PowerPoint stores them as drawn)."""
-    root = etree.fromstring(data, parser=_XML)
+    root = parse_xml(data)  # a part python-pptx leaves unparsed, read as it reads its own (no entities resolved)
     texts = []
     for point in root.iterfind(f"{{{_DIAGRAM}}}ptLst/{{{_DIAGRAM}}}pt"):
         if point.get("type", "node") != "node":  # the document, connections and presentation points hold no text
