@@ -8,6 +8,7 @@ and inline markup never splits one.
 from __future__ import annotations
 
 import bisect
+import codecs
 import io
 import os
 import re
@@ -45,8 +46,9 @@ from pathlib import Path
 # per level), and a list or quote nested past markdown-it's limit (whose rest it dropped: a list's tenth level, a
 # quote's twentieth), or any markup nested past what its reader's recursion follows, is read as plain text, with a
 # warning. 32: a PowerPoint SmartArt graphic's nodes are read (python-pptx reads none of its text). 33: a Word
-# document's footnotes and endnotes are read after the paragraph or table row that cites them.
-LOADER_VERSION = "33"
+# document's footnotes and endnotes are read after the paragraph or table row that cites them. 34: text in UTF-16 or
+# UTF-32 with its byte-order mark is read (it was refused as binary).
+LOADER_VERSION = "34"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
@@ -282,12 +284,32 @@ def _shortened(title: str) -> str:
 
 
 def _decode(data: bytes) -> str:
+    """Text as UTF-8 (a byte-order mark dropped), or as UTF-16 or UTF-32 when it starts with their byte-order mark:
+    Windows Notepad's "Unicode" and Windows PowerShell's ``>`` write UTF-16, whose every other byte of English is 0."""
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                text = data.decode(codec)  # the codec reads the mark for the byte order, and drops it
+            except UnicodeDecodeError as error:
+                raise LoadError(f"not valid {codec.upper()} text (invalid bytes at offset {error.start})") from None
+            if "\x00" in text[:8192]:
+                raise LoadError("binary content, not text")
+            return text
     if b"\x00" in data[:8192]:
         raise LoadError("binary content, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise LoadError(f"not valid UTF-8 text (invalid byte at offset {error.start})") from None
+
+
+# UTF-32's marks first: little-endian UTF-32's begins with little-endian UTF-16's.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 # Labels a page may declare that the web reads as windows-1252 (the WHATWG Encoding Standard's mapping).

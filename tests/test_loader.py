@@ -6,6 +6,7 @@ keep code verbatim, drop page furniture, and report its headings as sections.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import lzma
@@ -360,6 +361,33 @@ def test_text_that_is_not_utf8_is_still_refused(tmp_path: Path) -> None:
     # reads "café crème" in Latin-1 as Urdu): they are refused with the reason, not read as mojibake.
     with pytest.raises(LoadError, match="not valid UTF-8"):
         load(write(tmp_path / "notes.md", "caf\xe9 cr\xe8me".encode("latin-1")))
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize(
+    ("name", "source", "text"),
+    [
+        ("notes.txt", "Notes\n\nThe café opens at 9 — Ünïcödé.\n", "Notes\n\nThe café opens at 9 — Ünïcödé.\n"),
+        ("notes.md", "# Notes\n\nThe café opens at *9*.\n", "Notes\n\nThe café opens at 9."),
+        ("page.html", "<html><body><h1>Notes</h1><p>The café opens at 9.</p></body></html>", "Notes\n\nThe café opens at 9."),
+    ],
+)
+def test_text_in_utf16_or_utf32_with_its_byte_order_mark_is_read(
+    tmp_path: Path, codec: str, name: str, source: str, text: str
+) -> None:
+    # Windows Notepad's "Unicode" and Windows PowerShell's ">" write UTF-16: it was refused as binary content.
+    mark = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(codec, b"")
+    document = load(write(tmp_path / name, mark + source.encode(codec)))
+    assert document.text == text and document.warnings == [] and document.title == "Notes"
+
+
+def test_utf16_without_its_mark_or_broken_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="binary content"):
+        load(write(tmp_path / "bare.txt", "No mark, so no telling it from binary.".encode("utf-16-le")))
+    with pytest.raises(LoadError, match="not valid UTF-16 text"):
+        load(write(tmp_path / "cut.txt", "A file cut short".encode("utf-16") + b"\x41"))  # an odd byte at the end
+    with pytest.raises(LoadError, match="binary content"):
+        load(write(tmp_path / "nul.txt", "A\x00\x01 binary behind a mark".encode("utf-16")))
 
 
 def test_html_without_visible_text_is_an_error(tmp_path: Path) -> None:
