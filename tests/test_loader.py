@@ -1027,6 +1027,23 @@ def test_docx_notes_follow_the_paragraph_or_row_that_cites_them(tmp_path: Path) 
     ]
 
 
+def test_docx_whose_notes_do_not_parse_is_read_without_them(tmp_path: Path) -> None:
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    document = docx.Document()
+    document.add_paragraph("The body is whole.")
+    content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+    broken = Part(PackURI("/word/footnotes.xml"), content_type, b"<w:footnotes><unclosed>", document.part.package)
+    document.part.relate_to(broken, RELATIONSHIP_TYPE.FOOTNOTES)
+    document.save(str(tmp_path / "b.docx"))
+    loaded = load(tmp_path / "b.docx")
+    assert loaded.text == "The body is whole."
+    assert len(loaded.warnings) == 1 and loaded.warnings[0].startswith("its footnotes could not be read")
+
+
 RUN_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)  # what XML can hold
 
 

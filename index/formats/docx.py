@@ -68,11 +68,12 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
         check_inflated_size(data, max_bytes)
         document = opened(docx.Document, data, "DOCX")
         builder = TextBuilder()
-        _read(document.element.body, document._body, builder, _notes(document))
+        warnings: list[str] = []
+        _read(document.element.body, document._body, builder, _notes(document, warnings))
         title = collapse(document.core_properties.title or "")
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
-    return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title))
+    return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title), warnings=warnings)
 
 
 def _read(container: Any, parent: Any, builder: TextBuilder, notes: Notes) -> None:
@@ -93,14 +94,20 @@ def _read(container: Any, parent: Any, builder: TextBuilder, notes: Notes) -> No
             _read(element.find(_SDT_CONTENT) if tag == _SDT else element, parent, builder, notes)
 
 
-def _notes(document: Any) -> Notes:
-    """The document's footnotes and endnotes, by the mark that cites each (its kind and id)."""
+def _notes(document: Any, warnings: list[str]) -> Notes:
+    """The document's footnotes and endnotes, by the mark that cites each (its kind and id). A notes part that does
+    not parse costs its notes only, with a warning: the body is read."""
     notes: Notes = {}
     for relation in document.part.rels.values():
         if relation.is_external or relation.reltype not in _NOTE_PARTS:
             continue
         reference, tag = _NOTE_PARTS[relation.reltype]
-        for note in parse_xml(relation.target_part.blob).iterchildren(tag):
+        try:
+            part = parse_xml(relation.target_part.blob)
+        except XMLSyntaxError as error:
+            warnings.append(f"its {tag.rsplit('}', 1)[1]}s could not be read ({error}): the rest was")
+            continue
+        for note in part.iterchildren(tag):
             notes[(reference, note.get(_ID))] = note
     return notes
 
