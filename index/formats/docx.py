@@ -35,6 +35,7 @@ _NOTE_PARTS = {
     RELATIONSHIP_TYPE.ENDNOTES: (qn("w:endnoteReference"), qn("w:endnote")),
 }
 _NOTE_REFERENCES = frozenset(reference for reference, _ in _NOTE_PARTS.values())
+_NOTE_TAGS = frozenset(tag for _, tag in _NOTE_PARTS.values())
 _SUPERSCRIPT = f"{qn('w:rPr')}/{qn('w:vertAlign')}[@{qn('w:val')}='superscript']"
 # Block-level wrappers whose paragraphs are the document's: content controls, custom XML, tracked insertions and moves.
 _BLOCK_WRAPPERS = frozenset({_SDT, qn("w:customXml"), qn("w:ins"), qn("w:moveTo")})
@@ -87,11 +88,17 @@ def _read(container: Any, parent: Any, builder: TextBuilder, notes: Notes) -> No
             lines = (collapse(line) for line in paragraph_text(element, after, notes).split("\n"))
             builder.add("\n".join(line for line in lines if line), heading=_heading_level(paragraph))
             for inner in after:  # its text boxes and the notes it cites follow the paragraph
-                _read(inner, parent, builder, notes)
+                _read(inner, parent, builder, _within(inner, notes))
         elif tag == _TBL:
             _read_table(Table(element, parent), builder, notes)
         elif tag in _BLOCK_WRAPPERS:  # a content control, custom XML or a tracked insertion of whole paragraphs
             _read(element.find(_SDT_CONTENT) if tag == _SDT else element, parent, builder, notes)
+
+
+def _within(inner: Any, notes: Notes) -> Notes:
+    """The notes a text box or note (``inner``) may cite: none inside a note, as Word has it, so that a note citing
+    itself is read once."""
+    return {} if inner.tag in _NOTE_TAGS else notes
 
 
 def _notes(document: Any, warnings: list[str]) -> Notes:
@@ -158,7 +165,7 @@ def _read_table(table: Table, builder: TextBuilder, notes: Notes) -> None:
         if filled:
             builder.add(" | ".join(text for _, text in filled))
         for inner in after:  # the row's text boxes and the notes it cites follow the row
-            _read(inner, table, builder, notes)
+            _read(inner, table, builder, _within(inner, notes))
 
 
 def _cell_text(cell: _Cell, after: list[Any], notes: Notes) -> str:
