@@ -928,9 +928,15 @@ def test_docx_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
 WORD_XML = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
+def word_element(fragment: str) -> Any:
+    """One element of a Word document's XML, written with the ``w:`` prefix."""
+    from lxml import etree
+
+    return etree.fromstring(f"<root {WORD_XML}>{fragment}</root>")[0]
+
+
 def test_docx_reads_what_word_shows_inside_controls_revisions_fields_and_text_boxes(tmp_path: Path) -> None:
     import docx
-    from lxml import etree
 
     # Each as Word writes it; python-docx's paragraph text reads only the runs right under a paragraph.
     parts = [
@@ -956,11 +962,11 @@ def test_docx_reads_what_word_shows_inside_controls_revisions_fields_and_text_bo
     document = docx.Document()
     body = document.element.body
     for part in parts:
-        body.insert(len(body) - 1, etree.fromstring(f"<root {WORD_XML}>{part}</root>")[0])
+        body.insert(len(body) - 1, word_element(part))
     table = document.add_table(rows=1, cols=2)
     cell = table.rows[0].cells[1]._tc
     cell.remove(cell[-1])
-    cell.append(etree.fromstring(f"<root {WORD_XML}>{parts[0]}</root>")[0])
+    cell.append(word_element(parts[0]))
     table.rows[0].cells[0].text = "Control"
     document.save(str(tmp_path / "c.docx"))
     assert blocks(load(tmp_path / "c.docx")) == [
@@ -981,7 +987,6 @@ def test_docx_notes_follow_the_paragraph_or_row_that_cites_them(tmp_path: Path) 
     from docx.opc.constants import RELATIONSHIP_TYPE
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
-    from lxml import etree
 
     def mark(kind: str, number: int) -> str:
         return f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:{kind}Reference w:id="{number}"/></w:r>'
@@ -1003,12 +1008,12 @@ def test_docx_notes_follow_the_paragraph_or_row_that_cites_them(tmp_path: Path) 
         "<w:p><w:r><w:t>It is the oldest lake in Europe.</w:t></w:r></w:p>",
         f"<w:p><w:r><w:t>Its basin formed in the Pliocene.</w:t></w:r>{mark('endnote', 1)}</w:p>",
     ]:
-        body.insert(len(body) - 1, etree.fromstring(f"<root {WORD_XML}>{part}</root>")[0])
+        body.insert(len(body) - 1, word_element(part))
     table = document.add_table(rows=1, cols=2)
     table.rows[0].cells[0].text = "Area"
     cell = table.rows[0].cells[1]._tc
     cell.remove(cell[-1])
-    cell.append(etree.fromstring(f"<root {WORD_XML}><w:p><w:r><w:t>358 km2</w:t></w:r>{mark('footnote', 2)}</w:p></root>")[0])
+    cell.append(word_element(f"<w:p><w:r><w:t>358 km2</w:t></w:r>{mark('footnote', 2)}</w:p>"))
     for kind, texts, relation in [
         # Footnote 2 cites itself, as no Word document does: it is read once, not until the reader's stack runs out.
         (
