@@ -69,7 +69,7 @@ _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
 _WHEN_Q = re.compile(_LEAD + r"(?:when (?:did|was|were|will|has|have|had)\b|what (?:date|day|month|time)\b)", re.I)
 # "How long-running ..." asks no length.
 _NUMBER_Q = re.compile(
-    _LEAD + r"(?:how (long|old|often|far|fast|big|large|deep|high|tall|wide|heavy)\b(?!-)"
+    _LEAD + r"(?:how (long|old|often|far|fast|big|large|deep|high|tall|wide|heavy|hot|cold|powerful)\b(?!-)"
     r"|what (?:percentage|percent|number|proportion|share)\b)",
     re.I,
 )

@@ -689,6 +689,12 @@ UNITS = {
         metres meter meters kilometre kilometres kilometer kilometers mile miles ft foot feet inch inches yard yards""".split()
     ),
     "mass": frozenset("mg kg gram grams kilogram kilograms tonne tonnes ton tons lb lbs pound pounds ounce ounces".split()),
+    # Not "hp" ("3 HP printers") nor "w".
+    "power": frozenset("kw mw gw kilowatt kilowatts megawatt megawatts gigawatt gigawatts watt watts horsepower bhp".split()),
+    "energy": frozenset("kwh mwh gwh twh joule joules kj mj calorie calories kcal".split()),
+    "area": frozenset("square km² m² mi² ft² hectare hectares acre acres".split()),  # "3 square miles"
+    "volume": frozenset("litre litres liter liters ml gallon gallons cubic".split()),  # "2 cubic metres"
+    "temperature": frozenset("celsius centigrade fahrenheit kelvin".split()),  # "°C" is no word: a number without a unit
 }
 UNIT_DIMENSION = {unit: dimension for dimension, units in UNITS.items() for unit in units}
 # The words of a number question that say what it measures, and the dimensions of ``UNITS`` each accepts: "How much
@@ -708,6 +714,12 @@ ASKED_DIMENSIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys("deep depth high height tall far distance altitude elevation".split(), frozenset({"length"})),
     **dict.fromkeys("wide width".split(), frozenset({"length", "storage"})),
     **dict.fromkeys("heavy weight weigh weighs mass".split(), frozenset({"mass"})),
+    # A power may be a computer's ("processing power": MIPS) as well as an engine's.
+    **dict.fromkeys("power powerful horsepower wattage".split(), frozenset({"power", "rate"})),
+    **dict.fromkeys("hot cold temperature".split(), frozenset({"temperature"})),
+    "area": frozenset({"area"}),
+    "volume": frozenset({"volume"}),
+    "energy": frozenset({"energy"}),
 }
 # Words before a number that make it a label, not a quantity: "version 3.10", "section 8.1.3", "chapter 3", "type 555".
 # (A capitalised word does too: "Python 3.11", "Debian 12", "RFC 7159".)
