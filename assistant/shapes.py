@@ -23,6 +23,7 @@ from index.text import (
     DATE,
     DETERMINERS,
     DIMENSIONS,
+    EARLY_YEAR,
     GENERIC_COUNTED,
     LABEL_WORDS,
     LATIN_LETTER,
@@ -238,7 +239,7 @@ class Shape:
                 lives = self._lifespans(sentence)
                 return any(
                     m.group() not in self.question_numbers and not self._edition(sentence, m) and not _within(m, lives)
-                    for m in YEAR.finditer(sentence)
+                    for m in chain(YEAR.finditer(sentence), EARLY_YEAR.finditer(sentence))
                 )
             case "date":
                 lives = self._lifespans(sentence)

@@ -28,6 +28,7 @@ __all__ = [
     "DETERMINERS",
     "DIGITS",
     "DIMENSIONS",
+    "EARLY_YEAR",
     "GENERIC_COUNTED",
     "LABEL_WORDS",
     "LATIN_LETTER",
@@ -238,6 +239,33 @@ _MONTH = (
 # is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word; a comma or full stop
 # after it ends it unless a digit follows ("In 1980, IBM chose ..." states a year).
 YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?!\w|[.,]\d)")
+# A year before 1500, which a bare number cannot be told from a count ("1200 employees"), so only where it reads as
+# one: after a month ("14 October 1066", "October 14, 1066", "Oct. 1066"), with an era ("AD 632", "44 BC", "632 CE"),
+# or after a preposition of time with nothing after it that it could count ("founded in 1132 by monks", "from 1100 to
+# 1150"; not "in 300 cities", and not after "of" or "by": "a population of 1200."). Encyclopedia articles date abbeys,
+# kings and battles this way. The look-behinds have a fixed width, hence one per month name and day's length.
+_MONTH_NAMES = [
+    *"january february march april may june july august september october november december".split(),
+    *(f"{name}{dot}" for name in "jan feb mar apr jun jul aug sep sept oct nov dec".split() for dot in ("", r"\.")),
+]
+_AFTER_MONTH = "|".join(rf"(?<=\b{name}\s{day})" for name in _MONTH_NAMES for day in ("", r"\d,\s", r"\d\d,\s"))
+_TIME_PREPOSITIONS = "in since until till during circa from c\\.".split()
+_AFTER_TIME_PREPOSITION = "|".join(rf"(?<=\b{word}\s)" for word in _TIME_PREPOSITIONS)
+# Words after an early year that leave it a year: the sentence goes on ("founded in 1132 by monks").
+_AFTER_EARLY_YEAR = (
+    "by and or when after before until to as under at with the in on from during which that but while he she it they "
+    "its his her their a an was were is"
+).split()
+EARLY_YEAR = re.compile(
+    r"(?=\d)(?<![\w.,-])(?:"
+    r"\d{1,4}(?=\s?(?-i:BCE?|AD|CE)\b)"  # "44 BC", "632 AD"
+    r"|(?<=\b(?-i:AD|CE)\s)\d{1,4}"  # "AD 632"
+    rf"|(?:{_AFTER_MONTH})\d{{3,4}}"  # "14 October 1066", "October 14, 1066"
+    rf"|(?:{_AFTER_TIME_PREPOSITION})(?:1[0-4]\d\d|[1-9]\d\d)"
+    rf"(?=\s*(?:[,.;:)]|$)|\s(?:{'|'.join(_AFTER_EARLY_YEAR)})\b)"  # "in 1132 by monks", "until 476."
+    r")(?!\w|[.,]\d)",
+    re.I,
+)
 # A person's lifespan in the parenthesis after the name, as encyclopedia articles open: "Alain Connes (; born 1 April
 # 1947) is ...", "Andrei Tarkovsky (; 4 April 1932 – 29 December 1986) was ...", "(born March 3, 1847)". Its dates
 # answer when someone was born or died, not when anything else happened. A range of bare years is left out: "(1939–1945)"
@@ -248,7 +276,7 @@ LIFESPAN = re.compile(
 )
 # A calendar date or a point in time: "April 27", "27 April", "2020-04-29", "in 1963", "on Friday", "three years ago".
 DATE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{YEAR.pattern}|"
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}(?!\w)|\b\d{{4}}-\d\d-\d\d\b|{YEAR.pattern}|{EARLY_YEAR.pattern}|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b|"
     r"\b(?:last|next|this)\s+(?:week|month|year)\b|\bago\b",
     re.I,

@@ -81,6 +81,18 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("In what year did the first team leave?", "It marks the 60th anniversary of the first team.", False),
         ("When did the team return?", "The team returned on April 27.", True),
         ("When did the team return?", "The team returned to China.", False),
+        # A year before 1500 where it reads as one: after a month, with an era, after "in" with nothing it could count.
+        ("In what year was the abbey founded?", "The abbey was founded in 1132 by Cistercian monks.", True),
+        ("In what year was the abbey founded?", "The abbey has 1132 monks.", False),
+        ("In what year did the battle take place?", "The battle was fought on 14 October 1066.", True),
+        ("In what year did the battle take place?", "The battle was fought on October 14, 1066, near Hastings.", True),
+        ("When did Rome fall?", "Rome fell in 476.", True),
+        ("When did Rome fall?", "Rome fell to 300 soldiers.", False),
+        ("When was the city founded?", "The city was founded in AD 632.", True),
+        ("When was the city founded?", "The city was founded in 44 BC.", True),
+        ("What is the population of the city?", "The city was founded in 1200.", False),
+        ("What is the population of the city?", "The city has a population of 1200.", True),
+        ("How many monks lived there?", "It was founded in 1132 by monks.", False),
         # "Who" and "which" want a name, acronym or code the question does not already hold.
         ("Who is the minister of health?", "The minister, Ma Xiaowei, spoke.", True),
         ("Which upcoming meeting is China getting ready for?", "China prepares for the meeting of G20 health ministers.", True),
