@@ -281,7 +281,11 @@ class Shape:
             # directive the page marks as code, not who wrote anything. (A new name that is not code: the cheap test
             # first, so that most words are never read as code.)
             people = [
-                i for i, match in enumerate(matches) if self._is_new_word(words[i], i) and not _names_code(sentence, match, code)
+                i
+                for i, match in enumerate(matches)
+                if self._is_new_word(words[i], i)
+                and not _names_code(sentence, match, code)
+                and not _bare_number(sentence, match, code)
             ]
             # A passive's "by" names who did its own verb: "the format preferred by Excel" names no one who wrote it.
             # (Where each name starts is found in one pass: "inspired by | JavaScript Object Notation".)
@@ -294,7 +298,11 @@ class Shape:
             # "by" names who did its own verb ("inspired by", "used by the Allies"), which is not the action asked.
             return not self.action or self._states_action(words) or any(_made_by(sentence, matches, i) for i in people)
         if not self.counted:
-            return any(self._is_new_name(sentence, match, i, code) for i, match in enumerate(matches))
+            # A bare number is no one and nowhere: "Where did he die?" is not answered by "He died in 1950".
+            return any(
+                not _bare_number(sentence, match, code) and self._is_new_name(sentence, match, i, code)
+                for i, match in enumerate(matches)
+            )
         if self.counted & _VERSION_STEMS and any(
             name.lower() in self.question_terms and number not in self.question_terms for name, number in versions(sentence)
         ):
@@ -398,7 +406,11 @@ class Shape:
         words: _Words | None = None
         for match in self._quantities(sentence):
             if not self.counted:
-                return True
+                # Any count answers, but a measure counts nothing: "How many people died?" is not answered by "The fire
+                # burned for 3 days".
+                if not self._measures_not_counts(sentence, match):
+                    return True
+                continue
             words = words or _Words(sentence)
             after = words.after(match.end())
             if self._counts_other(after) or self._measures_not_counts(sentence, match):
@@ -593,6 +605,15 @@ def _within(match: re.Match[str], spans: list[tuple[int, int]]) -> bool:
 def _adjacent(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     """Whether ``matches[i]`` and the next one are separated by one space only, as the words of a name are."""
     return sentence[matches[i].end() : matches[i + 1].start()] == " "
+
+
+def _bare_number(sentence: str, match: re.Match[str], code: frozenset[str]) -> bool:
+    """Whether the ``TERM`` ``match`` is digits alone, with their separators ("1950", "4,000", "2.5"): a quantity or a
+    year, no name. Not an index or a value written as code ("heap[0]", a ``0`` its document marks as code)."""
+    word = match.group()
+    if not word.replace(",", "").replace(".", "").isdigit():
+        return False
+    return not (match.start() and sentence[match.start() - 1] == "[") and word not in code
 
 
 def _glued(sentence: str) -> Iterator[re.Match[str]]:

@@ -93,6 +93,17 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("What is the population of the city?", "The city was founded in 1200.", False),
         ("What is the population of the city?", "The city has a population of 1200.", True),
         ("How many monks lived there?", "It was founded in 1132 by monks.", False),
+        # Any count answers "how many people", but a measure counts nothing; a bare number is no one and nowhere.
+        ("How many people died in the fire?", "The fire burned for 3 days.", False),
+        ("How many people died in the fire?", "The fire killed 12 people.", True),
+        ("How many people live in the town?", "The town covers 12 square miles.", False),
+        ("How many times did she win?", "She won 3 times.", True),
+        ("How many times did she win?", "She trained for 5 years.", False),
+        ("Where did he die?", "He died in 1950.", False),
+        ("Where did he die?", "He died in Paris in 1950.", True),
+        ("Who won the race?", "The race was won by 3 seconds.", False),
+        ("Who won the race?", "The race was won by Smith.", True),
+        ("Where in a heap is the smallest item?", "The smallest item is heap[0].", True),
         # "Who" and "which" want a name, acronym or code the question does not already hold.
         ("Who is the minister of health?", "The minister, Ma Xiaowei, spoke.", True),
         ("Which upcoming meeting is China getting ready for?", "China prepares for the meeting of G20 health ministers.", True),
