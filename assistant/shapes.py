@@ -132,6 +132,19 @@ _NAMED_Q = re.compile(
     r"(?:called|named)\s*\?",
     re.I,
 )
+# "What does NTP stand for?", "What is RHSBL short for?", "GPL is an abbreviation of what?": the words an acronym's
+# letters begin are asked. The acronym is written in capitals, two to eight of them ("Sid" or "buildd" may be named
+# otherwise: "Still In Development", "build daemon").
+_ACRONYM = r"[\"'\u2018\u201c]?([A-Z]{2,8})[\"'\u2019\u201d]?"
+_ACRONYM_Q = re.compile(
+    rf"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+(?:name|abbreviation|acronym|letters|initials)\s+)?){_ACRONYM}"
+    r"(?i:[^?]{0,80}?\bstand\s+for\b|\s+mean\s+as\s+an\s+acronym\b)"
+    rf"|(?i:\bwhat\s+(?:is|was|are)\s+(?:the\s+(?:name|abbreviation|acronym)\s+)?){_ACRONYM}"
+    r"(?i:\s+(?:short\s+for|an\s+(?:abbreviation|acronym)\s+(?:of|for))\b)"
+    rf"|{_ACRONYM}(?i:\s+(?:is|was)\s+(?:short\s+for|an\s+(?:abbreviation|acronym)\s+(?:of|for))\s+what\b)"
+)
+# Words an expansion may hold that its acronym leaves out ("Federal Bureau of Investigation": FBI).
+_EXPANSION_SKIPS = frozenset("of and the for in on to a an at by with or".split())
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
@@ -170,6 +183,7 @@ class Shape:
     vital: str = ""  # "birth" or "death": asked when, where or at what age, only a sentence stating one answers
     action: frozenset[str] = frozenset()  # "who designed ...": the words that state the action asked (see ``_names``)
     classes: frozenset[str] = frozenset()  # "which revolutionary ...": the nouns of X, lemmas (see ``_names``)
+    acronym: str = ""  # "What does NTP stand for?": the letters whose words are asked, lower-cased (see ``expands``)
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -230,6 +244,8 @@ class Shape:
         """
         if self.vital and not (VITAL_STATED[self.vital].search(sentence) or LIFESPAN.search(sentence)):
             return False  # a birth or a death asked, none stated (see ``VITAL_STATED``)
+        if self.acronym and not expands(sentence, self.acronym):
+            return False  # "What does NTP stand for?" is answered by "Network Time Protocol", not by "NTP runs on port 123"
         match self.kind:
             case "count":
                 return self._counts(sentence)
@@ -704,9 +720,35 @@ def shape_of(question: str) -> Shape:
         )
     if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
         return Shape("name", question_words=_stems(terms), question_terms=terms, vital=vital if where else "")
+    if acronym := _ACRONYM_Q.search(question):
+        letters = next(group for group in acronym.groups() if group)
+        return Shape("other", question_terms=terms, acronym=letters.lower())
     defined = _DEFINITION_Q.search(question)
     term = " ".join(defined.group(1).split()).lower() if defined else ""
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)), term=term)
+
+
+def expands(sentence: str, acronym: str) -> bool:
+    """Whether ``sentence`` holds words whose first letters spell ``acronym`` (lower-case), in order, words such as
+    "of" and "the" free to be left out: "Right-Hand Side Black List" expands "rhsbl", "Knowledge In, Bullshit Out"
+    "kibo", "Federal Bureau of Investigation" "fbi". At most three such words in a row are passed over, so each word
+    is read a bounded number of times."""
+    words = [word.lower() for word in re.findall(r"[^\W_]+", sentence)]
+    for start in range(len(words)):
+        if words[start][0] != acronym[0]:
+            continue
+        reached, skipped = {1}, 0  # how many letters are spelled, in every way the words so far allow
+        for word in words[start + 1 : start + 1 + 4 * len(acronym)]:  # no reading goes further
+            if len(acronym) in reached:
+                break
+            spelled = {n + 1 for n in reached if acronym[n] == word[0]}
+            skipped = skipped + 1 if word in _EXPANSION_SKIPS else 0
+            reached = spelled | (reached if word in _EXPANSION_SKIPS and skipped <= 3 else set())
+            if not reached:
+                break
+        if len(acronym) in reached:
+            return True
+    return False
 
 
 def _stems(terms: frozenset[str]) -> frozenset[str]:

@@ -104,6 +104,14 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("Who won the race?", "The race was won by 3 seconds.", False),
         ("Who won the race?", "The race was won by Smith.", True),
         ("Where in a heap is the smallest item?", "The smallest item is heap[0].", True),
+        # An acronym's expansion is asked: words that its letters begin, "of" and "the" free to be left out.
+        ("What does NTP stand for?", "NTP (Network Time Protocol) keeps clocks in sync.", True),
+        ("What does NTP stand for?", "NTP runs on port 123.", False),
+        ("What does the abbreviation RHSBL, used by Postfix, stand for?", "An RHSBL is a Right-Hand Side Black List.", True),
+        ("What is FBI short for?", "He joined the Federal Bureau of Investigation.", True),
+        ("What does KIBO mean as an acronym?", "[acronym] Knowledge In, Bullshit Out.", True),
+        ("GPL is an abbreviation of what?", "GPL is a licence.", False),
+        ("What does the name Sid stand for?", "Sid is the unstable distribution.", True),  # not in capitals: any sentence
         # "Who" and "which" want a name, acronym or code the question does not already hold.
         ("Who is the minister of health?", "The minister, Ma Xiaowei, spoke.", True),
         ("Which upcoming meeting is China getting ready for?", "China prepares for the meeting of G20 health ministers.", True),
