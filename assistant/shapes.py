@@ -729,26 +729,45 @@ def shape_of(question: str) -> Shape:
 
 
 def expands(sentence: str, acronym: str) -> bool:
-    """Whether ``sentence`` holds words whose first letters spell ``acronym`` (lower-case), in order, words such as
-    "of" and "the" free to be left out: "Right-Hand Side Black List" expands "rhsbl", "Knowledge In, Bullshit Out"
-    "kibo", "Federal Bureau of Investigation" "fbi". At most three such words in a row are passed over, so each word
-    is read a bounded number of times."""
+    """Whether ``sentence`` holds words that spell ``acronym`` (lower-case) by their first letters, in order: "Network
+    Time Protocol" expands "ntp", "Right-Hand Side Black List" "rhsbl", "Knowledge In, Bullshit Out" "kibo".
+
+    Words such as "of" and "the" may be left out ("Federal Bureau of Investigation"), and one word may give two or three
+    letters ("COmmon Business-Oriented Language"), never the whole acronym. An acronym of five letters or more may also
+    leave out other words, two at most in a row ("Massachusetts General Hospital Utility Multi-Programming System":
+    MUMPS), which a shorter one may not: its letters are too often spelled by chance. A reading spans at most four words
+    per letter, so each word is read a bounded number of times."""
     words = [word.lower() for word in re.findall(r"[^\W_]+", sentence)]
+    loose = len(acronym) >= 5
     for start in range(len(words)):
         if words[start][0] != acronym[0]:
             continue
-        reached, skipped = {1}, 0  # how many letters are spelled, in every way the words so far allow
-        for word in words[start + 1 : start + 1 + 4 * len(acronym)]:  # no reading goes further
-            if len(acronym) in reached:
-                break
-            spelled = {n + 1 for n in reached if acronym[n] == word[0]}
-            skipped = skipped + 1 if word in _EXPANSION_SKIPS else 0
-            reached = spelled | (reached if word in _EXPANSION_SKIPS and skipped <= 3 else set())
+        # Every way the words so far spell the acronym: (letters spelled, words passed over in a row, whether a word
+        # has given more than one letter).
+        reached = {(k, 0, k > 1) for k in _spelled(words[start], acronym, 0, True)}
+        for word in words[start + 1 : start + 1 + 4 * len(acronym)]:
+            if any(n == len(acronym) for n, _, _ in reached):
+                return True
+            small = word in _EXPANSION_SKIPS
+            following = {(n + k, 0, more or k > 1) for n, _, more in reached for k in _spelled(word, acronym, n, not more)}
+            limit = 3 if small else 2 if loose else 0
+            following |= {(n, run + 1, more) for n, run, more in reached if run < limit and (small or n)}
+            reached = following
             if not reached:
                 break
-        if len(acronym) in reached:
+        if any(n == len(acronym) for n, _, _ in reached):
             return True
     return False
+
+
+def _spelled(word: str, acronym: str, n: int, several: bool) -> list[int]:
+    """How many of ``acronym``'s letters from its ``n``-th on ``word`` may spell with its first letters: one, or, when
+    ``several``, up to three, but never all of them. A word that begins with the acronym is named after it ("pxelinux",
+    "ntpd"), and spells none of it."""
+    if word.startswith(acronym):
+        return []
+    longest = min(3 if several else 1, len(word), len(acronym) - n, len(acronym) - 1) or 1
+    return [k for k in range(1, longest + 1) if n + k <= len(acronym) and word[:k] == acronym[n : n + k]]
 
 
 def _stems(terms: frozenset[str]) -> frozenset[str]:

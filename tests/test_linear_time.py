@@ -267,9 +267,10 @@ def test_shapes_of_1_mb(name: str) -> None:
 
 
 def test_an_acronyms_expansion_is_looked_for_in_1_mb() -> None:
-    # Every word with the acronym's first letter starts a reading, which may pass over "of" and "the", three at most.
+    # Every word with the acronym's first letter starts a reading, which may pass over "of" and "the" (three at most),
+    # and for five letters or more other words (two at most).
     texts = ["Network of the of the Time " * (MB // 27), "n " * (MB // 2), "Nearly Timeless Proto " * (MB // 22)]
-    finishes(lambda: [expands(text, "ntpx") for text in texts])
+    finishes(lambda: [expands(text, acronym) for text in texts for acronym in ("ntpx", "ntpxy")])
 
 
 def test_who_questions_read_1_mb_of_names_after_by() -> None:

@@ -111,6 +111,12 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("What is FBI short for?", "He joined the Federal Bureau of Investigation.", True),
         ("What does KIBO mean as an acronym?", "[acronym] Knowledge In, Bullshit Out.", True),
         ("GPL is an abbreviation of what?", "GPL is a licence.", False),
+        ("What does NTP stand for?", "NTP traffic passes through.", False),  # the acronym itself starts no expansion
+        ("What is COBOL short for?", "COBOL, COmmon Business-Oriented Language, is old.", True),  # a word's first letters
+        # Five letters or more may leave other words out; the strings of a shorter one are too often spelled by chance.
+        ("What does MUMPS stand for?", "Massachusetts General Hospital Utility Multi-Programming System.", True),
+        ("What does NTP stand for?", "Network traffic is the main problem.", False),
+        ("What does PXE stand for?", "That could be pxelinux, GRUB, or even Linux.", False),  # a name after the acronym
         ("What does the name Sid stand for?", "Sid is the unstable distribution.", True),  # not in capitals: any sentence
         # "Who" and "which" want a name, acronym or code the question does not already hold.
         ("Who is the minister of health?", "The minister, Ma Xiaowei, spoke.", True),
