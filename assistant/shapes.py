@@ -39,6 +39,7 @@ from index.text import (
     NUMBER_SCALES,
     OPENING,
     PHRASE_END,
+    STOPWORDS,
     TERM,
     UNIT_DIMENSION,
     VERSION_WORDS,
@@ -306,6 +307,8 @@ class Shape:
             # A passive's "by" names who did its own verb: "the format preferred by Excel" names no one who wrote it.
             # (Where each name starts is found in one pass: "inspired by | JavaScript Object Notation".)
             first = _name_starts(sentence, matches) if self.action else []
+            if self.action and any(self._names_doer(sentence, matches, i) for i in range(len(matches) - 1)):
+                return True  # "Gaudí designed the cathedral": one name, before the action asked, even opening the sentence
             if not any(_names_agent(sentence, matches, i) and not self._did_other(sentence, matches, first, i) for i in people):
                 return False
             # "Who designed the JSON format?" is not answered by "JSON ..., specified by RFC 7159, is a ... format inspired
@@ -346,6 +349,24 @@ class Shape:
             return False
         verb = _bare_word(_before_by(_words_before(sentence, matches[first[i]].start(), 3)))
         return _is_participle(verb) and verb.lower() not in self.action
+
+    def _names_doer(self, sentence: str, matches: list[re.Match[str]], i: int) -> bool:
+        """Whether ``matches[i]`` is a capitalised name the question does not hold, written right before a verb of the
+        action asked: "Gaudí designed the cathedral", "Michelangelo painted the ceiling". A name of one word is otherwise
+        no one (``_names_agent``), and a sentence's first word no name, but a name that does the asked action is
+        its doer. Not a pronoun or determiner ("He designed", "This painted ..."), a plural of a common noun ("Engineers
+        designed ..."), nor a word of the question."""
+        word, verb = matches[i].group(), matches[i + 1].group()
+        return (
+            _is_titled(word)
+            and verb.islower()
+            and verb in self.action
+            and not verb.endswith(_DOER_SUFFIXES)
+            and _adjacent(sentence, matches, i)
+            and word.lower() not in _NOT_NAMES
+            and not _common_plural(word.lower())
+            and short_stem(word) not in self.question_words
+        )
 
     def _states_action(self, words: list[str]) -> bool:
         """Whether one of ``words`` (or a part of it: "co-founder", "Lamport's") states the action asked."""
@@ -605,6 +626,24 @@ def _is_label(sentence: str, matches: list[re.Match[str]], i: int) -> bool:
     if any(c.isdigit() for c in matches[i].group()):
         return True
     return i + 1 < len(matches) and matches[i + 1].group()[0].isdigit() and _adjacent(sentence, matches, i)
+
+
+# Capitalised words that open a sentence and name no one: pronouns, determiners and other closed-class words.
+_NOT_NAMES = (
+    STOPWORDS
+    | DETERMINERS
+    | frozenset(
+        "he she they we i you it one someone somebody everyone everybody nobody none who which that also then thus so".split()
+    )
+)
+# The endings of a verb's nouns ("designer", "painting", "foundation"): the action named, not done.
+_DOER_SUFFIXES = ("er", "ers", "or", "ors", "ing", "ings", "ion", "ions")
+
+
+def _common_plural(word: str) -> bool:
+    """Whether lower-case ``word`` is the plural of a noun the lexicon knows ("engineers", "monks"; not "williams")."""
+    one = singular(word)
+    return one != word and bool(synonyms(one))
 
 
 def _is_titled(word: str) -> bool:

@@ -248,7 +248,8 @@ _MONTH_NAMES = [
     *"january february march april may june july august september october november december".split(),
     *(f"{name}{dot}" for name in "jan feb mar apr jun jul aug sep sept oct nov dec".split() for dot in ("", r"\.")),
 ]
-_AFTER_MONTH = "|".join(rf"(?<=\b{name}\s{day})" for name in _MONTH_NAMES for day in ("", r"\d,\s", r"\d\d,\s"))
+_AFTER_MONTH = "|".join(rf"(?<=\b{name}\s)" for name in _MONTH_NAMES)
+_AFTER_MONTH_DAY = "|".join(rf"(?<=\b{name}\s{day})" for name in _MONTH_NAMES for day in (r"\d,\s", r"\d\d,\s"))
 _TIME_PREPOSITIONS = "in since until till during circa from c\\.".split()
 _AFTER_TIME_PREPOSITION = "|".join(rf"(?<=\b{word}\s)" for word in _TIME_PREPOSITIONS)
 # Words after an early year that leave it a year: the sentence goes on ("founded in 1132 by monks").
@@ -260,9 +261,10 @@ EARLY_YEAR = re.compile(
     r"(?=\d)(?<![\w.,-])(?:"
     r"\d{1,4}(?=\s?(?-i:BCE?|AD|CE)\b)"  # "44 BC", "632 AD"
     r"|(?<=\b(?-i:AD|CE)\s)\d{1,4}"  # "AD 632"
-    rf"|(?:{_AFTER_MONTH})\d{{3,4}}"  # "14 October 1066", "October 14, 1066"
-    rf"|(?:{_AFTER_TIME_PREPOSITION})(?:1[0-4]\d\d|[1-9]\d\d)"
-    rf"(?=\s*(?:[,.;:)]|$)|\s(?:{'|'.join(_AFTER_EARLY_YEAR)})\b)"  # "in 1132 by monks", "until 476."
+    # After a word (one look-behind first, which most numbers fail at once): "14 October 1066", "in 1132 by monks".
+    rf"|(?<=[a-z.]\s)(?:(?:{_AFTER_MONTH})\d{{3,4}}|(?:{_AFTER_TIME_PREPOSITION})(?:1[0-4]\d\d|[1-9]\d\d)"
+    rf"(?=\s*(?:[,.;:)]|$)|\s(?:{'|'.join(_AFTER_EARLY_YEAR)})\b))"
+    rf"|(?<=\d,\s)(?:{_AFTER_MONTH_DAY})\d{{3,4}}"  # "October 14, 1066"
     r")(?!\w|[.,]\d)",
     re.I,
 )

@@ -103,6 +103,14 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("Where did he die?", "He died in Paris in 1950.", True),
         ("Who won the race?", "The race was won by 3 seconds.", False),
         ("Who won the race?", "The race was won by Smith.", True),
+        # A name right before the asked action is its doer, a one-word name opening the sentence too.
+        ("Who designed the cathedral?", "Gaudí designed the cathedral.", True),
+        ("Who painted the ceiling?", "Michelangelo painted the ceiling between 1508 and 1512.", True),
+        ("Who painted the ceiling?", "Michelangelo studied in Florence.", False),
+        ("Who designed the cathedral?", "He designed the cathedral.", False),
+        ("Who designed the cathedral?", "Engineers designed the cathedral.", False),
+        ("Who wrote the novel?", "Dickens wrote the novel in 1845.", True),
+        ("Who wrote the novel?", "Orwell said the novel was hard.", False),
         ("Where in a heap is the smallest item?", "The smallest item is heap[0].", True),
         # An acronym's expansion is asked: words that its letters begin, "of" and "the" free to be left out.
         ("What does NTP stand for?", "NTP (Network Time Protocol) keeps clocks in sync.", True),
