@@ -96,6 +96,16 @@ _GLUED = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*([kKMGT]?)([^\W\d_][^\W\d_/]{0,
 _UNIT_AFTER = re.compile(
     r"(?:-|\s{1,3}(?:(?:hundred|thousand|million|billion)\s{1,3})?)([^\W\d_][^\W\d_/]{0,15}(?:/[^\W\d_]{1,4})?)\b"
 )
+# "How long did/does ... ?" asks how long something went on (not "How long is the bridge?").
+_DURATION_Q = re.compile(_LEAD + r"how long (?:did|does|do|will|would|has|have|had|can|could)\b", re.I)
+# A unit per unit of time: "299,792 km per second", "60 miles an hour", "2 MB a second".
+_PER_TIME = re.compile(r"\s{1,3}(?:per|an?|each)\s{1,3}([^\W\d_]{1,15})\b", re.I)
+# Two years that bound a span: "from 1509 to 1547", "between 1939 and 1945", "1509–1547". A "how long" question is
+# answered by the span as well as by a number of years. (A dash between two numbers only with a dash proper, after a
+# four-digit year: "100-200" is a range of anything.)
+_YEAR_SPAN = re.compile(
+    r"\b(?:from\s+\d{3,4}\s+(?:to|until|till)|between\s+\d{3,4}\s+and|(?:1\d|20)\d\d\s?[–—])\s?\d{2,4}\b", re.I
+)
 _VERSION_STEMS = frozenset(short_stem(word) for word in VERSION_WORDS)
 # A version number: "2.6.30", "3.11" (not a date's "2020-04-29" nor an address's "192.168.0.1" last part alone).
 _VERSION_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)+(?![\w.]*\d)")
@@ -185,6 +195,7 @@ class Shape:
     action: frozenset[str] = frozenset()  # "who designed ...": the words that state the action asked (see ``_names``)
     classes: frozenset[str] = frozenset()  # "which revolutionary ...": the nouns of X, lemmas (see ``_names``)
     acronym: str = ""  # "What does NTP stand for?": the letters whose words are asked, lower-cased (see ``expands``)
+    span: bool = False  # "How long did the war last?": how long something went on, which two years answer too
 
     def loosened(self) -> Shape:
         """The same "which X" question answered by an identifier anywhere in the sentence, X named or not.
@@ -262,6 +273,8 @@ class Shape:
                 lives = self._lifespans(sentence)
                 return any(not self._edition(sentence, m) and not _within(m, lives) for m in DATE.finditer(sentence))
             case "number":
+                if self.span and _YEAR_SPAN.search(sentence):
+                    return True  # "How long did the reign last?" -> "He reigned from 1509 to 1547."
                 numbers = chain(self._quantities(sentence), _glued(sentence))
                 return any(self._in_units(sentence, m) for m in numbers) and self._measures(sentence)
             case "name":
@@ -688,9 +701,15 @@ def _dimension_of(sentence: str, number: re.Match[str]) -> str | None:
     """What the unit of ``number`` measures (a key of ``UNITS``): the unit written onto it ("64KB") or the word after
     it ("1.75 microseconds", "36-bit", "8K words"); None when it has no known unit."""
     if number.re is _GLUED and number.group(2):
-        return _written_unit(number)
-    after = _UNIT_AFTER.match(sentence, number.end())
-    return UNIT_DIMENSION.get(after.group(1).lower()) if after else None
+        unit, end = _written_unit(number), number.end()
+    else:
+        after = _UNIT_AFTER.match(sentence, number.end())
+        unit, end = (UNIT_DIMENSION.get(after.group(1).lower()), after.end()) if after else (None, number.end())
+    if unit in ("length", "storage") and (per := _PER_TIME.match(sentence, end)):
+        # A distance or an amount of data per unit of time is a speed: "299,792 km per second", "2 MB a second" (an
+        # energy per year is still an energy: "2 TWh a year").
+        return "rate" if UNIT_DIMENSION.get(per.group(1).lower()) == "time" else unit
+    return unit
 
 
 def shape_of(question: str) -> Shape:
@@ -733,7 +752,10 @@ def shape_of(question: str) -> Shape:
         return Shape("date", question_numbers=numbers, named=_named(question), life=life, vital=vital)
     if match := _NUMBER_Q.search(question):
         dimension = _DIMENSION_OF.get((match.group(1) or "").lower(), "")
-        return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units, vital=vital)
+        span = bool(_DURATION_Q.search(question))
+        return Shape(
+            "number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units, vital=vital, span=span
+        )
     if match := _MEASURE_Q.search(question):
         dimension = _DIMENSION_OF.get(match.group(1).lower(), "")
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)

@@ -255,7 +255,7 @@ def test_chunks_of_1_mb_with_the_real_tokenizer(embedder) -> None:  # type: igno
 @pytest.mark.parametrize("name", INPUTS)
 def test_shapes_of_1_mb(name: str) -> None:
     text = INPUTS[name]
-    leads = ["How many items ", "How much money ", "When did ", "How long ", "How much memory ", "Which items "]
+    leads = ["How many items ", "How much money ", "When did ", "How long did ", "How much memory ", "Which items "]
     leads.append("When did she die? ")  # a death asked: every sentence searched for one stated
     leads += ["Who designed ", "Who did "]  # an action asked: every word of the question may be its verb
     # Each question is read as far as any question can go (MAX_QUESTION_CHARS), each sentence whole: a megabyte

@@ -191,6 +191,14 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("How many engines does the plane have?", "Each engine gives 500 kilowatts.", False),
         ("How many engines does the plane have?", "It has 4 engines of 500 kW each.", True),
         ("How many printers did they buy?", "They bought 3 HP printers.", True),
+        # A length or an amount per unit of time is a rate; two years bound how long something went on.
+        ("What is the speed of light?", "Light travels at 299,792 km per second.", True),
+        ("How fast can the train go?", "It runs at 300 kilometres an hour.", True),
+        ("How far is the moon?", "The moon moves at 1 km per second.", False),
+        ("How long did the reign last?", "He reigned from 1509 to 1547.", True),
+        ("How long did the war last?", "The war (1939–1945) was long.", True),
+        ("How long did the war last?", "The war began in 1939.", False),
+        ("How long is the bridge?", "The bridge was built from 1929 to 1932.", False),
         # A number counts the plural right after it: "four cameras" counts no satellites.
         ("How many satellites were launched?", "Each satellite carried four cameras.", False),
         ("How many satellites were launched?", "They launched 12 new satellites.", True),
