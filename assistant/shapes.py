@@ -60,10 +60,16 @@ Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 # An opening does not change what is asked: a preposition or adverb ("In what year ...", "To how many countries
 # ...", "Roughly how many ..."), or clauses before a comma, a colon or a semicolon ("When probing the MTU with ping,
 # how many bytes ...", "A vendor only ships an RPM: how can I ..."). Up to two words, none of them a question word:
-# "Which option sets how many lines are shown?" asks for an option. (The clauses are taken lazily from the start, and
-# the rest is tried only after a mark and a space, so a long question is still read in linear time.) What comes before
-# the first word is passed over (``OPENING``: an emoji, a quote mark, a bullet, a list number).
-_LEAD = r"^" + OPENING + r"(?:[^?]*?[,:;]\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
+# "Which option sets how many lines are shown?" asks for an option. Sentences that set the scene before the question
+# are an opening too: "My home machine has a made-up domain. Which parameter rewrites it?" (a full stop or an
+# exclamation mark, a space and a capital). (The clauses are taken lazily from the start, and the rest is tried only
+# after a mark and a space, so a long question is still read in linear time.) What comes before the first word is
+# passed over (``OPENING``: an emoji, a quote mark, a bullet, a list number).
+_LEAD = (
+    r"^"
+    + OPENING
+    + r"(?:[^?]*?(?:[,:;]|[.!](?=\s+(?-i:[A-Z])))\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
+)
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
@@ -134,6 +140,9 @@ _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # something (see ``_action``). Not "whom" or "whose": "To whom did Oracle hand over the code?" asks who received it.
 _WHO_Q = re.compile(_LEAD + r"who\s+(.*)", re.I)
 _AUXILIARIES = frozenset("did does do has have had will would can could should may might must".split())
+# Verbs whose object names the action: "gave it a name" is "named", "took the photograph" "photographed".
+_LIGHT_VERBS = frozenset("give make take have do get".split())
+_OBJECT_PRONOUNS = frozenset("it them him her me us you".split())
 _COPULAS = frozenset("is was are were be been".split())
 # "What is the name / codename / title of ...", "What is the default editor called?": a name is asked for, as by "which".
 _NAMED_Q = re.compile(
@@ -875,7 +884,22 @@ def _action(rest: str) -> frozenset[str]:
         verbs = [v for word in candidates if word.islower() and word not in DETERMINERS for v in verb_lemmas(word)]
     else:
         verbs = list(verb_lemmas(first)) if first.islower() else []
+    if _LIGHT_VERBS.intersection(verbs) and first.lower() not in _COPULAS:
+        # "Who gave it that name?", "Who took the photograph?", "Who made the film?": a light verb's object names the
+        # action, which a sentence states by its own verb ("he named DDT after ...", "photographed by ...").
+        light = (i for i, word in enumerate(words) if word.lower() not in _AUXILIARIES and _LIGHT_VERBS & set(verb_lemmas(word)))
+        verbs = [*verbs, *_object_verbs(words[next(light, len(words)) + 1 :])]
     return frozenset(form for verb in verbs for form in action_forms(verb))
+
+
+def _object_verbs(words: list[str]) -> list[str]:
+    """The verbs the object of a light verb is a form of, its head read as the first word after determiners, pronouns and
+    names: "(gave) it that name" -> name; "(took) the photograph" -> photograph; "(took) over from ..." -> none."""
+    for word in words:
+        if word.lower() in DETERMINERS or word.lower() in _OBJECT_PRONOUNS or not word.islower():
+            continue
+        return [verb for verb in verb_lemmas(word) if verb not in _LIGHT_VERBS]
+    return []
 
 
 def _named(question: str) -> frozenset[str]:

@@ -38,6 +38,10 @@ from index.text import stem
         # An opening clause or adverb does not change what is asked.
         ("When probing the MTU with ping, how many bytes must be added?", "count", {"byte"}),
         ("Roughly how many messages are sent a year?", "count", {"messa"}),
+        # So do sentences that set the scene before the question (not an abbreviation's full stop).
+        ("My PC has Secure Boot turned on. Which package must be installed?", "name", {"pack"}),
+        ("The server was moved last week! How many users lost mail?", "count", {"user"}),
+        ("Can I use e.g. which option?", "other", set()),
         ("Which option sets how many lines are shown?", "name", {"how", "line", "many", "opti", "set"}),
         ("How many bits wide is the code point range?", "count", {"bit"}),  # the dimension ends the phrase
         # A measure asked for by name, or by its dimension.
@@ -111,6 +115,12 @@ def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: 
         ("Who designed the cathedral?", "Engineers designed the cathedral.", False),
         ("Who wrote the novel?", "Dickens wrote the novel in 1845.", True),
         ("Who wrote the novel?", "Orwell said the novel was hard.", False),
+        # A light verb's object names the action ("gave it a name": named), after a sentence that sets the scene.
+        ("The debugger was named after a tool. Who gave it that name?", "Peter Samson says he named it after one.", True),
+        ("The debugger was named after a tool. Who gave it that name?", "Peter Samson says he wrote it.", False),
+        ("Who took the photograph?", "The photograph was taken by Dwight Hooker.", True),
+        ("Who took the photograph?", "It was photographed by Dwight Hooker.", True),
+        ("Who took the photograph?", "It was printed by Dwight Hooker.", False),
         ("Where in a heap is the smallest item?", "The smallest item is heap[0].", True),
         # An acronym's expansion is asked: words that its letters begin, "of" and "the" free to be left out.
         ("What does NTP stand for?", "NTP (Network Time Protocol) keeps clocks in sync.", True),
