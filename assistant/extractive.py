@@ -24,6 +24,7 @@ from index.text import (
     TERM,
     TRAILING,
     WORD,
+    asked_part,
     asks,
     folded,
     mentions_code,
@@ -365,15 +366,20 @@ class ExtractiveAnswerer:
         # "they" may point back to. (Reading it alone and under its heading as well cost 39 % more time per answer
         # for one more right answer of 116 on the tuning half.)
         readings = [" ".join(filter(None, (f"{c.heading}:" if c.heading else "", c.before, c.text))) for c in candidates]
-        # A follow-up ("how many did they train?") is also read as its condensed query, which names its subject.
-        queries = [question, context] if context else [question]
+        # A follow-up ("how many did they train?") is also read as its condensed query, which names its subject. A
+        # question after sentences that set its scene is also read as asked without them: "I read about the aid. Which
+        # countries received experts?" is answered as "Which countries received experts?" is, the scene's words
+        # being in no answer.
+        asked = asked_part(question)
+        queries = [question, *filter(None, (asked, context))]
         judged = [self.reranker.score(query, readings) for query in queries]
         scores = np.max(judged, axis=0)
-        terms = set(query_terms(question))
+        term_sets = [set(query_terms(question)), set(query_terms(asked))] if asked else [set(query_terms(question))]
         for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.
-            candidate.overlap = len(terms & set(query_terms(candidate.text))) / len(terms) if terms else 0.0
+            words = set(query_terms(candidate.text))
+            candidate.overlap = max(len(terms & words) / len(terms) if terms else 0.0 for terms in term_sets)
             candidate.fit = float(score)
             # A follow-up's passages were ranked for its condensed query, which leans to the previous question's
             # subject, so their order says little about the new question: no passage is held back for its rank.

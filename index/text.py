@@ -302,6 +302,25 @@ MONEY = re.compile(
 # emoji, a quote mark, a "> ", a bullet, a list number ("2. ", "(3) "). Possessive: it is never re-read.
 OPENING = r"[^\w?]*+(?:\(?\d{1,3}[.)]\s++[^\w?]*+)?"
 _OPENING = re.compile(OPENING)
+# The question a user asks after sentences that set the scene ("My PC has Secure Boot turned on. Which package must be
+# installed?"): the last sentence, when it starts as a question does.
+_ASKED = re.compile(
+    r"[.!]\s+((?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|do|does|did|can|could|should|will|would"
+    r"|has|have|may|must)\b[^.!]*)$",
+    re.I,
+)
+
+
+def asked_part(question: str) -> str:
+    """The question asked after sentences that set its scene, else "": "I read about the aid. Which countries received
+    experts?" -> "Which countries received experts?". Not one with fewer than two content words of its own ("... is
+    gone. Why?"), nor one after an abbreviation's full stop ("Who is Dr. Smith?", "Is it, e.g. which one?")."""
+    match = _ASKED.search(question)
+    if not match or match.start() == 0 or not match.group(1)[0].isupper():
+        return ""
+    return match.group(1) if len(query_terms(match.group(1))) >= 2 else ""
+
+
 # A run of capitalised words inside a question: not its first word nor a sentence's ("... up. Why does").
 _PROPER = re.compile(r"(?<=\s)(?<![.!?]\s)([A-Z]\w+(?:\s+[A-Z]\w+)*)")
 # A word that starts with a letter and has a capital or a digit after a lower-case letter is a name wherever

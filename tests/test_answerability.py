@@ -172,6 +172,16 @@ def test_a_heading_is_never_quoted() -> None:
         assert answer == ["You can check that a file is UTF-8 with iconv by the following command."], heading
 
 
+def test_a_question_after_sentences_that_set_its_scene_is_also_read_as_asked() -> None:
+    # The scene's words are in no answer: the sentence that answers the question asked alone answers it after the scene,
+    # with the same fit and the same share of the question's words.
+    plain = answerer(min_score=-100).answer("How long is the lake?", [passage(LAKE, 1.0)]).considered[0]
+    scene = "We hiked around it last summer. How long is the lake?"
+    after = answerer(min_score=-100).answer(scene, [passage(LAKE, 1.0)]).considered[0]
+    assert after.text == plain.text and "12 km long" in after.text
+    assert (after.fit, after.overlap, after.score) == (plain.fit, plain.overlap, plain.score)
+
+
 def test_a_follow_up_is_held_to_the_bar() -> None:
     # Neither the question nor the conversation's words find a sentence that says who led anything.
     extract = answerer().answer("who led the team?", [passage(LAKE, 2.0)], context="who led the team? lake valley")

@@ -24,6 +24,7 @@ from index.text import (
     UNSPACED,
     WORD,
     YEAR,
+    asked_part,
     asks,
     claim_names,
     content_words,
@@ -367,3 +368,18 @@ def test_pictographs_are_left_out_and_other_text_kept() -> None:
     for kept in ("Is it 30 °C? © 2020, 5 €, a → b", "中文字符。", "Ελληνικά", "plain  text\n"):
         assert without_pictographs(kept) == kept
     assert without_pictographs("\U0001f600\U0001f44d") == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("I read about the aid. Which countries received experts?", "Which countries received experts?"),
+        ("My pipeline reports success! How do I make it fail?", "How do I make it fail?"),
+        ("Which countries received experts?", ""),  # no scene
+        ("Who is Dr. Smith?", ""),  # an abbreviation's full stop
+        ("Is it, e.g. which one is best?", ""),
+        ("The variable is gone afterwards. Why?", ""),  # too few words of its own to be read alone
+    ],
+)
+def test_the_question_asked_after_a_scene(question: str, asked: str) -> None:
+    assert asked_part(question) == asked
