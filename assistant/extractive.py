@@ -374,7 +374,7 @@ class ExtractiveAnswerer:
         queries = [question, *filter(None, (asked, context))]
         judged = [self.reranker.score(query, readings) for query in queries]
         scores = np.max(judged, axis=0)
-        term_sets = [set(query_terms(question)), set(query_terms(asked))] if asked else [set(query_terms(question))]
+        term_sets = [set(query_terms(text)) for text in (question, asked) if text]
         for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.

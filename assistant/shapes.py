@@ -39,6 +39,7 @@ from index.text import (
     NUMBER_SCALES,
     OPENING,
     PHRASE_END,
+    QUESTION_WORDS,
     STOPWORDS,
     TERM,
     UNIT_DIMENSION,
@@ -65,11 +66,7 @@ Kind = Literal["count", "money", "year", "date", "number", "name", "other"]
 # exclamation mark, a space and a capital). (The clauses are taken lazily from the start, and the rest is tried only
 # after a mark and a space, so a long question is still read in linear time.) What comes before the first word is
 # passed over (``OPENING``: an emoji, a quote mark, a bullet, a list number).
-_LEAD = (
-    r"^"
-    + OPENING
-    + r"(?:[^?]*?(?:[,:;]|[.!](?=\s+(?-i:[A-Z])))\s+)?(?:(?!(?:what|which|who|whom|whose|where|when|why|how)\b)[\w'-]+\s+){0,2}"
-)
+_LEAD = r"^" + OPENING + r"(?:[^?]*?(?:[,:;]|[.!](?=\s+(?-i:[A-Z])))\s+)?" + rf"(?:(?!(?:{QUESTION_WORDS})\b)[\w'-]+\s+){{0,2}}"
 _HOW_MANY = re.compile(_LEAD + r"how many\b(.*)", re.I)
 _HOW_MUCH = re.compile(_LEAD + r"how much\b", re.I)
 _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
