@@ -33,6 +33,7 @@ from index.text import (
     query_terms,
     question_code,
     question_names,
+    question_years,
     singular,
 )
 
@@ -281,6 +282,11 @@ class ExtractiveAnswerer:
         if versions := numbered_names(question):
             # Nor is a question about one version of a name ("Debian 12") by passages about the name alone.
             passages = [p for p in passages if _states_numbers(_context(p), versions)]
+        if years := question_years(question):
+            # Nor is a question dated by a year by passages about other years: "As of 2015, TAI is 36 seconds ahead"
+            # does not say how far ahead it is since 2016. (The passage, not the sentence: "Namibia's 1999 defence
+            # agreement" is named once, and the sentences after it say how it helped.)
+            passages = [p for p in passages if any(_states_numbers(_context(p), [year]) for year in years)]
         shape = shape_of(question)
         passages = passages[: self.max_passages]
         # A number is quoted only from a passage about what the question names: the count of experts sent to Italy is

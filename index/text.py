@@ -76,6 +76,7 @@ __all__ = [
     "query_terms",
     "question_code",
     "question_names",
+    "question_years",
     "replace_surrogates",
     "short_stem",
     "singular",
@@ -239,6 +240,7 @@ _MONTH = (
 # is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word; a comma or full stop
 # after it ends it unless a digit follows ("In 1980, IBM chose ..." states a year).
 YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?!\w|[.,]\d)")
+_UNIT_AFTER_YEAR = re.compile(r"\s{1,3}([^\W\d_]{1,15})")  # the word after a year-like number, which may be its unit
 # A year before 1500, which a bare number cannot be told from a count ("1200 employees"), so only where it reads as
 # one: after a month ("14 October 1066", "October 14, 1066", "Oct. 1066"), with an era ("AD 632", "44 BC", "632 CE"),
 # or after a preposition of time with nothing after it that it could count ("founded in 1132 by monks", "from 1100 to
@@ -465,6 +467,22 @@ def numbered_names(question: str) -> list[str]:
     named = [number for _, number in versions(question)]
     after_word = [n for n in _AFTER_VERSION_WORD.findall(question) if not YEAR.fullmatch(n) and n not in named]
     return named + after_word
+
+
+def question_years(question: str) -> list[str]:
+    """The years a question dates what it asks by: "Who won the 1998 World Cup?", "... since 2010?" -> ["1998"],
+    ["2010"]. A sentence about another year answers nothing about this one ("As of 2015, TAI is 36 seconds ahead" is no
+    answer for "since the leap second of 2016"). A number with a unit is a quantity, not a year ("2000 MiB pieces").
+
+    Example:
+        >>> question_years("How many newsgroups were there by November 1999, and why cut 2000 MiB pieces in 2001?")
+        ['1999', '2001']
+    """
+    return [
+        match.group()
+        for match in YEAR.finditer(question[:MAX_QUESTION_CHARS])
+        if not ((unit := _UNIT_AFTER_YEAR.match(question, match.end())) and unit.group(1).lower() in UNIT_DIMENSION)
+    ]
 
 
 def versions(text: str) -> list[tuple[str, str]]:

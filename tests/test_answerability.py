@@ -533,3 +533,15 @@ def test_constructor_bars_are_the_settings_defaults() -> None:
         DEFAULTS["sure_answer_score"],
         DEFAULTS["answer_sentences"],
     )
+
+
+def test_a_question_dated_by_a_year_is_answered_only_from_a_passage_that_states_it() -> None:
+    text = "As of 2015, TAI is exactly 36 seconds ahead of UTC. The offset grows with each leap second."
+    question = "By how many seconds has TAI been ahead of UTC since 2016?"
+    assert considered(question, text) == []  # the passage is about 2015
+    assert considered(question.replace("2016", "2015"), text) == ["As of 2015, TAI is exactly 36 seconds ahead of UTC."]
+    # The year need not stand in the answering sentence: the passage names what it dates, and later sentences say more.
+    dated = "The last leap second was added in 2016. It was announced early. Since then TAI has been 37 seconds ahead of UTC."
+    assert "Since then TAI has been 37 seconds ahead of UTC." in considered(question, dated)
+    # A number with a unit is no year: "2000 MiB" dates nothing.
+    assert considered("How many files of 2000 MiB does it make?", "It makes 3 files of 2000 MiB.") != []

@@ -36,6 +36,7 @@ from index.text import (
     query_terms,
     question_code,
     question_names,
+    question_years,
     short_stem,
     stem,
     without_pictographs,
@@ -215,6 +216,13 @@ def test_question_names_are_runs_of_capitals_past_a_sentences_first_word() -> No
     assert question_names("exFAT or ext4: which does macOS read?") == ["exFAT", "ext4", "macOS"]
     assert question_names("Is x86_64 the same as amd64 in Debian?") == ["Debian", "x86_64", "amd64"]
     assert question_names("What did the 2nd edition and e.g. the 1990s bring?") == []
+
+
+def test_question_years_are_years_not_quantities() -> None:
+    assert question_years("Who won the 1998 World Cup, and who has led it since 2010?") == ["1998", "2010"]
+    assert question_years("How many newsgroups were there by November 1999?") == ["1999"]
+    assert question_years("How do I cut a file into 2000 MiB pieces?") == []  # a quantity with its unit
+    assert question_years("What changed in Debian 12 or Python 3.11?") == []
 
 
 def test_numbered_names_are_versions_not_dates() -> None:
