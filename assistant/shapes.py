@@ -42,6 +42,7 @@ from index.text import (
     QUESTION_WORDS,
     STOPWORDS,
     TERM,
+    UNIT_AFTER,
     UNIT_DIMENSION,
     VERSION_WORDS,
     VITAL_ASKED,
@@ -94,11 +95,6 @@ _DIMENSION_OF = {word: name for name, words in DIMENSIONS.items() for word in wo
 # A number with its unit or scale written onto it: "8K", "64KB", "2.5GHz", "100ms", "1.75µs" (``NUMBER`` takes none of
 # them). Only a known unit or a scale letter makes one a quantity: not "3D", "10am" or "4x".
 _GLUED = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*([kKMGT]?)([^\W\d_][^\W\d_/]{0,7}(?:/[^\W\d_]{1,4})?)?(?![\w-])")
-# The word right after a number, or after its hyphen, that may be its unit: "1.75 microseconds", "36-bit", "2 million
-# bytes". Letters only (and "/" inside: "km/h"), looked at where the number ends.
-_UNIT_AFTER = re.compile(
-    r"(?:-|\s{1,3}(?:(?:hundred|thousand|million|billion)\s{1,3})?)([^\W\d_][^\W\d_/]{0,15}(?:/[^\W\d_]{1,4})?)\b"
-)
 # "How long did/does ... ?" asks how long something went on (not "How long is the bridge?").
 _DURATION_Q = re.compile(_LEAD + r"how long (?:did|does|do|will|would|has|have|had|can|could)\b", re.I)
 # A unit per unit of time: "299,792 km per second", "60 miles an hour", "2 MB a second".
@@ -709,7 +705,7 @@ def _dimension_of(sentence: str, number: re.Match[str]) -> str | None:
     if number.re is _GLUED and number.group(2):
         unit, end = _written_unit(number), number.end()
     else:
-        after = _UNIT_AFTER.match(sentence, number.end())
+        after = UNIT_AFTER.match(sentence, number.end())
         unit, end = (UNIT_DIMENSION.get(after.group(1).lower()), after.end()) if after else (None, number.end())
     if unit in ("length", "storage") and (per := _PER_TIME.match(sentence, end)):
         # A distance or an amount of data per unit of time is a speed: "299,792 km per second", "2 MB a second" (an

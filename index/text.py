@@ -54,6 +54,7 @@ __all__ = [
     "TERM",
     "TRAILING",
     "UNITS",
+    "UNIT_AFTER",
     "UNIT_DIMENSION",
     "UNSPACED",
     "VERSION_WORDS",
@@ -240,7 +241,6 @@ _MONTH = (
 # is a count or a code. Not part of a figure ("1,999", "2020.5", "1999,000") or a word; a comma or full stop
 # after it ends it unless a digit follows ("In 1980, IBM chose ..." states a year).
 YEAR = re.compile(r"(?<![\w.,-])(?:1[5-9]|20)\d\d(?!\w|[.,]\d)")
-_UNIT_AFTER_YEAR = re.compile(r"\s{1,3}([^\W\d_]{1,15})")  # the word after a year-like number, which may be its unit
 # A year before 1500, which a bare number cannot be told from a count ("1200 employees"), so only where it reads as
 # one: after a month ("14 October 1066", "October 14, 1066", "Oct. 1066"), with an era ("AD 632", "44 BC", "632 CE"),
 # or after a preposition of time with nothing after it that it could count ("founded in 1132 by monks", "from 1100 to
@@ -481,7 +481,7 @@ def question_years(question: str) -> list[str]:
     return [
         match.group()
         for match in YEAR.finditer(question[:MAX_QUESTION_CHARS])
-        if not ((unit := _UNIT_AFTER_YEAR.match(question, match.end())) and unit.group(1).lower() in UNIT_DIMENSION)
+        if not ((unit := UNIT_AFTER.match(question, match.end())) and unit.group(1).lower() in UNIT_DIMENSION)
     ]
 
 
@@ -765,6 +765,11 @@ UNITS = {
     "temperature": frozenset("celsius centigrade fahrenheit kelvin".split()),  # "°C" is no word: a number without a unit
 }
 UNIT_DIMENSION = {unit: dimension for dimension, units in UNITS.items() for unit in units}
+# The word right after a number, or after its hyphen, that may be its unit: "1.75 microseconds", "36-bit", "2 million
+# bytes". Letters only (and "/" inside: "km/h"), looked at where the number ends.
+UNIT_AFTER = re.compile(
+    r"(?:-|\s{1,3}(?:(?:hundred|thousand|million|billion)\s{1,3})?)([^\W\d_][^\W\d_/]{0,15}(?:/[^\W\d_]{1,4})?)\b"
+)
 # The words of a number question that say what it measures, and the dimensions of ``UNITS`` each accepts: "How much
 # memory ..." a storage, "How long ..." a time, a length or a size in bytes, "At what clock speed ..." a frequency,
 # "How wide ..." a length or a width in bits. A number in units of none of the asked dimensions does not answer; a
