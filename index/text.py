@@ -471,7 +471,7 @@ def numbered_names(question: str) -> list[str]:
 
 def question_years(question: str) -> list[str]:
     """The years a question dates what it asks by: "Who won the 1998 World Cup?", "... since 2010?" -> ["1998"],
-    ["2010"]. A sentence about another year answers nothing about this one ("As of 2015, TAI is 36 seconds ahead" is no
+    ["2010"]. A passage about another year answers nothing about this one ("As of 2015, TAI is 36 seconds ahead" is no
     answer for "since the leap second of 2016"). A number with a unit is a quantity, not a year ("2000 MiB pieces").
 
     Example:
