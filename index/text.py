@@ -304,10 +304,10 @@ MONEY = re.compile(
 # emoji, a quote mark, a "> ", a bullet, a list number ("2. ", "(3) "). Possessive: it is never re-read.
 OPENING = r"[^\w?]*+(?:\(?\d{1,3}[.)]\s++[^\w?]*+)?"
 _OPENING = re.compile(OPENING)
-# The question a user asks after sentences that set the scene ("My PC has Secure Boot turned on. Which package must be
-# installed?"): the last sentence, when it starts as a question does.
 # The words a question opens with, as a regular expression's alternatives (shapes' openings pass over none of them).
 QUESTION_WORDS = "what|which|who|whom|whose|where|when|why|how"
+# The question a user asks after sentences that set the scene ("My PC has Secure Boot turned on. Which package must be
+# installed?"): the last sentence, when it starts as a question does.
 _ASKED = re.compile(
     rf"[.!]\s+((?:{QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|will|would|has|have|may|must)\b[^.!]*)$",
     re.I,
