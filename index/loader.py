@@ -47,8 +47,11 @@ from pathlib import Path
 # quote's twentieth), or any markup nested past what its reader's recursion follows, is read as plain text, with a
 # warning. 32: a PowerPoint SmartArt graphic's nodes are read (python-pptx reads none of its text). 33: a Word
 # document's footnotes and endnotes are read after the paragraph or table row that cites them. 34: text in UTF-16 or
-# UTF-32 with its byte-order mark is read (it was refused as binary).
-LOADER_VERSION = "34"
+# UTF-32 with its byte-order mark is read (it was refused as binary). 35: MyST Markdown is read as its built page shows
+# it (directive fences, roles, targets, comments); a Markdown footnote's mark goes and its text is read at the end; a
+# reST or MyST :pep: or :rfc: role reads "PEP 8", not "8", and a cross-reference to another project's documentation
+# ("pypug:Wheel") reads "Wheel".
+LOADER_VERSION = "35"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

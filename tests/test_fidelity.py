@@ -2,7 +2,7 @@
 
 The documents are Debian's documentation packages, installed by `make test`:
 ``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
-git-doc live-manual-epub``. Each test skips,
+git-doc live-manual-epub python3-pip``. Each test skips,
 naming the package, only when that package is not installed.
 """
 
@@ -30,6 +30,7 @@ POLICY = Path("/usr/share/doc/debian-policy")
 APACHE = Path("/usr/share/doc/apache2-doc/manual/en")
 GIT = Path("/usr/share/doc/git/html")
 LIVE = Path("/usr/share/doc/live-manual/epub")
+PIP = Path("/usr/share/doc/python3-pip/html")  # pip's documentation sources: MyST Markdown and reST
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -40,6 +41,7 @@ PACKAGES = {
     APACHE: "apache2-doc",
     GIT: "git-doc",
     LIVE: "live-manual-epub",
+    PIP: "python3-pip",
 }
 
 
@@ -453,3 +455,26 @@ def test_a_field_of_a_field_list_is_read_as_one_line() -> None:
     sqlite = blocks(loaded(PYDOCS / "library/sqlite3.html"))
     parameters = sqlite.index("Parameters:")
     assert sqlite[parameters + 1].startswith("database (path-like object) – The path to the database file")
+
+
+def test_myst_sources_read_as_their_built_pages_show_them() -> None:
+    local = loaded(PIP / "topics/local-project-installs.md")
+    assert (
+        "Changed in version 21.3: The project being installed is no longer copied to a temporary directory before "
+        "invoking the build system, by default."
+    ) in sentences(local)
+    assert "$ pip install -e path/to/SomeProject" in blocks(local)  # pip's own {pip-cli} directive, as written
+    assert "This is functionally the same as setuptools' develop mode, and that's precisely the mechanism" in local.text
+    certificates = loaded(PIP / "topics/https-certificates.md")
+    assert "uses a bundled CA certificate store from certifi." in certificates.text  # {pypi}`certifi`
+    assert "New in version 22.2. Experimental support, behind --use-feature=truststore." in blocks(certificates)
+    assert (
+        "first introduced in PEP 518 and later expanded in PEP 517"
+        in loaded(PIP / "reference/build-system/pyproject-toml.md.gz").text
+    )
+    index = loaded(PIP / "index.md")
+    assert "getting-started" not in index.text and ":hidden:" not in index.text  # the toctree is navigation
+    for path in sorted(PIP.rglob("*.md*")):
+        text = loaded(path).text
+        # No role, directive fence, colon fence, target or footnote mark is left in any page's text.
+        assert not re.search(r"\{[a-z][\w:.-]*\}\S|^```|^:::|^\([\w -]+\)=$|\[\^\w+\]", text, re.MULTILINE), path.name

@@ -23,6 +23,7 @@ from assistant.history import Turn
 from assistant.shapes import Shape, expands, shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
 from index.chunker import chunk_text
+from index.formats.markdown import read_markdown
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
@@ -237,6 +238,25 @@ def test_plain_text_headings_and_code_words_of_1_mb(name: str) -> None:
     text = INPUTS[name]
     # A document's code words are weighed against every word of its text (``code_terms``).
     finishes(lambda: (read_plain(text, "Title"), code_terms([text[:1000], text[-1000:]], text)))
+
+
+def test_myst_markdown_of_1_mb() -> None:
+    # Each of MyST's forms a megabyte's seventh: roles, directive fences (a directive's body is parsed again, up to
+    # eight levels deep), footnote marks, colon fences and fences never closed, targets and comments.
+    nested = "".join("`" * (12 - level) + "{note}\nx\n" for level in range(9)) + "".join(
+        "`" * (4 + level) + "\n" for level in range(9)
+    )
+    parts = [
+        "{pypi}`certifi` and {term}`pypug:Wheel` ",
+        "```{note}\nA *short* note.\n```\n\n",
+        nested,
+        "word[^1] ",
+        "(a)=\n% c\n+++\n",
+        ":::{warning}\n",
+        "```{note}\n",
+    ]
+    text = "".join(part * (MB // 7 // len(part)) for part in parts) + "\n\n[^1]: note\n"
+    finishes(lambda: read_markdown(text))
 
 
 @pytest.mark.parametrize("name", INPUTS)

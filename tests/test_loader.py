@@ -461,6 +461,108 @@ def lift():
     assert doc.heading_path_at(doc.text.index("Raw")) == ("Cranes", "Tugs")
 
 
+MYST = """(install-guide)=
+# Installing
+
+% A comment the built page does not show.
+
+Use {pypi}`certifi` or {ref}`the cache <pypug:caching>`, as {pep}`518` says; call {func}`os.getcwd` first[^1].
+
+```{note}
+:class: dropdown
+The *cache* lives in [the folder] and
+spans two lines.
+
+- one item
+```
+
+:::{warning} Mind the gap
+Read **this**.
+:::
+
+```{versionchanged} 21.3
+The build is `in place`.
+```
+
+```{versionadded} 22.2
+- a list comes after its label
+```
+
+```{code-block} python
+---
+linenos: true
+---
+x = {"a": 1}
+```
+
+```{toctree}
+:hidden:
+getting-started
+```
+
+```{pip-cli}
+$ pip install sample
+[...]
+Successfully installed sample
+```
+
+```{eval-rst}
+An **inline** ``rst`` note.
+```
+
++++
+
+[the folder]: https://example.com/folder
+[^1]: The footnote's own sentence.
+"""
+
+
+def test_myst_markdown_is_read_as_its_built_page_shows_it(tmp_path: Path) -> None:
+    doc = load(write(tmp_path / "guide.md", MYST))
+    assert blocks(doc) == [
+        "Installing",
+        "Use certifi or the cache, as PEP 518 says; call os.getcwd() first.",
+        "The cache lives in the folder and spans two lines.",  # a note's Markdown, its option gone
+        "one item",
+        "Mind the gap",  # an admonition's title, then its text
+        "Read this.",
+        "Changed in version 21.3: The build is in place.",
+        "New in version 22.2.",
+        "a list comes after its label",
+        'x = {"a": 1}',  # code verbatim, its YAML options gone
+        "$ pip install sample\n[...]\nSuccessfully installed sample",  # a project's own directive, as written
+        "An inline rst note.",
+        "The footnote's own sentence.",  # where the page shows it: at the end, without its mark
+    ]
+    assert "getting-started" not in doc.text and "install-guide" not in doc.text  # toctree and target go
+    assert {"os.getcwd()", "in place", "rst"} <= set(doc.code)  # a code role is code, as a code span is
+    assert doc.heading_path_at(doc.text.index("Read this")) == ("Installing",)
+
+
+def test_markdown_that_is_not_myst_keeps_its_lines_of_percent_and_plus(tmp_path: Path) -> None:
+    source = (
+        "# Budget\n\nThe plan:\n\n% of the budget went to roads.\n\n+++\n\nFootnote[^a] and {not a role}.\n\n[^a]: Its note.\n"
+    )
+    assert blocks(load(write(tmp_path / "plain.md", source))) == [
+        "Budget",
+        "The plan:",
+        "% of the budget went to roads.",
+        "+++",
+        "Footnote and {not a role}.",
+        "Its note.",
+    ]
+
+
+def test_myst_fences_nested_past_the_readers_depth_keep_every_word(tmp_path: Path) -> None:
+    depth = 40  # each level a longer fence around the next: past eight, a body is kept as written
+    source = "".join(f"{'`' * (3 + depth - level)}{{note}}\nlevel{level} words\n" for level in range(depth))
+    source += "".join(f"{'`' * (3 + level + 1)}\n" for level in range(depth))
+    doc = load(write(tmp_path / "nested.md", source))
+    words = [word for word in doc.text.split() if not word.strip("`{}").startswith("note") and word.strip("`")]
+    assert [word for word in words if word.startswith("level")] == [f"level{level}" for level in range(depth)]
+    assert blocks(doc)[:3] == ["level0 words", "level1 words", "level2 words"]
+
+
 # --------------------------------------------------------------------------- reStructuredText
 
 
@@ -474,6 +576,7 @@ RST = """:tocdepth: 2
 
 Use :func:`open` or :meth:`~io.TextIOBase.read`, see :ref:`the guide <guide>` and ``os.path``.
 *Emphasis* and **strong** go; `Python <https://python.org>`_ keeps its text [#]_.
+:pep:`8` and :rfc:`2822` name their documents; :term:`pypug:Wheel` is another project's term.
 
 .. index:: single: open
 
@@ -525,7 +628,8 @@ def test_restructured_text_is_reduced_to_what_the_built_page_shows(tmp_path: Pat
     doc = load(write(tmp_path / "lib.rst", RST))
     assert blocks(doc) == [
         "Library",
-        "Use open() or read(), see the guide and os.path. Emphasis and strong go; Python keeps its text.",
+        "Use open() or read(), see the guide and os.path. Emphasis and strong go; Python keeps its text. PEP 8 and RFC "
+        "2822 name their documents; Wheel is another project's term.",
         "Files must be closed, even on errors.",
         "New in version 3.2. The mode argument.",
         "Section",

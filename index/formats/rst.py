@@ -33,6 +33,13 @@ _DROPPED = frozenset(
     sectnum header footer target-notes program miscnews limited-api-list cssclass rst-class""".split()
 )
 _TITLED = frozenset("admonition topic sidebar rubric centered table list-table csv-table".split())
+# Directives whose content is prose: docutils' and Sphinx's admonitions and containers, sphinx-design's boxes and
+# tabs, sphinx-inline-tabs' tab.
+_PROSE = frozenset(
+    """attention caution danger error hint important note tip warning seealso todo only hlist glossary epigraph
+    pull-quote highlights compound container impl-detail dropdown tab-set tab-item card grid grid-item grid-item-card
+    margin tab""".split()
+)
 _VERSIONS = {
     "versionadded": "New in version {}.",
     "versionchanged": "Changed in version {}:",
@@ -44,6 +51,34 @@ _OBJECTS = frozenset(
     coroutinefunction coroutinemethod awaitablefunction abstractmethod opcode cmdoption option envvar describe
     object pdbcommand 2to3fixer monitoring-event""".split()
 )
+
+
+def directive_kind(name: str) -> str:
+    """What a Sphinx directive (``.. name::`` here, a MyST fence in Markdown) leaves on the built page.
+
+    "code": its content, verbatim; "dropped": nothing; "version": a version note's label, then its content; "object":
+    its signatures, then its content; "titled": its argument as a block of its own, then its content; "content":
+    admonitions (note, warning, seealso, ...) and other prose, whose arguments begin the content; "unknown": any other
+    (a project's own directive, its content prose or code: reStructuredText reads it as prose, MyST keeps it as written).
+    """
+    if name in _CODE:
+        return "code"
+    if name in _DROPPED:
+        return "dropped"
+    if name in _VERSIONS:
+        return "version"
+    if name.split(":")[-1] in _OBJECTS or ":" in name:
+        return "object"
+    if name in _TITLED:
+        return "titled"
+    return "content" if name in _PROSE else "unknown"
+
+
+def version_label(name: str, arguments: str) -> tuple[str, str]:
+    """A version note's label as the built page writes it ("Changed in version 3.2:"), and the arguments' rest."""
+    count = _VERSIONS[name].count("{}")
+    words = arguments.split(" ")
+    return _VERSIONS[name].format(*(words + [""] * count)[:count]), " ".join(words[count:])
 
 
 @dataclass
@@ -153,33 +188,30 @@ class _Parser:
         if footnote := _FOOTNOTE.match(line):
             return self.parse([footnote.group(1), *_dedent(body)])
         directive = _DIRECTIVE.match(line)
-        if directive is None or directive.group(1) in _DROPPED:
+        if directive is None or (kind := directive_kind(directive.group(1))) == "dropped":
             return []  # a comment, a hyperlink target or a substitution definition
         name, argument = directive.group(1), (directive.group(2) or "").strip()
-        kind = name.split(":")[-1]
         content = _dedent(body)
         signatures = [argument] if argument else []
         while content and content[0].strip() and not _OPTION.match(content[0]):
             signatures.append(content.pop(0).strip())  # continuation of the arguments
         while content and _OPTION.match(content[0]):
             content.pop(0)
-        if name in _CODE:
+        if kind == "code":
             return [_Block("\n".join(_dedent(content)).strip("\n"), code=True)]
-        if kind in _OBJECTS or ":" in name:
-            if kind == "module":
+        if kind == "object":
+            if name.split(":")[-1] == "module":
                 return self.parse(content)
             return [_Block(self.inline(signature)) for signature in signatures] + self.parse(content)
-        if name in _VERSIONS:
-            count = _VERSIONS[name].count("{}")
-            words = " ".join(signatures).split(" ")
-            label = _VERSIONS[name].format(*(words + [""] * count)[:count])
-            rest = self.parse([" ".join(words[count:]), "", *content])
+        if kind == "version":
+            label, words = version_label(name, " ".join(signatures))
+            rest = self.parse([words, "", *content])
             if rest and not rest[0].code and not rest[0].heading:
                 return [_Block(f"{label} {rest[0].text}"), *rest[1:]]
             return [_Block(label), *rest]
         if name == "availability":
             return [_Block(f"Availability: {self.inline(' '.join(signatures))}.")]
-        if name in _TITLED:
+        if kind == "titled":
             return [_Block(self.inline(" ".join(signatures))), *self.parse(content)]
         # Admonitions (note, warning, seealso, ...) and anything unknown: the arguments begin the content.
         return self.parse([" ".join(signatures), "", *content] if signatures else content)

@@ -24,6 +24,9 @@ _INLINE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _EXPLICIT_TITLE = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.DOTALL)
+# Roles that refer to a page, label or term, perhaps of another project's documentation (intersphinx: "pypug:Wheel").
+_CROSS_REFERENCES = frozenset("ref doc term any".split())
+_INVENTORY = re.compile(r"^[A-Za-z][\w-]*:(?=\S)")
 # Sphinx roles whose text is code (a name of a function, module, command, option, file, variable, key); the
 # others (ref, doc, term, pep, rfc, abbr, ...) show prose.
 _CODE_ROLES = frozenset(
@@ -42,7 +45,7 @@ def inline_code(text: str) -> list[str]:
     code = []
     for match in _INLINE.finditer(text):
         role = match.group("role")
-        is_code = match.group("literal") is not None or (role is not None and role.strip(":").rsplit(":", 1)[-1] in _CODE_ROLES)
+        is_code = match.group("literal") is not None or (role is not None and is_code_role(role.strip(":")))
         if is_code and (shown := collapse(_replacement(match, {}))):
             code.append(shown)
     return code
@@ -53,11 +56,7 @@ def _replacement(match: re.Match[str], substitutions: dict[str, str]) -> str:
     if groups["literal"] is not None:
         return groups["literal"]
     if groups["content"] is not None:
-        text = _role_text(groups["content"])
-        # Sphinx writes calls with parentheses: :func:`len` shows as len().
-        if groups["role"].rsplit(":", 2)[-2] in ("func", "meth") and not _EXPLICIT_TITLE.match(groups["content"]):
-            return text if text.endswith(")") else f"{text}()"
-        return text
+        return role_text(groups["role"].strip(":"), groups["content"])
     if groups["interpreted"] is not None:
         return _role_text(groups["interpreted"])
     for name in ("strong", "emphasis", "reference"):
@@ -68,6 +67,27 @@ def _replacement(match: re.Match[str], substitutions: dict[str, str]) -> str:
     if groups["escaped"] is not None:
         return "" if groups["escaped"].isspace() else groups["escaped"]
     return ""  # a footnote or citation reference: the marker is not part of the sentence
+
+
+def is_code_role(role: str) -> bool:
+    """Whether a Sphinx role (``func``, ``py:func``; ``:func:`` here, ``{func}`` in MyST Markdown) shows code."""
+    return role.rsplit(":", 1)[-1] in _CODE_ROLES
+
+
+def role_text(role: str, content: str) -> str:
+    """What the built page shows for a role's content: its explicit title, or its target as Sphinx writes it."""
+    text = _role_text(content)
+    name = role.rsplit(":", 1)[-1]
+    if _EXPLICIT_TITLE.match(content):
+        return text
+    # Sphinx writes calls with parentheses (:func:`len` shows as len()), and names the document a :pep: or :rfc: cites.
+    if name in ("func", "meth"):
+        return text if text.endswith(")") else f"{text}()"
+    if name in ("pep", "rfc"):
+        return f"{name.upper()} {text}"
+    if name in _CROSS_REFERENCES:
+        return _INVENTORY.sub("", text)  # another project's page or term ("pypug:Wheel"): the page shows "Wheel"
+    return text
 
 
 def _role_text(content: str) -> str:
