@@ -698,8 +698,26 @@ ZSH = QuestionSet(
         ),
     ),
 )
+# A tool's documentation as its project writes it, in MyST Markdown and reStructuredText sources: pip's (python3-pip), the
+# first MyST the loader read (loader version 35). Its questions were written from the pages as that loader reads them,
+# before any answer over them was seen, after every rule, weight and bar of the answerer.
+PIP = QuestionSet(
+    "pip",
+    DATA / "pip_qa.jsonl",
+    (
+        Corpus(
+            name="pip",
+            package="python3-pip",
+            root=Path("/usr/share/doc/python3-pip/html"),
+            files=("**/*.md", "**/*.md.gz", "**/*.rst", "**/*.rst.gz"),
+            kind="a tool's documentation sources in MyST Markdown and reST: pip's guide, topics, reference and CLI pages",
+            exclude=("development/vendoring-policy.rst",),  # only an include of a file the package does not ship
+        ),
+    ),
+)
+
 QUESTION_SETS = {
-    qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH)
+    qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP)
 }
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
@@ -980,7 +998,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--pdfs]
-    [--tools] [--servers] [--wiki] [--live] [--jargon] [--postfix] [--zsh] [--faq]``."""
+    [--tools] [--servers] [--wiki] [--live] [--jargon] [--postfix] [--zsh] [--pip] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -1003,6 +1021,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jargon", action="store_true", help="verify bench/data/jargon_qa.jsonl against the Jargon File")
     parser.add_argument("--postfix", action="store_true", help="verify bench/data/postfix_qa.jsonl against Postfix's manual")
     parser.add_argument("--zsh", action="store_true", help="verify bench/data/zsh_qa.jsonl against the Z Shell Manual")
+    parser.add_argument("--pip", action="store_true", help="verify bench/data/pip_qa.jsonl against pip's documentation")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)
