@@ -541,14 +541,15 @@ def test_myst_markdown_is_read_as_its_built_page_shows_it(tmp_path: Path) -> Non
 
 def test_markdown_that_is_not_myst_keeps_its_lines_of_percent_and_plus(tmp_path: Path) -> None:
     source = (
-        "# Budget\n\nThe plan:\n\n% of the budget went to roads.\n\n+++\n\nFootnote[^a] and {not a role}.\n\n[^a]: Its note.\n"
+        "# Budget\n\nThe plan:\n\n% of the budget went to roads.\n\n+++\n\nFootnote[^a] and {not a role}, `${HOME}` "
+        "and `{x}`.\n\n[^a]: Its note.\n"
     )
     assert blocks(load(write(tmp_path / "plain.md", source))) == [
         "Budget",
         "The plan:",
         "% of the budget went to roads.",
         "+++",
-        "Footnote and {not a role}.",
+        "Footnote and {not a role}, ${HOME} and {x}.",  # code that holds braces is no role
         "Its note.",
     ]
 

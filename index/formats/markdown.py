@@ -39,7 +39,7 @@ _BREAK = "\x00"  # a hard line break, until the paragraph is collapsed
 _MAX_NESTING = 20
 # MyST's markup, by which a document shows it is written in MyST: a directive fence or a role. Only then are its line
 # forms read as MyST: in other Markdown a line that opens with "%" or "+++" is text.
-_MYST = re.compile(r"^ {0,3}(?:`{3,}|:{3,})\s*\{[\w:.+-]+\}|\{[\w:.+-]+\}`", re.MULTILINE)
+_MYST = re.compile(r"^ {0,3}(?:`{3,}|:{3,})\s*\{[\w:.+-]+\}|(?<![\w$`])\{[\w:.+-]+\}`[^`\n]+`", re.MULTILINE)
 _DIRECTIVE = re.compile(r"^\{([\w:.+-]+)\}\s*(.*)$", re.DOTALL)
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:")
 _YAML_OPTIONS = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
