@@ -351,6 +351,17 @@ def test_apache_manual_header_footer_and_permalinks_are_dropped(page: str) -> No
     assert all(not heading.endswith(("¶", " ")) for section in doc.sections for heading in section.path)
 
 
+def test_apache_manual_table_cell_holding_a_note_keeps_its_blocks() -> None:
+    # mod_proxy's table of ProxyPass keys: the "mapping" row's description cell holds paragraphs, code and a titled
+    # note, so the row is read as blocks (it was one line of cells, its code blocks flattened into it).
+    doc = loaded(APACHE / "mod/mod_proxy.html")
+    assert 'ProxyPass "/special%3Fsegment" "https://example.com/special%3Fsegment" mapping=encoded' in blocks(doc)
+    assert (
+        "mapping=encoded prevents the %-decoding of the uri-path so that one can use for instance configurations like:"
+        in blocks(doc)
+    )
+
+
 def test_apache_manual_sentences_come_out_whole_under_their_headings() -> None:
     doc = loaded(APACHE / "mod/mod_rewrite.html")
     assert (

@@ -214,6 +214,23 @@ def test_html_tables_become_rows_of_cells_and_layout_tables_blocks(tmp_path: Pat
     assert blocks(doc) == ["package | size", "dpkg | 5989", "only cell", "Note", "First.", "Second."]
 
 
+def test_html_a_page_laid_out_in_table_columns_reads_as_blocks(tmp_path: Path) -> None:
+    # An old site's layout (libxml's and libxslt's pages): a menu column beside a content column, one row of two cells.
+    markup = """<body><table><tr><td><b>Main Menu</b><ul><li><a href="index.html">Home</a></li></ul></td>
+    <td><h2>FAQ</h2><ol><li><p>Troubles compiling?</p><p>Use</p><pre>xslt-config --cflags</pre><p>to get the flags.</p></li>
+    </ol><table><tr><td>option</td><td>meaning</td></tr></table></td></tr></table></body>"""
+    assert blocks(load(write(tmp_path / "site.html", markup))) == [
+        "Main Menu",
+        "Home",
+        "FAQ",
+        "Troubles compiling?",
+        "Use",
+        "xslt-config --cflags",
+        "to get the flags.",
+        "option | meaning",  # a table of data inside a column is still read as rows of cells
+    ]
+
+
 def test_html_a_site_menu_and_contents_before_the_first_h1_are_dropped(tmp_path: Path) -> None:
     markup = """<body><div class="tagline">Small. Fast.</div>
     <div class="menu"><ul><li><a href="index.html">Home</a><li><a href="javascript:void(0)">Menu</a>
