@@ -50,8 +50,8 @@ from pathlib import Path
 # UTF-32 with its byte-order mark is read (it was refused as binary). 35: MyST Markdown is read as its built page shows
 # it (directive fences, roles, targets, comments); a Markdown footnote's mark goes and its text is read at the end; a
 # reST or MyST :pep: or :rfc: role reads "PEP 8", not "8", and a cross-reference to another project's documentation
-# ("pypug:Wheel") reads "Wheel". 36: an HTML table row whose cells hold a heading lays the page out in columns (a
-# site's menu beside its content): its blocks are read as blocks, not flattened into one line of cells.
+# ("pypug:Wheel") reads "Wheel". 36: an HTML table row whose cells hold a heading or a form lays the page out in columns
+# (a site's menu beside its content): its blocks are read as blocks, not flattened into one line of cells.
 LOADER_VERSION = "36"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})

@@ -229,6 +229,10 @@ def test_html_a_page_laid_out_in_table_columns_reads_as_blocks(tmp_path: Path) -
         "to get the flags.",
         "option | meaning",  # a table of data inside a column is still read as rows of cells
     ]
+    # A page whose content column has no heading: the menu column's search box marks the row as layout.
+    searched = """<body><table><tr><td><form action="search.php"><input name="query"/></form><ul><li><a href="a.html">Home</a>
+    </li></ul></td><td><p>Well, bugs are always possible.</p><ul><li>Check the list.</li></ul></td></tr></table></body>"""
+    assert blocks(load(write(tmp_path / "bugs.html", searched))) == ["Home", "Well, bugs are always possible.", "Check the list."]
 
 
 def test_html_a_site_menu_and_contents_before_the_first_h1_are_dropped(tmp_path: Path) -> None:

@@ -29,9 +29,10 @@ _BOX_CLASSES = frozenset("sidebar example table figure equation procedure note t
 _BOX_LEVEL = 7
 _VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
 _ICON = "icon"  # the class of an admonition's label cell (see ``_is_data_row``)
-# What no cell of a table of data holds, and a cell of a page's layout does: a heading (see ``_is_data_row``). A table
-# in a cell is no sign: Apache's manual nests a table of a directive's values in the cell that describes them.
-_LAYOUT_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6")
+# What no cell of a table of data holds, and a cell of a page's layout does: a heading, or a form (a site's search box
+# at the top of its menu column) (see ``_is_data_row``). A table in a cell is no sign: Apache's manual nests a table of
+# a directive's values in the cell that describes them.
+_LAYOUT_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "form")
 # Inline elements whose text is code: a command, a file, an option, a key, a variable.
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 # The same marks as DocBook's HTML writes some of them, a ``span`` with the DocBook element's name as its class:
@@ -447,8 +448,8 @@ def _cells(row: html.HtmlElement) -> list[html.HtmlElement]:
 def _is_data_row(row: html.HtmlElement) -> bool:
     """Whether ``row`` holds data in more than one cell. An admonition's icon cell ("Note" beside its text, AsciiDoc's
     ``td.icon``) is layout: the note is read as blocks, "Note" a line of its own, not "Note | ORIG_HEAD is not ...".
-    So is a row whose cells hold a heading: a page laid out in columns (a site's menu beside its content, as libxml's
-    and libxslt's pages and many hand-written sites are), whose blocks are read as blocks."""
+    So is a row whose cells hold a heading or a form: a page laid out in columns (a site's menu and search box beside
+    its content, as libxml's and libxslt's pages and many hand-written sites are), whose blocks are read as blocks."""
     cells = _cells(row)
     if any(next(cell.iter(*_LAYOUT_CONTENT), None) is not None for cell in cells):
         return False
