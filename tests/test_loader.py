@@ -13,6 +13,7 @@ import lzma
 import tempfile
 import zipfile
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -573,6 +574,51 @@ def test_markdown_that_is_not_myst_keeps_its_lines_of_percent_and_plus(tmp_path:
         "Footnote and {not a role}, ${HOME} and {x}.",  # code that holds braces is no role
         "Its note.",
     ]
+
+
+MYST_PARTS = [
+    "```{note}\n",
+    "````{tab} Linux\n",
+    "```\n",
+    "````\n",
+    ":::{warning} Title\n",
+    ":::\n",
+    "```{versionadded} 1.0\n",
+    "```{eval-rst}\n",
+    "```{toctree}\n",
+    "```{code-block} python\n",
+    ":class: tip\n",
+    "---\nkey: value\n---\n",
+    "{pypi}`certifi` ",
+    "{ref}`text <pypug:target>` ",
+    "{pep}`8` ",
+    "[^1] ",
+    "[^1]: note\n",
+    "(target)=\n",
+    "% comment\n",
+    "+++\n",
+    "- item\n",
+    "> quote\n",
+    "# Heading\n",
+    "\n",
+    "Words here. ",
+]
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.sampled_from(MYST_PARTS) | st.text(max_size=20), max_size=40))
+def test_myst_of_any_shape_reads_or_raises_a_load_error(parts: list[str]) -> None:
+    # Fences opened and never closed, closed twice, nested in any order, options anywhere, roles in headings.
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "any.md", "".join(parts))
+        try:
+            document = load(path)
+        except LoadError:
+            return
+        spans = [(section.start, section.end) for section in document.sections]
+        assert all(0 <= start < end <= len(document.text) for start, end in spans)  # headings inside directives too
+        assert all(a[1] <= b[0] for a, b in pairwise(spans))
+        assert "\x00" not in document.text or any("\x00" in part for part in parts)  # a hard break's mark never leaks
 
 
 def test_myst_fences_nested_past_the_readers_depth_keep_every_word(tmp_path: Path) -> None:
