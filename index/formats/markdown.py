@@ -118,9 +118,9 @@ class _Reader:
     def directive(self, name: str, argument: str, body: str, references: dict, depth: int) -> None:
         """A MyST directive, read as the same directive in reStructuredText is (``directive_kind``)."""
         kind = directive_kind(name)
-        body = _without_options(body)
         if kind == "dropped":
             return
+        body = _without_options(body)
         if name == "eval-rst":  # reStructuredText inside Markdown
             document = read_rst(body)
             self.builder.add(document.text)
