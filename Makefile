@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_VERBOSITY := error
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint typecheck bench setup browser manuals bench-corpora clean
+.PHONY: run test lint typecheck bench bench-answers setup browser manuals bench-corpora clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ test: setup browser manuals lint typecheck
 bench: setup
 	$(PY) bench/startup.py --reps 3 --passes 3
 	$(PY) bench/eval.py --dataset seeds
+
+# Every question set over text other than the seeds, both halves, one after another: bench/results/<set>.md,
+# <set>_details.jsonl and <set>_misses.md (bench/.cache keeps each index; building all of them takes about an hour here).
+bench-answers: setup bench-corpora
+	@for set in $$($(PY) -c "from bench.corpus import QUESTION_SETS; print(*QUESTION_SETS)"); do \
+	  $(PY) bench/eval.py --dataset $$set --output bench/results/$$set.md || exit 1; done
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
