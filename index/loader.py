@@ -51,8 +51,10 @@ from pathlib import Path
 # it (directive fences, roles, targets, comments); a Markdown footnote's mark goes and its text is read at the end; a
 # reST or MyST :pep: or :rfc: role reads "PEP 8", not "8", and a cross-reference to another project's documentation
 # ("pypug:Wheel") reads "Wheel". 36: an HTML table row whose cells hold a heading or a form lays the page out in columns
-# (a site's menu beside its content): its blocks are read as blocks, not flattened into one line of cells.
-LOADER_VERSION = "36"
+# (a site's menu beside its content): its blocks are read as blocks, not flattened into one line of cells. 37: a
+# <title> outside the head (a page that prints a header line before its doctype, a page that repeats its title) is not
+# read as text, nor is a code element around blocks a code word ("mkpasswdWords here.").
+LOADER_VERSION = "37"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -178,6 +178,50 @@ def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
     ]
 
 
+# Pieces of the structures the HTML reader treats apart, to be put together in any order, closed or not: fields and
+# definition lists, data rows and layout rows (a heading or a form in a cell), DocBook boxes, code, footnote marks and
+# exponents, navigation, hidden elements, script, sectioning and verbatim blocks.
+HTML_PARTS = [
+    *["<p>", "</p>", "<div>", "</div>", "<br>", "<ul>", "<li>", "</ul>", "<blockquote>", "</blockquote>"],
+    *["<dl>", "<dl class='field-list'>", "</dl>", "<dt>", "</dt>", "<dd>", "</dd>"],
+    *["<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "</th>", "<form>", "</form>"],
+    *["<h1>", "</h1>", "<h3>", "</h3>", "<title>", "</title>", "<div class='sidebar'><p class='title'>", "</div>"],
+    *["<pre>", "</pre>", "<code>", "</code>", "<span class='pkg'>", "</span>", "<kbd>", "</kbd>"],
+    *["<sup>", "</sup>", "<a href='#fn1'>", "<a href='next.html' rel='next'>", "</a>", "<nav>", "</nav>"],
+    *["<div hidden>", "<span style='display: none'>", "<script>", "</script>", "<section>", "</section>", "<aside>"],
+    *["Words here. ", "mkpasswd", "2", "32", "Next", "Prev", "\n", " ", "&amp;", "&#8230;", "\u00ad"],
+]
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.sampled_from(HTML_PARTS), max_size=60))
+def test_html_of_any_shape_reads_as_ordered_blocks_without_markup(parts: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "any.html", "".join(parts))
+        try:
+            document = load(path)
+        except LoadError:
+            return
+    spans = [(section.start, section.end) for section in document.sections]
+    assert all(0 <= start < end <= len(document.text) for start, end in spans)
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
+    assert "<" not in document.text and ">" not in document.text  # no tag is ever read as text
+    assert all(block == block.strip("\n") and block.strip() for block in document.text.split("\n\n") if document.text)
+    words = " ".join(document.text.split())
+    assert all(" ".join(code.split()) in words for code in document.code)  # only code that is read is a code word
+
+
+def test_html_a_title_is_never_text_and_code_around_blocks_is_no_code_word(tmp_path: Path) -> None:
+    # bash's manual page as HTML prints a header before its doctype, so the parser puts the <title> in the body; SQLite's
+    # pages repeat theirs in the body. A browser shows neither.
+    markup = "Content-type: text/html\n\n<!DOCTYPE html><html><head><title>Man page of BASH</title></head><body>"
+    markup += "<h1>BASH</h1><p>Run <code>mkpasswd</code> now.</p><title>BASH again</title><code>ls<p>Words here.</p></code>"
+    doc = load(write(tmp_path / "bash.html", markup))
+    assert doc.title == "Man page of BASH"
+    assert "Man page" not in doc.text and "again" not in doc.text and "Run mkpasswd now." in doc.text
+    assert doc.code == ["mkpasswd"]  # not "lsWords here.", a word no block holds
+
+
 def test_html_docbook_box_titles_head_the_box_only(tmp_path: Path) -> None:
     page = (
         "<html><head><title>Guide</title></head><body><div class='section'><div class='titlepage'><h2>1.1. Scheduling</h2>"

@@ -42,7 +42,7 @@ _CODE_CLASSES = frozenset(
 )
 # Never visible as text; removed (keeping what follows them) before anything is read.
 _INVISIBLE = tuple(
-    """script style noscript template head svg canvas iframe object embed select button input textarea datalist
+    """script style noscript template head title svg canvas iframe object embed select button input textarea datalist
     map audio video""".split()
 )
 # Page furniture. ARIA landmarks that are not content, and the navigation blocks of the documentation
@@ -362,8 +362,8 @@ class _Walker:
                     walker.skip_subtree()
                 elif tag == "br":
                     self.inline.append(_BREAK)
-                elif _is_code(element) and (code := collapse(element.text_content())):
-                    self.code.append(code)
+                elif _is_code(element) and not _holds_block(element) and (code := collapse(element.text_content())):
+                    self.code.append(code)  # (code around blocks is no inline code: its text is several lines)
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
                     self.heading = _HEADINGS.get(tag, 0)
@@ -411,6 +411,10 @@ def _is_code(element: html.HtmlElement) -> bool:
     """Whether ``element`` marks its text as code: a code tag (``_CODE``), or a span of a code class (``_CODE_CLASSES``)."""
     tag = element.tag
     return tag in _CODE or (tag == "span" and not _CODE_CLASSES.isdisjoint(element.get("class", "").split()))
+
+
+def _holds_block(element: html.HtmlElement) -> bool:
+    return any(isinstance(inner.tag, str) and inner.tag in _BLOCK for inner in element.iterdescendants())
 
 
 def _code_in(*elements: html.HtmlElement) -> list[str]:
