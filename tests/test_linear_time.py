@@ -23,6 +23,7 @@ from assistant.history import Turn
 from assistant.shapes import Shape, expands, shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
 from index.chunker import chunk_text
+from index.formats.html import read_html
 from index.formats.markdown import read_markdown
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
@@ -238,6 +239,13 @@ def test_plain_text_headings_and_code_words_of_1_mb(name: str) -> None:
     text = INPUTS[name]
     # A document's code words are weighed against every word of its text (``code_terms``).
     finishes(lambda: (read_plain(text, "Title"), code_terms([text[:1000], text[-1000:]], text)))
+
+
+def test_html_of_1_mb_of_code_nested_2000_deep() -> None:
+    # Whether a code element holds a block is counted as the walk goes, and a text is read by four code elements around
+    # it at most: a block looked for among each of 2,000 nested elements' descendants, a megabyte took three minutes.
+    chain = "<code>" * 2000 + "x" + "</code>" * 2000
+    finishes(lambda: read_html("<p>" + chain * (MB // len(chain)) + "</p>"))
 
 
 def test_myst_markdown_of_1_mb() -> None:

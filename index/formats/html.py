@@ -27,6 +27,8 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 # of the Debian name" and the text after it under its section again.
 _BOX_CLASSES = frozenset("sidebar example table figure equation procedure note tip warning caution important".split())
 _BOX_LEVEL = 7
+# Code inside code ("<code>APR_HOOK_<var>hookname</var></code>") is a code word of its own, to this depth.
+_CODE_DEPTH = 4
 _VERBATIM = frozenset({"pre", "listing", "plaintext", "xmp"})
 _ICON = "icon"  # the class of an admonition's label cell (see ``_is_data_row``)
 # What no cell of a table of data holds, and a cell of a page's layout does: a heading, or a form (a site's search box
@@ -327,6 +329,11 @@ class _Walker:
         self.inline: list[str] = []
         self.heading = 0  # level of the heading being read, 0 outside headings
         self.code: list[str] = []  # the texts of the inline code elements read
+        # The code elements being read (``_CODE_DEPTH`` at most, nested), each with how many blocks had started before
+        # it: one that holds a block is no inline code (its text is several lines), nor one around furniture, which is
+        # not read. Counted as the walk goes, and each text read by a few at most, so a page stays linear to read.
+        self.open_code: list[tuple[html.HtmlElement, int]] = []
+        self.blocks = 0
         self.box: html.HtmlElement | None = None  # the titled box whose title is being read
         self.box_title: html.HtmlElement | None = None
         self.open_boxes: set[html.HtmlElement] = set()  # boxes whose title heading is in force until their end
@@ -339,9 +346,13 @@ class _Walker:
             if not isinstance(tag, str):
                 continue
             if event == "start":
+                if element in self.skip or tag in _BLOCK or tag in _VERBATIM:
+                    self.blocks += 1  # what a code element around it reads is not what its text holds
                 if element in self.skip:
                     walker.skip_subtree()  # its tail is still read, at its end event
                     continue
+                if len(self.open_code) < _CODE_DEPTH and _is_code(element):
+                    self.open_code.append((element, self.blocks))
                 if tag in _VERBATIM:
                     self._flush()
                     self.builder.add(_verbatim(element))
@@ -362,8 +373,6 @@ class _Walker:
                     walker.skip_subtree()
                 elif tag == "br":
                     self.inline.append(_BREAK)
-                elif _is_code(element) and not _holds_block(element) and (code := collapse(element.text_content())):
-                    self.code.append(code)  # (code around blocks is no inline code: its text is several lines)
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
                     self.heading = _HEADINGS.get(tag, 0)
@@ -372,6 +381,8 @@ class _Walker:
                 if element.text and tag not in _VERBATIM:
                     self.inline.append(element.text)
             else:
+                if self.open_code and self.open_code[-1][0] is element:
+                    self._close_code(element)
                 if tag in _BLOCK and (self.heading in (0, _HEADINGS.get(tag)) or element is self.box_title):
                     self._flush()
                 if element in self.open_boxes:
@@ -382,6 +393,12 @@ class _Walker:
                     self.inline.append(element.tail)
         self._flush()
         return self.builder
+
+    def _close_code(self, element: html.HtmlElement) -> None:
+        """The end of the innermost open code element: its text is a code word unless a block started inside it."""
+        _, blocks = self.open_code.pop()
+        if blocks == self.blocks and (code := collapse(element.text_content())):
+            self.code.append(code)
 
     def _flush(self) -> None:
         if self.inline:
@@ -411,10 +428,6 @@ def _is_code(element: html.HtmlElement) -> bool:
     """Whether ``element`` marks its text as code: a code tag (``_CODE``), or a span of a code class (``_CODE_CLASSES``)."""
     tag = element.tag
     return tag in _CODE or (tag == "span" and not _CODE_CLASSES.isdisjoint(element.get("class", "").split()))
-
-
-def _holds_block(element: html.HtmlElement) -> bool:
-    return any(isinstance(inner.tag, str) and inner.tag in _BLOCK for inner in element.iterdescendants())
 
 
 def _code_in(*elements: html.HtmlElement) -> list[str]:
