@@ -346,12 +346,13 @@ class _Walker:
             if not isinstance(tag, str):
                 continue
             if event == "start":
-                if element in self.skip or tag in _BLOCK or tag in _VERBATIM:
-                    self.blocks += 1  # what a code element around it reads is not what its text holds
                 if element in self.skip:
+                    self.blocks += 1  # a code element around furniture reads text the page does not
                     walker.skip_subtree()  # its tail is still read, at its end event
                     continue
-                if len(self.open_code) < _CODE_DEPTH and _is_code(element):
+                if tag in _BLOCK or tag in _VERBATIM:
+                    self.blocks += 1
+                elif len(self.open_code) < _CODE_DEPTH and _is_code(element):
                     self.open_code.append((element, self.blocks))
                 if tag in _VERBATIM:
                     self._flush()
