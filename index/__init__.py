@@ -18,6 +18,7 @@ from index.library import (
 from index.loader import COMPRESSED_SUFFIXES, SUPPORTED_SUFFIXES, LoadError, page_word
 from index.nodes import NodeBuilder, effective_chunk_tokens
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError
+from index.reading import Reader
 from index.settings import IndexSettings
 from index.shared import FolderMismatchError, SharedState
 from index.store import IndexMismatchError, IndexStatus, Store, StoredDocument, open_store
@@ -47,6 +48,7 @@ __all__ = [
     "OpenedDocument",
     "PlannedFile",
     "Progress",
+    "Reader",
     "Refresh",
     "SavedUpload",
     "SharedState",
@@ -88,4 +90,5 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
         shared=shared,
         lease=Lease(shared.collection) if settings.chroma_url else None,
         check_folder=bool(settings.chroma_url),
+        reader=Reader(timeout=settings.read_timeout_s, memory_mb=settings.read_memory_mb),
     )

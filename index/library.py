@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from index.loader import SUPPORTED_TYPES, LoadedDocument, Page, file_type, is_supported, load, split_suffix
+from index.loader import SUPPORTED_TYPES, LoadedDocument, Page, file_type, is_supported, split_suffix
 from index.shared import FolderMismatchError
 from index.store import StoredChunk
 from index.sync import Indexer, Progress, SyncReport
@@ -301,7 +301,7 @@ class Library:
             return OpenedDocument(source, path, rebuilt_from_chunks(self.indexer.store.document_chunks(source)), True, True)
         # The viewer's offsets are the index's: they hold only while the file is the one that was indexed.
         current = hashlib.sha256(path.read_bytes()).hexdigest() in stored.hashes
-        return OpenedDocument(source, path, load(path), current)
+        return OpenedDocument(source, path, self.indexer.reader.read(path), current)
 
     def sync(self, progress: Progress | None = None, *, allow_mass_delete: bool = False) -> SyncReport:
         """Re-index the documents folder; one sync at a time from this process.

@@ -26,6 +26,11 @@ class IndexSettings(BaseSettings):
     chunk_overlap_sentences: int = 1
     # Larger files are reported and skipped: embedding 50 MB of text would take hours on a laptop CPU.
     max_file_mb: float = 20.0
+    # Each file is read in a child process (``index.reading``): one still being read after this many seconds, or
+    # needing more address space than this many MiB (0: no limit), is stopped and reported, and the sync goes on.
+    # Every document under /usr/share/doc reads in under 4 s here, and in under 0.4 GB.
+    read_timeout_s: float = 300.0
+    read_memory_mb: int = 4096
     # Seconds a sync waits for another writer (the app, a CLI sync or rebuild) before giving up with a
     # message: long enough for a big first sync to finish, short enough that a stuck one is noticed.
     lock_timeout: float = 600.0

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +19,10 @@ from index.cache import KeywordCache
 from index.embedder import Embedder
 from index.keywords import KeywordIndex
 from index.lease import Holder, Lease, LeaseTimeout
-from index.loader import LoadError, load
+from index.loader import LoadedDocument, LoadError
 from index.nodes import NodeBuilder, embedded_text, keyword_row
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, plan_sync
+from index.reading import Reader
 from index.shared import SharedState
 from index.store import IndexMismatchError, Store
 
@@ -69,6 +70,7 @@ class Indexer:
             None for the embedded store, whose lock file every writer already shares.
         check_folder: refuse to write from a documents folder other than the one that built the collection
             (see ``SharedState.check_folder``); for a collection other instances share.
+        reader: reads each file in a child process under a time and memory limit (a default ``Reader`` if None).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class Indexer:
         shared: SharedState | None = None,
         lease: Lease | None = None,
         check_folder: bool = False,
+        reader: Reader | None = None,
     ) -> None:
         self.store = store
         self.keywords = keywords
@@ -102,6 +105,7 @@ class Indexer:
         self.cache = KeywordCache(store, keywords, self.shared)
         self.lease = lease
         self.check_folder = check_folder
+        self.reader = reader or Reader()
 
     def sync(
         self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None, allow_mass_delete: bool = False
@@ -232,12 +236,27 @@ class Indexer:
     ) -> None:
         """Load, chunk, embed and store ``files``; a file in ``donors`` may reuse its donor's vectors (``moved``: those
         read before the donor was deleted)."""
+        # Read in a child process, one file ahead: a reader's crash or hang costs that file (``index.reading``).
+        with closing(self.reader.read_all((planned.path for planned in files), self.max_file_bytes)) as documents:
+            self._index_read(files, documents, report, progress, donors, moved)
+
+    def _index_read(
+        self,
+        files: list[PlannedFile],
+        documents: Iterator[LoadedDocument | LoadError | OSError],
+        report: SyncReport,
+        progress: Progress | None,
+        donors: dict[str, str],
+        moved: dict[str, dict[tuple[str, str], Sequence[float]]],
+    ) -> None:
         pending: list[_Pending] = []
         buffered = 0
-        for done, planned in enumerate(files, start=1):
+        for done, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
             source = planned.source
             try:
-                nodes = self._nodes(source, planned.path, planned.content_hash, report)
+                if isinstance(document, Exception):
+                    raise document
+                nodes = self._nodes(source, document, planned.content_hash, report)
             except Exception as error:  # a parser's own bug must cost this file, never the whole sync
                 if not isinstance(error, LoadError | OSError):
                     logger.exception("loading %s failed", source)
@@ -266,9 +285,8 @@ class Indexer:
         report.embedded += written[0]
         report.reused += written[1]
 
-    def _nodes(self, source: str, path: Path, content_hash: str, report: SyncReport) -> list[TextNode]:
-        """Load ``path`` and build its nodes; the loader's warnings go into ``report``."""
-        document = load(path, self.max_file_bytes)
+    def _nodes(self, source: str, document: LoadedDocument, content_hash: str, report: SyncReport) -> list[TextNode]:
+        """The nodes of ``document``; the loader's warnings go into ``report``."""
         report.warnings.extend(FileError(source, w) for w in document.warnings)
         return self.nodes.build(source, content_hash, document)
 

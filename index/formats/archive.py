@@ -6,9 +6,18 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from docx.exceptions import InvalidXmlError as DocxXmlError
+from lxml.etree import XMLSyntaxError
+from pptx.exc import InvalidXmlError as PptxXmlError
 
 from index.loader import LoadError, over_limit
+
+# What python-docx and python-pptx raise on a damaged package beside the zip and XML parsers' own errors: a part
+# missing a required attribute (a relationship without its target), and a relationship that leads to a part of another
+# type, which the library finds out only where it asks that part for what it lacks (AttributeError, anywhere).
+DAMAGED = (DocxXmlError, PptxXmlError, AttributeError)
 
 Opened = TypeVar("Opened")
 
@@ -34,5 +43,14 @@ def opened(open_package: Callable[[io.BytesIO], Opened], data: bytes, kind: str)
     read, not a bug of the sync."""
     try:
         return open_package(io.BytesIO(data))
-    except (AttributeError, TypeError, IndexError) as error:
+    except (TypeError, IndexError, *DAMAGED) as error:
         raise LoadError(f"unreadable {kind}: {type(error).__name__}: {error}") from None
+
+
+def package_title(package: Any) -> str:
+    """The title in the package's core properties; "" when it has none, or when that part is damaged (a part of
+    another type under its name makes the library raise AttributeError): the title is not worth the document."""
+    try:
+        return str(package.core_properties.title or "")
+    except (KeyError, ValueError, XMLSyntaxError, *DAMAGED):
+        return ""

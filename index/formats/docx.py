@@ -17,7 +17,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml.etree import XMLSyntaxError
 
-from index.formats.archive import check_inflated_size, opened
+from index.formats.archive import DAMAGED, check_inflated_size, opened, package_title
 from index.formats.blocks import TextBuilder, collapse, superscript
 from index.loader import LoadedDocument, LoadError
 
@@ -71,8 +71,8 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
         builder = TextBuilder()
         warnings: list[str] = []
         _read(document.element.body, document._body, builder, _notes(document, warnings))
-        title = collapse(document.core_properties.title or "")
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
+        title = collapse(package_title(document))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError, *DAMAGED) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
     return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title), warnings=warnings)
 
@@ -197,7 +197,10 @@ def _distinct(cells: list[_Cell]) -> list[_Cell]:
 
 def _heading_level(paragraph: Paragraph) -> int:
     """1 for the Title style, 2-10 for Heading 1-9 or outline levels 0-8, 0 for body text."""
-    style = paragraph.style
+    try:
+        style = paragraph.style
+    except AttributeError:  # a damaged package whose styles part is of another type: no style is known
+        style = None
     while style is not None:
         name = style.name or ""
         if name.lower() == "title":

@@ -7,8 +7,10 @@ and left out, as are tracked deletions and notes' citation marks; a note's body 
 
 from __future__ import annotations
 
+import io
 import xml.sax
 import zipfile
+from contextlib import redirect_stdout
 
 from odf import dc, table, teletype
 from odf.element import Element
@@ -42,7 +44,8 @@ def read_odt(data: bytes, max_bytes: int) -> LoadedDocument:
     """
     try:
         check_inflated_size(data, max_bytes)
-        document = opened(load, data, "ODT")
+        with redirect_stdout(io.StringIO()):  # odfpy prints a part it cannot parse, whole, to standard output
+            document = opened(load, data, "ODT")
         body = getattr(document, "text", None)  # none without a content.xml it could parse, or in a spreadsheet
         if body is None:
             raise LoadError("unreadable ODT: it holds no text document")

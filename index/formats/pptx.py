@@ -22,7 +22,7 @@ from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 from pptx.util import Length
 
-from index.formats.archive import check_inflated_size, opened
+from index.formats.archive import DAMAGED, check_inflated_size, opened, package_title
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError, Page
 
@@ -41,8 +41,8 @@ def read_pptx(data: bytes, max_bytes: int) -> LoadedDocument:
         deck = opened(pptx.Presentation, data, "PPTX")
         builder = TextBuilder()
         pages = [page for number, slide in enumerate(deck.slides, start=1) if (page := _read_slide(slide, number, builder))]
-        title = collapse(deck.core_properties.title or "")
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
+        title = collapse(package_title(deck))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError, *DAMAGED) as error:
         raise LoadError(f"unreadable PPTX: {error}") from None
     return LoadedDocument(
         text=builder.text(), title=title or builder.first_heading, pages=pages, sections=builder.sections(title)
