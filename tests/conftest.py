@@ -70,6 +70,7 @@ MODULE_SECONDS = {
     "test_hardening.py": 9,
     "test_crash.py": 7,
     "test_sync.py": 7,
+    "test_reading.py": 7,
     "test_chunk_batch.py": 6,
     "test_fidelity.py": 6,
     "test_index_safety.py": 6,
