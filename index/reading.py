@@ -41,7 +41,7 @@ _IDLE_CHILDREN = 1  # kept for the next read; more are started while several thr
 # reader never needs), then the serving loop.
 _BOOT = (
     "import sys, types; sys.path[:0] = {path!r}; package = types.ModuleType('index'); package.__path__ = [{folder!r}]; "
-    "sys.modules['index'] = package; from index.reading import serve; serve({target!r}, {memory_mb!r})"
+    "sys.modules['index'] = package; from index.reading import serve; serve({target!r}, {memory_mb!r}, {parent!r})"
 )
 
 
@@ -150,7 +150,9 @@ class _Child:
     """One reading process and its pipes; at most one request in flight."""
 
     def __init__(self, target: str, memory_mb: int) -> None:
-        boot = _BOOT.format(path=sys.path, folder=str(Path(__file__).parent), target=target, memory_mb=memory_mb)
+        boot = _BOOT.format(
+            path=sys.path, folder=str(Path(__file__).parent), target=target, memory_mb=memory_mb, parent=os.getpid()
+        )
         # Unbuffered pipes: waiting on the reply's descriptor must not miss bytes a buffer already took.
         self.process = subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.busy = False
@@ -232,12 +234,15 @@ def _read_exactly(fd: int, size: int) -> bytes:
 # --------------------------------------------------------------------------- in the child
 
 
-def serve(target: str, memory_mb: int) -> None:
+def serve(target: str, memory_mb: int, parent: int) -> None:
     """The child's loop: read each requested file with ``target``, reply with its document or its error."""
     import faulthandler
     import resource
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal reaches the whole group: the parent stops us
+    # A parent that dies (kill -9) closes our input, which ends the loop below, but not a read that never ends: this
+    # thread ends the process once the parent is gone (``parent``: its pid, in case it died before we got here).
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to standard error, never into a reply
     faulthandler.enable()  # a crash in C prints where it happened
@@ -263,3 +268,9 @@ def serve(target: str, memory_mb: int) -> None:
         _write(replies, reply)
         if reply[0] == "memory":
             return
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)

@@ -16,6 +16,7 @@ def read(path: Path, max_bytes: int) -> LoadedDocument:
     if "crash" in path.name:
         os.kill(os.getpid(), signal.SIGSEGV)
     if "hang" in path.name:
+        path.with_name(path.name + ".started").touch()  # for a test to know the read has begun
         time.sleep(3600)
     if "hog" in path.name:
         hoard = []

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polling
@@ -62,8 +64,8 @@ def test_a_reader_that_crashes_hangs_exhausts_memory_or_fails_costs_only_its_fil
     assert sorted(indexer.store.documents()) == ["alpha.md", "omega.txt"]
 
     # The next sync tries the failed files again and leaves the rest as they are.
-    (docs / "hang.txt").unlink()
-    (docs / "hog.txt").unlink()
+    for name in ("hang.txt", "hang.txt.started", "hog.txt"):
+        (docs / name).unlink()
     again = polling.returns_within(lambda: indexer.sync(docs), HANG_S, "the second sync")
     assert sorted(error.path for error in again.failed) == ["bug.txt", "crash.txt"]
     assert sorted(again.unchanged) == ["alpha.md", "omega.txt"] and again.added == again.deleted == []
@@ -113,3 +115,44 @@ def test_settings_reach_the_reader(tmp_path: Path, fake_embedder) -> None:  # ty
     settings = IndexSettings(data_dir=tmp_path / "data", read_timeout_s=7, read_memory_mb=512)
     reader = build_indexer(settings, embedder=fake_embedder).reader
     assert (reader.timeout, reader.memory_mb, reader.target) == (7, 512, "index.loader:load")
+
+
+def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
+    # An app killed with kill -9 while its child reads a file that never ends: the child must not run on, orphaned.
+    write_good(tmp_path, "hang.txt")
+    script = (
+        "import sys; from pathlib import Path; from index import Reader; "
+        f"Reader(timeout=600, target='hostile_reader:read').read(Path({str(tmp_path / 'hang.txt')!r}))"
+    )
+    tests = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)])}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        assert polling.wait_until((tmp_path / "hang.txt.started").exists, timeout=60), "the read never began"
+        child = _children_of(parent.pid)
+        assert len(child) == 1
+        parent.kill()
+        parent.wait()
+        assert polling.wait_until(lambda: not Path(f"/proc/{next(iter(child))}").exists() or _zombie(next(iter(child))), 30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+def _children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
