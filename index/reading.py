@@ -6,7 +6,7 @@ uploads. So each file is read by a child Python process, under a time limit and 
 killed by a signal, runs past ``timeout`` seconds or cannot allocate is reported as the file's error, and the next
 file gets a fresh child. ``read_all`` reads one file ahead, so the next file is parsed while this one is embedded.
 
-A child imports only the readers (its start and first read take about 0.1 s, 50 MB), not this package's
+A child imports only the readers (its start and first read take about 0.1 s; it holds 15 MB), not this package's
 ``__init__``, which loads Chroma. It speaks
 pickled requests and replies over its standard input and output, each framed by its length.
 """
