@@ -7,8 +7,8 @@ killed by a signal, runs past ``timeout`` seconds or cannot allocate is reported
 file gets a fresh child. ``read_all`` reads one file ahead, so the next file is parsed while this one is embedded.
 
 A child imports only the readers (its start and first read take about 0.1 s; it holds 15 MB), not this package's
-``__init__``, which loads Chroma. It speaks
-pickled requests and replies over its standard input and output, each framed by its length.
+``__init__``, which loads Chroma. It speaks pickled requests and replies over its standard input and output, each
+framed by its length.
 """
 
 from __future__ import annotations
