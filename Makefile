@@ -69,7 +69,7 @@ bench: setup
 # <set>_details.jsonl and <set>_misses.md (bench/.cache keeps each index; building all of them takes about an hour here).
 bench-answers: setup bench-corpora
 	@for set in $$($(PY) -c "from bench.corpus import QUESTION_SETS; print(*QUESTION_SETS)"); do \
-	  $(PY) bench/eval.py --dataset $$set --output bench/results/$$set.md || exit 1; done
+	  $(PY) bench/eval.py --dataset $$set --prune-cache --output bench/results/$$set.md || exit 1; done
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

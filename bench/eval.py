@@ -42,7 +42,9 @@ import hashlib
 import json
 import logging
 import math
+import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -144,6 +146,17 @@ def index_settings(dataset: Dataset) -> Any:
     }
     key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
     return settings_for(CACHE / f"index-{dataset.name}-{key}", dataset.docs_dir, collection="bench")
+
+
+def prune_stale_indexes(dataset: Dataset, keep: Path) -> None:
+    """Delete the dataset's cached indexes other than ``keep``: each was built by other code or settings, nothing reads
+    it again, and a change of the readers alone leaves one more per question set (bench/.cache grew to 2.9 GB so)."""
+    pattern = re.compile(rf"index-{re.escape(dataset.name)}-[0-9a-f]{{16}}")
+    stale = [path for path in CACHE.glob(f"index-{dataset.name}-*") if path != keep and pattern.fullmatch(path.name)]
+    for path in stale:
+        shutil.rmtree(path)
+    if stale:
+        say(f"[index {dataset.name}] removed {len(stale)} stale cached index(es): {', '.join(p.name for p in stale)}")
 
 
 def build_index(dataset: Dataset, indexer: Any) -> Any:
@@ -973,6 +986,8 @@ def run_dev(qs: QuestionSet, splits: tuple[str, ...], run: Run, embedder: Any) -
         settings = index_settings(dataset)
         citewise, embedder = open_assistant(settings, embedder)
         indexer = build_index(dataset, citewise.indexer)
+    if run.args.prune_cache:
+        prune_stale_indexes(dataset, settings.data_dir)
     if run.args.build_only:
         return embedder
     judge = Judge(dataset)
@@ -1062,6 +1077,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="python-faq: index faq/ plus only these documentation files (globs relative to _sources)",
     )
     parser.add_argument("--build-only", action="store_true", help="build or update the cached indexes, then stop")
+    parser.add_argument(
+        "--prune-cache", action="store_true", help="delete each dataset's cached indexes that other code or settings built"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "eval.md")
     return parser.parse_args(argv)
 
@@ -1084,6 +1102,8 @@ def main(argv: list[str] | None = None) -> int:
             citewise, embedder = open_assistant(settings, embedder)
         with phase(timings, f"{dataset.name}: Citewise index (sync; cached after the first build)"):
             build_index(dataset, citewise.indexer)
+        if args.prune_cache:
+            prune_stale_indexes(dataset, settings.data_dir)
         with phase(timings, f"{dataset.name}: llama-index baseline index (cached after the first build)"):
             baseline, baseline_chunks = build_baseline(dataset, embedder)
         if not args.build_only:
