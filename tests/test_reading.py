@@ -24,18 +24,23 @@ from index.loader import LoadError, load
 HANG_S = 120  # a hang guard for a whole sync, far above what it takes
 
 
-def reading_children() -> set[int]:
-    """The live child processes of this one that run a reader (other tests' readers' idle children among them)."""
-    found = set()
+def children(pid: int) -> dict[int, tuple[str, bytes]]:
+    """The child processes of ``pid``: each one's state ("Z" for a zombie) and command line."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
             command = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue  # it ended while we looked
-        if int(parent) == os.getpid() and state != "Z" and b"index.reading" in command:
-            found.add(int(stat.parent.name))
+        if int(parent) == pid:
+            found[int(stat.parent.name)] = (state, command)
     return found
+
+
+def reading_children() -> set[int]:
+    """The live child processes of this one that run a reader (other tests' readers' idle children among them)."""
+    return {pid for pid, (state, command) in children(os.getpid()).items() if state != "Z" and b"index.reading" in command}
 
 
 def write_good(folder: Path, name: str) -> None:
@@ -121,7 +126,7 @@ def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
     # An app killed with kill -9 while its child reads a file that never ends: the child must not run on, orphaned.
     write_good(tmp_path, "hang.txt")
     script = (
-        "import sys; from pathlib import Path; from index import Reader; "
+        "from pathlib import Path; from index import Reader; "
         f"Reader(timeout=600, target='hostile_reader:read').read(Path({str(tmp_path / 'hang.txt')!r}))"
     )
     tests = Path(__file__).parent
@@ -129,30 +134,18 @@ def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
     parent = subprocess.Popen([sys.executable, "-c", script], env=env)
     try:
         assert polling.wait_until((tmp_path / "hang.txt.started").exists, timeout=60), "the read never began"
-        child = _children_of(parent.pid)
-        assert len(child) == 1
+        (child,) = children(parent.pid)
         parent.kill()
         parent.wait()
-        assert polling.wait_until(lambda: not Path(f"/proc/{next(iter(child))}").exists() or _zombie(next(iter(child))), 30)
+        assert polling.wait_until(lambda: _ended(child), 30), "the reader ran on after its parent was killed"
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
 
 
-def _children_of(pid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
-
-
-def _zombie(pid: int) -> bool:
+def _ended(pid: int) -> bool:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"  # exited, not yet reaped
     except OSError:
         return True
