@@ -27,7 +27,7 @@ import time
 import traceback
 import weakref
 from collections.abc import Callable, Generator, Iterable
-from contextlib import suppress
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -60,7 +60,7 @@ class Reader:
         self.target = target
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
-        self._stop = weakref.finalize(self, _stop_all, self._idle)
+        weakref.finalize(self, _stop_all, self._idle)
 
     def read(self, path: Path, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDocument:
         """The document at ``path``, as ``load`` reads it.
@@ -69,7 +69,8 @@ class Reader:
             LoadError: the file was refused by its reader, or the reader crashed, ran out of time or memory.
             OSError: the file could not be opened or read.
         """
-        outcome = next(self.read_all([path], max_bytes))
+        with closing(self.read_all([path], max_bytes)) as outcomes:
+            outcome = next(outcomes)
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
@@ -95,8 +96,9 @@ class Reader:
             self._give_back(child)
 
     def close(self) -> None:
-        """Stop every idle child (each also stops when this reader is collected, or at exit)."""
-        self._stop()
+        """Stop every idle child (each also stops when this reader is collected, or at exit); reading again starts one."""
+        with self._lock:
+            _stop_all(self._idle)
 
     def _take(self) -> _Child:
         with self._lock:
