@@ -28,7 +28,7 @@ class IndexSettings(BaseSettings):
     max_file_mb: float = 20.0
     # Each file is read in a child process (``index.reading``): one still being read after this many seconds, or
     # needing more address space than this many MiB (0: no limit), is stopped and reported, and the sync goes on.
-    # Every document under /usr/share/doc reads in under 4 s here, and in under 0.4 GB.
+    # Every document under /usr/share/doc reads in under 4 s here.
     read_timeout_s: float = 300.0
     read_memory_mb: int = 4096
     # Seconds a sync waits for another writer (the app, a CLI sync or rebuild) before giving up with a

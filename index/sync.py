@@ -257,9 +257,9 @@ class Indexer:
                 if isinstance(document, Exception):
                     raise document
                 nodes = self._nodes(source, document, planned.content_hash, report)
-            except Exception as error:  # a parser's own bug must cost this file, never the whole sync
+            except Exception as error:  # a bug in chunking it must cost this file, never the whole sync (as a reader's does)
                 if not isinstance(error, LoadError | OSError):
-                    logger.exception("loading %s failed", source)
+                    logger.exception("indexing %s failed", source)
                     error = LoadError(f"cannot be read: {type(error).__name__}: {error}")
                 report.failed.append(FileError(source, str(error)))
                 for outcome in (report.added, report.updated):
