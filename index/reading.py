@@ -197,23 +197,19 @@ class _Child:
         return f"exited with status {code}"
 
     def stop(self) -> None:
-        _stop_child(self.process)
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
         self.busy = False
 
 
 def _stop_all(children: list[_Child]) -> None:
     for child in children:
-        _stop_child(child.process)
+        child.stop()
     children.clear()
-
-
-def _stop_child(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.kill()
-    process.wait()
-    for stream in (process.stdin, process.stdout):
-        if stream is not None:
-            stream.close()
 
 
 def _write(stream: IO[bytes], message: object) -> None:
