@@ -29,7 +29,7 @@ def children(pid: int) -> dict[int, tuple[str, bytes]]:
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            state, parent = _state_and_parent(int(stat.parent.name))
             command = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue  # it ended while we looked
@@ -147,6 +147,12 @@ def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
 
 def _ended(pid: int) -> bool:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"  # exited, not yet reaped
+        return _state_and_parent(pid)[0] == "Z"  # exited, not yet reaped
     except OSError:
         return True
+
+
+def _state_and_parent(pid: int) -> tuple[str, str]:
+    """Process ``pid``'s state letter and parent pid, from /proc (after its name, which may hold spaces and ")")."""
+    state, parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+    return state, parent
