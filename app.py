@@ -39,15 +39,17 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def launch(settings: Settings) -> None:
     """Open the index, bring it up to date with the documents folder, and serve the chat and the API."""
-    citewise = build_citewise(settings)
-    startup_sync(citewise)
-    warn_if_exposed(settings)
-    if settings.auth and not settings.api_key:
-        logger.info("the API at %s is closed: the chat has a login; set CITEWISE_API_KEY to open it", PREFIX)
-    server = build_server(citewise)
-    logger.info("serving the chat on http://%s:%d/ and the API on %s (docs at /docs)", settings.host, settings.port, PREFIX)
-    # A stream left open (a browser tab's queue connection) must not hold up stopping the server for long.
-    uvicorn.run(server, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=3)
+    with build_citewise(settings) as citewise:  # closed when the server stops (Ctrl-C, SIGTERM)
+        startup_sync(citewise)
+        warn_if_exposed(settings)
+        if settings.auth and not settings.api_key:
+            logger.info("the API at %s is closed: the chat has a login; set CITEWISE_API_KEY to open it", PREFIX)
+        server = build_server(citewise)
+        logger.info("serving the chat on http://%s:%d/ and the API on %s (docs at /docs)", settings.host, settings.port, PREFIX)
+        # A stream left open (a browser tab's queue connection) must not hold up stopping the server for long.
+        uvicorn.run(
+            server, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=3
+        )
 
 
 def build_server(citewise: Citewise) -> FastAPI:

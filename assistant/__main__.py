@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexMismatchError, ValueError) as error:  # the index or the configuration needs the user's attention
         print(f"error: {error}", file=sys.stderr)
         return 2
+    with citewise:  # the index's files, released on every way out
+        return _answer_all(citewise, args)
+
+
+def _answer_all(citewise: Citewise, args: argparse.Namespace) -> int:
+    """Answer or search each question of ``args``, printing each result; the exit code."""
     if citewise.is_empty():
         print("warning: the index is empty; run `python -m index sync DIR` first", file=sys.stderr)
     failures = 0

@@ -90,6 +90,20 @@ class Citewise:
         self.library = library
         self.chat_store = chat_store
 
+    def close(self) -> None:
+        """Release the index (Chroma's files or its server session, the keyword index) and stop the idle readers.
+
+        The app closes it when its server stops, each command when it ends; a test or a script that opens many closes
+        each one it is done with. Use it as a context manager to close it on leaving the block.
+        """
+        self.indexer.close()
+
+    def __enter__(self) -> Citewise:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def ask(
         self,
         question: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from index.cache import KeywordCache, Refresh
+from index.collection import IndexClosedError
 from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex
 from index.lease import Lease
@@ -33,6 +34,7 @@ __all__ = [
     "FileError",
     "FolderMismatchError",
     "IndexBusyError",
+    "IndexClosedError",
     "IndexMismatchError",
     "IndexSettings",
     "IndexStatus",
@@ -74,8 +76,12 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
     The keyword index is a cache of Chroma either way (``index.cache``).
     """
     embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
-    keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
     store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens), check_signature=not rebuild)
+    try:
+        keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
+    except BaseException:  # nothing opened here outlives a failed build
+        store.close()
+        raise
     shared = SharedState(store.client, settings.collection)
     return Indexer(
         store,

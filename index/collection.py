@@ -11,6 +11,20 @@ from chromadb.errors import NotFoundError
 logger = logging.getLogger(__name__)
 
 
+class IndexClosedError(RuntimeError):
+    """The index was closed (``Indexer.close``, ``Citewise.close``); open it again to use it."""
+
+
+class _Closed:
+    """What a closed store holds in place of its Chroma client and collections: any use says the index is closed."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise IndexClosedError(f"the index is closed (asked for {name!r}); open it again to use it")
+
+
+CLOSED: Any = _Closed()
+
+
 class ReopeningCollection:
     """A Chroma collection handle that follows the collection's name, not its id.
 
@@ -24,6 +38,11 @@ class ReopeningCollection:
     def __init__(self, collection: Any, reopen: Callable[[], Any]) -> None:
         self.current = collection
         self._reopen = reopen
+
+    def close(self) -> None:
+        """Let go of the collection, so that its closed client can be freed; every later call raises ``IndexClosedError``."""
+        self.current = CLOSED
+        self._reopen = lambda: CLOSED
 
     @property
     def id(self) -> Any:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.collection import ReopeningCollection
+from index.collection import CLOSED, ReopeningCollection
 from index.plan import UnsafeSyncError
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,11 @@ class SharedState:
         self._client = client
         self.name = name + META_SUFFIX
         self.collection = ReopeningCollection(self._open(), self._open)
+
+    def close(self) -> None:
+        """Let go of the collection and the client (closed by the store that shares it)."""
+        self.collection.close()
+        self._client = CLOSED
 
     def _open(self) -> Any:
         return self._client.get_or_create_collection(self.name, metadata={"citewise": "meta"}, embedding_function=None)

@@ -12,7 +12,7 @@ from chromadb.errors import NotFoundError
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.collection import ReopeningCollection
+from index.collection import CLOSED, ReopeningCollection
 from index.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
@@ -167,6 +167,18 @@ class Store:
         """The collection's name."""
         return self._name
 
+    def close(self) -> None:
+        """Release the Chroma client: the embedded database's SQLite and HNSW files, or the server's HTTP session.
+
+        Clients of one folder share Chroma's system, which stops with the last of them; a second close does nothing.
+        """
+        if self._client is CLOSED:
+            return
+        self._client.close()
+        # Chroma's files stay open while anything holds its client or a collection: let go of both.
+        self.collection.close()
+        self._client = CLOSED
+
     def count(self) -> int:
         """Number of chunks stored."""
         return int(self.collection.count())
@@ -302,4 +314,9 @@ class Store:
 
 def open_store(settings: IndexSettings, max_tokens: int, *, check_signature: bool = True) -> Store:
     """Open (or create) the configured collection, refusing one built with other settings unless told not to check."""
-    return Store(connect(settings), settings.collection, build_signature(settings, max_tokens), check_signature=check_signature)
+    client = connect(settings)
+    try:
+        return Store(client, settings.collection, build_signature(settings, max_tokens), check_signature=check_signature)
+    except BaseException:  # refused (built with other settings) or unreachable: the client is released, not leaked
+        client.close()
+        raise

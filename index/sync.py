@@ -107,6 +107,17 @@ class Indexer:
         self.check_folder = check_folder
         self.reader = reader or Reader()
 
+    def close(self) -> None:
+        """Close the store and the keyword index and stop the idle readers: the files and processes this indexer holds.
+
+        Nothing is written by it (every sync has finished its writes by the time it returns); the indexer is unusable
+        after it.
+        """
+        self.reader.close()
+        self.keywords.close()
+        self.shared.close()
+        self.store.close()
+
     def sync(
         self, docs_dir: Path, *, dry_run: bool = False, progress: Progress | None = None, allow_mass_delete: bool = False
     ) -> SyncReport:

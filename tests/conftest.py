@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,57 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return SharedAppScheduling(config, log)
 
 
+# --------------------------------------------------------------------------- indexes a test opens
+
+
+class IndexCloser:
+    """Closes every indexer a test opens, in its body or in a function-scoped fixture, when the test ends.
+
+    The app and the commands close their indexes (``build_indexer``, ``build_citewise`` or ``Indexer(...)``); so do the
+    tests: Chroma keeps a folder's files open until its client is closed, and a test process that opens hundreds of
+    indexes would otherwise hold thousands of descriptors. Module- and session-scoped fixtures' indexes live on. A plugin
+    of its own (``pytest_configure``), not hooks of this file: a conftest's fixture hooks do not see the session-scoped
+    fixtures it defines.
+    """
+
+    def __init__(self) -> None:
+        self.opened: list[Any] | None = None  # the running test's indexers
+        self.wider = 0  # module- or session-scoped fixtures being set up now: what they open is theirs
+        from index.sync import Indexer
+
+        opened = Indexer.__init__
+
+        def tracked(indexer: Indexer, *args: Any, **kwargs: Any) -> None:
+            opened(indexer, *args, **kwargs)
+            if self.opened is not None and not self.wider:
+                self.opened.append(indexer)
+
+        Indexer.__init__ = tracked  # type: ignore[method-assign]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+        self.opened = []
+        try:
+            return (yield)
+        finally:
+            opened, self.opened = self.opened, None
+            for indexer in opened:
+                indexer.close()  # a second close (by the test or its fixture) does nothing
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Iterator[object]:
+        wider = fixturedef.scope != "function"
+        self.wider += wider
+        try:
+            return (yield)
+        finally:
+            self.wider -= wider
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(IndexCloser(), "citewise-index-closer")
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -157,7 +208,8 @@ def seeds_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # 
     from index import IndexSettings, build_indexer
 
     root = tmp_path_factory.mktemp("seeds-index")
-    report = build_indexer(IndexSettings(data_dir=root / "data"), embedder=embedder).sync(copy_seeds(root / "docs"))
+    with closing(build_indexer(IndexSettings(data_dir=root / "data"), embedder=embedder)) as indexer:
+        report = indexer.sync(copy_seeds(root / "docs"))
     assert report.failed == [] and len(report.added) == 5
     return root / "data"
 
@@ -181,10 +233,10 @@ def citewise(settings, seeds_copy: Path, embedder):  # type: ignore[no-untyped-d
     """A fully wired assistant over a private, writable index of the seeds."""
     from assistant import build_citewise
 
-    built = build_citewise(settings, embedder=embedder)
-    report = built.indexer.sync(settings.docs_dir)
-    assert report.failed == [] and report.embedded == 0 and len(report.unchanged) == 5
-    return built
+    with build_citewise(settings, embedder=embedder) as built:
+        report = built.indexer.sync(settings.docs_dir)
+        assert report.failed == [] and report.embedded == 0 and len(report.unchanged) == 5
+        yield built
 
 
 @pytest.fixture(scope="session")
@@ -195,9 +247,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path, embedder
     root = tmp_path_factory.mktemp("seeded")
     docs = copy_seeds(root / "docs")
     shutil.copytree(seeds_index, root / "data")
-    built = build_citewise(Settings(data_dir=root / "data", docs_dir=docs), embedder=embedder)
-    assert built.indexer.sync(docs).embedded == 0
-    yield built
+    with build_citewise(Settings(data_dir=root / "data", docs_dir=docs), embedder=embedder) as built:
+        assert built.indexer.sync(docs).embedded == 0
+        yield built
 
 
 # --------------------------------------------------------------------------- processes and servers

@@ -7,6 +7,7 @@ app for an answer uses the real models (over a copy of the seeds index).
 from __future__ import annotations
 
 import fcntl
+import gc
 import logging
 import os
 import shutil
@@ -20,7 +21,7 @@ from polling import returns_within, wait_until, waiting_on_lock
 from seed_facts import WHO_QUESTION
 
 from assistant.retrieval import Retriever, SearchOptions
-from index import IndexBusyError, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
+from index import IndexBusyError, IndexClosedError, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
 from index.library import Library
 from index.plan import is_mass_delete
 
@@ -327,3 +328,45 @@ def test_no_wait_no_message(indexer, docs: Path, caplog) -> None:  # type: ignor
     with caplog.at_level(logging.WARNING, logger="index.sync"):
         indexer.sync(docs)
     assert waits == [] and caplog.records == []
+
+
+def _held_under(folder: Path) -> list[str]:
+    """The files under ``folder`` this process holds open."""
+    held = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed while we looked
+        if target.startswith(f"{folder}/"):
+            held.append(target)
+    return held
+
+
+def test_a_closed_index_holds_no_file_nor_reader_and_its_folder_can_be_made_anew(settings, seeds_copy: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from test_reading import reading_children
+
+    from assistant import build_citewise
+
+    before = reading_children()
+    with build_citewise(settings, embedder=embedder) as built:
+        (settings.docs_dir / "otters.txt").write_text("Sea otters hold hands while they sleep.", encoding="utf-8")
+        assert built.indexer.sync(settings.docs_dir).added == ["otters.txt"]  # read by a reader child, which stays
+        assert built.ask(WHO_QUESTION).citations
+        held = _held_under(settings.data_dir)
+        assert any(path.endswith("chroma.sqlite3") for path in held) and any("keywords" in path for path in held)
+        assert reading_children() - before
+    # Chroma's stopped system is a cycle of objects that holds its files until Python's cycle collector frees it (it
+    # runs on its own as objects are made; here, at once). Before, the class-wide table of open systems kept it forever.
+    gc.collect()
+    assert _held_under(settings.data_dir) == []
+    assert wait_until(lambda: not reading_children() - before, 10)  # the idle reader stopped
+    built.close()  # a second close does nothing
+    with pytest.raises(IndexClosedError, match="the index is closed"):
+        built.ask(WHO_QUESTION)
+    # The folder deleted and made again while the process lives on (a user starting over): Chroma's system for that
+    # path was stopped, not kept with its handles on the deleted files, so the new index is written and read.
+    shutil.rmtree(settings.data_dir)
+    with build_citewise(settings, embedder=embedder) as again:
+        assert len(again.indexer.sync(settings.docs_dir).added) == 6
+        assert again.ask(WHO_QUESTION).citations
