@@ -12,11 +12,11 @@ import hashlib
 import io
 import os
 import sqlite3
-import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from packages import with_parts
 from pdfs import pdf_with_pages
 from polling import returns_within
 
@@ -196,12 +196,7 @@ def corrupt_docx() -> bytes:
     document.add_paragraph("Quarterly summary: revenue grew by 12 percent.")
     original = io.BytesIO()
     document.save(original)
-    out = io.BytesIO()
-    with zipfile.ZipFile(original) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            target.writestr(info.filename, data[: len(data) // 2] if info.filename == "word/document.xml" else data)
-    return out.getvalue()
+    return with_parts(original.getvalue(), lambda name, data: data[: len(data) // 2] if name == "word/document.xml" else data)
 
 
 def certificate_encrypted_pdf() -> bytes:

@@ -22,6 +22,7 @@ from decks import deck, smartart_deck
 from epubs import BOOK, CONTAINER, epub, xhtml_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packages import with_parts
 from pdfs import pdf_file, pdf_with_pages
 
 from index.formats.pdflayout import join_lines
@@ -1109,15 +1110,6 @@ def test_a_package_of_any_parts_loads_or_raises_a_load_error(parts: dict[str, st
             assert document.text.strip()
 
 
-def _with_parts(package: bytes, change: Callable[[str, bytes], bytes]) -> bytes:
-    """``package`` zipped again with each part changed by ``change(name, data)``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            target.writestr(name, change(name, source.read(name)))
-    return buffer.getvalue()
-
-
 def _word_document() -> bytes:
     import docx
 
@@ -1139,7 +1131,7 @@ def test_docx_whose_properties_or_styles_part_is_of_another_type_reads_its_text(
             return data
         return data.replace(f'PartName="{part}" ContentType="'.encode(), f'PartName="{part}" ContentType="text/x-'.encode())
 
-    doc = load(write(tmp_path / "notes.docx", _with_parts(_word_document(), retype)))
+    doc = load(write(tmp_path / "notes.docx", with_parts(_word_document(), retype)))
     assert "The survey counted 42 nests." in doc.text
     assert doc.title == ("Field Notes" if part.endswith("styles.xml") else "Findings")
 
@@ -1150,7 +1142,7 @@ def test_a_package_relationship_without_its_target_is_a_load_error(tmp_path: Pat
 
     for name, package in (("deck.pptx", deck()), ("notes.docx", _word_document())):
         with pytest.raises(LoadError, match=r"unreadable (PPTX|DOCX): "):
-            load(write(tmp_path / name, _with_parts(package, untarget)))
+            load(write(tmp_path / name, with_parts(package, untarget)))
 
 
 def _real_packages() -> dict[str, bytes]:
@@ -1197,7 +1189,7 @@ def test_a_real_package_damaged_anywhere_loads_or_raises_a_load_error(suffix: st
             "insert": data[:at] + insert + data[at:],
         }[how]
 
-    document = loaded_or_refused(f"damaged{suffix}", _with_parts(package, damage))
+    document = loaded_or_refused(f"damaged{suffix}", with_parts(package, damage))
     if document is not None:
         assert document.text.strip()
         assert_sections_are_ordered_spans(document)
