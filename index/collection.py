@@ -19,6 +19,8 @@ class _Closed:
     """What a closed store holds in place of its Chroma client and collections: any use says the index is closed."""
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # what copy, pickle and hasattr look for: plainly absent
+            raise AttributeError(name)
         raise IndexClosedError(f"the index is closed (asked for {name!r}); open it again to use it")
 
 
