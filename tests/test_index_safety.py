@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from polling import returns_within, wait_until, waiting_on_lock
+from processes import reading_children
 from seed_facts import WHO_QUESTION
 
 from assistant.retrieval import Retriever, SearchOptions
@@ -344,8 +345,6 @@ def _held_under(folder: Path) -> list[str]:
 
 
 def test_a_closed_index_holds_no_file_nor_reader_and_its_folder_can_be_made_anew(settings, seeds_copy: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    from test_reading import reading_children
-
     from assistant import build_citewise
 
     before = reading_children()

@@ -17,30 +17,12 @@ import pytest
 from decks import deck
 from epubs import epub, xhtml_page
 from pdfs import pdf_with_pages
+from processes import children, ended, reading_children
 
 from index import IndexSettings, Reader, build_indexer
 from index.loader import LoadError, load
 
 HANG_S = 120  # a hang guard for a whole sync, far above what it takes
-
-
-def children(pid: int) -> dict[int, tuple[str, bytes]]:
-    """The child processes of ``pid``: each one's state ("Z" for a zombie) and command line."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = _state_and_parent(int(stat.parent.name))
-            command = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue  # it ended while we looked
-        if int(parent) == pid:
-            found[int(stat.parent.name)] = (state, command)
-    return found
-
-
-def reading_children() -> set[int]:
-    """The live child processes of this one that run a reader (other tests' readers' idle children among them)."""
-    return {pid for pid, (state, command) in children(os.getpid()).items() if state != "Z" and b"index.reading" in command}
 
 
 def write_good(folder: Path, name: str) -> None:
@@ -138,21 +120,8 @@ def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
         (child,) = children(parent.pid)
         parent.kill()
         parent.wait()
-        assert polling.wait_until(lambda: _ended(child), 30), "the reader ran on after its parent was killed"
+        assert polling.wait_until(lambda: ended(child), 30), "the reader ran on after its parent was killed"
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
-
-
-def _ended(pid: int) -> bool:
-    try:
-        return _state_and_parent(pid)[0] == "Z"  # exited, not yet reaped
-    except OSError:
-        return True
-
-
-def _state_and_parent(pid: int) -> tuple[str, str]:
-    """Process ``pid``'s state letter and parent pid, from /proc (after its name, which may hold spaces and ")")."""
-    state, parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
-    return state, parent
