@@ -49,38 +49,43 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     indexer.on_lock_wait = _say_waiting(indexer)
     with contextlib.closing(indexer):  # the index's files and the reader processes, released on every way out
-        match args.command:
-            case "sync":
-                docs = args.dir or settings.docs_dir
-                if args.watch:
-                    return _watch(indexer, docs, args)
-                try:
-                    report = indexer.sync(
-                        docs, dry_run=args.dry_run, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
-                    )
-                except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError) as error:
-                    print(f"error: {error}", file=sys.stderr)
-                    return 2
-                _print_report(report, as_json=args.json)
-                return 1 if report.failed else 0
-            case "rebuild":
-                try:
-                    report = indexer.rebuild(
-                        args.dir or settings.docs_dir, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
-                    )
-                except (FileNotFoundError, UnsafeSyncError, IndexBusyError) as error:
-                    print(f"error: {error}", file=sys.stderr)
-                    return 2
-                _print_report(report, as_json=args.json)
-                return 1 if report.failed else 0
-            case _:
-                info = indexer.store.status().to_json()
-                if args.json:
-                    print(json.dumps(info))
-                else:
-                    for key, value in info.items():
-                        print(f"{key}: {value}")
-                return 0
+        return _run(indexer, args, settings)
+
+
+def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) -> int:
+    """Run the parsed command with ``indexer``; the exit code."""
+    match args.command:
+        case "sync":
+            docs = args.dir or settings.docs_dir
+            if args.watch:
+                return _watch(indexer, docs, args)
+            try:
+                report = indexer.sync(
+                    docs, dry_run=args.dry_run, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
+                )
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError) as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            _print_report(report, as_json=args.json)
+            return 1 if report.failed else 0
+        case "rebuild":
+            try:
+                report = indexer.rebuild(
+                    args.dir or settings.docs_dir, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
+                )
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError) as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            _print_report(report, as_json=args.json)
+            return 1 if report.failed else 0
+        case _:
+            info = indexer.store.status().to_json()
+            if args.json:
+                print(json.dumps(info))
+            else:
+                for key, value in info.items():
+                    print(f"{key}: {value}")
+            return 0
 
 
 def _say_waiting(indexer: Indexer) -> Callable[[Path], None]:
