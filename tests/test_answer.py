@@ -53,6 +53,21 @@ def test_answers_a_real_question_with_the_right_citation(seeded, question: str, 
     check_grounded(answer)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        WHO_QUESTION,
+        "How many medical aid workers has China sent abroad since its first team?",
+        "How many specialists were in the Chinese group sent to Kyrgyzstan?",
+        "Which countries did China send expert teams to besides Italy?",
+    ],
+)
+def test_a_question_typed_in_lower_case_is_answered_as_one_typed_with_care(seeded, question: str) -> None:  # type: ignore[no-untyped-def]
+    careful = seeded.assistant.ask(question)
+    hasty = seeded.assistant.ask(question.lower().rstrip("?"))
+    assert (hasty.refused, hasty.text) == (careful.refused, careful.text)
+
+
 def test_a_book_added_as_an_epub_is_answered_from_its_chapter(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     (settings.docs_dir / "guide.epub").write_bytes(epub(BOOK, ["nav.xhtml", "one.xhtml", "two.xhtml"]))
     report = citewise.indexer.sync(settings.docs_dir)

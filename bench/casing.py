@@ -1,0 +1,79 @@
+"""Questions typed in haste: every question set asked as written and again in lower case without its question mark.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py                  # both halves of every set (casing.md)
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --split tune     # one half
+
+Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
+("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
+does not), so a question typed without them may be answered otherwise. Each question of the chosen halves is asked
+both ways, over its set's cached index (``bench/eval.py`` builds them), and each answer judged as ``bench/eval.py``
+judges it: right (holds a gold answer), wrong (answered, no gold answer; any answer to an unanswerable question) or
+refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import machine_line, markdown_table, publish
+from bench.corpus import QUESTION_SETS, Question
+from bench.eval import contains_answer, synced_question_sets
+
+HEADERS = ["half", "typed", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
+
+
+def hastily(question: str) -> str:
+    """``question`` as typed in haste: lower case, without its question mark."""
+    return question.lower().rstrip().rstrip("?").rstrip()
+
+
+def outcome(assistant: object, question: Question, text: str) -> str:
+    answer = assistant.ask(text).complete()  # type: ignore[attr-defined]
+    if answer.refused:
+        return "refused"
+    return "right" if question.answers and contains_answer(question, answer.text) else "wrong"
+
+
+def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
+    given = outcomes["right"] + outcomes["wrong"]
+    rate = f"{outcomes['wrong'] / max(given, 1):.1%} ({outcomes['wrong']}/{given})"
+    return [
+        half,
+        typed,
+        outcomes["right"],
+        outcomes["wrong"],
+        outcomes["refused"],
+        rate,
+        outcomes["right"] - 2 * outcomes["wrong"],
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
+    halves = ["tune", "heldout"] if (split := parser.parse_args(argv).split) == "all" else [split]
+    tallies = {(half, typed): Counter[str]() for half in halves for typed in ("as written", "in haste")}
+    changed = []
+    for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
+        for question in (q for q in dataset.questions if q.split in halves):
+            written = outcome(citewise.assistant, question, question.question)
+            typed = outcome(citewise.assistant, question, hastily(question.question))
+            tallies[question.split, "as written"][written] += 1
+            tallies[question.split, "in haste"][typed] += 1
+            if typed != written:
+                changed.append([name, question.split, question.id, written, typed, question.question])
+    lines = [f"# Questions typed in haste (lower case, no question mark): {', '.join(QUESTION_SETS)}", "", machine_line(), ""]
+    lines += [markdown_table(HEADERS, [row(*key, tally) for key, tally in tallies.items()]), ""]
+    lines += ["## Questions answered otherwise in haste", ""]
+    lines += [markdown_table(["set", "half", "id", "as written", "in haste", "question"], changed, text=[0, 1, 2, 3, 4, 5])]
+    publish("casing.md" if split == "all" else f"casing_{split}.md", lines)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
