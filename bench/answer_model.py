@@ -115,11 +115,12 @@ def holds_gold(question: Weighed, score: Sequence[float]) -> bool:
 SWEEP_HEADERS = ["bar (log-odds)", "answer holds gold", "unanswerable refused", "wrong-answer rate", "right - 2 x wrong"]
 
 
-def fit(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float = 1.0) -> Any:
+def fit(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float | None = None) -> Any:
     """A logistic regression of "the sentence holds gold" on ``features`` (per question, a row per candidate).
 
-    ``strength`` is the inverse of the L2 penalty (scikit-learn's ``C``). Below 1 (many inputs), each input is
-    standardized first, so that the penalty weighs them alike."""
+    By default on the inputs as they are, with scikit-learn's default penalty (the answer model's weights are in their
+    units). Given ``strength`` (the inverse of the L2 penalty, scikit-learn's ``C``), each input is standardized first,
+    so that the penalty weighs many inputs alike."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -127,8 +128,9 @@ def fit(features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed
 
     x = np.array([row for rows in features for row in rows])
     y = np.array([gold for w in weighed for gold in w.golds])
-    regression = LogisticRegression(C=strength, max_iter=5000)
-    return (make_pipeline(StandardScaler(), regression) if strength < 1.0 else regression).fit(x, y)
+    if strength is None:
+        return LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=strength, max_iter=5000)).fit(x, y)
 
 
 def log_odds(model: Any, features: Sequence[Sequence[Sequence[float]]]) -> list[list[float]]:
@@ -177,14 +179,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def left_out_sets(
-    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float = 1.0
+    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float | None = None
 ) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the other question sets only."""
     return fitted_without(features, weighed, [w.question_set for w in weighed], strength)
 
 
 def cross_validated(
-    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float = 1.0
+    features: Sequence[Sequence[Sequence[float]]], weighed: Sequence[Weighed], strength: float | None = None
 ) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the other folds (questions dealt to folds by a fixed seed)."""
     return fitted_without(features, weighed, _folds(len(weighed)), strength)
@@ -194,7 +196,7 @@ def fitted_without(
     features: Sequence[Sequence[Sequence[float]]],
     weighed: Sequence[Weighed],
     groups: Sequence[object],
-    strength: float = 1.0,
+    strength: float | None = None,
 ) -> list[list[float]]:
     """Each question's log-odds from weights fitted on the questions of the other groups (``groups``: one per question)."""
     scores: list[list[float]] = [[] for _ in weighed]

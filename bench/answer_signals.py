@@ -148,7 +148,11 @@ class PooledReading:
         return rows
 
 
-SIGNALS = {"coverage": (TokenCoverage, (1.0,)), "pooled": (PooledReading, (0.003, 0.01, 0.03, 0.1))}
+# Per signal, the L2 strengths to fit it with (None: the inputs as they are, as the answer model is fitted).
+SIGNALS: dict[str, tuple[type[Any], tuple[float | None, ...]]] = {
+    "coverage": (TokenCoverage, (None,)),
+    "pooled": (PooledReading, (0.003, 0.01, 0.03, 0.1)),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         f"The signal costs {median(seconds) * 1000:.0f} ms per question (median; {len(weighed)} questions).",
         "",
     ]
-    compared = [("the answer model (4 inputs)", base, 1.0)]
-    compared += [(f"+ {signal.name}, L2 strength {strength}", extended, strength) for strength in strengths]
+    compared: list[tuple[str, list[list[list[float]]], float | None]] = [("the answer model (4 inputs)", base, None)]
+    compared += [
+        (f"+ {signal.name}" + (f", L2 strength {strength}" if strength else ""), extended, strength) for strength in strengths
+    ]
     for name, features, strength in compared:
         lines += [f"## {name}", "", f"{FOLDS}-fold cross-validated over questions:", ""]
         lines += [markdown_table(SWEEP_HEADERS, sweep(weighed, cross_validated(features, weighed, strength))), ""]
