@@ -17,12 +17,13 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, Question
-from bench.eval import contains_answer, synced_question_sets
+from bench.eval import clip, contains_answer, ratio, synced_question_sets
 
 HEADERS = ["half", "typed", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
 
@@ -32,25 +33,16 @@ def hastily(question: str) -> str:
     return question.lower().rstrip().rstrip("?").rstrip()
 
 
-def outcome(assistant: object, question: Question, text: str) -> str:
-    answer = assistant.ask(text).complete()  # type: ignore[attr-defined]
+def outcome(assistant: Any, question: Question, text: str) -> str:
+    answer = assistant.ask(text).complete()
     if answer.refused:
         return "refused"
     return "right" if question.answers and contains_answer(question, answer.text) else "wrong"
 
 
 def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
-    given = outcomes["right"] + outcomes["wrong"]
-    rate = f"{outcomes['wrong'] / max(given, 1):.1%} ({outcomes['wrong']}/{given})"
-    return [
-        half,
-        typed,
-        outcomes["right"],
-        outcomes["wrong"],
-        outcomes["refused"],
-        rate,
-        outcomes["right"] - 2 * outcomes["wrong"],
-    ]
+    right, wrong = outcomes["right"], outcomes["wrong"]
+    return [half, typed, right, wrong, outcomes["refused"], ratio(wrong, right + wrong), right - 2 * wrong]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             tallies[question.split, "as written"][written] += 1
             tallies[question.split, "in haste"][typed] += 1
             if typed != written:
-                changed.append([name, question.split, question.id, written, typed, question.question])
+                changed.append([name, question.split, question.id, written, typed, clip(question.question, 400)])
     lines = [f"# Questions typed in haste (lower case, no question mark): {', '.join(QUESTION_SETS)}", "", machine_line(), ""]
     lines += [markdown_table(HEADERS, [row(*key, tally) for key, tally in tallies.items()]), ""]
     lines += ["## Questions answered otherwise in haste", ""]
