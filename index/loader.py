@@ -53,8 +53,10 @@ from pathlib import Path
 # ("pypug:Wheel") reads "Wheel". 36: an HTML table row whose cells hold a heading or a form lays the page out in columns
 # (a site's menu beside its content): its blocks are read as blocks, not flattened into one line of cells. 37: a
 # <title> outside the head (a page that prints a header line before its doctype, a page that repeats its title) is not
-# read as text, nor is a code element around blocks a code word ("mkpasswdWords here.").
-LOADER_VERSION = "37"
+# read as text, nor is a code element around blocks a code word ("mkpasswdWords here."). 38: a block classed as a table
+# of contents or a navigation bar that holds prose is content (Doxygen puts each page's text in ``div.contents``,
+# Texinfo's class for its table of contents: every Doxygen page was read as its title alone).
+LOADER_VERSION = "38"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -31,6 +31,7 @@ APACHE = Path("/usr/share/doc/apache2-doc/manual/en")
 GIT = Path("/usr/share/doc/git/html")
 LIVE = Path("/usr/share/doc/live-manual/epub")
 PIP = Path("/usr/share/doc/python3-pip/html")  # pip's documentation sources: MyST Markdown and reST
+DOXYGEN = Path("/usr/share/doc/doxygen/html")  # Doxygen's manual, written by Doxygen
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -42,6 +43,7 @@ PACKAGES = {
     GIT: "git-doc",
     LIVE: "live-manual-epub",
     PIP: "python3-pip",
+    DOXYGEN: "doxygen-doc",
 }
 
 
@@ -380,6 +382,16 @@ def test_asciidoc_footer_goes_and_its_notes_read_as_prose() -> None:
         " that write that pseudo-ref (e.g. git reset) are used during the rebase."
     ) in sentences(doc)
     assert "Note |" not in doc.text
+
+
+def test_doxygen_pages_keep_their_text_and_lose_their_table_of_contents() -> None:
+    # Every page of a Doxygen manual holds its text in a block classed "contents", which read as a table of contents
+    # left each page its title alone.
+    doc = loaded(DOXYGEN / "starting.html")
+    assert "If you omit the file name, a file named Doxyfile will be created." in sentences(doc)  # inline <code> inside
+    assert "Step 1: Creating a configuration file" in blocks(doc)
+    assert "Table of Contents" not in doc.text
+    assert len(doc.text) > 10_000
 
 
 def test_texinfo_navigation_rows_are_dropped() -> None:

@@ -248,6 +248,13 @@ def test_html_of_1_mb_of_code_nested_2000_deep() -> None:
     finishes(lambda: read_html("<p>" + chain * (MB // len(chain)) + "</p>"))
 
 
+def test_html_of_1_mb_of_contents_blocks_nested_2000_deep() -> None:
+    # Whether a block of a table of contents' class holds prose is counted once for the whole page: read from each such
+    # block's own text, 2,000 nested ones read the megabyte 2,000 times.
+    chain = "<div class='contents'><a href='#x'>link</a> words of prose " * 2000 + "</div>" * 2000
+    finishes(lambda: read_html("<body>" + chain * (MB // len(chain)) + "</body>"))
+
+
 def test_myst_markdown_of_1_mb() -> None:
     # Each of MyST's forms a megabyte's seventh: roles, directive fences (a directive's body is parsed again, up to
     # eight levels deep), footnote marks, colon fences and fences never closed, targets and comments.

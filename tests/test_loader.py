@@ -120,6 +120,23 @@ def test_html_footnote_marks_go_and_their_notes_stay(tmp_path: Path) -> None:
     ]
 
 
+def test_html_a_contents_block_holding_the_page_is_read_and_its_table_of_contents_is_not(tmp_path: Path) -> None:
+    # Doxygen puts a page's whole text in ``div.contents``, the class Texinfo gives its table of contents: a block of
+    # that class with prose of its own is content, and only the blocks of links inside it are furniture.
+    prose = " ".join(["The executable reads the sources and writes the documentation."] * 6)
+    page = f"""<html><body><div class="header"><div class="headertitle"><div class="title">Getting started</div></div>
+    </div><div class="contents"><div class="toc"><h3>Table of Contents</h3><ul><li><a href="#s1">Step 1</a></li>
+    <li><a href="#s2">Step 2</a></li><li><a href="#s3">Step 3</a></li></ul></div><div class="textblock"><p>{prose}</p>
+    <h1 id="s1">Step 1</h1><p>Run <code>doxygen -g</code> to create a <a href="#cfg">configuration</a> file.</p>
+    </div></div></body></html>"""
+    assert blocks(load(write(tmp_path / "starting.html", page))) == [
+        "Getting started",
+        prose,
+        "Step 1",
+        "Run doxygen -g to create a configuration file.",
+    ]
+
+
 def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
     page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
     <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>
@@ -181,7 +198,8 @@ def test_html_blocks_are_separated_by_a_blank_line(tmp_path: Path) -> None:
 
 # Pieces of the structures the HTML reader treats apart, to be put together in any order, closed or not: fields and
 # definition lists, data rows and layout rows (a heading or a form in a cell), DocBook boxes, code, footnote marks and
-# exponents, navigation, hidden elements, script, sectioning and verbatim blocks.
+# exponents, navigation (and blocks of its classes holding prose), hidden elements, script, sectioning and verbatim
+# blocks.
 HTML_PARTS = [
     *["<p>", "</p>", "<div>", "</div>", "<br>", "<ul>", "<li>", "</ul>", "<blockquote>", "</blockquote>"],
     *["<dl>", "<dl class='field-list'>", "</dl>", "<dt>", "</dt>", "<dd>", "</dd>"],
@@ -190,7 +208,9 @@ HTML_PARTS = [
     *["<pre>", "</pre>", "<code>", "</code>", "<span class='pkg'>", "</span>", "<kbd>", "</kbd>"],
     *["<sup>", "</sup>", "<a href='#fn1'>", "<a href='next.html' rel='next'>", "</a>", "<nav>", "</nav>"],
     *["<div hidden>", "<span style='display: none'>", "<script>", "</script>", "<section>", "</section>", "<aside>"],
+    *["<div class='contents'>", "<div class='toc'>"],  # furniture while mostly links, content once they hold prose
     *["Words here. ", "mkpasswd", "2", "32", "Next", "Prev", "\n", " ", "&amp;", "&#8230;", "\u00ad"],
+    " ".join(["A sentence of prose long enough to count."] * 3),
 ]
 
 

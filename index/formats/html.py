@@ -54,11 +54,19 @@ _INVISIBLE = tuple(
 _FURNITURE_TAGS = frozenset({"nav"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
 _FURNITURE_CLASSES = frozenset(
+    """headerlink copiable-anchor copiable-link footer skip-link contents-heading shortcontents-heading toplang
+    bottomlang""".split()
+)
+# The classes of blocks of links: a table of contents, "Prev | Up | Next", a sidebar of pages. Each is furniture only
+# while it is mostly links: Doxygen puts a page's whole text in a ``div.contents`` (Texinfo's table of contents has the
+# same class), so a block of that class holding prose (``_PROSE_WORDS`` words or more outside links, and more of them
+# than inside) is content, and only the blocks of links inside it are furniture.
+_NAV_CLASSES = frozenset(
     """navheader navfooter docnav toc list-of-tables list-of-figures list-of-examples related sphinxsidebar
-    sphinxsidebarwrapper headerlink copiable-anchor copiable-link footer mobile-nav menu-wrapper breadcrumbs skip-link
-    contents contents-heading shortcontents shortcontents-heading section-toc mini-toc toplang bottomlang
+    sphinxsidebarwrapper mobile-nav menu-wrapper breadcrumbs contents shortcontents section-toc mini-toc
     toctree-wrapper""".split()
 )
+_PROSE_WORDS = 40
 # Texinfo's printed index ("@printindex"): a table classed index-cp, index-fn, ... (one per index, "alias expansion: |
 # Aliases" a row), each under a "Jump to: A B C ..." table of links classed summary-letter.
 _INDEX_TABLE = re.compile(r"^index-[a-z]+$")
@@ -123,10 +131,11 @@ def read_html(markup: str) -> LoadedDocument:
     _drop_note_marks(root)
     _mark_exponents(root)
     header = _before_first_h1(root)
+    words = _Words(root)
     furniture = {
         element
         for element in root.iter()
-        if isinstance(element.tag, str) and (_is_furniture(element) or _is_menu(element, header))
+        if isinstance(element.tag, str) and (_is_furniture(element, words) or _is_menu(element, header))
     }
     walker = _Walker(furniture)
     builder = walker.read(root)
@@ -219,7 +228,7 @@ def _text_before(element: html.HtmlElement) -> str:
     return ""
 
 
-def _is_furniture(element: html.HtmlElement) -> bool:
+def _is_furniture(element: html.HtmlElement, words: _Words) -> bool:
     tag = element.tag
     if tag in _FURNITURE_TAGS or element.get("role") in _FURNITURE_ROLES or element.get("id") in _FURNITURE_IDS:
         return True
@@ -230,11 +239,42 @@ def _is_furniture(element: html.HtmlElement) -> bool:
     classes = element.get("class", "").split()
     if _FURNITURE_CLASSES.intersection(classes):
         return True
+    if _NAV_CLASSES.intersection(classes):
+        return not words.mostly_prose(element)
     if tag == "table" and (any(_INDEX_TABLE.match(name) for name in classes) or _jumps_to_letters(element)):
         return True
     if tag in _SCOPED:
         return not any(ancestor.tag in _SCOPED[tag] for ancestor in element.iterancestors())
     return tag in ("p", "div", "ul", "ol", "table", "tr") and _is_nav_row(element)
+
+
+class _Words:
+    """How many words each element's text has, and how many of them are inside links: counted for the whole page at
+    once, children before their parents, the first time a block of links' class asks (so nested blocks cost one pass)."""
+
+    def __init__(self, root: html.HtmlElement) -> None:
+        self.root = root
+        self.counts: dict[html.HtmlElement, tuple[int, int]] | None = None
+
+    def mostly_prose(self, element: html.HtmlElement) -> bool:
+        if self.counts is None:
+            self.counts = _word_counts(self.root)
+        total, linked = self.counts.get(element, (0, 0))
+        outside = total - linked
+        return outside >= _PROSE_WORDS and outside > linked
+
+
+def _word_counts(root: html.HtmlElement) -> dict[html.HtmlElement, tuple[int, int]]:
+    counts: dict[html.HtmlElement, tuple[int, int]] = {}
+    for element in reversed(list(root.iter())):  # every element after all of its descendants
+        total = len((element.text or "").split()) if isinstance(element.tag, str) else 0
+        linked = 0
+        for child in element:
+            child_total, child_linked = counts.get(child, (0, 0))
+            total += child_total + len((child.tail or "").split())
+            linked += child_linked
+        counts[element] = (total, total if element.tag == "a" else linked)
+    return counts
 
 
 def _numbers_next(link: html.HtmlElement, text: str) -> bool:
