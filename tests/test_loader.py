@@ -137,6 +137,12 @@ def test_html_a_contents_block_holding_the_page_is_read_and_its_table_of_content
     ]
 
 
+def test_html_skip_links_are_furniture_and_a_link_saying_jump_to_something_else_is_not(tmp_path: Path) -> None:
+    page = """<body><a href="#apicontent" class="skip-to-content">Skip to content</a><a href="#m">Jump to navigation</a>
+    <h1>Policies</h1><p>Read it or <a href="#examples">jump to the examples</a> below.</p></body>"""
+    assert blocks(load(write(tmp_path / "policy.html", page))) == ["Policies", "Read it or jump to the examples below."]
+
+
 def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
     page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
     <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>

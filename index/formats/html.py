@@ -82,6 +82,11 @@ _HEADER_IDS = frozenset({"header", "page-header", "site-header"})
 # PostgreSQL), a footnote's way back ("↩"). Read as text it only ends a heading or a sentence with a stray mark. Other
 # links made of marks are content: "->" (an operator), "/?" (an option), "…" (the prompt of a glossary entry).
 _MARK_LINK = re.compile(r"[¶§#⚓🔗↩]\ufe0f?")
+# An accessibility skip link, to a place on the same page: "Skip to content" (Node's reference, on every page), "Skip to
+# main content", "Jump to navigation". Read as text it opens the page's first block.
+_SKIP_LINK = re.compile(
+    r"(?i)(?:skip|jump)\s+to\s+(?:the\s+)?(?:main\s+|page\s+)?(?:content|navigation|nav|menu|search|main|article|sidebar)$"
+)
 # Landmarks only outside sectioning content (HTML-AAM): a footnote <aside> inside a <section> is content.
 _SECTIONING = frozenset({"article", "aside", "nav", "section"})
 _SCOPED = {"aside": _SECTIONING, "header": _SECTIONING | {"main"}, "footer": _SECTIONING | {"main"}}
@@ -234,7 +239,11 @@ def _is_furniture(element: html.HtmlElement, words: _Words) -> bool:
         return True
     if element.get("id") in _HEADER_IDS and not any(heading.tag in _HEADINGS for heading in element.iterdescendants()):
         return True
-    if tag == "a" and (_MARK_LINK.fullmatch(text := element.text_content().strip()) or _numbers_next(element, text)):
+    if tag == "a" and (
+        _MARK_LINK.fullmatch(text := element.text_content().strip())
+        or _numbers_next(element, text)
+        or (_SKIP_LINK.match(text) is not None and element.get("href", "").startswith("#"))
+    ):
         return True
     classes = element.get("class", "").split()
     if _FURNITURE_CLASSES.intersection(classes):
