@@ -716,8 +716,43 @@ PIP = QuestionSet(
     ),
 )
 
+# Two HTML generators no rule was written for, each indexed as its package installs it: Doxygen's own manual (written by
+# Doxygen, every page's text in a ``div.contents``, read only from loader version 38 on) and the Rust book (mdBook). Their
+# questions were written from the pages as the loader reads them, before any answer over them was seen, after every rule,
+# weight and bar of the answerer; nothing was tuned on either.
+DOXYGEN = QuestionSet(
+    "doxygen",
+    DATA / "doxygen_qa.jsonl",
+    (
+        Corpus(
+            name="doxygen",
+            package="doxygen-doc",
+            root=Path("/usr/share/doc/doxygen/html"),
+            files=("*.html",),
+            kind="a tool's manual in HTML written by the tool itself: Doxygen's 33 pages (doxygen-doc)",
+        ),
+    ),
+)
+RUSTBOOK = QuestionSet(
+    "rustbook",
+    DATA / "rustbook_qa.jsonl",
+    (
+        Corpus(
+            name="rustbook",
+            package="rust-doc",
+            root=Path("/usr/share/doc/rust-doc/html/book"),
+            files=("ch*.html", "appendix-*.html"),
+            kind="a programming book in mdBook HTML: The Rust Programming Language's 103 chapter pages (rust-doc)",
+        ),
+    ),
+)
+
 QUESTION_SETS = {
-    qs.name: qs for qs in (DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP)
+    qs.name: qs
+    for qs in (
+        *(DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP),
+        *(DOXYGEN, RUSTBOOK),
+    )
 }
 DEV_SPLIT_SEED = 20261129
 DEV_KINDS = frozenset({"factoid", "number", "year", "date", "which-identifier", "who", "why", "how", "definition"})
@@ -998,7 +1033,7 @@ def dev_summary(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Check the question sets: ``python bench/corpus.py [--dev] [--encyclopedia] [--manual] [--sqlite] [--bash] [--pdfs]
-    [--tools] [--servers] [--wiki] [--live] [--jargon] [--postfix] [--zsh] [--pip] [--faq]``."""
+    [--tools] [--servers] [--wiki] [--live] [--jargon] [--postfix] [--zsh] [--pip] [--doxygen] [--rustbook] [--faq]``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dev", action="store_true", help="verify bench/data/dev_qa.jsonl against the dev corpora")
     parser.add_argument(
@@ -1022,6 +1057,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postfix", action="store_true", help="verify bench/data/postfix_qa.jsonl against Postfix's manual")
     parser.add_argument("--zsh", action="store_true", help="verify bench/data/zsh_qa.jsonl against the Z Shell Manual")
     parser.add_argument("--pip", action="store_true", help="verify bench/data/pip_qa.jsonl against pip's documentation")
+    parser.add_argument("--doxygen", action="store_true", help="verify bench/data/doxygen_qa.jsonl against Doxygen's manual")
+    parser.add_argument("--rustbook", action="store_true", help="verify bench/data/rustbook_qa.jsonl against the Rust book")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)
