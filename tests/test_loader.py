@@ -143,6 +143,19 @@ def test_html_skip_links_are_furniture_and_a_link_saying_jump_to_something_else_
     assert blocks(load(write(tmp_path / "policy.html", page))) == ["Policies", "Read it or jump to the examples below."]
 
 
+def test_html_a_formula_image_reads_as_its_tex_and_other_images_not_at_all(tmp_path: Path) -> None:
+    # Doxygen sets "LaTeX" as an image of the formula {\LaTeX}: its alt text is the only text the word has.
+    page = """<body><h1>Output Formats</h1><dl><dt><img class="formulaInl" alt="{\\LaTeX}" src="form_0.png"/></dt>
+    <dd>Generated if <code>GENERATE_LATEX</code> is set.</dd></dl><p>A distance <img class="math" alt="$\\sqrt{2}$">
+    away. <img src="logo.png" alt="Project logo"></p></body>"""
+    assert blocks(load(write(tmp_path / "output.html", page))) == [
+        "Output Formats",
+        "LaTeX",
+        "Generated if GENERATE_LATEX is set.",
+        "A distance sqrt 2 away.",
+    ]
+
+
 def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
     page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
     <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>

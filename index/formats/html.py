@@ -110,6 +110,11 @@ _NOTE_MARK = re.compile(r"\[?\d{1,3}\]?|\[[a-z]\]")
 _CLOSING = tuple(".,;:!?)]")  # what may follow a footnote's mark with no space before it
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
+# A formula set as an image (Doxygen's formulaInl and formulaDsp, Sphinx's imgmath, MediaWiki's math fallback): its alt
+# text is its TeX source, the only text of the formula the page has ("{\LaTeX}", a word of the sentence it sits in).
+# Other images' alt text is not read (icons, logos, arrows of navigation bars).
+_FORMULA_CLASS = re.compile(r"(?i)formula|math")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
 _TOO_DEEP = "elements nested more than 2,048 deep (unclosed tags?): only the text before that depth was read"
 
@@ -423,6 +428,8 @@ class _Walker:
                     walker.skip_subtree()
                 elif tag == "br":
                     self.inline.append(_BREAK)
+                elif tag == "img" and _FORMULA_CLASS.search(element.get("class", "")):
+                    self.inline.append(_formula_text(element.get("alt", "")))
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
                     self.heading = _HEADINGS.get(tag, 0)
@@ -459,6 +466,17 @@ class _Walker:
             self.inline.clear()
         self.heading = 0
         self.box = self.box_title = None
+
+
+def _formula_text(alt: str) -> str:
+    """A formula's TeX source as text: braces and math delimiters dropped, a command read as its name ("{\\LaTeX}" ->
+    "LaTeX", "\\(x^2\\)" -> "x^2", "$\\sqrt{2}$" -> "sqrt 2")."""
+    text = alt.strip()
+    for opening, closing in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$")):
+        if text.startswith(opening) and text.endswith(closing) and len(text) >= len(opening) + len(closing):
+            text = text[len(opening) : len(text) - len(closing)]
+            break
+    return " ".join(_TEX_COMMAND.sub(r"\1 ", text).replace("{", " ").replace("}", " ").split())
 
 
 def _box_of(element: html.HtmlElement) -> html.HtmlElement | None:
