@@ -10,6 +10,7 @@ import codecs
 import gzip
 import io
 import lzma
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -228,6 +229,7 @@ HTML_PARTS = [
     *["<sup>", "</sup>", "<a href='#fn1'>", "<a href='next.html' rel='next'>", "</a>", "<nav>", "</nav>"],
     *["<div hidden>", "<span style='display: none'>", "<script>", "</script>", "<section>", "</section>", "<aside>"],
     *["<div class='contents'>", "<div class='toc'>"],  # furniture while mostly links, content once they hold prose
+    *["<img class='formulaInl' alt='{\\LaTeX}'>", "<img class='math' alt='$x^2$'>", "<img src='logo.png' alt='Logo'>"],
     *["Words here. ", "mkpasswd", "2", "32", "Next", "Prev", "\n", " ", "&amp;", "&#8230;", "\u00ad"],
     " ".join(["A sentence of prose long enough to count."] * 3),
 ]
@@ -262,6 +264,16 @@ def test_html_of_any_shape_reads_as_ordered_blocks_without_markup(parts: list[st
     # one joins its lines, as before).
     letters = "".join(document.text.split())
     assert all("".join(code.split()) in letters for code in document.code)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(st.sampled_from("\\{}$()[]^_ aLTeXsqrt2"), max_size=40))
+def test_a_formulas_tex_of_any_shape_reads_as_words_without_braces_or_commands(alt: str) -> None:
+    from index.formats.html import _formula_text
+
+    text = _formula_text(alt)
+    assert "{" not in text and "}" not in text and not re.search(r"\\[A-Za-z]", text)
+    assert text == " ".join(text.split())
 
 
 def test_html_a_title_is_never_text_and_code_around_blocks_is_no_code_word(tmp_path: Path) -> None:
