@@ -93,6 +93,9 @@ class SyncSummary(BaseModel):
     deleted: int
     failed: list[FileProblem]
     warnings: list[FileProblem]
+    skipped: list[FileProblem] = Field(
+        default_factory=list, description="Files of types the index does not read (stylesheets, images): no failure."
+    )
     chunks: int = Field(description="Chunks in the index afterwards.")
     embedded: int = Field(description="Chunks embedded by this sync.")
     seconds: float

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ class SyncReport:
     deleted: list[str] = field(default_factory=list)
     failed: list[FileError] = field(default_factory=list)
     warnings: list[FileError] = field(default_factory=list)
+    # Files of a type the index does not read (a manual's stylesheets, scripts and images, a changelog.gz): not
+    # documents, so not failures either. Listed so that a file someone meant to index is not missed in silence.
+    skipped: list[FileError] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0  # chunks the embedding model read
     # Chunks of a re-indexed document whose section and text were stored already: their stored vectors are written
@@ -68,6 +72,12 @@ class SyncReport:
     dry_run: bool = False
     # A dry run whose deletes a real sync would refuse without allow_mass_delete (see is_mass_delete).
     needs_confirmation: bool = False
+
+    @property
+    def skipped_types(self) -> str:
+        """The skipped files' types with their counts, most first: ".png 11, .js 3, .css 1"; "" when none."""
+        counts = Counter(file_type(Path(f.path).name) for f in self.skipped)
+        return ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
 
     @property
     def embedding_counts(self) -> str:
@@ -83,6 +93,7 @@ class SyncReport:
             "deleted": len(self.deleted),
             "failed": [asdict(f) for f in self.failed],
             "warnings": [asdict(w) for w in self.warnings],
+            "skipped": [asdict(f) for f in self.skipped],
             "chunks": self.chunks,
             "embedded": self.embedded,
             "reused": self.reused,
@@ -117,6 +128,7 @@ class SyncPlan:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # indexed sources no longer in the folder
     failed: list[FileError] = field(default_factory=list)  # files skipped before loading (too large, unreadable)
+    skipped: list[FileError] = field(default_factory=list)  # files of a type the index does not read
     indexed: int = 0  # documents either store holds
     # A file new to the index -> an indexed document with the same content (the file renamed, moved or copied), whose
     # stored vectors its chunks may reuse.
@@ -150,6 +162,7 @@ class SyncPlan:
             unchanged=list(self.unchanged),
             deleted=list(self.deleted),
             failed=list(self.failed),
+            skipped=list(self.skipped),
             dry_run=dry_run,
             needs_confirmation=self.needs_confirmation,
         )
@@ -210,12 +223,14 @@ def plan_sync(
     return plan
 
 
-class _Failures(Protocol):
+class _Outcomes(Protocol):
     failed: list[FileError]
+    skipped: list[FileError]
 
 
-def walk(docs_dir: Path, record: _Failures) -> Iterator[tuple[str, Path]]:
-    """Yield (source, path) for supported files; unsupported ones are added to ``record.failed``.
+def walk(docs_dir: Path, record: _Outcomes) -> Iterator[tuple[str, Path]]:
+    """Yield (source, path) for supported files; files of other types are added to ``record.skipped``, and files that
+    cannot be read at all (a name that is not UTF-8, a broken link) to ``record.failed``.
 
     Hidden files and folders are skipped, and folder symlinks are not followed, so a link
     loop cannot trap the walk.
@@ -236,7 +251,7 @@ def walk(docs_dir: Path, record: _Failures) -> Iterator[tuple[str, Path]]:
             if not path.is_file():
                 record.failed.append(FileError(source, "not a regular file (broken link?)"))
             elif not is_supported(path):
-                record.failed.append(FileError(source, f"unsupported file type {file_type(path.name)}"))
+                record.skipped.append(FileError(source, f"unsupported file type {file_type(path.name)}"))
             else:
                 yield source, path
 

@@ -32,7 +32,8 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
     """The sync starts warm (tests/warm_start.py); the ask, the contract the question sets run through, starts cold."""
     environment = {**os.environ, "CITEWISE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     environment.pop("OPENAI_API_KEY", None)
-    (docs / "notes.bin").write_bytes(b"\x00\x01")
+    (docs / "notes.bin").write_bytes(b"\x00\x01")  # a type the index does not read: skipped, no failure
+    (docs / "empty.txt").write_text("")  # a document that cannot be indexed: a failure
     sync = warm_python(
         [sys.executable, "-m", "index", "sync", str(docs), "--json"],
         cwd=REPO,
@@ -50,7 +51,8 @@ def test_sync_and_ask_as_subprocesses(tmp_path: Path, docs: Path, warm_python) -
         "unchanged": 0,
         "deleted": 0,
     }
-    assert report["failed"] == [{"path": "notes.bin", "error": "unsupported file type .bin"}]
+    assert report["failed"] == [{"path": "empty.txt", "error": "file is empty"}]
+    assert report["skipped"] == [{"path": "notes.bin", "error": "unsupported file type .bin"}]
     assert report["chunks"] > 5
     ask = subprocess.run(
         [sys.executable, "-m", "assistant", "ask", WHO_QUESTION, "--json"],

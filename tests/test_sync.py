@@ -49,6 +49,7 @@ def test_first_sync_indexes_everything_and_second_embeds_nothing(empty, docs: Pa
         "deleted": 0,
         "failed": [],
         "warnings": [],
+        "skipped": [],
         "chunks": first.chunks,
         "embedded": 0,
         "reused": 0,
@@ -163,8 +164,10 @@ def test_bad_files_are_reported_and_the_rest_indexed(empty, docs: Path) -> None:
         "empty.txt": "file is empty",
         "binary.txt": "binary content, not text",
         "latin1.md": "not valid UTF-8 text (invalid byte at offset 1)",
-        "photo.jpg": "unsupported file type .jpg",
     }
+    # A file of a type the index does not read is no document, so no failure: it is listed apart.
+    assert [(f.path, f.error) for f in report.skipped] == [("photo.jpg", "unsupported file type .jpg")]
+    assert report.summary()["skipped"] == [{"path": "photo.jpg", "error": "unsupported file type .jpg"}]
     assert sorted(report.added) == sorted([*(p.name for p in docs.glob("0*.txt")), "sub/good.md"])
     assert "sub/good.md" in chunk_sources(indexer)
 
@@ -182,9 +185,9 @@ def test_compressed_documents_are_indexed_and_a_bare_or_oversized_one_reported(e
     (docs / "huge.txt.gz").write_bytes(gzip.compress(b"word " * 1_000_000))
     report = indexer.sync(docs)
     assert {f.path: f.error for f in report.failed} == {
-        "NEWS.gz": "unsupported file type .gz",
         "huge.txt.gz": "decompresses to more than 1 MB, over the limit (CITEWISE_MAX_FILE_MB)",
     }
+    assert [(f.path, f.error) for f in report.skipped] == [("NEWS.gz", "unsupported file type .gz")]
     assert {"ferries.md.gz", "cranes.html.xz"} <= set(report.added)
     assert indexer.keywords.search("ferries", 3)[0].source == "ferries.md.gz"
     assert indexer.keywords.search("cranes", 3)[0].source == "cranes.html.xz"
@@ -292,3 +295,19 @@ def test_oversized_file_is_reported_and_its_old_chunks_dropped(tmp_path: Path, e
         (big.name, "file is 14 kB, over the 10 kB limit (CITEWISE_MAX_FILE_MB)")
     ]
     assert big.name not in chunk_sources(indexer) and len(set(chunk_sources(indexer))) == 4
+
+
+def test_skipped_files_are_one_line_of_their_types_and_no_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    # A manual's folder holds its stylesheets, scripts and images: each is no document, and listing each as a failure
+    # buried the files that did fail (and made `index sync` exit 1).
+    from index.__main__ import _print_report
+    from index.plan import FileError, SyncReport
+    from ui.documents import report_markdown
+
+    skipped = [FileError(name, f"unsupported file type {name[-4:]}") for name in ("css/page.css", "img/a.png", "img/b.png")]
+    report = SyncReport(added=["manual.html"], skipped=skipped)
+    _print_report(report, as_json=False)
+    printed = capsys.readouterr().out
+    assert "skipped 3 files of types the index does not read (.png 2, .css 1)" in printed
+    assert "failed: " not in printed and "0 failed" in printed
+    assert report_markdown(report).endswith("Skipped 3 files of types the index does not read (.png 2, .css 1).")

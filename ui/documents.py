@@ -150,7 +150,7 @@ def status_text(status: DocumentStatus) -> str:
 
 
 def report_markdown(report: SyncReport, prefix: str = "") -> str:
-    """A sync's outcome in one line, then each failed or warned file."""
+    """A sync's outcome in one line, then each failed or warned file, then how many files of other types were skipped."""
     summary = report.summary()
     text = (
         f"{summary['added']} added, {summary['updated']} updated, {summary['unchanged']} unchanged, "
@@ -158,4 +158,9 @@ def report_markdown(report: SyncReport, prefix: str = "") -> str:
         f"({report.embedding_counts} in {report.seconds:.1f} s)."
     )
     problems = [f"- {escape_markdown(f.path)}: {escape_markdown(f.error)}" for f in [*report.failed, *report.warnings]]
-    return "\n\n".join(part for part in (prefix, text, "\n".join(problems)) if part)
+    skipped = (
+        f"Skipped {len(report.skipped)} files of types the index does not read ({escape_markdown(report.skipped_types)})."
+        if report.skipped
+        else ""
+    )
+    return "\n\n".join(part for part in (prefix, text, "\n".join(problems), skipped) if part)
