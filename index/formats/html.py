@@ -114,7 +114,7 @@ _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
 # text is its TeX source, the only text of the formula the page has ("{\LaTeX}", a word of the sentence it sits in).
 # Other images' alt text is not read (icons, logos, arrows of navigation bars).
 _FORMULA_CLASS = re.compile(r"(?i)formula|math")
-_TEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_TEX_COMMAND = re.compile(r"\\+([A-Za-z]+)")  # a run of backslashes too: TeX's line break "\\" before a letter
 _FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
 _TOO_DEEP = "elements nested more than 2,048 deep (unclosed tags?): only the text before that depth was read"
 
