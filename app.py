@@ -88,8 +88,8 @@ def startup_sync(citewise: Citewise) -> SyncReport | None:
     for failure in report.failed:
         logger.warning("skipped %s: %s", failure.path, failure.error)
     if report.skipped:
-        logger.info("skipped %d files of types the index does not read (%s)", len(report.skipped), report.skipped_types)
-    logger.info("index ready: %s", {k: v for k, v in report.summary().items() if k not in ("failed", "skipped")})
+        logger.info("skipped %s", report.skipped_files)
+    logger.info("index ready: %s", report.counts())
     return report
 
 

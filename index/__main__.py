@@ -150,7 +150,7 @@ def _print_report(report: SyncReport, *, as_json: bool) -> None:
         print(f"warning: {warning.path}: {warning.error}")
     if report.skipped:
         # Not documents (a manual's stylesheets, scripts, images): one line, the paths are in --json's "skipped".
-        print(f"skipped {len(report.skipped)} files of types the index does not read ({report.skipped_types})")
+        print(f"skipped {report.skipped_files}")
     if report.dry_run and report.needs_confirmation:
         print(f"note: a real sync would refuse to delete these {len(report.deleted)} documents without --allow-delete")
     print(

@@ -74,10 +74,18 @@ class SyncReport:
     needs_confirmation: bool = False
 
     @property
-    def skipped_types(self) -> str:
-        """The skipped files' types with their counts, most first: ".png 11, .js 3, .css 1"; "" when none."""
+    def skipped_files(self) -> str:
+        """The skipped files for a person, counted by type, most first: "3 files of types the index does not read (.png
+        2, .css 1)"; "" when none (each path is in ``summary()["skipped"]``)."""
+        if not self.skipped:
+            return ""
         counts = Counter(file_type(Path(f.path).name) for f in self.skipped)
-        return ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
+        types = ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
+        return f"{len(self.skipped)} files of types the index does not read ({types})"
+
+    def counts(self) -> dict[str, Any]:
+        """The summary without its per-file lists (failed, skipped): what a log line holds."""
+        return {key: value for key, value in self.summary().items() if key not in ("failed", "skipped")}
 
     @property
     def embedding_counts(self) -> str:

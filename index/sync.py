@@ -156,7 +156,7 @@ class Indexer:
                 report = self._apply(plan, progress)
             report.chunks = self.store.count()
         report.seconds = time.perf_counter() - began
-        logger.info("sync of %s: %s", docs_dir, {k: v for k, v in report.summary().items() if k not in ("failed", "skipped")})
+        logger.info("sync of %s: %s", docs_dir, report.counts())
         return report
 
     def plan(self, docs_dir: Path) -> SyncPlan:
@@ -197,9 +197,7 @@ class Indexer:
             report = self._apply(self._plan(docs_dir), progress)
             report.chunks = self.store.count()
         report.seconds = time.perf_counter() - began
-        logger.info(
-            "rebuild from %s: %s", docs_dir, {k: v for k, v in report.summary().items() if k not in ("failed", "skipped")}
-        )
+        logger.info("rebuild from %s: %s", docs_dir, report.counts())
         return report
 
     def _check_signature(self) -> None:

@@ -158,9 +158,5 @@ def report_markdown(report: SyncReport, prefix: str = "") -> str:
         f"({report.embedding_counts} in {report.seconds:.1f} s)."
     )
     problems = [f"- {escape_markdown(f.path)}: {escape_markdown(f.error)}" for f in [*report.failed, *report.warnings]]
-    skipped = (
-        f"Skipped {len(report.skipped)} files of types the index does not read ({escape_markdown(report.skipped_types)})."
-        if report.skipped
-        else ""
-    )
+    skipped = f"Skipped {escape_markdown(report.skipped_files)}." if report.skipped else ""
     return "\n\n".join(part for part in (prefix, text, "\n".join(problems), skipped) if part)
