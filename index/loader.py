@@ -58,8 +58,10 @@ from pathlib import Path
 # Texinfo's class for its table of contents: every Doxygen page was read as its title alone). 39: an accessibility skip
 # link ("Skip to content", on every page of Node's reference) is furniture. 40: a formula set as an image reads as its
 # TeX source (Doxygen's "LaTeX" is an image of {\LaTeX}); other images' alt text is still not read. 41: a command after
-# TeX's line break ("\\L") loses its backslashes too (found by the property test; no page here has one).
-LOADER_VERSION = "41"
+# TeX's line break ("\\L") loses its backslashes too (found by the property test; no page here has one). 42: a block
+# classed as a menu (Texinfo's chapter menus, SQLite's site menu on pages without an h1) is furniture while it is
+# mostly links, and a link to a script ("javascript:...": a menu's "Menu" and "Search" buttons, rustdoc's "[−]") is.
+LOADER_VERSION = "42"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

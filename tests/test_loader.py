@@ -157,6 +157,17 @@ def test_html_a_formula_image_reads_as_its_tex_and_other_images_not_at_all(tmp_p
     ]
 
 
+def test_html_a_menu_of_links_and_a_scripts_buttons_are_furniture(tmp_path: Path) -> None:
+    # SQLite's pages without an h1 kept their site menu ("Home", "Menu", "About", ...), whose "Menu" and "Search" are
+    # buttons of a script; Texinfo's chapter menus list the sections that follow.
+    page = """<body><div class="menu mainmenu"><ul><li><a href="index.html">Home</a></li>
+    <li><a href="javascript:void(0)" onclick='toggle_div("submenu")'>Menu</a></li><li><a href="about.html">About</a></li>
+    </ul></div><p>Release 3.3.7. <a href="javascript:void(0)">Search</a></p><ul class="menu"><li><a href="#a">Array
+    Parameters</a></li><li><a href="#p">Positional Parameters</a></li></ul><h2>Array Parameters</h2><p>An array.</p>
+    </body>"""
+    assert blocks(load(write(tmp_path / "page.html", page))) == ["Release 3.3.7.", "Array Parameters", "An array."]
+
+
 def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
     page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
     <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>

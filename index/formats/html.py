@@ -64,7 +64,7 @@ _FURNITURE_CLASSES = frozenset(
 _NAV_CLASSES = frozenset(
     """navheader navfooter docnav toc list-of-tables list-of-figures list-of-examples related sphinxsidebar
     sphinxsidebarwrapper mobile-nav menu-wrapper breadcrumbs contents shortcontents section-toc mini-toc
-    toctree-wrapper""".split()
+    toctree-wrapper menu mainmenu submenu""".split()
 )
 _PROSE_WORDS = 40
 # Texinfo's printed index ("@printindex"): a table classed index-cp, index-fn, ... (one per index, "alias expansion: |
@@ -248,6 +248,7 @@ def _is_furniture(element: html.HtmlElement, words: _Words) -> bool:
         _MARK_LINK.fullmatch(text := element.text_content().strip())
         or _numbers_next(element, text)
         or (_SKIP_LINK.match(text) is not None and element.get("href", "").startswith("#"))
+        or element.get("href", "").lstrip().lower().startswith("javascript:")  # a script's button: "Menu", "[−]"
     ):
         return True
     classes = element.get("class", "").split()
