@@ -60,8 +60,9 @@ from pathlib import Path
 # TeX source (Doxygen's "LaTeX" is an image of {\LaTeX}); other images' alt text is still not read. 41: a command after
 # TeX's line break ("\\L") loses its backslashes too (found by the property test; no page here has one). 42: a block
 # classed as a menu (Texinfo's chapter menus, SQLite's site menu on pages without an h1) is furniture while it is
-# mostly links, and a link to a script ("javascript:...": a menu's "Menu" and "Search" buttons, rustdoc's "[−]") is.
-LOADER_VERSION = "42"
+# mostly links, and a link to a script ("javascript:...": a menu's "Menu" and "Search" buttons, rustdoc's "[−]") is. 43:
+# rustdoc's furniture: an item's "source" link, an example's "Run" button, the "Expand description" toggle.
+LOADER_VERSION = "43"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -168,6 +168,20 @@ def test_html_a_menu_of_links_and_a_scripts_buttons_are_furniture(tmp_path: Path
     assert blocks(load(write(tmp_path / "page.html", page))) == ["Release 3.3.7.", "Array Parameters", "An array."]
 
 
+def test_html_rustdoc_buttons_and_source_links_are_furniture(tmp_path: Path) -> None:
+    page = """<body><h1>Function std::fs::read_to_string</h1><span class="out-of-band"><span class="since">1.26.0</span>
+    <a class="srclink" href="../../src/std/fs.rs.html#283-291">source</a></span><details class="rustdoc-toggle top-doc">
+    <summary class="hideme"><span>Expand description</span></summary><div class="docblock"><p>Read the entire contents
+    of a file into a string.</p><div class="example-wrap"><pre class="rust rust-example-rendered"><code>use std::fs;</code>
+    </pre><a class="test-arrow" href="https://play.rust-lang.org/?code=x">Run</a></div></div></details></body>"""
+    assert blocks(load(write(tmp_path / "fn.read_to_string.html", page))) == [
+        "Function std::fs::read_to_string",
+        "1.26.0",
+        "Read the entire contents of a file into a string.",
+        "use std::fs;",
+    ]
+
+
 def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
     page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
     <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>

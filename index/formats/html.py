@@ -50,12 +50,13 @@ _INVISIBLE = tuple(
 # Page furniture. ARIA landmarks that are not content, and the navigation blocks of the documentation
 # generators these manuals come from: DocBook (navheader/navfooter/toc), Publican (docnav, #banner),
 # Sphinx (related, sphinxsidebar, headerlink pilcrows, footer, a toctree's list of pages), Texinfo (copiable-anchor
-# pilcrows; its table of contents, short contents and each chapter's menu of sections; its printed indexes, below).
+# pilcrows; its table of contents, short contents and each chapter's menu of sections; its printed indexes, below),
+# rustdoc (the "source" link, an example's "Run" button, the "Expand description" toggle; Node's "[src]" links too).
 _FURNITURE_TAGS = frozenset({"nav"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
 _FURNITURE_CLASSES = frozenset(
     """headerlink copiable-anchor copiable-link footer skip-link contents-heading shortcontents-heading toplang
-    bottomlang""".split()
+    bottomlang srclink test-arrow hideme""".split()
 )
 # The classes of blocks of links: a table of contents, "Prev | Up | Next", a sidebar of pages. Each is furniture only
 # while it is mostly links: Doxygen puts a page's whole text in a ``div.contents`` (Texinfo's table of contents has the
