@@ -3,6 +3,7 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py                   # token coverage, every tuning half
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --sets dev        # the development set's alone
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal pooled   # needs `pip install onnx`
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal shape    # what the question's shape says
 
 Issue 11 asks whether token-level similarities show which question words a sentence covers ("deep" ~
 "depth", "storeys" ~ "floor"), so that a sentence about the lake's length does not answer "how deep". This
@@ -14,6 +15,9 @@ model's four: the lowest coverage over the question's content words and their me
 ``--signal pooled`` asks whether the cross-encoder knows more than its score says: the 384 numbers its classifier
 reads (the pooled vector of the question and the sentence read in its place, taken from the same ONNX graph) are
 added to the four inputs, each standardized, with L2 penalties of several strengths (``answer_signals_pooled.md``).
+
+``--signal shape`` asks whether the question's shape (``assistant/shapes.py``), a filter today, also tells how squarely
+a sentence answers: five inputs per sentence (``ShapeSigns``; ``answer_signals_shape.md``).
 
 Both models are compared by 5-fold cross-validation over questions (a question's sentences stay in one fold;
 folds drawn once with a fixed seed): each fold is scored by a model fitted on the other four, so neither model is
@@ -148,10 +152,36 @@ class PooledReading:
         return rows
 
 
+class ShapeSigns:
+    """What the question's shape says of each sentence, beside the filter it already is (``assistant/shapes.py``).
+
+    The shape lets a sentence through when it could answer; these inputs say how squarely it does. Per sentence:
+    whether the question wants a number (a count, a year, a date, a sum, a measure); whether it asks "which X" and
+    whether the sentence names something new within a few words of an X ("stored in a file /etc/apt/apt.conf.d/10periodic"
+    for "which file"), not only an identifier anywhere; whether it asks "how do I" and whether the sentence gives a
+    command, an option or a call. The question-wide inputs let each kind of question have its own bar.
+    """
+
+    name = "the question's shape (wants a number; which X, X named beside a new name; how do I, a step given)"
+
+    def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
+        from assistant.shapes import shape_of
+
+        shape = shape_of(question)
+        which = shape.kind == "name" and bool(shape.counted)
+        rows = []
+        for c in candidates:
+            named = which and shape.states(c.judged, c.passage.code)
+            step = shape.procedure and shape.gives_step(c.text, c.passage.code)
+            rows.append([float(shape.wants_number), float(which), float(named), float(shape.procedure), float(step)])
+        return rows
+
+
 # Per signal, the L2 strengths to fit it with (None: the inputs as they are, as the answer model is fitted).
 SIGNALS: dict[str, tuple[type[Any], tuple[float | None, ...]]] = {
     "coverage": (TokenCoverage, (None,)),
     "pooled": (PooledReading, (0.003, 0.01, 0.03, 0.1)),
+    "shape": (ShapeSigns, (None,)),
 }
 
 

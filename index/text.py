@@ -524,8 +524,12 @@ def is_identifier(sentence: str, match: re.Match[str]) -> bool:
     """
     word = match.group()
     before = sentence[match.start() - 1] if match.start() > 0 else ""
-    if "_" in word or word[0] == "-" or before in ("@", "$", "-", "~"):
+    if "_" in word or before in ("@", "$", "-", "~"):
         return True
+    if word[0] == "-":
+        # An option, unless its dash joins a compound to a name that ends in a mark: "C#-style", "C++-like" hold no
+        # option "-style" or "-like" (``TERM`` starts a word after the mark).
+        return before not in _NAME_MARKS
     if before == "/" and _in_path(sentence, match.start()):
         return True
     first = word[0]
@@ -549,6 +553,7 @@ MAN_REFERENCE = re.compile(r"(?<![\w.+-])([\w.+-]*\w)" + _MAN_SECTION.pattern)
 _MAN_NAMES = re.compile(r"(?m)^NAME\n\n([\w.+-]+(?:, [\w.+-]+)*) [-\u2013\u2014] ")
 _PATH_CHARS = 256  # how far a path is looked for either side of a word after a slash
 _OPENERS = "([{<\"'\u201c\u2018"
+_NAME_MARKS = ("#", "+")  # the marks a name may end in: "C#", "F#", "C++"
 
 
 def _in_path(sentence: str, start: int) -> bool:

@@ -239,6 +239,7 @@ def test_question_code_is_the_identifiers_a_passage_must_mention() -> None:
     assert question_code("How long does fail2ban's recidive jail ban for?") == ["fail2ban"]
     assert question_code("What does process.nextTick do, and what is in /etc/exports?") == ["process.nextTick", "etc", "exports"]
     assert question_code("Who founded Debian, e.g. in 1993?") == []
+    assert question_code("In C#-style XML doc comments, which tag marks the brief description?") == []
     assert mentions_code("Send SIGKILL with kill -9 pid.", ["-9"]) and not mentions_code("kill -90 or signal 9", ["-9"])
     assert mentions_code("the SHA256 digest; see Python 3.11", ["SHA-256", "python3.11"])
     assert not mentions_code("the SHA-512 digest", ["SHA-256"])
@@ -277,6 +278,8 @@ def test_a_specific_word_is_a_name_past_the_first_or_holds_a_digit_or_stop(word:
         ("See /etc/cron.allow and exim4.", ["etc", "cron.allow", "exim4"]),
         ("Run dpkg --add-architecture, then @reboot or $HOME or ~user.", ["--add-architecture", "reboot", "HOME", "user"]),
         ("China and Kyrgyzstan will overcome the pandemic.", []),
+        # A compound after a name that ends in a mark holds no option.
+        ("Write C#-style or C++-like comments, then run -x.", ["-x"]),
         ("China met on version 3.2 of the Plan.B draft.", []),  # capitalised or numeric: names, not code
         # Capitals and digits with no lower-case letter name a code: an encoding, a standard, a model.
         ("Mount assumes CP437, not ISO-8859-1; the G20 met.", ["CP437", "ISO-8859-1", "G20"]),
