@@ -32,6 +32,7 @@ def main() -> int:
     files = sorted(path for path in args.root.rglob("*") if path.is_file() and is_supported(path))
     say(f"[sweep] {len(files)} files under {args.root}")
     refused: Counter[str] = Counter()
+    refusals: list[str] = []  # each refused file with its reason, so that every refusal can be checked by hand
     warned: Counter[str] = Counter()
     bugs: list[str] = []
     kinds: Counter[str] = Counter()
@@ -47,6 +48,7 @@ def main() -> int:
                 warned[re.sub(r"\bpage \d+", "page N", warning)] += 1
         except LoadError as error:
             refused[str(error).split(" (")[0].split(";")[0]] += 1
+            refusals.append(f"{path}: {error}")
         except Exception as error:  # any other exception is what this sweep looks for
             bugs.append(f"{path}: {type(error).__name__}: {error}")
         seconds.append((time.perf_counter() - start, str(path)))
@@ -76,6 +78,7 @@ def main() -> int:
         markdown_table(["refused because", "files"], sorted(refused.items(), key=lambda kv: -kv[1])),
         "",
         markdown_table(["warning (page N: any page)", "times"], sorted(warned.items(), key=lambda kv: -kv[1])),
+        *(["", "Refused:", "", *(f"- {refusal}" for refusal in refusals)] if refusals else []),
         *(["", "Other exceptions:", "", *(f"- {bug}" for bug in bugs)] if bugs else []),
     ]
     publish("doc_sweep.md", lines)

@@ -61,8 +61,12 @@ from pathlib import Path
 # TeX's line break ("\\L") loses its backslashes too (found by the property test; no page here has one). 42: a block
 # classed as a menu (Texinfo's chapter menus, SQLite's site menu on pages without an h1) is furniture while it is
 # mostly links, and a link to a script ("javascript:...": a menu's "Menu" and "Search" buttons, rustdoc's "[−]") is. 43:
-# rustdoc's furniture: an item's "source" link, an example's "Run" button, the "Expand description" toggle.
-LOADER_VERSION = "43"
+# rustdoc's furniture: an item's "source" link, an example's "Run" button, the "Expand description" toggle. 44: a code
+# listing beside a column of line numbers (gtk-doc, Pygments) keeps its lines and loses the numbers (it was one line of
+# cells, "1 2 3 | GHashTableIter iter; ..."); furniture inside a verbatim block is not read (Sphinx's "[docs]" links in
+# a source listing); Sphinx's "[source]" links, Bootstrap's hidden dropdown menus (HAProxy's, read into its sentences),
+# a page's ``#sidebar`` while it is mostly links, rdoc's "↑" links to the top and "click to toggle source" are furniture.
+LOADER_VERSION = "44"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

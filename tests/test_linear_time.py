@@ -255,6 +255,15 @@ def test_html_of_1_mb_of_contents_blocks_nested_2000_deep() -> None:
     finishes(lambda: read_html("<body>" + chain * (MB // len(chain)) + "</body>"))
 
 
+def test_html_of_1_mb_of_listings_and_line_numbers_in_nested_tables() -> None:
+    # A cell of numbers is a listing's line numbers only beside a listing, and only the cells' tops are read for it: read
+    # whole, a column of numbers in each of 2,000 nested tables read the rest of the nesting each time; a row of many
+    # such cells read every other cell of the row for each.
+    nested = "<table><tr><td><pre>1\n2</pre></td><td><pre>x</pre>" * 2000 + "</td></tr></table>" * 2000
+    row = "<table><tr>" + "<td>1 2</td>" * 20_000 + "<td><pre>x</pre></td></tr></table>"
+    finishes(lambda: read_html("<body>" + nested * (MB // 2 // len(nested)) + row * (MB // 2 // len(row) + 1) + "</body>"))
+
+
 def test_myst_markdown_of_1_mb() -> None:
     # Each of MyST's forms a megabyte's seventh: roles, directive fences (a directive's body is parsed again, up to
     # eight levels deep), footnote marks, colon fences and fences never closed, targets and comments.

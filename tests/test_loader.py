@@ -182,6 +182,52 @@ def test_html_rustdoc_buttons_and_source_links_are_furniture(tmp_path: Path) -> 
     ]
 
 
+def test_html_a_listing_beside_its_line_numbers_keeps_its_lines_and_loses_the_numbers(tmp_path: Path) -> None:
+    # gtk-doc and Pygments set a listing in a table: a cell of line numbers beside a cell holding the code. Read as a row
+    # of cells, every line ran into one: "1 2 3 | GHashTableIter iter; gpointer key, value; ...".
+    page = """<body><h1>Hash Tables</h1><div class="informalexample"><table class="listing_frame"><tr>
+    <td class="listing_lines"><pre>1
+2
+3</pre></td><td class="listing_code"><pre class="programlisting">GHashTableIter iter;
+while (next (&amp;iter))
+  { /* do something */ }</pre></td></tr></table></div>
+    <table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>7
+8</pre></div></td><td class="code"><div class="highlight"><pre>x = 1
+y = 2</pre></div></td></tr></table>
+    <table><tr><td>2</td><td>3</td></tr><tr><td>10</td><td><pre>ten</pre></td></tr></table></body>"""
+    assert blocks(load(write(tmp_path / "glib-Hash-Tables.html", page))) == [
+        "Hash Tables",
+        "GHashTableIter iter;\nwhile (next (&iter))\n  { /* do something */ }",
+        "x = 1\ny = 2",
+        "2 | 3",  # numbers beside numbers are data
+        "10 | ten",  # one number beside a listing is a row of data, not a column of line numbers
+    ]
+
+
+def test_html_source_links_hidden_menus_and_a_sidebar_of_links_are_furniture(tmp_path: Path) -> None:
+    # Sphinx's viewcode links, in a signature and inside a source listing; HAProxy's dropdown menus, which its stylesheet
+    # hides, hung on the keywords its sentences cite, inside verbatim text and out; Django's sidebar; rdoc's heading marks
+    # and a method's "click to toggle source".
+    page = """<body><div id="sidebar"><h3>Last update:</h3><p class="topless">Nov 11, 2026</p></div>
+    <h1>Paginator<span><a href="#p">¶</a> <a href="#top">↑</a></span></h1><div class="method-heading"><span
+    class="method-callseq">add(o)</span><span class="method-click-advice">click to toggle source</span></div>
+    <dl><dt>class Paginator(object_list)<a href="_modules/p.html"><span class="viewcode-link">[source]</span></a></dt>
+    <dd>Splits a list into pages.</dd></dl><pre><a class="viewcode-back" href="../p.html">[docs]</a>class Page:
+    pass</pre><pre class="text">used with "<span class="dropdown"><a class="dropdown-toggle" href="#">ca-file</a><ul
+    class="dropdown-menu"><li class="dropdown-header">This keyword is available in sections :</li><li><a href="#b">Bind
+    options</a></li></ul></span>" and "crl-file".</pre><p>See also : "<span class="dropdown"><a href="#m">maxconn</a><ul
+    class="dropdown-menu"><li>Log forwarding</li></ul></span>" and the tuning guide.</p></body>"""
+    assert blocks(load(write(tmp_path / "paginator.html", page))) == [
+        "Paginator",
+        "add(o)",
+        "class Paginator(object_list)",
+        "Splits a list into pages.",
+        "class Page:\n    pass",
+        'used with "ca-file" and "crl-file".',
+        'See also : "maxconn" and the tuning guide.',
+    ]
+
+
 def test_html_texinfo_contents_menus_and_indexes_are_navigation(tmp_path: Path) -> None:
     page = """<html><body><h1>Shell Manual</h1><h2 class="contents-heading">Table of Contents</h2>
     <div class="contents"><ul><li><a href="#Intro">1 Introduction</a></li></ul></div>
@@ -254,6 +300,9 @@ HTML_PARTS = [
     *["<sup>", "</sup>", "<a href='#fn1'>", "<a href='next.html' rel='next'>", "</a>", "<nav>", "</nav>"],
     *["<div hidden>", "<span style='display: none'>", "<script>", "</script>", "<section>", "</section>", "<aside>"],
     *["<div class='contents'>", "<div class='toc'>"],  # furniture while mostly links, content once they hold prose
+    # A listing beside its line numbers, Sphinx's viewcode links, a hidden dropdown menu, a sidebar, a link to the top.
+    *["<td class='linenos'><pre>1\n2</pre></td>", "<div id='sidebar'>", "<ul class='dropdown-menu'>", "<a href='#top'>↑"],
+    *["<a class='viewcode-back' href='x.html'>[docs]</a>", "<span class='viewcode-link'>[source]</span>"],
     *["<img class='formulaInl' alt='{\\LaTeX}'>", "<img class='math' alt='$x^2$'>", "<img src='logo.png' alt='Logo'>"],
     *["Words here. ", "mkpasswd", "2", "32", "Next", "Prev", "\n", " ", "&amp;", "&#8230;", "\u00ad"],
     " ".join(["A sentence of prose long enough to count."] * 3),

@@ -10,6 +10,7 @@ DocBook admonitions) is read as ordinary blocks.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from lxml import etree, html
 
@@ -51,12 +52,14 @@ _INVISIBLE = tuple(
 # generators these manuals come from: DocBook (navheader/navfooter/toc), Publican (docnav, #banner),
 # Sphinx (related, sphinxsidebar, headerlink pilcrows, footer, a toctree's list of pages), Texinfo (copiable-anchor
 # pilcrows; its table of contents, short contents and each chapter's menu of sections; its printed indexes, below),
-# rustdoc (the "source" link, an example's "Run" button, the "Expand description" toggle; Node's "[src]" links too).
+# rustdoc (the "source" link, an example's "Run" button, the "Expand description" toggle; Node's "[src]" links too),
+# Sphinx's viewcode extension (a signature's "[source]" link, "[docs]" beside each definition of the source listing),
+# rdoc (a method signature's "click to toggle source").
 _FURNITURE_TAGS = frozenset({"nav"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
 _FURNITURE_CLASSES = frozenset(
     """headerlink copiable-anchor copiable-link footer skip-link contents-heading shortcontents-heading toplang
-    bottomlang srclink test-arrow hideme""".split()
+    bottomlang srclink test-arrow hideme viewcode-link viewcode-back method-click-advice""".split()
 )
 # The classes of blocks of links: a table of contents, "Prev | Up | Next", a sidebar of pages. Each is furniture only
 # while it is mostly links: Doxygen puts a page's whole text in a ``div.contents`` (Texinfo's table of contents has the
@@ -68,6 +71,8 @@ _NAV_CLASSES = frozenset(
     toctree-wrapper menu mainmenu submenu""".split()
 )
 _PROSE_WORDS = 40
+# The same by id: a page's sidebar (Django's "Last update: ..." column, HAProxy's keyboard help and its converter's name).
+_NAV_IDS = frozenset({"sidebar"})
 # Texinfo's printed index ("@printindex"): a table classed index-cp, index-fn, ... (one per index, "alias expansion: |
 # Aliases" a row), each under a "Jump to: A B C ..." table of links classed summary-letter.
 _INDEX_TABLE = re.compile(r"^index-[a-z]+$")
@@ -80,9 +85,10 @@ _FURNITURE_IDS = frozenset({"banner", "footer", "page-footer", "site-footer", "q
 _HEADER_IDS = frozenset({"header", "page-header", "site-header"})
 # A link whose whole text is one of the marks that stand for an address: a heading's permalink ("Logging ¶" in Apache's
 # manual and MkDocs, "Assert#" in Node's, "🔗" and "⚓" elsewhere), a release note's link to its commit ("(Tom Lane) §",
-# PostgreSQL), a footnote's way back ("↩"). Read as text it only ends a heading or a sentence with a stray mark. Other
-# links made of marks are content: "->" (an operator), "/?" (an option), "…" (the prompt of a glossary entry).
-_MARK_LINK = re.compile(r"[¶§#⚓🔗↩]\ufe0f?")
+# PostgreSQL), a footnote's way back ("↩"), a heading's way back to the top ("↑", rdoc's). Read as text it only ends a
+# heading or a sentence with a stray mark. Other links made of marks are content: "->" (an operator), "/?" (an option),
+# "…" (the prompt of a glossary entry).
+_MARK_LINK = re.compile(r"[¶§#⚓🔗↩↑]\ufe0f?")
 # An accessibility skip link, to a place on the same page: "Skip to content" (Node's reference, on every page), "Skip to
 # main content", "Jump to navigation". Read as text it opens the page's first block.
 _SKIP_LINK = re.compile(
@@ -116,6 +122,7 @@ _BREAK = "\x00"  # a <br> inside running text, until the paragraph is flushed
 # Other images' alt text is not read (icons, logos, arrows of navigation bars).
 _FORMULA_CLASS = re.compile(r"(?i)formula|math")
 _TEX_COMMAND = re.compile(r"\\+([A-Za-z]+)")  # a run of backslashes too: TeX's line break "\\" before a letter
+_GUTTER_ELEMENTS = 3  # a column of line numbers: its cell, perhaps a wrapper, and the ``pre`` of numbers
 _FIELD_WORDS = 40  # a field value longer than this is prose of its own, not a label's value
 _TOO_DEEP = "elements nested more than 2,048 deep (unclosed tags?): only the text before that depth was read"
 
@@ -163,7 +170,14 @@ def read_html(markup: str) -> LoadedDocument:
     )
 
 
+# Classes that a page's stylesheet hides until a script shows them: Bootstrap's dropdown menus (HAProxy's manual hangs
+# one on each keyword its sentences cite, "This keyword is available in sections : Bind options ...", which a reader
+# never sees, and read as text it ran into the sentence).
+_HIDDEN_CLASSES = frozenset({"dropdown-menu"})
+
+
 def _hidden(root: html.HtmlElement) -> list[html.HtmlElement]:
+    """What a browser does not show: marked hidden, or hidden by a style of its own or of its class."""
     return [
         element
         for element in root.iter()
@@ -172,6 +186,7 @@ def _hidden(root: html.HtmlElement) -> list[html.HtmlElement]:
             "hidden" in element.attrib
             or element.get("aria-hidden") == "true"
             or "display:none" in element.get("style", "").replace(" ", "")
+            or not _HIDDEN_CLASSES.isdisjoint(element.get("class", "").split())
         )
     ]
 
@@ -255,9 +270,11 @@ def _is_furniture(element: html.HtmlElement, words: _Words) -> bool:
     classes = element.get("class", "").split()
     if _FURNITURE_CLASSES.intersection(classes):
         return True
-    if _NAV_CLASSES.intersection(classes):
+    if _NAV_CLASSES.intersection(classes) or element.get("id") in _NAV_IDS:
         return not words.mostly_prose(element)
     if tag == "table" and (any(_INDEX_TABLE.match(name) for name in classes) or _jumps_to_letters(element)):
+        return True
+    if tag == "td" and _is_line_gutter(element):
         return True
     if tag in _SCOPED:
         return not any(ancestor.tag in _SCOPED[tag] for ancestor in element.iterancestors())
@@ -412,7 +429,7 @@ class _Walker:
                     self.open_code.append((element, self.blocks))
                 if tag in _VERBATIM:
                     self._flush()
-                    self.builder.add(_verbatim(element))
+                    self.builder.add(_verbatim(element, self.skip))
                     walker.skip_subtree()
                 elif tag == "dt" and (value := _field_value(element)) is not None:
                     # A field of a field list ("Author: Gordon McMillan") is read as one line, as a person reads it.
@@ -532,19 +549,56 @@ def _cells(row: html.HtmlElement) -> list[html.HtmlElement]:
     return [cell for cell in row if cell.tag in ("td", "th")]
 
 
+def _is_line_gutter(cell: html.HtmlElement) -> bool:
+    """Whether ``cell`` is a code listing's column of line numbers: nothing but numbers, one a line, in a row of two
+    cells whose other one holds the listing (``_holds_listing``). Pygments' ``td.linenos`` and gtk-doc's
+    ``td.listing_lines`` set listings so; read as text, "1 2 3 4 5 6 7 8" would open the code.
+
+    Only the cells' tops are read (a column of numbers is a ``pre``, perhaps in one wrapper), so that a page of tables
+    nested in tables is read in linear time."""
+    if len(list(islice(cell.iter(), _GUTTER_ELEMENTS + 1))) > _GUTTER_ELEMENTS:
+        return False
+    numbers = cell.text_content().split()
+    if len(numbers) < 2 or not all(number.isdigit() for number in numbers):
+        return False
+    row = cell.getparent()
+    cells = _cells(row) if row is not None else []
+    return len(cells) == 2 and any(other is not cell and _holds_listing(other) for other in cells)
+
+
+def _holds_listing(cell: html.HtmlElement) -> bool:
+    """Whether a verbatim block is ``cell``'s child, or its child's (Pygments wraps it in ``div.highlight``)."""
+    return any(child.tag in _VERBATIM or any(inner.tag in _VERBATIM for inner in child) for child in cell)
+
+
 def _is_data_row(row: html.HtmlElement) -> bool:
     """Whether ``row`` holds data in more than one cell. An admonition's icon cell ("Note" beside its text, AsciiDoc's
     ``td.icon``) is layout: the note is read as blocks, "Note" a line of its own, not "Note | ORIG_HEAD is not ...".
     So is a row whose cells hold a heading or a form: a page laid out in columns (a site's menu and search box beside
-    its content, as libxml's and libxslt's pages and many hand-written sites are), whose blocks are read as blocks."""
+    its content, as libxml's and libxslt's pages and many hand-written sites are), whose blocks are read as blocks.
+    So is a code listing set beside its line numbers (``_is_line_gutter``): its lines are kept as the page shows them."""
     cells = _cells(row)
     if any(next(cell.iter(*_LAYOUT_CONTENT), None) is not None for cell in cells):
+        return False
+    if any(_is_line_gutter(cell) for cell in cells):
         return False
     return sum(1 for cell in cells if cell.text_content().strip() and _ICON not in cell.get("class", "").split()) > 1
 
 
-def _verbatim(element: html.HtmlElement) -> str:
+def _verbatim(element: html.HtmlElement, skip: set[html.HtmlElement]) -> str:
+    """A verbatim block's text as the page shows it, line for line; furniture inside it (``skip``: a "[docs]" link in a
+    source listing, a hidden menu) is not read, the text after it is."""
     for line_break in element.iter("br"):
         line_break.tail = "\n" + (line_break.tail or "")
-    text = "".join(element.itertext()).replace("\r\n", "\n").expandtabs()
+    parts: list[str] = []
+    walker = etree.iterwalk(element, events=("start", "end"))
+    for event, inner in walker:
+        if event == "start":
+            if inner in skip:
+                walker.skip_subtree()  # its tail is still read, at its end event
+            elif isinstance(inner.tag, str) and inner.text:
+                parts.append(inner.text)
+        elif inner is not element and inner.tail:
+            parts.append(inner.tail)
+    text = "".join(parts).replace("\r\n", "\n").expandtabs()
     return "\n".join(line.rstrip() for line in text.split("\n"))
