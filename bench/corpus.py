@@ -746,12 +746,27 @@ RUSTBOOK = QuestionSet(
         ),
     ),
 )
+# A seventeenth set, over a generator read better by loader 44: Django's Sphinx HTML, its topic guides and how-to pages
+# and the settings reference (python-django-doc), a technical manual of about a hundred pages as a new user indexes it.
+DJANGO = QuestionSet(
+    "django",
+    DATA / "django_qa.jsonl",
+    (
+        Corpus(
+            name="django",
+            package="python-django-doc",
+            root=Path("/usr/share/doc/python-django-doc/html"),
+            files=("topics/**/*.html", "howto/**/*.html", "ref/settings.html"),
+            kind="a web framework's manual in Sphinx HTML: Django's topic guides, how-to pages and settings reference",
+        ),
+    ),
+)
 
 QUESTION_SETS = {
     qs.name: qs
     for qs in (
         *(DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP),
-        *(DOXYGEN, RUSTBOOK),
+        *(DOXYGEN, RUSTBOOK, DJANGO),
     )
 }
 DEV_SPLIT_SEED = 20261129
@@ -1059,6 +1074,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pip", action="store_true", help="verify bench/data/pip_qa.jsonl against pip's documentation")
     parser.add_argument("--doxygen", action="store_true", help="verify bench/data/doxygen_qa.jsonl against Doxygen's manual")
     parser.add_argument("--rustbook", action="store_true", help="verify bench/data/rustbook_qa.jsonl against the Rust book")
+    parser.add_argument("--django", action="store_true", help="verify bench/data/django_qa.jsonl against Django's manual")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     args = parser.parse_args(argv)
