@@ -42,6 +42,10 @@ def is_mass_delete(deleting: int, indexed: int) -> bool:
     return deleting > 0 and (deleting >= indexed or (deleting > FREE_DELETES and 2 * deleting > indexed))
 
 
+FOLDER_LINK = "a link to a folder is not followed: sync the folder it points to, or copy its files in"
+_LINKS_SHOWN = 3  # the folder links a report names; the rest are in ``summary()["skipped"]``
+
+
 @dataclass
 class FileError:
     """A file that was skipped, and why."""
@@ -61,7 +65,8 @@ class SyncReport:
     failed: list[FileError] = field(default_factory=list)
     warnings: list[FileError] = field(default_factory=list)
     # Files of a type the index does not read (a manual's stylesheets, scripts and images, a changelog.gz): not
-    # documents, so not failures either. Listed so that a file someone meant to index is not missed in silence.
+    # documents, so not failures either. Listed so that a file someone meant to index is not missed in silence; so is
+    # each link to a folder, which is not followed (its source ends in "/").
     skipped: list[FileError] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0  # chunks the embedding model read
@@ -75,13 +80,21 @@ class SyncReport:
 
     @property
     def skipped_files(self) -> str:
-        """The skipped files for a person, counted by type, most first: "3 files of types the index does not read (.png
-        2, .css 1)"; "" when none (each path is in ``summary()["skipped"]``)."""
-        if not self.skipped:
-            return ""
-        counts = Counter(file_type(Path(f.path).name) for f in self.skipped)
-        types = ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
-        return f"{len(self.skipped)} files of types the index does not read ({types})"
+        """The skipped files for a person, counted by type, most first, then the links to folders: "3 files of types the
+        index does not read (.png 2, .css 1); 1 link to a folder, not followed (glib/)"; "" when none (each path is in
+        ``summary()["skipped"]``)."""
+        files = [f for f in self.skipped if not f.path.endswith("/")]
+        links = [f.path for f in self.skipped if f.path.endswith("/")]
+        parts = []
+        if files:
+            counts = Counter(file_type(Path(f.path).name) for f in files)
+            types = ", ".join(f"{kind} {n}" for kind, n in counts.most_common())
+            kinds = "files of types" if len(files) > 1 else "file of a type"
+            parts.append(f"{len(files)} {kinds} the index does not read ({types})")
+        if links:
+            shown = ", ".join(links[:_LINKS_SHOWN]) + (", ..." if len(links) > _LINKS_SHOWN else "")
+            parts.append(f"{len(links)} link{'s' if len(links) > 1 else ''} to a folder, not followed ({shown})")
+        return "; ".join(parts)
 
     def counts(self) -> dict[str, Any]:
         """The summary without its per-file lists (failed, skipped): what a log line holds."""
@@ -136,7 +149,7 @@ class SyncPlan:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # indexed sources no longer in the folder
     failed: list[FileError] = field(default_factory=list)  # files skipped before loading (too large, unreadable)
-    skipped: list[FileError] = field(default_factory=list)  # files of a type the index does not read
+    skipped: list[FileError] = field(default_factory=list)  # files of a type the index does not read, folder links
     indexed: int = 0  # documents either store holds
     # A file new to the index -> an indexed document with the same content (the file renamed, moved or copied), whose
     # stored vectors its chunks may reuse.
@@ -240,11 +253,16 @@ def walk(docs_dir: Path, record: _Outcomes) -> Iterator[tuple[str, Path]]:
     """Yield (source, path) for supported files; files of other types are added to ``record.skipped``, and files that
     cannot be read at all (a name that is not UTF-8, a broken link) to ``record.failed``.
 
-    Hidden files and folders are skipped, and folder symlinks are not followed, so a link
-    loop cannot trap the walk.
+    Hidden files and folders are skipped, and folder symlinks are not followed, so a link loop cannot trap the walk and
+    no document is read from outside the folder; each such link is added to ``record.skipped``.
     """
     for root, dirs, files in os.walk(docs_dir, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            if (Path(root) / name).is_symlink():
+                # Not followed, and not passed over in silence: "docs/glib -> /usr/share/gtk-doc/html/glib" holds
+                # documents someone meant to index. (A folder's source ends in "/", a file's never does.)
+                record.skipped.append(FileError(f"{(Path(root) / name).relative_to(docs_dir).as_posix()}/", FOLDER_LINK))
         for name in sorted(files):
             if name.startswith("."):
                 continue

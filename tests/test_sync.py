@@ -14,6 +14,7 @@ import pytest
 from polling import wait_until
 
 from index import IndexMismatchError, IndexSettings, build_indexer
+from index.plan import FOLDER_LINK
 
 
 @pytest.fixture
@@ -170,6 +171,28 @@ def test_bad_files_are_reported_and_the_rest_indexed(empty, docs: Path) -> None:
     assert report.summary()["skipped"] == [{"path": "photo.jpg", "error": "unsupported file type .jpg"}]
     assert sorted(report.added) == sorted([*(p.name for p in docs.glob("0*.txt")), "sub/good.md"])
     assert "sub/good.md" in chunk_sources(indexer)
+
+
+def test_a_link_to_a_folder_is_reported_not_followed(empty, docs: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Debian links whole manuals into /usr/share/doc ("libglib2.0-doc/glib -> ../../gtk-doc/html/glib"): a link to a
+    # folder is not followed (a loop cannot trap the walk, nothing outside the folder is read), and not in silence.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "manual.md").write_text("# Manual\n\nThe manual outside mentions okapis.", encoding="utf-8")
+    (docs / "linked").symlink_to(outside, target_is_directory=True)
+    (docs / "loop").symlink_to(docs, target_is_directory=True)
+    (docs / "shot.png").write_bytes(b"\x89PNG")
+    report = empty.sync(docs)
+    assert report.failed == []
+    assert [(f.path, f.error) for f in report.skipped] == [
+        ("linked/", FOLDER_LINK),
+        ("loop/", FOLDER_LINK),
+        ("shot.png", "unsupported file type .png"),
+    ]
+    assert report.skipped_files == (
+        "1 file of a type the index does not read (.png 1); 2 links to a folder, not followed (linked/, loop/)"
+    )
+    assert not any(source.startswith(("linked/", "loop/")) for source in chunk_sources(empty))
 
 
 def test_compressed_documents_are_indexed_and_a_bare_or_oversized_one_reported(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
