@@ -258,11 +258,11 @@ def walk(docs_dir: Path, record: _Outcomes) -> Iterator[tuple[str, Path]]:
     """
     for root, dirs, files in os.walk(docs_dir, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in dirs:
-            if (Path(root) / name).is_symlink():
+        for link in (Path(root) / name for name in dirs):
+            if link.is_symlink():
                 # Not followed, and not passed over in silence: "docs/glib -> /usr/share/gtk-doc/html/glib" holds
                 # documents someone meant to index. (A folder's source ends in "/", a file's never does.)
-                record.skipped.append(FileError(f"{(Path(root) / name).relative_to(docs_dir).as_posix()}/", FOLDER_LINK))
+                record.skipped.append(FileError(f"{link.relative_to(docs_dir).as_posix()}/", FOLDER_LINK))
         for name in sorted(files):
             if name.startswith("."):
                 continue
