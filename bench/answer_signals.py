@@ -4,6 +4,7 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --sets dev        # the development set's alone
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal pooled   # needs `pip install onnx`
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal shape    # what the question's shape says
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal focus    # the words beyond the topic
 
 Issue 11 asks whether token-level similarities show which question words a sentence covers ("deep" ~
 "depth", "storeys" ~ "floor"), so that a sentence about the lake's length does not answer "how deep". This
@@ -18,6 +19,10 @@ added to the four inputs, each standardized, with L2 penalties of several streng
 
 ``--signal shape`` asks whether the question's shape (``assistant/shapes.py``), a filter today, also tells how squarely
 a sentence answers: five inputs per sentence (``ShapeSigns``; ``answer_signals_shape.md``).
+
+``--signal focus`` asks whether what a sentence says of the question's words beyond its topic (those not in the
+passage's title and headings) tells an answer from a sentence merely about the subject (``FocusSigns``;
+``answer_signals_focus.md``).
 
 Both models are compared by 5-fold cross-validation over questions (a question's sentences stay in one fold;
 folds drawn once with a fixed seed): each fold is scored by a model fitted on the other four, so neither model is
@@ -177,11 +182,51 @@ class ShapeSigns:
         return rows
 
 
+class FocusSigns:
+    """What a sentence says of the question's words beyond its topic.
+
+    The words a passage's headings and title share with the question name its topic ("Which scheduler does the
+    Linux kernel use?" under "Quality of Service": none; under "Linux kernel": "linux", "kernel"); every sentence
+    of the passage is about them. The question's other words are what it asks. Per sentence: the share of those
+    words the sentence repeats (stems; 1 when every word of the question is in the headings), whether any are left,
+    and the cross-encoder's score of those words alone against the sentence read in its place.
+    """
+
+    name = "the question's words beyond its topic (their overlap, any left, the cross-encoder on them)"
+
+    def __init__(self) -> None:
+        from assistant.rerank import PACKAGED_RERANKER, load_reranker
+
+        reranker = load_reranker(PACKAGED_RERANKER)
+        assert reranker is not None
+        self.reranker = reranker
+
+    def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
+        from index.text import query_terms, stem
+
+        asked = query_terms(question)
+        queries: dict[str, list[int]] = {}
+        rows: list[list[float]] = []
+        for i, c in enumerate(candidates):
+            topic = {stem(word) for word in query_terms(f"{c.passage.title} {c.passage.section}")}
+            beyond = [word for word in asked if stem(word) not in topic]
+            said = {stem(word) for word in query_terms(c.text)}
+            share = sum(stem(word) in said for word in beyond) / len(beyond) if beyond else 1.0
+            rows.append([share, float(bool(beyond))])
+            queries.setdefault(" ".join(beyond) or question, []).append(i)
+        fits = [0.0] * len(candidates)
+        for query, members in queries.items():
+            for i, score in zip(members, self.reranker.score(query, [candidates[i].reading for i in members]), strict=True):
+                fits[i] = float(score)
+        return [[*row, fit] for row, fit in zip(rows, fits, strict=True)]
+
+
 # Per signal, the L2 strengths to fit it with (None: the inputs as they are, as the answer model is fitted).
 SIGNALS: dict[str, tuple[type[Any], tuple[float | None, ...]]] = {
     "coverage": (TokenCoverage, (None,)),
     "pooled": (PooledReading, (0.003, 0.01, 0.03, 0.1)),
     "shape": (ShapeSigns, (None,)),
+    "focus": (FocusSigns, (None,)),
 }
 
 
