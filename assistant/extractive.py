@@ -35,6 +35,7 @@ from index.text import (
     question_names,
     question_years,
     singular,
+    stem,
 )
 
 # A dot between two letters or digits, as an abbreviation writes it ("Ph.D.", "U.S.").
@@ -81,7 +82,7 @@ class Candidate:
     rank: int = 0  # its passage's rank among those answered from (0: the best)
     score: float = 0.0  # what ranks the sentences: with a reranker, the answer model's log-odds that it answers
     fit: float = 0.0  # the scorer's judgement of the (question, sentence) pair, the sentence read in its place
-    overlap: float = 0.0  # the share of the question's content words the sentence repeats
+    overlap: float = 0.0  # the share of the question's content words the sentence repeats (by their stems)
     alone: float = 0.0  # a follow-up's log-odds with the sentence judged against the question as asked only
     term: int = -1  # where the definition's term it describes starts (an API signature above it), else -1
     # Whether that term is a name ("PIPESTATUS"), with which the sentence is judged to name what a question asks for:
@@ -127,7 +128,8 @@ class AnswerModel:
       heading and the sentence before it ("PureOS: ... The social purpose company Purism guides its
       development."). A sentence alone loses what its "it" points to.
     - ``passage``: the score of the whole passage, which carries the context a sentence lacks.
-    - ``overlap``: the share of the question's content words that the sentence repeats.
+    - ``overlap``: the share of the question's content words that the sentence repeats, met by their stems ("donate",
+      "donated"), so that the tense a question is asked in does not decide whether it is answered.
     - ``rank``: the passage's rank; a lower passage answers less often at the same scores.
     """
 
@@ -385,11 +387,12 @@ class ExtractiveAnswerer:
         queries = [question, *filter(None, (asked, context))]
         judged = [self.reranker.score(query, readings) for query in queries]
         scores = np.max(judged, axis=0)
-        term_sets = [set(query_terms(text)) for text in (question, asked) if text]
+        # Words are met by their stems: "How much did China donate?" repeats "has donated" as "Has China donated?" does.
+        term_sets = [set(map(stem, query_terms(text))) for text in (question, asked) if text]
         for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.
-            words = set(query_terms(candidate.text))
+            words = set(map(stem, query_terms(candidate.text)))
             candidate.overlap = max(len(terms & words) / len(terms) if terms else 0.0 for terms in term_sets)
             candidate.fit = float(score)
             # A follow-up's passages were ranked for its condensed query, which leans to the previous question's

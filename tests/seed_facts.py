@@ -1,7 +1,8 @@
 """The seeds' facts the tests lean on, written once: a question the default answerer answers, and its document.
 
-Its wording is the one the answer bar answers ("How much did China donate ...?" scores under it; README,
-"The table's rows are at the answer bar -0.75").
+"How much did China donate ...?" is answered alike since the answer model meets the question's words by their stems
+(``test_a_question_is_answered_whatever_the_tense_of_its_verb``); before, it scored under the bar (README, "The
+table's rows are at the answer bar -0.75").
 """
 
 WHO_QUESTION = "How much has China donated to the WHO?"

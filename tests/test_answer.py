@@ -68,6 +68,23 @@ def test_a_question_typed_in_lower_case_is_answered_as_one_typed_with_care(seede
     assert (hasty.refused, hasty.text) == (careful.refused, careful.text)
 
 
+@pytest.mark.parametrize(
+    ("question", "inflected"),
+    [
+        (WHO_QUESTION, "How much did China donate to the WHO?"),
+        (
+            "How many vaccine doses has China provided to other countries?",
+            "How many vaccine doses did China provide to other countries?",
+        ),
+    ],
+)
+def test_a_question_is_answered_whatever_the_tense_of_its_verb(seeded, question: str, inflected: str) -> None:  # type: ignore[no-untyped-def]
+    # "the country has donated 20 million dollars" answers "did China donate" as it answers "has China donated".
+    asked, other = seeded.assistant.ask(question), seeded.assistant.ask(inflected)
+    assert not asked.refused and not other.refused
+    assert other.sentences[0].text == asked.sentences[0].text
+
+
 def test_a_book_added_as_an_epub_is_answered_from_its_chapter(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     (settings.docs_dir / "guide.epub").write_bytes(epub(BOOK, ["nav.xhtml", "one.xhtml", "two.xhtml"]))
     report = citewise.indexer.sync(settings.docs_dir)

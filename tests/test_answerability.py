@@ -191,7 +191,10 @@ def test_a_follow_up_is_held_to_the_bar() -> None:
 def test_a_follow_up_that_points_back_quotes_the_best_sentence_that_says_what_it_asks() -> None:
     # Read with the conversation's words, the sentence about the group scores best; judged against the follow-up alone
     # it says nothing of training, and the next sentence does: that one answers, where the best alone used to refuse.
-    group, trained = "The medical group of specialists in Kyrgyzstan had 10 specialists.", "In all 15,000 people were trained."
+    group, trained = (
+        "The medical group of specialists in Kyrgyzstan had 10 specialists.",
+        "In all 15,000 people attended its courses.",
+    )
     follow_up = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_follow_up_score=-2.5)  # type: ignore[arg-type]
     context = "How many people did they train? specialists medical group Kyrgyzstan"
     passages = [passage(group, 7.0), passage(trained, 7.0, source="b.txt")]
