@@ -161,6 +161,11 @@ class ChatCompletion(BaseModel):
     closest: list[ClosestPassage] = Field(
         description="Citewise: for an answer that cites nothing, the closest passages found on the subject (up to 3)."
     )
+    suggestion: str | None = Field(
+        None,
+        description="Citewise: for a refusal, the question respelled where a word of it is in no indexed document and the "
+        "passages found hold one a slip away (offered, not answered); null otherwise.",
+    )
     query: str = Field(description="Citewise: what was searched (a follow-up carries the conversation's words).")
     backend: str = Field(description="Citewise: the answerer that answered: extractive, ollama or openai.")
     sentences: list[CheckedSentence] = Field(description="Citewise: each sentence with its sources and whether they support it.")
@@ -185,7 +190,7 @@ class ModelList(BaseModel):
 _STREAM_DOC = (
     "With `stream: true`: `text/event-stream` of `data: {chat.completion.chunk}` events, the answer's pieces in "
     "`choices[0].delta.content`; the last chunk (`finish_reason: stop`) carries `citations`, `refused`, `tentative`, "
-    "`closest`, `query`, `backend` and `sentences`, and for a generated answer whose check changed the text, "
+    "`closest`, `suggestion`, `query`, `backend` and `sentences`, and for a generated answer whose check changed the text, "
     "`verified_content`: the checked text the citation numbers refer to. Then `data: [DONE]`."
 )
 
@@ -360,6 +365,7 @@ class Reply:
             "refused": answer.refused,
             "tentative": answer.tentative,
             "closest": [closest_json(passage) | {"url": self.url(passage)} for passage in answer.closest],
+            "suggestion": answer.suggestion or None,
             "query": answer.query,
             "backend": answer.backend,
             "sentences": [vars(sentence) for sentence in answer.sentences],

@@ -102,6 +102,7 @@ def _failure(command: str, question: str, backend: str, error: Exception) -> dic
         "citations": [],
         "sentences": [],
         "closest": [],
+        "suggestion": None,
         "error": message,
     }
 

@@ -38,6 +38,9 @@ class Answer:
     # The extractive answerer's best sentence passed its bar but not the sure one: it may be on the subject without
     # saying what was asked. Always False for a refusal and for an LLM's answer (verified sentence by sentence instead).
     tentative: bool = False
+    # A refusal's question respelled with the words the passages found hold a slip away from words no chunk holds
+    # ("Chian" -> "China"): offered, never answered unasked. "" when there is none.
+    suggestion: str = ""
     pieces: InitVar[Iterable[str]] = ()
     finish: InitVar[Callable[[Answer], None] | None] = None
     _pieces: Iterator[str] = field(init=False, repr=False, compare=False)
@@ -93,6 +96,7 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "sentences": [vars(s) for s in self.sentences],
             "closest": [closest_json(p) for p in self.closest],
+            "suggestion": self.suggestion or None,
             "error": self.error or None,
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -15,8 +16,9 @@ from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever, SearchOptions
 from assistant.verify import Verifier, renumber_markers
+from index.keywords import MAX_QUERY_TERMS
+from index.text import MIN_SPELLED, WORD, content_words, nearest_spelling, whole_characters, without_pictographs
 from index.text import PIECE as _TOKEN
-from index.text import whole_characters, without_pictographs
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class Assistant:
         refusal: the fixed reply when no passage is relevant.
         near_refusal: the reply instead when passages on the subject were found and none answers (``Answer.closest``
             lists them); the refusal when not given.
+        suggestion: what a refusal adds when the question holds a word no indexed chunk holds and the passages found hold
+            one a slip away ("Chian" / "China"): ``{suggestion}`` is the question spelled so (``Answer.suggestion``).
         llms: LLM answerers by backend name ("ollama", "openai"); their sentences are verified.
         backend: the default backend: "extractive" or a key of ``llms``.
         verifier: checks generated sentences against the sources they cite.
@@ -48,6 +52,7 @@ class Assistant:
         refusal: str,
         *,
         near_refusal: str = "",
+        suggestion: str = 'Did you mean: "{suggestion}"',
         llms: Mapping[str, LLMAnswerer] | None = None,
         backend: str = "extractive",
         verifier: Verifier | None = None,
@@ -58,6 +63,7 @@ class Assistant:
         self.extractive = extractive
         self.refusal = refusal
         self.near_refusal = near_refusal or refusal
+        self.suggestion = suggestion
         self.llms = dict(llms or {})
         self.backend = backend
         self.verifier = verifier
@@ -245,6 +251,9 @@ class Assistant:
         answer.text = renumber_markers(text, numbering)
 
     def _refuse(self, question: str, query: str, retrieval: Retrieval, began: float, llm: LLMAnswerer | None) -> Answer:
+        text = self.near_refusal if retrieval.relevant else self.refusal
+        if respelled := self._respelled(question, retrieval):
+            text += " " + self.suggestion.replace("{suggestion}", respelled)
         return Answer(
             question=question,
             query=query,
@@ -253,8 +262,36 @@ class Assistant:
             citations=[],
             retrieval=retrieval,
             seconds=time.perf_counter() - began,
-            pieces=_TOKEN.findall(self.near_refusal if retrieval.relevant else self.refusal),
+            suggestion=respelled,
+            pieces=_TOKEN.findall(text),
         )
+
+    def _respelled(self, question: str, retrieval: Retrieval) -> str:
+        """``question`` with each of its words that no indexed chunk holds spelled as the nearest word of the passages
+        the search found (``nearest_spelling``); "" when no word changes. A word the embedding model's tokenizer reads
+        whole is a common word spelled right (``Embedder.words``), and one typed in capitals an acronym: neither is read
+        as a slip.
+
+        Only a refusal asks: a question answered as typed needs no other spelling, and a word the documents lack may be
+        a word the user meant (a name they do not hold), so the question is never answered as respelled unasked. The
+        words looked up are those keyword search reads (its first ``MAX_QUERY_TERMS``), at most ``_MOST_RESPELLED``.
+        """
+        common = self.retriever.embedder.words()
+        typed = [
+            word
+            for word in content_words(question, MAX_QUERY_TERMS)
+            # Not a common word the documents happen to lack ("came"), nor an acronym, typed as meant ("BOSH").
+            if word.isalpha() and len(word) >= MIN_SPELLED and not word.isupper() and word.lower() not in common
+        ]
+        unknown = self.retriever.keywords.unknown(typed)[:_MOST_RESPELLED] if typed else []
+        if not unknown:
+            return ""
+        found = [word for p in retrieval.passages for word in WORD.findall(f"{p.title} {p.section} {p.text}")]
+        respelled = question
+        for word in unknown:
+            if (nearest := nearest_spelling(word, found)) is not None:
+                respelled = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", nearest, respelled, flags=re.IGNORECASE)
+        return respelled if respelled != question else ""
 
 
 def _clearly_better(first: Retrieval, second: Retrieval) -> bool:
@@ -273,3 +310,6 @@ def _clearly_better(first: Retrieval, second: Retrieval) -> bool:
 
 _RERANK_MARGIN = 1.0
 _COSINE_MARGIN = 0.05
+# The most words of a refused question respelled: a question is a few words, and a pasted text would cost a search of
+# the passages' words per unknown word.
+_MOST_RESPELLED = 8

@@ -93,6 +93,7 @@ class Embedder(BaseEmbedding):
     _loaded: SentenceTransformer | None = PrivateAttr(default=None)
     _window: int | None = PrivateAttr(default=None)
     _batch: BatchTokenizer | None = PrivateAttr(default=None)
+    _words: frozenset[str] | None = PrivateAttr(default=None)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, model_name: str, batch_size: int = 64, **kwargs: Any) -> None:
@@ -161,6 +162,15 @@ class Embedder(BaseEmbedding):
             copy.no_padding()
             self._batch = BatchTokenizer(copy)
         return self._batch
+
+    def words(self) -> frozenset[str]:
+        """The whole words the model's tokenizer reads as one token, lower-cased: the common words of its language
+        ("came", "writer", "both"), which a word the documents lack is no misspelling of. Empty for a tokenizer that
+        lists no vocabulary."""
+        if self._words is None:
+            vocabulary: dict[str, int] = getattr(self._model.tokenizer, "get_vocab", dict)()
+            self._words = frozenset(token.lower() for token in vocabulary if token.isalpha())
+        return self._words
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts`` in batches; rows are unit vectors.

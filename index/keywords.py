@@ -179,6 +179,11 @@ class KeywordIndex:
         hits += self._ranked(f"{any_rare} NOT {any_common}", limit, sources)
         return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
 
+    def unknown(self, words: Sequence[str]) -> list[str]:
+        """The words of ``words`` that no row holds, read as BM25 reads them (a word is known in any form its stemmer
+        folds: "donate" is known where "donated" is written). One count query each, stopping at the first row."""
+        return [word for word in words if not self._matches('"' + word.replace('"', "") + '"', (), 1)]
+
     def plan(self, query: str, limit: int, sources: Sequence[str] = ()) -> QueryPlan:
         """Which words of ``query`` pick the rows to score (rarest first) and how many rows that is.
 

@@ -666,6 +666,76 @@ def name_forms(word: str) -> set[str]:
     return {base, *(stem + ending for stem in stems for ending in _PLACE_ENDINGS)}
 
 
+# --------------------------------------------------------------------------- spelling
+
+# A question word is read as a misspelling only when it has this many letters: a shorter one is as often a word or a
+# name the documents lack as a typing slip, and one edit turns it into many other words.
+MIN_SPELLED = 4
+
+
+def edit_distance(one: str, two: str, most: int) -> int:
+    """The edits (a letter inserted, deleted, replaced, or two neighbours swapped) that turn ``one`` into ``two``;
+    ``most + 1`` as soon as it is sure to be more than ``most`` (optimal string alignment).
+
+    Example:
+        >>> edit_distance("chian", "china", 2), edit_distance("donte", "donate", 2), edit_distance("cat", "dogs", 2)
+        (1, 1, 3)
+    """
+    if abs(len(one) - len(two)) > most:
+        return most + 1
+    before: list[int] | None = None
+    previous = list(range(len(two) + 1))
+    for i, a in enumerate(one, 1):
+        row = [i] + [0] * len(two)
+        for j, b in enumerate(two, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a != b))
+            if before is not None and j > 1 and a == two[j - 2] and one[i - 2] == b:
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) > most:
+            return most + 1
+        before, previous = previous, row
+    return min(previous[-1], most + 1)
+
+
+def nearest_spelling(word: str, words: Iterable[str]) -> str | None:
+    """The word of ``words`` that ``word`` is most likely a slip for, written as ``word`` is; None when ``words`` hold
+    ``word`` itself or nothing one slip from it.
+
+    A slip is one edit (``edit_distance``) that leaves the first letter: slips fall inside a word far more often than on
+    its first letter, and a word that starts otherwise is another word. Two edits are not read: from a word the
+    documents lack (a name, a rare word spelled right) they reach too many of theirs ("spitting" / "shutting"). Of the
+    words one edit away, the first of: one with the same letters (two swapped: "Witrh" is "Wirth", not "with"); for a
+    capitalised word, a name (one the text capitalises); the one ``words`` hold most often.
+
+    Example:
+        >>> nearest_spelling("chian", ["China", "donated", "China", "chain"])
+        'China'
+    """
+    target = word.lower()
+    forms: dict[str, Counter[str]] = {}
+    for form in words:
+        lowered = form.lower()
+        if lowered[:1] == target[:1] and abs(len(lowered) - len(target)) <= 1:
+            forms.setdefault(lowered, Counter())[form] += 1
+    if target in forms:
+        return None  # the word is there as typed
+    letters, named = sorted(target), word[:1].isupper()
+
+    def rank(lowered: str) -> tuple[bool, bool, int, str]:
+        seen = forms[lowered]
+        as_name = any(form[:1].isupper() for form in seen)
+        return sorted(lowered) != letters, named and not as_name, -sum(seen.values()), lowered
+
+    near = [lowered for lowered in forms if edit_distance(target, lowered, 1) <= 1]
+    if not near:
+        return None
+    seen = forms[min(near, key=rank)]
+    lower = [form for form, _ in seen.most_common() if form.islower()]
+    if word.islower() and lower:
+        return lower[0]  # "limist" is "limit", though a heading writes "Limit" more often
+    return seen.most_common(1)[0][0]
+
+
 # --------------------------------------------------------------------------- word lists
 # The answerer's word lists, all here, each with the reason it exists. They are few on purpose: what a sentence
 # means is judged by the models (the cross-encoder and the answer model), and a word list only decides what a

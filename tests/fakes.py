@@ -62,6 +62,10 @@ class FakeEmbedder(BaseEmbedding):
         """No fast tokenizer: callers fall back to ``count_tokens``."""
         return None
 
+    def words(self) -> frozenset[str]:
+        """No vocabulary: every word the index lacks may be a slip (``Embedder.words``)."""
+        return frozenset()
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit vector per text (a text with no words gets the zero vector)."""
         vectors = np.zeros((len(texts), self._dims), dtype=np.float32)

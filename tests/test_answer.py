@@ -85,6 +85,22 @@ def test_a_question_is_answered_whatever_the_tense_of_its_verb(seeded, question:
     assert other.sentences[0].text == asked.sentences[0].text
 
 
+def test_a_misspelled_question_is_refused_with_its_respelling_offered(seeded) -> None:  # type: ignore[no-untyped-def]
+    typed = seeded.assistant.ask("How much did Chian donate to the WHO?").complete()
+    # No chunk holds "Chian"; the passages found hold "China", one swap away. Offered, not answered unasked.
+    assert typed.refused and not typed.citations
+    assert typed.suggestion == "How much did China donate to the WHO?"
+    assert typed.text.endswith('Did you mean: "How much did China donate to the WHO?"')
+    assert typed.to_json()["suggestion"] == typed.suggestion
+    respelled = seeded.assistant.ask(typed.suggestion).complete()
+    assert not respelled.refused and "20 million dollars" in respelled.text
+    # A refused question whose words the documents hold, or whose unknown words are near none of theirs, gets none.
+    for question in ("What is the capital of France?", "How many experts did China send to Antarctica?"):
+        refused = seeded.assistant.ask(question).complete()
+        assert refused.refused and refused.suggestion == "" and "Did you mean" not in refused.text
+        assert refused.to_json()["suggestion"] is None
+
+
 def test_a_book_added_as_an_epub_is_answered_from_its_chapter(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     (settings.docs_dir / "guide.epub").write_bytes(epub(BOOK, ["nav.xhtml", "one.xhtml", "two.xhtml"]))
     report = citewise.indexer.sync(settings.docs_dir)

@@ -204,6 +204,14 @@ def test_a_refusal_offers_the_closest_passages_with_their_viewer_links(client: o
     assert extra(last, "citations") == [] and extra(last, "refused") is True
 
 
+def test_a_refusal_for_a_misspelled_name_offers_the_question_respelled(client: openai.OpenAI) -> None:
+    completion = ask(client, "How much did Chian donate to the WHO?")
+    assert extra(completion, "refused") is True and extra(completion, "citations") == []
+    assert extra(completion, "suggestion") == "How much did China donate to the WHO?"
+    assert completion.choices[0].message.content.endswith('Did you mean: "How much did China donate to the WHO?"')
+    assert extra(ask(client, "Who won the 2018 World Cup?"), "suggestion") is None
+
+
 # --------------------------------------------------------------------------- answerers
 
 

@@ -69,3 +69,11 @@ def test_queries_are_read_with_the_shared_text_rules() -> None:
 def test_scope_to_sources_applies_to_every_part(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
     hits = index(tmp_path, rows, budget=30).search("quokka object function", 10, sources=["doc5.txt", "doc7.txt"])
     assert hits and {hit.source for hit in hits} <= {"doc5.txt", "doc7.txt"}
+
+
+def test_a_word_no_row_holds_is_unknown_in_any_form_the_stemmer_folds(tmp_path: Path) -> None:
+    keywords = KeywordIndex(tmp_path / "k.sqlite")
+    keywords.add([("a.txt@h#0", "a.txt", "h", "China has donated 20 million dollars to the WHO.")])
+    # "donate" is known where "donated" is written; "chian" and a quote mark inside a word change nothing of the query.
+    assert keywords.unknown(["donate", "chian", "china", 'wh"o', "dollar"]) == ["chian"]
+    assert keywords.unknown([]) == []

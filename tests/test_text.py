@@ -28,10 +28,12 @@ from index.text import (
     asks,
     claim_names,
     content_words,
+    edit_distance,
     folded,
     is_identifier,
     is_specific,
     mentions_code,
+    nearest_spelling,
     numbered_names,
     query_terms,
     question_code,
@@ -394,3 +396,56 @@ def test_pictographs_are_left_out_and_other_text_kept() -> None:
 )
 def test_the_question_asked_after_a_scene(question: str, asked: str) -> None:
     assert asked_part(question) == asked
+
+
+@pytest.mark.parametrize(
+    ("one", "two", "edits"),
+    [
+        ("china", "china", 0),
+        ("chian", "china", 1),  # two neighbours swapped
+        ("donte", "donate", 1),  # a letter left out
+        ("donaate", "donate", 1),  # a letter doubled
+        ("kyrgystan", "kyrgyzstan", 1),
+        ("maintainance", "maintenance", 2),
+        ("dependancy", "dependency", 1),
+        ("medcial", "medical", 1),
+        ("abc", "bca", 2),
+        ("cat", "dogs", 3),  # more than ``most``: most + 1
+    ],
+)
+def test_edit_distance_counts_insertions_deletions_replacements_and_swaps(one: str, two: str, edits: int) -> None:
+    assert edit_distance(one, two, 2) == edits
+    assert edit_distance(two, one, 2) == edits
+
+
+@given(st.text(max_size=12), st.text(max_size=12), st.integers(0, 3))
+@PROPERTY
+def test_edit_distance_is_symmetric_zero_only_for_the_same_word_and_capped(one: str, two: str, most: int) -> None:
+    edits = edit_distance(one, two, most)
+    assert edits == edit_distance(two, one, most)
+    assert 0 <= edits <= most + 1
+    assert (edits == 0) == (one == two)
+    # Never more than the letters to replace and add, nor less than the difference in length.
+    assert edits <= max(len(one), len(two)) or edits == most + 1
+    assert edits >= min(abs(len(one) - len(two)), most + 1)
+
+
+def test_a_misspelled_word_is_read_as_the_nearest_word_the_text_holds_most_often() -> None:
+    found = "China donated to the WHO . China chain Chinese medical team medics Kyrgyzstan".split()
+    assert nearest_spelling("chian", found) == "China"  # as the text writes it; "chain" is as near, and rarer
+    assert nearest_spelling("medcial", found) == "medical"
+    assert nearest_spelling("kyrgystan", found) == "Kyrgyzstan"
+    assert nearest_spelling("china", found) is None  # there as typed
+    assert nearest_spelling("xhina", found) is None  # another first letter is another word
+    assert nearest_spelling("chnese", found) == "Chinese"
+    assert nearest_spelling("chnse", found) is None  # two slips: too far to guess
+    assert nearest_spelling("spitting", ["shutting", "spite"]) is None  # a word spelled right that the text lacks
+    assert nearest_spelling("anything", []) is None
+    # Of the words one edit away: the one with the same letters (a swap), then for a capitalised word a name.
+    assert nearest_spelling("Witrh", ["with", "with", "with", "Wirth"]) == "Wirth"
+    assert nearest_spelling("creatde", ["create", "create", "created"]) == "created"
+    assert nearest_spelling("Bron", ["brown", "brown", "Bronx"]) == "Bronx"
+    assert nearest_spelling("bron", ["brown", "brown", "Bronx"]) == "brown"
+    # Written as typed: in lower case where the text writes the word so too, else as the text writes it.
+    assert nearest_spelling("limist", ["Limits", "Limits", "limits"]) == "limits"
+    assert nearest_spelling("macSO", ["macOS"]) == "macOS"
