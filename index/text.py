@@ -733,7 +733,8 @@ def nearest_spelling(word: str, words: Iterable[str]) -> str | None:
     lower = [form for form, _ in seen.most_common() if form.islower()]
     if word.islower() and lower:
         return lower[0]  # "limist" is "limit", though a heading writes "Limit" more often
-    return seen.most_common(1)[0][0]
+    form = seen.most_common(1)[0][0]
+    return form[:1].upper() + form[1:] if word[:1].isupper() and form.islower() else form  # "Wich" opens a sentence
 
 
 # --------------------------------------------------------------------------- word lists

@@ -449,3 +449,4 @@ def test_a_misspelled_word_is_read_as_the_nearest_word_the_text_holds_most_often
     # Written as typed: in lower case where the text writes the word so too, else as the text writes it.
     assert nearest_spelling("limist", ["Limits", "Limits", "limits"]) == "limits"
     assert nearest_spelling("macSO", ["macOS"]) == "macOS"
+    assert nearest_spelling("Cnosole", ["console", "Console"]) == "Console"  # a capital that opens the question stays
