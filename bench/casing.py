@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, Question
-from bench.eval import clip, contains_answer, ratio, synced_question_sets
+from bench.eval import clip, outcome, ratio, synced_question_sets
 
 HEADERS = ["half", "typed", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
 
@@ -33,11 +33,9 @@ def hastily(question: str) -> str:
     return question.lower().rstrip().rstrip("?").rstrip()
 
 
-def outcome(assistant: Any, question: Question, text: str) -> str:
-    answer = assistant.ask(text).complete()
-    if answer.refused:
-        return "refused"
-    return "right" if question.answers and contains_answer(question, answer.text) else "wrong"
+def asked(assistant: Any, question: Question, text: str) -> str:
+    """``text`` asked for ``question``, its answer judged (``bench.eval.outcome``)."""
+    return outcome(question, assistant.ask(text).complete())
 
 
 def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
@@ -53,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     changed = []
     for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
         for question in (q for q in dataset.questions if q.split in halves):
-            written = outcome(citewise.assistant, question, question.question)
-            typed = outcome(citewise.assistant, question, hastily(question.question))
+            written = asked(citewise.assistant, question, question.question)
+            typed = asked(citewise.assistant, question, hastily(question.question))
             tallies[question.split, "as written"][written] += 1
             tallies[question.split, "in haste"][typed] += 1
             if typed != written:

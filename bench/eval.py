@@ -313,6 +313,13 @@ class Ranked:
 Search = Callable[[str], list[Hit]]
 
 
+def outcome(question: Question, answer: Any) -> str:
+    """An answer judged as the question sets count it: "refused", "right" (it holds a gold answer) or "wrong"."""
+    if answer.refused:
+        return "refused"
+    return "right" if question.answers and contains_answer(question, answer.text) else "wrong"
+
+
 def configurations(retriever: Any, baseline: Any, docs_dir: Path) -> dict[str, Search]:
     """The five retrieval configurations: the assistant's own retriever under four option sets, and the baseline."""
     root = docs_dir.resolve()

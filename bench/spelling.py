@@ -21,13 +21,12 @@ import random
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, Question
-from bench.eval import clip, contains_answer, synced_question_sets
+from bench.eval import clip, outcome, synced_question_sets
 from index.text import WORD
 
 SLIPPED_LETTERS = 5  # the shortest word given a slip: a slip in a shorter one makes another word as often
@@ -56,17 +55,12 @@ def slipped(question: Question, name: str) -> tuple[str, str] | None:
     return question.question[: match.start()] + typo + question.question[match.end() :], kind
 
 
-def outcome(question: Question, answer: Any) -> str:
-    if answer.refused:
-        return "refused"
-    return "right" if question.answers and contains_answer(question, answer.text) else "wrong"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["tune", "heldout"], default="tune")
     split = parser.parse_args(argv).split
-    written_tally, slip_tally, offered, back = Counter[str](), Counter[str](), Counter[str](), Counter[tuple[str, bool]]()
+    written_tally, slip_tally, offered = Counter[str](), Counter[str](), Counter[str]()
+    refused, restored = Counter[str](), Counter[str]()  # per kind of slip: refused, and respelled back as written
     examples: list[list[object]] = []
     needless: list[list[object]] = []
     for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
@@ -76,19 +70,18 @@ def main(argv: list[str] | None = None) -> int:
             typo, kind = slip
             written = citewise.assistant.ask(question.question).complete()
             written_tally[outcome(question, written)] += 1
-            offered["needless"] += bool(written.suggestion)
             if written.suggestion:
                 needless.append([name, question.id, clip(question.question, 200), clip(written.suggestion, 200)])
             answer = citewise.assistant.ask(typo).complete()
             slip_tally[result := outcome(question, answer)] += 1
             if result != "refused":
                 continue
-            back[kind, False] += not (answer.suggestion and answer.suggestion.casefold() == question.question.casefold())
+            refused[kind] += 1
             if not answer.suggestion:
                 offered["none"] += 1
             elif answer.suggestion.casefold() == question.question.casefold():
                 offered["the question as written"] += 1
-                back[kind, True] += 1
+                restored[kind] += 1
                 examples.append([name, question.id, clip(typo, 200), "the question as written"])
             else:
                 offered["another question"] += 1
@@ -103,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Refused with a slip ({slip_tally['refused']}): respelled back to the question as written "
         f"{offered['the question as written']}, to another question {offered['another question']}, not respelled "
-        f"{offered['none']}. Refused as written and offered a respelling anyway: {offered['needless']} of "
+        f"{offered['none']}. Refused as written and offered a respelling anyway: {len(needless)} of "
         f"{written_tally['refused']}.",
         "",
         markdown_table(
             ["slip", "refused", "respelled back to the question as written"],
-            [[kind, back[kind, True] + back[kind, False], back[kind, True]] for kind in SLIPS],
+            [[kind, refused[kind], restored[kind]] for kind in SLIPS],
         ),
         "",
         "## Suggestions",
