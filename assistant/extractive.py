@@ -13,7 +13,7 @@ from assistant.condense import asks_in_own_words, refers_back
 from assistant.rerank import Reranker
 from assistant.retrieval import Passage
 from assistant.settings import DEFAULTS
-from assistant.shapes import shape_of
+from assistant.shapes import asking_words, shape_of
 from index import Embedder
 from index.nodes import SECTION_SEPARATOR
 from index.sentences import Span, split_sentences
@@ -388,7 +388,10 @@ class ExtractiveAnswerer:
         judged = [self.reranker.score(query, readings) for query in queries]
         scores = np.max(judged, axis=0)
         # Words are met by their stems: "How much did China donate?" repeats "has donated" as "Has China donated?" does.
-        term_sets = [set(map(stem, query_terms(text))) for text in (question, asked) if text]
+        # The words that only say what kind of answer is asked ("how much", "what year") are no words a sentence repeats.
+        term_sets = [
+            {stem(term) for term in query_terms(text) if term not in asking_words(text)} for text in (question, asked) if text
+        ]
         for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.

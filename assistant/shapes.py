@@ -74,9 +74,17 @@ _YEAR_Q = re.compile(_LEAD + r"(?:what|which) year\b", re.I)
 # "When did ..." asks for a time; "When can I rely on ..." and "When I edit ..." ask for conditions.
 _WHEN_Q = re.compile(_LEAD + r"(?:when (?:did|was|were|will|has|have|had)\b|what (?:date|day|month|time)\b)", re.I)
 # "How long-running ..." asks no length.
+_HOW_ADJECTIVES = "long|old|often|far|fast|big|large|deep|high|tall|wide|heavy|hot|cold|powerful"
 _NUMBER_Q = re.compile(
-    _LEAD + r"(?:how (long|old|often|far|fast|big|large|deep|high|tall|wide|heavy|hot|cold|powerful)\b(?!-)"
-    r"|what (?:percentage|percent|number|proportion|share)\b)",
+    _LEAD + rf"(?:how ({_HOW_ADJECTIVES})\b(?!-)|what (?:percentage|percent|number|proportion|share)\b)",
+    re.I,
+)
+# The words that say what kind of answer is asked, not what it is about: "how much (money)", "how many", "how long", "in
+# what year", "on what date", "what percentage". A sentence answers them by its shape (a sum, a count, a year), never by
+# repeating them: "the country has donated 20 million dollars" says how much without "much" or "money".
+_ASKING = re.compile(
+    _LEAD + rf"(?:how (much(?:\s+money)?|many|{_HOW_ADJECTIVES})|(?:what|which) (year|date|day|month)"
+    r"|what (percentage|percent|number|proportion|share))\b(?!-)",
     re.I,
 )
 # "What is the maximum size of ...", "What inode size does ...", "At what temperature ...": a measure, named. Only
@@ -789,6 +797,18 @@ def shape_of(question: str) -> Shape:
     defined = _DEFINITION_Q.search(question)
     term = " ".join(defined.group(1).split()).lower() if defined else ""
     return Shape("other", question_terms=terms, procedure=bool(_PROCEDURE_Q.search(question)), term=term)
+
+
+def asking_words(question: str) -> frozenset[str]:
+    """The words of ``question`` that say what kind of answer it asks for (``_ASKING``), lower-cased; they are no part of
+    what it asks about.
+
+    Example:
+        >>> sorted(asking_words("How much money did China donate?")), sorted(asking_words("In what year did it open?"))
+        (['money', 'much'], ['year'])
+    """
+    match = _ASKING.search(question[:MAX_QUESTION_CHARS])
+    return frozenset(match.group(match.lastindex or 0).lower().split()) if match else frozenset()
 
 
 def expands(sentence: str, acronym: str) -> bool:

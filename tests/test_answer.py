@@ -85,6 +85,16 @@ def test_a_question_is_answered_whatever_the_tense_of_its_verb(seeded, question:
     assert other.sentences[0].text == asked.sentences[0].text
 
 
+def test_the_words_that_ask_for_a_sum_need_not_be_repeated_by_the_answer(seeded) -> None:  # type: ignore[no-untyped-def]
+    # "the country has donated 20 million dollars" says how much without "much" or "money": the words that ask for the
+    # kind of answer are not words the sentence must repeat.
+    plain = seeded.assistant.ask("How much did China donate to the WHO?")
+    asked = seeded.assistant.ask("How much money did China donate to the WHO?")
+    assert not plain.refused and not asked.refused
+    assert asked.sentences[0].text == plain.sentences[0].text
+    assert "20 million dollars" in asked.sentences[0].text
+
+
 def test_a_misspelled_question_is_refused_with_its_respelling_offered(seeded) -> None:  # type: ignore[no-untyped-def]
     typed = seeded.assistant.ask("How much did Chian donate to the WHO?").complete()
     # No chunk holds "Chian"; the passages found hold "China", one swap away. Offered, not answered unasked.

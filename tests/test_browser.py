@@ -34,7 +34,7 @@ WORLD_CUP_QUESTION = "Who won the 2018 World Cup?"
 RAILWAY_QUESTION = "Which railway does Kyrgyzstan want to build faster?"  # refused, though its passage is found
 MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?"
 SPECIALISTS_QUESTION = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
-VACCINES_QUESTION = "How many countries got Chinese vaccines?"  # its best sentence scores between the two bars
+TENTATIVE_QUESTION = "Who is the minister of the National Health Commission?"  # its best sentence scores between the two bars
 TENTATIVE_WARNING = "match the question only loosely"
 
 
@@ -145,7 +145,7 @@ def test_new_chat_clears_the_conversation(page: Page) -> None:
 
 def test_the_chat_warns_under_a_tentative_answer_as_the_api_marks_it(page: Page, app: RunningApp) -> None:
     flags = {}
-    for question in (VACCINES_QUESTION, SPECIALISTS_QUESTION):
+    for question in (TENTATIVE_QUESTION, SPECIALISTS_QUESTION):
         asked = ask(page, question)
         reply = httpx.post(
             f"{app.url}v1/chat/completions",

@@ -8,7 +8,7 @@ import pytest
 
 import assistant.shapes
 import index.lexicon
-from assistant.shapes import shape_of
+from assistant.shapes import asking_words, shape_of
 from index.lexicon import action_forms, is_irregular_plural, kinds_of, lemma, synonyms, verb_lemmas
 from index.text import stem
 
@@ -689,3 +689,24 @@ def test_a_what_is_question_asks_for_a_definition_of_its_term(question: str, ter
 )
 def test_a_definition_makes_the_term_its_subject_or_names_something_so(sentence: str, defines: bool) -> None:
     assert shape_of("What is a meta-package?").defines(sentence) is defines
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [
+        ("How much money did China donate to the WHO?", {"much", "money"}),
+        ("How much memory does the build need?", {"much"}),  # what is measured is asked about
+        ("Roughly how many packages does Debian ship?", {"many"}),  # what is counted is asked about
+        ("In what year did the first team leave?", {"year"}),
+        ("On which date was it signed?", {"date"}),
+        ("How deep is the lake?", {"deep"}),
+        ("What percentage of votes did she win?", {"percentage"}),
+        ("When probing the MTU with ping, how long is the reply?", {"long"}),
+        ("Which number does the option take?", set()),  # often a label, not a quantity
+        ("How long-running can a job be?", set()),
+        ("Which time zone does the clock use?", set()),  # "time" names the zone, not a time asked
+        ("Who founded the abbey?", set()),
+    ],
+)
+def test_the_words_that_ask_for_a_kind_of_answer_are_told_from_what_it_is_about(question: str, asking: set[str]) -> None:
+    assert asking_words(question) == asking
