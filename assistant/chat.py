@@ -17,7 +17,15 @@ from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever, SearchOptions
 from assistant.verify import Verifier, renumber_markers
 from index.keywords import MAX_QUERY_TERMS
-from index.text import MIN_SPELLED, WORD, content_words, nearest_spelling, whole_characters, without_pictographs
+from index.text import (
+    MIN_SPELLED,
+    WORD,
+    content_words,
+    direct_question,
+    nearest_spelling,
+    whole_characters,
+    without_pictographs,
+)
 from index.text import PIECE as _TOKEN
 
 logger = logging.getLogger(__name__)
@@ -112,8 +120,15 @@ class Assistant:
         llm = self.llms.get(backend or self.backend)
         # Earlier turns come from the same clients as the question: valid Unicode, as ``checked`` makes it.
         recent = [Turn(turn.role, whole_characters(turn.content)) for turn in within_budget(history, self.history_tokens)]
-        condensed = self._condense(llm, question, recent)
-        query, retrieval = self._search(question, condensed, options)
+        # The extractive answerer searches and judges the question as asked directly: "Can you tell me how much ...?"
+        # asks "How much ...?", and the opening's words are in no answer (``direct_question``). An LLM reads it as the
+        # user wrote it. The answer keeps the question as written.
+        asked = question
+        if llm is None:
+            asked = direct_question(question)
+            recent = [Turn(turn.role, direct_question(turn.content)) if turn.role == "user" else turn for turn in recent]
+        condensed = self._condense(llm, asked, recent)
+        query, retrieval = self._search(asked, condensed, options)
         if not retrieval.relevant:
             # Nothing relevant: refuse without spending an LLM call on it.
             return self._refuse(question, query, retrieval, began, llm)
@@ -122,13 +137,13 @@ class Assistant:
         # Sentences are judged against the question as asked, which the cross-encoder reads better than a
         # keyword-extended query, and for a follow-up also against the query with the conversation's words:
         # "To how many countries?" alone fits every count of countries equally.
-        if names_another_subject(question) and condensed != question:
+        if names_another_subject(asked) and condensed != asked:
             # "And on a Pentium II?" is the last question asked about the Pentium II (``reasked``): read alone, any sentence
             # on it would fit, and read with the last question's names, the sentences on the earlier subject.
             extract = self.extractive.answer(condensed, retrieval.relevant)
         else:
-            extract = self.extractive.answer(question, retrieval.relevant, context=query if query != question else "")
-        if not extract.sentences or self._leaves_the_subject(question, condensed, recent, extract, options):
+            extract = self.extractive.answer(asked, retrieval.relevant, context=query if query != asked else "")
+        if not extract.sentences or self._leaves_the_subject(asked, condensed, recent, extract, options):
             return self._refuse(question, query, retrieval, began, llm)
         answer = Answer(
             question=question,

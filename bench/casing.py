@@ -1,21 +1,27 @@
-"""Questions typed in haste: every question set asked as written and again in lower case without its question mark.
+"""Questions worded otherwise: every question set asked as written and again typed in haste, or asked indirectly.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py                  # both halves of every set (casing.md)
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --split tune     # one half
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py                  # both halves of every set, in haste (casing.md)
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --split tune     # one half (casing_tune.md)
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording indirect --split tune   # indirect_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
-does not), so a question typed without them may be answered otherwise. Each question of the chosen halves is asked
+does not), so a question typed without them may be answered otherwise. In a chat many also ask indirectly: "Can you
+tell me how many experts China sent to Italy?", "Do you know which ...?". Each question of the chosen halves is asked
 both ways, over its set's cached index (``bench/eval.py`` builds them), and each answer judged as ``bench/eval.py``
 judges it: right (holds a gold answer), wrong (answered, no gold answer; any answer to an unanswerable question) or
-refused.
+refused. The indirect wording is given only to questions that open with a question word (at most two words before
+it: "In what year ..."), each one of ``OPENERS`` chosen by its id, so every run asks the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +31,33 @@ from bench.common import machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, Question
 from bench.eval import clip, outcome, ratio, synced_question_sets
 
-HEADERS = ["half", "typed", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
+HEADERS = ["half", "asked", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
+# How people open a question they ask indirectly; the question follows as they would ask it directly.
+OPENERS = ("Can you tell me ", "Do you know ", "Please tell me ", "I'd like to know ", "Could you please tell me ")
+_DIRECT = re.compile(r"^(?:[\w'-]+\s+){0,2}(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
 
 
 def hastily(question: str) -> str:
     """``question`` as typed in haste: lower case, without its question mark."""
     return question.lower().rstrip().rstrip("?").rstrip()
+
+
+def indirectly(question: Question) -> str:
+    """``question`` asked indirectly ("Can you tell me how ...?"), or "" when it does not open with a question word."""
+    text = question.question
+    if not _DIRECT.match(text):
+        return ""
+    first = text.split(maxsplit=1)[0]
+    if first[:1].isupper() and first[1:].islower():  # "How", "In": not a name or an acronym ("DFSG"), kept as written
+        text = text[0].lower() + text[1:]
+    return OPENERS[int(hashlib.sha256(question.id.encode()).hexdigest(), 16) % len(OPENERS)] + text
+
+
+# The wordings: the label of the table's row, how a question is reworded, the results file's stem and its title.
+WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
+    "haste": ("in haste", lambda q: hastily(q.question), "casing", "Questions typed in haste (lower case, no question mark)"),
+    "indirect": ("indirectly", indirectly, "indirect", "Questions asked indirectly (" + ", ".join(map(repr, OPENERS)) + ")"),
+}
 
 
 def asked(assistant: Any, question: Question, text: str) -> str:
@@ -46,22 +73,27 @@ def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
-    halves = ["tune", "heldout"] if (split := parser.parse_args(argv).split) == "all" else [split]
-    tallies = {(half, typed): Counter[str]() for half in halves for typed in ("as written", "in haste")}
+    parser.add_argument("--wording", choices=sorted(WORDINGS), default="haste")
+    args = parser.parse_args(argv)
+    halves = ["tune", "heldout"] if args.split == "all" else [args.split]
+    label, reword, stem, title = WORDINGS[args.wording]
+    tallies = {(half, typed): Counter[str]() for half in halves for typed in ("as written", label)}
     changed = []
     for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
         for question in (q for q in dataset.questions if q.split in halves):
+            if not (text := reword(question)):
+                continue
             written = asked(citewise.assistant, question, question.question)
-            typed = asked(citewise.assistant, question, hastily(question.question))
+            typed = asked(citewise.assistant, question, text)
             tallies[question.split, "as written"][written] += 1
-            tallies[question.split, "in haste"][typed] += 1
+            tallies[question.split, label][typed] += 1
             if typed != written:
-                changed.append([name, question.split, question.id, written, typed, clip(question.question, 400)])
-    lines = [f"# Questions typed in haste (lower case, no question mark): {', '.join(QUESTION_SETS)}", "", machine_line(), ""]
+                changed.append([name, question.split, question.id, written, typed, clip(text, 400)])
+    lines = [f"# {title}: {', '.join(QUESTION_SETS)}", "", machine_line(), ""]
     lines += [markdown_table(HEADERS, [row(*key, tally) for key, tally in tallies.items()]), ""]
-    lines += ["## Questions answered otherwise in haste", ""]
-    lines += [markdown_table(["set", "half", "id", "as written", "in haste", "question"], changed, text=[0, 1, 2, 3, 4, 5])]
-    publish("casing.md" if split == "all" else f"casing_{split}.md", lines)
+    lines += [f"## Questions answered otherwise {label}", ""]
+    lines += [markdown_table(["set", "half", "id", "as written", label, "asked"], changed, text=[0, 1, 2, 3, 4, 5])]
+    publish(f"{stem}.md" if args.split == "all" else f"{stem}_{args.split}.md", lines)
     return 0
 
 

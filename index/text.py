@@ -66,6 +66,7 @@ __all__ = [
     "claim_names",
     "code_terms",
     "content_words",
+    "direct_question",
     "folded",
     "is_identifier",
     "is_specific",
@@ -322,6 +323,64 @@ def asked_part(question: str) -> str:
     if not match or match.start() == 0 or not match.group(1)[0].isupper():
         return ""
     return match.group(1) if len(query_terms(match.group(1))) >= 2 else ""
+
+
+# How a question asked indirectly opens, before the question it asks ("Can you tell me how much ...?", "Do you know
+# when ...", "I'd like to know which ...", "Please, who ..."): chat users write so, and the words of the opening are
+# no part of what is asked. Read with them, the cross-encoder (trained on search queries) scores the answering
+# sentence lower, the overlap counts "tell" and "know" as missing, and an opening of more than two words hides the
+# kind of answer asked ("how much": a sum). Only before a question word, at most two words after the opening ("Do you
+# know in what year ..."); "Can you tell me if ..." asks yes or no and is read as written.
+_INDIRECT = re.compile(
+    r"(?:please[\s,]+)?(?:"
+    r"(?:can|could|would|will)\s+(?:you|anyone|someone)\s+(?:please\s+)?"
+    r"(?:tell|show|explain(?:\s+to)?|say|remind|let)(?:\s+(?:me|us))?(?:\s+know)?"
+    r"|(?:do|does)\s+(?:you|anyone|someone|anybody)\s+know"
+    r"|(?:i|we)(?:'d|\s+would)\s+like\s+to\s+(?:know|ask)"
+    r"|(?:i|we)\s+(?:want|need|wish)\s+to\s+(?:know|ask)"
+    r"|(?:i'm|i\s+am|i\s+was|we're|we\s+are)\s+wondering|(?:i|we)\s+wonder"
+    r"|(?:please\s+)?(?:tell|show|remind)\s+(?:me|us)"
+    r"|please"
+    r")[\s,:]+(?=(?:[\w'-]+\s+){0,2}(?-i:" + QUESTION_WORDS + "|" + QUESTION_WORDS.title() + r")\b)",
+    re.I,
+)
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # every space str.strip() takes, U+3000 the last
+_QUESTION_CLOSE = _SPACES + "?.!"  # what may close a question after its last word
+
+
+def direct_question(question: str) -> str:
+    """``question`` as asked directly, when it is asked indirectly (``_INDIRECT``); else as it is. Only the opening
+    changes: the question it asks starts with a capital, and a full stop that closes it becomes a question mark.
+
+    Example:
+        >>> direct_question("Can you tell me how much China donated to the WHO?")
+        'How much China donated to the WHO?'
+        >>> direct_question("Please, who led the team.")
+        'Who led the team?'
+        >>> direct_question("Can you tell me if it rains?"), direct_question("How much did it cost, please?")
+        ('Can you tell me if it rains?', 'How much did it cost?')
+    """
+    opening = _OPENING.match(question).end()  # type: ignore[union-attr]  # it matches everywhere
+    match = _INDIRECT.match(question, opening)
+    if not match:
+        return _without_please(question)
+    asked = _without_please(question[match.end() :]).rstrip()
+    if not asked.rstrip(_QUESTION_CLOSE):
+        return question
+    if asked.endswith((".", "!")):
+        asked = asked.rstrip(".!") + "?"  # "I'd like to know why it failed." asks "Why it failed?"
+    first = asked[0].upper()
+    return (first if len(first) == 1 else asked[0]) + asked[1:]  # "ß" is no capital: its upper case is "SS"
+
+
+def _without_please(question: str) -> str:
+    """``question`` without a "please" that closes it ("How much did it cost, please?"), read from its end only."""
+    end = len(question.rstrip(_QUESTION_CLOSE))
+    before = question[: end - len("please")]
+    if question[:end][-len("please") :].lower() != "please" or not before or before[-1] not in _SPACES + ",":
+        return question
+    kept = before.rstrip(_SPACES + ",")
+    return kept + question[end:] if kept.strip() else question
 
 
 # A run of capitalised words inside a question: not its first word nor a sentence's ("... up. Why does").

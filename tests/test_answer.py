@@ -95,6 +95,29 @@ def test_the_words_that_ask_for_a_sum_need_not_be_repeated_by_the_answer(seeded)
     assert "20 million dollars" in asked.sentences[0].text
 
 
+@pytest.mark.parametrize(
+    "indirect",
+    [
+        "Can you tell me how much China donated to the WHO?",
+        "Please, how much did China donate to the WHO?",
+        "I'd like to know how much China has donated to the WHO.",
+    ],
+)
+def test_a_question_asked_indirectly_is_answered_as_one_asked_directly(seeded, indirect: str) -> None:  # type: ignore[no-untyped-def]
+    # Asked with the opening, each was refused: "tell", "know" and "please" counted as words no sentence repeats.
+    direct = seeded.assistant.ask("How much did China donate to the WHO?")
+    asked = seeded.assistant.ask(indirect).complete()
+    assert not asked.refused
+    assert asked.sentences[0].text == direct.sentences[0].text
+    # The answer keeps the question as written; what was searched is the question asked directly.
+    assert asked.question == indirect and asked.to_json()["question"] == indirect
+    assert asked.query.startswith("How much") and asked.query.endswith("WHO?")
+    # A follow-up after it leans on the question it asked, not on its opening.
+    history = [Turn("user", indirect), Turn("assistant", asked.text)]
+    follow_up = seeded.assistant.ask("And to Italy?", history)
+    assert "tell" not in follow_up.query.lower() and "know" not in follow_up.query.lower()
+
+
 def test_a_misspelled_question_is_refused_with_its_respelling_offered(seeded) -> None:  # type: ignore[no-untyped-def]
     typed = seeded.assistant.ask("How much did Chian donate to the WHO?").complete()
     # No chunk holds "Chian"; the passages found hold "China", one swap away. Offered, not answered unasked.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from bench.corpus import DictCorpus
+from bench.casing import OPENERS, indirectly
+from bench.corpus import DictCorpus, Question
 from bench.wikipedia import articles, wikitext_to_markdown
+from index.text import direct_question
 
 _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -115,3 +117,16 @@ def test_a_results_file_names_the_cpu_its_scores_came_from() -> None:
         assert described.endswith((" (VNNI)", " (no VNNI)")) and not described.startswith("CPU unknown"), described
     else:
         assert described.endswith(" (VNNI unknown)"), described
+
+
+def test_the_indirect_wording_opens_a_question_the_answerer_reads_back_as_asked() -> None:
+    questions = [
+        Question("How much did China donate to the WHO?", id="q1"),
+        Question("In what year did DFSG appear?", id="q2"),
+    ]
+    for question in questions:
+        indirect = indirectly(question)
+        assert indirect.startswith(OPENERS) and indirect.endswith(question.question[0].lower() + question.question[1:])
+        assert indirect == indirectly(question)  # the opening is drawn by the question's id: every run asks the same
+        assert direct_question(indirect) == question.question
+    assert indirectly(Question("My terminal shows garbage after I cat a binary file. What do I type?", id="q4")) == ""

@@ -30,6 +30,7 @@ from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_t
 from index.sentences import split_sentences
 from index.text import (
     code_terms,
+    direct_question,
     mentions_code,
     numbered_names,
     question_code,
@@ -367,6 +368,14 @@ def test_valid_unicode_and_pictographs_of_1_mb(name: str) -> None:
     text = INPUTS[name]
     spaced = " " * (MB // 2) + "\U0001f600" + " " * (MB // 2)  # each run of spaces must be read once, not once per space
     finishes(lambda: (whole_characters(text + "\ud83d"), without_pictographs(text), without_pictographs(spaced)))
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_a_question_of_1_mb_asked_indirectly(name: str) -> None:
+    # The opening is read at the start and a closing "please" from the end: neither reads the megabyte twice.
+    text = INPUTS[name]
+    openings = ["Can you tell me how ", "Please, " * (MB // 8), "Do you know " + "x " * (MB // 2)]
+    finishes(lambda: [direct_question(opening + text + closing) for opening in openings for closing in ("", " please?")])
 
 
 @PROPERTY

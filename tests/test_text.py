@@ -28,6 +28,7 @@ from index.text import (
     asks,
     claim_names,
     content_words,
+    direct_question,
     edit_distance,
     folded,
     is_identifier,
@@ -52,6 +53,7 @@ PIECES = [
     *["[1]", " [2]", "  [13]", "[", "]", "[[4]", ".", "!", "?", ";", "”", ")", "'", '"', "(", "-", "_"],
     *[" ", "\n", "\t", "\xa0", "\u3000", "\u200b", "\u0301", "中文字符", "한국어", "ไทย", "عربي", "😀", "İstanbul", "Straße"],
     *["China", "Wang Yi", "WHO", "the", "and", "masks", "Which ", "How many "],
+    *["Can you tell me ", "Do you know ", "please", "Please, ", ", please", "I'd like to know "],
 ]
 TEXT = st.one_of(
     st.text(max_size=120),
@@ -450,3 +452,39 @@ def test_a_misspelled_word_is_read_as_the_nearest_word_the_text_holds_most_often
     assert nearest_spelling("limist", ["Limits", "Limits", "limits"]) == "limits"
     assert nearest_spelling("macSO", ["macOS"]) == "macOS"
     assert nearest_spelling("Cnosole", ["console", "Console"]) == "Console"  # a capital that opens the question stays
+
+
+@pytest.mark.parametrize(
+    ("typed", "direct"),
+    [
+        ("Can you tell me how much China donated to the WHO?", "How much China donated to the WHO?"),
+        ("Could you please tell me which countries got vaccines?", "Which countries got vaccines?"),
+        ("Do you know in what year it opened?", "In what year it opened?"),  # two words before the question word
+        ("I'd like to know why the tunnel was dug.", "Why the tunnel was dug?"),
+        ("I was wondering who led the team", "Who led the team"),  # no mark put where none was typed
+        ("Tell me what DFSG stands for!", "What DFSG stands for?"),
+        ("Can you tell me why it is so? Seems odd", "Why it is so? Seems odd"),
+        ("- Please, how much did it cost?", "How much did it cost?"),  # after a bullet
+        ("How much did it cost, please?", "How much did it cost?"),
+        ("How much did China donate to the WHO?", "How much did China donate to the WHO?"),  # asked directly
+        ("Can you tell me if it rains?", "Can you tell me if it rains?"),  # yes or no: read as written
+        ("Tell me about the WHO donation.", "Tell me about the WHO donation."),  # "WHO" is no question word
+        ("Please help me install it.", "Please help me install it."),
+        ("Is it displeasing, please?", "Is it displeasing?"),
+        ("please?", "please?"),  # nothing left to ask
+    ],
+)
+def test_a_question_asked_indirectly_is_read_as_asked_directly(typed: str, direct: str) -> None:
+    assert direct_question(typed) == direct
+
+
+@given(TEXT)
+@PROPERTY
+def test_a_question_asked_directly_is_a_part_of_what_was_typed_and_never_emptied(text: str) -> None:
+    direct = direct_question(text)
+    # Only an opening and a closing "please" come off: what is left was typed, in order, its first letter perhaps
+    # capitalised and a closing full stop perhaps made a question mark.
+    typed = iter(text)
+    assert direct == text or all(character in typed for character in direct[1:-1])
+    assert bool(direct.strip()) is bool(text.strip())
+    assert len(direct) <= len(text) + 1  # an opening taken off, a question mark put on
