@@ -389,9 +389,7 @@ class ExtractiveAnswerer:
         scores = np.max(judged, axis=0)
         # Words are met by their stems: "How much did China donate?" repeats "has donated" as "Has China donated?" does.
         # The words that only say what kind of answer is asked ("how much", "what year") are no words a sentence repeats.
-        term_sets = [
-            {stem(term) for term in query_terms(text) if term not in asking_words(text)} for text in (question, asked) if text
-        ]
+        term_sets = [{stem(term) for term in set(query_terms(text)) - asking_words(text)} for text in (question, asked) if text]
         for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.

@@ -30,11 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, Question
 from bench.eval import clip, outcome, ratio, synced_question_sets
+from index.text import QUESTION_WORDS
 
 HEADERS = ["half", "asked", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
 # How people open a question they ask indirectly; the question follows as they would ask it directly.
 OPENERS = ("Can you tell me ", "Do you know ", "Please tell me ", "I'd like to know ", "Could you please tell me ")
-_DIRECT = re.compile(r"^(?:[\w'-]+\s+){0,2}(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
+_DIRECT = re.compile(rf"^(?:[\w'-]+\s+){{0,2}}(?:{QUESTION_WORDS})\b", re.I)
 
 
 def hastily(question: str) -> str:
