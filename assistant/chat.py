@@ -23,6 +23,7 @@ from index.text import (
     content_words,
     direct_question,
     nearest_spelling,
+    requested_subject,
     whole_characters,
     without_pictographs,
 )
@@ -121,12 +122,13 @@ class Assistant:
         # Earlier turns come from the same clients as the question: valid Unicode, as ``checked`` makes it.
         recent = [Turn(turn.role, whole_characters(turn.content)) for turn in within_budget(history, self.history_tokens)]
         # The extractive answerer searches and judges the question as asked directly: "Can you tell me how much ...?"
-        # asks "How much ...?", and the opening's words are in no answer (``direct_question``). An LLM reads it as the
-        # user wrote it. The answer keeps the question as written.
+        # asks "How much ...?", and the opening's words are in no answer (``direct_question``); a request ("Tell me
+        # about the masks China sent") asks for its subject, read as a search query (``requested_subject``). An LLM
+        # reads it as the user wrote it. The answer keeps the question as written.
         asked = question
         if llm is None:
-            asked = direct_question(question)
-            recent = [Turn(turn.role, direct_question(turn.content)) if turn.role == "user" else turn for turn in recent]
+            asked = _as_asked(question, first=not recent)
+            recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in recent]
         condensed = self._condense(llm, asked, recent)
         query, retrieval = self._search(asked, condensed, options)
         if not retrieval.relevant:
@@ -307,6 +309,14 @@ class Assistant:
             if (nearest := nearest_spelling(word, found)) is not None:
                 respelled = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", nearest, respelled, flags=re.IGNORECASE)
         return respelled if respelled != question else ""
+
+
+def _as_asked(text: str, first: bool = False) -> str:
+    """What a user's turn asks, read as the extractive answerer reads it: the subject of a request ("Tell me about
+    the masks China sent" -> "the masks China sent"; "What about ...?" only as a ``first`` question), else the
+    question asked directly ("Can you tell me how much ...?" -> "How much ...?")."""
+    direct = direct_question(text)
+    return requested_subject(direct, first) or direct
 
 
 def _clearly_better(first: Retrieval, second: Retrieval) -> bool:

@@ -1,8 +1,10 @@
-"""Questions worded otherwise: every question set asked as written and again typed in haste, or asked indirectly.
+"""Questions worded otherwise: every question set asked as written and again typed in haste, asked indirectly, or
+asked for as a request about its subject.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py                  # both halves of every set, in haste (casing.md)
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --split tune     # one half (casing_tune.md)
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording indirect --split tune   # indirect_tune.md
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording request --split tune    # requests_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
@@ -11,7 +13,11 @@ tell me how many experts China sent to Italy?", "Do you know which ...?". Each q
 both ways, over its set's cached index (``bench/eval.py`` builds them), and each answer judged as ``bench/eval.py``
 judges it: right (holds a gold answer), wrong (answered, no gold answer; any answer to an unanswerable question) or
 refused. The indirect wording is given only to questions that open with a question word (at most two words before
-it: "In what year ..."), each one of ``OPENERS`` chosen by its id, so every run asks the same.
+it: "In what year ..."), each one of ``OPENERS`` chosen by its id, so every run asks the same. And many ask for what
+the documents say on a subject: "Tell me about ...", "Explain ...". The request wording is given to the definition
+questions that name their subject whole ("What is a coprocess in Bash?" -> "Tell me about a coprocess in Bash"), and
+each set's requests about subjects none of its pages mentions (``requests_absent.jsonl``) are asked too: refused is
+right for them.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine_line, markdown_table, publish
+from bench.common import machine_line, markdown_table, publish, read_jsonl
 from bench.corpus import QUESTION_SETS, Question
 from bench.eval import clip, outcome, ratio, synced_question_sets
 from index.text import QUESTION_WORDS
@@ -51,13 +57,58 @@ def indirectly(question: Question) -> str:
     first = text.split(maxsplit=1)[0]
     if first[:1].isupper() and first[1:].islower():  # "How", "In": not a name or an acronym ("DFSG"), kept as written
         text = text[0].lower() + text[1:]
-    return OPENERS[int(hashlib.sha256(question.id.encode()).hexdigest(), 16) % len(OPENERS)] + text
+    return _pick(question, OPENERS) + text
+
+
+# How people ask for what the documents say on a subject ("Tell me about ..."); the subject follows.
+REQUESTS = ("Tell me about ", "Explain ", "Describe ", "What can you tell me about ", "Give me an overview of ")
+# A definition question that names its subject whole: "What is a coprocess in Bash?", "What does piuparts do?", "What
+# does the term zero-day exploit mean?". Not one whose subject ends in a preposition ("What is Tails short for?") or
+# goes on ("..., and how does it differ?").
+_DEFINITION = re.compile(
+    r"^(?:what|who)\s+(?:exactly\s+)?(?:is|are|was|were)\s+(?P<subject>[^?,]+?)\s*\?$"
+    r"|^what\s+(?:does|do)\s+(?P<doer>[^?,]+?)\s+(?:do|mean)\s*\?$",
+    re.I,
+)
+_LOOSE_END = re.compile(r"\b(?:of|for|to|by|with|from|in|on|at|as|about|called|meant|short|equal|and\s+how)\b", re.I)
+ABSENT = Path(__file__).resolve().parent / "data" / "requests_absent.jsonl"
+
+
+def _pick(question: Question, openings: tuple[str, ...]) -> str:
+    """One of ``openings``, chosen by the question's id: every run words each question alike."""
+    return openings[int(hashlib.sha256(question.id.encode()).hexdigest(), 16) % len(openings)]
+
+
+def requested(question: Question) -> str:
+    """A definition question asked as a request for its subject ("What is a coprocess in Bash?" -> "Explain a
+    coprocess in Bash"), or "" for any other question."""
+    match = _DEFINITION.match(question.question)
+    if question.kind != "definition" or not match:
+        return ""
+    subject = match.group("subject") or match.group("doer")
+    if _LOOSE_END.search(subject.rsplit(maxsplit=1)[-1]) or " and how " in subject:
+        return ""
+    opening = _pick(question, REQUESTS)
+    return opening + subject + ("?" if opening.startswith("What") else "")
+
+
+def absent_requests(name: str) -> list[Question]:
+    """The requests about subjects no page of set ``name`` mentions (``requests_absent.jsonl``, each checked by
+    ``python bench/corpus.py --requests``): a refusal is right, any answer wrong."""
+    rows = [row for row in read_jsonl(ABSENT.name) if row["set"] == name]
+    return [Question(row["request"], id=row["id"], corpus=name, kind="request", split=row["split"]) for row in rows]
 
 
 # The wordings: the label of the table's row, how a question is reworded, the results file's stem and its title.
 WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
     "haste": ("in haste", lambda q: hastily(q.question), "casing", "Questions typed in haste (lower case, no question mark)"),
     "indirect": ("indirectly", indirectly, "indirect", "Questions asked indirectly (" + ", ".join(map(repr, OPENERS)) + ")"),
+    "request": (
+        "as a request",
+        requested,
+        "requests",
+        "Definitions asked for as requests (" + ", ".join(map(repr, REQUESTS)) + ")",
+    ),
 }
 
 
@@ -71,6 +122,17 @@ def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
     return [half, typed, right, wrong, outcomes["refused"], ratio(wrong, right + wrong), right - 2 * wrong]
 
 
+def ask_absent(assistant: Any, name: str, halves: list[str], tallies: dict[tuple[str, str], Counter[str]]) -> list[list[object]]:
+    """Ask set ``name``'s requests about absent subjects, count them under "absent subject"; the answered ones' rows."""
+    answered: list[list[object]] = []
+    for question in (q for q in absent_requests(name) if q.split in halves):
+        answer = assistant.ask(question.question).complete()
+        tallies.setdefault((question.split, "absent subject"), Counter())[outcome(question, answer)] += 1
+        if not answer.refused:
+            answered.append([name, question.split, question.id, question.question, clip(answer.text, 300)])
+    return answered
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
@@ -79,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     halves = ["tune", "heldout"] if args.split == "all" else [args.split]
     label, reword, stem, title = WORDINGS[args.wording]
     tallies = {(half, typed): Counter[str]() for half in halves for typed in ("as written", label)}
-    changed = []
+    changed: list[list[object]] = []
+    answered: list[list[object]] = []
     for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
         for question in (q for q in dataset.questions if q.split in halves):
             if not (text := reword(question)):
@@ -90,10 +153,15 @@ def main(argv: list[str] | None = None) -> int:
             tallies[question.split, label][typed] += 1
             if typed != written:
                 changed.append([name, question.split, question.id, written, typed, clip(text, 400)])
+        if args.wording == "request":
+            answered += ask_absent(citewise.assistant, name, halves, tallies)
     lines = [f"# {title}: {', '.join(QUESTION_SETS)}", "", machine_line(), ""]
     lines += [markdown_table(HEADERS, [row(*key, tally) for key, tally in tallies.items()]), ""]
     lines += [f"## Questions answered otherwise {label}", ""]
     lines += [markdown_table(["set", "half", "id", "as written", label, "asked"], changed, text=[0, 1, 2, 3, 4, 5])]
+    if args.wording == "request":
+        lines += ["", f"## Requests about absent subjects answered ({ABSENT.name})", ""]
+        lines += [markdown_table(["set", "half", "id", "request", "answer"], answered, text=[0, 1, 2, 3, 4])]
     publish(f"{stem}.md" if args.split == "all" else f"{stem}_{args.split}.md", lines)
     return 0
 

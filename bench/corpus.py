@@ -1077,6 +1077,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--django", action="store_true", help="verify bench/data/django_qa.jsonl against Django's manual")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
+    parser.add_argument("--requests", action="store_true", help="verify bench/data/requests_absent.jsonl: no page names one")
     args = parser.parse_args(argv)
     seeds = load_seeds()
     answerable = sum(q.answerable for q in seeds.questions)
@@ -1086,6 +1087,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{qs.name}: assigned a split to {write_splits(qs)} question(s)")
         if args.assign_splits or getattr(args, qs.name):
             check_question_set(qs)
+    if args.requests:
+        check_absent_requests()
     if args.faq:
         faq = build_faq()
         print(f"python-faq: {'; '.join(faq.notes)}; corpus at {faq.docs_dir}")
@@ -1093,6 +1096,21 @@ def main(argv: list[str] | None = None) -> None:
         for q in faq.questions:
             assert q.span is not None
             print(json.dumps({**asdict(q), "body_chars": len(texts[q.sources[0]][q.span[0] : q.span[1]])})[:300])
+
+
+def check_absent_requests(name: str = "requests_absent.jsonl") -> None:
+    """Every request about an absent subject: none of its ``absent`` strings in any page of its set, read by the loader or
+    not, case-insensitive (else it could be answered); exit 1 on a problem."""
+    rows = read_jsonl(name)
+    problems = []
+    for set_name in sorted({row["set"] for row in rows}):
+        texts = [read.casefold() for pair in dev_texts(QUESTION_SETS[set_name]).values() for read in pair]
+        for row in (row for row in rows if row["set"] == set_name):
+            found = [term for term in row["absent"] if any(term.casefold() in text for text in texts)]
+            problems += [f"{row['id']} ({set_name}): {term!r} is in a page" for term in found]
+    print("\n".join(problems) if problems else f"{name}: {len(rows)} requests, no page names their subjects")
+    if problems:
+        raise SystemExit(1)
 
 
 def check_question_set(qs: QuestionSet) -> None:

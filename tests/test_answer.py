@@ -118,6 +118,22 @@ def test_a_question_asked_indirectly_is_answered_as_one_asked_directly(seeded, i
     assert "tell" not in follow_up.query.lower() and "know" not in follow_up.query.lower()
 
 
+def test_a_request_about_a_subject_is_answered_from_the_passages_on_it(seeded) -> None:  # type: ignore[no-untyped-def]
+    # Asked as a request, it was refused: no sentence answers "Tell me about", and the cross-encoder reads the
+    # request's words worse than the subject alone (the masks sentence scored 2.7 against 4.2).
+    request = "Tell me about the masks China sent"
+    answer = seeded.assistant.ask(request).complete()
+    assert not answer.refused and "facial masks" in answer.sentences[0].text
+    assert answer.question == request and answer.query == "the masks China sent"
+    check_grounded(answer)
+    # A subject the documents do not cover is refused, as a question about it is.
+    assert seeded.assistant.ask("Tell me about the Eiffel Tower").complete().refused
+    # In a conversation, "What about ...?" continues the last question; it is no request of its own.
+    first = seeded.assistant.ask("How much did China donate to the WHO?").complete()
+    follow_up = seeded.assistant.ask("What about the masks?", [Turn("user", first.question), Turn("assistant", first.text)])
+    assert follow_up.query != "the masks" and "WHO" in follow_up.query
+
+
 def test_a_misspelled_question_is_refused_with_its_respelling_offered(seeded) -> None:  # type: ignore[no-untyped-def]
     typed = seeded.assistant.ask("How much did Chian donate to the WHO?").complete()
     # No chunk holds "Chian"; the passages found hold "China", one swap away. Offered, not answered unasked.

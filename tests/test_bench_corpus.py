@@ -5,10 +5,11 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from bench.casing import OPENERS, indirectly
-from bench.corpus import DictCorpus, Question
+from bench.casing import OPENERS, REQUESTS, absent_requests, indirectly, requested
+from bench.common import read_jsonl
+from bench.corpus import QUESTION_SETS, DictCorpus, Question
 from bench.wikipedia import articles, wikitext_to_markdown
-from index.text import direct_question
+from index.text import direct_question, requested_subject
 
 _BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -130,3 +131,23 @@ def test_the_indirect_wording_opens_a_question_the_answerer_reads_back_as_asked(
         assert indirect == indirectly(question)  # the opening is drawn by the question's id: every run asks the same
         assert direct_question(indirect) == question.question
     assert indirectly(Question("My terminal shows garbage after I cat a binary file. What do I type?", id="q4")) == ""
+
+
+def test_the_request_wording_asks_for_a_definition_s_subject_the_answerer_reads_back() -> None:
+    cases = {
+        "What is a coprocess in Bash?": "a coprocess in Bash",
+        "What does piuparts do?": "piuparts",
+        "What does the term zero-day exploit mean?": "the term zero-day exploit",
+    }
+    for number, (text, subject) in enumerate(cases.items()):
+        question = Question(text, ["x"], id=f"d{number}", kind="definition")
+        request = requested(question)
+        assert request.startswith(REQUESTS) and request == requested(question)  # drawn by its id, as every run draws it
+        assert requested_subject(request) == subject
+    # Only a definition that names its subject whole: not one that ends in a preposition, nor another kind.
+    assert requested(Question("What is Tails short for?", ["x"], id="d5", kind="definition")) == ""
+    assert requested(Question("What is the default port?", ["x"], id="d6", kind="number")) == ""
+    # Every request about an absent subject belongs to a question set and a half.
+    absent = [request for name in QUESTION_SETS for request in absent_requests(name)]
+    assert len(absent) == len(read_jsonl("requests_absent.jsonl")) > 30
+    assert {request.split for request in absent} == {"tune", "heldout"} and not any(q.answers for q in absent)

@@ -35,6 +35,7 @@ from index.text import (
     numbered_names,
     question_code,
     question_names,
+    requested_subject,
     stem,
     whole_characters,
     without_pictographs,
@@ -376,6 +377,14 @@ def test_a_question_of_1_mb_asked_indirectly(name: str) -> None:
     text = INPUTS[name]
     openings = ["Can you tell me how ", "Please, " * (MB // 8), "Do you know " + "x " * (MB // 2)]
     finishes(lambda: [direct_question(opening + text + closing) for opening in openings for closing in ("", " please?")])
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_a_request_of_1_mb(name: str) -> None:
+    # The opening is matched at the start, the question words after it once, and a closing "please" from the end.
+    text = INPUTS[name]
+    openings = ["Tell me about ", "What do the " + "big " * (MB // 8) + "docs say about ", "Please, " * (MB // 8)]
+    finishes(lambda: [requested_subject(opening + text + closing) for opening in openings for closing in ("", " please?")])
 
 
 @PROPERTY

@@ -40,6 +40,7 @@ from index.text import (
     question_code,
     question_names,
     question_years,
+    requested_subject,
     short_stem,
     stem,
     without_pictographs,
@@ -476,6 +477,53 @@ def test_a_misspelled_word_is_read_as_the_nearest_word_the_text_holds_most_often
 )
 def test_a_question_asked_indirectly_is_read_as_asked_directly(typed: str, direct: str) -> None:
     assert direct_question(typed) == direct
+
+
+@pytest.mark.parametrize(
+    ("typed", "subject"),
+    [
+        ("Tell me about the masks China sent", "the masks China sent"),
+        ("Please tell me more about the aid to Kyrgyzstan.", "the aid to Kyrgyzstan"),
+        ("Can you explain process substitution?", "process substitution"),
+        ("Describe the Chinese medical teams, please", "the Chinese medical teams"),
+        ("What do the documents say about the WHO?", "the WHO"),
+        ("What does this manual say about multiarch?", "multiarch"),
+        ("Give me a short overview of dpkg-reconfigure", "dpkg-reconfigure"),
+        ("What can you tell me about piuparts?", "piuparts"),
+        ("I'd like to learn more about coral bleaching!", "coral bleaching"),
+        ("I'm interested in backscatter mail", "backscatter mail"),
+        ("Info on mod_deflate", "mod_deflate"),
+        ("> summarise: the SCIO briefing", "the SCIO briefing"),  # after a quote mark, before a colon
+        ("What about the medical supplies?", "the medical supplies"),  # as a first question
+        # Not requests about a subject: questions, however they open, and openings with nothing after them.
+        ("Explain why the tunnel was dug", ""),
+        ("Tell me about how it works", ""),
+        ("Describe whether it rains", ""),
+        ("What is a coprocess?", ""),
+        ("Tell me about", ""),
+        ("Explain?", ""),
+        ("Explainer videos on the WHO", ""),  # a word that only starts as an opening does
+        ("Tell me the capital of France", ""),
+    ],
+)
+def test_a_request_for_what_the_documents_say_is_read_as_its_subject(typed: str, subject: str) -> None:
+    assert requested_subject(typed) == subject
+
+
+def test_what_about_opens_a_request_only_before_any_conversation() -> None:
+    # In a conversation "What about Serbia?" continues the last question (``names_another_subject``).
+    assert requested_subject("What about Serbia?") == "Serbia"
+    assert requested_subject("What about Serbia?", first=False) == ""
+    assert requested_subject("Tell me about Serbia", first=False) == "Serbia"
+
+
+@given(TEXT, st.sampled_from(["Tell me about ", "Explain ", "What do the docs say about ", "Please, describe ", ""]))
+@PROPERTY
+def test_a_requested_subject_is_what_was_typed_after_its_opening(text: str, opening: str) -> None:
+    typed = opening + text
+    subject = requested_subject(typed)
+    # What is asked is the typed text from some point on, less a closing "please" and marks: never a word added.
+    assert subject == "" or (subject.strip() and subject in typed and typed.index(subject) >= len(opening) - 1)
 
 
 @given(TEXT)
