@@ -5,6 +5,7 @@ asked for as a request about its subject.
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --split tune     # one half (casing_tune.md)
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording indirect --split tune   # indirect_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording request --split tune    # requests_tune.md
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording command --split tune    # commands_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
@@ -17,7 +18,8 @@ it: "In what year ..."), each one of ``OPENERS`` chosen by its id, so every run 
 the documents say on a subject: "Tell me about ...", "Explain ...". The request wording is given to the definition
 questions that name their subject whole ("What is a coprocess in Bash?" -> "Tell me about a coprocess in Bash"), and
 each set's requests about subjects none of its pages mentions (``requests_absent.jsonl``) are asked too: refused is
-right for them.
+right for them. A question "What is the ...?" is also asked as a command, as many type it ("Tell me the default
+port", "List the ...").
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ _DEFINITION = re.compile(
 )
 _LOOSE_END = re.compile(r"\b(?:of|for|to|by|with|from|in|on|at|as|about|called|meant|short|equal|and\s+how)\b", re.I)
 ABSENT = Path(__file__).resolve().parent / "data" / "requests_absent.jsonl"
+# How people ask "What is the ...?" as a command, typed without a closing mark; "What are ...?" is asked "List ...".
+COMMANDS = ("Tell me ", "Give me ", "Name ")
+_WHAT_IS = re.compile(r"^what(?:'s|\s+is|\s+was|(?P<many>\s+are|\s+were))\s+(?P<rest>the\s+[^?]+?)\s*\?$", re.I)
 
 
 def _pick(question: Question, openings: tuple[str, ...]) -> str:
@@ -92,6 +97,15 @@ def requested(question: Question) -> str:
     return opening + subject + ("?" if opening.startswith("What") else "")
 
 
+def commanded(question: Question) -> str:
+    """A "What is the ...?" question asked as a command ("What is the default port?" -> "Tell me the default port"),
+    or "" for any other question."""
+    match = _WHAT_IS.match(question.question)
+    if not match:
+        return ""
+    return ("List " if match.group("many") else _pick(question, COMMANDS)) + match.group("rest")
+
+
 def absent_requests(name: str) -> list[Question]:
     """The requests about subjects no page of set ``name`` mentions (``requests_absent.jsonl``, each checked by
     ``python bench/corpus.py --requests``): a refusal is right, any answer wrong."""
@@ -103,6 +117,12 @@ def absent_requests(name: str) -> list[Question]:
 WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
     "haste": ("in haste", lambda q: hastily(q.question), "casing", "Questions typed in haste (lower case, no question mark)"),
     "indirect": ("indirectly", indirectly, "indirect", "Questions asked indirectly (" + ", ".join(map(repr, OPENERS)) + ")"),
+    "command": (
+        "as a command",
+        commanded,
+        "commands",
+        "What-is questions asked as commands (" + ", ".join(map(repr, COMMANDS)) + ", 'List ')",
+    ),
     "request": (
         "as a request",
         requested,

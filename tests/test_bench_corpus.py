@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from bench.casing import OPENERS, REQUESTS, absent_requests, indirectly, requested
+from bench.casing import COMMANDS, OPENERS, REQUESTS, absent_requests, commanded, indirectly, requested
 from bench.common import read_jsonl
 from bench.corpus import QUESTION_SETS, DictCorpus, Question
 from bench.wikipedia import articles, wikitext_to_markdown
@@ -151,3 +151,10 @@ def test_the_request_wording_asks_for_a_definition_s_subject_the_answerer_reads_
     absent = [request for name in QUESTION_SETS for request in absent_requests(name)]
     assert len(absent) == len(read_jsonl("requests_absent.jsonl")) > 30
     assert {request.split for request in absent} == {"tune", "heldout"} and not any(q.answers for q in absent)
+
+
+def test_the_command_wording_asks_a_what_is_the_question_as_people_type_it() -> None:
+    question = Question("What is the default port of the server?", ["x"], id="c1")
+    assert commanded(question).startswith(COMMANDS) and commanded(question).endswith(" the default port of the server")
+    assert commanded(Question("What are the ports it opens?", id="c2")) == "List the ports it opens"
+    assert commanded(Question("What is a port?", id="c3")) == commanded(Question("How many ports?", id="c4")) == ""
