@@ -6,6 +6,7 @@ asked for as a request about its subject.
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording indirect --split tune   # indirect_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording request --split tune    # requests_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording command --split tune    # commands_tune.md
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording chatty --split tune     # chatty_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
@@ -19,7 +20,8 @@ the documents say on a subject: "Tell me about ...", "Explain ...". The request 
 questions that name their subject whole ("What is a coprocess in Bash?" -> "Tell me about a coprocess in Bash"), and
 each set's requests about subjects none of its pages mentions (``requests_absent.jsonl``) are asked too: refused is
 right for them. A question "What is the ...?" is also asked as a command, as many type it ("Tell me the default
-port", "List the ...").
+port", "List the ..."). And a question that opens with a question word is asked in a greeting and thanks ("Hi, how
+...? Thanks").
 """
 
 from __future__ import annotations
@@ -60,6 +62,26 @@ def indirectly(question: Question) -> str:
     if first[:1].isupper() and first[1:].islower():  # "How", "In": not a name or an acronym ("DFSG"), kept as written
         text = text[0].lower() + text[1:]
     return _pick(question, OPENERS) + text
+
+
+# What people put around a question in a chat: a greeting before it, thanks after it (each drawn by the question's id).
+GREETINGS = ("Hi, ", "Hello! ", "Hey, quick question: ", "OK so ", "")
+THANKS = (" Thanks", " Thanks in advance!", " thx", " Thank you!", "")
+
+
+def chattily(question: Question) -> str:
+    """``question`` with a greeting before it and thanks after it ("Hi, how ...? Thanks"), one of them perhaps left
+    out, or "" when it does not open with a question word."""
+    text = question.question
+    if not _DIRECT.match(text):
+        return ""
+    greeting, thanks = _pick(question, GREETINGS), THANKS[int(hashlib.sha256(question.id.encode()).hexdigest(), 16) // 7 % 5]
+    if not greeting and not thanks:
+        greeting = GREETINGS[0]
+    first = text.split(maxsplit=1)[0]
+    if greeting and not greeting.endswith("! ") and first[:1].isupper() and first[1:].islower():
+        text = text[0].lower() + text[1:]  # "Hi, how ...": not a name or an acronym, kept as written
+    return greeting + text + thanks
 
 
 # How people ask for what the documents say on a subject ("Tell me about ..."); the subject follows.
@@ -117,6 +139,12 @@ def absent_requests(name: str) -> list[Question]:
 WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
     "haste": ("in haste", lambda q: hastily(q.question), "casing", "Questions typed in haste (lower case, no question mark)"),
     "indirect": ("indirectly", indirectly, "indirect", "Questions asked indirectly (" + ", ".join(map(repr, OPENERS)) + ")"),
+    "chatty": (
+        "greeted and thanked",
+        chattily,
+        "chatty",
+        "Questions in a greeting and thanks (" + ", ".join(map(repr, GREETINGS + THANKS)) + ")",
+    ),
     "command": (
         "as a command",
         commanded,

@@ -346,6 +346,29 @@ _INDIRECT = re.compile(
     r")[\s,:]+(?=(?:[\w'-]+\s+){0,2}(?-i:" + QUESTION_WORDS + "|" + QUESTION_WORDS.title() + r")\b)",
     re.I,
 )
+# What chat users put around a question and is no part of it: a greeting or a filler before it ("Hi, how much ...?",
+# "OK so which ...", "Hey, quick question: ..."), thanks or "please" after it ("...? Thanks", "... thx!"). Read with
+# them, the overlap counts "hi" and "thanks" as words the answering sentence lacks and the cross-encoder scores it
+# lower. A greeting word ends at a mark, or before another greeting or a question word at most two words on ("OK so in
+# what year ...?"); "Well water levels?" keeps its "Well".
+_GREETING_WORDS = (
+    r"hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|ok|okay|alright|so|well|um+|uh+|hmm+"
+)
+_QUESTION_INTRO = r"(?:(?:a|one|another|one\s+more|quick|short|simple|small|follow[- ]up)\s+)*question"
+_GREETING = re.compile(
+    rf"(?:(?:{_GREETING_WORDS})(?:\s+(?:there|all|everyone|folks|guys|again))?"
+    rf"(?:\s*[,.!:;]+\s*|\s+(?=(?:{_GREETING_WORDS}|(?:[\w'-]+\s+){{0,2}}(?:{QUESTION_WORDS})|{_QUESTION_INTRO})\b))"
+    rf"|(?:{_QUESTION_INTRO})\s*[:,]\s*)+",
+    re.I,
+)
+# Closing courtesy, read from the end (within its last 40 characters, so a long question is not read twice): thanks
+# only after a mark ("...? Thanks", "..., thx"), since "Who led the cheers?" and "What is a TIA?" end in such a word.
+_COURTESY = re.compile(
+    r"(?:(?<=[\s,.!?])|^)please$"
+    r"|(?:(?<=[,.!?])\s*|^)(?:thanks(?:\s+(?:a\s+lot|so\s+much|in\s+advance))?|thank\s+you(?:\s+(?:very\s+much|so"
+    r"\s+much|in\s+advance))?|many\s+thanks|thx|tia|cheers)$",
+    re.I,
+)
 _SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # every space str.strip() takes, U+3000 the last
 _QUESTION_CLOSE = _SPACES + "?.!"  # what may close a question after its last word
 
@@ -363,10 +386,17 @@ def direct_question(question: str) -> str:
         ('Can you tell me if it rains?', 'How much did it cost?')
     """
     opening = _OPENING.match(question).end()  # type: ignore[union-attr]  # it matches everywhere
+    greeted = _GREETING.match(question, opening)
+    if greeted and question[greeted.end() :].strip(_QUESTION_CLOSE):
+        opening = greeted.end()
     match = _INDIRECT.match(question, opening)
     if not match:
-        return _without_please(question)
-    asked = _without_please(question[match.end() :]).rstrip()
+        if opening == (greeted.end() if greeted else -1):
+            asked = _without_courtesy(question[opening:])
+            first = asked[0].upper()
+            return (first if len(first) == 1 else asked[0]) + asked[1:]
+        return _without_courtesy(question)
+    asked = _without_courtesy(question[match.end() :]).rstrip()
     if not asked.rstrip(_QUESTION_CLOSE):
         return question
     if asked.endswith((".", "!")):
@@ -375,14 +405,23 @@ def direct_question(question: str) -> str:
     return (first if len(first) == 1 else asked[0]) + asked[1:]  # "ß" is no capital: its upper case is "SS"
 
 
-def _without_please(question: str) -> str:
-    """``question`` without a "please" that closes it ("How much did it cost, please?"), read from its end only."""
+def _without_courtesy(question: str) -> str:
+    """``question`` without the "please" or thanks that close it ("How much did it cost, please?" -> "How much did it
+    cost?", "How much was it? Thanks!" -> "How much was it?"), read from its end only. The marks after a "please" are
+    the question's own; after thanks, only a question mark is."""
     end = len(question.rstrip(_QUESTION_CLOSE))
-    before = question[: end - len("please")]
-    if question[:end][-len("please") :].lower() != "please" or not before or before[-1] not in _SPACES + ",":
+    tail = question[max(0, end - 40) : end]
+    courtesy = _COURTESY.search(tail)
+    if not courtesy:
         return question
-    kept = before.rstrip(_SPACES + ",")
-    return kept + question[end:] if kept.strip() else question
+    kept = question[: end - len(tail) + courtesy.start()].rstrip(_SPACES + ",")
+    word = courtesy.group().strip().lower()
+    if not kept.strip(_QUESTION_CLOSE):
+        return question  # "Thanks!" alone: nothing else was said
+    closing = question[end:].strip()
+    if word != "please" and (kept.endswith(("?", ".", "!")) or "?" not in closing):
+        closing = ""
+    return kept + ("?" if closing and word != "please" else closing)
 
 
 # How a request for what the documents say on a subject opens ("Tell me about the masks China sent", "Explain process
@@ -429,7 +468,7 @@ def requested_subject(question: str, first: bool = True) -> str:
     match = _REQUEST.match(question, opening)
     if not match or (match.group("continuing") and not first):
         return ""
-    subject = _without_please(question[match.end() :]).rstrip(_QUESTION_CLOSE)
+    subject = _without_courtesy(question[match.end() :]).rstrip(_QUESTION_CLOSE)
     if re.match(rf"(?:{QUESTION_WORDS}|if|whether)\b", subject, re.I) or not subject.strip():
         return ""
     return subject

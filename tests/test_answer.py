@@ -101,6 +101,7 @@ def test_the_words_that_ask_for_a_sum_need_not_be_repeated_by_the_answer(seeded)
         "Can you tell me how much China donated to the WHO?",
         "Please, how much did China donate to the WHO?",
         "I'd like to know how much China has donated to the WHO.",
+        "Hi, how much did China donate to the WHO? Thanks!",  # a greeting and thanks: no part of what is asked
     ],
 )
 def test_a_question_asked_indirectly_is_answered_as_one_asked_directly(seeded, indirect: str) -> None:  # type: ignore[no-untyped-def]

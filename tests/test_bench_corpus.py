@@ -5,7 +5,18 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from bench.casing import COMMANDS, OPENERS, REQUESTS, absent_requests, commanded, indirectly, requested
+from bench.casing import (
+    COMMANDS,
+    GREETINGS,
+    OPENERS,
+    REQUESTS,
+    THANKS,
+    absent_requests,
+    chattily,
+    commanded,
+    indirectly,
+    requested,
+)
 from bench.common import read_jsonl
 from bench.corpus import QUESTION_SETS, DictCorpus, Question
 from bench.wikipedia import articles, wikitext_to_markdown
@@ -158,3 +169,18 @@ def test_the_command_wording_asks_a_what_is_the_question_as_people_type_it() -> 
     assert commanded(question).startswith(COMMANDS) and commanded(question).endswith(" the default port of the server")
     assert commanded(Question("What are the ports it opens?", id="c2")) == "List the ports it opens"
     assert commanded(Question("What is a port?", id="c3")) == commanded(Question("How many ports?", id="c4")) == ""
+
+
+def test_the_chatty_wording_greets_and_thanks_around_a_question_the_answerer_reads_back() -> None:
+    worded = set()
+    for number in range(40):
+        question = Question("How much did China donate to the WHO?", id=f"g{number}")
+        chatty = chattily(question)
+        assert chatty != question.question and chatty == chattily(question)
+        lowered = "how much did China donate to the WHO?"
+        pairs = [(g, t) for g in GREETINGS for t in THANKS if g or t]  # never the question alone
+        assert any(chatty == g + (question.question if g.endswith("! ") or not g else lowered) + t for g, t in pairs)
+        assert direct_question(chatty) == question.question
+        worded.add(chatty)
+    assert len(worded) > 10  # the greetings and thanks are drawn in many pairs
+    assert chattily(Question("My terminal shows garbage. What do I type?", id="g")) == ""

@@ -375,8 +375,9 @@ def test_valid_unicode_and_pictographs_of_1_mb(name: str) -> None:
 def test_a_question_of_1_mb_asked_indirectly(name: str) -> None:
     # The opening is read at the start and a closing "please" from the end: neither reads the megabyte twice.
     text = INPUTS[name]
-    openings = ["Can you tell me how ", "Please, " * (MB // 8), "Do you know " + "x " * (MB // 2)]
-    finishes(lambda: [direct_question(opening + text + closing) for opening in openings for closing in ("", " please?")])
+    openings = ["Can you tell me how ", "Please, " * (MB // 8), "Do you know " + "x " * (MB // 2), "Hi, so " * (MB // 8)]
+    closings = ("", " please?", "? Thanks" * (MB // 8))
+    finishes(lambda: [direct_question(opening + text + closing) for opening in openings for closing in closings])
 
 
 @pytest.mark.parametrize("name", INPUTS)
