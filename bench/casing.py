@@ -7,6 +7,7 @@ asked for as a request about its subject.
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording request --split tune    # requests_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording command --split tune    # commands_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording chatty --split tune     # chatty_tune.md
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording terse --split tune      # terse_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
@@ -21,7 +22,7 @@ questions that name their subject whole ("What is a coprocess in Bash?" -> "Tell
 each set's requests about subjects none of its pages mentions (``requests_absent.jsonl``) are asked too: refused is
 right for them. A question "What is the ...?" is also asked as a command, as many type it ("Tell me the default
 port", "List the ..."). And a question that opens with a question word is asked in a greeting and thanks ("Hi, how
-...? Thanks").
+...? Thanks"), and every question as the search terms a user might type instead ("China donate WHO").
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.shapes import asking_words
 from bench.common import machine_line, markdown_table, publish, read_jsonl
 from bench.corpus import QUESTION_SETS, Question
 from bench.eval import clip, outcome, ratio, synced_question_sets
-from index.text import QUESTION_WORDS
+from index.text import QUESTION_WORDS, content_words
 
 HEADERS = ["half", "asked", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
 # How people open a question they ask indirectly; the question follows as they would ask it directly.
@@ -82,6 +84,17 @@ def chattily(question: Question) -> str:
     if greeting and not greeting.endswith("! ") and first[:1].isupper() and first[1:].islower():
         text = text[0].lower() + text[1:]  # "Hi, how ...": not a name or an acronym, kept as written
     return greeting + text + thanks
+
+
+_LETTER = re.compile(r"[^\W\d]")  # "I'm" and "isn't" split into "m" and "t": no term of their own
+
+
+def tersely(question: Question) -> str:
+    """``question`` typed as search terms: its content words in their order, without the words that only ask for a
+    kind of answer ("How much did China donate to the WHO?" -> "China donate WHO"); "" when fewer than two are left."""
+    asking = asking_words(question.question)
+    words = [word for word in content_words(question.question) if word.lower() not in asking and not _LETTER.fullmatch(word)]
+    return " ".join(words) if len(words) >= 2 else ""
 
 
 # How people ask for what the documents say on a subject ("Tell me about ..."); the subject follows.
@@ -145,6 +158,7 @@ WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
         "chatty",
         "Questions in a greeting and thanks (" + ", ".join(map(repr, GREETINGS + THANKS)) + ")",
     ),
+    "terse": ("as search terms", tersely, "terse", "Questions typed as search terms (their content words)"),
     "command": (
         "as a command",
         commanded,

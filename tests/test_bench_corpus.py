@@ -16,6 +16,7 @@ from bench.casing import (
     commanded,
     indirectly,
     requested,
+    tersely,
 )
 from bench.common import read_jsonl
 from bench.corpus import QUESTION_SETS, DictCorpus, Question
@@ -184,3 +185,9 @@ def test_the_chatty_wording_greets_and_thanks_around_a_question_the_answerer_rea
         worded.add(chatty)
     assert len(worded) > 10  # the greetings and thanks are drawn in many pairs
     assert chattily(Question("My terminal shows garbage. What do I type?", id="g")) == ""
+
+
+def test_the_terse_wording_keeps_a_question_s_search_terms() -> None:
+    assert tersely(Question("How much did China donate to the WHO?", id="t1")) == "China donate WHO"
+    assert tersely(Question("Which package is installed?", id="t2")) == "package installed"
+    assert tersely(Question("Who is he?", id="t3")) == ""  # nothing to search for
