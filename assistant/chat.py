@@ -10,7 +10,17 @@ from dataclasses import replace
 
 from assistant.answer import Answer
 from assistant.citations import CitationBook, SentenceCheck, keep_cited
-from assistant.condense import condense, is_follow_up, last_question, last_quotes, names_another_subject, refers_back
+from assistant.condense import (
+    More,
+    asks_for_more,
+    condense,
+    is_follow_up,
+    last_question,
+    last_quotes,
+    more_of,
+    names_another_subject,
+    refers_back,
+)
 from assistant.extractive import Extract, ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
@@ -45,6 +55,8 @@ class Assistant:
         refusal: the fixed reply when no passage is relevant.
         near_refusal: the reply instead when passages on the subject were found and none answers (``Answer.closest``
             lists them); the refusal when not given.
+        more_refusal: the reply to "Tell me more" when the passage the last answer quoted says nothing after it; the
+            near refusal when not given.
         suggestion: what a refusal adds when the question holds a word no indexed chunk holds and the passages found hold
             one a slip away ("Chian" / "China"): ``{suggestion}`` is the question spelled so (``Answer.suggestion``).
         llms: LLM answerers by backend name ("ollama", "openai"); their sentences are verified.
@@ -61,6 +73,7 @@ class Assistant:
         refusal: str,
         *,
         near_refusal: str = "",
+        more_refusal: str = "",
         suggestion: str = 'Did you mean: "{suggestion}"',
         llms: Mapping[str, LLMAnswerer] | None = None,
         backend: str = "extractive",
@@ -72,6 +85,7 @@ class Assistant:
         self.extractive = extractive
         self.refusal = refusal
         self.near_refusal = near_refusal or refusal
+        self.more_refusal = more_refusal or self.near_refusal
         self.suggestion = suggestion
         self.llms = dict(llms or {})
         self.backend = backend
@@ -129,6 +143,8 @@ class Assistant:
         if llm is None:
             asked = _as_asked(question, first=not recent)
             recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in recent]
+            if asks_for_more(asked) and (more := more_of(recent)):
+                return self._more(question, more, options, began)
         condensed = self._condense(llm, asked, recent)
         query, retrieval = self._search(asked, condensed, options)
         if not retrieval.relevant:
@@ -147,6 +163,10 @@ class Assistant:
             extract = self.extractive.answer(asked, retrieval.relevant, context=query if query != asked else "")
         if not extract.sentences or self._leaves_the_subject(asked, condensed, recent, extract, options):
             return self._refuse(question, query, retrieval, began, llm)
+        return self._quoted(question, query, retrieval, extract, began)
+
+    def _quoted(self, question: str, query: str, retrieval: Retrieval, extract: Extract, began: float) -> Answer:
+        """The extractive answer: every sentence a verbatim quote of the passage it cites."""
         answer = Answer(
             question=question,
             query=query,
@@ -208,6 +228,21 @@ class Assistant:
             return (question, plain) if _clearly_better(plain, retrieval) else (query, retrieval)
         return (query, retrieval) if _clearly_better(retrieval, plain) else (question, plain)
 
+    def _more(self, question: str, more: More, options: SearchOptions, began: float) -> Answer:
+        """For "Tell me more": the sentences that follow the last answer's in the passage it quoted, as the document reads
+        on (``ExtractiveAnswerer.continued``); a refusal when that passage says nothing more.
+
+        Read as a question, "Tell me more" has no word any sentence could answer; and the last question's words fit
+        only the sentence already quoted. What the user asks for is the text around it, which they would otherwise
+        open the source to read.
+        """
+        # The last answer's passages, found as it found them: its question searched again.
+        retrieval = self.retriever.search(more.question, options)
+        extract = self.extractive.continued(retrieval.relevant, more.answered, more.quoted)
+        if not extract.sentences:
+            return self._refuse(question, more.question, retrieval, began, None, self.more_refusal)
+        return self._quoted(question, more.question, retrieval, extract, began)
+
     def _leaves_the_subject(
         self, question: str, condensed: str, history: Sequence[Turn], extract: Extract, options: SearchOptions
     ) -> bool:
@@ -267,8 +302,10 @@ class Assistant:
         answer.citations, answer.sentences, numbering = keep_cited(answer.citations, sentences, self.verifier.highlights)
         answer.text = renumber_markers(text, numbering)
 
-    def _refuse(self, question: str, query: str, retrieval: Retrieval, began: float, llm: LLMAnswerer | None) -> Answer:
-        text = self.near_refusal if retrieval.relevant else self.refusal
+    def _refuse(
+        self, question: str, query: str, retrieval: Retrieval, began: float, llm: LLMAnswerer | None, text: str = ""
+    ) -> Answer:
+        text = text or (self.near_refusal if retrieval.relevant else self.refusal)
         if respelled := self._respelled(question, retrieval):
             text += " " + self.suggestion.replace("{suggestion}", respelled)
         return Answer(
@@ -316,6 +353,8 @@ def _as_asked(text: str, first: bool = False) -> str:
     the masks China sent" -> "the masks China sent"; "What about ...?" only as a ``first`` question), else the
     question asked directly ("Can you tell me how much ...?" -> "How much ...?")."""
     direct = direct_question(text)
+    if asks_for_more(direct):
+        return direct  # "Tell me more about it" continues the last answer: no request about "it"
     return requested_subject(direct, first) or direct
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from assistant.history import Turn
 from index.text import (
@@ -19,6 +21,20 @@ from index.text import (
     query_terms,
 )
 
+# A follow-up that asks for more of what was just said, with no subject of its own: "Tell me more", "More details,
+# please", "Go on", "Can you elaborate?", "What else?". Read as a question, its words ("more", "else") fit no sentence,
+# and it was refused; it asks for the next sentences on the last question's subject (``More``).
+_MORE = re.compile(
+    r"(?:(?:and|ok(?:ay)?|so|please)[\s,]+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:"
+    r"(?:tell|show)\s+(?:me|us)\s+(?:a\s+(?:bit|little)\s+|some\s+)?more(?:\s+about\s+(?:it|that|this|them))?"
+    r"|(?:give\s+(?:me|us)\s+)?(?:a\s+(?:bit|little)\s+|some\s+)?more(?:\s+(?:details?|info(?:rmation)?|context))?"
+    r"(?:\s+(?:about|on)\s+(?:it|that|this|them))?"
+    r"|go\s+on|continue|keep\s+going|elaborate(?:\s+on\s+(?:it|that|this))?|expand\s+on\s+(?:it|that|this)"
+    r"|explain\s+(?:it|that|this\s+)?(?:more|further)|explain\s+(?:it|that|this)"
+    r"|what\s+else(?:\s+(?:is\s+there|do\s+(?:they|you|the\s+documents?)\s+say))?|anything\s+else"
+    r")(?:[\s,]+please)?[\s?.!]*",
+    re.I,
+)
 _SHORT = 3  # content words at most for a question to count as elliptical ("and Italy?")
 _WINDOW = 64  # characters read before a name for the preposition it stands after
 _SIMILAR = 0.2  # the share of character trigrams two names hold in common for one to stand in for the other
@@ -152,3 +168,45 @@ def _carried(question: str, history: Sequence[Turn], names: bool) -> str:
     if not carried:
         return question
     return f"{question} {' '.join(carried)}"
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether ``question`` only asks for more of what was just said ("Tell me more", "Go on", "What else?").
+
+    Example:
+        >>> asks_for_more("Tell me more, please"), asks_for_more("Can you elaborate?"), asks_for_more("More on Italy?")
+        (True, True, False)
+    """
+    return _MORE.fullmatch(question.strip()) is not None
+
+
+@dataclass
+class More:
+    """What a follow-up that asks for more continues (``more_of``): the last question that asked something, what the
+    answer to it quoted (which finds its documents), and every sentence quoted since, none to be quoted again."""
+
+    question: str
+    answered: list[str]
+    quoted: set[str] = field(default_factory=set)
+
+
+def more_of(history: Sequence[Turn]) -> More | None:
+    """The question "Tell me more" continues: the last user turn that asked something, with the answer to it and the
+    sentences quoted since; None when there is none, or when its answer quoted nothing (a refusal has nothing more).
+
+    Example:
+        >>> history = [Turn("user", "How much?"), Turn("assistant", "It gave 20 million dollars. [1]"),
+        ...            Turn("user", "Go on"), Turn("assistant", "It also sent masks. [1]")]
+        >>> more = more_of(history); more.question, more.answered, sorted(more.quoted)
+        ('How much?', ['It gave 20 million dollars.'], ['It also sent masks.', 'It gave 20 million dollars.'])
+    """
+    quoted: set[str] = set()
+    answered: list[str] = []
+    for at in range(len(history) - 1, -1, -1):
+        turn = history[at]
+        if turn.role == "assistant":
+            answered = last_quotes([turn]) if MARKER.search(turn.content) else []  # a refusal quotes nothing
+            quoted.update(answered)
+        elif not asks_for_more(turn.content):
+            return More(turn.content, answered, quoted) if answered else None
+    return None

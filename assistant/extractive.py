@@ -279,6 +279,24 @@ class ExtractiveAnswerer:
         sentences = [(c.passage.text[slice(*c.quoted)], book.cite(c.passage, (c.quoted.start, c.quoted.end))) for c in order]
         return Extract(sentences, book, ranked, tentative)
 
+    def continued(self, passages: list[Passage], answered: list[str], quoted: set[str]) -> Extract:
+        """For "Tell me more": the sentences that follow the last answer's in the first of ``passages`` that holds one of
+        ``answered`` (its quotes), as the document reads on, none of ``quoted`` (every sentence quoted so far) again;
+        empty when the passage says nothing more after them. Verbatim and cited, as every answer is."""
+        for passage in passages:
+            ends = [passage.text.find(quote) + len(quote) for quote in answered if quote in passage.text]
+            if not ends:
+                continue
+            after = [
+                span
+                for span in split_sentences(passage.text)
+                if span.start >= max(ends) and not any(passage.text[slice(*span)] in quote for quote in quoted)
+            ]
+            book = CitationBook()
+            read = after[: self.max_sentences]
+            return Extract([(passage.text[slice(*span)], book.cite(passage, (span.start, span.end))) for span in read], book)
+        return Extract([], CitationBook())
+
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
         """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""
         names = question_names(question)

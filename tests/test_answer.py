@@ -12,7 +12,7 @@ from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Answer, Turn
 from assistant.citations import CitationBook, markers
-from assistant.condense import condense, names_another_subject, reasked
+from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked
 from assistant.retrieval import Passage, _reranked_order
 
 
@@ -133,6 +133,62 @@ def test_a_request_about_a_subject_is_answered_from_the_passages_on_it(seeded) -
     first = seeded.assistant.ask("How much did China donate to the WHO?").complete()
     follow_up = seeded.assistant.ask("What about the masks?", [Turn("user", first.question), Turn("assistant", first.text)])
     assert follow_up.query != "the masks" and "WHO" in follow_up.query
+
+
+@pytest.mark.parametrize(
+    ("typed", "more"),
+    [
+        *[(text, True) for text in ["Tell me more", "tell me more about it", "More details, please", "Go on."]],
+        *[(text, True) for text in ["Can you elaborate?", "What else?", "Anything else?", "Explain further", "more"]],
+        *[(text, False) for text in ["More on Italy?", "Tell me more about Italy", "What else did he say?", "And then?"]],
+    ],
+)
+def test_a_follow_up_that_asks_for_more_is_told_from_one_that_asks_something(typed: str, more: bool) -> None:
+    assert asks_for_more(typed) is more
+
+
+def test_more_continues_the_last_question_that_asked_something() -> None:
+    history = [
+        Turn("user", "How much?"),
+        Turn("assistant", "It gave 20 million dollars. [1]"),
+        Turn("user", "Go on"),
+        Turn("assistant", "It also sent masks. [1]"),
+    ]
+    more = more_of(history)
+    assert more is not None and more.question == "How much?" and more.answered == ["It gave 20 million dollars."]
+    assert more.quoted == {"It gave 20 million dollars.", "It also sent masks."}
+    # A refusal quoted nothing: nothing to read on from.
+    assert more_of([Turn("user", "What is the capital of France?"), Turn("assistant", "Not found in your documents.")]) is None
+    assert more_of([Turn("user", "Tell me more")]) is None
+
+
+def test_tell_me_more_reads_on_in_the_passage_the_last_answer_quoted(seeded) -> None:  # type: ignore[no-untyped-def]
+    # "Tell me more" was refused: read as a question, its words fit no sentence.
+    first = seeded.assistant.ask("Who met with the representatives of the event in Beijing?").complete()
+    history = [Turn("user", first.question), Turn("assistant", first.text)]
+    more = seeded.assistant.ask("Tell me more, please", history).complete()
+    assert not more.refused and more.sentences and more.query == first.question
+    assert not any(sentence.text in first.text for sentence in more.sentences)  # nothing said twice
+    assert {c.source for c in more.citations} <= {c.source for c in first.citations}  # the same document, read on
+    check_grounded(more)
+    # Again: what follows what was said, never a sentence said before.
+    history += [Turn("user", "Tell me more, please"), Turn("assistant", more.text)]
+    again = seeded.assistant.ask("Go on", history).complete()
+    said = first.text + more.text
+    assert again.refused or not any(sentence.text in said for sentence in again.sentences)
+    # After a refusal there is nothing to read on from.
+    refused = seeded.assistant.ask("What is the capital of France?").complete()
+    after = seeded.assistant.ask("Tell me more", [Turn("user", refused.question), Turn("assistant", refused.text)])
+    assert after.complete().refused
+
+
+def test_tell_me_more_at_the_end_of_the_passage_says_so(seeded) -> None:  # type: ignore[no-untyped-def]
+    first = seeded.assistant.ask("How much did China donate to the WHO?").complete()
+    history = [Turn("user", first.question), Turn("assistant", first.text)]
+    while not (more := seeded.assistant.ask("What else?", history).complete()).refused:
+        assert len(history) < 20, "the passage never ends"
+        history += [Turn("user", "What else?"), Turn("assistant", more.text)]
+    assert more.text.startswith("Nothing more: the passage the last answer quoted ends there.")
 
 
 def test_a_misspelled_question_is_refused_with_its_respelling_offered(seeded) -> None:  # type: ignore[no-untyped-def]
