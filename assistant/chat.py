@@ -40,6 +40,9 @@ from index.text import (
 from index.text import PIECE as _TOKEN
 
 logger = logging.getLogger(__name__)
+# "Tell me more" reads on through the passage the last answer quoted and the chunks after it: this many, and one more
+# for each sentence quoted so far (what earlier "Go on"s read): a bounded number of store reads.
+_READ_ON = 2
 
 
 class QuestionError(ValueError):
@@ -229,16 +232,21 @@ class Assistant:
         return (query, retrieval) if _clearly_better(retrieval, plain) else (question, plain)
 
     def _more(self, question: str, more: More, options: SearchOptions, began: float) -> Answer:
-        """For "Tell me more": the sentences that follow the last answer's in the passage it quoted, as the document reads
-        on (``ExtractiveAnswerer.continued``); a refusal when that passage says nothing more.
+        """For "Tell me more": the sentences that follow the last answer's, as its document reads on from the passage it
+        quoted into the chunks after it (``ExtractiveAnswerer.continued``); a refusal that says so at the document's end.
 
         Read as a question, "Tell me more" has no word any sentence could answer; and the last question's words fit
-        only the sentence already quoted. What the user asks for is the text around it, which they would otherwise
-        open the source to read.
+        only the sentence already quoted. What the user asks for is the text that follows it.
         """
-        # The last answer's passages, found as it found them: its question searched again.
+        # The last answer's passage, found as it was found: its question searched again.
         retrieval = self.retriever.search(more.question, options)
-        extract = self.extractive.continued(retrieval.relevant, more.answered, more.quoted)
+        holding = next((p for p in retrieval.relevant if any(q in p.text for q in more.answered)), None)
+        chain = [holding] if holding is not None else []
+        # Each sentence quoted so far may have taken a chunk's last: read on at most that many chunks further.
+        reach = _READ_ON + len(more.quoted)
+        while chain and len(chain) < reach and (following := self.retriever.following(chain[-1])) is not None:
+            chain.append(following)
+        extract = self.extractive.continued(chain, more.answered, more.quoted)
         if not extract.sentences:
             return self._refuse(question, more.question, retrieval, began, None, self.more_refusal)
         return self._quoted(question, more.question, retrieval, extract, began)

@@ -116,6 +116,9 @@ class Candidate:
         return " ".join(filter(None, (f"{self.heading}:" if self.heading else "", self.before, self.text)))
 
 
+_WORDED = re.compile(r"[^\W_]")  # a letter or a digit
+
+
 @dataclass(frozen=True)
 class AnswerModel:
     """The log-odds that a sentence answers the question, from the cross-encoder's judgements of it.
@@ -280,22 +283,24 @@ class ExtractiveAnswerer:
         return Extract(sentences, book, ranked, tentative)
 
     def continued(self, passages: list[Passage], answered: list[str], quoted: set[str]) -> Extract:
-        """For "Tell me more": the sentences that follow the last answer's in the first of ``passages`` that holds one of
-        ``answered`` (its quotes), as the document reads on, none of ``quoted`` (every sentence quoted so far) again;
-        empty when the passage says nothing more after them. Verbatim and cited, as every answer is."""
-        for passage in passages:
-            ends = [passage.text.find(quote) + len(quote) for quote in answered if quote in passage.text]
-            if not ends:
-                continue
-            after = [
-                span
-                for span in split_sentences(passage.text)
-                if span.start >= max(ends) and not any(passage.text[slice(*span)] in quote for quote in quoted)
-            ]
-            book = CitationBook()
-            read = after[: self.max_sentences]
-            return Extract([(passage.text[slice(*span)], book.cite(passage, (span.start, span.end))) for span in read], book)
-        return Extract([], CitationBook())
+        """For "Tell me more": the sentences that follow the last answer's, as the document reads on. ``passages``: the
+        one that holds ``answered`` (its quotes), then the chunks that follow it; none of ``quoted`` (every sentence
+        quoted so far) again, nor one the chunk before already held (chunks overlap). Empty when nothing follows.
+        Verbatim and cited, as every answer is."""
+        if not passages:
+            return Extract([], CitationBook())
+        ends = [passages[0].text.find(quote) + len(quote) for quote in answered if quote in passages[0].text]
+        read: list[tuple[Passage, Span]] = []
+        for at, passage in enumerate(passages):
+            for span in split_sentences(passage.text):
+                sentence = passage.text[slice(*span)]
+                before = span.start < max(ends, default=0) if at == 0 else sentence in passages[at - 1].text
+                # Nor a piece with no word in it (a stray "]" the splitter left alone), which says nothing.
+                if not before and _WORDED.search(sentence) and not any(sentence in quote for quote in quoted):
+                    read.append((passage, span))
+        book = CitationBook()
+        chosen = read[: self.max_sentences]
+        return Extract([(p.text[slice(*span)], book.cite(p, (span.start, span.end))) for p, span in chosen], book)
 
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
         """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""

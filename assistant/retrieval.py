@@ -204,6 +204,15 @@ class Retriever:
             logger.warning("could not refresh the keyword index from Chroma: %s", error)
         timings["bm25 refresh"] = time.perf_counter() - began
 
+    def following(self, passage: Passage) -> Passage | None:
+        """The chunk that follows ``passage`` in its document, or None at the document's end: a document's chunk ids
+        number its chunks in reading order (``index.nodes.make_node``: source, content hash, "#", chunk index)."""
+        stem, _, index = passage.chunk_id.rpartition("#")
+        if not stem or not index.isdigit():
+            return None
+        found = self.store.chunks([f"{stem}#{int(index) + 1}"])
+        return _passage(found[0].chunk_id, found[0].text, found[0].metadata) if found else None
+
     def _dense(self, query: str, options: SearchOptions, by_id: dict[str, Passage]) -> list[str]:
         filters = None
         if options.sources:

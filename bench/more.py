@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     counts: Counter[str] = Counter()
     found: list[list[object]] = []
+    twice: list[list[object]] = []
     for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
         questions = {q.id: q for q in dataset.questions}
         rows = [json.loads(line) for line in (RESULTS / f"{name}_details.jsonl").read_text("utf-8").splitlines()]
@@ -42,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                 counts["refused"] += 1
                 continue
             counts["read on"] += 1
-            counts["a sentence said twice"] += any(s.text in row["answer"] for s in more.sentences)
+            if repeated := [s.text for s in more.sentences if s.text in row["answer"]]:
+                counts["a sentence said twice"] += 1
+                twice.append([name, row["id"], clip(row["answer"], 200), clip(" / ".join(repeated), 200)])
             cited = {c["source"] for c in row["citations"]}
             counts["from a document the answer cited"] += {c.source for c in more.citations} <= cited
             if row["answerable"] and not row["correct"]:
@@ -54,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += [markdown_table(["count", "questions"], [[key, value] for key, value in counts.items()], text=[0]), ""]
     lines += ["## Answers without the gold answer whose reading on holds it", ""]
     lines += [markdown_table(["set", "id", "question", "read on"], found, text=[0, 1, 2, 3])]
+    lines += ["", "## Reading on that repeats the answer's words (a sentence of it inside the answer's text)", ""]
+    lines += [markdown_table(["set", "id", "answer", "repeated"], twice, text=[0, 1, 2, 3])]
     publish("more.md" if args.split == "tune" else f"more_{args.split}.md", lines)
     return 0
 
