@@ -3,8 +3,8 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/more.py          # more.md
 
 Each answered question of the chosen half is taken with the answer it got (``bench/results/<set>_details.jsonl``, the
-committed run of ``bench/eval.py``), and "Tell me more" is asked after it. Counted: how many are read on (answered, a
-refusal when the passage the answer quoted ends with it), whether any sentence is said twice (never, by design: checked),
+committed run of ``bench/eval.py``), and "Tell me more" is asked after it. Counted: how many are read on (answered; a
+refusal when the document the answer quoted ends with it), whether any sentence is said twice (never, by design: checked),
 whether each comes from a document the first answer cited, and, for an answer that did not hold the gold answer, whether
 reading on finds it.
 """
