@@ -58,7 +58,7 @@ class Assistant:
         refusal: the fixed reply when no passage is relevant.
         near_refusal: the reply instead when passages on the subject were found and none answers (``Answer.closest``
             lists them); the refusal when not given.
-        more_refusal: the reply to "Tell me more" when the passage the last answer quoted says nothing after it; the
+        more_refusal: the reply to "Tell me more" when the document the last answer quoted says nothing after it; the
             near refusal when not given.
         suggestion: what a refusal adds when the question holds a word no indexed chunk holds and the passages found hold
             one a slip away ("Chian" / "China"): ``{suggestion}`` is the question spelled so (``Answer.suggestion``).

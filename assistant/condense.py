@@ -23,7 +23,7 @@ from index.text import (
 
 # A follow-up that asks for more of what was just said, with no subject of its own: "Tell me more", "More details,
 # please", "Go on", "Can you elaborate?", "What else?". Read as a question, its words ("more", "else") fit no sentence,
-# and it was refused; it asks for the next sentences on the last question's subject (``More``).
+# and it was refused; it asks for the sentences that follow the last answer's in its document (``More``).
 _MORE = re.compile(
     r"(?:(?:and|ok(?:ay)?|so|please)[\s,]+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:"
     r"(?:tell|show)\s+(?:me|us)\s+(?:a\s+(?:bit|little)\s+|some\s+)?more(?:\s+about\s+(?:it|that|this|them))?"

@@ -387,20 +387,18 @@ def direct_question(question: str) -> str:
     """
     opening = _OPENING.match(question).end()  # type: ignore[union-attr]  # it matches everywhere
     greeted = _GREETING.match(question, opening)
-    if greeted and question[greeted.end() :].strip(_QUESTION_CLOSE):
-        opening = greeted.end()
-    match = _INDIRECT.match(question, opening)
-    if not match:
-        if opening == (greeted.end() if greeted else -1):
-            asked = _without_courtesy(question[opening:])
-            first = asked[0].upper()
-            return (first if len(first) == 1 else asked[0]) + asked[1:]
+    greeted = greeted if greeted and question[greeted.end() :].strip(_QUESTION_CLOSE) else None  # not "Hi!" alone
+    match = _INDIRECT.match(question, greeted.end() if greeted else opening)
+    if match:
+        asked = _without_courtesy(question[match.end() :]).rstrip()
+        if not asked.rstrip(_QUESTION_CLOSE):
+            return question
+        if asked.endswith((".", "!")):
+            asked = asked.rstrip(".!") + "?"  # "I'd like to know why it failed." asks "Why it failed?"
+    elif greeted:
+        asked = _without_courtesy(question[greeted.end() :])
+    else:
         return _without_courtesy(question)
-    asked = _without_courtesy(question[match.end() :]).rstrip()
-    if not asked.rstrip(_QUESTION_CLOSE):
-        return question
-    if asked.endswith((".", "!")):
-        asked = asked.rstrip(".!") + "?"  # "I'd like to know why it failed." asks "Why it failed?"
     first = asked[0].upper()
     return (first if len(first) == 1 else asked[0]) + asked[1:]  # "ß" is no capital: its upper case is "SS"
 
