@@ -60,10 +60,14 @@ def indirectly(question: Question) -> str:
     text = question.question
     if not _DIRECT.match(text):
         return ""
+    return _pick(question, OPENERS) + _continued(text)
+
+
+def _continued(text: str) -> str:
+    """``text`` as it reads after an opening: its first word lower-cased when it is a plain capitalised word ("How",
+    "In"), not a name or an acronym ("DFSG"), which stays as written."""
     first = text.split(maxsplit=1)[0]
-    if first[:1].isupper() and first[1:].islower():  # "How", "In": not a name or an acronym ("DFSG"), kept as written
-        text = text[0].lower() + text[1:]
-    return _pick(question, OPENERS) + text
+    return text[0].lower() + text[1:] if first[:1].isupper() and first[1:].islower() else text
 
 
 # What people put around a question in a chat: a greeting before it, thanks after it (each drawn by the question's id).
@@ -80,9 +84,8 @@ def chattily(question: Question) -> str:
     greeting, thanks = _pick(question, GREETINGS), THANKS[int(hashlib.sha256(question.id.encode()).hexdigest(), 16) // 7 % 5]
     if not greeting and not thanks:
         greeting = GREETINGS[0]
-    first = text.split(maxsplit=1)[0]
-    if greeting and not greeting.endswith("! ") and first[:1].isupper() and first[1:].islower():
-        text = text[0].lower() + text[1:]  # "Hi, how ...": not a name or an acronym, kept as written
+    if greeting and not greeting.endswith("! "):
+        text = _continued(text)  # "Hi, how ...", but "Hello! How ..."
     return greeting + text + thanks
 
 
