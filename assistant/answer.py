@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import InitVar, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
-from assistant.citations import Citation, SentenceCheck
+from assistant.citations import Citation, SentenceCheck, renumber_markers
 from assistant.generate import LLMError
 from assistant.retrieval import Passage, Retrieval
+from index.text import PIECE, direct_question, questions_in
 
 CLOSEST_PASSAGES = 3  # a refusal offers at most this many of the passages it found on the subject
 
@@ -53,10 +54,11 @@ class Answer:
     @property
     def closest(self) -> list[Passage]:
         """For an answer that cites nothing: the best passages found on the subject, none of whose sentences said what
-        was asked, for the user to judge (empty when nothing passed the relevance cut-off)."""
+        was asked, for the user to judge; when none passed the relevance cut-off, those that hold every word of the
+        query (``Retrieval.holding_every_word``); empty when there are none of either."""
         if self.citations or self.retrieval is None:
             return []
-        return self.retrieval.relevant[:CLOSEST_PASSAGES]
+        return (self.retrieval.relevant or self.retrieval.holding_every_word)[:CLOSEST_PASSAGES]
 
     def tokens(self) -> Iterator[str]:
         """Stream the answer; each piece is also appended to ``text``.
@@ -83,6 +85,19 @@ class Answer:
         for _ in self.tokens():
             pass
         return self
+
+    def sections(self) -> list[tuple[str, str]]:
+        """Each question of a message that asked several (``joined``) with the text that answers it; one ``("", text)``
+        for any other answer. Read from the question and the text alone, so a saved answer reads the same."""
+        parts = questions_in(direct_question(self.question))
+        if len(parts) < 2 or not self.text.startswith(f"**{parts[0]}** "):
+            return [("", self.text)]
+        sections, rest = [], self.text
+        for part, after in zip(parts, [*parts[1:], None], strict=True):
+            rest = rest.removeprefix(f"**{part}** ")
+            said, _, rest = rest.partition(f"\n\n**{after}** ") if after is not None else (rest, "", "")
+            sections.append((part, said))
+        return sections
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` contract."""
@@ -112,3 +127,40 @@ def closest_json(passage: Passage) -> dict[str, Any]:
         "score": passage.score,
         "start_char": passage.start_char,
     }
+
+
+def joined(question: str, parts: Sequence[tuple[str, Answer]], seconds: float) -> Answer:
+    """One answer to a message that asked several questions (``questions_in``), from each question's own: the question
+    in bold, then its answer or its refusal. Citations are numbered across them in order of first use, and a passage two
+    of them cite is one source quoting the sentences of both. Refused only when every question was."""
+    by_chunk: dict[str, Citation] = {}
+    texts: list[str] = []
+    sentences: list[SentenceCheck] = []
+    for asked, answer in parts:
+        numbering: dict[int, int] = {}
+        for citation in answer.citations:
+            kept = by_chunk.get(citation.chunk_id)
+            if kept is None:
+                kept = by_chunk[citation.chunk_id] = replace(citation, n=len(by_chunk) + 1, highlights=[*citation.highlights])
+            else:
+                kept.highlights = sorted({*kept.highlights, *citation.highlights})
+                kept.quote = " ".join(kept.text[start:end] for start, end in kept.highlights)
+            numbering[citation.n] = kept.n
+        texts.append(f"**{asked}** {renumber_markers(answer.text, numbering)}")
+        sentences += [replace(s, citations=[numbering[n] for n in s.citations if n in numbering]) for s in answer.sentences]
+    answered = [answer for _, answer in parts if not answer.refused]
+    text = "\n\n".join(texts)
+    retrievals = [answer.retrieval for _, answer in parts if answer.retrieval is not None]
+    return Answer(
+        question=question,
+        query=" ".join(answer.query for _, answer in parts),
+        refused=not answered,
+        backend=parts[0][1].backend,
+        citations=sorted(by_chunk.values(), key=lambda citation: citation.n),
+        retrieval=Retrieval.joined(retrievals) if retrievals else None,
+        sentences=sentences,
+        seconds=seconds,
+        tentative=any(answer.tentative for answer in answered),
+        suggestion=next((answer.suggestion for _, answer in parts if answer.suggestion), ""),
+        pieces=PIECE.findall(text),
+    )

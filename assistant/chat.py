@@ -8,8 +8,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from assistant.answer import Answer
-from assistant.citations import CitationBook, SentenceCheck, keep_cited
+from assistant.answer import Answer, joined
+from assistant.citations import CitationBook, SentenceCheck, keep_cited, renumber_markers
 from assistant.condense import (
     More,
     asks_for_more,
@@ -25,7 +25,7 @@ from assistant.extractive import Extract, ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
 from assistant.history import Turn, within_budget
 from assistant.retrieval import Retrieval, Retriever, SearchOptions
-from assistant.verify import Verifier, renumber_markers
+from assistant.verify import Verifier
 from index.keywords import MAX_QUERY_TERMS
 from index.text import (
     MIN_SPELLED,
@@ -33,6 +33,7 @@ from index.text import (
     content_words,
     direct_question,
     nearest_spelling,
+    questions_in,
     requested_subject,
     whole_characters,
     without_pictographs,
@@ -58,6 +59,8 @@ class Assistant:
         refusal: the fixed reply when no passage is relevant.
         near_refusal: the reply instead when passages on the subject were found and none answers (``Answer.closest``
             lists them); the refusal when not given.
+        words_refusal: the reply instead when no passage passed the relevance cut-off but some hold every word of the
+            query (``Retrieval.holding_every_word``; ``Answer.closest`` lists them); the refusal when not given.
         more_refusal: the reply to "Tell me more" when the document the last answer quoted says nothing after it; the
             near refusal when not given.
         suggestion: what a refusal adds when the question holds a word no indexed chunk holds and the passages found hold
@@ -76,6 +79,7 @@ class Assistant:
         refusal: str,
         *,
         near_refusal: str = "",
+        words_refusal: str = "",
         more_refusal: str = "",
         suggestion: str = 'Did you mean: "{suggestion}"',
         llms: Mapping[str, LLMAnswerer] | None = None,
@@ -88,6 +92,7 @@ class Assistant:
         self.extractive = extractive
         self.refusal = refusal
         self.near_refusal = near_refusal or refusal
+        self.words_refusal = words_refusal or refusal
         self.more_refusal = more_refusal or self.near_refusal
         self.suggestion = suggestion
         self.llms = dict(llms or {})
@@ -143,6 +148,8 @@ class Assistant:
         # about the masks China sent") asks for its subject, read as a search query (``requested_subject``). An LLM
         # reads it as the user wrote it. The answer keeps the question as written.
         asked = question
+        if llm is None and len(parts := questions_in(direct_question(question))) > 1:
+            return self._several(question, parts, history, options, began)
         if llm is None:
             asked = _as_asked(question, first=not recent)
             recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in recent]
@@ -167,6 +174,24 @@ class Assistant:
         if not extract.sentences or self._leaves_the_subject(asked, condensed, recent, extract, options):
             return self._refuse(question, query, retrieval, began, llm)
         return self._quoted(question, query, retrieval, extract, began)
+
+    def _several(
+        self, question: str, parts: Sequence[str], history: Sequence[Turn], options: SearchOptions, began: float
+    ) -> Answer:
+        """A message that asks several questions (``questions_in``), each answered as if asked in turn, the later ones
+        as follow-ups of the earlier ("How many experts went to Italy? And to Serbia?"), in one answer (``joined``).
+
+        Read as one question, no sentence answers both, and the answerer refused them all.
+        """
+        answers: list[tuple[str, Answer]] = []
+        turns = list(history)
+        for part in parts:
+            answer = self.ask(part, turns, options=options, backend="extractive").complete()
+            answers.append((part, answer))
+            turns += [Turn("user", part), Turn("assistant", answer.text)]
+        answer = joined(question, answers, time.perf_counter() - began)
+        logger.info("answered %d questions of one message in %.3fs", len(parts), answer.seconds)
+        return answer
 
     def _quoted(self, question: str, query: str, retrieval: Retrieval, extract: Extract, began: float) -> Answer:
         """The extractive answer: every sentence a verbatim quote of the passage it cites."""
@@ -313,7 +338,7 @@ class Assistant:
     def _refuse(
         self, question: str, query: str, retrieval: Retrieval, began: float, llm: LLMAnswerer | None, text: str = ""
     ) -> Answer:
-        text = text or (self.near_refusal if retrieval.relevant else self.refusal)
+        text = text or self._refusal(retrieval)
         if respelled := self._respelled(question, retrieval):
             text += " " + self.suggestion.replace("{suggestion}", respelled)
         return Answer(
@@ -327,6 +352,13 @@ class Assistant:
             suggestion=respelled,
             pieces=_TOKEN.findall(text),
         )
+
+    def _refusal(self, retrieval: Retrieval) -> str:
+        """The refusal that says what the search found: passages on the subject, passages that hold every word of the
+        query, or nothing (``Answer.closest`` lists what there is)."""
+        if retrieval.relevant:
+            return self.near_refusal
+        return self.words_refusal if retrieval.holding_every_word else self.refusal
 
     def _respelled(self, question: str, retrieval: Retrieval) -> str:
         """``question`` with each of its words that no indexed chunk holds spelled as the nearest word of the passages

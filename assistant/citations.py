@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -82,6 +83,16 @@ def markers(text: str) -> list[int]:
     return [int(m) for m in _MARKER.findall(text)]
 
 
+def renumber_markers(text: str, mapping: dict[int, int]) -> str:
+    """Rewrite ``[n]`` markers through ``mapping``; markers not in it are removed."""
+
+    def renumbered(match: re.Match[str]) -> str:
+        new = mapping.get(int(match.group(1)))
+        return match.group(0).replace(match.group(1), str(new)) if new is not None else ""
+
+    return _MARKER.sub(renumbered, text)
+
+
 Highlighter = Callable[[list[str], str], list[tuple[int, int]]]
 """Given claims and a passage's text, the [start, end) spans of the text that support them."""
 
@@ -93,7 +104,7 @@ def keep_cited(
 
     ``highlights(claims, text)`` gives the spans of ``text`` that support ``claims`` (``Verifier.highlights``).
     Returns the kept citations, the sentences with their citation numbers rewritten, and the
-    numbering (old -> new) for the text's markers (``verify.renumber_markers``).
+    numbering (old -> new) for the text's markers (``renumber_markers``).
 
     Example:
         >>> kept, checked, numbering = keep_cited(citations, sentences, verifier.highlights)

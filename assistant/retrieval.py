@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 from llama_index.core import VectorStoreIndex
@@ -16,7 +17,8 @@ from llama_index.core.vector_stores import FilterOperator, MetadataFilter, Metad
 from assistant.rerank import Reranker
 from assistant.settings import DEFAULTS, RetrievalMode, Settings
 from index import Embedder, KeywordCache, KeywordIndex, Store
-from index.keywords import KeywordHit
+from index.keywords import MAX_QUERY_TERMS, KeywordHit
+from index.text import WORD, content_words, stem
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,43 @@ class Retrieval:
     passages: list[Passage]
     relevant: list[Passage]
     timings: dict[str, float]
+
+    @cached_property
+    def holding_every_word(self) -> list[Passage]:
+        """The passages found, in their order, that hold every content word of the query (met by ``stem``), whether they
+        passed the cut-off or not: what a refusal offers when none did.
+
+        The cross-encoder scores a few search terms low whatever the passages say ("masks", "Serbia", "WHO donation"
+        all fall under the cut-off over the seeds, which hold those words in many passages), so "nothing in the
+        documents" would be untrue; the passages that hold the words are offered to read, never quoted as an answer.
+        """
+        wanted = {stem(word) for word in content_words(self.query, MAX_QUERY_TERMS)}
+        if not wanted:
+            return []
+        return [
+            passage
+            for passage in self.passages
+            if wanted <= {stem(word) for word in WORD.findall(f"{passage.title} {passage.section} {passage.text}")}
+        ]
+
+    @classmethod
+    def joined(cls, retrievals: Sequence[Retrieval]) -> Retrieval:
+        """The searches of several questions asked in one message as one: their queries, and their passages in order,
+        each once."""
+
+        def once(passages: Iterable[Passage]) -> list[Passage]:
+            return list({passage.chunk_id: passage for passage in reversed(list(passages))}.values())[::-1]
+
+        timings: dict[str, float] = {}
+        for retrieval in retrievals:
+            for stage, seconds in retrieval.timings.items():
+                timings[stage] = timings.get(stage, 0.0) + seconds
+        return cls(
+            query=" ".join(retrieval.query for retrieval in retrievals),
+            passages=once(p for retrieval in retrievals for p in retrieval.passages),
+            relevant=once(p for retrieval in retrievals for p in retrieval.relevant),
+            timings=timings,
+        )
 
     def to_json(self, top_k: int) -> dict[str, Any]:
         """The ``search --json`` contract (and ``/v1/search``): the first ``top_k`` passages with their stage scores."""

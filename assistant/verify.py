@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -109,13 +108,3 @@ def _with_markers(claim: str, numbers: list[int]) -> str:
     if match is None:
         return f"{claim} {marks}"
     return f"{claim[: match.start()]} {marks}{claim[match.start() :]}"
-
-
-def renumber_markers(text: str, mapping: dict[int, int]) -> str:
-    """Rewrite ``[n]`` markers through ``mapping``; markers not in it are removed."""
-
-    def replace(match: re.Match[str]) -> str:
-        new = mapping.get(int(match.group(1)))
-        return match.group(0).replace(match.group(1), str(new)) if new is not None else ""
-
-    return MARKER.sub(replace, text)

@@ -89,6 +89,7 @@ def build_citewise(settings: Settings, embedder: Embedder | None = None, models:
         extractive,
         refusal=render("refusal"),
         near_refusal=render("refusal_near"),
+        words_refusal=render("refusal_words"),
         more_refusal=render("refusal_more"),
         suggestion=render("suggestion", suggestion="{suggestion}"),
         llms=llms,

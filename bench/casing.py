@@ -8,6 +8,7 @@ asked for as a request about its subject.
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording command --split tune    # commands_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording chatty --split tune     # chatty_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording terse --split tune      # terse_tune.md
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording names --split tune      # names_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
@@ -22,7 +23,9 @@ questions that name their subject whole ("What is a coprocess in Bash?" -> "Tell
 each set's requests about subjects none of its pages mentions (``requests_absent.jsonl``) are asked too: refused is
 right for them. A question "What is the ...?" is also asked as a command, as many type it ("Tell me the default
 port", "List the ..."). And a question that opens with a question word is asked in a greeting and thanks ("Hi, how
-...? Thanks"), and every question as the search terms a user might type instead ("China donate WHO").
+...? Thanks"), and every question as the search terms a user might type instead ("China donate WHO"), or as the
+names it holds alone ("China WHO"). Each wording's table also counts what the refusals of answerable questions offer to
+read (``Answer.closest``): a gold passage, or nothing; now, and as the relevance cut-off alone offered.
 """
 
 from __future__ import annotations
@@ -38,13 +41,25 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.answer import CLOSEST_PASSAGES
 from assistant.shapes import asking_words
 from bench.common import machine_line, markdown_table, publish, read_jsonl
 from bench.corpus import QUESTION_SETS, Question
-from bench.eval import clip, outcome, ratio, synced_question_sets
-from index.text import QUESTION_WORDS, content_words
+from bench.eval import Judge, as_hit, clip, outcome, ratio, synced_question_sets
+from index.text import QUESTION_WORDS, content_words, question_names
 
 HEADERS = ["half", "asked", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
+# What the refusals of answerable questions offer to read (``Answer.closest``): now, and as the relevance cut-off
+# alone offered before the passages holding every word of the query were offered too.
+OFFERED = [
+    "half",
+    "asked",
+    "answerable refused",
+    "offering a gold passage",
+    "offering nothing",
+    "by the cut-off alone: a gold passage",
+    "by the cut-off alone: nothing",
+]
 # How people open a question they ask indirectly; the question follows as they would ask it directly.
 OPENERS = ("Can you tell me ", "Do you know ", "Please tell me ", "I'd like to know ", "Could you please tell me ")
 _DIRECT = re.compile(rf"^(?:[\w'-]+\s+){{0,2}}(?:{QUESTION_WORDS})\b", re.I)
@@ -98,6 +113,12 @@ def tersely(question: Question) -> str:
     asking = asking_words(question.question)
     words = [word for word in content_words(question.question) if word.lower() not in asking and not _LETTER.fullmatch(word)]
     return " ".join(words) if len(words) >= 2 else ""
+
+
+def named(question: Question) -> str:
+    """``question`` typed as the names it holds, the shortest search ("How many experts did China send to Italy?" ->
+    "China Italy"); "" when it names nothing (``question_names``)."""
+    return " ".join(question_names(question.question))
 
 
 # How people ask for what the documents say on a subject ("Tell me about ..."); the subject follows.
@@ -162,6 +183,7 @@ WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
         "Questions in a greeting and thanks (" + ", ".join(map(repr, GREETINGS + THANKS)) + ")",
     ),
     "terse": ("as search terms", tersely, "terse", "Questions typed as search terms (their content words)"),
+    "names": ("as its names", named, "names", "Questions typed as the names they hold"),
     "command": (
         "as a command",
         commanded,
@@ -177,14 +199,28 @@ WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
 }
 
 
-def asked(assistant: Any, question: Question, text: str) -> str:
-    """``text`` asked for ``question``, its answer judged (``bench.eval.outcome``)."""
-    return outcome(question, assistant.ask(text).complete())
+def asked(assistant: Any, judge: Judge, question: Question, text: str, offers: Counter[str]) -> str:
+    """``text`` asked for ``question``, its answer judged (``bench.eval.outcome``); a refusal of an answerable question
+    counted in ``offers`` by what it offers to read, now and by the cut-off alone (see ``OFFERED``)."""
+    answer = assistant.ask(text).complete()
+    judged = outcome(question, answer)
+    if judged == "refused" and question.answerable:
+        offers["refused"] += 1
+        for key, passages in (("now", answer.closest), ("cut-off", answer.retrieval.relevant[:CLOSEST_PASSAGES])):
+            gold = any(judge.is_gold(question, as_hit(p)) for p in passages)
+            offers[f"{key} gold"] += gold
+            offers[f"{key} nothing"] += not passages
+    return judged
 
 
 def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
     right, wrong = outcomes["right"], outcomes["wrong"]
     return [half, typed, right, wrong, outcomes["refused"], ratio(wrong, right + wrong), right - 2 * wrong]
+
+
+def offered_row(half: str, typed: str, offers: Counter[str]) -> list[object]:
+    keys = ("refused", "now gold", "now nothing", "cut-off gold", "cut-off nothing")
+    return [half, typed, *(offers[key] for key in keys)]
 
 
 def ask_absent(assistant: Any, name: str, halves: list[str], tallies: dict[tuple[str, str], Counter[str]]) -> list[list[object]]:
@@ -206,14 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     halves = ["tune", "heldout"] if args.split == "all" else [args.split]
     label, reword, stem, title = WORDINGS[args.wording]
     tallies = {(half, typed): Counter[str]() for half in halves for typed in ("as written", label)}
+    offers = {key: Counter[str]() for key in tallies}
     changed: list[list[object]] = []
     answered: list[list[object]] = []
     for name, dataset, citewise in synced_question_sets(list(QUESTION_SETS)):
+        judge = Judge(dataset)
         for question in (q for q in dataset.questions if q.split in halves):
             if not (text := reword(question)):
                 continue
-            written = asked(citewise.assistant, question, question.question)
-            typed = asked(citewise.assistant, question, text)
+            written = asked(citewise.assistant, judge, question, question.question, offers[question.split, "as written"])
+            typed = asked(citewise.assistant, judge, question, text, offers[question.split, label])
             tallies[question.split, "as written"][written] += 1
             tallies[question.split, label][typed] += 1
             if typed != written:
@@ -222,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             answered += ask_absent(citewise.assistant, name, halves, tallies)
     lines = [f"# {title}: {', '.join(QUESTION_SETS)}", "", machine_line(), ""]
     lines += [markdown_table(HEADERS, [row(*key, tally) for key, tally in tallies.items()]), ""]
+    lines += ["What the refusals of answerable questions offer to read (up to three passages):", ""]
+    lines += [markdown_table(OFFERED, [offered_row(*key, offer) for key, offer in offers.items()]), ""]
     lines += [f"## Questions answered otherwise {label}", ""]
     lines += [markdown_table(["set", "half", "id", "as written", label, "asked"], changed, text=[0, 1, 2, 3, 4, 5])]
     if args.wording == "request":

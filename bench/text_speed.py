@@ -28,8 +28,9 @@ from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.citations import renumber_markers
 from assistant.shapes import shape_of
-from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
+from assistant.verify import Verifier, _facts_present, _with_markers
 from bench.common import SEEDS, load_average, machine_line, markdown_table, median, say, wall_times, write_result
 from index import Embedder, KeywordIndex, sentences
 from index.chunker import chunk_text

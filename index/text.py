@@ -422,6 +422,49 @@ def _without_courtesy(question: str) -> str:
     return kept + ("?" if closing and word != "please" else closing)
 
 
+# Where one question of a message ends and the next begins: a question mark, then spaces. Not one inside a word or
+# a bracket ("{:?}", "?:"), which no question ends with.
+_QUESTION_END = re.compile(r"(?<=\?)[\s\u3000]+(?=\S)")
+# How a question opens: a question word or the verb of a yes-or-no question, perhaps after a word that joins it to the
+# one before ("And how many ...?", "Also, is it ...?").
+_JOINED = r"(?:(?:and|or|also|so|but|then|plus)\b[\s,]*)?"
+_QUESTION_OPENING = re.compile(
+    rf"{_JOINED}(?:{QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|may|must)\b",
+    re.I,
+)
+_CONTINUING = re.compile(r"(?:and|or|also|plus)\b", re.I)  # a later question may be elliptical: "And to Serbia?"
+
+
+def questions_in(text: str) -> list[str]:
+    """The questions of a message that asks several, one after another ("How much did China donate to the WHO? And how
+    many experts went to Italy?"), each as written; ``[text]`` for a message that asks one.
+
+    Each must end with a question mark and hold a content word. The first opens as a question does (a question word or
+    a yes-or-no question's verb), perhaps after sentences that set its scene (``asked_part``); a later one opens so too,
+    or with "and" / "or" / "also" as a follow-up does ("And to Serbia?"). Anything else ("Green threads or native ones?
+    Which ... model does Rust follow?") is read as one question, as before.
+
+    Example:
+        >>> questions_in("How much did China donate? And to Serbia?  ")
+        ['How much did China donate?', 'And to Serbia?']
+        >>> questions_in("Green threads or native ones? Which model does Rust follow?")
+        ['Green threads or native ones? Which model does Rust follow?']
+    """
+    parts = _QUESTION_END.split(text.strip())
+    if len(parts) < 2 or len(parts) > _MOST_QUESTIONS:
+        return [text]
+    first, *later = parts
+    opens = _QUESTION_OPENING.match(first, _OPENING.match(first).end()) or asked_part(first)  # type: ignore[union-attr]
+    if not opens or any(not part.endswith("?") or not query_terms(part) for part in parts):
+        return [text]
+    if not all(_QUESTION_OPENING.match(part) or _CONTINUING.match(part) for part in later):
+        return [text]
+    return parts
+
+
+_MOST_QUESTIONS = 5  # a message of more question marks is a pasted text or a list, read whole as before
+
+
 # How a request for what the documents say on a subject opens ("Tell me about the masks China sent", "Explain process
 # substitution", "What do the documents say about the WHO?", "Give me an overview of multiarch"): chat users ask so
 # as often as they ask a question, and no sentence "answers" such an opening. The subject after it is what is asked,

@@ -14,7 +14,8 @@ from seed_facts import WHO_QUESTION, WHO_SOURCE
 from assistant import Answer, Turn
 from assistant.citations import CitationBook, markers
 from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked
-from assistant.retrieval import Passage, _reranked_order
+from assistant.retrieval import Passage, Retrieval, _reranked_order
+from index.text import WORD, stem
 
 
 def check_grounded(answer) -> None:  # type: ignore[no-untyped-def]
@@ -212,6 +213,71 @@ def test_a_misspelled_question_is_refused_with_its_respelling_offered(seeded) ->
         refused = seeded.assistant.ask(question).complete()
         assert refused.refused and refused.suggestion == "" and "Did you mean" not in refused.text
         assert refused.to_json()["suggestion"] is None
+
+
+@pytest.mark.parametrize("terms", ["masks", "Serbia", "WHO donation"])
+def test_search_terms_under_the_cut_off_are_refused_with_the_passages_that_hold_them(seeded, terms: str) -> None:  # type: ignore[no-untyped-def]
+    # The cross-encoder scores these few words under the relevance cut-off, though the seeds hold them: the refusal says
+    # so and offers the passages holding every word, to read; it quotes nothing.
+    answer = seeded.assistant.ask(terms).complete()
+    assert answer.refused and answer.citations == [] and answer.retrieval.relevant == []
+    assert answer.text.startswith("Not found in your documents: no passage answers this as asked")
+    assert 1 <= len(answer.closest) <= 3
+    for passage in answer.closest:
+        held = {stem(word) for word in WORD.findall(f"{passage.title} {passage.section} {passage.text}")}
+        assert {stem(word) for word in terms.split()} <= held
+    assert [p["text"] for p in answer.to_json()["closest"]] == [p.text for p in answer.closest]
+    # Words the seeds lack, alone or beside words they hold: nothing is offered, and the refusal says nothing was found.
+    for missing in ("ventilators", "protective suits donation", "France capital"):
+        refused = seeded.assistant.ask(missing).complete()
+        assert refused.refused and refused.closest == []
+        assert refused.text.startswith("Not found in your documents: none of the indexed passages")
+
+
+def test_the_passages_holding_a_query_meet_its_words_by_stem_in_order() -> None:
+    def passage(n: int, text: str, title: str = "") -> Passage:
+        return Passage(f"d#{n}", "d.txt", title, text, None, 0, len(text))
+
+    passages = [
+        passage(0, "China donated 20 million dollars."),
+        passage(1, "The donations went to the WHO."),
+        passage(2, "Nothing here.", title="WHO donation report"),
+        passage(3, "The WHO thanked China."),
+    ]
+    holding = Retrieval("WHO donations?", passages, [], {}).holding_every_word
+    assert [p.chunk_id for p in holding] == ["d#1", "d#2"]
+    # A query of stopwords alone holds no word to look for.
+    assert Retrieval("what is it?", passages, [], {}).holding_every_word == []
+
+
+def test_a_message_with_several_questions_answers_each_with_its_own_citations(seeded) -> None:  # type: ignore[no-untyped-def]
+    first, second = WHO_QUESTION, "How many employees were trained in Kyrgyzstan?"
+    alone = [seeded.assistant.ask(question).complete() for question in (first, second)]
+    both = seeded.assistant.ask(f"{first} {second}").complete()
+    # Each question in bold, then the answer it gets asked alone; the second's source is numbered on from the first's.
+    assert not both.refused and both.question == f"{first} {second}"
+    assert both.text == f"**{first}** {alone[0].text}\n\n**{second}** {alone[1].text.replace('[1]', '[2]')}"
+    assert [c.source for c in both.citations] == [WHO_SOURCE, alone[1].citations[0].source] and both.citations[1].n == 2
+    assert [s.citations for s in both.sentences] == [[1]] * len(alone[0].sentences) + [[2]] * len(alone[1].sentences)
+    check_grounded(both)
+    # One the documents do not answer is refused in its place; the rest is answered.
+    some = seeded.assistant.ask(f"{first} What is the capital of France?").complete()
+    assert not some.refused and "20 million dollars" in some.text
+    assert some.text.split("\n\n")[1].startswith("**What is the capital of France?** Not found in your documents")
+    # Every one refused: the message is refused, and offers what the searches found on their subjects.
+    none = seeded.assistant.ask("Who won the 2018 World Cup? And to Italy?").complete()
+    assert none.refused and none.citations == [] and none.text.count("Not found in your documents") == 2
+
+
+def test_a_later_question_of_a_message_is_read_as_a_follow_up_of_the_one_before(seeded) -> None:  # type: ignore[no-untyped-def]
+    both = seeded.assistant.ask("How many vaccine doses has China given to other countries? To how many countries?").complete()
+    # "To how many countries?" opens with no question word: read as one message, as before.
+    assert "**" not in both.text
+    asked = seeded.assistant.ask("How many vaccine doses has China given to other countries? And to how many countries?")
+    answer = asked.complete()
+    second = answer.text.split("\n\n")[1]
+    assert second.startswith("**And to how many countries?** ") and "120 countries" in second
+    assert "vaccine" in answer.query.split("?", 1)[1]  # searched with the conversation's words, as a follow-up is
 
 
 def test_a_book_added_as_an_epub_is_answered_from_its_chapter(citewise, settings) -> None:  # type: ignore[no-untyped-def]

@@ -111,6 +111,32 @@ def test_a_refusal_shows_the_closest_passages_and_opens_them(page: Page) -> None
     expect(document.locator("mark")).to_have_count(0)
 
 
+def test_two_questions_in_one_message_are_answered_each_under_its_own_heading(page: Page) -> None:
+    trained = "How many employees were trained in Kyrgyzstan?"
+    asked = ask(page, f"{WHO_QUESTION} {trained}")
+
+    answer = page.locator(BOT_MESSAGES).last
+    expect(answer.locator("strong")).to_have_text([WHO_QUESTION, trained])
+    assert "20 million" in asked.answer and "15,000" in asked.answer and "[2]" in asked.answer, asked.answer
+    cards = page.locator(f"{SOURCES} .cw-source")
+    expect(cards).to_have_count(2)
+    expect(cards.locator(".cw-n")).to_have_text(["[1]", "[2]"])
+    expect(cards.first).to_contain_text(WHO_SOURCE)
+
+
+def test_search_terms_under_the_cut_off_offer_the_passages_that_hold_them(page: Page) -> None:
+    asked = ask(page, "Serbia")
+
+    assert asked.answer.startswith("Not found in your documents: no passage answers this as asked"), asked.answer
+    sources = page.locator(SOURCES)
+    expect(sources.locator(".cw-source")).to_have_count(0)
+    near = sources.locator(".cw-near")
+    expect(near.first).to_be_attached()
+    for passage in near.all():
+        passage.locator("summary").click()
+        expect(passage.locator(".cw-text")).to_contain_text("Serbia")
+
+
 def test_markup_in_documents_is_shown_not_run(page: Page) -> None:
     asked = ask(page, MARKUP_QUESTION)
 

@@ -18,10 +18,11 @@ from browser_support import SEEDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.citations import renumber_markers
 from assistant.condense import condense, is_follow_up, names_another_subject, reasked
 from assistant.history import Turn
 from assistant.shapes import Shape, expands, shape_of
-from assistant.verify import Verifier, _facts_present, _with_markers, renumber_markers
+from assistant.verify import Verifier, _facts_present, _with_markers
 from index.chunker import chunk_text
 from index.formats.html import read_html
 from index.formats.markdown import read_markdown
@@ -35,6 +36,7 @@ from index.text import (
     numbered_names,
     question_code,
     question_names,
+    questions_in,
     requested_subject,
     stem,
     whole_characters,
@@ -191,6 +193,18 @@ def test_condense_takes_any_text(question: str, previous: str) -> None:
         assert condensed == reasked(question, history)
     else:
         assert condensed.startswith(question)
+
+
+@PROPERTY
+@given(st.lists(st.one_of(TEXT, st.sampled_from(["How many went? ", "And to Serbia? ", "What? ", "? ", "Why did it fail?"]))))
+def test_the_questions_of_any_message_are_its_own_words(pieces: list[str]) -> None:
+    message = "".join(pieces)
+    questions = questions_in(message)
+    if questions == [message]:
+        return
+    # Several: each a question of its own words, and together the whole message, only the spaces between them left out.
+    assert 2 <= len(questions) <= 5 and all(q.endswith("?") and q == q.strip() for q in questions)
+    assert re.sub(r"\s+", "", "".join(questions)) == re.sub(r"\s+", "", message)
 
 
 # --------------------------------------------------------------------------- 1 MB inputs, time-limited
@@ -378,6 +392,8 @@ def test_a_question_of_1_mb_asked_indirectly(name: str) -> None:
     openings = ["Can you tell me how ", "Please, " * (MB // 8), "Do you know " + "x " * (MB // 2), "Hi, so " * (MB // 8)]
     closings = ("", " please?", "? Thanks" * (MB // 8))
     finishes(lambda: [direct_question(opening + text + closing) for opening in openings for closing in closings])
+    # A message of several questions is split once, and one of more than five is read whole.
+    finishes(lambda: [questions_in(opening + text + closing) for opening in openings for closing in closings])
 
 
 @pytest.mark.parametrize("name", INPUTS)

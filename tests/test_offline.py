@@ -36,3 +36,4 @@ def test_prompt_placeholders_are_strict(tmp_path: Path) -> None:
 def test_refusal_prompt_is_a_fixed_message() -> None:
     assert render("refusal").startswith("Not found in your documents")
     assert render("refusal_near").startswith("Not found in your documents")
+    assert render("refusal_words").startswith("Not found in your documents")

@@ -40,6 +40,7 @@ from index.text import (
     question_code,
     question_names,
     question_years,
+    questions_in,
     requested_subject,
     short_stem,
     stem,
@@ -551,3 +552,31 @@ def test_a_question_asked_directly_is_a_part_of_what_was_typed_and_never_emptied
     assert direct == text or all(character in typed for character in direct[1:-1])
     assert bool(direct.strip()) is bool(text.strip())
     assert len(direct) <= len(text) + 1  # an opening taken off, a question mark put on
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        ("How much was given? How many went to Italy?", ["How much was given?", "How many went to Italy?"]),
+        ("How many went to Italy?  And to Serbia?", ["How many went to Italy?", "And to Serbia?"]),
+        ("Is there a size limit? How big can the package be?", ["Is there a size limit?", "How big can the package be?"]),
+        (
+            "I read about the aid. Which countries got it? Also, why was it sent?",
+            ["I read about the aid. Which countries got it?", "Also, why was it sent?"],
+        ),
+        # One question as far as can be told: one mark, a fragment first, a later one that opens as no question does,
+        # one with no content word, a mark inside a word, or more questions than a message asks.
+        ("How many went to Italy?", ["How many went to Italy?"]),
+        (
+            "Green threads or native ones? Which model does Rust follow?",
+            ["Green threads or native ones? Which model does Rust follow?"],
+        ),
+        ("How many went to Italy? To Serbia?", ["How many went to Italy? To Serbia?"]),
+        ("Who is he? Why?", ["Who is he? Why?"]),
+        ("What does {:?} print? Which trait is it?", ["What does {:?} print?", "Which trait is it?"]),
+        ("What? " * 6 + "Which one?", ["What? " * 6 + "Which one?"]),
+        ("How much was given? Tell me.", ["How much was given? Tell me."]),
+    ],
+)
+def test_the_questions_of_a_message_are_read_one_by_one(message: str, questions: list[str]) -> None:
+    assert questions_in(message) == questions

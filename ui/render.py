@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from assistant import Answer, Citation, CitationState, Passage, Retrieval
+from assistant.citations import SentenceCheck
 from assistant.prompts import render
 from index import page_word
 from ui.viewer import ROUTE, document_link
@@ -62,12 +63,15 @@ def render_answer(answer: Answer) -> str:
     """The answer as chat Markdown: ``[n]`` markers link to their source card and show its quote on hover,
     and sentences no cited source supports are flagged."""
     links = {citation.n: _marker_link(citation) for citation in answer.citations}
-    if answer.backend == "extractive" and answer.sentences:
-        # Each sentence is a verbatim quote followed by its own markers: only those link to a source, and a "[2]" the
-        # document itself wrote stays text.
-        shown = " ".join(
-            " ".join([escape_markdown(s.text), *(links.get(n, f"\\[{n}\\]") for n in s.citations)]) for s in answer.sentences
+    sections = answer.sections() if answer.backend == "extractive" else []
+    if len(sections) > 1:
+        # Each question of a message that asked several under its own heading, then its quotes or its refusal.
+        shown = "\n\n".join(
+            f"**{escape_markdown(asked)}** " + (_quoted(group, links) if group else escape_markdown(said))
+            for (asked, said), group in zip(sections, _by_section(sections, answer.sentences), strict=True)
         )
+    elif answer.backend == "extractive" and answer.sentences:
+        shown = _quoted(answer.sentences, links)
     else:
         shown = escape_markdown(answer.text)
         for sentence in answer.sentences:
@@ -80,6 +84,26 @@ def render_answer(answer: Answer) -> str:
         # Under the answer, never inside a quote: the sentences above stay exactly as the document has them.
         shown += f"\n\n⚠️ *{escape_markdown(render('tentative'))}*"
     return shown
+
+
+def _quoted(sentences: Sequence[SentenceCheck], links: Mapping[int, str]) -> str:
+    """Extractive sentences, each a verbatim quote followed by its own markers: only those link to a source, and a
+    "[2]" the document itself wrote stays text."""
+    return " ".join(" ".join([escape_markdown(s.text), *(links.get(n, f"\\[{n}\\]") for n in s.citations)]) for s in sentences)
+
+
+def _by_section(sections: Sequence[tuple[str, str]], sentences: Sequence[SentenceCheck]) -> list[list[SentenceCheck]]:
+    """The sentences each section's text holds, taken in order (a sentence two sections quote is found in each)."""
+    groups: list[list[SentenceCheck]] = []
+    taken = 0
+    for _, said in sections:
+        group: list[SentenceCheck] = []
+        at = 0
+        while taken < len(sentences) and (found := said.find(sentences[taken].text, at)) >= 0:
+            group.append(sentences[taken])
+            at, taken = found + len(sentences[taken].text), taken + 1
+        groups.append(group)
+    return groups
 
 
 def _marker_link(citation: Citation) -> str:
