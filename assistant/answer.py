@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
-from assistant.citations import Citation, SentenceCheck, renumber_markers
+from assistant.citations import Citation, SentenceCheck
 from assistant.generate import LLMError
 from assistant.retrieval import Passage, Retrieval
 from index.text import PIECE, direct_question, questions_in
@@ -146,8 +146,12 @@ def joined(question: str, parts: Sequence[tuple[str, Answer]], seconds: float) -
                 kept.highlights = sorted({*kept.highlights, *citation.highlights})
                 kept.quote = " ".join(kept.text[start:end] for start, end in kept.highlights)
             numbering[citation.n] = kept.n
-        texts.append(f"**{asked}** {renumber_markers(answer.text, numbering)}")
-        sentences += [replace(s, citations=[numbering[n] for n in s.citations if n in numbering]) for s in answer.sentences]
+        renumbered = [replace(s, citations=[numbering[n] for n in s.citations if n in numbering]) for s in answer.sentences]
+        # Each quoted sentence followed by its markers, as the extractive answerer writes them: the text's own
+        # brackets ("heap[0]") are no markers and stay; a refusal has none.
+        said = " ".join(" ".join([s.text, *(f"[{n}]" for n in s.citations)]) for s in renumbered) or answer.text
+        texts.append(f"**{asked}** {said}")
+        sentences += renumbered
     answered = [answer for _, answer in parts if not answer.refused]
     text = "\n\n".join(texts)
     retrievals = [answer.retrieval for _, answer in parts if answer.retrieval is not None]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from assistant.history import Turn
 from index.text import (
-    ANAPHORA,
     CONTINUATION,
     DETERMINERS,
     MARKER,
@@ -18,6 +17,7 @@ from index.text import (
     content_words,
     name_runs,
     name_words,
+    points_back,
     query_terms,
 )
 
@@ -42,12 +42,12 @@ _SIMILAR = 0.2  # the share of character trigrams two names hold in common for o
 
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` probably depends on the conversation before it."""
-    return bool(ANAPHORA.search(question) or CONTINUATION.search(question)) or len(query_terms(question, _SHORT + 1)) <= _SHORT
+    return refers_back(question) or len(query_terms(question, _SHORT + 1)) <= _SHORT
 
 
 def refers_back(question: str) -> bool:
     """Whether ``question`` points at something said before ("they", "that", "and Italy?"), not only short."""
-    return bool(ANAPHORA.search(question) or CONTINUATION.search(question))
+    return bool(CONTINUATION.search(question)) or points_back(question)
 
 
 def asks_in_own_words(question: str) -> bool:

@@ -75,6 +75,7 @@ __all__ = [
     "name_runs",
     "name_words",
     "numbered_names",
+    "points_back",
     "query_terms",
     "question_code",
     "question_names",
@@ -1075,6 +1076,66 @@ NUMBER_SCALES = frozenset("hundred hundreds thousand thousands million millions 
 ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|there|he|she|him|her|his|hers|the same|such)\b", re.I
 )
+# "there" and "that" point back as a word of place and a demonstrative ("How do I get there?", "Who wrote that book?",
+# "Why does that fail?"), not as "Is there a limit?" or "there are", nor as a relative or "so that" before the clause
+# it opens ("the biggest file that a FAT filesystem can store"). "such as" gives examples. A standalone question read
+# as pointing back keeps the last question's words and must be answered from its documents (``refers_back``).
+_EXISTENTIAL = re.compile(
+    r"(?:\b(?:is|are|was|were|isn't|aren't|wasn't|weren't|be|will|would|could|can|should|might|must)\s+there$)"
+    r"|(?:^there(?:'s|\s+(?:is|are|was|were|be|been|exists?|existed|seems?|remains?|any|no)\b))",
+    re.I,
+)
+_BEFORE_DEMONSTRATIVE = frozenset(
+    f"""{QUESTION_WORDS.replace("|", " ")} is are was were be do does did can could will would should may might must has
+    have had and or but about for with in on of to from by after before like than at into under over without within
+    beyond besides despite via""".split()
+)
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+_POSSESSIVES = frozenset("its their his her".split())
+# What opens the clause a relative or "so that" introduces: a determiner, a pronoun, an auxiliary ("the file that a
+# FAT filesystem can store", "true that it is", "a tool that can"). After a demonstrative comes its noun or nothing.
+_CLAUSE_AFTER = re.compile(
+    r"\s+(?:a|an|the|i|you|we|they|he|she|it|this|these|those|there|my|your|his|her|its|our|their|some|any|every|no|"
+    r"not|is|are|was|were|be|been|can|could|will|would|should|may|might|must|has|have|had|do|does|did)\b",
+    re.I,
+)
+_LOOK_AROUND = 40  # characters read each side of "that" or "there" to tell how it is used
+
+
+def points_back(question: str) -> bool:
+    """Whether ``question`` holds a word that leans on an earlier turn (``ANAPHORA``), read as it is used: a possessive
+    not after a name the question gives ("When did Einstein marry his cousin?"), "there" not as "is there", "that" not
+    before the clause it opens unless after a word that asks, and not "such as".
+
+    Example:
+        >>> points_back("Can I change that?"), points_back("Why does that fail?"), points_back("Who led them?")
+        (True, True, True)
+        >>> points_back("Is there a limit?"), points_back("What is the biggest file that a FAT filesystem can store?")
+        (False, False)
+    """
+    named = [question.find(name) for name in question_names(question)]
+    for match in ANAPHORA.finditer(question):
+        word = match.group(1).lower()
+        if word in _POSSESSIVES and any(0 <= at < match.start() for at in named):
+            continue  # "When did Einstein marry his cousin?": whose, the question says (not so "Which RFCs hold it?")
+        before = question[max(0, match.start() - _LOOK_AROUND) : match.start()]
+        after = question[match.end() : match.end() + _LOOK_AROUND]
+        if word == "there" and (_EXISTENTIAL.search(before + "there") or _EXISTENTIAL.match("there" + after)):
+            continue
+        if word == "that" and _CLAUSE_AFTER.match(after) and not _follows_an_asking_word(before):
+            continue
+        if word == "such" and re.match(r"\s+(?:as|that)\b", after, re.I):
+            continue
+        return True
+    return False
+
+
+def _follows_an_asking_word(before: str) -> bool:
+    """Whether the text ``before`` a "that" ends in a question word, an auxiliary or a preposition, or in nothing."""
+    last = _LAST_WORD.search(before)
+    return last is None or last.group(1).lower() in _BEFORE_DEMONSTRATIVE
+
+
 # Openings that continue the last question ("and Italy?", "what about masks?").
 CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|then|or)\b", re.I)
 # Question words that carry no subject of their own: a follow-up borrows none of them from the question before.

@@ -12,7 +12,8 @@ from epubs import BOOK, epub
 from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Answer, Turn
-from assistant.citations import CitationBook, markers
+from assistant.answer import joined
+from assistant.citations import Citation, CitationBook, SentenceCheck, markers
 from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked
 from assistant.retrieval import Passage, Retrieval, _reranked_order
 from index.text import WORD, stem
@@ -267,6 +268,34 @@ def test_a_message_with_several_questions_answers_each_with_its_own_citations(se
     # Every one refused: the message is refused, and offers what the searches found on their subjects.
     none = seeded.assistant.ask("Who won the 2018 World Cup? And to Italy?").complete()
     assert none.refused and none.citations == [] and none.text.count("Not found in your documents") == 2
+
+
+def test_joined_answers_renumber_their_markers_and_keep_the_documents_own_brackets() -> None:
+    heap = "The smallest item is heap[0]. It is kept in heap[0] too."
+
+    def quoted(question: str, chunk: str, text: str, sentence: str) -> Answer:
+        span = (text.index(sentence), text.index(sentence) + len(sentence))
+        citation = Citation(1, "d.txt", "", text, sentence, 1.0, chunk_id=chunk, highlights=[span])
+        checks = [SentenceCheck(sentence, [1], True)]
+        return Answer(question, question, False, "extractive", [citation], None, checks, pieces=[f"{sentence} [1]"]).complete()
+
+    first = quoted("Where is the smallest item?", "d#0", heap, "The smallest item is heap[0].")
+    second = quoted("What does pop do?", "d#1", "It returns [1] or [2], the values.", "It returns [1] or [2], the values.")
+    again = quoted("Where is it kept?", "d#0", heap, "It is kept in heap[0] too.")
+    refused = Answer("Who?", "Who?", True, "extractive", [], None, pieces=["Not found in your documents."]).complete()
+    parts = [("Where is the smallest item?", first), ("What does pop do?", second), ("Where?", refused), ("Kept?", again)]
+    answer = joined("Where is the smallest item? What does pop do? Where? Kept?", parts, 0.5).complete()
+    assert answer.text == (
+        "**Where is the smallest item?** The smallest item is heap[0]. [1]\n\n"
+        "**What does pop do?** It returns [1] or [2], the values. [2]\n\n"
+        "**Where?** Not found in your documents.\n\n"
+        "**Kept?** It is kept in heap[0] too. [1]"
+    )
+    # One source per passage, quoting every sentence cited from it; each sentence cites its renumbered source.
+    assert [(c.n, c.chunk_id) for c in answer.citations] == [(1, "d#0"), (2, "d#1")]
+    assert answer.citations[0].highlights == [(0, 29), (30, 56)] and answer.citations[0].quote == heap
+    assert [s.citations for s in answer.sentences] == [[1], [2], [1]]
+    assert not answer.refused and answer.seconds == 0.5
 
 
 def test_a_later_question_of_a_message_is_read_as_a_follow_up_of_the_one_before(seeded) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ from index.text import (
     mentions_code,
     nearest_spelling,
     numbered_names,
+    points_back,
     query_terms,
     question_code,
     question_names,
@@ -580,3 +581,30 @@ def test_a_question_asked_directly_is_a_part_of_what_was_typed_and_never_emptied
 )
 def test_the_questions_of_a_message_are_read_one_by_one(message: str, questions: list[str]) -> None:
     assert questions_in(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("question", "back"),
+    [
+        # Words that lean on an earlier turn.
+        ("Who led them?", True),
+        ("Who wrote that book?", True),
+        ("Can I raise that limit somewhere?", True),
+        ("Why does that fail?", True),
+        ("How do I undo that later on?", True),
+        ("How do I get there?", True),
+        ("Which RFCs contain it?", True),
+        ("In which Postfix version did it first appear?", True),  # a name before "it" need not be what "it" is
+        ("What is its population?", True),
+        # The same words used otherwise: a standalone question.
+        ("What is the biggest file that a FAT filesystem can store?", False),
+        ("Is there a size limit for crates?", False),
+        ("Are there any limits?", False),
+        ("How many packages are there?", False),
+        ("Which tools such as grep read stdin?", False),
+        ("When did Einstein marry his cousin?", False),
+        ("Why did Debian drop its i386 port?", False),
+    ],
+)
+def test_a_question_points_back_by_the_words_it_leans_on(question: str, back: bool) -> None:
+    assert points_back(question) is back
