@@ -1103,9 +1103,9 @@ _LOOK_AROUND = 40  # characters read each side of "that" or "there" to tell how 
 
 
 def points_back(question: str) -> bool:
-    """Whether ``question`` holds a word that leans on an earlier turn (``ANAPHORA``), read as it is used: a possessive
-    not after a name the question gives ("When did Einstein marry his cousin?"), "there" not as "is there", "that" not
-    before the clause it opens unless after a word that asks, and not "such as".
+    """Whether ``question`` holds a word that leans on an earlier turn (``ANAPHORA``), read as it is used: not in
+    capitals (an acronym), a possessive not after a name the question gives ("When did Einstein marry his cousin?"),
+    "there" not as "is there", "that" not before the clause it opens unless after a word that asks, not "such as".
 
     Example:
         >>> points_back("Can I change that?"), points_back("Why does that fail?"), points_back("Who led them?")
@@ -1113,10 +1113,12 @@ def points_back(question: str) -> bool:
         >>> points_back("Is there a limit?"), points_back("What is the biggest file that a FAT filesystem can store?")
         (False, False)
     """
-    named = [question.find(name) for name in question_names(question)]
+    first_name = _first_name(question)
     for match in ANAPHORA.finditer(question):
         word = match.group(1).lower()
-        if word in _POSSESSIVES and any(0 <= at < match.start() for at in named):
+        if match.group(1).isupper() and len(word) > 1:
+            continue  # an acronym, as ``content_words`` reads one: "the ITS machine", "the IT department"
+        if word in _POSSESSIVES and first_name < match.start():
             continue  # "When did Einstein marry his cousin?": whose, the question says (not so "Which RFCs hold it?")
         before = question[max(0, match.start() - _LOOK_AROUND) : match.start()]
         after = question[match.end() : match.end() + _LOOK_AROUND]
@@ -1128,6 +1130,13 @@ def points_back(question: str) -> bool:
             continue
         return True
     return False
+
+
+def _first_name(question: str) -> int:
+    """Where the first name of ``question`` starts (as ``question_names`` reads names), or its length when it has none."""
+    opening = _OPENING.match(question).end()  # type: ignore[union-attr]  # it matches everywhere
+    found = [match.start() for pattern in (_PROPER, _MARKED_NAME) if (match := pattern.search(question, opening))]
+    return min(found, default=len(question))
 
 
 def _follows_an_asking_word(before: str) -> bool:

@@ -34,6 +34,7 @@ from index.text import (
     direct_question,
     mentions_code,
     numbered_names,
+    points_back,
     question_code,
     question_names,
     questions_in,
@@ -394,6 +395,12 @@ def test_a_question_of_1_mb_asked_indirectly(name: str) -> None:
     finishes(lambda: [direct_question(opening + text + closing) for opening in openings for closing in closings])
     # A message of several questions is split once, and one of more than five is read whole.
     finishes(lambda: [questions_in(opening + text + closing) for opening in openings for closing in closings])
+
+
+def test_words_that_point_back_in_1_mb() -> None:
+    # Every "that", "there", "such" and possessive of these is read where it stands, each from a few characters around it.
+    texts = ["the file that a " * (MB // 16), "Is there " * (MB // 9), "Names Like Its " * (MB // 15), "such as " * (MB // 8)]
+    finishes(lambda: [points_back(text) for text in texts])
 
 
 @pytest.mark.parametrize("name", INPUTS)

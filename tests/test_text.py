@@ -604,6 +604,7 @@ def test_the_questions_of_a_message_are_read_one_by_one(message: str, questions:
         ("Which tools such as grep read stdin?", False),
         ("When did Einstein marry his cousin?", False),
         ("Why did Debian drop its i386 port?", False),
+        ("When was the last ITS machine shut down?", False),
     ],
 )
 def test_a_question_points_back_by_the_words_it_leans_on(question: str, back: bool) -> None:
