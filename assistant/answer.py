@@ -89,15 +89,7 @@ class Answer:
     def sections(self) -> list[tuple[str, str]]:
         """Each question of a message that asked several (``joined``) with the text that answers it; one ``("", text)``
         for any other answer. Read from the question and the text alone, so a saved answer reads the same."""
-        parts = questions_in(direct_question(self.question))
-        if len(parts) < 2 or not self.text.startswith(f"**{parts[0]}** "):
-            return [("", self.text)]
-        sections, rest = [], self.text
-        for part, after in zip(parts, [*parts[1:], None], strict=True):
-            rest = rest.removeprefix(f"**{part}** ")
-            said, _, rest = rest.partition(f"\n\n**{after}** ") if after is not None else (rest, "", "")
-            sections.append((part, said))
-        return sections
+        return sections(self.question, self.text)
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` contract."""
@@ -127,6 +119,25 @@ def closest_json(passage: Passage) -> dict[str, Any]:
         "score": passage.score,
         "start_char": passage.start_char,
     }
+
+
+def sections(question: str, text: str) -> list[tuple[str, str]]:
+    """Each question of ``question``, a message that asked several, with the part of ``text``, its joined answer
+    (``joined``), that answers it; ``[("", text)]`` for any other question and answer.
+
+    Example:
+        >>> sections("How much? And to Italy?", "**How much?** 20 million. [1]\\n\\n**And to Italy?** Not found ...")
+        [('How much?', '20 million. [1]'), ('And to Italy?', 'Not found ...')]
+    """
+    parts = questions_in(direct_question(question))
+    if len(parts) < 2 or not text.startswith(f"**{parts[0]}** "):
+        return [("", text)]
+    found, rest = [], text
+    for part, after in zip(parts, [*parts[1:], None], strict=True):
+        rest = rest.removeprefix(f"**{part}** ")
+        said, _, rest = rest.partition(f"\n\n**{after}** ") if after is not None else (rest, "", "")
+        found.append((part, said))
+    return found
 
 
 def joined(question: str, parts: Sequence[tuple[str, Answer]], seconds: float) -> Answer:

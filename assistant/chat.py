@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from assistant.answer import Answer, joined
+from assistant.answer import Answer, joined, sections
 from assistant.citations import CitationBook, SentenceCheck, keep_cited, renumber_markers
 from assistant.condense import (
     More,
@@ -152,7 +152,7 @@ class Assistant:
             return self._several(question, parts, history, options, began)
         if llm is None:
             asked = _as_asked(question, first=not recent)
-            recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in recent]
+            recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in one_by_one(recent)]
             if asks_for_more(asked) and (more := more_of(recent)):
                 return self._more(question, more, options, began)
         condensed = self._condense(llm, asked, recent)
@@ -386,6 +386,24 @@ class Assistant:
             if (nearest := nearest_spelling(word, found)) is not None:
                 respelled = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", nearest, respelled, flags=re.IGNORECASE)
         return respelled if respelled != question else ""
+
+
+def one_by_one(history: Sequence[Turn]) -> list[Turn]:
+    """``history`` with each message of several questions and its joined answer (``joined``) as the turns they stand
+    for, a question and its answer each: a follow-up, or "Tell me more", continues the last of them, as it would after
+    they were asked one by one."""
+    turns: list[Turn] = []
+    at = 0
+    while at < len(history):
+        turn, answer = history[at], history[at + 1] if at + 1 < len(history) else None
+        split = sections(turn.content, answer.content) if turn.role == "user" and answer and answer.role == "assistant" else []
+        if len(split) > 1:
+            turns += [part for asked, said in split for part in (Turn("user", asked), Turn("assistant", said))]
+            at += 2
+        else:
+            turns.append(turn)
+            at += 1
+    return turns
 
 
 def _as_asked(text: str, first: bool = False) -> str:

@@ -106,8 +106,9 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
 
 
 def last_question(history: Sequence[Turn]) -> str | None:
-    """The last user turn of ``history``, the question a follow-up leans on; None when there is none."""
-    return next((turn.content for turn in reversed(history) if turn.role == "user"), None)
+    """The last user turn of ``history`` that asked something, the question a follow-up leans on (not "Tell me more",
+    which asks nothing of its own); None when there is none."""
+    return next((turn.content for turn in reversed(history) if turn.role == "user" and not asks_for_more(turn.content)), None)
 
 
 def last_quotes(history: Sequence[Turn]) -> list[str]:

@@ -13,6 +13,7 @@ from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Answer, Turn
 from assistant.answer import joined
+from assistant.chat import one_by_one
 from assistant.citations import Citation, CitationBook, SentenceCheck, markers
 from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked
 from assistant.retrieval import Passage, Retrieval, _reranked_order
@@ -268,6 +269,28 @@ def test_a_message_with_several_questions_answers_each_with_its_own_citations(se
     # Every one refused: the message is refused, and offers what the searches found on their subjects.
     none = seeded.assistant.ask("Who won the 2018 World Cup? And to Italy?").complete()
     assert none.refused and none.citations == [] and none.text.count("Not found in your documents") == 2
+
+
+def test_after_several_questions_the_conversation_goes_on_from_the_last(seeded) -> None:  # type: ignore[no-untyped-def]
+    trained = "How many employees were trained in Kyrgyzstan?"
+    message = f"{WHO_QUESTION} {trained}"
+    both = seeded.assistant.ask(message).complete()
+    history = [Turn("user", message), Turn("assistant", both.text)]
+    # The message and its joined answer stand for the two questions asked one by one, each with its answer.
+    said = [section for _, section in both.sections()]
+    assert one_by_one(history) == [
+        Turn("user", WHO_QUESTION),
+        Turn("assistant", said[0]),
+        Turn("user", trained),
+        Turn("assistant", said[1]),
+    ]
+    # "Tell me more" reads on from the last answer's passage; a later follow-up leans on the last question that asked
+    # something, not on "Tell me more".
+    more = seeded.assistant.ask("Tell me more", history).complete()
+    assert not more.refused and more.query == trained
+    assert {c.source for c in more.citations} == {c.source for c in both.citations if f"[{c.n}]" in said[1]}
+    history += [Turn("user", "Tell me more"), Turn("assistant", more.text)]
+    assert seeded.assistant.ask("And to Italy?", history).complete().query == "How many employees were trained in Italy?"
 
 
 def test_joined_answers_renumber_their_markers_and_keep_the_documents_own_brackets() -> None:
