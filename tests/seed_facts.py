@@ -7,3 +7,5 @@ table's rows are at the answer bar -0.75").
 
 WHO_QUESTION = "How much has China donated to the WHO?"
 WHO_SOURCE = "003_8cf9f7c4be1979b2.txt"  # "In addition, the country has donated 20 million dollars to the WHO ..."
+TRAINED_QUESTION = "How many employees were trained in Kyrgyzstan?"
+KYRGYZSTAN_SOURCE = "000_1431dd1dd5b40ef7.txt"  # "Education and training has been organized for more than 15,000 employees ..."

@@ -9,7 +9,7 @@ import pytest
 from browser_support import SEEDS
 from decks import deck
 from epubs import BOOK, epub
-from seed_facts import WHO_QUESTION, WHO_SOURCE
+from seed_facts import TRAINED_QUESTION, WHO_QUESTION, WHO_SOURCE
 
 from assistant import Answer, Turn
 from assistant.answer import joined
@@ -253,7 +253,7 @@ def test_the_passages_holding_a_query_meet_its_words_by_stem_in_order() -> None:
 
 
 def test_a_message_with_several_questions_answers_each_with_its_own_citations(seeded) -> None:  # type: ignore[no-untyped-def]
-    first, second = WHO_QUESTION, "How many employees were trained in Kyrgyzstan?"
+    first, second = WHO_QUESTION, TRAINED_QUESTION
     alone = [seeded.assistant.ask(question).complete() for question in (first, second)]
     both = seeded.assistant.ask(f"{first} {second}").complete()
     # Each question in bold, then the answer it gets asked alone; the second's source is numbered on from the first's.
@@ -272,7 +272,7 @@ def test_a_message_with_several_questions_answers_each_with_its_own_citations(se
 
 
 def test_after_several_questions_the_conversation_goes_on_from_the_last(seeded) -> None:  # type: ignore[no-untyped-def]
-    trained = "How many employees were trained in Kyrgyzstan?"
+    trained = TRAINED_QUESTION
     message = f"{WHO_QUESTION} {trained}"
     both = seeded.assistant.ask(message).complete()
     history = [Turn("user", message), Turn("assistant", both.text)]

@@ -24,7 +24,7 @@ from browser_support import RunningApp, ServeApp, copy_seeds
 from fastapi.testclient import TestClient
 from llm_servers import ScriptedServer, serve
 from polling import wait_until
-from seed_facts import WHO_QUESTION, WHO_SOURCE
+from seed_facts import KYRGYZSTAN_SOURCE, WHO_QUESTION, WHO_SOURCE
 
 from api import Access, create_api
 from app import warn_if_exposed
@@ -32,7 +32,6 @@ from assistant import Settings
 
 KEY = "test-key-3f9a"
 KYRGYZSTAN = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
-KYRGYZSTAN_SOURCE = "000_1431dd1dd5b40ef7.txt"
 SEEDS = {KYRGYZSTAN_SOURCE, "001_8ca9ff445ec2607f.txt", "002_f01b8babd5e16a0d.txt", WHO_SOURCE, "004_ed1eede718eb9dba.txt"}
 
 

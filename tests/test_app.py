@@ -93,6 +93,31 @@ def test_a_tentative_answer_is_shown_whole_with_a_warning_under_it() -> None:
     )
 
 
+def test_a_message_shown_in_the_chat_reads_back_as_it_was_said(seeded) -> None:  # type: ignore[no-untyped-def]
+    from assistant import Answer, Citation, SentenceCheck
+    from ui.chat import turns_from_messages
+    from ui.render import as_said, escape_markdown
+
+    # The page hands the conversation back as the Markdown it shows: links, escapes and warnings come off again.
+    quotes = ['The RFC [2] uses `*` & "x"\nover two lines.', "It is used by 40 projects."]
+    citations = [Citation(n, f"doc{n}.txt", "t", quote, quote, 1.0) for n, quote in enumerate(quotes, start=1)]
+    text = f"{quotes[0]} [1] {quotes[1]} [2]"
+    answer = Answer("q", "q", refused=False, backend="extractive", citations=citations, retrieval=None, text=text)
+    answer.sentences = [SentenceCheck(quotes[0], [1], True), SentenceCheck(quotes[1], [2], True)]
+    answer.tentative = True
+    assert as_said(render_answer(answer)) == text
+    generated = Answer("q", "q", refused=False, backend="openai", citations=citations, retrieval=None, text="It won [1].")
+    generated.sentences = [SentenceCheck("It won [1].", [1], False)]
+    assert as_said(render_answer(generated)) == "It won [1]."
+    both = seeded.assistant.ask(f"{WHO_QUESTION} What is the capital of France?").complete()
+    assert as_said(render_answer(both)) == both.text
+    question = "What does `a_b` [x] <do> & #1 *mean*?"
+    turns = turns_from_messages(
+        [{"role": "user", "content": escape_markdown(question)}, {"role": "assistant", "content": render_answer(both)}]
+    )
+    assert [turn.content for turn in turns] == [question, both.text]
+
+
 def test_a_refusal_lists_the_passages_it_found_on_the_subject_escaped_and_linked() -> None:
     from assistant import Answer, Passage, Retrieval
 

@@ -26,7 +26,7 @@ from browser_support import (
     open_tab,
 )
 from playwright.sync_api import Browser, Page, Route, expect
-from seed_facts import WHO_QUESTION, WHO_SOURCE
+from seed_facts import KYRGYZSTAN_SOURCE, TRAINED_QUESTION, WHO_QUESTION, WHO_SOURCE
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +112,7 @@ def test_a_refusal_shows_the_closest_passages_and_opens_them(page: Page) -> None
 
 
 def test_two_questions_in_one_message_are_answered_each_under_its_own_heading(page: Page) -> None:
-    trained = "How many employees were trained in Kyrgyzstan?"
+    trained = TRAINED_QUESTION
     asked = ask(page, f"{WHO_QUESTION} {trained}")
 
     answer = page.locator(BOT_MESSAGES).last
@@ -122,6 +122,21 @@ def test_two_questions_in_one_message_are_answered_each_under_its_own_heading(pa
     expect(cards).to_have_count(2)
     expect(cards.locator(".cw-n")).to_have_text(["[1]", "[2]"])
     expect(cards.first).to_contain_text(WHO_SOURCE)
+
+    # The chat goes on from the last question: "Tell me more" reads on from its answer's passage.
+    more = ask(page, "Tell me more")
+    assert not more.answer.startswith(("Not found", "Nothing more")), more.answer
+    expect(page.locator(SOURCES)).to_contain_text(KYRGYZSTAN_SOURCE)
+
+
+def test_tell_me_more_in_the_chat_reads_on_from_the_last_answer(page: Page) -> None:
+    first = ask(page, WHO_QUESTION)
+    more = ask(page, "Tell me more")
+
+    # The chat's turns come back from the page as shown; what the answer quoted is read from them as it was said.
+    assert "20 million" in first.answer and not more.answer.startswith(("Not found", "Nothing more")), more.answer
+    assert "20 million" not in more.answer
+    expect(page.locator(f"{SOURCES} .cw-source").first).to_contain_text(WHO_SOURCE)
 
 
 def test_search_terms_under_the_cut_off_offer_the_passages_that_hold_them(page: Page) -> None:

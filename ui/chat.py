@@ -23,7 +23,7 @@ from ui.chats import (
     report,
 )
 from ui.preferences import Preferences
-from ui.render import Messages, escape_markdown, render_answer, render_searched, render_sources
+from ui.render import Messages, as_said, escape_markdown, render_answer, render_searched, render_sources
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ def _answer(
 
 
 def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
-    """Turns from Gradio chat messages (``{"role": ..., "content": ...}``), skipping non-text content."""
+    """Turns from Gradio chat messages (``{"role": ..., "content": ...}``) as they were said (``as_said``: the page
+    gives them back as the Markdown it shows), skipping non-text content."""
     turns = []
     for message in messages:
         content = message.get("content")
@@ -94,7 +95,7 @@ def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
                 str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
             )
         if isinstance(content, str) and content.strip() and message.get("role") in ("user", "assistant"):
-            turns.append(Turn(str(message["role"]), content))
+            turns.append(Turn(str(message["role"]), as_said(content)))
     return turns
 
 

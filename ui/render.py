@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -53,6 +54,21 @@ def escape_markdown(text: str) -> str:
     return escaped.replace("[", "\\[").replace("]", "\\]")
 
 
+# What ``render_answer`` makes of an answer's text, undone by ``as_said``: a marker as a link to its source card, the
+# characters ``escape_markdown`` escapes, and the flags the chat adds.
+_MARKER_LINK = re.compile(r'\[\\\[(\d+)\\\]\]\(#cw-source-\d+(?: "[^"]*")?\)')
+_ESCAPED = re.compile(r"\\([\\`*_{}#|~\[\]])")
+_UNVERIFIED = " ⚠️ *(unverified)*"
+
+
+def as_said(shown: str) -> str:
+    """A chat message's text as it was said, from the Markdown the chat shows it as (``escape_markdown``,
+    ``render_answer``): each marker link back to ``[n]``, escapes and HTML entities undone, the chat's warnings left
+    out. The page hands the conversation back as shown, and a follow-up reads what the last answer quoted from it."""
+    text = shown.replace(f"\n\n⚠️ *{escape_markdown(render('tentative'))}*", "").replace(_UNVERIFIED, "")
+    return html.unescape(_ESCAPED.sub(r"\1", _MARKER_LINK.sub(r"[\1]", text)))
+
+
 def relevance(score: float) -> str:
     """A cross-encoder logit as a 0-100 % relevance (cosines already lie in 0..1)."""
     value = 1 / (1 + math.exp(-score)) if not 0.0 <= score <= 1.0 else score
@@ -77,7 +93,7 @@ def render_answer(answer: Answer) -> str:
         for sentence in answer.sentences:
             if not sentence.supported:
                 claim = escape_markdown(sentence.text.rstrip(".!?"))
-                shown = shown.replace(claim, f"{claim} ⚠️ *(unverified)*", 1)
+                shown = shown.replace(claim, f"{claim}{_UNVERIFIED}", 1)
         for n, link in links.items():
             shown = shown.replace(f"\\[{n}\\]", link)
     if answer.tentative:
