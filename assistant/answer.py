@@ -42,6 +42,9 @@ class Answer:
     # A refusal's question respelled with the words the passages found hold a slip away from words no chunk holds
     # ("Chian" -> "China"): offered, never answered unasked. "" when there is none.
     suggestion: str = ""
+    # What ``closest`` offers instead of what the search found: for a message of several questions (``joined``), the
+    # passages its refused questions found, beside the citations of those answered. None: found by the search.
+    offered: list[Passage] | None = None
     pieces: InitVar[Iterable[str]] = ()
     finish: InitVar[Callable[[Answer], None] | None] = None
     _pieces: Iterator[str] = field(init=False, repr=False, compare=False)
@@ -55,7 +58,10 @@ class Answer:
     def closest(self) -> list[Passage]:
         """For an answer that cites nothing: the best passages found on the subject, none of whose sentences said what
         was asked, for the user to judge; when none passed the relevance cut-off, those that hold every word of the
-        query (``Retrieval.holding_every_word``); empty when there are none of either."""
+        query (``Retrieval.holding_every_word``); empty when there are none of either. For a message of several
+        questions, those its refused questions found (``offered``)."""
+        if self.offered is not None:
+            return self.offered
         if self.citations or self.retrieval is None:
             return []
         return (self.retrieval.relevant or self.retrieval.holding_every_word)[:CLOSEST_PASSAGES]
@@ -143,7 +149,8 @@ def sections(question: str, text: str) -> list[tuple[str, str]]:
 def joined(question: str, parts: Sequence[tuple[str, Answer]], seconds: float) -> Answer:
     """One answer to a message that asked several questions (``questions_in``), from each question's own: the question
     in bold, then its answer or its refusal. Citations are numbered across them in order of first use, and a passage two
-    of them cite is one source quoting the sentences of both. Refused only when every question was."""
+    of them cite is one source quoting the sentences of both. Refused only when every question was; the closest
+    passages its refused questions found are offered beside the citations (``closest``)."""
     by_chunk: dict[str, Citation] = {}
     texts: list[str] = []
     sentences: list[SentenceCheck] = []
@@ -164,6 +171,7 @@ def joined(question: str, parts: Sequence[tuple[str, Answer]], seconds: float) -
         texts.append(f"**{asked}** {said}")
         sentences += renumbered
     answered = [answer for _, answer in parts if not answer.refused]
+    offered = {p.chunk_id: p for _, answer in parts if answer.refused for p in answer.closest}
     text = "\n\n".join(texts)
     retrievals = [answer.retrieval for _, answer in parts if answer.retrieval is not None]
     return Answer(
@@ -177,5 +185,6 @@ def joined(question: str, parts: Sequence[tuple[str, Answer]], seconds: float) -
         seconds=seconds,
         tentative=any(answer.tentative for answer in answered),
         suggestion=next((answer.suggestion for _, answer in parts if answer.suggestion), ""),
+        offered=list(offered.values()),
         pieces=PIECE.findall(text),
     )

@@ -266,6 +266,17 @@ def test_a_message_with_several_questions_answers_each_with_its_own_citations(se
     some = seeded.assistant.ask(f"{first} What is the capital of France?").complete()
     assert not some.refused and "20 million dollars" in some.text
     assert some.text.split("\n\n")[1].startswith("**What is the capital of France?** Not found in your documents")
+    # A refused question's closest passages are offered beside the answered one's sources, and shown after them.
+    italy = "How many experts did China send to Italy?"
+    near = seeded.assistant.ask(italy).complete()
+    mixed = seeded.assistant.ask(f"{first} {italy}").complete()
+    assert near.refused and near.closest and not mixed.refused and [c.source for c in mixed.citations] == [WHO_SOURCE]
+    assert [p.chunk_id for p in mixed.closest] == [p.chunk_id for p in near.closest]
+    assert [p["text"] for p in mixed.to_json()["closest"]] == [p.text for p in near.closest]
+    from ui.render import render_sources
+
+    shown = render_sources(mixed)
+    assert shown.index("id='cw-source-1'") < shown.index("For the questions not answered") < shown.index("cw-near")
     # Every one refused: the message is refused, and offers what the searches found on their subjects.
     none = seeded.assistant.ask("Who won the 2018 World Cup? And to Italy?").complete()
     assert none.refused and none.citations == [] and none.text.count("Not found in your documents") == 2

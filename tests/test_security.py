@@ -311,13 +311,13 @@ def test_deleting_a_linked_document_removes_the_link_not_its_target(tmp_path: Pa
 
 def test_markup_in_names_and_text_is_escaped_in_the_sources_panel() -> None:
     """A hostile file name and passage reach the page only as text (complements test_app.py)."""
-    from assistant import Citation
+    from assistant import Answer, Citation
     from ui.render import render_sources
 
     evil = "<img src=x onerror=alert(1)>.txt"
     citation = Citation(n=1, source=evil, title=evil, text="<b>x</b> passage", quote="<script>alert(2)</script> quote", score=0.9)
     citation.highlights = [(0, 8)]
-    answer = type("A", (), {"refused": False, "citations": [citation]})()
-    shown = render_sources(answer)  # type: ignore[arg-type]
+    answer = Answer("q", "q", refused=False, backend="extractive", citations=[citation], retrieval=None)
+    shown = render_sources(answer)
     assert "<img" not in shown and "<script" not in shown and "<b>x" not in shown
     assert html.escape(evil) in shown

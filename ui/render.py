@@ -159,7 +159,12 @@ def render_sources(answer: Answer | None, states: Mapping[int, CitationState] | 
         # On the subject, but no sentence said what was asked: the user can read them and judge, as with any source.
         intro = "<p class='cw-empty'>The closest passages, none of which says what was asked:</p>"
         return nothing + intro + "\n".join(_render_near(passage) for passage in near)
-    return "\n".join(_render_citation(c, (states or {}).get(c.n, "current")) for c in answer.citations)
+    cards = "\n".join(_render_citation(c, (states or {}).get(c.n, "current")) for c in answer.citations)
+    if not answer.closest:
+        return cards
+    # A message of several questions, some refused: what those found, after the sources of the answered ones.
+    intro = "<p class='cw-empty'>For the questions not answered, the closest passages, none of which says what was asked:</p>"
+    return cards + intro + "\n".join(_render_near(passage) for passage in answer.closest)
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> str:
