@@ -76,7 +76,10 @@ class Retrieval:
         each once."""
 
         def once(passages: Iterable[Passage]) -> list[Passage]:
-            return list({passage.chunk_id: passage for passage in reversed(list(passages))}.values())[::-1]
+            kept: dict[str, Passage] = {}
+            for passage in passages:
+                kept.setdefault(passage.chunk_id, passage)
+            return list(kept.values())
 
         timings: dict[str, float] = {}
         for retrieval in retrievals:

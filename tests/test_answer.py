@@ -250,6 +250,12 @@ def test_the_passages_holding_a_query_meet_its_words_by_stem_in_order() -> None:
     assert [p.chunk_id for p in holding] == ["d#1", "d#2"]
     # A query of stopwords alone holds no word to look for.
     assert Retrieval("what is it?", passages, [], {}).holding_every_word == []
+    # Two questions' searches as one: each passage once, where it first came, and the stages' times added up.
+    first = Retrieval("a", passages[:3], passages[1:2], {"rerank": 0.5})
+    second = Retrieval("b", [passages[3], passages[1], passages[0]], [passages[3], passages[1]], {"rerank": 0.25})
+    both = Retrieval.joined([first, second])
+    assert [p.chunk_id for p in both.passages] == ["d#0", "d#1", "d#2", "d#3"]
+    assert [p.chunk_id for p in both.relevant] == ["d#1", "d#3"] and both.timings == {"rerank": 0.75} and both.query == "a b"
 
 
 def test_a_message_with_several_questions_answers_each_with_its_own_citations(seeded) -> None:  # type: ignore[no-untyped-def]
