@@ -118,6 +118,20 @@ def test_a_message_shown_in_the_chat_reads_back_as_it_was_said(seeded) -> None: 
     assert [turn.content for turn in turns] == [question, both.text]
 
 
+def test_several_questions_stream_under_their_headings(seeded) -> None:  # type: ignore[no-untyped-def]
+    from ui.render import render_streaming
+
+    answer = seeded.assistant.ask(f"{WHO_QUESTION} What is the capital of France?")
+    shown = []
+    for _ in answer.tokens():
+        shown.append(render_streaming(answer))
+    # Once the first question has streamed, it is a heading (never its escaped asterisks), and so is the second.
+    started = [text for text in shown if len(answer.question) < len(text)]
+    assert started and all(text.startswith(f"**{WHO_QUESTION}** ") for text in started)
+    assert shown[-1].split("\n\n")[1].startswith("**What is the capital of France?** Not found")
+    assert "\\*" not in shown[-1]
+
+
 def test_a_refusal_lists_the_passages_it_found_on_the_subject_escaped_and_linked() -> None:
     from assistant import Answer, Passage, Retrieval
 

@@ -23,7 +23,7 @@ from ui.chats import (
     report,
 )
 from ui.preferences import Preferences
-from ui.render import Messages, as_said, escape_markdown, render_answer, render_searched, render_sources
+from ui.render import Messages, as_said, escape_markdown, render_answer, render_searched, render_sources, render_streaming
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _answer(
     reply: dict[str, Any] = {"role": "assistant", "content": ""}
     for count, _ in enumerate(answer.tokens(), start=1):
         if count % _STREAM_EVERY == 0:
-            reply["content"] = escape_markdown(answer.text)
+            reply["content"] = render_streaming(answer)
             yield ("", [*history, reply], sources, searched), None
     # A generated answer is verified once complete: show the checked text and only the cited sources.
     reply["content"] = render_answer(answer)

@@ -102,6 +102,15 @@ def render_answer(answer: Answer) -> str:
     return shown
 
 
+def render_streaming(answer: Answer) -> str:
+    """The text streamed so far, shown literally; a message of several questions with each question as its heading
+    already, as ``render_answer`` will show it."""
+    sections = answer.sections()
+    if len(sections) == 1:
+        return escape_markdown(answer.text)
+    return "\n\n".join(f"**{escape_markdown(asked)}** {escape_markdown(said)}" for asked, said in sections)
+
+
 def _quoted(sentences: Sequence[SentenceCheck], links: Mapping[int, str]) -> str:
     """Extractive sentences, each a verbatim quote followed by its own markers: only those link to a source, and a
     "[2]" the document itself wrote stays text."""
