@@ -24,7 +24,7 @@ from browser_support import RunningApp, ServeApp, copy_seeds
 from fastapi.testclient import TestClient
 from llm_servers import ScriptedServer, serve
 from polling import wait_until
-from seed_facts import KYRGYZSTAN_SOURCE, WHO_QUESTION, WHO_SOURCE
+from seed_facts import KYRGYZSTAN_SOURCE, TRAINED_QUESTION, WHO_QUESTION, WHO_SOURCE
 
 from api import Access, create_api
 from app import warn_if_exposed
@@ -181,6 +181,26 @@ def test_a_follow_up_is_read_with_the_earlier_turns(client: openai.OpenAI) -> No
     assert "Kyrgyzstan" in extra(completion, "query")
     assert {c["source"] for c in extra(completion, "citations")} == {KYRGYZSTAN_SOURCE}
     assert "15,000" in completion.choices[0].message.content
+
+
+def test_two_questions_in_one_message_are_answered_each_and_the_next_turn_goes_on_from_the_last(client: openai.OpenAI) -> None:
+    message = f"{WHO_QUESTION} {TRAINED_QUESTION}"
+    completion = ask(client, message)
+    content = completion.choices[0].message.content
+    assert content.startswith(f"**{WHO_QUESTION}** ") and f"\n\n**{TRAINED_QUESTION}** " in content
+    assert "20 million" in content and "15,000" in content and extra(completion, "refused") is False
+    assert [(c["n"], c["source"]) for c in extra(completion, "citations")] == [(1, WHO_SOURCE), (2, KYRGYZSTAN_SOURCE)]
+    # A client sends the conversation back as it got it: "Tell me more" reads on from the last question's answer.
+    more = client.chat.completions.create(
+        model="citewise",
+        messages=[
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": content},
+            {"role": "user", "content": "Tell me more"},
+        ],
+    )
+    assert extra(more, "refused") is False and extra(more, "query") == TRAINED_QUESTION
+    assert {c["source"] for c in extra(more, "citations")} == {KYRGYZSTAN_SOURCE}
 
 
 def test_an_off_topic_question_is_refused_without_citations(client: openai.OpenAI) -> None:
