@@ -148,9 +148,9 @@ class Assistant:
         # about the masks China sent") asks for its subject, read as a search query (``requested_subject``). An LLM
         # reads it as the user wrote it. The answer keeps the question as written.
         asked = question
-        if llm is None and len(parts := questions_in(direct_question(question))) > 1:
-            return self._several(question, parts, history, options, began)
         if llm is None:
+            if len(parts := questions_in(direct_question(question))) > 1:
+                return self._several(question, parts, history, options, began)  # each answered in turn
             asked = _as_asked(question, first=not recent)
             recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in one_by_one(recent)]
             if asks_for_more(asked) and (more := more_of(recent)):

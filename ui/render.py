@@ -65,8 +65,13 @@ def as_said(shown: str) -> str:
     """A chat message's text as it was said, from the Markdown the chat shows it as (``escape_markdown``,
     ``render_answer``): each marker link back to ``[n]``, escapes and HTML entities undone, the chat's warnings left
     out. The page hands the conversation back as shown, and a follow-up reads what the last answer quoted from it."""
-    text = shown.replace(f"\n\n⚠️ *{escape_markdown(render('tentative'))}*", "").replace(_UNVERIFIED, "")
+    text = shown.replace(_tentative_note(), "").replace(_UNVERIFIED, "")
     return html.unescape(_ESCAPED.sub(r"\1", _MARKER_LINK.sub(r"[\1]", text)))
+
+
+def _tentative_note() -> str:
+    """The warning the chat shows under a tentative answer (``prompts/tentative.txt``)."""
+    return f"\n\n⚠️ *{escape_markdown(render('tentative'))}*"
 
 
 def relevance(score: float) -> str:
@@ -98,7 +103,7 @@ def render_answer(answer: Answer) -> str:
             shown = shown.replace(f"\\[{n}\\]", link)
     if answer.tentative:
         # Under the answer, never inside a quote: the sentences above stay exactly as the document has them.
-        shown += f"\n\n⚠️ *{escape_markdown(render('tentative'))}*"
+        shown += _tentative_note()
     return shown
 
 
