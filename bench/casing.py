@@ -45,7 +45,7 @@ from assistant.answer import CLOSEST_PASSAGES
 from assistant.shapes import asking_words
 from bench.common import machine_line, markdown_table, publish, read_jsonl
 from bench.corpus import QUESTION_SETS, Question
-from bench.eval import Judge, as_hit, clip, outcome, ratio, synced_question_sets
+from bench.eval import Judge, as_hit, clip, outcome, outcome_cells, synced_question_sets
 from index.text import QUESTION_WORDS, content_words, question_names
 
 HEADERS = ["half", "asked", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
@@ -214,8 +214,7 @@ def asked(assistant: Any, judge: Judge, question: Question, text: str, offers: C
 
 
 def row(half: str, typed: str, outcomes: Counter[str]) -> list[object]:
-    right, wrong = outcomes["right"], outcomes["wrong"]
-    return [half, typed, right, wrong, outcomes["refused"], ratio(wrong, right + wrong), right - 2 * wrong]
+    return [half, typed, *outcome_cells(outcomes)]
 
 
 def offered_row(half: str, typed: str, offers: Counter[str]) -> list[object]:

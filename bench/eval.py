@@ -48,6 +48,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -315,9 +316,20 @@ Search = Callable[[str], list[Hit]]
 
 def outcome(question: Question, answer: Any) -> str:
     """An answer judged as the question sets count it: "refused", "right" (it holds a gold answer) or "wrong"."""
-    if answer.refused:
+    return judged(question, answer.refused, answer.text)
+
+
+def judged(question: Question, refused: bool, text: str) -> str:
+    """``text`` judged as an answer to ``question`` (``outcome``), or "refused"."""
+    if refused:
         return "refused"
-    return "right" if question.answers and contains_answer(question, answer.text) else "wrong"
+    return "right" if question.answers and contains_answer(question, text) else "wrong"
+
+
+def outcome_cells(outcomes: Counter[str]) -> list[object]:
+    """A table's cells for counted outcomes: right, wrong, refused, the wrong-answer rate, right - 2 x wrong."""
+    right, wrong = outcomes["right"], outcomes["wrong"]
+    return [right, wrong, outcomes["refused"], ratio(wrong, right + wrong), right - 2 * wrong]
 
 
 def configurations(retriever: Any, baseline: Any, docs_dir: Path) -> dict[str, Search]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, machine_line, markdown_table, publish
 from bench.corpus import QUESTION_SETS, Question
-from bench.eval import clip, contains_answer, ratio, synced_question_sets
+from bench.eval import clip, judged, outcome_cells, synced_question_sets
 from index.text import questions_in
 
 HEADERS = ["asked", "right", "wrong", "refused", "wrong-answer rate", "right - 2 x wrong"]
@@ -46,13 +46,6 @@ def message(first: Question, second: Question) -> str:
     return f"{first.question} {second.question}"
 
 
-def judged(question: Question, refused: bool, text: str) -> str:
-    """ "refused", "right" (``text`` holds a gold answer) or "wrong", as ``bench.eval.outcome`` judges an answer."""
-    if refused:
-        return "refused"
-    return "right" if question.answers and contains_answer(question, text) else "wrong"
-
-
 def now(answer: Any, first: Question, second: Question) -> tuple[str, str]:
     """Each question judged by the paragraph of the joined answer that answers it (its bold question taken off)."""
     head, _, tail = answer.text.partition(f"\n\n**{second.question}** ")
@@ -64,8 +57,7 @@ def now(answer: Any, first: Question, second: Question) -> tuple[str, str]:
 
 
 def row(asked: str, outcomes: Counter[str]) -> list[object]:
-    right, wrong = outcomes["right"], outcomes["wrong"]
-    return [asked, right, wrong, outcomes["refused"], ratio(wrong, right + wrong), right - 2 * wrong]
+    return [asked, *outcome_cells(outcomes)]
 
 
 def main(argv: list[str] | None = None) -> int:
