@@ -304,9 +304,12 @@ class ExtractiveAnswerer:
 
     def weigh(self, question: str, passages: list[Passage], context: str = "") -> list[Candidate]:
         """The sentences of ``passages`` that have the shape of an answer to ``question``, scored, best first."""
-        names = question_names(question)
+        # The names of a question after its scene are those it asks about: "My LAN has a DHCP server. What do I add to
+        # the installer's boot line?" is answered by a page that never says "LAN".
+        asked = asked_part(question) or question
+        names = question_names(asked)
         around = " ".join(map(_context, passages))
-        if not _mentions(around, names) or not mentions_code(around, question_code(question)):
+        if not _mentions(around, names) or not mentions_code(around, question_code(asked)):
             # A question about a name or an identifier ("kill -9", "http.createServer") no relevant passage mentions is
             # not answered by them.
             return []

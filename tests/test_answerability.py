@@ -182,6 +182,20 @@ def test_a_question_after_sentences_that_set_its_scene_is_also_read_as_asked() -
     assert (after.fit, after.overlap, after.score) == (plain.fit, plain.overlap, plain.score)
 
 
+def test_a_name_of_the_scene_need_not_be_mentioned_but_one_of_the_question_asked_must() -> None:
+    # "My LAN ..." sets the scene; the page that answers what to type never says "LAN". A name in the question asked
+    # ("exFAT") still has to be mentioned, after a scene as without one.
+    text = "To set a static address during installation, add netcfg/disable_autoconfig=true to the boot line."
+    scene = "My LAN has its own DHCP server. What do I add to the boot line to set a static address during installation?"
+    assert "netcfg/disable_autoconfig=true" in " ".join(quoted(scene, text))
+    fat = "For FAT filesystems, the maximum file size is (2^32 - 1) bytes = (4GiB - 1 byte)."
+    assert quoted("I format my USB drives on Windows. What is the maximum file size on FAT?", fat)
+    assert not considered("I format my USB drives on Windows. What is the maximum file size on exFAT?", fat)
+    # A scene's identifier is a scene's too: "/var/spool/mail" need not be on the page that gives the fix.
+    fix = "Workaround: make the mail spool directory world-writable with the sticky bit set."
+    assert quoted("Procmail can no longer write into /var/spool/mail. How do I fix the mail spool permissions?", fix)
+
+
 def test_a_follow_up_is_held_to_the_bar() -> None:
     # Neither the question nor the conversation's words find a sentence that says who led anything.
     extract = answerer().answer("who led the team?", [passage(LAKE, 2.0)], context="who led the team? lake valley")
