@@ -32,7 +32,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: turns.tentative
+SCHEMA_VERSION = 3  # 2: turns.tentative; 3: turns.closest
 # Caps keep one bad request from bloating the file: questions are capped upstream (CITEWISE_MAX_QUESTION_CHARS, 2,000
 # by default, at most MAX_QUESTION_CHARS), answers are a few thousand characters, citations a few chunks each.
 MAX_TITLE_CHARS = 200
@@ -47,13 +47,17 @@ _SCHEMA = (
     "CREATE TABLE turns (chat_id TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
     " question TEXT NOT NULL, query TEXT NOT NULL, answer TEXT NOT NULL, refused INTEGER NOT NULL,"
     " backend TEXT NOT NULL, citations TEXT NOT NULL, sentences TEXT NOT NULL, error TEXT NOT NULL,"
-    " created REAL NOT NULL, tentative INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (chat_id, seq))",
+    " created REAL NOT NULL, tentative INTEGER NOT NULL DEFAULT 0, closest TEXT NOT NULL DEFAULT '[]',"
+    " PRIMARY KEY (chat_id, seq))",
 )
 # What each older schema needs to read as today's, in order; a file is brought up to date on first use.
-_MIGRATIONS = {1: ("ALTER TABLE turns ADD COLUMN tentative INTEGER NOT NULL DEFAULT 0",)}
+_MIGRATIONS = {
+    1: ("ALTER TABLE turns ADD COLUMN tentative INTEGER NOT NULL DEFAULT 0",),
+    2: ("ALTER TABLE turns ADD COLUMN closest TEXT NOT NULL DEFAULT '[]'",),
+}
 _INSERT_TURN = (
     "INSERT INTO turns (chat_id, seq, question, answer, refused, backend, citations, query, sentences, error, tentative,"
-    " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " closest, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Markdown's line endings, no more (str.splitlines also splits on \x0c, \u2028...)
 _MARKER = re.compile(r"(\[\d+\])")
@@ -132,6 +136,8 @@ class SavedTurn:
     sentences: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
     tentative: bool = False
+    # The passages a refusal offered (``closest_json`` dicts, exactly as given); empty in a chat saved before schema 3.
+    closest: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` shape the turn was saved from."""
@@ -144,6 +150,7 @@ class SavedTurn:
             "backend": self.backend,
             "citations": self.citations,
             "sentences": self.sentences,
+            "closest": self.closest,
             "error": self.error or None,
         }
 
@@ -227,13 +234,13 @@ class ChatStore:
             if found is None:
                 return None
             rows = db.execute(
-                "SELECT question, answer, refused, backend, citations, created, query, sentences, error, tentative"
-                " FROM turns WHERE chat_id = ? ORDER BY seq",
+                "SELECT question, answer, refused, backend, citations, created, query, sentences, error, tentative,"
+                " closest FROM turns WHERE chat_id = ? ORDER BY seq",
                 (chat_id,),
             ).fetchall()
             turns = [
-                SavedTurn(q, a, bool(r), b, _load_list(c), t, qu, _load_list(s), e, bool(tent))
-                for q, a, r, b, c, t, qu, s, e, tent in rows
+                SavedTurn(q, a, bool(r), b, _load_list(c), t, qu, _load_list(s), e, bool(tent), _load_list(near))
+                for q, a, r, b, c, t, qu, s, e, tent, near in rows
             ]
         return Chat(chat_id, found[0], owner, turns)
 
@@ -272,6 +279,11 @@ class ChatStore:
                 lines += [_source_line(citation, index, current_text), ""]
                 quoted = str(citation.get("quote") or citation.get("text") or "")
                 lines += [_paragraphs(quoted, prefix="> "), ""] if quoted.strip() else []
+            if turn.closest:
+                lines += ["### Closest passages (none of them says what was asked)", ""]
+            for passage in turn.closest:
+                text = str(passage.get("text") or "")
+                lines += ["- " + " · ".join(_where(passage)), ""] + ([_paragraphs(text, prefix="> "), ""] if text.strip() else [])
         return whole_characters("\n".join(lines).rstrip() + "\n")  # a citation may hold one; the file is UTF-8
 
     @contextmanager
@@ -402,7 +414,7 @@ def _title(title: str) -> str:
 
 
 def _turn_row(question: str, answer: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The stored columns of a turn, question to tentative; a text too long or citations not JSON data are a ValueError."""
+    """The stored columns of a turn, question to closest; a text too long or citations not JSON data are a ValueError."""
     texts = {"question": question, **{key: answer.get(key) or "" for key in ("answer", "backend", "query", "error")}}
     for name, value in texts.items():
         limit = MAX_QUESTION_CHARS if name == "question" else MAX_ANSWER_CHARS
@@ -413,13 +425,15 @@ def _turn_row(question: str, answer: Mapping[str, Any]) -> tuple[Any, ...]:
         # ASCII JSON escapes every string, lone surrogates included, so citations come back exactly as given.
         citations = json.dumps(list(answer.get("citations") or []), ensure_ascii=True)
         sentences = json.dumps(list(answer.get("sentences") or []), ensure_ascii=True)
+        closest = json.dumps(list(answer.get("closest") or []), ensure_ascii=True)
     except (TypeError, ValueError) as error:
         raise ValueError(f"The answer's citations cannot be saved: they are not JSON data ({error}).") from error
-    if len(citations) + len(sentences) > MAX_JSON_CHARS:
+    if len(citations) + len(sentences) + len(closest) > MAX_JSON_CHARS:
         raise ValueError(f"The answer's citations cannot be saved: over {MAX_JSON_CHARS:,} characters of JSON.")
     question, text, backend, query, failure = (whole_characters(value) for value in texts.values())
     tentative = int(bool(answer.get("tentative")))
-    return (question, text, int(bool(answer.get("refused"))), backend, citations, query, sentences, failure, tentative)
+    refused = int(bool(answer.get("refused")))
+    return (question, text, refused, backend, citations, query, sentences, failure, tentative, closest)
 
 
 def _load_list(stored: str) -> list[Any]:
@@ -464,15 +478,19 @@ def _paragraphs(text: str, *, markers: bool = False, prefix: str = "") -> str:
     return "\n".join(prefix + line + end for line, end in zip(lines, breaks, strict=True))
 
 
+def _where(item: Mapping[str, Any]) -> list[str]:
+    """Where a citation or an offered passage is: its title, source, page and section, escaped."""
+    source = str(item.get("source") or "")
+    details = [_inline(item.get("title") or source)]
+    details += [_inline(source)] if item.get("title") and source else []
+    details += [f"{page_word(source)} {item['page']}"] if isinstance(item.get("page"), int) and item["page"] > 0 else []
+    return details + ([f"section: {_inline(item['section'])}"] if item.get("section") else [])
+
+
 def _source_line(citation: Mapping[str, Any], index: int, current_text: Callable[[str], str | None] | None) -> str:
     """``**[n]** Title · source · page · section``, marked when the document has changed or gone since."""
     source = str(citation.get("source") or "")
-    details = [_inline(citation.get("title") or source)]
-    details += [_inline(source)] if citation.get("title") and source else []
-    details += (
-        [f"{page_word(source)} {citation['page']}"] if isinstance(citation.get("page"), int) and citation["page"] > 0 else []
-    )
-    details += [f"section: {_inline(citation['section'])}"] if citation.get("section") else []
+    details = _where(citation)
     if current_text is not None:
         now = current_text(source)
         details += ["*document deleted since*"] if now is None else ["*changed since*"] if changed(citation, now) else []

@@ -13,7 +13,7 @@ from assistant.chat import Assistant
 from assistant.chats import ChatNotFoundError, ChatStore, ChatStoreError, ChatSummary, SavedTurn, changed
 from assistant.citations import Citation, SentenceCheck
 from assistant.history import Turn
-from assistant.retrieval import Retrieval, SearchOptions
+from assistant.retrieval import Passage, Retrieval, SearchOptions
 from assistant.settings import RETRIEVAL_MODES, RetrievalMode, Settings
 from index import (
     Indexer,
@@ -276,6 +276,24 @@ def _rebuilt(turn: SavedTurn) -> Answer:
         sentences=[_sentence(data) for data in saved["sentences"]],
         text=turn.answer,
         error=turn.error,
+        offered=[_passage(data) for data in turn.closest if isinstance(data, Mapping)],
+    )
+
+
+def _passage(data: Mapping[str, Any]) -> Passage:
+    """A passage a saved refusal offered, from its ``closest_json`` dict: shown as it was, found by nothing now."""
+    source, text, start = str(data.get("source") or ""), str(data.get("text") or ""), int(data.get("start_char") or 0)
+    page = data.get("page")
+    return Passage(
+        chunk_id=f"{source}#{start}",
+        source=source,
+        title=str(data.get("title") or ""),
+        text=text,
+        page=page if isinstance(page, int) else None,
+        start_char=start,
+        end_char=start + len(text),
+        section=str(data.get("section") or ""),
+        score=float(data.get("score") or 0.0),
     )
 
 

@@ -84,6 +84,7 @@ def _answer(text: str, citations: list[dict[str, Any]] | None = None, **changes:
         "backend": "extractive",
         "citations": cited,
         "sentences": [{"text": text, "citations": [c["n"] for c in cited], "supported": True}],
+        "closest": [],
         "error": None,
     } | changes
 
@@ -112,6 +113,30 @@ def test_a_turn_comes_back_exactly_as_given_after_reopening(tmp_path: Path) -> N
     assert turn.citations[1]["text"] == "x\ud800 y"  # citations keep even a lone surrogate
     assert turn.to_json() == json.loads(json.dumps(answer | {"question": "How many masks?"}))
     assert (turn.answer, turn.refused, turn.backend, turn.error) == (answer["answer"], False, "extractive", "the LLM stopped")
+
+
+def test_a_refusal_keeps_the_passages_it_offered_and_the_export_lists_them(tmp_path: Path) -> None:
+    near = {
+        "source": "reports/who.md",
+        "title": "WHO report",
+        "section": "Supplies",
+        "page": 2,
+        "text": "Masks *went*",
+        "score": -0.5,
+        "start_char": 40,
+    }
+    refusal = _answer("Not found in your documents.", [], closest=[near, near | {"page": None, "text": "x\ud800"}])
+    store = ChatStore(tmp_path / "chats.sqlite")
+    chat_id = store.start("")
+    store.add_turn("", chat_id, "How many masks?", refusal)
+
+    (turn,) = ChatStore(tmp_path / "chats.sqlite").get("", chat_id).turns  # type: ignore[union-attr]
+
+    assert turn.refused and turn.closest == refusal["closest"] and turn.to_json()["closest"] == refusal["closest"]
+    exported = store.export_markdown("", chat_id)
+    assert exported is not None and "### Closest passages" in exported and "### Sources" not in exported
+    assert "- WHO report · reports/who.md · page 2 · section: Supplies" in exported
+    assert "> Masks \\*went\\*" in exported  # escaped: a passage restyles nothing
 
 
 def test_nothing_is_created_until_first_use_and_then_a_versioned_wal_file(tmp_path: Path) -> None:
@@ -163,6 +188,7 @@ def test_a_file_of_the_first_schema_keeps_its_chats_and_then_saves_tentative_ans
     assert [t.tentative for t in turns] == [False, True] and turns[1].to_json()["tentative"] is True
     with closing_db(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert [t.closest for t in turns] == [[], []]  # an answer of the first schema offered nothing
     exported = store.export_markdown("", "old")
     # Only the tentative answer carries the warning.
     assert exported is not None and exported.count("match the question only loosely") == 1
@@ -191,7 +217,8 @@ def test_processes_opening_a_first_schema_file_at_once_migrate_it_once(tmp_path:
     assert errors == []
     with closing_db(path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
-        assert [row[1] for row in db.execute("PRAGMA table_info(turns)")].count("tentative") == 1
+        columns = [row[1] for row in db.execute("PRAGMA table_info(turns)")]
+        assert columns.count("tentative") == 1 and columns.count("closest") == 1
 
 
 def test_the_list_is_most_recently_used_first_with_turn_counts(store: ChatStore) -> None:

@@ -26,6 +26,7 @@ from ui.render import render_answer, render_sources
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
 WHO_SENTENCE = "In addition, the country has donated 20 million dollars to the WHO"
 FOLLOW_UP = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
+ITALY_QUESTION = "How many experts did China send to Italy?"  # the seeds name the experts, not their number
 GARBAGE = bytes(range(256)) * 32
 
 
@@ -64,6 +65,27 @@ def test_an_answer_is_saved_and_reopened_exactly_as_given(citewise: Citewise) ->
         assert render_answer(saved.answer) == render_answer(live)
         assert render_sources(saved.answer, saved.states) == render_sources(live)
     assert [(c.id, c.title, c.turns) for c in citewise.chats("")] == [(chat_id, WHO_QUESTION, 2)]
+
+
+def test_a_refusal_and_a_message_of_several_questions_reopen_with_the_passages_they_offered(citewise: Citewise) -> None:
+    # The seeds say experts went to Italy, not how many: a refusal offering the closest passages; asked beside a question
+    # they answer, one answer with sources and, after them, the refused question's closest passages.
+    refused = ask(citewise, ITALY_QUESTION)
+    mixed = ask(citewise, f"{WHO_QUESTION} {ITALY_QUESTION}")
+    assert refused.refused and refused.closest and not mixed.refused and mixed.citations and mixed.closest
+    chat_id = citewise.record("", None, refused)
+    citewise.record("", chat_id, mixed)
+
+    reopened = citewise.open_chat("", chat_id)
+
+    assert reopened is not None
+    for saved, live in zip(reopened.answers, [refused, mixed], strict=True):
+        assert saved.answer.to_json() == as_json(live.to_json()) and saved.answer.closest
+        assert render_answer(saved.answer) == render_answer(live)
+        assert render_sources(saved.answer, saved.states) == render_sources(live)
+    exported = citewise.export_chat("", chat_id)
+    assert exported is not None and exported.count("### Closest passages") == 2
+    assert refused.closest[0].text.split()[0] in exported
 
 
 def test_a_citation_whose_document_was_edited_keeps_its_quote_and_is_marked_changed(citewise: Citewise) -> None:
