@@ -35,6 +35,7 @@ from index.text import (
     nearest_spelling,
     questions_in,
     requested_subject,
+    small_talk,
     whole_characters,
     without_pictographs,
 )
@@ -63,6 +64,10 @@ class Assistant:
             query (``Retrieval.holding_every_word``; ``Answer.closest`` lists them); the refusal when not given.
         more_refusal: the reply to "Tell me more" when the document the last answer quoted says nothing after it; the
             near refusal when not given.
+        nothing_more: the reply to "Tell me more" when the last question got no answer to read on from; the refusal when
+            not given.
+        replies: the reply to a message that only greets, thanks or takes leave, by its kind (``small_talk``: "greeting",
+            "thanks", "farewell"); such a message is searched as a question when its kind has none.
         suggestion: what a refusal adds when the question holds a word no indexed chunk holds and the passages found hold
             one a slip away ("Chian" / "China"): ``{suggestion}`` is the question spelled so (``Answer.suggestion``).
         llms: LLM answerers by backend name ("ollama", "openai"); their sentences are verified.
@@ -81,6 +86,8 @@ class Assistant:
         near_refusal: str = "",
         words_refusal: str = "",
         more_refusal: str = "",
+        nothing_more: str = "",
+        replies: Mapping[str, str] | None = None,
         suggestion: str = 'Did you mean: "{suggestion}"',
         llms: Mapping[str, LLMAnswerer] | None = None,
         backend: str = "extractive",
@@ -94,6 +101,8 @@ class Assistant:
         self.near_refusal = near_refusal or refusal
         self.words_refusal = words_refusal or refusal
         self.more_refusal = more_refusal or self.near_refusal
+        self.nothing_more = nothing_more or refusal
+        self.replies = dict(replies or {})
         self.suggestion = suggestion
         self.llms = dict(llms or {})
         self.backend = backend
@@ -141,8 +150,12 @@ class Assistant:
         if sources:
             options = replace(options, sources=tuple(sources))
         llm = self.llms.get(backend or self.backend)
+        if reply := self.replies.get(small_talk(question)):
+            # "Hi", "thanks", "bye": nothing is asked of the documents, so nothing is searched (any backend).
+            return self._replied(question, reply, llm, began)
         # Earlier turns come from the same clients as the question: valid Unicode, as ``checked`` makes it.
         recent = [Turn(turn.role, whole_characters(turn.content)) for turn in within_budget(history, self.history_tokens)]
+        recent = without_small_talk(recent)
         # The extractive answerer searches and judges the question as asked directly: "Can you tell me how much ...?"
         # asks "How much ...?", and the opening's words are in no answer (``direct_question``); a request ("Tell me
         # about the masks China sent") asks for its subject, read as a search query (``requested_subject``). An LLM
@@ -153,8 +166,13 @@ class Assistant:
                 return self._several(question, parts, history, options, began)  # each answered in turn
             asked = _as_asked(question, first=not recent)
             recent = [Turn(turn.role, _as_asked(turn.content)) if turn.role == "user" else turn for turn in one_by_one(recent)]
-            if asks_for_more(asked) and (more := more_of(recent)):
-                return self._more(question, more, options, began)
+            if asks_for_more(asked):
+                more = more_of(recent)
+                return (
+                    self._more(question, more, options, began)
+                    if more
+                    else self._replied(question, self.nothing_more, None, began)
+                )
         condensed = self._condense(llm, asked, recent)
         query, retrieval = self._search(asked, condensed, options)
         if not retrieval.relevant:
@@ -353,6 +371,20 @@ class Assistant:
             pieces=_TOKEN.findall(text),
         )
 
+    def _replied(self, question: str, text: str, llm: LLMAnswerer | None, began: float) -> Answer:
+        """A reply that searched nothing and quotes nothing: to small talk, or to "Tell me more" with nothing to read on
+        from. Refused, as any answer the documents did not give."""
+        return Answer(
+            question=question,
+            query="",
+            refused=True,
+            backend=llm.backend if llm is not None else "extractive",
+            citations=[],
+            retrieval=None,
+            seconds=time.perf_counter() - began,
+            pieces=_TOKEN.findall(text),
+        )
+
     def _refusal(self, retrieval: Retrieval) -> str:
         """The refusal that says what the search found: passages on the subject, passages that hold every word of the
         query, or nothing (``Answer.closest`` lists what there is)."""
@@ -403,6 +435,22 @@ def one_by_one(history: Sequence[Turn]) -> list[Turn]:
         else:
             turns.append(turn)
             at += 1
+    return turns
+
+
+def without_small_talk(history: Sequence[Turn]) -> list[Turn]:
+    """``history`` without the messages that asked nothing ("thanks", "hi": ``small_talk``) and the replies to them: a
+    follow-up, or "Tell me more", after "Thanks!" continues the question before it."""
+    turns: list[Turn] = []
+    reply_to_drop = False
+    for turn in history:
+        if turn.role == "user" and small_talk(turn.content):
+            reply_to_drop = True
+        elif reply_to_drop and turn.role == "assistant":
+            reply_to_drop = False
+        else:
+            reply_to_drop = False
+            turns.append(turn)
     return turns
 
 

@@ -91,6 +91,8 @@ def build_citewise(settings: Settings, embedder: Embedder | None = None, models:
         near_refusal=render("refusal_near"),
         words_refusal=render("refusal_words"),
         more_refusal=render("refusal_more"),
+        nothing_more=render("refusal_nothing_more"),
+        replies={kind: render(f"small_talk_{kind}") for kind in ("greeting", "thanks", "farewell")},
         suggestion=render("suggestion", suggestion="{suggestion}"),
         llms=llms,
         backend=settings.llm,

@@ -84,6 +84,7 @@ __all__ = [
     "requested_subject",
     "short_stem",
     "singular",
+    "small_talk",
     "stem",
     "versions",
     "whole_characters",
@@ -421,6 +422,54 @@ def _without_courtesy(question: str) -> str:
     if word != "please" and (kept.endswith(("?", ".", "!")) or "?" not in closing):
         closing = ""
     return kept + ("?" if closing and word != "please" else closing)
+
+
+# A message that only greets, thanks or takes leave ("hi", "Hello there!", "thanks a lot", "ok, thank you", "bye"):
+# it asks nothing of the documents, and searched as a question it was told that none of them answers it. Whole
+# messages only, and short: "Hi, how much ...?" asks a question (``direct_question`` reads it), "Who led the cheers?"
+# ends in a word of thanks. The greetings are ``_GREETING_WORDS`` with "how are you"; acknowledgements ("ok", "great",
+# "got it") count as thanks, since both close what was said.
+_MOST_SMALL_TALK = 60  # characters: the longest message read as small talk
+_SMALL_TALK_MARKS = r"[\s,.!?:;~)(-]*"
+_ACKNOWLEDGED = r"(?:ok(?:ay)?|alright|all\s+right|great|perfect|nice|cool|good|got\s+it|i\s+see|understood|awesome)"
+_THANKS = (
+    r"(?:thanks?(?:\s+(?:a\s+lot|so\s+much|very\s+much|again|anyway))?|thank\s+you(?:\s+(?:very\s+much|so\s+much|again))?"
+    r"|many\s+thanks|thx|ty|cheers|much\s+appreciated)"
+)
+_GREETED = (
+    r"(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day))(?:\s+(?:there|all|everyone|folks|again))?"
+)
+_SMALL_TALK = {  # in this order: "ok, bye" takes leave, "ok thanks" thanks
+    "farewell": re.compile(
+        rf"(?:(?:{_THANKS}|{_ACKNOWLEDGED}){_SMALL_TALK_MARKS})*(?:bye(?:\s+bye)?|goodbye|good\s+night|see\s+you(?:\s+later)?"
+        rf"|that'?s\s+all(?:\s+for\s+now)?){_SMALL_TALK_MARKS}",
+        re.I,
+    ),
+    "thanks": re.compile(
+        rf"(?:{_ACKNOWLEDGED}{_SMALL_TALK_MARKS})*{_THANKS}(?:\s+(?:for\s+(?:that|this|the\s+(?:answer|help))))?"
+        rf"{_SMALL_TALK_MARKS}(?:{_ACKNOWLEDGED}{_SMALL_TALK_MARKS})*|(?:{_ACKNOWLEDGED}{_SMALL_TALK_MARKS})+",
+        re.I,
+    ),
+    "greeting": re.compile(
+        rf"(?:(?:{_GREETING_WORDS}){_SMALL_TALK_MARKS})*{_GREETED}{_SMALL_TALK_MARKS}(?:(?:{_GREETING_WORDS}){_SMALL_TALK_MARKS})*"
+        rf"(?:how\s+are\s+you(?:\s+doing)?(?:\s+today)?{_SMALL_TALK_MARKS})?",
+        re.I,
+    ),
+}
+
+
+def small_talk(message: str) -> str:
+    """What a message that asks nothing says instead: "greeting", "thanks" (or an acknowledgement) or "farewell"; "" for
+    any other message.
+
+    Example:
+        >>> small_talk("Hello there!"), small_talk("ok, thanks a lot"), small_talk("Bye!"), small_talk("Hi, how much?")
+        ('greeting', 'thanks', 'farewell', '')
+    """
+    text = without_pictographs(message).strip()
+    if not text or len(text) > _MOST_SMALL_TALK:
+        return ""
+    return next((kind for kind, pattern in _SMALL_TALK.items() if pattern.fullmatch(text)), "")
 
 
 # Where one question of a message ends and the next begins: a question mark, then spaces. Not one inside a word or

@@ -180,10 +180,37 @@ def test_tell_me_more_reads_on_in_the_passage_the_last_answer_quoted(seeded) -> 
     again = seeded.assistant.ask("Go on", history).complete()
     said = first.text + more.text
     assert again.refused or not any(sentence.text in said for sentence in again.sentences)
-    # After a refusal there is nothing to read on from.
+    # After a refusal there is nothing to read on from, and the reply says so; nothing is searched.
     refused = seeded.assistant.ask("What is the capital of France?").complete()
     after = seeded.assistant.ask("Tell me more", [Turn("user", refused.question), Turn("assistant", refused.text)])
-    assert after.complete().refused
+    assert after.complete().refused and after.text.startswith("Nothing to read on from") and after.query == ""
+    assert seeded.assistant.ask("Tell me more").complete().text == after.text  # nor before any question
+
+
+def test_a_message_that_asks_nothing_is_replied_to_and_the_conversation_goes_on_past_it(seeded) -> None:  # type: ignore[no-untyped-def]
+    hello = seeded.assistant.ask("Hi!").complete()
+    assert hello.refused and hello.citations == [] and hello.closest == [] and hello.query == ""
+    assert hello.text.startswith("Hello. Ask me a question about your documents")
+    assert hello.to_json()["query"] == "" and hello.retrieval is None  # nothing was searched
+    first = seeded.assistant.ask(WHO_QUESTION, [Turn("user", "Hi!"), Turn("assistant", hello.text)]).complete()
+    alone = seeded.assistant.ask(WHO_QUESTION).complete()
+    assert first.text == alone.text and first.query == WHO_QUESTION  # "Hi!" is no question this one follows
+    thanks = seeded.assistant.ask("ok, thanks!", [Turn("user", first.question), Turn("assistant", first.text)]).complete()
+    assert thanks.refused and thanks.text.startswith("Glad to help")
+    history = [
+        Turn("user", first.question),
+        Turn("assistant", first.text),
+        Turn("user", "ok, thanks!"),
+        Turn("assistant", thanks.text),
+    ]
+    # "Tell me more" after the thanks reads on from the answer before it, as it would right after it.
+    more = seeded.assistant.ask("Tell me more", history).complete()
+    right_after = seeded.assistant.ask("Tell me more", history[:2]).complete()
+    assert not more.refused and more.text == right_after.text and more.query == first.question
+    # A follow-up after the thanks leans on the question before it.
+    italy = seeded.assistant.ask("And to Italy?", history).complete()
+    assert italy.query == seeded.assistant.ask("And to Italy?", history[:2]).complete().query != "And to Italy?"
+    assert seeded.assistant.ask("Bye!", history).complete().text.startswith("Goodbye.")
 
 
 def test_tell_me_more_reads_on_to_the_end_of_the_document_and_says_so(seeded) -> None:  # type: ignore[no-untyped-def]

@@ -130,7 +130,12 @@ def test_two_questions_in_one_message_are_answered_each_under_its_own_heading(pa
 
 
 def test_tell_me_more_in_the_chat_reads_on_from_the_last_answer(page: Page) -> None:
+    hello = ask(page, "Hi!")
+    assert hello.answer.startswith("Hello. Ask me a question about your documents"), hello.answer
+    expect(page.locator(SEARCHED)).to_have_text("")  # nothing was searched
     first = ask(page, WHO_QUESTION)
+    thanks = ask(page, "Thanks!")  # a reply; the conversation goes on from the question before it
+    assert thanks.answer.startswith("Glad to help"), thanks.answer
     more = ask(page, "Tell me more")
 
     # The chat's turns come back from the page as shown; what the answer quoted is read from them as it was said.

@@ -39,6 +39,7 @@ from index.text import (
     question_names,
     questions_in,
     requested_subject,
+    small_talk,
     stem,
     whole_characters,
     without_pictographs,
@@ -206,6 +207,14 @@ def test_the_questions_of_any_message_are_its_own_words(pieces: list[str]) -> No
     # Several: each a question of its own words, and together the whole message, only the spaces between them left out.
     assert 2 <= len(questions) <= 5 and all(q.endswith("?") and q == q.strip() for q in questions)
     assert re.sub(r"\s+", "", "".join(questions)) == re.sub(r"\s+", "", message)
+
+
+@PROPERTY
+@given(st.one_of(TEXT, st.lists(st.sampled_from(["hi", "ok", "thanks", "bye", " ", ", ", "!", "good", "there"])).map("".join)))
+def test_small_talk_reads_any_message(message: str) -> None:
+    # Bounded whatever the message (only its first 60 characters could be small talk), and one of its kinds.
+    assert small_talk(message) in {"", "greeting", "thanks", "farewell"}
+    assert small_talk(message * 1000) in {"", small_talk(message)} and small_talk("x" * 10_000 + message) == ""
 
 
 # --------------------------------------------------------------------------- 1 MB inputs, time-limited

@@ -37,3 +37,9 @@ def test_refusal_prompt_is_a_fixed_message() -> None:
     assert render("refusal").startswith("Not found in your documents")
     assert render("refusal_near").startswith("Not found in your documents")
     assert render("refusal_words").startswith("Not found in your documents")
+    assert render("refusal_nothing_more").startswith("Nothing to read on from")
+    assert [render(f"small_talk_{kind}").split()[0] for kind in ("greeting", "thanks", "farewell")] == [
+        "Hello.",
+        "Glad",
+        "Goodbye.",
+    ]

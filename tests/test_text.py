@@ -44,6 +44,7 @@ from index.text import (
     questions_in,
     requested_subject,
     short_stem,
+    small_talk,
     stem,
     without_pictographs,
 )
@@ -609,3 +610,22 @@ def test_the_questions_of_a_message_are_read_one_by_one(message: str, questions:
 )
 def test_a_question_points_back_by_the_words_it_leans_on(question: str, back: bool) -> None:
     assert points_back(question) is back
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        *[(m, "greeting") for m in ["hi", "Hello there!", "Good morning :)", "hey, how are you?", "OK, hi", "hi hi"]],
+        *[
+            (m, "thanks")
+            for m in ["thanks", "Thank you very much!", "ok thanks", "great, thanks for the answer!", "ok", "Cheers"]
+        ],
+        *[(m, "farewell") for m in ["bye", "Goodbye!", "thanks, bye", "ok, see you later", "that's all for now"]],
+        # Anything that asks, or says more: a question after a greeting, a name, a question ending in a word of thanks,
+        # a filler alone, a long message.
+        *[(m, "") for m in ["Hi, how much did China donate?", "Who led the cheers?", "Goodbye Lenin", "What is OK?", "well"]],
+        *[(m, "") for m in ["thanks for the info on masks, how many?", "hi " * 30, "", "👍"]],
+    ],
+)
+def test_a_message_that_asks_nothing_is_small_talk(message: str, kind: str) -> None:
+    assert small_talk(message) == kind

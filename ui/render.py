@@ -153,8 +153,9 @@ def render_messages(answers: Sequence[Answer]) -> Messages:
 
 
 def render_searched(answer: Answer) -> str:
-    """The line under the chat saying what was searched, when a follow-up was rewritten; "" otherwise."""
-    return f"Searched for: *{escape_markdown(answer.query)}*" if answer.query != answer.question else ""
+    """The line under the chat saying what was searched, when a follow-up was rewritten; "" otherwise (and when nothing
+    was searched: "thanks" is replied to, not searched)."""
+    return f"Searched for: *{escape_markdown(answer.query)}*" if answer.query and answer.query != answer.question else ""
 
 
 def render_sources(answer: Answer | None, states: Mapping[int, CitationState] | None = None) -> str:
