@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.prompts import render
 from index.loader import page_word
-from index.text import MAX_QUESTION_CHARS, SURROGATE, whole_characters
+from index.text import MAX_QUESTION_CHARS, SURROGATE, small_talk, whole_characters
 
 __all__ = [
     "Chat",
@@ -116,7 +116,7 @@ class ChatSummary:
     """One line of the Chats list."""
 
     id: str
-    title: str  # "" until the first question names it
+    title: str  # "" until the first question names it ("Hi!" does not)
     created: float
     updated: float  # the last question asked in it; renaming does not move a chat
     turns: int
@@ -213,7 +213,7 @@ class ChatStore:
                 raise ChatNotFoundError(f"No saved chat {chat_id!r}.")
             (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()
             db.execute(_INSERT_TURN, (chat_id, seq, *turn, now))
-            title = found[0] or default_title(question)
+            title = found[0] or ("" if small_talk(question) else default_title(question))  # not "Hi!": the next question
             db.execute("UPDATE chats SET title = ?, updated = ? WHERE id = ?", (title, now, chat_id))
 
     def list(self, owner: str) -> list[ChatSummary]:

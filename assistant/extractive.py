@@ -253,6 +253,11 @@ class ExtractiveAnswerer:
                 # "How do I lock a user account?": of the sentences about as likely to answer, the one that gives the
                 # command leads ("... using the command passwd -l user"), not one that only describes the task.
                 best = next((c for c in close if shape.gives_step(c.text, c.passage.code)), best)
+        elif shape.classes and not shape.names_kind(best.text):
+            # "Which countries did China send teams to?": of the sentences about as likely to answer, one that names
+            # countries leads ("... to several countries, including Italy, Serbia, ..."), not one that counts them
+            # ("... dispatched 38 teams to 34 countries").
+            best = next((c for c in close if shape.names_kind(c.text)), best)
         elif shape.term and not shape.defines(best.text):
             # "What is a meta-package?": of the sentences about as likely to answer, the one that defines the term leads
             # ("Meta-packages are empty packages that only describe dependencies"), not one that only mentions it.

@@ -238,6 +238,21 @@ class Shape:
             return any(m.group() not in self.question_terms | others for m in _VERSION_NUMBER.finditer(sentence))
         return self.loosened().states(sentence, code)
 
+    def names_kind(self, sentence: str) -> bool:
+        """Whether ``sentence`` names an X of a "which X" question, X a class of names (a country, a city, a person, a
+        company: ``NAME_CLASSES``), by a name WordNet knows as one that the question does not hold: "Which countries did
+        China send teams to?" -> "... including Italy, Serbia and Laos" (not "... teams to 34 countries", which counts
+        them). False for any other question: any new name answers "which country" (``_names``), a name near the word
+        "package" or of its kind answers "which package", and there WordNet's kinds would mislead ("Linux": software)."""
+        return (
+            bool(self.classes)
+            and not self.counted
+            and any(
+                not self.classes.isdisjoint(kinds_of(match.group())) and match.group().lower() not in self.question_terms
+                for match in TERM.finditer(sentence)
+            )
+        )
+
     def defines(self, sentence: str) -> bool:
         """Whether ``sentence`` defines the term a "what is X?" question asks about: X is its subject and a copula or
         "refers to" follows ("A coprocess is a shell command ...", "Meta-packages are empty packages ..."), or it
@@ -787,7 +802,7 @@ def shape_of(question: str) -> Shape:
             agent=agent,
             owners=owners,
             action=action,
-            classes=classes if wanted else frozenset(),
+            classes=classes,  # for a name class ("which country") too: ``names_kind``, not ``_names``, reads them
         )
     if (where := _WHERE_Q.search(question)) or _NAMED_Q.search(question):
         return Shape("name", question_words=_stems(terms), question_terms=terms, vital=vital if where else "")

@@ -429,6 +429,22 @@ def test_how_do_i_is_led_by_the_sentence_that_gives_the_command() -> None:
     assert why.sentences[0][0] == describes  # not a "how do I" question: the scores alone decide
 
 
+def test_which_x_is_led_by_a_sentence_that_names_an_x_not_one_that_counts_them() -> None:
+    # The count shares more of the question's words and scores higher; the countries named (WordNet: Italy and Laos are
+    # countries) answer "which countries". A question about one kind is not led by a name of another.
+    text = (
+        "After the COVID-19 outbreak, the medical expert teams China sent went to 34 countries in all. "
+        "China has sent expert teams to several countries, including Italy, Serbia and Laos."
+    )
+    question = "Which countries did China send medical expert teams to?"
+    extract = answerer(min_score=-100).answer(question, [passage(text, 7.0)])
+    counted = next(c for c in extract.considered if "34 countries" in c.text)
+    assert extract.considered[0] is counted  # the best score, as the rule finds it
+    assert extract.sentences[0][0].startswith("China has sent expert teams to several countries, including Italy")
+    rivers = "After the COVID-19 outbreak, the medical expert teams China sent went to 34 rivers. China also sent teams to Italy."
+    assert quoted("Which rivers did China send medical expert teams to?", rivers)[0].startswith("After the COVID-19")
+
+
 def test_what_is_x_is_led_by_the_sentence_that_defines_x() -> None:
     # Both sentences mention meta-packages; the one that repeats the question's words scores higher, and only the other
     # says what a meta-package is.

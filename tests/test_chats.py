@@ -242,6 +242,8 @@ def test_the_first_question_names_an_untitled_chat(store: ChatStore) -> None:
     question = "How many   surgical masks\ndid the World Health Organization receive from donors during 2020?"
     chat_id = store.start("")
     assert store.list("")[0].title == ""
+    store.add_turn("", chat_id, "Hi!", _answer("Hello."))  # small talk names nothing: the first question does
+    assert store.list("")[0].title == ""
 
     store.add_turn("", chat_id, question, _answer("a"))
     store.add_turn("", chat_id, "A second question names nothing", _answer("b"))
