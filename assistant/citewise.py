@@ -267,7 +267,7 @@ def _rebuilt(turn: SavedTurn) -> Answer:
     saved = turn.to_json()
     return Answer(
         question=turn.question,
-        query=turn.query or turn.question,
+        query=turn.query,  # "" for a reply that searched nothing ("Hi!")
         refused=turn.refused,
         tentative=turn.tentative,
         backend=turn.backend,

@@ -133,6 +133,7 @@ def test_tell_me_more_in_the_chat_reads_on_from_the_last_answer(page: Page) -> N
     hello = ask(page, "Hi!")
     assert hello.answer.startswith("Hello. Ask me a question about your documents"), hello.answer
     expect(page.locator(SEARCHED)).to_have_text("")  # nothing was searched
+    expect(page.locator(SOURCES)).to_contain_text("No source: nothing was searched for this message.")
     first = ask(page, WHO_QUESTION)
     thanks = ask(page, "Thanks!")  # a reply; the conversation goes on from the question before it
     assert thanks.answer.startswith("Glad to help"), thanks.answer

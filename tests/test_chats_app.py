@@ -70,19 +70,22 @@ def test_an_answer_is_saved_and_reopened_exactly_as_given(citewise: Citewise) ->
 def test_a_refusal_and_a_message_of_several_questions_reopen_with_the_passages_they_offered(citewise: Citewise) -> None:
     # The seeds say experts went to Italy, not how many: a refusal offering the closest passages; asked beside a question
     # they answer, one answer with sources and, after them, the refused question's closest passages.
+    hello = ask(citewise, "Hi!")  # a reply that searched nothing: it names no chat, and reopens as it was shown
     refused = ask(citewise, ITALY_QUESTION)
     mixed = ask(citewise, f"{WHO_QUESTION} {ITALY_QUESTION}")
     assert refused.refused and refused.closest and not mixed.refused and mixed.citations and mixed.closest
-    chat_id = citewise.record("", None, refused)
+    chat_id = citewise.record("", None, hello)
+    citewise.record("", chat_id, refused)
     citewise.record("", chat_id, mixed)
 
     reopened = citewise.open_chat("", chat_id)
 
-    assert reopened is not None
-    for saved, live in zip(reopened.answers, [refused, mixed], strict=True):
-        assert saved.answer.to_json() == as_json(live.to_json()) and saved.answer.closest
+    assert reopened is not None and reopened.title == ITALY_QUESTION
+    for saved, live in zip(reopened.answers, [hello, refused, mixed], strict=True):
+        assert saved.answer.to_json() == as_json(live.to_json()) and bool(saved.answer.closest) is (live is not hello)
         assert render_answer(saved.answer) == render_answer(live)
         assert render_sources(saved.answer, saved.states) == render_sources(live)
+    assert "nothing was searched" in render_sources(reopened.answers[0].answer)
     exported = citewise.export_chat("", chat_id)
     assert exported is not None and exported.count("### Closest passages") == 2
     assert refused.closest[0].text.split()[0] in exported

@@ -167,6 +167,8 @@ def render_sources(answer: Answer | None, states: Mapping[int, CitationState] | 
     if answer is None:
         return "<p class='cw-empty'>Sources of the answer appear here.</p>"
     if answer.refused or not answer.citations:
+        if not answer.query:  # "Hi!", "Thanks": replied to, nothing searched
+            return "<p class='cw-empty'>No source: nothing was searched for this message.</p>"
         nothing = "<p class='cw-empty'>No source: the documents do not answer this question.</p>"
         near = answer.closest
         if not near:  # nothing on the subject either: nothing to show
