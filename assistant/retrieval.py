@@ -18,7 +18,7 @@ from assistant.rerank import Reranker
 from assistant.settings import DEFAULTS, RetrievalMode, Settings
 from index import Embedder, KeywordCache, KeywordIndex, Store
 from index.keywords import MAX_QUERY_TERMS, KeywordHit
-from index.text import WORD, content_words, stem
+from index.text import WORD, content_words, stem, written_options
 
 logger = logging.getLogger(__name__)
 
@@ -202,10 +202,16 @@ class Retriever:
         by_id: dict[str, Passage] = {}
         rankings: list[list[str]] = []
         keyword_hits: Future[tuple[list[KeywordHit], float]] | None = None
+        option_hits: Future[tuple[list[KeywordHit], float]] | None = None
         if options.mode in ("hybrid", "keyword"):
             self._refresh_keywords(timings)
             # BM25 runs in SQLite while the query is embedded and Chroma searched: both release the GIL.
             keyword_hits = self._pool.submit(_timed, self.keywords.search, query, options.candidates, options.sources)
+            if written := written_options(query):
+                # The chunks holding an option the query names, as written: a third ranking (``KeywordIndex.holding``).
+                option_hits = self._pool.submit(
+                    _timed, self.keywords.holding, written, query, options.candidates, options.sources
+                )
         if options.mode in ("hybrid", "dense"):
             began = time.perf_counter()
             rankings.append(self._dense(query, options, by_id))
@@ -215,6 +221,9 @@ class Retriever:
             began = time.perf_counter()
             rankings.append(self._keyword(hits, by_id))
             timings["bm25 fetch"] = time.perf_counter() - began
+        if option_hits is not None:
+            hits, timings["options"] = option_hits.result()
+            rankings.append(self._keyword(hits, by_id))
         fused = _fuse(rankings)
         passages = [by_id[chunk_id] for chunk_id in fused]
         for chunk_id, passage in zip(fused, passages, strict=True):
@@ -278,7 +287,9 @@ class Retriever:
         ranking = []
         for hit in hits:
             if hit.chunk_id in by_id:  # a row the vector store no longer has is skipped
-                by_id[hit.chunk_id].scores["bm25"] = hit.score
+                scores = by_id[hit.chunk_id].scores
+                if scores["bm25"] is None:  # the BM25 search's own score, when it found the chunk too
+                    scores["bm25"] = hit.score
                 ranking.append(hit.chunk_id)
         return ranking
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.text import content_words, query_terms
+from index.text import WORD, content_words, mentions_code, query_terms
 
 # ``content_words`` and ``query_terms`` are text rules (index/text.py), re-exported for callers that import them from here.
 __all__ = [
@@ -40,6 +40,9 @@ _STATE_SCHEMA = "CREATE TABLE IF NOT EXISTS cache_state(key TEXT PRIMARY KEY, va
 # has well under 20 content words and a condensed follow-up about twice that, so 64 keeps every real
 # question whole, while a pasted page is cut to its first 64 (which words are rare is not known unqueried).
 MAX_QUERY_TERMS = 64
+# Rows ``holding`` reads per chunk it returns: a substring search also finds an option inside a longer one ("-e"
+# in "-exec"), which the whole-word check then leaves out.
+_OPTION_ROWS = 5
 
 
 def chunk_rowid(chunk_id: str) -> int:
@@ -178,6 +181,38 @@ class KeywordIndex:
         hits = self._ranked(f"{any_rare} AND {any_common}", limit, sources)
         hits += self._ranked(f"{any_rare} NOT {any_common}", limit, sources)
         return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
+
+    def holding(self, options: Sequence[str], query: str, limit: int, sources: Sequence[str] = ()) -> list[KeywordHit]:
+        """The best ``limit`` chunks by BM25 for ``query`` among those that hold one of ``options`` as written.
+
+        BM25 reads an option by its letters ("-e" as the "e" of "i.e.", "--tool" as "tool"), so ``search`` ranks
+        the chunks that hold it no higher than those holding the letters. Here the option's words pick the rows,
+        SQLite's substring search keeps those where the option is written ("-e" in "set -e", "-exec" too), and
+        ``mentions_code`` those where it stands whole; the query's other words rank them. A row matched by more
+        than one option is scored once, at its best.
+        """
+        terms = ['"' + term.replace('"', "") + '"' for term in query_terms(query, MAX_QUERY_TERMS)]
+        best: dict[str, KeywordHit] = {}
+        for option in options:
+            letters = " ".join(WORD.findall(option))
+            if not letters:
+                continue
+            phrase = f'"{letters}"'
+            sql, params = self._where(f"{phrase} AND ({' OR '.join(dict.fromkeys([phrase, *terms]))})", sources)
+            rows = self._db.execute(
+                f"SELECT chunk_id, source, -bm25(chunks), text FROM chunks {sql} AND instr(text, ?) > 0 "
+                "ORDER BY bm25(chunks) LIMIT ?",
+                [*params, option, limit * _OPTION_ROWS],
+            )
+            hits = [
+                KeywordHit(chunk_id, source, float(score))
+                for chunk_id, source, score, text in rows
+                if mentions_code(text, [option])
+            ]
+            for hit in hits[:limit]:
+                if hit.chunk_id not in best or best[hit.chunk_id].score < hit.score:
+                    best[hit.chunk_id] = hit
+        return sorted(best.values(), key=lambda hit: hit.score, reverse=True)[:limit]
 
     def unknown(self, words: Sequence[str]) -> list[str]:
         """The words of ``words`` that no row holds, read as BM25 reads them (a word is known in any form its stemmer

@@ -89,6 +89,7 @@ __all__ = [
     "versions",
     "whole_characters",
     "without_pictographs",
+    "written_options",
 ]
 
 # The longest question anything reads: the ceiling of CITEWISE_MAX_QUESTION_CHARS (assistant/settings.py), the most a
@@ -634,6 +635,19 @@ def question_code(question: str) -> list[str]:
     """
     words = [POSSESSIVE.sub("", m.group()) for m in TERM.finditer(question) if is_identifier(question, m)]
     return [word for word in words if _squashed(word) or word.startswith("-")]
+
+
+def written_options(question: str) -> list[str]:
+    """The command-line options ``question`` names (``question_code``): "-e", "--tool", "-xzf".
+
+    Word search reads an option by its letters alone, "-e" as the "e" that "i.e." writes too and "--tool" as the
+    word "tool", so the passages that hold the option as written are looked for by it (``KeywordIndex.holding``).
+
+    Example:
+        >>> written_options("What does the set -e option do, and what does --tool pick in Valgrind?")
+        ['-e', '--tool']
+    """
+    return [word for word in dict.fromkeys(question_code(question)) if word.startswith("-")]
 
 
 def mentions_code(text: str, words: list[str]) -> bool:

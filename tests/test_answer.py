@@ -633,3 +633,25 @@ def test_answer_never_contains_words_outside_its_citations(seeded) -> None:  # t
         check_grounded(answer)
         stripped = re.sub(r"\s*\[\d+\]", "", answer.text)
         assert stripped == " ".join(s.text for s in answer.sentences)
+
+
+def test_a_query_naming_an_option_finds_the_passage_that_holds_it_as_written(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    # Word search reads "-e" as the "e" of "e.g." and "i.e.": fifteen notes that set things, e.g. a path, outrank the
+    # one passage about the option itself, by BM25 alone.
+    for n in range(15):
+        (settings.docs_dir / f"note{n}.txt").write_text(
+            f"Note {n}. You can set a value here, e.g. a path, i.e. any name you set before; set it, e.g. once.\n"
+        )
+    (settings.docs_dir / "options.txt").write_text("Flags of the shell.\n\n-e\n\nExit immediately if a command fails.\n")
+    assert len(citewise.indexer.sync(settings.docs_dir).added) == 16
+    retriever = citewise.assistant.retriever
+    question = "What does the set -e option do?"
+    keyword = replace(retriever.defaults, mode="keyword", rerank=False, candidates=5, top_k=20)
+    assert "options.txt" not in {hit.source for hit in retriever.keywords.search(question, keyword.candidates)}
+    found = retriever.search(question, keyword)
+    assert "options.txt" in [p.source for p in found.passages]
+    holding = next(p for p in found.passages if p.source == "options.txt")
+    assert holding.scores["bm25"] is not None
+    # A query naming no option searches as it always did.
+    plain = retriever.search("What does the set e option do?", keyword)
+    assert "options.txt" not in [p.source for p in plain.passages]

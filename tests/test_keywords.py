@@ -77,3 +77,31 @@ def test_a_word_no_row_holds_is_unknown_in_any_form_the_stemmer_folds(tmp_path: 
     # "donate" is known where "donated" is written; "chian" and a quote mark inside a word change nothing of the query.
     assert keywords.unknown(["donate", "chian", "china", 'wh"o', "dollar"]) == ["chian"]
     assert keywords.unknown([]) == []
+
+
+OPTION_ROWS = [
+    ("set.txt@h#0", "set.txt", "h", "set -e\n\nExit immediately if a pipeline returns a non-zero status."),
+    ("set.txt@h#1", "set.txt", "h", "set -x\n\nPrint a trace of simple commands, i.e. each command before it runs."),
+    ("find.txt@h#0", "find.txt", "h", "The -exec action of find runs a command on each file, e.g. rm."),
+    ("echo.txt@h#0", "echo.txt", "h", "Given -e, echo interprets backslash escapes."),
+    ("tool.txt@h#0", "tool.txt", "h", "Pick a tool with --tool=memcheck; the default tool is Memcheck."),
+    ("tool.txt@h#1", "tool.txt", "h", "A tool is a program that helps; every tool has its own options, i.e. e and f."),
+]
+
+
+def test_chunks_holding_an_option_as_written_are_found_and_ranked_by_the_whole_query(tmp_path: Path) -> None:
+    keywords = KeywordIndex(tmp_path / "k.sqlite")
+    keywords.add(OPTION_ROWS)
+    # BM25 reads "-e" as the "e" of "i.e." and "e.g.": the chunks holding the option itself are these two, the one
+    # about "set" first; "-exec" holds "-e" only as a substring.
+    found = keywords.holding(["-e"], "What does the set -e option do?", 10)
+    assert [hit.chunk_id for hit in found] == ["set.txt@h#0", "echo.txt@h#0"]
+    assert [hit.chunk_id for hit in keywords.holding(["--tool"], "Which tool runs without --tool?", 10)] == ["tool.txt@h#0"]
+    # Each option is looked for, a chunk holding more than one is returned once; the scope and the limit hold.
+    both = keywords.holding(["-e", "-x"], "set -e and set -x", 10)
+    assert sorted(hit.chunk_id for hit in both) == ["echo.txt@h#0", "set.txt@h#0", "set.txt@h#1"]
+    assert len(keywords.holding(["-e", "-x"], "set -e and set -x", 2)) == 2
+    assert [hit.source for hit in keywords.holding(["-e"], "set -e", 10, sources=["echo.txt"])] == ["echo.txt"]
+    # An option no chunk holds, or one with no letters, finds nothing.
+    assert keywords.holding(["-z"], "What does -z do?", 10) == []
+    assert keywords.holding(["--"], "What does -- do?", 10) == []

@@ -47,6 +47,7 @@ from index.text import (
     small_talk,
     stem,
     without_pictographs,
+    written_options,
 )
 
 # Pieces the rules treat specially: digit groups, glued numbers, identifiers, markers, quotes, scripts without spaces.
@@ -258,6 +259,13 @@ def test_question_code_is_the_identifiers_a_passage_must_mention() -> None:
     for written in ("use -a- here", "-.a-", "kill -9-- now"):
         assert mentions_code(written, question_code(written)), written
     assert not mentions_code("kill -9-x", ["-9"]) and not mentions_code("-.a-b", ["-.a"])  # another name goes on
+
+
+def test_the_options_a_question_names_are_its_identifiers_written_with_a_dash() -> None:
+    assert written_options("What does the set -e option do, and set -e again?") == ["-e"]
+    assert written_options("Which tool runs without --tool, and is tar -xzf the same?") == ["--tool", "-xzf"]
+    # A hyphenated word, a path or a dotted name is no option; nor is a dash between words.
+    assert written_options("Is COVID-19 in /etc/hosts or jail.local - and who said so?") == []
 
 
 def test_claim_names_are_capitalised_ascii_words_of_three_letters_or_more() -> None:
