@@ -30,6 +30,9 @@ _RUN = re.compile(rf"([^\w\s])\1{{{_KEPT_RUN},}}")
 _NEXT_WORD = re.compile(r"""[\s"'“‘«(\[]*(\w)""")
 # Titles that stand before a name, which a full stop after them does not end.
 _TITLES = frozenset("mr mrs ms dr prof st".split())
+# A shell's special parameter that is a mark, "$?" (the last exit status) or "$!" (the last background job), perhaps
+# closed by a bracket or a quote: "($?) Expands to the exit status ..." names the parameter, and ends no sentence.
+_PARAMETER_MARK = re.compile(r"\$[?!][)\]'\"’”]*$")
 
 
 class Span(NamedTuple):
@@ -130,11 +133,14 @@ def _breaker_ends(text: str) -> list[int]:
 
 def _false_end(text: str, cut: int, end: int) -> bool:
     """Whether blingfire's sentence end at ``cut`` is one a reader would not make: the next word starts in lower
-    case ('use "sudo -H aptitude …" instead of ...'), or the end is a title before a name ("Dr. Richard Stallman").
+    case ('use "sudo -H aptitude …" instead of ...'), the end is a title before a name ("Dr. Richard Stallman"), or
+    the mark that ends it is a shell's parameter ("($?) Expands to ...").
     """
     following = _NEXT_WORD.match(text, cut, end)
     if following is None:
         return False
+    if _PARAMETER_MARK.search(text, max(0, cut - 8), cut):
+        return True
     letter = following.group(1)
     if letter.islower():
         return True

@@ -60,6 +60,19 @@ def test_quotes_and_numbers_stay_inside_sentences() -> None:
         # ... but at its end they do (the regular expression of loader version 11 kept each pair below together).
         ("It supports i386, amd64, arm64, etc. The list grows.", ["It supports i386, amd64, arm64, etc.", "The list grows."]),
         ("It must be larger than n. Otherwise it raises.", ["It must be larger than n.", "Otherwise it raises."]),
+        # A shell's special parameters "$?" and "$!" name a value and end no sentence; a question mark still does.
+        (
+            "?\n\n($?) Expands to the exit status of the last pipeline. It is set after each one.\n\n"
+            "!\n\n($!) Expands to the ID.",
+            [
+                "?",
+                "($?) Expands to the exit status of the last pipeline.",
+                "It is set after each one.",
+                "!",
+                "($!) Expands to the ID.",
+            ],
+        ),
+        ("Is it set? Check $? first! Then go on.", ["Is it set?", "Check $? first!", "Then go on."]),
     ],
 )
 def test_sentence_ends_are_told_from_abbreviations(text: str, sentences: list[str]) -> None:

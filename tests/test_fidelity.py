@@ -126,6 +126,12 @@ WHOLE = [
     ),
     (
         BASH / "bashref.html",
+        # A shell's parameter "$?" ends no sentence (loader 45): the sentence was cut after "($?)".
+        "($?) Expands to the exit status of the most recently executed foreground pipeline.",
+        ("Bash Features", "3 Basic Shell Features", "3.4 Shell Parameters", "3.4.2 Special Parameters"),
+    ),
+    (
+        BASH / "bashref.html",
         "Some of the shells that Bash has borrowed concepts from are the Bourne Shell (sh), the Korn Shell (ksh), "
         "and the C-shell (csh and its successor, tcsh).",
         ("Bash Features",),
