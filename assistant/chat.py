@@ -15,11 +15,11 @@ from assistant.condense import (
     asks_for_more,
     condense,
     is_follow_up,
-    last_question,
     last_quotes,
     more_of,
     names_another_subject,
     refers_back,
+    standing_alone,
 )
 from assistant.extractive import Extract, ExtractiveAnswerer
 from assistant.generate import NO_ANSWER, LLMAnswerer, LLMError
@@ -306,7 +306,8 @@ class Assistant:
         """
         if condensed == question or not refers_back(question) or names_another_subject(question):
             return False
-        quotes, previous = last_quotes(history), last_question(history)
+        # The last question as its answer's passages were searched for: a follow-up itself, with its conversation's words.
+        quotes, previous = last_quotes(history), standing_alone(history)
         if not quotes or previous is None:
             return False  # no answer quoted anything (a refusal): nothing to stay with
         # The last answer's passages, found as it found them: its question searched again.

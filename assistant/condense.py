@@ -38,6 +38,9 @@ _MORE = re.compile(
 _SHORT = 3  # content words at most for a question to count as elliptical ("and Italy?")
 _WINDOW = 64  # characters read before a name for the preposition it stands after
 _SIMILAR = 0.2  # the share of character trigrams two names hold in common for one to stand in for the other
+# "And Elsa?" / "And Pauline?": a follow-up that names another subject after one that did is read back to the question
+# they both stand for, at most this many questions back.
+_CHAIN = 3
 
 
 def is_follow_up(question: str) -> bool:
@@ -76,7 +79,41 @@ def condense(question: str, history: Sequence[Turn]) -> str:
         >>> condense("And Elsa?", [Turn("user", "When did Einstein marry Mileva Marić?")])
         'When did Einstein marry Elsa?'
     """
-    return reasked(question, history) if names_another_subject(question) else _carried(question, history, names=True)
+    return _reasked(question, history, 0) if names_another_subject(question) else _carried(question, history, names=True)
+
+
+def standing_alone(history: Sequence[Turn]) -> str | None:
+    """The last question of ``history`` as a standalone query; None when no question was asked.
+
+    A follow-up is read with the words of the last question before it that set a subject (``_sets_a_subject``):
+    "Who announced it?" after "When was that announced?" after "How much did China donate to the WHO?" leans on the
+    donation, which the question right before it never names.
+
+    Example:
+        >>> standing_alone([Turn("user", "How much did China donate to the WHO?"), Turn("assistant", "..."),
+        ...                 Turn("user", "When was that announced?")])
+        'When was that announced? China donate WHO'
+    """
+    at = _last_question_at(history)
+    if at is None:
+        return None
+    previous = history[at].content
+    if names_another_subject(previous):
+        return _reasked(previous, history[:at], 1)
+    if _sets_a_subject(previous):
+        return previous
+    topic = next((turn.content for turn in reversed(history[:at]) if turn.role == "user" and _sets_a_subject(turn.content)), None)
+    return previous if topic is None else _with_words_of(previous, topic, names=True)
+
+
+def _sets_a_subject(question: str) -> bool:
+    """Whether ``question`` says what it is about in its own words, not opened as a follow-up ("And ..."): with more
+    words than a short follow-up has, or naming something without pointing back. "How many specialists were in the
+    group that went to Kyrgyzstan?" does, though its "that" may point back, and so does "Who founded Debian?"; "Who led
+    them?" and "When did they return?" do not."""
+    if CONTINUATION.match(question):
+        return False
+    return len(query_terms(question, _SHORT + 1)) > _SHORT or (bool(name_words(question)) and not refers_back(question))
 
 
 def reasked(question: str, history: Sequence[Turn]) -> str:
@@ -90,9 +127,18 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
         >>> reasked("And on a Pentium II?", [Turn("user", "How many transistors were on Intel's 4004?")])
         'How many transistors were on Pentium II?'
     """
-    previous = last_question(history)
-    if previous is None or not names_another_subject(question):
+    return _reasked(question, history, 0)
+
+
+def _reasked(question: str, history: Sequence[Turn], depth: int) -> str:
+    """``reasked``, ``depth`` questions back in a chain of follow-ups: after "And Elsa?", "And Pauline?" is the question
+    "And Elsa?" stood for, about Pauline."""
+    at = _last_question_at(history)
+    if at is None or not names_another_subject(question):
         return question
+    previous = history[at].content
+    if depth + 1 < _CHAIN and names_another_subject(previous):
+        previous = _reasked(previous, history[:at], depth + 1)
     subject, lead = _subject(question)
     runs = name_runs(previous)
     if not subject or not runs:
@@ -105,10 +151,13 @@ def reasked(question: str, history: Sequence[Turn]) -> str:
     return before + subject + previous[end:]
 
 
-def last_question(history: Sequence[Turn]) -> str | None:
-    """The last user turn of ``history`` that asked something, the question a follow-up leans on (not "Tell me more",
-    which asks nothing of its own); None when there is none."""
-    return next((turn.content for turn in reversed(history) if turn.role == "user" and not asks_for_more(turn.content)), None)
+def _last_question_at(history: Sequence[Turn]) -> int | None:
+    """Where the last user turn of ``history`` that asked something is, the question a follow-up leans on (not "Tell me
+    more", which asks nothing of its own); None when there is none."""
+    return next(
+        (at for at in range(len(history) - 1, -1, -1) if history[at].role == "user" and not asks_for_more(history[at].content)),
+        None,
+    )
 
 
 def last_quotes(history: Sequence[Turn]) -> list[str]:
@@ -158,10 +207,16 @@ def _trigrams(name: str) -> set[str]:
 
 
 def _carried(question: str, history: Sequence[Turn], names: bool) -> str:
-    """``question`` and the content words of the last user turn it does not hold; without its names unless ``names``."""
-    previous = last_question(history)
-    if previous is None or not is_follow_up(question):
+    """``question`` and the content words of the last user turn it does not hold, that turn read as a standalone query
+    (``standing_alone``); without its names unless ``names``."""
+    if not is_follow_up(question):
         return question
+    previous = standing_alone(history)
+    return question if previous is None else _with_words_of(question, previous, names)
+
+
+def _with_words_of(question: str, previous: str, names: bool) -> str:
+    """``question`` and the content words of ``previous`` it does not hold; without ``previous``'s names unless ``names``."""
     asked = set(query_terms(question))
     if not names:
         asked |= name_words(previous) | {"s"}  # nor a possessive's "s"

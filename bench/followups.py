@@ -18,6 +18,8 @@ assistant gave it) and alone, with no conversation. The second shows what the co
 question loses nothing by it.
 
 Usage: ``python bench/followups.py [--set seeds|wiki|manual|encyclopedia|jargon|postfix] [--split heldout|tune|all]``;
+``--chains`` asks each question's follow-ups one after another in one conversation (the seeds' set gives each question
+three), so that the later ones lean on a follow-up, and writes ``followups_<set>_chains.md``;
 ``--check`` verifies a set's gold strings against the loader's text, ``--assign-splits`` splits its new rows once.
 ``--bars -3.9,-3.8,-3.7`` (seeds) asks every follow-up once per value of the follow-up bar
 (``CITEWISE_MIN_FOLLOW_UP_SCORE``) and writes ``followups_bars.md``: the bar is chosen on the tuning rows, where
@@ -123,6 +125,46 @@ def ask_all(citewise: Any, prefix: str, rows: list[dict], bars: list[float | Non
                 )
             )
     citewise.assistant.extractive.min_follow_up_score = configured
+    return outcomes
+
+
+def ask_chains(citewise: Any, prefix: str, rows: list[dict]) -> list[Outcome]:
+    """A question's follow-ups asked one after another in one conversation, in the file's order, each after the answers
+    to those before it: from the second on, a follow-up leans on a follow-up. Its "alone" fields hold it asked right
+    after its question instead, the two-turn conversation ``ask_all`` measures."""
+    from assistant.history import Turn
+
+    chains: dict[str, list[dict]] = {}
+    for row in rows:
+        chains.setdefault(row["question"], []).append(row)
+    outcomes = []
+    for question, chain in chains.items():
+        if len(chain) < 2:
+            continue
+        first = citewise.assistant.ask(question)
+        opening = [Turn("user", question), Turn("assistant", "".join(first.tokens()))]
+        history = list(opening)
+        for position, row in enumerate(chain, start=2):
+            refused, right, cites_gold, text = judge(row, citewise.assistant.ask(row["follow_up"], history), prefix)
+            after, after_right, _, _ = judge(row, citewise.assistant.ask(row["follow_up"], opening), prefix)
+            turn = f"turn {position}"
+            answerable = row["answerable"]
+            outcomes.append(
+                Outcome(
+                    row["split"],
+                    turn,
+                    question,
+                    row["follow_up"],
+                    answerable,
+                    refused,
+                    right,
+                    cites_gold,
+                    text,
+                    after,
+                    after_right,
+                )
+            )
+            history += [Turn("user", row["follow_up"]), Turn("assistant", text)]
     return outcomes
 
 
@@ -255,11 +297,43 @@ def assign_splits(name: str) -> int:
     return len(pending)
 
 
+def chained(name: str, rows: list[dict]) -> str:
+    """The report of ``--chains``: each question's follow-ups asked in one conversation, by their place in it."""
+    with assistant_for(name) as (citewise, prefix):
+        found = ask_chains(citewise, prefix, rows)
+    places = sorted({o.turn for o in found})
+    table = [
+        summary(f"{split}, {place}", chosen)
+        for split in ("tune", "heldout")
+        for place in places
+        if (chosen := [o for o in found if o.split == split and o.turn == place])
+    ]
+    headers = [
+        *HEADERS[:4],
+        *(
+            header.replace("asked alone", "right after its question").replace("alone", "after its question")
+            for header in HEADERS[4:]
+        ),
+    ]
+    return "\n\n".join(
+        [
+            f"# Follow-ups in one conversation over the {name}: each question's follow-ups asked one after another",
+            machine_line(),
+            "Turn 2 is the first follow-up, asked right after its question; each later one is asked after the follow-ups"
+            " before it and their answers. The last three columns ask the same follow-up right after its question.",
+            markdown_table(["split, place", *headers], table),
+            "## Misses (in the conversation)",
+            markdown_table(["split", "place", "question", "follow-up", "kind", "answer"], misses(found)),
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=tuple(FILES), default="seeds")
     parser.add_argument("--split", choices=("heldout", "tune", "all"), default="all")
     parser.add_argument("--bars", type=lambda text: [float(x) for x in text.split(",")], help="follow-up bars to sweep")
+    parser.add_argument("--chains", action="store_true", help="ask each question's follow-ups one after another")
     parser.add_argument("--check", action="store_true", help="verify the set's gold strings, then stop")
     parser.add_argument("--assign-splits", action="store_true", help="split the set's new rows once, then stop")
     args = parser.parse_args()
@@ -271,6 +345,9 @@ def main() -> None:
         raise SystemExit(1 if problems else 0)
     rows = [row for row in read_jsonl(FILES[args.set]) if args.split in ("all", row["split"])]
     say(f"{len(rows)} follow-ups")
+    if args.chains:
+        publish(f"followups_{args.set}_chains.md", [chained(args.set, rows)])
+        return
     with assistant_for(args.set) as (citewise, prefix):
         outcomes = ask_all(citewise, prefix, rows, args.bars or [None])
     if args.bars:

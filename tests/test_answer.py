@@ -15,7 +15,7 @@ from assistant import Answer, Turn
 from assistant.answer import joined
 from assistant.chat import one_by_one
 from assistant.citations import Citation, CitationBook, SentenceCheck, markers
-from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked
+from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked, standing_alone
 from assistant.retrieval import Passage, Retrieval, _reranked_order
 from index.text import WORD, stem
 
@@ -555,6 +555,37 @@ def test_a_follow_up_that_only_names_another_subject_asks_the_last_question_of_i
     # Any other question is judged as asked, and no conversation leaves it alone.
     assert reasked("And his height?", [Turn("user", WHO_QUESTION)]) == "And his height?"
     assert reasked("And on a Pentium II?", []) == "And on a Pentium II?"
+
+
+def test_a_follow_up_of_a_follow_up_leans_on_the_question_that_set_the_subject() -> None:
+    said = Turn("assistant", "It has donated 20 million dollars. [1]")
+    announced = [Turn("user", WHO_QUESTION), said, Turn("user", "When was that announced?"), said]
+    # "When was that announced?" names no donation: the question before it, which did, is read with it.
+    assert standing_alone(announced) == "When was that announced? China donated WHO"
+    assert condense("Who announced it?", announced) == "Who announced it? China donated WHO"
+    # "And Pauline?" after "And Elsa?" is the question "And Elsa?" stood for, about Pauline.
+    married = [Turn("user", "When did Einstein marry Mileva Marić?"), said, Turn("user", "And Elsa?"), said]
+    assert condense("And Pauline?", married) == "When did Einstein marry Pauline?"
+    # A short question that names its subject without pointing back sets it: the talk before it lends nothing.
+    founded = [*announced, Turn("user", "Who founded Debian?"), said]
+    assert condense("When?", founded) == "When? founded Debian"
+    # Nor does a follow-up take anything from further back than the question it leans on, when that one set a subject.
+    assert condense("Who led them?", [*announced, Turn("user", "Which countries received Chinese medical teams?"), said]) == (
+        "Who led them? countries received Chinese medical teams"
+    )
+
+
+def test_a_third_follow_up_is_answered_about_the_subject_the_first_question_set(seeded) -> None:  # type: ignore[no-untyped-def]
+    history: list[Turn] = []
+    for question in (
+        "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?",
+        "Which region did they come from?",
+        "Who led them?",
+    ):
+        history += [Turn("user", question), Turn("assistant", seeded.assistant.ask(question, history).complete().text)]
+    answer = seeded.assistant.ask("How many people did they train?", history).complete()
+    assert "Kyrgyzstan" in answer.query and not answer.refused
+    assert "15,000" in answer.sentences[0].text
 
 
 def test_a_follow_up_naming_another_subject_is_asked_and_judged_as_the_last_question(seeded) -> None:  # type: ignore[no-untyped-def]
