@@ -1155,6 +1155,8 @@ _BEFORE_DEMONSTRATIVE = frozenset(
 )
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 _POSSESSIVES = frozenset("its their his her".split())
+_PHRASE_WORD = re.compile(r"[\w'$-]+")  # a word of a noun phrase, as "the $RANDOM value" writes them
+_ANY_WORD_AFTER = re.compile(r"\s+[^\s?!.]")  # a word follows: "that" does not end the question
 # What opens the clause a relative or "so that" introduces: a determiner, a pronoun, an auxiliary ("the file that a
 # FAT filesystem can store", "true that it is", "a tool that can"). After a demonstrative comes its noun or nothing.
 _CLAUSE_AFTER = re.compile(
@@ -1189,6 +1191,8 @@ def points_back(question: str) -> bool:
             continue
         if word == "that" and _CLAUSE_AFTER.match(after) and not _follows_an_asking_word(before):
             continue
+        if word == "that" and _ANY_WORD_AFTER.match(after) and _ends_a_noun_phrase(before):
+            continue  # "the group that went to Kyrgyzstan": a relative after the noun it describes
         if word == "such" and re.match(r"\s+(?:as|that)\b", after, re.I):
             continue
         return True
@@ -1200,6 +1204,17 @@ def _first_name(question: str) -> int:
     opening = _OPENING.match(question).end()  # type: ignore[union-attr]  # it matches everywhere
     found = [match.start() for pattern in (_PROPER, _MARKED_NAME) if (match := pattern.search(question, opening))]
     return min(found, default=len(question))
+
+
+def _ends_a_noun_phrase(before: str) -> bool:
+    """Whether the text ``before`` a "that" ends in a noun phrase a determiner opens: "the largest value", "a tool",
+    "the malloc" (its last word no function word, a determiner at most four words before it). After one, "that" opens
+    a relative clause ("the largest value that $RANDOM can return"); after a verb or a preposition it points back
+    ("Who wrote that book?", "the author of that book")."""
+    words = _PHRASE_WORD.findall(before)[-5:]
+    if not words or words[-1].lower() in STOPWORDS or words[-1].lower() in _BEFORE_DEMONSTRATIVE:
+        return False
+    return any(word.lower() in DETERMINERS for word in words[:-1])
 
 
 def _follows_an_asking_word(before: str) -> bool:

@@ -614,6 +614,14 @@ def test_the_questions_of_a_message_are_read_one_by_one(message: str, questions:
         ("When did Einstein marry his cousin?", False),
         ("Why did Debian drop its i386 port?", False),
         ("When was the last ITS machine shut down?", False),
+        # A relative "that" after the noun phrase it describes, whatever opens its clause.
+        ("What is the largest value that $RANDOM can return?", False),
+        ("Who led the group that developed Smalltalk?", False),
+        ("How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?", False),
+        # After a verb or a preposition, or ending the question, "that" still points back.
+        ("Who is the author of that book?", True),
+        ("What does the tool do with that?", True),
+        ("Which package provides that command?", True),
     ],
 )
 def test_a_question_points_back_by_the_words_it_leans_on(question: str, back: bool) -> None:
