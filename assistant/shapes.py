@@ -984,18 +984,29 @@ def _bare_word(token: str) -> str:
     return token.strip(".,;:!?()[]\"'“”‘’")
 
 
+# Words that follow a "which X" phrase's verb, never one of its nouns: an object pronoun ("Which module lets | me tie
+# ...?", "Which novel got | him the prize?"), or a clause after a verb in "-s" ("Which option changes | where checkouts
+# go?", "Which setting limits | how deep a graph is?"; a noun may end the phrase there: "Which setting tells doxygen |
+# where ...?").
+_OBJECTS = frozenset("me us him them you it".split())
+_CLAUSE_OPENERS = frozenset(QUESTION_WORDS.split("|")) | {"whether", "if"}
+
+
 def _is_verb(word: str, following: str) -> bool:
     """Whether ``word``, after the first word of a "which X" phrase, is its verb ("provides", "ship", "made")
     rather than a noun of X ("types", "packages").
 
     A noun of the phrase is followed by another noun or by its verb ("Which file system types | does mount
     support?"); a verb by its object, which starts with a determiner, a name, a number, a path or an option
-    ("provides | the DHCP server", "contains | /etc/motd", "ship | GNOME 43", "made | GRUB 2 the default").
+    ("provides | the DHCP server", "contains | /etc/motd", "ship | GNOME 43", "made | GRUB 2 the default"), a pronoun,
+    or a clause ("changes | where checkouts go", "re-runs | the check").
     """
-    if not (word.islower() and word.isalpha()):
+    if not (word.islower() and word.replace("-", "").isalpha()):
         return False
-    nxt = _bare_word(following)
-    return bool(nxt) and (nxt.lower() in DETERMINERS or not nxt.islower() or not nxt.isalpha())
+    nxt = _bare_word(following).lower()
+    if nxt in _OBJECTS or (nxt in _CLAUSE_OPENERS and word.endswith("s") and not word.endswith("ss")):
+        return True  # "lets | me ...", "got | him ...", "changes | where ...": not "tells doxygen | where ..."
+    return bool(nxt) and (nxt in DETERMINERS or not _bare_word(following).islower() or not nxt.isalpha())
 
 
 def _heads(phrase: str) -> list[str]:
