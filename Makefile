@@ -27,7 +27,7 @@ browser:
 
 # Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests.
 MANUALS := debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc git-doc \
-	live-manual-epub zsh-doc python3-pip doxygen-doc
+	live-manual-epub zsh-doc python3-pip doxygen-doc postgresql-doc-15
 manuals:
 	@missing=$$(for p in $(MANUALS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -66,8 +66,11 @@ from pathlib import Path
 # cells, "1 2 3 | GHashTableIter iter; ..."); furniture inside a verbatim block is not read (Sphinx's "[docs]" links in
 # a source listing); Sphinx's "[source]" links, Bootstrap's hidden dropdown menus (HAProxy's, read into its sentences),
 # a page's ``#sidebar`` while it is mostly links, rdoc's "↑" links to the top and "click to toggle source" are furniture.
-# 45: a shell's "$?" or "$!" ends no sentence ("($?) Expands to the exit status ..." was cut after "($?)").
-LOADER_VERSION = "45"
+# 45: a shell's "$?" or "$!" ends no sentence ("($?) Expands to the exit status ..." was cut after "($?)"). 46: a
+# DocBook admonition titled by a heading (PostgreSQL's ``<div class="note"><h3 class="title">Note</h3>``) is a box
+# inside its subsection: read by its level, it ended the subsection, and every parameter described after it was filed
+# under "Note".
+LOADER_VERSION = "46"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -2,7 +2,7 @@
 
 The documents are Debian's documentation packages, installed by `make test`:
 ``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
-git-doc live-manual-epub python3-pip``. Each test skips,
+git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15``. Each test skips,
 naming the package, only when that package is not installed.
 """
 
@@ -32,6 +32,7 @@ GIT = Path("/usr/share/doc/git/html")
 LIVE = Path("/usr/share/doc/live-manual/epub")
 PIP = Path("/usr/share/doc/python3-pip/html")  # pip's documentation sources: MyST Markdown and reST
 DOXYGEN = Path("/usr/share/doc/doxygen/html")  # Doxygen's manual, written by Doxygen
+POSTGRES = Path("/usr/share/doc/postgresql-doc-15/html")  # PostgreSQL's manual: DocBook, its notes titled by headings
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -44,6 +45,7 @@ PACKAGES = {
     LIVE: "live-manual-epub",
     PIP: "python3-pip",
     DOXYGEN: "doxygen-doc",
+    POSTGRES: "postgresql-doc-15",
 }
 
 
@@ -303,6 +305,22 @@ def test_docbook_navigation_is_dropped(path: Path) -> None:
     assert not {"Prev", "Next", "Up", "Home", "Table of Contents"} & set(blocks(doc))
     assert "Download the ebook" not in doc.text
     assert not re.search(r"(?m)^(Prev|Next)\S", doc.text)  # "Prev9.6. The inetd Super-Server"
+
+
+def test_postgresql_notes_sit_inside_their_subsection_and_its_parameters_after_them() -> None:
+    doc = loaded(POSTGRES / "runtime-config-connection.html")
+    settings = ("20.3. Connections and Authentication", "20.3.1. Connection Settings")
+    after_note = "Specifies the number of TCP keepalive messages that can be lost before the server's connection to the"
+    assert doc.heading_path_at(doc.text.index(after_note)) == settings  # was "... > Note", after a note's h3
+    note = "On Windows, setting a value of 0 will set this parameter to 2 hours"
+    assert doc.heading_path_at(doc.text.index(note)) == (*settings, "Note")
+    whole = (  # a link and two <code class="varname"> inside
+        "Whenever the number of active concurrent connections is at least max_connections minus "
+        "superuser_reserved_connections, new connections will be accepted only for superusers, and no new replication "
+        "connections will be accepted."
+    )
+    assert whole in sentences(doc) and "superuser_reserved_connections" in doc.code
+    assert not {"Prev", "Next", "Up", "Home", "Submit correction"} & set(blocks(doc))
 
 
 def test_every_handbook_page_loses_its_navigation() -> None:

@@ -378,6 +378,27 @@ def test_html_docbook_box_titles_head_the_box_only(tmp_path: Path) -> None:
     assert doc.heading_path_at(doc.text.index("Not a box title")) == ("1.1. Scheduling",)
 
 
+def test_html_docbook_admonitions_titled_by_a_heading_stay_inside_their_subsection(tmp_path: Path) -> None:
+    # PostgreSQL's manual: a subsection's title and each note's title are both h3; the note is a box inside the subsection.
+    page = (
+        "<html><head><title>Connections</title></head><body><div class='sect1'><div class='titlepage'><div><div>"
+        "<h2 class='title'>20.3. Connections</h2></div></div></div><div class='sect2'><div class='titlepage'><div><div>"
+        "<h3 class='title'>20.3.1. Connection Settings</h3></div></div></div><p>The <code>port</code> defaults to 5432.</p>"
+        "<div class='note'><h3 class='title'>Note</h3><p>On Windows, a value of 0 means two hours.</p></div>"
+        "<p>The <code>tcp_user_timeout</code> parameter closes a silent connection.</p></div>"
+        "<div class='sect2'><div class='titlepage'><div><div><h3 class='title'>20.3.2. Authentication</h3></div></div>"
+        "</div><p>The <code>authentication_timeout</code> bounds a login.</p></div></div></body></html>"
+    )
+    doc = load(write(tmp_path / "connections.html", page))
+    settings = ("20.3. Connections", "20.3.1. Connection Settings")
+    assert doc.heading_path_at(doc.text.index("On Windows")) == (*settings, "Note")
+    # The note ends, and the parameter after it is still one of the subsection's (it was filed under "Note").
+    assert doc.heading_path_at(doc.text.index("The tcp_user_timeout parameter")) == settings
+    assert doc.heading_path_at(doc.text.index("The authentication_timeout")) == ("20.3. Connections", "20.3.2. Authentication")
+    # A section's own heading is no box title, whatever its class.
+    assert doc.heading_path_at(doc.text.index("The port defaults")) == settings
+
+
 def test_html_code_blocks_stay_intact(tmp_path: Path) -> None:
     markup = (
         "<body><p>Equivalent to:</p><pre>def all(iterable):\n    for element in iterable:\n"

@@ -452,7 +452,7 @@ class _Walker:
                 elif tag in _BLOCK and not self.heading:  # inside a heading, blocks are part of its line
                     self._flush()
                     self.heading = _HEADINGS.get(tag, 0)
-                    if not self.heading and (box := _box_of(element)) is not None:
+                    if (box := _box_of(element)) is not None:
                         self.heading, self.box, self.box_title = _BOX_LEVEL, box, element
                 if element.text and tag not in _VERBATIM:
                     self.inline.append(element.text)
@@ -499,8 +499,11 @@ def _formula_text(alt: str) -> str:
 
 
 def _box_of(element: html.HtmlElement) -> html.HtmlElement | None:
-    """The DocBook box (``_BOX_CLASSES``) that ``element`` titles, if it is a ``p class="title"`` at the box's top."""
-    if element.tag != "p" or "title" not in element.get("class", "").split():
+    """The DocBook box (``_BOX_CLASSES``) that ``element`` titles, if it is a title (``p`` or a heading of class
+    "title") at the box's top. PostgreSQL's manual titles each admonition with a heading, ``<div class="note"><h3
+    class="title">Note</h3>``, at the level of the subsections around it: read by its level, it would end the
+    subsection it sits in, and the text after the box would stay under "Note"."""
+    if (element.tag != "p" and element.tag not in _HEADINGS) or "title" not in element.get("class", "").split():
         return None
     for ancestor in element.iterancestors():
         classes = set(ancestor.get("class", "").split())
