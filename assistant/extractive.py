@@ -85,6 +85,11 @@ class Candidate:
     overlap: float = 0.0  # the share of the question's content words the sentence repeats (by their stems)
     alone: float = 0.0  # a follow-up's log-odds with the sentence judged against the question as asked only
     term: int = -1  # where the definition's term it describes starts (an API signature above it), else -1
+    # For a later sentence of a description's paragraph, the term it describes and the description's first sentence
+    # ("autovacuum_naptime (integer) Specifies the minimum delay between autovacuum runs ..." for "The default is one
+    # minute (1min)."), which say what it is about; "" for any other sentence.
+    subject: str = ""
+    described: Span | None = None  # where that term and first sentence stand in the passage, quoted before it
     # Whether that term is a name ("PIPESTATUS"), with which the sentence is judged to name what a question asks for:
     # a signature names a function and its parameters, and its description is judged alone.
     named: bool = False
@@ -111,9 +116,10 @@ class Candidate:
 
     @property
     def reading(self) -> str:
-        """What the cross-encoder reads: the sentence in its place, under its heading and after the sentence before it
-        (which its "it" or "they" may point back to)."""
-        return " ".join(filter(None, (f"{self.heading}:" if self.heading else "", self.before, self.text)))
+        """What the cross-encoder reads: the sentence in its place, under its heading, after the term its description
+        paragraph describes if any, and after the sentence before it (which its "it" or "they" may point back to)."""
+        before = "" if self.before in self.subject else self.before
+        return " ".join(filter(None, (f"{self.heading}:" if self.heading else "", self.subject, before, self.text)))
 
 
 _WORDED = re.compile(r"[^\W_]")  # a letter or a digit
@@ -270,6 +276,9 @@ class ExtractiveAnswerer:
                 # A question after one fact (a count, a date, a name) has one answer: a second document's
                 # number or name beside it would only compete with it.
                 continue
+            if candidate.described is not None and candidate.described != best.described:
+                # "The default is three." under another term of the list is about that one, and quoted without it.
+                continue
             if any(_repeats(candidate, other) for other in chosen):
                 # A list item already quoted with the sentence that announces it, or the same sentence in a second
                 # copy of the document (a PDF beside its web page), is not quoted twice.
@@ -283,8 +292,17 @@ class ExtractiveAnswerer:
         points_back = shape.kind == "other" and best is ranked[0] and _points_back(best.text)
         lead = [c for c in rest if _precedes(c, best)] if points_back else []
         order = [*lead, best, *(c for c in rest if c not in lead)]
+        quotes = [(c.passage, c.quoted) for c in order]
+        if best.described is not None and not any(
+            q.start <= best.described.start < q.end for p, q in quotes if p is best.passage
+        ):
+            # "The default is one minute (1min)." answers only after what it is the default of: the term and the first
+            # sentence of its description ("autovacuum_naptime (integer) Specifies the minimum delay between autovacuum
+            # runs ...") are quoted before it, and the quote stays within the sentences an answer holds.
+            at = order.index(best)
+            quotes = [*quotes[:at], (best.passage, best.described), *quotes[at:]][: self.max_sentences]
         book = CitationBook()
-        sentences = [(c.passage.text[slice(*c.quoted)], book.cite(c.passage, (c.quoted.start, c.quoted.end))) for c in order]
+        sentences = [(p.text[slice(*q)], book.cite(p, (q.start, q.end))) for p, q in quotes]
         return Extract(sentences, book, ranked, tentative)
 
     def continued(self, passages: list[Passage], answered: list[str], quoted: set[str]) -> Extract:
@@ -355,6 +373,7 @@ class ExtractiveAnswerer:
         candidates = []
         for rank, passage in enumerate(passages):
             before = ""
+            subject: Span | None = None  # a term and its description's first sentence, while its paragraph goes on
             # A heading is the passage's context (it is read with each sentence), never an answer itself.
             headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
             spans = split_sentences(passage.text)
@@ -375,7 +394,10 @@ class ExtractiveAnswerer:
                 if k in signatures:
                     # A signature is quoted with its description's first sentence, never alone, and read before it.
                     before = passage.text[span.start : span.end]
+                    subject = Span(span.start, spans[k + 1].end)
                     continue
+                if subject is not None and k - 1 not in signatures and "\n\n" in passage.text[spans[k - 1].end : span.start]:
+                    subject = None  # the description's paragraph has ended
                 if k + 1 < len(spans) and _announces(passage.text, span, spans[k + 1]):
                     # "You can change it by the following." says nothing without the block it announces (a command,
                     # an example): the two are one candidate, read and quoted together.
@@ -395,6 +417,10 @@ class ExtractiveAnswerer:
                 if stated and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
                     candidate = Candidate(passage, span.start, span.end, before, rank)
+                    if subject is not None and k - 1 not in signatures:
+                        # "The default is one minute (1min)." says what it says of the term its paragraph describes.
+                        candidate.subject = " ".join(passage.text[subject.start : subject.end].split())
+                        candidate.described = subject
                     if k - 1 in signatures:
                         # "Extract all members from the archive ..." describes the term above it and never repeats it:
                         # it is quoted after "ZipFile.extractall(path=None, members=None, pwd=None)" (and judged alone).
@@ -424,7 +450,9 @@ class ExtractiveAnswerer:
         for candidate, score, alone in zip(candidates, scores, judged[0], strict=True):
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.
-            words = set(map(stem, query_terms(candidate.text)))
+            # A later sentence of a description is about what its term and first sentence say ("The default is one
+            # minute (1min)." of the delay between autovacuum runs): their words count as its own.
+            words = set(map(stem, query_terms(f"{candidate.subject} {candidate.text}")))
             candidate.overlap = max(len(terms & words) / len(terms) if terms else 0.0 for terms in term_sets)
             candidate.fit = float(score)
             # A follow-up's passages were ranked for its condensed query, which leans to the previous question's

@@ -762,11 +762,36 @@ DJANGO = QuestionSet(
     ),
 )
 
+# An eighteenth set, over a generator read better by loader 46: PostgreSQL's DocBook HTML (postgresql-doc-15), its
+# tutorial, server administration, data types, data definition, indexes, queries and concurrency chapters and seven
+# client programs' reference pages, about 150 pages, a technical manual of the size a new user indexes.
+POSTGRES = QuestionSet(
+    "postgres",
+    DATA / "postgres_qa.jsonl",
+    (
+        Corpus(
+            name="postgres",
+            package="postgresql-doc-15",
+            root=Path("/usr/share/doc/postgresql-doc-15/html"),
+            files=(
+                *("tutorial*.html", "runtime*.html", "auth-*.html", "client-auth*.html", "datatype*.html", "ddl*.html"),
+                *("indexes*.html", "queries*.html", "mvcc*.html", "transaction-iso.html", "explicit-locking.html"),
+                *("applevel-consistency.html", "locking-indexes.html", "backup*.html", "continuous-archiving.html"),
+                *("routine-*.html", "wal*.html", "server-s*.html", "creating-cluster.html", "kernel-resources.html"),
+                *("logfile-maintenance.html", "non-durability.html", "populate.html", "ssl-tcp.html", "upgrading.html"),
+                *("using-explain.html", "app-psql.html", "app-pgdump.html", "app-pgrestore.html", "app-initdb.html"),
+                *("app-createdb.html", "app-pgbasebackup.html", "app-vacuumdb.html"),
+            ),
+            kind="a database's manual in DocBook HTML: PostgreSQL 15's tutorial, administration and SQL chapters",
+        ),
+    ),
+)
+
 QUESTION_SETS = {
     qs.name: qs
     for qs in (
         *(DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP),
-        *(DOXYGEN, RUSTBOOK, DJANGO),
+        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES),
     )
 }
 DEV_SPLIT_SEED = 20261129
@@ -1075,6 +1100,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--doxygen", action="store_true", help="verify bench/data/doxygen_qa.jsonl against Doxygen's manual")
     parser.add_argument("--rustbook", action="store_true", help="verify bench/data/rustbook_qa.jsonl against the Rust book")
     parser.add_argument("--django", action="store_true", help="verify bench/data/django_qa.jsonl against Django's manual")
+    parser.add_argument("--postgres", action="store_true", help="verify bench/data/postgres_qa.jsonl against PostgreSQL's manual")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     parser.add_argument("--requests", action="store_true", help="verify bench/data/requests_absent.jsonl: no page names one")

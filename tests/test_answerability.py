@@ -351,6 +351,37 @@ def test_a_definition_is_quoted_after_the_code_term_it_defines() -> None:
     assert not any(c.text.startswith("An array") for c in answerer(min_score=-100).answer(question, [plain]).considered)
 
 
+def test_a_later_sentence_of_a_description_is_read_and_counted_with_its_term_and_first_sentence() -> None:
+    # "The default is one minute." names neither the setting nor what it sets: its paragraph's term and first sentence do.
+    text = (
+        "naptime (integer)\n\nSpecifies the delay between cleaning runs. The default is one minute.\n\n"
+        "It is rarely changed.\n\nworkers (integer)\n\nSpecifies how many cleaners run at once. The default is three."
+    )
+    page = replace(passage(text, 7.0), code=frozenset({"naptime", "workers", "integer"}))
+    considered = {
+        c.text: c for c in answerer(min_score=-100).answer("What is the delay between cleaning runs?", [page]).considered
+    }
+    minute, three = considered["The default is one minute."], considered["The default is three."]
+    assert minute.subject == "naptime (integer) Specifies the delay between cleaning runs."
+    assert minute.reading.endswith("naptime (integer) Specifies the delay between cleaning runs. The default is one minute.")
+    assert three.subject == "workers (integer) Specifies how many cleaners run at once."
+    assert minute.overlap == 1.0 and three.overlap < minute.overlap  # the description's words count as the sentence's
+    # A paragraph after the description's is read alone, and the first sentence is read after its term as before.
+    assert considered["It is rarely changed."].subject == ""
+    first = considered["Specifies the delay between cleaning runs."]
+    assert first.subject == "" and first.before == "naptime (integer)"
+    assert minute.quoted == (minute.start, minute.end)  # quoted as written
+    # Answered by it, the answer quotes the term and the description's first sentence first: "The default is one minute."
+    # alone would not say what it is the default of.
+    extract = answerer(min_score=-100).answer("How long is the delay between cleaning runs by default?", [page])
+    quotes = [quote for quote, _ in extract.sentences]
+    assert quotes[:2] == ["naptime (integer)\n\nSpecifies the delay between cleaning runs.", "The default is one minute."]
+    (citation,) = extract.book.citations()
+    assert [text[start:end] for start, end in citation.highlights] == quotes
+    # Nor is "The default is three.", said of another term, quoted beside it without that term.
+    assert "The default is three." not in quotes
+
+
 def test_an_option_given_with_its_value_and_default_is_the_term_it_defines() -> None:
     # A tool's list of options gives each with its value and its default; the description below never names it.
     text = (

@@ -361,6 +361,27 @@ def test_a_variable_is_quoted_with_its_description_on_the_real_page() -> None:
     assert described.judged.startswith("PIPESTATUS\n\nAn array variable (see Arrays) containing a list of exit status values")
 
 
+def test_a_later_sentence_of_a_parameters_description_is_read_with_the_parameter_on_the_real_page() -> None:
+    # PostgreSQL describes each parameter under its name and type; "The default is ..." comes sentences later and names
+    # neither the parameter nor what it sets.
+    doc = loaded(POSTGRES / "runtime-config-autovacuum.html")
+    start = doc.text.index("autovacuum_naptime (integer)")
+    page = replace(
+        passage(doc.text[start : start + 700], 5.0, source="runtime-config-autovacuum.html"), code=code_terms(doc.code, doc.text)
+    )
+    answerer = ExtractiveAnswerer(embedder=None, reranker=FakeReranker(), min_score=-100)  # type: ignore[arg-type]
+    considered = answerer.answer("How long does the autovacuum daemon sleep between runs, by default?", [page]).considered
+    default = next(c for c in considered if c.text == "The default is one minute (1min).")
+    first = "autovacuum_naptime (integer) Specifies the minimum delay between autovacuum runs on any given database."
+    assert default.subject == first
+    assert first in default.reading and default.reading.endswith("it is taken as seconds. The default is one minute (1min).")
+    assert default.overlap > 0.5  # "autovacuum", "runs" are the description's words, and so its own
+    assert default.quoted == (default.start, default.end)  # quoted as written, alone
+    # The next parameter's sentences are about that one.
+    threshold = next(c for c in considered if c.text == "The default is 50 tuples.")
+    assert threshold.subject.startswith("autovacuum_vacuum_threshold (integer) Specifies the minimum number of updated")
+
+
 def test_sphinx_furniture_is_dropped() -> None:
     doc = loaded(PYDOCS / "library/os.html")
     for furniture in ("Previous topic", "Next topic", "This Page", "Show Source", "Quick search", "¶", "Please donate"):
