@@ -38,7 +38,8 @@ manuals:
 # encyclopedia set, the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs) and the Jargon File,
 # Postfix and zsh manuals for the three sets written after every rule (--dataset jargon|postfix|zsh); pip's documentation
 # (python3-pip, among the manuals) for the pip set; Doxygen's manual (doxygen-doc, among the manuals) and the Rust book
-# (rust-doc) for the doxygen and rustbook sets; Django's manual (python-django-doc) for the django set.
+# (rust-doc) for the doxygen and rustbook sets; Django's manual (python-django-doc) for the django set; PostgreSQL's
+# manual (postgresql-doc-15, among the manuals) for the postgres set.
 BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon postfix-doc rust-doc python-django-doc
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
