@@ -85,11 +85,10 @@ class Candidate:
     overlap: float = 0.0  # the share of the question's content words the sentence repeats (by their stems)
     alone: float = 0.0  # a follow-up's log-odds with the sentence judged against the question as asked only
     term: int = -1  # where the definition's term it describes starts (an API signature above it), else -1
-    # For a later sentence of a description's paragraph, the term it describes and the description's first sentence
-    # ("autovacuum_naptime (integer) Specifies the minimum delay between autovacuum runs ..." for "The default is one
-    # minute (1min)."), which say what it is about; "" for any other sentence.
-    subject: str = ""
-    described: Span | None = None  # where that term and first sentence stand in the passage, quoted before it
+    # For a later sentence of a description's paragraph, where the term it describes and the description's first
+    # sentence stand in the passage ("autovacuum_naptime (integer) Specifies the minimum delay between autovacuum runs
+    # ..." for "The default is one minute (1min)."): they say what it is about, and are quoted before it.
+    described: Span | None = None
     # Whether that term is a name ("PIPESTATUS"), with which the sentence is judged to name what a question asks for:
     # a signature names a function and its parameters, and its description is judged alone.
     named: bool = False
@@ -113,6 +112,11 @@ class Candidate:
     def heading(self) -> str:
         """The innermost heading the sentence sits under, else its document's title."""
         return self.passage.section.rsplit(" > ", 1)[-1] or self.passage.title
+
+    @property
+    def subject(self) -> str:
+        """The term and first sentence of the description the sentence goes on (``described``) as one line, else ""."""
+        return "" if self.described is None else " ".join(self.passage.text[slice(*self.described)].split())
 
     @property
     def reading(self) -> str:
@@ -373,7 +377,7 @@ class ExtractiveAnswerer:
         candidates = []
         for rank, passage in enumerate(passages):
             before = ""
-            subject: Span | None = None  # a term and its description's first sentence, while its paragraph goes on
+            described: Span | None = None  # a term and its description's first sentence, while its paragraph goes on
             # A heading is the passage's context (it is read with each sentence), never an answer itself.
             headings = {_bare(heading) for heading in passage.section.split(SECTION_SEPARATOR)}
             spans = split_sentences(passage.text)
@@ -394,10 +398,10 @@ class ExtractiveAnswerer:
                 if k in signatures:
                     # A signature is quoted with its description's first sentence, never alone, and read before it.
                     before = passage.text[span.start : span.end]
-                    subject = Span(span.start, spans[k + 1].end)
+                    described = Span(span.start, spans[k + 1].end)
                     continue
-                if subject is not None and k - 1 not in signatures and "\n\n" in passage.text[spans[k - 1].end : span.start]:
-                    subject = None  # the description's paragraph has ended
+                if described is not None and k - 1 not in signatures and "\n\n" in passage.text[spans[k - 1].end : span.start]:
+                    described = None  # the description's paragraph has ended
                 if k + 1 < len(spans) and _announces(passage.text, span, spans[k + 1]):
                     # "You can change it by the following." says nothing without the block it announces (a command,
                     # an example): the two are one candidate, read and quoted together.
@@ -417,10 +421,9 @@ class ExtractiveAnswerer:
                 if stated and key not in seen and _bare(sentence) not in headings:
                     seen.add(key)
                     candidate = Candidate(passage, span.start, span.end, before, rank)
-                    if subject is not None and k - 1 not in signatures:
+                    if described is not None and k - 1 not in signatures:
                         # "The default is one minute (1min)." says what it says of the term its paragraph describes.
-                        candidate.subject = " ".join(passage.text[subject.start : subject.end].split())
-                        candidate.described = subject
+                        candidate.described = described
                     if k - 1 in signatures:
                         # "Extract all members from the archive ..." describes the term above it and never repeats it:
                         # it is quoted after "ZipFile.extractall(path=None, members=None, pwd=None)" (and judged alone).
