@@ -1003,10 +1003,11 @@ def _is_verb(word: str, following: str) -> bool:
     """
     if not (word.islower() and word.replace("-", "").isalpha()):
         return False
-    nxt = _bare_word(following).lower()
+    bare = _bare_word(following)
+    nxt = bare.lower()
     if nxt in _OBJECTS or (nxt in _CLAUSE_OPENERS and word.endswith("s") and not word.endswith("ss")):
         return True  # "lets | me ...", "got | him ...", "changes | where ...": not "tells doxygen | where ..."
-    return bool(nxt) and (nxt in DETERMINERS or not _bare_word(following).islower() or not nxt.isalpha())
+    return bool(bare) and (nxt in DETERMINERS or not bare.islower() or not bare.isalpha())
 
 
 def _heads(phrase: str) -> list[str]:
