@@ -27,7 +27,7 @@ browser:
 
 # Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests.
 MANUALS := debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc git-doc \
-	live-manual-epub zsh-doc python3-pip doxygen-doc postgresql-doc-15
+	live-manual-epub zsh-doc python3-pip doxygen-doc postgresql-doc-15 postfix-doc
 manuals:
 	@missing=$$(for p in $(MANUALS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -36,11 +36,11 @@ manuals:
 
 # The benchmarks' corpora: the manuals (SQLite's documentation among them, for the sqlite set), FOLDOC for the
 # encyclopedia set, the Debian FAQ for the PDF set (bench/eval.py --dataset encyclopedia|sqlite|pdfs) and the Jargon File,
-# Postfix and zsh manuals for the three sets written after every rule (--dataset jargon|postfix|zsh); pip's documentation
-# (python3-pip, among the manuals) for the pip set; Doxygen's manual (doxygen-doc, among the manuals) and the Rust book
-# (rust-doc) for the doxygen and rustbook sets; Django's manual (python-django-doc) for the django set; PostgreSQL's
-# manual (postgresql-doc-15, among the manuals) for the postgres set.
-BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon postfix-doc rust-doc python-django-doc
+# Postfix (postfix-doc, among the manuals) and zsh manuals for the three sets written after every rule (--dataset
+# jargon|postfix|zsh); pip's documentation (python3-pip, among the manuals) for the pip set; Doxygen's manual
+# (doxygen-doc, among the manuals) and the Rust book (rust-doc) for the doxygen and rustbook sets; Django's manual
+# (python-django-doc) for the django set; PostgreSQL's manual (postgresql-doc-15, among the manuals) for the postgres set.
+BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon rust-doc python-django-doc
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

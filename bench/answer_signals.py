@@ -221,12 +221,37 @@ class FocusSigns:
         return [[*row, fit] for row, fit in zip(rows, fits, strict=True)]
 
 
+class OtherReadings:
+    """The cross-encoder's score of the sentence read otherwise than in its place: alone, and under its heading only.
+
+    The answer model reads each sentence after its heading and the sentence before it, so that its "it" has something
+    to point to; a long or unrelated sentence before can also drown what the sentence itself says. Per sentence: the
+    score of the sentence alone, and of the sentence after its heading (and the term it describes, if any) only.
+    """
+
+    name = "the cross-encoder on the sentence alone and under its heading only"
+
+    def __init__(self) -> None:
+        from assistant.rerank import PACKAGED_RERANKER, load_reranker
+
+        reranker = load_reranker(PACKAGED_RERANKER)
+        assert reranker is not None
+        self.reranker = reranker
+
+    def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
+        alone = self.reranker.score(question, [c.text for c in candidates])
+        headed = [" ".join(filter(None, (f"{c.heading}:" if c.heading else "", c.subject, c.text))) for c in candidates]
+        under = self.reranker.score(question, headed)
+        return [[float(a), float(u)] for a, u in zip(alone, under, strict=True)]
+
+
 # Per signal, the L2 strengths to fit it with (None: the inputs as they are, as the answer model is fitted).
 SIGNALS: dict[str, tuple[type[Any], tuple[float | None, ...]]] = {
     "coverage": (TokenCoverage, (None,)),
     "pooled": (PooledReading, (0.003, 0.01, 0.03, 0.1)),
     "shape": (ShapeSigns, (None,)),
     "focus": (FocusSigns, (None,)),
+    "readings": (OtherReadings, (None,)),
 }
 
 

@@ -14,8 +14,18 @@ import numpy as np
 from index.text import replace_surrogates
 
 # A blank line, or a line break before a list item, a table row or a quote, ends a block: a sentence never
-# runs across one (the loaders write their block elements so).
-_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[-*•<>|#])")
+# runs across one (the loaders write their block elements so). A line that starts with an option or a negative number
+# ("-bh", "--log-file=") is a group of its own (below): it starts an item of a list of options, or goes on a sentence.
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:[*•<>|#]|-(?!-?\w)))|(\n)(?=[ \t]*--?\w)")
+# A line of prose that a sentence goes on after: it ends with a lower-case letter or a comma ("... To view message
+# content only, specify" / "-bh (Postfix 2.7 and later)."). Not a shell prompt's line ("$ ls test.txt" / "-rw-r--r-- 1
+# daniel ..." is a command and its output), nor a line that starts with a dash itself: an option list's entry
+# ("--contains   find the tag that comes after the commit" / "--debug ..."), a line of a listing or a rule.
+_GOES_ON = re.compile(r"[^\n]*[a-z,][ \t]*")
+_NOT_PROSE = re.compile(r"[ \t]*[-$#>%]")
+# The shortest line of prose read as going on when it is its block's first: shorter, it is a heading or a label of an
+# option list ("Other options" / "-v  Enable verbose logging ...").
+_HEADING_CHARS = 50
 
 
 # A run of one punctuation mark longer than this is shown to blingfire cut to this length, when the breaker never ends
@@ -151,10 +161,23 @@ def _false_end(text: str, cut: int, end: int) -> bool:
 def _blocks(text: str) -> list[Span]:
     blocks, start = [], 0
     for match in _PARAGRAPH.finditer(text):
+        if match.group(1) and _goes_on(text, start, match.start()):
+            continue
         blocks.append(Span(start, match.start()))
         start = match.end()
     blocks.append(Span(start, len(text)))
     return blocks
+
+
+def _goes_on(text: str, start: int, end: int) -> bool:
+    """Whether the line that ends at ``end`` (in the block that starts at ``start``) is prose that the next line goes
+    on: hard-wrapped text (a manual page, a plain-text file) puts an option at a line's start wherever it falls ("To view
+    message content only, specify" / "-bh (Postfix 2.7 and later)."), and the option is part of that sentence. Not a
+    short first line of a block, which is a heading, nor a prompt's line or a listing's. Reads that one line only."""
+    line_start = text.rfind("\n", start, end) + 1 or start
+    if not _GOES_ON.fullmatch(text, line_start, end) or _NOT_PROSE.match(text, line_start, end):
+        return False
+    return line_start > start or end - line_start >= _HEADING_CHARS
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:

@@ -79,6 +79,49 @@ def test_sentence_ends_are_told_from_abbreviations(text: str, sentences: list[st
     assert [text[s:e] for s, e in split_sentences(text)] == sentences
 
 
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # Hard-wrapped prose (a manual page) puts an option at a line's start wherever it falls: it goes on its sentence.
+        (
+            "By default, postcat shows the envelope and message content, as if\n       the options -beh were specified. "
+            "To view message content only, specify\n       -bh (Postfix 2.7 and later).",
+            [
+                "By default, postcat shows the envelope and message content, as if\n       the options -beh were specified.",
+                "To view message content only, specify\n       -bh (Postfix 2.7 and later).",
+            ],
+        ),
+        (
+            "Valgrind now reads the inlined calls.\nThis is controlled by the new option\n--read-inline-info=yes|no.",
+            ["Valgrind now reads the inlined calls.", "This is controlled by the new option\n--read-inline-info=yes|no."],
+        ),
+        # A short first line is a label of the option list under it, and each entry of the list is its own.
+        ("Other options\n-v     Enable verbose logging.", ["Other options", "-v     Enable verbose logging."]),
+        (
+            "--contains   find the tag that comes after the commit\n--debug      debug search strategy on stderr",
+            ["--contains   find the tag that comes after the commit", "--debug      debug search strategy on stderr"],
+        ),
+        # A command and its output; a list item ("- "), a rule under a heading and a sentence that ended are no sentence
+        # going on.
+        ("$ ls test.txt\n-rw-r--r-- 1 daniel daniel 0 test.txt", ["$ ls test.txt", "-rw-r--r-- 1 daniel daniel 0 test.txt"]),
+        (
+            "These are the packages that the system needs, such as\n- libc6\n- perl",
+            ["These are the packages that the system needs, such as", "- libc6", "- perl"],
+        ),
+        (
+            "The POST (after) wrapper of every system call, in\n------------------------",
+            ["The POST (after) wrapper of every system call, in", "------------------------"],
+        ),
+        (
+            "Every option is described in the manual page.\n-q makes it quiet.",
+            ["Every option is described in the manual page.", "-q makes it quiet."],
+        ),
+    ],
+)
+def test_an_option_at_a_line_start_goes_on_the_sentence_before_unless_it_starts_an_entry(text: str, sentences: list[str]) -> None:
+    assert [text[s:e] for s, e in split_sentences(text)] == sentences
+
+
 def test_chunks_keep_sentences_whole_and_map_back_to_the_text() -> None:
     sentences = [f"Sentence number {i} talks about topic {i % 7} in some detail." for i in range(60)]
     text = " ".join(sentences)

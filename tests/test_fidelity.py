@@ -33,6 +33,7 @@ LIVE = Path("/usr/share/doc/live-manual/epub")
 PIP = Path("/usr/share/doc/python3-pip/html")  # pip's documentation sources: MyST Markdown and reST
 DOXYGEN = Path("/usr/share/doc/doxygen/html")  # Doxygen's manual, written by Doxygen
 POSTGRES = Path("/usr/share/doc/postgresql-doc-15/html")  # PostgreSQL's manual: DocBook, its notes titled by headings
+POSTFIX = Path("/usr/share/doc/postfix/html")  # Postfix's manual pages: hard-wrapped text, as man writes it
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -46,6 +47,7 @@ PACKAGES = {
     PIP: "python3-pip",
     DOXYGEN: "doxygen-doc",
     POSTGRES: "postgresql-doc-15",
+    POSTFIX: "postfix-doc",
 }
 
 
@@ -187,6 +189,17 @@ def test_sentences_with_inline_markup_come_out_whole(path: Path, sentence: str, 
     spans = {doc.text[span.start : span.end]: span for span in split_sentences(doc.text)}
     assert sentence in spans, f"not one sentence of {path.name}"
     assert doc.heading_path_at(spans[sentence].start)[-len(headings) :] == headings
+
+
+def test_an_option_wrapped_to_a_line_of_its_own_stays_in_its_sentence() -> None:
+    # Manual pages are hard-wrapped: an option falls at a line's start wherever the line ends (loader 47).
+    said = {" ".join(sentence.split()) for sentence in sentences(loaded(POSTFIX / "postcat.1.html"))}
+    assert "To view message content only, specify -bh (Postfix 2.7 and later)." in said
+    said = {" ".join(sentence.split()) for sentence in sentences(loaded(POSTFIX / "postsuper.1.html"))}
+    assert "With -e, such a message would not be returned to the sender until it is released with -f or -H." in said
+    # The labels of an option list stay apart from its first entry.
+    said = {" ".join(sentence.split()) for sentence in sentences(loaded(POSTFIX / "postmulti.1.html"))}
+    assert {"Other options", "Instance selection"} <= said
 
 
 def test_an_epub_reads_its_chapters_in_order_without_its_table_of_contents() -> None:
