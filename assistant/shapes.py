@@ -16,7 +16,16 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Literal
 
-from index.lexicon import action_forms, compound_head, is_irregular_plural, kinds_of, lemma, synonyms, verb_lemmas
+from index.lexicon import (
+    action_forms,
+    compound_head,
+    irregular_past,
+    is_irregular_plural,
+    kinds_of,
+    lemma,
+    synonyms,
+    verb_lemmas,
+)
 from index.text import (
     ADVERBS,
     ASKED_DIMENSIONS,
@@ -960,7 +969,7 @@ def _which_words(phrase: str) -> tuple[frozenset[str], bool, frozenset[str], fro
                 names += _names_from(phrase, match.end())
             break
         following = _NEXT_TOKEN.match(phrase, match.end())  # not a split of the rest: linear in the phrase's length
-        if words and _is_verb(word, following.group(1) if following else ""):
+        if words and _is_verb(word, following.group(1) if following else "", words[-1]):
             break  # "Which package | provides the DHCP server?": the verb ends the phrase
         (words if word.islower() else names).append(word)
     plural = bool(words) and words[-1].endswith("s") and not words[-1].endswith("ss")
@@ -990,16 +999,23 @@ def _bare_word(token: str) -> str:
 # where ...?").
 _OBJECTS = frozenset("me us him them you it".split())
 _CLAUSE_OPENERS = frozenset(QUESTION_WORDS.split("|")) | {"whether", "if"}
+# The particles of phrasal verbs ("writes | out", "went | on"), before which only a word that is a verb by its form ends
+# the phrase (``_is_verb``). A noun of X is followed by a preposition ("Which config files | in /etc ...?", "Which log
+# files | on the server ...?"), so after "in", "on", "over" or "through" only an irregular past does ("came | up").
+_PARTICLES = frozenset("out off up down back away".split())
+_PREPOSITIONS = frozenset("in on over through".split())
 
 
-def _is_verb(word: str, following: str) -> bool:
-    """Whether ``word``, after the first word of a "which X" phrase, is its verb ("provides", "ship", "made")
-    rather than a noun of X ("types", "packages").
+def _is_verb(word: str, following: str, before: str = "") -> bool:
+    """Whether ``word``, after the first word of a "which X" phrase (the word ``before`` it), is its verb ("provides",
+    "ship", "made") rather than a noun of X ("types", "packages").
 
     A noun of the phrase is followed by another noun or by its verb ("Which file system types | does mount
     support?"); a verb by its object, which starts with a determiner, a name, a number, a path or an option
     ("provides | the DHCP server", "contains | /etc/motd", "ship | GNOME 43", "made | GRUB 2 the default"), a pronoun,
-    or a clause ("changes | where checkouts go", "re-runs | the check").
+    or a clause ("changes | where checkouts go", "re-runs | the check"). Before a particle ("writes out", "went on"),
+    a verb by its form: an irregular past ("went"), or a verb's "-s" after a noun in the singular, as a subject and its
+    verb agree ("command | writes out"; not "config files in ...", whose "in" may begin a place).
     """
     if not (word.islower() and word.replace("-", "").isalpha()):
         return False
@@ -1007,6 +1023,10 @@ def _is_verb(word: str, following: str) -> bool:
     nxt = bare.lower()
     if nxt in _OBJECTS or (nxt in _CLAUSE_OPENERS and word.endswith("s") and not word.endswith("ss")):
         return True  # "lets | me ...", "got | him ...", "changes | where ...": not "tells doxygen | where ..."
+    if (nxt in _PARTICLES or nxt in _PREPOSITIONS) and verb_lemmas(word) and irregular_past(word):
+        return True  # "Which psychiatrist | came up with ...", "Which designer | went on to ..."
+    if nxt in _PARTICLES and verb_lemmas(word):
+        return word.endswith("s") and not word.endswith("ss") and not before.endswith("s")  # "command | writes out"
     return bool(bare) and (nxt in DETERMINERS or not bare.islower() or not bare.isalpha())
 
 

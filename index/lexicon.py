@@ -171,6 +171,13 @@ def is_irregular_plural(word: str) -> bool:
     return word in _plurals() or word == "people"  # a lemma of its own in WordNet, so not among its exceptions
 
 
+def irregular_past(word: str) -> bool:
+    """Whether ``word`` is an irregular form of a verb that is no form of its own lemma's ("went", "wrote", "taken"; not
+    "found" or "lead", which are lemmas too): WordNet's verb exceptions."""
+    word = word.lower()
+    return word in _irregular_verbs() and word not in _verbs()
+
+
 def lemma(word: str) -> str:
     """``word`` lower-cased, in the singular when the tables know that form ("storeys" -> "storey", "countries" ->
     "country", "boxes" -> "box", "children" -> "child"), else only lower-cased."""

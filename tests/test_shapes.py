@@ -350,6 +350,14 @@ def test_a_count_counts_the_first_plural_after_how_many(question: str, counted: 
         ("Which setting limits how many edges a graph shows?", {"sett"}, False),
         ("Which parameter decides whether Postfix uses IPv6?", {"para"}, False),
         ("Which function re-runs the check?", {"func"}, False),
+        # A phrasal verb: an irregular past before its particle, or a verb's "-s" after a noun in the singular, ends it;
+        # a plural noun before a preposition does not.
+        ("Which pip command writes out a requirements file?", {"comm", "pip"}, False),
+        ("Which designer went on to found the company?", {"desi"}, False),
+        ("Which psychiatrist came up with the word autism?", {"psyc"}, False),
+        ("Which boot parameter turns off the automatic login?", {"boot", "para"}, False),
+        ("Which config files in /etc hold the settings?", {"conf", "file"}, True),
+        ("Which log files on the server grow fastest?", {"log", "file"}, True),
     ],
 )
 def test_a_which_phrase_ends_at_its_verb(question: str, asked: set[str], plural: bool) -> None:
