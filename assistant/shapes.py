@@ -149,6 +149,10 @@ _NAME_Q = re.compile(_LEAD + r"(?:who|whom|whose|which\b(.*))", re.I)
 # "Who designed ...", "Who did Allan Dwan marry?", "Who was elected ...": someone is asked for as the one who did
 # something (see ``_action``). Not "whom" or "whose": "To whom did Oracle hand over the code?" asks who received it.
 _WHO_Q = re.compile(_LEAD + r"who\s+(.*)", re.I)
+# A "which" after a comma, in a question already asked by another word, opens a relative clause, not a "which X"
+# question: "Why does Bash treat 0 as success, which seems backwards?" asks why. (Not after "when", "where" or "what if",
+# which open a condition: "When a program is killed, which status does Bash report?")
+_RELATIVE_WHICH = re.compile(r"^" + OPENING + r"(?:why|how|who|what(?!\s+if\b))\b[^?]*?,\s+which\b", re.I)
 _AUXILIARIES = frozenset("did does do has have had will would can could should may might must".split())
 # Verbs whose object names the action: "gave it a name" is "named", "took the photograph" "photographed".
 _LIGHT_VERBS = frozenset("give make take have do get".split())
@@ -793,7 +797,7 @@ def shape_of(question: str) -> Shape:
     if match := _MEASURE_Q.search(question):
         dimension = _DIMENSION_OF.get(match.group(1).lower(), "")
         return Shape("number", question_numbers=numbers, question_terms=terms, dimension=dimension, units=units)
-    if match := _NAME_Q.search(question):
+    if (match := _NAME_Q.search(question)) and not (match.group(1) is not None and _RELATIVE_WHICH.search(question)):
         # For "which X", ``counted`` holds X's words (four-letter stems: "railway" is met by "railroad").
         kinds, plural, owners, classes = _which_words(match.group(1) or "")
         if match.group(1) is not None and not kinds:

@@ -56,6 +56,11 @@ from index.text import stem
         ("How long-running are the jobs?", "other", set()),
         ("What does the depth of the lake depend on?", "other", set()),
         ("In which areas does Kyrgyzstan want cooperation?", "name", {"area"}),
+        # A "which" after a comma in a question another word asks opens a relative clause; after a condition it asks.
+        ("Why does Bash treat 0 as success, which seems backwards?", "other", set()),
+        ("How did the aid arrive, which took weeks?", "other", set()),
+        ("When a program is killed, which status does Bash report?", "name", {"stat"}),
+        ("Once a pipeline has finished, which variable holds every exit code?", "name", {"vari"}),
     ],
 )
 def test_classifies_what_a_question_asks_for(question: str, kind: str, counted: set[str]) -> None:
