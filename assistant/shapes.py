@@ -1027,10 +1027,11 @@ def _is_verb(word: str, following: str, before: str = "") -> bool:
     nxt = bare.lower()
     if nxt in _OBJECTS or (nxt in _CLAUSE_OPENERS and word.endswith("s") and not word.endswith("ss")):
         return True  # "lets | me ...", "got | him ...", "changes | where ...": not "tells doxygen | where ..."
-    if (nxt in _PARTICLES or nxt in _PREPOSITIONS) and verb_lemmas(word) and irregular_past(word):
-        return True  # "Which psychiatrist | came up with ...", "Which designer | went on to ..."
-    if nxt in _PARTICLES and verb_lemmas(word):
-        return word.endswith("s") and not word.endswith("ss") and not before.endswith("s")  # "command | writes out"
+    if (nxt in _PARTICLES or nxt in _PREPOSITIONS) and verb_lemmas(word):
+        if irregular_past(word):
+            return True  # "Which psychiatrist | came up with ...", "Which designer | went on to ..."
+        if nxt in _PARTICLES:
+            return word.endswith("s") and not word.endswith("ss") and not before.endswith("s")  # "command | writes out"
     return bool(bare) and (nxt in DETERMINERS or not bare.islower() or not bare.isalpha())
 
 
