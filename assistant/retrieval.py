@@ -18,7 +18,7 @@ from assistant.rerank import Reranker
 from assistant.settings import DEFAULTS, RetrievalMode, Settings
 from index import Embedder, KeywordCache, KeywordIndex, Store
 from index.keywords import MAX_QUERY_TERMS, KeywordHit
-from index.text import WORD, content_words, stem, written_options
+from index.text import WORD, asked_part, content_words, stem, written_options
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +232,11 @@ class Retriever:
         if reranker is not None and passages:
             began = time.perf_counter()
             head, tail = passages[: options.rerank_top], passages[options.rerank_top :]
-            for passage, score in zip(head, reranker.score(query, [p.text for p in head]), strict=True):
+            texts = [p.text for p in head]
+            scores = list(reranker.score(query, texts))
+            if asked := asked_part(query):
+                scores = [max(a, b) for a, b in zip(scores, reranker.score(asked, texts), strict=True)]
+            for passage, score in zip(head, scores, strict=True):
                 passage.scores["rerank"] = score
             # Ordered by the cross-encoder, the retrievers' order breaking near ties (``_reranked_order``); passages
             # past rerank_top keep their fused order, after the reranked ones.

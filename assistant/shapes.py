@@ -923,14 +923,26 @@ def _action(rest: str) -> frozenset[str]:
         # the verb is not known ("Who did the team's coach replace?"), so any of them stated will do.
         candidates = [following] if following.islower() and verb_lemmas(following) else others
         verbs = [v for word in candidates if word.islower() and word not in DETERMINERS for v in verb_lemmas(word)]
+        verbs = [] if candidates == [following] and _phrasal(others[1:]) else verbs
     else:
-        verbs = list(verb_lemmas(first)) if first.islower() else []
+        verbs = list(verb_lemmas(first)) if first.islower() and not _phrasal(others) else []
     if _LIGHT_VERBS.intersection(verbs) and first.lower() not in _COPULAS:
         # "Who gave it that name?", "Who took the photograph?", "Who made the film?": a light verb's object names the
         # action, which a sentence states by its own verb ("he named DDT after ...", "photographed by ...").
         light = (i for i, word in enumerate(words) if word.lower() not in _AUXILIARIES and _LIGHT_VERBS & set(verb_lemmas(word)))
         verbs = [*verbs, *_object_verbs(words[next(light, len(words)) + 1 :])]
     return frozenset(form for verb in verbs for form in action_forms(verb))
+
+
+# The particles that make a phrasal verb after a "who" question's verb ("came up with", "put forward"): its action is not
+# the verb's ("come", "put"), and the verb table holds single words, so the action is not known and any doer may answer.
+# (Not "over", "on", "in": prepositions as often, "Who flew over the Atlantic ...?")
+_PHRASAL_PARTICLES = frozenset("up out off down back away forward".split())
+
+
+def _phrasal(after: list[str]) -> bool:
+    """Whether the words ``after`` a verb start with a particle that makes it a phrasal verb."""
+    return bool(after) and after[0].lower() in _PHRASAL_PARTICLES
 
 
 def _object_verbs(words: list[str]) -> list[str]:

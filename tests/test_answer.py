@@ -16,7 +16,7 @@ from assistant.answer import joined
 from assistant.chat import one_by_one
 from assistant.citations import Citation, CitationBook, SentenceCheck, markers
 from assistant.condense import asks_for_more, condense, more_of, names_another_subject, reasked, standing_alone
-from assistant.retrieval import Passage, Retrieval, _reranked_order
+from assistant.retrieval import Passage, Retrieval, Retriever, _reranked_order
 from index.text import WORD, stem
 
 
@@ -644,6 +644,34 @@ def test_the_retrievers_order_moves_no_passage_past_the_relevance_cut_off(seeded
         logits = [p.scores["rerank"] for p in alone.passages if "rerank" in p.scores]
         assert logits == sorted(logits, reverse=True)
         assert {p.chunk_id for p in fused.relevant} == {p.chunk_id for p in alone.relevant}
+
+
+def test_a_question_after_its_scene_is_also_reranked_as_asked(seeded) -> None:  # type: ignore[no-untyped-def]
+    # The cross-encoder reads a scene's words as part of what is asked, and a passage that answers the question scores
+    # lower for them ("Our app sits behind an nginx proxy ... Which setting ...?"): each passage keeps the better of its
+    # scores for the message and for the question after the scene, as the answerer reads its sentences.
+    real = seeded.assistant.retriever
+    queries: list[str] = []
+
+    class Recording:
+        name = real.reranker.name
+
+        def score(self, query: str, texts: list[str]) -> list[float]:
+            queries.append(query)
+            return real.reranker.score(query, texts)
+
+    retriever = Retriever(real.store, real.keywords, real.embedder, Recording(), real.defaults)
+    message = f"My aunt runs a small charity and we argued about aid all evening. {WHO_QUESTION}"
+    found = retriever.search(message)
+    assert queries == [message, WHO_QUESTION]
+    reranked = [p for p in found.passages if p.scores["rerank"] is not None]
+    texts = [p.text for p in reranked]
+    both = zip(real.reranker.score(message, texts), real.reranker.score(WHO_QUESTION, texts), strict=True)
+    assert [p.scores["rerank"] for p in reranked] == pytest.approx([max(a, b) for a, b in both])
+    assert any(p.source == WHO_SOURCE for p in found.relevant)
+    queries.clear()
+    retriever.search(WHO_QUESTION)  # a question with no scene is read once
+    assert queries == [WHO_QUESTION]
 
 
 def test_citation_numbers_follow_first_use() -> None:

@@ -476,6 +476,18 @@ def test_the_action_is_read_from_the_verb_after_who() -> None:
         assert shape_of(question).action == frozenset(), question
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Who came up with the Forth programming language?", "Who first put forward the idea?", "Who has come up with it?"],
+)
+def test_a_phrasal_verbs_action_is_not_its_verbs(question: str) -> None:
+    # "came up with" is not "come": the verb table holds single words, so the action is not known and any doer answers.
+    shape = shape_of(question)
+    assert shape.agent and shape.action == frozenset()
+    assert shape.states("Forth was invented by Charles H. Moore around 1970.")
+    assert not shape.states("Forth is a stack-based language with few rules.")
+
+
 def test_someone_is_never_written_as_code() -> None:
     # Apache's pages mark each directive as code: "provided by LogLevel" names a directive, not an author.
     shape = shape_of("Who is the author of the mod_rewrite module?")
