@@ -27,8 +27,11 @@ from index.lexicon import (
     verb_lemmas,
 )
 from index.text import (
+    ACRONYM_SKIPS,
     ADVERBS,
     ASKED_DIMENSIONS,
+    AUXILIARIES,
+    COPULAS,
     DATE,
     DETERMINERS,
     DIMENSIONS,
@@ -39,6 +42,7 @@ from index.text import (
     LATIN_WORD,
     LIFE_WORDS,
     LIFESPAN,
+    LIGHT_VERBS,
     MAX_QUESTION_CHARS,
     MEASURE_NOUNS,
     MONEY,
@@ -46,8 +50,11 @@ from index.text import (
     NAME_CLASSES,
     NUMBER,
     NUMBER_SCALES,
+    OBJECT_PRONOUNS,
     OPENING,
+    PARTICLES,
     PHRASE_END,
+    PREPOSITIONS,
     QUESTION_WORDS,
     STOPWORDS,
     TERM,
@@ -153,11 +160,6 @@ _WHO_Q = re.compile(_LEAD + r"who\s+(.*)", re.I)
 # question: "Why does Bash treat 0 as success, which seems backwards?" asks why. (Not after "when", "where" or "what if",
 # which open a condition: "When a program is killed, which status does Bash report?")
 _RELATIVE_WHICH = re.compile(r"^" + OPENING + r"(?:why|how|who|what(?!\s+if\b))\b[^?]*?,\s+which\b", re.I)
-_AUXILIARIES = frozenset("did does do has have had will would can could should may might must".split())
-# Verbs whose object names the action: "gave it a name" is "named", "took the photograph" "photographed".
-_LIGHT_VERBS = frozenset("give make take have do get".split())
-_OBJECT_PRONOUNS = frozenset("it them him her me us you".split())
-_COPULAS = frozenset("is was are were be been".split())
 # "What is the name / codename / title of ...", "What is the default editor called?": a name is asked for, as by "which".
 _NAMED_Q = re.compile(
     _LEAD + r"what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|its|their|his|her|a|an)\s+(?:[\w-]+\s+){0,2}?"
@@ -177,8 +179,6 @@ _ACRONYM_Q = re.compile(
     r"(?i:\s+(?:short\s+for|an\s+(?:abbreviation|acronym)\s+(?:of|for))\b)"
     rf"|{_ACRONYM}(?i:\s+(?:is|was)\s+(?:short\s+for|an\s+(?:abbreviation|acronym)\s+(?:of|for))\s+what\b)"
 )
-# Words an expansion may hold that its acronym leaves out ("Federal Bureau of Investigation": FBI).
-_EXPANSION_SKIPS = frozenset("of and the for in on to a an at by with or".split())
 # "a, b, c" or "a, b and c". Only ever searched, so it is tried from the start of each word alone, and takes
 # words whole: tried from inside a long word, it re-read the rest of the word each time.
 _LIST = re.compile(r"(?<!\w)\w++, \w++(?: \w++)?, (?:\w++(?: \w++)?, )*(?:and |or )?\w+")
@@ -859,7 +859,7 @@ def expands(sentence: str, acronym: str) -> bool:
         for word in words[start + 1 : start + 1 + 4 * len(acronym)]:
             if any(n == len(acronym) for n, _, _ in reached):
                 return True
-            small = word in _EXPANSION_SKIPS
+            small = word in ACRONYM_SKIPS
             following = {(n + k, 0, more or k > 1) for n, _, more in reached for k in _spelled(word, acronym, n, not more)}
             limit = 3 if small else 2 if loose else 0
             following |= {(n, run + 1, more) for n, run, more in reached if run < limit and (small or n)}
@@ -913,12 +913,12 @@ def _action(rest: str) -> frozenset[str]:
         return frozenset()
     first, *others = words
     following = others[0] if others else ""
-    if first.lower() in _COPULAS:
+    if first.lower() in COPULAS:
         # "Who was elected ...": a passive names the action (an inflected verb right after); "Who was the architect ...",
         # "Who is responsible ..." ask who someone is, and any name may answer.
         verbs = [] if following.lower() in DETERMINERS or not following.islower() else verb_lemmas(following)
         verbs = [] if following in verbs else verbs
-    elif first.lower() in _AUXILIARIES:
+    elif first.lower() in AUXILIARIES:
         # "Who has won ...": the verb right after; "Who did Allan Dwan marry?": a verb after the subject. Which word is
         # the verb is not known ("Who did the team's coach replace?"), so any of them stated will do.
         candidates = [following] if following.islower() and verb_lemmas(following) else others
@@ -926,32 +926,26 @@ def _action(rest: str) -> frozenset[str]:
         verbs = [] if candidates == [following] and _phrasal(others[1:]) else verbs
     else:
         verbs = list(verb_lemmas(first)) if first.islower() and not _phrasal(others) else []
-    if _LIGHT_VERBS.intersection(verbs) and first.lower() not in _COPULAS:
+    if LIGHT_VERBS.intersection(verbs) and first.lower() not in COPULAS:
         # "Who gave it that name?", "Who took the photograph?", "Who made the film?": a light verb's object names the
         # action, which a sentence states by its own verb ("he named DDT after ...", "photographed by ...").
-        light = (i for i, word in enumerate(words) if word.lower() not in _AUXILIARIES and _LIGHT_VERBS & set(verb_lemmas(word)))
+        light = (i for i, word in enumerate(words) if word.lower() not in AUXILIARIES and LIGHT_VERBS & set(verb_lemmas(word)))
         verbs = [*verbs, *_object_verbs(words[next(light, len(words)) + 1 :])]
     return frozenset(form for verb in verbs for form in action_forms(verb))
 
 
-# The particles that make a phrasal verb after a "who" question's verb ("came up with", "put forward"): its action is not
-# the verb's ("come", "put"), and the verb table holds single words, so the action is not known and any doer may answer.
-# (Not "over", "on", "in": prepositions as often, "Who flew over the Atlantic ...?")
-_PHRASAL_PARTICLES = frozenset("up out off down back away forward".split())
-
-
 def _phrasal(after: list[str]) -> bool:
     """Whether the words ``after`` a verb start with a particle that makes it a phrasal verb."""
-    return bool(after) and after[0].lower() in _PHRASAL_PARTICLES
+    return bool(after) and after[0].lower() in PARTICLES
 
 
 def _object_verbs(words: list[str]) -> list[str]:
     """The verbs the object of a light verb is a form of, its head read as the first word after determiners, pronouns and
     names: "(gave) it that name" -> name; "(took) the photograph" -> photograph; "(took) over from ..." -> none."""
     for word in words:
-        if word.lower() in DETERMINERS or word.lower() in _OBJECT_PRONOUNS or not word.islower():
+        if word.lower() in DETERMINERS or word.lower() in OBJECT_PRONOUNS or not word.islower():
             continue
-        return [verb for verb in verb_lemmas(word) if verb not in _LIGHT_VERBS]
+        return [verb for verb in verb_lemmas(word) if verb not in LIGHT_VERBS]
     return []
 
 
@@ -1009,17 +1003,14 @@ def _bare_word(token: str) -> str:
     return token.strip(".,;:!?()[]\"'“”‘’")
 
 
-# Words that follow a "which X" phrase's verb, never one of its nouns: an object pronoun ("Which module lets | me tie
-# ...?", "Which novel got | him the prize?"), or a clause after a verb in "-s" ("Which option changes | where checkouts
-# go?", "Which setting limits | how deep a graph is?"; a noun may end the phrase there: "Which setting tells doxygen |
-# where ...?").
-_OBJECTS = frozenset("me us him them you it".split())
+# Words that follow a "which X" phrase's verb, never one of its nouns: an object pronoun (``OBJECT_PRONOUNS``: "Which
+# module lets | me tie ...?", "Which novel got | him the prize?"), or a clause after a verb in "-s" ("Which option
+# changes | where checkouts go?", "Which setting limits | how deep a graph is?"; a noun may end the phrase there: "Which
+# setting tells doxygen | where ...?").
 _CLAUSE_OPENERS = frozenset(QUESTION_WORDS.split("|")) | {"whether", "if"}
-# The particles of phrasal verbs ("writes | out", "went | on"), before which only a word that is a verb by its form ends
-# the phrase (``_is_verb``). A noun of X is followed by a preposition ("Which config files | in /etc ...?", "Which log
-# files | on the server ...?"), so after "in", "on", "over" or "through" only an irregular past does ("came | up").
-_PARTICLES = frozenset("out off up down back away".split())
-_PREPOSITIONS = frozenset("in on over through".split())
+# Before a particle of a phrasal verb (``PARTICLES``: "writes | out", "went | on") only a word that is a verb by its form
+# ends a "which X" phrase (``_is_verb``). A noun of X is followed by a preposition ("Which config files | in /etc ...?",
+# "Which log files | on the server ...?"), so after one of ``PREPOSITIONS`` only an irregular past does ("came | up").
 
 
 def _is_verb(word: str, following: str, before: str = "") -> bool:
@@ -1037,12 +1028,12 @@ def _is_verb(word: str, following: str, before: str = "") -> bool:
         return False
     bare = _bare_word(following)
     nxt = bare.lower()
-    if nxt in _OBJECTS or (nxt in _CLAUSE_OPENERS and word.endswith("s") and not word.endswith("ss")):
+    if nxt in OBJECT_PRONOUNS or (nxt in _CLAUSE_OPENERS and word.endswith("s") and not word.endswith("ss")):
         return True  # "lets | me ...", "got | him ...", "changes | where ...": not "tells doxygen | where ..."
-    if (nxt in _PARTICLES or nxt in _PREPOSITIONS) and verb_lemmas(word):
+    if (nxt in PARTICLES or nxt in PREPOSITIONS) and verb_lemmas(word):
         if irregular_past(word):
             return True  # "Which psychiatrist | came up with ...", "Which designer | went on to ..."
-        if nxt in _PARTICLES:
+        if nxt in PARTICLES:
             return word.endswith("s") and not word.endswith("ss") and not before.endswith("s")  # "command | writes out"
     return bool(bare) and (nxt in DETERMINERS or not bare.islower() or not bare.isalpha())
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import blingfire
 import numpy as np
 
-from index.text import replace_surrogates
+from index.text import NAME_TITLES, replace_surrogates
 
 # A blank line, or a line break before a list item, a table row or a quote, ends a block: a sentence never
 # runs across one (the loaders write their block elements so). A line that starts with an option or a negative number
@@ -38,8 +38,6 @@ _RUN = re.compile(rf"([^\w\s])\1{{{_KEPT_RUN},}}")
 
 # The first letter or digit after a sentence end, past spaces and opening quotes or brackets.
 _NEXT_WORD = re.compile(r"""[\s"'“‘«(\[]*(\w)""")
-# Titles that stand before a name, which a full stop after them does not end.
-_TITLES = frozenset("mr mrs ms dr prof st".split())
 # A shell's special parameter that is a mark, "$?" (the last exit status) or "$!" (the last background job), perhaps
 # closed by a bracket or a quote: "($?) Expands to the exit status ..." names the parameter, and ends no sentence.
 _PARAMETER_MARK = re.compile(r"\$[?!][)\]'\"’”]*$")
@@ -155,7 +153,7 @@ def _false_end(text: str, cut: int, end: int) -> bool:
     if letter.islower():
         return True
     before = text[max(0, cut - 6) : cut].split()  # the longest title, "prof.", and one character more
-    return bool(before) and before[-1].lower().rstrip(".") in _TITLES and letter.isupper()
+    return bool(before) and before[-1].lower().rstrip(".") in NAME_TITLES and letter.isupper()
 
 
 def _blocks(text: str) -> list[Span]:

@@ -19,11 +19,14 @@ from collections import Counter
 from collections.abc import Iterable
 
 __all__ = [
+    "ACRONYM_SKIPS",
     "ADVERBS",
     "ANAPHORA",
     "ANNOUNCING",
     "ASKED_DIMENSIONS",
+    "AUXILIARIES",
     "CONTINUATION",
+    "COPULAS",
     "DATE",
     "DETERMINERS",
     "DIGITS",
@@ -35,18 +38,23 @@ __all__ = [
     "LATIN_WORD",
     "LIFESPAN",
     "LIFE_WORDS",
+    "LIGHT_VERBS",
     "MARKER",
     "MAX_QUESTION_CHARS",
     "MEASURE_NOUNS",
     "MONEY",
     "MONEY_WORDS",
     "NAME_CLASSES",
+    "NAME_TITLES",
     "NUMBER",
     "NUMBER_SCALES",
+    "OBJECT_PRONOUNS",
     "OPENING",
+    "PARTICLES",
     "PHRASE_END",
     "PIECE",
     "POSSESSIVE",
+    "PREPOSITIONS",
     "SPACED_RUN",
     "STOPWORDS",
     "SUBJECTLESS",
@@ -1022,6 +1030,25 @@ NAME_CLASSES = frozenset(
 )
 # Words that begin a noun phrase: after "which X", a word followed by one is X's verb ("provides | the DHCP server").
 DETERMINERS = frozenset("the a an this that these those its their his her my your our each every all any no some".split())
+# The verbs that stand before another in a question ("Who has won ...?", "Who did Allan Dwan marry?"): the verb asked is
+# the one after them.
+AUXILIARIES = frozenset("did does do has have had will would can could should may might must".split())
+# Forms of "be": "Who was elected ...?" names the action by the participle after it, "Who was the architect?" none.
+COPULAS = frozenset("is was are were be been".split())
+# Verbs whose object names the action: "gave it a name" is "named", "took the photograph" "photographed".
+LIGHT_VERBS = frozenset("give make take have do get".split())
+# Object pronouns: never a noun of a "which X" phrase ("Which module lets | me tie ...?"), nor a light verb's object
+# that names an action ("gave | it that name").
+OBJECT_PRONOUNS = frozenset("it them him her me us you".split())
+# The particles of phrasal verbs ("writes | out", "came | up with", "put | forward"): a phrasal verb's action is not its
+# verb's, and a word before one may end a "which X" phrase as its verb. Not "in", "on", "over", "through": prepositions
+# as often ("Which config files | in /etc ...?", "Who flew over the Atlantic ...?"), which ``PREPOSITIONS`` holds.
+PARTICLES = frozenset("out off up down back away forward".split())
+PREPOSITIONS = frozenset("in on over through".split())
+# Words an expansion may hold that its acronym leaves out ("Federal Bureau of Investigation": FBI).
+ACRONYM_SKIPS = frozenset("of and the for in on to a an at by with or".split())
+# Titles that stand before a name, which a full stop after them does not end ("Dr. Richard Stallman").
+NAME_TITLES = frozenset("mr mrs ms dr prof st".split())
 # A sentence that points at the block after it, which the extractive answerer quotes with it: "You can change it
 # by the following.", "Check the results as follows.", "Execute the following command.", "The following is the safe
 # way to clear the file.", "Following commands caught my eyes.", "use following commands." Not "following" as a
