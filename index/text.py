@@ -327,13 +327,21 @@ _ASKED = re.compile(
 )
 
 
+# Or after a colon that ends the scene, in lower case as often: "Coming from Python: why does Rust refuse ...?", "I'm in
+# the graphical desktop: which keys ...?". Only a question word opens it there ("Note: do not ..." is no question).
+_ASKED_AFTER_COLON = re.compile(rf":\s+((?:{QUESTION_WORDS})\b[^.!:]*)$", re.I)
+
+
 def asked_part(question: str) -> str:
     """The question asked after sentences that set its scene, else "": "I read about the aid. Which countries received
-    experts?" -> "Which countries received experts?". Not one with fewer than two content words of its own ("... is
-    gone. Why?"), nor one after an abbreviation's full stop ("Who is Dr. Smith?", "Is it, e.g. which one?")."""
+    experts?" -> "Which countries received experts?"; "Coming from Python: why does Rust ...?" -> "why does Rust ...?".
+    Not one with fewer than two content words of its own ("... is gone. Why?"), nor one after an abbreviation's full
+    stop ("Who is Dr. Smith?", "Is it, e.g. which one?")."""
     match = _ASKED.search(question)
     if not match or match.start() == 0 or not match.group(1)[0].isupper():
-        return ""
+        match = _ASKED_AFTER_COLON.search(question)
+        if not match or not question[: match.start()].strip():
+            return ""
     return match.group(1) if len(query_terms(match.group(1))) >= 2 else ""
 
 

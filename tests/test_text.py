@@ -406,6 +406,11 @@ def test_pictographs_are_left_out_and_other_text_kept() -> None:
         ("Who is Dr. Smith?", ""),  # an abbreviation's full stop
         ("Is it, e.g. which one is best?", ""),
         ("The variable is gone afterwards. Why?", ""),  # too few words of its own to be read alone
+        # A colon ends a scene too, the question after it in lower case as often.
+        ("Coming from Python: why does Rust refuse s[0]?", "why does Rust refuse s[0]?"),
+        ("I'm in the desktop: Which keys take me to a console?", "Which keys take me to a console?"),
+        ("Note: do not run it as root?", ""),  # no question word after the colon
+        (": which keys take me there?", ""),  # nothing before the colon
     ],
 )
 def test_the_question_asked_after_a_scene(question: str, asked: str) -> None:
