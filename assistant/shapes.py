@@ -64,6 +64,7 @@ from index.text import (
     VITAL_ASKED,
     VITAL_STATED,
     YEAR,
+    in_address,
     is_identifier,
     is_specific,
     question_names,
@@ -306,10 +307,14 @@ class Shape:
                 return any(
                     m.group() not in self.question_numbers and not self._edition(sentence, m) and not _within(m, lives)
                     for m in chain(YEAR.finditer(sentence), EARLY_YEAR.finditer(sentence))
+                    if not in_address(sentence, m.start())
                 )
             case "date":
                 lives = self._lifespans(sentence)
-                return any(not self._edition(sentence, m) and not _within(m, lives) for m in DATE.finditer(sentence))
+                return any(
+                    not self._edition(sentence, m) and not _within(m, lives) and not in_address(sentence, m.start())
+                    for m in DATE.finditer(sentence)
+                )
             case "number":
                 if self.span and _YEAR_SPAN.search(sentence):
                     return True  # "How long did the reign last?" -> "He reigned from 1509 to 1547."
@@ -446,6 +451,8 @@ class Shape:
         for match in chain(NUMBER.finditer(sentence), _COMPOUND_NUMBER.finditer(sentence)):
             if match.group().lower() in self.question_numbers or self._labels(sentence, match.start()):
                 continue
+            if match.group()[0].isdigit() and in_address(sentence, match.start()):
+                continue  # "statusq.org/2001/11/26.html" names a page and states no number
             if match.group().lower() == "one" and _word_before(sentence, match.start()) in _ONE_AFTER:
                 continue
             # The dates are found once per sentence, not once per number: many numbers made it n squared.

@@ -837,6 +837,17 @@ def _in_path(sentence: str, start: int) -> bool:
     return run.startswith(("/", "~", ".")) or run.count("/") >= 2
 
 
+def in_address(text: str, start: int) -> bool:
+    """Whether the character at ``start`` stands in an address: a URL ("http://www.statusq.org/2001/11/26.html",
+    "www.example.org/2005") or a path from a root or home ("/usr/share/doc/1999/notes", "~/2019/report"). Its
+    numbers name a resource and state nothing: no year, date or quantity. "2001/11/26" alone is a date. Read at most
+    ``_PATH_CHARS`` either side, so a long run is never re-read per number."""
+    back = text[max(0, start - _PATH_CHARS) : start].rsplit(None, 1)
+    ahead = text[start : start + _PATH_CHARS].split(None, 1)
+    run = ((back[-1] if back and not text[start - 1 : start].isspace() else "") + (ahead[0] if ahead else "")).lstrip(_OPENERS)
+    return ("://" in run or run.startswith(("www.", "/", "~/"))) and any(c.isalpha() for c in run)
+
+
 def man_names(text: str) -> list[str]:
     """The manual pages ``text`` cites with their sections ("see git-config(1)"), and the names its NAME section
     documents, if it is a manual page: names of commands, files and functions however they are written."""

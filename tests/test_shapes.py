@@ -643,6 +643,28 @@ def test_a_year_glued_to_the_asked_name_is_an_edition_not_a_date(question: str, 
     assert shape_of(question).states(sentence) is dates
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "states"),
+    [
+        # A URL's or a path's numbers name a page or a file: no year, date or quantity.
+        (
+            "When did Robert J. Hanlon come up with Hanlon's Razor?",
+            "At http://www.statusq.org/2001/11/26.html it is claimed that Hanlon's Razor was coined by Robert J. Hanlon.",
+            False,
+        ),
+        ("In what year were the notes written?", "The notes are kept in /usr/share/doc/1999/notes.", False),
+        ("In what year were the notes written?", "The notes are at www.example.org/1999 today.", False),
+        ("How many pages does the guide have?", "It is at https://example.org/guide/40/pages.html.", False),
+        # The same numbers written as a date or a count state one, beside an address or not.
+        ("When was the note posted?", "It was posted on 2001/11/26 to the list.", True),
+        ("In what year was the razor coined?", "It was coined in 1980 (see www.example.org/1999/a.html).", True),
+        ("How many pages does the guide have?", "The guide at https://example.org/guide has 40 pages.", True),
+    ],
+)
+def test_an_addresss_numbers_state_nothing(question: str, sentence: str, states: bool) -> None:
+    assert shape_of(question).states(sentence) is states
+
+
 LEAD = "Alain Connes (; born 1 April 1947) is a French mathematician at the Collège de France."
 LIVES = "Andrei Tarkovsky (4 April 1932 – 29 December 1986) was a Soviet film-maker."
 
