@@ -15,6 +15,11 @@ _SPACE = re.compile(r"\s+")
 # either end can split into a few more pieces. Chunks estimated within this margin of the limit are
 # counted exactly.
 _MARGIN = 8
+# A term's line, named by the block below it, is at most this long (a signature, an option with its value) and ends
+# without a sentence's closing mark ("Example:" and "100-999:" end with a colon, and name what follows).
+_TERM_CHARS = 120
+_TERM_WORDS = 6
+_CLOSING = (".", "!", "?", ";", ",")
 
 
 class BatchTokens(Protocol):
@@ -113,8 +118,27 @@ def _pack(text: str, fitted: list[tuple[tuple[Span, int], int]], max_tokens: int
             break
         # Step forward, keeping some overlap, but always make progress; a new part starts afresh, since
         # a sentence carried over would put the previous section's text under the next heading.
-        first = last + 1 if parts[last + 1] != parts[last] else max(first + 1, last + 1 - overlap_sentences)
+        if parts[last + 1] != parts[last]:
+            first = last + 1
+            continue
+        carried = max(first + 1, last + 1 - overlap_sentences)
+        # The line that names what the carried sentence describes goes with it ("--maintenance-db=dbname" /
+        # "Specifies the name of the database ..."): without it the next chunk describes something it never names.
+        if carried - 1 > first and parts[carried - 1] == parts[carried] and _names_next(text, pieces, carried - 1):
+            carried -= 1
+        first = carried
     return chunks
+
+
+def _names_next(text: str, pieces: list[Span], k: int) -> bool:
+    """Whether piece ``k`` is a term's line above the block it names: a short line alone in its block, without a
+    sentence's closing mark ("--no-subscriptions", "BaseCommand.requires_migrations_checks", "100-999:", "Example:"),
+    with the next piece on a line below it."""
+    line = text[pieces[k].start : pieces[k].end]
+    if "\n" in line or len(line) > _TERM_CHARS or len(line.split()) > _TERM_WORDS or line.rstrip().endswith(_CLOSING):
+        return False
+    alone = k == 0 or "\n\n" in text[pieces[k - 1].end : pieces[k].start]
+    return alone and "\n" in text[pieces[k].end : pieces[k + 1].start]
 
 
 def _cut(text: str, spans: list[Span], breaks: list[int]) -> list[tuple[Span, int]]:

@@ -70,8 +70,10 @@ from pathlib import Path
 # DocBook admonition titled by a heading (PostgreSQL's ``<div class="note"><h3 class="title">Note</h3>``) is a box
 # inside its subsection: read by its level, it ended the subsection, and every parameter described after it was filed
 # under "Note". 47: an option that hard-wrapped text puts at a line's start stays in its sentence ("To view message
-# content only, specify" / "-bh (Postfix 2.7 and later)." was two sentences, the option a fragment of its own).
-LOADER_VERSION = "47"
+# content only, specify" / "-bh (Postfix 2.7 and later)." was two sentences, the option a fragment of its own). 48
+# (the chunker): a chunk that carries over the first sentence of a description carries the term's line above it too
+# ("--no-subscriptions" / "Do not dump subscriptions."), so that no chunk describes something it never names.
+LOADER_VERSION = "48"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import blingfire
@@ -136,6 +137,30 @@ def test_chunks_keep_sentences_whole_and_map_back_to_the_text() -> None:
     joined = " ".join(c.text for c in chunks)
     assert all(s in joined for s in sentences)
     assert chunks[1].text.split(". ")[0] + "." == chunks[0].text.split(". ")[-1]
+
+
+OPTIONS = (
+    "Options\n\nThe following options are read.\n\n--maintenance-db=dbname\n\nSpecifies the name of the database to"
+    " connect to. It is used for maintenance.\n\n--no-subscriptions\n\nDo not dump subscriptions. That is all.\n\n"
+    "Example:\n\npg_dump --no-subscriptions mydb"
+)
+
+
+def test_a_carried_sentence_takes_the_line_that_names_what_it_describes() -> None:
+    packed = chunk_text(OPTIONS, words, max_tokens=10, overlap_sentences=1)
+    chunks = [c.text for c in packed]
+    # "Do not dump subscriptions." ends a chunk after its option's line; the next chunk carries both, not the
+    # sentence alone, which would describe an option it never names.
+    assert chunks[3].endswith("--no-subscriptions\n\nDo not dump subscriptions.")
+    assert chunks[4].startswith("--no-subscriptions\n\nDo not dump subscriptions. That is all.")
+    # Every chunk still starts past the one before it: a term's line never holds the next chunk back (the second
+    # chunk starts at "--maintenance-db=dbname", so the third cannot, and carries its sentence alone).
+    assert all(later.start > earlier.start for earlier, later in pairwise(packed))
+    assert chunks[2] == "Specifies the name of the database to connect to."
+    # A line that ends as a sentence names nothing below it: the sentence after it is carried alone.
+    named, plain = (f"Intro.\n\n{line}\n\nA second sentence here. And a third one here." for line in ("Some term", "A line."))
+    assert chunk_text(named, words, 7)[1].text == "Some term\n\nA second sentence here."
+    assert chunk_text(plain, words, 7)[1].text == "A second sentence here."
 
 
 def test_overlong_sentence_is_split_not_truncated() -> None:
