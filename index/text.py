@@ -830,22 +830,26 @@ _NAME_MARKS = ("#", "+")  # the marks a name may end in: "C#", "F#", "C++"
 def _in_path(sentence: str, start: int) -> bool:
     """Whether the word at ``start``, after a slash, is a part of a path: the whitespace-delimited run it stands in
     starts with "/", "~" or "." ("/etc/apparmor.d/", "~/.bashrc", "./configure") or holds two slashes or more
-    ("usr/share/doc", a URL). Read at most ``_PATH_CHARS`` either side, so a long run is never re-read per word."""
-    back = sentence[max(0, start - _PATH_CHARS) : start].rsplit(None, 1)  # never empty: a slash stands before ``start``
-    ahead = sentence[start : start + _PATH_CHARS].split(None, 1)
-    run = (back[-1] + (ahead[0] if ahead else "")).lstrip(_OPENERS)
+    ("usr/share/doc", a URL)."""
+    run = _run_around(sentence, start)
     return run.startswith(("/", "~", ".")) or run.count("/") >= 2
 
 
 def in_address(text: str, start: int) -> bool:
     """Whether the character at ``start`` stands in an address: a URL ("http://www.statusq.org/2001/11/26.html",
     "www.example.org/2005") or a path from a root or home ("/usr/share/doc/1999/notes", "~/2019/report"). Its
-    numbers name a resource and state nothing: no year, date or quantity. "2001/11/26" alone is a date. Read at most
-    ``_PATH_CHARS`` either side, so a long run is never re-read per number."""
-    back = text[max(0, start - _PATH_CHARS) : start].rsplit(None, 1)
-    ahead = text[start : start + _PATH_CHARS].split(None, 1)
-    run = ((back[-1] if back and not text[start - 1 : start].isspace() else "") + (ahead[0] if ahead else "")).lstrip(_OPENERS)
+    numbers name a resource and state nothing: no year, date or quantity. "2001/11/26" alone is a date."""
+    run = _run_around(text, start)
     return ("://" in run or run.startswith(("www.", "/", "~/"))) and any(c.isalpha() for c in run)
+
+
+def _run_around(text: str, start: int) -> str:
+    """The whitespace-delimited run that the word at ``start`` stands in, less the brackets and quotes that open it.
+    Read at most ``_PATH_CHARS`` either side, so a long run is never re-read per word."""
+    back = text[max(0, start - _PATH_CHARS) : start]
+    before = "" if not back or back[-1].isspace() else back.rsplit(None, 1)[-1]
+    ahead = text[start : start + _PATH_CHARS].split(None, 1)
+    return (before + (ahead[0] if ahead else "")).lstrip(_OPENERS)
 
 
 def man_names(text: str) -> list[str]:
