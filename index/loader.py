@@ -72,8 +72,9 @@ from pathlib import Path
 # under "Note". 47: an option that hard-wrapped text puts at a line's start stays in its sentence ("To view message
 # content only, specify" / "-bh (Postfix 2.7 and later)." was two sentences, the option a fragment of its own). 48
 # (the chunker): a chunk that carries over the first sentence of a description carries the term's line above it too
-# ("--no-subscriptions" / "Do not dump subscriptions."), so that no chunk describes something it never names.
-LOADER_VERSION = "48"
+# ("--no-subscriptions" / "Do not dump subscriptions."), so that no chunk describes something it never names. 49: a PDF
+# identifier that Texinfo broke after an underscore is one word again ("READLINE_" / "LINE" read "READLINE_ LINE").
+LOADER_VERSION = "49"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

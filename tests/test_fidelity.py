@@ -308,6 +308,13 @@ def test_a_sentence_across_a_page_break_is_one_sentence_with_both_pages() -> Non
     assert any(doc.page_at(start) == 20 and doc.page_at(start + len(sentence) - 1) == 21 for start in starts)
 
 
+def test_a_pdf_identifier_broken_after_an_underscore_is_one_word() -> None:
+    # Texinfo breaks code after an underscore and prints no hyphen: "READLINE_" / "LINE" at a line's end and start.
+    text = loaded(BASH / "bashref.pdf").text
+    assert "the shell sets the READLINE_LINE variable" in text and "exceeds PATH_MAX when" in text
+    assert "any other LC_ variable" in text  # an underscore written before a space stays so
+
+
 @pytest.mark.parametrize(
     "path",
     [HANDBOOK / "sect.task-scheduling-cron-atd.html", HANDBOOK / "sect.apt-get.html", REFERENCE / "ch02.en.html"],

@@ -1586,6 +1586,11 @@ def test_pdf_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
         ("key2 value2", ". . . )", "key2 value2 . . . )"),
         ("the names", "?1, ?2", "the names ?1, ?2"),
         (":", ": (a colon)", ": : (a colon)"),
+        # Texinfo breaks code after an underscore with no hyphen (nettle's, bash's and libtasn1's manuals as PDF).
+        ("such as foo_", "set_key (a function)", "such as foo_set_key (a function)"),
+        ("If BASH_", "COMPAT is unset", "If BASH_COMPAT is unset"),
+        ("before calling __init__", "on it", "before calling __init__ on it"),  # a name's own underscores
+        ("_single underscores_", "**double asterisks**", "_single underscores_ **double asterisks**"),
     ],
 )
 def test_pdf_wrapped_lines_join_as_written(text: str, line: str, joined: str) -> None:

@@ -44,6 +44,9 @@ _NOTE_NUMBER = re.compile(r"\d{1,3}(?:\s|(?=[A-Z]))")
 # full stop ending the line or followed by a new sentence (see ``join_lines``).
 _CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# An identifier TeX broke after one of its underscores ("foo_" / "set_key", "READLINE_" / "LINE"): Texinfo lets code
+# break there and prints no hyphen. Not a name that ends in underscores of its own ("__init__", "__NOGLOBS__").
+_BROKEN_AT_UNDERSCORE = re.compile(r"[^\W_]_$")
 
 
 @dataclass
@@ -110,12 +113,16 @@ def footnotes(blocks: list[Block], body_size: float) -> int:
 def join_lines(text: str, line: str) -> str:
     """Re-flow a wrapped line: a hyphen splitting a lower-case word is removed, otherwise a space joins.
 
+    An identifier broken after an underscore joins whole ("sha3_256_" then "digest." is "sha3_256_digest.").
+
     A line that opens with closing punctuation was never wrapped there (no typesetter breaks before a comma): PDFium
     starts a new line after a raised run ("trees^2" then ", there"), and the two join without a space.
     """
     if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[:1].islower():
         return text[:-1] + line
-    return text + line if text.endswith(("-", "/")) or _closes(line) else f"{text} {line}"
+    if text.endswith(("-", "/")) or _closes(line) or (_BROKEN_AT_UNDERSCORE.search(text) and line[:1].isalnum()):
+        return text + line
+    return f"{text} {line}"
 
 
 def _closes(line: str) -> bool:
