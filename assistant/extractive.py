@@ -20,6 +20,7 @@ from index.sentences import Span, split_sentences
 from index.text import (
     ANAPHORA,
     ANNOUNCING,
+    CROSS_REFERENCE,
     MAN_REFERENCE,
     TERM,
     TRAILING,
@@ -483,7 +484,8 @@ def _announces(text: str, sentence: Span, following: Span) -> bool:
     lead = text[sentence.start : sentence.end].rstrip()
     starts_block = "\n" in text[sentence.end : following.start]
     short = following.end - following.start <= _ANNOUNCED_CHARS
-    return starts_block and short and (lead.endswith(":") or bool(ANNOUNCING.search(lead)))
+    points = lead.endswith(":") or (bool(ANNOUNCING.search(lead)) and not CROSS_REFERENCE.search(lead))
+    return starts_block and short and points
 
 
 def _interrupted(text: str, sentence: Span, display: Span, rest: Span, headings: set[str]) -> bool:

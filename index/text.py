@@ -27,6 +27,7 @@ __all__ = [
     "AUXILIARIES",
     "CONTINUATION",
     "COPULAS",
+    "CROSS_REFERENCE",
     "DATE",
     "DETERMINERS",
     "DIGITS",
@@ -1083,6 +1084,9 @@ ANNOUNCING = re.compile(
     rf"|^\W*(?:the\s+following\b|following(?=\s+(?-i:[a-z]))(?!\s+{_PREPOSITION_OBJECT}))",
     re.I,
 )
+# A cross-reference to what comes further on: "(see below)", "See also INCOMPATIBLE OPTIONS below.", "see the [R] flag
+# below." It sends the reader on, and announces no block right after it as "below" alone does ("... as shown below.").
+CROSS_REFERENCE = re.compile(r"\bsee\b(?:[^.!?;:()]|\(\w{1,4}\)){0,60}\bbelow\W*$", re.I)
 # Adverbs that end a "which X" phrase: "Which Debian release | first made GRUB 2 the default?" asks for a release,
 # not for a "first" (after the phrase's first word only; "Which first-aid kit" keeps its compound).
 ADVERBS = frozenset(

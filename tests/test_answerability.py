@@ -234,6 +234,22 @@ def test_a_sentence_that_announces_a_block_is_quoted_with_it() -> None:
     assert "You can change the editor." in considered("How do I change the editor?", plain)
 
 
+def test_a_cross_reference_to_what_comes_below_announces_nothing() -> None:
+    # "(see below)" sends the reader further on: the block after it is another entry, quoted on its own or not at all.
+    for lead in (
+        "The lock is taken on the mailbox (see below).",
+        "See also INCOMPATIBLE OPTIONS below.",
+        "See gitcredentials(7) or EXAMPLES below.",
+    ):
+        text = f"The mailbox is locked before delivery.\n\n{lead}\n\n-v Enable verbose logging for debugging purposes."
+        weighed = considered("Which option enables verbose logging?", text)
+        assert "-v Enable verbose logging for debugging purposes." in weighed, lead
+        assert not any(sentence.startswith(lead) and sentence.endswith("purposes.") for sentence in weighed), lead
+    # "below" alone still points at the block right after it.
+    text = "The options are listed below.\n\n-v Enable verbose logging."
+    assert any(q.startswith("The options are") and q.endswith("verbose logging.") for q in considered("Which option?", text))
+
+
 def test_the_following_command_announces_its_block() -> None:
     # "... execute the following command." ends with its noun, not with "following", and still points at the block.
     text = "If you think listed packages are OK to be purged, execute the following command.\n\n# aptitude purge '~c'"
