@@ -73,8 +73,10 @@ from pathlib import Path
 # content only, specify" / "-bh (Postfix 2.7 and later)." was two sentences, the option a fragment of its own). 48
 # (the chunker): a chunk that carries over the first sentence of a description carries the term's line above it too
 # ("--no-subscriptions" / "Do not dump subscriptions."), so that no chunk describes something it never names. 49: a PDF
-# identifier that Texinfo broke after an underscore is one word again ("READLINE_" / "LINE" read "READLINE_ LINE").
-LOADER_VERSION = "49"
+# identifier that Texinfo broke after an underscore is one word again ("READLINE_" / "LINE" read "READLINE_ LINE"). 50:
+# a PDF paragraph a page cuts after "of", "or", "the" ... goes on with a number on the next ("in the region of" / "50
+# bytes."); it went on only with a lower-case word.
+LOADER_VERSION = "50"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -308,6 +308,13 @@ def test_a_sentence_across_a_page_break_is_one_sentence_with_both_pages() -> Non
     assert any(doc.page_at(start) == 20 and doc.page_at(start + len(sentence) - 1) == 21 for start in starts)
 
 
+def test_a_pdf_paragraph_cut_by_a_page_after_of_or_or_goes_on_with_a_number() -> None:
+    # Page 123 ends "the GNU FDL (versions 1.2 or" and page 124 opens "1.3), and the Mozilla Public License ...".
+    policy = loaded(POLICY / "policy.pdf.gz")
+    at = policy.text.find("the GNU FDL (versions 1.2 or 1.3), and the Mozilla Public License (version 1.1 or 2.0)")
+    assert at >= 0 and (policy.page_at(at), policy.page_at(at + 60)) == (123, 124)
+
+
 def test_a_pdf_identifier_broken_after_an_underscore_is_one_word() -> None:
     # Texinfo breaks code after an underscore and prints no hyphen: "READLINE_" / "LINE" at a line's end and start.
     text = loaded(BASH / "bashref.pdf").text

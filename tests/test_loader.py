@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from packages import with_parts
 from pdfs import pdf_file, pdf_with_pages
 
-from index.formats.pdflayout import join_lines
+from index.formats.pdflayout import Block, join_lines
 from index.loader import (
     LOADER_VERSION,
     SUPPORTED_SUFFIXES,
@@ -1571,6 +1571,22 @@ def test_pdf_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
     # Two numbers with a space between, a subscript, and a raised digit of the full size are not powers.
     assert "2 32 and 102" in text and "so does 25 raised" in text
     assert text.count("^") == 3
+
+
+@pytest.mark.parametrize(
+    ("last", "first", "goes_on"),
+    [
+        ("a constant overhead in the region of", "50 bytes. Random data is coded at 8 bits.", True),
+        ("the GNU FDL (versions 1.2 or", "1.3), and the Mozilla Public License", True),
+        ("the rest of the", "document follows.", True),  # lower case goes on, as before
+        ("a sum of weighted polynomials of", "1 // a and b occupy D bits", False),  # a listing's numbered line
+        ("remove a prefix check in libc-2.so", "441512 Remove an unneeded check", False),  # a list of bug numbers
+        ("Combining individual CRCs . . . 18", "4.11.3 Efficient computation . . . 19", False),
+        ("The limits are listed in", "2. The second item", False),  # a numbered list item
+    ],
+)
+def test_pdf_a_paragraph_goes_on_onto_the_next_page(last: str, first: str, goes_on: bool) -> None:
+    assert Block("prose", last, 10.0).continues_into(Block("prose", first, 10.0)) is goes_on
 
 
 @pytest.mark.parametrize(

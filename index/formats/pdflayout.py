@@ -44,6 +44,13 @@ _NOTE_NUMBER = re.compile(r"\d{1,3}(?:\s|(?=[A-Z]))")
 # full stop ending the line or followed by a new sentence (see ``join_lines``).
 _CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# A paragraph whose last word is an article, a preposition, a conjunction or a copula stops mid-sentence; a page that
+# ends so goes on with what the next begins with, a number too ("... a constant overhead in the region of" / "50 bytes.
+# Random data ...", "the GNU FDL (versions 1.2 or" / "1.3), and ..."), when that number reads on as words do.
+_UNFINISHED = re.compile(
+    r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|about|than|between|and|or|nor|is|are|was|were|be)$", re.I
+)
+_READS_ON = re.compile(r"\d[\d.,]*[)%]*[,;]?\s+[a-z]")
 # An identifier TeX broke after one of its underscores ("foo_" / "set_key", "READLINE_" / "LINE"): Texinfo lets code
 # break there and prints no hyphen. Not a name that ends in underscores of its own ("__init__", "__NOGLOBS__").
 _BROKEN_AT_UNDERSCORE = re.compile(r"[^\W_]_$")
@@ -92,7 +99,7 @@ class Block:
         return (
             self.kind == following.kind == "prose"
             and not _ENDS_SENTENCE.search(self.text)
-            and following.text[:1].islower()
+            and (following.text[:1].islower() or bool(_UNFINISHED.search(self.text) and _READS_ON.match(following.text)))
             and not _BULLET.match(following.text)
         )
 
