@@ -62,6 +62,7 @@ __all__ = [
     "SURROGATE",
     "TERM",
     "TRAILING",
+    "UNFINISHING",
     "UNITS",
     "UNIT_AFTER",
     "UNIT_DIMENSION",
@@ -1069,6 +1070,9 @@ OBJECT_PRONOUNS = frozenset("it them him her me us you".split())
 # as often ("Which config files | in /etc ...?", "Who flew over the Atlantic ...?"), which ``PREPOSITIONS`` holds.
 PARTICLES = frozenset("out off up down back away forward".split())
 PREPOSITIONS = frozenset("in on over through".split())
+# The words a sentence cannot stop on: an article, a preposition, a conjunction or a copula. A PDF paragraph whose page
+# ends on one runs on onto the next page, a number there too ("... a constant overhead in the region of" / "50 bytes.").
+UNFINISHING = frozenset("a an the of to in on at by for from with into about than between and or nor is are was were be".split())
 # Words an expansion may hold that its acronym leaves out ("Federal Bureau of Investigation": FBI).
 ACRONYM_SKIPS = frozenset("of and the for in on to a an at by with or".split())
 # Titles that stand before a name, which a full stop after them does not end ("Dr. Richard Stallman").

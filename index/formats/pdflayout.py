@@ -11,6 +11,8 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from index.text import UNFINISHING
+
 # Running headers and footers live in the outer band of a page ...
 _MARGIN_BAND = 0.12
 _EDGE_LINES = 2
@@ -44,12 +46,11 @@ _NOTE_NUMBER = re.compile(r"\d{1,3}(?:\s|(?=[A-Z]))")
 # full stop ending the line or followed by a new sentence (see ``join_lines``).
 _CLOSING = re.compile(r"[,;](?:\s|$)|\.(?:$|\s+[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
-# A paragraph whose last word is an article, a preposition, a conjunction or a copula stops mid-sentence; a page that
-# ends so goes on with what the next begins with, a number too ("... a constant overhead in the region of" / "50 bytes.
-# Random data ...", "the GNU FDL (versions 1.2 or" / "1.3), and ..."), when that number reads on as words do.
-_UNFINISHED = re.compile(
-    r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|about|than|between|and|or|nor|is|are|was|were|be)$", re.I
-)
+# A paragraph that stops on a word no sentence ends on (``UNFINISHING``) goes on with what the next page begins with, a
+# number too ("... in the region of" / "50 bytes. Random data ...", "the GNU FDL (versions 1.2 or" / "1.3), and ..."),
+# when that number reads on as words do.
+_LAST_WORD = re.compile(r"\w+$")
+_LAST_WORD_CHARS = 24  # longer than any of those words, so a longer last word is read as none of them
 _READS_ON = re.compile(r"\d[\d.,]*[)%]*[,;]?\s+[a-z]")
 # An identifier TeX broke after one of its underscores ("foo_" / "set_key", "READLINE_" / "LINE"): Texinfo lets code
 # break there and prints no hyphen. Not a name that ends in underscores of its own ("__init__", "__NOGLOBS__").
@@ -94,12 +95,17 @@ class Block:
             self.text = join_lines(self.text, line.text)
         self.lines.append(line)
 
+    def _unfinished(self) -> bool:
+        """Whether the block stops on a word no sentence ends on ("... in the region of")."""
+        last = _LAST_WORD.search(self.text[-_LAST_WORD_CHARS:])  # read from the end only: linear in a long block
+        return last is not None and last.group().lower() in UNFINISHING
+
     def continues_into(self, following: Block) -> bool:
         """Whether ``following`` (the first block of the next page) carries on this paragraph."""
         return (
             self.kind == following.kind == "prose"
             and not _ENDS_SENTENCE.search(self.text)
-            and (following.text[:1].islower() or bool(_UNFINISHED.search(self.text) and _READS_ON.match(following.text)))
+            and (following.text[:1].islower() or (self._unfinished() and bool(_READS_ON.match(following.text))))
             and not _BULLET.match(following.text)
         )
 
