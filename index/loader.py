@@ -75,8 +75,9 @@ from pathlib import Path
 # ("--no-subscriptions" / "Do not dump subscriptions."), so that no chunk describes something it never names. 49: a PDF
 # identifier that Texinfo broke after an underscore is one word again ("READLINE_" / "LINE" read "READLINE_ LINE"). 50:
 # a PDF paragraph a page cuts after "of", "or", "the" ... goes on with a number on the next ("in the region of" / "50
-# bytes."); it went on only with a lower-case word.
-LOADER_VERSION = "50"
+# bytes."); it went on only with a lower-case word. 51: a number is a PDF page's printed number only standing as a
+# number, not inside a word: a line at a page's foot holding "uint8" on the page printed 8 was dropped as a footer.
+LOADER_VERSION = "51"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

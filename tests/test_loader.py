@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from packages import with_parts
 from pdfs import pdf_file, pdf_with_pages
 
-from index.formats.pdflayout import Block, join_lines
+from index.formats.pdflayout import Block, Line, join_lines, running_furniture
 from index.loader import (
     LOADER_VERSION,
     SUPPORTED_SUFFIXES,
@@ -1573,6 +1573,21 @@ def test_pdf_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
     assert text.count("^") == 3
 
 
+def test_pdf_a_number_inside_a_word_is_no_page_number() -> None:
+    # Nettle's manual ends a page with a prototype's second line, "uint8 t *data)", on the page printed 8: the "8" of
+    # "uint8" read as the page's number, and the line was dropped as a running footer.
+    def line(text: str, baseline: float) -> Line:
+        return Line(text, 72.0, 300.0, baseline, baseline, 10.0, False, 792.0)
+
+    pages = [
+        [line(f"Chapter 7: Reference {index + 5}", 760.0), line("Hash some data.", 400.0), line(last, 60.0)]
+        for index, last in enumerate(["more of the text", "and more", "the rest", "uint8 t *data)", "the end", "x y"])
+    ]
+    furniture = running_furniture(pages)
+    assert {(index, 0) for index in range(6)} <= furniture  # every running header, its number the page's
+    assert (3, 2) not in furniture  # "uint8" holds no number of its own
+
+
 @pytest.mark.parametrize(
     ("last", "first", "goes_on"),
     [
@@ -1757,8 +1772,6 @@ def test_a_pdf_heading_over_two_lines_is_one_heading(tmp_path: Path) -> None:
 
 
 def test_running_headers_are_recognised_by_repetition_or_by_the_page_number_they_carry() -> None:
-    from index.formats.pdflayout import Line, running_furniture
-
     def line(text: str, baseline: float) -> Line:
         return Line(text, 72, 500, baseline, baseline, 10, False, 792)
 
@@ -1779,8 +1792,6 @@ def test_running_headers_are_recognised_by_repetition_or_by_the_page_number_they
 
 
 def test_a_chapters_running_title_is_furniture_and_a_line_that_recurs_here_and_there_is_not() -> None:
-    from index.formats.pdflayout import Line, running_furniture
-
     def line(text: str, baseline: float) -> Line:
         return Line(text, 72, 500, baseline, baseline, 10, False, 792)
 
@@ -1797,8 +1808,6 @@ def test_a_chapters_running_title_is_furniture_and_a_line_that_recurs_here_and_t
 
 
 def test_a_running_header_is_told_by_where_it_stands_when_its_words_change() -> None:
-    from index.formats.pdflayout import Line, running_furniture
-
     def line(text: str, baseline: float) -> Line:
         return Line(text, 72, 500, baseline, baseline, 10, False, 792)
 

@@ -30,7 +30,7 @@ _PAGE_AT_END = re.compile(r"\s\d{1,4}\s*$")
 _CONTENTS_MIN_ENTRIES = 5
 _CONTENTS_SHARE = 0.4
 _PAGE_NUMBER = re.compile(rf"(?i)^\W*(?:page\s*)?(?:\d{{1,4}}|{_ROMAN})(?:\s*(?:/|of)\s*\d{{1,4}})?\W*$")
-_NUMBER = re.compile(r"\d{1,4}")
+_NUMBER = re.compile(r"(?<!\w)\d{1,4}(?!\d)")
 _HEADER_CHARS = 120
 _DIGITS = re.compile(r"\d+")
 # Larger type than the body makes a heading; a gap this many times the usual line pitch a new paragraph.
