@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterator
+from functools import reduce
 from itertools import pairwise
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from assistant.verify import Verifier, _facts_present, _with_markers
 from index.chunker import chunk_text
 from index.formats.html import read_html
 from index.formats.markdown import read_markdown
+from index.formats.pdflayout import join_lines
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
@@ -288,6 +290,13 @@ def test_html_of_1_mb_of_listings_and_line_numbers_in_nested_tables() -> None:
     nested = "<table><tr><td><pre>1\n2</pre></td><td><pre>x</pre>" * 2000 + "</td></tr></table>" * 2000
     row = "<table><tr>" + "<td>1 2</td>" * 20_000 + "<td><pre>x</pre></td></tr></table>"
     finishes(lambda: read_html("<body>" + nested * (MB // 2 // len(nested)) + row * (MB // 2 // len(row) + 1) + "</body>"))
+
+
+def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:
+    # Each wrapped line joins the paragraph so far: what decides the join is read at the paragraph's end, never over the
+    # whole of it (an identifier broken after an underscore was looked for so: 8,000 lines of 76 characters took 43 s).
+    lines = ["word word word word word word word", "a foo_", "set_key b"] * 21_000
+    finishes(lambda: reduce(join_lines, lines, ""))
 
 
 def test_myst_markdown_of_1_mb() -> None:

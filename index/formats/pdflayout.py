@@ -133,7 +133,7 @@ def join_lines(text: str, line: str) -> str:
     """
     if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[:1].islower():
         return text[:-1] + line
-    if text.endswith(("-", "/")) or _closes(line) or (_BROKEN_AT_UNDERSCORE.search(text) and line[:1].isalnum()):
+    if text.endswith(("-", "/")) or _closes(line) or (_BROKEN_AT_UNDERSCORE.search(text[-2:]) and line[:1].isalnum()):
         return text + line
     return f"{text} {line}"
 
