@@ -1626,6 +1626,12 @@ def test_pdf_a_paragraph_goes_on_onto_the_next_page(last: str, first: str, goes_
 )
 def test_pdf_wrapped_lines_join_as_written(text: str, line: str, joined: str) -> None:
     assert join_lines(text, line) == joined
+    # A paragraph's block joins its lines the same way, line by line ("such as" / "foo_" / "set_key (a function)").
+    first, *wrapped = [*text.split(" "), line]
+    block = Block("prose", first, 10.0)
+    for piece in wrapped:
+        block.append(Line(piece, 0, 100, 0, 0, 10.0, False, 800))
+    assert block.text == joined
 
 
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import itertools
 import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from index.text import UNFINISHING
 
@@ -51,6 +51,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 # when that number reads on as words do.
 _LAST_WORD = re.compile(r"\w+$")
 _LAST_WORD_CHARS = 24  # longer than any of those words, so a longer last word is read as none of them
+_TAIL_CHARS = _LAST_WORD_CHARS  # how much of a block's end its joins and its last word are read from
 _READS_ON = re.compile(r"\d[\d.,]*[)%]*[,;]?\s+[a-z]")
 # An identifier TeX broke after one of its underscores ("foo_" / "set_key", "READLINE_" / "LINE"): Texinfo lets code
 # break there and prints no hyphen. Not a name that ends in underscores of its own ("__init__", "__NOGLOBS__").
@@ -75,14 +76,24 @@ class Line:
     page_height: float
 
 
-@dataclass
 class Block:
-    """Consecutive lines read as one unit: "prose" (lines joined by spaces), "code" (kept as lines) or "heading"."""
+    """Consecutive lines read as one unit: "prose" (lines joined by spaces), "code" (kept as lines) or "heading".
 
-    kind: str
-    text: str
-    size: float
-    lines: list[Line] = field(default_factory=list)
+    Its text is kept as pieces and joined when read, so that a paragraph of many lines is built in linear time.
+    """
+
+    def __init__(self, kind: str, text: str, size: float, lines: list[Line] | None = None) -> None:
+        self.kind = kind
+        self.size = size
+        self.lines = lines if lines is not None else []
+        self._pieces = [text]
+        self._tail = text[-_TAIL_CHARS:]  # the text's end, which decides how the next line joins it
+
+    @property
+    def text(self) -> str:
+        if len(self._pieces) > 1:
+            self._pieces = ["".join(self._pieces)]
+        return self._pieces[0]
 
     def append(self, line: Line) -> None:
         """Add the next line: prose and headings re-flow, code keeps its lines and indentation."""
@@ -90,14 +101,24 @@ class Block:
             first = self.lines[0]
             width = (first.right - first.left) / max(1, len(first.text))
             indent = round((line.left - first.left) / width) if width > 0 else 0
-            self.text += "\n" + " " * max(0, indent) + line.text
+            self._add(0, "\n" + " " * max(0, indent) + line.text)
         else:
-            self.text = join_lines(self.text, line.text)
+            cut, joint = line_joint(self._tail, line.text)
+            self._add(cut, joint + line.text)
         self.lines.append(line)
+
+    def _add(self, cut: int, piece: str) -> None:
+        """Drop ``cut`` characters from the text's end, then add ``piece``."""
+        if cut:
+            if len(self._pieces[-1]) <= cut:
+                self._pieces = [self.text]  # the cut reaches into the pieces before the last
+            self._pieces[-1] = self._pieces[-1][:-cut]
+        self._pieces.append(piece)
+        self._tail = (self._tail[: len(self._tail) - cut] + piece)[-_TAIL_CHARS:]
 
     def _unfinished(self) -> bool:
         """Whether the block stops on a word no sentence ends on ("... in the region of")."""
-        last = _LAST_WORD.search(self.text[-_LAST_WORD_CHARS:])  # read from the end only: linear in a long block
+        last = _LAST_WORD.search(self._tail[-_LAST_WORD_CHARS:])  # read from the end only: linear in a long block
         return last is not None and last.group().lower() in UNFINISHING
 
     def continues_into(self, following: Block) -> bool:
@@ -131,11 +152,18 @@ def join_lines(text: str, line: str) -> str:
     A line that opens with closing punctuation was never wrapped there (no typesetter breaks before a comma): PDFium
     starts a new line after a raised run ("trees^2" then ", there"), and the two join without a space.
     """
-    if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[:1].islower():
-        return text[:-1] + line
-    if text.endswith(("-", "/")) or _closes(line) or (_BROKEN_AT_UNDERSCORE.search(text[-2:]) and line[:1].isalnum()):
-        return text + line
-    return f"{text} {line}"
+    cut, joint = line_joint(text[-_TAIL_CHARS:], line)
+    return text[: len(text) - cut] + joint + line
+
+
+def line_joint(tail: str, line: str) -> tuple[int, str]:
+    """How ``line`` joins the text that ends in ``tail`` (see ``join_lines``): how many characters of the text's end
+    it drops (a hyphen), and what it puts between them."""
+    if tail.endswith("-") and len(tail) > 1 and tail[-2].islower() and line[:1].islower():
+        return 1, ""
+    if tail.endswith(("-", "/")) or _closes(line) or (_BROKEN_AT_UNDERSCORE.search(tail[-2:]) and line[:1].isalnum()):
+        return 0, ""
+    return 0, " "
 
 
 def _closes(line: str) -> bool:
