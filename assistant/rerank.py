@@ -28,12 +28,20 @@ class Reranker(Protocol):
 class OnnxCrossEncoder:
     """A cross-encoder exported to ONNX, run with onnxruntime and a fast tokenizer."""
 
-    def __init__(self, model_dir: Path, name: str, batch_size: int = 1, max_length: int = MAX_PAIR_TOKENS) -> None:
+    def __init__(
+        self, model_dir: Path, name: str, batch_size: int = 1, max_length: int = MAX_PAIR_TOKENS, spinning: bool = False
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Its threads sleep between runs rather than spin (onnxruntime's default): the embedding model, the keyword
+        # search and the server's other work run between the cross-encoder's runs and need the cores that spinning
+        # threads hold (bench/rerank_threads.py).
+        if not spinning:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.name = name
         self._session = onnxruntime.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
