@@ -76,8 +76,10 @@ from pathlib import Path
 # identifier that Texinfo broke after an underscore is one word again ("READLINE_" / "LINE" read "READLINE_ LINE"). 50:
 # a PDF paragraph a page cuts after "of", "or", "the" ... goes on with a number on the next ("in the region of" / "50
 # bytes."); it went on only with a lower-case word. 51: a number is a PDF page's printed number only standing as a
-# number, not inside a word: a line at a page's foot holding "uint8" on the page printed 8 was dropped as a footer.
-LOADER_VERSION = "51"
+# number, not inside a word: a line at a page's foot holding "uint8" on the page printed 8 was dropped as a footer. 52:
+# an underscore a PDF draws as a stroke (Texinfo's slanted typewriter type) is read as one, not as a space ("size t",
+# "shopt option", "NO CLOBBER" in Nettle's, Bash's and zsh's manuals).
+LOADER_VERSION = "52"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

@@ -322,6 +322,15 @@ def test_a_pdf_identifier_broken_after_an_underscore_is_one_word() -> None:
     assert "any other LC_ variable" in text  # an underscore written before a space stays so
 
 
+def test_a_pdf_underscore_drawn_as_a_rule_is_read_as_one() -> None:
+    # Texinfo's slanted typewriter type draws "_" as a stroke, not a character: PDFium read a space there.
+    text = loaded(BASH / "bashref.pdf").text
+    assert "[-O shopt_option] [argument ...]" in text and "kill -l|-L [exit_status] Send a signal" in text
+    assert "from the first non-option argument command_string, then exit." in text
+    assert "dispositions are set to SIG_DFL and those" in text and "_ ($_, an underscore.)" in text
+    assert "bash [long-opt] [-ir]" in text  # a space beside no stroke stays a space
+
+
 @pytest.mark.parametrize(
     "path",
     [HANDBOOK / "sect.task-scheduling-cron-atd.html", HANDBOOK / "sect.apt-get.html", REFERENCE / "ch02.en.html"],

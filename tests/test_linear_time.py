@@ -17,6 +17,7 @@ import pytest
 from browser_support import SEEDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pdfs import pdf_page
 
 from assistant.citations import renumber_markers
 from assistant.condense import condense, is_follow_up, names_another_subject, reasked
@@ -26,6 +27,7 @@ from assistant.verify import Verifier, _facts_present, _with_markers
 from index.chunker import chunk_text
 from index.formats.html import read_html
 from index.formats.markdown import read_markdown
+from index.formats.pdf import read_pdf
 from index.formats.pdflayout import Block, Line
 from index.formats.plain import read_plain
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
@@ -305,6 +307,21 @@ def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:
         return block.text
 
     finishes(wrap)
+
+
+def test_a_pdf_page_of_29000_words_with_a_stroke_between_each_two() -> None:
+    # Each space looks only at the strokes near its line that start in its gap (each against every stroke of the page:
+    # 29,000 spaces by 29,000 strokes, which are drawn underscores all).
+    strokes = [
+        b"BT /F1 2 Tf %.1f %.1f Td (ab) Tj ET %.1f %.1f 1.2 0.2 re f" % (x, y, x + 3.8, y + 0.05)
+        for y in (10 + line * 2.6 for line in range(290))
+        for x in (5 + word * 6.0 for word in range(100))
+    ]
+
+    def read() -> None:
+        assert read_pdf(pdf_page(b"\n".join(strokes))).text.count("_") == 28_710  # every gap but the lines' ends
+
+    finishes(read)
 
 
 def test_myst_markdown_of_1_mb() -> None:

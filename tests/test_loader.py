@@ -24,8 +24,9 @@ from epubs import BOOK, CONTAINER, epub, xhtml_page
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from packages import with_parts
-from pdfs import pdf_file, pdf_with_pages
+from pdfs import pdf_file, pdf_page, pdf_with_pages
 
+from index.formats.pdf import read_pdf
 from index.formats.pdflayout import Block, Line, join_lines, running_furniture
 from index.loader import (
     LOADER_VERSION,
@@ -1632,6 +1633,21 @@ def test_pdf_wrapped_lines_join_as_written(text: str, line: str, joined: str) ->
     for piece in wrapped:
         block.append(Line(piece, 0, 100, 0, 0, 10.0, False, 800))
     assert block.text == joined
+
+
+def test_pdf_an_underscore_drawn_as_a_stroke_is_read_as_one() -> None:
+    # A stroke in the gap between two words at their baseline is an underscore (Texinfo's slanted typewriter type draws
+    # it so); an underline under a word, and a stroke in a gap but high above the line, leave the space a space.
+    stream = b"""BT /F1 12 Tf 72 720 Td (size) Tj ET
+BT /F1 12 Tf 100 720 Td (t length, of a) Tj ET
+94 719.5 5.5 0.8 re f
+BT /F1 12 Tf 72 680 Td (ab cd ef) Tj ET
+72 678.6 12.6 0.8 re f
+BT /F1 12 Tf 72 640 Td (gh) Tj ET
+BT /F1 12 Tf 100 640 Td (ij) Tj ET
+90 652 5.5 0.8 re f
+"""
+    assert read_pdf(pdf_page(stream)).text == "size_t length, of a\n\nab cd ef\n\ngh ij"
 
 
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:

@@ -7,11 +7,12 @@ from content. Headings come from the PDF outline when it has one, else from larg
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import itertools
 import re
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,17 @@ _BLANK = " \t\ufffe\x02"
 _RAISED = 0.2
 _SMALLER = 0.9
 _NOTE_AFTER = frozenset(".,;:!?\"'”’")  # what a footnote's mark follows, never a power
+# An underscore drawn as a rule: a stroke at most this thick for its length and this long (points), at least this long
+# for the type size, between two characters' boxes give or take this share of the type size, its middle at most this
+# far below or above their baseline (shares of the type size).
+_RULE_THINNESS = 0.35
+_RULE_MAX_WIDTH = 20.0
+_RULE_MIN_WIDTH = 0.25
+_RULE_SLACK = 0.15
+_RULE_BELOW = 0.4
+_RULE_ABOVE = 0.2
+_RULE_BAND = 4.0  # points: the height of the bands of a page its strokes are sorted into
+_LINE_BREAKS = "\r\n"
 
 
 @dataclass
@@ -162,10 +174,73 @@ def _read_page(document: pdfium.PdfDocument, index: int) -> list[Line]:
             # Characters outside the BMP come back as one str character for two UTF-16 units: read
             # them one by one so that string positions stay PDFium's character indices.
             text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+        rules = _short_rules(page)
+        if rules:
+            text = _drawn_underscores(textpage, text, rules)
         return [line for match in _LINE.finditer(text) if (line := _line(textpage, text, match, height))]
     finally:
         textpage.close()
         page.close()
+
+
+def _short_rules(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
+    """The bounds (left, bottom, right, top) of the short, thin horizontal strokes drawn on a page: an underscore some
+    fonts draw as a rule rather than as a character (Texinfo's slanted typewriter type: "size_t" reads "size t")."""
+    rules = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        item = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        if pdfium_c.FPDFPageObj_GetType(item) not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_SHADING):
+            continue
+        if not pdfium_c.FPDFPageObj_GetBounds(item, *map(ctypes.byref, (left, bottom, right, top))):
+            continue
+        width, height = right.value - left.value, top.value - bottom.value
+        if 0 < height <= _RULE_THINNESS * width and width <= _RULE_MAX_WIDTH:
+            rules.append((left.value, bottom.value, right.value, top.value))
+    return rules
+
+
+def _drawn_underscores(textpage: pdfium.PdfTextPage, text: str, rules: list[tuple[float, float, float, float]]) -> str:
+    """``text`` with each space that stands for a drawn underscore read as one: a rule in the gap between the two
+    characters around the space, as wide as the gap at most, at their baseline."""
+    strokes = _Strokes(rules)
+    chars = list(text)
+    for index in range(1, len(text) - 1):
+        if text[index] != " " or text[index - 1] in _LINE_BREAKS or text[index + 1] in _LINE_BREAKS + " ":
+            continue
+        _, _, gap_left, _ = textpage.get_charbox(index - 1)
+        gap_right, _, _, _ = textpage.get_charbox(index + 1)
+        size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index - 1)
+        if strokes.in_gap(gap_left, gap_right, _baseline(textpage, index - 1), size):
+            chars[index] = "_"
+    return "".join(chars)
+
+
+class _Strokes:
+    """A page's short strokes by the band of the page their middle is in, each band's from left to right: a gap looks
+    only at the strokes near its line that start in it, so a page of many strokes costs a search per space, not a
+    pass over them all."""
+
+    def __init__(self, rules: list[tuple[float, float, float, float]]) -> None:
+        self._bands: dict[int, list[tuple[float, float, float, float]]] = defaultdict(list)
+        for rule in sorted(rules):
+            self._bands[int((rule[1] + rule[3]) / 2 // _RULE_BAND)].append(rule)
+        self._lefts = {band: [rule[0] for rule in banded] for band, banded in self._bands.items()}
+
+    def in_gap(self, gap_left: float, gap_right: float, baseline: float, size: float) -> bool:
+        """Whether a stroke fills the gap between two characters of type ``size`` on ``baseline``, as an underscore
+        does: inside the gap give or take a little, long enough for one, its middle at the baseline."""
+        low, high, slack = baseline - _RULE_BELOW * size, baseline + _RULE_ABOVE * size, _RULE_SLACK * size
+        for band in range(int(low // _RULE_BAND), int(high // _RULE_BAND) + 1):
+            banded = self._bands.get(band, [])
+            for left, bottom, right, top in itertools.islice(
+                banded, bisect.bisect_left(self._lefts.get(band, []), gap_left - slack), None
+            ):
+                if left > gap_right + slack:
+                    break
+                if right <= gap_right + slack and right - left >= _RULE_MIN_WIDTH * size and low <= (bottom + top) / 2 <= high:
+                    return True
+        return False
 
 
 def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height: float) -> Line | None:
