@@ -215,9 +215,10 @@ def test_the_questions_of_any_message_are_its_own_words(pieces: list[str]) -> No
 @PROPERTY
 @given(st.one_of(TEXT, st.lists(st.sampled_from(["hi", "ok", "thanks", "bye", " ", ", ", "!", "good", "there"])).map("".join)))
 def test_small_talk_reads_any_message(message: str) -> None:
-    # Bounded whatever the message (only its first 60 characters could be small talk), and one of its kinds.
+    # Bounded whatever the message (only its first 60 characters could be small talk), and one of its kinds; a message
+    # repeated up to the longest question accepted (20,000 characters: 200 at most, 100 times).
     assert small_talk(message) in {"", "greeting", "thanks", "farewell"}
-    assert small_talk(message * 1000) in {"", small_talk(message)} and small_talk("x" * 10_000 + message) == ""
+    assert small_talk(message * 100) in {"", small_talk(message)} and small_talk("x" * 10_000 + message) == ""
 
 
 # --------------------------------------------------------------------------- 1 MB inputs, time-limited
