@@ -310,17 +310,17 @@ def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:
     finishes(wrap)
 
 
-def test_a_pdf_page_of_29000_words_with_a_stroke_between_each_two() -> None:
+def test_a_pdf_page_of_19000_words_with_a_stroke_between_each_two() -> None:
     # Each space looks only at the strokes near its line that start in its gap (each against every stroke of the page:
-    # 29,000 spaces by 29,000 strokes, which are drawn underscores all).
-    strokes = [
-        b"BT /F1 2 Tf %.1f %.1f Td (ab) Tj ET %.1f %.1f 1.2 0.2 re f" % (x, y, x + 3.8, y + 0.05)
-        for y in (10 + line * 2.6 for line in range(290))
-        for x in (5 + word * 6.0 for word in range(100))
-    ]
+    # 18,810 spaces by 18,810 strokes, which are drawn underscores all). A line is one text object; a page of more than
+    # 20,000 objects is a drawing, whose strokes are not looked at.
+    objects = []
+    for y in (10 + line * 4.0 for line in range(190)):
+        objects.append(b"BT /F1 2 Tf 5 %.1f Td [%s] TJ ET" % (y, b" -1900 ".join([b"(ab)"] * 100)))
+        objects += [b"%.3f %.2f 1.2 0.2 re f" % (7.5 + word * 6.024, y + 0.05) for word in range(99)]
 
     def read() -> None:
-        assert read_pdf(pdf_page(b"\n".join(strokes))).text.count("_") == 28_710  # every gap but the lines' ends
+        assert read_pdf(pdf_page(b"\n".join(objects))).text.count("_") == 18_810  # every gap
 
     finishes(read)
 

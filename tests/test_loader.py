@@ -1648,6 +1648,9 @@ BT /F1 12 Tf 100 640 Td (ij) Tj ET
 90 652 5.5 0.8 re f
 """
     assert read_pdf(pdf_page(stream)).text == "size_t length, of a\n\nab cd ef\n\ngh ij"
+    # A page of more than 20,000 objects is a drawing: its strokes are not looked at, and cost nothing.
+    dots = b"\n".join(b"%d %d 0.5 0.5 re f" % (50 + n % 500, 50 + n // 500) for n in range(20_000))
+    assert read_pdf(pdf_page(stream + dots)).text.startswith("size t length")
 
 
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:

@@ -47,6 +47,9 @@ _RULE_SLACK = 0.15
 _RULE_BELOW = 0.4
 _RULE_ABOVE = 0.2
 _RULE_BAND = 4.0  # points: the height of the bands of a page its strokes are sorted into
+# A page of more objects than this is a drawing (a map, a plot of many points), not text with an underscore or two drawn
+# in it: its strokes are not looked at (2.5 us an object here, 50 ms at most a page).
+_MOST_OBJECTS = 20_000
 _LINE_BREAKS = "\r\n"
 
 
@@ -185,10 +188,14 @@ def _read_page(document: pdfium.PdfDocument, index: int) -> list[Line]:
 
 def _short_rules(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
     """The bounds (left, bottom, right, top) of the short, thin horizontal strokes drawn on a page: an underscore some
-    fonts draw as a rule rather than as a character (Texinfo's slanted typewriter type: "size_t" reads "size t")."""
+    fonts draw as a rule rather than as a character (TeX's "\\_" outside a typewriter font, Texinfo's slanted typewriter
+    type: "size_t" reads "size t")."""
+    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    if count > _MOST_OBJECTS:
+        return []  # a drawing's page: reading its every object would cost more than its text
     rules = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+    for index in range(count):
         item = pdfium_c.FPDFPage_GetObject(page.raw, index)
         if pdfium_c.FPDFPageObj_GetType(item) not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_SHADING):
             continue
