@@ -188,8 +188,7 @@ def _read_page(document: pdfium.PdfDocument, index: int) -> list[Line]:
 
 def _short_rules(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
     """The bounds (left, bottom, right, top) of the short, thin horizontal strokes drawn on a page: an underscore some
-    fonts draw as a rule rather than as a character (TeX's "\\_" outside a typewriter font, Texinfo's slanted typewriter
-    type: "size_t" reads "size t")."""
+    fonts draw as a rule rather than as a character (Texinfo's slanted typewriter type: "size_t" reads "size t")."""
     count = pdfium_c.FPDFPage_CountObjects(page.raw)
     if count > _MOST_OBJECTS:
         return []  # a drawing's page: reading its every object would cost more than its text
