@@ -322,6 +322,14 @@ def test_a_pdf_identifier_broken_after_an_underscore_is_one_word() -> None:
     assert "any other LC_ variable" in text  # an underscore written before a space stays so
 
 
+def test_a_pdf_option_tilde_and_caret_set_as_typeset_glyphs_read_as_typed() -> None:
+    # groff sets an option's dash as a minus sign, "~" and "^" as spacing accents: "−−login", "˜/.bashrc", "ˆ".
+    text = loaded(BASH / "bash.pdf").text
+    assert "--login Equivalent to -l." in text and "This implies the -n option" in text
+    assert "initialization file ~/.bashrc if the shell is interactive" in text and "${parameter^pattern}" in text
+    assert not {"\u2212", "\u02dc", "\u02c6"} & set(text)
+
+
 def test_a_pdf_underscore_drawn_as_a_rule_is_read_as_one() -> None:
     # Texinfo's slanted typewriter type draws "_" as a stroke, not a character: PDFium read a space there.
     text = loaded(BASH / "bashref.pdf").text

@@ -51,6 +51,11 @@ _RULE_BAND = 4.0  # points: the height of the bands of a page its strokes are so
 # in it: its strokes are not looked at (2.5 us an object here, 50 ms at most a page).
 _MOST_OBJECTS = 20_000
 _LINE_BREAKS = "\r\n"
+# The glyphs a typesetter sets for ASCII characters that a reader types as ASCII: groff sets a command's option dash
+# ("\\-") as a minus sign ("−−login"), and "~" and "^" as spacing accents ("˜/.bashrc", "${parameterˆpattern}"). Read as
+# typed, an option, a path or a pattern in a question meets its text, and the text's identifiers are read as such. Read
+# so once the page is laid out: a line that starts with a minus sign is no list item's.
+_TYPESET_ASCII = str.maketrans({"\u2212": "-", "\u02dc": "~", "\u02c6": "^"})
 
 
 @dataclass
@@ -141,7 +146,7 @@ def _assemble(pages: list[list[Line]], bookmarks: list[_Bookmark], title: str) -
     ends: list[int] = []
     for item in placed:
         level = levels.get(round(item.block.size * 2) / 2, 0) if item.block.kind == "heading" else 0
-        offset = builder.add(item.text, heading=level)
+        offset = builder.add(item.text.translate(_TYPESET_ASCII), heading=level)  # as typed, once laid out
         ends.append(builder.length)
         for number, within in item.starts:
             starts[number] = (offset or 0) + within
