@@ -330,6 +330,14 @@ def test_a_pdf_option_tilde_and_caret_set_as_typeset_glyphs_read_as_typed() -> N
     assert not {"\u2212", "\u02dc", "\u02c6"} & set(text)
 
 
+def test_a_pdf_set_by_word_positions_keeps_its_spaces() -> None:
+    # groff sets words apart by position alone, and PDFium ran some together ("butthe", "invokedwith", "command_string.Ifthere").
+    text = loaded(BASH / "bash.pdf").text
+    assert "but the value of the PATH variable is not used to search for the filename." in text
+    assert "If bash is invoked with the name sh" in text
+    assert "commands are read from the first non-option argument command_string. If there are" in text
+
+
 def test_a_pdf_underscore_drawn_as_a_rule_is_read_as_one() -> None:
     # Texinfo's slanted typewriter type draws "_" as a stroke, not a character: PDFium read a space there.
     text = loaded(BASH / "bashref.pdf").text

@@ -51,6 +51,11 @@ _RULE_BAND = 4.0  # points: the height of the bands of a page its strokes are so
 # in it: its strokes are not looked at (2.5 us an object here, 50 ms at most a page).
 _MOST_OBJECTS = 20_000
 _LINE_BREAKS = "\r\n"
+# A gap between two characters' advance boxes wider than this share of the type size is a word space (groff's
+# narrowest, in justified lines, is a quarter of it; no PDF here sets two letters of a word a fifth apart), and no gap
+# under this many points is one, whatever the size.
+_WORD_GAP = 0.23
+_WORD_GAP_POINTS = 1.0
 # The glyphs a typesetter sets for ASCII characters that a reader types as ASCII: groff sets a command's option dash
 # ("\\-") as a minus sign ("−−login"), and "~" and "^" as spacing accents ("˜/.bashrc", "${parameterˆpattern}"). Read as
 # typed, an option, a path or a pattern in a question meets its text, and the text's identifiers are read as such. Read
@@ -256,7 +261,8 @@ class _Strokes:
 
 def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height: float) -> Line | None:
     # "\ufffe" marks a line-end hyphen PDFium removed when it joined the word: keep the word whole.
-    content = collapse(_SOFT_HYPHEN.sub("", _read_superscripts(textpage, match.group(), match.start())))
+    spaced = _unspaced_words(textpage, match.group(), match.start())
+    content = collapse(_SOFT_HYPHEN.sub("", _read_superscripts(textpage, match.group(), match.start(), spaced)))
     if not content:
         return None
     raw = match.group()
@@ -274,14 +280,36 @@ def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height:
     return Line(content, left, right, baselines[0], baselines[1], size, mono, height)
 
 
-def _read_superscripts(textpage: pdfium.PdfTextPage, raw: str, start: int) -> str:
+def _unspaced_words(textpage: pdfium.PdfTextPage, raw: str, start: int) -> frozenset[int]:
+    """The offsets in ``raw`` (the page's text from character ``start`` on) of the characters set a word space apart
+    from the one before them with no space between in PDFium's text: groff's PDFs set words apart by position alone,
+    and PDFium joins some ("butthe", "invokedwith"). Measured between the characters' advance boxes, so that a narrow
+    letter's own side bearings are no gap."""
+    found = set()
+    box = pdfium_c.FS_RECTF()
+    previous_right: float | None = None
+    for offset, char in enumerate(raw):
+        if char in _BLANK or char == "_":  # an underscore joins (one drawn as a stroke stands where a space was read)
+            previous_right = None
+            continue
+        pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, start + offset, ctypes.byref(box))
+        gap = box.left - previous_right if previous_right is not None else 0.0
+        # The type size is asked only of a gap that may be a space: most are none.
+        if gap > _WORD_GAP_POINTS and gap > _WORD_GAP * pdfium_c.FPDFText_GetFontSize(textpage.raw, start + offset):
+            found.add(offset)
+        previous_right = box.right
+    return frozenset(found)
+
+
+def _read_superscripts(textpage: pdfium.PdfTextPage, raw: str, start: int, spaced: frozenset[int] = frozenset()) -> str:
     """``raw``, the page's text from character ``start`` on, with each run of digits set raised and smaller read as
     a person reads it: PDFium reads "4 GB (2<sup>32</sup> bytes)" as "(232 bytes)", a false number.
 
     After a letter, a digit or a closing parenthesis the run is a power, as the HTML and DOCX readers read one
     (``blocks.superscript``): "2^32", "x^2"; a footnote's mark after a word reads "word^3", no longer glued into the
     word. After punctuation it is a footnote's mark and goes, as HTML's do: "... as most do.5 See" glued the note's
-    number to the sentence end, which then did not end there.
+    number to the sentence end, which then did not end there. A space goes before each character at an offset in
+    ``spaced`` (``_unspaced_words``).
     """
     pieces: list[str] = []
     base: tuple[float, float] | None = None  # the baseline and size of the character a raised run sits on
@@ -302,6 +330,8 @@ def _read_superscripts(textpage: pdfium.PdfTextPage, raw: str, start: int) -> st
                 dropping = True
                 pieces.pop()
         if not dropping:
+            if offset in spaced:
+                pieces.append(" ")
             pieces.append(char)
     return "".join(pieces)
 
