@@ -1547,16 +1547,7 @@ def raised_pdf(runs: list[tuple[float, float, str]]) -> bytes:
     for size, rise, text in runs:
         escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         ops.append(f"/F1 {size} Tf {rise} Ts ({escaped}) Tj")
-    stream = ("BT 72 720 Td " + " ".join(ops) + " ET").encode()
-    return pdf_file(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
+    return pdf_page(("BT 72 720 Td " + " ".join(ops) + " ET").encode())
 
 
 def test_pdf_an_exponent_reads_as_a_power(tmp_path: Path) -> None:
