@@ -80,8 +80,10 @@ from pathlib import Path
 # an underscore a PDF draws as a stroke (Texinfo's slanted typewriter type) is read as one, not as a space ("size t",
 # "shopt option", "NO CLOBBER" in Nettle's, Bash's and zsh's manuals). 53: a PDF's minus sign, spacing tilde and
 # circumflex are read as the ASCII "-", "~" and "^" they stand for (groff's bash.pdf: "−−login", "˜/.bashrc"). 54: two
-# PDF characters a word space apart are two words, with no space between them in PDFium's text ("butthe").
-LOADER_VERSION = "54"
+# PDF characters a word space apart are two words, with no space between them in PDFium's text ("butthe"). 55: a PDF
+# definition's category at the right margin leads it, and its prototype's lines are one ("Function: void f (int a,
+# const char *b)"; Texinfo's "[Function]" stood inside the prototype, which ran into its description).
+LOADER_VERSION = "55"
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read

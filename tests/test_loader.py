@@ -1644,6 +1644,25 @@ BT /F1 12 Tf 100 640 Td (ij) Tj ET
     assert read_pdf(pdf_page(stream + dots)).text.startswith("size t length")
 
 
+def test_pdf_a_definitions_category_at_the_margin_leads_it_and_its_prototype_is_one_line() -> None:
+    # Texinfo's entry: "void f (int a, const" ... "[Function]" at the right margin, the prototype going on below, then
+    # the description, read with the name it describes. Read as Texinfo's other outputs write it; a bracketed word a
+    # word space away is a citation.
+    stream = b"""BT /F1 10 Tf 72 700 Td (void f \\(int a, const) Tj ET
+BT /F1 10 Tf 480 700 Td ([Function]) Tj ET
+BT /F1 10 Tf 100 688 Td (char *b\\)) Tj ET
+BT /F1 10 Tf 90 676 Td (Does something with a and b.) Tj ET
+BT /F1 10 Tf 72 640 Td (As shown in [Knuth]) Tj ET
+BT /F1 10 Tf 72 610 Td (F_SIZE) Tj ET
+BT /F1 10 Tf 480 610 Td ([Constant]) Tj ET
+BT /F1 10 Tf 90 598 Td (The size of an F.) Tj ET
+"""
+    assert read_pdf(pdf_page(stream)).text == (
+        "Function: void f (int a, const char *b) Does something with a and b.\n\nAs shown in [Knuth]"
+        "\n\nConstant: F_SIZE The size of an F."
+    )
+
+
 def test_docx_headings_and_tables_in_document_order(tmp_path: Path) -> None:
     import docx
 

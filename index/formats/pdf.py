@@ -60,6 +60,10 @@ _WORD_GAP_POINTS = 1.0
 # ("\\-") as a minus sign ("−−login"), and "~" and "^" as spacing accents ("˜/.bashrc", "${parameterˆpattern}"). Read as
 # typed, an option, a path or a pattern in a question meets its text, and the text's identifiers are read as such. Read
 # so once the page is laid out: a line that starts with a minus sign is no list item's.
+# A definition's category at a line's end, far from the text before it (Texinfo's "[Function]", "[Macro]", "[Context
+# struct]"): at least this many times the type size apart, where a word space is a third of it.
+_CATEGORY = re.compile(r"\s\[([A-Z][A-Za-z]*(?: [A-Za-z]+){0,2})\]$")
+_LABEL_GAP = 1.5
 _TYPESET_ASCII = str.maketrans({"\u2212": "-", "\u02dc": "~", "\u02c6": "^"})
 
 
@@ -277,7 +281,31 @@ def _line(textpage: pdfium.PdfTextPage, text: str, match: re.Match[str], height:
     # The commonest size of the samples: small caps or a superscript in a line do not make it a new block.
     size = Counter(round(pdfium_c.FPDFText_GetFontSize(textpage.raw, i), 1) for i in samples).most_common(1)[0][0]
     mono = all(_is_monospace(textpage, i) for i in samples)
-    return Line(content, left, right, baselines[0], baselines[1], size, mono, height)
+    content, label = _category_label(textpage, raw, match.start(), content, size)
+    return Line(content, left, right, baselines[0], baselines[1], size, mono, height, label)
+
+
+def _category_label(textpage: pdfium.PdfTextPage, raw: str, start: int, content: str, size: float) -> tuple[str, str]:
+    """``content`` without the category a definition line carries at the right margin, and that category: Texinfo sets
+    "void sha256_update (struct sha256_ctx *ctx, size_t length, const" ... "[Function]" far apart on the first line of
+    a function's, macro's or constant's entry. A bracketed word one word space from the text before it ("see
+    [Knuth]") is a citation: the content stays as it is, with no category."""
+    found = _CATEGORY.search(raw.rstrip(_BLANK))
+    if found is None or not content.endswith(found.group().strip()):
+        return content, ""
+    bracket = found.start(1) - 1  # the offset of "[" in raw
+    last = found.start()  # the last inked character before it
+    while last > 0 and raw[last] in _BLANK:
+        last -= 1
+    if last == 0:
+        return content, ""  # nothing before the category: no definition
+    box = pdfium_c.FS_RECTF()
+    pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, start + last, ctypes.byref(box))
+    text_end = box.right
+    pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, start + bracket, ctypes.byref(box))
+    if box.left - text_end < _LABEL_GAP * size:
+        return content, ""
+    return content[: len(content) - len(found.group().strip())].rstrip(), found.group(1)
 
 
 def _unspaced_words(textpage: pdfium.PdfTextPage, raw: str, start: int) -> frozenset[int]:

@@ -51,6 +51,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 # when that number reads on as words do.
 _LAST_WORD = re.compile(r"\w+$")
 _LAST_WORD_CHARS = 24  # longer than any of those words, so a longer last word is read as none of them
+_DEFINITION_LINES = 4  # a definition's prototype goes on at most this many lines after its first
 _TAIL_CHARS = _LAST_WORD_CHARS  # how much of a block's end its joins and its last word are read from
 _READS_ON = re.compile(r"\d[\d.,]*[)%]*[,;]?\s+[a-z]")
 # An identifier TeX broke after one of its underscores ("foo_" / "set_key", "READLINE_" / "LINE"): Texinfo lets code
@@ -74,6 +75,7 @@ class Line:
     size: float
     mono: bool
     page_height: float
+    label: str = ""  # a definition's category set at the line's end, apart from its text ("Function")
 
 
 class Block:
@@ -291,13 +293,28 @@ def page_blocks(lines: list[Line], body_size: float) -> list[Block]:
     right = rights[int(0.9 * (len(rights) - 1))]
     width = right - min(line.left for line in prose)
     blocks: list[Block] = []
+    defining = 0  # lines still to read of a definition's prototype: its parentheses still open, a few lines at most
     for line in lines:
         kind = "code" if line.mono else "heading" if body_size and line.size > body_size * _HEADING_RATIO else "prose"
-        if not blocks or _breaks(blocks[-1], line, kind, pitch, right - _SHORT_LINE * width):
+        if line.label:
+            # A definition's first line reads as Texinfo's other outputs write it, "Function: void f (int x)", its
+            # category first, and the lines that close its parentheses go on it; its description follows as any line
+            # does, so that it is read with the name it describes.
+            blocks.append(Block("prose", f"{line.label}: {line.text}", line.size, [line]))
+            defining = _DEFINITION_LINES if _open_parentheses(line.text) > 0 else 0
+        elif defining:
+            blocks[-1].append(line)
+            defining = defining - 1 if _open_parentheses(blocks[-1].text) > 0 else 0
+        elif not blocks or _breaks(blocks[-1], line, kind, pitch, right - _SHORT_LINE * width):
             blocks.append(Block(kind, line.text, line.size, [line]))
         else:
             blocks[-1].append(line)
     return blocks
+
+
+def _open_parentheses(text: str) -> int:
+    """How many of ``text``'s parentheses are still open at its end."""
+    return text.count("(") - text.count(")")
 
 
 def _breaks(block: Block, line: Line, kind: str, pitch: float, short: float) -> bool:
