@@ -295,9 +295,9 @@ def _category_label(textpage: pdfium.PdfTextPage, raw: str, start: int, content:
         return content, ""
     bracket = found.start(1) - 1  # the offset of "[" in raw
     last = found.start()  # the last inked character before it
-    while last > 0 and raw[last] in _BLANK:
+    while last > 0 and (raw[last] in _BLANK or raw[last].isspace()):
         last -= 1
-    if last == 0:
+    if raw[last] in _BLANK or raw[last].isspace():
         return content, ""  # nothing before the category: no definition
     box = pdfium_c.FS_RECTF()
     pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, start + last, ctypes.byref(box))
