@@ -299,11 +299,9 @@ def _category_label(textpage: pdfium.PdfTextPage, raw: str, start: int, content:
         last -= 1
     if raw[last] in _BLANK or raw[last].isspace():
         return content, ""  # nothing before the category: no definition
-    box = pdfium_c.FS_RECTF()
-    pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, start + last, ctypes.byref(box))
-    text_end = box.right
-    pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, start + bracket, ctypes.byref(box))
-    if box.left - text_end < _LABEL_GAP * size:
+    _, _, text_end, _ = textpage.get_charbox(start + last, loose=True)
+    label_start, _, _, _ = textpage.get_charbox(start + bracket, loose=True)
+    if label_start - text_end < _LABEL_GAP * size:
         return content, ""
     return content[: len(content) - len(found.group().strip())].rstrip(), found.group(1)
 

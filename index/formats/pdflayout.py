@@ -36,6 +36,7 @@ _DIGITS = re.compile(r"\d+")
 # Larger type than the body makes a heading; a gap this many times the usual line pitch a new paragraph.
 _HEADING_RATIO = 1.15
 _GAP_RATIO = 1.4
+_DEFINITION_LINES = 4  # a definition's prototype goes on at most this many lines after its first
 _HEADING_LEADING = 1.25  # a line's pitch in a heading, as a share of its type size (LaTeX sets 1.2)
 _SHORT_LINE = 0.1  # a line ending this far (share of the column width) before the right edge ends its paragraph
 _BULLET = re.compile(r"^(?:[•◦▪‣∙●○■□➢►–—]\s|[-*]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
@@ -51,7 +52,6 @@ _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 # when that number reads on as words do.
 _LAST_WORD = re.compile(r"\w+$")
 _LAST_WORD_CHARS = 24  # longer than any of those words, so a longer last word is read as none of them
-_DEFINITION_LINES = 4  # a definition's prototype goes on at most this many lines after its first
 _TAIL_CHARS = _LAST_WORD_CHARS  # how much of a block's end its joins and its last word are read from
 _READS_ON = re.compile(r"\d[\d.,]*[)%]*[,;]?\s+[a-z]")
 # An identifier TeX broke after one of its underscores ("foo_" / "set_key", "READLINE_" / "LINE"): Texinfo lets code
@@ -120,7 +120,7 @@ class Block:
 
     def _unfinished(self) -> bool:
         """Whether the block stops on a word no sentence ends on ("... in the region of")."""
-        last = _LAST_WORD.search(self._tail[-_LAST_WORD_CHARS:])  # read from the end only: linear in a long block
+        last = _LAST_WORD.search(self._tail)  # read from the end only: linear in a long block
         return last is not None and last.group().lower() in UNFINISHING
 
     def continues_into(self, following: Block) -> bool:
