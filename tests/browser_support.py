@@ -320,13 +320,18 @@ def open_chat(browser: Browser, url: str, timeout_ms: float = 30_000) -> Page:
 
     Requests to other hosts fail at once (``CHROMIUM_ARGS``), so that the page never waits on the network.
     A Gradio page never reaches ``networkidle`` (it keeps a connection open), hence
-    ``domcontentloaded`` and then waiting for the question box.
+    ``domcontentloaded`` and then waiting for the question box to open (``wait_for_chat``).
     """
     context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
-    page.wait_for_selector(QUESTION, timeout=timeout_ms)
+    wait_for_chat(page, timeout_ms)
     return page
+
+
+def wait_for_chat(page: Page, timeout_ms: float = 30_000) -> None:
+    """Wait until the question box opens: the page's load event has shown the kept chat (ui/chat.py)."""
+    page.wait_for_selector(f"{QUESTION}:not([disabled])", timeout=timeout_ms)
 
 
 # Watches one question from the Enter key to the finished answer, timing it inside the page.

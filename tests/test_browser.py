@@ -24,6 +24,7 @@ from browser_support import (
     chromium_problem,
     open_chat,
     open_tab,
+    wait_for_chat,
 )
 from playwright.sync_api import Browser, Page, Route, expect
 from seed_facts import KYRGYZSTAN_SOURCE, TRAINED_QUESTION, WHO_QUESTION, WHO_SOURCE
@@ -309,7 +310,7 @@ def test_the_page_sends_nothing_to_other_hosts(browser: Browser, app: RunningApp
     page = context.new_page()
     try:
         page.goto(app.url, wait_until="domcontentloaded")
-        page.wait_for_selector(QUESTION)
+        wait_for_chat(page)
         assert "20 million" in ask(page, WHO_QUESTION).answer
         open_tab(page, "Settings")
         page.wait_for_timeout(500)

@@ -26,13 +26,15 @@ from browser_support import (
     QUESTION,
     SOURCES,
     USER_MESSAGES,
+    VIEWPORT,
     RunningApp,
     ask,
     free_port,
     open_chat,
+    wait_for_chat,
 )
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from polling import wait_until
 from seed_facts import WHO_QUESTION, WHO_SOURCE
 
@@ -98,7 +100,7 @@ def ask_and_save(page: Page, question: str) -> str:
 
 def reload(page: Page) -> None:
     page.reload(wait_until="domcontentloaded")
-    page.wait_for_selector(QUESTION)
+    wait_for_chat(page)
 
 
 def test_a_reload_keeps_the_chat_and_its_sources(page: Page) -> None:
@@ -119,6 +121,34 @@ def test_a_reload_keeps_the_chat_and_its_sources(page: Page) -> None:
     assert current_chat(page) == chat_id
     # The reopened answer's marker still opens its source card, as a live one does.
     expect(page.locator(f"{BOT_MESSAGES} a[href='#cw-source-1']")).to_have_count(1)
+
+
+def test_the_question_box_opens_only_once_the_kept_chat_is_shown(browser: Browser, served: RunningApp) -> None:
+    # A question answered before the page's load event replied had its answer wiped by the restored (empty) chat.
+    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # the first is the load event's request, held unanswered
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    context.route("**/gradio_api/queue/join*", hold)
+    page = context.new_page()
+    try:
+        page.goto(served.url, wait_until="domcontentloaded")
+        while not held:
+            page.wait_for_timeout(50)  # Playwright runs the route handler while the page is waited on
+        expect(page.locator(QUESTION)).to_be_visible()
+        expect(page.locator(QUESTION)).to_be_disabled()
+        held[0].continue_()
+        wait_for_chat(page)
+        hello = ask(page, "Hi!")  # answered at once, with no search: the quickest reply there is
+        page.wait_for_timeout(500)
+        expect(page.locator(BOT_MESSAGES)).to_have_text([hello.answer])
+    finally:
+        context.close()
 
 
 def test_a_new_chat_then_the_older_one_reopened_from_the_list(page: Page) -> None:
@@ -310,7 +340,7 @@ def signed_in(browser: Browser, url: str, user: str) -> Page:
     assert response.ok, response.text()
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector(QUESTION)
+    wait_for_chat(page)
     return page
 
 

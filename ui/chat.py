@@ -121,10 +121,13 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="Chat", height=520, buttons=["copy", "copy_all"], elem_id="cw-chat")
             searched = gr.Markdown(elem_id="cw-searched")
+            # Closed until the page's load event has shown the kept chat: a question asked before then would have
+            # its answer replaced by the restored chat when that event's reply lands.
             question = gr.Textbox(
                 placeholder="Ask a question about your documents",
                 show_label=False,
                 submit_btn=True,
+                interactive=False,
                 elem_id="cw-question",
             )
         with gr.Column(scale=2):
@@ -211,7 +214,8 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
     # Chat management stays out of Gradio's API: the HTTP API (api/) is the programmatic way in.
     private: dict[str, Any] = {"api_visibility": "private"}
     answering.then(saved, [chat, problem], [kept, *panel.outputs], **private)
-    demo.load(restore, kept, [*view, *panel.outputs], **private)
+    loading = demo.load(restore, kept, [*view, *panel.outputs], **private)
+    loading.then(lambda: gr.Textbox(interactive=True), None, question, **private)  # after a failed load too
     panel.chats.input(open_chosen, panel.chats, [*view, *panel.outputs], **private)
     chatbot.select(show_sources, cards, sources, **private)
     panel.new_chat.click(new, None, [*view, *panel.outputs], **private)
