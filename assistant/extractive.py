@@ -455,8 +455,10 @@ class ExtractiveAnswerer:
             # Overlap counts the question's own words: the condensed query's come from the previous question, and
             # would favour the sentences that answered it.
             # A later sentence of a description is about what its term and first sentence say ("The default is one
-            # minute (1min)." of the delay between autovacuum runs): their words count as its own.
-            words = set(map(stem, query_terms(f"{candidate.subject} {candidate.text}")))
+            # minute (1min)." of the delay between autovacuum runs), and a description's first sentence about the term
+            # above it ("-e" for "Exit immediately if a pipeline ..."): their words count as its own.
+            quoted = candidate.passage.text[slice(*candidate.quoted)]
+            words = set(map(stem, query_terms(f"{candidate.subject} {quoted}")))
             candidate.overlap = max(len(terms & words) / len(terms) if terms else 0.0 for terms in term_sets)
             candidate.fit = float(score)
             # A follow-up's passages were ranked for its condensed query, which leans to the previous question's
