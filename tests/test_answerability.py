@@ -386,6 +386,10 @@ def test_a_later_sentence_of_a_description_is_read_and_counted_with_its_term_and
     assert considered["It is rarely changed."].subject == ""
     first = considered["Specifies the delay between cleaning runs."]
     assert first.subject == "" and first.before == "naptime (integer)"
+    # The first sentence is about its term as much: the term's words count as its own, as they do for the later ones.
+    asked = {c.text: c for c in answerer(min_score=-100).answer("What does naptime do?", [page]).considered}
+    assert asked["Specifies the delay between cleaning runs."].overlap == 1.0
+    assert asked["Specifies how many cleaners run at once."].overlap == 0.0
     assert minute.quoted == (minute.start, minute.end)  # quoted as written
     # Answered by it, the answer quotes the term and the description's first sentence first: "The default is one minute."
     # alone would not say what it is the default of.
