@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_VERBOSITY := error
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint typecheck bench bench-answers setup browser manuals bench-corpora clean
+.PHONY: run test lint typecheck bench bench-answers setup browser mandoc manuals bench-corpora clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "install Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
-# Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests.
-MANUALS := debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc git-doc \
+# mandoc reads manual pages (bash.1.gz, ...); without it they are reported as unreadable and skipped, the rest is read.
+mandoc:
+	@command -v mandoc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mandoc; \
+	  else echo "manual pages (.1 to .9) are read with mandoc: sudo apt-get install -y mandoc" >&2; fi; }
+
+# Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests, and mandoc for
+# the manual pages.
+MANUALS := mandoc debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc git-doc \
 	live-manual-epub zsh-doc python3-pip doxygen-doc postgresql-doc-15 postfix-doc
 manuals:
 	@missing=$$(for p in $(MANUALS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -48,7 +55,7 @@ bench-corpora: manuals
 	  else echo "install the benchmarks' corpora: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
 
 # The app syncs the documents folder at start (incremental: only new and changed files are embedded).
-run: setup
+run: setup mandoc
 	CITEWISE_DOCS_DIR="$(DOCS)" $(PY) app.py
 
 lint: setup

@@ -1,7 +1,8 @@
 """Every document a folder holds, loaded: does each one load, or get refused with a reason, in bounded time?
 
 Usage:
-    .venv/bin/python bench/doc_sweep.py [--root /usr/share/doc] [--max-mb 20]
+    .venv/bin/python bench/doc_sweep.py [--root /usr/share/doc] [--max-mb 20] [--output doc_sweep.md]
+    .venv/bin/python bench/doc_sweep.py --root /usr/share/man --output man_sweep.md   # every manual page
 
 Loads every file under ``--root`` whose type the loader reads (compressed ones too), as sync would, and counts
 the documents, the refusals by reason, the documents read with a warning (a web page not in UTF-8) and any other
@@ -28,6 +29,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("/usr/share/doc"))
     parser.add_argument("--max-mb", type=float, default=20.0, help="what a compressed file may expand to")
+    parser.add_argument("--output", default="doc_sweep.md", help="the report's name under bench/results/")
     args = parser.parse_args()
     files = sorted(path for path in args.root.rglob("*") if path.is_file() and is_supported(path))
     say(f"[sweep] {len(files)} files under {args.root}")
@@ -81,7 +83,7 @@ def main() -> int:
         *(["", "Refused:", "", *(f"- {refusal}" for refusal in refusals)] if refusals else []),
         *(["", "Other exceptions:", "", *(f"- {bug}" for bug in bugs)] if bugs else []),
     ]
-    publish("doc_sweep.md", lines)
+    publish(args.output, lines)
     return 1 if bugs else 0
 
 

@@ -16,7 +16,7 @@ from index.library import (
     SavedUpload,
     UploadError,
 )
-from index.loader import COMPRESSED_SUFFIXES, SUPPORTED_SUFFIXES, LoadError, page_word
+from index.loader import COMPRESSED_SUFFIXES, MANUAL_SUFFIXES, SUPPORTED_SUFFIXES, LoadError, page_word
 from index.nodes import NodeBuilder, effective_chunk_tokens
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError
 from index.reading import Reader
@@ -27,6 +27,7 @@ from index.sync import IndexBusyError, Indexer, Progress
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
+    "MANUAL_SUFFIXES",
     "SUPPORTED_SUFFIXES",
     "DocumentState",
     "DocumentStatus",

@@ -89,8 +89,13 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".h
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
 # through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
 COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+# A manual page's suffix is its section: "bash.1", "sshd_config.5", "open.3p", "CA.pl.1ssl" (Debian's /usr/share/man).
+MANUAL_SECTION = re.compile(r"\.[1-9n][a-z]{0,8}")
+MANUAL_SUFFIXES = tuple(f".{section}" for section in range(1, 10))  # the plain sections, as a file picker lists them
 # The file types, as errors list them.
-SUPPORTED_TYPES = f"{', '.join(sorted(SUPPORTED_SUFFIXES))}, each also compressed ({', '.join(COMPRESSED_SUFFIXES)})"
+SUPPORTED_TYPES = (
+    f"{', '.join(sorted(SUPPORTED_SUFFIXES))}, manual pages (.1 to .9), each also compressed ({', '.join(COMPRESSED_SUFFIXES)})"
+)
 # What a compressed file may expand to when the caller sets no limit (the index passes CITEWISE_MAX_FILE_MB).
 MAX_DECOMPRESSED_BYTES = 100_000_000
 _TITLE_CHARS = 120
@@ -182,7 +187,12 @@ def file_type(name: str) -> str:
 
 def is_supported(path: Path) -> bool:
     """Whether ``path`` has a suffix the loader reads (after a compression suffix, if any)."""
-    return document_suffix(path.name) in SUPPORTED_SUFFIXES
+    return is_supported_suffix(document_suffix(path.name))
+
+
+def is_supported_suffix(suffix: str) -> bool:
+    """Whether the loader reads files whose type says ``suffix`` (lower-cased, as ``document_suffix`` gives it)."""
+    return suffix in SUPPORTED_SUFFIXES or MANUAL_SECTION.fullmatch(suffix) is not None
 
 
 def is_restructured_text(path: Path) -> bool:
@@ -199,7 +209,7 @@ def load(path: Path | str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDoc
     """
     path = Path(path)
     suffix = document_suffix(path.name)
-    if suffix not in SUPPORTED_SUFFIXES:
+    if not is_supported_suffix(suffix):
         raise LoadError(f"unsupported file type {file_type(path.name)}; supported: {SUPPORTED_TYPES}")
     data = read_bytes(path, max_bytes)
     if not data.strip():
@@ -251,6 +261,10 @@ def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocumen
             document = read_html(text)
             if warning:
                 document.warnings.append(warning)
+        case _ if MANUAL_SECTION.fullmatch(suffix):
+            from index.formats.man import read_man
+
+            document = read_man(data)
         case ".md" | ".markdown":
             from index.formats.markdown import read_markdown
 

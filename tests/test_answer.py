@@ -694,6 +694,22 @@ def test_answer_never_contains_words_outside_its_citations(seeded) -> None:  # t
         assert stripped == " ".join(s.text for s in answer.sentences)
 
 
+def test_a_manual_page_is_indexed_and_answered_with_its_option_and_section(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    from test_loader import MAN_PAGE
+
+    (settings.docs_dir / "demo.1.gz").write_bytes(gzip.compress(MAN_PAGE.encode(), mtime=0))
+    assert citewise.indexer.sync(settings.docs_dir).added == ["demo.1.gz"]
+    answer = citewise.assistant.ask("How do I make demo print the name of each file it reads?").complete()
+    assert not answer.refused, answer.text
+    # The option is quoted with its description: the entry's term leads the sentence that describes it.
+    assert "-v Verbose mode: print the name of each file as it is read. [1]" in " ".join(answer.text.split()), answer.text
+    (citation,) = answer.citations
+    assert citation.source == "demo.1.gz" and citation.section == "demo - print a greeting > DESCRIPTION > Options"
+    check_grounded(answer)
+
+
 def test_a_query_naming_an_option_finds_the_passage_that_holds_it_as_written(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     # Word search reads "-e" as the "e" of "e.g." and "i.e.": fifteen notes that set things, e.g. a path, outrank the
     # one passage about the option itself, by BM25 alone.

@@ -2,8 +2,8 @@
 
 The documents are Debian's documentation packages, installed by `make test`:
 ``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
-git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15``. Each test skips,
-naming the package, only when that package is not installed.
+git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15 mandoc``, and bash's own manual page. Each test
+skips, naming the package, only when that package is not installed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ PIP = Path("/usr/share/doc/python3-pip/html")  # pip's documentation sources: My
 DOXYGEN = Path("/usr/share/doc/doxygen/html")  # Doxygen's manual, written by Doxygen
 POSTGRES = Path("/usr/share/doc/postgresql-doc-15/html")  # PostgreSQL's manual: DocBook, its notes titled by headings
 POSTFIX = Path("/usr/share/doc/postfix/html")  # Postfix's manual pages: hard-wrapped text, as man writes it
+BASH_MAN = Path("/usr/share/man/man1/bash.1.gz")  # a man(7) page, from the bash package itself
+MANDOC_MAN = Path("/usr/share/man/man1/mandoc.1.gz")  # an mdoc(7) page, from the mandoc package
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -48,13 +51,15 @@ PACKAGES = {
     DOXYGEN: "doxygen-doc",
     POSTGRES: "postgresql-doc-15",
     POSTFIX: "postfix-doc",
+    BASH_MAN: "bash",
+    MANDOC_MAN: "mandoc",
 }
 
 
 @cache
 def loaded(path: Path) -> LoadedDocument:
     """A manual page, loaded once per test session; skips when its Debian package is missing."""
-    root = next(root for root in PACKAGES if path.is_relative_to(root))
+    root = next(root for root in PACKAGES if path.is_relative_to(root))  # a manual page is its own root
     if not path.is_file():
         pytest.skip(f"Debian package {PACKAGES[root]} is not installed ({path} missing): apt-get install -y {PACKAGES[root]}")
     return load(path)
@@ -598,3 +603,28 @@ def test_myst_sources_read_as_their_built_pages_show_them() -> None:
         text = loaded(path).text
         # No role, directive fence, colon fence, target or footnote mark is left in any page's text.
         assert not re.search(r"\{[a-z][\w:.-]*\}\S|^```|^:::|^\([\w -]+\)=$|\[\^\w+\]", text, re.MULTILINE), path.name
+
+
+def test_a_manual_page_keeps_each_option_over_its_whole_description() -> None:
+    bash = loaded(BASH_MAN)
+    assert bash.title == "bash - GNU Bourne-Again SHell"  # the NAME line
+    # set's -e: its term a block of its own, its description whole after it, under the section it sits in.
+    exit_at_once = (
+        "Exit immediately if a pipeline (which may consist of a single simple command), a list, or a compound command "
+        "(see SHELL GRAMMAR above), exits with a non-zero status. The shell does not exit if the command that fails is"
+    )
+    assert any(term == "-e" and text.startswith(exit_at_once) for term, text in pairwise(blocks(bash)))
+    at = bash.text.index("Exit immediately if a pipeline")
+    assert bash.heading_path_at(at) == ("bash - GNU Bourne-Again SHell", "SHELL BUILTIN COMMANDS")
+    # Bold and italic stay inside their sentence, and source lines join.
+    assert "If the -c option is present, then commands are read from the first non-option argument command_string." in (
+        sentences(bash)
+    )
+    assert "When an interactive shell that is not a login shell is started, bash reads and executes commands from " in bash.text
+    assert {"-e", "pipefail", "nullglob", "PROMPT_COMMAND"} <= set(bash.code)  # set in bold: names
+    assert "BASH(1)" not in bash.text and "2022 September" not in bash.text  # the running header and footer
+    # An mdoc(7) page reads the same way: its flags over their descriptions.
+    mandoc = loaded(MANDOC_MAN)
+    assert mandoc.title == "mandoc - format manual pages"
+    assert "-K encoding\n\nSpecify the input encoding." in mandoc.text
+    assert "The mandoc utility formats manual pages for display." in sentences(mandoc)

@@ -2016,7 +2016,7 @@ def test_a_compressed_file_is_inflated_only_up_to_the_limit(tmp_path: Path) -> N
 @settings(max_examples=150, deadline=None, database=None)  # no example database written into the repo
 @given(
     data=st.binary(max_size=3000) | st.text(max_size=3000).map(str.encode),
-    suffix=st.sampled_from(sorted(SUPPORTED_SUFFIXES)),
+    suffix=st.sampled_from([*sorted(SUPPORTED_SUFFIXES), ".1", ".3p"]),  # and manual pages, read by mandoc
     compression=st.sampled_from(["", ".gz", ".bz2", ".xz"]),
     packed=st.booleans(),
 )
@@ -2054,6 +2054,9 @@ def test_any_bytes_under_any_name_load_or_raise_a_load_error(data: bytes, suffix
         ("empty.txt.gz", gzip.compress(b"", mtime=0), "file is empty"),
         ("NEWS.gz", gzip.compress(b"Version 2 fixes the parser.", mtime=0), "unsupported file type .gz"),
         ("binary.txt.xz", lzma.compress(b"\x00\x01\x02"), "binary content"),
+        # A rotated log is named as a manual page is; an alias page only points at another.
+        ("syslog.1", b"Dec  6 10:00:01 host CRON[1]: session opened\n", "not a manual page: no troff macro"),
+        ("init.1.gz", gzip.compress(b".so man1/systemd.1\n", mtime=0), r"a link to another manual page \(man1/systemd.1\)"),
     ],
 )
 def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, data: str | bytes, reason: str) -> None:
@@ -2157,3 +2160,86 @@ def test_a_binary_format_nested_past_what_its_reader_can_follow_is_refused(
     monkeypatch.setattr(index.formats.docx, "read_docx", too_deep)
     with pytest.raises(LoadError, match="nested too deeply to read"):
         load(write(tmp_path / "tables.docx", b"PK\x03\x04 not read"))
+
+
+# A manual page as man(7) writes one: a bold option as a tagged paragraph's term, an italic placeholder, a sentence wrapped
+# over source lines with inline font changes, and a subsection.
+MAN_PAGE = r""".\" A comment before the title.
+.TH DEMO 1 "2026-12-06" "Demo 1.0" "User Commands"
+.SH NAME
+demo \- print a greeting
+.SH SYNOPSIS
+.B demo
+[\fB\-v\fR] [\fIname\fR]
+.SH DESCRIPTION
+.B demo
+prints a greeting to
+.I name
+and exits with status 0 unless the
+.B \-\-strict
+check fails.
+.SS Options
+.TP
+.B \-v
+Verbose mode: print the name of each file as it is read.
+.TP
+.BI \-\-config " file"
+Read the greeting from
+.IR file ,
+not from
+.IR /etc/demo.conf .
+.SH FILES
+.TP
+.I /etc/demo.conf
+The greeting to print.
+"""
+
+
+def test_a_manual_page_reads_as_its_sections_with_each_option_over_its_description(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "demo.1", MAN_PAGE))
+    assert document.title == "demo - print a greeting"  # its NAME line, not the running header "DEMO(1)"
+    sentences = [document.text[span.start : span.end] for span in split_sentences(document.text)]
+    # Inline font changes stay inside their sentence; lines wrapped in the source are one sentence.
+    assert "demo prints a greeting to name and exits with status 0 unless the --strict check fails." in sentences
+    # A tagged paragraph is its term on a line of its own, then the description, as an HTML definition list reads.
+    assert "-v\n\nVerbose mode: print the name of each file as it is read." in document.text
+    assert "--config file\n\nRead the greeting from file, not from /etc/demo.conf." in document.text
+    # The running header and footer (name, section, date, version) are no part of the text.
+    assert "DEMO(1)" not in document.text and "2026-12-06" not in document.text and "Demo 1.0" not in document.text
+    # Bold is what the reader types: names, as <code> is in HTML.
+    assert {"demo", "-v", "--strict"} <= set(document.code)
+    at = document.text.index("Verbose mode: print")
+    assert document.heading_path_at(at) == ("demo - print a greeting", "DESCRIPTION", "Options")
+    assert document.heading_path_at(document.text.index("The greeting to print.")) == ("demo - print a greeting", "FILES")
+    assert is_supported(Path("open.3p.gz")) and is_supported(Path("CA.pl.1ssl")) and not is_supported(Path("notes.10"))
+
+
+def test_a_manual_page_without_mandoc_is_refused_with_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.formats.man
+
+    monkeypatch.setattr(index.formats.man, "MANDOC", "mandoc-not-installed")
+    with pytest.raises(LoadError, match=r"read with mandoc, which is not installed \(Debian: apt-get install mandoc\)"):
+        load(write(tmp_path / "demo.1", MAN_PAGE))
+
+
+# Pieces of troff: both macro sets, font escapes, macro definitions (a recursive one among them), includes, tables.
+MAN_PIECES = [
+    *[".SH ", ".SS ", ".TP\n", ".B ", ".I ", ".BI ", ".PP\n", ".IP ", ".RS\n", ".RE\n", ".nf\n", ".fi\n", ".br\n"],
+    *["\\fB", "\\fI", "\\fR", "\\-", "\\(em", "\\*(", "\\", '\\"', '.\\" ', "\\c", "\\n(", "\\h'", "\\s-2"],
+    *[".de X\n.X\n..\n", ".X\n", ".so other.1\n", ".TS\n", "l l.\n", ".TE\n", ".if n .ne 5\n", ".ig\n", "..\n"],
+    *[".Dd\n", ".Bl -tag -width Ds\n", ".It Fl v\n", ".El\n", ".Nm ", ".Fl ", ".Ar ", ".Xr ls 1\n"],
+    *["\n", " ", "word", "-v", "Sentence. ", "\t", "\x00", "\xe9"],
+]
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.sampled_from(MAN_PIECES) | st.text(max_size=8), max_size=60))
+def test_any_troff_loads_as_a_manual_page_or_is_refused_with_a_reason(pieces: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "any.1", (".TH ANY 1\n" + "".join(pieces)).encode("utf-8", "surrogatepass"))
+        try:
+            document = load(path)
+        except LoadError as error:
+            assert str(error)
+        else:
+            assert document.text.strip() and isinstance(document.title, str)

@@ -10,6 +10,7 @@ import gradio as gr
 from assistant import Citewise
 from index import (
     COMPRESSED_SUFFIXES,
+    MANUAL_SUFFIXES,
     SUPPORTED_SUFFIXES,
     DocumentState,
     DocumentStatus,
@@ -47,10 +48,13 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     with gr.Row():
         with gr.Column():
             upload = gr.File(
-                label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))}; compressed: {', '.join(COMPRESSED_SUFFIXES)})",
+                label=(
+                    f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))}, manual pages .1 to .9; "
+                    f"compressed: {', '.join(COMPRESSED_SUFFIXES)})"
+                ),
                 file_count="multiple",
                 # A compressed file's extension is its compression's; what it holds is checked on upload.
-                file_types=[*sorted(SUPPORTED_SUFFIXES), *COMPRESSED_SUFFIXES],
+                file_types=[*sorted(SUPPORTED_SUFFIXES), *MANUAL_SUFFIXES, *COMPRESSED_SUFFIXES],
                 elem_id="cw-upload",
             )
             replace_box = gr.Checkbox(label="Replace documents with the same name", value=False, elem_id="cw-replace")
