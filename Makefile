@@ -46,8 +46,10 @@ manuals:
 # Postfix (postfix-doc, among the manuals) and zsh manuals for the three sets written after every rule (--dataset
 # jargon|postfix|zsh); pip's documentation (python3-pip, among the manuals) for the pip set; Doxygen's manual
 # (doxygen-doc, among the manuals) and the Rust book (rust-doc) for the doxygen and rustbook sets; Django's manual
-# (python-django-doc) for the django set; PostgreSQL's manual (postgresql-doc-15, among the manuals) for the postgres set.
-BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon rust-doc python-django-doc
+# (python-django-doc) for the django set; PostgreSQL's manual (postgresql-doc-15, among the manuals) for the postgres set;
+# manual pages of dpkg-dev, openssh-client and procps (with apt's, dpkg's, findutils', grep's, sed's and tar's) for the
+# manpages set.
+BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon rust-doc python-django-doc dpkg-dev openssh-client procps
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

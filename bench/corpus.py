@@ -787,11 +787,36 @@ POSTGRES = QuestionSet(
     ),
 )
 
+# Manual pages as Debian installs them under /usr/share/man, read through mandoc (loader's man reader): the package
+# tools (apt, dpkg, dpkg-dev), the SSH client, and the text and process tools a user asks about (find, xargs, grep,
+# sed, tar, ps, top, free, pgrep, sysctl). Its questions were written from the pages as the loader reads them, before
+# any answer over them was seen, after every rule, weight and bar of the answerer: neither half was tuned on.
+MANPAGES = QuestionSet(
+    "manpages",
+    DATA / "manpages_qa.jsonl",
+    (
+        Corpus(
+            name="man",
+            package="apt dpkg-dev openssh-client procps",
+            root=Path("/usr/share/man"),
+            files=(
+                *("man8/apt*.8.gz", "man5/apt*.5.gz", "man5/sources.list.5.gz", "man7/apt-patterns.7.gz"),
+                *("man1/dpkg*.1.gz", "man5/dpkg*.5.gz"),
+                *("man1/ssh*.1.gz", "man1/scp.1.gz", "man1/sftp.1.gz", "man5/ssh_config.5.gz"),
+                *("man1/find.1.gz", "man1/xargs.1.gz", "man1/grep.1.gz", "man1/sed.1.gz", "man1/tar.1.gz"),
+                *("man1/ps.1.gz", "man1/top.1.gz", "man1/free.1.gz", "man1/pgrep.1.gz", "man8/sysctl.8.gz"),
+                "man5/sysctl.conf.5.gz",
+            ),
+            kind="manual pages (troff, read through mandoc): apt, dpkg, ssh, find, grep, sed, tar, ps and others (61 pages)",
+        ),
+    ),
+)
+
 QUESTION_SETS = {
     qs.name: qs
     for qs in (
         *(DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP),
-        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES),
+        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES, MANPAGES),
     )
 }
 DEV_SPLIT_SEED = 20261129
@@ -1101,6 +1126,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rustbook", action="store_true", help="verify bench/data/rustbook_qa.jsonl against the Rust book")
     parser.add_argument("--django", action="store_true", help="verify bench/data/django_qa.jsonl against Django's manual")
     parser.add_argument("--postgres", action="store_true", help="verify bench/data/postgres_qa.jsonl against PostgreSQL's manual")
+    parser.add_argument("--manpages", action="store_true", help="verify bench/data/manpages_qa.jsonl against 61 manual pages")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     parser.add_argument("--requests", action="store_true", help="verify bench/data/requests_absent.jsonl: no page names one")
