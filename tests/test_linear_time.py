@@ -26,6 +26,7 @@ from assistant.shapes import Shape, expands, shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers
 from index.chunker import chunk_text
 from index.formats.html import read_html
+from index.formats.man import read_man
 from index.formats.markdown import read_markdown
 from index.formats.pdf import read_pdf
 from index.formats.pdflayout import Block, Line
@@ -292,6 +293,14 @@ def test_html_of_1_mb_of_listings_and_line_numbers_in_nested_tables() -> None:
     nested = "<table><tr><td><pre>1\n2</pre></td><td><pre>x</pre>" * 2000 + "</td></tr></table>" * 2000
     row = "<table><tr>" + "<td>1 2</td>" * 20_000 + "<td><pre>x</pre></td></tr></table>"
     finishes(lambda: read_html("<body>" + nested * (MB // 2 // len(nested)) + row * (MB // 2 // len(row) + 1) + "</body>"))
+
+
+def test_a_manual_page_of_1_mb_of_options_and_nested_lists() -> None:
+    # mandoc reads the troff; its HTML is walked once more to mark bold as code and to find the NAME line.
+    options = ".TP\n.B \\-x\nSet \\fBx\\fR for \\fIfile\\fR.\n"
+    nested = ".RS\n.IP \\(bu 2\nitem\n" * 500 + ".RE\n" * 500
+    page = ".TH BIG 1\n.SH NAME\nbig \\- a page\n.SH OPTIONS\n" + options * (MB // 2 // len(options)) + nested * 10
+    finishes(lambda: read_man(page.encode()))
 
 
 def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:

@@ -35,7 +35,7 @@ _SNIFF_BYTES = 4096
 
 def read_man(data: bytes) -> LoadedDocument:
     """The text of a manual page's troff source, with its sections and the names it sets in bold."""
-    if (link := _LINK.match(data)) is not None:
+    if (link := _LINK.match(data[:_SNIFF_BYTES])) is not None:
         target = link.group(1).decode("utf-8", "replace")
         raise LoadError(f"a link to another manual page ({target}): that page is indexed instead, if present")
     if not _MACRO.search(data[:_SNIFF_BYTES]):
