@@ -89,8 +89,9 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".h
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
 # through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
 COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
-# A manual page's suffix is its section: "bash.1", "sshd_config.5", "open.3p", "CA.pl.1ssl" (Debian's /usr/share/man).
-MANUAL_SECTION = re.compile(r"\.[1-9n][a-z]{0,8}")
+# A manual page's suffix is its section: "bash.1", "sshd_config.5", "open.3p", "CA.pl.1ssl", Tcl's "after.n" (Debian's
+# /usr/share/man). A suffix that only starts with "n" (".nix", ".nfo") is none.
+MANUAL_SECTION = re.compile(r"\.(?:[1-9][a-z]{0,8}|n)")
 MANUAL_SUFFIXES = tuple(f".{section}" for section in range(1, 10))  # the plain sections, as a file picker lists them
 # The file types, as errors list them.
 SUPPORTED_TYPES = (

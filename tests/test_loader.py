@@ -2211,7 +2211,8 @@ def test_a_manual_page_reads_as_its_sections_with_each_option_over_its_descripti
     at = document.text.index("Verbose mode: print")
     assert document.heading_path_at(at) == ("demo - print a greeting", "DESCRIPTION", "Options")
     assert document.heading_path_at(document.text.index("The greeting to print.")) == ("demo - print a greeting", "FILES")
-    assert is_supported(Path("open.3p.gz")) and is_supported(Path("CA.pl.1ssl")) and not is_supported(Path("notes.10"))
+    assert is_supported(Path("open.3p.gz")) and is_supported(Path("CA.pl.1ssl")) and is_supported(Path("after.n"))
+    assert not any(is_supported(Path(name)) for name in ("notes.10", "default.nix", "readme.nfo", "report.2023"))
 
 
 def test_a_manual_page_without_mandoc_is_refused_with_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
