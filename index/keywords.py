@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.text import WORD, content_words, mentions_code, query_terms
+from index.text import WORD, content_words, mentions_code, query_terms, spellings
 
 # ``content_words`` and ``query_terms`` are text rules (index/text.py), re-exported for callers that import them from here.
 __all__ = [
@@ -53,6 +53,16 @@ def chunk_rowid(chunk_id: str) -> int:
     (a sync and a cache refresh racing) leave one row.
     """
     return int.from_bytes(hashlib.sha256(chunk_id.encode("utf-8", "surrogatepass")).digest()[:8], "big") >> 1
+
+
+def _phrase(term: str) -> str:
+    """A query's word as FTS5 looks it up, in each of its spellings: '"table"', '("colours" OR "colors")'.
+
+    The index's Porter stemmer keeps a British spelling apart from the American one ("colour" and "color",
+    "initialis" and "initi"), so a question typed in either finds a manual written in the other.
+    """
+    forms = ['"' + form.replace('"', "") + '"' for form in spellings(term)]
+    return forms[0] if len(forms) == 1 else f"({' OR '.join(forms)})"
 
 
 @dataclass(frozen=True)
@@ -191,7 +201,7 @@ class KeywordIndex:
         ``mentions_code`` those where it stands whole; the query's other words rank them. A row matched by more
         than one option is scored once, at its best.
         """
-        terms = ['"' + term.replace('"', "") + '"' for term in query_terms(query, MAX_QUERY_TERMS)]
+        terms = [_phrase(term) for term in query_terms(query, MAX_QUERY_TERMS)]
         best: dict[str, KeywordHit] = {}
         for option in options:
             letters = " ".join(WORD.findall(option))
@@ -217,14 +227,14 @@ class KeywordIndex:
     def unknown(self, words: Sequence[str]) -> list[str]:
         """The words of ``words`` that no row holds, read as BM25 reads them (a word is known in any form its stemmer
         folds: "donate" is known where "donated" is written). One count query each, stopping at the first row."""
-        return [word for word in words if not self._matches('"' + word.replace('"', "") + '"', (), 1)]
+        return [word for word in words if not self._matches(_phrase(word.lower()), (), 1)]
 
     def plan(self, query: str, limit: int, sources: Sequence[str] = ()) -> QueryPlan:
         """Which words of ``query`` pick the rows to score (rarest first) and how many rows that is.
 
         Only the first ``MAX_QUERY_TERMS`` distinct content words count: each costs one count query here.
         """
-        phrases = ['"' + term.replace('"', "") + '"' for term in query_terms(query, MAX_QUERY_TERMS)]
+        phrases = [_phrase(term) for term in query_terms(query, MAX_QUERY_TERMS)]
         matches = {phrase: self._matches(phrase, sources, self.budget + 1) for phrase in phrases}
         rare: list[str] = []
         rows = 0

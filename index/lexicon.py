@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from index.text import singular
+from index.text import singular, spellings
 
 DATA = Path(__file__).resolve().parent / "data"
 TABLE = DATA / "noun_synonyms.tsv"
@@ -138,7 +138,9 @@ def action_forms(verb: str) -> frozenset[str]:
     # Only the doer's synonyms: the verb's own noun and its other derivations drift ("design" -> "aim", "row" ->
     # "dustup"), the one who does it does not ("writer" -> "author").
     doers = {other for word in derived if word.endswith(_DOER_ENDINGS) for other in synonyms(word)}
-    return frozenset(form for word in (verb, *derived, *doers) for form in _inflections(word))
+    # In either spelling: "Who popularised the term?" is answered by "popularized by Eugene Brooks".
+    inflected = {form for word in (verb, *derived, *doers) for form in _inflections(word)}
+    return frozenset(spelt for form in inflected for spelt in spellings(form))
 
 
 def _inflections(word: str) -> set[str]:

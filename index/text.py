@@ -915,7 +915,7 @@ def stem(word: str) -> str:
         >>> stem("Specialists"), stem("specialist"), stem("bits"), stem("bit")
         ('speci', 'speci', 'bit', 'bit')
     """
-    return singular(word)[:5]
+    return american(singular(word))[:5]
 
 
 def short_stem(word: str) -> str:
@@ -925,13 +925,123 @@ def short_stem(word: str) -> str:
         >>> short_stem("railway") == short_stem("Railroad")
         True
     """
-    return singular(word)[:4]
+    return american(singular(word))[:4]
 
 
 def singular(word: str) -> str:
     """``word`` lower-cased without a plural "s" ("bits" -> "bit"; "class", "status" and "analysis" keep theirs)."""
     word = word.lower()
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+
+
+# --------------------------------------------------------------------------- British and American spellings
+# A question written in British English ("Which environment variable changes the colours grep uses?", "How do I
+# initialise the database?") over a manual written in American English ("GREP_COLORS", "initialize") shares fewer
+# words with its answer than the same question typed in American English: the word overlap the answer model weighs
+# drops, and BM25, whose Porter stemmer keeps "colour" and "color", "initialis" and "initial" apart, ranks the passage
+# lower. Stems fold a British spelling into the American one (``american``); keyword search looks a word up in both
+# spellings (``spellings``). Only the regular differences are folded, each by its rule or its listed words; rarer
+# ones ("tyre", "kerb") are left alone, and "storey" is not "story" (a tale): WordNet's synonyms meet "floor".
+
+# Words spelt "-our" in British English and "-or" in American ("colour", "behaviour"); "hour", "four", "tour",
+# "contour", "devour" and "glamour" are spelt alike in both.
+_OUR = frozenset(
+    """arbour ardour armour behaviour candour clamour colour demeanour endeavour favour fervour flavour harbour honour
+    humour labour neighbour odour parlour rancour rigour rumour saviour savour splendour succour tumour valour vapour
+    vigour""".split()
+)
+# Words spelt "-re" in British English and "-er" in American ("centre", "metre", and "kilometre" with them); "acre",
+# "genre", "ogre", "massacre" and "mediocre" are spelt alike.
+_RE = frozenset("calibre centre fibre litre lustre meagre metre mitre ochre sabre sceptre sombre spectre theatre".split())
+# Single words that differ otherwise, British first.
+_WORDS = {
+    "ageing": "aging",
+    "aluminium": "aluminum",
+    "artefact": "artifact",
+    "artefacts": "artifacts",
+    "catalogue": "catalog",
+    "catalogues": "catalogs",
+    "defence": "defense",
+    "dialogue": "dialog",
+    "dialogues": "dialogs",
+    "analogue": "analog",
+    "grey": "gray",
+    "greys": "grays",
+    "greyed": "grayed",
+    "judgement": "judgment",
+    "judgements": "judgments",
+    "licence": "license",
+    "licences": "licenses",
+    "manoeuvre": "maneuver",
+    "manoeuvres": "maneuvers",
+    "mould": "mold",
+    "offence": "offense",
+    "offences": "offenses",
+    "plough": "plow",
+    "pretence": "pretense",
+    "programme": "program",
+    "programmes": "programs",
+    "sceptic": "skeptic",
+    "sceptical": "skeptical",
+    "scepticism": "skepticism",
+}
+# What may follow one of the roots above inside a word of the same family ("colours", "coloured", "favourite",
+# "honourable", "behavioural"; "centres", "centred").
+_OUR_ENDINGS = ("", "s", "ed", "ing", "ful", "less", "able", "ably", "ite", "ites", "er", "ers", "al", "ally", "ist", "y")
+_RE_ENDINGS = {"": "", "s": "s", "d": "ed"}  # "centred" is "centered"
+# "-ise" and "-yse" spelt "-ize" and "-yze" ("initialise", "organisation", "analyse"): five-letter stems already
+# meet, Porter's do not ("initialis" against "initi"). Not "size" and its compounds ("resize", "capsize"). A form
+# nobody writes ("advize" for "advise") finds no row, so keyword search may look it up.
+_ISE = re.compile(
+    r"(?<=[a-z]{3})(?<!s)(?:is|iz)(?=(?:e|es|ed|ing|ation|ations|er|ers)$)|(?<=[a-z]{2}l)(?:ys|yz)(?=(?:e|es|ed|ing|er|ers)$)"
+)
+
+
+def _british_to_american() -> dict[str, str]:
+    table = dict(_WORDS)
+    for root in _OUR:
+        for ending in _OUR_ENDINGS:
+            table[root + ending] = root[:-2] + "r" + ending
+    for root in _RE:
+        for ending, american_ending in _RE_ENDINGS.items():
+            table[root + ending] = root[:-2] + "er" + american_ending
+    return table
+
+
+_AMERICAN = _british_to_american()
+_BRITISH = {american: british for british, american in _AMERICAN.items()}
+# The "-re" roots also end longer words: "kilometre", "millilitre", "epicentre", "amphitheatre".
+_RE_COMPOUND = re.compile(rf"(?:{'|'.join(sorted(_RE))})(?:s|d)?$")
+
+
+def american(word: str) -> str:
+    """``word`` (lower case) in its American spelling when it is a British spelling this module knows, else unchanged.
+
+    Example:
+        >>> american("colours"), american("kilometres"), american("grey"), american("hour"), american("genre")
+        ('colors', 'kilometers', 'gray', 'hour', 'genre')
+    """
+    found = _AMERICAN.get(word)
+    if found is not None:
+        return found
+    compound = _RE_COMPOUND.search(word)
+    if compound is not None and compound.start() > 0:
+        return word[: compound.start()] + _AMERICAN.get(compound.group(), compound.group())
+    return word
+
+
+def spellings(word: str) -> list[str]:
+    """``word`` (lower case) and its other spelling(s), British or American, that keyword search also looks up.
+
+    Example:
+        >>> spellings("colours"), spellings("initialize"), spellings("analyse"), spellings("table")
+        (['colours', 'colors'], ['initialize', 'initialise'], ['analyse', 'analyze'], ['table'])
+    """
+    forms = [word, american(word), _BRITISH.get(word, word)]
+    if (match := _ISE.search(word)) is not None:
+        swapped = {"is": "iz", "iz": "is", "ys": "yz", "yz": "ys"}[match.group()]
+        forms.append(word[: match.start()] + swapped + word[match.end() :])
+    return list(dict.fromkeys(forms))
 
 
 # The regular endings of a place's adjective and its people: "Russia" -> "Russian(s)", "Alaska" -> "Alaskan", "Canada" ->

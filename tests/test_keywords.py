@@ -79,6 +79,23 @@ def test_a_word_no_row_holds_is_unknown_in_any_form_the_stemmer_folds(tmp_path: 
     assert keywords.unknown([]) == []
 
 
+def test_a_british_spelling_finds_the_american_one_and_back(tmp_path: Path) -> None:
+    keywords = KeywordIndex(tmp_path / "k.sqlite")
+    keywords.add(
+        [
+            ("grep.txt@h#0", "grep.txt", "h", "The colors are defined by the environment variable GREP_COLORS."),
+            ("aide.txt@h#0", "aide.txt", "h", "Run aideinit to initialize the database."),
+            ("uk.txt@h#0", "uk.txt", "h", "The theatre is in the centre of the town."),
+            ("other.txt@h#0", "other.txt", "h", "The variable PATH lists the directories searched for commands."),
+        ]
+    )
+    # Porter's stems keep "colour" from "color" and "initialis" from "initi": without both spellings these miss.
+    assert keywords.search("Which variable sets the colours?", 2)[0].chunk_id == "grep.txt@h#0"
+    assert [hit.chunk_id for hit in keywords.search("How do I initialise it?", 2)] == ["aide.txt@h#0"]
+    assert [hit.chunk_id for hit in keywords.search("Where is the theater, near the center?", 2)] == ["uk.txt@h#0"]
+    assert keywords.unknown(["colours", "initialised", "centers", "humour"]) == ["humour"]
+
+
 OPTION_ROWS = [
     ("set.txt@h#0", "set.txt", "h", "set -e\n\nExit immediately if a pipeline returns a non-zero status."),
     ("set.txt@h#1", "set.txt", "h", "set -x\n\nPrint a trace of simple commands, i.e. each command before it runs."),

@@ -456,6 +456,9 @@ def test_a_who_question_is_answered_only_by_someones_name(sentence: str, names_s
         ("Who wrote the csv module?", "Write data in a format inspired by Microsoft Excel.", False),  # the whole name
         ("Who wrote the csv module?", "It was written by Skip Montanaro and inspired by Microsoft Excel.", True),
         ("Who designed the cathedral?", "It was designed by the architect Antoni Gaudí.", True),
+        # The action in either spelling, British or American.
+        ("Who popularised the term?", "[popularized by Eugene Brooks c.1990] A fast machine.", True),
+        ("Who organized the event?", "It was organised by Ada Lovelace and Charles Babbage.", True),
         ("Who wrote Moby-Dick?", "by Herman Melville, 1851.", True),  # "by" opens the sentence (a list's item)
         ("Who wrote Moby-Dick?", "by the Harper brothers, 1851.", True),
         # A question that asks who someone is has no action: any name of someone may answer.

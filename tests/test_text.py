@@ -24,6 +24,7 @@ from index.text import (
     UNSPACED,
     WORD,
     YEAR,
+    american,
     asked_part,
     asks,
     claim_names,
@@ -45,6 +46,7 @@ from index.text import (
     requested_subject,
     short_stem,
     small_talk,
+    spellings,
     stem,
     without_pictographs,
     written_options,
@@ -359,8 +361,35 @@ def test_two_stem_lengths_keep_counts_strict_and_kinds_loose() -> None:
 @PROPERTY
 @given(st.text(max_size=12))
 def test_a_short_stem_is_the_start_of_a_stem(word: str) -> None:
-    assert word.lower().startswith(stem(word)) and len(stem(word)) <= 5  # a prefix, its plural "s" dropped
+    # A prefix of the word or of its American spelling, its plural "s" dropped.
+    assert any(form.startswith(stem(word)) for form in (word.lower(), american(word.lower()))) and len(stem(word)) <= 5
     assert short_stem(word) == stem(word)[:4]
+
+
+def test_british_and_american_spellings_share_their_stems() -> None:
+    pairs = [("colours", "color"), ("Favourite", "favorite"), ("honoured", "honor"), ("kilometres", "kilometers")]
+    pairs += [("centre", "center"), ("centred", "centered"), ("metres", "meter"), ("grey", "gray"), ("sceptical", "skeptic")]
+    for british, us in pairs:
+        assert stem(british) == stem(us) and short_stem(british) == short_stem(us), (british, us)
+    # Words spelt alike in both, or that only look like a British form, are their own stems.
+    for word in ["hour", "four", "tour", "contour", "devour", "genre", "acre", "massacre", "parameter", "storey"]:
+        assert american(word) == word and stem(word) == word[:5]
+    assert stem("storey") != stem("story")  # a floor is no tale
+
+
+def test_keyword_search_looks_a_word_up_in_both_spellings() -> None:
+    assert spellings("colours") == ["colours", "colors"] and spellings("colors") == ["colors", "colours"]
+    assert spellings("initialise") == ["initialise", "initialize"] and spellings("organizations")[1] == "organisations"
+    assert spellings("analysed") == ["analysed", "analyzed"] and spellings("licence") == ["licence", "license"]
+    assert spellings("size") == ["size"] and spellings("rise") == ["rise"] and spellings("analysis") == ["analysis"]
+
+
+@PROPERTY
+@given(st.from_regex(r"[a-z]{1,14}", fullmatch=True))
+def test_spellings_start_with_the_word_and_fold_to_one_american_form(word: str) -> None:
+    forms = spellings(word)
+    assert forms[0] == word and len(forms) == len(set(forms)) <= 3
+    assert american(american(word)) == american(word) and american(word) in forms
 
 
 def test_folded_text_compares_typographic_and_plain_marks_alike() -> None:
