@@ -85,7 +85,9 @@ from pathlib import Path
 # const char *b)"; Texinfo's "[Function]" stood inside the prototype, which ran into its description).
 LOADER_VERSION = "55"
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub"})
+SUPPORTED_SUFFIXES = frozenset(
+    {".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub", ".info"}
+)
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
 # through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
 COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
@@ -93,6 +95,8 @@ COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 # /usr/share/man). A suffix that only starts with "n" (".nix", ".nfo") is none.
 MANUAL_SECTION = re.compile(r"\.(?:[1-9][a-z]{0,8}|n)")
 MANUAL_SUFFIXES = tuple(f".{section}" for section in range(1, 10))  # the plain sections, as a file picker lists them
+# A GNU Info manual, whole ("grep.info") or one part of a manual makeinfo split ("find.info-1", "zsh.info-6").
+INFO_SUFFIX = re.compile(r"\.info(?:-[1-9]\d{0,2})?")
 # The file types, as errors list them.
 SUPPORTED_TYPES = (
     f"{', '.join(sorted(SUPPORTED_SUFFIXES))}, manual pages (.1 to .9), each also compressed ({', '.join(COMPRESSED_SUFFIXES)})"
@@ -193,7 +197,7 @@ def is_supported(path: Path) -> bool:
 
 def is_supported_suffix(suffix: str) -> bool:
     """Whether the loader reads files whose type says ``suffix`` (lower-cased, as ``document_suffix`` gives it)."""
-    return suffix in SUPPORTED_SUFFIXES or MANUAL_SECTION.fullmatch(suffix) is not None
+    return suffix in SUPPORTED_SUFFIXES or any(rule.fullmatch(suffix) for rule in (MANUAL_SECTION, INFO_SUFFIX))
 
 
 def is_restructured_text(path: Path) -> bool:
@@ -266,6 +270,10 @@ def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocumen
             from index.formats.man import read_man
 
             document = read_man(data)
+        case _ if INFO_SUFFIX.fullmatch(suffix):
+            from index.formats.info import read_info
+
+            document = read_info(data)
         case ".md" | ".markdown":
             from index.formats.markdown import read_markdown
 

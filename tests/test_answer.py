@@ -710,6 +710,22 @@ def test_a_manual_page_is_indexed_and_answered_with_its_option_and_section(citew
     check_grounded(answer)
 
 
+def test_an_info_manual_is_indexed_and_answered_with_its_option_and_node(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    from test_loader import INFO_MANUAL
+
+    (settings.docs_dir / "demo.info.gz").write_bytes(gzip.compress(INFO_MANUAL.encode(), mtime=0))
+    assert citewise.indexer.sync(settings.docs_dir).added == ["demo.info.gz"]
+    answer = citewise.assistant.ask("Which option makes demo print the name of each file it reads?").complete()
+    assert not answer.refused, answer.text
+    # The table's item is quoted with its description, and the citation names the node's chapter.
+    assert "-v, --verbose Print the name of each file as it is read" in " ".join(answer.text.split()), answer.text
+    (citation,) = answer.citations
+    assert citation.source == "demo.info.gz" and citation.section == "Demo > 1 Invoking demo"
+    check_grounded(answer)
+
+
 def test_a_query_naming_an_option_finds_the_passage_that_holds_it_as_written(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     # Word search reads "-e" as the "e" of "e.g." and "i.e.": fifteen notes that set things, e.g. a path, outrank the
     # one passage about the option itself, by BM25 alone.

@@ -37,6 +37,8 @@ POSTGRES = Path("/usr/share/doc/postgresql-doc-15/html")  # PostgreSQL's manual:
 POSTFIX = Path("/usr/share/doc/postfix/html")  # Postfix's manual pages: hard-wrapped text, as man writes it
 BASH_MAN = Path("/usr/share/man/man1/bash.1.gz")  # a man(7) page, from the bash package itself
 MANDOC_MAN = Path("/usr/share/man/man1/mandoc.1.gz")  # an mdoc(7) page, from the mandoc package
+BASH_INFO = Path("/usr/share/info/bash.info.gz")  # the Bash reference as a GNU Info manual (ASCII quotes)
+POLICY_INFO = Path("/usr/share/info/debian-policy.info.gz")  # Debian Policy as Info (UTF-8 quotes, footnotes)
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -53,6 +55,8 @@ PACKAGES = {
     POSTFIX: "postfix-doc",
     BASH_MAN: "bash",
     MANDOC_MAN: "mandoc",
+    BASH_INFO: "bash-doc",
+    POLICY_INFO: "debian-policy",
 }
 
 
@@ -628,3 +632,40 @@ def test_a_manual_page_keeps_each_option_over_its_whole_description() -> None:
     assert mandoc.title == "mandoc - format manual pages"
     assert "-K encoding\n\nSpecify the input encoding." in mandoc.text
     assert "The mandoc utility formats manual pages for display." in sentences(mandoc)
+
+
+def test_an_info_manual_reads_node_by_node_with_its_tables_and_without_menus() -> None:
+    bash = loaded(BASH_INFO)
+    assert bash.title == "Bash Features"  # the Top node's title
+    # set's -e: its term a block of its own over its whole description, under the node's chapter and sections.
+    exit_at_once = (
+        "Exit immediately if a pipeline (see Pipelines), which may consist of a single simple command (see Simple "
+        "Commands), a list (see Lists), or a compound command (see Compound Commands) returns a non-zero status."
+    )
+    assert any(term == "-e" and text.startswith(exit_at_once) for term, text in pairwise(blocks(bash)))
+    at = bash.text.index("Exit immediately if a pipeline")
+    assert bash.heading_path_at(at) == (
+        "Bash Features",
+        "4 Shell Builtin Commands",
+        "4.3 Modifying Shell Behavior",
+        "4.3.1 The Set Builtin",
+    )
+    # set's synopsis, an example inside its table item, keeps its lines.
+    assert "set [-abefhkmnptuvxBCEHPT] [-o OPTION-NAME] [--] [-] [ARGUMENT ...]\nset [+abefhkmnptuvxBCEHPT]" in bash.text
+    # Filled lines join into whole sentences; quoted code is its text, and code.
+    assert {"set", "-e", "pipefail", "shopt"} <= set(bash.code)
+    assert not re.search(r"^\* Menu:|\(line +\d+\)|\x1f|Tag Table:", bash.text, re.MULTILINE)  # menus, index, tags
+    policy = loaded(POLICY_INFO)
+    assert policy.title == "Debian Policy Manual"
+    assert (
+        "Every package must specify the dependency information about other packages that are required for the first to "
+        "work correctly."
+    ) in sentences(policy)
+    # A reference inside a sentence reads as its node's name, as the printed manual has it.
+    assert "is described in Declaring relationships between packages." in policy.text
+    # A definition list as Sphinx's Texinfo writer sets it (the term, a blank line, the description indented): the
+    # term a block over its description, filled lines joined, not read as an example.
+    assert (
+        "upstream\n\nThe source of software that is being packaged, or the portion of a software package that "
+        "originates from outside of Debian. For example,"
+    ) in policy.text

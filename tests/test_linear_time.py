@@ -26,6 +26,7 @@ from assistant.shapes import Shape, expands, shape_of
 from assistant.verify import Verifier, _facts_present, _with_markers
 from index.chunker import chunk_text
 from index.formats.html import read_html
+from index.formats.info import read_info
 from index.formats.man import read_man
 from index.formats.markdown import read_markdown
 from index.formats.pdf import read_pdf
@@ -301,6 +302,16 @@ def test_a_manual_page_of_1_mb_of_options_and_nested_lists() -> None:
     nested = ".RS\n.IP \\(bu 2\nitem\n" * 500 + ".RE\n" * 500
     page = ".TH BIG 1\n.SH NAME\nbig \\- a page\n.SH OPTIONS\n" + options * (MB // 2 // len(options)) + nested * 10
     finishes(lambda: read_man(page.encode()))
+
+
+def test_an_info_manual_of_1_mb_of_tables_references_and_quotes() -> None:
+    # Node after node of table items, references that never close, quotes that never close, a menu of every line.
+    node = (
+        "\x1f\nFile: big.info,  Node: N\n\nTitle\n=====\n\n'-x'\n'--ex'\n     Set 'x for *note file and `y.\n\n"
+        + "* Menu:\n\n* a::\n" * 50
+    )
+    unclosed = "\x1f\nFile: big.info,  Node: M\n\n" + "*note ‘a " * 20_000 + "\n"
+    finishes(lambda: read_info((node * (MB // 2 // len(node)) + unclosed * 3).encode()))
 
 
 def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:

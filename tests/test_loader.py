@@ -2016,7 +2016,7 @@ def test_a_compressed_file_is_inflated_only_up_to_the_limit(tmp_path: Path) -> N
 @settings(max_examples=150, deadline=None, database=None)  # no example database written into the repo
 @given(
     data=st.binary(max_size=3000) | st.text(max_size=3000).map(str.encode),
-    suffix=st.sampled_from([*sorted(SUPPORTED_SUFFIXES), ".1", ".3p"]),  # and manual pages, read by mandoc
+    suffix=st.sampled_from([*sorted(SUPPORTED_SUFFIXES), ".1", ".3p", ".info-2"]),  # and manual pages, split Info parts
     compression=st.sampled_from(["", ".gz", ".bz2", ".xz"]),
     packed=st.booleans(),
 )
@@ -2244,3 +2244,131 @@ def test_any_troff_loads_as_a_manual_page_or_is_refused_with_a_reason(pieces: li
             assert str(error)
         else:
             assert document.text.strip() and isinstance(document.title, str)
+
+
+# A GNU Info manual as makeinfo writes one: the preamble, a Top node with its menu, a chapter whose table of options
+# stands over their descriptions, an example inside one, a cross-reference, quoted code, a footnote, and an index.
+INFO_MANUAL = """This is demo.info, produced by makeinfo version 6.8 from demo.texi.
+
+INFO-DIR-SECTION Utilities
+START-INFO-DIR-ENTRY
+* demo: (demo).                 Print a greeting.
+END-INFO-DIR-ENTRY
+
+\x1f
+File: demo.info,  Node: Top,  Next: Invoking,  Up: (dir)
+
+Demo
+****
+
+‘demo’ prints a greeting.
+
+* Menu:
+
+* Invoking::                    Command-line options.
+* Index::                       Every entry.
+
+\x1f
+File: demo.info,  Node: Invoking,  Next: Index,  Prev: Top,  Up: Top
+
+1 Invoking ‘demo’
+*****************
+
+The options of ‘demo’ are as follows.  Each one can be given more than
+once.  *Note Index::, for every entry.
+
+‘-v’
+‘--verbose’
+     Print the name of each file as it is read, on the standard error
+     stream.(1)
+
+     For example:
+
+          demo -v 'my file'
+
+     prints the name ‘my file’.
+
+'--config=FILE'
+     Read the greeting from FILE, not from '/etc/demo.conf'.  It's read
+     once (*note Invoking::).
+
+   ---------- Footnotes ----------
+
+   (1) Not on the standard output.
+
+\x1f
+File: demo.info,  Node: Index,  Prev: Invoking,  Up: Top
+
+Index
+*****
+
+\x00\x08[index\x00\x08]
+* Menu:
+
+* --config:                              Invoking.              (line 20)
+
+\x1f
+Tag Table:
+Node: Top190
+\x1f
+End Tag Table
+"""
+
+
+def test_an_info_manual_reads_node_by_node_with_each_option_over_its_description(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "demo.info.gz", gzip.compress(INFO_MANUAL.encode())))
+    text = document.text
+    assert document.title == "Demo"  # the Top node's title
+    sentences = [text[span.start : span.end] for span in split_sentences(text)]
+    # Lines filled to the margin are one paragraph; quoted code is its text, kept as code; a cross-reference reads as
+    # its words.
+    assert "The options of demo are as follows." in sentences and "See Index, for every entry." in sentences
+    # A table's item: its names on one line over the description, which goes on over its own paragraphs.
+    assert "-v, --verbose\n\nPrint the name of each file as it is read, on the standard error stream.(1)" in text
+    assert "--config=FILE\n\nRead the greeting from FILE, not from /etc/demo.conf. It's read once (see Invoking)." in text
+    # An example keeps its lines and its own quotes; the footnote stays, its rule goes.
+    assert "For example:\n\ndemo -v 'my file'\n\nprints the name my file." in text
+    assert "(1) Not on the standard output." in text and "Footnotes" not in text
+    # Menus, the index, the preamble and the tag table are no text.
+    for furniture in ("Menu", "Command-line options.", "(line 20)", "makeinfo", "INFO-DIR", "Tag Table", "\x1f", "\x00"):
+        assert furniture not in text, furniture
+    assert {"demo", "-v", "--verbose", "--config=FILE", "/etc/demo.conf"} <= set(document.code)
+    at = text.index("Print the name")
+    assert document.heading_path_at(at) == ("Demo", "1 Invoking demo")
+    # Split manuals' parts ("find.info-1") are read too; other ".info-" suffixes are no manual.
+    assert is_supported(Path("find.info-1.gz")) and is_supported(Path("zsh.info-6")) and is_supported(Path("a.INFO"))
+    assert not any(is_supported(Path(name)) for name in ("a.info-x", "a.info-0", "a.infos"))
+
+
+def test_a_file_named_info_that_is_no_info_manual_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="not an Info manual"):
+        load(write(tmp_path / "notes.info", b"Just some notes about the project.\n"))
+    with pytest.raises(LoadError, match="no text in this Info file"):
+        load(write(tmp_path / "index.info", b"\x1f\nFile: x.info,  Node: Index\n\n* Menu:\n\n* a:  b.\n"))
+    # Latin-1, as its local variables declare it, reads as that.
+    latin = "\x1f\nFile: x.info,  Node: Top\n\nCaf\xe9\n****\n\nUn caf\xe9 cr\xe8me.\n"
+    latin += "\x1f\nLocal Variables:\ncoding: iso-8859-1\nEnd:\n"
+    assert "Un café crème." in load(write(tmp_path / "x.info", latin.encode("latin-1"))).text
+
+
+INFO_PIECES = [
+    *["\x1f\n", "File: a.info,  Node: Top,  Up: (dir)\n", "File: a.info,  Node: N\n", "* Menu:\n", "* N::  x.\n"],
+    *["Title\n", "*****\n", "=====\n", "-----\n", "....\n", "‘code’", "'-v'", "`x'", "*Note N::", "*note N: M.", "\n\n"],
+    *["     ", "          ", " -- Test: -name pattern\n", "   • item\n", "---------- Footnotes ----------\n"],
+    *["\x00\x08[index\x00\x08]\n", "\x00\x08[image src='a.png'\x00\x08]", "Tag Table:\n", "\x0c", "word ", "Sentence. "],
+    *[",", "', '\n", "1. ", "B. ", "Indirect:\n", "a.info-1: 120\n", "coding: latin-1\n"],
+]
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.sampled_from(INFO_PIECES) | st.text(max_size=8), max_size=60))
+def test_any_info_text_loads_as_a_manual_or_is_refused_with_a_reason(pieces: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "any.info", "".join(pieces).encode("utf-8", "surrogatepass"))
+        try:
+            document = load(path)
+        except LoadError as error:
+            assert str(error)
+        else:
+            assert document.text.strip() and isinstance(document.title, str)
+            assert "\x1f" not in document.text and "* Menu:" not in document.text
