@@ -48,8 +48,9 @@ manuals:
 # (doxygen-doc, among the manuals) and the Rust book (rust-doc) for the doxygen and rustbook sets; Django's manual
 # (python-django-doc) for the django set; PostgreSQL's manual (postgresql-doc-15, among the manuals) for the postgres set;
 # manual pages of dpkg-dev, openssh-client and procps (with apt's, dpkg's, findutils', grep's, sed's and tar's) for the
-# manpages set.
-BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon rust-doc python-django-doc dpkg-dev openssh-client procps
+# manpages set; the GNU Info manuals of coreutils, grep, sed, findutils, gzip, wget, diffutils and time for the info set.
+BENCH_PACKAGES := dict-foldoc debian-faq valgrind nodejs dict-jargon rust-doc python-django-doc dpkg-dev openssh-client procps \
+	coreutils grep sed findutils gzip wget diffutils time
 bench-corpora: manuals
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -812,11 +812,29 @@ MANPAGES = QuestionSet(
     ),
 )
 
+# GNU Info manuals as Texinfo's makeinfo writes them (``index/formats/info.py``), from packages every Debian system has.
+INFO = QuestionSet(
+    "info",
+    DATA / "info_qa.jsonl",
+    (
+        Corpus(
+            name="info",
+            package="coreutils grep sed findutils gzip wget diffutils time",
+            root=Path("/usr/share/info"),
+            files=(
+                *("coreutils.info.gz", "grep.info.gz", "sed.info.gz", "find.info-1.gz", "gzip.info.gz"),
+                *("wget.info.gz", "diffutils.info.gz", "time.info.gz"),
+            ),
+            kind="GNU Info manuals (makeinfo's output): coreutils, grep, sed, findutils, gzip, wget, diffutils, time (8 files)",
+        ),
+    ),
+)
+
 QUESTION_SETS = {
     qs.name: qs
     for qs in (
         *(DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP),
-        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES, MANPAGES),
+        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES, MANPAGES, INFO),
     )
 }
 DEV_SPLIT_SEED = 20261129
@@ -1127,6 +1145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--django", action="store_true", help="verify bench/data/django_qa.jsonl against Django's manual")
     parser.add_argument("--postgres", action="store_true", help="verify bench/data/postgres_qa.jsonl against PostgreSQL's manual")
     parser.add_argument("--manpages", action="store_true", help="verify bench/data/manpages_qa.jsonl against 61 manual pages")
+    parser.add_argument("--info", action="store_true", help="verify bench/data/info_qa.jsonl against 8 GNU Info manuals")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     parser.add_argument("--requests", action="store_true", help="verify bench/data/requests_absent.jsonl: no page names one")
