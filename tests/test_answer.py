@@ -694,35 +694,40 @@ def test_answer_never_contains_words_outside_its_citations(seeded) -> None:  # t
         assert stripped == " ".join(s.text for s in answer.sentences)
 
 
-def test_a_manual_page_is_indexed_and_answered_with_its_option_and_section(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("name", "question", "quoted", "section"),
+    [
+        # A manual page: the option is quoted with its description, the entry's term leading the sentence it describes.
+        (
+            "demo.1.gz",
+            "How do I make demo print the name of each file it reads?",
+            "-v Verbose mode: print the name of each file as it is read. [1]",
+            "demo - print a greeting > DESCRIPTION > Options",
+        ),
+        # An Info manual: the table's item is quoted with its description, and the citation names the node's chapter.
+        (
+            "demo.info.gz",
+            "Which option makes demo print the name of each file it reads?",
+            "-v, --verbose Print the name of each file as it is read",
+            "Demo > 1 Invoking demo",
+        ),
+    ],
+)
+def test_a_manual_is_indexed_and_answered_with_its_option_and_section(  # type: ignore[no-untyped-def]
+    citewise, settings, name: str, question: str, quoted: str, section: str
+) -> None:
     import gzip
 
-    from test_loader import MAN_PAGE
+    from test_loader import INFO_MANUAL, MAN_PAGE
 
-    (settings.docs_dir / "demo.1.gz").write_bytes(gzip.compress(MAN_PAGE.encode(), mtime=0))
-    assert citewise.indexer.sync(settings.docs_dir).added == ["demo.1.gz"]
-    answer = citewise.assistant.ask("How do I make demo print the name of each file it reads?").complete()
+    source = MAN_PAGE if name.endswith(".1.gz") else INFO_MANUAL
+    (settings.docs_dir / name).write_bytes(gzip.compress(source.encode(), mtime=0))
+    assert citewise.indexer.sync(settings.docs_dir).added == [name]
+    answer = citewise.assistant.ask(question).complete()
     assert not answer.refused, answer.text
-    # The option is quoted with its description: the entry's term leads the sentence that describes it.
-    assert "-v Verbose mode: print the name of each file as it is read. [1]" in " ".join(answer.text.split()), answer.text
+    assert quoted in " ".join(answer.text.split()), answer.text
     (citation,) = answer.citations
-    assert citation.source == "demo.1.gz" and citation.section == "demo - print a greeting > DESCRIPTION > Options"
-    check_grounded(answer)
-
-
-def test_an_info_manual_is_indexed_and_answered_with_its_option_and_node(citewise, settings) -> None:  # type: ignore[no-untyped-def]
-    import gzip
-
-    from test_loader import INFO_MANUAL
-
-    (settings.docs_dir / "demo.info.gz").write_bytes(gzip.compress(INFO_MANUAL.encode(), mtime=0))
-    assert citewise.indexer.sync(settings.docs_dir).added == ["demo.info.gz"]
-    answer = citewise.assistant.ask("Which option makes demo print the name of each file it reads?").complete()
-    assert not answer.refused, answer.text
-    # The table's item is quoted with its description, and the citation names the node's chapter.
-    assert "-v, --verbose Print the name of each file as it is read" in " ".join(answer.text.split()), answer.text
-    (citation,) = answer.citations
-    assert citation.source == "demo.info.gz" and citation.section == "Demo > 1 Invoking demo"
+    assert citation.source == name and citation.section == section
     check_grounded(answer)
 
 
