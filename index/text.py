@@ -1010,8 +1010,13 @@ def _british_to_american() -> dict[str, str]:
 
 _AMERICAN = _british_to_american()
 _BRITISH = {american: british for british, american in _AMERICAN.items()}
-# The "-re" roots also end longer words: "kilometre", "millilitre", "epicentre", "amphitheatre".
+# The "-re" roots also end longer words: "kilometre", "millilitre", "epicentre", "amphitheatre". Five of them, in their
+# American forms, end the American compounds that keyword search also looks up in the British spelling ("kilometers",
+# "datacenter"); "-meter" and "-liter" only after a metric prefix ("parameter", "diameter" are spelt so in both), and
+# never the rest ("cluster" is no "lustre", "delimiter" no "mitre").
 _RE_COMPOUND = re.compile(rf"(?:{'|'.join(sorted(_RE))})(?:s|d)?$")
+_METRIC_PREFIXES = frozenset("kilo hecto deca deci centi milli micro nano".split())
+_ER_COMPOUND = re.compile(r"(?:meter|liter|center|theater|fiber)(?:s|ed)?$")
 
 
 def american(word: str) -> str:
@@ -1034,10 +1039,16 @@ def spellings(word: str) -> list[str]:
     """``word`` (lower case) and its other spelling(s), British or American, that keyword search also looks up.
 
     Example:
-        >>> spellings("colours"), spellings("initialize"), spellings("analyse"), spellings("table")
-        (['colours', 'colors'], ['initialize', 'initialise'], ['analyse', 'analyze'], ['table'])
+        >>> spellings("colours"), spellings("initialize"), spellings("kilometers"), spellings("table")
+        (['colours', 'colors'], ['initialize', 'initialise'], ['kilometers', 'kilometres'], ['table'])
     """
-    forms = [word, american(word), _BRITISH.get(word, word)]
+    british = _BRITISH.get(word)
+    if british is None and (compound := _ER_COMPOUND.search(word)) is not None and compound.start() > 0:
+        prefix = word[: compound.start()]
+        # A metre's multiples are "kilometres"; a "parameter" or a "diameter" is spelt so in British English too.
+        if not compound.group().startswith(("meter", "liter")) or prefix in _METRIC_PREFIXES:
+            british = prefix + _BRITISH.get(compound.group(), compound.group())
+    forms = [word, american(word), british or word]
     if (match := _ISE.search(word)) is not None:
         swapped = {"is": "iz", "iz": "is", "ys": "yz", "yz": "ys"}[match.group()]
         forms.append(word[: match.start()] + swapped + word[match.end() :])

@@ -382,6 +382,9 @@ def test_keyword_search_looks_a_word_up_in_both_spellings() -> None:
     assert spellings("initialise") == ["initialise", "initialize"] and spellings("organizations")[1] == "organisations"
     assert spellings("analysed") == ["analysed", "analyzed"] and spellings("licence") == ["licence", "license"]
     assert spellings("size") == ["size"] and spellings("rise") == ["rise"] and spellings("analysis") == ["analysis"]
+    # Compounds: a metre's multiples and a centre's kinds both ways, not words that only end alike.
+    assert spellings("kilometers") == ["kilometers", "kilometres"] and spellings("datacenter")[1] == "datacentre"
+    assert all(spellings(word) == [word] for word in ("parameters", "diameter", "cluster", "delimiter", "presenter"))
 
 
 @PROPERTY
