@@ -42,8 +42,8 @@ _REFERENCE = re.compile(
 )
 # Code as makeinfo quotes it: curly single quotes (UTF-8 manuals), or ASCII quotes where a word cannot touch them
 # ("'-iname'", "`grep'"), so that an apostrophe ("don't", "the user's") opens nothing.
-_CODE = re.compile(r"‘([^‘’\n]{1,200})’|(?<![\w'`])[`']([^\s'`][^'`\n]{0,200}?)'(?![\w'])")
 _CURLY_CODE = re.compile(r"‘([^‘’\n]{1,200})’")
+_CODE = re.compile(_CURLY_CODE.pattern + r"|(?<![\w'`])[`']([^\s'`][^'`\n]{0,200}?)'(?![\w'])")
 _BULLET = re.compile(r"[•*+-]\s+")
 _ENUMERATED = re.compile(r"(?:\d{1,3}|[A-Za-z])\.\s")  # "1. ", "B. ": an enumerated list's item
 _ITEM_WORDS = 8  # a table's item is an option, a command, a name with its arguments: a few words, never prose
@@ -241,8 +241,12 @@ def _reference(match: re.Match[str]) -> str:
     """A cross-reference as a printed manual reads it: "*Note Usage::" -> "See Usage" (@xref), "(*note Usage::)" ->
     "(see Usage)" (@pxref), "described in *note Usage::" -> "described in Usage" (@ref, inside a sentence)."""
     capital, name = (match.group(1), match.group(2)) if match.group(1) is not None else (match.group(3), match.group(4))
-    before = match.string[: match.start()].rstrip()
-    lead = "See " if capital == "N" else "see " if not before or before.endswith("(") else ""
+    # The last character before it that is not a space, found by stepping back over the spaces only: the text before
+    # it is never copied, however long the paragraph (each reference copied all of it, n squared over many).
+    text, at = match.string, match.start()
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    lead = "See " if capital == "N" else "see " if at == 0 or text[at - 1] == "(" else ""
     return lead + _without_file(name) + ("" if match.group(1) is not None else match.group(0)[-1])
 
 
