@@ -137,7 +137,7 @@ def index_settings(dataset: Dataset) -> Any:
 
     settings = Settings()
     code = [inspect.getsource(module) for module in (chunker, sentences, nodes, plain)]
-    code += [inspect.getsource(function) for function in (loader.load, loader._decode, loader._plain)]
+    code += [inspect.getsource(function) for function in (loader.load, loader.decode_text, loader._plain)]
     parts = {
         "corpus": dataset.fingerprint(),
         "embed_model": settings.embed_model,

@@ -86,7 +86,23 @@ from pathlib import Path
 LOADER_VERSION = "55"
 
 SUPPORTED_SUFFIXES = frozenset(
-    {".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".epub", ".info"}
+    {
+        ".txt",
+        ".md",
+        ".markdown",
+        ".rst",
+        ".html",
+        ".htm",
+        ".pdf",
+        ".docx",
+        ".odt",
+        ".pptx",
+        ".epub",
+        ".info",
+        ".csv",
+        ".tsv",
+        ".ipynb",
+    }
 )
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
 # through its decompressor, as the file type of the suffix before: a bare "NEWS.gz" says no type, and is not read.
@@ -227,7 +243,7 @@ def load(path: Path | str, max_bytes: int = MAX_DECOMPRESSED_BYTES) -> LoadedDoc
         # left in; any other is refused.
         if suffix not in _MARKUP_SUFFIXES:
             raise LoadError("nested too deeply to read (hundreds of levels of lists, tables or quotes)") from None
-        document = _plain(_decode(data))
+        document = _plain(decode_text(data))
         document.warnings.append(_TOO_DEEP)
     if not document.text.strip():
         raise LoadError("; ".join(["no text could be extracted", *document.warnings]))
@@ -274,16 +290,24 @@ def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocumen
             from index.formats.info import read_info
 
             document = read_info(data)
+        case ".csv" | ".tsv":
+            from index.formats.table import read_table
+
+            document = read_table(data, split_suffix(path.name)[0], "\t" if suffix == ".tsv" else None)
+        case ".ipynb":
+            from index.formats.notebook import read_notebook
+
+            document = read_notebook(data)
         case ".md" | ".markdown":
             from index.formats.markdown import read_markdown
 
-            document = read_markdown(_decode(data))
+            document = read_markdown(decode_text(data))
         case _ if is_restructured_text(path):
             from index.formats.rst import read_rst
 
-            document = read_rst(_decode(data))
+            document = read_rst(decode_text(data))
         case _:
-            document = _plain(_decode(data))
+            document = _plain(decode_text(data))
     return document
 
 
@@ -341,7 +365,7 @@ def _shortened(title: str) -> str:
     return (cut[:space] if space > _TITLE_CHARS // 2 else cut).rstrip(" ,;:-") + "…"
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     """Text as UTF-8 (a byte-order mark dropped), or as UTF-16 or UTF-32 when it starts with their byte-order mark:
     Windows Notepad's "Unicode" and Windows PowerShell's ``>`` write UTF-16, whose every other byte of English is 0."""
     for mark, codec in _BYTE_ORDER_MARKS:
@@ -380,7 +404,7 @@ def decode_html(data: bytes) -> tuple[str, str]:
     declares none. Valid UTF-8 is read as UTF-8 whatever the page says, so a page mislabelled in its header reads
     right, and every page that loaded before loads as before."""
     try:
-        return _decode(data), ""
+        return decode_text(data), ""
     except LoadError:
         if b"\x00" in data[:8192]:
             raise

@@ -731,6 +731,26 @@ def test_a_manual_is_indexed_and_answered_with_its_option_and_section(  # type: 
     check_grounded(answer)
 
 
+def test_a_table_and_a_notebook_are_indexed_and_answered_with_a_row_and_a_cell(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    from test_loader import NOTEBOOK, RELEASES
+
+    (settings.docs_dir / "releases.csv").write_text(RELEASES)
+    (settings.docs_dir / "fit.ipynb").write_text(NOTEBOOK)
+    assert sorted(citewise.indexer.sync(settings.docs_dir).added) == ["fit.ipynb", "releases.csv"]
+    # A row is quoted whole, each value beside its column: the date is the release's, not the end of support's.
+    answer = citewise.assistant.ask("When was Bullseye released?").complete()
+    assert not answer.refused, answer.text
+    assert answer.sentences[0].text == "version: 11 | codename: Bullseye | release: 2021-08-14", answer.text
+    assert answer.citations[0].source == "releases.csv" and answer.citations[0].section == "releases"
+    check_grounded(answer)
+    # A notebook's Markdown cell answers under its heading, not its code or what the code printed.
+    answer = citewise.assistant.ask("What kind of sensor do the points come from?").complete()
+    assert not answer.refused, answer.text
+    assert answer.sentences[0].text == "The points come from a noisy sensor.", answer.text
+    assert answer.citations[0].source == "fit.ipynb" and answer.citations[0].section == "Fitting a line > Data"
+    check_grounded(answer)
+
+
 def test_a_query_naming_an_option_finds_the_passage_that_holds_it_as_written(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     # Word search reads "-e" as the "e" of "e.g." and "i.e.": fifteen notes that set things, e.g. a path, outrank the
     # one passage about the option itself, by BM25 alone.

@@ -2,8 +2,8 @@
 
 The documents are Debian's documentation packages, installed by `make test`:
 ``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
-git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15 mandoc``, and bash's own manual page. Each test
-skips, naming the package, only when that package is not installed.
+git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15 mandoc distro-info-data python-nbconvert-doc``,
+and bash's own manual page. Each test skips, naming the package, only when that package is not installed.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ BASH_MAN = Path("/usr/share/man/man1/bash.1.gz")  # a man(7) page, from the bash
 MANDOC_MAN = Path("/usr/share/man/man1/mandoc.1.gz")  # an mdoc(7) page, from the mandoc package
 BASH_INFO = Path("/usr/share/info/bash.info.gz")  # the Bash reference as a GNU Info manual (ASCII quotes)
 POLICY_INFO = Path("/usr/share/info/debian-policy.info.gz")  # Debian Policy as Info (UTF-8 quotes, footnotes)
+DEBIAN_RELEASES = Path("/usr/share/distro-info/debian.csv")  # Debian's releases as a table (rows of 4 to 8 values)
+NBCONVERT = Path("/usr/share/doc/python-nbconvert-doc/html/nbconvert_library.ipynb.gz")  # a notebook with its outputs
 PACKAGES = {
     HANDBOOK: "debian-handbook",
     REFERENCE: "debian-reference-en",
@@ -57,6 +59,8 @@ PACKAGES = {
     MANDOC_MAN: "mandoc",
     BASH_INFO: "bash-doc",
     POLICY_INFO: "debian-policy",
+    DEBIAN_RELEASES: "distro-info-data",
+    NBCONVERT: "python-nbconvert-doc",
 }
 
 
@@ -669,3 +673,33 @@ def test_an_info_manual_reads_node_by_node_with_its_tables_and_without_menus() -
         "upstream\n\nThe source of software that is being packaged, or the portion of a software package that "
         "originates from outside of Debian. For example,"
     ) in policy.text
+
+
+def test_debian_releases_read_as_a_table_each_row_under_its_columns() -> None:
+    releases = loaded(DEBIAN_RELEASES)
+    assert releases.title == "debian"
+    rows = blocks(releases)
+    assert rows[0] == "version: 1.1 | codename: Buzz | series: buzz | created: 1993-08-16 | release: 1996-06-17 | eol: 1997-06-05"
+    bullseye = next(row for row in rows if "Bullseye" in row)
+    assert bullseye.startswith("version: 11 | codename: Bullseye | series: bullseye | created: 2019-07-06 | release: 2021-08-14")
+    assert bullseye in sentences(releases)  # one sentence: quoted whole
+    # A row with no version (the unstable distribution) names what it has; the header is no row of its own.
+    assert "codename: Sid | series: sid | created: 1993-08-16" in rows and not any(row.startswith("version |") for row in rows)
+
+
+def test_a_notebook_reads_its_markdown_whole_its_code_verbatim_and_what_it_printed() -> None:
+    notebook = loaded(NBCONVERT)
+    assert notebook.title == "Using nbconvert as a library"
+    # Inline code and links stay inside their sentence; the section is the cell's heading under the notebook's title.
+    principle = (
+        "The main principle of nbconvert is to instantiate an Exporter that controls the pipeline through which "
+        "notebooks are converted."
+    )
+    assert principle in sentences(notebook)
+    assert notebook.heading_path_at(notebook.text.index(principle)) == ("Using nbconvert as a library", "Quick overview")
+    assert "Exporter" in notebook.code and "pip install requests" in notebook.code
+    # A code cell is kept verbatim, its comments and line breaks too, and its printed output follows it.
+    assert "# 1. Import the exporter\nfrom nbconvert import HTMLExporter\n" in notebook.text
+    assert "print(body[:400] + '...')\n\n<!DOCTYPE html>" in notebook.text
+    # Images (inline base64 PNG) and HTML output are not text.
+    assert "iVBORw0KGgo" not in notebook.text and "image/png" not in notebook.text

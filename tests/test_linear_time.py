@@ -29,9 +29,11 @@ from index.formats.html import read_html
 from index.formats.info import read_info
 from index.formats.man import read_man
 from index.formats.markdown import read_markdown
+from index.formats.notebook import read_notebook
 from index.formats.pdf import read_pdf
 from index.formats.pdflayout import Block, Line
 from index.formats.plain import read_plain
+from index.formats.table import read_table
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
 from index.text import (
@@ -315,6 +317,24 @@ def test_an_info_manual_of_1_mb_of_tables_references_and_quotes() -> None:
     # each, 80,000 of them took 2.6 s, growing with the square of their number).
     closed = "\x1f\nFile: big.info,  Node: R\n\n" + "*note a:: (*note b::) " * 20_000 + "\n"
     finishes(lambda: read_info((node * (MB // 4 // len(node)) + unclosed * 3 + closed).encode()))
+
+
+def test_a_table_of_1_mb_of_quotes_separators_and_one_wide_row() -> None:
+    # Quotes that never close (the csv module reads them as one value to the end), a first line of every separator, rows
+    # of thousands of columns: the separator is counted on the first line only, each row labelled in one pass.
+    unclosed = "a,b\n" + '1,"x' * (MB // 8)
+    separators = ",;\t|" * (MB // 16) + "\n" + "1,2\n" * (MB // 16)
+    wide = ",".join(f"c{n}" for n in range(MB // 40)) + "\n" + ",".join("v" for _ in range(MB // 40)) + "\n"
+    for table in (unclosed, separators, wide):
+        finishes(lambda table=table: read_table(table.encode(), "big"))
+
+
+def test_a_notebook_of_1_mb_of_cells_and_outputs() -> None:
+    import json
+
+    cell = {"cell_type": "markdown", "source": ["# T\n", "`code` and *text* " * 20]}
+    code = {"cell_type": "code", "source": "print(1)\n" * 20, "outputs": [{"output_type": "stream", "text": "\x1b[1m" * 200}]}
+    finishes(lambda: read_notebook(json.dumps({"cells": [cell, code] * (MB // 1_500)}).encode()))
 
 
 def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:

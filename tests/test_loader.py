@@ -2361,3 +2361,168 @@ def test_any_info_text_loads_as_a_manual_or_is_refused_with_a_reason(pieces: lis
     document = loaded_or_refused("any.info", "".join(pieces).encode("utf-8", "surrogatepass"))
     assert document is None or (document.text.strip() and isinstance(document.title, str))
     assert document is None or ("\x1f" not in document.text and "* Menu:" not in document.text)
+
+
+# --------------------------------------------------------------------------- tables (.csv, .tsv) and notebooks
+
+RELEASES = """version,codename,release,eol
+10,Buster,2019-07-06,2022-09-10
+11,Bullseye,2021-08-14,
+"12","Bookworm, the toy octopus",2023-06-10,"2026-06-10"
+"""
+
+
+def test_a_table_reads_each_row_as_one_block_of_its_columns_and_values(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "releases.csv", RELEASES))
+    assert document.title == "releases" and not document.warnings
+    assert blocks(document) == [
+        "version: 10 | codename: Buster | release: 2019-07-06 | eol: 2022-09-10",
+        "version: 11 | codename: Bullseye | release: 2021-08-14",  # an empty value is left out
+        "version: 12 | codename: Bookworm, the toy octopus | release: 2023-06-10 | eol: 2026-06-10",  # quotes parsed
+    ]
+    # The file's name is the section of every row: embedded and searched with it.
+    assert [section.path for section in document.sections] == [("releases",)]
+    # A row stays one sentence: the answer quotes it whole, its values beside their columns.
+    assert sentences(document)[1] == "version: 11 | codename: Bullseye | release: 2021-08-14"
+
+
+def test_a_table_finds_its_separator_and_header_as_a_spreadsheet_writes_them(tmp_path: Path) -> None:
+    # Excel in much of Europe writes ";" (a decimal comma), and names it on a first line "sep=;" when asked to.
+    semicolons = "name;price\nTea;2,50\n"
+    assert blocks(load(write(tmp_path / "a.csv", semicolons))) == ["name: Tea | price: 2,50"]
+    assert blocks(load(write(tmp_path / "b.csv", "sep=|\nname|note\nTea|hot; sweet\n"))) == ["name: Tea | note: hot; sweet"]
+    # A .tsv is tab-separated whatever its first line holds, and a line break inside quotes is a space of the value.
+    assert blocks(load(write(tmp_path / "c.tsv", 'a,b\tc\n"one\ntwo"\t3\n'))) == ["a,b: one two | c: 3"]
+    # A first row of numbers is data, not names; so is a row that names a column twice, and a one-column list.
+    assert blocks(load(write(tmp_path / "d.csv", "1,2.5,-3\n4,5,6\n"))) == ["1 | 2.5 | -3", "4 | 5 | 6"]
+    assert blocks(load(write(tmp_path / "e.csv", "x,x\n1,2\n"))) == ["x | x", "1 | 2"]
+    assert blocks(load(write(tmp_path / "f.csv", "Tea\nCoffee\n"))) == ["Tea", "Coffee"]
+    # Years name columns beside a word; a value past the header's columns, or under an empty name, stands alone.
+    assert blocks(load(write(tmp_path / "g.csv", ",country,2019\n0,Chad,16\n1,Mali,20,est.\n"))) == [
+        "0 | country: Chad | 2019: 16",
+        "1 | country: Mali | 2019: 20 | est.",
+    ]
+    # A name that explains its column in a sentence is cut after a word: every row repeats it.
+    explained = "name,a column whose name explains at length what each of its values means and where it came from\nTea,hot\n"
+    assert blocks(load(write(tmp_path / "h.csv", explained))) == [
+        "name: Tea | a column whose name explains at length what each of its…: hot"
+    ]
+
+
+def test_a_table_in_another_encoding_or_beyond_the_parser_is_read_with_a_warning(tmp_path: Path) -> None:
+    # Excel's CSV on Windows is windows-1252; its "Unicode text" is UTF-16 with a byte-order mark, tab-separated.
+    document = load(write(tmp_path / "cafe.csv", "item,price\nCafé crème,3 €\n".encode("cp1252")))
+    assert blocks(document) == ["item: Café crème | price: 3 €"] and "windows-1252" in document.warnings[0]
+    utf16 = load(write(tmp_path / "cafe.tsv", "item\tprice\nCafé\t3\n".encode("utf-16")))
+    assert blocks(utf16) == ["item: Café | price: 3"] and not utf16.warnings
+    # A value longer than the csv module reads (128 kB) leaves the file readable as plain text, with the reason.
+    long = load(write(tmp_path / "long.csv", 'name,text\nx,"' + "word " * 30_000 + '"\n'))
+    assert long.text.startswith("name,text") and "read as plain text" in long.warnings[0]
+    compressed = load(write(tmp_path / "r.csv.gz", gzip.compress(RELEASES.encode())))
+    assert compressed.title == "r" and blocks(compressed)[0].startswith("version: 10 | codename: Buster")
+    with pytest.raises(LoadError, match="no text"):
+        load(write(tmp_path / "blank.csv", ",,\n,,\n"))
+
+
+def notebook(cells: list[dict[str, Any]], **extra: Any) -> str:
+    """A notebook (nbformat 4) of ``cells`` as its JSON file holds it."""
+    import json
+
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **extra})
+
+
+def cell(kind: str, source: str | list[str], outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"cell_type": kind, "metadata": {}, "source": source, **({"outputs": outputs} if kind == "code" else {})}
+
+
+NOTEBOOK = notebook(
+    [
+        cell("markdown", ["# Fitting a line\n", "\n", "We fit a line with `numpy.polyfit` and plot it."]),
+        cell("markdown", "## Data\n\nThe points come from a *noisy* sensor.\n\n```python\nnever closed"),
+        cell(
+            "code",
+            "import numpy as np\n\nslope, intercept = np.polyfit(x, y, 1)\nprint(slope)",
+            [
+                {"output_type": "stream", "name": "stdout", "text": ["\x1b[32m2.0003\x1b[0m\n"]},
+                {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<Figure>"]}},
+                {"output_type": "error", "ename": "ValueError", "evalue": "x and y differ", "traceback": ["\x1b[0;31mboom"]},
+            ],
+        ),
+        cell("raw", "\\section{For LaTeX only}"),
+        cell("markdown", "## Result\n\nThe slope is close to two."),
+    ]
+)
+
+
+def test_a_notebook_reads_its_cells_in_order_as_the_notebook_shows_them(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "fit.ipynb", NOTEBOOK))
+    assert document.title == "Fitting a line"
+    assert document.text == "\n\n".join(
+        [
+            "Fitting a line",
+            "We fit a line with numpy.polyfit and plot it.",
+            "Data",
+            "The points come from a noisy sensor.",
+            "never closed",  # an unclosed fence ends with its cell, as Jupyter renders each cell alone
+            "import numpy as np\n\nslope, intercept = np.polyfit(x, y, 1)\nprint(slope)",  # verbatim, its blank line too
+            "2.0003",
+            "<Figure>",
+            "ValueError: x and y differ",
+            "Result",
+            "The slope is close to two.",
+        ]
+    )
+    text = document.text
+    # The raw cell, the image and the traceback's frames are not read; nor are terminal colour codes.
+    assert "LaTeX" not in text and "iVBOR" not in text and "\x1b" not in text and "boom" not in text
+    assert document.heading_path_at(text.index("The slope")) == ("Fitting a line", "Result")
+    assert document.heading_path_at(text.index("2.0003")) == ("Fitting a line", "Data")
+    assert "numpy.polyfit" in document.code
+
+
+def test_an_old_notebook_reads_its_worksheets_and_a_broken_one_is_refused_with_a_reason(tmp_path: Path) -> None:
+    import json
+
+    old = {
+        "nbformat": 3,
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "heading", "level": 2, "source": ["Setup"]},
+                    {"cell_type": "code", "input": "1 + 1", "outputs": [{"output_type": "pyout", "text": ["2"]}]},
+                ]
+            }
+        ],
+    }
+    document = load(write(tmp_path / "old.ipynb", json.dumps(old)))
+    assert blocks(document) == ["Setup", "1 + 1", "2"] and document.title == "Setup"
+    with pytest.raises(LoadError, match="not a Jupyter notebook: not valid JSON"):
+        load(write(tmp_path / "cut.ipynb", NOTEBOOK[:-20]))
+    with pytest.raises(LoadError, match="not a Jupyter notebook: no list of cells"):
+        load(write(tmp_path / "list.ipynb", "[1, 2]"))
+    with pytest.raises(LoadError, match="not a Jupyter notebook"):
+        load(write(tmp_path / "deep.ipynb", "[" * 100_000 + "]" * 100_000))
+    with pytest.raises(LoadError, match="no text"):
+        load(write(tmp_path / "empty.ipynb", notebook([cell("code", ""), {"cell_type": "markdown"}, "junk"])))  # type: ignore[list-item]
+
+
+TABLE_PIECES = [",", ";", "\t", "|", '"', '""', "\n", "\r\n", "sep=;\n", "name", "2019", "1.5", "-", " ", "é", "\x00"]
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.sampled_from(TABLE_PIECES) | st.text(max_size=6), max_size=60), st.sampled_from(["a.csv", "a.tsv"]))
+def test_any_table_text_loads_row_by_row_or_is_refused_with_a_reason(pieces: list[str], name: str) -> None:
+    document = loaded_or_refused(name, "".join(pieces).encode("utf-8", "surrogatepass"))
+    assert document is None or (document.text.strip() and document.title == "a")
+    assert document is None or all(block.strip() for block in blocks(document))
+
+
+NOTEBOOK_PIECES = ['{"cells": [', "]}", "{", "}", ",", '"cell_type": "markdown"', '"cell_type": "code"', '"source": ']
+NOTEBOOK_PIECES += ['"# Title"', '["a\\n", "b"]', '"outputs": [{"output_type": "stream", "text": "x"}]', "null", "1", '"```"']
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.sampled_from(NOTEBOOK_PIECES) | st.text(max_size=6), max_size=40))
+def test_any_notebook_text_loads_cell_by_cell_or_is_refused_with_a_reason(pieces: list[str]) -> None:
+    document = loaded_or_refused("any.ipynb", "".join(pieces).encode("utf-8", "surrogatepass"))
+    assert document is None or (document.text.strip() and isinstance(document.title, str))

@@ -59,25 +59,28 @@ def read_markdown(source: str) -> LoadedDocument:
         named = _FRONT_MATTER_TITLE.search(front.group(1))
         title = collapse(named.group(1)) if named else ""
         source = source[front.end() :]
-    parser = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table").use(footnote_plugin)
-    if _MYST.search(source):
-        parser = parser.use(myst_role_plugin).use(myst_block_plugin).use(colon_fence_plugin)
-    reader = _Reader(parser)
-    reader.read(source, {}, depth=0)
-    return LoadedDocument(text=reader.builder.text(), title=title, sections=reader.builder.sections(title), code=reader.code)
+    reader = MarkdownReader(myst=bool(_MYST.search(source)))
+    reader.read(source)
+    return reader.document(title)
 
 
-class _Reader:
-    """One document's blocks and inline code, read token by token; a directive's Markdown body is read in place."""
+class MarkdownReader:
+    """Blocks and inline code read token by token into one text: a document's, or a notebook's cells one after another
+    (each parsed alone, as Jupyter renders them). A directive's Markdown body is read in place."""
 
-    def __init__(self, parser: MarkdownIt) -> None:
-        self.parser = parser
+    def __init__(self, myst: bool = False) -> None:
+        parser = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table").use(footnote_plugin)
+        self.parser = parser.use(myst_role_plugin).use(myst_block_plugin).use(colon_fence_plugin) if myst else parser
         self.builder = TextBuilder()
         self.code: list[str] = []
 
-    def read(self, source: str, references: dict, depth: int) -> None:
+    def document(self, title: str = "") -> LoadedDocument:
+        """What was read, as a document under ``title``."""
+        return LoadedDocument(text=self.builder.text(), title=title, sections=self.builder.sections(title), code=self.code)
+
+    def read(self, source: str, references: dict | None = None, depth: int = 0) -> None:
         """Add ``source``'s blocks; ``references`` are the document's link references, which a directive's body uses."""
-        env: dict = {"references": references}
+        env: dict = {"references": {} if references is None else references}
         tokens = self.parser.parse(source, env)
         references = env["references"]
         if any(token.level >= _MAX_NESTING - 1 for token in tokens):
