@@ -34,7 +34,7 @@ mandoc:
 # Debian's documentation packages: real HTML, PDF and reST manuals for the loader fidelity tests, and mandoc for
 # the manual pages.
 MANUALS := mandoc debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc git-doc \
-	live-manual-epub zsh-doc python3-pip doxygen-doc postgresql-doc-15 postfix-doc distro-info-data python-nbconvert-doc
+	live-manual-epub zsh-doc python3-pip doxygen-doc postgresql-doc-15 postfix-doc distro-info-data python-nbconvert-doc python-odf-doc
 manuals:
 	@missing=$$(for p in $(MANUALS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

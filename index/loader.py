@@ -102,6 +102,8 @@ SUPPORTED_SUFFIXES = frozenset(
         ".csv",
         ".tsv",
         ".ipynb",
+        ".xlsx",
+        ".ods",
     }
 )
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
@@ -166,6 +168,9 @@ class LoadedDocument:
     # reST ``literals`` and code roles), in order: commands, packages and options that are written in
     # lower case like any word, so that only this markup tells a reader they are names.
     code: list[str] = field(default_factory=list)
+    # Where a record starts that is chunked alone (a table's row): a passage is then one row, which the cross-encoder
+    # reads whole ("What is the area of France?" scores 2.7 against its row, -5.1 against the ten rows a chunk holds).
+    breaks: list[int] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The page number holding character ``offset``, or None for formats without pages."""
@@ -294,6 +299,10 @@ def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocumen
             from index.formats.table import read_table
 
             document = read_table(data, split_suffix(path.name)[0], "\t" if suffix == ".tsv" else None)
+        case ".xlsx" | ".ods":
+            from index.formats.spreadsheet import read_ods, read_xlsx
+
+            document = (read_xlsx if suffix == ".xlsx" else read_ods)(data, split_suffix(path.name)[0], max_bytes)
         case ".ipynb":
             from index.formats.notebook import read_notebook
 

@@ -138,7 +138,7 @@ class NodeBuilder:
         if document.sections:
             # The section is embedded before each chunk's text: keep room for it in the model's window.
             budget = min(budget, max(16, self.embedder.max_tokens - 2 - SECTION_RESERVE))
-        breaks = [offset for section in document.sections for offset in (section.start, section.end)]
+        breaks = [offset for section in document.sections for offset in (section.start, section.end)] + document.breaks
         chunks = chunk_text(document.text, count, budget, self.overlap_sentences, breaks, self.embedder.batch_tokenizer())
         labels: dict[tuple[str, ...], str] = {}
         code = code_terms(document.code, document.text)

@@ -731,23 +731,46 @@ def test_a_manual_is_indexed_and_answered_with_its_option_and_section(  # type: 
     check_grounded(answer)
 
 
-def test_a_table_and_a_notebook_are_indexed_and_answered_with_a_row_and_a_cell(citewise, settings) -> None:  # type: ignore[no-untyped-def]
-    from test_loader import NOTEBOOK, RELEASES
+@pytest.mark.parametrize(
+    ("question", "quoted", "source", "section"),
+    [
+        # A row is quoted whole, each value beside its column: the date is the release's, not the end of support's.
+        ("When was Bullseye released?", "version: 11 | codename: Bullseye | release: 2021-08-14", "releases.csv", "releases"),
+        (
+            "Is Bookworm still supported?",
+            "version: 12 | codename: Bookworm | release: 2023-06-10 | share: 2.5 | supported: TRUE",
+            "releases.xlsx",
+            "releases > Releases",  # the workbook's name and the sheet's
+        ),
+        (
+            "What is the population of Austria?",
+            "Country: Austria | Population in millions: 8.3 | Area km2: 83,858",
+            "countries.ods",
+            "countries > Population",
+        ),
+        # A notebook's Markdown cell answers under its heading, not its code or what the code printed.
+        (
+            "What kind of sensor do the points come from?",
+            "The points come from a noisy sensor.",
+            "fit.ipynb",
+            "Fitting a line > Data",
+        ),
+    ],
+)
+def test_tables_spreadsheets_and_notebooks_are_indexed_and_answered_with_a_row_or_a_cell(  # type: ignore[no-untyped-def]
+    citewise, settings, question: str, quoted: str, source: str, section: str
+) -> None:
+    from test_loader import NOTEBOOK, RELEASES, open_spreadsheet, workbook
 
     (settings.docs_dir / "releases.csv").write_text(RELEASES)
+    (settings.docs_dir / "releases.xlsx").write_bytes(workbook())
+    (settings.docs_dir / "countries.ods").write_bytes(open_spreadsheet())
     (settings.docs_dir / "fit.ipynb").write_text(NOTEBOOK)
-    assert sorted(citewise.indexer.sync(settings.docs_dir).added) == ["fit.ipynb", "releases.csv"]
-    # A row is quoted whole, each value beside its column: the date is the release's, not the end of support's.
-    answer = citewise.assistant.ask("When was Bullseye released?").complete()
+    assert len(citewise.indexer.sync(settings.docs_dir).added) == 4
+    answer = citewise.assistant.ask(question).complete()
     assert not answer.refused, answer.text
-    assert answer.sentences[0].text == "version: 11 | codename: Bullseye | release: 2021-08-14", answer.text
-    assert answer.citations[0].source == "releases.csv" and answer.citations[0].section == "releases"
-    check_grounded(answer)
-    # A notebook's Markdown cell answers under its heading, not its code or what the code printed.
-    answer = citewise.assistant.ask("What kind of sensor do the points come from?").complete()
-    assert not answer.refused, answer.text
-    assert answer.sentences[0].text == "The points come from a noisy sensor.", answer.text
-    assert answer.citations[0].source == "fit.ipynb" and answer.citations[0].section == "Fitting a line > Data"
+    assert answer.sentences[0].text == quoted, answer.text
+    assert (answer.citations[0].source, answer.citations[0].section) == (source, section)
     check_grounded(answer)
 
 

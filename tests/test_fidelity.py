@@ -2,8 +2,8 @@
 
 The documents are Debian's documentation packages, installed by `make test`:
 ``apt-get install -y debian-handbook debian-reference-en bash-doc python3.11-doc sqlite3-doc debian-policy apache2-doc
-git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15 mandoc distro-info-data python-nbconvert-doc``,
-and bash's own manual page. Each test skips, naming the package, only when that package is not installed.
+git-doc live-manual-epub python3-pip doxygen-doc postgresql-doc-15 mandoc distro-info-data python-nbconvert-doc
+python-odf-doc``, and bash's own manual page. Each test skips, naming the package, only when that package is not installed.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ MANDOC_MAN = Path("/usr/share/man/man1/mandoc.1.gz")  # an mdoc(7) page, from th
 BASH_INFO = Path("/usr/share/info/bash.info.gz")  # the Bash reference as a GNU Info manual (ASCII quotes)
 POLICY_INFO = Path("/usr/share/info/debian-policy.info.gz")  # Debian Policy as Info (UTF-8 quotes, footnotes)
 DEBIAN_RELEASES = Path("/usr/share/distro-info/debian.csv")  # Debian's releases as a table (rows of 4 to 8 values)
+COUNTRIES = Path("/usr/share/doc/python-odf-doc/examples/countrystatistics.ods")  # LibreOffice's sheets, repeats
 NBCONVERT = Path("/usr/share/doc/python-nbconvert-doc/html/nbconvert_library.ipynb.gz")  # a notebook with its outputs
 PACKAGES = {
     HANDBOOK: "debian-handbook",
@@ -61,6 +62,7 @@ PACKAGES = {
     POLICY_INFO: "debian-policy",
     DEBIAN_RELEASES: "distro-info-data",
     NBCONVERT: "python-nbconvert-doc",
+    COUNTRIES: "python-odf-doc",
 }
 
 
@@ -703,3 +705,15 @@ def test_a_notebook_reads_its_markdown_whole_its_code_verbatim_and_what_it_print
     assert "print(body[:400] + '...')\n\n<!DOCTYPE html>" in notebook.text
     # Images (inline base64 PNG) and HTML output are not text.
     assert "iVBORw0KGgo" not in notebook.text and "image/png" not in notebook.text
+
+
+def test_an_open_spreadsheet_reads_each_sheet_under_its_name_each_row_with_its_columns() -> None:
+    countries = loaded(COUNTRIES)
+    rows = blocks(countries)
+    # A header written over two lines in its cell ("Population" / "in millions") is one name; a number is read as the
+    # sheet shows it ("30,510", whose value is 30510).
+    assert "Country: Belgium | Population in millions: 10.5 | Area km2: 30,510 | Pop. density People/km2: 344" in rows
+    assert "HDI Rank: 8 | Country: Japan | 2005: 953" in rows  # a year names a column beside words
+    assert [section.path for section in countries.sections] == [("countrystatistics", "Population"), ("countrystatistics", "HDI")]
+    at = countries.text.index("HDI Rank: 8 |")
+    assert countries.heading_path_at(at) == ("countrystatistics", "HDI") and at in countries.breaks  # chunked alone

@@ -33,6 +33,7 @@ from index.formats.notebook import read_notebook
 from index.formats.pdf import read_pdf
 from index.formats.pdflayout import Block, Line
 from index.formats.plain import read_plain
+from index.formats.spreadsheet import read_ods, read_xlsx
 from index.formats.table import read_table
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
 from index.sentences import split_sentences
@@ -335,6 +336,40 @@ def test_a_notebook_of_1_mb_of_cells_and_outputs() -> None:
     cell = {"cell_type": "markdown", "source": ["# T\n", "`code` and *text* " * 20]}
     code = {"cell_type": "code", "source": "print(1)\n" * 20, "outputs": [{"output_type": "stream", "text": "\x1b[1m" * 200}]}
     finishes(lambda: read_notebook(json.dumps({"cells": [cell, code] * (MB // 1_500)}).encode()))
+
+
+def test_spreadsheets_of_far_cells_and_repeats() -> None:
+    # A cell at Excel's last row and column (XFD1048576) after two rows: the rows between are no rows, the one row is
+    # read to its last cell. An OpenDocument sheet of rows and cells repeated to the sheet's end, as LibreOffice writes
+    # its empty ones, and 1 MB of cells.
+    import io
+
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["name", "value"])
+    book.active.append(["a", 1])
+    book.active["XFD1048576"] = "far"
+    saved = io.BytesIO()
+    book.save(saved)
+    finishes(lambda: read_xlsx(saved.getvalue(), "far", MB * 100))
+    sheet = Table(name="S")
+    for n in range(MB // 200):
+        row = TableRow(numberrowsrepeated=1_000)
+        for value in (f"v{n}", "x" * 20):
+            cell = TableCell(numbercolumnsrepeated=4)
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        row.addElement(TableCell(numbercolumnsrepeated=16_000))
+        sheet.addElement(row)
+    document = OpenDocumentSpreadsheet()
+    document.spreadsheet.addElement(sheet)
+    written = io.BytesIO()
+    document.write(written)
+    finishes(lambda: read_ods(written.getvalue(), "repeats", MB * 100))
 
 
 def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:

@@ -1227,6 +1227,9 @@ _PARTS = [
     "content.xml",
     "META-INF/manifest.xml",
     "META-INF/container.xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/worksheets/sheet1.xml",
 ]
 _PART_TEXTS = [
     "",
@@ -1241,7 +1244,7 @@ _PART_TEXTS = [
 @settings(max_examples=400, deadline=None, database=None)
 @given(
     parts=st.dictionaries(st.sampled_from(_PARTS), st.sampled_from(_PART_TEXTS) | st.binary(max_size=40), max_size=len(_PARTS)),
-    suffix=st.sampled_from([".docx", ".pptx", ".odt", ".epub"]),
+    suffix=st.sampled_from([".docx", ".pptx", ".odt", ".epub", ".xlsx", ".ods"]),
 )
 def test_a_package_of_any_parts_loads_or_raises_a_load_error(parts: dict[str, str | bytes], suffix: str) -> None:
     # A damaged package: the parts a reader looks for, missing, empty, not XML or XML of another shape.
@@ -1294,9 +1297,58 @@ def test_a_package_relationship_without_its_target_is_a_load_error(tmp_path: Pat
             load(write(tmp_path / name, with_parts(package, untarget)))
 
 
+def workbook() -> bytes:
+    """An Excel workbook as openpyxl writes it: a sheet of releases (dates, numbers, truth values) and a sheet of notes."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    releases = book.active
+    releases.title = "Releases"
+    releases.append(["version", "codename", "release", "share", "supported"])
+    releases.append([11, "Bullseye", datetime.datetime(2021, 8, 14), 0.1 + 0.2, False])
+    releases.append([12, "Bookworm", datetime.date(2023, 6, 10), 2.5, True])
+    releases["B40"] = "Trixie"  # a cell far below the rest, after 36 empty rows
+    notes = book.create_sheet("Notes")
+    notes.append(["Every release is supported for three years."])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def open_spreadsheet() -> bytes:
+    """An OpenDocument spreadsheet as odfpy writes it, with the repeats LibreOffice writes: a row's trailing empty
+    cells as one cell repeated to the sheet's last column, a run of identical rows as one row with a count."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    def row(*values: str, repeated: int = 1, empty: int = 16_000) -> TableRow:
+        element = TableRow(numberrowsrepeated=repeated) if repeated > 1 else TableRow()
+        for value in values:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=value))
+            element.addElement(cell if value else CoveredTableCell())
+        element.addElement(TableCell(numbercolumnsrepeated=empty))
+        return element
+
+    document = OpenDocumentSpreadsheet()
+    sheet = Table(name="Population")
+    for values in (("Country", "Population in millions", "Area km2"), ("Austria", "8.3", "83,858"), ("Belgium", "", "30,510")):
+        sheet.addElement(row(*values))
+    sheet.addElement(row("Chad", "16", "1,284,000", repeated=3))
+    sheet.addElement(row(repeated=1_048_000))  # the sheet's empty rows to its end
+    document.spreadsheet.addElement(sheet)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
 def _real_packages() -> dict[str, bytes]:
     chapter = xhtml_page("One", "<h1>Chapter one</h1><p>Run <code>ls</code> now.</p><table><tr><td>a</td></tr></table>")
-    return {".docx": _word_document(), ".pptx": deck(), ".epub": epub({"c1.xhtml": chapter}, ["c1.xhtml"])}
+    packages = {".docx": _word_document(), ".pptx": deck(), ".epub": epub({"c1.xhtml": chapter}, ["c1.xhtml"])}
+    return {**packages, ".xlsx": workbook(), ".ods": open_spreadsheet()}
 
 
 REAL_PACKAGES = _real_packages()
@@ -2382,8 +2434,9 @@ def test_a_table_reads_each_row_as_one_block_of_its_columns_and_values(tmp_path:
     ]
     # The file's name is the section of every row: embedded and searched with it.
     assert [section.path for section in document.sections] == [("releases",)]
-    # A row stays one sentence: the answer quotes it whole, its values beside their columns.
+    # A row stays one sentence: the answer quotes it whole, its values beside their columns. Each is chunked alone.
     assert sentences(document)[1] == "version: 11 | codename: Bullseye | release: 2021-08-14"
+    assert document.breaks == [document.text.index(row) for row in blocks(document)]
 
 
 def test_a_table_finds_its_separator_and_header_as_a_spreadsheet_writes_them(tmp_path: Path) -> None:
@@ -2526,3 +2579,63 @@ NOTEBOOK_PIECES += ['"# Title"', '["a\\n", "b"]', '"outputs": [{"output_type": "
 def test_any_notebook_text_loads_cell_by_cell_or_is_refused_with_a_reason(pieces: list[str]) -> None:
     document = loaded_or_refused("any.ipynb", "".join(pieces).encode("utf-8", "surrogatepass"))
     assert document is None or (document.text.strip() and isinstance(document.title, str))
+
+
+def test_a_workbook_reads_sheet_by_sheet_each_row_as_a_table_row_is(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "releases.xlsx", workbook()))
+    assert document.title == "releases" and not document.warnings
+    assert blocks(document) == [
+        # A date as ISO 8601, a float as Excel shows it (0.1 + 0.2 is 0.3), a truth value as TRUE or FALSE.
+        "version: 11 | codename: Bullseye | release: 2021-08-14 | share: 0.3 | supported: FALSE",
+        "version: 12 | codename: Bookworm | release: 2023-06-10 | share: 2.5 | supported: TRUE",
+        "codename: Trixie",  # the empty rows above it are no blocks
+        "Every release is supported for three years.",  # a sheet of one column is a list: no header
+    ]
+    at = document.text.index
+    assert document.heading_path_at(at("codename: Trixie")) == ("releases", "Releases")
+    assert document.heading_path_at(at("Every release")) == ("releases", "Notes")
+    # Each row is a record chunked alone: a passage is one row, which the cross-encoder reads whole.
+    assert document.breaks == [at(block) for block in blocks(document)]
+
+
+def test_an_open_spreadsheet_reads_its_cells_as_shown_and_its_repeats_once(tmp_path: Path) -> None:
+    document = load(write(tmp_path / "countries.ods", open_spreadsheet()))
+    assert blocks(document) == [
+        "Country: Austria | Population in millions: 8.3 | Area km2: 83,858",
+        "Country: Belgium | Area km2: 30,510",  # a merged (covered) cell is empty, and keeps the columns in place
+        "Country: Chad | Population in millions: 16 | Area km2: 1,284,000",  # three identical rows, read once
+    ]
+    assert [section.path for section in document.sections] == [("countries", "Population")]
+
+
+def test_a_broken_spreadsheet_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="unreadable Excel workbook"):
+        load(write(tmp_path / "locked.xlsx", b"\xd0\xcf\x11\xe0" + b"\x00" * 600))  # an encrypted workbook is an OLE file
+    with pytest.raises(LoadError, match="unreadable ODS: it holds no spreadsheet"):
+        load(write(tmp_path / "text.ods", _text_document()))
+    with pytest.raises(LoadError, match="decompresses to more than 1 MB"):
+        load(
+            write(tmp_path / "big.xlsx", with_parts(workbook(), lambda name, data: data + b" " * 2_000_000)), max_bytes=1_000_000
+        )
+    # A billion laughs in the workbook's part (parsed by lxml: libxml2 caps what entities amplify) or in a sheet (parsed
+    # by defusedxml, which refuses any DTD) is refused, not expanded.
+    entities = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    for part, word in (("xl/workbook.xml", b"Releases"), ("xl/worksheets/sheet1.xml", b"Bullseye")):
+
+        def laughs(name: str, data: bytes, part: str = part, word: bytes = word) -> bytes:
+            bomb = f"<!DOCTYPE x [{entities}]>".encode() + data.replace(word, b"&l9;")
+            return bomb if name == part else data
+
+        with pytest.raises(LoadError, match="unreadable Excel workbook"):
+            load(write(tmp_path / "laughs.xlsx", with_parts(workbook(), laughs)))
+
+
+def _text_document() -> bytes:
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    document = OpenDocumentText()
+    document.text.addElement(P(text="Not a spreadsheet."))
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()

@@ -339,3 +339,14 @@ def test_the_viewer_shows_headings_and_the_cited_section(manual: Path) -> None:
     # Only the three headings are styled, and no text is lost to the markup.
     assert page.count("role='heading'") == 3
     assert re.sub(r"<[^>]+>", "", page.split("<div class='text'>")[1]).count("airship number") == 12
+
+
+def test_a_tables_rows_are_chunked_one_by_one_under_the_files_name(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    # Ten rows fit one chunk of prose; the cross-encoder scores a row read alone far above the ten read as one
+    # ("What is the area of France?": 2.7 against -5.1), so each row is a record chunked alone.
+    table = tmp_path / "countries.csv"
+    table.write_text("country,area km2\n" + "".join(f"Country{n},{1000 + n}\n" for n in range(10)), encoding="utf-8")
+    document = load(table)
+    nodes = NodeBuilder(fake_embedder, chunk_tokens=200, overlap_sentences=1).build("countries.csv", "0" * 64, document)
+    assert [node.text for node in nodes] == [f"country: Country{n} | area km2: {1000 + n}" for n in range(10)]
+    assert {node.metadata["section"] for node in nodes} == {"countries"}

@@ -56,13 +56,20 @@ def read_table(data: bytes, title: str, separator: str | None = None) -> LoadedD
         document = read_plain(text, title)
         document.warnings = [*warnings, f"not read as a table ({error}): read as plain text"]
         return document
-    rows = [row for row in rows if any(row)]
     builder = TextBuilder()
+    starts = [start for block in row_blocks(rows) if (start := builder.add(block)) is not None]
+    # The file's name is the section of every row: embedded and searched with it ("debian" of "debian.csv"). Each row
+    # is chunked alone.
+    sections = builder.sections(title)
+    return LoadedDocument(text=builder.text(), title=title, sections=sections, warnings=warnings, breaks=starts)
+
+
+def row_blocks(rows: list[list[str]]) -> list[str]:
+    """A table's rows (its values as text, "" for an empty one) as blocks, each value after its column's name; the
+    header row, when the first row is one, is no block of its own, and an empty row is none."""
+    rows = [row for row in rows if any(row)]
     header = rows[0] if len(rows) > 1 and _is_header(rows[0]) else []
-    for row in rows[1:] if header else rows:
-        builder.add(" | ".join(_pairs(header, row)))
-    # The file's name is the section of every row: embedded and searched with it ("debian" of "debian.csv").
-    return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title), warnings=warnings)
+    return [" | ".join(_pairs(header, row)) for row in (rows[1:] if header else rows)]
 
 
 def _read_text(data: bytes) -> tuple[str, list[str]]:
