@@ -39,6 +39,9 @@ class Passage:
     end_char: int
     section: str = ""  # the headings the chunk sits under, innermost last, joined by " > "; "" for none
     code: frozenset[str] = frozenset()  # the words its document marks as inline code ("atrm"), lower-cased
+    # A record chunked alone (a table's row, "version: 8 | codename: Jessie | ..."): its section ("debian", the file's
+    # name) is all that says what it is about, and the cross-encoder reads the passage under it.
+    record: bool = False
     score: float = 0.0  # the score the relevance cut-off uses (rerank, else dense cosine, else fused)
     scores: dict[str, float | None] = field(default_factory=dict)
 
@@ -232,7 +235,10 @@ class Retriever:
         if reranker is not None and passages:
             began = time.perf_counter()
             head, tail = passages[: options.rerank_top], passages[options.rerank_top :]
-            texts = [p.text for p in head]
+            # A table's row is read under its section, the only context it has: "What is Debian 15 going to be called?"
+            # scores -11.0 against "version: 15 | codename: Duke | ..." alone, 2.0 under "debian". (Every passage read
+            # under its section was measured and not adopted: prose carries its context.)
+            texts = [f"{p.section}\n{p.text}" if p.record and p.section else p.text for p in head]
             scores = list(reranker.score(query, texts))
             if asked := asked_part(query):
                 scores = [max(a, b) for a, b in zip(scores, reranker.score(asked, texts), strict=True)]
@@ -351,6 +357,7 @@ def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
         end_char=int(meta.get("end_char") or 0),
         section=str(meta.get("section") or ""),
         code=frozenset(str(meta.get("code") or "").split()),
+        record=bool(meta.get("record")),
         scores={"dense": None, "bm25": None, "rerank": None},
     )
 

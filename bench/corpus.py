@@ -830,11 +830,42 @@ INFO = QuestionSet(
     ),
 )
 
+# Tables, a spreadsheet and a notebook, the formats read from 2026-12-06: Debian's and Ubuntu's releases
+# (distro-info-data, CSV), odfpy's example spreadsheet of European countries and HDI ranks (ODS, two sheets) and
+# nbconvert's notebook on using nbconvert as a library.
+TABLES = QuestionSet(
+    "tables",
+    DATA / "tables_qa.jsonl",
+    (
+        Corpus(
+            name="distro",
+            package="distro-info-data",
+            root=Path("/usr/share/distro-info"),
+            files=("debian.csv", "ubuntu.csv"),
+            kind="Debian's and Ubuntu's releases as CSV tables (version, codename, dates of release and end of support)",
+        ),
+        Corpus(
+            name="sheets",
+            package="python-odf-doc",
+            root=Path("/usr/share/doc/python-odf-doc/examples"),
+            files=("countrystatistics.ods",),
+            kind="an OpenDocument spreadsheet: European countries' population, area and density; 64 HDI ranks",
+        ),
+        Corpus(
+            name="notebook",
+            package="python-nbconvert-doc",
+            root=Path("/usr/share/doc/python-nbconvert-doc/html"),
+            files=("nbconvert_library.ipynb.gz",),
+            kind="a Jupyter notebook: nbconvert used as a library, with its outputs",
+        ),
+    ),
+)
+
 QUESTION_SETS = {
     qs.name: qs
     for qs in (
         *(DEV, ENCYCLOPEDIA, MANUAL, SQLITE, BASH, PDFS, TOOLS, SERVERS, WIKI, LIVE, JARGON, POSTFIX, ZSH, PIP),
-        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES, MANPAGES, INFO),
+        *(DOXYGEN, RUSTBOOK, DJANGO, POSTGRES, MANPAGES, INFO, TABLES),
     )
 }
 DEV_SPLIT_SEED = 20261129
@@ -922,8 +953,9 @@ def dev_texts(qs: QuestionSet = DEV) -> dict[str, tuple[str, str]]:
 
 def _plain_reading(path: Path) -> str:
     """A loader-independent reading of a file, to check gold answers by: a web page's text with its tags stripped
-    (Beautiful Soup), a PDF's text as pypdf extracts it, Markdown as written without its inline-code backticks;
-    decompressed first when the file is compressed."""
+    (Beautiful Soup), a PDF's text as pypdf extracts it, Markdown as written without its inline-code backticks, a
+    notebook's JSON strings as they are, an OpenDocument spreadsheet's XML with its tags as spaces; decompressed first
+    when the file is compressed."""
     import io
 
     from index.loader import document_suffix, read_bytes
@@ -941,6 +973,22 @@ def _plain_reading(path: Path) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             pages = [archive.read(name) for name in archive.namelist() if name.endswith((".xhtml", ".html", ".htm"))]
         return "\n".join(_stripped(page) for page in pages)
+    if document_suffix(path.name) == ".ipynb":  # every cell's source and output as the JSON holds them, unparsed
+        import json
+
+        def strings(value: object) -> str:
+            if isinstance(value, dict):
+                return "\n".join(strings(item) for key, item in value.items() if key not in ("metadata", "image/png"))
+            if isinstance(value, list):
+                return "".join(strings(item) for item in value)
+            return value if isinstance(value, str) else ""
+
+        return strings(json.loads(data))
+    if document_suffix(path.name) == ".ods":  # the cells' text in the sheet's XML, each tag a space
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return re.sub(r"<[^>]*>", " ", archive.read("content.xml").decode("utf-8"))
     return _stripped(data)
 
 
@@ -1146,6 +1194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", action="store_true", help="verify bench/data/postgres_qa.jsonl against PostgreSQL's manual")
     parser.add_argument("--manpages", action="store_true", help="verify bench/data/manpages_qa.jsonl against 61 manual pages")
     parser.add_argument("--info", action="store_true", help="verify bench/data/info_qa.jsonl against 8 GNU Info manuals")
+    parser.add_argument("--tables", action="store_true", help="verify bench/data/tables_qa.jsonl: 2 tables, a sheet, a notebook")
     parser.add_argument("--assign-splits", action="store_true", help="give questions without a split one (run once)")
     parser.add_argument("--faq", action="store_true", help="print the Python FAQ questions")
     parser.add_argument("--requests", action="store_true", help="verify bench/data/requests_absent.jsonl: no page names one")

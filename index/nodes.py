@@ -60,12 +60,14 @@ def make_node(
     page: int | None = None,
     section: str = "",
     code: str = "",
+    record: bool = False,
 ) -> TextNode:
     """The node of one chunk, as the index stores it: its text, offsets, metadata and the loader version that read it.
 
     Its embedded text (``embedded_text``) is the section, a line break and the chunk text; the stored
     text, which quotes and highlights read, is the chunk text alone. ``code``: the words of the chunk its
-    document marks as inline code, space-separated (stored, never embedded).
+    document marks as inline code, space-separated (stored, never embedded). ``record``: the chunk is a record its
+    document marks to be read alone (a table's row, ``LoadedDocument.breaks``), whose section is all it says it is about.
     """
     node = TextNode(
         id_=f"{source}@{content_hash[:16]}#{chunk.index}",
@@ -84,6 +86,7 @@ def make_node(
             "page": page if page is not None else 0,
             "section": section,
             "code": code,
+            "record": record,
         },
         # llama-index's own templates put the section (the one metadata value embedded) before the text.
         metadata_template="{value}",
@@ -141,6 +144,7 @@ class NodeBuilder:
         breaks = [offset for section in document.sections for offset in (section.start, section.end)] + document.breaks
         chunks = chunk_text(document.text, count, budget, self.overlap_sentences, breaks, self.embedder.batch_tokenizer())
         labels: dict[tuple[str, ...], str] = {}
+        records = set(document.breaks)
         code = code_terms(document.code, document.text)
         nodes = []
         for chunk in chunks:
@@ -157,6 +161,7 @@ class NodeBuilder:
                     page=document.page_at(chunk.start),
                     section=labels[path_at],
                     code=_code_in(chunk.text, code),
+                    record=chunk.start in records,
                 )
             )
         return nodes

@@ -774,6 +774,21 @@ def test_tables_spreadsheets_and_notebooks_are_indexed_and_answered_with_a_row_o
     check_grounded(answer)
 
 
+def test_a_tables_row_is_ranked_under_the_files_name_that_says_what_it_is_about(citewise, settings) -> None:  # type: ignore[no-untyped-def]
+    # No row of debian.csv says "Debian": read alone, the cross-encoder scores the question against the row far under
+    # the cut-off; read under its section (the file's name), the row passes it.
+    from test_loader import RELEASES
+
+    (settings.docs_dir / "debian.csv").write_text(RELEASES)
+    (settings.docs_dir / "notes.txt").write_text("Debian releases are named after characters of a film. Each gets a number.\n")
+    assert len(citewise.indexer.sync(settings.docs_dir).added) == 2
+    retrieval = citewise.search("What was Debian 10 called?")
+    rows = [p for p in retrieval.relevant if p.source == "debian.csv"]
+    assert rows and rows[0].text.startswith("version: 10 | codename: Buster"), [p.text for p in retrieval.passages]
+    assert rows[0].record and rows[0].section == "debian"
+    assert not any(p.record for p in retrieval.passages if p.source == "notes.txt")  # prose is read as it is
+
+
 def test_a_query_naming_an_option_finds_the_passage_that_holds_it_as_written(citewise, settings) -> None:  # type: ignore[no-untyped-def]
     # Word search reads "-e" as the "e" of "e.g." and "i.e.": fifteen notes that set things, e.g. a path, outrank the
     # one passage about the option itself, by BM25 alone.

@@ -17,6 +17,7 @@ import pytest
 from browser_support import SEEDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packages import odf_writer
 from pdfs import pdf_page
 
 from assistant.citations import renumber_markers
@@ -368,7 +369,8 @@ def test_spreadsheets_of_far_cells_and_repeats() -> None:
     document = OpenDocumentSpreadsheet()
     document.spreadsheet.addElement(sheet)
     written = io.BytesIO()
-    document.write(written)
+    with odf_writer():
+        document.write(written)
     finishes(lambda: read_ods(written.getvalue(), "repeats", MB * 100))
 
 
