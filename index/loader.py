@@ -104,6 +104,8 @@ SUPPORTED_SUFFIXES = frozenset(
         ".ipynb",
         ".xlsx",
         ".ods",
+        ".eml",
+        ".mbox",
     }
 )
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
@@ -303,6 +305,10 @@ def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocumen
             from index.formats.spreadsheet import read_ods, read_xlsx
 
             document = (read_xlsx if suffix == ".xlsx" else read_ods)(data, split_suffix(path.name)[0], max_bytes)
+        case ".eml" | ".mbox":
+            from index.formats.mail import read_eml, read_mbox
+
+            document = (read_eml if suffix == ".eml" else read_mbox)(data, split_suffix(path.name)[0])
         case ".ipynb":
             from index.formats.notebook import read_notebook
 

@@ -731,47 +731,54 @@ def test_a_manual_is_indexed_and_answered_with_its_option_and_section(  # type: 
     check_grounded(answer)
 
 
-@pytest.mark.parametrize(
-    ("question", "quoted", "source", "section"),
-    [
-        # A row is quoted whole, each value beside its column: the date is the release's, not the end of support's.
-        ("When was Bullseye released?", "version: 11 | codename: Bullseye | release: 2021-08-14", "releases.csv", "releases"),
-        (
-            "Is Bookworm still supported?",
-            "version: 12 | codename: Bookworm | release: 2023-06-10 | share: 2.5 | supported: TRUE",
-            "releases.xlsx",
-            "releases > Releases",  # the workbook's name and the sheet's
-        ),
-        (
-            "What is the population of Austria?",
-            "Country: Austria | Population in millions: 8.3 | Area km2: 83,858",
-            "countries.ods",
-            "countries > Population",
-        ),
-        # A notebook's Markdown cell answers under its heading, not its code or what the code printed.
-        (
-            "What kind of sensor do the points come from?",
-            "The points come from a noisy sensor.",
-            "fit.ipynb",
-            "Fitting a line > Data",
-        ),
-    ],
-)
-def test_tables_spreadsheets_and_notebooks_are_indexed_and_answered_with_a_row_or_a_cell(  # type: ignore[no-untyped-def]
-    citewise, settings, question: str, quoted: str, source: str, section: str
+# (question, the answer's first sentence, its source, its section)
+ROW_AND_PASSAGE_ANSWERS = [
+    # A row is quoted whole, each value beside its column: the date is the release's, not the end of support's.
+    ("When was Bullseye released?", "version: 11 | codename: Bullseye | release: 2021-08-14", "releases.csv", "releases"),
+    (
+        "Is Bookworm still supported?",
+        "version: 12 | codename: Bookworm | release: 2023-06-10 | share: 2.5 | supported: TRUE",
+        "releases.xlsx",
+        "releases > Releases",  # the workbook's name and the sheet's
+    ),
+    (
+        "What is the population of Austria?",
+        "Country: Austria | Population in millions: 8.3 | Area km2: 83,858",
+        "countries.ods",
+        "countries > Population",
+    ),
+    # A notebook's Markdown cell answers under its heading, not its code or what the code printed.
+    (
+        "What kind of sensor do the points come from?",
+        "The points come from a noisy sensor.",
+        "fit.ipynb",
+        "Fitting a line > Data",
+    ),
+    # A mailbox's message answers under its subject; the reply that quotes it is not quoted instead.
+    ("When is version 2.0 released?", "We release version 2.0 on 12 May.", "dev-list.mbox", "dev-list > Release date"),
+]
+
+
+def test_tables_spreadsheets_notebooks_and_mail_are_indexed_and_answered_with_a_row_or_a_passage(  # type: ignore[no-untyped-def]
+    citewise, settings
 ) -> None:
-    from test_loader import NOTEBOOK, RELEASES, open_spreadsheet, workbook
+    from test_loader import NOTEBOOK, RELEASES, message, open_spreadsheet, workbook
 
     (settings.docs_dir / "releases.csv").write_text(RELEASES)
     (settings.docs_dir / "releases.xlsx").write_bytes(workbook())
     (settings.docs_dir / "countries.ods").write_bytes(open_spreadsheet())
     (settings.docs_dir / "fit.ipynb").write_text(NOTEBOOK)
-    assert len(citewise.indexer.sync(settings.docs_dir).added) == 4
-    answer = citewise.assistant.ask(question).complete()
-    assert not answer.refused, answer.text
-    assert answer.sentences[0].text == quoted, answer.text
-    assert (answer.citations[0].source, answer.citations[0].section) == (source, section)
-    check_grounded(answer)
+    first = message("Release date", "ann@example.org", "We release version 2.0 on 12 May.\n")
+    reply = message("Re: Release date", "bob@example.org", "Ann wrote:\n> We release version 2.0 on 12 May.\n\nFine by me.\n")
+    mailbox = b"From ann@example.org Mon Mar  4 10:00:00 2024\n" + first + b"\nFrom bob@example.org Tue Mar  5 2024\n" + reply
+    (settings.docs_dir / "dev-list.mbox").write_bytes(mailbox)
+    assert len(citewise.indexer.sync(settings.docs_dir).added) == 5
+    for question, quoted, source, section in ROW_AND_PASSAGE_ANSWERS:
+        answer = citewise.assistant.ask(question).complete()
+        assert not answer.refused, (question, answer.text)
+        assert answer.sentences[0].text == quoted, (question, answer.text)
+        assert (answer.citations[0].source, answer.citations[0].section) == (source, section), question
+        check_grounded(answer)
 
 
 def test_a_tables_row_is_ranked_under_the_files_name_that_says_what_it_is_about(citewise, settings) -> None:  # type: ignore[no-untyped-def]

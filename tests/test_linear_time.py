@@ -28,6 +28,7 @@ from assistant.verify import Verifier, _facts_present, _with_markers
 from index.chunker import chunk_text
 from index.formats.html import read_html
 from index.formats.info import read_info
+from index.formats.mail import read_mbox
 from index.formats.man import read_man
 from index.formats.markdown import read_markdown
 from index.formats.notebook import read_notebook
@@ -372,6 +373,14 @@ def test_spreadsheets_of_far_cells_and_repeats() -> None:
     with odf_writer():
         document.write(written)
     finishes(lambda: read_ods(written.getvalue(), "repeats", MB * 100))
+
+
+def test_a_mailbox_of_1_mb_of_messages_quotes_and_encoded_headers() -> None:
+    # Thousands of messages, one of 200 kB of quoted lines under an attribution, a subject of 2,000 encoded words.
+    one = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: Re: hi\nFrom: A <a@b>\n\nOn Mon, A wrote:\n> q\n> q\nok\n\n"
+    quoted = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: q\n\nOn Mon, A wrote:\n" + b"> quoted line\n" * 15_000 + b"\n"
+    encoded = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: " + b"=?utf-8?q?caf=C3=A9?= " * 2_000 + b"\n\nbody\n\n"
+    finishes(lambda: read_mbox(one * (MB // 2 // len(one)) + quoted + encoded, "big"))
 
 
 def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:
