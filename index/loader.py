@@ -106,6 +106,8 @@ SUPPORTED_SUFFIXES = frozenset(
         ".ods",
         ".eml",
         ".mbox",
+        ".json",
+        ".jsonl",
     }
 )
 # A document compressed as Debian ships most of /usr/share/doc ("README.md.gz", "manual.pdf.gz", "NEWS.txt.xz") is read
@@ -305,6 +307,10 @@ def _read(path: Path, suffix: str, data: bytes, max_bytes: int) -> LoadedDocumen
             from index.formats.spreadsheet import read_ods, read_xlsx
 
             document = (read_xlsx if suffix == ".xlsx" else read_ods)(data, split_suffix(path.name)[0], max_bytes)
+        case ".json" | ".jsonl":
+            from index.formats.records import read_json, read_json_lines
+
+            document = (read_json if suffix == ".json" else read_json_lines)(data, split_suffix(path.name)[0])
         case ".eml" | ".mbox":
             from index.formats.mail import read_eml, read_mbox
 

@@ -35,6 +35,7 @@ from index.formats.notebook import read_notebook
 from index.formats.pdf import read_pdf
 from index.formats.pdflayout import Block, Line
 from index.formats.plain import read_plain
+from index.formats.records import read_json, read_json_lines
 from index.formats.spreadsheet import read_ods, read_xlsx
 from index.formats.table import read_table
 from index.keywords import MAX_QUERY_TERMS, KeywordIndex, content_words, query_terms
@@ -381,6 +382,21 @@ def test_a_mailbox_of_1_mb_of_messages_quotes_and_encoded_headers() -> None:
     quoted = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: q\n\nOn Mon, A wrote:\n" + b"> quoted line\n" * 15_000 + b"\n"
     encoded = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: " + b"=?utf-8?q?caf=C3=A9?= " * 2_000 + b"\n\nbody\n\n"
     finishes(lambda: read_mbox(one * (MB // 2 // len(one)) + quoted + encoded, "big"))
+
+
+def test_json_of_1_mb_of_records_nested_objects_and_html_strings() -> None:
+    # 10,000 records with nested fields, an object 500 deep, a string of HTML 200 kB long; and 1 MB of JSON Lines.
+    import json
+
+    records = [{"id": n, "name": f"item {n}", "meta": {"tags": ["a", "b"], "owner": {"team": "core"}}} for n in range(10_000)]
+    deep: dict = {"leaf": "text"}
+    for _ in range(500):
+        deep = {"child": deep, "note": "x"}
+    html = "<div>" + "<p>a <b>b</b></p>" * 12_000 + "</div>"
+    document = json.dumps({"records": records, "deep": deep, "html": html}).encode()
+    finishes(lambda: read_json(document, "big"))
+    lines = b"\n".join(json.dumps({"n": n, "text": "a line of chat"}).encode() for n in range(MB // 40))
+    finishes(lambda: read_json_lines(lines, "big"))
 
 
 def test_a_pdf_paragraph_of_1_mb_wrapped_over_63000_lines() -> None:

@@ -2733,3 +2733,72 @@ def test_any_mail_text_loads_message_by_message_or_is_refused_with_a_reason(piec
     document = loaded_or_refused(name, "".join(pieces).encode("utf-8", "surrogatepass"))
     assert document is None or (document.text.strip() and isinstance(document.title, str))
     assert document is None or assert_sections_are_ordered_spans(document) is None
+
+
+# --------------------------------------------------------------------------- JSON (.json, .jsonl)
+
+SERVICE = {
+    "name": "citewise",
+    "ports": [7860, 8000],
+    "database": {"engine": "sqlite", "path": "/var/lib/citewise/chats.db", "wal": True},
+    "releases": [
+        {
+            "version": "1.0",
+            "date": "2026-01-10",
+            "notes": "<p>First <em>release</em>.</p>",
+            "author": {"name": "Ann", "team": "core"},
+        },
+        {"version": "1.1", "date": "2026-03-02", "notes": None, "tags": ["fix", "docs"]},
+    ],
+}
+
+
+def test_json_reads_its_lists_of_objects_as_records_and_its_objects_field_by_field(tmp_path: Path) -> None:
+    import json
+
+    document = load(write(tmp_path / "service.json", json.dumps(SERVICE)))
+    assert document.title == "service"
+    assert blocks(document) == [
+        "name: citewise\nports: 7860, 8000",  # a list of plain values is one value
+        "engine: sqlite\npath: /var/lib/citewise/chats.db\nwal: true",  # as JSON writes it
+        "version: 1.0 | date: 2026-01-10 | notes: First release. | author.name: Ann | author.team: core",  # HTML as its text
+        "version: 1.1 | date: 2026-03-02 | notes: null | tags: fix, docs",
+    ]
+    at = document.text.index
+    assert document.heading_path_at(at("engine")) == ("service", "database")
+    assert document.heading_path_at(at("version: 1.1")) == ("service", "releases")
+    assert document.breaks == [at("version: 1.0"), at("version: 1.1")]  # each record chunked alone, as a table's row
+    assert_sections_are_ordered_spans(document)
+
+
+def test_json_lines_read_each_line_as_a_record_and_broken_json_is_refused_with_its_line(tmp_path: Path) -> None:
+    lines = '{"user": "ann", "said": "The build is green."}\n\n{"user": "bob", "said": "Merging now."}\n'
+    document = load(write(tmp_path / "chat.jsonl", lines))
+    assert blocks(document) == ["user: ann | said: The build is green.", "user: bob | said: Merging now."]
+    assert [section.path for section in document.sections] == [("chat",)]
+    with pytest.raises(LoadError, match=r"not valid JSON: line 2: Expecting"):
+        load(write(tmp_path / "cut.jsonl", '{"a": 1}\n{"a": \n'))
+    with pytest.raises(LoadError, match=r"not valid JSON: Expecting .* \(line 1, column 7\)"):
+        load(write(tmp_path / "cut.json", '{"a": '))
+    with pytest.raises(LoadError, match="values nested too deeply"):
+        load(write(tmp_path / "deep.json", "[" * 100_000 + "]" * 100_000))
+    assert blocks(load(write(tmp_path / "one.json", '"Just a sentence."'))) == ["Just a sentence."]
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+        max_leaves=30,
+    ),
+    st.sampled_from(["a.json", "a.jsonl"]),
+)
+def test_any_json_value_loads_as_records_and_fields_or_is_refused_with_a_reason(value: Any, name: str) -> None:
+    import json
+
+    text = json.dumps(value) if name.endswith(".json") else "\n".join(json.dumps(item) for item in [value, value])
+    document = loaded_or_refused(name, text)
+    assert document is None or (document.text.strip() and document.title == "a")
+    assert document is None or assert_sections_are_ordered_spans(document) is None
+    assert document is None or all(0 <= start < len(document.text) for start in document.breaks)
