@@ -69,7 +69,8 @@ def row_blocks(rows: list[list[str]]) -> list[str]:
     header row, when the first row is one, is no block of its own, and an empty row is none."""
     rows = [row for row in rows if any(row)]
     header = rows[0] if len(rows) > 1 and _is_header(rows[0]) else []
-    return [" | ".join(_pairs(header, row)) for row in (rows[1:] if header else rows)]
+    labels = [_label(name) for name in header]  # cut once, repeated in every row
+    return [" | ".join(_pairs(labels, row)) for row in (rows[1:] if header else rows)]
 
 
 def _read_text(data: bytes) -> tuple[str, list[str]]:
@@ -107,7 +108,7 @@ def _is_header(row: list[str]) -> bool:
     return len(row) > 1 and len(set(names)) == len(names) and any(not _NUMBER.fullmatch(name) for name in names)
 
 
-def _pairs(header: list[str], row: list[str]) -> list[str]:
-    """A row's values, each after its column's name where it has one; empty values left out."""
-    names = [_label(name) for name in header[: len(row)]] + [""] * (len(row) - len(header))
+def _pairs(labels: list[str], row: list[str]) -> list[str]:
+    """A row's values, each after its column's label where it has one; empty values left out."""
+    names = labels[: len(row)] + [""] * (len(row) - len(labels))
     return [f"{name}: {value}" if name else value for name, value in zip(names, row, strict=True) if value]
