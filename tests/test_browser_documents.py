@@ -224,3 +224,17 @@ def test_status_shows_file_names_literally(page: Page) -> None:
 
     wait_for_status(page, "1 added")
     expect(page.locator(SYNC_STATUS)).to_contain_text(f"Saved {name}.", timeout=2_000)
+
+
+def test_tables_notebooks_mail_and_json_are_accepted_by_the_upload_box(page: Page, served: RunningApp) -> None:
+    # The upload box's accepted types come from the loader's: every new format is taken and indexed.
+    files = [
+        ("fleet.csv", b"ship,port\nBrackwater,Ostrel\n"),
+        ("log.jsonl", b'{"ship": "Brackwater", "note": "Docked at noon."}\n'),
+        ("crew.mbox", b"From a@b Mon Jan  1 00:00:00 2024\nSubject: Crew\n\nThe crew counts nine sailors.\n"),
+    ]
+    upload_files(page, files)
+    wait_for_status(page, "3 added")
+    rows = document_rows(page)
+    for name, _ in files:  # each read into one chunk (a row, a record, a message) and indexed
+        assert rows[name][2:] == ["1", "0", "indexed"], rows.get(name)
