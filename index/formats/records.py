@@ -22,9 +22,9 @@ import re
 from typing import Any
 
 from index.formats.blocks import TextBuilder, collapse
+from index.formats.table import row_line
 from index.loader import LoadedDocument, LoadError, Section, decode_text
 
-_SEPARATOR = " | "  # between a record's fields, as between a table row's values
 # A string that is an HTML fragment, as API references exported as JSON hold their descriptions ("<p>Usage ...</p>"):
 # it opens with a tag and closes one.
 _HTML = re.compile(r"\s*<([A-Za-z][\w-]*)[^<>]*>.*</[A-Za-z][\w-]*>\s*\Z", re.DOTALL)
@@ -85,7 +85,7 @@ class _Reader:
     def record(self, value: Any, path: tuple[str, ...]) -> None:
         """One record: an object's fields (nested ones by their path) on one line, chunked alone."""
         fields = _fields(value, "") if isinstance(value, dict) else [("", _scalar(value))]
-        start = self.add(_SEPARATOR.join(f"{name}: {text}" if name else text for name, text in fields if text), path)
+        start = self.add(row_line(fields), path)
         if start is not None:
             self.breaks.append(start)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError
@@ -70,7 +71,13 @@ def row_blocks(rows: list[list[str]]) -> list[str]:
     rows = [row for row in rows if any(row)]
     header = rows[0] if len(rows) > 1 and _is_header(rows[0]) else []
     labels = [_label(name) for name in header]  # cut once, repeated in every row
-    return [" | ".join(_pairs(labels, row)) for row in (rows[1:] if header else rows)]
+    return [row_line(_named(labels, row)) for row in (rows[1:] if header else rows)]
+
+
+def row_line(fields: Iterable[tuple[str, str]]) -> str:
+    """A record's (name, value) fields as one line, as a table's row reads: "name: value" joined by " | ", a value
+    without a name alone, an empty value left out (a JSON record is written so too)."""
+    return " | ".join(f"{name}: {value}" if name else value for name, value in fields if value)
 
 
 def _read_text(data: bytes) -> tuple[str, list[str]]:
@@ -108,7 +115,7 @@ def _is_header(row: list[str]) -> bool:
     return len(row) > 1 and len(set(names)) == len(names) and any(not _NUMBER.fullmatch(name) for name in names)
 
 
-def _pairs(labels: list[str], row: list[str]) -> list[str]:
-    """A row's values, each after its column's label where it has one; empty values left out."""
+def _named(labels: list[str], row: list[str]) -> list[tuple[str, str]]:
+    """A row's values, each with its column's label ("" past the header's columns)."""
     names = labels[: len(row)] + [""] * (len(row) - len(labels))
-    return [f"{name}: {value}" if name else value for name, value in zip(names, row, strict=True) if value]
+    return list(zip(names, row, strict=True))
