@@ -123,7 +123,8 @@ class Candidate:
     def reading(self) -> str:
         """What the cross-encoder reads: the sentence in its place, under its heading, after the term its description
         paragraph describes if any, and after the sentence before it (which its "it" or "they" may point back to)."""
-        before = "" if self.before in self.subject else self.before
+        # The first sentence under a heading follows the heading's own line, which is read once, as its heading.
+        before = "" if self.before in self.subject or _bare(self.before) == _bare(self.heading) else self.before
         return " ".join(filter(None, (f"{self.heading}:" if self.heading else "", self.subject, before, self.text)))
 
 

@@ -60,6 +60,20 @@ def test_a_sentence_is_also_read_under_its_heading_and_after_its_neighbour() -> 
     assert purism.fit > alone and extract.sentences[0][0].startswith("The social purpose company Purism")
 
 
+def test_the_first_sentence_under_a_heading_reads_the_heading_once() -> None:
+    # The heading's own line is the sentence before the first one under it: read as the heading, not again after it.
+    text = "12.4.1. Permanent questioning\n\nBruce Schneier tries to counter a myth with a motto. He wrote books on it."
+    section = "Security > 12.4.1. Permanent questioning"
+    extract = answerer(min_score=-100).answer("What myth does Schneier counter?", [passage(text, 7.0, section=section)])
+    first, second = extract.considered if extract.considered[0].start < extract.considered[1].start else extract.considered[::-1]
+    assert first.before == "Permanent questioning"  # the splitter parts a heading's number from its words
+    assert first.reading == "12.4.1. Permanent questioning: Bruce Schneier tries to counter a myth with a motto."
+    # The next sentence is still read after the one before it, which its "he" points back to.
+    assert second.reading == (
+        "12.4.1. Permanent questioning: Bruce Schneier tries to counter a myth with a motto. He wrote books on it."
+    )
+
+
 def test_a_number_of_another_dimension_is_not_weighed() -> None:
     # Its numbers measure length and width: no sentence can say how deep the lake is, whatever its score.
     extract = answerer(min_score=-100).answer("What depth does the lake reach?", [passage(LAKE, 7.0)])
