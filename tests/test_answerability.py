@@ -65,7 +65,7 @@ def test_the_first_sentence_under_a_heading_reads_the_heading_once() -> None:
     text = "12.4.1. Permanent questioning\n\nBruce Schneier tries to counter a myth with a motto. He wrote books on it."
     section = "Security > 12.4.1. Permanent questioning"
     extract = answerer(min_score=-100).answer("What myth does Schneier counter?", [passage(text, 7.0, section=section)])
-    first, second = extract.considered if extract.considered[0].start < extract.considered[1].start else extract.considered[::-1]
+    first, second = sorted(extract.considered, key=lambda candidate: candidate.start)
     assert first.before == "Permanent questioning"  # the splitter parts a heading's number from its words
     assert first.reading == "12.4.1. Permanent questioning: Bruce Schneier tries to counter a myth with a motto."
     # The next sentence is still read after the one before it, which its "he" points back to.
