@@ -82,8 +82,11 @@ from pathlib import Path
 # circumflex are read as the ASCII "-", "~" and "^" they stand for (groff's bash.pdf: "−−login", "˜/.bashrc"). 54: two
 # PDF characters a word space apart are two words, with no space between them in PDFium's text ("butthe"). 55: a PDF
 # definition's category at the right margin leads it, and its prototype's lines are one ("Function: void f (int a,
-# const char *b)"; Texinfo's "[Function]" stood inside the prototype, which ran into its description).
-LOADER_VERSION = "55"
+# const char *b)"; Texinfo's "[Function]" stood inside the prototype, which ran into its description). 56: an Info
+# menu written on the line right after a paragraph (zsh's and Python's Info manuals) ends the paragraph and is dropped;
+# it was read into the paragraph's last sentence ("... a host of other features. * Menu: Author:: ...", found by the
+# property test).
+LOADER_VERSION = "56"
 
 SUPPORTED_SUFFIXES = frozenset(
     {

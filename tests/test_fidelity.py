@@ -39,6 +39,7 @@ BASH_MAN = Path("/usr/share/man/man1/bash.1.gz")  # a man(7) page, from the bash
 MANDOC_MAN = Path("/usr/share/man/man1/mandoc.1.gz")  # an mdoc(7) page, from the mandoc package
 BASH_INFO = Path("/usr/share/info/bash.info.gz")  # the Bash reference as a GNU Info manual (ASCII quotes)
 POLICY_INFO = Path("/usr/share/info/debian-policy.info.gz")  # Debian Policy as Info (UTF-8 quotes, footnotes)
+ZSH_INFO = Path("/usr/share/info/zsh.info-1.gz")  # the first part of the Z shell manual as Info (menus after paragraphs)
 DEBIAN_RELEASES = Path("/usr/share/distro-info/debian.csv")  # Debian's releases as a table (rows of 4 to 8 values)
 COUNTRIES = Path("/usr/share/doc/python-odf-doc/examples/countrystatistics.ods")  # LibreOffice's sheets, repeats
 NBCONVERT = Path("/usr/share/doc/python-nbconvert-doc/html/nbconvert_library.ipynb.gz")  # a notebook with its outputs
@@ -60,6 +61,7 @@ PACKAGES = {
     MANDOC_MAN: "mandoc",
     BASH_INFO: "bash-doc",
     POLICY_INFO: "debian-policy",
+    ZSH_INFO: "zsh-doc",
     DEBIAN_RELEASES: "distro-info-data",
     NBCONVERT: "python-nbconvert-doc",
     COUNTRIES: "python-odf-doc",
@@ -661,6 +663,13 @@ def test_an_info_manual_reads_node_by_node_with_its_tables_and_without_menus() -
     # Filled lines join into whole sentences; quoted code is its text, and code.
     assert {"set", "-e", "pipefail", "shopt"} <= set(bash.code)
     assert not re.search(r"^\* Menu:|\(line +\d+\)|\x1f|Tag Table:", bash.text, re.MULTILINE)  # menus, index, tags
+    # zsh's manual starts a menu on the line right after a paragraph: the paragraph ends there, and the menu is dropped.
+    zsh = loaded(ZSH_INFO)
+    assert (
+        "Zsh has command line editing, builtin spelling correction, programmable command completion, shell functions "
+        "(with autoloading), a history mechanism, and a host of other features."
+    ) in sentences(zsh)
+    assert "* Menu:" not in zsh.text and "Author::" not in zsh.text
     policy = loaded(POLICY_INFO)
     assert policy.title == "Debian Policy Manual"
     assert (

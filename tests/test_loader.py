@@ -2411,6 +2411,7 @@ INFO_PIECES = [
 
 @settings(max_examples=100, deadline=None, database=None)
 @given(st.lists(st.sampled_from(INFO_PIECES) | st.text(max_size=8), max_size=60))
+@example(["File: a.info,  Node: Top,  Up: (dir)\n", "File: a.info,  Node: Top,  Up: (dir)\n", "* Menu:\n"])
 def test_any_info_text_loads_as_a_manual_or_is_refused_with_a_reason(pieces: list[str]) -> None:
     document = loaded_or_refused("any.info", "".join(pieces).encode("utf-8", "surrogatepass"))
     assert document is None or (document.text.strip() and isinstance(document.title, str))

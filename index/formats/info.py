@@ -227,10 +227,13 @@ def _filled(lines: list[str]) -> bool:
 
 
 def _groups(lines: list[str]) -> list[list[str]]:
-    """The runs of non-blank lines, right-trimmed."""
+    """The runs of non-blank lines, right-trimmed. A "* Menu:" line starts a run of its own even with no blank line
+    before it, so that a menu is never read as the end of a paragraph."""
     groups: list[list[str]] = [[]]
     for line in lines:
         if line.strip():
+            if groups[-1] and _MENU.match(line.strip()):
+                groups.append([])
             groups[-1].append(line.rstrip())
         elif groups[-1]:
             groups.append([])
