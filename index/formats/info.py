@@ -115,6 +115,8 @@ class _Reader:
         for i, line in enumerate(lines[:-1]):
             if not line.strip():
                 continue
+            if _MENU.match(line.strip()):
+                return i  # a menu, never a title, whatever line follows it
             under = lines[i + 1].strip()
             if under and under[0] in _UNDERLINES and set(under) == {under[0]} and len(under) >= len(line.strip()) // 2:
                 title = collapse(self._read_code(line))
