@@ -11,6 +11,7 @@ import gzip
 import io
 import lzma
 import re
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -1393,6 +1394,64 @@ def test_a_real_package_damaged_anywhere_loads_or_raises_a_load_error(suffix: st
         }[how]
 
     document = loaded_or_refused(f"damaged{suffix}", with_parts(package, damage))
+    if document is not None:
+        assert document.text.strip()
+        assert_sections_are_ordered_spans(document)
+
+
+# The part each reader cannot do without: its compressed data damaged, the package cannot be read.
+_MAIN_PARTS = {
+    ".docx": "word/document.xml",
+    ".pptx": "ppt/presentation.xml",
+    ".epub": "OPS/c1.xhtml",
+    ".xlsx": "xl/worksheets/sheet1.xml",
+    ".ods": "content.xml",
+    ".odt": "content.xml",
+}
+
+
+def _with_inflate_broken(package: bytes, part: str) -> bytes:
+    """``package`` with ``part``'s deflated data made invalid, as a bad sector or a cut transfer leaves it: its first
+    byte set to 0xFF, a block of the type deflate reserves (zlib: "invalid block type"). The archive's directory and
+    the part's sizes stay as they were, so only inflating the part finds the damage."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        info = archive.getinfo(part)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    data = bytearray(package)
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)  # the local header's lengths
+    data[info.header_offset + 30 + name_length + extra_length] = 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize("suffix", sorted(_MAIN_PARTS))
+def test_a_package_whose_compressed_data_is_damaged_is_refused_with_a_reason(tmp_path: Path, suffix: str) -> None:
+    package = REAL_PACKAGES[suffix] if suffix in REAL_PACKAGES else odt(_field_notes)
+    with pytest.raises(LoadError, match=r"^unreadable (DOCX|PPTX|EPUB|Excel workbook|ODS|ODT): .*(invalid|Bad CRC)"):
+        load(write(tmp_path / f"broken{suffix}", _with_inflate_broken(package, _MAIN_PARTS[suffix])))
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    suffix=st.sampled_from(sorted(REAL_PACKAGES)),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(1, 64), st.sampled_from(["flip", "cut", "zero", "repeat"])),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_a_package_damaged_in_its_bytes_loads_or_raises_a_load_error(suffix: str, edits: list[tuple[Any, ...]]) -> None:
+    # The archive itself damaged, not only its parts' XML: bytes flipped, cut, zeroed or repeated anywhere, in its
+    # directory, its headers or a part's compressed data. Each reads, or is refused with a reason.
+    data = REAL_PACKAGES[suffix]
+    for where, size, how in edits:
+        at = int(where * len(data))
+        data = {
+            "flip": data[:at] + bytes(b ^ 0x5A for b in data[at : at + size]) + data[at + size :],
+            "cut": data[:at] + data[at + size :],
+            "zero": data[:at] + bytes(len(data[at : at + size])) + data[at + size :],
+            "repeat": data[:at] + data[at : at + size] * 2 + data[at:],
+        }[how]
+    document = loaded_or_refused(f"damaged{suffix}", data)
     if document is not None:
         assert document.text.strip()
         assert_sections_are_ordered_spans(document)

@@ -4,7 +4,9 @@ library's own failures on a damaged package reported as a ``LoadError``."""
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +20,10 @@ from index.loader import LoadError, over_limit
 # missing a required attribute (a relationship without its target), and a relationship that leads to a part of another
 # type, which the library finds out only where it asks that part for what it lacks (AttributeError, anywhere).
 DAMAGED = (DocxXmlError, PptxXmlError, AttributeError)
+# What reading a damaged archive's bytes raises, beside a damaged part's XML: zipfile's own error (a directory that does
+# not parse, a bad CRC), the inflater's (a member's compressed data corrupt: "invalid distance too far back"), a member
+# whose data ends early (EOFError), and a compression method zipfile does not implement.
+BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError)
 
 Opened = TypeVar("Opened")
 
@@ -27,7 +33,7 @@ def check_inflated_size(data: bytes, max_bytes: int) -> None:
     archive declares: python-docx, python-pptx and odfpy read parts whole into memory (a "zip bomb" is refused unread).
 
     Raises:
-        zipfile.BadZipFile: ``data`` is no zip archive (each reader says which format it expected).
+        BROKEN_ZIP: ``data`` is no zip archive, or a damaged one (each reader says which format it expected).
         LoadError: a part would inflate past the limit.
     """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

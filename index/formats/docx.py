@@ -4,7 +4,6 @@ after the paragraph that cites it."""
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml.etree import XMLSyntaxError
 
-from index.formats.archive import DAMAGED, check_inflated_size, opened, package_title
+from index.formats.archive import BROKEN_ZIP, DAMAGED, check_inflated_size, opened, package_title
 from index.formats.blocks import TextBuilder, collapse, superscript
 from index.loader import LoadedDocument, LoadError
 
@@ -72,7 +71,7 @@ def read_docx(data: bytes, max_bytes: int) -> LoadedDocument:
         warnings: list[str] = []
         _read(document.element.body, document._body, builder, _notes(document, warnings))
         title = collapse(package_title(document))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError, *DAMAGED) as error:
+    except (*BROKEN_ZIP, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError, *DAMAGED) as error:
         raise LoadError(f"unreadable DOCX: {error}") from None
     return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title), warnings=warnings)
 

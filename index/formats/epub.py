@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from index.formats.archive import BROKEN_ZIP
 from index.formats.blocks import collapse
 from index.formats.html import read_html
 from index.loader import LoadedDocument, LoadError, Section, decode_html, over_limit
@@ -51,8 +52,8 @@ def read_epub(data: bytes, max_bytes: int) -> LoadedDocument:
             if locked := _encrypted(reader) & set(pages):
                 raise LoadError(f"encrypted EPUB (DRM: {min(locked)} and others are locked); remove the protection first")
             chapters = [reader.page(path) for path in pages]
-    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, EOFError, NotImplementedError, RuntimeError) as error:
-        # A damaged archive, a missing member, an encrypted one (RuntimeError), an unknown compression method.
+    except (*BROKEN_ZIP, KeyError, ValueError, etree.XMLSyntaxError, RuntimeError) as error:
+        # A damaged archive, a missing member, an encrypted one (RuntimeError).
         raise LoadError(f"unreadable EPUB: {error}") from None
     return _joined(title, chapters)
 

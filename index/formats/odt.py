@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import xml.sax
-import zipfile
 from contextlib import redirect_stdout
 
 from odf import dc, table, teletype
@@ -17,7 +16,7 @@ from odf.element import Element
 from odf.namespaces import TABLENS, TEXTNS
 from odf.opendocument import load
 
-from index.formats.archive import check_inflated_size, opened
+from index.formats.archive import BROKEN_ZIP, check_inflated_size, opened
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError
 
@@ -52,7 +51,7 @@ def read_odt(data: bytes, max_bytes: int) -> LoadedDocument:
         builder = TextBuilder()
         _read(body, builder)
         title = collapse(" ".join(teletype.extractText(e) for e in document.meta.getElementsByType(dc.Title)))
-    except (zipfile.BadZipFile, KeyError, ValueError, xml.sax.SAXException) as error:
+    except (*BROKEN_ZIP, KeyError, ValueError, xml.sax.SAXException) as error:
         # A damaged archive, a missing part, XML that does not parse, an entity (refused by defusedxml, under odfpy).
         raise LoadError(f"unreadable ODT: {error or type(error).__name__}") from None
     return LoadedDocument(text=builder.text(), title=title, sections=builder.sections(title))

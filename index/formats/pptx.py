@@ -9,7 +9,6 @@ the notes, where a deck often keeps its prose, follow the slide's own text.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterable
 
 import pptx
@@ -22,7 +21,7 @@ from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 from pptx.util import Length
 
-from index.formats.archive import DAMAGED, check_inflated_size, opened, package_title
+from index.formats.archive import BROKEN_ZIP, DAMAGED, check_inflated_size, opened, package_title
 from index.formats.blocks import TextBuilder, collapse
 from index.loader import LoadedDocument, LoadError, Page
 
@@ -42,7 +41,7 @@ def read_pptx(data: bytes, max_bytes: int) -> LoadedDocument:
         builder = TextBuilder()
         pages = [page for number, slide in enumerate(deck.slides, start=1) if (page := _read_slide(slide, number, builder))]
         title = collapse(package_title(deck))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError, *DAMAGED) as error:
+    except (*BROKEN_ZIP, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError, *DAMAGED) as error:
         raise LoadError(f"unreadable PPTX: {error}") from None
     return LoadedDocument(
         text=builder.text(), title=title or builder.first_heading, pages=pages, sections=builder.sections(title)

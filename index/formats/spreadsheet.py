@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime
 import io
 import warnings
-import zipfile
 from collections.abc import Iterable
 from contextlib import redirect_stdout
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 from odf import teletype
 from odf.namespaces import TABLENS
 
-from index.formats.archive import DAMAGED, check_inflated_size, opened
+from index.formats.archive import BROKEN_ZIP, DAMAGED, check_inflated_size, opened
 from index.formats.blocks import TextBuilder, collapse
 from index.formats.table import row_blocks
 from index.loader import LoadedDocument, LoadError, Section
@@ -57,7 +56,7 @@ def read_xlsx(data: bytes, title: str, max_bytes: int) -> LoadedDocument:
             finally:
                 workbook.close()
     except (
-        zipfile.BadZipFile,
+        *BROKEN_ZIP,
         InvalidFileException,
         OSError,
         KeyError,
@@ -88,7 +87,7 @@ def read_ods(data: bytes, title: str, max_bytes: int) -> LoadedDocument:
         if body is None:
             raise LoadError("unreadable ODS: it holds no spreadsheet")
         sheets = [(str(sheet.getAttrNS(TABLENS, "name") or ""), list(_ods_rows(sheet))) for sheet in _children(body, "table")]
-    except (zipfile.BadZipFile, KeyError, ValueError, xml.sax.SAXException) as error:
+    except (*BROKEN_ZIP, KeyError, ValueError, xml.sax.SAXException) as error:
         raise LoadError(f"unreadable ODS: {error or type(error).__name__}") from None
     return _document(sheets, title)
 
