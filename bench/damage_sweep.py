@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import load_average, markdown_table, median, publish, say
-from index.loader import LoadError, is_supported, read_bytes, split_compression
+from index.loader import LoadError, document_suffix, is_supported, read_bytes
 from index.reading import Reader
 
 DAMAGES = ("flip", "cut", "zero", "repeat", "insert")
@@ -56,7 +56,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         for original in originals:
             data = read_bytes(original, 200_000_000)
-            suffix = Path(split_compression(original.name)[0]).suffix.lower()
+            suffix = document_suffix(original.name)
             for n in range(args.copies):
                 copy = Path(folder) / f"{original.stem.split('.')[0]}-{n}{suffix}"
                 copy.write_bytes(damaged(data, rng))
@@ -98,7 +98,7 @@ def sample(root: Path, per_type: int, rng: random.Random) -> list[Path]:
     found: dict[str, list[Path]] = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and is_supported(path) and path.stat().st_size < 5_000_000:
-            found.setdefault(Path(split_compression(path.name)[0]).suffix.lower(), []).append(path)
+            found.setdefault(document_suffix(path.name), []).append(path)
     return [path for kind in sorted(found) for path in rng.sample(found[kind], min(per_type, len(found[kind])))]
 
 
