@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
 from assistant import Citewise, QuestionError, RetrievalMode
-from index import IndexBusyError, SyncReport, UnsafeSyncError, UploadError
+from index import IndexBusyError, IndexWriteError, SyncReport, UnsafeSyncError, UploadError
 
 
 class SearchRequest(BaseModel):
@@ -206,6 +206,8 @@ def citewise_router(citewise: Citewise) -> APIRouter:
             raise APIError(400, str(error), param="source") from error
         except IndexBusyError as error:
             raise APIError(503, str(error), code="index_busy") from error
+        except IndexWriteError as error:
+            raise APIError(503, str(error), code="index_write_failed") from error
         return Deleted(source=source)
 
     @router.post("/sync", response_model=SyncSummary, summary="Re-index the documents folder")
@@ -242,6 +244,8 @@ def _sync(citewise: Citewise, *, allow_delete: bool = False, done: str = "") -> 
         raise APIError(409, f"{done}{error} (over the API: POST /v1/sync?allow_delete=true)", code="unsafe_sync") from error
     except IndexBusyError as error:
         raise APIError(503, f"{done}{error}", code="index_busy") from error
+    except IndexWriteError as error:
+        raise APIError(503, f"{done}{error}", code="index_write_failed") from error
 
 
 @contextmanager

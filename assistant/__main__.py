@@ -20,7 +20,7 @@ from assistant.citewise import Citewise
 from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
-from index import IndexMismatchError, page_word
+from index import IndexMismatchError, IndexWriteError, page_word
 
 logger = logging.getLogger("citewise.cli")
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         citewise = build_citewise(Settings())
-    except (IndexMismatchError, ValueError) as error:  # the index or the configuration needs the user's attention
+    except (IndexMismatchError, IndexWriteError, ValueError) as error:  # the index, its disk or the configuration
         print(f"error: {error}", file=sys.stderr)
         return 2
     with citewise:  # the index's files, released on every way out

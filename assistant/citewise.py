@@ -158,7 +158,7 @@ class Citewise:
         return self.library.save_upload(original_name, uploaded, replace=replace)
 
     def delete_document(self, source: str) -> None:
-        """Remove a document from the folder and the index; raises ``UploadError`` or ``IndexBusyError``."""
+        """Remove a document from the folder and the index; raises ``UploadError``, ``IndexBusyError`` or ``IndexWriteError``."""
         self.library.delete(source)
 
     def open_document(self, source: str) -> OpenedDocument:
@@ -166,7 +166,10 @@ class Citewise:
         return self.library.open(source)
 
     def sync(self, progress: Progress | None = None, *, allow_mass_delete: bool = False) -> SyncReport:
-        """Re-index the documents folder, one sync at a time; raises ``UnsafeSyncError`` or ``IndexBusyError``."""
+        """Re-index the documents folder, one sync at a time.
+
+        Raises ``UnsafeSyncError``, ``IndexBusyError`` or ``IndexWriteError`` (a full or read-only disk).
+        """
         return self.library.sync(progress, allow_mass_delete=allow_mass_delete)
 
     def is_empty(self) -> bool:

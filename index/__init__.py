@@ -22,7 +22,7 @@ from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncE
 from index.reading import Reader
 from index.settings import IndexSettings
 from index.shared import FolderMismatchError, SharedState
-from index.store import IndexMismatchError, IndexStatus, Store, StoredDocument, open_store
+from index.store import IndexMismatchError, IndexStatus, IndexWriteError, Store, StoredDocument, open_store
 from index.sync import IndexBusyError, Indexer, Progress
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexSettings",
     "IndexStatus",
+    "IndexWriteError",
     "Indexer",
     "KeywordCache",
     "KeywordHit",

@@ -10,7 +10,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from index import IndexBusyError, Indexer, IndexMismatchError, IndexSettings, Progress, SyncReport, UnsafeSyncError, build_indexer
+from index import (
+    IndexBusyError,
+    Indexer,
+    IndexMismatchError,
+    IndexSettings,
+    IndexWriteError,
+    Progress,
+    SyncReport,
+    UnsafeSyncError,
+    build_indexer,
+)
 from index.plan import FREE_DELETES
 
 ALLOW_DELETE_HELP = (
@@ -44,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = IndexSettings()
     try:
         indexer = build_indexer(settings, rebuild=args.command == "rebuild")
-    except IndexMismatchError as error:
+    except (IndexMismatchError, IndexWriteError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     indexer.on_lock_wait = _say_waiting(indexer)
@@ -63,7 +73,7 @@ def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) ->
                 report = indexer.sync(
                     docs, dry_run=args.dry_run, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
                 )
-            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError) as error:
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError, IndexWriteError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)
@@ -73,7 +83,7 @@ def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) ->
                 report = indexer.rebuild(
                     args.dir or settings.docs_dir, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
                 )
-            except (FileNotFoundError, UnsafeSyncError, IndexBusyError) as error:
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexWriteError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)

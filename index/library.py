@@ -280,7 +280,10 @@ class Library:
                 self.indexer.check_claim(self.docs_dir)
             except FolderMismatchError as error:
                 raise UploadError(str(error)) from error
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:  # a read-only folder, or no permission: the document stays, in the folder and the index
+            raise UploadError(f"{source} could not be removed from the documents folder: {error.strerror or error}") from error
         self.indexer.delete(source)
 
     def open(self, source: str) -> OpenedDocument:
@@ -309,6 +312,7 @@ class Library:
         Raises:
             UnsafeSyncError: the folder lacks all or most indexed documents (unmounted?); nothing changed.
             IndexBusyError: another writer held the index's lock for too long.
+            IndexWriteError: the index could not be written (a full or read-only disk); what it held before stays.
         """
         with self._lock:
             self.last_report = self.indexer.sync(self.docs_dir, progress=progress, allow_mass_delete=allow_mass_delete)

@@ -78,6 +78,11 @@ class SharedState:
         self.name = name + META_SUFFIX
         self.collection = ReopeningCollection(self._open(), self._open)
 
+    def reconnect(self, client: Any) -> None:
+        """Reach the collection through ``client``, the store's fresh one (``Store.reconnect``)."""
+        self._client = client
+        self.collection.current = self._open()
+
     def close(self) -> None:
         """Let go of the collection and the client (closed by the store that shares it)."""
         self.collection.close()

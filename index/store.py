@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
-from chromadb.errors import NotFoundError
+from chromadb.errors import ChromaError, NotFoundError
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -18,6 +19,14 @@ from index.settings import IndexSettings
 logger = logging.getLogger(__name__)
 
 _PAGE = 5000  # rows per request when listing the collection
+
+
+class IndexWriteError(RuntimeError):
+    """The index's files or its Chroma server refused a write: a full or read-only disk, an I/O error, a server gone.
+
+    What the index held before stays and answers; a document caught mid-write is finished by the next sync, as after
+    a crash (its chunks record how many it should have).
+    """
 
 
 class IndexMismatchError(RuntimeError):
@@ -85,8 +94,12 @@ def build_signature(settings: IndexSettings, max_tokens: int) -> dict[str, str |
     }
 
 
-def connect(settings: IndexSettings) -> Any:
-    """A Chroma client: the embedded PersistentClient, or a server when ``chroma_url`` is set."""
+def connect(settings: IndexSettings, spelling: int = 0) -> Any:
+    """A Chroma client: the embedded PersistentClient, or a server when ``chroma_url`` is set.
+
+    ``spelling`` 1 writes the embedded database's folder with a trailing slash: the same files, another Chroma system
+    (see ``Store.reconnect``).
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -102,7 +115,25 @@ def connect(settings: IndexSettings) -> Any:
             settings=chroma_settings,
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
+    path = str(settings.data_dir / "chroma") + "/" * spelling
+    try:
+        return chromadb.PersistentClient(path=path, settings=chroma_settings)
+    except Exception:
+        _forget_failed_system(path)
+        raise
+
+
+def _forget_failed_system(path: str) -> None:
+    """Drop the Chroma system a failed ``PersistentClient(path)`` left behind, unless a client still holds it.
+
+    Chroma 1.5 keeps a system whose start failed (say, on a full disk) under its folder's path, and every later client
+    of that path in this process fails on it ("'RustBindingsAPI' object has no attribute 'bindings'"), room or not.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    systems, holders = SharedSystemClient._identifier_to_system, SharedSystemClient._identifier_to_refcount
+    if path not in holders:
+        systems.pop(path, None)
 
 
 class Store:
@@ -119,10 +150,24 @@ class Store:
         signature: the settings its vectors depend on (see ``build_signature``).
         check_signature: refuse a collection built with another signature; False only to rebuild it
             (``mismatch`` then says what differs, and ``Indexer.sync`` refuses until ``reset``).
+        connect: opens another client of the same database under the spelling of its folder given (0 or 1), for
+            ``reconnect`` (the embedded database's; None for a server's).
     """
 
-    def __init__(self, client: Any, name: str, signature: dict[str, str | int], *, check_signature: bool = True) -> None:
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        signature: dict[str, str | int],
+        *,
+        check_signature: bool = True,
+        connect: Callable[[int], Any] | None = None,
+    ) -> None:
         self._client = client
+        self._connect = connect
+        self._spelling = 0
+        # False after a write failed in this client, until ``reconnect`` has put a fresh one in its place.
+        self.writable = True
         self._name = name
         self.signature = signature
         self.collection = ReopeningCollection(self._create(), self._reopen)
@@ -178,6 +223,43 @@ class Store:
         # Chroma's files stay open while anything holds its client or a collection: let go of both.
         self.collection.close()
         self._client = CLOSED
+
+    def reconnect(self) -> None:
+        """Open a fresh Chroma client of this database and put it in place of this one, which is then closed.
+
+        After a write that failed in its SQLite (a full disk's "disk I/O error"), Chroma 1.5's embedded client hangs on
+        its next write, for ever, while reads still work. A client of a new Chroma system writes again once there is
+        room. Chroma keys its systems by the folder's path as written, so the fresh one is opened under the folder's
+        other spelling ("chroma" or "chroma/") while the old one still serves reads, and a store is never found closed.
+
+        Raises:
+            IndexWriteError: no fresh client opened (opening writes too: a disk with no room at all refuses it); the
+                old one stays for reading, and ``writable`` stays False.
+        """
+        if self._connect is None or self._client is CLOSED:
+            return
+        self.writable = False
+        try:
+            fresh = self._connect(1 - self._spelling)
+        except Exception as error:
+            raise IndexWriteError(
+                f"the index could not be opened again for writing after a write failed ({type(error).__name__}: "
+                f"{error}). Is the disk full or read-only? Nothing more was written; the documents indexed before "
+                "still answer."
+            ) from error
+        if getattr(fresh, "_system", None) is getattr(self._client, "_system", None):  # a shared system would hang too
+            fresh.close()
+            raise IndexWriteError("the index could not be opened again apart from the client a write failed in")
+        stale, self._client = self._client, fresh
+        try:
+            self.collection.current = self._reopen()
+        except BaseException:
+            self._client = stale
+            fresh.close()
+            raise
+        self._spelling = 1 - self._spelling
+        stale.close()
+        self.writable = True
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -313,10 +395,25 @@ class Store:
 
 
 def open_store(settings: IndexSettings, max_tokens: int, *, check_signature: bool = True) -> Store:
-    """Open (or create) the configured collection, refusing one built with other settings unless told not to check."""
-    client = connect(settings)
+    """Open (or create) the configured collection, refusing one built with other settings unless told not to check.
+
+    Raises:
+        IndexMismatchError: the collection was built with other settings.
+        IndexWriteError: the embedded database could not be opened (opening writes: a full or read-only disk).
+    """
     try:
-        return Store(client, settings.collection, build_signature(settings, max_tokens), check_signature=check_signature)
+        client = connect(settings)
+    except (ChromaError, OSError) as error:
+        if settings.chroma_url:
+            raise
+        raise IndexWriteError(
+            f"the index in {settings.data_dir} could not be opened ({type(error).__name__}: {error}). "
+            "Is the disk full or read-only?"
+        ) from error
+    signature = build_signature(settings, max_tokens)
+    again = None if settings.chroma_url else partial(connect, settings)
+    try:
+        return Store(client, settings.collection, signature, check_signature=check_signature, connect=again)
     except BaseException:  # refused (built with other settings) or unreachable: the client is released, not leaked
         client.close()
         raise

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+import httpx
+from chromadb.errors import ChromaError
 from llama_index.core.schema import TextNode
 
 from index.cache import KeywordCache
@@ -24,7 +27,7 @@ from index.nodes import NodeBuilder, embedded_text, keyword_row
 from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, plan_sync
 from index.reading import Reader
 from index.shared import SharedState
-from index.store import IndexMismatchError, Store
+from index.store import IndexMismatchError, IndexWriteError, Store
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,11 @@ Progress = Callable[[int, int, int], None]
 
 class IndexBusyError(TimeoutError):
     """Another writer held the index's lock for longer than the lock timeout; nothing was changed."""
+
+
+# What the stores raise when a write cannot be made: Chroma's own errors (SQLite's "disk I/O error" among them), the
+# keyword index's SQLite errors, the file system's, and a Chroma server's connection dropping.
+_WRITE_FAILURES = (ChromaError, sqlite3.Error, OSError, httpx.TransportError)
 
 
 @dataclass
@@ -136,6 +144,7 @@ class Indexer:
             UnsafeSyncError: the sync would delete every indexed document, or most of them (see
                 ``is_mass_delete``), and ``allow_mass_delete`` is False; a dry run reports them instead.
             IndexBusyError: another writer held the lock for over ``lock_timeout`` seconds.
+            IndexWriteError: the index could not be written (a full or read-only disk); what it held before stays.
 
         Example:
             >>> report = indexer.sync(Path("seeds"))
@@ -190,7 +199,7 @@ class Indexer:
             self._check_claim(docs_dir, record=True, reclaim=allow_mass_delete)
             if not allow_mass_delete:
                 self._plan(docs_dir).refuse_mass_delete()
-            with self.cache.lock:
+            with self._writing("dropping the old index"), self.cache.lock:
                 self.store.reset()
                 self.keywords.reset()
                 self.cache.mark(self.shared.record(None))
@@ -228,11 +237,12 @@ class Indexer:
         for source in plan.deleted:
             self._delete(source)
         self._index(plan.to_index, report, progress, plan.donors, moved)
-        self.store.set_metadata(last_sync=datetime.now(UTC).isoformat(timespec="seconds"))
+        with self._writing("the time of the sync"):
+            self.store.set_metadata(last_sync=datetime.now(UTC).isoformat(timespec="seconds"))
         return report
 
     def _delete(self, source: str) -> None:
-        with self.cache.lock:
+        with self._writing(f"removing {source}"), self.cache.lock:
             self.store.delete(source)
             self.keywords.delete(source)
             self.cache.mark(self.shared.record([source]))
@@ -326,7 +336,7 @@ class Indexer:
                 "this sync stalled for longer than the writer lease lasts and another instance took over; "
                 "it stopped before writing more. The next sync finishes whatever is left."
             )
-        with self.cache.lock:
+        with self._writing(f"{len(nodes)} chunks of {_names(item.source for item in pending)}"), self.cache.lock:
             self._store(pending, nodes)
             # Other instances catch up on these documents (``KeywordCache.refresh``); this one has them already.
             self.cache.mark(self.shared.record(item.source for item in pending))
@@ -348,9 +358,36 @@ class Indexer:
             self.keywords.delete(item.source, keep_hash=item.content_hash)
 
     @contextmanager
+    def _writing(self, what: str, *, reopen: bool = True) -> Iterator[None]:
+        """Turn a store's failure to write ``what`` into an ``IndexWriteError`` that says what to check.
+
+        With ``reopen``, the embedded Chroma client is opened anew first: the one a write failed in would hang on the
+        next write.
+        """
+        try:
+            yield
+        except IndexBusyError:
+            raise
+        except _WRITE_FAILURES as error:
+            if reopen:
+                with suppress(IndexWriteError):  # then the next write tries again, before it writes anything
+                    self._reconnect()
+            raise IndexWriteError(
+                f"the index could not be written ({what}: {type(error).__name__}: {error}). Is the disk full or "
+                "read-only? The documents indexed before are kept and still answer; once there is room, the next "
+                "sync finishes what this one left."
+            ) from error
+
+    def _reconnect(self) -> None:
+        """A fresh client for the store and the shared state (``Store.reconnect``); raises ``IndexWriteError``."""
+        self.store.reconnect()
+        self.shared.reconnect(self.store.client)
+
+    @contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.lock_path.open("a")
+        with self._writing(f"the lock file {self.lock_path}", reopen=False):
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_path.open("a")
         owned = True  # False once a timed-out wait has handed the handle to its thread
         try:
             try:
@@ -369,9 +406,12 @@ class Indexer:
                         "finished, or raise CITEWISE_LOCK_TIMEOUT to wait longer."
                     ) from None
             try:
+                if not self.store.writable:  # a write failed in its client, and no fresh one opened then
+                    self._reconnect()
                 with self._shared_lease():
                     # Whatever other instances wrote meanwhile, the keyword index holds before this writer plans.
-                    self.cache.refresh()
+                    with self._writing("the keyword index, catching up on other instances' writes", reopen=False):
+                        self.cache.refresh()
                     yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -438,6 +478,13 @@ def _wait_for_lock(handle: IO[str], timeout: float) -> bool:
     if failure:
         raise failure[0]
     return True
+
+
+def _names(sources: Iterable[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``sources``, and how many more: "a.txt, b.txt, c.txt and 4 more"."""
+    names = list(sources)
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _check_folder(docs_dir: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.plan import SyncReport, UnsafeSyncError
-from index.sync import Indexer
+from index.sync import Indexer, IndexWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,9 @@ def _sync(indexer: Indexer, docs_dir: Path, on_sync: Callable[[SyncReport], None
     except UnsafeSyncError as error:  # the index stays as it is until the folder is back or the user confirms
         logger.warning("sync of %s refused: %s", docs_dir, error)
         return
-    except OSError as error:  # e.g. the folder vanished for a moment, or another writer held the lock too long
+    # The folder vanished for a moment, another writer held the lock too long, or the disk is full: the next change
+    # syncs again.
+    except (OSError, IndexWriteError) as error:
         logger.warning("sync of %s failed: %s", docs_dir, error)
         return
     if on_sync is not None:

@@ -19,6 +19,8 @@ import pytest
 
 T = TypeVar("T")
 
+HELD_GIL_GRACE_S = 30  # past a ``returns_within`` limit, before a hang that holds the GIL ends the process
+
 
 def wait_until(condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.05) -> T:
     """Call ``condition`` every ``interval`` seconds until it returns something truthy, or ``timeout`` passes.
@@ -66,7 +68,10 @@ def returns_within(work: Callable[[], T], limit: float, what: str = "the work") 
     """Run ``work`` in a daemon thread and return its result; fail if it has not returned after ``limit`` seconds.
 
     For work that must stay in this process (it uses the index's open connections, so no fork): a thread
-    cannot be killed, but a hang fails the test instead of stalling the whole run.
+    cannot be killed, but a hang fails the test instead of stalling the whole run. A hang that holds the GIL (a call
+    into a native library that never returns, as Chroma's client after a failed write was) would keep this thread from
+    ever timing out: a watchdog then prints every thread's stack and ends the process ``HELD_GIL_GRACE_S`` later, which
+    fails the test (pytest-xdist reports its worker crashed and starts another) instead of stalling the run.
     """
     results: list[T] = []
     errors: list[BaseException] = []
@@ -79,7 +84,11 @@ def returns_within(work: Callable[[], T], limit: float, what: str = "the work") 
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    worker.join(limit)
+    faulthandler.dump_traceback_later(limit + HELD_GIL_GRACE_S, exit=True)
+    try:
+        worker.join(limit)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
     if worker.is_alive():
         pytest.fail(f"{what} had not returned after {limit:.0f} s: it hangs", pytrace=False)
     if errors:

@@ -1,7 +1,9 @@
-"""The index's real back ends as tests run them: a ``chroma run`` server, and the keyword index read from outside."""
+"""The index's real back ends as tests run them: a ``chroma run`` server, the keyword index read from outside, a full disk."""
 
 from __future__ import annotations
 
+import random
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -12,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from browser_support import stop
+from browser_support import copy_seeds, stop
 from polling import wait_until
 
 
@@ -55,3 +57,43 @@ def keyword_rows(path: Path) -> int:
             return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
+
+
+def make_corpus(folder: Path, count: int) -> Path:
+    """``count`` small documents of distinct sentences (``add_notes``), plus the seeds."""
+    return add_notes(copy_seeds(folder), count)
+
+
+def add_notes(folder: Path, count: int, seed: int = 7) -> Path:
+    """Write ``count`` small documents of distinct sentences into ``folder``, gen_000.txt on."""
+    rng = random.Random(seed)
+    for i in range(count):
+        sentences = [
+            f"Record {i}-{j} notes {rng.choice(WORDS)} {rng.choice(WORDS)} near site {rng.randint(1, 999)}." for j in range(12)
+        ]
+        (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences), encoding="utf-8")
+    return folder
+
+
+def largest_file(folder: Path) -> int:
+    """The size in bytes of the largest file under ``folder``."""
+    return max(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+@contextmanager
+def disk_full(cap: int) -> Iterator[None]:
+    """Writes that would grow any file past ``cap`` bytes fail, in this process, as writes to a full disk fail.
+
+    The kernel refuses them (``RLIMIT_FSIZE``: EFBIG, which Python gets as an error, not a signal) as a full disk
+    refuses them (ENOSPC): SQLite, Chroma and the file system see a write fail part way, for real. Unlike a full disk,
+    a file may still grow up to ``cap``: a cap of 1 byte lets no file grow at all, the test's own logs included.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))

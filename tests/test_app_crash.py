@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -20,22 +19,12 @@ from typing import Any
 from browser_support import REPO, AppSpec, RunningApp, ServeApp, stop
 from fakes import FakeEmbedder
 from polling import wait_until
-from stores import keyword_rows
+from stores import add_notes, keyword_rows
 
 from index import Embedder, IndexSettings, build_indexer
 
-WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
 LEFTOVER = ".upload-k3j4h2"  # what a killed Library.save_upload leaves: tempfile.mkstemp(prefix=".upload-")
 PARTIAL = "The partial upload says the Quillmark harbour has 999 cranes. " * 40
-
-
-def add_generated(folder: Path, count: int) -> None:
-    rng = random.Random(11)
-    for i in range(count):
-        sentences = [
-            f"Record {i}-{j} notes {rng.choice(WORDS)} {rng.choice(WORDS)} near site {rng.randint(1, 999)}." for j in range(12)
-        ]
-        (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences), encoding="utf-8")
 
 
 def client(url: str) -> Any:
@@ -62,7 +51,7 @@ def test_kill_9_mid_reindex_then_restart_converges_to_a_clean_build(
     keywords = app.data_dir / "citewise.keywords.sqlite"
     seeded = keyword_rows(keywords)  # the app indexed the seeds at start-up
     assert seeded > 0
-    add_generated(docs, 40)
+    add_notes(docs, 40, seed=11)
     api = client(app.url)
     job = api.submit(api_name="/on_reindex")
     wait_until(lambda: keyword_rows(keywords) > seeded or job.done(), 120, interval=0.02)

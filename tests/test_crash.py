@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -12,27 +11,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from browser_support import REPO, copy_seeds
+from browser_support import REPO
 from polling import wait_until
-from stores import keyword_rows
+from stores import keyword_rows, make_corpus
 
 from index import IndexSettings, build_indexer
 from index.loader import load
 from index.nodes import NodeBuilder
-
-WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()
-
-
-def make_corpus(folder: Path, count: int) -> Path:
-    """``count`` small documents of distinct sentences, plus the seeds."""
-    copy_seeds(folder)
-    rng = random.Random(7)
-    for i in range(count):
-        sentences = [
-            f"Record {i}-{j} notes {rng.choice(WORDS)} {rng.choice(WORDS)} near site {rng.randint(1, 999)}." for j in range(12)
-        ]
-        (folder / f"gen_{i:03d}.txt").write_text(" ".join(sentences), encoding="utf-8")
-    return folder
 
 
 def state(settings: IndexSettings, embedder) -> tuple[list[str], dict[tuple[str, str], int]]:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits.
+"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits, a full disk.
 
 These rules do not hang on the embedding model, so the fake one embeds; only the test that asks the
 app for an answer uses the real models (over a copy of the seeds index).
@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import json
 import logging
 import os
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from polling import returns_within, wait_until, waiting_on_lock
 from processes import reading_children
-from seed_facts import WHO_QUESTION
+from seed_facts import WHO_QUESTION, WHO_SOURCE
+from stores import add_notes, disk_full, largest_file
 
 from assistant.retrieval import Retriever, SearchOptions
-from index import IndexBusyError, IndexClosedError, IndexMismatchError, IndexSettings, UnsafeSyncError, build_indexer
+from index import (
+    IndexBusyError,
+    IndexClosedError,
+    IndexMismatchError,
+    IndexSettings,
+    IndexWriteError,
+    UnsafeSyncError,
+    build_indexer,
+)
 from index.library import Library
 from index.plan import is_mass_delete
 
@@ -177,6 +188,31 @@ def test_the_watcher_logs_a_refused_sync_and_carries_on(indexer, docs: Path, tmp
     assert [len(r.deleted) for r in reports] == [0] * len(reports)
 
 
+def test_the_watcher_logs_a_sync_the_full_disk_stopped_and_carries_on(indexer, docs: Path, index_settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    from index.watch import watch
+
+    reports: list = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(indexer, docs), kwargs={"debounce": 0.3, "on_sync": reports.append, "stop": stop}
+    )
+    with caplog.at_level(logging.WARNING, logger="index.watch"):
+        thread.start()
+        try:
+            assert wait_until(lambda: len(reports) == 1)
+            with disk_full(largest_file(index_settings.data_dir)):
+                add_notes(docs, 12)
+                assert wait_until(lambda: any("the index could not be written" in r.message for r in caplog.records))
+            assert thread.is_alive() and len(reports) == 1
+            (docs / "note.txt").write_text("The harbour master logged 87 ships in March.", encoding="utf-8")
+            assert wait_until(lambda: len(reports) == 2, 60)
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(reports[1].added) + len(reports[1].updated) == 13 and consistent(indexer)
+
+
 def test_the_app_starts_on_its_existing_index_when_the_folder_is_empty(citewise, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
     from app import startup_sync
     from ui.documents import rows, sync_markdown
@@ -194,6 +230,120 @@ def test_the_app_starts_on_its_existing_index_when_the_folder_is_empty(citewise,
     status = sync_markdown(citewise.library)
     assert status.startswith("**Index not changed:** refused to delete 5 of the 5 indexed documents"), status
     assert len(rows(citewise.library)) == 5
+
+
+# --- A full disk --------------------------------------------------------------------------------------
+
+FULL = r"the index could not be written \(.+\)\. Is the disk full or read-only\?"
+
+
+def consistent(indexer) -> bool:  # type: ignore[no-untyped-def]
+    """Whether every document is whole, in one version, with as many keyword rows as chunks."""
+    documents = indexer.store.documents()
+    keywords = indexer.keywords.counts()
+    return (
+        all(
+            len(doc.hashes) == 1 and doc.stored_chunks == doc.chunk_count == keywords.get((source, next(iter(doc.hashes))))
+            for source, doc in documents.items()
+        )
+        and sum(keywords.values()) == indexer.store.count()
+    )
+
+
+# How far past its largest file the index may grow before the disk is full, eight chunks a write: no room (the first
+# write fails in SQLite), a little (Chroma logs the first write, then fails to apply it: it holds chunks the keyword
+# index lacks), more (the first write is whole, the second fails).
+@pytest.mark.parametrize("room", [0, 8_192, 150_000])
+def test_a_sync_that_fills_the_disk_says_so_keeps_the_index_and_the_next_one_finishes(
+    docs: Path, fake_embedder, tmp_path: Path, room: int
+) -> None:  # type: ignore[no-untyped-def]
+    settings = IndexSettings(data_dir=tmp_path / "data", write_batch=8)
+    indexer = build_indexer(settings, embedder=fake_embedder)
+    indexer.sync(docs)
+    seeds = {source: doc.hashes for source, doc in indexer.store.documents().items()}
+    add_notes(docs, 40)
+    with disk_full(largest_file(settings.data_dir) + room), pytest.raises(IndexWriteError, match=FULL):
+        indexer.sync(docs)
+    # The seeds are as they were, and still found.
+    assert {source: indexer.store.documents()[source].hashes for source in seeds} == seeds
+    retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None)
+    assert WHO_SOURCE in {p.source for p in retriever.search(WHO_QUESTION, SearchOptions(top_k=5)).passages}
+    # Once there is room, the next sync in this same process finishes the job (Chroma's client of the failed write
+    # would hang on it: the store opened a fresh one) and leaves what a clean build of the folder leaves.
+    report = returns_within(lambda: indexer.sync(docs), 120, "the sync after the disk was full")
+    assert report.failed == [] and set(seeds) <= set(report.unchanged)
+    assert len(report.added) + len(report.updated) + len(report.unchanged) == 45  # updated: caught mid-write
+    assert consistent(indexer)
+    clean = build_indexer(IndexSettings(data_dir=tmp_path / "clean"), embedder=fake_embedder)
+    clean.sync(docs)
+    assert sorted(i for i, _ in indexer.store.iter_metadatas()) == sorted(i for i, _ in clean.store.iter_metadatas())
+    assert indexer.keywords.counts() == clean.keywords.counts()
+
+
+def test_deleting_a_document_on_a_full_disk_says_so_and_the_next_sync_drops_it(indexer, index_settings, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    library = Library(docs, indexer, max_upload_bytes=1_000_000)
+    victim = "003_8cf9f7c4be1979b2.txt"
+    with disk_full(1), pytest.raises(IndexWriteError, match=FULL):
+        library.delete(victim)  # the file goes; the index cannot write its removal
+    assert not (docs / victim).exists() and victim in indexer.store.documents()
+    report = returns_within(lambda: indexer.sync(docs), 120, "the sync after the disk was full")
+    assert report.deleted == [victim] and consistent(indexer) and len(indexer.store.documents()) == 4
+
+
+def test_the_app_serves_and_every_front_end_says_why_when_the_disk_is_full(citewise, caplog) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from api import Access, create_api
+    from app import startup_sync
+    from ui.documents import sync_markdown
+
+    docs = citewise.library.docs_dir
+    add_notes(docs, 12)
+    with disk_full(largest_file(citewise.settings.data_dir)):
+        with caplog.at_level(logging.WARNING, logger="citewise.app"):
+            assert startup_sync(citewise) is None
+        assert any(
+            "serving the existing index without syncing it: the index could not be written" in r.message for r in caplog.records
+        )
+        status = sync_markdown(citewise.library)
+        assert status.startswith("**Sync stopped:** the index could not be written"), status
+        with TestClient(create_api(citewise, Access())) as api:
+            response = api.post("/v1/sync")
+        assert response.status_code == 503 and response.json()["error"]["code"] == "index_write_failed"
+        # The chat still answers from what was indexed.
+        answer = citewise.assistant.ask(WHO_QUESTION).complete()
+        assert not answer.refused and "20 million" in answer.text
+    status = returns_within(lambda: sync_markdown(citewise.library), 120, "the Re-index after the disk was full")
+    assert status.startswith("12 added, 0 updated, 5 unchanged"), status
+    assert consistent(citewise.indexer)
+
+
+def test_an_index_on_a_full_disk_that_cannot_be_opened_says_so_and_opens_once_there_is_room(
+    docs: Path, fake_embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    settings = IndexSettings(data_dir=tmp_path / "data")
+    with closing(build_indexer(settings, embedder=fake_embedder)) as indexer:
+        indexer.sync(docs)
+        chunks = indexer.store.count()
+    # Opening Chroma's database writes: on a disk with no room at all it fails, with the message, not a stack trace.
+    with disk_full(1), pytest.raises(IndexWriteError, match=r"could not be opened \(.+\)\. Is the disk full or read-only\?"):
+        build_indexer(settings, embedder=fake_embedder)
+    # Chroma kept the system whose start failed, and would fail on it in this process for ever: it was let go.
+    with closing(build_indexer(settings, embedder=fake_embedder)) as indexer:
+        assert indexer.store.count() == chunks and indexer.sync(docs).embedded == 0
+
+
+def test_the_index_cli_says_the_disk_is_full_and_exits_2(seeds_copy: Path, docs: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import index.__main__ as index_cli
+
+    monkeypatch.setenv("CITEWISE_DATA_DIR", str(seeds_copy))
+    add_notes(docs, 12)
+    with disk_full(largest_file(seeds_copy)):
+        assert index_cli.main(["sync", str(docs)]) == 2
+    printed = capsys.readouterr()
+    assert printed.err.startswith("error: the index could not be written (") and "Traceback" not in printed.err, printed.err
+    assert index_cli.main(["sync", str(docs), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 12
 
 
 # --- Rebuild and the lock ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from index import (
     DocumentState,
     DocumentStatus,
     IndexBusyError,
+    IndexWriteError,
     ListedDocument,
     Progress,
     SavedUpload,
@@ -84,7 +85,7 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             return "Choose a document to delete.", rows(citewise), picker(citewise)
         try:
             citewise.delete_document(source)
-        except (UploadError, IndexBusyError) as error:
+        except (UploadError, IndexBusyError, IndexWriteError) as error:
             return f"Not deleted: {escape_markdown(str(error))}", rows(citewise), picker(citewise)
         return f"Deleted {escape_markdown(source)}.", rows(citewise), picker(citewise)
 
@@ -125,6 +126,8 @@ def sync_markdown(folder: DocumentsFolder, progress: Progress | None = None, pre
     except (UnsafeSyncError, IndexBusyError) as error:
         # The index is unchanged; say why, so a missing folder is noticed before anything is lost.
         return "\n\n".join(part for part in (prefix, f"**Index not changed:** {escape_markdown(str(error))}") if part)
+    except IndexWriteError as error:  # a full or read-only disk: what was indexed before still answers
+        return "\n\n".join(part for part in (prefix, f"**Sync stopped:** {escape_markdown(str(error))}") if part)
     return report_markdown(report, prefix)
 
 
