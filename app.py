@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from api import PREFIX, Access, create_api
 from assistant import Citewise, Settings, build_citewise
-from index import IndexBusyError, IndexMismatchError, IndexWriteError, SyncReport, UnsafeSyncError
+from index import IndexBusyError, IndexDamagedError, IndexMismatchError, IndexWriteError, SyncReport, UnsafeSyncError
 from ui import CSS, create_app, highlight, make_respond, render_answer, render_sources
 from ui.viewer import document_link, document_routes
 
@@ -80,8 +80,8 @@ def startup_sync(citewise: Citewise) -> SyncReport | None:
     logger.info("syncing %s", citewise.settings.docs_dir)
     try:
         report = citewise.sync()
-    except (UnsafeSyncError, IndexBusyError, IndexWriteError) as error:
-        # A folder that lost its documents (an unmounted drive), a writer that will not finish, or a full disk:
+    except (UnsafeSyncError, IndexBusyError, IndexWriteError, IndexDamagedError) as error:
+        # A folder that lost its documents (an unmounted drive), a writer that will not finish, a full disk, damage:
         # the index as it stands still answers, so serve it and say why it was not synced.
         logger.warning("serving the existing index without syncing it: %s", error)
         return None
@@ -112,6 +112,6 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         launch(Settings())
-    except (IndexMismatchError, IndexWriteError, ValueError) as error:  # the index, its disk or the configuration
+    except (IndexMismatchError, IndexDamagedError, IndexWriteError, ValueError) as error:  # the index, its disk, the settings
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
 from assistant import Citewise, QuestionError, RetrievalMode
-from index import IndexBusyError, IndexWriteError, SyncReport, UnsafeSyncError, UploadError
+from index import IndexBusyError, IndexDamagedError, IndexWriteError, SyncReport, UnsafeSyncError, UploadError
 
 
 class SearchRequest(BaseModel):
@@ -246,6 +246,8 @@ def _sync(citewise: Citewise, *, allow_delete: bool = False, done: str = "") -> 
         raise APIError(503, f"{done}{error}", code="index_busy") from error
     except IndexWriteError as error:
         raise APIError(503, f"{done}{error}", code="index_write_failed") from error
+    except IndexDamagedError as error:
+        raise APIError(503, f"{done}{error}", code="index_damaged") from error
 
 
 @contextmanager

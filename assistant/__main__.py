@@ -20,7 +20,7 @@ from assistant.citewise import Citewise
 from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
-from index import IndexMismatchError, IndexWriteError, page_word
+from index import IndexDamagedError, IndexMismatchError, IndexWriteError, page_word
 
 logger = logging.getLogger("citewise.cli")
 
@@ -42,11 +42,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         citewise = build_citewise(Settings())
-    except (IndexMismatchError, IndexWriteError, ValueError) as error:  # the index, its disk or the configuration
+    except (IndexMismatchError, IndexDamagedError, IndexWriteError, ValueError) as error:  # the index, its disk, the settings
         print(f"error: {error}", file=sys.stderr)
         return 2
     with citewise:  # the index's files, released on every way out
-        return _answer_all(citewise, args)
+        try:
+            return _answer_all(citewise, args)
+        except IndexDamagedError as error:  # the index cannot be read at all: no question can be answered
+            print(f"error: {error}", file=sys.stderr)
+            return 2
 
 
 def _answer_all(citewise: Citewise, args: argparse.Namespace) -> int:
@@ -60,7 +64,7 @@ def _answer_all(citewise: Citewise, args: argparse.Namespace) -> int:
                 _ask(citewise, question, args.doc) if args.command == "ask" else _search(citewise, question, args.doc, args.top_k)
             )
         except Exception as error:  # one bad question must never cost the ones after it
-            if not isinstance(error, QuestionError):
+            if not isinstance(error, QuestionError | IndexDamagedError):  # said in full below; no trace needed
                 logger.exception("%s failed for %r", args.command, question[:200])
             failures += 1
             result = _failure(args.command, question, citewise.settings.llm, error)

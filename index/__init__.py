@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from index.cache import KeywordCache, Refresh
 from index.collection import IndexClosedError
+from index.damage import IndexDamagedError
 from index.embedder import Embedder
-from index.keywords import KeywordHit, KeywordIndex
+from index.keywords import KeywordHit, KeywordIndex, open_keywords
 from index.lease import Lease
 from index.library import (
     DocumentState,
@@ -22,7 +23,14 @@ from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncE
 from index.reading import Reader
 from index.settings import IndexSettings
 from index.shared import FolderMismatchError, SharedState
-from index.store import IndexMismatchError, IndexStatus, IndexWriteError, Store, StoredDocument, open_store
+from index.store import (
+    IndexMismatchError,
+    IndexStatus,
+    IndexWriteError,
+    Store,
+    StoredDocument,
+    open_store,
+)
 from index.sync import IndexBusyError, Indexer, Progress
 
 __all__ = [
@@ -36,6 +44,7 @@ __all__ = [
     "FolderMismatchError",
     "IndexBusyError",
     "IndexClosedError",
+    "IndexDamagedError",
     "IndexMismatchError",
     "IndexSettings",
     "IndexStatus",
@@ -78,9 +87,10 @@ def build_indexer(settings: IndexSettings, embedder: Embedder | None = None, *, 
     The keyword index is a cache of Chroma either way (``index.cache``).
     """
     embedder = embedder or Embedder(settings.embed_model, batch_size=settings.embed_batch_size)
-    store = open_store(settings, effective_chunk_tokens(embedder, settings.chunk_tokens), check_signature=not rebuild)
+    max_tokens = effective_chunk_tokens(embedder, settings.chunk_tokens)
+    store = open_store(settings, max_tokens, check_signature=not rebuild, set_aside_damaged=rebuild)
     try:
-        keywords = KeywordIndex(settings.data_dir / f"{settings.collection}.keywords.sqlite")
+        keywords = open_keywords(settings.data_dir / f"{settings.collection}.keywords.sqlite")
     except BaseException:  # nothing opened here outlives a failed build
         store.close()
         raise

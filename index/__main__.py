@@ -12,6 +12,7 @@ from pathlib import Path
 
 from index import (
     IndexBusyError,
+    IndexDamagedError,
     Indexer,
     IndexMismatchError,
     IndexSettings,
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = IndexSettings()
     try:
         indexer = build_indexer(settings, rebuild=args.command == "rebuild")
-    except (IndexMismatchError, IndexWriteError) as error:
+    except (IndexMismatchError, IndexDamagedError, IndexWriteError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     indexer.on_lock_wait = _say_waiting(indexer)
@@ -73,7 +74,14 @@ def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) ->
                 report = indexer.sync(
                     docs, dry_run=args.dry_run, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
                 )
-            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError, IndexWriteError) as error:
+            except (
+                FileNotFoundError,
+                UnsafeSyncError,
+                IndexBusyError,
+                IndexMismatchError,
+                IndexWriteError,
+                IndexDamagedError,
+            ) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)
@@ -83,7 +91,7 @@ def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) ->
                 report = indexer.rebuild(
                     args.dir or settings.docs_dir, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
                 )
-            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexWriteError) as error:
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexWriteError, IndexDamagedError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from chromadb.errors import NotFoundError
+from chromadb.errors import InternalError, NotFoundError
+
+from index.damage import IndexDamagedError
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ class ReopeningCollection:
 
     def count(self) -> int:
         """``Collection.count``, reopening a rebuilt collection once."""
-        return int(self._call("count", (), {}))
+        return int(self._read("count", (), {}))
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.delete``, reopening a rebuilt collection once."""
@@ -75,11 +77,11 @@ class ReopeningCollection:
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.get``, reopening a rebuilt collection once."""
-        return self._call("get", args, kwargs)
+        return self._read("get", args, kwargs)
 
     def query(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.query``, reopening a rebuilt collection once."""
-        return self._call("query", args, kwargs)
+        return self._read("query", args, kwargs)
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.update``, reopening a rebuilt collection once."""
@@ -92,6 +94,19 @@ class ReopeningCollection:
     def modify(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.modify`` (Chroma 1.5 accepts it silently on a dropped collection, so callers read first)."""
         return self._call("modify", args, kwargs)
+
+    def _read(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A call that only reads: Chroma's internal failure (its vector files damaged, say) says what to do about it.
+
+        Writes keep Chroma's own errors, which ``Indexer`` reports as a full or read-only disk.
+        """
+        try:
+            return self._call(method, args, kwargs)
+        except InternalError as error:
+            raise IndexDamagedError(
+                f"the index could not be read ({type(error).__name__}: {error}). If its files are damaged, "
+                "`python -m index rebuild` sets them aside and indexes the documents anew."
+            ) from error
 
     def _call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         stale = self.current

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.damage import is_damage, set_aside
 from index.text import WORD, content_words, mentions_code, query_terms, spellings
+
+logger = logging.getLogger(__name__)
 
 # ``content_words`` and ``query_terms`` are text rules (index/text.py), re-exported for callers that import them from here.
 __all__ = [
@@ -91,6 +95,22 @@ class QueryPlan:
     rare: list[str]
     common: list[str]
     rows: int
+
+
+def open_keywords(path: Path) -> KeywordIndex:
+    """The keyword index at ``path``; a damaged one is set aside (``index.damage``) and a new, empty one opened.
+
+    It is a cache of Chroma: ``KeywordCache.refresh`` fills the new one from Chroma's chunks before the next search
+    or sync, with no embedding. Without this, a damaged file stopped the app, every search and every sync.
+    """
+    try:
+        return KeywordIndex(path)
+    except sqlite3.DatabaseError as error:
+        if not is_damage(error):
+            raise
+        aside = set_aside(path)
+        logger.warning("the keyword index %s is damaged (%s): set aside as %s and filled again from Chroma", path, error, aside)
+        return KeywordIndex(path)
 
 
 class KeywordIndex:

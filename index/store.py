@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from chromadb.errors import ChromaError, NotFoundError
@@ -14,6 +15,7 @@ from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.collection import CLOSED, ReopeningCollection
+from index.damage import IndexDamagedError, damaged_vectors, is_damage, set_aside
 from index.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
@@ -394,22 +396,39 @@ class Store:
         self.mismatch = None
 
 
-def open_store(settings: IndexSettings, max_tokens: int, *, check_signature: bool = True) -> Store:
+def _damaged(problem: str, chroma: Path, set_aside_damaged: bool) -> None:
+    """Raise ``IndexDamagedError`` saying ``problem``; or, for a rebuild, set Chroma's folder aside (a new one is made)."""
+    if not set_aside_damaged:
+        raise IndexDamagedError(f"{problem}. `python -m index rebuild` sets it aside and indexes the documents anew.")
+    logger.warning("%s; set aside as %s, and a new one made", problem, set_aside(chroma))
+
+
+def open_store(
+    settings: IndexSettings, max_tokens: int, *, check_signature: bool = True, set_aside_damaged: bool = False
+) -> Store:
     """Open (or create) the configured collection, refusing one built with other settings unless told not to check.
+
+    An embedded database is checked for damage first: vector files cut short or overwritten (``damaged_vectors``) and a
+    database SQLite cannot read. With ``set_aside_damaged`` (a rebuild), a damaged one is set aside and a new one made.
 
     Raises:
         IndexMismatchError: the collection was built with other settings.
+        IndexDamagedError: the embedded database is damaged (and not set aside).
         IndexWriteError: the embedded database could not be opened (opening writes: a full or read-only disk).
     """
+    chroma = settings.data_dir / "chroma"
+    if not settings.chroma_url and (problem := damaged_vectors(chroma)) is not None:
+        _damaged(f"the index in {settings.data_dir} is damaged: {problem}", chroma, set_aside_damaged)
     try:
         client = connect(settings)
     except (ChromaError, OSError) as error:
         if settings.chroma_url:
             raise
-        raise IndexWriteError(
-            f"the index in {settings.data_dir} could not be opened ({type(error).__name__}: {error}). "
-            "Is the disk full or read-only?"
-        ) from error
+        problem = f"the index in {settings.data_dir} could not be opened ({type(error).__name__}: {error})"
+        if not is_damage(error):
+            raise IndexWriteError(f"{problem}. Is the disk full or read-only?") from error
+        _damaged(f"{problem}: its database is damaged", chroma, set_aside_damaged)
+        client = connect(settings)
     signature = build_signature(settings, max_tokens)
     again = None if settings.chroma_url else partial(connect, settings)
     try:

@@ -19,12 +19,13 @@ from chromadb.errors import ChromaError
 from llama_index.core.schema import TextNode
 
 from index.cache import KeywordCache
+from index.damage import IndexDamagedError
 from index.embedder import Embedder
 from index.keywords import KeywordIndex
 from index.lease import Holder, Lease, LeaseTimeout
 from index.loader import LoadedDocument, LoadError
 from index.nodes import NodeBuilder, embedded_text, keyword_row
-from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, plan_sync
+from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError, is_mass_delete, plan_sync
 from index.reading import Reader
 from index.shared import SharedState
 from index.store import IndexMismatchError, IndexWriteError, Store
@@ -194,11 +195,11 @@ class Indexer:
         """
         began = time.perf_counter()
         _check_folder(docs_dir)
-        with self._writer_lock():
+        with self._writer_lock(refresh=False):
             # A confirmed rebuild makes this folder the collection's, in place of another one.
             self._check_claim(docs_dir, record=True, reclaim=allow_mass_delete)
             if not allow_mass_delete:
-                self._plan(docs_dir).refuse_mass_delete()
+                self._refuse_mass_delete(docs_dir)
             with self._writing("dropping the old index"), self.cache.lock:
                 self.store.reset()
                 self.keywords.reset()
@@ -208,6 +209,22 @@ class Indexer:
         report.seconds = time.perf_counter() - began
         logger.info("rebuild from %s: %s", docs_dir, report.counts())
         return report
+
+    def _refuse_mass_delete(self, docs_dir: Path) -> None:
+        """Raise ``UnsafeSyncError`` when rebuilding from ``docs_dir`` would leave out most of the indexed documents.
+
+        A collection too damaged to read is judged by the documents its keyword index (a cache of it) holds.
+        """
+        try:
+            plan = self._plan(docs_dir)
+        except IndexDamagedError as error:
+            logger.warning("%s: the rebuild counts the indexed documents in the keyword index", error)
+            indexed = {source for source, _ in self.keywords.counts()}
+            present = {planned.source for planned in plan_sync(docs_dir, {}, {}, self.max_file_bytes).to_index}
+            if is_mass_delete(len(doomed := sorted(indexed - present)), len(indexed)):
+                raise UnsafeSyncError(docs_dir, doomed, len(indexed)) from error
+            return
+        plan.refuse_mass_delete()
 
     def _check_signature(self) -> None:
         if self.store.mismatch is not None:
@@ -384,7 +401,7 @@ class Indexer:
         self.shared.reconnect(self.store.client)
 
     @contextmanager
-    def _writer_lock(self) -> Iterator[None]:
+    def _writer_lock(self, *, refresh: bool = True) -> Iterator[None]:
         with self._writing(f"the lock file {self.lock_path}", reopen=False):
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
             handle = self.lock_path.open("a")
@@ -409,8 +426,9 @@ class Indexer:
                 if not self.store.writable:  # a write failed in its client, and no fresh one opened then
                     self._reconnect()
                 with self._shared_lease():
-                    # Whatever other instances wrote meanwhile, the keyword index holds before this writer plans.
-                    with self._writing("the keyword index, catching up on other instances' writes", reopen=False):
+                    # Whatever other instances wrote meanwhile, the keyword index holds before this writer plans (a
+                    # rebuild drops it: it need not catch up, nor read a collection that may be damaged).
+                    if refresh:
                         self.cache.refresh()
                     yield
             finally:

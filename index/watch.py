@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from index.damage import IndexDamagedError
 from index.plan import SyncReport, UnsafeSyncError
 from index.sync import Indexer, IndexWriteError
 
@@ -72,9 +73,9 @@ def _sync(indexer: Indexer, docs_dir: Path, on_sync: Callable[[SyncReport], None
     except UnsafeSyncError as error:  # the index stays as it is until the folder is back or the user confirms
         logger.warning("sync of %s refused: %s", docs_dir, error)
         return
-    # The folder vanished for a moment, another writer held the lock too long, or the disk is full: the next change
-    # syncs again.
-    except (OSError, IndexWriteError) as error:
+    # The folder vanished for a moment, another writer held the lock too long, the disk is full or the index damaged:
+    # the next change syncs again.
+    except (OSError, IndexWriteError, IndexDamagedError) as error:
         logger.warning("sync of %s failed: %s", docs_dir, error)
         return
     if on_sync is not None:

@@ -28,6 +28,7 @@ from assistant.retrieval import Retriever, SearchOptions
 from index import (
     IndexBusyError,
     IndexClosedError,
+    IndexDamagedError,
     IndexMismatchError,
     IndexSettings,
     IndexWriteError,
@@ -344,6 +345,101 @@ def test_the_index_cli_says_the_disk_is_full_and_exits_2(seeds_copy: Path, docs:
     assert printed.err.startswith("error: the index could not be written (") and "Traceback" not in printed.err, printed.err
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 12
+
+
+# --- A damaged index ----------------------------------------------------------------------------------
+
+
+def damaged_index(docs: Path, fake_embedder, data: Path) -> IndexSettings:  # type: ignore[no-untyped-def]
+    """An index of ``docs`` under ``data``, built and closed, for a test to damage."""
+    settings = IndexSettings(data_dir=data)
+    with closing(build_indexer(settings, embedder=fake_embedder)) as indexer:
+        assert len(indexer.sync(docs).added) == 5
+    return settings
+
+
+def vector_files(settings: IndexSettings) -> Path:
+    """The folder of the chunks' HNSW files (the largest of Chroma's segment folders; the other is the shared state's)."""
+    folders = [path.parent for path in (settings.data_dir / "chroma").glob("*/data_level0.bin")]
+    return max(folders, key=lambda folder: (folder / "data_level0.bin").stat().st_size)
+
+
+def test_a_damaged_keyword_index_is_set_aside_and_filled_again_from_chroma(
+    docs: Path, fake_embedder, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    settings = damaged_index(docs, fake_embedder, tmp_path / "data")
+    path = settings.data_dir / f"{settings.collection}.keywords.sqlite"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a file cut short, as a crash of the machine leaves
+    with (
+        caplog.at_level(logging.WARNING, logger="index.keywords"),
+        closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
+    ):
+        assert any("is damaged" in r.message and "set aside" in r.message for r in caplog.records)
+        assert indexer.sync(docs).embedded == 0 and consistent(indexer)  # every row back, nothing embedded
+        retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
+        hits = retriever.search(WHO_QUESTION, SearchOptions(top_k=5, mode="keyword")).passages
+        assert WHO_SOURCE in {p.source for p in hits}
+    assert len(list(settings.data_dir.glob(f"{path.name}.damaged-*"))) >= 1  # kept, never deleted
+
+
+def test_a_damaged_chroma_database_is_named_and_rebuild_sets_it_aside(docs: Path, fake_embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = damaged_index(docs, fake_embedder, tmp_path / "data")
+    database = settings.data_dir / "chroma" / "chroma.sqlite3"
+    database.write_bytes(database.read_bytes()[: database.stat().st_size // 2])
+    with pytest.raises(IndexDamagedError, match=r"could not be opened .*its database is damaged\. `python -m index rebuild`"):
+        build_indexer(settings, embedder=fake_embedder)
+    with closing(build_indexer(settings, embedder=fake_embedder, rebuild=True)) as rebuilder:
+        assert len(rebuilder.rebuild(docs).added) == 5 and consistent(rebuilder)
+    assert [path.name.startswith("chroma.damaged-") for path in settings.data_dir.iterdir() if path.is_dir()].count(True) == 1
+
+
+@pytest.fixture
+def compacted(docs: Path, fake_embedder, tmp_path: Path) -> IndexSettings:  # type: ignore[no-untyped-def]
+    """An index of the seeds and 1,000 notes, closed: past Chroma's compaction, so its vectors are read from its files.
+
+    Below about 1,000 writes Chroma reads its log, never those files, and no damage to them would show.
+    """
+    add_notes(docs, 1000)
+    settings = IndexSettings(data_dir=tmp_path / "data")
+    with closing(build_indexer(settings, embedder=fake_embedder)) as indexer:
+        indexer.sync(docs)
+    return settings
+
+
+def test_vector_files_cut_short_are_named_before_chroma_reads_them_and_rebuild_sets_them_aside(
+    compacted: IndexSettings, docs: Path, fake_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    # hnswlib trusts the header: on files cut short Chroma's first search ended the process (SIGSEGV, bench/HISTORY.md).
+    level0 = vector_files(compacted) / "data_level0.bin"
+    level0.write_bytes(level0.read_bytes()[:1000])
+    with pytest.raises(IndexDamagedError, match=r"is damaged: .+ files are cut short .+`python -m index rebuild` sets it aside"):
+        build_indexer(compacted, embedder=fake_embedder)
+    with closing(build_indexer(compacted, embedder=fake_embedder, rebuild=True)) as rebuilder:
+        assert len(rebuilder.rebuild(docs).added) == 1005 and consistent(rebuilder)
+    assert len(list(compacted.data_dir.glob("chroma.damaged-*"))) == 1
+
+
+def test_vectors_chroma_cannot_load_are_named_by_search_and_sync_and_rebuild_replaces_them(
+    compacted: IndexSettings, docs: Path, fake_embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    header = vector_files(compacted) / "header.bin"
+    header.write_bytes(b"\x07" + header.read_bytes()[1:])  # a format version no reader knows: Chroma refuses it
+    damaged = r"the index could not be read \(InternalError: .+\)\. If its files are damaged, `python -m index rebuild`"
+    with closing(build_indexer(compacted, embedder=fake_embedder)) as indexer:
+        retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None)
+        with pytest.raises(IndexDamagedError, match=damaged):
+            retriever.search(WHO_QUESTION, SearchOptions(top_k=5))
+        with pytest.raises(IndexDamagedError, match=damaged):
+            indexer.sync(docs)
+    (tmp_path / "empty").mkdir()
+    with closing(build_indexer(compacted, embedder=fake_embedder, rebuild=True)) as rebuilder:
+        # The collection cannot be read, so a rebuild judges its folder by the keyword index's documents: an empty
+        # folder is still refused.
+        with pytest.raises(UnsafeSyncError, match="1005 of the 1005"):
+            rebuilder.rebuild(tmp_path / "empty")
+        assert len(rebuilder.rebuild(docs).added) == 1005 and consistent(rebuilder)
+        retriever = Retriever(rebuilder.store, rebuilder.keywords, fake_embedder, None)
+        assert WHO_SOURCE in {p.source for p in retriever.search(WHO_QUESTION, SearchOptions(top_k=5)).passages}
 
 
 # --- Rebuild and the lock ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from index import (
     DocumentState,
     DocumentStatus,
     IndexBusyError,
+    IndexDamagedError,
     IndexWriteError,
     ListedDocument,
     Progress,
@@ -126,7 +127,7 @@ def sync_markdown(folder: DocumentsFolder, progress: Progress | None = None, pre
     except (UnsafeSyncError, IndexBusyError) as error:
         # The index is unchanged; say why, so a missing folder is noticed before anything is lost.
         return "\n\n".join(part for part in (prefix, f"**Index not changed:** {escape_markdown(str(error))}") if part)
-    except IndexWriteError as error:  # a full or read-only disk: what was indexed before still answers
+    except (IndexWriteError, IndexDamagedError) as error:  # a full or read-only disk, a damaged index
         return "\n\n".join(part for part in (prefix, f"**Sync stopped:** {escape_markdown(str(error))}") if part)
     return report_markdown(report, prefix)
 
