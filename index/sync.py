@@ -390,8 +390,9 @@ class Indexer:
                 with suppress(IndexWriteError):  # then the next write tries again, before it writes anything
                     self._reconnect()
             raise IndexWriteError(
-                f"the index could not be written ({what}: {type(error).__name__}: {error}). Is the disk full or "
-                "read-only? The documents indexed before are kept and still answer; once there is room, the next "
+                f"the index could not be written ({what}: {type(error).__name__}: {error}). "
+                + ("Is the disk full or read-only? " if self.lease is None else "Is the Chroma server still running? ")
+                + "The documents indexed before are kept and still answer; once it can be written again, the next "
                 "sync finishes what this one left."
             ) from error
 
@@ -429,7 +430,10 @@ class Indexer:
                     # Whatever other instances wrote meanwhile, the keyword index holds before this writer plans (a
                     # rebuild drops it: it need not catch up, nor read a collection that may be damaged).
                     if refresh:
-                        self.cache.refresh()
+                        try:
+                            self.cache.refresh()
+                        except httpx.TransportError as error:
+                            raise _unreachable(error) from error
                     yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -447,12 +451,18 @@ class Indexer:
         def waiting(holder: Holder) -> None:
             logger.warning("waiting for another instance's sync to finish (%s holds the writer lease)", holder.owner)
 
+        held = False
         try:
             with self.lease.held(self.lock_timeout, waiting) as broke:
                 if broke:  # a writer crashed mid-write: what it wrote is not logged, so every instance checks all
                     with self.cache.lock:
                         self.shared.record(None)
+                held = True
                 yield
+        except httpx.TransportError as error:
+            if held:  # the sync's own: its writes say what they could not do
+                raise
+            raise _unreachable(error) from error
         except LeaseTimeout as busy:
             raise IndexBusyError(
                 f"another instance ({busy.holder.owner}) has been writing the shared index for over "
@@ -496,6 +506,14 @@ def _wait_for_lock(handle: IO[str], timeout: float) -> bool:
     if failure:
         raise failure[0]
     return True
+
+
+def _unreachable(error: Exception) -> IndexWriteError:
+    """The error of a sync that could not reach its Chroma server before writing anything."""
+    return IndexWriteError(
+        f"the Chroma server could not be reached ({type(error).__name__}: {error}); nothing was changed. Is it running, "
+        "at the address CITEWISE_CHROMA_URL gives?"
+    )
 
 
 def _names(sources: Iterable[str], shown: int = 3) -> str:

@@ -1,7 +1,8 @@
-"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits, a full disk.
+"""Writes that must not hurt the index: mass deletes refused, rebuild under the lock, stale handles, lock waits, a full
+disk, a damaged index, a Chroma server gone.
 
-These rules do not hang on the embedding model, so the fake one embeds; only the test that asks the
-app for an answer uses the real models (over a copy of the seeds index).
+These rules do not hang on the embedding model, so the fake one embeds; only the tests that ask the
+app for an answer, or run the CLI, use the real models (over a copy of the seeds index).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from polling import returns_within, wait_until, waiting_on_lock
 from processes import reading_children
 from seed_facts import WHO_QUESTION, WHO_SOURCE
-from stores import add_notes, disk_full, largest_file
+from stores import add_notes, chroma_server, disk_full, largest_file
 
 from assistant.retrieval import Retriever, SearchOptions
 from index import (
@@ -281,6 +282,38 @@ def test_a_sync_that_fills_the_disk_says_so_keeps_the_index_and_the_next_one_fin
     assert indexer.keywords.counts() == clean.keywords.counts()
 
 
+def test_searches_running_while_failed_writes_reopen_the_index_all_answer(docs: Path, fake_embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The fresh client is put in place, and the old one closed, while the chat's searches run in other threads.
+    settings = IndexSettings(data_dir=tmp_path / "data", write_batch=8)
+    indexer = build_indexer(settings, embedder=fake_embedder)
+    indexer.sync(docs)
+    retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
+    stop, answered, failures = threading.Event(), [0], []
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                assert WHO_SOURCE in {p.source for p in retriever.search(WHO_QUESTION, SearchOptions(top_k=5)).passages}
+                answered[0] += 1
+            except Exception as error:  # every failure is the finding
+                failures.append(error)
+
+    searchers = [threading.Thread(target=search) for _ in range(2)]
+    for thread in searchers:
+        thread.start()
+    try:
+        for round_ in range(3):
+            (docs / f"more_{round_}.txt").write_text(" ".join(f"Line {round_}-{j} about the lagoon." for j in range(300)))
+            with disk_full(largest_file(settings.data_dir) + 8_192), pytest.raises(IndexWriteError):
+                indexer.sync(docs)
+            assert returns_within(lambda: indexer.sync(docs), 120, "the sync after the disk was full").failed == []
+    finally:
+        stop.set()
+        for thread in searchers:
+            thread.join(timeout=30)
+    assert failures == [] and answered[0] > 0 and consistent(indexer)
+
+
 def test_deleting_a_document_on_a_full_disk_says_so_and_the_next_sync_drops_it(indexer, index_settings, docs: Path) -> None:  # type: ignore[no-untyped-def]
     library = Library(docs, indexer, max_upload_bytes=1_000_000)
     victim = "003_8cf9f7c4be1979b2.txt"
@@ -345,6 +378,24 @@ def test_the_index_cli_says_the_disk_is_full_and_exits_2(seeds_copy: Path, docs:
     assert printed.err.startswith("error: the index could not be written (") and "Traceback" not in printed.err, printed.err
     assert index_cli.main(["sync", str(docs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == 12
+
+
+def test_a_sync_whose_chroma_server_is_gone_says_so_and_the_next_one_finishes(
+    docs: Path, fake_embedder, tmp_path: Path, free_port: int
+) -> None:  # type: ignore[no-untyped-def]
+    settings = IndexSettings(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{free_port}")
+    with chroma_server(tmp_path, free_port):
+        indexer = build_indexer(settings, embedder=fake_embedder)
+        assert len(indexer.sync(docs).added) == 5
+    add_notes(docs, 12)
+    with pytest.raises(
+        IndexWriteError, match=r"the Chroma server could not be reached \(ConnectError: .+\); nothing was changed"
+    ):
+        indexer.sync(docs)
+    with chroma_server(tmp_path, free_port):  # back, with what it held
+        report = returns_within(lambda: indexer.sync(docs), 120, "the sync once the server was back")
+        assert len(report.added) == 12 and len(report.unchanged) == 5 and consistent(indexer)
+        indexer.close()
 
 
 # --- A damaged index ----------------------------------------------------------------------------------
