@@ -13,10 +13,12 @@ import sys
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from api import PREFIX, Access, create_api
 from assistant import Citewise, Settings, build_citewise
 from index import IndexBusyError, IndexDamagedError, IndexMismatchError, IndexWriteError, SyncReport, UnsafeSyncError
+from index.settings import invalid_settings
 from ui import CSS, create_app, highlight, make_respond, render_answer, render_sources
 from ui.viewer import document_link, document_routes
 
@@ -112,6 +114,9 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         launch(Settings())
+    except ValidationError as error:
+        print(f"error: {invalid_settings(error)}", file=sys.stderr)
+        sys.exit(2)
     except (IndexMismatchError, IndexDamagedError, IndexWriteError, ValueError) as error:  # the index, its disk, the settings
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -15,12 +15,15 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from pydantic import ValidationError
+
 from assistant.chat import QuestionError
 from assistant.citewise import Citewise
 from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
 from index import IndexDamagedError, IndexMismatchError, IndexWriteError, page_word
+from index.settings import invalid_settings
 
 logger = logging.getLogger("citewise.cli")
 
@@ -42,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         citewise = build_citewise(Settings())
+    except ValidationError as error:
+        print(f"error: {invalid_settings(error)}", file=sys.stderr)
+        return 2
     except (IndexMismatchError, IndexDamagedError, IndexWriteError, ValueError) as error:  # the index, its disk, the settings
         print(f"error: {error}", file=sys.stderr)
         return 2

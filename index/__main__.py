@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from index import (
     IndexBusyError,
     IndexDamagedError,
@@ -23,6 +25,7 @@ from index import (
     build_indexer,
 )
 from index.plan import FREE_DELETES
+from index.settings import invalid_settings
 
 ALLOW_DELETE_HELP = (
     "delete the index's documents even when all of them, or more than half (and more than "
@@ -52,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--allow-delete", action="store_true", help=ALLOW_DELETE_HELP)
     args = parser.parse_args(argv)
 
-    settings = IndexSettings()
+    try:
+        settings = IndexSettings()
+    except ValidationError as error:
+        print(f"error: {invalid_settings(error)}", file=sys.stderr)
+        return 2
     try:
         indexer = build_indexer(settings, rebuild=args.command == "rebuild")
     except (IndexMismatchError, IndexDamagedError, IndexWriteError) as error:
@@ -60,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     indexer.on_lock_wait = _say_waiting(indexer)
     with contextlib.closing(indexer):  # the index's files and the reader processes, released on every way out
-        return _run(indexer, args, settings)
+        try:
+            return _run(indexer, args, settings)
+        except IndexDamagedError as error:  # found by Chroma while reading: sync, rebuild's count or status
+            print(f"error: {error}", file=sys.stderr)
+            return 2
 
 
 def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) -> int:
@@ -74,14 +85,7 @@ def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) ->
                 report = indexer.sync(
                     docs, dry_run=args.dry_run, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
                 )
-            except (
-                FileNotFoundError,
-                UnsafeSyncError,
-                IndexBusyError,
-                IndexMismatchError,
-                IndexWriteError,
-                IndexDamagedError,
-            ) as error:
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexMismatchError, IndexWriteError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)
@@ -91,7 +95,7 @@ def _run(indexer: Indexer, args: argparse.Namespace, settings: IndexSettings) ->
                 report = indexer.rebuild(
                     args.dir or settings.docs_dir, progress=_progress_bar(args.json), allow_mass_delete=args.allow_delete
                 )
-            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexWriteError, IndexDamagedError) as error:
+            except (FileNotFoundError, UnsafeSyncError, IndexBusyError, IndexWriteError) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             _print_report(report, as_json=args.json)

@@ -201,7 +201,8 @@ def plan_sync(
     keyword_sources = {source for source, _ in keyword_counts}
     seen: set[str] = set()
     unreadable: set[str] = set()
-    for source, path in walk(docs_dir, plan):
+    unlisted: list[str] = []
+    for source, path in walk(docs_dir, plan, unlisted):
         try:
             size = path.stat().st_size
             if size > max_file_bytes:
@@ -228,6 +229,8 @@ def plan_sync(
     # one now too large, or whose new content fails to load, loses them as they are stale.
     # Keyword rows count too: a kill between the two stores' deletes can leave rows in one only.
     indexed = set(stored) | keyword_sources
+    # So does every document of a folder that could not be listed: it is not known to be gone.
+    unreadable |= {source for source in indexed if source.startswith(tuple(unlisted))}
     plan.deleted = sorted(indexed - seen - unreadable)
     plan.indexed = len(indexed)
     # A renamed or moved file is a delete plus an add, and a copy an add: the same content, indexed under another name.
@@ -249,17 +252,34 @@ class _Outcomes(Protocol):
     skipped: list[FileError]
 
 
-def walk(docs_dir: Path, record: _Outcomes) -> Iterator[tuple[str, Path]]:
+def walk(docs_dir: Path, record: _Outcomes, unlisted: list[str] | None = None) -> Iterator[tuple[str, Path]]:
     """Yield (source, path) for supported files; files of other types are added to ``record.skipped``, and files that
-    cannot be read at all (a name that is not UTF-8, a broken link) to ``record.failed``.
+    cannot be read at all (a name that is not UTF-8, a broken link, a path longer than the system allows) to
+    ``record.failed``.
 
     Hidden files and folders are skipped, and folder symlinks are not followed, so a link loop cannot trap the walk and
-    no document is read from outside the folder; each such link is added to ``record.skipped``.
+    no document is read from outside the folder; each such link is added to ``record.skipped``. A folder that cannot
+    be listed (no permission, a path too long) is added to ``record.failed``, its source ending in "/", and to
+    ``unlisted`` ("" for ``docs_dir`` itself), never passed over in silence: its documents are not gone.
     """
-    for root, dirs, files in os.walk(docs_dir, followlinks=False):
+
+    def cannot_list(error: OSError) -> None:
+        folder = Path(error.filename) if error.filename else docs_dir
+        prefix = "" if folder == docs_dir else f"{folder.relative_to(docs_dir).as_posix()}/"
+        record.failed.append(FileError(prefix or "./", f"folder cannot be read: {error.strerror or error}"))
+        if unlisted is not None:
+            unlisted.append(prefix)
+
+    for root, dirs, files in os.walk(docs_dir, onerror=cannot_list, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for link in (Path(root) / name for name in dirs):
-            if link.is_symlink():
+        for link in (Path(root) / name for name in list(dirs)):
+            try:
+                linked = link.is_symlink()
+            except OSError as error:  # a path too long to name: the walk would fail on it too
+                dirs.remove(link.name)
+                cannot_list(OSError(error.errno, error.strerror, str(link)))
+                continue
+            if linked:
                 # Not followed, and not passed over in silence: "docs/glib -> /usr/share/gtk-doc/html/glib" holds
                 # documents someone meant to index. (A folder's source ends in "/", a file's never does.)
                 record.skipped.append(FileError(f"{link.relative_to(docs_dir).as_posix()}/", FOLDER_LINK))
@@ -274,7 +294,12 @@ def walk(docs_dir: Path, record: _Outcomes) -> Iterator[tuple[str, Path]]:
                 shown = source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                 record.failed.append(FileError(shown, "file name is not valid UTF-8; rename the file"))
                 continue
-            if not path.is_file():
+            try:
+                regular = path.is_file()
+            except OSError as error:  # a path longer than the system allows
+                record.failed.append(FileError(source, f"cannot read: {error.strerror or error}"))
+                continue
+            if not regular:
                 record.failed.append(FileError(source, "not a regular file (broken link?)"))
             elif not is_supported(path):
                 record.skipped.append(FileError(source, f"unsupported file type {file_type(path.name)}"))

@@ -245,3 +245,25 @@ def test_the_index_cli_is_unaffected_by_llm_settings(tmp_path: Path, docs: Path,
     assert json.loads(capsys.readouterr().out)["added"] == 5
     assert assistant_cli.main(["ask", WHO_QUESTION, "--json"]) == 2
     assert "CITEWISE_OPENAI_BASE_URL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "rule"),
+    [
+        ("CITEWISE_CHUNK_TOKENS", "0", "greater than or equal to 1"),
+        ("CITEWISE_WRITE_BATCH", "-3", "greater than or equal to 1"),
+        ("CITEWISE_MAX_FILE_MB", "-1", "greater than 0"),
+        ("CITEWISE_READ_TIMEOUT_S", "0", "greater than 0"),
+        ("CITEWISE_LOCK_TIMEOUT", "-1", "greater than or equal to 0"),
+        ("CITEWISE_EMBED_BATCH_SIZE", "many", "a valid integer"),
+    ],
+)
+def test_a_setting_out_of_range_is_named_by_every_command(setting: str, value: str, rule: str, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    # Before, a chunk size of 0 or a negative file limit were taken as given (every sentence a chunk; every file "over
+    # the -1000 kB limit"), and a value the settings refused ended the index CLI with a stack trace.
+    monkeypatch.setenv(setting, value)
+    expected = f"error: invalid settings: {setting}={value}: Input should be {rule}"
+    assert index_cli.main(["status"]) == 2
+    assert capsys.readouterr().err.startswith(expected)
+    assert assistant_cli.main(["ask", WHO_QUESTION]) == 2
+    assert capsys.readouterr().err.startswith(expected)

@@ -12,6 +12,7 @@ import gc
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -473,6 +474,8 @@ def test_vector_files_cut_short_are_named_before_chroma_reads_them_and_rebuild_s
 def test_vectors_chroma_cannot_load_are_named_by_search_and_sync_and_rebuild_replaces_them(
     compacted: IndexSettings, docs: Path, fake_embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    from ui.documents import rows
+
     header = vector_files(compacted) / "header.bin"
     header.write_bytes(b"\x07" + header.read_bytes()[1:])  # a format version no reader knows: Chroma refuses it
     damaged = r"the index could not be read \(InternalError: .+\)\. If its files are damaged, `python -m index rebuild`"
@@ -482,6 +485,9 @@ def test_vectors_chroma_cannot_load_are_named_by_search_and_sync_and_rebuild_rep
             retriever.search(WHO_QUESTION, SearchOptions(top_k=5))
         with pytest.raises(IndexDamagedError, match=damaged):
             indexer.sync(docs)
+        # The Documents tab's table says why it lists nothing.
+        [row] = rows(Library(docs, indexer, max_upload_bytes=1_000_000))
+        assert re.fullmatch(f"failed: {damaged}.*", row[4])
     (tmp_path / "empty").mkdir()
     with closing(build_indexer(compacted, embedder=fake_embedder, rebuild=True)) as rebuilder:
         # The collection cannot be read, so a rebuild judges its folder by the keyword index's documents: an empty

@@ -6,6 +6,7 @@ seeds built by such a sync (``seeds_copy``), and sync again from there.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -193,6 +194,38 @@ def test_a_link_to_a_folder_is_reported_not_followed(empty, docs: Path, tmp_path
         "1 file of a type the index does not read (.png 1); 2 links to a folder, not followed (linked/, loop/)"
     )
     assert not any(source.startswith(("linked/", "loop/")) for source in chunk_sources(empty))
+
+
+def deep_folders(top: Path, room: int) -> str:
+    """Nest folders under ``top`` until the path is within ``room`` bytes of the system's 4,096, and write a note at the
+    bottom; returns the note's source. Made through folder descriptors: no path this long can be named whole."""
+    names: list[str] = []
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        while len(str(top)) + sum(len(name) + 1 for name in names) < 4096 - room:
+            names.append(f"level-{len(names):03d}-{'x' * 20}")
+            os.mkdir(names[-1], dir_fd=fd)
+            fd, parent = os.open(names[-1], os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+        note = os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(note, b"The deepest note says the lagoon holds 42 herons.")
+        os.close(note)
+    finally:
+        os.close(fd)
+    return "/".join([*names, "deep.txt"])
+
+
+def test_a_folder_too_deep_to_name_is_reported_and_its_indexed_documents_are_kept(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
+    # Named from a short path the deepest folder can be listed; named as "docs/../docs/..." it cannot (ENAMETOOLONG).
+    # Such a folder crashed the whole sync; one that cannot be listed was passed over, and its documents deleted.
+    deep = deep_folders(docs, room=60)
+    first = empty.sync(docs)
+    assert first.failed == [] and deep in first.added
+    longer = Path(str(docs) + "/../docs" * 12)
+    report = empty.sync(longer)
+    [(folder, error)] = [(f.path, f.error) for f in report.failed]
+    assert deep.startswith(folder) and folder.endswith("/") and error == "folder cannot be read: File name too long"
+    assert report.deleted == [] and len(report.unchanged) == 5 and deep in empty.store.documents()
 
 
 def test_compressed_documents_are_indexed_and_a_bare_or_oversized_one_reported(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]

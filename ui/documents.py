@@ -139,7 +139,10 @@ def refresh(citewise: Citewise) -> tuple[list[list[Any]], Any]:
 
 def sources(folder: DocumentsFolder) -> list[str]:
     """Every document the list shows, failed ones included, so any of them can be deleted."""
-    return [document.source for document in folder.documents()]
+    try:
+        return [document.source for document in folder.documents()]
+    except IndexDamagedError:  # the table says why (``rows``)
+        return []
 
 
 def picker(folder: DocumentsFolder) -> Any:
@@ -148,8 +151,12 @@ def picker(folder: DocumentsFolder) -> Any:
 
 
 def rows(folder: DocumentsFolder) -> list[list[Any]]:
-    """The documents table's rows."""
-    return [[d.source, d.title, d.chunks, d.pages, status_text(d.status)] for d in folder.documents()]
+    """The documents table's rows; one that says why, when the index cannot be read."""
+    try:
+        documents = folder.documents()
+    except IndexDamagedError as error:
+        return [["", "", 0, 0, f"failed: {error}"]]
+    return [[d.source, d.title, d.chunks, d.pages, status_text(d.status)] for d in documents]
 
 
 def status_text(status: DocumentStatus) -> str:
