@@ -76,8 +76,7 @@ def damaged_vectors(chroma: Path) -> str | None:
             return f"{header.parent} lacks {'data_level0.bin' if not level0.is_file() else 'length.bin'}"
         if count > capacity or not -1 <= level < _HNSW_LEVELS or (count and entry >= count):
             return f"{header} is not a sound header ({count} vectors of room for {capacity}, top level {level}, entry {entry})"
-        if level0.stat().st_size < count * size or lengths.stat().st_size < 4 * count:
-            return (
-                f"{header.parent}'s files are cut short ({count} vectors of {size} bytes; {level0.stat().st_size} bytes of them)"
-            )
+        held = level0.stat().st_size
+        if held < count * size or lengths.stat().st_size < 4 * count:
+            return f"{header.parent}'s files are cut short ({count} vectors of {size} bytes; {held} bytes of them)"
     return None
