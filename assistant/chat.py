@@ -410,7 +410,7 @@ class Assistant:
             # Not a common word the documents happen to lack ("came"), nor an acronym, typed as meant ("BOSH").
             if word.isalpha() and len(word) >= MIN_SPELLED and not word.isupper() and word.lower() not in common
         ]
-        unknown = self.retriever.keywords.unknown(typed)[:_MOST_RESPELLED] if typed else []
+        unknown = self.retriever.unknown_words(typed)[:_MOST_RESPELLED] if typed else []
         if not unknown:
             return ""
         found = [word for p in retrieval.passages for word in WORD.findall(f"{p.title} {p.section} {p.text}")]

@@ -209,11 +209,13 @@ class Retriever:
         if options.mode in ("hybrid", "keyword"):
             self._refresh_keywords(timings)
             # BM25 runs in SQLite while the query is embedded and Chroma searched: both release the GIL.
-            keyword_hits = self._pool.submit(_timed, self.keywords.search, query, options.candidates, options.sources)
+            keyword_hits = self._pool.submit(
+                _timed, self._keywords, self.keywords.search, query, options.candidates, options.sources
+            )
             if written := written_options(query):
                 # The chunks holding an option the query names, as written: a third ranking (``KeywordIndex.holding``).
                 option_hits = self._pool.submit(
-                    _timed, self.keywords.holding, written, query, options.candidates, options.sources
+                    _timed, self._keywords, self.keywords.holding, written, query, options.candidates, options.sources
                 )
         if options.mode in ("hybrid", "dense"):
             began = time.perf_counter()
@@ -253,6 +255,17 @@ class Retriever:
         best = max((p.score for p in passages), default=0.0)
         relevant = [p for p in passages if _is_relevant(p, best, options, reranked=reranker is not None)]
         return Retrieval(query=query, passages=passages, relevant=relevant[: options.top_k], timings=timings)
+
+    def unknown_words(self, words: Sequence[str]) -> list[str]:
+        """The words of ``words`` that no passage holds, as BM25 reads them (``KeywordIndex.unknown``)."""
+        return self._keywords(self.keywords.unknown, words)
+
+    def _keywords(self, method: Callable[..., _T], *args: Any) -> _T:
+        """``method(*args)``, a call on the keyword index; one that finds the index damaged is made again once the index
+        is filled from Chroma (``KeywordCache.healed``)."""
+        if self.cache is None:
+            return method(*args)
+        return self.cache.healed(lambda: method(*args))
 
     def _refresh_keywords(self, timings: dict[str, float]) -> None:
         """Bring the keyword index up to what Chroma holds; on failure search it as it is."""

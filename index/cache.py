@@ -16,6 +16,9 @@ How much a refresh reads depends on what it knows:
   cache) get only this check;
 * the log does not reach back far enough, or a writer rebuilt the index or crashed: every chunk's id and
   version; and an empty cache is filled in one pass over the texts.
+
+A keyword index found damaged in use (``KeywordIndexReset``) is one more empty cache: ``healed`` fills it from Chroma
+and makes the call that found it once more, so a damaged file costs a refill, not the app's searches and syncs.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from index.keywords import KeywordIndex, KeywordRow, chunk_rowid
+from index.keywords import KeywordIndex, KeywordIndexReset, KeywordRow, chunk_rowid
 from index.shared import SharedState
 from index.store import Store, StoredChunk
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 _GENERATION = "generation"
 # Documents per Chroma filter ($in) and chunks per fetch: small enough for one request each.
 _SOURCES_PER_QUERY = 100
@@ -65,7 +70,27 @@ class KeywordCache:
         self._started = False  # the first refresh of this process also checks every chunk id
 
     def refresh(self) -> Refresh:
-        """Catch up with writes made elsewhere: nothing but one lookup when the generation has not moved."""
+        """Catch up with writes made elsewhere: nothing but one lookup when the generation has not moved.
+
+        A keyword index found damaged on the way is filled again from Chroma (``KeywordIndexReset``).
+        """
+        with self.lock:
+            try:
+                return self._refresh()
+            except KeywordIndexReset:
+                return self._refresh()  # the empty index that took its place, filled
+
+    def healed(self, work: Callable[[], T]) -> T:
+        """``work()``, a call on the keyword index; when it finds the index damaged (``KeywordIndexReset``: set aside
+        and begun anew), the new one is filled from Chroma and ``work()`` called once more. ``work`` must be safe to
+        repeat: every write of the index is (rows replace rows of the same chunk id)."""
+        try:
+            return work()
+        except KeywordIndexReset:
+            self.refresh()
+            return work()
+
+    def _refresh(self) -> Refresh:
         with self.lock:
             current = self.shared.generation()
             seen = self._seen()

@@ -22,14 +22,16 @@ class IndexDamagedError(RuntimeError):
 
 
 # SQLite's words for a file that is not a sound database: SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), as Python's
-# sqlite3 and Chroma's Rust client word them.
-_DAMAGE = re.compile(r"malformed|file is not a database|\(code: (?:11|26)\)")
+# sqlite3 and Chroma's Rust client word them; and FTS5's, for a full-text table whose structure cannot be read.
+_DAMAGE = re.compile(r"malformed|file is not a database|\(code: (?:11|26)\)|vtable constructor failed")
+# Python's sqlite3 on a text value that is not UTF-8: every value Citewise writes is (``str``), so it was garbled after.
+_GARBLED = re.compile(r"^Could not decode to UTF-8 column")
 
 
 def is_damage(error: BaseException) -> bool:
     """Whether ``error`` says a database file is damaged, as opposed to locked, unwritable or missing."""
     if isinstance(error, sqlite3.OperationalError):  # locked, a full disk, cannot open: the file itself may be sound
-        return False
+        return bool(_GARBLED.search(str(error)))
     return bool(_DAMAGE.search(str(error)))
 
 

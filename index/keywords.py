@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
-from index.damage import is_damage, set_aside
+from index.damage import IndexDamagedError, is_damage, set_aside
 from index.text import WORD, content_words, mentions_code, query_terms, spellings
 
 logger = logging.getLogger(__name__)
@@ -20,6 +23,7 @@ __all__ = [
     "MAX_QUERY_TERMS",
     "KeywordHit",
     "KeywordIndex",
+    "KeywordIndexReset",
     "KeywordRow",
     "QueryPlan",
     "chunk_rowid",
@@ -97,6 +101,47 @@ class QueryPlan:
     rows: int
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file ``path`` names now (device, inode); (0, 0) when none."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (stat.st_dev, stat.st_ino)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class KeywordIndexReset(IndexDamagedError):
+    """The keyword index was found damaged in use: it was set aside and an empty one took its place.
+
+    It is a cache of Chroma: ``KeywordCache.healed`` fills it again from Chroma and makes the call once more. Raised
+    again after that, the new file is damaged too (a failing disk), and the front ends say so as for Chroma's damage.
+    """
+
+
+def _guarded(method: Callable[Concatenate[KeywordIndex, P], T]) -> Callable[Concatenate[KeywordIndex, P], T]:
+    """A method of ``KeywordIndex`` whose SQLite error says the file is damaged sets it aside (``KeywordIndex.renew``)
+    and raises ``KeywordIndexReset``; so does one that was reading the old file when another thread set it aside."""
+
+    @functools.wraps(method)
+    def guarded(self: KeywordIndex, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        db = self._db
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            if self._db is db and not is_damage(error):
+                raise
+            self.renew(db, error)
+            raise KeywordIndexReset(
+                f"the keyword index {self.path} is damaged ({error}): it was set aside and is filled again from Chroma"
+            ) from error
+
+    return guarded
+
+
 def open_keywords(path: Path) -> KeywordIndex:
     """The keyword index at ``path``; a damaged one is set aside (``index.damage``) and a new, empty one opened.
 
@@ -117,17 +162,49 @@ class KeywordIndex:
     """BM25 over chunk texts and their section headings; one row per chunk, keyed like the vector store's ids."""
 
     def __init__(self, path: Path, budget: int = 5_000) -> None:
+        self.path = path
         self.budget = budget  # rows a query scores, about; see ``search``
+        self._renewing = threading.Lock()
+        self._retired: list[sqlite3.Connection] = []  # connections to files set aside, closed with the index
         path.parent.mkdir(parents=True, exist_ok=True)
-        # The app answers from worker threads; every statement runs under SQLite's own locking.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.create_function("citewise_rowid", 1, chunk_rowid, deterministic=True)
-        self._db.execute(_SCHEMA.format(table="chunks", exists="IF NOT EXISTS "))
-        self._db.execute(_STATE_SCHEMA)
+        self._db, self._file = self._connect()
         if tuple(self._columns()) != _COLUMNS:
             self._migrate()
 
+    def _connect(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        """A connection to the file at ``path`` (made if need be), and that file's identity (device and inode)."""
+        # The app answers from worker threads; every statement runs under SQLite's own locking.
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.create_function("citewise_rowid", 1, chunk_rowid, deterministic=True)
+        db.execute(_SCHEMA.format(table="chunks", exists="IF NOT EXISTS "))
+        db.execute(_STATE_SCHEMA)
+        return db, _identity(self.path)
+
+    def renew(self, damaged: sqlite3.Connection, error: BaseException) -> None:
+        """Set the file ``damaged`` reads aside (``index.damage``) and open an empty index in its place, unless another
+        thread already has. The file is only found damaged when a statement reads its damaged pages, which may be long
+        after it was opened (``open_keywords`` checks only what opening reads).
+
+        The old connection stays open until ``close``: another thread may still be reading through it.
+        """
+        with self._renewing:
+            if self._db is not damaged:
+                return
+            if _identity(self.path) == self._file:
+                aside = set_aside(self.path)
+                logger.warning(
+                    "the keyword index %s is damaged (%s): set aside as %s, to be filled again from Chroma",
+                    self.path,
+                    error,
+                    aside,
+                )
+            else:  # another process (the app, a sync from the command line) set it aside first: its new file is sound
+                logger.warning("the keyword index %s was set aside by another process: reading its new file", self.path)
+            self._retired.append(damaged)
+            self._db, self._file = self._connect()
+
+    @_guarded
     def add(self, rows: Iterable[tuple[str, ...]]) -> None:
         """Write (chunk_id, source, doc_hash, text[, section[, loader]]) rows in one transaction; missing ones are "".
 
@@ -140,6 +217,7 @@ class KeywordIndex:
                 ((chunk_rowid(row[0]), *row, *("",) * (6 - len(row))) for row in rows),
             )
 
+    @_guarded
     def rows(self, sources: Sequence[str] | None = None) -> list[KeywordRow]:
         """Every row (or the rows of ``sources``) without its text."""
         sql = "SELECT rowid, chunk_id, doc_hash, loader FROM chunks"
@@ -149,24 +227,29 @@ class KeywordIndex:
             params = list(sources)
         return [KeywordRow(int(r), str(c), str(h), str(v)) for r, c, h, v in self._db.execute(sql, params)]
 
+    @_guarded
     def rows_exist(self) -> bool:
         """Whether the index holds any row."""
         return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
+    @_guarded
     def remove_rows(self, rowids: Sequence[int]) -> None:
         """Delete rows by row id, in one transaction."""
         with self._transaction():
             self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ((rowid,) for rowid in rowids))
 
+    @_guarded
     def state(self, key: str) -> str | None:
         """A value recorded with ``set_state``, or None."""
         row = self._db.execute("SELECT value FROM cache_state WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @_guarded
     def set_state(self, key: str, value: str) -> None:
         """Record a small fact about the rows (see ``index.cache``)."""
         self._db.execute("INSERT OR REPLACE INTO cache_state(key, value) VALUES (?, ?)", (key, value))
 
+    @_guarded
     def delete(self, source: str, keep_hash: str | None = None) -> None:
         """Remove a document's rows, or only those of versions other than ``keep_hash``."""
         with self._transaction():
@@ -175,22 +258,26 @@ class KeywordIndex:
             else:
                 self._db.execute("DELETE FROM chunks WHERE source = ? AND doc_hash != ?", (source, keep_hash))
 
+    @_guarded
     def delete_version(self, source: str, content_hash: str) -> None:
         """Remove the rows of one version of a document."""
         with self._transaction():
             self._db.execute("DELETE FROM chunks WHERE source = ? AND doc_hash = ?", (source, content_hash))
 
+    @_guarded
     def counts(self) -> dict[tuple[str, str], int]:
         """Rows per (source, doc_hash)."""
         rows = self._db.execute("SELECT source, doc_hash, count(*) FROM chunks GROUP BY source, doc_hash")
         return {(source, doc_hash): n for source, doc_hash, n in rows}
 
+    @_guarded
     def reset(self) -> None:
         """Remove every row, and what was recorded about them."""
         with self._transaction():
             self._db.execute("DELETE FROM chunks")
             self._db.execute("DELETE FROM cache_state")
 
+    @_guarded
     def search(self, query: str, limit: int, sources: Sequence[str] = ()) -> list[KeywordHit]:
         """The best ``limit`` chunks by BM25 for the content words of ``query``, optionally within ``sources``.
 
@@ -212,6 +299,7 @@ class KeywordIndex:
         hits += self._ranked(f"{any_rare} NOT {any_common}", limit, sources)
         return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
 
+    @_guarded
     def holding(self, options: Sequence[str], query: str, limit: int, sources: Sequence[str] = ()) -> list[KeywordHit]:
         """The best ``limit`` chunks by BM25 for ``query`` among those that hold one of ``options`` as written.
 
@@ -244,6 +332,7 @@ class KeywordIndex:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda hit: hit.score, reverse=True)[:limit]
 
+    @_guarded
     def unknown(self, words: Sequence[str]) -> list[str]:
         """The words of ``words`` that no row holds, read as BM25 reads them (a word is known in any form its stemmer
         folds: "donate" is known where "donated" is written). One count query each, stopping at the first row."""
@@ -311,15 +400,21 @@ class KeywordIndex:
             self._db.execute("ALTER TABLE chunks_migrating RENAME TO chunks")
 
     def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
+        """Close the database connection (and those to files set aside)."""
+        for db in [*self._retired, self._db]:
+            db.close()
+        self._retired.clear()
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # SQLite may have ended the transaction itself (a damaged page, a full disk): the error is what to report.
+            with suppress(sqlite3.Error):
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        db.execute("COMMIT")

@@ -202,7 +202,7 @@ class Indexer:
                 self._refuse_mass_delete(docs_dir)
             with self._writing("dropping the old index"), self.cache.lock:
                 self.store.reset()
-                self.keywords.reset()
+                self.cache.healed(self.keywords.reset)
                 self.cache.mark(self.shared.record(None))
             report = self._apply(self._plan(docs_dir), progress)
             report.chunks = self.store.count()
@@ -219,7 +219,7 @@ class Indexer:
             plan = self._plan(docs_dir)
         except IndexDamagedError as error:
             logger.warning("%s: the rebuild counts the indexed documents in the keyword index", error)
-            indexed = {source for source, _ in self.keywords.counts()}
+            indexed = {source for source, _ in self.cache.healed(self.keywords.counts)}
             present = {planned.source for planned in plan_sync(docs_dir, {}, {}, self.max_file_bytes).to_index}
             if is_mass_delete(len(doomed := sorted(indexed - present)), len(indexed)):
                 raise UnsafeSyncError(docs_dir, doomed, len(indexed)) from error
@@ -236,7 +236,7 @@ class Indexer:
             self.shared.check_folder(docs_dir, reclaim=reclaim)
 
     def _plan(self, docs_dir: Path) -> SyncPlan:
-        return plan_sync(docs_dir, self.store.documents(), self.keywords.counts(), self.max_file_bytes)
+        return plan_sync(docs_dir, self.store.documents(), self.cache.healed(self.keywords.counts), self.max_file_bytes)
 
     def _apply(self, plan: SyncPlan, progress: Progress | None) -> SyncReport:
         """Carry out ``plan`` (under the writer lock): delete what is gone, index what is new or changed."""
@@ -261,7 +261,7 @@ class Indexer:
     def _delete(self, source: str) -> None:
         with self._writing(f"removing {source}"), self.cache.lock:
             self.store.delete(source)
-            self.keywords.delete(source)
+            self.cache.healed(lambda: self.keywords.delete(source))
             self.cache.mark(self.shared.record([source]))
 
     def _index(
@@ -354,7 +354,9 @@ class Indexer:
                 "it stopped before writing more. The next sync finishes whatever is left."
             )
         with self._writing(f"{len(nodes)} chunks of {_names(item.source for item in pending)}"), self.cache.lock:
-            self._store(pending, nodes)
+            # A keyword index found damaged on the way is filled from Chroma, which then holds this write as far as it
+            # went, and the write is made again: each of its steps is safe to repeat.
+            self.cache.healed(lambda: self._store(pending, nodes))
             # Other instances catch up on these documents (``KeywordCache.refresh``); this one has them already.
             self.cache.mark(self.shared.record(item.source for item in pending))
         return len(todo), reused

@@ -315,7 +315,13 @@ def launch_chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def open_chat(browser: Browser, url: str, timeout_ms: float = 30_000) -> Page:
+# How long a new page may take to open its question box: a hang guard. A new context shares no cache, so the page
+# fetches and compiles Gradio's scripts anew; on a machine whose two cores another test kept busy, that once took over
+# 30 s (the earlier guard) for a page opened after a question on another page.
+PAGE_OPENS_MS = 60_000
+
+
+def open_chat(browser: Browser, url: str, timeout_ms: float = PAGE_OPENS_MS) -> Page:
     """A new page (own context, 1280x800) showing the chat, ready for a question.
 
     Requests to other hosts fail at once (``CHROMIUM_ARGS``), so that the page never waits on the network.
@@ -329,7 +335,7 @@ def open_chat(browser: Browser, url: str, timeout_ms: float = 30_000) -> Page:
     return page
 
 
-def wait_for_chat(page: Page, timeout_ms: float = 30_000) -> None:
+def wait_for_chat(page: Page, timeout_ms: float = PAGE_OPENS_MS) -> None:
     """Wait until the question box opens: the page's load event has shown the kept chat (ui/chat.py)."""
     page.wait_for_selector(f"{QUESTION}:not([disabled])", timeout=timeout_ms)
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,26 @@ def keyword_rows(path: Path) -> int:
             return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def damage_leaves(path: Path, table: str) -> list[int]:
+    """Damage the keyword index file at ``path`` where only reading ``table``'s rows finds it: every leaf page of it but
+    the first (FTS5 keeps its structure record there, read on opening) gets a page type no B-tree has. Returns the
+    pages damaged. SQLite's own ``dbstat`` table says which pages are whose.
+
+    ``chunks_content`` (the rows' columns) is read by listing the rows; ``chunks_data`` (the full-text index) by a
+    keyword search and by a write. Neither is read on opening, so the damage shows only once the index is in use.
+    """
+    with closing(sqlite3.connect(path)) as db:
+        size = int(db.execute("PRAGMA page_size").fetchone()[0])
+        query = "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path"
+        pages = [int(page) for (page,) in db.execute(query, (table,))][1:]
+    assert pages, f"{table} of {path} has one leaf page: too small to damage past its first"
+    with path.open("r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * size)
+            file.write(b"\xff")
+    return pages
 
 
 WORDS = "amber basalt cedar delta ember fjord garnet harbor indigo juniper kelp lagoon marble nectar onyx prairie quartz".split()

@@ -24,7 +24,7 @@ import pytest
 from polling import returns_within, wait_until, waiting_on_lock
 from processes import reading_children
 from seed_facts import WHO_QUESTION, WHO_SOURCE
-from stores import add_notes, chroma_server, disk_full, largest_file
+from stores import add_notes, chroma_server, damage_leaves, disk_full, largest_file
 
 from assistant.retrieval import Retriever, SearchOptions
 from index import (
@@ -37,6 +37,7 @@ from index import (
     UnsafeSyncError,
     build_indexer,
 )
+from index.keywords import KeywordIndex, KeywordIndexReset
 from index.library import Library
 from index.plan import is_mass_delete
 
@@ -432,6 +433,105 @@ def test_a_damaged_keyword_index_is_set_aside_and_filled_again_from_chroma(
         hits = retriever.search(WHO_QUESTION, SearchOptions(top_k=5, mode="keyword")).passages
         assert WHO_SOURCE in {p.source for p in hits}
     assert len(list(settings.data_dir.glob(f"{path.name}.damaged-*"))) >= 1  # kept, never deleted
+
+
+def keywords_damaged_in_use(docs: Path, fake_embedder, data: Path, table: str) -> tuple[IndexSettings, Path]:  # type: ignore[no-untyped-def]
+    """An index of ``docs`` whose keyword index is damaged where opening it does not read (``damage_leaves``)."""
+    settings = damaged_index(docs, fake_embedder, data)
+    path = settings.data_dir / f"{settings.collection}.keywords.sqlite"
+    damage_leaves(path, table)
+    return settings, path
+
+
+def set_aside_once(path: Path, caplog) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the keyword index at ``path`` was set aside once, and said so."""
+    said = [r.message for r in caplog.records if "is damaged" in r.message and "set aside" in r.message]
+    return len(said) == 1 and len(list(path.parent.glob(f"{path.name}.damaged-*[0-9]"))) == 1
+
+
+def test_a_keyword_index_damaged_past_what_opening_reads_is_set_aside_at_the_first_search_and_filled_again(
+    docs: Path, fake_embedder, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    # Before, every question failed with "database disk image is malformed" until the file was deleted by hand.
+    settings, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / "data", "chunks_data")
+    with (
+        caplog.at_level(logging.WARNING, logger="index.keywords"),
+        closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
+    ):
+        assert not list(path.parent.glob(f"{path.name}.damaged-*"))  # opening it found nothing wrong
+        retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
+        hits = retriever.search(WHO_QUESTION, SearchOptions(top_k=5, mode="keyword")).passages
+        assert WHO_SOURCE in {p.source for p in hits}
+        assert set_aside_once(path, caplog) and consistent(indexer)
+        assert indexer.sync(docs).embedded == 0  # every row came back from Chroma: nothing to embed
+
+
+def test_a_keyword_index_found_damaged_by_a_sync_is_filled_again_and_the_sync_finishes(
+    docs: Path, fake_embedder, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    # The full-text index is first read when the sync writes the new note's rows: the write is made again after the
+    # refill. The rows' columns, damaged instead, are first read when the sync plans.
+    for table in ("chunks_data", "chunks_content"):
+        caplog.clear()
+        settings, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / table, table)
+        (docs / "quillmark.txt").write_text(QUILLMARK, encoding="utf-8")
+        with (
+            caplog.at_level(logging.WARNING, logger="index.keywords"),
+            closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
+        ):
+            report = indexer.sync(docs)
+            assert report.added == ["quillmark.txt"] and report.failed == [] and report.embedded == 1, (table, report)
+            assert set_aside_once(path, caplog) and consistent(indexer), table
+            retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
+            for question, source in ((WHO_QUESTION, WHO_SOURCE), ("How many meteors did Quillmark record?", "quillmark.txt")):
+                assert source in {p.source for p in retriever.search(question, SearchOptions(top_k=5, mode="keyword")).passages}
+        (docs / "quillmark.txt").unlink()
+
+
+def test_searches_that_find_the_keyword_index_damaged_at_once_all_answer_and_it_is_set_aside_once(
+    docs: Path, fake_embedder, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    settings, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / "data", "chunks_data")
+    with (
+        caplog.at_level(logging.WARNING, logger="index.keywords"),
+        closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
+    ):
+        indexer.cache.refresh()  # caught up: the searches below go straight to the damaged full-text index
+        retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
+        start = threading.Barrier(4)
+        found: list[set[str]] = []
+
+        def search() -> None:
+            start.wait()
+            found.append({p.source for p in retriever.search(WHO_QUESTION, SearchOptions(top_k=5, mode="keyword")).passages})
+
+        threads = [threading.Thread(target=search) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(found) == 4 and all(WHO_SOURCE in sources for sources in found), found
+        assert set_aside_once(path, caplog) and consistent(indexer)
+
+
+def test_two_processes_that_find_the_keyword_index_damaged_set_it_aside_once_and_share_the_new_one(
+    docs: Path, fake_embedder, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    # Two connections to one file, as the app and a sync from the command line have: the second to find the damage must
+    # not set aside the sound file the first just made.
+    _, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / "data", "chunks_data")
+    with (
+        caplog.at_level(logging.WARNING, logger="index.keywords"),
+        closing(KeywordIndex(path)) as first,
+        closing(KeywordIndex(path)) as second,
+    ):
+        for keywords in (first, second):
+            with pytest.raises(KeywordIndexReset, match="is damaged"):
+                keywords.search(WHO_QUESTION, 5)
+        assert set_aside_once(path, caplog)
+        assert any("set aside by another process" in r.message for r in caplog.records)
+        first.add([("note#0", "note.txt", "h", QUILLMARK)])
+        assert [hit.source for hit in second.search("Quillmark meteors", 5)] == ["note.txt"]
 
 
 def test_a_damaged_chroma_database_is_named_and_rebuild_sets_it_aside(docs: Path, fake_embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
