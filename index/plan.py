@@ -189,6 +189,19 @@ class SyncPlan:
         )
 
 
+def file_hash(path: Path) -> str:
+    """The SHA-256 of the file's bytes: the name of a document's version."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def unchanged_since(planned: PlannedFile) -> bool:
+    """Whether the file still holds the bytes the plan hashed: False once it has been edited, replaced or removed."""
+    try:
+        return file_hash(planned.path) == planned.content_hash
+    except OSError:
+        return False
+
+
 def plan_sync(
     docs_dir: Path, stored: dict[str, StoredDocument], keyword_counts: dict[tuple[str, str], int], max_file_bytes: int
 ) -> SyncPlan:
@@ -209,7 +222,7 @@ def plan_sync(
                 limit = f"{_size(size)}, over the {_size(max_file_bytes)} limit (CITEWISE_MAX_FILE_MB)"
                 plan.failed.append(FileError(source, f"file is {limit}"))
                 continue
-            content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+            content_hash = file_hash(path)
         except OSError as error:
             plan.failed.append(FileError(source, f"cannot read: {error.strerror or error}"))
             unreadable.add(source)

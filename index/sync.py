@@ -25,7 +25,16 @@ from index.keywords import KeywordIndex
 from index.lease import Holder, Lease, LeaseTimeout
 from index.loader import LoadedDocument, LoadError
 from index.nodes import NodeBuilder, embedded_text, keyword_row
-from index.plan import FileError, PlannedFile, SyncPlan, SyncReport, UnsafeSyncError, is_mass_delete, plan_sync
+from index.plan import (
+    FileError,
+    PlannedFile,
+    SyncPlan,
+    SyncReport,
+    UnsafeSyncError,
+    is_mass_delete,
+    plan_sync,
+    unchanged_since,
+)
 from index.reading import Reader
 from index.shared import SharedState
 from index.store import IndexMismatchError, IndexWriteError, Store
@@ -43,6 +52,14 @@ class IndexBusyError(TimeoutError):
 # What the stores raise when a write cannot be made: Chroma's own errors (SQLite's "disk I/O error" among them), the
 # keyword index's SQLite errors, the file system's, and a Chroma server's connection dropping.
 _WRITE_FAILURES = (ChromaError, sqlite3.Error, OSError, httpx.TransportError)
+CHANGED_WHILE_READ = "changed while it was being read: indexed as it was before; the next sync reads it again"
+
+
+def _drop_outcome(report: SyncReport, source: str) -> None:
+    """Take ``source`` out of the report's added and updated documents: it was not indexed after all."""
+    for outcome in (report.added, report.updated):
+        if source in outcome:
+            outcome.remove(source)
 
 
 @dataclass
@@ -292,6 +309,15 @@ class Indexer:
         for done, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
             source = planned.source
             try:
+                if not unchanged_since(planned):
+                    # Edited while the sync read it (a save during a sync, the watcher's own case): what was read is
+                    # neither the version planned nor surely the one there now, and stored under the planned version's
+                    # hash it would pass for that version, for ever if the file is put back as it was; read half-saved
+                    # (empty, cut short), it would fail, and its indexed version be deleted. The index keeps what it
+                    # held; the next sync reads the file as it is then.
+                    report.warnings.append(FileError(source, CHANGED_WHILE_READ))
+                    _drop_outcome(report, source)
+                    continue
                 if isinstance(document, Exception):
                     raise document
                 nodes = self._nodes(source, document, planned.content_hash, report)
@@ -300,9 +326,7 @@ class Indexer:
                     logger.exception("indexing %s failed", source)
                     error = LoadError(f"cannot be read: {type(error).__name__}: {error}")
                 report.failed.append(FileError(source, str(error)))
-                for outcome in (report.added, report.updated):
-                    if source in outcome:
-                        outcome.remove(source)
+                _drop_outcome(report, source)
                 self._delete(source)
                 continue
             donor = donors.get(source)

@@ -1,6 +1,8 @@
 """A reader for ``index.reading.Reader(target=...)`` that misbehaves on cue, by the file's name, in the child process:
 "crash" dies of a segmentation fault, "hang" never returns, "hog" allocates without end, "bug" raises a reader's own
-error. Any other file is read by the real loader."""
+error, "edited" is edited (once) just before it is read, as a save during a sync edits it, and "saving" is caught empty
+(once), as an editor that truncates a file before writing it leaves it for a moment. Any other file is read by the real
+loader."""
 
 from __future__ import annotations
 
@@ -24,4 +26,10 @@ def read(path: Path, max_bytes: int) -> LoadedDocument:
             hoard.append(bytearray(64 * 2**20))
     if "bug" in path.name:
         raise ZeroDivisionError("a reader's own bug")
+    if "edited" in path.name and not (marker := path.with_name(path.name + ".edited")).exists():
+        marker.touch()
+        path.write_text(path.read_text(encoding="utf-8").replace("forty", "ninety"), encoding="utf-8")
+    if "saving" in path.name and not (marker := path.with_name(path.name + ".saving")).exists():
+        marker.touch()
+        path.write_bytes(b"")
     return load(path, max_bytes)

@@ -21,6 +21,7 @@ from processes import children, ended, reading_children
 
 from index import IndexSettings, Reader, build_indexer
 from index.loader import LoadError, load
+from index.sync import CHANGED_WHILE_READ
 
 HANG_S = 120  # a hang guard for a whole sync, far above what it takes
 
@@ -103,6 +104,53 @@ def test_settings_reach_the_reader(tmp_path: Path, fake_embedder) -> None:  # ty
     settings = IndexSettings(data_dir=tmp_path / "data", read_timeout_s=7, read_memory_mb=512)
     reader = build_indexer(settings, embedder=fake_embedder).reader
     assert (reader.timeout, reader.memory_mb, reader.target) == (7, 512, "index.loader:load")
+
+
+def test_a_file_edited_while_the_sync_reads_it_is_never_stored_as_the_version_planned(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    # Before, the text read (the edit) was stored under the hash of the text planned: once the edit was undone, every
+    # later sync found the file unchanged, and the index held text the file no longer had, for ever.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("alpha.md", "edited.md"):
+        write_good(docs, name)
+    planned = (docs / "edited.md").read_text(encoding="utf-8")
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder)
+    indexer.reader = Reader(timeout=60, target="hostile_reader:read")
+
+    report = polling.returns_within(lambda: indexer.sync(docs), HANG_S, "the sync")
+    assert report.added == ["alpha.md"] and report.failed == []
+    assert {warning.path: warning.error for warning in report.warnings} == {"edited.md": CHANGED_WHILE_READ}
+    assert sorted(indexer.store.documents()) == ["alpha.md"]
+
+    (docs / "edited.md").write_text(planned, encoding="utf-8")  # the edit undone: the file is the one first planned
+    again = polling.returns_within(lambda: indexer.sync(docs), HANG_S, "the second sync")
+    assert again.added == ["edited.md"] and again.unchanged == ["alpha.md"] and again.warnings == []
+    stored = " ".join(text for _, text in indexer.store.vectors("edited.md"))
+    assert "forty nests" in stored and "ninety" not in stored
+    indexer.reader.close()
+
+
+def test_a_file_caught_empty_while_it_is_saved_keeps_its_indexed_version(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    # Before, "file is empty" failed it, and its indexed version was deleted until the next sync.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_good(docs, "saving.md")
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder)
+    assert indexer.sync(docs).added == ["saving.md"]
+    indexed = sorted(text for _, text in indexer.store.vectors("saving.md"))
+
+    saved = (docs / "saving.md").read_text(encoding="utf-8") + "\nA second survey counted fifty.\n"
+    (docs / "saving.md").write_text(saved, encoding="utf-8")
+    indexer.reader = Reader(timeout=60, target="hostile_reader:read")  # finds it empty, mid-save
+    report = polling.returns_within(lambda: indexer.sync(docs), HANG_S, "the sync")
+    assert report.failed == [] and report.updated == []
+    assert {warning.path: warning.error for warning in report.warnings} == {"saving.md": CHANGED_WHILE_READ}
+    assert sorted(text for _, text in indexer.store.vectors("saving.md")) == indexed
+
+    (docs / "saving.md").write_text(saved, encoding="utf-8")  # the save finished
+    again = polling.returns_within(lambda: indexer.sync(docs), HANG_S, "the second sync")
+    assert again.updated == ["saving.md"] and "fifty" in " ".join(text for _, text in indexer.store.vectors("saving.md"))
+    indexer.reader.close()
 
 
 def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
