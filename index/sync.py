@@ -52,7 +52,9 @@ class IndexBusyError(TimeoutError):
 # What the stores raise when a write cannot be made: Chroma's own errors (SQLite's "disk I/O error" among them), the
 # keyword index's SQLite errors, the file system's, and a Chroma server's connection dropping.
 _WRITE_FAILURES = (ChromaError, sqlite3.Error, OSError, httpx.TransportError)
-CHANGED_WHILE_READ = "changed while it was being read: indexed as it was before; the next sync reads it again"
+CHANGED_WHILE_READ = (
+    "changed or removed while it was being read: the index keeps what it held of it; the next sync reads it as it is then"
+)
 
 
 def _drop_outcome(report: SyncReport, source: str) -> None:

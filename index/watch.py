@@ -27,9 +27,10 @@ def watch(
     """Sync once, then again whenever files under ``docs_dir`` change, until ``stop`` is set.
 
     Changes are debounced: a sync starts only after ``debounce`` seconds without events, so a
-    file still being written is read once it has settled. A file caught mid-write is at worst
-    indexed in its partial state and re-indexed on the next event; a read error keeps its old
-    chunks. The sync itself holds the writer lock, so the app and other CLIs stay consistent.
+    file still being written is read once it has settled. A file that changes while a sync reads
+    it keeps its indexed version (the sync lists it in ``warnings``), and its change is an event
+    that syncs again; a read error keeps its old chunks. The sync itself holds the writer lock, so
+    the app and other CLIs stay consistent.
     A sync refused for deleting most documents (``UnsafeSyncError``, say the folder's drive went
     away) or for a lock held too long is logged, and the watch carries on with the next change.
     """

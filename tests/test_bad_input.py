@@ -21,6 +21,7 @@ from pdfs import pdf_with_pages
 from polling import returns_within
 
 from index import Indexer, IndexSettings, build_indexer
+from index.sync import CHANGED_WHILE_READ
 
 # A hang guard for the syncs below, far above what they take: a FIFO read or a link loop walked would never end.
 HANG_S = 300
@@ -130,7 +131,6 @@ def test_one_sync_over_every_kind_of_bad_input(tmp_path: Path, fake_embedder) ->
         "big.txt",
         "dangling.txt",
         "pipe.txt",
-        "zz_deleted.txt",
     }, failed
     assert failed["empty.txt"] == failed["blank.md"] == "file is empty"
     assert failed["binary.txt"] == "binary content, not text"
@@ -139,24 +139,24 @@ def test_one_sync_over_every_kind_of_bad_input(tmp_path: Path, fake_embedder) ->
     assert failed["encrypted.pdf"] == "encrypted PDF; decrypt it first"
     assert failed["big.txt"].startswith("file is 78 kB, over the 50 kB limit")
     assert failed["dangling.txt"] == failed["pipe.txt"] == "not a regular file (broken link?)"
-    assert "No such file" in failed["zz_deleted.txt"]
-    # The deleted file was counted as a failure, not an addition; nothing came in through the links.
-    assert sorted(report.added) == sorted([*good, "zz_changed.txt"])
+    # The files changed and deleted after the sync planned them are neither failures nor additions: what the sync read
+    # of them is not what it planned, so nothing of them is stored (``CHANGED_WHILE_READ``). Nothing came in through
+    # the links.
+    warned = {warning.path: warning.error for warning in report.warnings}
+    assert warned == {"zz_changed.txt": CHANGED_WHILE_READ, "zz_deleted.txt": CHANGED_WHILE_READ}
+    assert sorted(report.added) == sorted(good)
     assert (report.updated, report.deleted, report.unchanged) == ([], [], [])
-    assert report.warnings == []
     # Progress ends at (files to index, files to index): the good ones plus those that failed to load.
     assert seen[-1] == (len(good) + 9, len(good) + 9)
     assert report.chunks == report.embedded == indexer.store.count()
     assert not any(source.startswith(("loop/", "sub/up/")) for source in indexer.store.documents())
 
-    # The changed file went in with the hash of the content it had when the sync looked at it ...
-    changed = {m["doc_hash"] for _, m in indexer.store.iter_metadatas() if m["source"] == "zz_changed.txt"}
-    assert changed != {hashlib.sha256((docs / "zz_changed.txt").read_bytes()).hexdigest()}
-    # ... so the next sync sees it as changed, and converges to the folder as it now is.
+    assert "zz_changed.txt" not in indexer.store.documents()
+    # The next sync reads the changed file as it now is, and converges to the folder.
     again = indexer.sync(docs)
-    assert again.updated == ["zz_changed.txt"] and again.added == [] and again.deleted == []
+    assert again.added == ["zz_changed.txt"] and again.updated == [] and again.deleted == [] and again.warnings == []
     assert sorted(again.unchanged) == sorted(good)
-    assert {f.path for f in again.failed} == set(failed) - {"zz_deleted.txt"}
+    assert {f.path for f in again.failed} == set(failed)
     assert_consistent(indexer, settings, docs, {*good, "zz_changed.txt"})
     found = indexer.store.collection.get(where={"source": "zz_changed.txt"}, include=["documents"])
     assert found["documents"] == ["Rewritten mid-sync: the ferry to Quillmark runs 4 times a day."]
