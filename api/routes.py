@@ -208,6 +208,8 @@ def citewise_router(citewise: Citewise) -> APIRouter:
             raise APIError(503, str(error), code="index_busy") from error
         except IndexWriteError as error:
             raise APIError(503, str(error), code="index_write_failed") from error
+        except IndexDamagedError as error:
+            raise APIError(503, str(error), code="index_damaged") from error
         return Deleted(source=source)
 
     @router.post("/sync", response_model=SyncSummary, summary="Re-index the documents folder")

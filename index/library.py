@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from index.loader import SUPPORTED_TYPES, LoadedDocument, Page, file_type, is_supported, split_suffix
+from index.plan import file_hash
 from index.shared import FolderMismatchError
 from index.store import StoredChunk
 from index.sync import Indexer, Progress, SyncReport
@@ -303,7 +303,7 @@ class Library:
             # Indexed, but not here: another instance's folder holds it. Its chunks carry its text and offsets.
             return OpenedDocument(source, path, rebuilt_from_chunks(self.indexer.store.document_chunks(source)), True, True)
         # The viewer's offsets are the index's: they hold only while the file is the one that was indexed.
-        current = hashlib.sha256(path.read_bytes()).hexdigest() in stored.hashes
+        current = file_hash(path) in stored.hashes
         return OpenedDocument(source, path, self.indexer.reader.read(path), current)
 
     def sync(self, progress: Progress | None = None, *, allow_mass_delete: bool = False) -> SyncReport:

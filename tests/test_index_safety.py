@@ -585,9 +585,12 @@ def test_vectors_chroma_cannot_load_are_named_by_search_and_sync_and_rebuild_rep
             retriever.search(WHO_QUESTION, SearchOptions(top_k=5))
         with pytest.raises(IndexDamagedError, match=damaged):
             indexer.sync(docs)
-        # The Documents tab's table says why it lists nothing.
-        [row] = rows(Library(docs, indexer, max_upload_bytes=1_000_000))
+        # The Documents tab's table says why it lists nothing, and a delete says why it failed.
+        library = Library(docs, indexer, max_upload_bytes=1_000_000)
+        [row] = rows(library)
         assert re.fullmatch(f"failed: {damaged}.*", row[4])
+        with pytest.raises(IndexDamagedError, match=damaged):
+            library.delete("absent.txt")
     (tmp_path / "empty").mkdir()
     with closing(build_indexer(compacted, embedder=fake_embedder, rebuild=True)) as rebuilder:
         # The collection cannot be read, so a rebuild judges its folder by the keyword index's documents: an empty

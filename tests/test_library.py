@@ -271,6 +271,10 @@ def test_a_full_disk_fails_one_file_cleanly_and_the_rest_are_saved_and_indexed(
     with pytest.raises(UploadError, match=r"^other\.txt could not be saved: Read-only file system$"):
         library.save_upload("other.txt", incoming(tmp_path, "other.txt", "more"))
     assert [name.name for name in tiny_disk.iterdir()] == ["note.txt"]
+    # A document whose file cannot be removed stays, in the folder and in the index (the index is not on that disk).
+    with pytest.raises(UploadError, match=r"^note\.txt could not be removed from the documents folder: Read-only file system$"):
+        library.delete("note.txt")
+    assert [name.name for name in tiny_disk.iterdir()] == ["note.txt"] and list(indexer.store.documents()) == ["note.txt"]
 
 
 def test_the_documents_tab_uploads_with_the_replace_checkbox(citewise, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

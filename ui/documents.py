@@ -86,7 +86,7 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             return "Choose a document to delete.", rows(citewise), picker(citewise)
         try:
             citewise.delete_document(source)
-        except (UploadError, IndexBusyError, IndexWriteError) as error:
+        except (UploadError, IndexBusyError, IndexWriteError, IndexDamagedError) as error:
             return f"Not deleted: {escape_markdown(str(error))}", rows(citewise), picker(citewise)
         return f"Deleted {escape_markdown(source)}.", rows(citewise), picker(citewise)
 
