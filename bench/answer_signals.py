@@ -5,6 +5,7 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal pooled   # needs `pip install onnx`
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal shape    # what the question's shape says
     HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal focus    # the words beyond the topic
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/answer_signals.py --signal occlusion  # the passage without the sentence
 
 Issue 11 asks whether token-level similarities show which question words a sentence covers ("deep" ~
 "depth", "storeys" ~ "floor"), so that a sentence about the lake's length does not answer "how deep". This
@@ -23,6 +24,10 @@ a sentence answers: five inputs per sentence (``ShapeSigns``; ``answer_signals_s
 ``--signal focus`` asks whether what a sentence says of the question's words beyond its topic (those not in the
 passage's title and headings) tells an answer from a sentence merely about the subject (``FocusSigns``;
 ``answer_signals_focus.md``).
+
+``--signal occlusion`` asks whether the share of its passage's relevance a sentence carries (the passage scored with
+the sentence taken out, an attribution by occlusion) tells an answer from a sentence merely on the subject
+(``Occlusion``; ``answer_signals_occlusion.md``).
 
 Both models are compared by 5-fold cross-validation over questions (a question's sentences stay in one fold;
 folds drawn once with a fixed seed): each fold is scored by a model fitted on the other four, so neither model is
@@ -246,6 +251,27 @@ class OtherReadings:
         return [[float(a), float(u)] for a, u in zip(alone, under, strict=True)]
 
 
+class Occlusion:
+    """How much of its passage's relevance a sentence carries: the passage scored with the sentence taken out.
+
+    The cross-encoder judges the whole passage on the question; a sentence that answers should carry much of that
+    judgement, and one merely on the same subject little, since the passage's other sentences say as much of the
+    subject. Per sentence: the passage's score less its score without the sentence (the drop), and the score without
+    it. An attribution by occlusion, read from the model already in the stack; one more pass per sentence.
+    """
+
+    name = "the passage's score without the sentence (its drop, and the score left)"
+
+    def __init__(self) -> None:
+        self.reranker = packaged_reranker()
+
+    def inputs(self, question: str, candidates: Sequence[Any]) -> list[list[float]]:
+        passages = {id(c.passage): c.passage for c in candidates}
+        whole = dict(zip(passages, self.reranker.score(question, [p.text for p in passages.values()]), strict=True))
+        without = self.reranker.score(question, [c.passage.text[: c.start] + c.passage.text[c.end :] for c in candidates])
+        return [[float(whole[id(c.passage)] - left), float(left)] for c, left in zip(candidates, without, strict=True)]
+
+
 # Per signal, the L2 strengths to fit it with (None: the inputs as they are, as the answer model is fitted).
 SIGNALS: dict[str, tuple[type[Any], tuple[float | None, ...]]] = {
     "coverage": (TokenCoverage, (None,)),
@@ -253,6 +279,7 @@ SIGNALS: dict[str, tuple[type[Any], tuple[float | None, ...]]] = {
     "shape": (ShapeSigns, (None,)),
     "focus": (FocusSigns, (None,)),
     "readings": (OtherReadings, (None,)),
+    "occlusion": (Occlusion, (None,)),
 }
 
 

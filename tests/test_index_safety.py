@@ -17,7 +17,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from index import (
     IndexBusyError,
     IndexClosedError,
     IndexDamagedError,
+    Indexer,
     IndexMismatchError,
     IndexSettings,
     IndexWriteError,
@@ -449,19 +450,30 @@ def set_aside_once(path: Path, caplog) -> bool:  # type: ignore[no-untyped-def]
     return len(said) == 1 and len(list(path.parent.glob(f"{path.name}.damaged-*[0-9]"))) == 1
 
 
+@contextmanager
+def opened(settings: IndexSettings, fake_embedder, caplog) -> Iterator[tuple[Indexer, Retriever]]:  # type: ignore[no-untyped-def]
+    """The index at ``settings`` and a retriever over it that keeps its keyword index in line (as the app's does),
+    with the keyword index's warnings captured; closed after."""
+    with (
+        caplog.at_level(logging.WARNING, logger="index.keywords"),
+        closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
+    ):
+        yield indexer, Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
+
+
+def keyword_sources(retriever: Retriever, question: str) -> set[str]:
+    """The documents of the five best keyword matches for ``question``."""
+    return {p.source for p in retriever.search(question, SearchOptions(top_k=5, mode="keyword")).passages}
+
+
 def test_a_keyword_index_damaged_past_what_opening_reads_is_set_aside_at_the_first_search_and_filled_again(
     docs: Path, fake_embedder, tmp_path: Path, caplog
 ) -> None:  # type: ignore[no-untyped-def]
     # Before, every question failed with "database disk image is malformed" until the file was deleted by hand.
     settings, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / "data", "chunks_data")
-    with (
-        caplog.at_level(logging.WARNING, logger="index.keywords"),
-        closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
-    ):
+    with opened(settings, fake_embedder, caplog) as (indexer, retriever):
         assert not list(path.parent.glob(f"{path.name}.damaged-*"))  # opening it found nothing wrong
-        retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
-        hits = retriever.search(WHO_QUESTION, SearchOptions(top_k=5, mode="keyword")).passages
-        assert WHO_SOURCE in {p.source for p in hits}
+        assert WHO_SOURCE in keyword_sources(retriever, WHO_QUESTION)
         assert set_aside_once(path, caplog) and consistent(indexer)
         assert indexer.sync(docs).embedded == 0  # every row came back from Chroma: nothing to embed
 
@@ -475,16 +487,12 @@ def test_a_keyword_index_found_damaged_by_a_sync_is_filled_again_and_the_sync_fi
         caplog.clear()
         settings, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / table, table)
         (docs / "quillmark.txt").write_text(QUILLMARK, encoding="utf-8")
-        with (
-            caplog.at_level(logging.WARNING, logger="index.keywords"),
-            closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
-        ):
+        with opened(settings, fake_embedder, caplog) as (indexer, retriever):
             report = indexer.sync(docs)
             assert report.added == ["quillmark.txt"] and report.failed == [] and report.embedded == 1, (table, report)
             assert set_aside_once(path, caplog) and consistent(indexer), table
-            retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
-            for question, source in ((WHO_QUESTION, WHO_SOURCE), ("How many meteors did Quillmark record?", "quillmark.txt")):
-                assert source in {p.source for p in retriever.search(question, SearchOptions(top_k=5, mode="keyword")).passages}
+            assert WHO_SOURCE in keyword_sources(retriever, WHO_QUESTION)
+            assert "quillmark.txt" in keyword_sources(retriever, "How many meteors did Quillmark record?")
         (docs / "quillmark.txt").unlink()
 
 
@@ -492,18 +500,14 @@ def test_searches_that_find_the_keyword_index_damaged_at_once_all_answer_and_it_
     docs: Path, fake_embedder, tmp_path: Path, caplog
 ) -> None:  # type: ignore[no-untyped-def]
     settings, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / "data", "chunks_data")
-    with (
-        caplog.at_level(logging.WARNING, logger="index.keywords"),
-        closing(build_indexer(settings, embedder=fake_embedder)) as indexer,
-    ):
+    with opened(settings, fake_embedder, caplog) as (indexer, retriever):
         indexer.cache.refresh()  # caught up: the searches below go straight to the damaged full-text index
-        retriever = Retriever(indexer.store, indexer.keywords, fake_embedder, None, cache=indexer.cache)
         start = threading.Barrier(4)
         found: list[set[str]] = []
 
         def search() -> None:
             start.wait()
-            found.append({p.source for p in retriever.search(WHO_QUESTION, SearchOptions(top_k=5, mode="keyword")).passages})
+            found.append(keyword_sources(retriever, WHO_QUESTION))
 
         threads = [threading.Thread(target=search) for _ in range(4)]
         for thread in threads:
