@@ -240,7 +240,8 @@ class Assistant:
 
         A JSON client may send half of an emoji ("\\ud83d"), which no model, index or writer can read: each lone
         surrogate becomes U+FFFD, and a pair is joined (``whole_characters``). Emoji and other pictographs, which no
-        model reads, are left out of what is asked (``without_pictographs``).
+        model reads, are left out of what is asked (``without_pictographs``); a question with no letter or digit left
+        is refused.
         """
         question = whole_characters(question).strip()
         if not question:
@@ -253,7 +254,9 @@ class Assistant:
                 "(CITEWISE_MAX_QUESTION_CHARS). Ask it in fewer words."
             )
         words = without_pictographs(question)
-        if not words:
+        if not any(character.isalnum() for character in words):
+            # "???", "...", control characters: nothing to search for. Searched, such a question was refused as if it
+            # asked something the passages did not say ("some passages are on this subject ...").
             raise QuestionError("The question has no words, only symbols.")
         return words
 

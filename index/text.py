@@ -126,9 +126,10 @@ def replace_surrogates(text: str) -> str:
 _PICTOGRAPH_MARKS = frozenset("\u200d\ufe0e\ufe0f\u20e3") | frozenset(map(chr, range(0xE0020, 0xE0080)))
 _PICTOGRAPH = "\ue000"  # what stands for one while they are taken out (a private-use character is one itself)
 _BETWEEN_WORDS = re.compile(r"(?<=\w)\ue000++(?=\w)")
-# Any other run goes with the spaces before it when only a mark or the end follows ("WHO <flag>?"), else with those
-# after it ("<emoji> How many <emoji> masks").
-_LEFT_OVER = re.compile(r"(?<! ) *+\ue000++(?= *+(?:[^\w\s]|$))|\ue000++ *+")  # a run of spaces is read once
+# Any other run goes with the spaces before it when only a mark or the end follows ("WHO <flag>?"); at the start or
+# after a space, with those after it ("<emoji> How many <emoji> masks"); right after a word or a mark, alone, for the
+# spaces after it part that word from the next ("Thanks<emoji> how many masks", "caf<U+FFFD> au lait").
+_LEFT_OVER = re.compile(r"(?<! ) *+\ue000++(?= *+(?:[^\w\s]|$))|(?:^|(?<=\s))\ue000++ *+|\ue000++")  # spaces read once
 
 
 def without_pictographs(text: str) -> str:

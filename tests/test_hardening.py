@@ -92,6 +92,9 @@ def test_half_an_emoji_in_a_question_or_the_history_is_read_not_fatal(seeded) ->
     assert [p.source for p in seeded.assistant.search("\udc00 WHO donation").passages][:1] == [WHO_SOURCE]
     with pytest.raises(QuestionError, match="no words"):
         seeded.assistant.ask("\U0001f600\U0001f44d\U0001f3fd \ud83d")
+    for symbols in ("???", "...", "\x00\x01", "\u00bf?"):  # nothing to search for: before, refused as if on the subject
+        with pytest.raises(QuestionError, match="no words"):
+            seeded.assistant.ask(symbols)
 
 
 def test_an_emoji_in_a_question_changes_nothing_it_is_answered_with(seeded) -> None:  # type: ignore[no-untyped-def]

@@ -427,6 +427,12 @@ def test_pictographs_are_left_out_and_other_text_kept() -> None:
     for kept in ("Is it 30 °C? © 2020, 5 €, a → b", "中文字符。", "Ελληνικά", "plain  text\n"):
         assert without_pictographs(kept) == kept
     assert without_pictographs("\U0001f600\U0001f44d") == ""
+    # One glued to the end of a word leaves the space after it: the words on either side stay two words.
+    assert (
+        without_pictographs("Thanks\U0001f600 how many masks\U0001f637 went to Serbia?")
+        == "Thanks how many masks went to Serbia?"
+    )
+    assert without_pictographs("How much\ufffd did China donate?") == "How much did China donate?"  # an undecodable byte
 
 
 @pytest.mark.parametrize(
