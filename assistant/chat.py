@@ -36,6 +36,7 @@ from index.text import (
     questions_in,
     requested_subject,
     small_talk,
+    unshouted,
     whole_characters,
     without_pictographs,
 )
@@ -461,8 +462,9 @@ def without_small_talk(history: Sequence[Turn]) -> list[Turn]:
 def _as_asked(text: str, first: bool = False) -> str:
     """What a user's turn asks, read as the extractive answerer reads it: the subject of a request ("Tell me about
     the masks China sent" -> "the masks China sent"; "What about ...?" only as a ``first`` question), else the
-    question asked directly ("Can you tell me how much ...?" -> "How much ...?")."""
-    direct = direct_question(text)
+    question asked directly ("Can you tell me how much ...?" -> "How much ...?"); typed in capitals, in lower case
+    (``unshouted``)."""
+    direct = direct_question(unshouted(text))
     if asks_for_more(direct):
         return direct  # "Tell me more about it" continues the last answer: no request about "it"
     return requested_subject(direct, first) or direct

@@ -9,6 +9,7 @@ asked for as a request about its subject.
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording chatty --split tune     # chatty_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording terse --split tune      # terse_tune.md
     HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording names --split tune      # names_tune.md
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/casing.py --wording capitals --split tune   # capitals_tune.md
 
 Many people type "how many experts did china send to italy". The answerer reads a question's names by their capitals
 ("China", "Italy": a number is quoted only from a passage about them; a "who" answer must name someone the question
@@ -24,8 +25,9 @@ each set's requests about subjects none of its pages mentions (``requests_absent
 right for them. A question "What is the ...?" is also asked as a command, as many type it ("Tell me the default
 port", "List the ..."). And a question that opens with a question word is asked in a greeting and thanks ("Hi, how
 ...? Thanks"), and every question as the search terms a user might type instead ("China donate WHO"), or as the
-names it holds alone ("China WHO"). Each wording's table also counts what the refusals of answerable questions offer to
-read (``Answer.closest``): a gold passage, or nothing; now, and as the relevance cut-off alone offered.
+names it holds alone ("China WHO"), and every question typed in capitals ("HOW MUCH DID CHINA DONATE TO THE
+WHO?"). Each wording's table also counts what the refusals of answerable questions offer to read
+(``Answer.closest``): a gold passage, or nothing; now, and as the relevance cut-off alone offered.
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ def absent_requests(name: str) -> list[Question]:
 # The wordings: the label of the table's row, how a question is reworded, the results file's stem and its title.
 WORDINGS: dict[str, tuple[str, Callable[[Question], str], str, str]] = {
     "haste": ("in haste", lambda q: hastily(q.question), "casing", "Questions typed in haste (lower case, no question mark)"),
+    "capitals": ("in capitals", lambda q: q.question.upper(), "capitals", "Questions typed in capitals (caps lock on)"),
     "indirect": ("indirectly", indirectly, "indirect", "Questions asked indirectly (" + ", ".join(map(repr, OPENERS)) + ")"),
     "chatty": (
         "greeted and thanked",

@@ -96,6 +96,7 @@ __all__ = [
     "singular",
     "small_talk",
     "stem",
+    "unshouted",
     "versions",
     "whole_characters",
     "without_pictographs",
@@ -393,6 +394,31 @@ _COURTESY = re.compile(
 )
 _SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # every space str.strip() takes, U+3000 the last
 _QUESTION_CLOSE = _SPACES + "?.!"  # what may close a question after its last word
+
+
+def unshouted(question: str) -> str:
+    """``question`` typed in capitals (caps lock: no lower-case letter, three words of letters or more) in lower case,
+    its first letter a capital; any other as it is.
+
+    The answerer reads a question's names by their capitals ("China", "Wang Yi": a number is quoted only from a passage
+    about them), and in capitals every word reads as one: "HOW MUCH DID CHINA DONATE TO THE WHO?" asked about names
+    "DID", "DONATE", ... that no passage mentions, and was refused. In lower case it is read as a question typed in
+    haste is. (The models themselves read no case: both are uncased.)
+
+    Example:
+        >>> unshouted("HOW MUCH DID CHINA DONATE TO THE WHO?"), unshouted("What is DNS?"), unshouted("WHAT IS DNS?")
+        ('How much did china donate to the who?', 'What is DNS?', 'WHAT IS DNS?')
+    """
+    if any(character.islower() for character in question):
+        return question
+    if sum(sum(character.isupper() for character in word) >= 2 for word in WORD.findall(question)) < _SHOUTED_WORDS:
+        return question  # "WHAT IS DNS?", "NEWS?": too short to tell capitals typed from names written so
+    lowered = question.lower()
+    first = next((i for i, character in enumerate(lowered) if character.isalpha()), 0)
+    return lowered[:first] + lowered[first : first + 1].upper() + lowered[first + 1 :]
+
+
+_SHOUTED_WORDS = 4  # words of two capitals or more: "WHAT IS DNS?" may be a name asked about, "HOW MUCH DID CHINA" is not
 
 
 def direct_question(question: str) -> str:

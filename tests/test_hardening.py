@@ -109,6 +109,21 @@ def test_an_emoji_in_a_question_changes_nothing_it_is_answered_with(seeded) -> N
         assert (answer.question, answer.text, answer.refused) == (plain.question, plain.text, plain.refused)
 
 
+def test_a_question_typed_in_capitals_or_with_an_emoji_glued_to_a_word_is_answered_as_typed_plainly(seeded) -> None:  # type: ignore[no-untyped-def]
+    # In capitals every word read as a name no passage mentions ("DID", "DONATE"): refused. A glued emoji or an
+    # undecodable byte joined the words around it ("muchdid"): refused.
+    plain = seeded.assistant.ask(WHO_QUESTION).complete()
+    assert not plain.refused
+    for asked in (
+        WHO_QUESTION.upper(),
+        WHO_QUESTION.replace("much ", "much\U0001f914 "),
+        WHO_QUESTION.replace("much ", "much\ufffd "),
+    ):
+        answer = seeded.assistant.ask(asked).complete()
+        assert (answer.text, answer.refused) == (plain.text, plain.refused), asked
+        assert answer.question in (asked, WHO_QUESTION)  # in capitals as typed; neither the emoji nor U+FFFD is asked
+
+
 def test_the_chat_says_why_a_long_question_is_refused(seeded) -> None:  # type: ignore[no-untyped-def]
     question = long_question(seeded.assistant.max_question_chars * 50)
     box, messages, _, _ = list(make_respond(seeded)(question, []))[-1]

@@ -48,6 +48,7 @@ from index.text import (
     small_talk,
     spellings,
     stem,
+    unshouted,
     without_pictographs,
     written_options,
 )
@@ -417,6 +418,13 @@ def test_folding_is_stable_and_question_marks_are_read_in_any_text(text: str) ->
 def test_what_comes_before_a_question_s_first_word_makes_it_no_name() -> None:
     for opening in ("", "\U0001f600 ", "\ufffd ", "> - ", '"', "  ", "2. ", "(3) "):
         assert question_names(opening + "How many experts did China send to Wang Yi?") == ["China", "Wang Yi"]
+
+
+def test_a_question_typed_in_capitals_is_read_in_lower_case_and_names_written_so_are_kept() -> None:
+    assert unshouted("HOW MANY EXPERTS DID CHINA SEND TO ITALY?") == "How many experts did china send to italy?"
+    assert unshouted('> "WHICH PACKAGE PROVIDES THE DHCP SERVER?"') == '> "Which package provides the dhcp server?"'
+    for kept in ("WHAT IS DNS?", "How many NATO members?", "HTTP API", "USE THE GPL", "ß", ""):
+        assert unshouted(kept) == kept
 
 
 def test_pictographs_are_left_out_and_other_text_kept() -> None:
