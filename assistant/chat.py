@@ -33,6 +33,7 @@ from index.text import (
     content_words,
     direct_question,
     nearest_spelling,
+    plainly_typed,
     questions_in,
     requested_subject,
     small_talk,
@@ -241,10 +242,10 @@ class Assistant:
 
         A JSON client may send half of an emoji ("\\ud83d"), which no model, index or writer can read: each lone
         surrogate becomes U+FFFD, and a pair is joined (``whole_characters``). Emoji and other pictographs, which no
-        model reads, are left out of what is asked (``without_pictographs``); a question with no letter or digit left
-        is refused.
+        model reads, are left out of what is asked (``without_pictographs``), and so are invisible characters, while
+        full-width ASCII is read as ASCII (``plainly_typed``); a question with no letter or digit left is refused.
         """
-        question = whole_characters(question).strip()
+        question = plainly_typed(whole_characters(question)).strip()
         if not question:
             raise QuestionError("The question is empty.")
         if len(question) > self.max_question_chars:

@@ -85,6 +85,7 @@ __all__ = [
     "name_runs",
     "name_words",
     "numbered_names",
+    "plainly_typed",
     "points_back",
     "query_terms",
     "question_code",
@@ -131,6 +132,25 @@ _BETWEEN_WORDS = re.compile(r"(?<=\w)\ue000++(?=\w)")
 # after a space, with those after it ("<emoji> How many <emoji> masks"); right after a word or a mark, alone, for the
 # spaces after it part that word from the next ("Thanks<emoji> how many masks", "caf<U+FFFD> au lait").
 _LEFT_OVER = re.compile(r"(?<! ) *+\ue000++(?= *+(?:[^\w\s]|$))|(?:^|(?<=\s))\ue000++ *+|\ue000++")  # spaces read once
+
+
+# What a question may hold that changes how it reads but not what it says. Invisible characters pasted from a web
+# page (a zero-width space, a word joiner, a soft hyphen, a byte-order mark) part a word in two for every reader:
+# "Ch<U+200B>ina" is no China. The full-width forms of ASCII a Chinese, Japanese or Korean keyboard types ("WHO？",
+# "ｐｉｐ") and its ideographic space read as other characters: "WHO？" ended in no question mark.
+_PLAIN_TYPED = {0x200B: None, 0x2060: None, 0xFEFF: None, 0x00AD: None, 0x3000: " "} | {
+    code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)
+}
+
+
+def plainly_typed(text: str) -> str:
+    """``text`` without invisible characters, and with full-width ASCII as ASCII (``_PLAIN_TYPED``).
+
+    Example:
+        >>> plainly_typed("How much did Ch\u200bina donate to the WHO\uff1f")
+        'How much did China donate to the WHO?'
+    """
+    return text.translate(_PLAIN_TYPED)
 
 
 def without_pictographs(text: str) -> str:

@@ -109,19 +109,23 @@ def test_an_emoji_in_a_question_changes_nothing_it_is_answered_with(seeded) -> N
         assert (answer.question, answer.text, answer.refused) == (plain.question, plain.text, plain.refused)
 
 
-def test_a_question_typed_in_capitals_or_with_an_emoji_glued_to_a_word_is_answered_as_typed_plainly(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_typed_in_capitals_or_with_odd_characters_in_it_is_answered_as_typed_plainly(seeded) -> None:  # type: ignore[no-untyped-def]
     # In capitals every word read as a name no passage mentions ("DID", "DONATE"): refused. A glued emoji or an
-    # undecodable byte joined the words around it ("muchdid"): refused.
+    # undecodable byte joined the words around it ("muchdid"), a zero-width space parted one, a full-width question
+    # mark was no question mark: each refused.
     plain = seeded.assistant.ask(WHO_QUESTION).complete()
     assert not plain.refused
     for asked in (
         WHO_QUESTION.upper(),
         WHO_QUESTION.replace("much ", "much\U0001f914 "),
         WHO_QUESTION.replace("much ", "much\ufffd "),
+        # Pasted from a web page, or typed on a Chinese or Japanese keyboard: "China" in two, "WHO？" with no "?".
+        WHO_QUESTION.replace("China", "Ch\u200bina"),
+        WHO_QUESTION.replace("?", "\uff1f"),
     ):
         answer = seeded.assistant.ask(asked).complete()
         assert (answer.text, answer.refused) == (plain.text, plain.refused), asked
-        assert answer.question in (asked, WHO_QUESTION)  # in capitals as typed; neither the emoji nor U+FFFD is asked
+        assert answer.question in (asked, WHO_QUESTION)  # in capitals as typed; the rest as it reads
 
 
 def test_the_chat_says_why_a_long_question_is_refused(seeded) -> None:  # type: ignore[no-untyped-def]

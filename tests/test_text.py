@@ -37,6 +37,7 @@ from index.text import (
     mentions_code,
     nearest_spelling,
     numbered_names,
+    plainly_typed,
     points_back,
     query_terms,
     question_code,
@@ -425,6 +426,12 @@ def test_a_question_typed_in_capitals_is_read_in_lower_case_and_names_written_so
     assert unshouted('> "WHICH PACKAGE PROVIDES THE DHCP SERVER?"') == '> "Which package provides the dhcp server?"'
     for kept in ("WHAT IS DNS?", "How many NATO members?", "HTTP API", "USE THE GPL", "ß", ""):
         assert unshouted(kept) == kept
+
+
+def test_invisible_characters_go_and_full_width_ascii_is_read_as_ascii() -> None:
+    assert plainly_typed("Ch\u200bina\u00ad \u2060WHO\ufeff\uff1f\u3000\uff50\uff49\uff50") == "China WHO? pip"
+    for kept in ("中文字符。", "naïve café", "a\u200db", "Ελληνικά?", "x² ½"):  # a joiner shapes scripts and emoji: kept
+        assert plainly_typed(kept) == kept
 
 
 def test_pictographs_are_left_out_and_other_text_kept() -> None:
