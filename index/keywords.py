@@ -123,21 +123,21 @@ class KeywordIndexReset(IndexDamagedError):
 
 
 def _guarded(method: Callable[Concatenate[KeywordIndex, P], T]) -> Callable[Concatenate[KeywordIndex, P], T]:
-    """A method of ``KeywordIndex`` whose SQLite error says the file is damaged sets it aside (``KeywordIndex.renew``)
-    and raises ``KeywordIndexReset``; so does one that was reading the old file when another thread set it aside."""
+    """A method of ``KeywordIndex``, one call at a time; one whose SQLite error says the file is damaged sets it aside
+    (``KeywordIndex.renew``) and raises ``KeywordIndexReset``."""
 
     @functools.wraps(method)
     def guarded(self: KeywordIndex, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        db = self._db
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as error:
-            if self._db is db and not is_damage(error):
-                raise
-            self.renew(db, error)
-            raise KeywordIndexReset(
-                f"the keyword index {self.path} is damaged ({error}): it was set aside and is filled again from Chroma"
-            ) from error
+        with self._using:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as error:
+                if not is_damage(error):
+                    raise
+                self.renew(error)
+                raise KeywordIndexReset(
+                    f"the keyword index {self.path} is damaged ({error}): it was set aside and is filled again from Chroma"
+                ) from error
 
     return guarded
 
@@ -164,8 +164,10 @@ class KeywordIndex:
     def __init__(self, path: Path, budget: int = 5_000) -> None:
         self.path = path
         self.budget = budget  # rows a query scores, about; see ``search``
-        self._renewing = threading.Lock()
-        self._retired: list[sqlite3.Connection] = []  # connections to files set aside, closed with the index
+        # One call at a time on the one connection the app's threads share: a search's statements run between the
+        # statements of another thread's write (a sync, a refill) otherwise, and read inside its transaction (a count
+        # query returned no row at all, seen with four searches while the index was being refilled).
+        self._using = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db, self._file = self._connect()
         if tuple(self._columns()) != _COLUMNS:
@@ -181,16 +183,11 @@ class KeywordIndex:
         db.execute(_STATE_SCHEMA)
         return db, _identity(self.path)
 
-    def renew(self, damaged: sqlite3.Connection, error: BaseException) -> None:
-        """Set the file ``damaged`` reads aside (``index.damage``) and open an empty index in its place, unless another
-        thread already has. The file is only found damaged when a statement reads its damaged pages, which may be long
-        after it was opened (``open_keywords`` checks only what opening reads).
-
-        The old connection stays open until ``close``: another thread may still be reading through it.
-        """
-        with self._renewing:
-            if self._db is not damaged:
-                return
+    def renew(self, error: BaseException) -> None:
+        """Set the file the index reads aside (``index.damage``) and open an empty index in its place. The file is only
+        found damaged when a statement reads its damaged pages, which may be long after it was opened (``open_keywords``
+        checks only what opening reads)."""
+        with self._using:
             if _identity(self.path) == self._file:
                 aside = set_aside(self.path)
                 logger.warning(
@@ -201,7 +198,8 @@ class KeywordIndex:
                 )
             else:  # another process (the app, a sync from the command line) set it aside first: its new file is sound
                 logger.warning("the keyword index %s was set aside by another process: reading its new file", self.path)
-            self._retired.append(damaged)
+            with suppress(sqlite3.Error):
+                self._db.close()
             self._db, self._file = self._connect()
 
     @_guarded
@@ -400,10 +398,8 @@ class KeywordIndex:
             self._db.execute("ALTER TABLE chunks_migrating RENAME TO chunks")
 
     def close(self) -> None:
-        """Close the database connection (and those to files set aside)."""
-        for db in [*self._retired, self._db]:
-            db.close()
-        self._retired.clear()
+        """Close the database connection."""
+        self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
