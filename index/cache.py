@@ -91,35 +91,35 @@ class KeywordCache:
             return work()
 
     def _refresh(self) -> Refresh:
-        with self.lock:
-            current = self.shared.generation()
-            seen = self._seen()
-            changed: set[str] | None
-            if self._started and seen == current:
-                return Refresh(current)
-            if seen is None:
-                # Rows nobody marked (an index from before this cache, or written by a tool): they were written
-                # in step with their chunks, and an id holds its content hash, so comparing ids is enough.
-                full = True
-                added, removed = self.reconcile_ids() if self.keywords.rows_exist() else (self._fill(), 0)
+        """``refresh``'s work, under the lock ``refresh`` holds."""
+        current = self.shared.generation()
+        seen = self._seen()
+        changed: set[str] | None
+        if self._started and seen == current:
+            return Refresh(current)
+        if seen is None:
+            # Rows nobody marked (an index from before this cache, or written by a tool): they were written
+            # in step with their chunks, and an id holds its content hash, so comparing ids is enough.
+            full = True
+            added, removed = self.reconcile_ids() if self.keywords.rows_exist() else (self._fill(), 0)
+        else:
+            # A generation behind what the rows saw means the shared records were recreated: check everything.
+            changed = self.shared.changes_since(seen) if seen <= current else None
+            if changed is not None and len(changed) > _MAX_PARTIAL:
+                changed = None
+            full = changed is None or not self._started
+            if changed is None:
+                added, removed = self.reconcile()
             else:
-                # A generation behind what the rows saw means the shared records were recreated: check everything.
-                changed = self.shared.changes_since(seen) if seen <= current else None
-                if changed is not None and len(changed) > _MAX_PARTIAL:
-                    changed = None
-                full = changed is None or not self._started
-                if changed is None:
-                    added, removed = self.reconcile()
-                else:
-                    added, removed = self.reconcile(sorted(changed)) if changed else (0, 0)
-                    if not self._started:
-                        more, fewer = self.reconcile_ids()
-                        added, removed = added + more, removed + fewer
-            self.mark(current)
-            self._started = True
-            if added or removed:
-                logger.info("keyword index caught up to generation %d: %d rows added, %d removed", current, added, removed)
-            return Refresh(current, full, added, removed)
+                added, removed = self.reconcile(sorted(changed)) if changed else (0, 0)
+                if not self._started:
+                    more, fewer = self.reconcile_ids()
+                    added, removed = added + more, removed + fewer
+        self.mark(current)
+        self._started = True
+        if added or removed:
+            logger.info("keyword index caught up to generation %d: %d rows added, %d removed", current, added, removed)
+        return Refresh(current, full, added, removed)
 
     def reconcile(self, sources: Sequence[str] | None = None) -> tuple[int, int]:
         """Make the rows of ``sources`` (None: of every document) exactly the chunks Chroma holds; (added, removed).
