@@ -127,9 +127,12 @@ def test_the_question_box_opens_only_once_the_kept_chat_is_shown(browser: Browse
     # A question answered before the page's load event replied had its answer wiped by the restored (empty) chat.
     context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     held: list[Route] = []
+    released: list[bool] = []
 
-    def hold(route: Route) -> None:  # the first is the load event's request, held unanswered
-        if held:
+    def hold(route: Route) -> None:
+        # Every event until the check is held. The page's first request is the documents list's load event, not the
+        # kept chat's: holding only the first let the chat's through, and the check passed only while it was slow.
+        if released:
             route.continue_()
         else:
             held.append(route)
@@ -142,7 +145,9 @@ def test_the_question_box_opens_only_once_the_kept_chat_is_shown(browser: Browse
             page.wait_for_timeout(50)  # Playwright runs the route handler while the page is waited on
         expect(page.locator(QUESTION)).to_be_visible()
         expect(page.locator(QUESTION)).to_be_disabled()
-        held[0].continue_()
+        released.append(True)
+        for route in held:
+            route.continue_()
         wait_for_chat(page)
         hello = ask(page, "Hi!")  # answered at once, with no search: the quickest reply there is
         page.wait_for_timeout(500)
