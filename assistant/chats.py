@@ -5,17 +5,23 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import re
 import secrets
+import shutil
 import sqlite3
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.prompts import render
+from index.damage import is_damage, set_aside
 from index.loader import page_word
 from index.text import MAX_QUESTION_CHARS, SURROGATE, small_talk, whole_characters
 
@@ -25,12 +31,14 @@ __all__ = [
     "ChatStore",
     "ChatStoreError",
     "ChatSummary",
+    "Recovery",
     "SavedTurn",
     "changed",
     "default_title",
 ]
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA_VERSION = 3  # 2: turns.tentative; 3: turns.closest
 # Caps keep one bad request from bloating the file: questions are capped upstream (CITEWISE_MAX_QUESTION_CHARS, 2,000
@@ -59,6 +67,14 @@ _INSERT_TURN = (
     "INSERT INTO turns (chat_id, seq, question, answer, refused, backend, citations, query, sentences, error, tentative,"
     " closest, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# Each table's columns in today's schema, with what a file of an older one lacks read as its default.
+_CHAT_COLUMNS = {"id": None, "owner": None, "title": None, "created": None, "updated": None}
+_TURN_COLUMNS = {
+    **dict.fromkeys(("chat_id", "seq", "question", "query", "answer", "refused", "backend", "citations", "sentences")),
+    **{"error": None, "created": None, "tentative": "0", "closest": "'[]'"},
+}
+_SALVAGE_QUERIES = 20_000  # a damaged file's reads at most, per table: its rows are read in ranges halved where one fails
+_VERSION_AND_TABLES = "SELECT (SELECT user_version FROM pragma_user_version), EXISTS (SELECT 1 FROM sqlite_master)"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Markdown's line endings, no more (str.splitlines also splits on \x0c, \u2028...)
 _MARKER = re.compile(r"(\[\d+\])")
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$!])")  # ASCII punctuation that restyles text anywhere in a line
@@ -105,6 +121,84 @@ class ChatStoreError(RuntimeError):
         super().__init__(message)
         self.path = path
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A chats file found damaged: set aside as found (``aside``), and what of it was copied into a new one."""
+
+    aside: Path
+    chats: int  # the chats copied, with ``turns`` of their answers
+    turns: int
+    complete: bool  # False when a part of the file could not be read (its chats or answers stay in ``aside`` alone)
+    when: float
+
+    @property
+    def message(self) -> str:
+        """What happened, for the Chats panel and the log."""
+        at = datetime.fromtimestamp(self.when).strftime("%Y-%m-%d %H:%M")
+        kept = f"{self.chats:,} chat{'s' * (self.chats != 1)} with {self.turns:,} answer{'s' * (self.turns != 1)}"
+        lost = "" if self.complete else " Some of it could not be read: those answers are only in the damaged file."
+        return (
+            f"The chats file was found damaged ({at}) and set aside, unchanged, as {self.aside}; {kept} could be read "
+            f"and are saved in a new file, where new chats go.{lost} `sqlite3 FILE .recover` may read more of it."
+        ).replace("FILE", str(self.aside))
+
+
+class _Damaged(Exception):
+    """SQLite found the chats file damaged; ``identity`` is the (device, inode) of the file the connection opened."""
+
+    def __init__(self, identity: tuple[int, int] | None) -> None:
+        super().__init__("damaged")
+        self.identity = identity
+
+
+class _Gate:
+    """The calls on one chats file in this process: any number at once, or a recovery alone.
+
+    A connection to a file that was set aside deletes, when it closes, the WAL file by the name it opened it with,
+    which is by then the new file's: a recovery waits until every call on the file has closed its connection.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._calls = 0
+        self._recovering = False
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._recovering)
+            self._calls += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._calls -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._recovering)
+            self._recovering = True
+            self._changed.wait_for(lambda: self._calls == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._recovering = False
+                self._changed.notify_all()
+
+
+_GATES: dict[Path, _Gate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate(path: Path) -> _Gate:
+    """The one gate of the chats file at ``path`` in this process, whichever store opens it."""
+    with _GATES_LOCK:
+        return _GATES.setdefault(path.resolve(), _Gate())
 
 
 class ChatNotFoundError(LookupError):
@@ -169,7 +263,9 @@ class ChatStore:
     """Saved chats in one SQLite file; every method is scoped to ``owner`` ("" for the local user).
 
     Each call opens its own connection (safe from any thread) and runs one transaction; the file is
-    created on first use, never replaced, and every SQLite or file failure is a ``ChatStoreError``.
+    created on first use, and every SQLite or file failure is a ``ChatStoreError``, except damage: a file SQLite
+    finds damaged (a crash of the machine, a failing disk, a bad copy) is set aside unchanged, every chat and answer
+    that can still be read is copied into a new file (``recovery`` says what), and the call is made again there.
     Citations are kept exactly as given (JSON with ``\\u`` escapes). SQLite text must be UTF-8, so in the
     free texts (question, answer, title...) two surrogate halves become their character and a lone one U+FFFD
     (``whole_characters``).
@@ -196,18 +292,22 @@ class ChatStore:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._clock = clock
+        self.recovery: Recovery | None = None  # the last damaged file this store set aside, if any
+        self._unreported: Recovery | None = None  # the same, until ``take_recovery`` hands it on once
+        self._recovering = threading.Lock()
+        self._gate = _gate(self.path)
 
     def start(self, owner: str, title: str = "") -> str:
         """A new empty chat's id; with no ``title``, the first question names it."""
         row = (secrets.token_urlsafe(9), _owner(owner), _title(title) if title.strip() else "", self._clock())
-        with self._session(write=True) as db:
-            db.execute("INSERT INTO chats VALUES (?, ?, ?, ?, ?)", (*row, row[-1]))
+        self._run(lambda db: db.execute("INSERT INTO chats VALUES (?, ?, ?, ?, ?)", (*row, row[-1])), write=True)
         return row[0]
 
     def add_turn(self, owner: str, chat_id: str, question: str, answer_json: Mapping[str, Any]) -> None:
         """Append a question and its ``ask --json`` answer; raises ``ChatNotFoundError`` for no such chat of ``owner``."""
         owner, turn, now = _owner(owner), _turn_row(question, answer_json), self._clock()
-        with self._session(write=True) as db:
+
+        def add(db: sqlite3.Connection) -> None:
             found = db.execute("SELECT title FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone()
             if found is None:
                 raise ChatNotFoundError(f"No saved chat {chat_id!r}.")
@@ -216,6 +316,8 @@ class ChatStore:
             title = found[0] or ("" if small_talk(question) else default_title(question))  # not "Hi!": the next question
             db.execute("UPDATE chats SET title = ?, updated = ? WHERE id = ?", (title, now, chat_id))
 
+        self._run(add, write=True)
+
     def list(self, owner: str) -> list[ChatSummary]:
         """The owner's chats, most recently used first."""
         query = (
@@ -223,13 +325,13 @@ class ChatStore:
             " WHERE owner = ? ORDER BY updated DESC, rowid DESC"
         )
         owner = _owner(owner)
-        with self._session(write=False) as db:
-            return [ChatSummary(*row) for row in db.execute(query, (owner,))]
+        return self._run(lambda db: [ChatSummary(*row) for row in db.execute(query, (owner,))], write=False)
 
     def get(self, owner: str, chat_id: str) -> Chat | None:
         """The chat with its turns, or None when ``owner`` has no such chat."""
         owner = _owner(owner)
-        with self._session(write=False) as db:
+
+        def read(db: sqlite3.Connection) -> Chat | None:
             found = db.execute("SELECT title FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone()
             if found is None:
                 return None
@@ -242,19 +344,19 @@ class ChatStore:
                 SavedTurn(q, a, bool(r), b, _load_list(c), t, qu, _load_list(s), e, bool(tent), _load_list(near))
                 for q, a, r, b, c, t, qu, s, e, tent, near in rows
             ]
-        return Chat(chat_id, found[0], owner, turns)
+            return Chat(chat_id, found[0], owner, turns)
+
+        return self._run(read, write=False)
 
     def rename(self, owner: str, chat_id: str, title: str) -> bool:
         """Retitle a chat; False when ``owner`` has no such chat. A blank or over-long title is a ValueError."""
         row = (_title(title), chat_id, _owner(owner))
-        with self._session(write=True) as db:
-            return db.execute("UPDATE chats SET title = ? WHERE id = ? AND owner = ?", row).rowcount == 1
+        return self._run(lambda db: db.execute("UPDATE chats SET title = ? WHERE id = ? AND owner = ?", row).rowcount == 1)
 
     def delete(self, owner: str, chat_id: str) -> bool:
         """Delete a chat and its turns; False when ``owner`` has no such chat."""
-        owner = _owner(owner)
-        with self._session(write=True) as db:  # its turns go with it: ON DELETE CASCADE
-            return db.execute("DELETE FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).rowcount == 1
+        owner = _owner(owner)  # its turns go with it: ON DELETE CASCADE
+        return self._run(lambda db: db.execute("DELETE FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).rowcount == 1)
 
     def export_markdown(self, owner: str, chat_id: str, *, current_text: Callable[[str], str | None] | None = None) -> str | None:
         """The chat as a Markdown document, or None when ``owner`` has no such chat.
@@ -286,12 +388,72 @@ class ChatStore:
                 lines += ["- " + " · ".join(_where(passage)), ""] + ([_paragraphs(text, prefix="> "), ""] if text.strip() else [])
         return whole_characters("\n".join(lines).rstrip() + "\n")  # a citation may hold one; the file is UTF-8
 
+    def take_recovery(self) -> Recovery | None:
+        """The recovery of a damaged file not yet reported, once: the next call returns None until another."""
+        with self._recovering:
+            found, self._unreported = self._unreported, None
+            return found
+
+    def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+        """``work`` in one transaction; in a file found damaged, after ``_recover``, once more in the new file."""
+        try:
+            with self._session(write=write, heal=True) as db:
+                return work(db)
+        except _Damaged as found:
+            self._recover(found.identity)
+        with self._session(write=write, heal=False) as db:  # damaged again: reported, no second recovery
+            return work(db)
+
+    def _recover(self, identity: tuple[int, int] | None) -> None:
+        """Set the damaged file aside and copy what can be read of it into a new one (``Recovery``).
+
+        Nothing is done when the file at ``path`` is no longer the one found damaged: another thread or process has
+        set it aside already, and its new file is used.
+        """
+        with self._gate.alone(), self._recovering:
+            try:
+                now = os.stat(self.path)
+            except FileNotFoundError:
+                return
+            if identity is None or (now.st_dev, now.st_ino) != identity:
+                return
+            try:
+                aside = set_aside(self.path)
+            except OSError as error:
+                raise self._failure(error) from error
+            logger.warning("chats file %s is damaged: set aside as %s; copying what can be read of it", self.path, aside)
+            chats, turns, complete = _salvage(aside)
+            kept = {row[0] for row in chats}
+            owned = [row for row in turns if row[0] in kept]  # an answer whose chat is lost has no known owner
+
+            def restore(db: sqlite3.Connection) -> None:
+                db.executemany("INSERT OR IGNORE INTO chats VALUES (?, ?, ?, ?, ?)", chats)
+                db.executemany(f"INSERT OR IGNORE INTO turns ({', '.join(_TURN_COLUMNS)}) VALUES ({', '.join('?' * 13)})", owned)
+
+            with self._session(write=True, heal=False, gated=False) as db:  # this call holds the gate
+                restore(db)
+            self.recovery = self._unreported = Recovery(
+                aside, len(chats), len(owned), complete and len(owned) == len(turns), self._clock()
+            )
+            logger.warning("%s", self.recovery.message)
+
     @contextmanager
-    def _session(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """A connection of this call alone, in one transaction (IMMEDIATE for writes: any lock wait comes first)."""
+    def _session(self, *, write: bool, heal: bool = False, gated: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection of this call alone, in one transaction (IMMEDIATE for writes: any lock wait comes first).
+
+        With ``heal``, damage is raised as ``_Damaged`` (for ``_run`` to recover), else as a ``ChatStoreError``. The
+        connection is open only within the file's gate (``_Gate``), unless the caller holds it already.
+        """
+        identity = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as db:
+            with (
+                self._gate.call() if gated else nullcontext(),
+                closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as db,
+            ):
+                with suppress(OSError):
+                    found = os.stat(self.path)
+                    identity = (found.st_dev, found.st_ino)
                 db.execute("PRAGMA foreign_keys = ON")
                 if self.max_bytes is not None:
                     (page_size,) = db.execute("PRAGMA page_size").fetchone()
@@ -306,6 +468,9 @@ class ChatStore:
                         with suppress(sqlite3.Error):
                             db.execute("ROLLBACK")
         except (sqlite3.Error, OSError, json.JSONDecodeError) as error:
+            if heal and isinstance(error, sqlite3.Error) and is_damage(error):
+                logger.warning("chats file %s: %s", self.path, error)
+                raise _Damaged(identity) from error
             raise self._failure(error) from error
 
     def _check_schema(self, db: sqlite3.Connection) -> None:
@@ -313,9 +478,11 @@ class ChatStore:
 
         Checked on every call (one read), so a file moved aside while the app runs is started afresh.
         """
-        (version,) = db.execute("PRAGMA user_version").fetchone()  # a damaged file fails here, unchanged
+        # One statement, so one snapshot: read apart, another process could create the schema in between, and its
+        # tables would be taken for another program's. A damaged file fails here, unchanged.
+        version, tables = db.execute(_VERSION_AND_TABLES).fetchone()
         if version == 0:
-            if db.execute("SELECT 1 FROM sqlite_master").fetchone() is not None:
+            if tables:
                 raise sqlite3.DatabaseError("the file holds another program's tables")  # checked before any write
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
@@ -368,6 +535,79 @@ class ChatStore:
         advice = _ADVICE[reason].format(timeout=self.timeout).replace("FILE", str(self.path))
         logger.warning("chats file %s: %s", self.path, error)
         return ChatStoreError(f"Saved chats are unavailable: {self.path} {advice} ({error})", path=self.path, reason=reason)
+
+
+def _salvage(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], bool]:
+    """The chats and answers that can be read from the damaged file ``path``, and whether every part of it could be.
+
+    A copy is read (the file set aside stays as found), each table by rowid ranges: a range that fails is halved
+    until the rows that cannot be read are isolated, so a damaged page costs only its own rows. Indexes are not used:
+    a damaged one costs nothing. Rows that read but do not hold what Citewise wrote are left out.
+    """
+    with tempfile.TemporaryDirectory(prefix=".chats-recovery-", dir=path.parent) as folder:
+        copy = Path(folder) / "chats.sqlite"
+        try:
+            shutil.copyfile(path, copy)
+            if (wal := path.with_name(path.name + "-wal")).exists():
+                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))  # committed answers not yet in the file
+            with closing(sqlite3.connect(copy, isolation_level=None)) as db:
+                chats, whole_chats = _readable(db, "chats", _CHAT_COLUMNS)
+                turns, whole_turns = _readable(db, "turns", _TURN_COLUMNS)
+        except (sqlite3.Error, OSError) as error:  # not even its list of tables can be read
+            logger.warning("nothing could be read of the damaged chats file %s: %s", path, error)
+            return [], [], False
+    sound_chats = [row for row in chats if _is_chat(row)]
+    sound_turns = [row for row in turns if _is_turn(row)]
+    whole = whole_chats and whole_turns and len(sound_chats) == len(chats) and len(sound_turns) == len(turns)
+    return sound_chats, sound_turns, whole
+
+
+def _readable(db: sqlite3.Connection, table: str, columns: Mapping[str, str | None]) -> tuple[list[tuple[Any, ...]], bool]:
+    """Every row of ``table`` that can be read, in rowid order, as today's ``columns``; and whether all could be."""
+    held = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    if not held:
+        return [], False
+    select = ", ".join(name if name in held else str(default) for name, default in columns.items())
+    query = f"SELECT {select} FROM {table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+    rows: list[tuple[Any, ...]] = []
+    whole, queries = True, 0
+    ranges = [(-(2**63), 2**63 - 1)]
+    one = f"SELECT {select} FROM {table} WHERE rowid = ?"
+    while ranges:
+        low, high = ranges.pop()
+        if queries == _SALVAGE_QUERIES:
+            return rows, False
+        queries += 1
+        try:
+            # A range's scan steps onto the page after its last row to see that it is the last: one row alone is
+            # looked up, so that a row just before a damaged page is read.
+            rows += db.execute(query, (low, high)).fetchall() if low < high else db.execute(one, (low,)).fetchall()
+        except sqlite3.DatabaseError:  # a damaged page, or a text that is not UTF-8, in this range
+            whole = False
+            if low < high:
+                middle = low + (high - low) // 2
+                ranges += [(middle + 1, high), (low, middle)]  # the lower half first: rows stay in order
+    return rows, whole
+
+
+def _is_chat(row: tuple[Any, ...]) -> bool:
+    """Whether a salvaged chats row holds what ``start`` writes."""
+    chat_id, owner, title, created, updated = row
+    texts = all(isinstance(value, str) for value in (chat_id, owner, title))
+    return texts and all(isinstance(value, int | float) for value in (created, updated))
+
+
+def _is_turn(row: tuple[Any, ...]) -> bool:
+    """Whether a salvaged turns row holds what ``add_turn`` writes, its JSON columns lists."""
+    chat_id, seq, question, query, answer, refused, backend, citations, sentences, error, created, tentative, closest = row
+    texts = all(isinstance(value, str) for value in (chat_id, question, query, answer, backend, error))
+    numbers = all(isinstance(value, int) for value in (seq, refused, tentative)) and isinstance(created, int | float)
+    if not (texts and numbers):
+        return False
+    try:
+        return all(isinstance(value, str) and isinstance(_load_list(value), list) for value in (citations, sentences, closest))
+    except json.JSONDecodeError:
+        return False
 
 
 def default_title(question: str) -> str:

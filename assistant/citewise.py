@@ -186,6 +186,15 @@ class Citewise:
         """The owner's saved chats, most recently used first."""
         return self.chat_store.list(owner)
 
+    def chats_recovered(self) -> str:
+        """Once, what was done with a chats file found damaged since the last call ("" when nothing was).
+
+        The file is set aside unchanged and what can be read of it is copied into a new one (``ChatStore``), so every
+        call goes on working; this says so to the first caller after it, the log to everyone.
+        """
+        recovery = self.chat_store.take_recovery()
+        return recovery.message if recovery else ""
+
     def record(self, owner: str, chat_id: str | None, answer: Answer) -> str:
         """Save a completed answer (its question, text and citations as given) and return its chat's id.
 

@@ -487,30 +487,136 @@ def _refusals(store: ChatStore, chat_id: str) -> dict[str, ChatStoreError]:
     return raised
 
 
-def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
+def _aside(store: ChatStore) -> list[Path]:
+    """The damaged files set aside beside the store's file (not their -wal and -shm)."""
+    return sorted(p for p in store.path.parent.glob(f"{store.path.name}.damaged-*") if not p.name.endswith(("-wal", "-shm")))
+
+
+def _leaf_pages(path: Path, name: str) -> list[tuple[int, int]]:
+    """(page, rows on it) of every leaf page of the table or index ``name``, in key order (SQLite's ``dbstat``)."""
+    with closing_db(path) as db:
+        query = "SELECT pageno, ncell FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path"
+        return [(int(page), int(rows)) for page, rows in db.execute(query, (name,))]
+
+
+def _damage(path: Path, pages: list[int]) -> bytes:
+    """Give each page a page type no B-tree has: SQLite finds it when a statement reads that page. The file's bytes."""
+    with closing_db(path) as db:
+        size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    with path.open("r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * size)
+            file.write(b"\xff")
+    return path.read_bytes()
+
+
+def _filled(store: ChatStore, chats: int, turns: int) -> dict[str, list[str]]:
+    """``chats`` chats of alice's and bob's in turn, each of ``turns`` long answers; each chat's answers by id."""
+    saved: dict[str, list[str]] = {}
+    for number in range(chats):
+        owner = ("alice", "bob")[number % 2]
+        chat_id = store.start(owner, f"Chat {number}")
+        saved[chat_id] = [f"Answer {number}.{turn} " + "word " * 150 for turn in range(turns)]
+        for text in saved[chat_id]:
+            store.add_turn(owner, chat_id, f"Question {number}?", _answer(text))
+    return saved
+
+
+def test_a_file_that_is_not_a_database_is_set_aside_unchanged_and_a_new_one_started(tmp_path: Path) -> None:
     path = tmp_path / "chats.sqlite"
     garbage = bytes(range(256)) * 64
     path.write_bytes(garbage)
+    store = ChatStore(path)
 
-    raised = _refusals(ChatStore(path), "some-id")
-
-    assert {e.reason for e in raised.values()} == {"corrupt"}
-    assert all(str(path) in str(e) and "move it aside" in str(e) for e in raised.values())
-    assert path.read_bytes() == garbage
-
-
-def test_damaged_pages_are_reported_and_left_untouched(store: ChatStore) -> None:
-    chat_id = store.start("", "Kept")
+    assert store.list("") == []  # the call that found it goes on, in a new file
+    chat_id = store.start("", "New")
     store.add_turn("", chat_id, "q", _answer("a"))
-    data = bytearray(store.path.read_bytes())
-    data[4096:] = b"\xa5" * (len(data) - 4096)  # every page but the first (the header and the schema)
-    store.path.write_bytes(bytes(data))
 
-    with pytest.raises(ChatStoreError) as caught:
-        store.list("")
+    (aside,) = _aside(store)
+    assert aside.read_bytes() == garbage
+    assert [(c.title, c.turns) for c in store.list("")] == [("New", 1)]
+    recovery = store.take_recovery()
+    assert recovery is not None and (recovery.aside, recovery.chats, recovery.turns, recovery.complete) == (aside, 0, 0, False)
+    assert str(aside) in recovery.message and "could not be read" in recovery.message
+    assert store.take_recovery() is None and store.recovery == recovery  # reported once, recorded
 
-    assert caught.value.reason == "corrupt" and str(store.path) in str(caught.value)
-    assert store.path.read_bytes() == bytes(data)
+
+def test_a_damaged_page_costs_only_the_answers_on_it(tmp_path: Path) -> None:
+    store = ChatStore(tmp_path / "chats.sqlite")
+    saved = _filled(store, chats=30, turns=3)
+    leaves = _leaf_pages(store.path, "turns")
+    page, lost = leaves[len(leaves) // 2]
+    damaged = _damage(store.path, [page])
+
+    alices = {c.id for c in store.list("alice")}
+
+    for chat_id in saved:  # reading the chat whose answers are on the page finds it; the reads go on in the new file
+        assert store.get("alice" if chat_id in alices else "bob", chat_id) is not None
+
+    (aside,) = _aside(store)
+    assert aside.read_bytes() == damaged
+    recovery = store.recovery
+    assert recovery is not None and not recovery.complete
+    assert (recovery.chats, recovery.turns) == (30, 90 - lost)
+    # Every chat is back with its owner alone, and every answer that was readable as it was saved.
+    assert {c.id for c in store.list("alice")} == alices
+    assert {c.id for c in store.list("bob")} == set(saved) - alices
+    kept = 0
+    for chat_id, answers in saved.items():
+        owner = "alice" if chat_id in alices else "bob"
+        chat = store.get(owner, chat_id)
+        assert chat is not None and store.get("", chat_id) is None
+        texts = [turn.answer for turn in chat.turns]
+        assert all(text in answers for text in texts) and texts == sorted(texts, key=answers.index)
+        kept += len(texts)
+    assert kept == 90 - lost
+    # New answers go on in the new file, after the recovered ones.
+    chat_id = next(iter(saved))
+    store.add_turn("alice", chat_id, "Later?", _answer("Later."))
+    later = store.get("alice", chat_id)
+    assert later is not None and later.turns[-1].answer == "Later."
+
+
+def test_a_damaged_index_is_made_anew_and_loses_nothing(tmp_path: Path) -> None:
+    store = ChatStore(tmp_path / "chats.sqlite")
+    _filled(store, chats=40, turns=2)
+    before = {owner: [(c.id, c.title, c.turns) for c in store.list(owner)] for owner in ("alice", "bob")}
+    _damage(store.path, [page for page, _ in _leaf_pages(store.path, "chats_by_owner")])
+
+    after = {owner: [(c.id, c.title, c.turns) for c in store.list(owner)] for owner in ("alice", "bob")}
+
+    assert after == before
+    assert store.recovery is not None and store.recovery.complete and len(_aside(store)) == 1
+    assert (store.recovery.chats, store.recovery.turns) == (40, 80)
+
+
+def test_stores_that_find_the_damage_at_once_set_it_aside_once(tmp_path: Path) -> None:
+    path = tmp_path / "chats.sqlite"
+    _filled(ChatStore(path), chats=6, turns=1)
+    _damage(path, [page for page, _ in _leaf_pages(path, "chats")])  # in place: the same file, as other processes see it
+    stores = [ChatStore(path, timeout=30) for _ in range(6)]
+    start = threading.Barrier(len(stores))
+    listed: list[object] = []
+
+    def read(store: ChatStore) -> None:
+        start.wait()
+        try:
+            listed.append([chat.title for chat in store.list("alice")])
+            store.start("alice", "After")  # and writes in the new file while the others recover or read
+        except Exception as error:
+            listed.append(error)
+
+    threads = [threading.Thread(target=read, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # The chats table's one page is lost; every call answers, and sees none but the chats written since.
+    assert all(isinstance(titles, list) and set(titles) <= {"After"} for titles in listed), listed
+    assert len(_aside(stores[0])) == 1
+    assert sum(store.recovery is not None for store in stores) == 1
+    assert [c.title for c in ChatStore(path).list("alice")] == ["After"] * len(stores)  # nothing written was lost
 
 
 @pytest.mark.parametrize("kind", ["another program's database", "a newer schema"])

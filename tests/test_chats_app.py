@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import pytest
 from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Answer, ChatStoreError, Citewise, Turn
-from assistant.chats import default_title
+from assistant.chats import SCHEMA_VERSION, default_title
 from ui import create_app
 from ui.chats import PANEL_OUTPUTS
 from ui.render import render_answer, render_sources
@@ -180,18 +182,19 @@ def test_rename_delete_and_export(citewise: Citewise) -> None:
     assert citewise.chats("") == [] and citewise.open_chat("", chat_id) is None and citewise.export_chat("", chat_id) is None
 
 
-def test_a_corrupt_chats_file_is_reported_and_asking_goes_on(citewise: Citewise) -> None:
+def test_a_corrupt_chats_file_is_set_aside_and_saving_goes_on(citewise: Citewise) -> None:
     path = citewise.settings.data_dir / "chats.sqlite"
     path.write_bytes(GARBAGE)
     chunks = citewise.indexer.store.count()
 
-    answer = ask(citewise, WHO_QUESTION)
-    with pytest.raises(ChatStoreError) as caught:
-        citewise.record("", None, answer)
+    chat_id = citewise.record("", None, ask(citewise, WHO_QUESTION))
 
-    assert caught.value.reason == "corrupt" and str(path) in str(caught.value)
-    assert WHO_SENTENCE in ask(citewise, WHO_QUESTION).text
-    assert path.read_bytes() == GARBAGE and citewise.indexer.store.count() == chunks
+    assert [c.id for c in citewise.chats("")] == [chat_id]
+    (aside,) = path.parent.glob("chats.sqlite.damaged-*")
+    assert aside.read_bytes() == GARBAGE  # kept as found
+    notice = citewise.chats_recovered()
+    assert str(aside) in notice and "set aside" in notice and citewise.chats_recovered() == ""  # said once
+    assert citewise.indexer.store.count() == chunks
 
 
 def test_a_saved_answer_of_the_wrong_shape_is_reported_as_damaged(citewise: Citewise) -> None:
@@ -360,11 +363,18 @@ def test_a_user_never_sees_or_writes_another_users_chat(handlers: Handlers, cite
     assert citewise.chats("") == []
 
 
-def test_with_a_corrupt_chats_file_the_chat_still_answers_and_says_why_nothing_is_saved(
+def newer_chats_file(path: Path) -> bytes:
+    """A chats file of a schema this Citewise cannot read (a newer one's): reported and left as it is."""
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    return path.read_bytes()
+
+
+def test_with_a_chats_file_it_cannot_use_the_chat_still_answers_and_says_why_nothing_is_saved(
     handlers: Handlers, citewise: Citewise, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = citewise.settings.data_dir / "chats.sqlite"
-    path.write_bytes(GARBAGE)
+    before = newer_chats_file(path)
     chunks = citewise.indexer.store.count()
 
     with pytest.warns(UserWarning, match="Saved chats are unavailable"):
@@ -379,15 +389,32 @@ def test_with_a_corrupt_chats_file_the_chat_still_answers_and_says_why_nothing_i
     _, messages, sources, _ = first.shown
     assert "20 million dollars" in messages[-1]["content"] and WHO_SOURCE in sources  # the answer is shown
     status = panel(first.after[1:])["status"]
-    assert status == first.saving[6] and "This answer is shown but was not saved" in status and "move it aside" in status
+    assert status == first.saving[6] and "This answer is shown but was not saved" in status and "newer Citewise" in status
     assert first.chat_id is None and first.after[0] is None  # no chat to keep
     messages = again.shown[1]
     assert len(messages) == 4 and "specialists" in messages[-1]["content"].lower()  # and the chat keeps answering
     assert "not saved" in caplog.text
-    assert path.read_bytes() == GARBAGE and citewise.indexer.store.count() == chunks
+    assert path.read_bytes() == before and citewise.indexer.store.count() == chunks
 
     path.unlink()  # moved aside, as the message says: saving works again at once
     assert isinstance(saved_in(handlers, WHO_QUESTION, None), str)
+
+
+def test_a_corrupt_chats_file_is_set_aside_the_panel_says_so_once_and_the_answer_is_saved(
+    handlers: Handlers, citewise: Citewise
+) -> None:
+    path = citewise.settings.data_dir / "chats.sqlite"
+    path.write_bytes(GARBAGE)
+
+    with pytest.warns(UserWarning, match="found damaged"):
+        loaded = handlers["restore"]("some-chat", request())
+    first = ask_in(handlers, WHO_QUESTION, [], None)
+
+    (aside,) = path.parent.glob("chats.sqlite.damaged-*")
+    status = panel(loaded[6:])["status"]
+    assert "found damaged" in status and aside.name in status.replace("\\", "")
+    assert isinstance(first.chat_id, str) and panel(first.after[1:])["status"] == ""  # said once; saved
+    assert [c.id for c in citewise.chats("")] == [first.chat_id] and aside.read_bytes() == GARBAGE
 
 
 def test_gradios_api_keeps_its_chat_endpoint_and_gains_no_chat_management(citewise: Citewise) -> None:

@@ -189,6 +189,9 @@ def refresh(citewise: Citewise, exports: Exports, owner: str, chat_id: str | Non
     except ChatStoreError as error:
         status = note or report(error, "Saved chats are unavailable", toast=not note)
         return _radio([], None), *_actions(None), _export(None), status, gr.Column(visible=False)
+    if recovered := citewise.chats_recovered():  # a damaged file set aside and its chats copied: said once
+        gr.Warning(html.escape(recovered), title="Saved chats")
+        note = note or f"⚠️ {escape_markdown(recovered)}"
     current = next((chat for chat in listed if chat.id == chat_id), None)
     path = None
     if current is not None:
