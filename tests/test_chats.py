@@ -26,6 +26,7 @@ from assistant.chats import (
     ChatNotFoundError,
     ChatStore,
     ChatStoreError,
+    _salvage,
     changed,
     default_title,
 )
@@ -588,6 +589,16 @@ def test_a_damaged_index_is_made_anew_and_loses_nothing(tmp_path: Path) -> None:
     assert after == before
     assert store.recovery is not None and store.recovery.complete and len(_aside(store)) == 1
     assert (store.recovery.chats, store.recovery.turns) == (40, 80)
+
+
+def test_what_is_read_of_a_damaged_file_of_the_first_schema_takes_the_new_columns_defaults(tmp_path: Path) -> None:
+    path = first_schema_file(tmp_path / "chats.sqlite")  # one chat, one answer; the chats table's page damaged
+    _damage(path, [page for page, _ in _leaf_pages(path, "chats")])
+
+    chats, turns, complete = _salvage(path)
+
+    assert chats == [] and not complete  # the chat's row is lost, and with it the owner of its answer
+    assert [(turn[0], turn[4], turn[11], turn[12]) for turn in turns] == [("old", "2.1 million masks [1]", 0, "[]")]
 
 
 def test_stores_that_find_the_damage_at_once_set_it_aside_once(tmp_path: Path) -> None:
