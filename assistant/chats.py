@@ -138,11 +138,16 @@ class Recovery:
         """What happened, for the Chats panel and the log."""
         at = datetime.fromtimestamp(self.when).strftime("%Y-%m-%d %H:%M")
         kept = f"{self.chats:,} chat{'s' * (self.chats != 1)} with {self.turns:,} answer{'s' * (self.turns != 1)}"
-        lost = "" if self.complete else " Some of it could not be read: those answers are only in the damaged file."
+        lost = (
+            ""
+            if self.complete
+            else f" Some of it could not be read: those answers are only in the damaged file (`sqlite3 {self.aside} "
+            ".recover` may read more of it)."
+        )
         return (
             f"The chats file was found damaged ({at}) and set aside, unchanged, as {self.aside}; {kept} could be read "
-            f"and are saved in a new file, where new chats go.{lost} `sqlite3 FILE .recover` may read more of it."
-        ).replace("FILE", str(self.aside))
+            f"and are saved in a new file, where new chats go.{lost}"
+        )
 
 
 class _Damaged(Exception):
@@ -544,18 +549,18 @@ def _salvage(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], 
     until the rows that cannot be read are isolated, so a damaged page costs only its own rows. Indexes are not used:
     a damaged one costs nothing. Rows that read but do not hold what Citewise wrote are left out.
     """
-    with tempfile.TemporaryDirectory(prefix=".chats-recovery-", dir=path.parent) as folder:
-        copy = Path(folder) / "chats.sqlite"
-        try:
+    try:
+        with tempfile.TemporaryDirectory(prefix=".chats-recovery-", dir=path.parent) as folder:
+            copy = Path(folder) / "chats.sqlite"
             shutil.copyfile(path, copy)
             if (wal := path.with_name(path.name + "-wal")).exists():
                 shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))  # committed answers not yet in the file
             with closing(sqlite3.connect(copy, isolation_level=None)) as db:
                 chats, whole_chats = _readable(db, "chats", _CHAT_COLUMNS)
                 turns, whole_turns = _readable(db, "turns", _TURN_COLUMNS)
-        except (sqlite3.Error, OSError) as error:  # not even its list of tables can be read
-            logger.warning("nothing could be read of the damaged chats file %s: %s", path, error)
-            return [], [], False
+    except (sqlite3.Error, OSError) as error:  # not even its list of tables can be read, or no room for the copy
+        logger.warning("nothing could be read of the damaged chats file %s: %s", path, error)
+        return [], [], False
     sound_chats = [row for row in chats if _is_chat(row)]
     sound_turns = [row for row in turns if _is_turn(row)]
     whole = whole_chats and whole_turns and len(sound_chats) == len(chats) and len(sound_turns) == len(turns)

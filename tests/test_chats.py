@@ -589,6 +589,8 @@ def test_a_damaged_index_is_made_anew_and_loses_nothing(tmp_path: Path) -> None:
     assert after == before
     assert store.recovery is not None and store.recovery.complete and len(_aside(store)) == 1
     assert (store.recovery.chats, store.recovery.turns) == (40, 80)
+    assert "40 chats with 80 answers could be read" in store.recovery.message
+    assert "could not be read" not in store.recovery.message and ".recover" not in store.recovery.message
 
 
 def test_what_is_read_of_a_damaged_file_of_the_first_schema_takes_the_new_columns_defaults(tmp_path: Path) -> None:
