@@ -15,7 +15,15 @@ from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
 from assistant import Citewise, QuestionError, RetrievalMode
-from index import IndexBusyError, IndexDamagedError, IndexWriteError, SyncReport, UnsafeSyncError, UploadError
+from index import (
+    DocumentsFolderError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexWriteError,
+    SyncReport,
+    UnsafeSyncError,
+    UploadError,
+)
 
 
 class SearchRequest(BaseModel):
@@ -181,6 +189,8 @@ def citewise_router(citewise: Citewise) -> APIRouter:
         try:
             with _spooled(file) as path:
                 saved = citewise.save_upload(file.filename, path, replace=replace)
+        except DocumentsFolderError as error:  # the server's disk, not the request: 503
+            raise APIError(503, str(error), code="documents_write_failed") from error
         except UploadError as error:
             raise APIError(400, str(error), code="upload_refused", param="file") from error
         report = _sync(citewise, done=f"{saved.name} was saved, but ") if sync else None
@@ -202,6 +212,8 @@ def citewise_router(citewise: Citewise) -> APIRouter:
             )
         try:
             citewise.delete_document(source)
+        except DocumentsFolderError as error:
+            raise APIError(503, str(error), code="documents_write_failed") from error
         except UploadError as error:
             raise APIError(400, str(error), param="source") from error
         except IndexBusyError as error:

@@ -9,6 +9,7 @@ from index.embedder import Embedder
 from index.keywords import KeywordHit, KeywordIndex, open_keywords
 from index.lease import Lease
 from index.library import (
+    DocumentsFolderError,
     DocumentState,
     DocumentStatus,
     Library,
@@ -39,6 +40,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "DocumentState",
     "DocumentStatus",
+    "DocumentsFolderError",
     "Embedder",
     "FileError",
     "FolderMismatchError",

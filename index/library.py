@@ -37,6 +37,13 @@ class UploadError(ValueError):
     """An upload that was refused or could not be saved; the message says why."""
 
 
+class DocumentsFolderError(UploadError):
+    """The documents folder refused a write: a full disk, a read-only folder, no permission. Nothing was changed.
+
+    The request was sound: the server cannot do it now (the API answers 503, not 400).
+    """
+
+
 @dataclass(frozen=True)
 class SavedUpload:
     """Where an upload went: ``name`` in the documents folder, from ``original`` as the browser named it.
@@ -226,7 +233,7 @@ class Library:
             temporary = None
             return saved
         except OSError as error:  # disk full, read-only or no permission: this file fails, not the upload
-            raise UploadError(f"{name} could not be saved: {_reason(error)}") from error
+            raise DocumentsFolderError(f"{name} could not be saved: {_reason(error)}") from error
         finally:
             if temporary is not None:
                 with suppress(OSError):
@@ -283,7 +290,8 @@ class Library:
         try:
             path.unlink(missing_ok=True)
         except OSError as error:  # a read-only folder, or no permission: the document stays, in the folder and the index
-            raise UploadError(f"{source} could not be removed from the documents folder: {error.strerror or error}") from error
+            message = f"{source} could not be removed from the documents folder: {error.strerror or error}"
+            raise DocumentsFolderError(message) from error
         self.indexer.delete(source)
 
     def open(self, source: str) -> OpenedDocument:

@@ -277,6 +277,33 @@ def test_a_full_disk_fails_one_file_cleanly_and_the_rest_are_saved_and_indexed(
     assert [name.name for name in tiny_disk.iterdir()] == ["note.txt"] and list(indexer.store.documents()) == ["note.txt"]
 
 
+def test_the_api_answers_503_when_the_documents_folder_refuses_a_write(
+    tiny_disk: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api import Access, create_api
+    from assistant import Settings, build_citewise
+
+    (tiny_disk / "note.txt").write_text("The ferry note counts 31 gulls.")
+    with build_citewise(Settings(data_dir=tmp_path / "data", docs_dir=tiny_disk), embedder=fake_embedder) as citewise:
+        citewise.indexer.sync(tiny_disk)
+        with TestClient(create_api(citewise, Access())) as api:
+            full = api.post("/v1/documents?sync=false", files={"file": ("report.txt", b"The harbour report. " * 10_000)})
+            subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
+            removed = api.delete("/v1/documents/note.txt")
+            unsupported = api.post("/v1/documents?sync=false", files={"file": ("tool.exe", b"MZ")})
+            listed = api.get("/v1/documents").json()["data"]
+
+    # The server's disk, not the request: 503, saying what the disk said; the request's own faults stay 400.
+    assert (full.status_code, full.json()["error"]["code"]) == (503, "documents_write_failed")
+    assert full.json()["error"]["message"] == "report.txt could not be saved: No space left on device"
+    assert (removed.status_code, removed.json()["error"]["code"]) == (503, "documents_write_failed")
+    assert removed.json()["error"]["message"].endswith("could not be removed from the documents folder: Read-only file system")
+    assert (unsupported.status_code, unsupported.json()["error"]["code"]) == (400, "upload_refused")
+    assert [document["source"] for document in listed] == ["note.txt"]  # nothing lost, nothing half-saved
+
+
 def test_the_documents_tab_uploads_with_the_replace_checkbox(citewise, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from ui import create_app
 
