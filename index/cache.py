@@ -75,10 +75,14 @@ class KeywordCache:
         A keyword index found damaged on the way is filled again from Chroma (``KeywordIndexReset``).
         """
         with self.lock:
+            renewals = self.keywords.renewals
             try:
-                return self._refresh()
+                done = self._refresh()
             except KeywordIndexReset:
-                return self._refresh()  # the empty index that took its place, filled
+                renewals = self.keywords.renewals
+                done = self._refresh()  # the empty index that took its place, filled
+            self.keywords.filled = renewals  # searches of the index begun anew may go on (``KeywordIndex.renewals``)
+            return done
 
     def healed(self, work: Callable[[], T]) -> T:
         """``work()``, a call on the keyword index; when it finds the index damaged (``KeywordIndexReset``: set aside

@@ -168,6 +168,11 @@ class KeywordIndex:
         # statements of another thread's write (a sync, a refill) otherwise, and read inside its transaction (a count
         # query returned no row at all, seen with four searches while the index was being refilled).
         self._using = threading.RLock()
+        # How many times this object set its file aside, and for how many of those ``KeywordCache`` has filled the new
+        # one since. Between the two, a search would read an index being filled (another thread's search found nothing
+        # at all, one run in twenty of four searches at once): it raises ``KeywordIndexReset`` and waits for the fill.
+        self.renewals = 0
+        self.filled = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db, self._file = self._connect()
         if tuple(self._columns()) != _COLUMNS:
@@ -190,6 +195,7 @@ class KeywordIndex:
         with self._using:
             if _identity(self.path) == self._file:
                 aside = set_aside(self.path)
+                self.renewals += 1
                 logger.warning(
                     "the keyword index %s is damaged (%s): set aside as %s, to be filled again from Chroma",
                     self.path,
@@ -262,9 +268,15 @@ class KeywordIndex:
         with self._transaction():
             self._db.execute("DELETE FROM chunks WHERE source = ? AND doc_hash = ?", (source, content_hash))
 
+    def _check_filled(self) -> None:
+        """Refuse to read an index this object set aside and began anew until ``KeywordCache`` has filled it again."""
+        if self.filled != self.renewals:
+            raise KeywordIndexReset(f"the keyword index {self.path} was set aside and is being filled again from Chroma")
+
     @_guarded
     def counts(self) -> dict[tuple[str, str], int]:
         """Rows per (source, doc_hash)."""
+        self._check_filled()
         rows = self._db.execute("SELECT source, doc_hash, count(*) FROM chunks GROUP BY source, doc_hash")
         return {(source, doc_hash): n for source, doc_hash, n in rows}
 
@@ -286,6 +298,7 @@ class KeywordIndex:
         and their scores are exactly the BM25 of the whole query. Rows with only the commonest words, which BM25 ranks
         low anyway, are left out. A query whose words all fit the budget is a plain OR.
         """
+        self._check_filled()
         plan = self.plan(query, limit, sources)
         if not plan.rare:
             return []
@@ -307,6 +320,7 @@ class KeywordIndex:
         ``mentions_code`` those where it stands whole; the query's other words rank them. A row matched by more
         than one option is scored once, at its best.
         """
+        self._check_filled()
         terms = [_phrase(term) for term in query_terms(query, MAX_QUERY_TERMS)]
         best: dict[str, KeywordHit] = {}
         for option in options:
@@ -334,6 +348,7 @@ class KeywordIndex:
     def unknown(self, words: Sequence[str]) -> list[str]:
         """The words of ``words`` that no row holds, read as BM25 reads them (a word is known in any form its stemmer
         folds: "donate" is known where "donated" is written). One count query each, stopping at the first row."""
+        self._check_filled()
         return [word for word in words if not self._matches(_phrase(word.lower()), (), 1)]
 
     def plan(self, query: str, limit: int, sources: Sequence[str] = ()) -> QueryPlan:
