@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from starlette.routing import Match
 
 from api.access import Access
+from api.chats import chats_router
 from api.errors import APIError, install_error_handlers
 from api.limits import MAX_JSON_BYTES, MULTIPART_SLACK_BYTES, BodyLimit
 from api.openai import Link, chat_router
@@ -26,6 +27,8 @@ Ask your documents over HTTP and get answers whose sentences cite their sources.
 * **OpenAI-compatible**: `POST /v1/chat/completions` (plain or streamed) and `GET /v1/models`, for any
   OpenAI client with `base_url=http://HOST:PORT/v1`. The citations come as data in a `citations` field.
 * **Citewise**: search with every stage's scores, the documents folder, sync and the index's status.
+* **Saved chats**: the chat window's chats, listed, asked in, read back with each citation's state, renamed,
+  deleted and exported; `X-Citewise-User` names whose (none: the local user's).
 
 **Access**: with `CITEWISE_API_KEY` set, send it as `Authorization: Bearer KEY`. Without one the API is
 open, unless the chat has a login (`CITEWISE_AUTH`): then it is closed until a key is set.
@@ -52,6 +55,7 @@ def create_api(citewise: Citewise, access: Access, link: Link | None = None) -> 
     guarded = [Depends(access.dependency())]
     app.include_router(chat_router(citewise, link), prefix=PREFIX, dependencies=guarded)
     app.include_router(citewise_router(citewise), prefix=PREFIX, dependencies=guarded)
+    app.include_router(chats_router(citewise), prefix=PREFIX, dependencies=guarded)
 
     # Everything under /v1 is the API's, so an unknown path or method gets an OpenAI-style error
     # instead of falling through to the Gradio app mounted at the root.

@@ -198,34 +198,37 @@ _STREAM_DOC = (
 # --------------------------------------------------------------------------- routes
 
 
+def answerers(citewise: Citewise) -> dict[str, str | None]:
+    """Model name -> backend (None: the configured one)."""
+    return {MODEL: None, **{f"{MODEL}-{backend}": backend for backend in citewise.choices().backends}}
+
+
+def backend_of(citewise: Citewise, model: str) -> str | None:
+    """The backend a request's ``model`` names; an unknown one is a 404 that lists the models."""
+    names = answerers(citewise)
+    if model not in names:
+        raise APIError(
+            404, f"The model {model!r} does not exist; use one of: {', '.join(names)}.", code="model_not_found", param="model"
+        )
+    return names[model]
+
+
 def chat_router(citewise: Citewise, link: Link | None = None) -> APIRouter:
     """``/chat/completions`` and ``/models`` over ``citewise``; ``link`` gives each citation's viewer URL."""
     router = APIRouter(tags=["OpenAI-compatible"])
     created = int(time.time())
 
-    def answerers() -> dict[str, str | None]:
-        """Model name -> backend (None: the configured one)."""
-        return {MODEL: None, **{f"{MODEL}-{backend}": backend for backend in citewise.choices().backends}}
-
-    def backend_of(model: str) -> str | None:
-        names = answerers()
-        if model not in names:
-            raise APIError(
-                404, f"The model {model!r} does not exist; use one of: {', '.join(names)}.", code="model_not_found", param="model"
-            )
-        return names[model]
-
     @router.get("/models", response_model=ModelList, summary="List the answerers")
     async def models() -> ModelList:
         """The answerers a chat completion may name as its ``model``."""
-        return ModelList(data=[ModelCard(id=name, created=created) for name in answerers()])
+        return ModelList(data=[ModelCard(id=name, created=created) for name in answerers(citewise)])
 
     @router.get(
         "/models/{model}", response_model=ModelCard, responses={404: {"model": ErrorBody}}, summary="Describe an answerer"
     )
     async def model(model: str) -> ModelCard:
         """One answerer, or 404."""
-        backend_of(model)
+        backend_of(citewise, model)
         return ModelCard(id=model, created=created)
 
     @router.post(
@@ -240,7 +243,7 @@ def chat_router(citewise: Citewise, link: Link | None = None) -> APIRouter:
         A question the documents do not answer gets "Not found in your documents" with no citations
         and ``refused: true``. An empty or over-long question is refused with a 400 saying why.
         """
-        backend = backend_of(body.model)
+        backend = backend_of(citewise, body.model)
         question, history = conversation(body.messages)
         if body.sources:
             unknown = sorted(set(body.sources) - set(citewise.sources()))

@@ -186,6 +186,11 @@ class Citewise:
         """The owner's saved chats, most recently used first."""
         return self.chat_store.list(owner)
 
+    def start_chat(self, owner: str, title: str = "") -> str:
+        """A new, empty chat of the owner's and its id; with no ``title``, its first question names it (a blank or
+        over-long one is a ValueError)."""
+        return self.chat_store.start(owner, title)
+
     def chats_recovered(self) -> str:
         """Once, what was done with a chats file found damaged since the last call ("" when nothing was).
 

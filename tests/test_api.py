@@ -297,6 +297,8 @@ def test_the_api_needs_its_key(server: RunningApp) -> None:
         assert response.status_code == 401 and response.json()["error"]["type"] == "authentication_error"
     assert httpx.post(f"{server.url}v1/sync", timeout=30).status_code == 401
     assert httpx.delete(f"{server.url}v1/documents/{WHO_SOURCE}", timeout=30).status_code == 401
+    assert httpx.get(f"{server.url}v1/chats", timeout=30).status_code == 401  # saved chats are behind the key too
+    assert httpx.post(f"{server.url}v1/chats", json={}, timeout=30).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -308,6 +310,7 @@ def test_who_may_call_the_api(seeded, access: Access, status: int) -> None:  # t
     with TestClient(create_api(seeded, access)) as local:
         response = local.get("/v1/models")
         assert response.status_code == status
+        assert local.get("/v1/chats").status_code == status
         if status == 403:
             assert "CITEWISE_API_KEY" in response.json()["error"]["message"]
         if access.api_key:

@@ -17,8 +17,10 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from seed_facts import WHO_QUESTION, WHO_SOURCE
+from fastapi.testclient import TestClient
+from seed_facts import KYRGYZSTAN_SOURCE, WHO_QUESTION, WHO_SOURCE
 
+from api import Access, create_api
 from assistant import Answer, ChatStoreError, Citewise, Turn
 from assistant.chats import SCHEMA_VERSION, default_title
 from ui import create_app
@@ -426,3 +428,108 @@ def test_gradios_api_keeps_its_chat_endpoint_and_gains_no_chat_management(citewi
     handlers = {"saved", "show_sources", "restore", "open_chosen", "new", "rename", "ask_delete", "delete"}
     named = {re.sub(r"_\d+$", "", name.strip("/")) for name in endpoints}  # a second "/rename" is "/rename_1"
     assert named & handlers == set()
+
+
+# --------------------------------------------------------------------------- the HTTP API's saved chats
+
+
+@pytest.fixture
+def api(citewise: Citewise) -> Iterator[TestClient]:
+    """The HTTP API over ``citewise``, open (no key), in this process."""
+    with TestClient(create_api(citewise, Access())) as client:
+        yield client
+
+
+def test_a_chat_over_the_api_is_asked_in_read_back_renamed_exported_and_deleted(api: TestClient, citewise: Citewise) -> None:
+    started = api.post("/v1/chats", json={})
+    assert started.status_code == 201 and (started.json()["title"], started.json()["answers"]) == ("", 0)
+    chat_id = started.json()["id"]
+
+    first = api.post(f"/v1/chats/{chat_id}/messages", json={"content": FOLLOW_UP})
+    # A follow-up is read with the chat's earlier answers, as the chat window reads it.
+    follow_up = api.post(f"/v1/chats/{chat_id}/messages", json={"content": "How many employees did they train?"})
+
+    assert first.status_code == 200 and (first.json()["chat_id"], first.json()["saved"]) == (chat_id, True)
+    assert follow_up.json()["saved"] and "15,000" in follow_up.json()["answer"]
+    assert {c["source"] for c in follow_up.json()["citations"]} == {KYRGYZSTAN_SOURCE} and "Kyrgyzstan" in follow_up.json()[
+        "query"
+    ]
+    listed = api.get("/v1/chats").json()["data"]
+    assert [(c["id"], c["title"], c["answers"]) for c in listed] == [(chat_id, default_title(FOLLOW_UP), 2)]
+    assert [c.id for c in citewise.chats("")] == [chat_id]  # the chat window's own list: one store
+    read = api.get(f"/v1/chats/{chat_id}").json()
+    assert [a["question"] for a in read["answers"]] == [FOLLOW_UP, "How many employees did they train?"]
+    assert read["answers"][1]["answer"] == follow_up.json()["answer"]
+    assert {c["state"] for a in read["answers"] for c in a["citations"]} == {"current"}
+
+    renamed = api.patch(f"/v1/chats/{chat_id}", json={"title": "Kyrgyzstan"})
+    exported = api.get(f"/v1/chats/{chat_id}/export")
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Kyrgyzstan"
+    assert exported.headers["content-type"].startswith("text/markdown") and exported.text.startswith("# Kyrgyzstan\n")
+    assert "15,000" in exported.text
+    assert api.delete(f"/v1/chats/{chat_id}").json() == {"id": chat_id, "deleted": True}
+    gone = [api.get(f"/v1/chats/{chat_id}"), api.delete(f"/v1/chats/{chat_id}"), api.get(f"/v1/chats/{chat_id}/export")]
+    gone += [
+        api.post(f"/v1/chats/{chat_id}/messages", json={"content": WHO_QUESTION}),
+        api.patch(f"/v1/chats/{chat_id}", json={"title": "x"}),
+    ]
+    assert {(r.status_code, r.json()["error"]["code"]) for r in gone} == {(404, "chat_not_found")}
+
+
+def test_each_user_sees_only_their_own_chats_over_the_api(api: TestClient) -> None:
+    alice = {"X-Citewise-User": "alice"}
+    chat_id = api.post("/v1/chats", json={"title": "Alice's"}, headers=alice).json()["id"]
+
+    assert [c["id"] for c in api.get("/v1/chats", headers=alice).json()["data"]] == [chat_id]
+    for headers in ({"X-Citewise-User": "bob"}, {}):
+        assert api.get("/v1/chats", headers=headers).json()["data"] == []
+        assert api.get(f"/v1/chats/{chat_id}", headers=headers).status_code == 404  # exactly as no chat
+        assert api.delete(f"/v1/chats/{chat_id}", headers=headers).status_code == 404
+    assert api.get(f"/v1/chats/{chat_id}", headers=alice).json()["title"] == "Alice's"
+
+
+def test_the_chats_api_refuses_bad_input_and_says_why(api: TestClient) -> None:
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+    cases = {
+        "a blank title": api.patch(f"/v1/chats/{chat_id}", json={"title": "  "}),
+        "an over-long title": api.post("/v1/chats", json={"title": "x" * 201}),
+        "an empty question": api.post(f"/v1/chats/{chat_id}/messages", json={"content": " "}),
+        "an unknown answerer": api.post(f"/v1/chats/{chat_id}/messages", json={"content": WHO_QUESTION, "model": "gpt-9"}),
+        "no question": api.post(f"/v1/chats/{chat_id}/messages", json={}),
+    }
+    statuses = {case: response.status_code for case, response in cases.items()}
+    assert statuses == {
+        "a blank title": 400,
+        "an over-long title": 400,
+        "an empty question": 400,
+        "an unknown answerer": 404,
+        "no question": 400,
+    }
+    assert all(response.json()["error"]["message"] for response in cases.values())
+    assert api.get("/v1/chats").json()["data"][0]["answers"] == 0  # nothing was saved
+
+
+def test_with_a_chats_file_it_cannot_use_the_api_says_so_and_still_answers(api: TestClient, citewise: Citewise) -> None:
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+    path = citewise.settings.data_dir / "chats.sqlite"
+    before = newer_chats_file(path)
+
+    listed = api.get("/v1/chats")
+
+    assert (listed.status_code, listed.json()["error"]["code"]) == (503, "chats_unavailable")
+    assert "newer Citewise" in listed.json()["error"]["message"]
+    assert api.post(f"/v1/chats/{chat_id}/messages", json={"content": WHO_QUESTION}).status_code == 503
+    assert path.read_bytes() == before
+
+
+def test_an_answer_the_full_chats_file_cannot_keep_is_still_given_over_the_api(api: TestClient, citewise: Citewise) -> None:
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+    store = citewise.chat_store
+    store.add_turn("", store.start(""), "Filler?", {"answer": "x" * 3_800})  # the answers' one page, nearly full
+    store.max_bytes = store.path.stat().st_size  # and no room for another page: SQLite's SQLITE_FULL, as a full disk
+
+    reply = api.post(f"/v1/chats/{chat_id}/messages", json={"content": WHO_QUESTION}).json()
+
+    assert "20 million dollars" in reply["answer"] and {c["source"] for c in reply["citations"]} == {WHO_SOURCE}
+    assert reply["saved"] is False and "full" in reply["save_error"]
+    assert api.get(f"/v1/chats/{chat_id}").json()["answers"] == []
