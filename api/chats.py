@@ -8,17 +8,20 @@ administrator's); a chat of another owner answers 404, exactly as one that does 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Header
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
 from api.openai import MODEL, backend_of
 from assistant import ChatStoreError, ChatSummary, Citewise, QuestionError, Turn
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 OWNER_HEADER = "X-Citewise-User"
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
@@ -59,6 +62,10 @@ class Question(BaseModel):
 
     content: str = Field(description="The question, held to the question length limit.")
     model: str = Field(MODEL, description="The answerer, as GET /v1/models lists them.")
+    stream: bool = Field(
+        False,
+        description='Stream the answer as server-sent events: {"delta": piece} each, then the whole reply, then [DONE].',
+    )
 
 
 class Deleted(BaseModel):
@@ -103,13 +110,14 @@ def chats_router(citewise: Citewise) -> APIRouter:
 
     @router.post(
         "/chats/{chat_id}/messages",
-        responses={400: {"model": ErrorBody}, **_NOT_FOUND},
+        responses={200: {"content": {"text/event-stream": {}}}, 400: {"model": ErrorBody}, **_NOT_FOUND},
         summary="Ask a question in a chat",
     )
-    def ask(chat_id: str, body: Question, user: str | None = Header(None, alias=OWNER_HEADER)) -> dict[str, Any]:
+    def ask(chat_id: str, body: Question, user: str | None = Header(None, alias=OWNER_HEADER)) -> Any:
         """Answer ``content`` as the chat window does, its earlier answers read as the conversation, and save it in
         the chat. The reply is the ``ask --json`` shape with ``chat_id`` and ``saved``; an answer that could not be
-        saved (the chats file full or unavailable) is still given, with ``saved: false`` and ``save_error`` saying why."""
+        saved (the chats file full or unavailable) is still given, with ``saved: false`` and ``save_error`` saying why.
+        Streamed, it is saved once complete: a client that leaves before the end leaves it unsaved."""
         owner, backend = _owner(user), backend_of(citewise, body.model)
         chat = _stored(lambda: citewise.open_chat(owner, chat_id))
         if chat is None:
@@ -118,15 +126,35 @@ def chats_router(citewise: Citewise) -> APIRouter:
             turn for saved in chat.answers for turn in (Turn("user", saved.answer.question), Turn("assistant", saved.answer.text))
         ]
         try:
-            answer = citewise.ask(body.content, history, backend=backend).complete()
+            answer = citewise.ask(body.content, history, backend=backend)
         except QuestionError as error:
             raise APIError(400, str(error), code="invalid_question", param="content") from error
-        saved_in, failure = chat_id, None
-        try:
-            saved_in = citewise.record(owner, chat_id, answer)  # a chat deleted meanwhile: a new one
-        except (ChatStoreError, ValueError) as error:
-            failure = str(error)
-        return {"chat_id": saved_in, "saved": failure is None, "save_error": failure, **answer.to_json()}
+
+        def saved() -> dict[str, Any]:
+            saved_in, failure = chat_id, None
+            try:
+                saved_in = citewise.record(owner, chat_id, answer)  # a chat deleted meanwhile: a new one
+            except (ChatStoreError, ValueError) as error:
+                failure = str(error)
+            return {"chat_id": saved_in, "saved": failure is None, "save_error": failure, **answer.to_json()}
+
+        if not body.stream:
+            answer.complete()
+            return saved()
+
+        def events() -> Iterator[str]:  # Starlette iterates it in a worker thread
+            try:
+                for piece in answer.tokens():
+                    yield _event({"delta": piece})
+            except Exception as error:  # the status line is sent: the stream ends with an error event, unsaved
+                logger.exception("streaming the answer to %r failed", answer.question[:200])
+                failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error"}
+                yield _event({"error": failure})
+            else:
+                yield _event(saved())
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     @router.patch(
         "/chats/{chat_id}", response_model=ChatEntry, responses={400: {"model": ErrorBody}, **_NOT_FOUND}, summary="Rename"
@@ -163,6 +191,10 @@ def chats_router(citewise: Citewise) -> APIRouter:
         return PlainTextResponse(markdown, media_type="text/markdown; charset=utf-8")
 
     return router
+
+
+def _event(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def _owner(user: str | None) -> str:

@@ -533,3 +533,18 @@ def test_an_answer_the_full_chats_file_cannot_keep_is_still_given_over_the_api(a
     assert "20 million dollars" in reply["answer"] and {c["source"] for c in reply["citations"]} == {WHO_SOURCE}
     assert reply["saved"] is False and "full" in reply["save_error"]
     assert api.get(f"/v1/chats/{chat_id}").json()["answers"] == []
+
+
+def test_an_answer_asked_in_a_chat_streams_then_comes_whole_and_saved(api: TestClient) -> None:
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+
+    with api.stream("POST", f"/v1/chats/{chat_id}/messages", json={"content": WHO_QUESTION, "stream": True}) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [line.removeprefix("data: ") for line in response.iter_lines() if line.startswith("data: ")]
+
+    assert events[-1] == "[DONE]"
+    *deltas, last = [json.loads(event) for event in events[:-1]]
+    assert len(deltas) > 1 and "".join(d["delta"] for d in deltas) == last["answer"]
+    assert last["saved"] and last["chat_id"] == chat_id and "20 million dollars" in last["answer"]
+    assert {c["source"] for c in last["citations"]} == {WHO_SOURCE}
+    assert [a["answer"] for a in api.get(f"/v1/chats/{chat_id}").json()["answers"]] == [last["answer"]]
