@@ -69,10 +69,9 @@ _INSERT_TURN = (
 )
 # Each table's columns in today's schema, with what a file of an older one lacks read as its default.
 _CHAT_COLUMNS = {"id": None, "owner": None, "title": None, "created": None, "updated": None}
-_TURN_COLUMNS = {
-    **dict.fromkeys(("chat_id", "seq", "question", "query", "answer", "refused", "backend", "citations", "sentences")),
-    **{"error": None, "created": None, "tentative": "0", "closest": "'[]'"},
-}
+_TURN_COLUMNS = dict.fromkeys(
+    ("chat_id", "seq", "question", "query", "answer", "refused", "backend", "citations", "sentences", "error", "created")
+) | {"tentative": "0", "closest": "'[]'"}
 _SALVAGE_QUERIES = 20_000  # a damaged file's reads at most, per table: its rows are read in ranges halved where one fails
 _VERSION_AND_TABLES = "SELECT (SELECT user_version FROM pragma_user_version), EXISTS (SELECT 1 FROM sqlite_master)"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Markdown's line endings, no more (str.splitlines also splits on \x0c, \u2028...)
@@ -431,12 +430,9 @@ class ChatStore:
             kept = {row[0] for row in chats}
             owned = [row for row in turns if row[0] in kept]  # an answer whose chat is lost has no known owner
 
-            def restore(db: sqlite3.Connection) -> None:
+            with self._session(write=True, heal=False, gated=False) as db:  # this call holds the gate
                 db.executemany("INSERT OR IGNORE INTO chats VALUES (?, ?, ?, ?, ?)", chats)
                 db.executemany(f"INSERT OR IGNORE INTO turns ({', '.join(_TURN_COLUMNS)}) VALUES ({', '.join('?' * 13)})", owned)
-
-            with self._session(write=True, heal=False, gated=False) as db:  # this call holds the gate
-                restore(db)
             self.recovery = self._unreported = Recovery(
                 aside, len(chats), len(owned), complete and len(owned) == len(turns), self._clock()
             )
@@ -574,10 +570,10 @@ def _readable(db: sqlite3.Connection, table: str, columns: Mapping[str, str | No
         return [], False
     select = ", ".join(name if name in held else str(default) for name, default in columns.items())
     query = f"SELECT {select} FROM {table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+    one = f"SELECT {select} FROM {table} WHERE rowid = ?"
     rows: list[tuple[Any, ...]] = []
     whole, queries = True, 0
     ranges = [(-(2**63), 2**63 - 1)]
-    one = f"SELECT {select} FROM {table} WHERE rowid = ?"
     while ranges:
         low, high = ranges.pop()
         if queries == _SALVAGE_QUERIES:
