@@ -8,7 +8,6 @@ administrator's); a chat of another owner answers 404, exactly as one that does 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -18,8 +17,9 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
-from api.openai import MODEL, backend_of
+from api.openai import MODEL, backend_of, sse_event
 from assistant import ChatStoreError, ChatSummary, Citewise, QuestionError, Turn
+from assistant.chats import MAX_TITLE_CHARS
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -145,13 +145,13 @@ def chats_router(citewise: Citewise) -> APIRouter:
         def events() -> Iterator[str]:  # Starlette iterates it in a worker thread
             try:
                 for piece in answer.tokens():
-                    yield _event({"delta": piece})
+                    yield sse_event({"delta": piece})
             except Exception as error:  # the status line is sent: the stream ends with an error event, unsaved
                 logger.exception("streaming the answer to %r failed", answer.question[:200])
                 failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error"}
-                yield _event({"error": failure})
+                yield sse_event({"error": failure})
             else:
-                yield _event(saved())
+                yield sse_event(saved())
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
@@ -193,14 +193,10 @@ def chats_router(citewise: Citewise) -> APIRouter:
     return router
 
 
-def _event(data: dict[str, Any]) -> str:
-    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
 def _owner(user: str | None) -> str:
     """The chats' owner: the header's user name, else the local user; one that is not a user name is a 400."""
     owner = user or ""
-    if len(owner) > 200 or any(not character.isprintable() for character in owner):
+    if len(owner) > MAX_TITLE_CHARS or any(not character.isprintable() for character in owner):
         raise APIError(400, f"{OWNER_HEADER} is not a user name: {owner[:60]!r}.", param=OWNER_HEADER)
     return owner
 

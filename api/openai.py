@@ -198,6 +198,11 @@ _STREAM_DOC = (
 # --------------------------------------------------------------------------- routes
 
 
+def sse_event(data: dict[str, Any]) -> str:
+    """One server-sent event carrying ``data`` as JSON."""
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
 def answerers(citewise: Citewise) -> dict[str, str | None]:
     """Model name -> backend (None: the configured one)."""
     return {MODEL: None, **{f"{MODEL}-{backend}": backend for backend in citewise.choices().backends}}
@@ -319,23 +324,23 @@ class Reply:
         """
         streamed = []
         try:
-            yield self._event(self._chunk({"role": "assistant", "content": ""}))
+            yield sse_event(self._chunk({"role": "assistant", "content": ""}))
             for piece in answer.tokens():
                 streamed.append(piece)
-                yield self._event(self._chunk({"content": piece}))
+                yield sse_event(self._chunk({"content": piece}))
         except Exception as error:  # the status line is sent: the stream ends with an error event, as OpenAI's do
             logger.exception("streaming the answer to %r failed", answer.question[:200])
             failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error", "code": None}
-            yield self._event({"error": failure})
+            yield sse_event({"error": failure})
             yield "data: [DONE]\n\n"
             return
         last = {**self._chunk({}, finish_reason="stop"), **self._extras(answer)}
         if "".join(streamed) != answer.text:
             # Checking a generated answer may fix or drop markers after they were streamed.
             last["verified_content"] = answer.text
-        yield self._event(last)
+        yield sse_event(last)
         if include_usage:
-            yield self._event({**self._head("chat.completion.chunk"), "choices": [], "usage": self._usage(answer.text)})
+            yield sse_event({**self._head("chat.completion.chunk"), "choices": [], "usage": self._usage(answer.text)})
         yield "data: [DONE]\n\n"
 
     def cited(self, citation: Citation) -> dict[str, Any]:
@@ -381,7 +386,3 @@ class Reply:
             "completion_tokens": completion,
             "total_tokens": self.prompt_tokens + completion,
         }
-
-    @staticmethod
-    def _event(data: dict[str, Any]) -> str:
-        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
