@@ -169,8 +169,8 @@ class KeywordIndex:
         # query returned no row at all, seen with four searches while the index was being refilled).
         self._using = threading.RLock()
         # How many times this object set its file aside, and for how many of those ``KeywordCache`` has filled the new
-        # one since. Between the two, a search would read an index being filled (another thread's search found nothing
-        # at all, one run in twenty of four searches at once): it raises ``KeywordIndexReset`` and waits for the fill.
+        # one since. Between the two, a search would read an index being filled (one of four searches that found the
+        # damage at once found nothing at all, in a CI run): it raises ``KeywordIndexReset`` and waits for the fill.
         self.renewals = 0
         self.filled = 0
         path.parent.mkdir(parents=True, exist_ok=True)
