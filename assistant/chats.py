@@ -160,8 +160,10 @@ class _Damaged(Exception):
 class _Gate:
     """The calls on one chats file in this process: any number at once, or a recovery alone.
 
-    A connection to a file that was set aside deletes, when it closes, the WAL file by the name it opened it with,
-    which is by then the new file's: a recovery waits until every call on the file has closed its connection.
+    A call whose connection was opened on the file before it was set aside failed ("disk I/O error": SQLite does not
+    write to a database file that has moved), and two stores recovering at once both found the file theirs to set
+    aside (the second rename failed): a recovery waits until every call on the file has closed its connection, and
+    runs alone.
     """
 
     def __init__(self) -> None:
