@@ -123,12 +123,13 @@ class KeywordIndexReset(IndexDamagedError):
 
 
 def _guarded(method: Callable[Concatenate[KeywordIndex, P], T]) -> Callable[Concatenate[KeywordIndex, P], T]:
-    """A method of ``KeywordIndex``, one call at a time; one whose SQLite error says the file is damaged sets it aside
-    (``KeywordIndex.renew``) and raises ``KeywordIndexReset``."""
+    """A method of ``KeywordIndex``, one call at a time, on the file now at its path (``KeywordIndex.follow``); one
+    whose SQLite error says the file is damaged sets it aside (``KeywordIndex.renew``) and raises ``KeywordIndexReset``."""
 
     @functools.wraps(method)
     def guarded(self: KeywordIndex, /, *args: P.args, **kwargs: P.kwargs) -> T:
         with self._using:
+            self.follow()
             try:
                 return method(self, *args, **kwargs)
             except sqlite3.Error as error:
@@ -187,6 +188,21 @@ class KeywordIndex:
         db.execute(_SCHEMA.format(table="chunks", exists="IF NOT EXISTS "))
         db.execute(_STATE_SCHEMA)
         return db, _identity(self.path)
+
+    def follow(self) -> None:
+        """Read the file now at ``path`` if another process has put a new one there (it found this one damaged and set
+        it aside, or two processes found it so as they opened it): SQLite goes on reading and writing a file that was
+        moved, so searches here missed all the other wrote and writes here went to the file set aside. One stat."""
+        try:
+            now = _identity(self.path)
+        except FileNotFoundError:
+            return  # the new file is not there yet: this one serves until it is
+        if now != self._file:
+            with self._using:
+                logger.warning("the keyword index %s was set aside by another process: reading its new file", self.path)
+                with suppress(sqlite3.Error):
+                    self._db.close()
+                self._db, self._file = self._connect()
 
     def renew(self, error: BaseException) -> None:
         """Set the file the index reads aside (``index.damage``) and open an empty index in its place. The file is only

@@ -38,6 +38,7 @@ from index import (
     UnsafeSyncError,
     build_indexer,
 )
+from index.damage import set_aside
 from index.keywords import KeywordIndex, KeywordIndexReset
 from index.library import Library
 from index.plan import is_mass_delete
@@ -521,21 +522,37 @@ def test_searches_that_find_the_keyword_index_damaged_at_once_all_answer_and_it_
 def test_two_processes_that_find_the_keyword_index_damaged_set_it_aside_once_and_share_the_new_one(
     docs: Path, fake_embedder, tmp_path: Path, caplog
 ) -> None:  # type: ignore[no-untyped-def]
-    # Two connections to one file, as the app and a sync from the command line have: the second to find the damage must
-    # not set aside the sound file the first just made.
+    # Two connections to one file, as the app and a sync from the command line have: the second must not set aside the
+    # sound file the first just made, and reads it from its next call on.
     _, path = keywords_damaged_in_use(docs, fake_embedder, tmp_path / "data", "chunks_data")
     with (
         caplog.at_level(logging.WARNING, logger="index.keywords"),
         closing(KeywordIndex(path)) as first,
         closing(KeywordIndex(path)) as second,
     ):
-        for keywords in (first, second):
-            with pytest.raises(KeywordIndexReset, match="is damaged"):
-                keywords.search(WHO_QUESTION, 5)
+        with pytest.raises(KeywordIndexReset, match="is damaged"):
+            first.search(WHO_QUESTION, 5)
+        assert second.search(WHO_QUESTION, 5) == []  # the new file, empty until filled: not the damaged one
         assert set_aside_once(path, caplog)
         assert any("set aside by another process" in r.message for r in caplog.records)
         first.add([("note#0", "note.txt", "h", QUILLMARK)])
         assert [hit.source for hit in second.search("Quillmark meteors", 5)] == ["note.txt"]
+
+
+def test_a_keyword_index_another_process_put_anew_is_read_from_the_next_call(tmp_path: Path) -> None:
+    # SQLite goes on reading and writing a file that was moved: this process searched the file set aside, missing all
+    # the other process wrote, and wrote its own rows there.
+    path = tmp_path / "index.keywords.sqlite"
+    with closing(KeywordIndex(path)) as first:
+        first.add([("note#0", "note.txt", "h", QUILLMARK)])
+        set_aside(path)  # as another process does when it finds the file damaged
+        with closing(KeywordIndex(path)) as other:
+            other.add([("lagoon#0", "lagoon.txt", "h", "The lagoon herons nest in spring.")])
+
+        assert [hit.source for hit in first.search("lagoon herons", 5)] == ["lagoon.txt"]
+        first.add([("meadow#0", "meadow.txt", "h", "Meadow larks sing at dawn.")])
+    with closing(KeywordIndex(path)) as later:
+        assert {hit.source for hit in later.search("meadow larks lagoon herons", 5)} == {"lagoon.txt", "meadow.txt"}
 
 
 def test_a_damaged_chroma_database_is_named_and_rebuild_sets_it_aside(docs: Path, fake_embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
