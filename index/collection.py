@@ -39,9 +39,12 @@ class ReopeningCollection:
     ``ChromaVectorStore`` and the retriever's fetches by id.
     """
 
-    def __init__(self, collection: Any, reopen: Callable[[], Any]) -> None:
+    def __init__(self, collection: Any, reopen: Callable[[], Any], before: Callable[[], None] | None = None) -> None:
         self.current = collection
         self._reopen = reopen
+        # Run before every call: the store's ``follow``, which puts a fresh client in place when another process has
+        # set the database's folder aside and made it anew (the collection is then found in the new one).
+        self.before = before or (lambda: None)
 
     def close(self) -> None:
         """Let go of the collection, so that its closed client can be freed; every later call raises ``IndexClosedError``."""
@@ -109,6 +112,7 @@ class ReopeningCollection:
             ) from error
 
     def _call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        self.before()
         stale = self.current
         try:
             return getattr(stale, method)(*args, **kwargs)

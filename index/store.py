@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -164,15 +166,22 @@ class Store:
         *,
         check_signature: bool = True,
         connect: Callable[[int], Any] | None = None,
+        database: Path | None = None,
     ) -> None:
         self._client = client
         self._connect = connect
         self._spelling = 0
+        # The embedded database's file and the one this client opened (device, inode): ``follow`` compares them.
+        self._database = database
+        self._opened = _identity(database)
+        self._following = threading.Lock()
+        # Called with the fresh client after ``follow`` put it in place: what else reads through the old one.
+        self.followers: list[Callable[[Any], None]] = []
         # False after a write failed in this client, until ``reconnect`` has put a fresh one in its place.
         self.writable = True
         self._name = name
         self.signature = signature
-        self.collection = ReopeningCollection(self._create(), self._reopen)
+        self.collection = ReopeningCollection(self._create(), self._reopen, self.follow)
         self.mismatch = self._mismatch(self.collection.metadata)
         if self.mismatch is not None and check_signature:
             raise IndexMismatchError(self.mismatch)
@@ -225,6 +234,27 @@ class Store:
         # Chroma's files stay open while anything holds its client or a collection: let go of both.
         self.collection.close()
         self._client = CLOSED
+
+    def follow(self) -> None:
+        """Read the database now in the index's folder if another process has set the one this client reads aside and
+        made a new one (``python -m index rebuild`` of a damaged index): Chroma's client goes on reading the files set
+        aside, and every question failed, "the index could not be read ... run rebuild", until the app was restarted.
+        One stat a call; a fresh client (``reconnect``) when the file is another."""
+        if self._database is None or self._client is CLOSED:
+            return
+        now = _identity(self._database)
+        if now is None or now == self._opened:
+            return  # the same file, or none yet (the other process is making it)
+        with self._following:
+            if _identity(self._database) == self._opened or self._client is CLOSED:
+                return  # another thread followed it first
+            logger.warning(
+                "the index in %s was set aside and made anew by another process: reading the new one", self._database.parent
+            )
+            self._opened = _identity(self._database)
+            self.reconnect()
+            for follower in self.followers:
+                follower(self._client)
 
     def reconnect(self) -> None:
         """Open a fresh Chroma client of this database and put it in place of this one, which is then closed.
@@ -396,6 +426,17 @@ class Store:
         self.mismatch = None
 
 
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    """The (device, inode) of the file at ``path``; None without one."""
+    if path is None:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def _damaged(problem: str, chroma: Path, set_aside_damaged: bool) -> None:
     """Raise ``IndexDamagedError`` saying ``problem``; or, for a rebuild, set Chroma's folder aside (a new one is made)."""
     if not set_aside_damaged:
@@ -432,7 +473,8 @@ def open_store(
     signature = build_signature(settings, max_tokens)
     again = None if settings.chroma_url else partial(connect, settings)
     try:
-        return Store(client, settings.collection, signature, check_signature=check_signature, connect=again)
+        database = None if settings.chroma_url else chroma / "chroma.sqlite3"
+        return Store(client, settings.collection, signature, check_signature=check_signature, connect=again, database=database)
     except BaseException:  # refused (built with other settings) or unreachable: the client is released, not leaked
         client.close()
         raise

@@ -129,6 +129,9 @@ class Indexer:
         self.lock_timeout = lock_timeout
         self.on_lock_wait = on_lock_wait
         self.shared = shared or SharedState(store.client, store.name)
+        # A database another process set aside and made anew: the shared records are read in the new one too.
+        self.store.followers.append(self.shared.reconnect)
+        self.shared.collection.before = self.store.follow
         # The keyword index is a cache of Chroma: this writer keeps it in step, and searches refresh it.
         self.cache = KeywordCache(store, keywords, self.shared)
         self.lease = lease

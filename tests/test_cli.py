@@ -207,3 +207,38 @@ def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy:
     found = retriever.search("How many meteors did the Quillmark observatory record?", SearchOptions(rerank=False))
     assert found.relevant[0].text == fact
     assert app.sync(docs).embedded == 0
+
+
+def test_a_running_app_reads_the_index_a_rebuild_set_aside_as_damaged_and_made_anew(
+    seeds_copy: Path, docs: Path, embedder, warm_python
+) -> None:  # type: ignore[no-untyped-def]
+    from assistant.retrieval import Retriever, SearchOptions
+    from index import IndexSettings, build_indexer
+
+    data = seeds_copy
+    app = build_indexer(IndexSettings(data_dir=data), embedder=embedder)  # the running app's side, over the seeds
+    retriever = Retriever(app.store, app.keywords, embedder, None, cache=app.cache)
+    assert retriever.search(WHO_QUESTION, SearchOptions(rerank=False)).relevant
+    database = data / "chroma" / "chroma.sqlite3"
+    with database.open("r+b") as file:
+        file.write(b"not a database" * 8)  # the header: every new connection is refused, as a bad copy would be
+    fact = "The Quillmark observatory recorded 318 meteors in August."
+    (docs / "quillmark.txt").write_text(fact, encoding="utf-8")
+    environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+    rebuild = warm_python(
+        [sys.executable, "-m", "index", "rebuild", str(docs), "--json"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = rebuild.communicate(timeout=300)
+    assert rebuild.returncode == 0, err
+    assert json.loads(out)["added"] == 6 and "set aside as" in err
+    # Before, the app's client went on reading the folder set aside: every question failed, "the index could not be
+    # read ... `python -m index rebuild` ...", until the app was restarted.
+    found = retriever.search("How many meteors did the Quillmark observatory record?", SearchOptions(rerank=False))
+    assert found.relevant[0].text == fact
+    assert app.sync(docs).embedded == 0  # and its writes go to the new one
+    app.close()
