@@ -246,13 +246,14 @@ class Store:
         if now is None or now == self._opened:
             return  # the same file, or none yet (the other process is making it)
         with self._following:
-            if _identity(self._database) == self._opened or self._client is CLOSED:
+            now = _identity(self._database)
+            if now is None or now == self._opened or self._client is CLOSED:
                 return  # another thread followed it first
             logger.warning(
                 "the index in %s was set aside and made anew by another process: reading the new one", self._database.parent
             )
-            self._opened = _identity(self._database)
-            self.reconnect()
+            self.reconnect()  # raises while the new database lacks the collection: the next call tries again
+            self._opened = now
             for follower in self.followers:
                 follower(self._client)
 
