@@ -171,6 +171,16 @@ def test_a_sync_waiting_for_the_lock_says_so_and_gives_up(env: Path, docs: Path,
     assert f"error: another sync has been writing the index for over 0.5 s (it holds the lock file {lock})" in err
 
 
+def index_command(warm_python, data: Path, *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    """``python -m index ARGS`` over the data folder ``data``, started warm (tests/warm_start.py), its output piped."""
+    environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "index", *args]
+    started: subprocess.Popen[str] = warm_python(
+        command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    return started
+
+
 def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy: Path, docs: Path, embedder, warm_python) -> None:  # type: ignore[no-untyped-def]
     from assistant.retrieval import Retriever, SearchOptions
     from index import IndexSettings, build_indexer
@@ -181,17 +191,9 @@ def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy:
     retriever = Retriever(app.store, app.keywords, embedder, None)
     fact = "The Quillmark observatory recorded 318 meteors in August."
     (docs / WHO_SOURCE).write_text(fact, encoding="utf-8")
-    environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
     with app.lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # another writer is busy
-        rebuild = warm_python(
-            [sys.executable, "-m", "index", "rebuild", str(docs), "--json"],
-            cwd=REPO,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        rebuild = index_command(warm_python, data, "rebuild", str(docs), "--json")
         try:
             wait_until(lambda: rebuild.poll() is not None or waiting_on_lock(rebuild.pid, app.lock_path), 120, interval=0.1)
             assert rebuild.poll() is None, rebuild.communicate()
@@ -224,15 +226,7 @@ def test_a_running_app_reads_the_index_a_rebuild_set_aside_as_damaged_and_made_a
         file.write(b"not a database" * 8)  # the header: every new connection is refused, as a bad copy would be
     fact = "The Quillmark observatory recorded 318 meteors in August."
     (docs / "quillmark.txt").write_text(fact, encoding="utf-8")
-    environment = {**os.environ, "CITEWISE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-    rebuild = warm_python(
-        [sys.executable, "-m", "index", "rebuild", str(docs), "--json"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    rebuild = index_command(warm_python, data, "rebuild", str(docs), "--json")
     out, err = rebuild.communicate(timeout=300)
     assert rebuild.returncode == 0, err
     assert json.loads(out)["added"] == 6 and "set aside as" in err
