@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import os
 import re
 import secrets
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assistant.prompts import render
-from index.damage import is_damage, set_aside
+from index.damage import file_identity, is_damage, set_aside
 from index.loader import page_word
 from index.text import MAX_QUESTION_CHARS, SURROGATE, small_talk, whole_characters
 
@@ -417,12 +416,8 @@ class ChatStore:
         set it aside already, and its new file is used.
         """
         with self._gate.alone(), self._recovering:
-            try:
-                now = os.stat(self.path)
-            except FileNotFoundError:
-                return
-            if identity is None or (now.st_dev, now.st_ino) != identity:
-                return
+            if identity is None or file_identity(self.path) != identity:
+                return  # set aside already (a new file, or none yet, at its path)
             try:
                 aside = set_aside(self.path)
             except OSError as error:
@@ -454,9 +449,7 @@ class ChatStore:
                 self._gate.call() if gated else nullcontext(),
                 closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as db,
             ):
-                with suppress(OSError):
-                    found = os.stat(self.path)
-                    identity = (found.st_dev, found.st_ino)
+                identity = file_identity(self.path)
                 db.execute("PRAGMA foreign_keys = ON")
                 if self.max_bytes is not None:
                     (page_size,) = db.execute("PRAGMA page_size").fetchone()

@@ -35,6 +35,19 @@ def is_damage(error: BaseException) -> bool:
     return bool(_DAMAGE.search(str(error)))
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names now, as (device, inode); None when none can be found there.
+
+    A connection keeps reading and writing the file it opened after that file is set aside: comparing this with what
+    it was at opening tells a connection (or another process) that the file at the path is another one now.
+    """
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def set_aside(path: Path) -> Path:
     """Rename ``path`` (a file or a folder, with an SQLite file's -wal and -shm) to ``<name>.damaged-<UTC time>``.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from index.damage import IndexDamagedError, is_damage, set_aside
+from index.damage import IndexDamagedError, file_identity, is_damage, set_aside
 from index.text import WORD, content_words, mentions_code, query_terms, spellings
 
 logger = logging.getLogger(__name__)
@@ -101,15 +101,6 @@ class QueryPlan:
     rows: int
 
 
-def _identity(path: Path) -> tuple[int, int]:
-    """Which file ``path`` names now (device, inode); (0, 0) when none."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return (0, 0)
-    return (stat.st_dev, stat.st_ino)
-
-
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -179,7 +170,7 @@ class KeywordIndex:
         if tuple(self._columns()) != _COLUMNS:
             self._migrate()
 
-    def _connect(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+    def _connect(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
         """A connection to the file at ``path`` (made if need be), and that file's identity (device and inode)."""
         # The app answers from worker threads; every statement runs under SQLite's own locking.
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -187,17 +178,14 @@ class KeywordIndex:
         db.create_function("citewise_rowid", 1, chunk_rowid, deterministic=True)
         db.execute(_SCHEMA.format(table="chunks", exists="IF NOT EXISTS "))
         db.execute(_STATE_SCHEMA)
-        return db, _identity(self.path)
+        return db, file_identity(self.path)
 
     def follow(self) -> None:
         """Read the file now at ``path`` if another process has put a new one there (it found this one damaged and set
         it aside, or two processes found it so as they opened it): SQLite goes on reading and writing a file that was
         moved, so searches here missed all the other wrote and writes here went to the file set aside. One stat."""
-        try:
-            now = _identity(self.path)
-        except FileNotFoundError:
-            return  # the new file is not there yet: this one serves until it is
-        if now != self._file:
+        now = file_identity(self.path)
+        if now is not None and now != self._file:  # none: the new file is not there yet, and this one serves until it is
             with self._using:
                 logger.warning("the keyword index %s was set aside by another process: reading its new file", self.path)
                 with suppress(sqlite3.Error):
@@ -209,7 +197,7 @@ class KeywordIndex:
         found damaged when a statement reads its damaged pages, which may be long after it was opened (``open_keywords``
         checks only what opening reads)."""
         with self._using:
-            if _identity(self.path) == self._file:
+            if file_identity(self.path) == self._file:
                 aside = set_aside(self.path)
                 self.renewals += 1
                 logger.warning(

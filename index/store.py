@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
@@ -17,7 +16,7 @@ from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.collection import CLOSED, ReopeningCollection
-from index.damage import IndexDamagedError, damaged_vectors, is_damage, set_aside
+from index.damage import IndexDamagedError, damaged_vectors, file_identity, is_damage, set_aside
 from index.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
@@ -173,7 +172,7 @@ class Store:
         self._spelling = 0
         # The embedded database's file and the one this client opened (device, inode): ``follow`` compares them.
         self._database = database
-        self._opened = _identity(database)
+        self._opened = None if database is None else file_identity(database)
         self._following = threading.Lock()
         # Called with the fresh client after ``follow`` put it in place: what else reads through the old one.
         self.followers: list[Callable[[Any], None]] = []
@@ -242,11 +241,11 @@ class Store:
         One stat a call; a fresh client (``reconnect``) when the file is another."""
         if self._database is None or self._client is CLOSED:
             return
-        now = _identity(self._database)
+        now = file_identity(self._database)
         if now is None or now == self._opened:
             return  # the same file, or none yet (the other process is making it)
         with self._following:
-            now = _identity(self._database)
+            now = file_identity(self._database)
             if now is None or now == self._opened or self._client is CLOSED:
                 return  # another thread followed it first
             logger.warning(
@@ -425,17 +424,6 @@ class Store:
             self._client.delete_collection(self._name)
         self.collection.current = self._create()
         self.mismatch = None
-
-
-def _identity(path: Path | None) -> tuple[int, int] | None:
-    """The (device, inode) of the file at ``path``; None without one."""
-    if path is None:
-        return None
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_dev, found.st_ino)
 
 
 def _damaged(problem: str, chroma: Path, set_aside_damaged: bool) -> None:
