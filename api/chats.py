@@ -9,16 +9,18 @@ administrator's); a chat of another owner answers 404, exactly as one that does 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Header
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
-from api.openai import MODEL, backend_of, sse_event
-from assistant import ChatStoreError, ChatSummary, Citewise, QuestionError, Turn
+from api.openai import CLIENT_GONE, MODEL, backend_of, event_stream, read_whole, sse_event
+from assistant import Answer, ChatStoreError, ChatSummary, Citewise, QuestionError, Turn
 from assistant.chats import MAX_TITLE_CHARS
 
 logger = logging.getLogger(__name__)
@@ -113,22 +115,29 @@ def chats_router(citewise: Citewise) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}, 400: {"model": ErrorBody}, **_NOT_FOUND},
         summary="Ask a question in a chat",
     )
-    def ask(chat_id: str, body: Question, user: str | None = Header(None, alias=OWNER_HEADER)) -> Any:
+    async def ask(chat_id: str, body: Question, request: Request, user: str | None = Header(None, alias=OWNER_HEADER)) -> Any:
         """Answer ``content`` as the chat window does, its earlier answers read as the conversation, and save it in
         the chat. The reply is the ``ask --json`` shape with ``chat_id`` and ``saved``; an answer that could not be
         saved (the chats file full or unavailable) is still given, with ``saved: false`` and ``save_error`` saying why.
-        Streamed, it is saved once complete: a client that leaves before the end leaves it unsaved."""
+        It is saved once complete: a client that leaves before the end stops it (an LLM server is hung up on) and
+        leaves it unsaved."""
         owner, backend = _owner(user), backend_of(citewise, body.model)
-        chat = _stored(lambda: citewise.open_chat(owner, chat_id))
-        if chat is None:
-            raise _no_chat(chat_id)
-        history = [
-            turn for saved in chat.answers for turn in (Turn("user", saved.answer.question), Turn("assistant", saved.answer.text))
-        ]
-        try:
-            answer = citewise.ask(body.content, history, backend=backend)
-        except QuestionError as error:
-            raise APIError(400, str(error), code="invalid_question", param="content") from error
+
+        def asked() -> Answer:  # the chats file and the search: in a worker thread, as a plain endpoint would be
+            chat = _stored(lambda: citewise.open_chat(owner, chat_id))
+            if chat is None:
+                raise _no_chat(chat_id)
+            history = [
+                turn
+                for saved in chat.answers
+                for turn in (Turn("user", saved.answer.question), Turn("assistant", saved.answer.text))
+            ]
+            try:
+                return citewise.ask(body.content, history, backend=backend)
+            except QuestionError as error:
+                raise APIError(400, str(error), code="invalid_question", param="content") from error
+
+        answer = await run_in_threadpool(asked)
 
         def saved() -> dict[str, Any]:
             saved_in, failure = chat_id, None
@@ -139,13 +148,15 @@ def chats_router(citewise: Citewise) -> APIRouter:
             return {"chat_id": saved_in, "saved": failure is None, "save_error": failure, **answer.to_json()}
 
         if not body.stream:
-            answer.complete()
-            return saved()
+            if not await read_whole(answer, request):
+                return Response(status_code=CLIENT_GONE)
+            return await run_in_threadpool(saved)
 
-        def events() -> Iterator[str]:  # Starlette iterates it in a worker thread
+        def events() -> Generator[str]:
             try:
-                for piece in answer.tokens():
-                    yield sse_event({"delta": piece})
+                with closing(answer.tokens()) as pieces:  # closed with this stream when its client hangs up
+                    for piece in pieces:
+                        yield sse_event({"delta": piece})
             except Exception as error:  # the status line is sent: the stream ends with an error event, unsaved
                 logger.exception("streaming the answer to %r failed", answer.question[:200])
                 failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error"}
@@ -154,7 +165,7 @@ def chats_router(citewise: Citewise) -> APIRouter:
                 yield sse_event(saved())
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return event_stream(events())
 
     @router.patch(
         "/chats/{chat_id}", response_model=ChatEntry, responses={400: {"model": ErrorBody}, **_NOT_FOUND}, summary="Rename"

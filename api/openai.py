@@ -10,16 +10,20 @@ or ``citewise-<backend>`` for each configured LLM server.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from contextlib import closing
 from typing import Any, Literal
 from urllib.parse import urljoin
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import APIError, ErrorBody
@@ -30,6 +34,9 @@ from assistant.history import estimate_tokens
 logger = logging.getLogger(__name__)
 
 MODEL = "citewise"
+# The status of a reply nobody reads, its client having hung up before the answer was complete (nginx's "client closed
+# request"): only logs see it.
+CLIENT_GONE = 499
 Link = Callable[[Citation | Passage], str]
 """A citation's or a passage's viewer address, relative to the server's root (``ui.viewer.document_link``)."""
 
@@ -203,6 +210,53 @@ def sse_event(data: dict[str, Any]) -> str:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def event_stream(events: Generator[str]) -> StreamingResponse:
+    """Server-sent ``events``, each made in a worker thread, so a slow answerer never holds up the event loop.
+
+    When the client hangs up, Starlette cancels the response and leaves ``events`` to the garbage collector, which
+    closes it only once nothing refers to it (and the answer's LLM server writes on meanwhile): it is closed at once
+    here instead, in a worker thread (closing hangs up on the LLM server), as nothing waits for it.
+    """
+
+    async def closed_at_the_end() -> AsyncIterator[str]:
+        try:
+            async for event in iterate_in_threadpool(events):
+                yield event
+        finally:
+            asyncio.get_running_loop().run_in_executor(None, events.close)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nor buffered by a proxy (nginx) in between
+    return StreamingResponse(closed_at_the_end(), media_type="text/event-stream", headers=headers)
+
+
+async def read_whole(answer: Answer, request: Request, every: float = 0.25) -> bool:
+    """Read ``answer`` to its end in a worker thread while watching its client, every ``every`` seconds: True once
+    read; False as soon as the client has hung up, and the reading stops at the answer's next piece (``Answer.tokens``
+    closed: its LLM server is hung up on), so that a client that gave up does not keep a server writing for nobody."""
+    gone = threading.Event()
+
+    def read() -> None:
+        with closing(answer.tokens()) as pieces:
+            for _ in pieces:
+                if gone.is_set():
+                    return
+
+    reading = asyncio.ensure_future(run_in_threadpool(read))
+    while not (await asyncio.wait({reading}, timeout=every))[0]:
+        if await request.is_disconnected():
+            gone.set()
+            # Left to end on its own: a failure there is nobody's to see, so it is only logged.
+            reading.add_done_callback(_log_failure)
+            return False
+    reading.result()
+    return True
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("reading an answer its client left failed", exc_info=task.exception())
+
+
 def answerers(citewise: Citewise) -> dict[str, str | None]:
     """Model name -> backend (None: the configured one)."""
     return {MODEL: None, **{f"{MODEL}-{backend}": backend for backend in citewise.choices().backends}}
@@ -242,31 +296,33 @@ def chat_router(citewise: Citewise, link: Link | None = None) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC}, 400: {"model": ErrorBody}},
         summary="Answer the last user message, with citations",
     )
-    def chat_completions(body: ChatRequest, request: Request) -> Any:
+    async def chat_completions(body: ChatRequest, request: Request) -> Any:
         """Answer the conversation's last user message from the documents, citing every sentence.
 
         A question the documents do not answer gets "Not found in your documents" with no citations
         and ``refused: true``. An empty or over-long question is refused with a 400 saying why.
+        A client that hangs up before the answer is complete stops it (an LLM server is hung up on).
         """
         backend = backend_of(citewise, body.model)
         question, history = conversation(body.messages)
-        if body.sources:
-            unknown = sorted(set(body.sources) - set(citewise.sources()))
-            if unknown:
-                raise APIError(400, f"No indexed document named {', '.join(map(repr, unknown))}.", param="sources")
-        try:
-            answer = citewise.ask(question, history, sources=body.sources, backend=backend)
-        except QuestionError as error:
-            raise APIError(400, str(error), code="invalid_question", param="messages") from error
+
+        def asked() -> Answer:  # searching and reranking: in a worker thread, as a plain endpoint would be
+            if body.sources:
+                unknown = sorted(set(body.sources) - set(citewise.sources()))
+                if unknown:
+                    raise APIError(400, f"No indexed document named {', '.join(map(repr, unknown))}.", param="sources")
+            try:
+                return citewise.ask(question, history, sources=body.sources, backend=backend)
+            except QuestionError as error:
+                raise APIError(400, str(error), code="invalid_question", param="messages") from error
+
+        answer = await run_in_threadpool(asked)
         reply = Reply(body.model, str(request.base_url), link, prompt_tokens(body.messages))
         if body.stream:
             include_usage = body.stream_options is not None and body.stream_options.include_usage
-            return StreamingResponse(
-                reply.stream(answer, include_usage),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        answer.complete()
+            return event_stream(reply.stream(answer, include_usage))
+        if not await read_whole(answer, request):
+            return Response(status_code=CLIENT_GONE)
         if answer.error:
             raise APIError(502, answer.error, code="llm_failed")
         return reply.completion(answer)
@@ -317,17 +373,16 @@ class Reply:
             **self._extras(answer),
         }
 
-    def stream(self, answer: Answer, include_usage: bool) -> Iterator[str]:
-        """Server-sent events: a role chunk, one chunk per piece, the last chunk with the citations, ``[DONE]``.
-
-        Starlette iterates this in a worker thread, so a slow answerer never holds up the event loop.
-        """
+    def stream(self, answer: Answer, include_usage: bool) -> Generator[str]:
+        """Server-sent events: a role chunk, one chunk per piece, the last chunk with the citations, ``[DONE]``."""
         streamed = []
         try:
             yield sse_event(self._chunk({"role": "assistant", "content": ""}))
-            for piece in answer.tokens():
-                streamed.append(piece)
-                yield sse_event(self._chunk({"content": piece}))
+            # Closed with this stream when its client hangs up: the answer stops, and hangs up on its LLM server.
+            with closing(answer.tokens()) as pieces:
+                for piece in pieces:
+                    streamed.append(piece)
+                    yield sse_event(self._chunk({"content": piece}))
         except Exception as error:  # the status line is sent: the stream ends with an error event, as OpenAI's do
             logger.exception("streaming the answer to %r failed", answer.question[:200])
             failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error", "code": None}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
 from assistant.citations import Citation, SentenceCheck
-from assistant.generate import LLMError
+from assistant.generate import LLMError, hang_up
 from assistant.retrieval import Passage, Retrieval
 from index.text import PIECE, direct_question, questions_in
 
@@ -36,6 +36,9 @@ class Answer:
     text: str = ""
     seconds: float = 0.0
     error: str = ""
+    # Its reader stopped reading before the end (Stop in the chat, an API client that hung up): a generated answer's
+    # server was hung up on, and what was streamed was neither checked nor saved.
+    stopped: bool = False
     # The extractive answerer's best sentence passed its bar but not the sure one: it may be on the subject without
     # saying what was asked. Always False for a refusal and for an LLM's answer (verified sentence by sentence instead).
     tentative: bool = False
@@ -66,7 +69,7 @@ class Answer:
             return []
         return (self.retrieval.relevant or self.retrieval.holding_every_word)[:CLOSEST_PASSAGES]
 
-    def tokens(self) -> Iterator[str]:
+    def tokens(self) -> Generator[str]:
         """Stream the answer; each piece is also appended to ``text``.
 
         When the stream ends, a generated answer is verified: ``text``, ``sentences`` and
@@ -82,6 +85,12 @@ class Answer:
             piece = ("\n\n" if self.text else "") + str(error)
             self.text += piece
             yield piece
+        except GeneratorExit:
+            # Closed before its end: nobody reads on, so the LLM server (if any) is told at once, not after its last
+            # word; the answer is left unchecked.
+            self.stopped = True
+            hang_up(self._pieces)
+            raise
         if self._finish is not None:
             finish, self._finish = self._finish, None
             finish(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 import re
@@ -111,6 +112,22 @@ class LLMAnswerer:
         if "401" in lowered or "unauthori" in lowered or "api key" in lowered:
             return f"The {self.backend} server at {self.where} refused the API key (set CITEWISE_OPENAI_API_KEY)."
         return f"The {self.backend} server at {self.where} failed: {text[:300]}"
+
+
+def hang_up(stream: Iterator[str]) -> None:
+    """Close an answer's ``stream`` that its reader left before the end, and with it any connection to an LLM server.
+
+    A generated answer's stream is a generator over the server's HTTP response; a list's iterator (an extractive
+    answer) has nothing to close. llama-index's callback wrapper logs the ``GeneratorExit`` of a closed stream and
+    keeps it, so the abandoned response sits in a reference cycle (the exception's traceback) that only the cycle
+    collector breaks: collected now, the response is closed now, and the server stops writing an answer nobody reads
+    (seen with a real OpenAI-compatible stream: closed at once, where it ran on to its end without the collection).
+    """
+    close = getattr(stream, "close", None)
+    if close is None:
+        return
+    close()
+    gc.collect()
 
 
 def _joined_deltas(deltas: Iterable[str]) -> Iterator[str]:

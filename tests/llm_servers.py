@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,21 @@ class ScriptedServer:
         self.known_models = known_models
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.url = ""
+        self.piece_seconds = 0.0  # a pause before each streamed piece, as a model writes
+        self.streams_cut = 0  # streams whose client hung up before their end (a write failed)
+        self.streams_ended = 0  # streams written to their end
+
+    def write_stream(self, lines: Iterator[bytes], wfile: Any) -> None:
+        """Write a stream's ``lines``, pausing ``piece_seconds`` before each; count how it ended."""
+        try:
+            for line in lines:
+                time.sleep(self.piece_seconds)
+                wfile.write(line)
+                wfile.flush()
+        except OSError:  # the client hung up: the rest would be written for nobody
+            self.streams_cut += 1
+            return
+        self.streams_ended += 1
 
 
 def _handler(server: ScriptedServer, flavour: str) -> type[BaseHTTPRequestHandler]:
@@ -62,17 +78,20 @@ def _handler(server: ScriptedServer, flavour: str) -> type[BaseHTTPRequestHandle
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            for i, piece in enumerate(pieces(text)):
-                delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
-                chunk = {
-                    **base,
-                    "object": "chat.completion.chunk",
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
-                }
-                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.flush()
-            end = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-            self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+
+            def lines() -> Iterator[bytes]:
+                for i, piece in enumerate(pieces(text)):
+                    delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+                    chunk = {
+                        **base,
+                        "object": "chat.completion.chunk",
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    }
+                    yield f"data: {json.dumps(chunk)}\n\n".encode()
+                end = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                yield f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode()
+
+            server.write_stream(lines(), self.wfile)
 
         def _ollama(self, body: dict[str, Any], text: str) -> None:
             base = {"model": body["model"], "created_at": "2026-01-01T00:00:00Z"}
@@ -83,10 +102,10 @@ def _handler(server: ScriptedServer, flavour: str) -> type[BaseHTTPRequestHandle
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
             self.end_headers()
-            for piece in pieces(text):
-                line = {**base, "message": {"role": "assistant", "content": piece}, "done": False}
-                self.wfile.write((json.dumps(line) + "\n").encode())
-                self.wfile.flush()
+            lines = [
+                (json.dumps({**base, "message": {"role": "assistant", "content": piece}, "done": False}) + "\n").encode()
+                for piece in pieces(text)
+            ]
             final = {
                 **base,
                 "message": {"role": "assistant", "content": ""},
@@ -99,7 +118,7 @@ def _handler(server: ScriptedServer, flavour: str) -> type[BaseHTTPRequestHandle
                 "eval_count": 1,
                 "eval_duration": 1,
             }
-            self.wfile.write((json.dumps(final) + "\n").encode())
+            server.write_stream(iter([*lines, (json.dumps(final) + "\n").encode()]), self.wfile)
 
         def _json(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()

@@ -20,9 +20,12 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from browser_support import RunningApp, ServeApp, copy_seeds
+from browser_support import BOT_MESSAGES, RunningApp, ServeApp, copy_seeds, open_chat, open_tab
+from browser_support import QUESTION as QUESTION_TEXT
+from browser_support import ask as ask_in_page
 from fastapi.testclient import TestClient
 from llm_servers import ScriptedServer, serve
+from playwright.sync_api import Browser, expect
 from polling import wait_until
 from seed_facts import KYRGYZSTAN_SOURCE, TRAINED_QUESTION, WHO_QUESTION, WHO_SOURCE
 
@@ -30,6 +33,7 @@ from api import Access, create_api
 from app import warn_if_exposed
 from assistant import Settings
 
+QUESTION_BOX = "#cw-question"
 KEY = "test-key-3f9a"
 KYRGYZSTAN = "How many specialists were in the Chinese medical group sent to Kyrgyzstan?"
 SEEDS = {KYRGYZSTAN_SOURCE, "001_8ca9ff445ec2607f.txt", "002_f01b8babd5e16a0d.txt", WHO_SOURCE, "004_ed1eede718eb9dba.txt"}
@@ -41,13 +45,14 @@ class ScriptedLLM:
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.gate.set()
+        self.padding = 0  # words said after the cited sentence: a long answer to stop
 
     def reply(self, body: dict[str, Any]) -> str:
         assert self.gate.wait(30), "the test never let the LLM answer"
         prompt = next(m["content"] for m in body["messages"] if m["role"] == "system")
         block = next(b for b in prompt.split("<source ")[1:] if "donated 20 million dollars" in b)
         n = block.split('id="')[1].split('"')[0]
-        return f"China donated 20 million dollars to the WHO [{n}]."
+        return f"China donated 20 million dollars to the WHO [{n}]." + " More." * self.padding
 
 
 @pytest.fixture(scope="module")
@@ -282,6 +287,89 @@ def test_answering_never_blocks_the_server(
     # The check renumbers the markers to the citations kept; a stream says so when that changed its text.
     verified = (last.model_extra or {}).get("verified_content", streamed)
     assert verified == "China donated 20 million dollars to the WHO [1]." and extra(last, "citations")[0]["n"] == 1
+
+
+@pytest.mark.parametrize("route", ["completion", "streamed completion", "chat message"])
+def test_a_client_that_hangs_up_stops_its_answer_and_the_llm_stream(
+    route: str, http: httpx.Client, llm: ScriptedServer, scripted: ScriptedLLM
+) -> None:
+    """An answer its client no longer waits for is stopped: the LLM server's stream is hung up on, not read to its end."""
+    chat = http.post("chats", json={"title": "hung up"}).json()["id"] if route == "chat message" else None
+    cut, ended = llm.streams_cut, llm.streams_ended
+    llm.piece_seconds, scripted.padding = 0.05, 600  # about 30 s of answer
+    try:
+        if chat is not None:
+            body: dict[str, Any] = {"content": WHO_QUESTION, "model": "citewise-openai"}
+            with pytest.raises(httpx.ReadTimeout):
+                http.post(f"chats/{chat}/messages", json=body, timeout=4)
+        else:
+            body = {"model": "citewise-openai", "messages": [{"role": "user", "content": WHO_QUESTION}]}
+            if route == "completion":
+                with pytest.raises(httpx.ReadTimeout):
+                    http.post("chat/completions", json=body, timeout=4)
+            else:
+                with http.stream("POST", "chat/completions", json={**body, "stream": True}) as response:
+                    lines = response.iter_lines()
+                    assert wait_until(lambda: '"content": "donated' in next(lines), 20)  # streaming: then hang up
+        assert wait_until(lambda: llm.streams_cut > cut, 20), "the LLM's stream was read on after the client left"
+        assert llm.streams_ended == ended
+    finally:
+        llm.piece_seconds, scripted.padding = 0.0, 0
+    if chat is not None:  # a stopped answer is not saved
+        assert http.get(f"chats/{chat}").json()["answers"] == []
+    assert "China donated" in ask_text(http, WHO_QUESTION)  # and the server answers on
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("how", ["stop", "page closed"])
+def test_an_llm_answer_stopped_in_the_chat_or_left_hangs_up_on_its_server(
+    how: str, browser: Browser, server: RunningApp, http: httpx.Client, llm: ScriptedServer, scripted: ScriptedLLM
+) -> None:
+    page = open_chat(browser, server.url)
+    stop = page.locator(f"{QUESTION_BOX} [data-testid='stop-button']")
+    send = page.locator(f"{QUESTION_BOX} [data-testid='submit-button']")
+    chats = len(http.get("chats").json()["data"])
+    try:
+        open_tab(page, "Settings")
+        page.locator("#cw-pref-backend").get_by_label("openai").check()
+        open_tab(page, "Chat")
+        expect(stop).to_have_count(0)
+        cut, ended = llm.streams_cut, llm.streams_ended
+        llm.piece_seconds, scripted.padding = 0.05, 600  # about 30 s of answer
+        try:
+            page.fill(QUESTION_TEXT, WHO_QUESTION)
+            page.press(QUESTION_TEXT, "Enter")
+            expect(page.locator(BOT_MESSAGES).last).to_contain_text("China donated", timeout=30_000)
+            expect(send).to_have_count(0)  # while it streams, the box's button stops it
+            if how == "stop":
+                stop.click()
+            else:
+                page.context.close()
+            assert wait_until(lambda: llm.streams_cut > cut, 20), f"the LLM's stream was read on after {how}"
+            assert llm.streams_ended == ended
+        finally:
+            llm.piece_seconds, scripted.padding = 0.0, 0
+        assert len(http.get("chats").json()["data"]) == chats  # nothing saved
+        if how == "page closed":
+            return
+        stopped = page.locator(BOT_MESSAGES).last
+        expect(stopped).to_contain_text("Stopped before the end: not checked against its sources, and not saved.")
+        expect(stopped).to_contain_text("China donated")  # what was streamed stays in view
+        expect(stop).to_have_count(0)
+        expect(send).to_be_visible()
+        # The chat goes on, and keeps only the answer that was not stopped.
+        assert re.fullmatch(
+            r"China donated 20 million dollars to the WHO \[1\]\.", ask_in_page(page, WHO_QUESTION).answer.strip()
+        )
+        newest = http.get("chats").json()["data"][0]
+        assert newest["title"] == WHO_QUESTION and newest["answers"] == 1
+    finally:
+        page.context.close()
+
+
+def ask_text(http: httpx.Client, question: str) -> str:
+    body = {"model": "citewise-openai", "messages": [{"role": "user", "content": question}]}
+    return str(http.post("chat/completions", json=body).json()["choices"][0]["message"]["content"])
 
 
 # --------------------------------------------------------------------------- access

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from llm_servers import pieces, serve
+from polling import wait_until
 from seed_facts import WHO_QUESTION, WHO_SOURCE
 
 from assistant import Turn, build_citewise
@@ -76,6 +77,22 @@ def test_streams_a_verified_answer(settings, embedder, backend: str) -> None:  #
         "citations": [1],
         "supported": True,
     }
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_an_answer_closed_before_its_end_hangs_up_on_the_server_unchecked(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:
+        return f"China donated 20 million dollars to the WHO [{source_number(body, 'donated 20 million dollars')}]." * 100
+
+    with serve(backend, reply, {"m1"}) as server:
+        server.piece_seconds = 0.05  # about 50 s of answer
+        answer = make(settings, embedder, backend, server.url).assistant.ask(WHO_QUESTION)
+        pieces = answer.tokens()
+        assert "".join(next(pieces) for _ in range(3)) == "China donated 20 "
+        pieces.close()  # the reader leaves: Stop in the chat, an API client that hung up
+        assert wait_until(lambda: server.streams_cut, 10) and not server.streams_ended
+    assert answer.stopped and answer.text == "China donated 20 "
+    assert answer.sentences == []  # what was streamed was not checked
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from typing import Any
 
 import gradio as gr
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 Update = tuple[str, Messages, str, str]
 _STREAM_EVERY = 4  # answer pieces per UI update
+# Under an answer the question box's stop button ended: its sentences were not checked, and it is not saved.
+STOPPED = "*Stopped before the end: not checked against its sources, and not saved.*"
 SKIP = gr.skip()  # an output left as it is
 
 
@@ -40,15 +43,16 @@ def make_respond(citewise: Citewise) -> Callable[..., Iterator[Update]]:
     """
 
     def respond(message: str, history: Messages, preferences: Preferences | None = None) -> Iterator[Update]:
-        for update, _ in _answer(citewise, message, history, preferences):
-            yield update
+        with closing(_answer(citewise, message, history, preferences)) as updates:
+            for update, _ in updates:
+                yield update
 
     return respond
 
 
 def _answer(
     citewise: Citewise, message: str, history: Messages, preferences: Preferences | None
-) -> Iterator[tuple[Update, Answer | None]]:
+) -> Generator[tuple[Update, Answer | None]]:
     """The chat's updates as an answer streams; the last carries the complete answer (None when there is none)."""
     history = list(history or [])
     if not message or not message.strip():
@@ -74,13 +78,24 @@ def _answer(
     searched = render_searched(answer)
     sources = render_sources(answer)
     reply: dict[str, Any] = {"role": "assistant", "content": ""}
-    for count, _ in enumerate(answer.tokens(), start=1):
-        if count % _STREAM_EVERY == 0:
-            reply["content"] = render_streaming(answer)
-            yield ("", [*history, reply], sources, searched), None
+    # Closed as soon as this is (Stop, or the page closed): the answer's stream then hangs up on its LLM server.
+    with closing(answer.tokens()) as pieces:
+        for count, _ in enumerate(pieces, start=1):
+            if count % _STREAM_EVERY == 0:
+                reply["content"] = render_streaming(answer)
+                yield ("", [*history, reply], sources, searched), None
     # A generated answer is verified once complete: show the checked text and only the cited sources.
     reply["content"] = render_answer(answer)
     yield ("", [*history, reply], render_sources(answer), searched), answer
+
+
+def stopped(history: Messages) -> Messages:
+    """The chat after its answer was stopped: what had been streamed, marked as unfinished (``STOPPED``)."""
+    history = list(history or [])
+    if history and history[-1].get("role") == "assistant":
+        said = _text_of(history[-1].get("content"))
+        return [*history[:-1], {"role": "assistant", "content": f"{said}\n\n{STOPPED}" if said.strip() else STOPPED}]
+    return [*history, {"role": "assistant", "content": STOPPED}]
 
 
 def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
@@ -88,15 +103,17 @@ def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
     gives them back as the Markdown it shows), skipping non-text content."""
     turns = []
     for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            # Gradio 6 hands history back as content parts: [{"type": "text", "text": ...}, ...].
-            content = " ".join(
-                str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
-            )
-        if isinstance(content, str) and content.strip() and message.get("role") in ("user", "assistant"):
+        content = _text_of(message.get("content"))
+        if content.strip() and message.get("role") in ("user", "assistant"):
             turns.append(Turn(str(message["role"]), as_said(content)))
     return turns
+
+
+def _text_of(content: Any) -> str:
+    """A chat message's text: Gradio 6 hands history back as content parts ([{"type": "text", "text": ...}, ...])."""
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text")
+    return content if isinstance(content, str) else ""
 
 
 def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None:
@@ -147,9 +164,11 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         answer, last = None, None
-        for update, complete in _answer(citewise, message, history, preferences):
-            answer, last = complete, update
-            yield (*update, SKIP, SKIP, "")  # until saved, the chat is the same and no save has failed
+        # Gradio closes this generator when Stop cancels it: the answer's stream is closed with it, and nothing saved.
+        with closing(_answer(citewise, message, history, preferences)) as updates:
+            for update, complete in updates:
+                answer, last = complete, update
+                yield (*update, SKIP, SKIP, "")  # until saved, the chat is the same and no save has failed
         if answer is None or last is None:  # refused or failed before answering: nothing to save
             return
         # Saved here, not in a later step: a page closed or reloaded as the answer completes loses nothing.
@@ -208,12 +227,19 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
             return (*[SKIP] * len(view), *refresh(citewise, exports, owner, chat_id, report(error, "The chat was not deleted")))
         return (*shown(empty_chat()), *refresh(citewise, exports, owner, None))
 
+    # Chat management stays out of Gradio's API: the HTTP API (api/) is the programmatic way in.
+    private: dict[str, Any] = {"api_visibility": "private"}
+    # The box's send button becomes a stop button while the answer streams. Registered before the answering itself,
+    # whose updates of the box's value would otherwise come first and keep the send button (tried).
+    question.submit(lambda: gr.Textbox(submit_btn=False, stop_btn=True), None, question, queue=False, **private)
     answering = question.submit(
         respond, [question, chatbot, preferences, chat, cards], [question, chatbot, sources, searched, chat, cards, problem]
     )
-    # Chat management stays out of Gradio's API: the HTTP API (api/) is the programmatic way in.
-    private: dict[str, Any] = {"api_visibility": "private"}
     answering.then(saved, [chat, problem], [kept, *panel.outputs], **private)
+    # Stop: Gradio closes the answering generator, whose answer hangs up on its LLM server at once; nothing is saved.
+    # The box's send button comes back when the answering ends or stops.
+    answering.then(lambda: gr.Textbox(submit_btn=True, stop_btn=False), None, question, queue=False, **private)
+    question.stop(stopped, chatbot, chatbot, cancels=[answering], **private)
     loading = demo.load(restore, kept, [*view, *panel.outputs], **private)
     loading.then(lambda: gr.Textbox(interactive=True), None, question, **private)  # after a failed load too
     panel.chats.input(open_chosen, panel.chats, [*view, *panel.outputs], **private)
