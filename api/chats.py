@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from api.errors import APIError, ErrorBody
 from api.openai import CLIENT_GONE, MODEL, backend_of, event_stream, read_whole, sse_event
 from assistant import Answer, ChatStoreError, ChatSummary, Citewise, QuestionError, Turn
-from assistant.chats import MAX_TITLE_CHARS
+from assistant.chats import owner_name
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -206,10 +206,10 @@ def chats_router(citewise: Citewise) -> APIRouter:
 
 def _owner(user: str | None) -> str:
     """The chats' owner: the header's user name, else the local user; one that is not a user name is a 400."""
-    owner = user or ""
-    if len(owner) > MAX_TITLE_CHARS or any(not character.isprintable() for character in owner):
-        raise APIError(400, f"{OWNER_HEADER} is not a user name: {owner[:60]!r}.", param=OWNER_HEADER)
-    return owner
+    try:
+        return owner_name(user or "")
+    except ValueError as error:
+        raise APIError(400, f"{OWNER_HEADER} is not a user name: {error}", param=OWNER_HEADER) from error
 
 
 def _stored(call: Callable[[], T]) -> T:

@@ -304,13 +304,13 @@ class ChatStore:
 
     def start(self, owner: str, title: str = "") -> str:
         """A new empty chat's id; with no ``title``, the first question names it."""
-        row = (secrets.token_urlsafe(9), _owner(owner), _title(title) if title.strip() else "", self._clock())
+        row = (secrets.token_urlsafe(9), owner_name(owner), _title(title) if title.strip() else "", self._clock())
         self._run(lambda db: db.execute("INSERT INTO chats VALUES (?, ?, ?, ?, ?)", (*row, row[-1])), write=True)
         return row[0]
 
     def add_turn(self, owner: str, chat_id: str, question: str, answer_json: Mapping[str, Any]) -> None:
         """Append a question and its ``ask --json`` answer; raises ``ChatNotFoundError`` for no such chat of ``owner``."""
-        owner, turn, now = _owner(owner), _turn_row(question, answer_json), self._clock()
+        owner, turn, now = owner_name(owner), _turn_row(question, answer_json), self._clock()
 
         def add(db: sqlite3.Connection) -> None:
             found = db.execute("SELECT title FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone()
@@ -329,12 +329,12 @@ class ChatStore:
             "SELECT id, title, created, updated, (SELECT COUNT(*) FROM turns WHERE turns.chat_id = chats.id) FROM chats"
             " WHERE owner = ? ORDER BY updated DESC, rowid DESC"
         )
-        owner = _owner(owner)
+        owner = owner_name(owner)
         return self._run(lambda db: [ChatSummary(*row) for row in db.execute(query, (owner,))], write=False)
 
     def get(self, owner: str, chat_id: str) -> Chat | None:
         """The chat with its turns, or None when ``owner`` has no such chat."""
-        owner = _owner(owner)
+        owner = owner_name(owner)
 
         def read(db: sqlite3.Connection) -> Chat | None:
             found = db.execute("SELECT title FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).fetchone()
@@ -355,12 +355,12 @@ class ChatStore:
 
     def rename(self, owner: str, chat_id: str, title: str) -> bool:
         """Retitle a chat; False when ``owner`` has no such chat. A blank or over-long title is a ValueError."""
-        row = (_title(title), chat_id, _owner(owner))
+        row = (_title(title), chat_id, owner_name(owner))
         return self._run(lambda db: db.execute("UPDATE chats SET title = ? WHERE id = ? AND owner = ?", row).rowcount == 1)
 
     def delete(self, owner: str, chat_id: str) -> bool:
         """Delete a chat and its turns; False when ``owner`` has no such chat."""
-        owner = _owner(owner)  # its turns go with it: ON DELETE CASCADE
+        owner = owner_name(owner)  # its turns go with it: ON DELETE CASCADE
         return self._run(lambda db: db.execute("DELETE FROM chats WHERE id = ? AND owner = ?", (chat_id, owner)).rowcount == 1)
 
     def export_markdown(self, owner: str, chat_id: str, *, current_text: Callable[[str], str | None] | None = None) -> str | None:
@@ -634,10 +634,17 @@ def changed(citation: Mapping[str, Any], current_text: str | None) -> bool:
     return any(" ".join(piece.split()) not in now for piece in pieces if piece.strip())
 
 
-def _owner(owner: str) -> str:
-    """``owner`` checked: a str of valid Unicode (replacing surrogates could make two owners one)."""
-    if not isinstance(owner, str) or SURROGATE.search(owner) or len(owner) > MAX_TITLE_CHARS:
-        raise ValueError(f"Not a chat owner: {owner!r} (a user name, or '' for the local user).")
+def owner_name(owner: str) -> str:
+    """``owner`` checked, for every caller (the chat, the HTTP API's user header): a user name of at most
+    ``MAX_TITLE_CHARS`` printable characters of valid Unicode (replacing surrogates could make two owners one), or ""
+    for the local user; anything else is a ValueError."""
+    if (
+        not isinstance(owner, str)
+        or SURROGATE.search(owner)
+        or len(owner) > MAX_TITLE_CHARS
+        or not all(character.isprintable() for character in owner)
+    ):
+        raise ValueError(f"Not a chat owner: {owner!r:.80} (a user name, or '' for the local user).")
     return owner
 
 

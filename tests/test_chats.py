@@ -295,7 +295,7 @@ def test_bad_titles_and_oversized_texts_are_refused_and_change_nothing(store: Ch
         store.add_turn("", chat_id, "q", _answer("a", error="e" * 200_001))
     with pytest.raises(ValueError, match="not JSON"):
         store.add_turn("", chat_id, "q", _answer("a", [{"n": 1, "source": object()}]))
-    for owner in (None, "bad\udc80owner"):
+    for owner in (None, "bad\udc80owner", "bad\x00owner", "x" * 201):
         with pytest.raises(ValueError, match="owner"):
             store.list(owner)  # type: ignore[arg-type]
 

@@ -496,6 +496,8 @@ def test_the_chats_api_refuses_bad_input_and_says_why(api: TestClient) -> None:
         "an empty question": api.post(f"/v1/chats/{chat_id}/messages", json={"content": " "}),
         "an unknown answerer": api.post(f"/v1/chats/{chat_id}/messages", json={"content": WHO_QUESTION, "model": "gpt-9"}),
         "no question": api.post(f"/v1/chats/{chat_id}/messages", json={}),
+        "an over-long user name": api.get("/v1/chats", headers={"X-Citewise-User": "x" * 201}),
+        "a user name with a control character": api.get("/v1/chats", headers={"X-Citewise-User": "a\x7fb"}),
     }
     statuses = {case: response.status_code for case, response in cases.items()}
     assert statuses == {
@@ -504,7 +506,10 @@ def test_the_chats_api_refuses_bad_input_and_says_why(api: TestClient) -> None:
         "an empty question": 400,
         "an unknown answerer": 404,
         "no question": 400,
+        "an over-long user name": 400,
+        "a user name with a control character": 400,
     }
+    assert cases["an over-long user name"].json()["error"]["param"] == "X-Citewise-User"
     assert all(response.json()["error"]["message"] for response in cases.values())
     assert api.get("/v1/chats").json()["data"][0]["answers"] == 0  # nothing was saved
 
