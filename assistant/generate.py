@@ -16,6 +16,7 @@ from llama_index.core.llms import LLM
 from assistant.history import Turn
 from assistant.prompts import render
 from assistant.retrieval import Passage
+from assistant.settings import DEFAULTS
 from index.text import whole_characters
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def build_llm(backend: str, settings: Any, url: str) -> LLM:
                 request_timeout=settings.request_timeout,
                 # Known up front, so no model-info request precedes every answer.
                 context_window=settings.llm_context_window,
+                additional_kwargs={"num_predict": settings.llm_max_tokens},
             )
         case "openai":
             from llama_index.llms.openai_like import OpenAILike
@@ -55,6 +57,7 @@ def build_llm(backend: str, settings: Any, url: str) -> LLM:
                 context_window=settings.llm_context_window,
                 timeout=settings.request_timeout,
                 max_retries=0,
+                max_tokens=settings.llm_max_tokens,
             )
         case _:
             raise ValueError(f"unknown LLM backend {backend!r}: use extractive, ollama or openai")
@@ -68,13 +71,16 @@ class LLMAnswerer:
         backend: "ollama" or "openai", for messages.
         where: the server's address, for messages.
         model: the model's name, for messages.
+        max_tokens: the answer's length at most, which the server is asked to keep to (``build_llm``); a server that
+            writes on past ``MAX_TOKEN_CHARS`` characters a token is hung up on, and the answer ends with a message.
     """
 
-    def __init__(self, llm: LLM, backend: str, where: str, model: str) -> None:
+    def __init__(self, llm: LLM, backend: str, where: str, model: str, max_tokens: int = DEFAULTS["llm_max_tokens"]) -> None:
         self.llm = llm
         self.backend = backend
         self.where = where
         self.model = model
+        self.max_tokens = max_tokens
 
     def stream(self, question: str, passages: Sequence[Passage], history: Sequence[Turn]) -> Iterator[str]:
         """Yield answer text as it arrives; server failures raise LLMError with a way out."""
@@ -84,10 +90,23 @@ class LLMAnswerer:
             role = MessageRole.USER if turn.role == "user" else MessageRole.ASSISTANT
             messages.append(ChatMessage(role=role, content=turn.content))
         messages.append(ChatMessage(role=MessageRole.USER, content=question))
+        written, most = 0, self.max_tokens * MAX_TOKEN_CHARS
         try:
-            yield from _joined_deltas(chunk.delta for chunk in self.llm.stream_chat(messages) if chunk.delta)
+            replies = self.llm.stream_chat(messages)
+            for piece in _joined_deltas(chunk.delta for chunk in replies if chunk.delta):
+                written += len(piece)
+                if written > most:
+                    break
+                yield piece
+            else:
+                return
         except Exception as error:  # every client library raises its own types; all become one clear message
             raise LLMError(self._explain(error)) from error
+        hang_up(replies)
+        raise LLMError(
+            f"The {self.backend} server at {self.where} wrote on past {self.max_tokens:,} tokens and was stopped there "
+            "(CITEWISE_LLM_MAX_TOKENS); the model may be repeating itself."
+        )
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         """Ask the model for a standalone search query for a follow-up question."""
@@ -114,7 +133,12 @@ class LLMAnswerer:
         return f"The {self.backend} server at {self.where} failed: {text[:300]}"
 
 
-def hang_up(stream: Iterator[str]) -> None:
+# Characters a token may take at most, for the answer's own length check: about four in English prose, more in code
+# or a long word; a server past eight times its token limit is not keeping to it.
+MAX_TOKEN_CHARS = 8
+
+
+def hang_up(stream: Iterator[object]) -> None:
     """Close an answer's ``stream`` that its reader left before the end, and with it any connection to an LLM server.
 
     A generated answer's stream is a generator over the server's HTTP response; a list's iterator (an extractive

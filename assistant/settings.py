@@ -74,6 +74,9 @@ class Settings(IndexSettings):
     openai_model: str = "gpt-4o-mini"
     temperature: float = 0.0
     request_timeout: float = 120.0
+    # An LLM answer's length at most, asked of the server (OpenAI's max_tokens, Ollama's num_predict) and enforced here
+    # too: a local model caught in a loop writes until stopped (Ollama's own default is no limit).
+    llm_max_tokens: int = Field(1024, ge=1)
     llm_context_window: int = 8192
     history_tokens: int = 1500
 

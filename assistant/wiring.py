@@ -81,7 +81,7 @@ def build_citewise(settings: Settings, embedder: Embedder | None = None, models:
     # Building a client connects to nothing; each is ready for a per-session switch.
     llm_models = {"ollama": settings.ollama_model, "openai": settings.openai_model}
     llms = {
-        backend: LLMAnswerer(build_llm(backend, settings, url), backend, url, llm_models[backend])
+        backend: LLMAnswerer(build_llm(backend, settings, url), backend, url, llm_models[backend], settings.llm_max_tokens)
         for backend, url in settings.llm_endpoints().items()
     }
     assistant = Assistant(

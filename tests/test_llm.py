@@ -96,6 +96,23 @@ def test_an_answer_closed_before_its_end_hangs_up_on_the_server_unchecked(settin
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_a_server_that_writes_past_the_token_limit_is_stopped_with_a_message(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:  # a model in a loop, and a server that does not keep to the limit it got
+        return f"China donated 20 million dollars to the WHO [{source_number(body, 'donated 20 million dollars')}]. " * 100
+
+    with serve(backend, reply, {"m1"}) as server:
+        server.piece_seconds = 0.01  # about 9 s of answer
+        citewise = make(settings.model_copy(update={"llm_max_tokens": 20}), embedder, backend, server.url)
+        answer = citewise.assistant.ask(WHO_QUESTION).complete()
+        assert wait_until(lambda: server.streams_cut, 10) and not server.streams_ended
+    _, body = server.requests[-1]
+    assert (body["max_tokens"] if backend == "openai" else body["options"]["num_predict"]) == 20
+    said, message = answer.text.split("\n\n")
+    assert said.startswith("China donated 20 million dollars to the WHO") and len(said) <= 20 * 8
+    assert answer.error == message and "past 20 tokens" in message and "CITEWISE_LLM_MAX_TOKENS" in message
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_an_emoji_sent_in_two_halves_is_joined_and_a_lone_half_replaced(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
     def reply(body: dict[str, Any]) -> str:
         n = source_number(body, "donated 20 million dollars")
