@@ -6,6 +6,7 @@ its OpenAPI page, all on ``CITEWISE_HOST``:``CITEWISE_PORT``, served by uvicorn.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -47,11 +48,25 @@ def launch(settings: Settings) -> None:
         if settings.auth and not settings.api_key:
             logger.info("the API at %s is closed: the chat has a login; set CITEWISE_API_KEY to open it", PREFIX)
         server = build_server(citewise)
+        settle_memory()
         logger.info("serving the chat on http://%s:%d/ and the API on %s (docs at /docs)", settings.host, settings.port, PREFIX)
         # A stream left open (a browser tab's queue connection) must not hold up stopping the server for long.
         uvicorn.run(
             server, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=3
         )
+
+
+def settle_memory() -> None:
+    """Leave what start-up made (the models, the libraries, the index's clients) out of every later garbage collection.
+
+    Python's full collection walks every tracked object: with the models and libraries loaded that is about 590,000,
+    and one collection took 313 ms here, every thread of the server stopped meanwhile (an answer its reader left
+    collects one, ``assistant.generate.hang_up``, and Python runs one itself as objects pile up). Collected once now
+    and frozen, start-up's objects are no longer walked: 0.5 ms after a few answers. What start-up left in reference
+    cycles is collected first, so nothing frozen is garbage.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def build_server(citewise: Citewise) -> FastAPI:
