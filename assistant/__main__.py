@@ -23,6 +23,7 @@ from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
 from index import IndexDamagedError, IndexMismatchError, IndexWriteError, page_word
+from index.cli import run_command
 from index.settings import invalid_settings
 
 logger = logging.getLogger("citewise.cli")
@@ -138,4 +139,4 @@ def _print_human(result: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main, "nothing was written to the index; the answers printed above are complete"))

@@ -24,6 +24,7 @@ from index import (
     UnsafeSyncError,
     build_indexer,
 )
+from index.cli import run_command
 from index.plan import FREE_DELETES
 from index.settings import invalid_settings
 
@@ -183,4 +184,4 @@ def _print_report(report: SyncReport, *, as_json: bool) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main, "the index keeps what this command finished; the next sync completes the rest"))

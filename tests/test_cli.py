@@ -6,6 +6,7 @@ import fcntl
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -179,6 +180,43 @@ def index_command(warm_python, data: Path, *args: str) -> subprocess.Popen[str]:
         command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     return started
+
+
+def test_ctrl_c_and_a_closed_output_end_the_commands_without_a_traceback(seeds_copy: Path, docs: Path, warm_python) -> None:  # type: ignore[no-untyped-def]
+    environment = {**os.environ, "CITEWISE_DATA_DIR": str(seeds_copy), "HF_HUB_OFFLINE": "1"}
+    asking = [sys.executable, "-m", "assistant", "ask", "--json", "-"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    # Ctrl-C while a batch waits for its next question: the answers given stand, and the command says so.
+    ask = warm_python(asking, cwd=REPO, env=environment, stdin=subprocess.PIPE, **pipes)
+    ask.stdin.write(WHO_QUESTION + "\n")
+    ask.stdin.flush()
+    assert json.loads(ask.stdout.readline())["citations"][0]["source"] == WHO_SOURCE
+    ask.send_signal(signal.SIGINT)
+    out, err = ask.communicate(timeout=60)
+    assert (ask.returncode, out) == (130, "") and "interrupted: nothing was written to the index" in err, err
+    assert "Traceback" not in err
+    # A reader that stops reading after the first answer (``| head -1``): the rest is not written, quietly.
+    questions = "\n".join([WHO_QUESTION, RAILWAY, WHO_QUESTION, RAILWAY]) + "\n"
+    ask = warm_python(asking, cwd=REPO, env=environment, stdin=subprocess.PIPE, **pipes)
+    ask.stdin.write(questions)
+    ask.stdin.close()
+    assert json.loads(ask.stdout.readline())["question"] == WHO_QUESTION
+    ask.stdout.close()
+    err = ask.stderr.read()
+    assert ask.wait(timeout=60) == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
+    # Ctrl-C while a sync waits for another writer's lock.
+    lock = seeds_copy / "citewise.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        sync = index_command(warm_python, seeds_copy, "sync", str(docs))
+        try:
+            assert wait_until(lambda: sync.poll() is not None or waiting_on_lock(sync.pid, lock), 120, interval=0.1)
+            sync.send_signal(signal.SIGINT)
+            out, err = sync.communicate(timeout=60)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    assert sync.returncode == 130 and "interrupted: the index keeps what this command finished" in err, err
+    assert "Traceback" not in err
 
 
 def test_cli_rebuild_waits_for_the_lock_and_a_running_app_follows_it(seeds_copy: Path, docs: Path, embedder, warm_python) -> None:  # type: ignore[no-untyped-def]
