@@ -59,11 +59,11 @@ def launch(settings: Settings) -> None:
 def settle_memory() -> None:
     """Leave what start-up made (the models, the libraries, the index's clients) out of every later garbage collection.
 
-    Python's full collection walks every tracked object: with the models and libraries loaded that is about 590,000,
-    and one collection took 313 ms here, every thread of the server stopped meanwhile (an answer its reader left
-    collects one, ``assistant.generate.hang_up``, and Python runs one itself as objects pile up). Collected once now
-    and frozen, start-up's objects are no longer walked: 0.5 ms after a few answers. What start-up left in reference
-    cycles is collected first, so nothing frozen is garbage.
+    Python's full collection walks every tracked object, every thread of the server stopped meanwhile: with the models,
+    libraries and index loaded some 713,000, 410 ms here (``bench/gc_pause.py``). An answer its reader left runs one
+    (``assistant.generate.hang_up``), and Python runs one itself once enough new objects outlive a few collections.
+    Collected once now and frozen, start-up's objects are no longer walked: 0.001 ms after the 54 seed questions. What
+    start-up left in reference cycles is collected first, so nothing frozen is garbage.
     """
     gc.collect()
     gc.freeze()
