@@ -242,14 +242,16 @@ async def read_whole(answer: Answer, request: Request, every: float = 0.25) -> b
                     return
 
     reading = asyncio.ensure_future(run_in_threadpool(read))
-    while not (await asyncio.wait({reading}, timeout=every))[0]:
+    while True:
+        done, _ = await asyncio.wait({reading}, timeout=every)
+        if done:
+            reading.result()  # what the reading raised, if anything
+            return True
         if await request.is_disconnected():
             gone.set()
             # Left to end on its own: a failure there is nobody's to see, so it is only logged.
             reading.add_done_callback(_log_failure)
             return False
-    reading.result()
-    return True
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:
