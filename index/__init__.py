@@ -32,7 +32,7 @@ from index.store import (
     StoredDocument,
     open_store,
 )
-from index.sync import IndexBusyError, Indexer, Progress
+from index.sync import IndexBusyError, Indexer, Progress, SyncStopped
 
 __all__ = [
     "COMPRESSED_SUFFIXES",
@@ -71,6 +71,7 @@ __all__ = [
     "StoredDocument",
     "SyncPlan",
     "SyncReport",
+    "SyncStopped",
     "UnsafeSyncError",
     "UploadError",
     "build_indexer",

@@ -42,7 +42,23 @@ from index.store import IndexMismatchError, IndexWriteError, Store
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, int], None]
-"""Called with (files done, files to index, chunks embedded so far)."""
+"""Called with (files done, files to index, chunks embedded so far); it may raise ``SyncStopped`` to stop the sync."""
+
+
+class SyncStopped(Exception):
+    """Raised by a sync's ``progress`` to stop it after the file just read (a user's Stop). What was written stays (every
+    file whole, each in its new version or its old one), the files not reached keep what the index held, and the next
+    sync completes the work, as after a sync killed at any point.
+
+    Args:
+        done: the files read when it stopped.
+        total: the files the sync had to index.
+    """
+
+    def __init__(self, done: int = 0, total: int = 0) -> None:
+        super().__init__(f"stopped after {done} of {total} files")
+        self.done = done
+        self.total = total
 
 
 class IndexBusyError(TimeoutError):

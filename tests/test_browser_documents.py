@@ -6,10 +6,12 @@ and leaves behind only documents that the other tests do not look for.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from browser_support import (
     DELETE,
@@ -47,7 +49,10 @@ QUILLMARK_QUESTION = "How many meteors did the Quillmark observatory record?"
 REFUSAL = "Not found in your documents"
 
 
-APP = AppSpec()  # this module's own app over the seeds (conftest.py's module_app): its tests change the documents
+# This module's own app over the seeds (conftest.py's module_app): its tests change the documents. A sync writes each
+# file as soon as it is read, so that one stopped after a file has written it.
+APP = AppSpec(env={"CITEWISE_WRITE_BATCH": "1"})
+STOP_SYNC = "#cw-stop-sync"
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +69,13 @@ def page(browser: Browser, served: RunningApp) -> Iterator[Page]:
     expect(opened.locator(f"{DOCUMENTS} [role='row']").first).to_be_visible()
     yield opened
     opened.context.close()
+
+
+def indexed(served: RunningApp, prefix: str) -> set[str]:
+    """The indexed documents whose names start with ``prefix``, as the API lists them (the tab's table shows only the
+    rows in view)."""
+    listed = httpx.get(f"{served.url}v1/documents", timeout=30).json()["data"]
+    return {d["source"] for d in listed if d["source"].startswith(prefix) and d["status"] == "indexed"}
 
 
 def on_disk(docs: Path) -> list[str]:
@@ -200,6 +212,39 @@ def test_reindex_picks_up_a_file_added_on_disk(page: Page, served: RunningApp) -
     expect(document_row(page, name)).to_have_count(1)
     assert chunks(page, name) > 0
     expect_seeds_listed(page)
+
+
+def test_stop_ends_a_sync_midway_and_re_index_completes_it(page: Page, served: RunningApp) -> None:
+    rng = random.Random(11)
+    words = ["otter", "kelp", "harbour", "tide", "urchin", "current", "reef", "shell", "coast", "swim", "dive", "rock"]
+    names = [f"shore_{n:02}.txt" for n in range(20)]
+    for name in names:  # 20 notes of about three chunks each: a sync of a few seconds
+        text = ". ".join(" ".join(rng.choices(words, k=12)).capitalize() for _ in range(40)) + "."
+        (served.docs_dir / name).write_text(f"Shore note {name}.\n\n{text}\n", encoding="utf-8")
+    expect(page.locator(STOP_SYNC)).to_be_hidden()
+
+    page.locator(REINDEX).click()
+    page.locator(STOP_SYNC).click()  # shown while the sync runs
+
+    status = wait_for_status(page, "Indexing stopped after")
+    done, total = map(int, re.search(r"after (\d+) of (\d+) files", status).groups())  # type: ignore[union-attr]
+    assert 0 < done < total and total >= 20, status  # (and what earlier tests of the module left to index)
+    assert "Re-index the documents folder** completes the work" in page.locator(SYNC_STATUS).inner_html() or (
+        "completes the work" in status
+    )
+    expect(page.locator(STOP_SYNC)).to_be_hidden()
+    listed = indexed(served, "shore_")
+    assert 0 < len(listed) < 20, "the stop came before any write, or after the last"
+    assert indexed(served, "") >= set(SEED_NAMES)  # nothing indexed before was lost
+
+    page.locator(REINDEX).click()
+    status = wait_for_status(page, "chunks in the index", timeout_ms=120_000)
+    assert re.search(rf"^{20 - len(listed)} added, 0 updated", status, re.MULTILINE), status
+    assert indexed(served, "shore_") == set(names)
+    for name in names:  # leave the folder as the module's other tests expect it (20 of 25 gone: a confirmed delete)
+        (served.docs_dir / name).unlink()
+    cleaned = httpx.post(f"{served.url}v1/sync", params={"allow_delete": "true"}, timeout=120).json()
+    assert cleaned["deleted"] == 20, cleaned
 
 
 def test_a_new_page_lists_the_documents_as_they_are_now(page: Page, browser: Browser, served: RunningApp) -> None:

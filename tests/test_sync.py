@@ -6,6 +6,7 @@ seeds built by such a sync (``seeds_copy``), and sync again from there.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from polling import wait_until
 
-from index import IndexMismatchError, IndexSettings, build_indexer
+from index import IndexMismatchError, IndexSettings, SyncStopped, build_indexer
 from index.plan import FOLDER_LINK
 
 
@@ -58,6 +59,38 @@ def test_first_sync_indexes_everything_and_second_embeds_nothing(empty, docs: Pa
         "seconds": 0,
         "dry_run": False,
     }
+
+
+def test_a_sync_its_progress_stops_keeps_every_file_whole_and_the_next_one_completes_it(  # type: ignore[no-untyped-def]
+    tmp_path: Path, seeds_copy: Path, embedder, docs: Path
+) -> None:
+    for path in sorted(docs.iterdir()):  # every seed edited, two documents added: seven files to index
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nSea otters hold hands while they sleep.", encoding="utf-8")
+    for n in (1, 2):
+        (docs / f"otters{n}.txt").write_text(f"Otter note {n}. " + "Otters eat sea urchins. " * 40, encoding="utf-8")
+    settings = IndexSettings(data_dir=seeds_copy, write_batch=8)  # written a file or two at a time
+
+    def stop_after_four(done: int, total: int, chunks: int) -> None:
+        if done == 4:
+            raise SyncStopped  # the user's Stop, seen after the fourth file was read
+
+    with pytest.raises(SyncStopped):
+        build_indexer(settings, embedder=embedder).sync(docs, progress=stop_after_four)
+    indexer = build_indexer(settings, embedder=embedder)
+    versions: dict[str, dict[str, list[int]]] = {}
+    for _, meta in indexer.store.iter_metadatas():
+        versions.setdefault(meta["source"], {}).setdefault(meta["doc_hash"], []).append(int(meta["chunk_count"]))
+    # Each document in one version, whole: the edit written, or the old text kept; nothing half-written.
+    assert all(len(hashes) == 1 and len(counts) == counts[0] for hashes in versions.values() for counts in hashes.values())
+    edited = [
+        p.name for p in docs.iterdir() if p.name in versions and hashlib.sha256(p.read_bytes()).hexdigest() in versions[p.name]
+    ]
+    assert 0 < len(edited) < 7, "the stop came before any write, or after the last"
+    report = indexer.sync(docs)
+    assert report.failed == [] and report.embedded > 0
+    clean = build_indexer(IndexSettings(data_dir=tmp_path / "clean"), embedder=embedder)
+    clean.sync(docs)
+    assert sorted(i for i, _ in indexer.store.iter_metadatas()) == sorted(i for i, _ in clean.store.iter_metadatas())
 
 
 def test_chunk_offsets_point_into_the_source_file(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,12 +24,14 @@ from index import (
     Progress,
     SavedUpload,
     SyncReport,
+    SyncStopped,
     UnsafeSyncError,
     UploadError,
 )
 from ui.render import escape_markdown
 
 HEADERS = ["Document", "Title", "Chunks", "Pages", "Status"]
+SKIP_STATUS = gr.skip()  # the status line left as it is
 
 
 class DocumentsFolder(Protocol):
@@ -62,24 +67,39 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             replace_box = gr.Checkbox(label="Replace documents with the same name", value=False, elem_id="cw-replace")
         with gr.Column():
             reindex = gr.Button("Re-index the documents folder", elem_id="cw-reindex")
+            stop_sync = gr.Button("Stop indexing", variant="stop", visible=False, elem_id="cw-stop-sync")
             choice = gr.Dropdown(label="Document", choices=sources(citewise), elem_id="cw-doc-choice")
             delete = gr.Button("Delete document", variant="stop", elem_id="cw-delete")
     status = gr.Markdown(elem_id="cw-sync-status")
     table = gr.Dataframe(headers=HEADERS, value=rows(citewise), interactive=False, elem_id="cw-documents")
 
-    def progress_of(progress: gr.Progress) -> Progress:
+    stops = SyncStops()
+
+    def progress_of(progress: gr.Progress, stop: threading.Event) -> Progress:
         def update(done: int, total: int, chunks: int) -> None:
+            if stop.is_set() and done < total:
+                raise SyncStopped(done, total)
             progress((done, max(total, 1)), desc=f"indexing: {chunks} chunks embedded", unit="files")
 
         return update
 
-    def on_upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def on_upload(
+        files: list[str] | None, replace: bool, request: gr.Request, progress: gr.Progress = gr.Progress()
+    ) -> tuple[Any, ...]:
         lines = save_uploads(citewise, [Path(file) for file in files or []], replace=replace)
-        text = sync_markdown(citewise, progress_of(progress), "\n\n".join(lines))
+        with stops.watch(request.session_hash or "") as stop:
+            text = sync_markdown(citewise, progress_of(progress, stop), "\n\n".join(lines))
         return None, text, rows(citewise), picker(citewise)
 
-    def on_reindex(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        return sync_markdown(citewise, progress_of(progress)), rows(citewise), picker(citewise)
+    def on_reindex(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        with stops.watch(request.session_hash or "") as stop:
+            text = sync_markdown(citewise, progress_of(progress, stop))
+        return text, rows(citewise), picker(citewise)
+
+    def on_stop(request: gr.Request) -> Any:
+        if stops.stop(request.session_hash or ""):
+            return "Stopping after the file being read; what was indexed stays…"
+        return SKIP_STATUS
 
     def on_delete(source: str | None) -> tuple[Any, ...]:
         if not source:
@@ -90,10 +110,51 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             return f"Not deleted: {escape_markdown(str(error))}", rows(citewise), picker(citewise)
         return f"Deleted {escape_markdown(source)}.", rows(citewise), picker(citewise)
 
-    upload.upload(on_upload, [upload, replace_box], [upload, status, table, choice])
-    reindex.click(on_reindex, None, [status, table, choice])
+    # While a sync runs, a Stop button shows beside it: the sync stops after the file it is reading (``SyncStopped``),
+    # every file written staying whole, and the next sync completes the work. Shown by events registered before the
+    # syncs' own (as the chat's stop button is), hidden again when the sync ends or stops.
+    private: dict[str, Any] = {"api_visibility": "private"}
+    for trigger in (upload.upload, reindex.click):
+        trigger(lambda: gr.Button(visible=True), None, stop_sync, queue=False, **private)
+    syncing = [
+        upload.upload(on_upload, [upload, replace_box], [upload, status, table, choice]),
+        reindex.click(on_reindex, None, [status, table, choice]),
+    ]
+    for event in syncing:
+        event.then(lambda: gr.Button(visible=False), None, stop_sync, queue=False, **private)
+    stop_sync.click(on_stop, None, status, queue=False, **private)
     delete.click(on_delete, choice, [status, table, choice])
     return table, choice
+
+
+class SyncStops:
+    """Each browser session's Stop for the sync it is running: set by the Stop button, read by the sync's progress after
+    every file. Kept by session, as nothing else of a session reaches the thread that syncs."""
+
+    def __init__(self) -> None:
+        self._flags: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def watch(self, session: str) -> Iterator[threading.Event]:
+        """The flag a sync of ``session`` reads, for as long as it runs."""
+        flag = threading.Event()
+        with self._lock:
+            self._flags[session] = flag
+        try:
+            yield flag
+        finally:
+            with self._lock:
+                if self._flags.get(session) is flag:
+                    del self._flags[session]
+
+    def stop(self, session: str) -> bool:
+        """Ask the sync ``session`` runs to stop; False when it runs none."""
+        with self._lock:
+            flag = self._flags.get(session)
+        if flag is not None:
+            flag.set()
+        return flag is not None
 
 
 def save_uploads(folder: DocumentsFolder, files: list[Path], *, replace: bool) -> list[str]:
@@ -121,9 +182,15 @@ def save_uploads(folder: DocumentsFolder, files: list[Path], *, replace: bool) -
 
 
 def sync_markdown(folder: DocumentsFolder, progress: Progress | None = None, prefix: str = "") -> str:
-    """Sync the folder and describe the outcome; a refused or timed-out sync is explained, not raised."""
+    """Sync the folder and describe the outcome; a refused, timed-out or stopped sync is explained, not raised."""
     try:
         report = folder.sync(progress)
+    except SyncStopped as stopped:
+        said = (
+            f"**Indexing stopped** after {stopped.done} of {stopped.total} files: the documents indexed so far answer; "
+            "the rest keep what the index held, and **Re-index the documents folder** completes the work."
+        )
+        return "\n\n".join(part for part in (prefix, said) if part)
     except (UnsafeSyncError, IndexBusyError) as error:
         # The index is unchanged; say why, so a missing folder is noticed before anything is lost.
         return "\n\n".join(part for part in (prefix, f"**Index not changed:** {escape_markdown(str(error))}") if part)
