@@ -305,19 +305,21 @@ def test_the_api_answers_503_when_the_documents_folder_refuses_a_write(
 
 
 def test_the_documents_tab_uploads_with_the_replace_checkbox(citewise, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import gradio as gr
+
     from ui import create_app
 
     demo = create_app(citewise)
     (on_upload,) = [fn for fn in demo.fns.values() if fn.name == "on_upload"]
     assert [component.elem_id for component in on_upload.inputs] == ["cw-upload", "cw-replace"]
     first = incoming(tmp_path, "quillmark.txt", "The Quillmark observatory recorded 318 meteors in August.")
-    _, status, rows, _ = on_upload.fn([str(first)], False)
+    _, status, rows, _ = on_upload.fn([str(first)], False, gr.Request())
     assert status.startswith("Saved quillmark.txt.\n\n1 added"), status
     second = incoming(tmp_path, "quillmark.txt", "The Quillmark observatory recorded 319 meteors in August.")
-    _, status, rows, _ = on_upload.fn([str(second)], False)
+    _, status, rows, _ = on_upload.fn([str(second)], False, gr.Request())
     assert status.startswith("Saved quillmark (2).txt (a document named quillmark.txt already exists).\n\n1 added"), status
     third = incoming(tmp_path, "quillmark.txt", "The Quillmark observatory recorded 320 meteors in August.")
-    _, status, rows, _ = on_upload.fn([str(third)], True)
+    _, status, rows, _ = on_upload.fn([str(third)], True, gr.Request())
     assert status.startswith("Replaced quillmark.txt.\n\n0 added, 1 updated"), status
     assert [row[0] for row in rows if row[0].startswith("quillmark")] == ["quillmark (2).txt", "quillmark.txt"]
     assert (citewise.library.docs_dir / "quillmark.txt").read_text(encoding="utf-8").endswith("320 meteors in August.")
