@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from typing import Any
@@ -25,6 +26,7 @@ from ui.chats import (
 )
 from ui.preferences import Preferences
 from ui.render import Messages, as_said, escape_markdown, render_answer, render_searched, render_sources, render_streaming
+from ui.stops import Stops
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,17 @@ def make_respond(citewise: Citewise) -> Callable[..., Iterator[Update]]:
 
 
 def _answer(
-    citewise: Citewise, message: str, history: Messages, preferences: Preferences | None
+    citewise: Citewise,
+    message: str,
+    history: Messages,
+    preferences: Preferences | None,
+    stop: threading.Event | None = None,
 ) -> Generator[tuple[Update, Answer | None]]:
-    """The chat's updates as an answer streams; the last carries the complete answer (None when there is none)."""
+    """The chat's updates as an answer streams; the last carries the complete answer (None when there is none).
+
+    ``stop``, once set (the question box's Stop), ends the answer at its next piece: its stream is closed (an LLM server
+    is hung up on), and the last update shows what was streamed, marked ``STOPPED``, with no answer to save.
+    """
     history = list(history or [])
     if not message or not message.strip():
         yield ("", history, render_sources(None), ""), None
@@ -78,24 +88,22 @@ def _answer(
     searched = render_searched(answer)
     sources = render_sources(answer)
     reply: dict[str, Any] = {"role": "assistant", "content": ""}
-    # Closed as soon as this is (Stop, or the page closed): the answer's stream then hangs up on its LLM server.
+    # Closed as soon as this is (the page closed) or Stop is seen: the answer's stream then hangs up on its LLM server.
     with closing(answer.tokens()) as pieces:
         for count, _ in enumerate(pieces, start=1):
+            if stop is not None and stop.is_set():
+                break
             if count % _STREAM_EVERY == 0:
                 reply["content"] = render_streaming(answer)
                 yield ("", [*history, reply], sources, searched), None
+    if answer.stopped:
+        said = render_streaming(answer)
+        reply["content"] = f"{said}\n\n{STOPPED}" if said.strip() else STOPPED
+        yield ("", [*history, reply], sources, searched), None
+        return
     # A generated answer is verified once complete: show the checked text and only the cited sources.
     reply["content"] = render_answer(answer)
     yield ("", [*history, reply], render_sources(answer), searched), answer
-
-
-def stopped(history: Messages) -> Messages:
-    """The chat after its answer was stopped: what had been streamed, marked as unfinished (``STOPPED``)."""
-    history = list(history or [])
-    if history and history[-1].get("role") == "assistant":
-        said = _text_of(history[-1].get("content"))
-        return [*history[:-1], {"role": "assistant", "content": f"{said}\n\n{STOPPED}" if said.strip() else STOPPED}]
-    return [*history, {"role": "assistant", "content": STOPPED}]
 
 
 def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
@@ -125,6 +133,7 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
     (``gr.BrowserState``), so a reload shows the chat again.
     """
     exports = Exports()
+    stops = Stops()  # the question box's Stop, by session
     # Gradio encrypts this in the page with a key it gives the page, which hides nothing from the browser's user;
     # a fixed key keeps the current chat across restarts. An id grants nothing: every chat is looked up with its owner.
     kept = gr.BrowserState(None, storage_key="citewise-current-chat", secret="citewise-current-chat")
@@ -164,8 +173,11 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         answer, last = None, None
-        # Gradio closes this generator when Stop cancels it: the answer's stream is closed with it, and nothing saved.
-        with closing(_answer(citewise, message, history, preferences)) as updates:
+        # Gradio closes this generator when the page goes: the answer's stream is closed with it, and nothing saved.
+        with (
+            stops.watch(request.session_hash or "") as stop,
+            closing(_answer(citewise, message, history, preferences, stop)) as updates,
+        ):
             for update, complete in updates:
                 answer, last = complete, update
                 yield (*update, SKIP, SKIP, "")  # until saved, the chat is the same and no save has failed
@@ -180,6 +192,9 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
         _, messages, answer_sources, _ = last
         answers = {**(answers or {}), len(messages) - 1: answer_sources}  # the answer is the chat's last message
         yield (*last, current, answers, note)  # the answer again: an API client reads the last update only
+
+    def stop_answering(request: gr.Request) -> None:
+        stops.stop(request.session_hash or "")
 
     def saved(chat_id: str | None, note: str, request: gr.Request) -> tuple[Any, ...]:
         return (chat_id, *refresh(citewise, exports, owner_of(request), chat_id_of(chat_id), note))
@@ -236,10 +251,12 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
         respond, [question, chatbot, preferences, chat, cards], [question, chatbot, sources, searched, chat, cards, problem]
     )
     answering.then(saved, [chat, problem], [kept, *panel.outputs], **private)
-    # Stop: Gradio closes the answering generator, whose answer hangs up on its LLM server at once; nothing is saved.
-    # The box's send button comes back when the answering ends or stops.
+    # Stop: the answering sees it at its next piece and ends there itself, hanging up on its LLM server, its last update
+    # the stopped answer; nothing is saved. Not Gradio's cancelling, whose generator's last update could reach the page
+    # after the stop's own and leave the answer unmarked (seen in one CI run of five). The box's send button comes back
+    # when the answering ends.
     answering.then(lambda: gr.Textbox(submit_btn=True, stop_btn=False), None, question, queue=False, **private)
-    question.stop(stopped, chatbot, chatbot, cancels=[answering], **private)
+    question.stop(stop_answering, None, None, queue=False, **private)
     loading = demo.load(restore, kept, [*view, *panel.outputs], **private)
     loading.then(lambda: gr.Textbox(interactive=True), None, question, **private)  # after a failed load too
     panel.chats.input(open_chosen, panel.chats, [*view, *panel.outputs], **private)

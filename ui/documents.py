@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +27,7 @@ from index import (
     UploadError,
 )
 from ui.render import escape_markdown
+from ui.stops import Stops
 
 HEADERS = ["Document", "Title", "Chunks", "Pages", "Status"]
 SKIP_STATUS = gr.skip()  # the status line left as it is
@@ -73,7 +72,7 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     status = gr.Markdown(elem_id="cw-sync-status")
     table = gr.Dataframe(headers=HEADERS, value=rows(citewise), interactive=False, elem_id="cw-documents")
 
-    stops = SyncStops()
+    stops = Stops()  # the Stop indexing button's, by session
 
     def progress_of(progress: gr.Progress, stop: threading.Event) -> Progress:
         def update(done: int, total: int, chunks: int) -> None:
@@ -125,36 +124,6 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     stop_sync.click(on_stop, None, status, queue=False, **private)
     delete.click(on_delete, choice, [status, table, choice])
     return table, choice
-
-
-class SyncStops:
-    """Each browser session's Stop for the sync it is running: set by the Stop button, read by the sync's progress after
-    every file. Kept by session, as nothing else of a session reaches the thread that syncs."""
-
-    def __init__(self) -> None:
-        self._flags: dict[str, threading.Event] = {}
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def watch(self, session: str) -> Iterator[threading.Event]:
-        """The flag a sync of ``session`` reads, for as long as it runs."""
-        flag = threading.Event()
-        with self._lock:
-            self._flags[session] = flag
-        try:
-            yield flag
-        finally:
-            with self._lock:
-                if self._flags.get(session) is flag:
-                    del self._flags[session]
-
-    def stop(self, session: str) -> bool:
-        """Ask the sync ``session`` runs to stop; False when it runs none."""
-        with self._lock:
-            flag = self._flags.get(session)
-        if flag is not None:
-            flag.set()
-        return flag is not None
 
 
 def save_uploads(folder: DocumentsFolder, files: list[Path], *, replace: bool) -> list[str]:
