@@ -30,7 +30,6 @@ from ui.render import escape_markdown
 from ui.stops import Stops
 
 HEADERS = ["Document", "Title", "Chunks", "Pages", "Status"]
-SKIP_STATUS = gr.skip()  # the status line left as it is
 
 
 class DocumentsFolder(Protocol):
@@ -98,7 +97,7 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     def on_stop(request: gr.Request) -> Any:
         if stops.stop(request.session_hash or ""):
             return "Stopping after the file being read; what was indexed stays…"
-        return SKIP_STATUS
+        return gr.skip()  # no sync of this page's runs: the status line stays as it is
 
     def on_delete(source: str | None) -> tuple[Any, ...]:
         if not source:
