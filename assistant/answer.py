@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
@@ -94,6 +96,49 @@ class Answer:
         if self._finish is not None:
             finish, self._finish = self._finish, None
             finish(self)
+
+    def tokens_until(self, stop: threading.Event, every: float = 0.1) -> Generator[str]:
+        """``tokens``, read in a thread of their own so that ``stop`` is seen within ``every`` seconds even while no
+        piece comes: an LLM server may read a long prompt for a minute before its first word.
+
+        Once ``stop`` is set, or this generator is closed (a page closed, a client gone), this ends at once and the
+        answer is ``stopped`` unless its end had been read; the thread closes ``tokens`` at their next piece, which
+        hangs up on the LLM server. A generated answer's check (``finish``) runs in that thread too.
+        """
+        handed: queue.Queue[tuple[str | None, BaseException | None]] = queue.Queue()  # (None, None): the end
+        left = threading.Event()
+
+        def read() -> None:
+            pieces = self.tokens()
+            try:
+                for piece in pieces:
+                    if left.is_set():
+                        pieces.close()
+                        return
+                    handed.put((piece, None))
+            except BaseException as error:  # raised to the reader, as ``tokens`` would have
+                handed.put((None, error))
+                return
+            handed.put((None, None))
+
+        threading.Thread(target=read, name="answer-reader", daemon=True).start()
+        ended = False
+        try:
+            while not stop.is_set():
+                try:
+                    piece, error = handed.get(timeout=every)
+                except queue.Empty:
+                    continue
+                if error is not None:
+                    ended = True
+                    raise error
+                if piece is None:
+                    ended = True
+                    return
+                yield piece
+        finally:
+            left.set()
+            self.stopped = self.stopped or not ended
 
     def complete(self) -> Answer:
         """Consume the whole stream and return self."""

@@ -31,12 +31,16 @@ class ScriptedServer:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.url = ""
         self.piece_seconds = 0.0  # a pause before each streamed piece, as a model writes
+        self.first_word = threading.Event()  # cleared: each stream's first piece waits for it, as a model reads a prompt
+        self.first_word.set()
         self.streams_cut = 0  # streams whose client hung up before their end (a write failed)
         self.streams_ended = 0  # streams written to their end
 
     def write_stream(self, lines: Iterator[bytes], wfile: Any) -> None:
         """Write a stream's ``lines``, pausing ``piece_seconds`` before each; count how it ended."""
         try:
+            if not self.first_word.wait(60):
+                raise AssertionError("the stream's first word was held past 60 s")
             for line in lines:
                 time.sleep(self.piece_seconds)
                 wfile.write(line)

@@ -321,7 +321,7 @@ def test_a_client_that_hangs_up_stops_its_answer_and_the_llm_stream(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("how", ["stop", "page closed"])
+@pytest.mark.parametrize("how", ["stop", "stop before the first word", "page closed"])
 def test_an_llm_answer_stopped_in_the_chat_or_left_hangs_up_on_its_server(
     how: str, browser: Browser, server: RunningApp, http: httpx.Client, llm: ScriptedServer, scripted: ScriptedLLM
 ) -> None:
@@ -336,25 +336,40 @@ def test_an_llm_answer_stopped_in_the_chat_or_left_hangs_up_on_its_server(
         expect(stop).to_have_count(0)
         cut, ended = llm.streams_cut, llm.streams_ended
         llm.piece_seconds, scripted.padding = 0.05, 600  # about 30 s of answer
+        early = how == "stop before the first word"
+        if early:
+            llm.first_word.clear()  # the model still reads its prompt
         try:
             page.fill(QUESTION_TEXT, WHO_QUESTION)
             page.press(QUESTION_TEXT, "Enter")
-            expect(page.locator(BOT_MESSAGES).last).to_contain_text("China donated", timeout=30_000)
-            expect(send).to_have_count(0)  # while it streams, the box's button stops it
-            if how == "stop":
+            if early:
+                expect(stop).to_be_visible(timeout=30_000)
                 stop.click()
+                # The chat ends the answer while the server is still silent, and hangs up at its first word.
+                expect(page.locator(BOT_MESSAGES).last).to_contain_text("Stopped before the end", timeout=30_000)
+                assert llm.streams_cut == cut and llm.streams_ended == ended
+                llm.first_word.set()
             else:
-                page.context.close()
+                expect(page.locator(BOT_MESSAGES).last).to_contain_text("China donated", timeout=30_000)
+                expect(send).to_have_count(0)  # while it streams, the box's button stops it
+                if how == "stop":
+                    stop.click()
+                else:
+                    page.context.close()
             assert wait_until(lambda: llm.streams_cut > cut, 20), f"the LLM's stream was read on after {how}"
             assert llm.streams_ended == ended
         finally:
             llm.piece_seconds, scripted.padding = 0.0, 0
+            llm.first_word.set()
         assert len(http.get("chats").json()["data"]) == chats  # nothing saved
         if how == "page closed":
             return
         stopped = page.locator(BOT_MESSAGES).last
         expect(stopped).to_contain_text("Stopped before the end: not checked against its sources, and not saved.")
-        expect(stopped).to_contain_text("China donated")  # what was streamed stays in view
+        if early:
+            expect(stopped).not_to_contain_text("China donated")
+        else:
+            expect(stopped).to_contain_text("China donated")  # what was streamed stays in view
         expect(stop).to_have_count(0)
         expect(send).to_be_visible()
         # The chat goes on, and keeps only the answer that was not stopped.

@@ -7,6 +7,8 @@ the prompt, and which sentences count as supported, are theirs to decide.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from llm_servers import pieces, serve
 from polling import wait_until
 from seed_facts import WHO_QUESTION, WHO_SOURCE
 
-from assistant import Turn, build_citewise
+from assistant import Answer, Turn, build_citewise
 from index.text import SURROGATE
 
 pytestmark = pytest.mark.usefixtures("seeds_copy")
@@ -93,6 +95,62 @@ def test_an_answer_closed_before_its_end_hangs_up_on_the_server_unchecked(settin
         assert wait_until(lambda: server.streams_cut, 10) and not server.streams_ended
     assert answer.stopped and answer.text == "China donated 20 "
     assert answer.sentences == []  # what was streamed was not checked
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_a_stop_before_the_first_word_ends_the_answer_at_once_and_hangs_up_at_that_word(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:
+        return f"China donated 20 million dollars to the WHO [{source_number(body, 'donated 20 million dollars')}]." * 100
+
+    with serve(backend, reply, {"m1"}) as server:
+        server.piece_seconds = 0.05  # about 50 s of answer once it begins
+        server.first_word.clear()  # the model still reads its prompt
+        answer = make(settings, embedder, backend, server.url).assistant.ask(WHO_QUESTION)
+        asked, stop, read = len(server.requests), threading.Event(), []
+        reading = threading.Thread(target=lambda: read.extend(answer.tokens_until(stop)))
+        reading.start()
+        assert wait_until(lambda: len(server.requests) > asked, 10)  # the answer's request is at the server
+        stop.set()  # Stop in the chat
+        reading.join(30)
+        assert not reading.is_alive() and read == [] and answer.stopped  # ended with no word, the server still silent
+        assert server.streams_cut == server.streams_ended == 0
+        server.first_word.set()  # the model's first word: the stream is closed there, not read on
+        assert wait_until(lambda: server.streams_cut, 10) and not server.streams_ended
+    assert answer.sentences == []  # nothing was checked
+
+
+def test_an_answer_read_until_a_stop_is_whole_without_one_and_raises_what_its_stream_raised() -> None:
+    def pieces(fail: bool) -> Iterator[str]:
+        yield from ("China ", "donated ", "20 million dollars.")
+        if fail:
+            raise OSError("the disk went away")
+
+    finished: list[Answer] = []
+
+    def answer(fail: bool) -> Answer:
+        return Answer(
+            question="q",
+            query="q",
+            refused=False,
+            backend="x",
+            citations=[],
+            retrieval=None,
+            pieces=pieces(fail),
+            finish=finished.append,
+        )
+
+    whole = answer(False)
+    assert "".join(whole.tokens_until(threading.Event())) == "China donated 20 million dollars."
+    assert not whole.stopped and finished == [whole]
+    failing = answer(True)
+    with pytest.raises(OSError, match="the disk went away"):
+        list(failing.tokens_until(threading.Event()))
+    assert not failing.stopped and finished == [whole]
+    left = answer(False)
+    read = left.tokens_until(threading.Event())
+    assert next(read) == "China "
+    read.close()  # the page was closed
+    assert left.stopped
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])

@@ -61,8 +61,9 @@ def _answer(
 ) -> Generator[tuple[Update, Answer | None]]:
     """The chat's updates as an answer streams; the last carries the complete answer (None when there is none).
 
-    ``stop``, once set (the question box's Stop), ends the answer at its next piece: its stream is closed (an LLM server
-    is hung up on), and the last update shows what was streamed, marked ``STOPPED``, with no answer to save.
+    ``stop``, once set (the question box's Stop), ends the answer within a tenth of a second, a piece streamed or not
+    (``Answer.tokens_until``): its stream is closed (an LLM server is hung up on), and the last update shows what was
+    streamed, marked ``STOPPED``, with no answer to save.
     """
     history = list(history or [])
     if not message or not message.strip():
@@ -87,12 +88,14 @@ def _answer(
         return
     searched = render_searched(answer)
     sources = render_sources(answer)
+    # The question and its sources at once: an LLM may read its prompt for a minute before its first word, and until
+    # this first update the page covers the question box, and with it the Stop button, with its progress.
+    yield ("", history, sources, searched), None
     reply: dict[str, Any] = {"role": "assistant", "content": ""}
-    # Closed as soon as this is (the page closed) or Stop is seen: the answer's stream then hangs up on its LLM server.
-    with closing(answer.tokens()) as pieces:
+    # Ends as soon as this is closed (the page closed) or Stop is seen, even before an LLM's first word; the answer's
+    # stream then hangs up on its LLM server.
+    with closing(answer.tokens_until(stop or threading.Event())) as pieces:
         for count, _ in enumerate(pieces, start=1):
-            if stop is not None and stop.is_set():
-                break
             if count % _STREAM_EVERY == 0:
                 reply["content"] = render_streaming(answer)
                 yield ("", [*history, reply], sources, searched), None
