@@ -8,7 +8,6 @@ administrator's); a chat of another owner answers 404, exactly as one that does 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Generator
 from contextlib import closing
 from typing import Any, TypeVar
@@ -19,11 +18,10 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
-from api.openai import CLIENT_GONE, MODEL, backend_of, event_stream, read_whole, sse_event
+from api.openai import CLIENT_GONE, MODEL, backend_of, event_stream, failed_event, read_whole, sse_event
 from assistant import Answer, ChatStoreError, ChatSummary, Citewise, QuestionError, Turn
 from assistant.chats import owner_name
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
 OWNER_HEADER = "X-Citewise-User"
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
@@ -157,10 +155,8 @@ def chats_router(citewise: Citewise) -> APIRouter:
                 with closing(answer.tokens()) as pieces:  # closed with this stream when its client hangs up
                     for piece in pieces:
                         yield sse_event({"delta": piece})
-            except Exception as error:  # the status line is sent: the stream ends with an error event, unsaved
-                logger.exception("streaming the answer to %r failed", answer.question[:200])
-                failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error"}
-                yield sse_event({"error": failure})
+            except Exception as error:  # the stream ends with an error event, as the OpenAI route's; nothing saved
+                yield failed_event(answer, error)
             else:
                 yield sse_event(saved())
             yield "data: [DONE]\n\n"

@@ -210,6 +210,14 @@ def sse_event(data: dict[str, Any]) -> str:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def failed_event(answer: Answer, error: Exception) -> str:
+    """The event that ends the stream of ``answer``, whose answering raised ``error`` (logged here) after the status
+    line was sent: an error in the body of every other error (``api.errors``), as OpenAI's streams end."""
+    logger.error("streaming the answer to %r failed", answer.question[:200], exc_info=error)
+    message = f"Answering failed: {type(error).__name__}: {error}"
+    return sse_event({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+
+
 def event_stream(events: Generator[str]) -> StreamingResponse:
     """Server-sent ``events``, each made in a worker thread, so a slow answerer never holds up the event loop.
 
@@ -385,10 +393,8 @@ class Reply:
                 for piece in pieces:
                     streamed.append(piece)
                     yield sse_event(self._chunk({"content": piece}))
-        except Exception as error:  # the status line is sent: the stream ends with an error event, as OpenAI's do
-            logger.exception("streaming the answer to %r failed", answer.question[:200])
-            failure = {"message": f"Answering failed: {type(error).__name__}: {error}", "type": "server_error", "code": None}
-            yield sse_event({"error": failure})
+        except Exception as error:
+            yield failed_event(answer, error)
             yield "data: [DONE]\n\n"
             return
         last = {**self._chunk({}, finish_reason="stop"), **self._extras(answer)}

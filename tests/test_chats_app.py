@@ -553,3 +553,34 @@ def test_an_answer_asked_in_a_chat_streams_then_comes_whole_and_saved(api: TestC
     assert last["saved"] and last["chat_id"] == chat_id and "20 million dollars" in last["answer"]
     assert {c["source"] for c in last["citations"]} == {WHO_SOURCE}
     assert [a["answer"] for a in api.get(f"/v1/chats/{chat_id}").json()["answers"]] == [last["answer"]]
+
+
+def test_a_stream_whose_answering_fails_ends_with_one_error_event_and_keeps_nothing(
+    api: TestClient, citewise: Citewise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(question: str, *args: Any, **kwargs: Any) -> Answer:
+        def pieces() -> Iterator[str]:
+            yield "China "
+            raise OSError("the disk went away")  # after the status line and a first piece were sent
+
+        return Answer(
+            question=question, query=question, refused=False, backend="extractive", citations=[], retrieval=None, pieces=pieces()
+        )
+
+    monkeypatch.setattr(citewise, "ask", failing)
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+    asked = {
+        "chat": (f"/v1/chats/{chat_id}/messages", {"content": WHO_QUESTION}),
+        "completion": ("/v1/chat/completions", {"model": "citewise", "messages": [{"role": "user", "content": WHO_QUESTION}]}),
+    }
+    for route, (path, body) in asked.items():
+        with api.stream("POST", path, json={**body, "stream": True}) as response:
+            events = [line.removeprefix("data: ") for line in response.iter_lines() if line.startswith("data: ")]
+        assert response.status_code == 200 and events[-1] == "[DONE]", route
+        failures = [json.loads(event)["error"] for event in events[:-1] if "error" in json.loads(event)]
+        # One error event, in the body every other error of the API has, and the last before [DONE].
+        assert failures == [
+            {"message": "Answering failed: OSError: the disk went away", "type": "server_error", "param": None, "code": None}
+        ], route
+        assert json.loads(events[-2]) == {"error": failures[0]}
+    assert api.get(f"/v1/chats/{chat_id}").json()["answers"] == []  # nothing saved
