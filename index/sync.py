@@ -326,6 +326,30 @@ class Indexer:
         moved: dict[str, dict[tuple[str, str], Sequence[float]]],
     ) -> None:
         pending: list[_Pending] = []
+        try:
+            self._index_each(files, documents, report, progress, donors, moved, pending)
+        except SyncStopped:
+            # The files read before the stop are written before the sync stops (one write batch at most): a sync
+            # "stopped after N files" has indexed those N.
+            if pending:
+                self._count(report, self._write(pending))
+            raise
+        if pending:
+            self._count(report, self._write(pending))
+        if progress:
+            progress(len(files), len(files), report.embedded)
+
+    def _index_each(
+        self,
+        files: list[PlannedFile],
+        documents: Iterator[LoadedDocument | LoadError | OSError],
+        report: SyncReport,
+        progress: Progress | None,
+        donors: dict[str, str],
+        moved: dict[str, dict[tuple[str, str], Sequence[float]]],
+        pending: list[_Pending],
+    ) -> None:
+        """Read, chunk and queue each of ``files`` in ``pending``, writing it whenever it holds a write batch."""
         buffered = 0
         for done, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
             source = planned.source
@@ -355,13 +379,10 @@ class Indexer:
             buffered += len(nodes)
             if buffered >= self.write_batch:
                 self._count(report, self._write(pending))
-                pending, buffered = [], 0
+                pending.clear()
+                buffered = 0
             if progress:
                 progress(done, len(files), report.embedded)
-        if pending:
-            self._count(report, self._write(pending))
-        if progress:
-            progress(len(files), len(files), report.embedded)
 
     @staticmethod
     def _count(report: SyncReport, written: tuple[int, int]) -> None:
