@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from browser_support import BOT_MESSAGES, RunningApp, ServeApp, copy_seeds, open_chat, open_tab
+from browser_support import BOT_MESSAGES, SOURCES, USER_MESSAGES, RunningApp, ServeApp, copy_seeds, open_chat, open_tab
 from browser_support import QUESTION as QUESTION_TEXT
 from browser_support import ask as ask_in_page
 from fastapi.testclient import TestClient
@@ -343,7 +343,9 @@ def test_an_llm_answer_stopped_in_the_chat_or_left_hangs_up_on_its_server(
             page.fill(QUESTION_TEXT, WHO_QUESTION)
             page.press(QUESTION_TEXT, "Enter")
             if early:
-                expect(stop).to_be_visible(timeout=30_000)
+                # While the server is silent: the question and the sources it will cite are shown, and Stop can be used.
+                expect(page.locator(SOURCES)).to_contain_text(WHO_SOURCE, timeout=30_000)
+                expect(page.locator(USER_MESSAGES).last).to_contain_text(WHO_QUESTION)
                 stop.click()
                 # The chat ends the answer while the server is still silent, and hangs up at its first word.
                 expect(page.locator(BOT_MESSAGES).last).to_contain_text("Stopped before the end", timeout=30_000)
