@@ -105,6 +105,9 @@ class Answer:
         answer is ``stopped`` unless its end had been read; the thread closes ``tokens`` at their next piece, which
         hangs up on the LLM server. A generated answer's check (``finish``) runs in that thread too.
         """
+        if stop.is_set():  # stopped before it began: no LLM server is asked
+            self.stopped = True
+            return
         handed: queue.Queue[tuple[str | None, BaseException | None]] = queue.Queue()  # (None, None): the end
         left = threading.Event()
 

@@ -151,6 +151,9 @@ def test_an_answer_read_until_a_stop_is_whole_without_one_and_raises_what_its_st
     assert next(read) == "China "
     read.close()  # the page was closed
     assert left.stopped
+    unread, stop = answer(False), threading.Event()
+    stop.set()  # Stop pressed while the question was searched for: its answer is never begun
+    assert list(unread.tokens_until(stop)) == [] and unread.stopped and unread.text == ""
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])

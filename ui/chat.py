@@ -74,6 +74,9 @@ def _answer(
     # An over-long question is refused below; its bubble shows only the start of it.
     shown = message if len(message) <= limit else message[:limit] + " …"
     history = [*history, {"role": "user", "content": escape_markdown(shown)}]
+    # The question in the chat at once, before the search (and a follow-up's rewording by an LLM): until an event's
+    # first update, the page covers the question box, and with it the Stop button, with its progress.
+    yield ("", history, render_sources(None), ""), None
     prefs = preferences or Preferences.defaults(citewise)
     try:
         answer = citewise.ask(message, turns, options=prefs.options, backend=prefs.backend)
@@ -88,8 +91,7 @@ def _answer(
         return
     searched = render_searched(answer)
     sources = render_sources(answer)
-    # The question and its sources at once: an LLM may read its prompt for a minute before its first word, and until
-    # this first update the page covers the question box, and with it the Stop button, with its progress.
+    # Its sources at once: an LLM may read its prompt for a minute before its first word.
     yield ("", history, sources, searched), None
     reply: dict[str, Any] = {"role": "assistant", "content": ""}
     # Ends as soon as this is closed (the page closed) or Stop is seen, even before an LLM's first word; the answer's
