@@ -4,6 +4,7 @@ Starts ``python app.py`` over a fresh temporary index of ``seeds/`` (as the brow
 opens the chat in headless Debian Chromium and asks each question in a fresh page (so no chat
 history or follow-up rewriting is involved), measuring from the Enter key to
 
+* shown: the question itself appearing in the chat,
 * first: the first answer text appearing in the chat, and
 * full: the finished answer, i.e. Gradio's status tracker on the chat hidden again after the
   last streamed update (see ``tests/browser_support.py`` for why that signal).
@@ -44,6 +45,7 @@ def table(results: list[Asked]) -> str:
     """The Markdown summary: median and p95 of both latencies, and the number of questions."""
     rows = []
     for label, values in (
+        ("the question in the chat", [r.shown_ms for r in results]),
         ("first answer text in the chat", [r.first_ms for r in results]),
         ("full answer (event finished)", [r.done_ms for r in results]),
     ):
@@ -71,7 +73,7 @@ def ask_all(browser: Browser, url: str, questions: list[str], timeout: float) ->
             page.context.close()
         if number:
             results.append(asked)
-            say(f"{asked.first_ms:7.0f} {asked.done_ms:7.0f} ms  {question}")
+            say(f"{asked.shown_ms:7.0f} {asked.first_ms:7.0f} {asked.done_ms:7.0f} ms  {question}")
     return results
 
 

@@ -353,13 +353,16 @@ def wait_for_chat(page: Page, timeout_ms: float = PAGE_OPENS_MS) -> None:
 # A MutationObserver on the whole body runs the check after every change; performance.now()
 # timestamps are taken in the page, so Playwright's round trips do not count.
 _WATCH_JS = """
-([botSelector, chatSelector, questionSelector]) => {
+([botSelector, chatSelector, questionSelector, userSelector]) => {
   const bots = () => document.querySelectorAll(botSelector);
+  const users = () => document.querySelectorAll(userSelector);
   const before = bots().length;
-  const state = {start: null, first: null, done: null, before};
+  const asked = users().length;
+  const state = {start: null, shown: null, first: null, done: null, before};
   const tracker = () => document.querySelector(chatSelector + " [data-testid='status-tracker']");
   const check = () => {
     if (state.start === null || state.done !== null) return;
+    if (state.shown === null && users().length > asked) state.shown = performance.now();
     const all = bots();
     if (all.length <= before) return;
     const now = performance.now();
@@ -393,11 +396,12 @@ class Asked:
     answer: str
     first_ms: float
     done_ms: float
+    shown_ms: float  # the question itself in the chat
 
 
 def ask(page: Page, question: str, timeout_ms: float = 60_000) -> Asked:
     """Type ``question``, press Enter and wait until the chat shows the finished answer."""
-    page.evaluate(_WATCH_JS, [BOT_MESSAGES, CHAT, QUESTION])
+    page.evaluate(_WATCH_JS, [BOT_MESSAGES, CHAT, QUESTION, USER_MESSAGES])
     page.fill(QUESTION, question)
     page.press(QUESTION, "Enter")
     try:
@@ -410,7 +414,8 @@ def ask(page: Page, question: str, timeout_ms: float = 60_000) -> Asked:
         ) from error
     state = page.evaluate("() => window.__cwWatch")
     answer = page.locator(BOT_MESSAGES).last.inner_text()
-    return Asked(question, answer, state["first"] - state["start"], state["done"] - state["start"])
+    shown = state["shown"] if state["shown"] is not None else state["first"]  # a user message added with the answer
+    return Asked(question, answer, state["first"] - state["start"], state["done"] - state["start"], shown - state["start"])
 
 
 def open_tab(page: Page, name: str) -> None:
