@@ -46,12 +46,13 @@ Progress = Callable[[int, int, int], None]
 
 
 class SyncStopped(Exception):
-    """Raised by a sync's ``progress`` to stop it after the file just read (a user's Stop). What was written stays (every
+    """Raised by a sync's ``progress`` to stop it (a user's Stop), after the file just read or within a write batch's
+    worth of a long file's chunks; the sync raises it again with what it had settled. What was written stays (every
     file whole, each in its new version or its old one), the files not reached keep what the index held, and the next
     sync completes the work, as after a sync killed at any point.
 
     Args:
-        done: the files read when it stopped.
+        done: the files settled when it stopped (written, or failed).
         total: the files the sync had to index.
     """
 
@@ -59,6 +60,7 @@ class SyncStopped(Exception):
         super().__init__(f"stopped after {done} of {total} files")
         self.done = done
         self.total = total
+        self.between_files = True  # False: raised while a queue of files was embedded, which is then not written
 
 
 class IndexBusyError(TimeoutError):
@@ -325,64 +327,77 @@ class Indexer:
         donors: dict[str, str],
         moved: dict[str, dict[tuple[str, str], Sequence[float]]],
     ) -> None:
-        pending: list[_Pending] = []
-        try:
-            self._index_each(files, documents, report, progress, donors, moved, pending)
-        except SyncStopped:
-            # The files read before the stop are written before the sync stops (one write batch at most): a sync
-            # "stopped after N files" has indexed those N.
-            if pending:
-                self._count(report, self._write(pending))
-            raise
-        if pending:
-            self._count(report, self._write(pending))
-        if progress:
-            progress(len(files), len(files), report.embedded)
+        """Read, chunk and queue each of ``files``, embedding and writing the queue whenever it holds a write batch.
 
-    def _index_each(
-        self,
-        files: list[PlannedFile],
-        documents: Iterator[LoadedDocument | LoadError | OSError],
-        report: SyncReport,
-        progress: Progress | None,
-        donors: dict[str, str],
-        moved: dict[str, dict[tuple[str, str], Sequence[float]]],
-        pending: list[_Pending],
-    ) -> None:
-        """Read, chunk and queue each of ``files`` in ``pending``, writing it whenever it holds a write batch."""
-        buffered = 0
-        for done, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
-            source = planned.source
-            try:
-                if not unchanged_since(planned):
-                    # Edited while the sync read it (a save during a sync, the watcher's own case): what was read is
-                    # neither the version planned nor surely the one there now, and stored under the planned version's
-                    # hash it would pass for that version, for ever if the file is put back as it was; read half-saved
-                    # (empty, cut short), it would fail, and its indexed version be deleted. The index keeps what it
-                    # held; the next sync reads the file as it is then.
-                    report.warnings.append(FileError(source, CHANGED_WHILE_READ))
-                    _drop_outcome(report, source)
-                    continue
-                if isinstance(document, Exception):
-                    raise document
-                nodes = self._nodes(source, document, planned.content_hash, report)
-            except Exception as error:  # a bug in chunking it must cost this file, never the whole sync (as a reader's does)
-                if not isinstance(error, LoadError | OSError):
-                    logger.exception("indexing %s failed", source)
-                    error = LoadError(f"cannot be read: {type(error).__name__}: {error}")
-                report.failed.append(FileError(source, str(error)))
-                _drop_outcome(report, source)
-                self._delete(source)
-                continue
-            donor = donors.get(source)
-            pending.append(_Pending(source, planned.content_hash, nodes, planned.fresh, donor, moved.get(donor or "")))
-            buffered += len(nodes)
-            if buffered >= self.write_batch:
+        ``progress`` hears of every file read and, while a file too long for one write batch is embedded, of every
+        batch's worth of its chunks; "files done" counts the files settled (written, or failed). A ``SyncStopped`` it
+        raises between files writes the queue first; one raised while a queue is embedded leaves that queue's files
+        unwritten. Either way the sync then stops with the number of files settled.
+        """
+        total = len(files)
+        pending: list[_Pending] = []
+        read = 0  # files read so far; those not in ``pending`` are settled
+
+        def tell(read: int, chunks: int = 0) -> None:
+            if progress:
+                progress(read - len(pending), total, report.embedded + chunks)
+
+        def flush(read: int) -> None:
+            self._count(report, self._write(pending, lambda chunks: tell(read, chunks)))
+            pending.clear()
+
+        try:
+            for read, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
+                item = self._prepared(planned, document, report, donors, moved)
+                if item is not None:
+                    if pending and len(item.nodes) >= self.write_batch:
+                        flush(read - 1)  # the files before a long one are written first: a stop within it costs it alone
+                    pending.append(item)
+                    if sum(len(queued.nodes) for queued in pending) >= self.write_batch:
+                        flush(read)
+                tell(read)
+            if pending:
+                flush(read)
+        except SyncStopped as stopped:
+            if pending and stopped.between_files:  # the files read before the stop are written (less than a batch)
                 self._count(report, self._write(pending))
                 pending.clear()
-                buffered = 0
-            if progress:
-                progress(done, len(files), report.embedded)
+            raise SyncStopped(read - len(pending), total) from None
+        tell(read)
+
+    def _prepared(
+        self,
+        planned: PlannedFile,
+        document: LoadedDocument | LoadError | OSError,
+        report: SyncReport,
+        donors: dict[str, str],
+        moved: dict[str, dict[tuple[str, str], Sequence[float]]],
+    ) -> _Pending | None:
+        """``document``, the reading of ``planned``, chunked and ready to write; None when it cannot be (reported)."""
+        source = planned.source
+        try:
+            if not unchanged_since(planned):
+                # Edited while the sync read it (a save during a sync, the watcher's own case): what was read is
+                # neither the version planned nor surely the one there now, and stored under the planned version's
+                # hash it would pass for that version, for ever if the file is put back as it was; read half-saved
+                # (empty, cut short), it would fail, and its indexed version be deleted. The index keeps what it
+                # held; the next sync reads the file as it is then.
+                report.warnings.append(FileError(source, CHANGED_WHILE_READ))
+                _drop_outcome(report, source)
+                return None
+            if isinstance(document, Exception):
+                raise document
+            nodes = self._nodes(source, document, planned.content_hash, report)
+        except Exception as error:  # a bug in chunking it must cost this file, never the whole sync (as a reader's does)
+            if not isinstance(error, LoadError | OSError):
+                logger.exception("indexing %s failed", source)
+                error = LoadError(f"cannot be read: {type(error).__name__}: {error}")
+            report.failed.append(FileError(source, str(error)))
+            _drop_outcome(report, source)
+            self._delete(source)
+            return None
+        donor = donors.get(source)
+        return _Pending(source, planned.content_hash, nodes, planned.fresh, donor, moved.get(donor or ""))
 
     @staticmethod
     def _count(report: SyncReport, written: tuple[int, int]) -> None:
@@ -394,8 +409,12 @@ class Indexer:
         report.warnings.extend(FileError(source, w) for w in document.warnings)
         return self.nodes.build(source, content_hash, document)
 
-    def _write(self, pending: list[_Pending]) -> tuple[int, int]:
-        """Embed and store ``pending``'s nodes; returns (chunks embedded, chunks whose stored vector was reused)."""
+    def _write(self, pending: list[_Pending], between: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Embed and store ``pending``'s nodes; returns (chunks embedded, chunks whose stored vector was reused).
+
+        More chunks than a write batch (a long file) are embedded a batch at a time, ``between`` called after each but
+        the last with the chunks embedded so far: a ``SyncStopped`` it raises leaves everything of ``pending`` unwritten.
+        """
         nodes = [node for item in pending for node in item.nodes]
         # A document indexed before keeps the vectors of the chunks that come out the same (same section, same text):
         # after a loader change or a small edit, only what changed is embedded again.
@@ -411,8 +430,15 @@ class Indexer:
                 node.embedding = [float(x) for x in kept]
                 reused += 1
         todo = [node for node in nodes if node.embedding is None]
-        if todo:
-            for node, vector in zip(todo, self.embedder.encode([embedded_text(node) for node in todo]), strict=True):
+        for start in range(0, len(todo), self.write_batch):
+            if start and between is not None:
+                try:
+                    between(start)
+                except SyncStopped as stopped:
+                    stopped.between_files = False
+                    raise
+            part = todo[start : start + self.write_batch]
+            for node, vector in zip(part, self.embedder.encode([embedded_text(node) for node in part]), strict=True):
                 node.embedding = vector.tolist()
         if self.lease is not None and self.lease.lost:
             raise IndexBusyError(

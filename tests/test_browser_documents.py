@@ -33,6 +33,7 @@ from browser_support import (
     wait_for_status,
 )
 from playwright.sync_api import Browser, Page, expect
+from polling import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +51,7 @@ REFUSAL = "Not found in your documents"
 
 
 # This module's own app over the seeds (conftest.py's module_app): its tests change the documents. A sync writes each
-# file as soon as it is read, so that one stopped after a file has written it.
+# file as soon as it is read, a chunk at a time, so that a sync of a few small notes lasts long enough to be stopped.
 APP = AppSpec(env={"CITEWISE_WRITE_BATCH": "1"})
 STOP_SYNC = "#cw-stop-sync"
 
@@ -224,7 +225,9 @@ def test_stop_ends_a_sync_midway_and_re_index_completes_it(page: Page, served: R
     expect(page.locator(STOP_SYNC)).to_be_hidden()
 
     page.locator(REINDEX).click()
-    page.locator(STOP_SYNC).click()  # shown while the sync runs
+    expect(page.locator(STOP_SYNC)).to_be_visible()  # shown while the sync runs
+    assert wait_until(lambda: indexed(served, "shore_"), 60), "no note was written"  # a few seconds' sync under way
+    page.locator(STOP_SYNC).click()
 
     status = wait_for_status(page, "Indexing stopped after")
     done, total = map(int, re.search(r"after (\d+) of (\d+) files", status).groups())  # type: ignore[union-attr]

@@ -70,9 +70,12 @@ def test_a_sync_its_progress_stops_keeps_every_file_whole_and_the_next_one_compl
         (docs / f"otters{n}.txt").write_text(f"Otter note {n}. " + "Otters eat sea urchins. " * 40, encoding="utf-8")
     settings = IndexSettings(data_dir=seeds_copy, write_batch=40)  # written a few files at a time
 
+    heard = []
+
     def stop_after_four(done: int, total: int, chunks: int) -> None:
-        if done == 4:
-            raise SyncStopped  # the user's Stop, seen after the fourth file was read
+        heard.append(done)
+        if len(heard) == 4:  # told of each file read (no file here is longer than a write batch)
+            raise SyncStopped(done, total)  # the user's Stop, seen after the fourth file was read
 
     with pytest.raises(SyncStopped):
         build_indexer(settings, embedder=embedder).sync(docs, progress=stop_after_four)
@@ -92,6 +95,36 @@ def test_a_sync_its_progress_stops_keeps_every_file_whole_and_the_next_one_compl
     clean = build_indexer(IndexSettings(data_dir=tmp_path / "clean"), embedder=embedder)
     clean.sync(docs)
     assert sorted(i for i, _ in indexer.store.iter_metadatas()) == sorted(i for i, _ in clean.store.iter_metadatas())
+
+
+def test_a_stop_while_a_long_file_is_embedded_ends_within_a_batch_and_writes_nothing_of_it(  # type: ignore[no-untyped-def]
+    seeds_copy: Path, embedder, docs: Path
+) -> None:
+    edited = docs / "003_8cf9f7c4be1979b2.txt"
+    old_text = edited.read_text(encoding="utf-8")
+    edited.write_text(old_text + "\n\nSea otters hold hands while they sleep.", encoding="utf-8")
+    (docs / "zz_long.txt").write_text(
+        "\n\n".join(f"Otter note {n}. Otters eat sea urchins and crabs, and float on their backs." for n in range(250)),
+        encoding="utf-8",
+    )
+    indexer = build_indexer(IndexSettings(data_dir=seeds_copy, write_batch=4), embedder=embedder)
+    heard: list[tuple[int, int, int]] = []
+
+    def stop_once_the_long_file_is_being_embedded(done: int, total: int, chunks: int) -> None:
+        heard.append((done, total, chunks))
+        if chunks >= 8:  # the user's Stop, seen while the long file's chunks are embedded
+            raise SyncStopped(done, total)
+
+    with pytest.raises(SyncStopped) as stopped:
+        indexer.sync(docs, progress=stop_once_the_long_file_is_being_embedded)
+
+    assert (stopped.value.done, stopped.value.total) == (1, 2)  # the edited seed settled, the long file not
+    assert "zz_long.txt" not in chunk_sources(indexer)  # nothing of it written
+    hashes = {meta["doc_hash"] for _, meta in indexer.store.iter_metadatas() if meta["source"] == edited.name}
+    assert hashes == {hashlib.sha256(edited.read_bytes()).hexdigest()}  # the file read before it is written, whole
+    report = indexer.sync(docs)  # the next sync completes the work
+    assert report.added == ["zz_long.txt"] and report.embedded > 20
+    assert heard[-1][2] < 16, "the stop waited for the long file's end"  # it came within a batch (4 chunks) of Stop
 
 
 def test_chunk_offsets_point_into_the_source_file(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
