@@ -184,13 +184,17 @@ class Embedder(BaseEmbedding):
         size = self.embed_batch_size
         if len(texts) <= size:
             return self._encode_batch(texts)
-        lengths = self._model.tokenizer(texts, truncation=True, max_length=self.max_tokens, return_length=True)["length"]
-        order = np.argsort(-np.asarray(lengths), kind="stable")
+        order = self.longest_first(texts)
         vectors = np.empty((len(texts), self.dimensions), dtype=np.float32)
         for start in range(0, len(texts), size):
             batch = order[start : start + size]
             vectors[batch] = self._encode_batch([texts[i] for i in batch])
         return vectors
+
+    def longest_first(self, texts: list[str]) -> np.ndarray:
+        """The indexes of ``texts`` by token count, longest first (ties in order): the order ``encode`` batches them in."""
+        lengths = self._model.tokenizer(texts, truncation=True, max_length=self.max_tokens, return_length=True)["length"]
+        return np.argsort(-np.asarray(lengths), kind="stable")
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(

@@ -430,6 +430,10 @@ class Indexer:
                 node.embedding = [float(x) for x in kept]
                 reused += 1
         todo = [node for node in nodes if node.embedding is None]
+        texts = [embedded_text(node) for node in todo]
+        # A write batch at a time, cut from them all in the order the model batches them (longest first): as padded as
+        # in one call (a batch pads to the longest it holds) when a write batch is a whole number of the model's batches.
+        order = self.embedder.longest_first(texts) if len(todo) > self.write_batch else range(len(todo))
         for start in range(0, len(todo), self.write_batch):
             if start and between is not None:
                 try:
@@ -437,9 +441,9 @@ class Indexer:
                 except SyncStopped as stopped:
                     stopped.between_files = False
                     raise
-            part = todo[start : start + self.write_batch]
-            for node, vector in zip(part, self.embedder.encode([embedded_text(node) for node in part]), strict=True):
-                node.embedding = vector.tolist()
+            part = order[start : start + self.write_batch]
+            for i, vector in zip(part, self.embedder.encode([texts[i] for i in part]), strict=True):
+                todo[i].embedding = vector.tolist()
         if self.lease is not None and self.lease.lost:
             raise IndexBusyError(
                 "this sync stalled for longer than the writer lease lasts and another instance took over; "

@@ -66,6 +66,10 @@ class FakeEmbedder(BaseEmbedding):
         """No vocabulary: every word the index lacks may be a slip (``Embedder.words``)."""
         return frozenset()
 
+    def longest_first(self, texts: list[str]) -> np.ndarray:
+        """The indexes of ``texts`` by ``count_tokens``, longest first (``Embedder.longest_first``)."""
+        return np.argsort(-np.asarray([self.count_tokens(text) for text in texts], dtype=np.int64), kind="stable")
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit vector per text (a text with no words gets the zero vector)."""
         vectors = np.zeros((len(texts), self._dims), dtype=np.float32)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from polling import wait_until
 
@@ -103,10 +105,10 @@ def test_a_stop_while_a_long_file_is_embedded_ends_within_a_batch_and_writes_not
     edited = docs / "003_8cf9f7c4be1979b2.txt"
     old_text = edited.read_text(encoding="utf-8")
     edited.write_text(old_text + "\n\nSea otters hold hands while they sleep.", encoding="utf-8")
-    (docs / "zz_long.txt").write_text(
-        "\n\n".join(f"Otter note {n}. Otters eat sea urchins and crabs, and float on their backs." for n in range(250)),
-        encoding="utf-8",
-    )
+    rng = random.Random(3)
+    syllables = ["ka", "lo", "mir", "tes", "un", "vor", "pa", "zi", "rel", "dom", "quo", "sen"]
+    notes = (" ".join(rng.choice(syllables) + rng.choice(syllables) for _ in range(14)) for _ in range(250))
+    (docs / "zz_long.txt").write_text("\n\n".join(f"Note {n}: {text}." for n, text in enumerate(notes)), encoding="utf-8")
     indexer = build_indexer(IndexSettings(data_dir=seeds_copy, write_batch=4), embedder=embedder)
     heard: list[tuple[int, int, int]] = []
 
@@ -125,6 +127,11 @@ def test_a_stop_while_a_long_file_is_embedded_ends_within_a_batch_and_writes_not
     report = indexer.sync(docs)  # the next sync completes the work
     assert report.added == ["zz_long.txt"] and report.embedded > 20
     assert heard[-1][2] < 16, "the stop waited for the long file's end"  # it came within a batch (4 chunks) of Stop
+    # Embedded a batch at a time in another order than the file's, each chunk still has its own vector.
+    stored = indexer.store.vectors("zz_long.txt")
+    texts = [text for _, text in stored]
+    similarity = np.asarray(list(stored.values())) @ embedder.encode(texts).T
+    assert list(similarity.argmax(axis=1)) == list(range(len(texts)))
 
 
 def test_chunk_offsets_point_into_the_source_file(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
