@@ -6,9 +6,12 @@ the chat tab's handlers are taken from the real interface (``create_app``) and c
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import re
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from api import Access, create_api
 from assistant import Answer, ChatStoreError, Citewise, Turn
 from assistant.chats import SCHEMA_VERSION, default_title
 from ui import create_app
-from ui.chats import PANEL_OUTPUTS
+from ui.chats import PANEL_OUTPUTS, Exports
 from ui.render import render_answer, render_sources
 
 WHO_SOURCE_IN_MARKDOWN = WHO_SOURCE.replace("_", "\\_")  # escaped: a literal name, never emphasis
@@ -584,3 +587,29 @@ def test_a_stream_whose_answering_fails_ends_with_one_error_event_and_keeps_noth
         ], route
         assert json.loads(events[-2]) == {"error": failures[0]}
     assert api.get(f"/v1/chats/{chat_id}").json()["answers"] == []  # nothing saved
+
+
+def test_export_folders_go_with_their_process_and_a_dead_ones_with_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where Exports makes its folder, for this test
+    folders = lambda: sorted(p.name for p in tmp_path.glob("citewise-exports-*"))  # noqa: E731
+    child = os.fork()
+    if child == 0:  # a process that exports, then ends without removing its folder (as one killed would)
+        held = Exports()
+        held.write("", "c0", "Gone", "# Gone\n")
+        os._exit(0)
+    assert os.waitpid(child, 0)[1] == 0 and len(folders()) == 1
+    gone = folders()[0]
+    (tmp_path / "citewise-exports-older").mkdir()  # no lock file: an older Citewise's, or one just being made
+
+    live = Exports()
+    exported = live.write("", "c1", "Live", "# Live\n")
+    other = Exports()
+    other.write("", "c2", "Other", "# Other\n")  # another live one's folder is kept
+
+    assert gone not in folders() and "citewise-exports-older" in folders() and exported.read_text() == "# Live\n"
+    assert len(folders()) == 3
+    del live
+    gc.collect()
+    assert not exported.exists() and len(folders()) == 2  # its own folder goes with it

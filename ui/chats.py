@@ -7,6 +7,7 @@ the chat from answering: the index is not involved.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import html
 import logging
@@ -18,7 +19,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import gradio as gr
 
@@ -117,10 +118,16 @@ def report(error: Exception, doing: str, *, toast: bool = True) -> str:
     return f"⚠️ **{escape_markdown(doing)}:** {escape_markdown(str(error))}"
 
 
+_EXPORTS_PREFIX = "citewise-exports-"
+_IN_USE = ".in-use"  # locked (``flock``) by the process whose exports the folder holds, for as long as it runs
+
+
 class Exports:
     """The Markdown files the export button downloads: one per chat, rewritten whenever its chat changes.
 
     They live in a private temporary folder, made on first use and removed with this object; Gradio serves a copy of each.
+    The folder of a process that could not remove its own (killed, or ended by ``os._exit``) is removed by the next
+    one to make a folder: its lock died with it.
     """
 
     def __init__(self) -> None:
@@ -131,9 +138,14 @@ class Exports:
         """The chat's export, written as ``<title>.md`` in place of its previous one."""
         with self._lock:
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="citewise-exports-"))
+                self._folder = Path(tempfile.mkdtemp(prefix=_EXPORTS_PREFIX))
+                # Locked before it has its name: another process never finds it unlocked while this one lives.
+                in_use = (self._folder / f"{_IN_USE}.new").open("w")
+                fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.replace(self._folder / f"{_IN_USE}.new", self._folder / _IN_USE)
                 # Gradio serves copies from its own cache: these go with the app (or the process).
-                weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
+                weakref.finalize(self, _remove_exports, self._folder, in_use)
+                _remove_abandoned_exports(self._folder.parent)
             # Hashed: an id and an owner are not file names, and one chat's exports never meet another's.
             folder = self._folder / hashlib.sha256(f"{owner}\0{chat_id}".encode()).hexdigest()[:32]
             folder.mkdir(exist_ok=True)
@@ -144,6 +156,23 @@ class Exports:
             staging.write_text(markdown, encoding="utf-8")
             os.replace(staging, path)
             return path
+
+
+def _remove_exports(folder: Path, in_use: IO[str]) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    in_use.close()
+
+
+def _remove_abandoned_exports(temp: Path) -> None:
+    """Remove the export folders in ``temp`` whose process is gone: their lock file can be locked. A folder without one
+    (a process that has just made it, or an older Citewise) is left alone."""
+    for folder in temp.glob(f"{_EXPORTS_PREFIX}*"):
+        try:
+            with (folder / _IN_USE).open("r") as in_use:
+                fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the folder's process would hold it
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # in use, not ours to read, or already gone
+            continue
 
 
 def slug(title: str) -> str:
