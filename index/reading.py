@@ -75,8 +75,14 @@ class Reader:
             raise outcome
         return outcome
 
-    def read_all(self, paths: Iterable[Path], max_bytes: int) -> Generator[LoadedDocument | LoadError | OSError]:
-        """Each file's document or error, in order; the next file is read while the caller works on this one."""
+    def read_all(
+        self, paths: Iterable[Path], max_bytes: int, waiting: Callable[[], None] | None = None
+    ) -> Generator[LoadedDocument | LoadError | OSError]:
+        """Each file's document or error, in order; the next file is read while the caller works on this one.
+
+        ``waiting``, if given, is called every ``WAITING_S`` seconds while a file's reading is waited for; what it raises
+        (a sync's stop) ends the reading there, its child stopped.
+        """
         pending = iter(paths)
         path = next(pending, None)
         if path is None:
@@ -84,7 +90,7 @@ class Reader:
         child = self._send(self._take(), path, max_bytes)
         try:
             while path is not None:
-                outcome, child = self._receive(child, path)
+                outcome, child = self._receive(child, path, waiting)
                 path = next(pending, None)
                 if path is not None:
                     child = self._send(child, path, max_bytes)
@@ -122,8 +128,10 @@ class Reader:
         child.send(path, max_bytes)
         return child
 
-    def _receive(self, child: _Child, path: Path) -> tuple[LoadedDocument | LoadError | OSError, _Child]:
-        reply = child.receive(self.timeout)
+    def _receive(
+        self, child: _Child, path: Path, waiting: Callable[[], None] | None = None
+    ) -> tuple[LoadedDocument | LoadError | OSError, _Child]:
+        reply = child.receive(self.timeout, waiting)
         if reply is None:
             child.stop()
             return LoadError(f"reading it took over {self.timeout:g} s (CITEWISE_READ_TIMEOUT_S), so it was stopped"), child
@@ -146,6 +154,7 @@ class Reader:
 
 
 _CRASHED = object()
+WAITING_S = 0.5  # how often a caller waiting for a file's reading hears of it (``Reader.read_all``)
 
 
 class _Child:
@@ -170,17 +179,23 @@ class _Child:
             _write(self.process.stdin, (str(path), max_bytes))
         self.busy, self.sent = True, time.monotonic()
 
-    def receive(self, timeout: float) -> Any:
-        """The reply; None when none began within ``timeout`` of the request; ``_CRASHED`` when the child died."""
+    def receive(self, timeout: float, waiting: Callable[[], None] | None = None) -> Any:
+        """The reply; None when none began within ``timeout`` of the request; ``_CRASHED`` when the child died.
+        ``waiting`` is called every ``WAITING_S`` seconds meanwhile."""
         assert self.process.stdout is not None
         out = self.process.stdout.fileno()
-        # The deadline runs from the request: a caller busy embedding meanwhile gave the child that time too. A child
-        # that finished writes its header at once, so a late caller still finds it.
-        remaining = max(0.0, self.sent + timeout - time.monotonic())
         ready = select.poll()  # not select.select, which takes no descriptor past 1023
         ready.register(out, select.POLLIN | select.POLLHUP)
-        if not ready.poll(math.ceil(remaining * 1000)):
-            return None
+        while True:
+            # The deadline runs from the request: a caller busy embedding meanwhile gave the child that time too. A
+            # child that finished writes its header at once, so a late caller still finds it.
+            remaining = max(0.0, self.sent + timeout - time.monotonic())
+            wait = remaining if waiting is None else min(remaining, WAITING_S)
+            if ready.poll(math.ceil(wait * 1000)):
+                break
+            if waiting is None or wait >= remaining:
+                return None
+            waiting()
         self.busy = False
         header = _read_exactly(out, _HEADER)
         body = _read_exactly(out, int.from_bytes(header, "big")) if len(header) == _HEADER else b""

@@ -312,27 +312,14 @@ class Indexer:
         donors: dict[str, str],
         moved: dict[str, dict[tuple[str, str], Sequence[float]]],
     ) -> None:
-        """Load, chunk, embed and store ``files``; a file in ``donors`` may reuse its donor's vectors (``moved``: those
-        read before the donor was deleted)."""
-        # Read in a child process, one file ahead: a reader's crash or hang costs that file (``index.reading``).
-        with closing(self.reader.read_all((planned.path for planned in files), self.max_file_bytes)) as documents:
-            self._index_read(files, documents, report, progress, donors, moved)
+        """Load, chunk, embed and store ``files``, writing them whenever a write batch is queued; a file in ``donors``
+        may reuse its donor's vectors (``moved``: those read before the donor was deleted).
 
-    def _index_read(
-        self,
-        files: list[PlannedFile],
-        documents: Iterator[LoadedDocument | LoadError | OSError],
-        report: SyncReport,
-        progress: Progress | None,
-        donors: dict[str, str],
-        moved: dict[str, dict[tuple[str, str], Sequence[float]]],
-    ) -> None:
-        """Read, chunk and queue each of ``files``, embedding and writing the queue whenever it holds a write batch.
-
-        ``progress`` hears of every file read and, while a file too long for one write batch is embedded, of every
-        batch's worth of its chunks; "files done" counts the files settled (written, or failed). A ``SyncStopped`` it
-        raises between files writes the queue first; one raised while a queue is embedded leaves that queue's files
-        unwritten. Either way the sync then stops with the number of files settled.
+        ``progress`` hears of every file read, every half second while a file is read, and, while a file too long for
+        one write batch is embedded, of every batch's worth of its chunks; "files done" counts the files settled
+        (written, or failed). A ``SyncStopped`` it raises between files, or while a file is read, writes the queue
+        first; one raised while a queue is embedded leaves that queue's files unwritten. Either way the sync then
+        stops with the number of files settled.
         """
         total = len(files)
         pending: list[_Pending] = []
@@ -346,16 +333,19 @@ class Indexer:
             self._count(report, self._write(pending, lambda chunks: tell(read, chunks)))
             pending.clear()
 
+        # Read in a child process, one file ahead: a reader's crash or hang costs that file (``index.reading``).
+        paths = (planned.path for planned in files)
         try:
-            for read, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
-                item = self._prepared(planned, document, report, donors, moved)
-                if item is not None:
-                    if pending and len(item.nodes) >= self.write_batch:
-                        flush(read - 1)  # the files before a long one are written first: a stop within it costs it alone
-                    pending.append(item)
-                    if sum(len(queued.nodes) for queued in pending) >= self.write_batch:
-                        flush(read)
-                tell(read)
+            with closing(self.reader.read_all(paths, self.max_file_bytes, lambda: tell(read))) as documents:
+                for read, (planned, document) in enumerate(zip(files, documents, strict=True), start=1):
+                    item = self._prepared(planned, document, report, donors, moved)
+                    if item is not None:
+                        if pending and len(item.nodes) >= self.write_batch:
+                            flush(read - 1)  # the files before a long one are written first: a stop within it costs it alone
+                        pending.append(item)
+                        if sum(len(queued.nodes) for queued in pending) >= self.write_batch:
+                            flush(read)
+                    tell(read)
             if pending:
                 flush(read)
         except SyncStopped as stopped:

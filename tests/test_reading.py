@@ -19,7 +19,7 @@ from epubs import epub, xhtml_page
 from pdfs import pdf_with_pages
 from processes import children, ended, reading_children
 
-from index import IndexSettings, Reader, build_indexer
+from index import IndexSettings, Reader, SyncStopped, build_indexer
 from index.loader import LoadError, load
 from index.sync import CHANGED_WHILE_READ
 
@@ -173,3 +173,33 @@ def test_a_reader_outlives_no_parent_killed_mid_read(tmp_path: Path) -> None:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+def test_a_stop_while_a_file_is_read_ends_the_sync_there_and_the_file_keeps_its_indexed_version(
+    tmp_path: Path, fake_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a_hang.txt", "b.txt"):
+        write_good(docs, name)
+    indexer = build_indexer(IndexSettings(data_dir=tmp_path / "data"), embedder=fake_embedder)
+    assert indexer.sync(docs).added == ["a_hang.txt", "b.txt"]
+    for name in ("a_hang.txt", "b.txt"):  # both edited: a reading that never ends (a huge file), then another
+        (docs / name).write_text((docs / name).read_text(encoding="utf-8") + "\nIt rained.\n", encoding="utf-8")
+    indexer.reader = Reader(timeout=60, target="hostile_reader:read")
+    before = reading_children()
+    heard = []
+
+    def stop_once_the_reading_has_begun(done: int, total: int, chunks: int) -> None:
+        heard.append(done)
+        if (docs / "a_hang.txt.started").exists():  # the user's Stop, while the first file is still being read
+            raise SyncStopped(done, total)
+
+    with pytest.raises(SyncStopped) as stopped:
+        polling.returns_within(lambda: indexer.sync(docs, progress=stop_once_the_reading_has_begun), HANG_S, "the sync")
+
+    assert (stopped.value.done, stopped.value.total) == (0, 2) and heard  # told while it waited for the reading
+    assert reading_children() <= before  # the reading child was stopped, not waited for
+    stored = " ".join(text for _, text in indexer.store.vectors("a_hang.txt"))
+    assert "forty nests" in stored and "rained" not in stored  # its indexed version kept, not failed and deleted
+    indexer.reader.close()
