@@ -423,7 +423,8 @@ class Indexer:
         texts = [embedded_text(node) for node in todo]
         # A write batch at a time, cut from them all in the order the model batches them (longest first): as padded as
         # in one call (a batch pads to the longest it holds) when a write batch is a whole number of the model's batches.
-        order = self.embedder.longest_first(texts) if len(todo) > self.write_batch else range(len(todo))
+        presorted = len(todo) > self.write_batch
+        order = self.embedder.longest_first(texts) if presorted else range(len(todo))
         for start in range(0, len(todo), self.write_batch):
             if start and between is not None:
                 try:
@@ -432,7 +433,7 @@ class Indexer:
                     stopped.between_files = False
                     raise
             part = order[start : start + self.write_batch]
-            for i, vector in zip(part, self.embedder.encode([texts[i] for i in part]), strict=True):
+            for i, vector in zip(part, self.embedder.encode([texts[i] for i in part], presorted=presorted), strict=True):
                 todo[i].embedding = vector.tolist()
         if self.lease is not None and self.lease.lost:
             raise IndexBusyError(

@@ -70,8 +70,8 @@ class FakeEmbedder(BaseEmbedding):
         """The indexes of ``texts`` by ``count_tokens``, longest first (``Embedder.longest_first``)."""
         return np.argsort(-np.asarray([self.count_tokens(text) for text in texts], dtype=np.int64), kind="stable")
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """One unit vector per text (a text with no words gets the zero vector)."""
+    def encode(self, texts: list[str], *, presorted: bool = False) -> np.ndarray:
+        """One unit vector per text (a text with no words gets the zero vector); order plays no part."""
         vectors = np.zeros((len(texts), self._dims), dtype=np.float32)
         for row, text in enumerate(texts):
             for stem in stems(text):

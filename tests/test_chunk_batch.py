@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 from browser_support import SEEDS
 from hypothesis import given, settings
@@ -114,3 +115,16 @@ def test_batched_chunking_of_1_mb_finishes(embedder, batch, unit: str) -> None: 
 
     # A hang guard, not a speed claim: the work takes about a second; quadratic time would take minutes.
     finishes(work, 60, "batched chunking of 1 MB")
+
+
+def test_texts_given_longest_first_embed_as_the_embedder_orders_them(embedder) -> None:  # type: ignore[no-untyped-def]
+    # The sync cuts a long file's write batches from its chunks in ``longest_first`` order and says so (``presorted``):
+    # each vector must stay its own text's, and equal the one a single call gives.
+    texts = [f"Note {n}: " + "otters eat urchins " * (1 + n % 9) for n in range(150)]
+    order = embedder.longest_first(texts)
+    counts = [embedder.count_tokens(texts[i]) for i in order]
+    assert counts == sorted(counts, reverse=True)
+    whole = embedder.encode(texts)
+    # Cut as the sync cuts (two model batches, then the rest): the same batches as the one call's.
+    cut = np.concatenate([embedder.encode([texts[i] for i in order[s : s + 128]], presorted=True) for s in (0, 128)])
+    assert np.allclose(cut, whole[order], atol=1e-5)
