@@ -239,15 +239,13 @@ def event_stream(events: Generator[str]) -> StreamingResponse:
 
 async def read_whole(answer: Answer, request: Request, every: float = 0.25) -> bool:
     """Read ``answer`` to its end in a worker thread while watching its client, every ``every`` seconds: True once
-    read; False as soon as the client has hung up, and the reading stops at the answer's next piece (``Answer.tokens``
-    closed: its LLM server is hung up on), so that a client that gave up does not keep a server writing for nobody."""
+    read; False as soon as the client has hung up, and the reading stops (``Answer.tokens_until``: its LLM server is
+    hung up on at its next word), so that a client that gave up does not keep a server writing for nobody."""
     gone = threading.Event()
 
     def read() -> None:
-        with closing(answer.tokens()) as pieces:
-            for _ in pieces:
-                if gone.is_set():
-                    return
+        for _ in answer.tokens_until(gone):
+            pass
 
     reading = asyncio.ensure_future(run_in_threadpool(read))
     while True:
