@@ -402,8 +402,9 @@ class Indexer:
     def _write(self, pending: list[_Pending], between: Callable[[int], None] | None = None) -> tuple[int, int]:
         """Embed and store ``pending``'s nodes; returns (chunks embedded, chunks whose stored vector was reused).
 
-        More chunks than a write batch (a long file) are embedded a batch at a time, ``between`` called after each but
-        the last with the chunks embedded so far: a ``SyncStopped`` it raises leaves everything of ``pending`` unwritten.
+        More chunks than a write batch (a long file) are embedded a model batch at a time, ``between`` called after each
+        but the last with the chunks embedded so far: a ``SyncStopped`` it raises leaves everything of ``pending``
+        unwritten.
         """
         nodes = [node for item in pending for node in item.nodes]
         # A document indexed before keeps the vectors of the chunks that come out the same (same section, same text):
@@ -421,19 +422,20 @@ class Indexer:
                 reused += 1
         todo = [node for node in nodes if node.embedding is None]
         texts = [embedded_text(node) for node in todo]
-        # A write batch at a time, cut from them all in the order the model batches them (longest first): as padded as
-        # in one call (a batch pads to the longest it holds) when a write batch is a whole number of the model's batches.
-        presorted = len(todo) > self.write_batch
-        order = self.embedder.longest_first(texts) if presorted else range(len(todo))
-        for start in range(0, len(todo), self.write_batch):
+        # More than a write batch (a long file): a model batch at a time, a stop heard between them, each cut from them
+        # all in the order the model batches them (longest first), so as padded as one call.
+        long = len(todo) > self.write_batch
+        order = self.embedder.longest_first(texts) if long else range(len(todo))
+        step = min(self.write_batch, self.embedder.embed_batch_size) if long else max(1, len(todo))
+        for start in range(0, len(todo), step):
             if start and between is not None:
                 try:
                     between(start)
                 except SyncStopped as stopped:
                     stopped.between_files = False
                     raise
-            part = order[start : start + self.write_batch]
-            for i, vector in zip(part, self.embedder.encode([texts[i] for i in part], presorted=presorted), strict=True):
+            part = order[start : start + step]
+            for i, vector in zip(part, self.embedder.encode([texts[i] for i in part], presorted=long), strict=True):
                 todo[i].embedding = vector.tolist()
         if self.lease is not None and self.lease.lost:
             raise IndexBusyError(
