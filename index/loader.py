@@ -85,8 +85,10 @@ from pathlib import Path
 # const char *b)"; Texinfo's "[Function]" stood inside the prototype, which ran into its description). 56: an Info
 # menu written on the line right after a paragraph (zsh's and Python's Info manuals) ends the paragraph and is dropped;
 # it was read into the paragraph's last sentence ("... a host of other features. * Menu: Author:: ...", found by the
-# property test); nor is a menu's line read as a node's title when an underline follows it.
-LOADER_VERSION = "56"
+# property test); nor is a menu's line read as a node's title when an underline follows it. 57: an inline code element
+# holding a formula image is a code word with the formula's text in it, as its sentence reads it ("LaTeX" was left out
+# of the code word, found by the HTML property test; no page here has one).
+LOADER_VERSION = "57"
 
 SUPPORTED_SUFFIXES = frozenset(
     {

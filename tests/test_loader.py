@@ -329,6 +329,7 @@ def assert_sections_are_ordered_spans(document: LoadedDocument) -> None:
 
 @settings(max_examples=150, deadline=None, database=None)
 @given(st.lists(st.sampled_from(HTML_PARTS), max_size=60))
+@example(["<code>", "Words here. ", "<img class='formulaInl' alt='{\\LaTeX}'>", "Words here. "])  # a formula in code
 def test_html_of_any_shape_reads_as_ordered_blocks_without_markup(parts: list[str]) -> None:
     document = loaded_or_refused("any.html", "".join(parts))
     if document is None:

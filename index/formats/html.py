@@ -473,7 +473,7 @@ class _Walker:
     def _close_code(self, element: html.HtmlElement) -> None:
         """The end of the innermost open code element: its text is a code word unless a block started inside it."""
         _, blocks = self.open_code.pop()
-        if blocks == self.blocks and (code := collapse(element.text_content())):
+        if blocks == self.blocks and (code := collapse(_read_text(element))):
             self.code.append(code)
 
     def _flush(self) -> None:
@@ -485,6 +485,21 @@ class _Walker:
             self.inline.clear()
         self.heading = 0
         self.box = self.box_title = None
+
+
+def _read_text(element: html.HtmlElement) -> str:
+    """``element``'s text as its sentence reads it: a formula image's TeX source in its place (``_formula_text``)."""
+    if not any(_FORMULA_CLASS.search(image.get("class", "")) for image in element.iter("img")):
+        return str(element.text_content())
+    parts = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):  # not recursive: elements nest thousands deep
+        if event == "start" and node.tag == "img" and _FORMULA_CLASS.search(node.get("class", "")):
+            parts.append(_formula_text(node.get("alt", "")))
+        elif event == "start" and isinstance(node.tag, str):  # a comment's text is no text
+            parts.append(node.text or "")
+        elif event == "end" and node is not element:
+            parts.append(node.tail or "")
+    return "".join(parts)
 
 
 def _formula_text(alt: str) -> str:
