@@ -46,10 +46,10 @@ Progress = Callable[[int, int, int], None]
 
 
 class SyncStopped(Exception):
-    """Raised by a sync's ``progress`` to stop it (a user's Stop), after the file just read or within a write batch's
-    worth of a long file's chunks; the sync raises it again with what it had settled. What was written stays (every
-    file whole, each in its new version or its old one), the files not reached keep what the index held, and the next
-    sync completes the work, as after a sync killed at any point.
+    """Raised by a sync's ``progress`` to stop it (a user's Stop): after the file just read, while a file is read, or
+    within a model batch (64 chunks) of a long file's embedding; the sync raises it again with what it had settled. What
+    was written stays (every file whole, each in its new version or its old one), the files not reached keep what the
+    index held, and the next sync completes the work, as after a sync killed at any point.
 
     Args:
         done: the files settled when it stopped (written, or failed).
@@ -316,7 +316,7 @@ class Indexer:
         may reuse its donor's vectors (``moved``: those read before the donor was deleted).
 
         ``progress`` hears of every file read, every half second while a file is read, and, while a file too long for
-        one write batch is embedded, of every batch's worth of its chunks; "files done" counts the files settled
+        one write batch is embedded, after each model batch of its chunks; "files done" counts the files settled
         (written, or failed). A ``SyncStopped`` it raises between files, or while a file is read, writes the queue
         first; one raised while a queue is embedded leaves that queue's files unwritten. Either way the sync then
         stops with the number of files settled.

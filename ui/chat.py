@@ -256,10 +256,10 @@ def chat_tab(citewise: Citewise, preferences: gr.State, demo: gr.Blocks) -> None
         respond, [question, chatbot, preferences, chat, cards], [question, chatbot, sources, searched, chat, cards, problem]
     )
     answering.then(saved, [chat, problem], [kept, *panel.outputs], **private)
-    # Stop: the answering sees it at its next piece and ends there itself, hanging up on its LLM server, its last update
-    # the stopped answer; nothing is saved. Not Gradio's cancelling, whose generator's last update could reach the page
-    # after the stop's own and leave the answer unmarked (seen in one CI run of seven). The box's send button comes back
-    # when the answering ends.
+    # Stop: the answering sees it within 0.1 s (``Answer.tokens_until``) and ends there itself, its LLM server hung up
+    # on at its next word, its last update the stopped answer; nothing is saved. Not Gradio's cancelling, whose
+    # generator's last update could reach the page after the stop's own and leave the answer unmarked (seen in one CI
+    # run of seven). The box's send button comes back when the answering ends.
     answering.then(lambda: gr.Textbox(submit_btn=True, stop_btn=False), None, question, queue=False, **private)
     question.stop(stop_answering, None, None, queue=False, **private)
     loading = demo.load(restore, kept, [*view, *panel.outputs], **private)

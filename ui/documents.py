@@ -96,7 +96,7 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
 
     def on_stop(request: gr.Request) -> Any:
         if stops.stop(request.session_hash or ""):
-            return "Stopping after the file being read; what was indexed stays…"
+            return "Stopping within a few seconds; what was indexed stays…"
         return gr.skip()  # no sync of this page's runs: the status line stays as it is
 
     def on_delete(source: str | None) -> tuple[Any, ...]:
@@ -108,9 +108,10 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             return f"Not deleted: {escape_markdown(str(error))}", rows(citewise), picker(citewise)
         return f"Deleted {escape_markdown(source)}.", rows(citewise), picker(citewise)
 
-    # While a sync runs, a Stop button shows beside it: the sync stops after the file it is reading (``SyncStopped``),
-    # every file written staying whole, and the next sync completes the work. Shown by events registered before the
-    # syncs' own (as the chat's stop button is), hidden again when the sync ends or stops.
+    # While a sync runs, a Stop button shows beside it: the sync stops between files, while one is read or within a long
+    # one's embedding (``SyncStopped``), every file written staying whole, and the next sync completes the work. Shown
+    # by events registered before the syncs' own (as the chat's stop button is), hidden again when the sync ends or
+    # stops.
     private: dict[str, Any] = {"api_visibility": "private"}
     for trigger in (upload.upload, reindex.click):
         trigger(lambda: gr.Button(visible=True), None, stop_sync, queue=False, **private)
