@@ -27,7 +27,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import APIError, ErrorBody
-from assistant import Answer, Citation, Citewise, Passage, QuestionError, Turn
+from assistant import Answer, Citation, Citewise, Passage, QuestionError, Turn, UnknownDocumentsError
 from assistant.answer import closest_json
 from assistant.history import estimate_tokens
 
@@ -315,12 +315,10 @@ def chat_router(citewise: Citewise, link: Link | None = None) -> APIRouter:
         question, history = conversation(body.messages)
 
         def asked() -> Answer:  # searching and reranking: in a worker thread, as a plain endpoint would be
-            if body.sources:
-                unknown = sorted(set(body.sources) - set(citewise.sources()))
-                if unknown:
-                    raise APIError(400, f"No indexed document named {', '.join(map(repr, unknown))}.", param="sources")
             try:
                 return citewise.ask(question, history, sources=body.sources, backend=backend)
+            except UnknownDocumentsError as error:
+                raise APIError(400, str(error), code="unknown_document", param="sources") from error
             except QuestionError as error:
                 raise APIError(400, str(error), code="invalid_question", param="messages") from error
 

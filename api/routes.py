@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from api.errors import APIError, ErrorBody
-from assistant import Citewise, QuestionError, RetrievalMode
+from assistant import Citewise, QuestionError, RetrievalMode, UnknownDocumentsError
 from index import (
     DocumentsFolderError,
     IndexBusyError,
@@ -157,6 +157,8 @@ def citewise_router(citewise: Citewise) -> APIRouter:
         )
         try:
             retrieval = citewise.search(body.query, sources=body.sources, options=options)
+        except UnknownDocumentsError as error:
+            raise APIError(400, str(error), code="unknown_document", param="sources") from error
         except QuestionError as error:
             raise APIError(400, str(error), code="invalid_question", param="query") from error
         return retrieval.to_json(body.top_k)

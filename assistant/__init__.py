@@ -1,7 +1,7 @@
 """The Citewise core: settings, retrieval, answering and citations, behind one façade (``Citewise``)."""
 
 from assistant.answer import Answer
-from assistant.chat import Assistant, QuestionError
+from assistant.chat import Assistant, QuestionError, UnknownDocumentsError
 from assistant.chats import ChatNotFoundError, ChatStore, ChatStoreError, ChatSummary
 from assistant.citations import Citation, SentenceCheck
 from assistant.citewise import Choices, CitationState, Citewise, ReopenedChat, SavedAnswer
@@ -32,5 +32,6 @@ __all__ = [
     "SentenceCheck",
     "Settings",
     "Turn",
+    "UnknownDocumentsError",
     "build_citewise",
 ]

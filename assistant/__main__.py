@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--top-k", type=int, default=10, help="passages to print")
     for command in (ask, search):
         command.add_argument("--json", action="store_true", help="print JSON (one object per line with -)")
-        command.add_argument("--doc", action="append", default=[], metavar="PATH", help="only search this document (repeatable)")
+        command.add_argument(
+            "--doc",
+            action="append",
+            default=[],
+            metavar="PATH",
+            help="only search this document: its name in the documents folder, or a path to it (repeatable)",
+        )
     args = parser.parse_args(argv)
 
     try:
@@ -65,6 +72,7 @@ def _answer_all(citewise: Citewise, args: argparse.Namespace) -> int:
     if citewise.is_empty():
         print("warning: the index is empty; run `python -m index sync DIR` first", file=sys.stderr)
     failures = 0
+    args.doc = [_document_name(doc, citewise.settings.docs_dir) for doc in args.doc]
     for question in _questions(args.question):
         try:
             result = (
@@ -83,6 +91,16 @@ def _answer_all(citewise: Citewise, args: argparse.Namespace) -> int:
             _print_human(result)
     # In batch mode every failure is on its own line; a single question's failure is the exit code.
     return 1 if failures and args.question != "-" else 0
+
+
+def _document_name(doc: str, docs_dir: Path) -> str:
+    """``--doc`` as the index names documents: a path to a file of the documents folder ("seeds/003.txt", an absolute
+    path) is its name within the folder ("003.txt"); anything else is taken as a name."""
+    path = Path(doc)
+    try:
+        return path.resolve(strict=True).relative_to(docs_dir.resolve()).as_posix() if path.is_file() else doc
+    except (OSError, ValueError):  # not there, or outside the folder
+        return doc
 
 
 def _questions(argument: str) -> Iterator[str]:

@@ -53,6 +53,15 @@ class QuestionError(ValueError):
     """A question that cannot be asked as written (empty, or over the length limit); the message says why."""
 
 
+class UnknownDocumentsError(QuestionError):
+    """A question or search limited to documents the index does not hold (mistyped, deleted or renamed). Said, rather
+    than searched: searched, it found nothing and read as "Not found in your documents"."""
+
+    def __init__(self, unknown: Sequence[str]) -> None:
+        self.unknown = tuple(unknown)
+        super().__init__(f"No indexed document named {', '.join(map(repr, self.unknown))}.")
+
+
 class Assistant:
     """Answers questions over the index, with citations, and refuses when nothing is relevant.
 
@@ -137,7 +146,8 @@ class Assistant:
         ``answer.tokens()`` to stream it.
 
         Raises:
-            QuestionError: the question is empty or longer than ``max_question_chars``.
+            QuestionError: the question is empty or longer than ``max_question_chars``; an ``UnknownDocumentsError``
+                when ``sources`` (or ``options.sources``) names a document the index does not hold.
 
         Example:
             >>> answer = assistant.ask("How much has China donated to the WHO?")
@@ -148,9 +158,7 @@ class Assistant:
         """
         began = time.perf_counter()
         question = self.checked(question)
-        options = options or self.retriever.defaults
-        if sources:
-            options = replace(options, sources=tuple(sources))
+        options = self.scoped(options or self.retriever.defaults, sources)
         llm = self.llms.get(backend or self.backend)
         if reply := self.replies.get(small_talk(question)):
             # "Hi", "thanks", "bye": nothing is asked of the documents, so nothing is searched (any backend).
@@ -234,8 +242,15 @@ class Assistant:
     def search(self, query: str, sources: Sequence[str] = (), options: SearchOptions | None = None) -> Retrieval:
         """The ranked passages for ``query`` (the retrieval inspector's view); raises QuestionError as ``ask`` does."""
         query = self.checked(query)
-        options = options or self.retriever.defaults
-        return self.retriever.search(query, replace(options, sources=tuple(sources)) if sources else options)
+        return self.retriever.search(query, self.scoped(options or self.retriever.defaults, sources))
+
+    def scoped(self, options: SearchOptions, sources: Sequence[str] = ()) -> SearchOptions:
+        """``options``, limited to ``sources`` when given; an ``UnknownDocumentsError`` names those the index lacks."""
+        if sources:
+            options = replace(options, sources=tuple(sources))
+        if unknown := [source for source in dict.fromkeys(options.sources) if not self.retriever.store.holds(source)]:
+            raise UnknownDocumentsError(unknown)
+        return options
 
     def checked(self, question: str) -> str:
         """``question`` stripped, as valid Unicode, or a QuestionError saying why it cannot be asked.

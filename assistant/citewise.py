@@ -119,7 +119,8 @@ class Citewise:
         this question; ``sources`` limits the search to those documents.
 
         Raises:
-            QuestionError: the question is empty or over ``max_question_chars``.
+            QuestionError: the question is empty or over ``max_question_chars``; ``UnknownDocumentsError``, one, when
+                ``sources`` names a document the index does not hold.
 
         Example:
             >>> answer = citewise.ask("How much has China donated to the WHO?")

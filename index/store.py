@@ -366,6 +366,15 @@ class Store:
             for source, e in sums.items()
         }
 
+    def holds(self, source: str) -> bool:
+        """Whether any chunk of ``source`` is stored: one row read. A name that is not valid Unicode (a JSON client's
+        lone surrogate, "\\ud800") names no document, and Chroma refuses it in a filter."""
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return bool(self.collection.get(where={"source": source}, limit=1, include=[])["ids"])
+
     def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
         """The stored chunks with these ids; ids the collection does not hold are left out."""
         found = self.collection.get(ids=list(ids), include=["documents", "metadatas"])

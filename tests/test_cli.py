@@ -120,6 +120,26 @@ def test_search_status_and_dry_run(env: Path, docs: Path, capsys) -> None:  # ty
     assert set(top["scores"]) >= {"bm25", "dense", "rerank"}
 
 
+def test_doc_takes_a_name_or_a_path_and_one_not_indexed_is_said(  # type: ignore[no-untyped-def]
+    env: Path, docs: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("CITEWISE_DOCS_DIR", str(docs))
+    assert index_cli.main(["sync", str(docs)]) == 0
+    monkeypatch.chdir(docs.parent)
+    for doc in (WHO_SOURCE, str(docs / WHO_SOURCE), f"{docs.name}/{WHO_SOURCE}"):  # its name, or a path to it
+        capsys.readouterr()
+        assert assistant_cli.main(["ask", WHO_QUESTION, "--json", "--doc", doc]) == 0
+        answer = json.loads(capsys.readouterr().out)
+        assert not answer["refused"] and {c["source"] for c in answer["citations"]} == {WHO_SOURCE}, doc
+    # Not searched, which found nothing and read as "Not found in your documents": a mistyped name, a path outside the
+    # folder, a byte no file name decodes to (argv's "\udcff"), which Chroma refused in its filter with a traceback.
+    for command in ("ask", "search"):
+        for doc in ("nope.txt", "../elsewhere.txt", "\udcff"):
+            assert assistant_cli.main([command, WHO_QUESTION, "--json", "--doc", WHO_SOURCE, "--doc", doc]) == 1
+            out, err = capsys.readouterr()
+            assert json.loads(out)["error"] == f"No indexed document named {doc!r}." and "Traceback" not in err
+
+
 def test_missing_folder_is_a_clear_error(env: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import Answer, ChatStoreError, Citewise, QuestionError, Turn
+from assistant import Answer, ChatStoreError, Citewise, QuestionError, Turn, UnknownDocumentsError
 from ui.chats import (
     UNTITLED,
     Cards,
@@ -82,7 +82,10 @@ def _answer(
         answer = citewise.ask(message, turns, options=prefs.options, backend=prefs.backend)
     except QuestionError as error:
         # The user's own input is at fault: say what to change; the question stays in the box to edit.
-        yield (message, [*history, {"role": "assistant", "content": escape_markdown(str(error))}], render_sources(None), ""), None
+        said = str(error)
+        if isinstance(error, UnknownDocumentsError):  # deleted or renamed since it was chosen in Settings
+            said += ' Choose again under Settings, "Only search these documents".'
+        yield (message, [*history, {"role": "assistant", "content": escape_markdown(said)}], render_sources(None), ""), None
         return
     except Exception as error:  # the chat shows the failure instead of a stack trace
         logger.exception("answering %r failed", message)
