@@ -24,7 +24,7 @@ from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.wiring import build_citewise
 from index import IndexDamagedError, IndexMismatchError, IndexWriteError, page_word
-from index.cli import run_command
+from index.cli import one_line, run_command
 from index.settings import invalid_settings
 
 logger = logging.getLogger("citewise.cli")
@@ -147,13 +147,13 @@ def _print_human(result: dict[str, Any]) -> None:
             print(f"({render('tentative')})")
         for c in result["citations"]:
             page = f", {page_word(c['source'])} {c['page']}" if c["page"] else ""
-            print(f"  [{c['n']}] {c['source']}{page} (score {c['score']}): {c['quote']}")
+            print(f"  [{c['n']}] {one_line(c['source'])}{page} (score {c['score']}): {c['quote']}")
         for p in result["closest"]:
             page = f", {page_word(p['source'])} {p['page']}" if p["page"] else ""
-            print(f"  closest: {p['source']}{page}: {p['text'][:160]!r}")
+            print(f"  closest: {one_line(p['source'])}{page}: {p['text'][:160]!r}")
         return
     for r in result["results"]:
-        print(f"{r['rank']:>2}. {r['source']} score={r['score']} {r['scores']}\n    {r['text'][:200]!r}")
+        print(f"{r['rank']:>2}. {one_line(r['source'])} score={r['score']} {r['scores']}\n    {r['text'][:200]!r}")
 
 
 if __name__ == "__main__":

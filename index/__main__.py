@@ -24,7 +24,7 @@ from index import (
     UnsafeSyncError,
     build_indexer,
 )
-from index.cli import run_command
+from index.cli import one_line, run_command
 from index.plan import FREE_DELETES
 from index.settings import invalid_settings
 
@@ -166,11 +166,11 @@ def _print_report(report: SyncReport, *, as_json: bool) -> None:
     prefix = "would be " if report.dry_run else ""
     for outcome in ("added", "updated", "deleted"):
         for source in getattr(report, outcome):
-            print(f"{prefix}{outcome}: {source}")
+            print(f"{prefix}{outcome}: {one_line(source)}")
     for failure in report.failed:
-        print(f"failed: {failure.path}: {failure.error}")
+        print(f"failed: {one_line(failure.path)}: {failure.error}")
     for warning in report.warnings:
-        print(f"warning: {warning.path}: {warning.error}")
+        print(f"warning: {one_line(warning.path)}: {warning.error}")
     if report.skipped:
         # Not documents (a manual's stylesheets, scripts, images): one line, the paths are in --json's "skipped".
         print(f"skipped {report.skipped_files}")

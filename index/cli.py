@@ -12,6 +12,12 @@ INTERRUPTED = 130
 OUTPUT_CLOSED = 141
 
 
+def one_line(name: str) -> str:
+    """A file name as one line of a terminal: a character that is not printable (a newline or a tab in a name, which
+    split a "added: NAME" line in two) shown escaped, as Python writes it ("line\\nbreak.txt"); any letter is kept."""
+    return name if name.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
 def run_command(main: Callable[[], int], interrupted: str) -> int:
     """``main()``'s exit code. Ctrl-C ends the command with ``interrupted`` (what it leaves behind) and status 130,
     and a reader that closed the output early (``... | head -1``) ends it quietly with 141, as command-line tools do,

@@ -140,6 +140,16 @@ def test_doc_takes_a_name_or_a_path_and_one_not_indexed_is_said(  # type: ignore
             assert json.loads(out)["error"] == f"No indexed document named {doc!r}." and "Traceback" not in err
 
 
+def test_a_name_with_a_newline_stays_on_its_line(env: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "river\nlog.txt").write_text("The river is 40 km long.\n")  # a name any program may write
+    assert index_cli.main(["sync", str(folder)]) == 0
+    assert "added: river\\nlog.txt\n" in capsys.readouterr().out  # not "added: river" and a line "log.txt"
+    assert assistant_cli.main(["ask", "How long is the river?"]) == 0
+    assert "[1] river\\nlog.txt (score" in capsys.readouterr().out
+
+
 def test_missing_folder_is_a_clear_error(env: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
