@@ -11,7 +11,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -293,6 +293,8 @@ class Library:
             message = f"{source} could not be removed from the documents folder: {error.strerror or error}"
             raise DocumentsFolderError(message) from error
         self.indexer.delete(source)
+        if (report := self.last_report) is not None:  # a file the last sync failed is listed no more once deleted
+            self.last_report = replace(report, failed=[failure for failure in report.failed if failure.path != source])
 
     def open(self, source: str) -> OpenedDocument:
         """Read an indexed document for the viewer; only documents in the index, and only inside the folder.
