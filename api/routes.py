@@ -208,12 +208,8 @@ def citewise_router(citewise: Citewise) -> APIRouter:
     def delete(source: str) -> Deleted:
         """Remove a document from the folder and from the index at once (no sync needed). Paths are refused."""
         check_name(source)
-        if source not in {d.source for d in citewise.documents()}:
-            raise APIError(
-                404, f"No document named {source!r}; GET /v1/documents lists them.", code="document_not_found", param="source"
-            )
         try:
-            citewise.delete_document(source)
+            deleted = citewise.delete_document(source)
         except DocumentsFolderError as error:
             raise APIError(503, str(error), code="documents_write_failed") from error
         except UploadError as error:
@@ -224,6 +220,10 @@ def citewise_router(citewise: Citewise) -> APIRouter:
             raise APIError(503, str(error), code="index_write_failed") from error
         except IndexDamagedError as error:
             raise APIError(503, str(error), code="index_damaged") from error
+        if not deleted:
+            raise APIError(
+                404, f"No document named {source!r}; GET /v1/documents lists them.", code="document_not_found", param="source"
+            )
         return Deleted(source=source)
 
     @router.post("/sync", response_model=SyncSummary, summary="Re-index the documents folder")

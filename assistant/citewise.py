@@ -158,9 +158,10 @@ class Citewise:
         """Copy an uploaded file into the documents folder under a safe name; raises ``UploadError`` (see ``Library``)."""
         return self.library.save_upload(original_name, uploaded, replace=replace)
 
-    def delete_document(self, source: str) -> None:
-        """Remove a document from the folder and the index; raises ``UploadError``, ``IndexBusyError`` or ``IndexWriteError``."""
-        self.library.delete(source)
+    def delete_document(self, source: str) -> bool:
+        """Remove a document from the folder and the index; whether either held it. Raises ``UploadError``,
+        ``IndexBusyError`` or ``IndexWriteError``."""
+        return self.library.delete(source)
 
     def open_document(self, source: str) -> OpenedDocument:
         """An indexed document read back for viewing; raises ``KeyError`` (not indexed) or ``LoadError``."""

@@ -276,8 +276,11 @@ class Library:
             temporary.unlink()
         return True
 
-    def delete(self, source: str) -> None:
-        """Remove a document from the folder and from the index."""
+    def delete(self, source: str) -> bool:
+        """Remove a document from the folder and from the index; whether either held it.
+
+        A file the index does not hold is a document too: uploaded without a sync, added since the last one, or one
+        the last sync failed to read (until 2026-12-07 the API answered such a file 404 and it could not be deleted)."""
         path = self.docs_dir / source
         # Resolve the folder part only: a linked document is removed as a link, never through it.
         if path.name in ("", ".", "..") or not (path.parent.resolve() / path.name).is_relative_to(self.docs_dir.resolve()):
@@ -287,14 +290,20 @@ class Library:
                 self.indexer.check_claim(self.docs_dir)
             except FolderMismatchError as error:
                 raise UploadError(str(error)) from error
+        indexed = self.indexer.store.holds(source)
         try:
-            path.unlink(missing_ok=True)
+            path.unlink()
+            removed = True
+        except FileNotFoundError:
+            removed = False
         except OSError as error:  # a read-only folder, or no permission: the document stays, in the folder and the index
             message = f"{source} could not be removed from the documents folder: {error.strerror or error}"
             raise DocumentsFolderError(message) from error
-        self.indexer.delete(source)
+        if indexed:
+            self.indexer.delete(source)
         if (report := self.last_report) is not None:  # a file the last sync failed is listed no more once deleted
             self.last_report = replace(report, failed=[failure for failure in report.failed if failure.path != source])
+        return removed or indexed
 
     def open(self, source: str) -> OpenedDocument:
         """Read an indexed document for the viewer; only documents in the index, and only inside the folder.

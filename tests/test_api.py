@@ -579,6 +579,14 @@ def test_a_request_of_any_shape_gets_an_answer_or_a_clear_4xx(http: httpx.Client
         assert set(response.json()["error"]) == {"message", "type", "param", "code"}
 
 
+def test_a_document_not_indexed_yet_is_deleted(http: httpx.Client, server: RunningApp) -> None:
+    # Uploaded without a sync (or failed by one, or copied in): in the folder, not in the index. It answered 404 until
+    # 2026-12-07, and stayed (found by a stateful fuzz of uploads, deletes and syncs).
+    assert http.post("documents", params={"sync": "false"}, files={"file": ("later.txt", b"Read later.")}).status_code == 201
+    assert http.delete("documents/later.txt").json() == {"source": "later.txt", "deleted": True}
+    assert not (server.docs_dir / "later.txt").exists() and http.delete("documents/later.txt").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("name", "size", "status", "message"),
     [

@@ -116,8 +116,13 @@ def test_failed_files_show_in_the_list(citewise) -> None:  # type: ignore[no-unt
     assert sum(status.kind is DocumentState.INDEXED for status in statuses.values()) == 5
     # Deleted, it is listed no more: until 2026-12-07 it stayed "failed" in the Documents tab and the API's list until
     # the next sync, though neither the folder nor the index held it.
-    library.delete("empty.txt")
+    assert library.delete("empty.txt") is True and not (library.docs_dir / "empty.txt").exists()
     assert "empty.txt" not in {d.source for d in library.documents()} and len(library.documents()) == 5
+    assert library.delete("empty.txt") is False  # nothing held it: the API answers 404
+    # A file no sync has read yet (uploaded with sync=false, or copied in) is a document to delete too: the API answered
+    # it 404 until 2026-12-07, as it is not listed.
+    (library.docs_dir / "new.txt").write_text("A note not yet indexed.")
+    assert library.delete("new.txt") is True and not (library.docs_dir / "new.txt").exists()
 
 
 @pytest.fixture

@@ -103,10 +103,11 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
         if not source:
             return "Choose a document to delete.", rows(citewise), picker(citewise)
         try:
-            citewise.delete_document(source)
+            deleted = citewise.delete_document(source)
         except (UploadError, IndexBusyError, IndexWriteError, IndexDamagedError) as error:
             return f"Not deleted: {escape_markdown(str(error))}", rows(citewise), picker(citewise)
-        return f"Deleted {escape_markdown(source)}.", rows(citewise), picker(citewise)
+        said = f"Deleted {escape_markdown(source)}." if deleted else f"{escape_markdown(source)} was already gone."
+        return said, rows(citewise), picker(citewise)
 
     # While a sync runs, a Stop button shows beside it: the sync stops between files, while one is read or within a long
     # one's embedding (``SyncStopped``), every file written staying whole, and the next sync completes the work. Shown
