@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
+import json
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -13,6 +16,9 @@ from pathlib import Path
 import pytest
 from browser_support import SEEDS
 from fakes import FakeEmbedder
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from index import IndexSettings, build_indexer
 from index.library import DocumentState, DocumentStatus, Library, SavedUpload, UploadError, safe_name
@@ -332,3 +338,78 @@ def test_the_documents_tab_uploads_with_the_replace_checkbox(citewise, tmp_path:
     assert status.startswith("Replaced quillmark.txt.\n\n0 added, 1 updated"), status
     assert [row[0] for row in rows if row[0].startswith("quillmark")] == ["quillmark (2).txt", "quillmark.txt"]
     assert (citewise.library.docs_dir / "quillmark.txt").read_text(encoding="utf-8").endswith("320 meteors in August.")
+
+
+class UploadsDeletesAndSyncs(RuleBasedStateMachine):
+    """Any sequence of uploads (replacing or not, readable or not), deletes and syncs: the documents listed are always
+    files of the folder, a sync lists each file once, and the index holds exactly the readable ones, each once, with
+    the content it has now. The complaint this guards against: re-indexing that duplicates documents or goes stale."""
+
+    NAMES = st.sampled_from(["a.txt", "A.TXT", "ü (2).md", "c.json"])  # few, so that steps meet the same file
+    WORDS = ("alpha reactor", "beta turbine", "gamma boiler")
+    # (words, readable): a readable file says its words; an unreadable one is empty
+    CONTENT = st.tuples(st.sampled_from(WORDS), st.booleans())
+    shared: Library | None = None  # one index for every example (a Chroma client costs a second to open), emptied
+
+    @initialize()
+    def empty(self) -> None:
+        if UploadsDeletesAndSyncs.shared is None:
+            root = Path(tempfile.mkdtemp(prefix="citewise-library-"))
+            atexit.register(shutil.rmtree, root, True)
+            indexer = build_indexer(IndexSettings(data_dir=root / "data"), embedder=FakeEmbedder())
+            UploadsDeletesAndSyncs.shared = Library(root / "docs", indexer, max_upload_bytes=10_000)
+            UploadsDeletesAndSyncs.shared.docs_dir.mkdir()
+        self.library = UploadsDeletesAndSyncs.shared
+        self.incoming = Path(tempfile.mkdtemp(prefix="citewise-incoming-"))
+        for path in self.library.docs_dir.iterdir():
+            path.unlink()
+        self.library.sync(allow_mass_delete=True)
+        assert not self.library.documents()
+
+    def teardown(self) -> None:
+        shutil.rmtree(getattr(self, "incoming", ""), ignore_errors=True)
+
+    def folder(self) -> set[str]:
+        return {path.name for path in self.library.docs_dir.iterdir() if not path.name.startswith(".")}
+
+    @rule(name=NAMES, content=CONTENT, replace=st.booleans(), sync=st.booleans())
+    def upload(self, name: str, content: tuple[str, bool], replace: bool, sync: bool) -> None:
+        words, readable = content
+        uploaded = self.incoming / name
+        text = {".json": json.dumps({"text": f"The {words} runs."}), ".md": f"# Notes\n\nThe {words} runs."}
+        uploaded.write_text(text.get(uploaded.suffix, f"The {words} runs.") if readable else "")
+        saved = self.library.save_upload(name, uploaded, replace=replace)
+        assert (self.library.docs_dir / saved.name).read_text() == uploaded.read_text()
+        if sync:
+            self.sync()
+
+    @rule(name=NAMES)
+    def delete(self, name: str) -> None:
+        held = name in self.folder() or self.library.indexer.store.holds(name)
+        assert self.library.delete(name) is held
+        assert name not in self.folder() and not self.library.indexer.store.holds(name)
+
+    @rule()
+    def sync(self) -> None:
+        report = self.library.sync(allow_mass_delete=True)
+        listed = [document.source for document in self.library.documents()]
+        assert len(listed) == len(set(listed)) and set(listed) == self.folder()
+        stored = self.library.indexer.store.documents()
+        assert set(stored) <= self.folder()
+        for name in self.folder():
+            text = (self.library.docs_dir / name).read_text()
+            assert (name in stored) is bool(text) and (name in {f.path for f in report.failed}) is not bool(text)
+            if text:  # its chunks say what it says now, once: not a version before it, nor twice
+                said = [words for words in self.WORDS if words in text]
+                chunks = [chunk.text for chunk in self.library.indexer.store.document_chunks(name)]
+                assert len(stored[name].hashes) == 1 and len(chunks) == stored[name].chunk_count
+                assert all(words in " ".join(chunks) for words in said)
+                assert not any(words in chunk for chunk in chunks for words in set(self.WORDS) - set(said))
+
+    @invariant()
+    def listed_are_files_of_the_folder(self) -> None:
+        assert {document.source for document in self.library.documents()} <= self.folder()
+
+
+UploadsDeletesAndSyncs.TestCase.settings = settings(max_examples=30, stateful_step_count=8, deadline=None, database=None)
+test_uploads_deletes_and_syncs_never_duplicate_or_go_stale = UploadsDeletesAndSyncs.TestCase
