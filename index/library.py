@@ -299,8 +299,8 @@ class Library:
         except OSError as error:  # a read-only folder, or no permission: the document stays, in the folder and the index
             message = f"{source} could not be removed from the documents folder: {error.strerror or error}"
             raise DocumentsFolderError(message) from error
-        if indexed:
-            self.indexer.delete(source)
+        # Even when not indexed now: a sync running may be writing it, and the delete waits for that sync's lock.
+        self.indexer.delete(source)
         if (report := self.last_report) is not None:  # a file the last sync failed is listed no more once deleted
             self.last_report = replace(report, failed=[failure for failure in report.failed if failure.path != source])
         return removed or indexed
