@@ -290,17 +290,15 @@ class Library:
                 self.indexer.check_claim(self.docs_dir)
             except FolderMismatchError as error:
                 raise UploadError(str(error)) from error
-        indexed = self.indexer.store.holds(source)
         try:
             path.unlink()
             removed = True
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):  # nothing there, or a folder, which is no document
             removed = False
         except OSError as error:  # a read-only folder, or no permission: the document stays, in the folder and the index
             message = f"{source} could not be removed from the documents folder: {error.strerror or error}"
             raise DocumentsFolderError(message) from error
-        # Even when not indexed now: a sync running may be writing it, and the delete waits for that sync's lock.
-        self.indexer.delete(source)
+        indexed = self.indexer.delete(source)  # after a sync that may be writing it, even one not indexed before
         if (report := self.last_report) is not None:  # a file the last sync failed is listed no more once deleted
             self.last_report = replace(report, failed=[failure for failure in report.failed if failure.path != source])
         return removed or indexed

@@ -217,10 +217,13 @@ class Indexer:
             self._check_claim(docs_dir, record=False)
             return self._plan(docs_dir)
 
-    def delete(self, source: str) -> None:
-        """Remove one document from the index (the file itself is not touched)."""
+    def delete(self, source: str) -> bool:
+        """Remove one document from the index (the file itself is not touched); whether the index held it. Under the
+        writer lock: a sync writing the document meanwhile is waited for, and its chunks are removed too."""
         with self._writer_lock():
+            held = self.store.holds(source)
             self._delete(source)
+        return held
 
     def check_claim(self, docs_dir: Path) -> None:
         """Raise ``FolderMismatchError`` when a shared collection was built from a folder other than ``docs_dir``."""

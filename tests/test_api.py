@@ -585,6 +585,9 @@ def test_a_document_not_indexed_yet_is_deleted(http: httpx.Client, server: Runni
     assert http.post("documents", params={"sync": "false"}, files={"file": ("later.txt", b"Read later.")}).status_code == 201
     assert http.delete("documents/later.txt").json() == {"source": "later.txt", "deleted": True}
     assert not (server.docs_dir / "later.txt").exists() and http.delete("documents/later.txt").status_code == 404
+    (server.docs_dir / "folder.txt").mkdir()  # a folder is no document: left alone, 404
+    assert http.delete("documents/folder.txt").status_code == 404 and (server.docs_dir / "folder.txt").is_dir()
+    (server.docs_dir / "folder.txt").rmdir()
 
 
 @pytest.mark.parametrize(

@@ -277,8 +277,9 @@ class RecordingIndexer:
     def __init__(self) -> None:
         self.deleted: list[str] = []
 
-    def delete(self, source: str) -> None:
+    def delete(self, source: str) -> bool:
         self.deleted.append(source)
+        return False
 
 
 def test_delete_refuses_paths_that_leave_the_folder_through_a_link(tmp_path: Path) -> None:
