@@ -72,12 +72,10 @@ def _answer_all(citewise: Citewise, args: argparse.Namespace) -> int:
     if citewise.is_empty():
         print("warning: the index is empty; run `python -m index sync DIR` first", file=sys.stderr)
     failures = 0
-    args.doc = [_document_name(doc, citewise.settings.docs_dir) for doc in args.doc]
+    docs = [_document_name(doc, citewise.settings.docs_dir) for doc in args.doc]
     for question in _questions(args.question):
         try:
-            result = (
-                _ask(citewise, question, args.doc) if args.command == "ask" else _search(citewise, question, args.doc, args.top_k)
-            )
+            result = _ask(citewise, question, docs) if args.command == "ask" else _search(citewise, question, docs, args.top_k)
         except Exception as error:  # one bad question must never cost the ones after it
             if not isinstance(error, QuestionError | IndexDamagedError):  # said in full below; no trace needed
                 logger.exception("%s failed for %r", args.command, question[:200])
