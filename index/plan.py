@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -313,7 +314,7 @@ def walk(docs_dir: Path, record: _Outcomes, unlisted: list[str] | None = None) -
                 record.failed.append(FileError(source, f"cannot read: {error.strerror or error}"))
                 continue
             if not regular:
-                record.failed.append(FileError(source, "not a regular file (broken link?)"))
+                record.failed.append(FileError(source, _not_a_file(path)))
             elif not is_supported(path):
                 record.skipped.append(FileError(source, f"unsupported file type {file_type(path.name)}"))
             else:
@@ -322,3 +323,14 @@ def walk(docs_dir: Path, record: _Outcomes, unlisted: list[str] | None = None) -
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path``, which is no regular file, is not read: what it is instead, as a person would fix it."""
+    try:
+        mode = path.stat().st_mode  # through a link, to what it points at
+    except OSError:
+        return "a link to nothing (its target is gone)" if path.is_symlink() else "not a regular file"
+    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+    what = next((name for test, name in kinds if test(mode)), "")
+    return f"{what}, not a regular file" if what else "not a regular file"

@@ -138,7 +138,8 @@ def test_one_sync_over_every_kind_of_bad_input(tmp_path: Path, fake_embedder) ->
     assert failed["corrupt.pdf"].startswith("unreadable PDF") and failed["truncated.pdf"].startswith("unreadable PDF")
     assert failed["encrypted.pdf"] == "encrypted PDF; decrypt it first"
     assert failed["big.txt"].startswith("file is 78 kB, over the 50 kB limit")
-    assert failed["dangling.txt"] == failed["pipe.txt"] == "not a regular file (broken link?)"
+    assert failed["dangling.txt"] == "a link to nothing (its target is gone)"
+    assert failed["pipe.txt"] == "a named pipe, not a regular file"
     # The files changed and deleted after the sync planned them are neither failures nor additions: what the sync read
     # of them is not what it planned, so nothing of them is stored (``CHANGED_WHILE_READ``). Nothing came in through
     # the links.
