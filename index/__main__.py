@@ -27,6 +27,7 @@ from index import (
 from index.cli import one_line, run_command
 from index.plan import FREE_DELETES
 from index.settings import invalid_settings
+from index.sync import require_folder
 
 ALLOW_DELETE_HELP = (
     "delete the index's documents even when all of them, or more than half (and more than "
@@ -36,13 +37,20 @@ ALLOW_DELETE_HELP = (
 )
 
 
+def _folder(text: str) -> Path:
+    """The documents folder argument: an empty one (``sync "$DOCS"`` with ``DOCS`` unset) is an error, not this folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError('empty; name the documents folder ("." for this one)')
+    return Path(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one index command; returns the process exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and inspect the Citewise index.")
     commands = parser.add_subparsers(dest="command", required=True)
     sync = commands.add_parser("sync", help="index new and changed files, drop deleted ones")
-    sync.add_argument("dir", type=Path, nargs="?", help="documents folder (default: CITEWISE_DOCS_DIR)")
+    sync.add_argument("dir", type=_folder, nargs="?", help="documents folder (default: CITEWISE_DOCS_DIR)")
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     sync.add_argument("--watch", action="store_true", help="keep syncing as files change (Ctrl-C stops)")
@@ -51,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     status = commands.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
     rebuild = commands.add_parser("rebuild", help="start over with the current settings")
-    rebuild.add_argument("dir", type=Path, nargs="?")
+    rebuild.add_argument("dir", type=_folder, nargs="?")
     rebuild.add_argument("--json", action="store_true")
     rebuild.add_argument("--allow-delete", action="store_true", help=ALLOW_DELETE_HELP)
     args = parser.parse_args(argv)
@@ -124,8 +132,10 @@ def _say_waiting(indexer: Indexer) -> Callable[[Path], None]:
 def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
     from index.watch import watch
 
-    if not docs.is_dir():
-        print(f"error: documents folder {docs} does not exist", file=sys.stderr)
+    try:
+        require_folder(docs)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"watching {docs} (Ctrl-C to stop)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):

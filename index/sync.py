@@ -193,7 +193,7 @@ class Indexer:
             []
         """
         began = time.perf_counter()
-        _check_folder(docs_dir)
+        require_folder(docs_dir)
         with self._writer_lock():
             self._check_signature()
             self._check_claim(docs_dir, record=not dry_run, reclaim=allow_mass_delete and not dry_run)
@@ -211,7 +211,7 @@ class Indexer:
 
     def plan(self, docs_dir: Path) -> SyncPlan:
         """What ``sync`` would change now, read under the writer lock so no write is seen half done; changes nothing."""
-        _check_folder(docs_dir)
+        require_folder(docs_dir)
         with self._writer_lock():
             self._check_signature()
             self._check_claim(docs_dir, record=False)
@@ -237,7 +237,7 @@ class Indexer:
         What ``sync`` would refuse to delete is refused here too, before anything is dropped.
         """
         began = time.perf_counter()
-        _check_folder(docs_dir)
+        require_folder(docs_dir)
         with self._writer_lock(refresh=False):
             # A confirmed rebuild makes this folder the collection's, in place of another one.
             self._check_claim(docs_dir, record=True, reclaim=allow_mass_delete)
@@ -617,6 +617,8 @@ def _names(sources: Iterable[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def _check_folder(docs_dir: Path) -> None:
+def require_folder(docs_dir: Path) -> None:
+    """Raise ``FileNotFoundError`` saying why ``docs_dir`` is no folder to index: it does not exist, or it is a file."""
     if not docs_dir.is_dir():
-        raise FileNotFoundError(f"documents folder {docs_dir} does not exist")
+        what = "is a file, not a folder" if docs_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"documents folder {docs_dir} {what}")

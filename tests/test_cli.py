@@ -153,6 +153,14 @@ def test_a_name_with_a_newline_stays_on_its_line(env: Path, tmp_path: Path, caps
 def test_missing_folder_is_a_clear_error(env: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert index_cli.main(["sync", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("A file, not a folder.")
+    for command in (["sync"], ["sync", "--watch"], ["rebuild"]):
+        assert index_cli.main([*command, str(tmp_path / "notes.txt")]) == 2
+        assert f"documents folder {tmp_path / 'notes.txt'} is a file, not a folder" in capsys.readouterr().err
+    # An empty argument (``sync "$DOCS"`` with DOCS unset) was this folder: it indexed whatever the shell stood in.
+    with pytest.raises(SystemExit) as exit_:
+        index_cli.main(["sync", ""])
+    assert exit_.value.code == 2 and 'empty; name the documents folder ("." for this one)' in capsys.readouterr().err
 
 
 @pytest.mark.usefixtures("seeds_copy")  # the index of docs the refused syncs must leave alone
