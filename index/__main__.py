@@ -28,6 +28,7 @@ from index.cli import one_line, run_command
 from index.plan import FREE_DELETES
 from index.settings import invalid_settings
 from index.sync import require_folder
+from index.watch import RESCAN_S
 
 ALLOW_DELETE_HELP = (
     "delete the index's documents even when all of them, or more than half (and more than "
@@ -44,6 +45,17 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
+def _seconds(text: str) -> float:
+    """A watch's interval: a finite number of seconds, 0 or more (``nan`` or ``inf`` would never sync)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more: {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one index command; returns the process exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -54,7 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     sync.add_argument("--watch", action="store_true", help="keep syncing as files change (Ctrl-C stops)")
-    sync.add_argument("--debounce", type=float, default=1.0, help="seconds of quiet before a watched change syncs")
+    sync.add_argument("--debounce", type=_seconds, default=1.0, help="seconds of quiet before a watched change syncs")
+    sync.add_argument(
+        "--rescan",
+        type=_seconds,
+        default=RESCAN_S,
+        help="with --watch: seconds between listings of the folder for changes no file event told of (a network "
+        f"file system, a drive mounted over the folder); 0: events only (default {RESCAN_S:g})",
+    )
     sync.add_argument("--allow-delete", action="store_true", help=ALLOW_DELETE_HELP)
     status = commands.add_parser("status", help="what the index holds")
     status.add_argument("--json", action="store_true")
@@ -130,7 +149,7 @@ def _say_waiting(indexer: Indexer) -> Callable[[Path], None]:
 
 
 def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
-    from index.watch import watch
+    from index.watch import watch  # watchdog, only when watching
 
     try:
         require_folder(docs)
@@ -143,6 +162,7 @@ def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
             indexer,
             docs,
             debounce=args.debounce,
+            rescan=args.rescan,
             on_sync=lambda report: _print_report(report, as_json=args.json),
             allow_mass_delete=args.allow_delete,
         )

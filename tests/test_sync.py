@@ -9,13 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from polling import wait_until
 
 from index import IndexMismatchError, IndexSettings, SyncStopped, build_indexer
 from index.plan import FOLDER_LINK
@@ -382,37 +379,6 @@ def test_opening_with_another_model_or_chunk_size_refuses(tmp_path: Path, embedd
         build_indexer(IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100), embedder=embedder)
     rebuilt = build_indexer(IndexSettings(data_dir=tmp_path / "data", chunk_tokens=100), embedder=embedder, rebuild=True)
     assert rebuilt.rebuild(docs).chunks > 0
-
-
-def test_watch_follows_adds_edits_and_deletes(indexer, docs: Path) -> None:  # type: ignore[no-untyped-def]
-    from index.watch import watch
-
-    reports: list = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=watch, args=(indexer, docs), kwargs={"debounce": 0.3, "on_sync": reports.append, "stop": stop}
-    )
-    thread.start()
-    try:
-        assert wait_until(lambda: len(reports) >= 1)
-        note = docs / "note.md"
-        # Written in pieces, as an editor or a copy would: only the settled content counts.
-        with note.open("w", encoding="utf-8") as handle:
-            handle.write("The harbour master logged ")
-            handle.flush()
-            time.sleep(0.1)
-            handle.write("87 ships in March.")
-        assert wait_until(lambda: "note.md" in chunk_sources(indexer))
-        settled = ["The harbour master logged 87 ships in March."]
-        assert wait_until(lambda: indexer.store.collection.get(where={"source": "note.md"})["documents"] == settled)
-        assert indexer.keywords.search("harbour master ships", 5)[0].source == "note.md"
-        note.unlink()
-        assert wait_until(lambda: "note.md" not in chunk_sources(indexer))
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
-    assert all(r.failed == [] for r in reports)
 
 
 def test_oversized_file_is_reported_and_its_old_chunks_dropped(tmp_path: Path, embedder, docs: Path, seeds_copy: Path) -> None:  # type: ignore[no-untyped-def]
