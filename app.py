@@ -10,6 +10,9 @@ import gc
 import logging
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import gradio as gr
 import uvicorn
@@ -50,10 +53,52 @@ def launch(settings: Settings) -> None:
         server = build_server(citewise)
         settle_memory()
         logger.info("serving the chat on http://%s:%d/ and the API on %s (docs at /docs)", settings.host, settings.port, PREFIX)
-        # A stream left open (a browser tab's queue connection) must not hold up stopping the server for long.
-        uvicorn.run(
-            server, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=3
-        )
+        with watching_folder(citewise):  # stopped before the index closes
+            # A stream left open (a browser tab's queue connection) must not hold up stopping the server for long.
+            uvicorn.run(
+                server, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=3
+            )
+
+
+@contextmanager
+def watching_folder(citewise: Citewise) -> Iterator[None]:
+    """With ``CITEWISE_WATCH`` on, sync the documents folder whenever it changes until the block ends (index/watch.py).
+
+    Syncs go through the app's library, as Re-index does: one at a time, and the Documents tab and the API list what
+    the last one failed.
+    """
+    if not citewise.settings.watch:
+        yield
+        return
+    from index.watch import watch
+
+    docs_dir = citewise.settings.docs_dir
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch,
+        args=(lambda progress: citewise.sync(progress), docs_dir),
+        kwargs={"stop": stop, "synced": True, "on_sync": _log_change},
+        name="citewise-watch",
+        daemon=True,
+    )
+    watcher.start()
+    logger.info("watching %s: its changes are synced as they come", docs_dir)
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+
+
+def _log_change(report: SyncReport) -> None:
+    _log_failures(report)
+    if report.added or report.updated or report.deleted:
+        logger.info("the documents folder changed: %s", report.counts())
+
+
+def _log_failures(report: SyncReport) -> None:
+    for failure in report.failed:
+        logger.warning("skipped %s: %s", failure.path, failure.error)
 
 
 def settle_memory() -> None:
@@ -102,8 +147,7 @@ def startup_sync(citewise: Citewise) -> SyncReport | None:
         # the index as it stands still answers, so serve it and say why it was not synced.
         logger.warning("serving the existing index without syncing it: %s", error)
         return None
-    for failure in report.failed:
-        logger.warning("skipped %s: %s", failure.path, failure.error)
+    _log_failures(report)
     if report.skipped:
         logger.info("skipped %s", report.skipped_files)
     logger.info("index ready: %s", report.counts())

@@ -31,6 +31,10 @@ class Settings(IndexSettings):
     # Bearer key of the HTTP API under /v1 (api/). Empty: the API is open, unless ``auth`` is set, which closes it.
     api_key: str = ""
     max_upload_mb: int = 50
+    # Keep the index in step with the documents folder while the app serves: files added, edited or deleted there are
+    # synced as the folder's events (and a listing every 30 s) tell of them (index/watch.py). Off: the start-up sync,
+    # uploads, deletes and Re-index keep it.
+    watch: bool = False
 
     # Retrieval
     retrieval: RetrievalMode = "hybrid"

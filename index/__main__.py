@@ -159,12 +159,11 @@ def _watch(indexer: Indexer, docs: Path, args: argparse.Namespace) -> int:
     print(f"watching {docs} (Ctrl-C to stop)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
         watch(
-            indexer,
+            lambda progress: indexer.sync(docs, progress=progress, allow_mass_delete=args.allow_delete),
             docs,
             debounce=args.debounce,
             rescan=args.rescan,
             on_sync=lambda report: _print_report(report, as_json=args.json),
-            allow_mass_delete=args.allow_delete,
         )
     return 0
 

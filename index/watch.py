@@ -22,7 +22,8 @@ from typing import Any
 
 from index.damage import IndexDamagedError
 from index.plan import FileError, SyncReport, UnsafeSyncError, walk
-from index.sync import Indexer, IndexWriteError
+from index.store import IndexWriteError
+from index.sync import Progress, SyncStopped
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ TICK_S = 0.1
 
 
 def watch(
-    indexer: Indexer,
+    sync: Callable[[Progress], SyncReport],
     docs_dir: Path,
     *,
     debounce: float = 1.0,
@@ -41,9 +42,11 @@ def watch(
     max_delay: float = MAX_DELAY_S,
     on_sync: Callable[[SyncReport], None] | None = None,
     stop: threading.Event | None = None,
-    allow_mass_delete: bool = False,
+    synced: bool = False,
 ) -> None:
-    """Sync once, then again whenever files under ``docs_dir`` change, until ``stop`` is set.
+    """Call ``sync`` (a sync of ``docs_dir`` with the progress it is given) once, unless ``synced`` says it just was,
+    then again whenever files under ``docs_dir`` change, until ``stop`` is set, which also stops a sync under way
+    (``SyncStopped``: the next sync finishes it); ``on_sync`` hears each finished sync's report.
 
     Changes are debounced: a sync starts only after ``debounce`` seconds without events, so a
     file still being written is read once it has settled, but never later than ``max_delay`` seconds after the
@@ -53,14 +56,17 @@ def watch(
     the app and other CLIs stay consistent. Changes no event told of are found by listing the folder every
     ``rescan`` seconds (see the module's docstring).
     A sync refused for deleting most documents (``UnsafeSyncError``, say the folder's drive went
-    away) or for a lock held too long is logged, and the watch carries on with the next change.
+    away) or for a lock held too long is logged, and so is one that fails for any other reason; the watch carries on
+    with the next change.
     """
     stop = stop or threading.Event()
+    progress = _stopped_by(stop)
     changes = _Changes()
     events = _Events(docs_dir, changes, rescan)
     try:
         listed = folder_listing(docs_dir)
-        _sync(indexer, docs_dir, on_sync, allow_mass_delete)
+        if not synced:
+            _sync(lambda: sync(progress), docs_dir, on_sync)
         now = time.monotonic()
         next_follow, next_scan = now + FOLLOW_S, now + rescan
         while not stop.wait(TICK_S):
@@ -76,7 +82,7 @@ def watch(
             if changes.due(now, debounce, max_delay):
                 changes.clear()
                 listed = folder_listing(docs_dir)  # before the sync: a change made while it runs differs from it
-                _sync(indexer, docs_dir, on_sync, allow_mass_delete)
+                _sync(lambda: sync(progress), docs_dir, on_sync)
     finally:
         events.close()
 
@@ -203,9 +209,20 @@ class _Events:
             self.observer = None
 
 
-def _sync(indexer: Indexer, docs_dir: Path, on_sync: Callable[[SyncReport], None] | None, allow_mass_delete: bool) -> None:
+def _stopped_by(stop: threading.Event) -> Progress:
+    def progress(done: int, total: int, chunks: int) -> None:
+        if stop.is_set():
+            raise SyncStopped(done, total)
+
+    return progress
+
+
+def _sync(sync: Callable[[], SyncReport], docs_dir: Path, on_sync: Callable[[SyncReport], None] | None) -> None:
     try:
-        report = indexer.sync(docs_dir, allow_mass_delete=allow_mass_delete)
+        report = sync()
+    except SyncStopped as stopped:  # the watch is ending
+        logger.info("sync of %s %s; the next one finishes it", docs_dir, stopped)
+        return
     except UnsafeSyncError as error:  # the index stays as it is until the folder is back or the user confirms
         logger.warning("sync of %s refused: %s", docs_dir, error)
         return
@@ -213,6 +230,9 @@ def _sync(indexer: Indexer, docs_dir: Path, on_sync: Callable[[SyncReport], None
     # the next change syncs again.
     except (OSError, IndexWriteError, IndexDamagedError) as error:
         logger.warning("sync of %s failed: %s", docs_dir, error)
+        return
+    except Exception:  # a fault of this program's: said with its trace, and the folder still watched
+        logger.exception("sync of %s failed", docs_dir)
         return
     if on_sync is not None:
         on_sync(report)

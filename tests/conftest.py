@@ -63,6 +63,7 @@ MODULE_SECONDS = {
     "test_instances.py": 21,
     "test_concurrency.py": 20,
     "test_app_crash.py": 17,
+    "test_watch.py": 15,
     "test_llm.py": 13,
     "test_chats_app.py": 13,
     "test_api.py": 13,

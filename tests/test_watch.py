@@ -1,7 +1,7 @@
 """``python -m index sync DIR --watch``: the index follows the folder, also where file events fall short.
 
-The first test runs the real model over the seeds; the others are about when syncs happen, not what they embed, and
-use the fake embedder over an empty index.
+The first test runs the real model over the seeds, and the last the app with ``CITEWISE_WATCH=1``; the others are about
+when syncs happen, not what they embed, and use the fake embedder over an empty index.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from browser_support import copy_seeds
 from fakes import FakeEmbedder
 from polling import wait_until
 
@@ -35,7 +37,9 @@ class Watching:
         self.reports: list[SyncReport] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(
-            target=watch, args=(indexer, docs), kwargs={"on_sync": self.reports.append, "stop": self.stop, **options}
+            target=watch,
+            args=(lambda progress: indexer.sync(docs, progress=progress), docs),
+            kwargs={"on_sync": self.reports.append, "stop": self.stop, **options},
         )
         self.thread.start()
         assert wait_until(lambda: self.reports), "the first sync did not finish"
@@ -183,3 +187,27 @@ def test_watch_intervals_are_finite_seconds(option: str, capsys: pytest.CaptureF
             main(["sync", "docs", "--watch", option, bad])
         assert exited.value.code == 2
         assert f"argument {option}: " in capsys.readouterr().err
+
+
+def test_the_app_keeps_its_index_in_step_with_the_folder(tmp_path: Path, serve_app, seeds_index: Path) -> None:  # type: ignore[no-untyped-def]
+    # CITEWISE_WATCH=1: a file saved into the folder is answered without a Re-index, and one deleted there goes, and
+    # a file that fails is listed as failed, as after a Re-index.
+    docs = copy_seeds(tmp_path / "docs")
+    with serve_app(tmp_path, docs, extra_env={"CITEWISE_WATCH": "1"}, index_from=seeds_index) as app:
+
+        def listed() -> dict[str, str]:
+            documents = httpx.get(f"{app.url}v1/documents", timeout=30).json()["data"]
+            return {document["source"]: document["status"] for document in documents}
+
+        (docs / "pier.md").write_text("# Harbour\n\nThe north pier is 340 metres long.\n", encoding="utf-8")
+        (docs / "empty.txt").write_text("", encoding="utf-8")
+        assert wait_until(lambda: listed().get("pier.md") == "indexed", timeout=60)
+        assert wait_until(lambda: listed().get("empty.txt") == "failed", timeout=60)
+        found = httpx.post(f"{app.url}v1/search", json={"query": "How long is the north pier?"}, timeout=60).json()
+        assert found["results"][0]["source"] == "pier.md"
+        (docs / "pier.md").unlink()
+        assert wait_until(lambda: "pier.md" not in listed(), timeout=60)
+        assert len(listed()) == 6  # the seeds, and the empty file as failed
+    log = app.log_path.read_text(encoding="utf-8")
+    assert f"watching {docs}" in log and "the documents folder changed" in log
+    assert "Traceback" not in log
