@@ -321,14 +321,14 @@ def launch_chromium() -> Iterator[Browser]:
 PAGE_OPENS_MS = 60_000
 
 
-def open_chat(browser: Browser, url: str, timeout_ms: float = PAGE_OPENS_MS) -> Page:
-    """A new page (own context, 1280x800) showing the chat, ready for a question.
+def open_chat(browser: Browser, url: str, timeout_ms: float = PAGE_OPENS_MS, viewport: dict[str, int] = VIEWPORT) -> Page:
+    """A new page (own context, 1280x800 unless ``viewport`` says otherwise) showing the chat, ready for a question.
 
     Requests to other hosts fail at once (``CHROMIUM_ARGS``), so that the page never waits on the network.
     A Gradio page never reaches ``networkidle`` (it keeps a connection open), hence
     ``domcontentloaded`` and then waiting for the question box to open (``wait_for_chat``).
     """
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     wait_for_chat(page, timeout_ms)

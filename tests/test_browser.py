@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -37,6 +38,7 @@ MARKUP_QUESTION = "What did the Zorbulon lighthouse keeper write in the logbook?
 SPECIALISTS_QUESTION = "How many specialists were in the Chinese medical expert group that went to Kyrgyzstan?"
 TENTATIVE_QUESTION = "Who is the minister of the National Health Commission?"  # its best sentence scores between the two bars
 TENTATIVE_WARNING = "match the question only loosely"
+CHATS_PANEL = "#cw-chats-panel"
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +191,30 @@ def test_new_chat_clears_the_conversation(page: Page) -> None:
     expect(page.locator(SOURCES)).to_contain_text("Sources of the answer appear here.")
     expect(page.locator(SEARCHED)).to_have_text("")
     expect(page.locator(QUESTION)).to_have_value("")
+
+
+def test_on_a_phone_the_chat_comes_first_then_its_sources_then_the_chats_list(
+    page: Page, browser: Browser, app: RunningApp
+) -> None:
+    # A phone stacks the three columns; the chats list came first, and the question box a screen or more below it.
+    def boxes(shown: Page) -> dict[str, Any]:
+        return {
+            name: shown.locator(selector).bounding_box()
+            for name, selector in (("question", QUESTION), ("sources", SOURCES), ("chats", CHATS_PANEL))
+        }
+
+    wide = boxes(page)  # 1280 wide: side by side, the chats list on the left
+    assert wide["chats"]["x"] < wide["question"]["x"] < wide["sources"]["x"]
+    phone = open_chat(browser, app.url, viewport={"width": 390, "height": 844})
+    try:
+        narrow = boxes(phone)
+        assert narrow["question"]["y"] < narrow["sources"]["y"] < narrow["chats"]["y"]
+        assert narrow["question"]["y"] + narrow["question"]["height"] <= 844, "the question box is below the first screen"
+        ask(phone, WHO_QUESTION)
+        expect(phone.locator(f"{SOURCES} .cw-source")).not_to_have_count(0)
+        expect(phone.locator(NEW_CHAT)).to_be_visible()
+    finally:
+        phone.context.close()
 
 
 def test_the_chat_warns_under_a_tentative_answer_as_the_api_marks_it(page: Page, app: RunningApp) -> None:

@@ -32,6 +32,7 @@ CSS = """
 #cw-chats .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 430px; overflow-y: auto; gap: 4px; }
 #cw-chats label { width: 100%; }
 #cw-chats label span { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+@media (max-width: 640px) { #cw-chats-panel { order: 1; } }
 """
 
 NEAR_CHARS = 1200  # of each, the start; the whole is a click away in the viewer
