@@ -48,6 +48,14 @@ class DocumentsFolder(Protocol):
         ...
 
 
+def folder_line(docs_dir: Path, *, watched: bool) -> str:
+    """Where the documents live, and how files put there other than by this page get indexed."""
+    where = f"Documents folder: {escape_markdown(str(docs_dir.resolve()))}."
+    if watched:
+        return f"{where} Watched: files saved, edited or deleted there are indexed as they come."
+    return f"{where} Files copied there are indexed by **Re-index** (or as they come with `CITEWISE_WATCH=1`)."
+
+
 def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     """Build the tab; returns the table and the document picker so the page can refresh them on load."""
     with gr.Row():
@@ -68,6 +76,7 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
             stop_sync = gr.Button("Stop indexing", variant="stop", visible=False, elem_id="cw-stop-sync")
             choice = gr.Dropdown(label="Document", choices=sources(citewise), elem_id="cw-doc-choice")
             delete = gr.Button("Delete document", variant="stop", elem_id="cw-delete")
+    gr.Markdown(folder_line(citewise.settings.docs_dir, watched=citewise.settings.watch), elem_id="cw-folder")
     status = gr.Markdown(elem_id="cw-sync-status")
     table = gr.Dataframe(headers=HEADERS, value=rows(citewise), interactive=False, elem_id="cw-documents")
 
