@@ -64,7 +64,8 @@ def watch(
     changes = _Changes()
     events = _Events(docs_dir, changes, rescan)
     try:
-        listed = folder_listing(docs_dir)
+        # After a sync made before the watch began, the first rescan syncs again: a file added in between told no event.
+        listed = None if synced else folder_listing(docs_dir)
         if not synced:
             _sync(lambda: sync(progress), docs_dir, on_sync)
         now = time.monotonic()

@@ -141,6 +141,13 @@ def test_changes_no_event_told_of_are_found_by_listing_the_folder(
     assert len(run.reports) == synced
 
 
+def test_a_watch_begun_after_a_sync_catches_what_changed_in_between(quick: Indexer, docs: Path, watching) -> None:
+    # The app syncs at start, then starts its watch (synced=True): a file added in between told no event. Here nothing
+    # of the folder is indexed yet, as if every file had come in between; the first rescan syncs them.
+    watching(quick, docs, debounce=0.1, rescan=0.3, synced=True)
+    assert sources(quick) == {path.name for path in docs.iterdir()}
+
+
 def test_a_file_written_without_end_holds_up_no_other(quick: Indexer, docs: Path, watching) -> None:
     # A log appended to every 50 ms keeps the folder from ever going quiet for the debounce: before, nothing synced.
     stop = threading.Event()
