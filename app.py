@@ -77,7 +77,7 @@ def watching_folder(citewise: Citewise) -> Iterator[None]:
     watcher = threading.Thread(
         target=watch,
         args=(lambda progress: citewise.sync(progress), docs_dir),
-        kwargs={"stop": stop, "synced": True, "on_sync": _log_change},
+        kwargs={"stop": stop, "synced": True, "rescan": citewise.settings.watch_rescan_s, "on_sync": _log_change},
         name="citewise-watch",
         daemon=True,
     )

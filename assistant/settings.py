@@ -35,6 +35,8 @@ class Settings(IndexSettings):
     # synced as the folder's events (and a listing every 30 s) tell of them (index/watch.py). Off: the start-up sync,
     # uploads, deletes and Re-index keep it.
     watch: bool = False
+    # With ``watch``: seconds between listings of the folder for changes no file event told of (0: events only).
+    watch_rescan_s: float = Field(30.0, ge=0, allow_inf_nan=False)
 
     # Retrieval
     retrieval: RetrievalMode = "hybrid"

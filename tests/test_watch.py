@@ -218,3 +218,16 @@ def test_the_app_keeps_its_index_in_step_with_the_folder(tmp_path: Path, serve_a
     log = app.log_path.read_text(encoding="utf-8")
     assert f"watching {docs}" in log and "the documents folder changed" in log
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize(("value", "rule"), [("nan", "a finite number"), ("-5", "greater than or equal to 0")])
+def test_the_apps_rescan_is_finite_seconds(value: str, rule: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from assistant import Settings
+    from index.settings import invalid_settings
+
+    monkeypatch.setenv("CITEWISE_WATCH_RESCAN_S", value)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert invalid_settings(refused.value) == f"invalid settings: CITEWISE_WATCH_RESCAN_S={value}: Input should be {rule}"
