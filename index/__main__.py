@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--json", action="store_true")
     rebuild.add_argument("--allow-delete", action="store_true", help=ALLOW_DELETE_HELP)
     args = parser.parse_args(argv)
+    if args.command == "sync" and args.watch and args.dry_run:  # a watch writes every change it sees
+        parser.error("--dry-run shows one sync's changes; it does not go with --watch")
 
     try:
         settings = IndexSettings()

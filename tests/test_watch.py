@@ -231,3 +231,15 @@ def test_the_apps_rescan_is_finite_seconds(value: str, rule: str, monkeypatch: p
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert invalid_settings(refused.value) == f"invalid settings: CITEWISE_WATCH_RESCAN_S={value}: Input should be {rule}"
+
+
+def test_a_dry_run_is_not_watched(tmp_path: Path, docs: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # It watched and wrote every change, as if --dry-run had not been given. Now refused before the index is opened.
+    from index.__main__ import main
+
+    monkeypatch.setenv("CITEWISE_DATA_DIR", str(tmp_path / "data"))
+    with pytest.raises(SystemExit) as exited:
+        main(["sync", str(docs), "--watch", "--dry-run"])
+    assert exited.value.code == 2
+    assert "--dry-run shows one sync's changes; it does not go with --watch" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
