@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -284,6 +285,47 @@ def deep_folders(top: Path, room: int) -> str:
     finally:
         os.close(fd)
     return "/".join([*names, "deep.txt"])
+
+
+def test_a_tree_a_thousand_folders_deep_is_walked(tmp_path: Path) -> None:
+    # "a/a/a/.../note.txt", 1,500 levels in 3,000 bytes of path: Python 3.11's os.walk recursed once per level and
+    # raised RecursionError, which stopped every sync of the folder (and the app's start) with a stack trace.
+    from index.plan import SyncReport, walk
+
+    top = tmp_path / "docs"
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(1500):
+        os.mkdir("a", dir_fd=fd)
+        fd, parent = os.open("a", os.O_RDONLY, dir_fd=fd), fd
+        os.close(parent)
+    note = os.open("note.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.close(note)
+    os.close(fd)
+    record = SyncReport()
+    assert [source for source, _ in walk(top, record)] == ["a/" * 1500 + "note.txt"]
+    assert record.failed == [] and record.skipped == []
+
+
+def test_the_walk_lists_what_os_walk_lists_in_its_order(tmp_path: Path, docs: Path) -> None:
+    from index.plan import _folders
+
+    for folder in ("b/y", "b/x/deeper", "a", "c"):
+        (docs / folder).mkdir(parents=True)
+        (docs / folder / "note.md").write_text("A note.", encoding="utf-8")
+    (docs / "linked").symlink_to(docs / "b", target_is_directory=True)  # listed, not entered, as os.walk does
+    (docs / "dangling").symlink_to(tmp_path / "nowhere")
+    (docs / "b" / "x" / "unreadable").mkdir(mode=0)
+
+    def listed(walker: Iterator[tuple[str, list[str], list[str]]]) -> list[tuple[str, list[str], list[str]]]:
+        seen = []
+        for root, dirs, files in walker:
+            dirs.sort()  # pruned and ordered in place, as the sync's walk does: the walk goes down in that order
+            seen.append((root, list(dirs), sorted(files)))
+        return seen
+
+    ours, theirs = listed(_folders(docs, lambda error: None)), listed(os.walk(docs, onerror=lambda error: None))
+    assert ours == theirs and len(ours) == 8 - (os.geteuid() != 0)
 
 
 def test_a_folder_too_deep_to_name_is_reported_and_its_indexed_documents_are_kept(empty, docs: Path) -> None:  # type: ignore[no-untyped-def]
