@@ -78,8 +78,8 @@ def watch(
                     changes.note(now)
             if rescan > 0 and now >= next_scan:
                 next_scan = now + rescan
-                if folder_listing(docs_dir) != listed:
-                    changes.note(now)
+                if not changes.pending() and folder_listing(docs_dir) != listed:
+                    changes.note(now)  # once: a listing that still differs at the next rescan is the same change
             if changes.due(now, debounce, max_delay):
                 changes.clear()
                 listed = folder_listing(docs_dir)  # before the sync: a change made while it runs differs from it
@@ -126,6 +126,10 @@ class _Changes:
             if self._first is None:
                 self._first = when
             self._last = when
+
+    def pending(self) -> bool:
+        with self._lock:
+            return self._first is not None
 
     def due(self, now: float, debounce: float, max_delay: float) -> bool:
         with self._lock:
@@ -193,7 +197,10 @@ class _Events:
         try:
             observer.schedule(Handler(), str(self.docs_dir), recursive=True)
             observer.start()
-        except OSError as error:  # the kernel's limit on watches reached, a folder gone meanwhile
+        # The kernel's limit on watches reached, a folder gone meanwhile; a tree about 1,000 folders deep, which
+        # watchdog walks recursively to watch each folder.
+        except (OSError, RecursionError) as error:
+            observer.stop()
             reason = str(error)
             if reason != self.refused:
                 every = f"listed every {self.rescan:g} s instead" if self.rescan > 0 else "not watched (rescan is off)"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -251,6 +251,41 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, seeds_index: Path, embedder
     with build_citewise(Settings(data_dir=root / "data", docs_dir=docs), embedder=embedder) as built:
         assert built.indexer.sync(docs).embedded == 0
         yield built
+
+
+DeepChain = Callable[[Path, int], None]
+
+
+@pytest.fixture
+def deep_chain() -> Iterator[DeepChain]:
+    """Makes ``top/a/a/.../a``, ``depth`` folders deep, with ``note.txt`` at the bottom; removes it after the test.
+
+    Made and removed without recursion: Python 3.11's ``os.makedirs`` and ``shutil.rmtree`` recurse once per level and
+    fail about 1,000 levels down, and pytest's own clean-up of an old temporary folder would fail on it later.
+    """
+    made: list[Path] = []
+
+    def make(top: Path, depth: int) -> None:
+        made.append(top)
+        fd = os.open(top, os.O_RDONLY)
+        for _ in range(depth):
+            os.mkdir("a", dir_fd=fd)
+            fd, parent = os.open("a", os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+        note = os.open("note.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(note, b"The deepest note says the lagoon holds 42 herons.")
+        os.close(note)
+        os.close(fd)
+
+    yield make
+    for top in made:
+        link, spare = top / "a", top / "a.next"
+        while link.is_dir():  # one level at a time: the chain's second folder moves up, the first goes
+            if (link / "a").is_dir():
+                os.rename(link / "a", spare)
+            shutil.rmtree(link)
+            if spare.is_dir():
+                os.rename(spare, link)
 
 
 # --------------------------------------------------------------------------- processes and servers

@@ -287,21 +287,14 @@ def deep_folders(top: Path, room: int) -> str:
     return "/".join([*names, "deep.txt"])
 
 
-def test_a_tree_a_thousand_folders_deep_is_walked(tmp_path: Path) -> None:
+def test_a_tree_a_thousand_folders_deep_is_walked(tmp_path: Path, deep_chain) -> None:  # type: ignore[no-untyped-def]
     # "a/a/a/.../note.txt", 1,500 levels in 3,000 bytes of path: Python 3.11's os.walk recursed once per level and
     # raised RecursionError, which stopped every sync of the folder (and the app's start) with a stack trace.
     from index.plan import SyncReport, walk
 
     top = tmp_path / "docs"
     top.mkdir()
-    fd = os.open(top, os.O_RDONLY)
-    for _ in range(1500):
-        os.mkdir("a", dir_fd=fd)
-        fd, parent = os.open("a", os.O_RDONLY, dir_fd=fd), fd
-        os.close(parent)
-    note = os.open("note.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
-    os.close(note)
-    os.close(fd)
+    deep_chain(top, 1500)
     record = SyncReport()
     assert [source for source, _ in walk(top, record)] == ["a/" * 1500 + "note.txt"]
     assert record.failed == [] and record.skipped == []

@@ -148,6 +148,18 @@ def test_a_watch_begun_after_a_sync_catches_what_changed_in_between(quick: Index
     assert sources(quick) == {path.name for path in docs.iterdir()}
 
 
+def test_a_tree_too_deep_for_file_events_is_listed_instead(
+    quick: Indexer, docs: Path, watching, deep_chain, caplog: pytest.LogCaptureFixture
+) -> None:
+    # watchdog walks the tree recursively to watch each folder: 1,200 levels raised RecursionError and ended the watch.
+    deep_chain(docs, 1200)
+    with caplog.at_level(logging.WARNING, logger="index.watch"):
+        watching(quick, docs, debounce=0.1, rescan=0.3)
+        (docs / "top.md").write_text("The bell tower has 8 bells.", encoding="utf-8")
+        assert wait_until(lambda: "top.md" in sources(quick))
+    assert "are unavailable (maximum recursion depth exceeded)" in caplog.text
+
+
 def test_a_file_written_without_end_holds_up_no_other(quick: Indexer, docs: Path, watching) -> None:
     # A log appended to every 50 ms keeps the folder from ever going quiet for the debounce: before, nothing synced.
     stop = threading.Event()
