@@ -66,8 +66,8 @@ def watch(
     try:
         # After a sync made before the watch began, the first rescan syncs again: a file added in between told no event.
         listed = None if synced else folder_listing(docs_dir)
-        if not synced:
-            _sync(lambda: sync(progress), docs_dir, on_sync)
+        if not synced and not _sync(lambda: sync(progress), docs_dir, on_sync):
+            listed = None
         now = time.monotonic()
         next_follow, next_scan = now + FOLLOW_S, now + rescan
         while not stop.wait(TICK_S):
@@ -83,7 +83,8 @@ def watch(
             if changes.due(now, debounce, max_delay):
                 changes.clear()
                 listed = folder_listing(docs_dir)  # before the sync: a change made while it runs differs from it
-                _sync(lambda: sync(progress), docs_dir, on_sync)
+                if not _sync(lambda: sync(progress), docs_dir, on_sync):
+                    listed = None  # failed (a lock held too long, a full disk): the next rescan tries again
     finally:
         events.close()
 
@@ -225,22 +226,23 @@ def _stopped_by(stop: threading.Event) -> Progress:
     return progress
 
 
-def _sync(sync: Callable[[], SyncReport], docs_dir: Path, on_sync: Callable[[SyncReport], None] | None) -> None:
+def _sync(sync: Callable[[], SyncReport], docs_dir: Path, on_sync: Callable[[SyncReport], None] | None) -> bool:
+    """Run ``sync``; False when it failed and should be tried again, True when it finished or was refused or stopped."""
     try:
         report = sync()
     except SyncStopped as stopped:  # the watch is ending
         logger.info("sync of %s %s; the next one finishes it", docs_dir, stopped)
-        return
+        return True
     except UnsafeSyncError as error:  # the index stays as it is until the folder is back or the user confirms
         logger.warning("sync of %s refused: %s", docs_dir, error)
-        return
-    # The folder vanished for a moment, another writer held the lock too long, the disk is full or the index damaged:
-    # the next change syncs again.
+        return True
+    # The folder vanished for a moment, another writer held the lock too long, the disk is full or the index damaged.
     except (OSError, IndexWriteError, IndexDamagedError) as error:
         logger.warning("sync of %s failed: %s", docs_dir, error)
-        return
+        return False
     except Exception:  # a fault of this program's: said with its trace, and the folder still watched
         logger.exception("sync of %s failed", docs_dir)
-        return
+        return False
     if on_sync is not None:
         on_sync(report)
+    return True

@@ -160,6 +160,35 @@ def test_a_tree_too_deep_for_file_events_is_listed_instead(
     assert "are unavailable (maximum recursion depth exceeded)" in caplog.text
 
 
+def test_a_sync_that_failed_is_tried_again_without_another_change(quick: Indexer, docs: Path) -> None:
+    # Another writer held the lock past its timeout (a long rebuild from the command line): the change that sync was
+    # for waited for the next change, however long that took.
+    from index.sync import IndexBusyError
+
+    calls: list[int] = []
+
+    def busy_once(progress: Any) -> SyncReport:
+        calls.append(1)
+        if len(calls) == 2:
+            raise IndexBusyError("another writer held the index's lock")
+        return quick.sync(docs, progress=progress)
+
+    reports: list[SyncReport] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(busy_once, docs), kwargs={"debounce": 0.1, "rescan": 0.3, "on_sync": reports.append, "stop": stop}
+    )
+    thread.start()
+    try:
+        assert wait_until(lambda: reports)
+        (docs / "later.md").write_text("The mill ground flour until 1950.", encoding="utf-8")
+        assert wait_until(lambda: "later.md" in sources(quick))
+        assert len(calls) >= 3
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_a_file_written_without_end_holds_up_no_other(quick: Indexer, docs: Path, watching) -> None:
     # A log appended to every 50 ms keeps the folder from ever going quiet for the debounce: before, nothing synced.
     stop = threading.Event()
