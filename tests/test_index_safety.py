@@ -171,7 +171,9 @@ def test_the_watcher_logs_a_refused_sync_and_carries_on(indexer, docs: Path, tmp
     reports: list = []
     stop = threading.Event()
     thread = threading.Thread(
-        target=watch, args=(indexer, docs), kwargs={"debounce": 0.5, "on_sync": reports.append, "stop": stop}
+        target=watch,
+        args=(lambda progress: indexer.sync(docs, progress=progress), docs),
+        kwargs={"debounce": 0.5, "on_sync": reports.append, "stop": stop},
     )
     aside = tmp_path / "aside"
     with caplog.at_level(logging.WARNING, logger="index.watch"):
@@ -200,7 +202,9 @@ def test_the_watcher_logs_a_sync_the_full_disk_stopped_and_carries_on(indexer, d
     reports: list = []
     stop = threading.Event()
     thread = threading.Thread(
-        target=watch, args=(indexer, docs), kwargs={"debounce": 0.3, "on_sync": reports.append, "stop": stop}
+        target=watch,
+        args=(lambda progress: indexer.sync(docs, progress=progress), docs),
+        kwargs={"debounce": 0.3, "on_sync": reports.append, "stop": stop},
     )
     with caplog.at_level(logging.WARNING, logger="index.watch"):
         thread.start()
