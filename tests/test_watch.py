@@ -1,6 +1,6 @@
 """``python -m index sync DIR --watch``: the index follows the folder, also where file events fall short.
 
-The first test runs the real model over the seeds, and the last the app with ``CITEWISE_WATCH=1``; the others are about
+The first test runs the real model over the seeds, and one the app with ``CITEWISE_WATCH=1``; the others are about
 when syncs happen, not what they embed, and use the fake embedder over an empty index.
 """
 
@@ -33,12 +33,12 @@ def sources(indexer: Indexer) -> set[str]:
 class Watching:
     """``watch`` running in a thread over ``docs``; stopped, and checked to have ended, when the test ends."""
 
-    def __init__(self, indexer: Indexer, docs: Path, **options: Any) -> None:
+    def __init__(self, indexer: Indexer, docs: Path, sync: Any = None, **options: Any) -> None:
         self.reports: list[SyncReport] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(
             target=watch,
-            args=(lambda progress: indexer.sync(docs, progress=progress), docs),
+            args=(sync or (lambda progress: indexer.sync(docs, progress=progress)), docs),
             kwargs={"on_sync": self.reports.append, "stop": self.stop, **options},
         )
         self.thread.start()
@@ -160,7 +160,7 @@ def test_a_tree_too_deep_for_file_events_is_listed_instead(
     assert "are unavailable (maximum recursion depth exceeded)" in caplog.text
 
 
-def test_a_sync_that_failed_is_tried_again_without_another_change(quick: Indexer, docs: Path) -> None:
+def test_a_sync_that_failed_is_tried_again_without_another_change(quick: Indexer, docs: Path, watching) -> None:
     # Another writer held the lock past its timeout (a long rebuild from the command line): the change that sync was
     # for waited for the next change, however long that took.
     from index.sync import IndexBusyError
@@ -173,20 +173,10 @@ def test_a_sync_that_failed_is_tried_again_without_another_change(quick: Indexer
             raise IndexBusyError("another writer held the index's lock")
         return quick.sync(docs, progress=progress)
 
-    reports: list[SyncReport] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=watch, args=(busy_once, docs), kwargs={"debounce": 0.1, "rescan": 0.3, "on_sync": reports.append, "stop": stop}
-    )
-    thread.start()
-    try:
-        assert wait_until(lambda: reports)
-        (docs / "later.md").write_text("The mill ground flour until 1950.", encoding="utf-8")
-        assert wait_until(lambda: "later.md" in sources(quick))
-        assert len(calls) >= 3
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    watching(quick, docs, sync=busy_once, debounce=0.1, rescan=0.3)
+    (docs / "later.md").write_text("The mill ground flour until 1950.", encoding="utf-8")
+    assert wait_until(lambda: "later.md" in sources(quick))
+    assert len(calls) >= 3
 
 
 def test_a_file_written_without_end_holds_up_no_other(quick: Indexer, docs: Path, watching) -> None:
