@@ -62,7 +62,7 @@ def test_the_documents_tab_says_where_the_folder_is_and_whether_it_is_watched(tm
     folder = tmp_path / "my_docs [2026]"  # shown as written, not as emphasis or a link
     line = folder_line(folder, watched=False)
     assert line.startswith("Documents folder: /") and "/my\\_docs \\[2026\\]. " in line
-    assert line.endswith("Files copied there are indexed by **Re-index** (or as they come with `CITEWISE_WATCH=1`).")
+    assert line.endswith("Files copied there are indexed by Re-index (or as they come with `CITEWISE_WATCH=1`).")
     assert folder_line(folder, watched=True).endswith("Watched: files saved, edited or deleted there are indexed as they come.")
 
 

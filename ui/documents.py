@@ -53,7 +53,7 @@ def folder_line(docs_dir: Path, *, watched: bool) -> str:
     where = f"Documents folder: {escape_markdown(str(docs_dir.resolve()))}."
     if watched:
         return f"{where} Watched: files saved, edited or deleted there are indexed as they come."
-    return f"{where} Files copied there are indexed by **Re-index** (or as they come with `CITEWISE_WATCH=1`)."
+    return f"{where} Files copied there are indexed by Re-index (or as they come with `CITEWISE_WATCH=1`)."
 
 
 def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
