@@ -142,9 +142,10 @@ def startup_sync(citewise: Citewise) -> SyncReport | None:
     logger.info("syncing %s", citewise.settings.docs_dir)
     try:
         report = citewise.sync()
-    except (UnsafeSyncError, IndexBusyError, IndexWriteError, IndexDamagedError) as error:
-        # A folder that lost its documents (an unmounted drive), a writer that will not finish, a full disk, damage:
-        # the index as it stands still answers, so serve it and say why it was not synced.
+    except (UnsafeSyncError, IndexBusyError, IndexWriteError, IndexDamagedError, FileNotFoundError) as error:
+        # A folder that lost its documents (an unmounted drive), or is not there at all (a drive not mounted yet, a
+        # mistyped CITEWISE_DOCS_DIR), a writer that will not finish, a full disk, damage: the index as it stands
+        # still answers, so serve it and say why it was not synced.
         logger.warning("serving the existing index without syncing it: %s", error)
         return None
     _log_failures(report)

@@ -223,6 +223,19 @@ def test_the_watcher_logs_a_sync_the_full_disk_stopped_and_carries_on(indexer, d
     assert len(reports[1].added) + len(reports[1].updated) == 13 and consistent(indexer)
 
 
+def test_the_app_starts_on_its_existing_index_when_the_folder_is_not_there(citewise, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    # A drive not mounted yet, or a mistyped CITEWISE_DOCS_DIR: the app stopped at start with a traceback.
+    from app import startup_sync
+
+    docs = citewise.library.docs_dir
+    shutil.move(docs, tmp_path / "aside")
+    with caplog.at_level(logging.WARNING, logger="citewise.app"):
+        assert startup_sync(citewise) is None
+    assert any(f"documents folder {docs} does not exist" in r.message for r in caplog.records)
+    answer = citewise.assistant.ask(WHO_QUESTION).complete()
+    assert not answer.refused and "20 million" in answer.text
+
+
 def test_the_app_starts_on_its_existing_index_when_the_folder_is_empty(citewise, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
     from app import startup_sync
     from ui.documents import rows, sync_markdown
