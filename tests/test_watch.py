@@ -117,6 +117,28 @@ def test_a_folder_that_goes_and_comes_back_is_watched_again(quick: Indexer, tmp_
     assert wait_until(lambda: "back.md" in sources(quick))
 
 
+def test_a_folder_not_there_when_the_watch_begins_is_synced_once_it_appears(quick: Indexer, tmp_path: Path) -> None:
+    # The app serves its index when its folder is missing at start (a drive not mounted yet), then watches the path.
+    later = tmp_path / "later"
+    reports: list[SyncReport] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch,
+        args=(lambda progress: quick.sync(later, progress=progress), later),
+        kwargs={"debounce": 0.1, "rescan": 0, "synced": True, "on_sync": reports.append, "stop": stop},
+    )
+    thread.start()
+    try:
+        time.sleep(1.5)
+        assert reports == []
+        copy_seeds(later)
+        assert wait_until(lambda: len(sources(quick)) == 5)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
 def test_changes_no_event_told_of_are_found_by_listing_the_folder(
     quick: Indexer, docs: Path, watching, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
