@@ -16,12 +16,11 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from index.damage import IndexDamagedError
-from index.plan import FileError, SyncReport, UnsafeSyncError, walk
+from index.plan import SyncReport, UnsafeSyncError, walk
 from index.store import IndexWriteError
 from index.sync import Progress, SyncStopped
 
@@ -94,7 +93,7 @@ def folder_listing(docs_dir: Path) -> str | None:
     modification time, and the names it could not read; None when the folder is not there."""
     if not docs_dir.is_dir():
         return None
-    outcomes = _Outcomes()
+    outcomes = SyncReport()  # what the walk could not read, and what it skipped
     digest = hashlib.blake2b(digest_size=16)
     for source, path in walk(docs_dir, outcomes):
         try:
@@ -106,12 +105,6 @@ def folder_listing(docs_dir: Path) -> str | None:
     for failure in outcomes.failed:
         digest.update(f"failed {failure.path}\0{failure.error}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
-
-
-@dataclass
-class _Outcomes:
-    failed: list[FileError] = field(default_factory=list)
-    skipped: list[FileError] = field(default_factory=list)
 
 
 class _Changes:
@@ -174,8 +167,7 @@ class _Events:
             logger.warning("%s is gone; watching for it to come back", self.docs_dir)
         else:
             logger.warning("%s is another folder now; watching it", self.docs_dir)
-            self._start(now)
-        self.watched = now
+        self._start(now)
         return now is not None
 
     def _start(self, identity: tuple[int, int] | None) -> None:
