@@ -154,6 +154,10 @@ class Citewise:
         """Every document of the folder with its state, failed ones included, by source."""
         return self.library.documents()
 
+    def documents_version(self) -> tuple[int, int]:
+        """A token that changes whenever ``documents`` may have: poll it, and list again only when it moved."""
+        return self.library.version()
+
     def save_upload(self, original_name: str, uploaded: Path, *, replace: bool = False) -> SavedUpload:
         """Copy an uploaded file into the documents folder under a safe name; raises ``UploadError`` (see ``Library``)."""
         return self.library.save_upload(original_name, uploaded, replace=replace)

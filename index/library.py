@@ -184,9 +184,26 @@ class Library:
         self.docs_dir = docs_dir
         self.indexer = indexer
         self.max_upload_bytes = max_upload_bytes
-        self.last_report: SyncReport | None = None
+        self._last_report: SyncReport | None = None
+        self._reports = 0  # how many times ``last_report`` was set: part of ``version``
         self._lock = threading.Lock()
         self._naming = threading.Lock()  # two sessions uploading one name get two names
+
+    @property
+    def last_report(self) -> SyncReport | None:
+        """The last sync's report from this process (its failed files are listed with the documents)."""
+        return self._last_report
+
+    @last_report.setter
+    def last_report(self, report: SyncReport | None) -> None:
+        self._last_report = report
+        self._reports += 1
+
+    def version(self) -> tuple[int, int]:
+        """What ``documents`` changes with: the index's write generation (every writer's: this process, the command
+        line, another instance on a shared Chroma server) and this process's sync reports. One lookup by id, so that a
+        page can poll it and list the documents again only when it moved."""
+        return self.indexer.shared.generation(), self._reports
 
     def upload_limit(self) -> tuple[int, str]:
         """The largest upload accepted and the setting that sets it: never more than sync will index."""

@@ -266,6 +266,25 @@ def test_a_new_page_lists_the_documents_as_they_are_now(page: Page, browser: Bro
         later.context.close()
 
 
+def test_an_open_tab_follows_the_index_written_elsewhere(page: Page, served: RunningApp) -> None:
+    # A watched folder's sync, the command line or another client writes the index while the tab is open: the list
+    # follows without a reload or a click (until 2026-12-08 it showed what it did when the tab was opened), and the
+    # document chosen for deletion stays chosen.
+    choose_document(page, SEED_NAMES[0])
+    name = "ferry_timetable.md"
+    (served.docs_dir / name).write_text("# Ferry\n\nThe Orrin ferry sails at 07:40 daily.\n", encoding="utf-8")
+    synced = httpx.post(f"{served.url}v1/sync", timeout=120).json()
+    assert synced["added"] == 1, synced
+    expect(document_row(page, name)).to_have_count(1, timeout=20_000)
+    assert chunks(page, name) > 0
+    expect(page.locator(f"{DOC_CHOICE} input")).to_have_value(SEED_NAMES[0])
+    assert httpx.delete(f"{served.url}v1/documents/{name}", timeout=60).status_code == 200
+    expect(document_row(page, name)).to_have_count(0, timeout=20_000)
+    expect_seeds_listed(page)
+    page.locator(f"{DOC_CHOICE} input").click()
+    expect(page.get_by_role("option", name=name, exact=True)).to_have_count(0)
+
+
 def test_status_shows_file_names_literally(page: Page) -> None:
     name = "_draft_.md"
     upload_files(page, [(name, b"# Draft\n\nThe Pellow draft counted 12 herons.\n")])

@@ -138,6 +138,34 @@ def library(tmp_path: Path, fake_embedder: FakeEmbedder) -> Library:
     return Library(tmp_path / "docs", indexer, max_upload_bytes=10_000_000)
 
 
+def test_the_documents_version_moves_with_every_change_to_the_list(library: Library, tmp_path: Path) -> None:
+    # An open Documents tab polls it and lists the documents again only when it moved: a change it missed would stay
+    # unseen, a move on every poll would read the whole list every few seconds.
+    library.docs_dir.mkdir()
+    first = library.version()
+    assert library.version() == first and library.documents() == [] and library.version() == first  # reading: no move
+    (library.docs_dir / "tide.md").write_text("The Velmont tide rose 4 metres.", encoding="utf-8")
+    library.sync()
+    added = library.version()
+    assert added != first
+    library.documents()
+    assert library.version() == added
+    (library.docs_dir / "empty.txt").write_text("")  # a failed file changes the list, though the index is not written
+    library.sync()
+    failed = library.version()
+    assert failed != added and "empty.txt" in {d.source for d in library.documents()}
+    # Another writer of the same index (the command line, another instance): its write moves this library's version.
+    other = Library(library.docs_dir, library.indexer, max_upload_bytes=10_000_000)
+    (library.docs_dir / "reef.md").write_text("The reef is 12 km long.", encoding="utf-8")
+    other.sync()
+    assert library.version() != failed and "reef.md" in {d.source for d in library.documents()}
+    moved = library.version()
+    library.save_upload("kelp.md", incoming(tmp_path, "kelp.md", "Kelp grows fast."))  # saved, not indexed yet
+    assert library.version() == moved
+    assert library.delete("reef.md") is True
+    assert library.version() != moved and "reef.md" not in {d.source for d in library.documents()}
+
+
 def incoming(tmp_path: Path, name: str, text: str) -> Path:
     """A file as the browser hands it over, in a folder of its own."""
     path = Path(tempfile.mkdtemp(dir=tmp_path)) / name

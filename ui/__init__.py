@@ -23,12 +23,13 @@ def create_app(citewise: Citewise) -> gr.Blocks:
         with gr.Tab("Chat"):
             chat_tab(citewise, preferences, demo)
         with gr.Tab("Documents") as documents:
-            table, choice = documents_tab(citewise)
+            table, choice, shown = documents_tab(citewise)
         with gr.Tab("Retrieval inspector"):
             inspector_tab(citewise, preferences)
         with gr.Tab("Settings"):
             settings_tab(citewise, preferences)
-        # The list can change behind a page's back (other sessions, the CLI): refresh on load and on opening the tab.
-        demo.load(lambda: refresh(citewise), None, [table, choice])
-        documents.select(lambda: refresh(citewise), None, [table, choice])
+        # The list can change behind a page's back (other sessions, the CLI, a watched folder): refreshed on load and on
+        # opening the tab, and while the page is open whenever the index is written (``documents_tab``).
+        demo.load(lambda: refresh(citewise), None, [table, choice, shown])
+        documents.select(lambda: refresh(citewise), None, [table, choice, shown])
     return demo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +31,11 @@ from ui.render import escape_markdown
 from ui.stops import Stops
 
 HEADERS = ["Document", "Title", "Chunks", "Pages", "Status"]
+# How often an open page asks whether the documents changed behind its back (a watched folder's sync, the command line,
+# another session or instance): one lookup by id; the list is read again only when it moved.
+REFRESH_S = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentsFolder(Protocol):
@@ -56,8 +62,9 @@ def folder_line(docs_dir: Path, *, watched: bool) -> str:
     return f"{where} Files copied there are indexed by Re-index (or as they come with `CITEWISE_WATCH=1`)."
 
 
-def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
-    """Build the tab; returns the table and the document picker so the page can refresh them on load."""
+def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown, gr.State]:
+    """Build the tab; returns the table, the document picker and the documents version they show, so the page can
+    refresh them on load (``refresh``)."""
     with gr.Row():
         with gr.Column():
             upload = gr.File(
@@ -79,6 +86,8 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
     gr.Markdown(folder_line(citewise.settings.docs_dir, watched=citewise.settings.watch), elem_id="cw-folder")
     status = gr.Markdown(elem_id="cw-sync-status")
     table = gr.Dataframe(headers=HEADERS, value=rows(citewise), interactive=False, elem_id="cw-documents")
+    shown = gr.State(None)  # the documents version (``Citewise.documents_version``) the table and picker show
+    timer = gr.Timer(REFRESH_S)
 
     stops = Stops()  # the Stop indexing button's, by session
 
@@ -118,6 +127,16 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
         said = f"Deleted {escape_markdown(source)}." if deleted else f"{escape_markdown(source)} was already gone."
         return said, rows(citewise), picker(citewise)
 
+    def on_tick(version: Any, chosen: str | None) -> tuple[Any, ...]:
+        try:
+            now = citewise.documents_version()
+        except Exception as error:  # a damaged index or an unreachable server: the page keeps what it shows
+            logger.debug("the documents' version could not be read: %s", error)
+            return gr.skip(), gr.skip(), gr.skip()
+        if now == version:
+            return gr.skip(), gr.skip(), gr.skip()
+        return now, rows(citewise), picker(citewise, keep=chosen)
+
     # While a sync runs, a Stop button shows beside it: the sync stops between files, while one is read or within a long
     # one's embedding (``SyncStopped``), every file written staying whole, and the next sync completes the work. Shown
     # by events registered before the syncs' own (as the chat's stop button is), hidden again when the sync ends or
@@ -133,7 +152,10 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown]:
         event.then(lambda: gr.Button(visible=False), None, stop_sync, queue=False, **private)
     stop_sync.click(on_stop, None, status, queue=False, **private)
     delete.click(on_delete, choice, [status, table, choice])
-    return table, choice
+    # The list follows the index while the page is open: a file the watched folder's sync indexed shows without a
+    # reload, and the document chosen for deletion stays chosen while it is there.
+    timer.tick(on_tick, [shown, choice], [shown, table, choice], queue=False, show_progress="hidden", **private)
+    return table, choice, shown
 
 
 def save_uploads(folder: DocumentsFolder, files: list[Path], *, replace: bool) -> list[str]:
@@ -178,9 +200,13 @@ def sync_markdown(folder: DocumentsFolder, progress: Progress | None = None, pre
     return report_markdown(report, prefix)
 
 
-def refresh(citewise: Citewise) -> tuple[list[list[Any]], Any]:
-    """Current table rows and picker, for a page that just loaded or a tab just opened."""
-    return rows(citewise), picker(citewise)
+def refresh(citewise: Citewise) -> tuple[list[list[Any]], Any, Any]:
+    """Current table rows, picker and the documents version they show, for a page that just loaded."""
+    try:
+        version: Any = citewise.documents_version()
+    except Exception:  # the table says why the index cannot be read; the timer tries again
+        version = None
+    return rows(citewise), picker(citewise), version
 
 
 def sources(folder: DocumentsFolder) -> list[str]:
@@ -191,9 +217,10 @@ def sources(folder: DocumentsFolder) -> list[str]:
         return []
 
 
-def picker(folder: DocumentsFolder) -> Any:
-    """The document dropdown with current choices."""
-    return gr.Dropdown(choices=sources(folder), value=None)
+def picker(folder: DocumentsFolder, keep: str | None = None) -> Any:
+    """The document dropdown with current choices; ``keep`` stays chosen while it is one of them."""
+    choices = sources(folder)
+    return gr.Dropdown(choices=choices, value=keep if keep in choices else None)
 
 
 def rows(folder: DocumentsFolder) -> list[list[Any]]:
