@@ -66,6 +66,40 @@ def test_the_documents_tab_says_where_the_folder_is_and_whether_it_is_watched(tm
     assert folder_line(folder, watched=True).endswith("Watched: files saved, edited or deleted there are indexed as they come.")
 
 
+def test_open_pages_share_one_listing_per_change_and_at_most_one_per_interval_while_it_moves() -> None:
+    from index import DocumentState, DocumentStatus, IndexDamagedError, ListedDocument
+    from ui.documents import SharedListing, view_of
+
+    class Folder:  # counts the listings: each reads every chunk's metadata from Chroma
+        def __init__(self) -> None:
+            self.reads = 0
+            self.damaged = False
+
+        def documents(self) -> list[ListedDocument]:
+            self.reads += 1
+            if self.damaged:
+                raise IndexDamagedError("the index's files are damaged")
+            return [ListedDocument(f"note{self.reads}.md", "", 1, 0, DocumentStatus(DocumentState.INDEXED))]
+
+    folder = Folder()
+    listing = SharedListing(folder, interval=60)  # type: ignore[arg-type]
+    first = listing.read((1, 0))
+    assert [listing.read((1, 0)) for _ in range(5)] == [first] * 5 and folder.reads == 1  # five pages, one read
+    moved = listing.read((2, 0))  # moved within the interval: what was read stands, a page shows it or waits
+    assert moved is first and folder.reads == 1
+    quick = SharedListing(folder, interval=0)  # type: ignore[arg-type]
+    assert quick.read((2, 0)).documents[0].source == "note2.md"  # type: ignore[index]
+    again = quick.read((3, 0))
+    assert again.version == (3, 0) and folder.reads == 3 and again.began >= first.began
+    folder.damaged = True
+    rows, picker = view_of(quick.read((4, 0)).documents, keep="note3.md")
+    assert rows == [["", "", 0, 0, "failed: the index's files are damaged"]] and picker.choices == []
+    folder.damaged = False
+    rows, picker = view_of(quick.read((5, 0)).documents, keep="note5.md")  # the chosen one stays while it is listed
+    assert rows[0][0] == "note5.md" and picker.value == "note5.md"
+    assert view_of(quick.read((6, 0)).documents, keep="note5.md")[1].value is None
+
+
 def test_unverified_sentences_are_flagged() -> None:
     from assistant import Answer, SentenceCheck
 
