@@ -135,13 +135,11 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown, gr.Sta
     def on_tick(shown: tuple[tuple[int, int], float] | None, chosen: str | None) -> tuple[Any, ...]:
         try:
             now = citewise.documents_version()
+            read = listing.read(now) if shown is None or now != shown[0] else None
         except Exception as error:  # a damaged index or an unreachable server: the page keeps what it shows
-            logger.debug("the documents' version could not be read: %s", error)
+            logger.debug("the documents could not be listed: %s", error)
             return gr.skip(), gr.skip(), gr.skip()
-        if shown is not None and now == shown[0]:
-            return gr.skip(), gr.skip(), gr.skip()
-        read = listing.read(now)
-        if shown is not None and read.began <= shown[1]:  # nothing read since the list the page shows
+        if read is None or (shown is not None and read.began <= shown[1]):  # the list shown is the newest read
             return gr.skip(), gr.skip(), gr.skip()
         return (read.version, read.began), *view_of(read.documents, chosen)
 
