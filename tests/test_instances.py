@@ -349,6 +349,25 @@ def test_one_writer_at_a_time_across_instances(tmp_path: Path, chroma_url: str, 
     assert keyword_ids(a) == keyword_ids(b) == sorted(ids)
 
 
+def test_an_instance_sees_another_ones_writes_in_its_documents_version(
+    tmp_path: Path, chroma_url: str, collection: str, fake_embedder: Any
+) -> None:
+    # An open Documents tab polls its instance's documents version and lists again when it moved: another instance's
+    # upload, sync or delete on the shared server must move it, or the tab would go on showing the list as it was.
+    docs = folder(tmp_path / "docs", BASE)
+    a = instance(tmp_path / "a", docs, chroma_url, collection, fake_embedder)
+    b = instance(tmp_path / "b", docs, chroma_url, collection, fake_embedder)
+    a.sync()
+    seen = b.documents_version()
+    assert b.documents_version() == seen and {d.source for d in b.documents()} == set(BASE)
+    (docs / LANTERNS).write_text(LANTERN_TEXT, encoding="utf-8")
+    a.sync()
+    assert b.documents_version() != seen and LANTERNS in {d.source for d in b.documents()}
+    seen = b.documents_version()
+    assert a.delete_document(LANTERNS)
+    assert b.documents_version() != seen and LANTERNS not in {d.source for d in b.documents()}
+
+
 def test_the_change_log_names_what_each_write_touched(tmp_path: Path) -> None:
     from index.shared import SharedState
     from index.store import connect
