@@ -71,7 +71,7 @@ class StreamOptions(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    """A chat completion request. Other OpenAI parameters (temperature, max_tokens, tools, ...) are accepted and ignored."""
+    """A chat completion request. Other OpenAI parameters (tools, top_p, n, ...) are accepted and ignored."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -84,6 +84,16 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     sources: list[str] = Field(
         default_factory=list, description="Citewise: search only these documents (as GET /v1/documents names them)."
+    )
+    max_tokens: int | None = Field(
+        None,
+        ge=1,
+        description="An LLM answer's length at most, never past CITEWISE_LLM_MAX_TOKENS; an extractive answer quotes "
+        "whole sentences and is not cut.",
+    )
+    max_completion_tokens: int | None = Field(None, ge=1, description="OpenAI's newer name of max_tokens; wins over it.")
+    temperature: float | None = Field(
+        None, ge=0, le=2, description="An LLM answer's temperature (CITEWISE_TEMPERATURE otherwise); no extractive one has any."
     )
 
 
@@ -316,7 +326,14 @@ def chat_router(citewise: Citewise, link: Link | None = None) -> APIRouter:
 
         def asked() -> Answer:  # searching and reranking: in a worker thread, as a plain endpoint would be
             try:
-                return citewise.ask(question, history, sources=body.sources, backend=backend)
+                return citewise.ask(
+                    question,
+                    history,
+                    sources=body.sources,
+                    backend=backend,
+                    max_tokens=body.max_completion_tokens or body.max_tokens,
+                    temperature=body.temperature,
+                )
             except UnknownDocumentsError as error:
                 raise APIError(400, str(error), code="unknown_document", param="sources") from error
             except QuestionError as error:

@@ -136,11 +136,14 @@ class Assistant:
         *,
         options: SearchOptions | None = None,
         backend: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> Answer:
         """Answer ``question`` in the context of ``history``, optionally only from ``sources``.
 
         ``options`` and ``backend`` override the configured retrieval settings and answerer for
-        this call only (the UI's per-session settings).
+        this call only (the UI's per-session settings). ``max_tokens`` (at most the configured one) and
+        ``temperature`` do so for an LLM's answer (an API client's); an extractive answer quotes whole sentences.
 
         Returns an Answer whose citations are known before its first token; iterate
         ``answer.tokens()`` to stream it.
@@ -160,6 +163,8 @@ class Assistant:
         question = self.checked(question)
         options = self.scoped(options or self.retriever.defaults, sources)
         llm = self.llms.get(backend or self.backend)
+        if llm is not None:
+            llm = llm.adjusted(max_tokens, temperature)
         if reply := self.replies.get(small_talk(question)):
             # "Hi", "thanks", "bye": nothing is asked of the documents, so nothing is searched (any backend).
             return self._replied(question, reply, llm, began)

@@ -112,11 +112,14 @@ class Citewise:
         sources: Sequence[str] = (),
         options: SearchOptions | None = None,
         backend: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
     ) -> Answer:
         """Answer ``question`` with citations; iterate ``answer.tokens()`` to stream it (see ``Assistant.ask``).
 
         ``options`` and ``backend`` (one of ``choices().backends``) override the configured ones for
-        this question; ``sources`` limits the search to those documents.
+        this question; ``sources`` limits the search to those documents; ``max_tokens`` (never past the configured
+        one) and ``temperature`` apply to an LLM's answer.
 
         Raises:
             QuestionError: the question is empty or over ``max_question_chars``; ``UnknownDocumentsError``, one, when
@@ -127,7 +130,9 @@ class Citewise:
             >>> [c.source for c in answer.citations], "".join(answer.tokens())[:40]
             (['003_8cf9f7c4be1979b2.txt'], 'In addition, the country has donated 20 ')
         """
-        return self.assistant.ask(question, history, sources, options=options, backend=backend)
+        return self.assistant.ask(
+            question, history, sources, options=options, backend=backend, max_tokens=max_tokens, temperature=temperature
+        )
 
     def search(self, query: str, *, sources: Sequence[str] = (), options: SearchOptions | None = None) -> Retrieval:
         """The ranked passages for ``query`` with every stage's scores; raises ``QuestionError`` as ``ask`` does."""

@@ -75,12 +75,37 @@ class LLMAnswerer:
             writes on past ``MAX_TOKEN_CHARS`` characters a token is hung up on, and the answer ends with a message.
     """
 
-    def __init__(self, llm: LLM, backend: str, where: str, model: str, max_tokens: int = DEFAULTS["llm_max_tokens"]) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        backend: str,
+        where: str,
+        model: str,
+        max_tokens: int = DEFAULTS["llm_max_tokens"],
+        limit_from: str = "CITEWISE_LLM_MAX_TOKENS",
+    ) -> None:
         self.llm = llm
         self.backend = backend
         self.where = where
         self.model = model
         self.max_tokens = max_tokens
+        self.limit_from = limit_from  # what set ``max_tokens``, for the message when a server writes past it
+
+    def adjusted(self, max_tokens: int | None = None, temperature: float | None = None) -> LLMAnswerer:
+        """This answerer for one request that asks for a shorter answer or another temperature (an OpenAI client's
+        ``max_tokens`` and ``temperature``): a copy, so that no other request's answer changes. A longer answer than
+        the configured ``max_tokens`` is not granted."""
+        shorter = max_tokens is not None and max_tokens < self.max_tokens
+        if not shorter and temperature is None:
+            return self
+        tokens = max_tokens if shorter and max_tokens is not None else self.max_tokens
+        update: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        if shorter and self.backend == "ollama":
+            update["additional_kwargs"] = {**getattr(self.llm, "additional_kwargs", {}), "num_predict": tokens}
+        elif shorter:
+            update["max_tokens"] = tokens
+        limit_from = "the request's max_tokens" if shorter else self.limit_from
+        return LLMAnswerer(self.llm.model_copy(update=update), self.backend, self.where, self.model, tokens, limit_from)
 
     def stream(self, question: str, passages: Sequence[Passage], history: Sequence[Turn]) -> Iterator[str]:
         """Yield answer text as it arrives; server failures raise LLMError with a way out."""
@@ -105,7 +130,7 @@ class LLMAnswerer:
         hang_up(replies)
         raise LLMError(
             f"The {self.backend} server at {self.where} wrote on past {self.max_tokens:,} tokens and was stopped there "
-            "(CITEWISE_LLM_MAX_TOKENS); the model may be repeating itself."
+            f"({self.limit_from}); the model may be repeating itself."
         )
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:

@@ -291,6 +291,33 @@ def test_answering_never_blocks_the_server(
     assert verified == "China donated 20 million dollars to the WHO [1]." and extra(last, "citations")[0]["n"] == 1
 
 
+def test_a_request_sets_an_llm_answers_length_and_temperature_for_itself_alone(
+    client: openai.OpenAI, http: httpx.Client, llm: ScriptedServer
+) -> None:
+    def sent(**options: Any) -> dict[str, Any]:  # what the LLM server was asked, for one completion with ``options``
+        before = len(llm.requests)
+        reply = ask(client, WHO_QUESTION, model="citewise-openai", **options)
+        assert "China donated" in reply.choices[0].message.content
+        return next(body for path, body in llm.requests[before:] if path.endswith("/chat/completions"))
+
+    # Until 2026-12-08 both were accepted and ignored: every answer was asked for at CITEWISE_LLM_MAX_TOKENS (1024)
+    # and CITEWISE_TEMPERATURE (0), whatever the client set.
+    asked = sent(max_tokens=60, temperature=0.7)
+    assert asked["max_tokens"] == 60 and asked["temperature"] == 0.7
+    assert sent(max_completion_tokens=50, max_tokens=60)["max_tokens"] == 50  # OpenAI's newer name wins
+    assert sent(max_tokens=100_000)["max_tokens"] == 1024  # never past the configured limit
+    plain = sent()  # and for no other request
+    assert plain["max_tokens"] == 1024 and plain["temperature"] == 0
+    # An extractive answer quotes whole sentences: the limit leaves it whole.
+    whole = ask(client, WHO_QUESTION, model="citewise-extractive", max_tokens=1)
+    assert "20 million dollars" in whole.choices[0].message.content
+    for bad in ({"max_tokens": 0}, {"max_completion_tokens": -5}, {"temperature": 2.5}, {"max_tokens": "many"}):
+        body = {"model": "citewise-openai", "messages": [{"role": "user", "content": WHO_QUESTION}], **bad}
+        response = http.post("chat/completions", json=body)
+        assert response.status_code == 400, (bad, response.text)
+        assert next(iter(bad)) in response.json()["error"]["message"], response.text
+
+
 @pytest.mark.parametrize("route", ["completion", "streamed completion", "chat message"])
 def test_a_client_that_hangs_up_stops_its_answer_and_the_llm_stream(
     route: str, http: httpx.Client, llm: ScriptedServer, scripted: ScriptedLLM

@@ -174,6 +174,29 @@ def test_a_server_that_writes_past_the_token_limit_is_stopped_with_a_message(set
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_one_answer_may_be_asked_shorter_and_at_another_temperature(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
+    def reply(body: dict[str, Any]) -> str:  # a server that does not keep to the shorter limit it got
+        return f"China donated 20 million dollars to the WHO [{source_number(body, 'donated 20 million dollars')}]. " * 40
+
+    def limits(body: dict[str, Any]) -> tuple[int, float]:
+        if backend == "openai":
+            return body["max_tokens"], body["temperature"]
+        return body["options"]["num_predict"], body["options"]["temperature"]
+
+    with serve(backend, reply, {"m1"}) as server:
+        citewise = make(settings.model_copy(update={"llm_max_tokens": 400}), embedder, backend, server.url)
+        short = citewise.ask(WHO_QUESTION, max_tokens=20, temperature=0.5).complete()
+        assert limits(server.requests[-1][1]) == (20, 0.5)
+        said, message = short.text.split("\n\n")
+        assert len(said) <= 20 * 8 and "past 20 tokens" in message and "the request's max_tokens" in message
+        assert short.error == message
+        whole = citewise.ask(WHO_QUESTION).complete()  # the next answer is asked as configured
+        assert limits(server.requests[-1][1]) == (400, 0.0) and not whole.error
+        citewise.ask(WHO_QUESTION, max_tokens=5_000).complete()  # never past the configured limit
+        assert limits(server.requests[-1][1]) == (400, 0.0)
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_an_emoji_sent_in_two_halves_is_joined_and_a_lone_half_replaced(settings, embedder, backend: str) -> None:  # type: ignore[no-untyped-def]
     def reply(body: dict[str, Any]) -> str:
         n = source_number(body, "donated 20 million dollars")
