@@ -51,9 +51,15 @@ def test_document_markup_is_shown_as_text(tmp_path: Path) -> None:
 
 
 def test_the_interface_builds(seeded) -> None:  # type: ignore[no-untyped-def]
+    import gradio as gr
+
     demo = create_app(seeded)
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
     assert {"cw-chat", "cw-question", "cw-sources", "cw-new-chat"} <= ids
+    # Every field shown has a name of its own: an update made while the page was built (a dropdown of choices, until
+    # 2026-12-08, under the Documents tab's folder line) is shown as a field labelled "Dropdown".
+    fields = [b for b in demo.blocks.values() if isinstance(b, (gr.Dropdown, gr.Dataframe, gr.Textbox, gr.Button))]
+    assert fields and all(getattr(b, "elem_id", None) for b in fields), [type(b).__name__ for b in fields if not b.elem_id]
 
 
 def test_the_documents_tab_says_where_the_folder_is_and_whether_it_is_watched(tmp_path: Path) -> None:

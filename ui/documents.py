@@ -267,11 +267,16 @@ def view(folder: DocumentsFolder, keep: str | None = None) -> tuple[list[list[An
 def view_of(documents: list[ListedDocument] | IndexDamagedError, keep: str | None = None) -> tuple[list[list[Any]], Any]:
     """The table's rows (one that says why, when the index cannot be read) and the picker, where ``keep`` stays chosen
     while it is listed."""
+    choices = [] if isinstance(documents, IndexDamagedError) else [document.source for document in documents]
+    return rows_of(documents), gr.Dropdown(choices=choices, value=keep if keep in choices else None)
+
+
+def rows_of(documents: list[ListedDocument] | IndexDamagedError) -> list[list[Any]]:
+    """The table's rows; one that says why, when the index cannot be read. (No component is made here: the tab's
+    table is built with them, and a component made inside the page's build would be shown on it.)"""
     if isinstance(documents, IndexDamagedError):
-        return [["", "", 0, 0, f"failed: {documents}"]], gr.Dropdown(choices=[], value=None)
-    choices = [document.source for document in documents]
-    rows = [[d.source, d.title, d.chunks, d.pages, status_text(d.status)] for d in documents]
-    return rows, gr.Dropdown(choices=choices, value=keep if keep in choices else None)
+        return [["", "", 0, 0, f"failed: {documents}"]]
+    return [[d.source, d.title, d.chunks, d.pages, status_text(d.status)] for d in documents]
 
 
 def sources(folder: DocumentsFolder) -> list[str]:
@@ -284,7 +289,10 @@ def sources(folder: DocumentsFolder) -> list[str]:
 
 def rows(folder: DocumentsFolder) -> list[list[Any]]:
     """The documents table's rows; one that says why, when the index cannot be read."""
-    return view(folder)[0]
+    try:
+        return rows_of(folder.documents())
+    except IndexDamagedError as error:
+        return rows_of(error)
 
 
 def status_text(status: DocumentStatus) -> str:
