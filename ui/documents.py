@@ -247,28 +247,34 @@ class SharedListing:
             if last is not None and (last.version == version or time.monotonic() - last.began < self.interval):
                 return last
             began = time.monotonic()
-            try:
-                documents: list[ListedDocument] | IndexDamagedError = self.folder.documents()
-            except IndexDamagedError as error:
-                documents = error
-            self._last = Listed(version, began, documents)
+            self._last = Listed(version, began, listed(self.folder))
             return self._last
+
+
+def listed(folder: DocumentsFolder) -> list[ListedDocument] | IndexDamagedError:
+    """Every document of the folder, or why the index cannot be read (the table says so)."""
+    try:
+        return folder.documents()
+    except IndexDamagedError as error:
+        return error
 
 
 def view(folder: DocumentsFolder, keep: str | None = None) -> tuple[list[list[Any]], Any]:
     """The table's rows and the document picker, from one listing of the documents."""
-    try:
-        documents: list[ListedDocument] | IndexDamagedError = folder.documents()
-    except IndexDamagedError as error:
-        documents = error
-    return view_of(documents, keep)
+    return view_of(listed(folder), keep)
 
 
 def view_of(documents: list[ListedDocument] | IndexDamagedError, keep: str | None = None) -> tuple[list[list[Any]], Any]:
     """The table's rows (one that says why, when the index cannot be read) and the picker, where ``keep`` stays chosen
     while it is listed."""
-    choices = [] if isinstance(documents, IndexDamagedError) else [document.source for document in documents]
+    choices = choices_of(documents)
     return rows_of(documents), gr.Dropdown(choices=choices, value=keep if keep in choices else None)
+
+
+def choices_of(documents: list[ListedDocument] | IndexDamagedError) -> list[str]:
+    """The picker's choices: every document listed, failed ones included; none when the index cannot be read (the
+    table says why)."""
+    return [] if isinstance(documents, IndexDamagedError) else [document.source for document in documents]
 
 
 def rows_of(documents: list[ListedDocument] | IndexDamagedError) -> list[list[Any]]:
@@ -281,18 +287,12 @@ def rows_of(documents: list[ListedDocument] | IndexDamagedError) -> list[list[An
 
 def sources(folder: DocumentsFolder) -> list[str]:
     """Every document the list shows, failed ones included, so any of them can be deleted."""
-    try:
-        return [document.source for document in folder.documents()]
-    except IndexDamagedError:  # the table says why (``rows``)
-        return []
+    return choices_of(listed(folder))
 
 
 def rows(folder: DocumentsFolder) -> list[list[Any]]:
     """The documents table's rows; one that says why, when the index cannot be read."""
-    try:
-        return rows_of(folder.documents())
-    except IndexDamagedError as error:
-        return rows_of(error)
+    return rows_of(listed(folder))
 
 
 def status_text(status: DocumentStatus) -> str:
