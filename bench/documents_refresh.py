@@ -89,11 +89,8 @@ def shared_listing(folder: Counted, listing: Any) -> Callable[[Any], Any]:
     """A page that polls as the tab's timer does (``ui.documents.documents_tab``'s ``on_tick``)."""
 
     def poll(shown: Any) -> Any:
-        now = folder.version()
-        if shown is not None and now == shown[0]:
-            return shown
-        read = listing.read(now)
-        return shown if shown is not None and read.began <= shown[1] else (read.version, read.began)
+        read = listing.newer(folder.version(), shown)
+        return shown if read is None else (read.version, read.began)
 
     return poll
 

@@ -134,12 +134,11 @@ def documents_tab(citewise: Citewise) -> tuple[gr.Dataframe, gr.Dropdown, gr.Sta
 
     def on_tick(shown: tuple[tuple[int, int], float] | None, chosen: str | None) -> tuple[Any, ...]:
         try:
-            now = citewise.documents_version()
-            read = listing.read(now) if shown is None or now != shown[0] else None
+            read = listing.newer(citewise.documents_version(), shown)
         except Exception as error:  # a damaged index or an unreachable server: the page keeps what it shows
             logger.debug("the documents could not be listed: %s", error)
             return gr.skip(), gr.skip(), gr.skip()
-        if read is None or (shown is not None and read.began <= shown[1]):  # the list shown is the newest read
+        if read is None:
             return gr.skip(), gr.skip(), gr.skip()
         return (read.version, read.began), *view_of(read.documents, chosen)
 
@@ -238,6 +237,14 @@ class SharedListing:
         self.interval = interval
         self._lock = threading.Lock()
         self._last: Listed | None = None
+
+    def newer(self, version: tuple[int, int], shown: tuple[tuple[int, int], float] | None) -> Listed | None:
+        """What a page showing ``shown`` (the version of its list and when that list began to be read; None before
+        any) shows next, the documents being at ``version`` now: None while its list is the newest read."""
+        if shown is not None and version == shown[0]:
+            return None
+        read = self.read(version)
+        return None if shown is not None and read.began <= shown[1] else read
 
     def read(self, version: tuple[int, int]) -> Listed:
         """The list at ``version`` (read now, or by another page already), or the last one read if that was less than
