@@ -104,6 +104,12 @@ def test_open_pages_share_one_listing_per_change_and_at_most_one_per_interval_wh
     rows, picker = view_of(quick.read((5, 0)).documents, keep="note5.md")  # the chosen one stays while it is listed
     assert rows[0][0] == "note5.md" and picker.value == "note5.md"
     assert view_of(quick.read((6, 0)).documents, keep="note5.md")[1].value is None
+    # What a page shows next: nothing while its version is current, nor a list read before its own.
+    last = quick.read((6, 0))
+    assert quick.newer((6, 0), ((6, 0), last.began)) is None
+    assert quick.newer((7, 0), ((6, 0), last.began + 1e9)) is None  # its own list is newer than any read here
+    assert quick.newer((7, 0), ((6, 0), last.began)).version == (7, 0)  # type: ignore[union-attr]
+    assert quick.newer((8, 0), None).version == (8, 0)  # type: ignore[union-attr]
 
 
 def test_unverified_sentences_are_flagged() -> None:
